@@ -1,0 +1,27 @@
+// The JSON shapes of domain objects, exactly as docs/api.md defines them. Used by the store
+// (event frames are stored as sent) and by the API layer. No I/O.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace tonari::wire {
+
+boost::json::object user(const User& u);
+boost::json::object department(const Department& d);
+boost::json::object message(const Message& m);
+boost::json::object room_summary(const RoomSummary& s);
+
+// Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text.
+std::string message_event(const char* type, const Message& m, EventNo ev);
+std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users, UserId by);
+std::string member_left_event(RoomId room, EventNo ev, UserId user, UserId by);
+std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by);
+
+// {"error": {"code": ..., "message": ...}}
+std::string error_body(const char* code, const std::string& message);
+
+}  // namespace tonari::wire

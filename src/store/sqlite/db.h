@@ -1,0 +1,79 @@
+// A thin RAII layer over one SQLite connection: cached prepared statements, typed binds
+// and column reads. Errors throw DbError, which never leaves the store module: every
+// public SqliteStore entry point converts it into a Status.
+// Thread safety: a Connection is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tonari::store::sqlite {
+
+class DbError : public std::runtime_error {
+ public:
+  DbError(int rc, const std::string& what) : std::runtime_error(what), rc_(rc) {}
+  int rc() const { return rc_; }
+  bool is_constraint() const;
+
+ private:
+  int rc_;
+};
+
+// A prepared statement borrowed from a Connection's cache; reset when it goes out of scope.
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt();
+
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, bool v) { return bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind_blob(int i, std::string_view v);
+  Stmt& bind_null(int i);
+
+  // Advances to the next row: true if there is one, false when done.
+  bool step();
+  // Runs a statement that returns no rows.
+  void run() { while (step()) {} }
+
+  std::int64_t i64(int col) const;
+  std::string text(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+class Connection {
+ public:
+  // Opens (creating if needed) the database at `path` with WAL, foreign keys and the
+  // given synchronous mode ("FULL" or "NORMAL"). Throws DbError on failure.
+  Connection(const std::string& path, const std::string& synchronous, bool read_only);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // A cached prepared statement for `sql` (the pointer is the cache key: pass literals).
+  Stmt q(const char* sql);
+  // Runs one or more statements without results.
+  void exec(const char* sql);
+  std::int64_t last_insert_id() const;
+  int changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+}  // namespace tonari::store::sqlite

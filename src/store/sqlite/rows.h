@@ -1,0 +1,72 @@
+// Internal to the SQLite store: column lists and row -> domain mappers shared by the read
+// and write halves, and the job/read wrappers that turn DbError into Status.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/writer.h"
+#include "store/store.h"
+
+// Column lists are macros so that statements stay string literals (the statement cache is
+// keyed by the literal's address).
+#define TONARI_USER_COLS                                                                   \
+  "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
+  "u.title,u.status,u.role,u.disabled"
+#define TONARI_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
+#define TONARI_USER_NCOLS 11
+
+#define TONARI_MESSAGE_COLS                                                                 \
+  "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
+  "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
+  "coalesce(m.edited_at,0),m.deleted"
+
+#define TONARI_ROOM_COLS \
+  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
+#define TONARI_ROOM_NCOLS 9
+
+namespace tonari::store::sqlite {
+
+User read_user(const Stmt& s, int first_col = 0);
+Message read_message(const Stmt& s, int first_col = 0);
+Room read_room(const Stmt& s, int first_col = 0);
+
+std::string join_ids(const std::vector<UserId>& ids, char sep = ',');
+std::vector<UserId> split_ids(const std::string& s);
+// A JSON array of ids, for `IN (SELECT value FROM json_each(?))`.
+std::string json_ids(const std::vector<std::int64_t>& ids);
+
+// A WriteJob running `fn(Connection&) -> Result<T>` and reporting to `done`.
+template <class T, class Fn>
+class FnJob final : public WriteJob {
+ public:
+  FnJob(Fn fn, Callback<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
+
+  bool apply(Connection& db) override {
+    result_.emplace(fn_(db));
+    return result_->ok();
+  }
+  void fail(const DbError& e) override {
+    result_.emplace(e.is_constraint() ? Status(Code::conflict, e.what())
+                                      : Status(Code::internal, e.what()));
+  }
+  void finish(bool committed) override {
+    if (!result_) result_.emplace(Status(Code::internal, "write was not applied"));
+    if (!committed && result_->ok()) {
+      done_(Result<T>(Status(Code::unavailable, "storage commit failed; nothing was written")));
+    } else {
+      done_(std::move(*result_));
+    }
+  }
+
+ private:
+  Fn fn_;
+  Callback<T> done_;
+  std::optional<Result<T>> result_;
+};
+
+}  // namespace tonari::store::sqlite

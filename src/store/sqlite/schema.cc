@@ -1,0 +1,136 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+
+#include "store/sqlite/db.h"
+
+namespace tonari::store::sqlite {
+namespace {
+
+// Never edit a migration that has shipped: append a new one.
+const char* const kMigrations[] = {
+    // 1: the chat core.
+    R"sql(
+CREATE TABLE tenants(
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+
+CREATE TABLE departments(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  parent_id INTEGER REFERENCES departments(id),
+  name TEXT NOT NULL,
+  reading TEXT NOT NULL DEFAULT '');
+CREATE INDEX departments_tenant ON departments(tenant_id);
+
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  login TEXT NOT NULL,
+  name TEXT NOT NULL,
+  reading TEXT NOT NULL,
+  reading_key BLOB NOT NULL,   -- ICU Japanese sort key of (reading, name): ORDER BY gives 五十音
+  search_key TEXT NOT NULL,    -- folded name, reading and login, for directory search
+  dept_id INTEGER REFERENCES departments(id),
+  title TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT 'staff',
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE(tenant_id, login));
+CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);
+
+CREATE TABLE sessions(
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE rooms(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  direct_key TEXT UNIQUE,      -- "lo:hi" user ids of a direct room
+  created_by INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  msg_seq INTEGER NOT NULL DEFAULT 0,
+  ev INTEGER NOT NULL DEFAULT 0,
+  last_activity INTEGER NOT NULL);
+
+CREATE TABLE members(
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL DEFAULT 'member',
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, user_id)) WITHOUT ROWID;
+CREATE INDEX members_user ON members(user_id, room_id);
+CREATE INDEX members_read ON members(room_id, read_seq);
+
+CREATE TABLE messages(
+  id INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  seq INTEGER NOT NULL,
+  sender_id INTEGER NOT NULL,
+  sender_name TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  reply_seq INTEGER,
+  reply_sender INTEGER,
+  reply_sender_name TEXT,
+  reply_body TEXT,
+  mentions TEXT NOT NULL DEFAULT '',
+  mention_all INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  edited_at INTEGER,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  created_ev INTEGER NOT NULL,
+  UNIQUE(room_id, seq),
+  UNIQUE(room_id, sender_id, client_id));
+
+-- One row per (message, mentioned user); user_id 0 stands for @all.
+CREATE TABLE mentions(
+  room_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY(room_id, user_id, seq)) WITHOUT ROWID;
+
+-- The room event log that resume replays; `frame` is the JSON exactly as sent.
+CREATE TABLE events(
+  room_id INTEGER NOT NULL,
+  ev INTEGER NOT NULL,
+  frame TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, ev)) WITHOUT ROWID;
+)sql",
+};
+
+}  // namespace
+
+void migrate(Connection& db) {
+  std::int64_t version = 0;
+  {
+    Stmt s = db.q("PRAGMA user_version");
+    if (s.step()) version = s.i64(0);
+  }
+  const std::int64_t latest = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  for (std::int64_t v = version; v < latest; ++v) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(kMigrations[v]);
+      db.exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace tonari::store::sqlite

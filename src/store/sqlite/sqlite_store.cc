@@ -1,0 +1,116 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <charconv>
+
+#include "store/sqlite/rows.h"
+#include "store/sqlite/store_impl.h"
+#include "store/sqlite/schema.h"
+
+namespace tonari::store::sqlite {
+
+// ---- Row mappers ----------------------------------------------------------------------
+
+User read_user(const Stmt& s, int c) {
+  User u;
+  u.id = s.i64(c);
+  u.tenant = s.i64(c + 1);
+  u.login = s.text(c + 2);
+  u.name = s.text(c + 3);
+  u.reading = s.text(c + 4);
+  u.dept = s.i64(c + 5);
+  u.dept_name = s.text(c + 6);
+  u.title = s.text(c + 7);
+  u.status = s.text(c + 8);
+  u.role = s.text(c + 9) == "admin" ? Role::admin : Role::staff;
+  u.disabled = s.i64(c + 10) != 0;
+  return u;
+}
+
+Message read_message(const Stmt& s, int c) {
+  Message m;
+  m.id = s.i64(c);
+  m.room = s.i64(c + 1);
+  m.seq = s.i64(c + 2);
+  m.sender = s.i64(c + 3);
+  m.sender_name = s.text(c + 4);
+  m.client_id = s.text(c + 5);
+  m.body = s.text(c + 6);
+  if (!s.is_null(c + 7)) {
+    m.reply_to = ReplySnapshot{s.i64(c + 7), s.i64(c + 8), s.text(c + 9), s.text(c + 10)};
+  }
+  m.mentions = split_ids(s.text(c + 11));
+  m.mention_all = s.i64(c + 12) != 0;
+  m.created_at = s.i64(c + 13);
+  m.edited_at = s.i64(c + 14);
+  m.deleted = s.i64(c + 15) != 0;
+  return m;
+}
+
+Room read_room(const Stmt& s, int c) {
+  Room r;
+  r.id = s.i64(c);
+  r.tenant = s.i64(c + 1);
+  r.kind = s.text(c + 2) == "direct" ? RoomKind::direct : RoomKind::group;
+  r.name = s.text(c + 3);
+  r.created_by = s.i64(c + 4);
+  r.created_at = s.i64(c + 5);
+  r.msg_seq = s.i64(c + 6);
+  r.ev = s.i64(c + 7);
+  r.last_activity = s.i64(c + 8);
+  return r;
+}
+
+std::string join_ids(const std::vector<UserId>& ids, char sep) {
+  std::string out;
+  for (UserId id : ids) {
+    if (!out.empty()) out += sep;
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<UserId> split_ids(const std::string& s) {
+  std::vector<UserId> out;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    UserId v = 0;
+    auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc()) break;
+    out.push_back(v);
+    p = next;
+    if (p < end && *p == ',') ++p;
+  }
+  return out;
+}
+
+std::string json_ids(const std::vector<std::int64_t>& ids) { return "[" + join_ids(ids) + "]"; }
+
+// ---- Connections ----------------------------------------------------------------------
+
+SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
+  auto db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
+  migrate(*db);
+  writer_ = std::make_unique<Writer>(std::move(db), opts_.max_batch);
+}
+
+SqliteStore::~SqliteStore() { writer_.reset(); }
+
+SqliteStore::ReaderLease SqliteStore::reader() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto c = std::move(pool_.back());
+      pool_.pop_back();
+      return ReaderLease(this, std::move(c));
+    }
+  }
+  return ReaderLease(this, std::make_unique<Connection>(opts_.path, opts_.synchronous, true));
+}
+
+void SqliteStore::release(std::unique_ptr<Connection> c) {
+  std::lock_guard lock(pool_mu_);
+  pool_.push_back(std::move(c));
+}
+
+}  // namespace tonari::store::sqlite

@@ -1,0 +1,99 @@
+// The SQLite implementation of Store: one database file in WAL mode, one writer thread with
+// group commit (see writer.h) and a pool of read-only connections for concurrent reads.
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/sqlite/writer.h"
+#include "store/store.h"
+
+namespace tonari::store::sqlite {
+
+struct Options {
+  std::string path;                    // database file
+  std::string synchronous = "FULL";    // FULL: every commit is fsynced before any ack
+  std::size_t max_batch = 1024;        // jobs per group commit
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating and migrating if needed) the database. Throws DbError at start-up only.
+  explicit SqliteStore(Options opts);
+  ~SqliteStore() override;
+
+  const WriterStats& writer_stats() const { return writer_->stats(); }
+
+  Status ping() override;
+  Result<Tenant> tenant_by_code(std::string_view code) override;
+  Result<Tenant> tenant(TenantId id) override;
+  Result<std::vector<Department>> departments(TenantId tenant) override;
+  Result<User> user(UserId id) override;
+  Result<Credentials> credentials(TenantId tenant, std::string_view login) override;
+  Result<std::vector<User>> find_users(TenantId tenant, std::string_view folded_query,
+                                       const std::vector<DeptId>& depts, int limit) override;
+  Result<std::vector<User>> users_in_tenant(TenantId tenant,
+                                            const std::vector<UserId>& ids) override;
+  Result<Session> session(std::string_view token_hash) override;
+  Result<Room> room(RoomId id) override;
+  Result<std::optional<Member>> member(RoomId room, UserId user) override;
+  Result<std::vector<std::pair<User, Member>>> members(RoomId room) override;
+  Result<std::vector<std::pair<UserId, Seq>>> read_positions(RoomId room) override;
+  Result<std::vector<RoomSummary>> rooms_for_user(UserId user) override;
+  Result<RoomSummary> room_summary(RoomId room, UserId user) override;
+  Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) override;
+  Result<std::optional<RoomId>> direct_room(UserId a, UserId b) override;
+  Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) override;
+  Result<Message> message(RoomId room, Seq seq) override;
+  Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;
+  Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,
+                                                                Seq hi) override;
+
+  void create_tenant(std::string code, std::string name, TimeMs now,
+                     Callback<Tenant> done) override;
+  void create_department(Department d, Callback<Department> done) override;
+  void create_user(NewUser u, TimeMs now, Callback<User> done) override;
+  void set_status(UserId user, std::string status, Callback<User> done) override;
+  void create_session(Session s, Callback<bool> done) override;
+  void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) override;
+  void delete_session(std::string token_hash, Callback<bool> done) override;
+  void create_room(NewRoom r, Callback<RoomChange> done) override;
+  void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
+                   Callback<RoomChange> done) override;
+  void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
+                     Callback<RoomChange> done) override;
+  void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
+                   Callback<RoomChange> done) override;
+  void post_message(NewMessage m, Callback<RoomChange> done) override;
+  void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
+                    Callback<RoomChange> done) override;
+  void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
+                      Callback<RoomChange> done) override;
+  void mark_read(RoomId room, UserId user, Seq seq, Callback<ReadChange> done) override;
+
+ private:
+  class ReaderLease;
+  ReaderLease reader();
+  void release(std::unique_ptr<Connection> c);
+
+  // Queues `fn` (run in a savepoint on the writer thread) and reports its result to `done`.
+  template <class T, class Fn>
+  void write(Fn fn, Callback<T> done);
+
+  // Reads through a pooled connection; DbError becomes Status internal.
+  template <class T, class Fn>
+  Result<T> read(Fn fn);
+
+  // Constant after construction.
+  const Options opts_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
+  std::unique_ptr<Writer> writer_;
+};
+
+}  // namespace tonari::store::sqlite

@@ -1,0 +1,303 @@
+// The read half of SqliteStore: pooled read-only connections, one statement per call where
+// possible.
+#include <limits>
+
+#include "store/sqlite/store_impl.h"
+
+namespace tonari::store::sqlite {
+namespace {
+
+#define TONARI_SUMMARY_SELECT                                                               \
+  "SELECT " TONARI_ROOM_COLS ", mb.role, mb.read_seq,"                                      \
+  " (SELECT count(*) FROM members x WHERE x.room_id=r.id),"                                 \
+  " (SELECT count(*) FROM mentions mn WHERE mn.room_id=r.id AND mn.user_id IN (mb.user_id,0)" \
+  "    AND mn.seq>mb.read_seq),"                                                            \
+  " (SELECT p.user_id FROM members p WHERE r.kind='direct' AND p.room_id=r.id"              \
+  "    AND p.user_id!=mb.user_id),"                                                         \
+  " (SELECT u.name FROM members p JOIN users u ON u.id=p.user_id WHERE r.kind='direct'"     \
+  "    AND p.room_id=r.id AND p.user_id!=mb.user_id)"                                       \
+  " FROM members mb JOIN rooms r ON r.id=mb.room_id "
+
+RoomSummary read_summary(Connection& db, const Stmt& s) {
+  RoomSummary out;
+  out.room = read_room(s);
+  const int c = TONARI_ROOM_NCOLS;
+  out.role = s.text(c) == "owner" ? MemberRole::owner : MemberRole::member;
+  out.read_seq = s.i64(c + 1);
+  out.member_count = s.i64(c + 2);
+  out.mention_unread = s.i64(c + 3);
+  out.peer = s.i64(c + 4);
+  out.display_name = out.room.kind == RoomKind::direct ? s.text(c + 5) : out.room.name;
+  return out;
+}
+
+void attach_last_message(Connection& db, RoomSummary& s) {
+  if (s.room.msg_seq == 0) return;
+  Stmt q = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
+  q.bind(1, s.room.id).bind(2, s.room.msg_seq);
+  if (q.step()) s.last_message = read_message(q);
+}
+
+}  // namespace
+
+Status SqliteStore::ping() {
+  auto r = read<bool>([](Connection& db) -> Result<bool> {
+    Stmt s = db.q("SELECT count(*) FROM tenants");
+    return s.step();
+  });
+  return r.ok() ? Status::ok() : r.status();
+}
+
+Result<Tenant> SqliteStore::tenant_by_code(std::string_view code) {
+  return read<Tenant>([&](Connection& db) -> Result<Tenant> {
+    Stmt s = db.q("SELECT id, code, name FROM tenants WHERE code=?");
+    s.bind(1, code);
+    if (!s.step()) return not_found("no municipality with that code");
+    return Tenant{s.i64(0), s.text(1), s.text(2)};
+  });
+}
+
+Result<Tenant> SqliteStore::tenant(TenantId id) {
+  return read<Tenant>([&](Connection& db) -> Result<Tenant> {
+    Stmt s = db.q("SELECT id, code, name FROM tenants WHERE id=?");
+    s.bind(1, id);
+    if (!s.step()) return not_found("no such municipality");
+    return Tenant{s.i64(0), s.text(1), s.text(2)};
+  });
+}
+
+Result<std::vector<Department>> SqliteStore::departments(TenantId tenant) {
+  return read<std::vector<Department>>([&](Connection& db) -> Result<std::vector<Department>> {
+    Stmt s = db.q("SELECT id, tenant_id, coalesce(parent_id,0), name, reading FROM departments"
+                  " WHERE tenant_id=? ORDER BY id");
+    s.bind(1, tenant);
+    std::vector<Department> out;
+    while (s.step()) out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4)});
+    return out;
+  });
+}
+
+Result<User> SqliteStore::user(UserId id) {
+  return read<User>([&](Connection& db) -> Result<User> {
+    Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM "WHERE u.id=?");
+    s.bind(1, id);
+    if (!s.step()) return not_found("user " + std::to_string(id) + " not found");
+    return read_user(s);
+  });
+}
+
+Result<Credentials> SqliteStore::credentials(TenantId tenant, std::string_view login) {
+  return read<Credentials>([&](Connection& db) -> Result<Credentials> {
+    Stmt s = db.q("SELECT " TONARI_USER_COLS ", u.password_hash" TONARI_USER_FROM
+                  "WHERE u.tenant_id=? AND u.login=?");
+    s.bind(1, tenant).bind(2, login);
+    if (!s.step()) return not_found("no such login");
+    return Credentials{read_user(s), s.text(TONARI_USER_NCOLS)};
+  });
+}
+
+Result<std::vector<User>> SqliteStore::find_users(TenantId tenant, std::string_view folded_query,
+                                                  const std::vector<DeptId>& depts, int limit) {
+  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
+    std::vector<User> out;
+    if (depts.empty()) {
+      Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
+                    "WHERE u.tenant_id=? AND u.disabled=0 AND instr(u.search_key, ?)>0"
+                    " ORDER BY u.reading_key LIMIT ?");
+      s.bind(1, tenant).bind(2, folded_query).bind(3, limit);
+      while (s.step()) out.push_back(read_user(s));
+    } else {
+      Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
+                    "WHERE u.tenant_id=? AND u.disabled=0 AND instr(u.search_key, ?)>0"
+                    " AND u.dept_id IN (SELECT value FROM json_each(?))"
+                    " ORDER BY u.reading_key LIMIT ?");
+      s.bind(1, tenant).bind(2, folded_query).bind(3, json_ids(depts)).bind(4, limit);
+      while (s.step()) out.push_back(read_user(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<User>> SqliteStore::users_in_tenant(TenantId tenant,
+                                                       const std::vector<UserId>& ids) {
+  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
+    Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
+                  "WHERE u.tenant_id=? AND u.disabled=0 AND u.id IN (SELECT value FROM json_each(?))"
+                  " ORDER BY u.reading_key");
+    s.bind(1, tenant).bind(2, json_ids(ids));
+    std::vector<User> out;
+    while (s.step()) out.push_back(read_user(s));
+    return out;
+  });
+}
+
+Result<Session> SqliteStore::session(std::string_view token_hash) {
+  return read<Session>([&](Connection& db) -> Result<Session> {
+    Stmt s = db.q("SELECT token_hash, user_id, csrf, created_at, expires_at FROM sessions"
+                  " WHERE token_hash=?");
+    s.bind(1, token_hash);
+    if (!s.step()) return unauthenticated("no such session");
+    return Session{s.text(0), s.i64(1), s.text(2), s.i64(3), s.i64(4)};
+  });
+}
+
+Result<Room> SqliteStore::room(RoomId id) {
+  return read<Room>([&](Connection& db) -> Result<Room> {
+    Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.id=?");
+    s.bind(1, id);
+    if (!s.step()) return not_found("room " + std::to_string(id) + " not found");
+    return read_room(s);
+  });
+}
+
+Result<std::optional<Member>> SqliteStore::member(RoomId room, UserId user) {
+  return read<std::optional<Member>>([&](Connection& db) -> Result<std::optional<Member>> {
+    Stmt s = db.q("SELECT role, read_seq FROM members WHERE room_id=? AND user_id=?");
+    s.bind(1, room).bind(2, user);
+    if (!s.step()) return std::optional<Member>();
+    return std::optional<Member>(Member{
+        user, s.text(0) == "owner" ? MemberRole::owner : MemberRole::member, s.i64(1)});
+  });
+}
+
+Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
+  using Out = std::vector<std::pair<User, Member>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT " TONARI_USER_COLS ", mb.role, mb.read_seq FROM members mb"
+                  " JOIN users u ON u.id=mb.user_id LEFT JOIN departments d ON d.id=u.dept_id"
+                  " WHERE mb.room_id=? ORDER BY u.reading_key");
+    s.bind(1, room);
+    Out out;
+    while (s.step()) {
+      User u = read_user(s);
+      Member m{u.id,
+               s.text(TONARI_USER_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+               s.i64(TONARI_USER_NCOLS + 1)};
+      out.emplace_back(std::move(u), m);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::pair<UserId, Seq>>> SqliteStore::read_positions(RoomId room) {
+  using Out = std::vector<std::pair<UserId, Seq>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=?");
+    s.bind(1, room);
+    Out out;
+    while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
+    return out;
+  });
+}
+
+Result<std::vector<RoomSummary>> SqliteStore::rooms_for_user(UserId user) {
+  using Out = std::vector<RoomSummary>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Out out;
+    {
+      Stmt s = db.q(TONARI_SUMMARY_SELECT
+                    "WHERE mb.user_id=? ORDER BY r.last_activity DESC, r.id DESC");
+      s.bind(1, user);
+      while (s.step()) out.push_back(read_summary(db, s));
+    }
+    for (auto& summary : out) attach_last_message(db, summary);
+    return out;
+  });
+}
+
+Result<RoomSummary> SqliteStore::room_summary(RoomId room, UserId user) {
+  return read<RoomSummary>([&](Connection& db) -> Result<RoomSummary> {
+    RoomSummary out;
+    {
+      Stmt s = db.q(TONARI_SUMMARY_SELECT "WHERE mb.user_id=? AND mb.room_id=?");
+      s.bind(1, user).bind(2, room);
+      if (!s.step()) return not_found("room " + std::to_string(room) + " not found");
+      out = read_summary(db, s);
+    }
+    attach_last_message(db, out);
+    return out;
+  });
+}
+
+Result<std::vector<std::pair<RoomId, EventNo>>> SqliteStore::room_cursors(UserId user) {
+  using Out = std::vector<std::pair<RoomId, EventNo>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT r.id, r.ev FROM members mb JOIN rooms r ON r.id=mb.room_id"
+                  " WHERE mb.user_id=? ORDER BY r.id");
+    s.bind(1, user);
+    Out out;
+    while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
+    return out;
+  });
+}
+
+Result<std::optional<RoomId>> SqliteStore::direct_room(UserId a, UserId b) {
+  using Out = std::optional<RoomId>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT id FROM rooms WHERE direct_key=?");
+    s.bind(1, std::to_string(std::min(a, b)) + ":" + std::to_string(std::max(a, b)));
+    if (!s.step()) return Out();
+    return Out(s.i64(0));
+  });
+}
+
+Result<std::vector<Message>> SqliteStore::messages(RoomId room, Seq after, Seq before, int limit) {
+  using Out = std::vector<Message>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Out out;
+    const Seq upper = before > 0 ? before : std::numeric_limits<Seq>::max();
+    if (after > 0) {
+      Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
+                    " WHERE m.room_id=? AND m.seq>? AND m.seq<? ORDER BY m.seq LIMIT ?");
+      s.bind(1, room).bind(2, after).bind(3, upper).bind(4, limit);
+      while (s.step()) out.push_back(read_message(s));
+    } else {
+      Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
+                    " WHERE m.room_id=? AND m.seq<? ORDER BY m.seq DESC LIMIT ?");
+      s.bind(1, room).bind(2, upper).bind(3, limit);
+      while (s.step()) out.push_back(read_message(s));
+      std::reverse(out.begin(), out.end());
+    }
+    return out;
+  });
+}
+
+Result<Message> SqliteStore::message(RoomId room, Seq seq) {
+  return read<Message>([&](Connection& db) -> Result<Message> {
+    Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
+    s.bind(1, room).bind(2, seq);
+    if (!s.step()) return not_found("message " + std::to_string(seq) + " not found");
+    return read_message(s);
+  });
+}
+
+Result<std::vector<RoomEvent>> SqliteStore::events_after(RoomId room, EventNo after, int limit) {
+  using Out = std::vector<RoomEvent>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT ev, frame FROM events WHERE room_id=? AND ev>? ORDER BY ev LIMIT ?");
+    s.bind(1, room).bind(2, after).bind(3, limit);
+    Out out;
+    while (s.step()) {
+      out.push_back(RoomEvent{room, s.i64(0), std::make_shared<const std::string>(s.text(1))});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::pair<Seq, std::int64_t>>> SqliteStore::read_counts(RoomId room, Seq lo,
+                                                                           Seq hi) {
+  using Out = std::vector<std::pair<Seq, std::int64_t>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q(
+        "SELECT m.seq, (SELECT count(*) FROM members mb WHERE mb.room_id=m.room_id"
+        "   AND mb.read_seq>=m.seq AND mb.user_id!=m.sender_id)"
+        " FROM messages m WHERE m.room_id=? AND m.seq>? AND m.seq<=? AND m.deleted=0"
+        " ORDER BY m.seq");
+    s.bind(1, room).bind(2, lo).bind(3, hi);
+    Out out;
+    while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
+    return out;
+  });
+}
+
+}  // namespace tonari::store::sqlite

@@ -1,0 +1,438 @@
+// The write half of SqliteStore. Every function body here runs on the writer thread inside
+// a savepoint of a group-commit transaction (writer.h); returning a non-ok Result rolls
+// back that job alone.
+#include <algorithm>
+#include <set>
+
+#include "core/text_limits.h"
+#include "core/wire.h"
+#include "search/collation.h"
+#include "search/normalize.h"
+#include "store/sqlite/store_impl.h"
+
+namespace tonari::store::sqlite {
+namespace {
+
+std::optional<Room> load_room(Connection& db, RoomId id) {
+  Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.id=?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_room(s);
+}
+
+bool is_member(Connection& db, RoomId room, UserId user) {
+  Stmt s = db.q("SELECT 1 FROM members WHERE room_id=? AND user_id=?");
+  s.bind(1, room).bind(2, user);
+  return s.step();
+}
+
+std::optional<User> load_user(Connection& db, UserId id) {
+  Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM "WHERE u.id=?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_user(s);
+}
+
+std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
+  Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
+  s.bind(1, room).bind(2, seq);
+  if (!s.step()) return std::nullopt;
+  return read_message(s);
+}
+
+// Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
+template <class MakeFrame>
+RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame) {
+  const EventNo ev = room.ev + 1;
+  auto frame = std::make_shared<const std::string>(make_frame(ev));
+  db.q("INSERT INTO events(room_id, ev, frame, created_at) VALUES(?,?,?,?)")
+      .bind(1, room.id).bind(2, ev).bind(3, *frame).bind(4, now).run();
+  db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
+  room.ev = ev;
+  return RoomEvent{room.id, ev, std::move(frame)};
+}
+
+void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Seq read_seq,
+                   TimeMs now) {
+  db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(?,?,?,?,?)")
+      .bind(1, room).bind(2, user).bind(3, role == MemberRole::owner ? "owner" : "member")
+      .bind(4, read_seq).bind(5, now).run();
+}
+
+std::string search_key(const std::string& name, const std::string& reading,
+                       const std::string& login) {
+  // Separators keep a query from matching across the boundary of two fields.
+  return search::fold(name) + "\x1f" + search::fold(reading) + "\x1f" + search::fold(login);
+}
+
+}  // namespace
+
+void SqliteStore::create_tenant(std::string code, std::string name, TimeMs now,
+                                Callback<Tenant> done) {
+  write<Tenant>([code = std::move(code), name = std::move(name), now](Connection& db) -> Result<Tenant> {
+    {
+      Stmt s = db.q("SELECT 1 FROM tenants WHERE code=?");
+      s.bind(1, code);
+      if (s.step()) return conflict("municipality code " + code + " already exists");
+    }
+    db.q("INSERT INTO tenants(code, name, created_at) VALUES(?,?,?)")
+        .bind(1, code).bind(2, name).bind(3, now).run();
+    return Tenant{db.last_insert_id(), code, name};
+  }, std::move(done));
+}
+
+void SqliteStore::create_department(Department d, Callback<Department> done) {
+  write<Department>([d = std::move(d)](Connection& db) mutable -> Result<Department> {
+    Stmt s = db.q("INSERT INTO departments(tenant_id, parent_id, name, reading) VALUES(?,?,?,?)");
+    s.bind(1, d.tenant);
+    if (d.parent) s.bind(2, d.parent); else s.bind_null(2);
+    s.bind(3, d.name).bind(4, d.reading).run();
+    d.id = db.last_insert_id();
+    return d;
+  }, std::move(done));
+}
+
+void SqliteStore::create_user(NewUser u, TimeMs now, Callback<User> done) {
+  write<User>([u = std::move(u), now](Connection& db) -> Result<User> {
+    {
+      Stmt s = db.q("SELECT 1 FROM users WHERE tenant_id=? AND login=?");
+      s.bind(1, u.tenant).bind(2, u.login);
+      if (s.step()) return conflict("login id " + u.login + " is already taken");
+    }
+    Stmt s = db.q(
+        "INSERT INTO users(tenant_id, login, name, reading, reading_key, search_key, dept_id,"
+        " title, status, role, password_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, u.tenant).bind(2, u.login).bind(3, u.name).bind(4, u.reading)
+        .bind_blob(5, search::sort_key_ja(u.reading + " " + u.name))
+        .bind(6, search_key(u.name, u.reading, u.login));
+    if (u.dept) s.bind(7, u.dept); else s.bind_null(7);
+    s.bind(8, u.title).bind(9, u.status).bind(10, u.role == Role::admin ? "admin" : "staff")
+        .bind(11, u.password_hash).bind(12, now).run();
+    auto user = load_user(db, db.last_insert_id());
+    if (!user) return internal_error("user vanished after insert");
+    return *user;
+  }, std::move(done));
+}
+
+void SqliteStore::set_status(UserId user, std::string status, Callback<User> done) {
+  write<User>([user, status = std::move(status)](Connection& db) -> Result<User> {
+    db.q("UPDATE users SET status=? WHERE id=?").bind(1, status).bind(2, user).run();
+    auto u = load_user(db, user);
+    if (!u) return not_found("user not found");
+    return *u;
+  }, std::move(done));
+}
+
+void SqliteStore::create_session(Session s, Callback<bool> done) {
+  write<bool>([s = std::move(s)](Connection& db) -> Result<bool> {
+    db.q("INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at) VALUES(?,?,?,?,?)")
+        .bind(1, s.token_hash).bind(2, s.user).bind(3, s.csrf).bind(4, s.created_at)
+        .bind(5, s.expires_at).run();
+    return true;
+  }, std::move(done));
+}
+
+void SqliteStore::extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) {
+  write<bool>([h = std::move(token_hash), expires_at](Connection& db) -> Result<bool> {
+    db.q("UPDATE sessions SET expires_at=? WHERE token_hash=?").bind(1, expires_at).bind(2, h).run();
+    return true;
+  }, std::move(done));
+}
+
+void SqliteStore::delete_session(std::string token_hash, Callback<bool> done) {
+  write<bool>([h = std::move(token_hash)](Connection& db) -> Result<bool> {
+    db.q("DELETE FROM sessions WHERE token_hash=?").bind(1, h).run();
+    return db.changes() > 0;
+  }, std::move(done));
+}
+
+void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
+  write<RoomChange>([r = std::move(r)](Connection& db) -> Result<RoomChange> {
+    std::set<UserId> ids(r.members.begin(), r.members.end());
+    ids.erase(r.creator);
+    std::optional<std::string> direct_key;
+    if (r.kind == RoomKind::direct) {
+      if (ids.size() != 1) return invalid_argument("a direct room has exactly two members");
+      UserId peer = *ids.begin();
+      direct_key = std::to_string(std::min(r.creator, peer)) + ":" +
+                   std::to_string(std::max(r.creator, peer));
+      Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.direct_key=?");
+      s.bind(1, *direct_key);
+      if (s.step()) {
+        RoomChange existing;
+        existing.room = read_room(s);
+        existing.created = false;
+        return existing;
+      }
+    }
+    Stmt ins = db.q("INSERT INTO rooms(tenant_id, kind, name, direct_key, created_by, created_at,"
+                    " last_activity) VALUES(?,?,?,?,?,?,?)");
+    ins.bind(1, r.tenant).bind(2, room_kind_name(r.kind)).bind(3, r.name);
+    if (direct_key) ins.bind(4, *direct_key); else ins.bind_null(4);
+    ins.bind(5, r.creator).bind(6, r.now).bind(7, r.now).run();
+
+    RoomChange out;
+    out.room = Room{db.last_insert_id(), r.tenant, r.kind, r.name, r.creator, r.now, 0, 0, r.now};
+    insert_member(db, out.room.id, r.creator, MemberRole::owner, 0, r.now);
+    std::vector<User> joined;
+    if (auto u = load_user(db, r.creator)) joined.push_back(*u);
+    for (UserId id : ids) {
+      auto u = load_user(db, id);
+      if (!u || u->tenant != r.tenant) return not_found("user " + std::to_string(id) + " not found");
+      insert_member(db, out.room.id, id, MemberRole::member, 0, r.now);
+      joined.push_back(*u);
+    }
+    for (const User& u : joined) out.joined.push_back(u.id);
+    out.events.push_back(append_event(db, out.room, r.now, [&](EventNo ev) {
+      return wire::member_joined_event(out.room.id, ev, joined, r.creator);
+    }));
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, TimeMs now,
+                              Callback<RoomChange> done) {
+  write<RoomChange>([=, users = std::move(users)](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    RoomChange out;
+    out.room = *room;
+    std::vector<User> joined;
+    for (UserId id : std::set<UserId>(users.begin(), users.end())) {
+      if (is_member(db, room_id, id)) continue;
+      auto u = load_user(db, id);
+      if (!u || u->tenant != room->tenant || u->disabled)
+        return not_found("user " + std::to_string(id) + " not found");
+      // A newcomer has "read" what was said before they joined: no backlog of unread.
+      insert_member(db, room_id, id, MemberRole::member, room->msg_seq, now);
+      joined.push_back(*u);
+      out.joined.push_back(id);
+    }
+    if (joined.empty()) {
+      out.created = false;
+      return out;
+    }
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::member_joined_event(room_id, ev, joined, by);
+    }));
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs now,
+                                Callback<RoomChange> done) {
+  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    if (!is_member(db, room_id, user)) return not_found("user is not a member of this room");
+    RoomChange out;
+    out.room = *room;
+    // The event goes out first so that the leaving member still receives it.
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::member_left_event(room_id, ev, user, by);
+    }));
+    db.q("DELETE FROM members WHERE room_id=? AND user_id=?").bind(1, room_id).bind(2, user).run();
+    out.left.push_back(user);
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
+                              Callback<RoomChange> done) {
+  write<RoomChange>([=, name = std::move(name)](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    db.q("UPDATE rooms SET name=? WHERE id=?").bind(1, name).bind(2, room_id).run();
+    RoomChange out;
+    out.room = *room;
+    out.room.name = name;
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::room_updated_event(room_id, ev, name, by);
+    }));
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
+  write<RoomChange>([m = std::move(m)](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, m.room);
+    if (!room) return not_found("room not found");
+    RoomChange out;
+    out.room = *room;
+    {
+      Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
+                    " WHERE m.room_id=? AND m.sender_id=? AND m.client_id=?");
+      s.bind(1, m.room).bind(2, m.sender).bind(3, m.client_id);
+      if (s.step()) {  // an idempotent retry: the first message, nothing written
+        out.created = false;
+        out.message = read_message(s);
+        return out;
+      }
+    }
+    if (!is_member(db, m.room, m.sender)) return permission_denied("not a member of this room");
+    auto sender = load_user(db, m.sender);
+    if (!sender) return not_found("sender not found");
+
+    Message msg;
+    msg.room = m.room;
+    msg.seq = room->msg_seq + 1;
+    msg.sender = m.sender;
+    msg.sender_name = sender->name;
+    msg.client_id = m.client_id;
+    msg.body = m.body;
+    msg.mention_all = m.mention_all;
+    msg.created_at = m.now;
+    if (m.reply_to > 0) {
+      auto quoted = load_message(db, m.room, m.reply_to);
+      if (!quoted) return invalid_argument("reply_to: no message " + std::to_string(m.reply_to) + " in this room");
+      if (quoted->deleted) return invalid_argument("reply_to: that message was deleted");
+      msg.reply_to = ReplySnapshot{quoted->seq, quoted->sender, quoted->sender_name,
+                                   text::cut(quoted->body, 100)};
+    }
+    for (UserId id : std::set<UserId>(m.mentions.begin(), m.mentions.end())) {
+      if (!is_member(db, m.room, id))
+        return invalid_argument("mentions: user " + std::to_string(id) + " is not a member of this room");
+      msg.mentions.push_back(id);
+    }
+    const EventNo ev = room->ev + 1;
+    Stmt ins = db.q(
+        "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
+        " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
+        " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
+        .bind(5, msg.client_id).bind(6, msg.body);
+    if (msg.reply_to) {
+      ins.bind(7, msg.reply_to->seq).bind(8, msg.reply_to->sender)
+          .bind(9, msg.reply_to->sender_name).bind(10, msg.reply_to->body);
+    } else {
+      ins.bind_null(7).bind_null(8).bind_null(9).bind_null(10);
+    }
+    ins.bind(11, join_ids(msg.mentions)).bind(12, msg.mention_all).bind(13, msg.created_at)
+        .bind(14, ev).run();
+    msg.id = db.last_insert_id();
+    for (UserId id : msg.mentions) {
+      db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,?,?)")
+          .bind(1, msg.room).bind(2, id).bind(3, msg.seq).run();
+    }
+    if (msg.mention_all) {
+      db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,0,?)")
+          .bind(1, msg.room).bind(2, msg.seq).run();
+    }
+    out.events.push_back(append_event(db, out.room, m.now, [&](EventNo e) {
+      return wire::message_event("message.created", msg, e);
+    }));
+    out.room.msg_seq = msg.seq;
+    out.room.last_activity = m.now;
+    db.q("UPDATE rooms SET msg_seq=?, last_activity=? WHERE id=?")
+        .bind(1, msg.seq).bind(2, m.now).bind(3, msg.room).run();
+    db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
+        .bind(1, msg.seq).bind(2, msg.room).bind(3, msg.sender).run();
+    out.message = std::move(msg);
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,
+                               TimeMs now, Callback<RoomChange> done) {
+  write<RoomChange>([=, body = std::move(body)](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    auto msg = load_message(db, room_id, seq);
+    if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->sender != editor) return permission_denied("only the sender can edit a message");
+    if (msg->deleted) return invalid_argument("a deleted message cannot be edited");
+    db.q("UPDATE messages SET body=?, edited_at=? WHERE room_id=? AND seq=?")
+        .bind(1, body).bind(2, now).bind(3, room_id).bind(4, seq).run();
+    msg->body = body;
+    msg->edited_at = now;
+    RoomChange out;
+    out.room = *room;
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::message_event("message.edited", *msg, ev);
+    }));
+    out.message = std::move(*msg);
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
+                                 Callback<RoomChange> done) {
+  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    auto msg = load_message(db, room_id, seq);
+    if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->sender != by) return permission_denied("only the sender can delete a message");
+    RoomChange out;
+    out.room = *room;
+    if (msg->deleted) {  // deleting twice changes nothing
+      out.created = false;
+      out.message = std::move(*msg);
+      return out;
+    }
+    db.q("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
+         " reply_body=NULL, mentions='', mention_all=0, deleted=1, edited_at=? WHERE room_id=? AND seq=?")
+        .bind(1, now).bind(2, room_id).bind(3, seq).run();
+    db.q("DELETE FROM mentions WHERE room_id=? AND seq=?").bind(1, room_id).bind(2, seq).run();
+    msg->body.clear();
+    msg->reply_to.reset();
+    msg->mentions.clear();
+    msg->mention_all = false;
+    msg->deleted = true;
+    msg->edited_at = now;
+    // The deleted text must not come back through resume: rewrite the stored creation
+    // event and every edit event of this message to the deleted marker.
+    EventNo created_ev = 0;
+    {
+      Stmt s = db.q("SELECT created_ev FROM messages WHERE room_id=? AND seq=?");
+      s.bind(1, room_id).bind(2, seq);
+      if (s.step()) created_ev = s.i64(0);
+    }
+    db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
+        .bind(1, wire::message_event("message.created", *msg, created_ev))
+        .bind(2, room_id).bind(3, created_ev).run();
+    {
+      std::vector<EventNo> edits;
+      Stmt s = db.q("SELECT ev FROM events WHERE room_id=? AND ev>? AND"
+                    " json_extract(frame, '$.type')='message.edited' AND"
+                    " json_extract(frame, '$.message.seq')=?");
+      s.bind(1, room_id).bind(2, created_ev).bind(3, seq);
+      while (s.step()) edits.push_back(s.i64(0));
+      for (EventNo ev : edits) {
+        db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
+            .bind(1, wire::message_event("message.edited", *msg, ev))
+            .bind(2, room_id).bind(3, ev).run();
+      }
+    }
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::message_event("message.deleted", *msg, ev);
+    }));
+    out.message = std::move(*msg);
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, Callback<ReadChange> done) {
+  write<ReadChange>([=](Connection& db) -> Result<ReadChange> {
+    Seq msg_seq = 0;
+    {
+      Stmt s = db.q("SELECT msg_seq FROM rooms WHERE id=?");
+      s.bind(1, room_id);
+      if (!s.step()) return not_found("room not found");
+      msg_seq = s.i64(0);
+    }
+    Stmt s = db.q("SELECT read_seq FROM members WHERE room_id=? AND user_id=?");
+    s.bind(1, room_id).bind(2, user);
+    if (!s.step()) return not_found("room not found");
+    ReadChange out;
+    out.old_seq = s.i64(0);
+    out.new_seq = std::max(out.old_seq, std::min(seq, msg_seq));
+    if (out.new_seq != out.old_seq) {
+      db.q("UPDATE members SET read_seq=? WHERE room_id=? AND user_id=?")
+          .bind(1, out.new_seq).bind(2, room_id).bind(3, user).run();
+    }
+    return out;
+  }, std::move(done));
+}
+
+}  // namespace tonari::store::sqlite

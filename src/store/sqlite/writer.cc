@@ -1,0 +1,68 @@
+#include "store/sqlite/writer.h"
+
+#include <vector>
+
+namespace tonari::store::sqlite {
+
+Writer::Writer(std::unique_ptr<Connection> db, std::size_t max_batch)
+    : max_batch_(max_batch), db_(std::move(db)), thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void Writer::submit(std::unique_ptr<WriteJob> job) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void Writer::run() {
+  std::vector<std::unique_ptr<WriteJob>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+
+    bool committed = false;
+    try {
+      db_->exec("BEGIN IMMEDIATE");
+      for (auto& job : batch) {
+        db_->exec("SAVEPOINT job");
+        bool keep = false;
+        try {
+          keep = job->apply(*db_);
+        } catch (const DbError& e) {
+          job->fail(e);
+        }
+        if (!keep) db_->exec("ROLLBACK TO job");
+        db_->exec("RELEASE job");
+      }
+      db_->exec("COMMIT");
+      committed = true;
+    } catch (const DbError&) {
+      // COMMIT (or BEGIN) failed, e.g. disk full: nothing of the batch is durable.
+      try { db_->exec("ROLLBACK"); } catch (const DbError&) {}
+      stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+    }
+    stats_.batches.fetch_add(1, std::memory_order_relaxed);
+    stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
+    for (auto& job : batch) job->finish(committed);
+    batch.clear();
+  }
+}
+
+}  // namespace tonari::store::sqlite

@@ -1,0 +1,64 @@
+// The single writer of a SQLite store: jobs from all rooms and all connections are queued,
+// then applied in batches of one transaction each ("group commit"), so many messages share
+// one fsync. Each job runs inside its own SAVEPOINT: a failing job is rolled back alone.
+// Completions run on the writer thread, after COMMIT, in commit order — that is what makes
+// event publication ordered per room. They must be quick and must not block.
+// Thread safety: submit() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/sqlite/db.h"
+
+namespace tonari::store::sqlite {
+
+class WriteJob {
+ public:
+  virtual ~WriteJob() = default;
+  // Applies the job inside a savepoint. Returns false to roll the job back (it keeps its
+  // own error to report); throwing DbError also rolls it back.
+  virtual bool apply(Connection& db) = 0;
+  // Called once after the batch: `committed` is false if the batch's COMMIT failed.
+  virtual void finish(bool committed) = 0;
+  // Called instead of apply() when DbError escaped from apply().
+  virtual void fail(const DbError& e) = 0;
+};
+
+struct WriterStats {
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> jobs{0};
+  std::atomic<std::uint64_t> failed_commits{0};
+};
+
+class Writer {
+ public:
+  // Takes ownership of `db`; starts the writer thread.
+  explicit Writer(std::unique_ptr<Connection> db, std::size_t max_batch = 1024);
+  // Drains the queue (every job queued before is applied and finished), then stops.
+  ~Writer();
+
+  void submit(std::unique_ptr<WriteJob> job);
+  const WriterStats& stats() const { return stats_; }
+
+ private:
+  void run();
+
+  // Constant after construction.
+  const std::size_t max_batch_;
+  std::unique_ptr<Connection> db_;  // used only by the writer thread
+
+  WriterStats stats_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<WriteJob>> queue_;  // guarded by mu_
+  bool stopping_ = false;                        // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace tonari::store::sqlite

@@ -1,0 +1,172 @@
+// Store: everything tonari persists, behind one interface (SQLite for a town hall,
+// PostgreSQL for the hosted service). The store keeps integrity (sequence numbers, unique
+// ids, membership at write time); *policy* (who may do what) belongs to services/policies.
+//
+// Reads are synchronous and may be called from any thread. Writes are asynchronous: the
+// callback runs after the write is durable (or failed), on the store's writer thread, in
+// commit order; callbacks must be quick and must not block or call write methods
+// synchronously waiting for them. A write either happens completely or not at all.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace tonari::store {
+
+template <class T>
+using Callback = std::function<void(Result<T>)>;
+
+struct NewUser {
+  TenantId tenant = 0;
+  std::string login;
+  std::string name;
+  std::string reading;
+  DeptId dept = 0;
+  std::string title;
+  std::string status;
+  Role role = Role::staff;
+  std::string password_hash;
+};
+
+struct Credentials {
+  User user;
+  std::string password_hash;
+};
+
+struct Session {
+  std::string token_hash;
+  UserId user = 0;
+  std::string csrf;
+  TimeMs created_at = 0;
+  TimeMs expires_at = 0;
+};
+
+struct NewRoom {
+  TenantId tenant = 0;
+  RoomKind kind = RoomKind::group;
+  std::string name;
+  UserId creator = 0;
+  std::vector<UserId> members;  // besides the creator
+  TimeMs now = 0;
+};
+
+struct NewMessage {
+  RoomId room = 0;
+  UserId sender = 0;
+  std::string client_id;
+  std::string body;
+  Seq reply_to = 0;
+  std::vector<UserId> mentions;
+  bool mention_all = false;
+  TimeMs now = 0;
+};
+
+// What a write that changes a room produced: the room after the change and its new events
+// (to publish), plus membership changes for realtime subscription bookkeeping.
+struct RoomChange {
+  Room room;
+  std::vector<RoomEvent> events;
+  std::vector<UserId> joined;
+  std::vector<UserId> left;
+  bool created = true;  // false: an idempotent retry or an existing direct room
+  std::optional<Message> message;
+};
+
+struct ReadChange {
+  Seq old_seq = 0;
+  Seq new_seq = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Health check: ok if the store answers a trivial query.
+  virtual Status ping() = 0;
+
+  // ---- Tenants, departments, users (reads) -------------------------------------------
+  virtual Result<Tenant> tenant_by_code(std::string_view code) = 0;
+  virtual Result<Tenant> tenant(TenantId id) = 0;
+  virtual Result<std::vector<Department>> departments(TenantId tenant) = 0;
+  virtual Result<User> user(UserId id) = 0;
+  virtual Result<Credentials> credentials(TenantId tenant, std::string_view login) = 0;
+  // Users of `tenant` whose search key contains `folded_query` (all if empty), limited to
+  // `depts` if non-empty, in 五十音 order of their readings, at most `limit`.
+  virtual Result<std::vector<User>> find_users(TenantId tenant, std::string_view folded_query,
+                                               const std::vector<DeptId>& depts, int limit) = 0;
+  // Of `ids`, those that are active users of `tenant`.
+  virtual Result<std::vector<User>> users_in_tenant(TenantId tenant,
+                                                    const std::vector<UserId>& ids) = 0;
+
+  // ---- Sessions -----------------------------------------------------------------------
+  virtual Result<Session> session(std::string_view token_hash) = 0;
+
+  // ---- Rooms and messages (reads) -----------------------------------------------------
+  virtual Result<Room> room(RoomId id) = 0;
+  virtual Result<std::optional<Member>> member(RoomId room, UserId user) = 0;
+  // Members with their users, in 五十音 order of readings.
+  virtual Result<std::vector<std::pair<User, Member>>> members(RoomId room) = 0;
+  // The read positions of all members: (user, read_seq).
+  virtual Result<std::vector<std::pair<UserId, Seq>>> read_positions(RoomId room) = 0;
+  virtual Result<std::vector<RoomSummary>> rooms_for_user(UserId user) = 0;
+  virtual Result<RoomSummary> room_summary(RoomId room, UserId user) = 0;
+  // The rooms `user` is in, with their current event numbers.
+  virtual Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) = 0;
+  virtual Result<std::optional<RoomId>> direct_room(UserId a, UserId b) = 0;
+  // Messages with seq in (after, before), ascending; the last `limit` of them if `after`
+  // is 0, else the first `limit`.
+  virtual Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) = 0;
+  virtual Result<Message> message(RoomId room, Seq seq) = 0;
+  // Events with ev > `after`, ascending, at most `limit`.
+  virtual Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) = 0;
+  // For each non-deleted message with seq in (lo, hi]: (seq, members other than the
+  // sender whose read position >= seq).
+  virtual Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,
+                                                                        Seq hi) = 0;
+
+  // ---- Writes -------------------------------------------------------------------------
+  virtual void create_tenant(std::string code, std::string name, TimeMs now,
+                             Callback<Tenant> done) = 0;
+  virtual void create_department(Department d, Callback<Department> done) = 0;
+  // Fails with conflict if the login is taken in the tenant.
+  virtual void create_user(NewUser u, TimeMs now, Callback<User> done) = 0;
+  virtual void set_status(UserId user, std::string status, Callback<User> done) = 0;
+
+  virtual void create_session(Session s, Callback<bool> done) = 0;
+  virtual void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) = 0;
+  virtual void delete_session(std::string token_hash, Callback<bool> done) = 0;
+
+  // Creates a room with the creator as owner. For a direct room (exactly one other member)
+  // returns the existing room with created=false if there is one.
+  virtual void create_room(NewRoom r, Callback<RoomChange> done) = 0;
+  // Adds users not yet in the room (one member.joined event if any were added).
+  virtual void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
+                           Callback<RoomChange> done) = 0;
+  // not_found if `user` is not a member.
+  virtual void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
+                             Callback<RoomChange> done) = 0;
+  virtual void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
+                           Callback<RoomChange> done) = 0;
+
+  // Appends a message (next seq and ev) and moves the sender's read position to it. The
+  // sender must be a member (else permission_denied). If (room, sender, client_id) exists,
+  // returns that message with created=false and writes nothing.
+  virtual void post_message(NewMessage m, Callback<RoomChange> done) = 0;
+  // Replaces the body of a message sent by `editor` (permission_denied otherwise).
+  virtual void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
+                            Callback<RoomChange> done) = 0;
+  // Turns a message sent by `by` into a deleted marker, also in the stored event log.
+  virtual void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
+                              Callback<RoomChange> done) = 0;
+  // Moves the read position forward to min(seq, msg_seq); never backwards.
+  virtual void mark_read(RoomId room, UserId user, Seq seq, Callback<ReadChange> done) = 0;
+};
+
+}  // namespace tonari::store

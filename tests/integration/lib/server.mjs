@@ -1,0 +1,261 @@
+// Test harness: start/stop/restart the tonari binary and run its admin CLI.
+//
+//   const srv = await startServer();            // fresh data dir, --demo
+//   srv.base  -> "http://127.0.0.1:PORT"
+//   await srv.stop();  await srv.kill9();  await srv.restart();
+//
+// Every child process started here is tracked and killed when the test file's
+// process exits (and by cleanupAll(), which the test files call from after()).
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const TONARI_BIN = process.env.TONARI_BIN || '/work/main/build/tonari';
+export const DEMO_TENANT = '999001';
+export const DEMO_PASSWORD = 'sakura-demo';
+
+const START_TIMEOUT_MS = Number(process.env.TONARI_START_TIMEOUT_MS || 30000);
+const STOP_TIMEOUT_MS = 15000;
+
+const liveChildren = new Set();
+const tempDirs = new Set();
+const cleanups = new Set();
+
+function killAllChildrenSync() {
+  for (const child of liveChildren) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+  liveChildren.clear();
+}
+
+process.on('exit', () => {
+  killAllChildrenSync();
+  if (!process.env.TONARI_KEEP_DATA) {
+    for (const d of tempDirs) {
+      try { rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
+    }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => { killAllChildrenSync(); process.exit(130); });
+}
+
+// Register something (a WebSocket, a server) to be torn down by cleanupAll().
+export function registerCleanup(fn) {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+// Close every WebSocket / server created by this file. Call from after().
+export async function cleanupAll() {
+  const fns = [...cleanups].reverse();
+  cleanups.clear();
+  for (const fn of fns) {
+    try { await fn(); } catch { /* best effort */ }
+  }
+  killAllChildrenSync();
+}
+
+// A hard per-file deadline: if a test file hangs (a leaked handle, a server that
+// never exits), kill the children and exit non-zero so the run stays bounded.
+export function installWatchdog(ms = 75000) {
+  const t = setTimeout(() => {
+    process.stderr.write(`\n[tonari-harness] watchdog: test file exceeded ${ms} ms, killing children\n`);
+    killAllChildrenSync();
+    process.exit(1);
+  }, ms);
+  t.unref();
+  return t;
+}
+
+export function makeDataDir(prefix = 'tonari-it-') {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
+}
+
+export function binaryExists() {
+  return existsSync(TONARI_BIN);
+}
+
+export class TonariServer {
+  constructor({ dataDir, demo = true, extraArgs = [], listen = '127.0.0.1:0' } = {}) {
+    this.dataDir = dataDir || makeDataDir();
+    this.demo = demo;
+    this.extraArgs = extraArgs;
+    this.listen = listen;
+    this.proc = null;
+    this.port = null;
+    this.listeners = [];
+    this.stdout = '';
+    this.stderr = '';
+    this.exitInfo = null;
+    this.generation = 0;
+    registerCleanup(() => this.kill9());
+  }
+
+  get base() { return `http://127.0.0.1:${this.port}`; }
+  get origin() { return this.base; }
+  get wsUrl() { return `ws://127.0.0.1:${this.port}/api/ws`; }
+  get running() { return this.proc !== null && this.exitInfo === null; }
+
+  args() {
+    const a = ['serve', '--listen', this.listen, '--data', this.dataDir];
+    if (this.demo) a.push('--demo');
+    a.push(...this.extraArgs);
+    return a;
+  }
+
+  start() {
+    if (this.running) throw new Error('server already running');
+    this.generation += 1;
+    this.stdout = '';
+    this.exitInfo = null;
+    this.port = null;
+    this.listeners = [];
+    const proc = spawn(TONARI_BIN, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    liveChildren.add(proc);
+    const gen = this.generation;
+    this.stderr += `\n----- start #${gen}: ${TONARI_BIN} ${this.args().join(' ')}\n`;
+
+    let exitResolve;
+    this.exited = new Promise((r) => { exitResolve = r; });
+    proc.on('exit', (code, signal) => {
+      liveChildren.delete(proc);
+      this.exitInfo = { code, signal };
+      exitResolve(this.exitInfo);
+    });
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => {
+      this.stderr += d;
+      if (this.stderr.length > 2_000_000) this.stderr = this.stderr.slice(-1_000_000);
+    });
+    proc.stdout.setEncoding('utf8');
+
+    return new Promise((resolve, reject) => {
+      let buf = '';
+      let done = false;
+      const finish = (err) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) {
+          try { proc.kill('SIGKILL'); } catch { /* ignore */ }
+          reject(err);
+        } else {
+          resolve(this);
+        }
+      };
+      const timer = setTimeout(() => finish(new Error(
+        `tonari did not print "tonari ready" within ${START_TIMEOUT_MS} ms.\nstdout:\n${this.stdout}\nstderr:\n${this.stderrTail()}`)),
+      START_TIMEOUT_MS);
+      proc.on('error', (e) => finish(new Error(`cannot start ${TONARI_BIN}: ${e.message}`)));
+      proc.on('exit', (code, signal) => finish(new Error(
+        `tonari exited before ready (code=${code} signal=${signal}).\nstdout:\n${this.stdout}\nstderr:\n${this.stderrTail()}`)));
+      proc.stdout.on('data', (d) => {
+        this.stdout += d;
+        buf += d;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i).replace(/\r$/, '');
+          buf = buf.slice(i + 1);
+          const m = /^tonari listening on http:\/\/([^\s:]+|\[[^\]]+\]):(\d+)(?:\s|$)/.exec(line);
+          if (m) {
+            this.listeners.push({ host: m[1], port: Number(m[2]), line });
+            if (this.port === null) this.port = Number(m[2]);
+          } else if (line.trim() === 'tonari ready') {
+            if (this.port === null) {
+              finish(new Error(`"tonari ready" without a "tonari listening on" line.\nstdout:\n${this.stdout}`));
+            } else {
+              finish(null);
+            }
+          }
+        }
+      });
+    });
+  }
+
+  stderrTail(n = 4000) {
+    return this.stderr.length > n ? '…' + this.stderr.slice(-n) : this.stderr;
+  }
+
+  async _waitExit(ms) {
+    if (!this.proc) return this.exitInfo;
+    if (this.exitInfo) return this.exitInfo;
+    let t;
+    const r = await Promise.race([
+      this.exited,
+      new Promise((res) => { t = setTimeout(() => res(null), ms); }),
+    ]);
+    clearTimeout(t);
+    return r;
+  }
+
+  // Graceful stop (SIGTERM). Falls back to SIGKILL after STOP_TIMEOUT_MS and
+  // reports that in the returned object ({code, signal, forced}).
+  async stop() {
+    if (!this.running) return this.exitInfo;
+    this.proc.kill('SIGTERM');
+    const r = await this._waitExit(STOP_TIMEOUT_MS);
+    if (r) return { ...r, forced: false };
+    this.proc.kill('SIGKILL');
+    const r2 = await this._waitExit(5000);
+    return { ...(r2 || {}), forced: true };
+  }
+
+  async kill9() {
+    if (!this.running) return this.exitInfo;
+    this.proc.kill('SIGKILL');
+    return this._waitExit(10000);
+  }
+
+  // Start again on the same data dir (the port usually changes).
+  async restart() {
+    if (this.running) await this.stop();
+    return this.start();
+  }
+
+  async fetch(path, init) {
+    return fetch(this.base + path, init);
+  }
+}
+
+export async function startServer(opts = {}) {
+  const s = new TonariServer(opts);
+  await s.start();
+  return s;
+}
+
+// Run `tonari <args>` to completion. Resolves {code, stdout, stderr}.
+export function runTonari(args, { timeoutMs = 30000 } = {}) {
+  return new Promise((resolve) => {
+    execFile(TONARI_BIN, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      let code = 0;
+      if (err) code = typeof err.code === 'number' ? err.code : (err.signal ? 128 : 1);
+      resolve({ code, stdout, stderr, error: err });
+    });
+  });
+}
+
+async function admin(args) {
+  const r = await runTonari(['admin', ...args]);
+  if (r.code !== 0) {
+    throw new Error(`tonari admin ${args.join(' ')} failed (code ${r.code}):\nstdout:${r.stdout}\nstderr:${r.stderr}`);
+  }
+  return r;
+}
+
+export function createTenant(dataDir, { code, name }) {
+  return admin(['create-tenant', '--data', dataDir, '--code', code, '--name', name]);
+}
+
+export function createUser(dataDir, { tenant, login, name, reading, password, admin: isAdmin = false, title }) {
+  const a = ['create-user', '--data', dataDir, '--tenant', tenant, '--login', login,
+    '--name', name, '--reading', reading, '--password', password];
+  if (isAdmin) a.push('--admin');
+  if (title) a.push('--title', title);
+  return admin(a);
+}

@@ -166,7 +166,7 @@ test('REST POST: reply_to snapshot, mentions, mention_all, validation', T, async
 test('message body and client_id validation', T, async () => {
   const { tanaka } = U;
   const url = `/api/rooms/${DIRECT}/messages`;
-  const before = await roomSummary(tanaka, DIRECT);
+  const sum0 = await roomSummary(tanaka, DIRECT);
   assertError(await tanaka.post(url, { client_id: cid(), body: '' }), 400, 'invalid_argument', 'empty body');
   assertError(await tanaka.post(url, { client_id: cid(), body: ' \n\t　 ' }), 400, 'invalid_argument', 'white-space body');
   assertError(await tanaka.post(url, { client_id: cid(), body: 'あ'.repeat(10001) }), 400, 'invalid_argument', '10,001 characters');
@@ -174,13 +174,13 @@ test('message body and client_id validation', T, async () => {
   assertError(await tanaka.post(url, { client_id: 'x'.repeat(65), body: 'ok' }), 400, 'invalid_argument', '65-char client_id');
   assertError(await tanaka.post(url, { client_id: 'ｸﾗｲｱﾝﾄ', body: 'ok' }), 400, 'invalid_argument', 'non-ASCII client_id');
   const mid = await tanaka.get('/api/rooms');
-  assert.equal(mid.json.rooms.find((x) => x.id === DIRECT).msg_seq, before.msg_seq, 'rejected posts create nothing');
+  assert.equal(mid.json.rooms.find((x) => x.id === DIRECT).msg_seq, sum0.msg_seq, 'rejected posts create nothing');
 
   // 10,000 characters (30,000 bytes of UTF-8) is accepted
   const r = await tanaka.post(url, { client_id: 'x'.repeat(64), body: 'あ'.repeat(10000) });
   assertStatus(r, 201, '10,000 characters');
   assert.equal([...r.json.message.body].length, 10000);
-  assert.equal(r.json.message.seq, before.msg_seq + 1);
+  assert.equal(r.json.message.seq, sum0.msg_seq + 1);
 });
 
 test('edit and delete propagate; only the sender may edit or delete', T, async () => {

@@ -227,6 +227,7 @@ export class WsConn {
     this.syncedIndex = -1;
     this.closeInfo = null;
     this.ws = null;
+    this.listeners = [];      // fn(frame) called for every frame
     for (const [room, ev] of Object.entries(opts.cursors || {})) this.cursors.set(Number(room), ev);
   }
 
@@ -313,6 +314,9 @@ export class WsConn {
     this.log.push(f);
     this._track(f);
     if (f.type === 'ping') this.send({ type: 'pong' });
+    for (const fn of this.listeners) {
+      try { fn(f); } catch (e) { process.stderr.write(`[${this.label}] listener error: ${e.stack}\n`); }
+    }
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i];
       let hit = false;
@@ -354,6 +358,8 @@ export class WsConn {
     });
   }
 
+  on(fn) { this.listeners.push(fn); }
+
   // Frames of a given type/room already received (whole log, consumed or not).
   seen(pred) { return this.log.filter((f) => { try { return pred(f); } catch { return false; } }); }
 
@@ -361,7 +367,11 @@ export class WsConn {
 
   drain() { this.queue.length = 0; }
 
-  send(obj) { this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj)); }
+  send(obj) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+    return true;
+  }
 
   sendMessage(room, body, extra = {}) {
     const client_id = extra.client_id || cid('ws');

@@ -1,0 +1,97 @@
+#include "realtime/hub.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace tonari::realtime {
+
+void Hub::attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms) {
+  std::unique_lock lock(mu_);
+  auto& entry = subs_[s.get()];
+  entry.owner = s;
+  for (RoomId r : rooms) {
+    if (rooms_[r].insert(s.get()).second) entry.rooms.push_back(r);
+  }
+  users_[s->user()].push_back(s.get());
+}
+
+void Hub::detach(Subscriber* s) {
+  std::unique_lock lock(mu_);
+  auto it = subs_.find(s);
+  if (it == subs_.end()) return;
+  for (RoomId r : it->second.rooms) {
+    auto rit = rooms_.find(r);
+    if (rit == rooms_.end()) continue;
+    rit->second.erase(s);
+    if (rit->second.empty()) rooms_.erase(rit);
+  }
+  auto uit = users_.find(s->user());
+  if (uit != users_.end()) {
+    std::erase(uit->second, s);
+    if (uit->second.empty()) users_.erase(uit);
+  }
+  subs_.erase(it);
+}
+
+void Hub::deliver_to_user(UserId user, const bus::Event& e) {
+  auto it = users_.find(user);
+  if (it == users_.end()) return;
+  for (Subscriber* s : it->second) s->deliver(e);
+}
+
+void Hub::on_event(const bus::Event& e) {
+  if (!e.to_users.empty()) {
+    std::shared_lock lock(mu_);
+    for (UserId u : e.to_users) deliver_to_user(u, e);
+    return;
+  }
+  if (e.joined.empty() && e.left.empty()) {
+    std::shared_lock lock(mu_);
+    auto it = rooms_.find(e.room);
+    if (it == rooms_.end()) return;
+    for (Subscriber* s : it->second) s->deliver(e);
+    return;
+  }
+
+  // A membership change: new members' connections start following the room before the
+  // event goes out (so they get it); leaving members get it and then stop following.
+  std::unique_lock lock(mu_);
+  for (UserId u : e.joined) {
+    auto uit = users_.find(u);
+    if (uit == users_.end()) continue;
+    for (Subscriber* s : uit->second) {
+      if (rooms_[e.room].insert(s).second) subs_[s].rooms.push_back(e.room);
+    }
+  }
+  if (auto it = rooms_.find(e.room); it != rooms_.end()) {
+    for (Subscriber* s : it->second) s->deliver(e);
+  }
+  if (e.left.empty()) return;
+  auto removed = std::make_shared<const std::string>(
+      R"({"type":"room.removed","room":)" + std::to_string(e.room) + "}");
+  bus::Event notice{e.room, 0, removed, {}, {}, {}};
+  for (UserId u : e.left) {
+    auto uit = users_.find(u);
+    if (uit == users_.end()) continue;
+    for (Subscriber* s : uit->second) {
+      if (auto rit = rooms_.find(e.room); rit != rooms_.end()) {
+        rit->second.erase(s);
+        if (rit->second.empty()) rooms_.erase(rit);
+      }
+      std::erase(subs_[s].rooms, e.room);
+      s->deliver(notice);
+    }
+  }
+}
+
+std::size_t Hub::connection_count() const {
+  std::shared_lock lock(mu_);
+  return subs_.size();
+}
+
+std::size_t Hub::room_count() const {
+  std::shared_lock lock(mu_);
+  return rooms_.size();
+}
+
+}  // namespace tonari::realtime

@@ -1,0 +1,51 @@
+// Hub: this node's live connections and the rooms each one follows. It receives every bus
+// event and hands it to the subscribers of that room (or to the named users), keeping
+// subscriptions in step with membership changes carried by the events.
+// Thread safety: all methods may be called from any thread. Subscriber::deliver is called
+// with the hub's lock held (shared): it must be quick and must not call into the hub.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bus/bus.h"
+#include "core/types.h"
+
+namespace tonari::realtime {
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual UserId user() const = 0;
+  virtual void deliver(const bus::Event& e) = 0;
+};
+
+class Hub {
+ public:
+  // `s` follows `rooms` from now on, and gets events addressed to its user.
+  void attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms);
+  // Stops all deliveries to `s`; after it returns, deliver() is not called on `s` again.
+  void detach(Subscriber* s);
+  // The bus handler.
+  void on_event(const bus::Event& e);
+
+  std::size_t connection_count() const;
+  std::size_t room_count() const;
+
+ private:
+  void deliver_to_user(UserId user, const bus::Event& e);
+
+  mutable std::shared_mutex mu_;
+  std::unordered_map<RoomId, std::unordered_set<Subscriber*>> rooms_;  // guarded by mu_
+  std::unordered_map<UserId, std::vector<Subscriber*>> users_;         // guarded by mu_
+  struct Entry {
+    std::shared_ptr<Subscriber> owner;
+    std::vector<RoomId> rooms;
+  };
+  std::unordered_map<Subscriber*, Entry> subs_;  // guarded by mu_
+};
+
+}  // namespace tonari::realtime

@@ -1,0 +1,199 @@
+#include "services/accounts.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/text_limits.h"
+#include "search/normalize.h"
+#include "services/crypto.h"
+#include "services/policies.h"
+
+namespace tonari::services {
+namespace {
+
+const char* const kBadCredentials = "municipality code, login id or password is wrong";
+
+Status check_text(std::string_view value, const char* field, std::size_t max_chars,
+                  bool required) {
+  if (!text::valid_utf8(value)) return invalid_argument(std::string(field) + ": not valid UTF-8");
+  if (required && text::trim(value).empty()) return invalid_argument(std::string(field) + " is required");
+  if (text::char_count(value) > max_chars) {
+    return invalid_argument(std::string(field) + ": at most " + std::to_string(max_chars) +
+                            " characters");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Accounts::Accounts(Context& ctx)
+    : ctx_(ctx),
+      by_login_(ctx.limits.login_failures_per_window, ctx.limits.login_window_ms),
+      by_address_(ctx.limits.login_failures_per_window * 5, ctx.limits.login_window_ms),
+      dummy_hash_(hash_password(random_token(), ctx.limits.pwhash_opslimit,
+                                ctx.limits.pwhash_memlimit)) {}
+
+TimeMs Accounts::retry_after_ms(const LoginRequest& req) {
+  const TimeMs now = ctx_.clock.now_ms();
+  return std::max(by_login_.retry_after(req.tenant_code + "/" + req.login, now),
+                  by_address_.retry_after(req.client_address, now));
+}
+
+void Accounts::login(LoginRequest req, store::Callback<LoginResult> done) {
+  for (auto* f : {&req.tenant_code, &req.login, &req.password}) {
+    if (f->empty() || f->size() > 256 || !text::valid_utf8(*f)) {
+      return done(unauthenticated(kBadCredentials));
+    }
+  }
+  if (TimeMs wait = retry_after_ms(req); wait > 0) {
+    return done(Status(Code::rate_limited, "too many failed logins; try again in " +
+                                               std::to_string((wait + 999) / 1000) + " s"));
+  }
+  // Resolve the account now (cheap reads), verify the password on the blocking pool.
+  std::optional<store::Credentials> creds;
+  std::optional<Tenant> tenant;
+  if (auto t = ctx_.store.tenant_by_code(req.tenant_code); t.ok()) {
+    tenant = *t;
+    if (auto c = ctx_.store.credentials(t->id, req.login); c.ok() && !c->user.disabled) {
+      creds = std::move(*c);
+    }
+  }
+  ctx_.run_blocking([this, req = std::move(req), creds = std::move(creds),
+                     tenant = std::move(tenant), done = std::move(done)]() mutable {
+    const std::string& hash = creds ? creds->password_hash : dummy_hash_;
+    const bool good = verify_password(hash, req.password) && creds.has_value();
+    const TimeMs now = ctx_.clock.now_ms();
+    const std::string login_key = req.tenant_code + "/" + req.login;
+    if (!good) {
+      by_login_.record_failure(login_key, now);
+      by_address_.record_failure(req.client_address, now);
+      return done(unauthenticated(kBadCredentials));
+    }
+    by_login_.reset(login_key);
+    LoginResult result{creds->user, *tenant, random_token(), random_token()};
+    store::Session s{token_hash(result.token), result.user.id, result.csrf, now,
+                     now + ctx_.limits.session_ttl_ms};
+    ctx_.store.create_session(std::move(s), [result = std::move(result),
+                                             done = std::move(done)](Result<bool> r) mutable {
+      if (!r.ok()) return done(r.status());
+      done(std::move(result));
+    });
+  });
+}
+
+Result<Actor> Accounts::authenticate(std::string_view token) {
+  if (token.empty() || token.size() > 128) return unauthenticated("not logged in");
+  const std::string hash = token_hash(token);
+  auto s = ctx_.store.session(hash);
+  if (!s.ok()) return unauthenticated("not logged in");
+  const TimeMs now = ctx_.clock.now_ms();
+  if (s->expires_at <= now) return unauthenticated("session expired; please log in again");
+  auto u = ctx_.store.user(s->user);
+  if (!u.ok() || u->disabled) return unauthenticated("account disabled");
+  auto t = ctx_.store.tenant(u->tenant);
+  if (!t.ok()) return unauthenticated("not logged in");
+  // Sliding expiry, written at most about once a day per session.
+  const TimeMs ttl = ctx_.limits.session_ttl_ms;
+  if (s->expires_at - now < ttl - 24LL * 3600 * 1000) {
+    ctx_.store.extend_session(hash, now + ttl, [](Result<bool>) {});
+  }
+  return Actor{std::move(*u), std::move(*t), hash, s->csrf};
+}
+
+void Accounts::logout(const Actor& actor, store::Callback<bool> done) {
+  ctx_.store.delete_session(actor.token_hash, std::move(done));
+}
+
+Result<std::vector<Department>> Accounts::departments(const Actor& actor) {
+  return ctx_.store.departments(actor.user.tenant);
+}
+
+Result<std::vector<User>> Accounts::find_users(const Actor& actor, std::string_view query,
+                                               DeptId dept, int limit) {
+  if (!text::valid_utf8(query)) return invalid_argument("q: not valid UTF-8");
+  if (text::char_count(query) > 100) return invalid_argument("q: at most 100 characters");
+  std::vector<DeptId> depts;
+  if (dept) {
+    auto all = ctx_.store.departments(actor.user.tenant);
+    if (!all.ok()) return all.status();
+    std::set<DeptId> wanted{dept};
+    bool found = false;
+    for (const auto& d : *all) found |= d.id == dept;
+    if (!found) return not_found("department " + std::to_string(dept) + " not found");
+    // Departments are created parents first, so one pass in id order collects the subtree.
+    for (const auto& d : *all) {
+      if (d.parent && wanted.count(d.parent)) wanted.insert(d.id);
+    }
+    depts.assign(wanted.begin(), wanted.end());
+  }
+  return ctx_.store.find_users(actor.user.tenant, search::fold(query), depts, limit);
+}
+
+Result<User> Accounts::user(const Actor& actor, UserId id) {
+  auto u = ctx_.store.user(id);
+  if (!u.ok()) return not_found("user " + std::to_string(id) + " not found");
+  TONARI_RETURN_IF_ERROR(policy::can_see_user(actor.user, *u));
+  return u;
+}
+
+void Accounts::set_status(const Actor& actor, std::string status, store::Callback<User> done) {
+  if (Status st = check_text(status, "status", ctx_.limits.max_status_chars, false); !st.is_ok()) {
+    return done(st);
+  }
+  ctx_.store.set_status(actor.user.id, std::string(text::trim(status)), std::move(done));
+}
+
+Result<Tenant> Accounts::create_tenant(const std::string& code, const std::string& name) {
+  if (code.empty() || code.size() > 16 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return invalid_argument("municipality code: 1-16 digits");
+  }
+  TONARI_RETURN_IF_ERROR(check_text(name, "name", ctx_.limits.max_name_chars, true));
+  return wait_for<Tenant>([&](auto cb) {
+    ctx_.store.create_tenant(code, name, ctx_.clock.now_ms(), std::move(cb));
+  });
+}
+
+Result<Department> Accounts::create_department(TenantId tenant, DeptId parent,
+                                               const std::string& name,
+                                               const std::string& reading) {
+  TONARI_RETURN_IF_ERROR(check_text(name, "name", ctx_.limits.max_name_chars, true));
+  return wait_for<Department>([&](auto cb) {
+    ctx_.store.create_department(Department{0, tenant, parent, name, reading}, std::move(cb));
+  });
+}
+
+Result<User> Accounts::create_user(const NewUserRequest& req) {
+  auto tenant = ctx_.store.tenant_by_code(req.tenant_code);
+  if (!tenant.ok()) return tenant.status();
+  const bool login_ok =
+      !req.login.empty() && req.login.size() <= 64 &&
+      std::all_of(req.login.begin(), req.login.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+      });
+  if (!login_ok) return invalid_argument("login: 1-64 of a-z 0-9 . _ -");
+  TONARI_RETURN_IF_ERROR(check_text(req.name, "name", ctx_.limits.max_name_chars, true));
+  TONARI_RETURN_IF_ERROR(check_text(req.reading, "reading", ctx_.limits.max_name_chars, true));
+  TONARI_RETURN_IF_ERROR(check_text(req.title, "title", ctx_.limits.max_name_chars, false));
+  TONARI_RETURN_IF_ERROR(check_text(req.status, "status", ctx_.limits.max_status_chars, false));
+  if (req.password.size() < 8) return invalid_argument("password: at least 8 characters");
+  DeptId dept = 0;
+  if (!req.department.empty()) {
+    auto all = ctx_.store.departments(tenant->id);
+    if (!all.ok()) return all.status();
+    for (const auto& d : *all) {
+      if (d.name == req.department) dept = d.id;
+    }
+    if (!dept) return not_found("department " + req.department + " not found");
+  }
+  store::NewUser u{tenant->id, req.login, req.name, req.reading, dept, req.title, req.status,
+                   req.admin ? Role::admin : Role::staff,
+                   hash_password(req.password, ctx_.limits.pwhash_opslimit,
+                                 ctx_.limits.pwhash_memlimit)};
+  if (u.password_hash.empty()) return internal_error("password hashing failed (out of memory?)");
+  return wait_for<User>([&](auto cb) {
+    ctx_.store.create_user(std::move(u), ctx_.clock.now_ms(), std::move(cb));
+  });
+}
+
+}  // namespace tonari::services

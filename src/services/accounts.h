@@ -1,0 +1,94 @@
+// Accounts: municipalities, departments, staff, passwords, sessions, the directory and
+// profiles. Login is rate limited per login id and per client address; wrong municipality
+// code, login id and password are indistinguishable to the caller.
+// Thread safety: all methods may be called from any thread; callbacks run on the store's
+// writer thread or on the blocking pool.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "services/context.h"
+#include "services/rate_limiter.h"
+
+namespace tonari::services {
+
+struct LoginRequest {
+  std::string tenant_code;
+  std::string login;
+  std::string password;
+  std::string client_address;
+};
+
+struct LoginResult {
+  User user;
+  Tenant tenant;
+  std::string token;  // the secret; only its hash is stored
+  std::string csrf;
+};
+
+struct NewUserRequest {
+  std::string tenant_code;
+  std::string login;
+  std::string name;
+  std::string reading;
+  std::string password;
+  std::string department;  // department name within the tenant, or empty
+  std::string title;
+  std::string status;
+  bool admin = false;
+};
+
+class Accounts {
+ public:
+  explicit Accounts(Context& ctx);
+
+  // Verifies credentials and opens a session. Errors: unauthenticated (any mismatch),
+  // rate_limited (message carries the retry delay; see retry_after_ms), invalid_argument.
+  void login(LoginRequest req, store::Callback<LoginResult> done);
+  // The session for a token, if valid and not expired. unauthenticated otherwise.
+  Result<Actor> authenticate(std::string_view token);
+  void logout(const Actor& actor, store::Callback<bool> done);
+
+  // Milliseconds the caller must wait before the next login attempt (0: may try now).
+  TimeMs retry_after_ms(const LoginRequest& req);
+
+  Result<std::vector<Department>> departments(const Actor& actor);
+  // Directory search in the actor's municipality, 五十音 order. `dept` 0 = everyone;
+  // otherwise that department and its descendants.
+  Result<std::vector<User>> find_users(const Actor& actor, std::string_view query, DeptId dept,
+                                       int limit);
+  Result<User> user(const Actor& actor, UserId id);
+  void set_status(const Actor& actor, std::string status, store::Callback<User> done);
+
+  // Administration (CLI and seeding). Synchronous: they wait for the commit.
+  Result<Tenant> create_tenant(const std::string& code, const std::string& name);
+  Result<Department> create_department(TenantId tenant, DeptId parent, const std::string& name,
+                                       const std::string& reading);
+  Result<User> create_user(const NewUserRequest& req);
+
+ private:
+  Context& ctx_;
+  RateLimiter by_login_;
+  RateLimiter by_address_;
+  std::string dummy_hash_;  // verified against when the login id is unknown (equal timing)
+};
+
+// Runs an asynchronous store call and waits for its result (for CLI and start-up code,
+// never on an I/O thread).
+template <class T, class Start>
+Result<T> wait_for(Start start);
+
+}  // namespace tonari::services
+
+#include <future>
+
+namespace tonari::services {
+template <class T, class Start>
+Result<T> wait_for(Start start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+}  // namespace tonari::services

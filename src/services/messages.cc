@@ -1,0 +1,149 @@
+#include "services/messages.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/text_limits.h"
+#include "services/events.h"
+#include "services/policies.h"
+
+namespace tonari::services {
+namespace {
+
+bool valid_client_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+}  // namespace
+
+Status Messages::check_member(const Actor& actor, RoomId id) {
+  auto room = ctx_.store.room(id);
+  if (!room.ok()) return not_found("room " + std::to_string(id) + " not found");
+  auto m = ctx_.store.member(id, actor.user.id);
+  if (!m.ok()) return m.status();
+  return policy::can_read_room(actor.user, *room, *m);
+}
+
+Status Messages::check_body(std::string_view body) const {
+  if (!text::valid_utf8(body)) return invalid_argument("body: not valid UTF-8");
+  if (text::trim(body).empty()) return invalid_argument("body is empty");
+  if (text::char_count(body) > ctx_.limits.max_message_chars) {
+    return invalid_argument("body: at most " + std::to_string(ctx_.limits.max_message_chars) +
+                            " characters");
+  }
+  return Status::ok();
+}
+
+Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Seq before,
+                                  int limit) {
+  TONARI_RETURN_IF_ERROR(check_member(actor, room));
+  limit = std::clamp(limit, 1, 200);
+  auto msgs = ctx_.store.messages(room, after, before, limit + 1);
+  if (!msgs.ok()) return msgs.status();
+  History h;
+  h.has_more = static_cast<int>(msgs->size()) > limit;
+  if (h.has_more) {
+    // One more than asked tells whether there is more in the paging direction.
+    if (after > 0) msgs->pop_back(); else msgs->erase(msgs->begin());
+  }
+  h.messages = std::move(*msgs);
+  if (h.messages.empty()) return h;
+
+  // 既読 counts from one pass over the read positions (no per-message query).
+  auto positions = ctx_.store.read_positions(room);
+  if (!positions.ok()) return positions.status();
+  std::vector<Seq> sorted;
+  std::unordered_map<UserId, Seq> by_user;
+  sorted.reserve(positions->size());
+  for (const auto& [u, s] : *positions) {
+    sorted.push_back(s);
+    by_user.emplace(u, s);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (Message& m : h.messages) {
+    auto at_least = static_cast<std::int64_t>(
+        sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), m.seq));
+    auto it = by_user.find(m.sender);
+    if (it != by_user.end() && it->second >= m.seq) --at_least;
+    m.read_count = at_least;
+  }
+  return h;
+}
+
+void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::RoomChange> done) {
+  if (!valid_client_id(req.client_id)) {
+    return done(invalid_argument("client_id: 1-64 printable ASCII characters"));
+  }
+  if (Status st = check_body(req.body); !st.is_ok()) return done(st);
+  if (req.mentions.size() > 1000) return done(invalid_argument("mentions: at most 1000 users"));
+  if (Status st = check_member(actor, req.room); !st.is_ok()) return done(st);
+  store::NewMessage m{req.room, actor.user.id, std::move(req.client_id), std::move(req.body),
+                      req.reply_to, std::move(req.mentions), req.mention_all,
+                      ctx_.clock.now_ms()};
+  ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
+    if (r.ok() && r->created) publish_change(ctx_, *r);
+    done(std::move(r));
+  });
+}
+
+void Messages::edit(const Actor& actor, RoomId room, Seq seq, std::string body,
+                    store::Callback<store::RoomChange> done) {
+  if (Status st = check_member(actor, room); !st.is_ok()) return done(st);
+  if (Status st = check_body(body); !st.is_ok()) return done(st);
+  auto msg = ctx_.store.message(room, seq);
+  if (!msg.ok()) return done(msg.status());
+  if (Status st = policy::can_edit_message(actor.user, *msg); !st.is_ok()) return done(st);
+  ctx_.store.edit_message(room, seq, actor.user.id, std::move(body), ctx_.clock.now_ms(),
+                          [this, done = std::move(done)](Result<store::RoomChange> r) {
+                            if (r.ok()) publish_change(ctx_, *r);
+                            done(std::move(r));
+                          });
+}
+
+void Messages::remove(const Actor& actor, RoomId room, Seq seq,
+                      store::Callback<store::RoomChange> done) {
+  if (Status st = check_member(actor, room); !st.is_ok()) return done(st);
+  auto msg = ctx_.store.message(room, seq);
+  if (!msg.ok()) return done(msg.status());
+  if (Status st = policy::can_delete_message(actor.user, *msg); !st.is_ok()) return done(st);
+  ctx_.store.delete_message(room, seq, actor.user.id, ctx_.clock.now_ms(),
+                            [this, done = std::move(done)](Result<store::RoomChange> r) {
+                              if (r.ok() && r->created) publish_change(ctx_, *r);
+                              done(std::move(r));
+                            });
+}
+
+void Messages::mark_read(const Actor& actor, RoomId room, Seq seq,
+                         store::Callback<store::ReadChange> done) {
+  if (Status st = check_member(actor, room); !st.is_ok()) return done(st);
+  if (seq < 0) return done(invalid_argument("seq must be >= 0"));
+  const UserId user = actor.user.id;
+  ctx_.store.mark_read(room, user, seq,
+                       [this, room, user, done = std::move(done)](Result<store::ReadChange> r) {
+    if (r.ok() && r->new_seq > r->old_seq) {
+      receipts_.note(room, r->old_seq, r->new_seq);
+      auto frame = std::make_shared<const std::string>(
+          R"({"type":"read.self","room":)" + std::to_string(room) + R"(,"read_seq":)" +
+          std::to_string(r->new_seq) + "}");
+      ctx_.bus.publish(bus::Event{room, 0, std::move(frame), {}, {}, {user}});
+    }
+    done(std::move(r));
+  });
+}
+
+Result<Readers> Messages::readers(const Actor& actor, RoomId room, Seq seq) {
+  TONARI_RETURN_IF_ERROR(check_member(actor, room));
+  auto msg = ctx_.store.message(room, seq);
+  if (!msg.ok()) return msg.status();
+  auto members = ctx_.store.members(room);  // already in 五十音 order
+  if (!members.ok()) return members.status();
+  Readers out;
+  for (auto& [user, member] : *members) {
+    if (user.id == msg->sender) continue;
+    (member.read_seq >= seq ? out.read : out.unread).push_back(std::move(user));
+  }
+  return out;
+}
+
+}  // namespace tonari::services

@@ -1,0 +1,55 @@
+// Messages: history, posting (idempotent by client id, acknowledged after commit), edits,
+// deletions, read positions and reader lists. Every call checks policies first.
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "services/context.h"
+#include "services/read_receipts.h"
+
+namespace tonari::services {
+
+struct PostRequest {
+  RoomId room = 0;
+  std::string client_id;
+  std::string body;
+  Seq reply_to = 0;
+  std::vector<UserId> mentions;
+  bool mention_all = false;
+};
+
+struct History {
+  std::vector<Message> messages;  // ascending seq, with read_count
+  bool has_more = false;
+};
+
+struct Readers {
+  std::vector<User> read;    // 五十音 order
+  std::vector<User> unread;  // 五十音 order
+};
+
+class Messages {
+ public:
+  Messages(Context& ctx, ReadReceipts& receipts) : ctx_(ctx), receipts_(receipts) {}
+
+  // Messages with seq in (after, before); the latest `limit` if after is 0.
+  Result<History> history(const Actor& actor, RoomId room, Seq after, Seq before, int limit);
+  // Posts a message; `done` gets the change (created=false for a retried client id).
+  void post(const Actor& actor, PostRequest req, store::Callback<store::RoomChange> done);
+  void edit(const Actor& actor, RoomId room, Seq seq, std::string body,
+            store::Callback<store::RoomChange> done);
+  void remove(const Actor& actor, RoomId room, Seq seq, store::Callback<store::RoomChange> done);
+  void mark_read(const Actor& actor, RoomId room, Seq seq, store::Callback<store::ReadChange> done);
+  Result<Readers> readers(const Actor& actor, RoomId room, Seq seq);
+
+ private:
+  Status check_member(const Actor& actor, RoomId room);
+  Status check_body(std::string_view body) const;
+
+  Context& ctx_;
+  ReadReceipts& receipts_;
+};
+
+}  // namespace tonari::services

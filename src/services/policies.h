@@ -1,0 +1,30 @@
+// Policies: the one place that decides who may see, post, invite, remove, rename, edit and
+// contact. Pure functions of the facts they are given; the services fetch the facts and
+// call these before every action, whichever path (REST, WebSocket, export) it came from.
+//
+// Room existence is never revealed to non-members: checks that fail for a non-member
+// return not_found, not permission_denied.
+#pragma once
+
+#include <optional>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace tonari::services::policy {
+
+// May `actor` see `target` in the directory and profile views?
+Status can_see_user(const User& actor, const User& target);
+// May `actor` start a conversation with `target` (direct room, invitation)?
+Status can_contact(const User& actor, const User& target);
+// Read history, receive events, mark read, list readers, see room details.
+Status can_read_room(const User& actor, const Room& room, const std::optional<Member>& m);
+Status can_post(const User& actor, const Room& room, const std::optional<Member>& m);
+Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m);
+Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
+                         UserId target);
+Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m);
+Status can_edit_message(const User& actor, const Message& msg);
+Status can_delete_message(const User& actor, const Message& msg);
+
+}  // namespace tonari::services::policy

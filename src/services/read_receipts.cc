@@ -1,0 +1,56 @@
+#include "services/read_receipts.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace tonari::services {
+
+void ReadReceipts::note(RoomId room, Seq old_seq, Seq new_seq) {
+  if (new_seq <= old_seq) return;
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = pending_.try_emplace(room, Pending{old_seq, new_seq});
+  if (!inserted) {
+    it->second.lo = std::min(it->second.lo, old_seq);
+    it->second.hi = std::max(it->second.hi, new_seq);
+  }
+}
+
+std::size_t ReadReceipts::flush_due() {
+  const TimeMs now = ctx_.clock.now_ms();
+  const TimeMs period = ctx_.limits.read_flush_period_ms;
+  std::vector<std::pair<RoomId, Pending>> due;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      auto lf = last_flush_.find(it->first);
+      if (lf == last_flush_.end() || now - lf->second >= period) {
+        due.emplace_back(*it);
+        last_flush_[it->first] = now;
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (last_flush_.size() > 4 * (pending_.size() + 1024)) {
+      std::erase_if(last_flush_, [&](const auto& kv) { return now - kv.second >= period; });
+    }
+  }
+  for (const auto& [room, p] : due) {
+    const Seq lo = std::max(p.lo, p.hi - kMaxCountsPerEvent);
+    auto counts = ctx_.store.read_counts(room, lo, p.hi);
+    if (!counts.ok() || counts->empty()) continue;
+    std::string frame = R"({"type":"reads","room":)" + std::to_string(room) + R"(,"counts":[)";
+    bool first = true;
+    for (const auto& [seq, n] : *counts) {
+      if (!first) frame += ',';
+      first = false;
+      frame += '[' + std::to_string(seq) + ',' + std::to_string(n) + ']';
+    }
+    frame += "]}";
+    ctx_.bus.publish(bus::Event{room, 0, std::make_shared<const std::string>(std::move(frame)),
+                                {}, {}, {}});
+  }
+  return due.size();
+}
+
+}  // namespace tonari::services

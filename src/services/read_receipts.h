@@ -1,0 +1,37 @@
+// Read receipts without O(members²) traffic: read-position changes are noted per room and
+// flushed as one `reads` event per room at most once per period, carrying the new counts
+// of the most recent affected messages. Reader lists are computed on demand (Messages).
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <mutex>
+#include <unordered_map>
+
+#include "services/context.h"
+
+namespace tonari::services {
+
+class ReadReceipts {
+ public:
+  explicit ReadReceipts(Context& ctx) : ctx_(ctx) {}
+
+  // A member's read position in `room` moved from `old_seq` to `new_seq`.
+  void note(RoomId room, Seq old_seq, Seq new_seq);
+  // Publishes `reads` for every noted room whose last flush is at least one period ago.
+  // Called by a timer (the app runs it every 100 ms). Returns the number of rooms flushed.
+  std::size_t flush_due();
+
+  static constexpr int kMaxCountsPerEvent = 100;
+
+ private:
+  struct Pending {
+    Seq lo = 0;  // counts of messages with seq in (lo, hi] changed
+    Seq hi = 0;
+  };
+  Context& ctx_;
+  std::mutex mu_;
+  std::unordered_map<RoomId, Pending> pending_;     // guarded by mu_
+  std::unordered_map<RoomId, TimeMs> last_flush_;   // guarded by mu_
+};
+
+}  // namespace tonari::services

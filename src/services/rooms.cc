@@ -1,0 +1,137 @@
+#include "services/rooms.h"
+
+#include <set>
+
+#include "core/text_limits.h"
+#include "services/events.h"
+#include "services/policies.h"
+
+namespace tonari::services {
+
+Result<std::pair<Room, std::optional<Member>>> Rooms::load(const Actor& actor, RoomId id) {
+  auto room = ctx_.store.room(id);
+  if (!room.ok()) return not_found("room " + std::to_string(id) + " not found");
+  auto m = ctx_.store.member(id, actor.user.id);
+  if (!m.ok()) return m.status();
+  TONARI_RETURN_IF_ERROR(policy::can_read_room(actor.user, *room, *m));
+  return std::make_pair(std::move(*room), std::move(*m));
+}
+
+Status Rooms::check_name(const std::string& name) const {
+  if (!text::valid_utf8(name)) return invalid_argument("name: not valid UTF-8");
+  auto trimmed = text::trim(name);
+  if (trimmed.empty()) return invalid_argument("name is required");
+  if (text::char_count(trimmed) > ctx_.limits.max_name_chars) {
+    return invalid_argument("name: at most " + std::to_string(ctx_.limits.max_name_chars) +
+                            " characters");
+  }
+  return Status::ok();
+}
+
+Status Rooms::check_contacts(const Actor& actor, const std::vector<UserId>& ids) {
+  if (ids.size() > 50000) return invalid_argument("too many users at once");
+  auto found = ctx_.store.users_in_tenant(actor.user.tenant, ids);
+  if (!found.ok()) return found.status();
+  std::set<UserId> ok;
+  for (const User& u : *found) {
+    if (policy::can_contact(actor.user, u).is_ok()) ok.insert(u.id);
+  }
+  for (UserId id : ids) {
+    if (!ok.count(id)) return not_found("user " + std::to_string(id) + " not found");
+  }
+  return Status::ok();
+}
+
+store::Callback<store::RoomChange> Rooms::publishing(store::Callback<store::RoomChange> done) {
+  return [this, done = std::move(done)](Result<store::RoomChange> r) {
+    if (r.ok() && r->created) publish_change(ctx_, *r);
+    done(std::move(r));
+  };
+}
+
+Result<std::vector<RoomSummary>> Rooms::list(const Actor& actor) {
+  return ctx_.store.rooms_for_user(actor.user.id);
+}
+
+Result<RoomSummary> Rooms::summary(const Actor& actor, RoomId room) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return loaded.status();
+  return ctx_.store.room_summary(room, actor.user.id);
+}
+
+Result<RoomDetail> Rooms::detail(const Actor& actor, RoomId room) {
+  auto s = summary(actor, room);
+  if (!s.ok()) return s.status();
+  auto members = ctx_.store.members(room);
+  if (!members.ok()) return members.status();
+  return RoomDetail{std::move(*s), std::move(*members)};
+}
+
+Result<std::vector<std::pair<RoomId, EventNo>>> Rooms::cursors(const Actor& actor) {
+  return ctx_.store.room_cursors(actor.user.id);
+}
+
+Result<std::vector<RoomEvent>> Rooms::events_after(const Actor& actor, RoomId room,
+                                                   EventNo after, int limit) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return loaded.status();
+  return ctx_.store.events_after(room, after, limit);
+}
+
+void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserId> members,
+                         store::Callback<store::RoomChange> done) {
+  if (Status st = check_name(name); !st.is_ok()) return done(st);
+  std::erase(members, actor.user.id);
+  if (Status st = check_contacts(actor, members); !st.is_ok()) return done(st);
+  store::NewRoom r{actor.user.tenant, RoomKind::group, std::string(text::trim(name)),
+                   actor.user.id, std::move(members), ctx_.clock.now_ms()};
+  ctx_.store.create_room(std::move(r), publishing(std::move(done)));
+}
+
+void Rooms::open_direct(const Actor& actor, UserId peer, store::Callback<store::RoomChange> done) {
+  if (peer == actor.user.id) return done(invalid_argument("a 1:1 room needs another person"));
+  if (Status st = check_contacts(actor, {peer}); !st.is_ok()) return done(st);
+  store::NewRoom r{actor.user.tenant, RoomKind::direct, "", actor.user.id, {peer},
+                   ctx_.clock.now_ms()};
+  ctx_.store.create_room(std::move(r), publishing(std::move(done)));
+}
+
+void Rooms::rename(const Actor& actor, RoomId room, std::string name,
+                   store::Callback<store::RoomChange> done) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return done(loaded.status());
+  if (Status st = policy::can_rename(actor.user, loaded->first, loaded->second); !st.is_ok()) {
+    return done(st);
+  }
+  if (Status st = check_name(name); !st.is_ok()) return done(st);
+  ctx_.store.rename_room(room, actor.user.id, std::string(text::trim(name)), ctx_.clock.now_ms(),
+                         publishing(std::move(done)));
+}
+
+void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> users,
+                        store::Callback<store::RoomChange> done) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return done(loaded.status());
+  if (Status st = policy::can_add_members(actor.user, loaded->first, loaded->second);
+      !st.is_ok()) {
+    return done(st);
+  }
+  if (users.empty()) return done(invalid_argument("users: at least one user id"));
+  if (Status st = check_contacts(actor, users); !st.is_ok()) return done(st);
+  ctx_.store.add_members(room, actor.user.id, std::move(users), ctx_.clock.now_ms(),
+                         publishing(std::move(done)));
+}
+
+void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
+                          store::Callback<store::RoomChange> done) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return done(loaded.status());
+  if (Status st = policy::can_remove_member(actor.user, loaded->first, loaded->second, user);
+      !st.is_ok()) {
+    return done(st);
+  }
+  ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
+                           publishing(std::move(done)));
+}
+
+}  // namespace tonari::services

@@ -15,6 +15,15 @@ void Hub::attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>
   users_[s->user()].push_back(s.get());
 }
 
+void Hub::follow(Subscriber* s, const std::vector<RoomId>& rooms) {
+  std::unique_lock lock(mu_);
+  auto it = subs_.find(s);
+  if (it == subs_.end()) return;
+  for (RoomId r : rooms) {
+    if (rooms_[r].insert(s).second) it->second.rooms.push_back(r);
+  }
+}
+
 void Hub::detach(Subscriber* s) {
   std::unique_lock lock(mu_);
   auto it = subs_.find(s);

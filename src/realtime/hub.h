@@ -27,6 +27,8 @@ class Hub {
  public:
   // `s` follows `rooms` from now on, and gets events addressed to its user.
   void attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms);
+  // `s` (attached) also follows `rooms`.
+  void follow(Subscriber* s, const std::vector<RoomId>& rooms);
   // Stops all deliveries to `s`; after it returns, deliver() is not called on `s` again.
   void detach(Subscriber* s);
   // The bus handler.

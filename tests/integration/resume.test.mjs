@@ -3,7 +3,7 @@
 // server restart (docs/api.md: "Connecting and resuming").
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { login } from './lib/client.mjs';
+import { login, EVENT_TYPES } from './lib/client.mjs';
 import { fileSetup, demoServer, loginAll, assertStatus, createGroup, postMessage } from './lib/util.mjs';
 
 fileSetup();
@@ -20,7 +20,7 @@ before(async () => {
 // Event frames of `room` received between welcome and synced.
 function replayed(ws, room) {
   assert.ok(ws.welcomeIndex >= 0 && ws.syncedIndex > ws.welcomeIndex, 'welcome then synced');
-  return ws.log.slice(ws.welcomeIndex + 1, ws.syncedIndex).filter((f) => f.room === room && typeof f.ev === 'number');
+  return ws.log.slice(ws.welcomeIndex + 1, ws.syncedIndex).filter((f) => f.room === room && EVENT_TYPES.has(f.type));
 }
 
 function range(a, b) { const r = []; for (let i = a; i <= b; i++) r.push(i); return r; }
@@ -77,7 +77,7 @@ test('reconnecting with cursors replays exactly the missed events, in ev order, 
   assert.deepEqual(rep[6].users.map((u) => u.id), [suzuki.id]);
 
   // rooms without a cursor start live: nothing replayed for them
-  const others = ws2.log.slice(ws2.welcomeIndex + 1, ws2.syncedIndex).filter((f) => typeof f.ev === 'number' && f.room !== R);
+  const others = ws2.log.slice(ws2.welcomeIndex + 1, ws2.syncedIndex).filter((f) => EVENT_TYPES.has(f.type) && f.room !== R);
   assert.deepEqual(others, [], 'no replay for rooms without a cursor');
 
   // live events continue consecutively
@@ -104,7 +104,7 @@ test('events committed while the client is connecting are delivered exactly once
   const acks = [];
   for (let i = 0; i < N; i++) ids.push(wsS.sendMessage(R, `連投${i}`));
   // connect while the stream is being committed
-  const first = await wsS.ack(ids[5], 10000);
+  const first = await wsS.next((f) => f.client_id === ids[5], 10000, 'ack #5', { consume: false });
   assert.equal(first.type, 'ack', JSON.stringify(first));
   const wsT = await tanaka.ws({ cursors: { [R]: c } });
   for (const id of ids) {

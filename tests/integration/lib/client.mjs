@@ -10,7 +10,12 @@ import http from 'node:http';
 import WebSocket from 'ws';
 import { DEMO_TENANT, DEMO_PASSWORD, registerCleanup } from './server.mjs';
 
+// Frame types that are room events (carry a room-local `ev`).
+export const EVENT_TYPES = new Set(['message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'room.updated']);
+
 export const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+const REQUEST_TIMEOUT_MS = 10000;
 
 function parseJson(text) {
   if (text === '' || text == null) return undefined;
@@ -29,8 +34,16 @@ export async function rawFetch(server, method, path, { body, headers = {} } = {}
     }
     if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
   }
-  const res = await fetch(server.base + path, { method, headers: h, body: payload, redirect: 'manual' });
-  const text = await res.text();
+  let res;
+  let text;
+  try {
+    res = await fetch(server.base + path, {
+      method, headers: h, body: payload, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    text = await res.text();
+  } catch (e) {
+    throw new Error(`${method} ${path}: request failed (${e.name}: ${e.message}${e.cause ? `; ${e.cause.code || e.cause.message}` : ''})`);
+  }
   return { status: res.status, headers: res.headers, text, json: parseJson(text) };
 }
 
@@ -291,7 +304,7 @@ export class WsConn {
     if (f.type === 'synced') { this.syncedIndex = this.log.length - 1; return; }
     if (f.type === 'resync') { this.cursors.set(f.room, f.ev); return; }
     if (f.type === 'room.removed') { this.removedRooms.push(f.room); return; }
-    if (typeof f.ev === 'number' && f.room !== undefined) {
+    if (EVENT_TYPES.has(f.type)) {
       const room = f.room;
       if (!this.cursors.has(room)) {
         this.cursors.set(room, f.ev);   // first event of a room we were just added to
@@ -363,7 +376,7 @@ export class WsConn {
   // Frames of a given type/room already received (whole log, consumed or not).
   seen(pred) { return this.log.filter((f) => { try { return pred(f); } catch { return false; } }); }
 
-  events(room) { return this.log.filter((f) => f.room === room && typeof f.ev === 'number'); }
+  events(room) { return this.log.filter((f) => f.room === room && EVENT_TYPES.has(f.type)); }
 
   drain() { this.queue.length = 0; }
 

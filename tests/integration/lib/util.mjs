@@ -7,7 +7,7 @@ import { login } from './client.mjs';
 export const DEMO_LOGINS = ['yamada', 'tanaka', 'sato', 'suzuki', 'takahashi', 'ito', 'watanabe'];
 
 // Per test file: one watchdog, cleanup in after(), a server started lazily.
-export function fileSetup({ watchdogMs = 75000 } = {}) {
+export function fileSetup({ watchdogMs = 60000 } = {}) {
   installWatchdog(watchdogMs);
   after(async () => { await cleanupAll(); });
   if (!binaryExists()) {

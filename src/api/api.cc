@@ -1,0 +1,73 @@
+#include "api/api.h"
+
+#include <boost/json.hpp>
+
+#include "api/auth.h"
+#include "api/ws_client.h"
+#include "core/wire.h"
+
+namespace tonari::api {
+
+int http_status(Code code) {
+  switch (code) {
+    case Code::ok: return 200;
+    case Code::invalid_json:
+    case Code::invalid_argument: return 400;
+    case Code::unauthenticated: return 401;
+    case Code::csrf_failed:
+    case Code::permission_denied: return 403;
+    case Code::not_found: return 404;
+    case Code::method_not_allowed: return 405;
+    case Code::conflict: return 409;
+    case Code::payload_too_large: return 413;
+    case Code::rate_limited: return 429;
+    case Code::unavailable: return 503;
+    case Code::internal: return 500;
+  }
+  return 500;
+}
+
+http::Response error_response(const Status& st) {
+  // Internal details (SQL errors) stay in the log, not in the response.
+  std::string message = st.code() == Code::internal ? "internal error" : st.message();
+  return http::json_error(http_status(st.code()), code_name(st.code()), message);
+}
+
+http::Response json_response(int status, const boost::json::object& body) {
+  return http::Response{status, boost::json::serialize(body), "application/json; charset=utf-8", {}};
+}
+
+http::Handler Api::authed(AuthedHandler h) {
+  return [this, h = std::move(h)](http::Request& req) -> boost::asio::awaitable<http::Response> {
+    auto caller = authenticate(req, d_.accounts);
+    if (!caller.ok()) co_return error_response(caller.status());
+    if (Status st = check_csrf(req, *caller, d_.config); !st.is_ok()) {
+      co_return error_response(st);
+    }
+    co_return co_await h(req, *caller);
+  };
+}
+
+void Api::install(http::Router& router) {
+  install_session(router);
+  install_rooms(router);
+  install_messages(router);
+}
+
+http::UpgradeHandler Api::upgrade_handler() {
+  return [this](http::Request& req) -> boost::asio::awaitable<http::UpgradeResult> {
+    if (req.path != "/api/ws") {
+      co_return http::UpgradeResult(http::json_error(404, "not_found", "no WebSocket endpoint here"));
+    }
+    auto caller = authenticate(req, d_.accounts);
+    if (!caller.ok()) co_return http::UpgradeResult(error_response(caller.status()));
+    // A browser always sends Origin on WebSocket upgrades; cookies make it mandatory.
+    if (Status st = check_origin(req, d_.config, caller->via_cookie); !st.is_ok()) {
+      co_return http::UpgradeResult(error_response(st));
+    }
+    std::shared_ptr<http::WsHandler> h = std::make_shared<WsClient>(d_, std::move(caller->actor));
+    co_return http::UpgradeResult(std::move(h));
+  };
+}
+
+}  // namespace tonari::api

@@ -1,0 +1,83 @@
+// The API layer: REST routes and the WebSocket protocol of docs/api.md, translating JSON to
+// service calls and results back to JSON — nothing else. Authentication (cookie + CSRF +
+// Origin, or bearer token) is checked here before any service call; permissions are decided
+// by the services' policies.
+// Thread safety: handlers run concurrently on the I/O threads.
+#pragma once
+
+#include <atomic>
+#include <boost/json/fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "realtime/hub.h"
+#include "services/accounts.h"
+#include "services/messages.h"
+#include "services/rooms.h"
+
+namespace tonari::api {
+
+struct ApiConfig {
+  // Origins besides the server's own (scheme://host[:port] of the Host header) that may
+  // send cookie-authenticated requests, e.g. a reverse proxy's public name.
+  std::vector<std::string> allowed_origins;
+  bool cookie_secure = false;  // add Secure to the session cookie (behind HTTPS)
+  std::size_t max_inflight_sends = 256;  // per WebSocket connection
+};
+
+struct ApiMetrics {
+  std::atomic<std::uint64_t> messages_posted{0};
+  std::atomic<std::uint64_t> logins_ok{0};
+  std::atomic<std::uint64_t> logins_failed{0};
+  std::atomic<std::uint64_t> ws_frames_in{0};
+};
+
+struct Deps {
+  services::Accounts& accounts;
+  services::Rooms& rooms;
+  services::Messages& messages;
+  realtime::Hub& hub;
+  bus::Bus& bus;
+  const Clock& clock;
+  ApiConfig config;
+  ApiMetrics metrics;
+};
+
+// The authenticated caller of a REST request.
+struct Caller {
+  services::Actor actor;
+  bool via_cookie = false;
+};
+
+using AuthedHandler =
+    std::function<boost::asio::awaitable<http::Response>(http::Request&, const Caller&)>;
+
+class Api {
+ public:
+  explicit Api(Deps& deps) : d_(deps) {}
+
+  // Registers every REST route of docs/api.md.
+  void install(http::Router& router);
+  // Authenticates and checks the Origin of a WebSocket upgrade.
+  http::UpgradeHandler upgrade_handler();
+
+ private:
+  void install_session(http::Router& router);
+  void install_rooms(http::Router& router);
+  void install_messages(http::Router& router);
+  // Wraps `h` with authentication and, for unsafe methods, the CSRF and Origin checks.
+  http::Handler authed(AuthedHandler h);
+
+  Deps& d_;
+};
+
+// JSON error response for a non-ok status, with the status's HTTP code.
+http::Response error_response(const Status& st);
+int http_status(Code code);
+http::Response json_response(int status, const boost::json::object& body);
+
+}  // namespace tonari::api

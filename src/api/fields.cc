@@ -1,0 +1,91 @@
+#include "api/fields.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+namespace tonari::api {
+
+namespace json = boost::json;
+
+Result<json::object> parse_object(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec) return Status(Code::invalid_json, "request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return Status(Code::invalid_json, "request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+void Fields::fail(const char* key, const char* what) {
+  if (first_.is_ok()) first_ = invalid_argument(std::string(key) + ": " + what);
+}
+
+std::string Fields::str(const char* key, bool required) {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) {
+    if (required) fail(key, "is required");
+    return {};
+  }
+  if (!it->value().is_string()) {
+    fail(key, "must be a string");
+    return {};
+  }
+  return std::string(it->value().as_string());
+}
+
+std::int64_t Fields::int64(const char* key, bool required, std::int64_t fallback) {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) {
+    if (required) fail(key, "is required");
+    return fallback;
+  }
+  const json::value& v = it->value();
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(v.as_uint64());
+  }
+  fail(key, "must be an integer");
+  return fallback;
+}
+
+bool Fields::boolean(const char* key, bool fallback) {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) return fallback;
+  if (!it->value().is_bool()) {
+    fail(key, "must be true or false");
+    return fallback;
+  }
+  return it->value().as_bool();
+}
+
+std::vector<std::int64_t> Fields::ids(const char* key, bool required) {
+  std::vector<std::int64_t> out;
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) {
+    if (required) fail(key, "is required");
+    return out;
+  }
+  if (!it->value().is_array()) {
+    fail(key, "must be an array of ids");
+    return out;
+  }
+  for (const json::value& v : it->value().as_array()) {
+    if (v.is_int64() && v.as_int64() > 0) {
+      out.push_back(v.as_int64());
+    } else {
+      fail(key, "must be an array of ids");
+      return {};
+    }
+  }
+  return out;
+}
+
+std::int64_t parse_id(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return 0;
+  return v;
+}
+
+}  // namespace tonari::api

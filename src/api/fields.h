@@ -1,0 +1,41 @@
+// Reading request JSON: parse an object, then read typed fields, remembering the first
+// problem so that a handler checks once and answers with a precise message.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace tonari::api {
+
+// The body as a JSON object; invalid_json if it is not valid JSON or not an object.
+Result<boost::json::object> parse_object(std::string_view body);
+
+class Fields {
+ public:
+  explicit Fields(const boost::json::object& o) : o_(o) {}
+
+  std::string str(const char* key, bool required = true);
+  std::int64_t int64(const char* key, bool required = true, std::int64_t fallback = 0);
+  bool boolean(const char* key, bool fallback = false);
+  // An array of integer ids (empty if absent and not required).
+  std::vector<std::int64_t> ids(const char* key, bool required = false);
+  bool has(const char* key) const { return o_.contains(key); }
+
+  // Ok, or the first problem found (invalid_argument naming the field).
+  const Status& status() const { return first_; }
+
+ private:
+  void fail(const char* key, const char* what);
+  const boost::json::object& o_;
+  Status first_;
+};
+
+// Parses a decimal id from a path or query parameter; 0 if it is not one.
+std::int64_t parse_id(std::string_view s);
+
+}  // namespace tonari::api

@@ -1,0 +1,122 @@
+// REST: history, posting, editing, deleting, read positions and reader lists.
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/await.h"
+#include "api/fields.h"
+#include "api/messages_json.h"
+#include "core/wire.h"
+
+namespace tonari::api {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+Result<services::PostRequest> post_request(const json::object& o, RoomId room) {
+  Fields f(o);
+  services::PostRequest p;
+  p.room = room;
+  p.client_id = f.str("client_id");
+  p.body = f.str("body");
+  p.reply_to = f.int64("reply_to", false, 0);
+  p.mentions = f.ids("mentions");
+  p.mention_all = f.boolean("mention_all");
+  if (!f.status().is_ok()) return f.status();
+  if (p.reply_to < 0) return invalid_argument("reply_to: must be a message seq");
+  return p;
+}
+
+void Api::install_messages(http::Router& router) {
+  router.add("GET", "/api/rooms/{id}/messages", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    auto num = [&](const char* key, std::int64_t fallback, std::int64_t& out) {
+      std::string v = req.query_param(key);
+      if (v.empty()) { out = fallback; return true; }
+      out = parse_id(v);
+      return out > 0 || v == "0";
+    };
+    std::int64_t before = 0, after = 0, limit = 50;
+    if (!num("before", 0, before) || !num("after", 0, after) || !num("limit", 50, limit) ||
+        limit < 1 || limit > 200) {
+      co_return error_response(invalid_argument("before, after: message seqs; limit: 1 to 200"));
+    }
+    auto h = d_.messages.history(c.actor, id, after, before, static_cast<int>(limit));
+    if (!h.ok()) co_return error_response(h.status());
+    json::array arr;
+    for (const auto& m : h->messages) arr.push_back(wire::message(m));
+    co_return json_response(200, json::object{{"messages", std::move(arr)}, {"has_more", h->has_more}});
+  }));
+
+  router.add("POST", "/api/rooms/{id}/messages", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    auto p = post_request(*body, id);
+    if (!p.ok()) co_return error_response(p.status());
+    auto r = co_await await_result<store::RoomChange>(
+        [&](auto cb) { d_.messages.post(c.actor, std::move(*p), std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    if (r->created) d_.metrics.messages_posted.fetch_add(1);
+    co_return json_response(r->created ? 201 : 200, json::object{{"message", wire::message(*r->message)}});
+  }));
+
+  router.add("PATCH", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    Seq seq = parse_id(req.params["seq"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    Fields f(*body);
+    std::string text = f.str("body");
+    if (!f.status().is_ok()) co_return error_response(f.status());
+    auto r = co_await await_result<store::RoomChange>(
+        [&](auto cb) { d_.messages.edit(c.actor, id, seq, std::move(text), std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    co_return json_response(200, json::object{{"message", wire::message(*r->message)}});
+  }));
+
+  router.add("DELETE", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    Seq seq = parse_id(req.params["seq"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    auto r = co_await await_result<store::RoomChange>(
+        [&](auto cb) { d_.messages.remove(c.actor, id, seq, std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    co_return json_response(200, json::object{{"message", wire::message(*r->message)}});
+  }));
+
+  router.add("POST", "/api/rooms/{id}/read", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    Fields f(*body);
+    Seq seq = f.int64("seq");
+    if (!f.status().is_ok()) co_return error_response(f.status());
+    auto r = co_await await_result<store::ReadChange>(
+        [&](auto cb) { d_.messages.mark_read(c.actor, id, seq, std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    co_return json_response(200, json::object{{"read_seq", r->new_seq}});
+  }));
+
+  router.add("GET", "/api/rooms/{id}/messages/{seq}/readers", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = parse_id(req.params["id"]);
+    Seq seq = parse_id(req.params["seq"]);
+    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    auto r = d_.messages.readers(c.actor, id, seq);
+    if (!r.ok()) co_return error_response(r.status());
+    json::array read, unread;
+    for (const auto& u : r->read) read.push_back(wire::user(u));
+    for (const auto& u : r->unread) unread.push_back(wire::user(u));
+    co_return json_response(200, json::object{{"read", std::move(read)}, {"unread", std::move(unread)}});
+  }));
+}
+
+}  // namespace tonari::api

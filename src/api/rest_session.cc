@@ -1,0 +1,131 @@
+// REST: login/logout, the caller's own profile and the directory.
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/await.h"
+#include "api/fields.h"
+#include "core/wire.h"
+
+namespace tonari::api {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+namespace {
+
+json::object me_body(const services::Actor& a) {
+  return json::object{{"user", wire::user(a.user)},
+                      {"csrf_token", a.csrf},
+                      {"tenant", json::object{{"code", a.tenant.code}, {"name", a.tenant.name}}}};
+}
+
+}  // namespace
+
+void Api::install_session(http::Router& router) {
+  router.add("POST", "/api/login", [this](Request& req) -> awaitable<Response> {
+    // Login CSRF: a foreign page must not log the browser into another account.
+    if (Status st = check_origin(req, d_.config, false); !st.is_ok()) co_return error_response(st);
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    Fields f(*body);
+    services::LoginRequest lr{f.str("tenant"), f.str("login"), f.str("password"),
+                              req.remote_address};
+    const bool want_token = f.boolean("token");
+    if (!f.status().is_ok()) co_return error_response(f.status());
+
+    const TimeMs wait = d_.accounts.retry_after_ms(lr);
+    auto result = co_await await_result<services::LoginResult>(
+        [&](auto cb) { d_.accounts.login(lr, std::move(cb)); });
+    if (!result.ok()) {
+      d_.metrics.logins_failed.fetch_add(1);
+      Response res = error_response(result.status());
+      if (result.status().code() == Code::rate_limited) {
+        res.headers.emplace_back("Retry-After", std::to_string(std::max<TimeMs>(1, (wait + 999) / 1000)));
+      }
+      co_return res;
+    }
+    d_.metrics.logins_ok.fetch_add(1);
+    json::object out{{"user", wire::user(result->user)},
+                     {"csrf_token", result->csrf},
+                     {"tenant", json::object{{"code", result->tenant.code},
+                                             {"name", result->tenant.name}}}};
+    Response res;
+    if (want_token) {
+      out["token"] = result->token;
+      res = json_response(200, out);
+    } else {
+      res = json_response(200, out);
+      std::string cookie = std::string(kSessionCookie) + "=" + result->token +
+                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000";
+      if (d_.config.cookie_secure) cookie += "; Secure";
+      res.headers.emplace_back("Set-Cookie", cookie);
+    }
+    co_return res;
+  });
+
+  router.add("POST", "/api/logout", authed([this](Request&, const Caller& c) -> awaitable<Response> {
+    auto r = co_await await_result<bool>(
+        [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    // Open WebSockets of this session end too (see WsClient).
+    d_.bus.publish(bus::Event{0, 0,
+                              std::make_shared<const std::string>(
+                                  R"({"type":"session.ended","session":")" + c.actor.token_hash + "\"}"),
+                              {}, {}, {c.actor.user.id}});
+    Response res = json_response(200, json::object{});
+    res.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
+                                               "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    co_return res;
+  }));
+
+  router.add("GET", "/api/me", authed([](Request&, const Caller& c) -> awaitable<Response> {
+    co_return json_response(200, me_body(c.actor));
+  }));
+
+  router.add("PATCH", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    Fields f(*body);
+    std::string status = f.str("status");
+    if (!f.status().is_ok()) co_return error_response(f.status());
+    auto u = co_await await_result<User>(
+        [&](auto cb) { d_.accounts.set_status(c.actor, std::move(status), std::move(cb)); });
+    if (!u.ok()) co_return error_response(u.status());
+    co_return json_response(200, json::object{{"user", wire::user(*u)}});
+  }));
+
+  router.add("GET", "/api/departments", authed([this](Request&, const Caller& c) -> awaitable<Response> {
+    auto ds = d_.accounts.departments(c.actor);
+    if (!ds.ok()) co_return error_response(ds.status());
+    json::array arr;
+    for (const auto& d : *ds) arr.push_back(wire::department(d));
+    co_return json_response(200, json::object{{"departments", std::move(arr)}});
+  }));
+
+  router.add("GET", "/api/users", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    std::string dept_s = req.query_param("department");
+    std::string limit_s = req.query_param("limit");
+    DeptId dept = dept_s.empty() ? 0 : parse_id(dept_s);
+    if (!dept_s.empty() && !dept) co_return error_response(invalid_argument("department: must be an id"));
+    std::int64_t limit = limit_s.empty() ? 50 : parse_id(limit_s);
+    if (limit < 1 || limit > 200) co_return error_response(invalid_argument("limit: 1 to 200"));
+    auto users = d_.accounts.find_users(c.actor, req.query_param("q"), dept, static_cast<int>(limit));
+    if (!users.ok()) co_return error_response(users.status());
+    json::array arr;
+    for (const auto& u : *users) arr.push_back(wire::user(u));
+    co_return json_response(200, json::object{{"users", std::move(arr)}});
+  }));
+
+  router.add("GET", "/api/users/{id}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    UserId id = parse_id(req.params["id"]);
+    if (!id) co_return error_response(not_found("user " + req.params["id"] + " not found"));
+    auto u = d_.accounts.user(c.actor, id);
+    if (!u.ok()) co_return error_response(u.status());
+    co_return json_response(200, json::object{{"user", wire::user(*u)}});
+  }));
+}
+
+}  // namespace tonari::api

@@ -1,0 +1,207 @@
+#include "api/ws_client.h"
+
+#include <boost/json.hpp>
+
+#include "api/fields.h"
+#include "api/messages_json.h"
+#include "core/wire.h"
+
+namespace tonari::api {
+
+namespace json = boost::json;
+
+void WsClient::on_open(std::shared_ptr<http::WsConnection> conn) { conn_ = std::move(conn); }
+
+void WsClient::on_close() {
+  if (said_hello_) d_.hub.detach(this);
+}
+
+void WsClient::send_text(std::string text) {
+  conn_->send(std::make_shared<const std::string>(std::move(text)));
+}
+
+void WsClient::send_error(const Status& st, const std::string& client_id) {
+  json::object o{{"type", "error"},
+                 {"error", json::object{{"code", code_name(st.code())},
+                                        {"message", st.code() == Code::internal ? "internal error"
+                                                                                 : st.message()}}}};
+  if (!client_id.empty()) o["client_id"] = client_id;
+  send_text(json::serialize(o));
+}
+
+boost::asio::awaitable<void> WsClient::on_text(std::string_view frame) {
+  d_.metrics.ws_frames_in.fetch_add(1, std::memory_order_relaxed);
+  auto msg = parse_object(frame);
+  if (!msg.ok()) {
+    send_error(msg.status());
+    co_return;
+  }
+  auto type_it = msg->find("type");
+  if (type_it == msg->end() || !type_it->value().is_string()) {
+    send_error(invalid_argument("type: is required"));
+    co_return;
+  }
+  std::string_view type = type_it->value().as_string();
+  if (type == "hello") {
+    hello(*msg);
+  } else if (!said_hello_) {
+    send_error(invalid_argument("the first frame must be hello"));
+  } else if (type == "send") {
+    send_message(*msg);
+  } else if (type == "read") {
+    read(*msg);
+  } else if (type == "ping") {
+    send_text(R"({"type":"pong"})");
+  } else {
+    send_error(invalid_argument("unknown frame type: " + std::string(type)));
+  }
+  co_return;
+}
+
+void WsClient::hello(const json::object& msg) {
+  if (said_hello_) return send_error(invalid_argument("hello was already sent"));
+  std::unordered_map<RoomId, EventNo> cursors;
+  if (auto it = msg.find("cursors"); it != msg.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) return send_error(invalid_argument("cursors: must be an object"));
+    for (const auto& kv : it->value().as_object()) {
+      RoomId room = parse_id(kv.key());
+      if (!room || !kv.value().is_int64() || kv.value().as_int64() < 0) {
+        return send_error(invalid_argument("cursors: {\"<room id>\": <ev>, ...}"));
+      }
+      cursors[room] = kv.value().as_int64();
+    }
+  }
+  said_hello_ = true;
+  {
+    std::lock_guard lock(mu_);
+    replaying_ = true;
+  }
+  // Attach first (membership changes reach us from now on), then read the rooms, follow
+  // them, and read again: every event is either in what we read or arrives live after.
+  d_.hub.attach(shared_from_this(), {});
+  auto first = d_.rooms.cursors(actor_);
+  if (first.ok()) {
+    std::vector<RoomId> ids;
+    for (const auto& [room, ev] : *first) ids.push_back(room);
+    d_.hub.follow(this, ids);
+  }
+  auto now = d_.rooms.cursors(actor_);
+  if (!first.ok() || !now.ok()) {
+    send_error(internal_error("could not load rooms"));
+    conn_->close(1011, "internal error");
+    return;
+  }
+
+  json::array rooms;
+  for (const auto& [room, ev] : *now) rooms.push_back(json::object{{"id", room}, {"ev", ev}});
+  send_text(json::serialize(json::object{{"type", "welcome"},
+                                         {"user", wire::user(actor_.user)},
+                                         {"rooms", std::move(rooms)},
+                                         {"server_time", d_.clock.now_ms()}}));
+
+  std::unordered_map<RoomId, EventNo> sent;
+  int budget = kMaxReplayTotal;
+  for (const auto& [room, ev] : *now) {
+    sent[room] = ev;
+    auto c = cursors.find(room);
+    if (c == cursors.end() || c->second >= ev) continue;
+    const EventNo cursor = c->second;
+    std::optional<std::vector<RoomEvent>> events;
+    if (ev - cursor <= std::min(kMaxReplayPerRoom, budget)) {
+      auto r = d_.rooms.events_after(actor_, room, cursor, kMaxReplayPerRoom + 1);
+      if (r.ok()) events = std::move(*r);
+    }
+    // Replay must be complete (cursor+1 ... ev at least) or it is a resync.
+    if (!events || events->empty() || events->front().ev != cursor + 1 ||
+        events->back().ev < ev || static_cast<int>(events->size()) > budget) {
+      send_text(R"({"type":"resync","room":)" + std::to_string(room) + R"(,"ev":)" +
+                std::to_string(ev) + "}");
+      continue;
+    }
+    budget -= static_cast<int>(events->size());
+    for (const RoomEvent& e : *events) conn_->send(e.frame);
+    sent[room] = events->back().ev;
+  }
+  for (const auto& [room, ev] : cursors) {
+    if (!sent.count(room)) send_text(R"({"type":"room.removed","room":)" + std::to_string(room) + "}");
+  }
+
+  std::lock_guard lock(mu_);
+  for (const auto& [room, ev] : sent) delivered_[room] = ev;
+  for (const bus::Event& e : held_) forward_locked(e);
+  held_.clear();
+  held_.shrink_to_fit();
+  replaying_ = false;
+  send_text(R"({"type":"synced"})");
+}
+
+void WsClient::deliver(const bus::Event& e) {
+  if (e.room == 0) {
+    // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
+    if (e.frame->find(actor_.token_hash) != std::string::npos) conn_->close(4001, "session_ended");
+    return;
+  }
+  std::lock_guard lock(mu_);
+  if (replaying_) {
+    held_.push_back(e);
+    return;
+  }
+  forward_locked(e);
+}
+
+void WsClient::forward_locked(const bus::Event& e) {
+  if (e.ev > 0) {
+    EventNo& last = delivered_[e.room];
+    if (e.ev <= last) return;  // already replayed
+    if (last != 0 && e.ev != last + 1) {
+      // A hole (possible only across nodes): the client reloads the room instead.
+      last = e.ev;
+      conn_->send(std::make_shared<const std::string>(
+          R"({"type":"resync","room":)" + std::to_string(e.room) + R"(,"ev":)" +
+          std::to_string(e.ev) + "}"));
+      return;
+    }
+    last = e.ev;
+  }
+  conn_->send(e.frame);
+  // This user left the room: forget it, so that a later re-join starts afresh.
+  if (e.ev == 0 && e.frame->rfind(R"({"type":"room.removed")", 0) == 0) delivered_.erase(e.room);
+}
+
+void WsClient::send_message(const json::object& msg) {
+  Fields f(msg);
+  RoomId room = f.int64("room");
+  std::string client_id = f.str("client_id", false);
+  if (!f.status().is_ok()) return send_error(f.status(), client_id);
+  auto req = post_request(msg, room);
+  if (!req.ok()) return send_error(req.status(), client_id);
+  if (inflight_.load() >= d_.config.max_inflight_sends) {
+    return send_error(Status(Code::rate_limited, "too many unacknowledged sends"), client_id);
+  }
+  inflight_.fetch_add(1);
+  auto self = shared_from_this();
+  d_.messages.post(actor_, std::move(*req),
+                   [self, client_id, room](Result<store::RoomChange> r) {
+    self->inflight_.fetch_sub(1);
+    if (!r.ok()) return self->send_error(r.status(), client_id);
+    if (r->created) self->d_.metrics.messages_posted.fetch_add(1, std::memory_order_relaxed);
+    self->send_text(json::serialize(json::object{{"type", "ack"},
+                                                 {"client_id", client_id},
+                                                 {"room", room},
+                                                 {"seq", r->message->seq},
+                                                 {"id", r->message->id}}));
+  });
+}
+
+void WsClient::read(const json::object& msg) {
+  Fields f(msg);
+  RoomId room = f.int64("room");
+  Seq seq = f.int64("seq");
+  if (!f.status().is_ok()) return send_error(f.status());
+  auto self = shared_from_this();
+  d_.messages.mark_read(actor_, room, seq, [self](Result<store::ReadChange> r) {
+    if (!r.ok()) self->send_error(r.status());
+  });
+}
+
+}  // namespace tonari::api

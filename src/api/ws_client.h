@@ -1,0 +1,59 @@
+// One authenticated WebSocket client speaking the protocol of docs/api.md: hello/welcome
+// with resume from per-room cursors, send (acked after commit), read, ping. It follows its
+// rooms through the hub and forwards each room event at most once and in ev order.
+//
+// Resume without gaps or duplicates: the client is attached to the hub *before* the store
+// is read, and live events that arrive during the replay are held back, then forwarded
+// only if their ev is past what the replay sent.
+// Thread safety: on_text() runs on the connection's strand; deliver() on any thread.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "api/api.h"
+#include "http/ws_session.h"
+#include "realtime/hub.h"
+
+namespace tonari::api {
+
+class WsClient final : public http::WsHandler,
+                       public realtime::Subscriber,
+                       public std::enable_shared_from_this<WsClient> {
+ public:
+  static constexpr int kMaxReplayPerRoom = 500;
+  static constexpr int kMaxReplayTotal = 2000;
+
+  WsClient(Deps& deps, services::Actor actor) : d_(deps), actor_(std::move(actor)) {}
+
+  void on_open(std::shared_ptr<http::WsConnection> conn) override;
+  boost::asio::awaitable<void> on_text(std::string_view frame) override;
+  void on_close() override;
+
+  UserId user() const override { return actor_.user.id; }
+  void deliver(const bus::Event& e) override;
+
+ private:
+  void hello(const boost::json::object& msg);
+  void send_message(const boost::json::object& msg);
+  void read(const boost::json::object& msg);
+  void send_error(const Status& st, const std::string& client_id = {});
+  void send_text(std::string text);
+  // Forwards a live event if it is the next one for its room. Requires mu_.
+  void forward_locked(const bus::Event& e);
+
+  Deps& d_;
+  const services::Actor actor_;
+  std::shared_ptr<http::WsConnection> conn_;
+  bool said_hello_ = false;                 // strand only
+  std::atomic<std::size_t> inflight_{0};    // sends waiting for their commit
+
+  std::mutex mu_;
+  bool replaying_ = false;                        // guarded by mu_
+  std::vector<bus::Event> held_;                  // guarded by mu_
+  std::unordered_map<RoomId, EventNo> delivered_; // guarded by mu_: last ev sent per room
+};
+
+}  // namespace tonari::api

@@ -1,0 +1,17 @@
+// `tonari admin ...`: administration from the command line, on the data directory directly
+// (safe while a server runs: SQLite WAL, and every write goes through the store).
+#pragma once
+
+#include <string>
+
+#include "app/config.h"
+#include "services/accounts.h"
+
+namespace tonari::app {
+
+int admin_create_tenant(const Config& cfg, const std::string& code, const std::string& name);
+int admin_create_department(const Config& cfg, const std::string& tenant, const std::string& name,
+                            const std::string& reading, const std::string& parent);
+int admin_create_user(const Config& cfg, services::NewUserRequest req);
+
+}  // namespace tonari::app

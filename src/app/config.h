@@ -1,0 +1,33 @@
+// Server configuration: defaults, then a TOML file (--config), then command-line flags.
+// See docs/operations.md for every key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "http/server.h"
+#include "services/context.h"
+
+namespace tonari::app {
+
+struct Config {
+  std::vector<http::ListenerConfig> listeners;  // empty: 127.0.0.1:8080 (lgwan)
+  std::string data_dir = "./data";
+  std::string web_root;  // empty: <binary dir>/../web/dist
+  int threads = 2;
+  std::string synchronous = "FULL";
+  bool demo = false;
+  services::Limits limits;
+  http::ServerLimits server;
+  api::ApiConfig api;
+};
+
+// Reads `path` into `cfg` (keys absent from the file keep their values). Returns an error
+// message, or empty on success.
+std::string load_toml(const std::string& path, Config& cfg);
+
+// Parses "host:port" (IPv6 as "[::1]:8080"); false if malformed.
+bool parse_listen(const std::string& spec, http::ListenerConfig& out);
+
+}  // namespace tonari::app

@@ -1,0 +1,83 @@
+#include "app/demo_seed.h"
+
+#include <map>
+
+#include "app/demo_data.h"
+
+namespace tonari::app {
+
+std::string seed_demo(Node& node) {
+  if (node.store->tenant_by_code(kDemoTenantCode).ok()) return {};
+  auto tenant = node.accounts->create_tenant(kDemoTenantCode, "さくら市");
+  if (!tenant.ok()) return tenant.status().message();
+
+  std::map<std::string, Department> depts;
+  for (const auto& d : demo_departments()) {
+    DeptId parent = d.parent_key ? depts.at(d.parent_key).id : 0;
+    auto created = node.accounts->create_department(tenant->id, parent, d.name, d.reading);
+    if (!created.ok()) return created.status().message();
+    depts[d.key] = *created;
+  }
+
+  std::map<std::string, User> users;
+  for (const auto& u : demo_users()) {
+    services::NewUserRequest req{kDemoTenantCode, u.login, u.name, u.reading, kDemoPassword,
+                                 depts.at(u.dept_key).name, u.title, u.status, u.admin};
+    auto created = node.accounts->create_user(req);
+    if (!created.ok()) return std::string(u.login) + ": " + created.status().message();
+    users[u.login] = *created;
+  }
+
+  // Rooms are created "3 days ago" and messages keep their minutes_ago, so the demo has a
+  // history spread over days.
+  const TimeMs now = node.clock.now_ms();
+  const TimeMs start = now - 4LL * 24 * 3600 * 1000;
+  std::vector<Room> rooms;
+  for (const auto& r : demo_rooms()) {
+    std::vector<UserId> members;
+    UserId owner = users.at("yamada").id;
+    if (r.members.empty()) {
+      for (const auto& [login, u] : users) members.push_back(u.id);
+    } else {
+      owner = users.at(r.members.front()).id;
+      for (const char* login : r.members) members.push_back(users.at(login).id);
+    }
+    auto change = services::wait_for<store::RoomChange>([&](auto cb) {
+      node.store->create_room(store::NewRoom{tenant->id, RoomKind::group, r.name, owner,
+                                             members, start},
+                              std::move(cb));
+    });
+    if (!change.ok()) return std::string(r.name) + ": " + change.status().message();
+    rooms.push_back(change->room);
+  }
+
+  int n = 0;
+  for (const auto& m : demo_messages()) {
+    const Room& room = rooms.at(m.room);
+    auto posted = services::wait_for<store::RoomChange>([&](auto cb) {
+      node.store->post_message(
+          store::NewMessage{room.id, users.at(m.sender).id, "demo-" + std::to_string(++n),
+                            m.body, 0, {}, false, now - static_cast<TimeMs>(m.minutes_ago) * 60000},
+          std::move(cb));
+    });
+    if (!posted.ok()) return std::string("message: ") + posted.status().message();
+  }
+
+  // Realistic read positions: most members are up to date, some are a message or two
+  // behind, so that 既読 counts and unread badges show something.
+  int i = 0;
+  for (const Room& room : rooms) {
+    auto latest = node.store->room(room.id);
+    auto members = node.store->members(room.id);
+    if (!latest.ok() || !members.ok()) continue;
+    for (const auto& [u, member] : *members) {
+      const Seq seq = std::max<Seq>(0, latest->msg_seq - (i++ % 3));
+      services::wait_for<store::ReadChange>([&](auto cb) {
+        node.store->mark_read(room.id, u.id, seq, std::move(cb));
+      });
+    }
+  }
+  return {};
+}
+
+}  // namespace tonari::app

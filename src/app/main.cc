@@ -1,0 +1,95 @@
+// The `tonari` command: `serve` runs the server; `admin ...` administers a data directory.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/admin.h"
+#include "app/config.h"
+#include "app/serve.h"
+
+using namespace tonari;
+
+int main(int argc, char** argv) {
+  CLI::App cli{"tonari — business chat for Japanese local governments"};
+  cli.require_subcommand(1);
+  app::Config cfg;
+  std::string config_file;
+  std::vector<std::string> listen;
+  std::string data_dir;
+
+  auto* serve = cli.add_subcommand("serve", "run the server");
+  serve->add_option("--config", config_file, "TOML configuration file");
+  serve->add_option("--listen", listen,
+                    "address:port to listen on (repeatable; port 0 picks a free port)");
+  serve->add_option("--data", data_dir, "data directory (default ./data)");
+  serve->add_option("--web", cfg.web_root, "directory of the built web client");
+  serve->add_option("--threads", cfg.threads, "I/O threads")->check(CLI::Range(1, 64));
+  serve->add_flag("--demo", cfg.demo,
+                  "seed the demo municipality さくら市 if absent (known password: never in production)");
+
+  auto* admin = cli.add_subcommand("admin", "administration commands");
+  admin->require_subcommand(1);
+  admin->add_option("--config", config_file, "TOML configuration file");
+
+  std::string code, name, reading, parent;
+  auto* ct = admin->add_subcommand("create-tenant", "create a municipality");
+  ct->add_option("--data", data_dir, "data directory");
+  ct->add_option("--code", code, "municipality code (digits)")->required();
+  ct->add_option("--name", name, "name, e.g. もみじ町")->required();
+
+  std::string tenant;
+  auto* cd = admin->add_subcommand("create-department", "create a department (部, 課 or 係)");
+  cd->add_option("--data", data_dir, "data directory");
+  cd->add_option("--tenant", tenant, "municipality code")->required();
+  cd->add_option("--name", name, "department name")->required();
+  cd->add_option("--reading", reading, "reading in hiragana");
+  cd->add_option("--parent", parent, "name of the parent department");
+
+  services::NewUserRequest user;
+  bool password_stdin = false;
+  auto* cu = admin->add_subcommand("create-user", "create a staff account");
+  cu->add_option("--data", data_dir, "data directory");
+  cu->add_option("--tenant", user.tenant_code, "municipality code")->required();
+  cu->add_option("--login", user.login, "login id (a-z 0-9 . _ -)")->required();
+  cu->add_option("--name", user.name, "name, e.g. 田中 太郎")->required();
+  cu->add_option("--reading", user.reading, "reading in hiragana, e.g. たなか たろう")->required();
+  cu->add_option("--password", user.password, "password (prefer --password-stdin)");
+  cu->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  cu->add_option("--department", user.department, "department name");
+  cu->add_option("--title", user.title, "title, e.g. 主事");
+  cu->add_flag("--admin", user.admin, "municipality IT administrator");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (!config_file.empty()) {
+    if (std::string err = app::load_toml(config_file, cfg); !err.empty()) {
+      std::cerr << "tonari: " << err << '\n';
+      return 2;
+    }
+  }
+  if (!data_dir.empty()) cfg.data_dir = data_dir;
+  if (!listen.empty()) {
+    cfg.listeners.clear();
+    for (const auto& spec : listen) {
+      http::ListenerConfig lc;
+      if (!app::parse_listen(spec, lc)) {
+        std::cerr << "tonari: --listen " << spec << ": expected address:port\n";
+        return 2;
+      }
+      cfg.listeners.push_back(lc);
+    }
+  }
+
+  try {
+    if (serve->parsed()) return app::serve(cfg);
+    if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
+    if (cd->parsed()) return app::admin_create_department(cfg, tenant, name, reading, parent);
+    if (cu->parsed()) {
+      if (password_stdin) std::getline(std::cin, user.password);
+      return app::admin_create_user(cfg, user);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "tonari: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

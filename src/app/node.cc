@@ -1,0 +1,29 @@
+#include "app/node.h"
+
+#include <boost/asio/post.hpp>
+#include <filesystem>
+
+namespace tonari::app {
+
+Node::Node(const Config& cfg) {
+  std::filesystem::create_directories(cfg.data_dir);
+  store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
+      (std::filesystem::path(cfg.data_dir) / "tonari.db").string(), cfg.synchronous, 1024});
+  bus.subscribe([this](const bus::Event& e) { hub.on_event(e); });
+  ctx = std::make_unique<services::Context>(services::Context{
+      *store, bus, clock,
+      [this](std::function<void()> work) { boost::asio::post(blocking, std::move(work)); },
+      cfg.limits});
+  accounts = std::make_unique<services::Accounts>(*ctx);
+  receipts = std::make_unique<services::ReadReceipts>(*ctx);
+  rooms = std::make_unique<services::Rooms>(*ctx);
+  messages = std::make_unique<services::Messages>(*ctx, *receipts);
+}
+
+Node::~Node() {
+  blocking.join();
+  // The store drains its writer (running every queued callback) before the services go.
+  store.reset();
+}
+
+}  // namespace tonari::app

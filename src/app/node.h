@@ -1,0 +1,39 @@
+// Node: one tonari process's parts, built in dependency order — store, bus, hub, services
+// — so that `serve` and the admin commands share the same wiring. src/app is the only
+// place that knows every module.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+
+#include "app/config.h"
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "realtime/hub.h"
+#include "services/accounts.h"
+#include "services/messages.h"
+#include "services/read_receipts.h"
+#include "services/rooms.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tonari::app {
+
+class Node {
+ public:
+  // Opens (and migrates) the store under cfg.data_dir. Throws on failure (start-up only).
+  explicit Node(const Config& cfg);
+  ~Node();
+
+  SystemClock clock;
+  std::unique_ptr<store::sqlite::SqliteStore> store;
+  bus::InProcessBus bus;
+  realtime::Hub hub;
+  boost::asio::thread_pool blocking{2};
+  std::unique_ptr<services::Context> ctx;
+  std::unique_ptr<services::Accounts> accounts;
+  std::unique_ptr<services::ReadReceipts> receipts;
+  std::unique_ptr<services::Rooms> rooms;
+  std::unique_ptr<services::Messages> messages;
+};
+
+}  // namespace tonari::app

@@ -1,0 +1,146 @@
+#include "app/serve.h"
+
+#include <boost/asio.hpp>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "api/api.h"
+#include "app/demo_seed.h"
+#include "app/node.h"
+#include "http/server.h"
+#include "http/static_files.h"
+#include "services/crypto.h"
+
+namespace tonari::app {
+namespace {
+
+namespace asio = boost::asio;
+
+std::string default_web_root() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web/dist";
+  return (exe.parent_path().parent_path() / "web" / "dist").string();
+}
+
+std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
+  std::ostringstream o;
+  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
+    o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+      << name << ' ' << value << '\n';
+  };
+  auto& s = server.stats();
+  auto& w = node.store->writer_stats();
+  metric("tonari_http_requests_total", "counter", "HTTP requests handled.", s.requests.load());
+  metric("tonari_http_connections", "gauge", "Open HTTP connections.", s.open_http.load());
+  metric("tonari_ws_connections", "gauge", "Open WebSocket connections.", s.open_ws.load());
+  metric("tonari_ws_slow_consumer_closes_total", "counter",
+         "WebSocket connections closed for not keeping up.", s.slow_consumer_closes.load());
+  metric("tonari_ws_frames_received_total", "counter", "WebSocket frames received.",
+         deps.metrics.ws_frames_in.load());
+  metric("tonari_messages_posted_total", "counter", "Messages committed.",
+         deps.metrics.messages_posted.load());
+  metric("tonari_logins_ok_total", "counter", "Successful logins.", deps.metrics.logins_ok.load());
+  metric("tonari_logins_failed_total", "counter", "Refused logins.",
+         deps.metrics.logins_failed.load());
+  metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
+  metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
+  metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
+         w.failed_commits.load());
+  metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
+         node.hub.room_count());
+  return o.str();
+}
+
+// Flushes coalesced read receipts every 100 ms.
+asio::awaitable<void> read_receipt_ticker(services::ReadReceipts& receipts) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    receipts.flush_due();
+  }
+}
+
+}  // namespace
+
+int serve(const Config& cfg_in) {
+  Config cfg = cfg_in;
+  if (cfg.listeners.empty()) cfg.listeners.push_back(http::ListenerConfig{});
+  if (cfg.web_root.empty()) cfg.web_root = default_web_root();
+  if (!services::init_crypto()) {
+    std::cerr << "tonari: libsodium failed to initialize\n";
+    return 1;
+  }
+
+  Node node(cfg);
+  if (cfg.demo) {
+    if (std::string err = seed_demo(node); !err.empty()) {
+      std::cerr << "tonari: seeding the demo municipality failed: " << err << '\n';
+      return 1;
+    }
+  }
+
+  asio::io_context ioc(cfg.threads);
+  http::Router router;
+  api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, node.bus, node.clock,
+                 cfg.api, {}};
+  api::Api api(deps);
+  api.install(router);
+  http::Server server(ioc, router, api.upgrade_handler(), cfg.server);
+
+  router.add("GET", "/healthz", [&node](http::Request&) -> asio::awaitable<http::Response> {
+    Status st = node.store->ping();
+    if (!st.is_ok()) co_return http::json_error(503, "unavailable", "store does not answer");
+    co_return http::Response{200, R"({"status":"ok"})", "application/json; charset=utf-8", {}};
+  });
+  router.add("GET", "/metrics", [&](http::Request&) -> asio::awaitable<http::Response> {
+    co_return http::Response{200, metrics_text(node, server, deps),
+                             "text/plain; version=0.0.4; charset=utf-8", {}};
+  });
+  router.set_fallback(http::static_files(cfg.web_root));
+
+  std::vector<std::string> bound;
+  try {
+    bound = server.start(cfg.listeners);
+  } catch (const std::exception& e) {
+    std::cerr << "tonari: cannot listen: " << e.what() << '\n';
+    return 1;
+  }
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    std::cout << "tonari listening on http://" << bound[i]
+              << " zone=" << http::zone_name(cfg.listeners[i].zone) << std::endl;
+  }
+  if (cfg.demo) {
+    std::string url = "http://" + bound.front();
+    if (cfg.listeners.front().address == "127.0.0.1") {
+      url = "http://localhost:" + bound.front().substr(bound.front().rfind(':') + 1);
+    }
+    std::cout << "\n  tonari demo: さくら市 (fictional) is ready.\n"
+              << "  Open " << url << " and log in with\n"
+              << "    municipality code (自治体コード): " << kDemoTenantCode << "\n"
+              << "    login id (ログインID):           tanaka   (also sato, suzuki, ito; yamada = IT admin)\n"
+              << "    password (パスワード):           " << kDemoPassword << "\n"
+              << std::endl;
+  }
+
+  asio::co_spawn(ioc, read_receipt_ticker(*node.receipts), asio::detached);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    std::cout << "tonari: shutting down" << std::endl;
+    server.stop();
+    ioc.stop();
+  });
+  std::cout << "tonari ready" << std::endl;
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+}  // namespace tonari::app

@@ -1,0 +1,62 @@
+// Server: the listeners (one per address, each with its zone), the HTTP/1.1 sessions on
+// them and the upgrade of /api/ws to WebSocket. Runs on the io_context it is given.
+// Thread safety: construct and start() from one thread; then it runs on the io_context.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "http/router.h"
+#include "http/ws_session.h"
+
+namespace tonari::http {
+
+struct ListenerConfig {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;
+  Zone zone = Zone::lgwan;
+};
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 * 1024;
+  int request_timeout_seconds = 60;
+  WsLimits ws;
+};
+
+// The answer to a WebSocket upgrade request: a handler to run the connection, or a refusal.
+using UpgradeResult = std::variant<std::shared_ptr<WsHandler>, Response>;
+using UpgradeHandler = std::function<boost::asio::awaitable<UpgradeResult>(Request&)>;
+
+struct ServerStats {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::int64_t> open_http{0};
+  std::atomic<std::int64_t> open_ws{0};
+  std::atomic<std::uint64_t> slow_consumer_closes{0};
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, const Router& router, UpgradeHandler upgrade,
+         ServerLimits limits);
+
+  // Binds every listener (throws on failure: start-up only) and starts accepting.
+  // Returns the bound endpoints as "address:port" (port 0 resolved), in order.
+  std::vector<std::string> start(const std::vector<ListenerConfig>& listeners);
+  // Stops accepting (open connections finish or are cut when the io_context stops).
+  void stop();
+
+  ServerStats& stats() { return *stats_; }
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<ServerStats> stats_;
+};
+
+}  // namespace tonari::http

@@ -1,0 +1,20 @@
+// Internal to the http module: runs an upgraded connection as a WebSocket session.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+
+#include "http/server.h"
+#include "http/ws_session.h"
+
+namespace tonari::http {
+
+boost::asio::awaitable<void> run_websocket(
+    boost::beast::tcp_stream stream,
+    boost::beast::http::request<boost::beast::http::string_body> req,
+    std::shared_ptr<WsHandler> handler, WsLimits limits, std::shared_ptr<ServerStats> stats);
+
+}  // namespace tonari::http

@@ -1,0 +1,170 @@
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <deque>
+#include <mutex>
+
+#include "http/ws_run.h"
+
+namespace tonari::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(beast::tcp_stream&& stream, WsLimits limits, std::shared_ptr<ServerStats> stats)
+      : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)),
+        signal_(ws_.get_executor()) {}
+
+  asio::awaitable<void> run(beast::http::request<beast::http::string_body> req,
+                            std::shared_ptr<WsHandler> handler) {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = std::chrono::seconds(limits_.idle_timeout_seconds);
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "tonari"); }));
+    ws_.read_message_max(limits_.max_frame_bytes);
+    auto [ec] = co_await ws_.async_accept(req, use_tuple);
+    if (ec) co_return;
+
+    stats_->open_ws.fetch_add(1);
+    auto self = shared_from_this();
+    asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+    handler->on_open(self);
+
+    beast::flat_buffer buf;
+    for (;;) {
+      auto [rec, n] = co_await ws_.async_read(buf, use_tuple);
+      if (rec) break;
+      if (!ws_.got_text()) {
+        send(std::make_shared<const std::string>(
+            R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));
+      } else {
+        std::string_view text(static_cast<const char*>(buf.data().data()), buf.size());
+        try {
+          co_await handler->on_text(text);
+        } catch (const std::exception& e) {
+          send(std::make_shared<const std::string>(
+              R"({"type":"error","error":{"code":"internal","message":"internal error"}})"));
+        }
+      }
+      buf.consume(buf.size());
+    }
+    handler->on_close();
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      queue_.clear();
+    }
+    wake();
+    stats_->open_ws.fetch_sub(1);
+  }
+
+  void send(std::shared_ptr<const std::string> frame) override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_ || close_code_) return;
+      if (queue_.size() + 1 > limits_.max_queue_frames ||
+          queued_bytes_ + frame->size() > limits_.max_queue_bytes) {
+        // A slow consumer: drop what is queued (it will resume from its cursors) and close.
+        queue_.clear();
+        queued_bytes_ = 0;
+        close_code_ = 4008;
+        close_reason_ = "slow_consumer";
+        stats_->slow_consumer_closes.fetch_add(1);
+      } else {
+        queued_bytes_ += frame->size();
+        queue_.push_back(std::move(frame));
+      }
+    }
+    wake();
+  }
+
+  void close(int code, std::string reason) override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_ || close_code_) return;
+      close_code_ = code;
+      close_reason_ = std::move(reason);
+    }
+    wake();
+  }
+
+ private:
+  void wake() {
+    if (wake_pending_.exchange(true)) return;
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->wake_pending_ = false;
+      self->signal_.cancel();
+    });
+  }
+
+  asio::awaitable<void> write_loop() {
+    for (;;) {
+      std::shared_ptr<const std::string> frame;
+      int close_code = 0;
+      std::string close_reason;
+      {
+        std::lock_guard lock(mu_);
+        if (stopped_) co_return;
+        if (!queue_.empty()) {
+          frame = std::move(queue_.front());
+          queue_.pop_front();
+          queued_bytes_ -= frame->size();
+        } else if (close_code_) {
+          close_code = close_code_;
+          close_reason = close_reason_;
+        }
+      }
+      if (frame) {
+        ws_.text(true);
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), use_tuple);
+        if (ec) {
+          std::lock_guard lock(mu_);
+          stopped_ = true;
+          queue_.clear();
+          co_return;
+        }
+        continue;
+      }
+      if (close_code) {
+        websocket::close_reason cr(static_cast<std::uint16_t>(close_code));
+        cr.reason = close_reason;
+        co_await ws_.async_close(cr, use_tuple);
+        co_return;
+      }
+      signal_.expires_at(asio::steady_timer::time_point::max());
+      co_await signal_.async_wait(use_tuple);
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  const WsLimits limits_;
+  std::shared_ptr<ServerStats> stats_;
+  asio::steady_timer signal_;  // cancelled to wake the write loop
+  std::atomic<bool> wake_pending_{false};
+
+  std::mutex mu_;
+  std::deque<std::shared_ptr<const std::string>> queue_;  // guarded by mu_
+  std::size_t queued_bytes_ = 0;                          // guarded by mu_
+  int close_code_ = 0;                                    // guarded by mu_
+  std::string close_reason_;                              // guarded by mu_
+  bool stopped_ = false;                                  // guarded by mu_
+};
+
+}  // namespace
+
+asio::awaitable<void> run_websocket(beast::tcp_stream stream,
+                                    beast::http::request<beast::http::string_body> req,
+                                    std::shared_ptr<WsHandler> handler, WsLimits limits,
+                                    std::shared_ptr<ServerStats> stats) {
+  auto session = std::make_shared<WsSession>(std::move(stream), limits, std::move(stats));
+  co_await session->run(std::move(req), std::move(handler));
+}
+
+}  // namespace tonari::http

@@ -1,0 +1,45 @@
+// One WebSocket connection: a read loop handing text frames to a WsHandler, and a write
+// loop draining a bounded send queue. A peer that cannot keep up (queue over its frame or
+// byte limit) is closed with 4008 "slow_consumer" instead of growing memory; an idle peer
+// is pinged and dropped if it stops answering.
+// Thread safety: WsConnection::send() and close() may be called from any thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http/types.h"
+
+namespace tonari::http {
+
+struct WsLimits {
+  std::size_t max_queue_frames = 4096;
+  std::size_t max_queue_bytes = 1 << 20;
+  std::size_t max_frame_bytes = 64 * 1024;  // incoming
+  int idle_timeout_seconds = 30;            // a ping goes out after half of it
+};
+
+// What the protocol layer may do with a connection.
+class WsConnection {
+ public:
+  virtual ~WsConnection() = default;
+  // Queues a text frame. Never blocks; over the limits it closes with 4008 slow_consumer.
+  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  // Sends the queued frames, then closes with `code` and `reason`.
+  virtual void close(int code, std::string reason) = 0;
+};
+
+// The protocol layer's side of a connection (implemented in api/).
+class WsHandler {
+ public:
+  virtual ~WsHandler() = default;
+  virtual void on_open(std::shared_ptr<WsConnection> conn) = 0;
+  // Called for each text frame, one at a time, in order.
+  virtual boost::asio::awaitable<void> on_text(std::string_view frame) = 0;
+  // Called once when the connection has ended; no more calls follow.
+  virtual void on_close() = 0;
+};
+
+}  // namespace tonari::http

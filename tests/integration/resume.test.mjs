@@ -131,13 +131,11 @@ test('more than 500 missed events → resync; exactly 500 → replay', T, async 
   await ws0.close();
 
   const wsS = await sato.ws();
-  const ids = [];
-  for (let i = 0; i < 500; i++) ids.push(wsS.sendMessage(Q500, `a${i}`));
-  for (let i = 0; i < 501; i++) ids.push(wsS.sendMessage(Q501, `b${i}`));
-  for (const id of ids) {
-    const a = await wsS.ack(id, 20000);
-    assert.equal(a.type, 'ack', JSON.stringify(a));
-  }
+  const items = [];
+  for (let i = 0; i < 500; i++) items.push({ room: Q500, body: `a${i}` });
+  for (let i = 0; i < 501; i++) items.push({ room: Q501, body: `b${i}` });
+  const acks = await wsS.sendMany(items, { window: 64 });
+  for (const a of acks) assert.equal(a.type, 'ack', JSON.stringify(a));
   await wsS.close();
 
   const wsT = await tanaka.ws({ cursors: { [Q500]: c500, [Q501]: c501 } });

@@ -186,11 +186,18 @@ test('malformed JSON, wrong types, oversized bodies, unknown ids and methods', T
   assertError(await bearer.get(`/api/rooms/${G}/messages/987654/readers`), 404, 'not_found', 'unknown seq');
   assertError(await bearer.patch(`/api/rooms/${G}/messages/987654`, { body: 'x' }), 404, 'not_found', 'edit unknown seq');
   assertError(await bearer.del(`/api/rooms/${G}/members/987654321`), 404, 'not_found', 'remove unknown member');
-  assert.equal((await bearer.get('/api/nonexistent')).status, 404, 'unknown path');
 
   assertError(await bearer.req('PUT', '/api/rooms', { body: {} }), 405, 'method_not_allowed', 'PUT /api/rooms');
   assertError(await bearer.req('DELETE', '/api/me'), 405, 'method_not_allowed', 'DELETE /api/me');
   assertError(await bearer.req('GET', '/api/direct'), 405, 'method_not_allowed', 'GET /api/direct');
+});
+
+test('an unknown /api/ path is a 404 JSON error (not the web client page)', T, async () => {
+  const bearer = await login(srv, 'tanaka', { token: true });
+  for (const p of ['/api/nonexistent', '/api/rooms/1/nothing']) {
+    const r = await bearer.get(p);
+    assertError(r, 404, 'not_found', `GET ${p}`);
+  }
 });
 
 test('CSRF: cookie-authenticated unsafe requests need X-CSRF-Token and a matching Origin', T, async () => {

@@ -401,6 +401,24 @@ export class WsConn {
     return this.next((f) => f.type === 'pong', timeoutMs, 'pong');
   }
 
+  // Send many messages keeping at most `window` unacknowledged (the server bounds
+  // in-flight sends per connection). items: [{room, body, ...}]. Resolves to the
+  // ack/error frames in item order.
+  async sendMany(items, { window = 64, timeoutMs = 20000 } = {}) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        const { room, body, ...extra } = items[i];
+        const k = this.sendMessage(room, body, extra);
+        results[i] = await this.ack(k, timeoutMs);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(window, items.length) }, worker));
+    return results;
+  }
+
   cursorsObject() {
     return Object.fromEntries([...this.cursors].map(([k, v]) => [String(k), v]));
   }

@@ -77,20 +77,21 @@ export function assertMessageShape(m, ctx = '') {
   assert.ok(m.reply_to === null || typeof m.reply_to === 'object', `message.reply_to ${ctx}`);
 }
 
-// All messages of a room via after= paging (asserts paging sanity).
+// All messages of a room, paging backwards from the latest with before= (asserts paging sanity).
 export async function fetchAllMessages(client, room, pageSize = 200) {
-  const all = [];
-  let after = 0;
+  const pages = [];
+  let before = null;
   for (let guard = 0; guard < 1000; guard++) {
-    const r = await client.get(`/api/rooms/${room}/messages?after=${after}&limit=${pageSize}`);
-    assert.equal(r.status, 200, `history page after=${after}: ${r.text}`);
+    const q = before === null ? `limit=${pageSize}` : `before=${before}&limit=${pageSize}`;
+    const r = await client.get(`/api/rooms/${room}/messages?${q}`);
+    assert.equal(r.status, 200, `history page ${q}: ${r.text}`);
     const msgs = r.json.messages;
-    all.push(...msgs);
+    pages.unshift(msgs);
     if (!r.json.has_more) break;
     assert.ok(msgs.length > 0, 'has_more=true with an empty page');
-    after = msgs[msgs.length - 1].seq;
+    before = msgs[0].seq;
   }
-  return all;
+  return pages.flat();
 }
 
 export async function roomSummary(client, roomId) {

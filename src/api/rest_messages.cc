@@ -38,8 +38,8 @@ void Api::install_messages(http::Router& router) {
       out = parse_id(v);
       return out > 0 || v == "0";
     };
-    std::int64_t before = 0, after = 0, limit = 50;
-    if (!num("before", 0, before) || !num("after", 0, after) || !num("limit", 50, limit) ||
+    std::int64_t before = 0, after = -1, limit = 50;
+    if (!num("before", 0, before) || !num("after", -1, after) || !num("limit", 50, limit) ||
         limit < 1 || limit > 200) {
       co_return error_response(invalid_argument("before, after: message seqs; limit: 1 to 200"));
     }

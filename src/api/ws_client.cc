@@ -43,7 +43,7 @@ boost::asio::awaitable<void> WsClient::on_text(std::string_view frame) {
   }
   std::string_view type = type_it->value().as_string();
   if (type == "hello") {
-    hello(*msg);
+    co_await hello(*msg);
   } else if (!said_hello_) {
     send_error(invalid_argument("the first frame must be hello"));
   } else if (type == "send") {
@@ -58,15 +58,22 @@ boost::asio::awaitable<void> WsClient::on_text(std::string_view frame) {
   co_return;
 }
 
-void WsClient::hello(const json::object& msg) {
-  if (said_hello_) return send_error(invalid_argument("hello was already sent"));
+boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
+  if (said_hello_) {
+    send_error(invalid_argument("hello was already sent"));
+    co_return;
+  }
   std::unordered_map<RoomId, EventNo> cursors;
   if (auto it = msg.find("cursors"); it != msg.end() && !it->value().is_null()) {
-    if (!it->value().is_object()) return send_error(invalid_argument("cursors: must be an object"));
+    if (!it->value().is_object()) {
+      send_error(invalid_argument("cursors: must be an object"));
+      co_return;
+    }
     for (const auto& kv : it->value().as_object()) {
       RoomId room = parse_id(kv.key());
       if (!room || !kv.value().is_int64() || kv.value().as_int64() < 0) {
-        return send_error(invalid_argument("cursors: {\"<room id>\": <ev>, ...}"));
+        send_error(invalid_argument("cursors: {\"<room id>\": <ev>, ...}"));
+        co_return;
       }
       cursors[room] = kv.value().as_int64();
     }
@@ -89,7 +96,7 @@ void WsClient::hello(const json::object& msg) {
   if (!first.ok() || !now.ok()) {
     send_error(internal_error("could not load rooms"));
     conn_->close(1011, "internal error");
-    return;
+    co_return;
   }
 
   json::array rooms;
@@ -119,7 +126,10 @@ void WsClient::hello(const json::object& msg) {
       continue;
     }
     budget -= static_cast<int>(events->size());
-    for (const RoomEvent& e : *events) conn_->send(e.frame);
+    for (const RoomEvent& e : *events) {
+      co_await conn_->wait_for_room();
+      conn_->send(e.frame);
+    }
     sent[room] = events->back().ev;
   }
   for (const auto& [room, ev] : cursors) {
@@ -143,6 +153,10 @@ void WsClient::deliver(const bus::Event& e) {
   }
   std::lock_guard lock(mu_);
   if (replaying_) {
+    if (held_.size() >= kMaxHeld) {
+      conn_->close(4008, "slow_consumer");
+      return;
+    }
     held_.push_back(e);
     return;
   }

@@ -25,6 +25,7 @@ class WsClient final : public http::WsHandler,
  public:
   static constexpr int kMaxReplayPerRoom = 500;
   static constexpr int kMaxReplayTotal = 2000;
+  static constexpr std::size_t kMaxHeld = 20000;  // live events held back during a replay
 
   WsClient(Deps& deps, services::Actor actor) : d_(deps), actor_(std::move(actor)) {}
 
@@ -36,7 +37,7 @@ class WsClient final : public http::WsHandler,
   void deliver(const bus::Event& e) override;
 
  private:
-  void hello(const boost::json::object& msg);
+  boost::asio::awaitable<void> hello(const boost::json::object& msg);
   void send_message(const boost::json::object& msg);
   void read(const boost::json::object& msg);
   void send_error(const Status& st, const std::string& client_id = {});

@@ -114,7 +114,10 @@ boost::asio::awaitable<Response> Router::dispatch(Request& req) const {
   if (path_matched) {
     co_return json_error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
   }
-  if (fallback_ && (req.method == "GET" || req.method == "HEAD")) co_return co_await fallback_(req);
+  const bool api_path = req.path == "/api" || req.path.rfind("/api/", 0) == 0;
+  if (fallback_ && !api_path && (req.method == "GET" || req.method == "HEAD")) {
+    co_return co_await fallback_(req);
+  }
   co_return json_error(404, "not_found", "no such endpoint: " + req.path);
 }
 

@@ -20,7 +20,7 @@ class Router {
   void add(std::string method, std::string pattern, Handler h);
   // Finds the route, fills req.params and runs it; errors as JSON responses.
   boost::asio::awaitable<Response> dispatch(Request& req) const;
-  // Handler for paths outside every route (e.g. static files); 404 if unset.
+  // Handler for GET paths outside every route and outside /api/ (static files); 404 if unset.
   void set_fallback(Handler h) { fallback_ = std::move(h); }
 
  private:

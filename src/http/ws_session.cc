@@ -85,6 +85,21 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     wake();
   }
 
+  asio::awaitable<void> wait_for_room() override {
+    asio::steady_timer t(ws_.get_executor());
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopped_ || close_code_ || (queue_.size() <= limits_.max_queue_frames / 2 &&
+                                        queued_bytes_ <= limits_.max_queue_bytes / 2)) {
+          co_return;
+        }
+      }
+      t.expires_after(std::chrono::milliseconds(2));
+      co_await t.async_wait(use_tuple);
+    }
+  }
+
   void close(int code, std::string reason) override {
     {
       std::lock_guard lock(mu_);

@@ -27,6 +27,10 @@ class WsConnection {
   virtual ~WsConnection() = default;
   // Queues a text frame. Never blocks; over the limits it closes with 4008 slow_consumer.
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  // Resumes once the send queue is at most half full (by frames and bytes) or the
+  // connection has ended: a long replay goes out at the pace the peer reads it instead of
+  // tripping the slow-consumer limit. Call only from the connection's handler (its strand).
+  virtual boost::asio::awaitable<void> wait_for_room() = 0;
   // Sends the queued frames, then closes with `code` and `reason`.
   virtual void close(int code, std::string reason) = 0;
 };

@@ -45,7 +45,7 @@ Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Se
   h.has_more = static_cast<int>(msgs->size()) > limit;
   if (h.has_more) {
     // One more than asked tells whether there is more in the paging direction.
-    if (after > 0) msgs->pop_back(); else msgs->erase(msgs->begin());
+    if (after >= 0) msgs->pop_back(); else msgs->erase(msgs->begin());
   }
   h.messages = std::move(*msgs);
   if (h.messages.empty()) return h;

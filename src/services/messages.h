@@ -34,7 +34,7 @@ class Messages {
  public:
   Messages(Context& ctx, ReadReceipts& receipts) : ctx_(ctx), receipts_(receipts) {}
 
-  // Messages with seq in (after, before); the latest `limit` if after is 0.
+  // Messages with seq in (after, before); the latest `limit` if after < 0 (not given).
   Result<History> history(const Actor& actor, RoomId room, Seq after, Seq before, int limit);
   // Posts a message; `done` gets the change (created=false for a retried client id).
   void post(const Actor& actor, PostRequest req, store::Callback<store::RoomChange> done);

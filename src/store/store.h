@@ -120,8 +120,8 @@ class Store {
   // The rooms `user` is in, with their current event numbers.
   virtual Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) = 0;
   virtual Result<std::optional<RoomId>> direct_room(UserId a, UserId b) = 0;
-  // Messages with seq in (after, before), ascending; the last `limit` of them if `after`
-  // is 0, else the first `limit`.
+  // Messages with seq in (after, before), ascending (before <= 0: no upper bound). With
+  // after >= 0 the first `limit` of them; with after < 0 ("not given") the last `limit`.
   virtual Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) = 0;
   virtual Result<Message> message(RoomId room, Seq seq) = 0;
   // Events with ev > `after`, ascending, at most `limit`.

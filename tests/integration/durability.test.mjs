@@ -132,6 +132,17 @@ test('SIGKILL mid-stream: every acked message survives, seqs stay gapless, retri
   }
   assert.deepEqual(lost, [], `acked messages lost by SIGKILL (${lost.length} of ${totalAcked})`);
 
+  // the event log agrees with the messages: resuming from the cursor taken before the
+  // stream replays one message.created per stored message, gapless, in seq order
+  const c0 = sockets[0].welcome.rooms.find((r) => r.id === G).ev;
+  const wsR = await T2.ws({ cursors: { [G]: c0 }, label: 'tanaka-after-crash' });
+  const rep = wsR.log.slice(wsR.welcomeIndex + 1, wsR.syncedIndex).filter((f) => f.room === G);
+  assert.deepEqual(rep.map((f) => f.type), new Array(msgs.length - 1).fill('message.created'), 'one event per stored message');
+  assert.deepEqual(rep.map((f) => f.ev), range(c0 + 1, c0 + msgs.length - 1), 'events gapless after the crash');
+  assert.deepEqual(rep.map((f) => f.message.seq), range(2, msgs.length));
+  assert.equal(wsR.welcome.rooms.find((r) => r.id === G).ev, c0 + msgs.length - 1);
+  await wsR.close();
+
   const sRead = await roomSummary(await login(srv, 'sato'), G);
   assert.ok(sRead.read_seq >= pre.seq, 'a committed read position survives SIGKILL');
 
@@ -246,4 +257,34 @@ test('idempotent send: same client_id over REST and WS yields exactly one messag
   await wsT.close();
   await wsS.close();
   await sleep(0);
+});
+
+test('acknowledged edits, deletes, renames, membership changes and reads survive SIGKILL', T, async () => {
+  const tanaka = await login(srv, 'tanaka');
+  const sato = await login(srv, 'sato');
+  const suzuki = await login(srv, 'suzuki');
+  const R = (await createGroup(tanaka, 'クラッシュ前の部屋', [sato.id, suzuki.id])).id;
+  const m1 = await postMessage(tanaka, R, '編集される');
+  const m2 = await postMessage(tanaka, R, '削除される');
+  await postMessage(sato, R, '読まれる');
+  assertStatus(await tanaka.patch(`/api/rooms/${R}/messages/${m1.seq}`, { body: '編集済み' }), 200);
+  assertStatus(await tanaka.del(`/api/rooms/${R}/messages/${m2.seq}`), 200);
+  assertStatus(await tanaka.patch(`/api/rooms/${R}`, { name: 'クラッシュ後の部屋' }), 200);
+  assertStatus(await tanaka.del(`/api/rooms/${R}/members/${suzuki.id}`), 200);
+  assertStatus(await tanaka.post(`/api/rooms/${R}/read`, { seq: 3 }), 200);
+  const evBefore = (await roomSummary(tanaka, R)).ev;
+  await srv.kill9();
+  await srv.start();
+  const t2 = await login(srv, 'tanaka');
+  const s2 = await login(srv, 'suzuki');
+  const h = await fetchAllMessages(t2, R);
+  assert.deepEqual(h.map((m) => [m.seq, m.body, m.deleted]), [[1, '編集済み', false], [2, '', true], [3, '読まれる', false]]);
+  assert.equal(typeof h[0].edited_at, 'number');
+  const sum = await roomSummary(t2, R);
+  assert.equal(sum.name, 'クラッシュ後の部屋');
+  assert.equal(sum.member_count, 2);
+  assert.equal(sum.read_seq, 3);
+  assert.equal(sum.ev, evBefore, 'no events lost or added');
+  assert.equal(h[2].read_count, 1, 'tanaka has read sato\'s message');
+  assert.ok(!(await s2.get('/api/rooms')).json.rooms.some((r) => r.id === R), 'removal survived');
 });

@@ -476,3 +476,59 @@ test('a direct room opened while the peer is connected delivers to the peer live
   assert.deepEqual(wsW.evErrors, []);
   await wsW.close();
 });
+
+test('a deleted mention no longer counts in mention_unread; last_message follows edits and deletes', T, async () => {
+  const { tanaka, sato } = U;
+  const R = (await createGroup(sato, 'メンション削除', [tanaka.id])).id;
+  const m = await postMessage(sato, R, '@田中 至急', { mentions: [tanaka.id] });
+  let s = await roomSummary(tanaka, R);
+  assert.equal(s.unread, 1);
+  assert.equal(s.mention_unread, 1);
+  assertStatus(await sato.del(`/api/rooms/${R}/messages/${m.seq}`), 200);
+  s = await roomSummary(tanaka, R);
+  assert.equal(s.unread, 1, 'the deleted message keeps its seq');
+  assert.equal(s.mention_unread, 0, 'a deleted message has no mentions');
+  assert.equal(s.last_message.deleted, true);
+  assert.equal(s.last_message.body, '');
+});
+
+test('a removed member who is added again gets room.added and live events again', T, async () => {
+  const { tanaka, sato } = U;
+  const R = (await createGroup(tanaka, '再参加', [sato.id])).id;
+  const wsS = await sato.ws();
+  assertStatus(await tanaka.del(`/api/rooms/${R}/members/${sato.id}`), 200);
+  await wsS.next((f) => f.type === 'room.removed' && f.room === R, 2000, 'room.removed');
+  await postMessage(tanaka, R, '不在中');
+  assertStatus(await tanaka.post(`/api/rooms/${R}/members`, { users: [sato.id] }), 200);
+  const added = await wsS.next((f) => f.type === 'room.added' && f.room && f.room.id === R, 3000, 'room.added again');
+  assert.equal(added.room.msg_seq, 1);
+  const m = await postMessage(tanaka, R, 'おかえりなさい');
+  const got = await wsS.next((f) => f.type === 'message.created' && f.message.id === m.id, 3000, 'live event after re-join');
+  assert.equal(got.room, R);
+  const h = await sato.get(`/api/rooms/${R}/messages`);
+  assertStatus(h, 200, 'history after re-join');
+  assert.deepEqual(h.json.messages.map((x) => x.body), ['不在中', 'おかえりなさい']);
+  await wsS.close();
+});
+
+test('history limit is capped at 200', T, async () => {
+  const { tanaka, sato } = U;
+  const R = (await createGroup(tanaka, '上限', [sato.id])).id;
+  const ws = await tanaka.ws();
+  const items = [];
+  for (let i = 0; i < 205; i++) items.push({ room: R, body: `上限${i}` });
+  for (const a of await ws.sendMany(items, { window: 32 })) assert.equal(a.type, 'ack');
+  await ws.close();
+  const r = await sato.get(`/api/rooms/${R}/messages?limit=1000`);
+  if (r.status === 200) {
+    assert.equal(r.json.messages.length, 200, 'limit > 200 returns at most 200');
+    assert.equal(r.json.messages[0].seq, 6);
+    assert.equal(r.json.has_more, true);
+  } else {
+    assertError(r, 400, 'invalid_argument', 'limit=1000');
+  }
+  const d = await sato.get(`/api/rooms/${R}/messages`);
+  assert.equal(d.json.messages.length, 50, 'default limit 50');
+  assert.equal(d.json.messages[49].seq, 205);
+  assert.equal(d.json.has_more, true);
+});

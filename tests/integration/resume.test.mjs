@@ -3,7 +3,7 @@
 // server restart (docs/api.md: "Connecting and resuming").
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { login, EVENT_TYPES } from './lib/client.mjs';
+import { login, sleep, EVENT_TYPES } from './lib/client.mjs';
 import { fileSetup, demoServer, loginAll, assertStatus, createGroup, postMessage } from './lib/util.mjs';
 
 fileSetup();
@@ -99,25 +99,32 @@ test('events committed while the client is connecting are delivered exactly once
   const R = (await createGroup(sato, 'ハンドオフ', [tanaka.id])).id;
   const c = await cursorOf(tanaka, R);
   const wsS = await sato.ws();
-  const N = 80;
-  const ids = [];
-  const acks = [];
-  for (let i = 0; i < N; i++) ids.push(wsS.sendMessage(R, `連投${i}`));
-  // connect while the stream is being committed
-  const first = await wsS.next((f) => f.client_id === ids[5], 10000, 'ack #5', { consume: false });
-  assert.equal(first.type, 'ack', JSON.stringify(first));
-  const wsT = await tanaka.ws({ cursors: { [R]: c } });
-  for (const id of ids) {
-    const a = await wsS.ack(id, 15000);
-    assert.equal(a.type, 'ack', JSON.stringify(a));
-    acks.push(a);
+  const N = 200;
+  const items = [];
+  for (let i = 0; i < N; i++) items.push({ room: R, body: `連投${i}` });
+  let acked = 0;
+  wsS.on((f) => { if (f.type === 'ack') acked += 1; });
+  const stream = wsS.sendMany(items, { window: 4 });
+  // connect (with the cursor from before the stream) at several points while the
+  // stream is being committed: each socket must see every event exactly once
+  const sockets = [];
+  for (const at of [15, 70, 130]) {
+    while (acked < at) await sleep(2);
+    sockets.push(await tanaka.ws({ cursors: { [R]: c }, label: `tanaka@${at}` }));
   }
-  assert.deepEqual(acks.map((a) => a.seq), range(1, N), 'pipelined sends get seqs 1..N in order');
-  await wsT.next((f) => f.type === 'message.created' && f.message.client_id === ids[N - 1], 10000, 'last message at tanaka');
-  assertExactlyOnce(wsT, R, c + 1, c + N);
-  assert.deepEqual(wsT.evErrors, []);
-  assert.deepEqual(wsT.events(R).map((f) => f.message.seq), range(1, N));
-  await wsT.close();
+  const acks = await stream;
+  for (const a of acks) assert.equal(a.type, 'ack', JSON.stringify(a));
+  assert.deepEqual(acks.map((a) => a.seq), range(1, N), 'seqs 1..N');
+  let raced = 0;
+  for (const ws of sockets) {
+    await ws.next((f) => f.type === 'message.created' && f.message.body === `連投${N - 1}`, 10000, 'last message');
+    assertExactlyOnce(ws, R, c + 1, c + N);
+    assert.deepEqual(ws.evErrors, [], ws.label);
+    assert.deepEqual(ws.events(R).map((f) => f.message.seq), range(1, N), `${ws.label}: messages in seq order`);
+    if (ws.welcome.rooms.find((r) => r.id === R).ev < c + N) raced += 1;
+    await ws.close();
+  }
+  assert.ok(raced > 0, 'at least one socket connected while the stream was still being committed');
   await wsS.close();
 });
 
@@ -153,6 +160,51 @@ test('more than 500 missed events → resync; exactly 500 → replay', T, async 
   assert.equal(live.ev, c501 + 502, 'live continues from the resync ev');
   assert.deepEqual(wsT.evErrors, []);
   await wsT.close();
+});
+
+test('a slow consumer is closed with 4008 slow_consumer and resumes from its cursor', T, async () => {
+  const { tanaka, sato } = U;
+  const R = (await createGroup(sato, '低速クライアント', [tanaka.id])).id;
+  const slow = await tanaka.ws({ label: 'tanaka-slow' });
+  const c = slow.cursors.get(R);
+  slow.ws._socket.pause();            // stop reading: the server's send queue fills up
+  const wsS = await sato.ws();
+  const big = 'あ'.repeat(9000);      // ~27 KB per frame; 400 frames ≈ 10.8 MB ≫ 1 MiB + socket buffers
+  const N = 400;
+  const items = [];
+  for (let i = 0; i < N; i++) items.push({ room: R, body: `${big}${i}` });
+  const acks = await wsS.sendMany(items, { window: 16 });
+  for (const a of acks) assert.equal(a.type, 'ack', JSON.stringify(a).slice(0, 300));
+  await sleep(300);
+  slow.ws._socket.resume();
+  let t;
+  const closed = await Promise.race([slow.closed, new Promise((res) => { t = setTimeout(() => res(null), 8000); })]);
+  clearTimeout(t);
+  assert.ok(closed, 'the slow consumer must be closed');
+  assert.deepEqual(closed, { code: 4008, reason: 'slow_consumer' });
+  assert.deepEqual(slow.evErrors, [], 'what arrived before the close is in order');
+  const cur = slow.cursors.get(R);
+  assert.ok(cur < c + N, `the slow consumer missed events (cursor ${cur}, final ${c + N})`);
+
+  // it reconnects and resumes from its cursor (reading promptly now)
+  let ws;
+  try {
+    ws = await tanaka.ws({ cursors: { [R]: cur }, label: 'tanaka-resumed' });
+  } catch (e) {
+    assert.fail(`resuming ${c + N - cur} missed events (~${Math.round((c + N - cur) * 27 / 1024)} MiB) failed: ${e.message.split('\n')[0]}`);
+  }
+  const resync = ws.seen((f) => f.type === 'resync' && f.room === R);
+  if (resync.length === 0) {
+    assert.deepEqual(replayed(ws, R).map((f) => f.ev), range(cur + 1, c + N), 'missed events replayed');
+  } else {
+    assert.equal(resync[0].ev, c + N);
+  }
+  const m = await postMessage(sato, R, '追いついた?');
+  const live = await ws.next((f) => f.type === 'message.created' && f.message.id === m.id, 5000, 'live after resume');
+  assert.equal(live.ev, c + N + 1);
+  assert.deepEqual(ws.evErrors, []);
+  await ws.close();
+  await wsS.close();
 });
 
 test('a cursor of a room the user was removed from (or left) gets room.removed', T, async () => {

@@ -246,7 +246,7 @@ Result<std::vector<Message>> SqliteStore::messages(RoomId room, Seq after, Seq b
   return read<Out>([&](Connection& db) -> Result<Out> {
     Out out;
     const Seq upper = before > 0 ? before : std::numeric_limits<Seq>::max();
-    if (after > 0) {
+    if (after >= 0) {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
                     " WHERE m.room_id=? AND m.seq>? AND m.seq<? ORDER BY m.seq LIMIT ?");
       s.bind(1, room).bind(2, after).bind(3, upper).bind(4, limit);

@@ -1,0 +1,238 @@
+#include "realtime/hub.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tonari::realtime {
+namespace {
+
+class FakeSubscriber final : public Subscriber {
+ public:
+  explicit FakeSubscriber(UserId user) : user_(user) {}
+  UserId user() const override { return user_; }
+  void deliver(const bus::Event& e) override {
+    std::lock_guard lock(mu_);
+    frames_.push_back(*e.frame);
+  }
+  std::vector<std::string> frames() {
+    std::lock_guard lock(mu_);
+    return frames_;
+  }
+  void clear() {
+    std::lock_guard lock(mu_);
+    frames_.clear();
+  }
+
+ private:
+  const UserId user_;
+  std::mutex mu_;
+  std::vector<std::string> frames_;
+};
+
+using Frames = std::vector<std::string>;
+
+bus::Event event(RoomId room, EventNo ev, const std::string& frame) {
+  return bus::Event{room, ev, std::make_shared<const std::string>(frame), {}, {}, {}};
+}
+
+std::string removed(RoomId room) {
+  return R"({"type":"room.removed","room":)" + std::to_string(room) + "}";
+}
+
+class HubTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<FakeSubscriber> attach(UserId user, std::vector<RoomId> rooms) {
+    auto s = std::make_shared<FakeSubscriber>(user);
+    hub_.attach(s, rooms);
+    return s;
+  }
+  Hub hub_;
+};
+
+TEST_F(HubTest, RoomEventsFanOutToTheRoomsFollowers) {
+  auto a = attach(1, {10});
+  auto b = attach(2, {10, 20});
+  auto c = attach(3, {20});
+  EXPECT_EQ(hub_.connection_count(), 3u);
+  EXPECT_EQ(hub_.room_count(), 2u);
+
+  hub_.on_event(event(10, 1, "e10-1"));
+  hub_.on_event(event(20, 1, "e20-1"));
+  hub_.on_event(event(10, 2, "e10-2"));
+  hub_.on_event(event(30, 1, "e30-1"));  // nobody follows 30
+
+  EXPECT_EQ(a->frames(), (Frames{"e10-1", "e10-2"}));
+  EXPECT_EQ(b->frames(), (Frames{"e10-1", "e20-1", "e10-2"}));
+  EXPECT_EQ(c->frames(), (Frames{"e20-1"}));
+}
+
+TEST_F(HubTest, EveryConnectionOfAUserFollowsItsRooms) {
+  auto phone = attach(1, {10});
+  auto desk = attach(1, {10});
+  hub_.on_event(event(10, 1, "e"));
+  EXPECT_EQ(phone->frames(), (Frames{"e"}));
+  EXPECT_EQ(desk->frames(), (Frames{"e"}));
+}
+
+TEST_F(HubTest, ToUsersGoesOnlyToThoseUsersConnections) {
+  auto a = attach(1, {10});
+  auto b_phone = attach(2, {10});
+  auto b_desk = attach(2, {});
+  auto c = attach(3, {10});
+  bus::Event e = event(10, 0, "read.self");
+  e.to_users = {2, 99};  // 99 has no connection here
+  hub_.on_event(e);
+  EXPECT_TRUE(a->frames().empty());
+  EXPECT_EQ(b_phone->frames(), (Frames{"read.self"}));
+  EXPECT_EQ(b_desk->frames(), (Frames{"read.self"}));  // regardless of rooms followed
+  EXPECT_TRUE(c->frames().empty());
+
+  bus::Event two = event(0, 0, "room.added");
+  two.to_users = {1, 3};
+  hub_.on_event(two);
+  EXPECT_EQ(a->frames(), (Frames{"room.added"}));
+  EXPECT_EQ(c->frames(), (Frames{"room.added"}));
+  EXPECT_EQ(b_phone->frames(), (Frames{"read.self"}));
+}
+
+TEST_F(HubTest, JoinedUsersAreSubscribedBeforeTheEventIsDelivered) {
+  auto a = attach(1, {10});
+  auto newcomer = attach(4, {});
+  auto newcomer_desk = attach(4, {20});
+  auto bystander = attach(5, {20});
+
+  bus::Event joined = event(10, 3, "member.joined");
+  joined.joined = {4, 77};  // 77 is not connected to this node
+  hub_.on_event(joined);
+  EXPECT_EQ(a->frames(), (Frames{"member.joined"}));
+  EXPECT_EQ(newcomer->frames(), (Frames{"member.joined"}));
+  EXPECT_EQ(newcomer_desk->frames(), (Frames{"member.joined"}));
+  EXPECT_TRUE(bystander->frames().empty());
+
+  // From now on they follow the room.
+  hub_.on_event(event(10, 4, "message.created"));
+  EXPECT_EQ(newcomer->frames(), (Frames{"member.joined", "message.created"}));
+  EXPECT_EQ(newcomer_desk->frames(), (Frames{"member.joined", "message.created"}));
+  EXPECT_TRUE(bystander->frames().empty());
+
+  // Joining twice does not deliver twice.
+  hub_.on_event(joined);
+  EXPECT_EQ(newcomer->frames(),
+            (Frames{"member.joined", "message.created", "member.joined"}));
+}
+
+TEST_F(HubTest, NewRoomCreatedWithMembersIsFollowedByThem) {
+  auto a = attach(1, {});
+  auto b = attach(2, {});
+  bus::Event created = event(50, 1, "member.joined");
+  created.joined = {1, 2};
+  hub_.on_event(created);
+  hub_.on_event(event(50, 2, "message.created"));
+  EXPECT_EQ(a->frames(), (Frames{"member.joined", "message.created"}));
+  EXPECT_EQ(b->frames(), (Frames{"member.joined", "message.created"}));
+  EXPECT_EQ(hub_.room_count(), 1u);
+}
+
+TEST_F(HubTest, LeftUsersGetTheEventThenRoomRemovedThenNothingMore) {
+  auto stays = attach(1, {10});
+  auto leaves = attach(2, {10, 20});
+  auto leaves_desk = attach(2, {10});
+
+  bus::Event left = event(10, 5, "member.left");
+  left.left = {2};
+  hub_.on_event(left);
+  EXPECT_EQ(stays->frames(), (Frames{"member.left"}));
+  EXPECT_EQ(leaves->frames(), (Frames{"member.left", removed(10)}));
+  EXPECT_EQ(leaves_desk->frames(), (Frames{"member.left", removed(10)}));
+
+  hub_.on_event(event(10, 6, "message.created"));
+  hub_.on_event(event(20, 1, "other-room"));
+  EXPECT_EQ(stays->frames(), (Frames{"member.left", "message.created"}));
+  EXPECT_EQ(leaves->frames(), (Frames{"member.left", removed(10), "other-room"}));
+  EXPECT_EQ(leaves_desk->frames(), (Frames{"member.left", removed(10)}));
+}
+
+TEST_F(HubTest, LastFollowerLeavingDropsTheRoom) {
+  auto only = attach(1, {10});
+  ASSERT_EQ(hub_.room_count(), 1u);
+  bus::Event left = event(10, 2, "member.left");
+  left.left = {1};
+  hub_.on_event(left);
+  EXPECT_EQ(only->frames(), (Frames{"member.left", removed(10)}));
+  EXPECT_EQ(hub_.room_count(), 0u);
+  EXPECT_EQ(hub_.connection_count(), 1u);
+  // Still reachable as a user.
+  bus::Event direct = event(0, 0, "room.added");
+  direct.to_users = {1};
+  hub_.on_event(direct);
+  EXPECT_EQ(only->frames(), (Frames{"member.left", removed(10), "room.added"}));
+}
+
+TEST_F(HubTest, FollowAddsRoomsToAnAttachedSubscriberOnly) {
+  auto a = attach(1, {});
+  hub_.follow(a.get(), {10, 10, 20});
+  hub_.on_event(event(10, 1, "e10"));
+  hub_.on_event(event(20, 1, "e20"));
+  EXPECT_EQ(a->frames(), (Frames{"e10", "e20"}));
+
+  FakeSubscriber stranger(9);
+  hub_.follow(&stranger, {10});
+  hub_.on_event(event(10, 2, "e10-2"));
+  EXPECT_TRUE(stranger.frames().empty());
+  EXPECT_EQ(hub_.connection_count(), 1u);
+}
+
+TEST_F(HubTest, DetachStopsAllDelivery) {
+  auto a = attach(1, {10, 20});
+  auto b = attach(2, {10});
+  hub_.detach(a.get());
+  EXPECT_EQ(hub_.connection_count(), 1u);
+  EXPECT_EQ(hub_.room_count(), 1u);  // room 20 had no other follower
+
+  hub_.on_event(event(10, 1, "e10"));
+  hub_.on_event(event(20, 1, "e20"));
+  bus::Event to_a = event(0, 0, "to-a");
+  to_a.to_users = {1};
+  hub_.on_event(to_a);
+  bus::Event joined = event(30, 1, "joined-30");
+  joined.joined = {1};
+  hub_.on_event(joined);
+  bus::Event left = event(10, 2, "left-10");
+  left.left = {1};
+  hub_.on_event(left);
+
+  EXPECT_TRUE(a->frames().empty());
+  EXPECT_EQ(b->frames(), (Frames{"e10", "left-10"}));
+
+  hub_.detach(a.get());  // detaching twice is harmless
+  hub_.detach(b.get());
+  EXPECT_EQ(hub_.connection_count(), 0u);
+  EXPECT_EQ(hub_.room_count(), 0u);
+}
+
+TEST_F(HubTest, DetachOneConnectionKeepsTheUsersOtherConnections) {
+  auto phone = attach(1, {10});
+  auto desk = attach(1, {10});
+  hub_.detach(phone.get());
+  hub_.on_event(event(10, 1, "e"));
+  bus::Event to_user = event(0, 0, "to-user");
+  to_user.to_users = {1};
+  hub_.on_event(to_user);
+  EXPECT_TRUE(phone->frames().empty());
+  EXPECT_EQ(desk->frames(), (Frames{"e", "to-user"}));
+}
+
+TEST_F(HubTest, BusDeliversToTheHub) {
+  bus::InProcessBus bus;
+  bus.subscribe([this](const bus::Event& e) { hub_.on_event(e); });
+  auto a = attach(1, {10});
+  bus.publish(event(10, 1, "via-bus"));
+  EXPECT_EQ(a->frames(), (Frames{"via-bus"}));
+}
+
+}  // namespace
+}  // namespace tonari::realtime

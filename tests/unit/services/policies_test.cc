@@ -1,0 +1,191 @@
+#include "services/policies.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+namespace tonari::services::policy {
+namespace {
+
+constexpr TenantId kTenant = 1;
+constexpr TenantId kOtherTenant = 2;
+
+User make_user(UserId id, TenantId tenant, Role role = Role::staff) {
+  User u;
+  u.id = id;
+  u.tenant = tenant;
+  u.role = role;
+  u.name = "user" + std::to_string(id);
+  return u;
+}
+
+Room make_room(RoomId id, TenantId tenant, RoomKind kind) {
+  Room r;
+  r.id = id;
+  r.tenant = tenant;
+  r.kind = kind;
+  r.name = kind == RoomKind::group ? "係の部屋" : "";
+  return r;
+}
+
+std::optional<Member> member_of(UserId id, MemberRole role = MemberRole::member) {
+  return Member{id, role, 0};
+}
+
+Message message_from(UserId sender, bool deleted = false) {
+  Message m;
+  m.id = 100;
+  m.room = 5;
+  m.seq = 1;
+  m.sender = sender;
+  m.deleted = deleted;
+  return m;
+}
+
+class PoliciesTest : public ::testing::Test {
+ protected:
+  const User staff_ = make_user(10, kTenant);
+  const User owner_ = make_user(11, kTenant);
+  const User admin_ = make_user(12, kTenant, Role::admin);
+  const User outsider_ = make_user(13, kOtherTenant);
+  const User other_admin_ = make_user(14, kOtherTenant, Role::admin);
+  const Room group_ = make_room(5, kTenant, RoomKind::group);
+  const Room direct_ = make_room(6, kTenant, RoomKind::direct);
+  const Room foreign_group_ = make_room(7, kOtherTenant, RoomKind::group);
+};
+
+// ---- Users ----------------------------------------------------------------------------
+
+TEST_F(PoliciesTest, CanSeeUserOnlyInOwnTenantAndNotDisabled) {
+  EXPECT_TRUE(can_see_user(staff_, owner_).is_ok());
+  EXPECT_TRUE(can_see_user(staff_, staff_).is_ok());
+  Status other = can_see_user(staff_, outsider_);
+  EXPECT_EQ(other.code(), Code::not_found);
+  EXPECT_EQ(other.message(), "user 13 not found");
+  EXPECT_EQ(can_see_user(other_admin_, staff_).code(), Code::not_found);  // admins too
+  User disabled = make_user(20, kTenant);
+  disabled.disabled = true;
+  EXPECT_EQ(can_see_user(staff_, disabled).code(), Code::not_found);
+  EXPECT_EQ(can_see_user(admin_, disabled).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, CanContactFollowsVisibility) {
+  EXPECT_TRUE(can_contact(staff_, owner_).is_ok());
+  EXPECT_EQ(can_contact(staff_, outsider_).code(), Code::not_found);
+  User disabled = make_user(20, kTenant);
+  disabled.disabled = true;
+  EXPECT_EQ(can_contact(staff_, disabled).code(), Code::not_found);
+}
+
+// ---- Reading and posting --------------------------------------------------------------
+
+TEST_F(PoliciesTest, CanReadRoomNeedsMembershipInOwnTenant) {
+  EXPECT_TRUE(can_read_room(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_TRUE(can_read_room(staff_, direct_, member_of(staff_.id)).is_ok());
+  Status non_member = can_read_room(staff_, group_, std::nullopt);
+  EXPECT_EQ(non_member.code(), Code::not_found);
+  EXPECT_EQ(non_member.message(), "room 5 not found");
+  // Being an administrator does not open other people's rooms.
+  EXPECT_EQ(can_read_room(admin_, group_, std::nullopt).code(), Code::not_found);
+  // Another tenant's room is hidden even if a membership row were passed in.
+  EXPECT_EQ(can_read_room(staff_, foreign_group_, member_of(staff_.id)).code(), Code::not_found);
+  EXPECT_EQ(can_read_room(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, CanPostNeedsMembershipInOwnTenant) {
+  EXPECT_TRUE(can_post(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_TRUE(can_post(staff_, direct_, member_of(staff_.id)).is_ok());
+  EXPECT_EQ(can_post(staff_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_post(admin_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_post(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+}
+
+// ---- Membership -----------------------------------------------------------------------
+
+TEST_F(PoliciesTest, AnyMemberMayAddMembersToAGroupRoom) {
+  EXPECT_TRUE(can_add_members(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_TRUE(can_add_members(owner_, group_, member_of(owner_.id, MemberRole::owner)).is_ok());
+  EXPECT_EQ(can_add_members(staff_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_add_members(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+  EXPECT_EQ(can_add_members(staff_, foreign_group_, member_of(staff_.id)).code(),
+            Code::not_found);
+}
+
+TEST_F(PoliciesTest, DirectRoomsCannotChangeMembers) {
+  EXPECT_EQ(can_add_members(staff_, direct_, member_of(staff_.id)).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_add_members(admin_, direct_, member_of(admin_.id, MemberRole::owner)).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_remove_member(staff_, direct_, member_of(staff_.id), owner_.id).code(),
+            Code::permission_denied);
+  // Not even leaving, and not even for the owner or an administrator.
+  EXPECT_EQ(can_remove_member(staff_, direct_, member_of(staff_.id), staff_.id).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_remove_member(owner_, direct_, member_of(owner_.id, MemberRole::owner),
+                              staff_.id).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_remove_member(admin_, direct_, member_of(admin_.id), staff_.id).code(),
+            Code::permission_denied);
+  // A non-member still learns nothing about the direct room.
+  EXPECT_EQ(can_add_members(staff_, direct_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_remove_member(staff_, direct_, std::nullopt, staff_.id).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, OnlyOwnerOrAdminRemovesOthers) {
+  EXPECT_TRUE(
+      can_remove_member(owner_, group_, member_of(owner_.id, MemberRole::owner), staff_.id)
+          .is_ok());
+  EXPECT_TRUE(can_remove_member(admin_, group_, member_of(admin_.id), staff_.id).is_ok());
+  Status plain = can_remove_member(staff_, group_, member_of(staff_.id), owner_.id);
+  EXPECT_EQ(plain.code(), Code::permission_denied);
+  EXPECT_EQ(can_remove_member(staff_, group_, member_of(staff_.id), admin_.id).code(),
+            Code::permission_denied);
+}
+
+TEST_F(PoliciesTest, LeavingIsAllowedForEveryMember) {
+  EXPECT_TRUE(can_remove_member(staff_, group_, member_of(staff_.id), staff_.id).is_ok());
+  EXPECT_TRUE(
+      can_remove_member(owner_, group_, member_of(owner_.id, MemberRole::owner), owner_.id)
+          .is_ok());
+}
+
+TEST_F(PoliciesTest, RemovingIsHiddenFromNonMembersAndOtherTenants) {
+  EXPECT_EQ(can_remove_member(staff_, group_, std::nullopt, owner_.id).code(), Code::not_found);
+  EXPECT_EQ(can_remove_member(staff_, group_, std::nullopt, staff_.id).code(), Code::not_found);
+  // A municipality admin who is not a member does not see the room either.
+  EXPECT_EQ(can_remove_member(admin_, group_, std::nullopt, staff_.id).code(), Code::not_found);
+  // Another municipality's admin, even with a membership row, gets not_found.
+  EXPECT_EQ(can_remove_member(other_admin_, group_, member_of(other_admin_.id, MemberRole::owner),
+                              staff_.id).code(),
+            Code::not_found);
+}
+
+TEST_F(PoliciesTest, CanRenameGroupRoomsOnlyAsMember) {
+  EXPECT_TRUE(can_rename(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_EQ(can_rename(staff_, direct_, member_of(staff_.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_rename(staff_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_rename(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+  EXPECT_EQ(can_rename(staff_, foreign_group_, member_of(staff_.id)).code(), Code::not_found);
+}
+
+// ---- Messages -------------------------------------------------------------------------
+
+TEST_F(PoliciesTest, OnlyTheSenderEditsAndOnlyUndeletedMessages) {
+  EXPECT_TRUE(can_edit_message(staff_, message_from(staff_.id)).is_ok());
+  EXPECT_EQ(can_edit_message(owner_, message_from(staff_.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_edit_message(admin_, message_from(staff_.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_edit_message(staff_, message_from(staff_.id, true)).code(),
+            Code::invalid_argument);
+  EXPECT_EQ(can_edit_message(owner_, message_from(staff_.id, true)).code(),
+            Code::permission_denied);
+}
+
+TEST_F(PoliciesTest, OnlyTheSenderDeletes) {
+  EXPECT_TRUE(can_delete_message(staff_, message_from(staff_.id)).is_ok());
+  EXPECT_TRUE(can_delete_message(staff_, message_from(staff_.id, true)).is_ok());
+  EXPECT_EQ(can_delete_message(owner_, message_from(staff_.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_delete_message(admin_, message_from(staff_.id)).code(), Code::permission_denied);
+}
+
+}  // namespace
+}  // namespace tonari::services::policy

@@ -1,0 +1,709 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "search/normalize.h"
+#include "store/test_store.h"
+
+namespace tonari::testing {
+namespace {
+
+namespace json = boost::json;
+using store::RoomChange;
+
+json::object parse_frame(const RoomEvent& e) {
+  return json::parse(*e.frame).as_object();
+}
+std::string str_at(const json::object& o, const char* key) {
+  return std::string(o.at(key).as_string());
+}
+std::string type_of(const RoomEvent& e) { return str_at(parse_frame(e), "type"); }
+
+std::vector<UserId> ids_of(const std::vector<User>& users) {
+  std::vector<UserId> out;
+  for (const User& u : users) out.push_back(u.id);
+  return out;
+}
+
+class SqliteStoreTest : public StoreTest {
+ protected:
+  std::vector<RoomEvent> all_events(RoomId room) {
+    return must(store().events_after(room, 0, 100000));
+  }
+  Room group_room() {
+    return must(create_group(alice_.id, {bob_.id, carol_.id})).room;
+  }
+};
+
+// ---- Accounts -------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, CreatedUsersCanBeReadBack) {
+  auto u = must(store().user(bob_.id));
+  EXPECT_EQ(u.login, "bob");
+  EXPECT_EQ(u.name, "伊藤 文");
+  EXPECT_EQ(u.reading, "いとう ぶん");
+  EXPECT_EQ(u.tenant, tenant_.id);
+  EXPECT_EQ(u.dept, dept_.id);
+  EXPECT_EQ(u.dept_name, "防災係");
+  EXPECT_EQ(u.role, Role::staff);
+  EXPECT_FALSE(u.disabled);
+  EXPECT_EQ(must(store().tenant_by_code("999001")).id, tenant_.id);
+  EXPECT_EQ(store().tenant_by_code("123456").status().code(), Code::not_found);
+  EXPECT_EQ(store().user(999999).status().code(), Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, TakenLoginIsConflictButOtherTenantMayReuseIt) {
+  store::NewUser u;
+  u.tenant = tenant_.id;
+  u.login = "alice";
+  u.name = "別人";
+  u.reading = "べつじん";
+  u.password_hash = "x";
+  auto dup = wait<User>([&](auto cb) { store().create_user(u, kT0, cb); });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), Code::conflict);
+
+  u.tenant = other_tenant_.id;
+  auto other = wait<User>([&](auto cb) { store().create_user(u, kT0, cb); });
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  EXPECT_EQ(other->tenant, other_tenant_.id);
+  EXPECT_EQ(other->login, "alice");
+}
+
+TEST_F(SqliteStoreTest, FindUsersMatchesFoldedQueriesInGojuonOrderWithinTenant) {
+  auto everyone = must(store().find_users(tenant_.id, "", {}, 50));
+  EXPECT_EQ(ids_of(everyone),
+            (std::vector<UserId>{alice_.id, bob_.id, carol_.id, dave_.id}));  // あ い う え
+
+  // Half-width katakana query matches the hiragana reading of 阿部.
+  auto abe = must(store().find_users(tenant_.id, search::fold("ｱﾍﾞ"), {}, 50));
+  EXPECT_EQ(ids_of(abe), (std::vector<UserId>{alice_.id}));
+  // Full-width upper-case login.
+  auto carol = must(store().find_users(tenant_.id, search::fold("ＣＡＲＯＬ"), {}, 50));
+  EXPECT_EQ(ids_of(carol), (std::vector<UserId>{carol_.id}));
+  // Other municipality's users are never found.
+  EXPECT_TRUE(must(store().find_users(tenant_.id, search::fold("eve"), {}, 50)).empty());
+  EXPECT_EQ(must(store().find_users(tenant_.id, "", {}, 2)).size(), 2u);
+}
+
+// ---- Rooms ----------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, CreateGroupRoomMakesCreatorOwnerAndWritesMemberJoined) {
+  auto c = must(create_group(alice_.id, {bob_.id, carol_.id, alice_.id}));
+  EXPECT_TRUE(c.created);
+  EXPECT_GT(c.room.id, 0);
+  EXPECT_EQ(c.room.kind, RoomKind::group);
+  EXPECT_EQ(c.room.name, "防災訓練PJ");
+  EXPECT_EQ(c.room.created_by, alice_.id);
+  EXPECT_EQ(c.room.msg_seq, 0);
+  EXPECT_EQ(c.room.ev, 1);
+  EXPECT_EQ(c.joined, (std::vector<UserId>{alice_.id, bob_.id, carol_.id}));
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].ev, 1);
+  auto f = parse_frame(c.events[0]);
+  EXPECT_EQ(str_at(f, "type"), "member.joined");
+  EXPECT_EQ(f.at("room").as_int64(), c.room.id);
+  EXPECT_EQ(f.at("ev").as_int64(), 1);
+  EXPECT_EQ(f.at("by").as_int64(), alice_.id);
+  EXPECT_EQ(f.at("users").as_array().size(), 3u);
+
+  auto members = must(store().members(c.room.id));
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0].first.id, alice_.id);
+  EXPECT_EQ(members[0].second.role, MemberRole::owner);
+  EXPECT_EQ(members[1].first.id, bob_.id);
+  EXPECT_EQ(members[1].second.role, MemberRole::member);
+  EXPECT_EQ(members[2].first.id, carol_.id);
+  EXPECT_EQ(members[2].second.role, MemberRole::member);
+}
+
+TEST_F(SqliteStoreTest, CreateRoomWithOtherTenantsUserIsNotFoundAndWritesNothing) {
+  auto c = create_group(alice_.id, {bob_.id, eve_.id});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::not_found);
+  EXPECT_TRUE(must(store().rooms_for_user(alice_.id)).empty());
+  EXPECT_TRUE(must(store().rooms_for_user(bob_.id)).empty());
+}
+
+TEST_F(SqliteStoreTest, DirectRoomIsCreatedOnceAndReturnedWithCreatedFalseAfterwards) {
+  auto first = must(create_direct(alice_.id, bob_.id));
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.room.kind, RoomKind::direct);
+  EXPECT_EQ(first.joined, (std::vector<UserId>{alice_.id, bob_.id}));
+  ASSERT_EQ(first.events.size(), 1u);
+
+  auto second = must(create_direct(alice_.id, bob_.id));
+  EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.room.id, first.room.id);
+  EXPECT_TRUE(second.events.empty());
+  EXPECT_TRUE(second.joined.empty());
+
+  // Started from the other side, it is still the same room.
+  auto third = must(create_direct(bob_.id, alice_.id));
+  EXPECT_FALSE(third.created);
+  EXPECT_EQ(third.room.id, first.room.id);
+  EXPECT_EQ(must(store().room(first.room.id)).ev, 1);  // nothing new was written
+
+  EXPECT_EQ(must(store().direct_room(alice_.id, bob_.id)), std::optional<RoomId>(first.room.id));
+  EXPECT_EQ(must(store().direct_room(bob_.id, alice_.id)), std::optional<RoomId>(first.room.id));
+  EXPECT_EQ(must(store().direct_room(alice_.id, carol_.id)), std::nullopt);
+
+  auto summary = must(store().room_summary(first.room.id, alice_.id));
+  EXPECT_EQ(summary.display_name, "伊藤 文");
+  EXPECT_EQ(summary.peer, bob_.id);
+  EXPECT_EQ(summary.member_count, 2);
+}
+
+TEST_F(SqliteStoreTest, DirectRoomNeedsExactlyOneOtherMember) {
+  auto self = create_direct(alice_.id, alice_.id);
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.status().code(), Code::invalid_argument);
+
+  store::NewRoom r;
+  r.tenant = tenant_.id;
+  r.kind = RoomKind::direct;
+  r.creator = alice_.id;
+  r.members = {bob_.id, carol_.id};
+  r.now = kT0;
+  auto three = wait<RoomChange>([&](auto cb) { store().create_room(r, cb); });
+  ASSERT_FALSE(three.ok());
+  EXPECT_EQ(three.status().code(), Code::invalid_argument);
+}
+
+// ---- Messages -------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, PostedMessagesGetGaplessSeqsAndEachAdvancesEvByOne) {
+  Room room = group_room();
+  ASSERT_EQ(room.ev, 1);
+  std::vector<MessageId> ids;
+  for (int i = 1; i <= 3; ++i) {
+    const UserId sender = i == 2 ? bob_.id : alice_.id;
+    auto c = must(post(room.id, sender, "c-" + std::to_string(i), "本文" + std::to_string(i), 0,
+                       {}, kT0 + i));
+    EXPECT_TRUE(c.created);
+    ASSERT_TRUE(c.message.has_value());
+    EXPECT_EQ(c.message->seq, i);
+    EXPECT_EQ(c.message->sender, sender);
+    EXPECT_EQ(c.message->body, "本文" + std::to_string(i));
+    EXPECT_EQ(c.message->created_at, kT0 + i);
+    EXPECT_EQ(c.room.msg_seq, i);
+    EXPECT_EQ(c.room.ev, 1 + i);
+    EXPECT_EQ(c.room.last_activity, kT0 + i);
+    ASSERT_EQ(c.events.size(), 1u);
+    EXPECT_EQ(c.events[0].ev, 1 + i);
+    auto f = parse_frame(c.events[0]);
+    EXPECT_EQ(str_at(f, "type"), "message.created");
+    EXPECT_EQ(f.at("ev").as_int64(), 1 + i);
+    EXPECT_EQ(f.at("message").at("seq").as_int64(), i);
+    EXPECT_EQ(std::string(f.at("message").at("body").as_string()), "本文" + std::to_string(i));
+    ids.push_back(c.message->id);
+  }
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 3);
+  EXPECT_EQ(stored.ev, 4);
+  EXPECT_EQ(stored.last_activity, kT0 + 3);
+
+  auto msgs = must(store().messages(room.id, 0, 0, 50));
+  ASSERT_EQ(msgs.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(msgs[i].seq, i + 1);
+    EXPECT_EQ(msgs[i].id, ids[i]);
+  }
+  EXPECT_EQ(msgs[1].sender_name, "伊藤 文");
+
+  // Posting moved each sender's read position to their message.
+  EXPECT_EQ(must(store().member(room.id, alice_.id))->read_seq, 3);
+  EXPECT_EQ(must(store().member(room.id, bob_.id))->read_seq, 2);
+  EXPECT_EQ(must(store().member(room.id, carol_.id))->read_seq, 0);
+}
+
+TEST_F(SqliteStoreTest, MessagesPagesBeforeAndAfter) {
+  Room room = group_room();
+  for (int i = 1; i <= 5; ++i) must(post(room.id, alice_.id, "c-" + std::to_string(i), "m"));
+  auto latest = must(store().messages(room.id, 0, 0, 2));
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].seq, 4);
+  EXPECT_EQ(latest[1].seq, 5);
+  auto before = must(store().messages(room.id, 0, 4, 2));
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].seq, 2);
+  EXPECT_EQ(before[1].seq, 3);
+  auto after = must(store().messages(room.id, 1, 0, 2));
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].seq, 2);
+  EXPECT_EQ(after[1].seq, 3);
+}
+
+TEST_F(SqliteStoreTest, RetryWithSameClientIdReturnsTheFirstMessageAndWritesNothing) {
+  Room room = group_room();
+  auto first = must(post(room.id, alice_.id, "c-1700000000000-1", "最初の本文"));
+  ASSERT_TRUE(first.created);
+  const auto events_before = all_events(room.id).size();
+
+  auto retry = must(post(room.id, alice_.id, "c-1700000000000-1", "違う本文"));
+  EXPECT_FALSE(retry.created);
+  ASSERT_TRUE(retry.message.has_value());
+  EXPECT_EQ(retry.message->id, first.message->id);
+  EXPECT_EQ(retry.message->seq, 1);
+  EXPECT_EQ(retry.message->body, "最初の本文");
+  EXPECT_TRUE(retry.events.empty());
+
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 1);
+  EXPECT_EQ(stored.ev, 2);
+  EXPECT_EQ(all_events(room.id).size(), events_before);
+  auto msgs = must(store().messages(room.id, 0, 0, 50));
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].body, "最初の本文");
+
+  // Client ids are per sender: the same id from someone else is a new message.
+  auto other = must(post(room.id, bob_.id, "c-1700000000000-1", "別の人"));
+  EXPECT_TRUE(other.created);
+  EXPECT_EQ(other.message->seq, 2);
+  EXPECT_NE(other.message->id, first.message->id);
+}
+
+TEST_F(SqliteStoreTest, NonMemberPostIsPermissionDeniedAndWritesNothing) {
+  Room room = group_room();
+  auto r = post(room.id, dave_.id, "c-1", "入れてください");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::permission_denied);
+  auto other_tenant = post(room.id, eve_.id, "c-1", "よそから");
+  ASSERT_FALSE(other_tenant.ok());
+  EXPECT_EQ(other_tenant.status().code(), Code::permission_denied);
+
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 0);
+  EXPECT_EQ(stored.ev, 1);
+  EXPECT_TRUE(must(store().messages(room.id, 0, 0, 50)).empty());
+
+  auto missing = post(room.id + 1000, alice_.id, "c-1", "どこ");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, ReplyToMissingSeqIsInvalidArgumentAndWritesNothing) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "一通目"));
+  for (Seq bad : {Seq{2}, Seq{5}}) {
+    auto r = post(room.id, bob_.id, "c-r" + std::to_string(bad), "返信", bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::invalid_argument);
+  }
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 1);
+  EXPECT_EQ(stored.ev, 2);
+}
+
+TEST_F(SqliteStoreTest, ReplySnapshotQuotesTheFirstHundredCharacters) {
+  Room room = group_room();
+  std::string long_body;
+  for (int i = 0; i < 150; ++i) long_body += "あ";
+  std::string expected;
+  for (int i = 0; i < 100; ++i) expected += "あ";
+  expected += "…";
+  must(post(room.id, alice_.id, "c-1", long_body));
+  auto reply = must(post(room.id, bob_.id, "c-2", "返信です", 1));
+  ASSERT_TRUE(reply.message->reply_to.has_value());
+  EXPECT_EQ(reply.message->reply_to->seq, 1);
+  EXPECT_EQ(reply.message->reply_to->sender, alice_.id);
+  EXPECT_EQ(reply.message->reply_to->sender_name, "阿部 愛");
+  EXPECT_EQ(reply.message->reply_to->body, expected);
+  auto stored = must(store().message(room.id, 2));
+  ASSERT_TRUE(stored.reply_to.has_value());
+  EXPECT_EQ(stored.reply_to->body, expected);
+}
+
+TEST_F(SqliteStoreTest, MentionOfNonMemberIsInvalidArgumentAndWritesNothing) {
+  Room room = group_room();
+  for (UserId outsider : {dave_.id, eve_.id}) {
+    auto r = post(room.id, alice_.id, "c-" + std::to_string(outsider), "@誰か", 0,
+                  {bob_.id, outsider});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::invalid_argument);
+  }
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 0);
+  EXPECT_EQ(stored.ev, 1);
+
+  auto ok = must(post(room.id, alice_.id, "c-ok", "@伊藤 @上田", 0, {carol_.id, bob_.id, bob_.id}));
+  EXPECT_EQ(ok.message->mentions, (std::vector<UserId>{bob_.id, carol_.id}));
+  EXPECT_EQ(must(store().message(room.id, 1)).mentions,
+            (std::vector<UserId>{bob_.id, carol_.id}));
+  EXPECT_EQ(must(store().room_summary(room.id, bob_.id)).mention_unread, 1);
+  EXPECT_EQ(must(store().room_summary(room.id, carol_.id)).mention_unread, 1);
+  EXPECT_EQ(must(store().room_summary(room.id, alice_.id)).mention_unread, 0);
+}
+
+TEST_F(SqliteStoreTest, MarkReadNeverMovesBackwardsAndClampsToMsgSeq) {
+  Room room = group_room();
+  for (int i = 1; i <= 3; ++i) must(post(room.id, alice_.id, "c-" + std::to_string(i), "m"));
+
+  auto r1 = must(mark_read(room.id, bob_.id, 2));
+  EXPECT_EQ(r1.old_seq, 0);
+  EXPECT_EQ(r1.new_seq, 2);
+  auto r2 = must(mark_read(room.id, bob_.id, 1));
+  EXPECT_EQ(r2.old_seq, 2);
+  EXPECT_EQ(r2.new_seq, 2);
+  EXPECT_EQ(must(store().member(room.id, bob_.id))->read_seq, 2);
+  auto r3 = must(mark_read(room.id, bob_.id, 99));
+  EXPECT_EQ(r3.old_seq, 2);
+  EXPECT_EQ(r3.new_seq, 3);
+  EXPECT_EQ(must(store().member(room.id, bob_.id))->read_seq, 3);
+  auto r4 = must(mark_read(room.id, bob_.id, 3));
+  EXPECT_EQ(r4.old_seq, 3);
+  EXPECT_EQ(r4.new_seq, 3);
+
+  auto carol_clamped = must(mark_read(room.id, carol_.id, 1000));
+  EXPECT_EQ(carol_clamped.old_seq, 0);
+  EXPECT_EQ(carol_clamped.new_seq, 3);
+
+  auto outsider = mark_read(room.id, dave_.id, 1);
+  ASSERT_FALSE(outsider.ok());
+  EXPECT_EQ(outsider.status().code(), Code::not_found);
+  auto missing = mark_read(room.id + 1000, bob_.id, 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, ReadCountsExcludeTheSender) {
+  Room room = group_room();  // alice, bob, carol
+  must(post(room.id, alice_.id, "c-1", "一"));  // alice read_seq -> 1
+  must(post(room.id, bob_.id, "c-2", "二"));    // bob read_seq -> 2
+  must(post(room.id, alice_.id, "c-3", "三"));  // alice read_seq -> 3
+  using Counts = std::vector<std::pair<Seq, std::int64_t>>;
+  // seq 1 (alice): bob; seq 2 (bob): alice; seq 3 (alice): nobody else yet.
+  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 1}, {2, 1}, {3, 0}}));
+
+  must(mark_read(room.id, carol_.id, 3));
+  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 2}, {2, 2}, {3, 1}}));
+  // (lo, hi] bounds.
+  EXPECT_EQ(must(store().read_counts(room.id, 1, 2)), (Counts{{2, 2}}));
+
+  // Deleted messages have no read count.
+  must(wait<RoomChange>([&](auto cb) { store().delete_message(room.id, 3, alice_.id, kT0 + 9, cb); }));
+  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 2}, {2, 2}}));
+}
+
+TEST_F(SqliteStoreTest, EditByAnotherUserIsPermissionDeniedAndSenderCanEdit) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "元の本文"));
+
+  auto by_bob = wait<RoomChange>(
+      [&](auto cb) { store().edit_message(room.id, 1, bob_.id, "乗っ取り", kT0 + 5, cb); });
+  ASSERT_FALSE(by_bob.ok());
+  EXPECT_EQ(by_bob.status().code(), Code::permission_denied);
+  auto unchanged = must(store().message(room.id, 1));
+  EXPECT_EQ(unchanged.body, "元の本文");
+  EXPECT_EQ(unchanged.edited_at, 0);
+  EXPECT_EQ(must(store().room(room.id)).ev, 2);
+
+  auto edited = must(wait<RoomChange>(
+      [&](auto cb) { store().edit_message(room.id, 1, alice_.id, "直した本文", kT0 + 6, cb); }));
+  EXPECT_EQ(edited.message->body, "直した本文");
+  EXPECT_EQ(edited.message->edited_at, kT0 + 6);
+  ASSERT_EQ(edited.events.size(), 1u);
+  EXPECT_EQ(edited.events[0].ev, 3);
+  EXPECT_EQ(type_of(edited.events[0]), "message.edited");
+  auto stored = must(store().message(room.id, 1));
+  EXPECT_EQ(stored.body, "直した本文");
+  EXPECT_EQ(stored.edited_at, kT0 + 6);
+  EXPECT_EQ(stored.seq, 1);
+  EXPECT_EQ(must(store().room(room.id)).msg_seq, 1);  // an edit is not a new message
+
+  auto missing = wait<RoomChange>(
+      [&](auto cb) { store().edit_message(room.id, 9, alice_.id, "x", kT0 + 7, cb); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, DeleteRewritesTheStoredCreatedAndEditedEvents) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "秘密の会議は木曜日"));       // ev 2
+  must(post(room.id, bob_.id, "c-2", "了解"));                     // ev 3
+  must(wait<RoomChange>([&](auto cb) {                             // ev 4
+    store().edit_message(room.id, 1, alice_.id, "秘密の会議は金曜日", kT0 + 5, cb);
+  }));
+
+  auto by_bob = wait<RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, 1, bob_.id, kT0 + 8, cb); });
+  ASSERT_FALSE(by_bob.ok());
+  EXPECT_EQ(by_bob.status().code(), Code::permission_denied);
+  EXPECT_EQ(must(store().message(room.id, 1)).body, "秘密の会議は金曜日");
+
+  auto del = must(wait<RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, 1, alice_.id, kT0 + 9, cb); }));
+  EXPECT_TRUE(del.created);
+  EXPECT_TRUE(del.message->deleted);
+  EXPECT_EQ(del.message->body, "");
+  EXPECT_EQ(del.message->seq, 1);
+  ASSERT_EQ(del.events.size(), 1u);
+  EXPECT_EQ(del.events[0].ev, 5);
+  EXPECT_EQ(type_of(del.events[0]), "message.deleted");
+
+  auto events = all_events(room.id);
+  ASSERT_EQ(events.size(), 5u);
+  // ev 2: still the creation event, now carrying the deleted marker.
+  auto created = parse_frame(events[1]);
+  EXPECT_EQ(events[1].ev, 2);
+  EXPECT_EQ(str_at(created, "type"), "message.created");
+  EXPECT_EQ(created.at("ev").as_int64(), 2);
+  EXPECT_EQ(created.at("room").as_int64(), room.id);
+  const auto& cm = created.at("message").as_object();
+  EXPECT_EQ(cm.at("seq").as_int64(), 1);
+  EXPECT_EQ(cm.at("deleted").as_bool(), true);
+  EXPECT_EQ(std::string(cm.at("body").as_string()), "");
+  EXPECT_TRUE(cm.at("reply_to").is_null());
+  EXPECT_TRUE(cm.at("mentions").as_array().empty());
+  // ev 3: bob's message is untouched.
+  auto other = parse_frame(events[2]);
+  EXPECT_EQ(std::string(other.at("message").at("body").as_string()), "了解");
+  EXPECT_EQ(other.at("message").at("deleted").as_bool(), false);
+  // ev 4: the edit event is rewritten too.
+  auto edit = parse_frame(events[3]);
+  EXPECT_EQ(str_at(edit, "type"), "message.edited");
+  EXPECT_EQ(edit.at("ev").as_int64(), 4);
+  EXPECT_EQ(edit.at("message").at("deleted").as_bool(), true);
+  EXPECT_EQ(std::string(edit.at("message").at("body").as_string()), "");
+  // ev 5: the deletion.
+  EXPECT_EQ(type_of(events[4]), "message.deleted");
+
+  for (const RoomEvent& e : events) {
+    EXPECT_EQ(e.frame->find("秘密"), std::string::npos) << "ev " << e.ev << ": " << *e.frame;
+    EXPECT_EQ(e.frame->find("曜日"), std::string::npos) << "ev " << e.ev << ": " << *e.frame;
+  }
+  auto stored = must(store().message(room.id, 1));
+  EXPECT_TRUE(stored.deleted);
+  EXPECT_EQ(stored.body, "");
+
+  // Deleting again changes nothing.
+  auto again = must(wait<RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, 1, alice_.id, kT0 + 10, cb); }));
+  EXPECT_FALSE(again.created);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_EQ(must(store().room(room.id)).ev, 5);
+
+  // A deleted message can be neither edited nor quoted.
+  auto edit_deleted = wait<RoomChange>(
+      [&](auto cb) { store().edit_message(room.id, 1, alice_.id, "復活", kT0 + 11, cb); });
+  ASSERT_FALSE(edit_deleted.ok());
+  EXPECT_EQ(edit_deleted.status().code(), Code::invalid_argument);
+  auto quote_deleted = post(room.id, bob_.id, "c-3", "返信", 1);
+  ASSERT_FALSE(quote_deleted.ok());
+  EXPECT_EQ(quote_deleted.status().code(), Code::invalid_argument);
+}
+
+// The deletion rewrites the message's own events, but a reply posted earlier keeps a
+// snapshot of the deleted text (reply_to.body) in its message row and in its
+// message.created event, so resume replays the deleted text.
+TEST_F(SqliteStoreTest, DeletedTextDoesNotSurviveInReplySnapshots) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "秘密の会議は木曜日"));
+  must(post(room.id, bob_.id, "c-2", "了解です", 1));
+  must(wait<RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, 1, alice_.id, kT0 + 9, cb); }));
+
+  for (const RoomEvent& e : all_events(room.id)) {
+    EXPECT_EQ(e.frame->find("秘密"), std::string::npos) << "ev " << e.ev << ": " << *e.frame;
+  }
+  auto reply = must(store().message(room.id, 2));
+  EXPECT_EQ(reply.body, "了解です");
+  if (reply.reply_to) {
+    EXPECT_EQ(reply.reply_to->body.find("秘密"), std::string::npos) << reply.reply_to->body;
+  }
+}
+
+TEST_F(SqliteStoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
+  Room room = group_room();                                            // ev 1
+  must(post(room.id, alice_.id, "c-1", "一"));                          // ev 2
+  must(post(room.id, bob_.id, "c-2", "二"));                            // ev 3
+  ASSERT_FALSE(post(room.id, dave_.id, "c-x", "外").ok());              // no event
+  ASSERT_FALSE(post(room.id, bob_.id, "c-y", "返信", 42).ok());         // no event
+  must(post(room.id, alice_.id, "c-1", "retry"));                       // no event (retry)
+  must(wait<RoomChange>([&](auto cb) {                                 // ev 4
+    store().edit_message(room.id, 2, bob_.id, "二(訂正)", kT0 + 3, cb);
+  }));
+  auto added = must(wait<RoomChange>([&](auto cb) {                    // ev 5
+    store().add_members(room.id, alice_.id, {dave_.id, bob_.id}, kT0 + 4, cb);
+  }));
+  EXPECT_EQ(added.joined, (std::vector<UserId>{dave_.id}));
+  auto again = must(wait<RoomChange>([&](auto cb) {                    // no event
+    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 4, cb);
+  }));
+  EXPECT_FALSE(again.created);
+  EXPECT_TRUE(again.events.empty());
+  // A newcomer starts with everything before them read.
+  EXPECT_EQ(must(store().member(room.id, dave_.id))->read_seq, 2);
+  must(wait<RoomChange>([&](auto cb) {                                 // ev 6
+    store().rename_room(room.id, alice_.id, "新しい名前", kT0 + 5, cb);
+  }));
+  auto removed = must(wait<RoomChange>([&](auto cb) {                  // ev 7
+    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, cb);
+  }));
+  EXPECT_EQ(removed.left, (std::vector<UserId>{carol_.id}));
+  auto not_member = wait<RoomChange>([&](auto cb) {                    // no event
+    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, cb);
+  });
+  EXPECT_EQ(not_member.status().code(), Code::not_found);
+  must(wait<RoomChange>([&](auto cb) {                                 // ev 8
+    store().delete_message(room.id, 1, alice_.id, kT0 + 7, cb);
+  }));
+
+  auto events = all_events(room.id);
+  const std::vector<std::string> expected_types = {
+      "member.joined", "message.created", "message.created", "message.edited",
+      "member.joined", "room.updated",    "member.left",     "message.deleted"};
+  ASSERT_EQ(events.size(), expected_types.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].ev, static_cast<EventNo>(i + 1));
+    EXPECT_EQ(events[i].room, room.id);
+    auto f = parse_frame(events[i]);
+    EXPECT_EQ(f.at("ev").as_int64(), static_cast<EventNo>(i + 1));
+    EXPECT_EQ(f.at("room").as_int64(), room.id);
+    EXPECT_EQ(str_at(f, "type"), expected_types[i]);
+  }
+  EXPECT_EQ(must(store().room(room.id)).ev, 8);
+  EXPECT_EQ(must(store().room(room.id)).name, "新しい名前");
+
+  auto page = must(store().events_after(room.id, 3, 2));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].ev, 4);
+  EXPECT_EQ(page[1].ev, 5);
+  EXPECT_TRUE(must(store().events_after(room.id, 8, 10)).empty());
+  auto cursors = must(store().room_cursors(carol_.id));
+  EXPECT_TRUE(cursors.empty());
+  auto dave_cursors = must(store().room_cursors(dave_.id));
+  ASSERT_EQ(dave_cursors.size(), 1u);
+  EXPECT_EQ(dave_cursors[0], (std::pair<RoomId, EventNo>{room.id, 8}));
+}
+
+// ---- Group commit ---------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ConcurrentPostsAreGroupCommittedWithGaplessSeqs) {
+  Room room_a = must(create_group(alice_.id, {bob_.id, carol_.id, dave_.id}, "A")).room;
+  Room room_b = must(create_group(bob_.id, {alice_.id, carol_.id, dave_.id}, "B")).room;
+  const std::vector<UserId> senders = {alice_.id, bob_.id, carol_.id, dave_.id};
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  constexpr int kTotal = kThreads * kPerThread;
+
+  const auto batches_before = store().writer_stats().batches.load();
+  const auto jobs_before = store().writer_stats().jobs.load();
+
+  // Hold the writer thread inside the callback of a first job until every post has been
+  // submitted, so that the posts are queued together whatever the thread timing is.
+  std::promise<void> gate;
+  std::shared_future<void> gate_open = gate.get_future().share();
+  store().set_status(alice_.id, "会議中", [gate_open](Result<User>) { gate_open.wait(); });
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  int failures = 0;
+  std::map<RoomId, std::vector<Seq>> seqs_in_callback_order;
+  std::map<RoomId, int> posted;
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        store::NewMessage m;
+        m.room = (t + i) % 2 == 0 ? room_a.id : room_b.id;
+        m.sender = senders[t];
+        m.client_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        m.body = "並行 " + m.client_id;
+        m.now = kT0 + i;
+        store().post_message(std::move(m), [&](Result<RoomChange> r) {
+          std::lock_guard lock(mu);
+          if (r.ok() && r->created && r->message) {
+            seqs_in_callback_order[r->room.id].push_back(r->message->seq);
+          } else {
+            ++failures;
+          }
+          if (++done == kTotal) cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  gate.set_value();
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done == kTotal; });
+  }
+
+  EXPECT_EQ(failures, 0);
+  const int per_room = kTotal / 2;
+  for (const Room& room : {room_a, room_b}) {
+    const auto& seqs = seqs_in_callback_order[room.id];
+    ASSERT_EQ(seqs.size(), static_cast<std::size_t>(per_room));
+    // Completions run in commit order, so the seqs arrive exactly as 1, 2, ..., N.
+    for (int i = 0; i < per_room; ++i) {
+      ASSERT_EQ(seqs[i], i + 1) << "room " << room.id << " position " << i;
+    }
+    auto stored = must(store().room(room.id));
+    EXPECT_EQ(stored.msg_seq, per_room);
+    EXPECT_EQ(stored.ev, per_room + 1);
+    auto msgs = must(store().messages(room.id, 0, 0, per_room + 10));
+    ASSERT_EQ(msgs.size(), static_cast<std::size_t>(per_room));
+    for (int i = 0; i < per_room; ++i) EXPECT_EQ(msgs[i].seq, i + 1);
+    EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(per_room + 1));
+  }
+
+  const auto batches = store().writer_stats().batches.load() - batches_before;
+  const auto jobs = store().writer_stats().jobs.load() - jobs_before;
+  EXPECT_EQ(jobs, static_cast<std::uint64_t>(kTotal + 1));  // the posts and the gate
+  EXPECT_LT(batches, jobs);
+  // The gate's batch, then the queued posts in batches of at most max_batch (1024).
+  EXPECT_LE(batches, 1u + (kTotal + 1023) / 1024);
+  EXPECT_EQ(store().writer_stats().failed_commits.load(), 0u);
+}
+
+// ---- Durability -----------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ReopenedStoreStillHasTheData) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "再起動前の一通目"));
+  must(post(room.id, bob_.id, "c-2", "再起動前の二通目"));
+  must(mark_read(room.id, carol_.id, 1));
+  auto direct = must(create_direct(alice_.id, dave_.id));
+
+  reopen();
+
+  EXPECT_EQ(must(store().tenant_by_code("999001")).name, "テスト市");
+  EXPECT_EQ(must(store().user(carol_.id)).login, "carol");
+  auto stored = must(store().room(room.id));
+  EXPECT_EQ(stored.msg_seq, 2);
+  EXPECT_EQ(stored.ev, 3);
+  auto msgs = must(store().messages(room.id, 0, 0, 50));
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].body, "再起動前の一通目");
+  EXPECT_EQ(msgs[1].body, "再起動前の二通目");
+  EXPECT_EQ(all_events(room.id).size(), 3u);
+  EXPECT_EQ(must(store().member(room.id, carol_.id))->read_seq, 1);
+  EXPECT_EQ(must(store().direct_room(dave_.id, alice_.id)),
+            std::optional<RoomId>(direct.room.id));
+
+  // Numbering continues where it stopped, and old client ids are still remembered.
+  auto next = must(post(room.id, alice_.id, "c-3", "再起動後"));
+  EXPECT_EQ(next.message->seq, 3);
+  EXPECT_EQ(next.room.ev, 4);
+  auto retry = must(post(room.id, alice_.id, "c-1", "再送"));
+  EXPECT_FALSE(retry.created);
+  EXPECT_EQ(retry.message->seq, 1);
+}
+
+}  // namespace
+}  // namespace tonari::testing

@@ -1,0 +1,167 @@
+// Typed REST client for docs/api.md. Cookie sessions: the browser sends the HttpOnly cookie,
+// and every unsafe request carries X-CSRF-Token.
+import type {
+  Department,
+  Member,
+  Message,
+  RoomSummary,
+  SendInput,
+  Session,
+  User,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface ApiOptions {
+  base?: string;
+  fetchImpl?: typeof fetch;
+  /** Called when an authenticated request answers 401 (session ended). */
+  onUnauthenticated?: () => void;
+}
+
+export class Api {
+  csrf = '';
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+  onUnauthenticated?: () => void;
+
+  constructor(opts: ApiOptions = {}) {
+    this.base = opts.base ?? '';
+    this.fetchImpl = opts.fetchImpl ?? ((input, init) => fetch(input, init));
+    this.onUnauthenticated = opts.onUnauthenticated;
+  }
+
+  async request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal,
+      });
+    } catch (e) {
+      if ((e as Error)?.name === 'AbortError') throw e;
+      throw new ApiError(0, 'network', (e as Error)?.message || 'network error');
+    }
+    let data: unknown = null;
+    const text = await res.text();
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!res.ok) {
+      const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      const retry = Number(res.headers.get('Retry-After') || '') || undefined;
+      const e = new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || res.statusText, retry);
+      if (res.status === 401 && path !== '/api/login') this.onUnauthenticated?.();
+      throw e;
+    }
+    return data as T;
+  }
+
+  // ---- session ----
+  async login(tenant: string, login: string, password: string): Promise<Session> {
+    const s = await this.request<Session>('POST', '/api/login', { tenant, login, password, token: false });
+    this.csrf = s.csrf_token;
+    return s;
+  }
+  async logout(): Promise<void> {
+    await this.request<unknown>('POST', '/api/logout');
+    this.csrf = '';
+  }
+  async me(): Promise<Session> {
+    const s = await this.request<Session>('GET', '/api/me');
+    this.csrf = s.csrf_token;
+    return s;
+  }
+  async setStatus(status: string): Promise<User> {
+    return (await this.request<{ user: User }>('PATCH', '/api/me', { status })).user;
+  }
+
+  // ---- directory ----
+  async departments(): Promise<Department[]> {
+    return (await this.request<{ departments: Department[] }>('GET', '/api/departments')).departments;
+  }
+  async users(params: { q?: string; department?: number; limit?: number }, signal?: AbortSignal): Promise<User[]> {
+    const qs = new URLSearchParams();
+    if (params.q) qs.set('q', params.q);
+    if (params.department != null) qs.set('department', String(params.department));
+    if (params.limit != null) qs.set('limit', String(params.limit));
+    const q = qs.toString();
+    return (await this.request<{ users: User[] }>('GET', '/api/users' + (q ? '?' + q : ''), undefined, signal)).users;
+  }
+  async user(id: number): Promise<User> {
+    return (await this.request<{ user: User }>('GET', `/api/users/${id}`)).user;
+  }
+
+  // ---- rooms ----
+  async rooms(): Promise<RoomSummary[]> {
+    return (await this.request<{ rooms: RoomSummary[] }>('GET', '/api/rooms')).rooms;
+  }
+  async createRoom(name: string, members: number[]): Promise<RoomSummary> {
+    return (await this.request<{ room: RoomSummary }>('POST', '/api/rooms', { name, members })).room;
+  }
+  async direct(user: number): Promise<RoomSummary> {
+    return (await this.request<{ room: RoomSummary }>('POST', '/api/direct', { user })).room;
+  }
+  async room(id: number): Promise<{ room: RoomSummary; members: Member[] }> {
+    return this.request('GET', `/api/rooms/${id}`);
+  }
+  async renameRoom(id: number, name: string): Promise<RoomSummary> {
+    return (await this.request<{ room: RoomSummary }>('PATCH', `/api/rooms/${id}`, { name })).room;
+  }
+  async addMembers(id: number, users: number[]): Promise<number[]> {
+    return (await this.request<{ added: number[] }>('POST', `/api/rooms/${id}/members`, { users })).added;
+  }
+  async removeMember(id: number, user: number): Promise<void> {
+    await this.request<unknown>('DELETE', `/api/rooms/${id}/members/${user}`);
+  }
+
+  // ---- messages ----
+  async messages(
+    room: number,
+    page: { before?: number; after?: number; limit?: number } = {},
+  ): Promise<{ messages: Message[]; has_more: boolean }> {
+    const qs = new URLSearchParams();
+    if (page.before != null) qs.set('before', String(page.before));
+    if (page.after != null) qs.set('after', String(page.after));
+    qs.set('limit', String(page.limit ?? 50));
+    return this.request('GET', `/api/rooms/${room}/messages?${qs}`);
+  }
+  async post(room: number, input: SendInput): Promise<Message> {
+    return (await this.request<{ message: Message }>('POST', `/api/rooms/${room}/messages`, input)).message;
+  }
+  async edit(room: number, seq: number, body: string): Promise<Message> {
+    return (await this.request<{ message: Message }>('PATCH', `/api/rooms/${room}/messages/${seq}`, { body })).message;
+  }
+  async remove(room: number, seq: number): Promise<Message> {
+    return (await this.request<{ message: Message }>('DELETE', `/api/rooms/${room}/messages/${seq}`)).message;
+  }
+  async read(room: number, seq: number): Promise<number> {
+    return (await this.request<{ read_seq: number }>('POST', `/api/rooms/${room}/read`, { seq })).read_seq;
+  }
+  async readers(room: number, seq: number): Promise<{ read: User[]; unread: User[] }> {
+    return this.request('GET', `/api/rooms/${room}/messages/${seq}/readers`);
+  }
+}

@@ -1,0 +1,141 @@
+// Types mirroring docs/api.md (the REST + WebSocket contract). Ids are integers, times are
+// milliseconds since the Unix epoch.
+
+export type Role = 'staff' | 'admin';
+export type RoomKind = 'group' | 'direct';
+export type RoomRole = 'owner' | 'member';
+
+export interface DepartmentRef {
+  id: number;
+  name: string;
+}
+
+export interface User {
+  id: number;
+  login: string;
+  name: string;
+  reading: string;
+  department: DepartmentRef | null;
+  title: string;
+  status: string;
+  role: Role;
+}
+
+export interface Department {
+  id: number;
+  parent: number | null;
+  name: string;
+  reading: string;
+}
+
+export interface ReplyRef {
+  seq: number;
+  sender: number;
+  sender_name: string;
+  body: string;
+}
+
+export interface Message {
+  id: number;
+  room: number;
+  seq: number;
+  sender: number;
+  sender_name: string;
+  client_id: string;
+  body: string;
+  reply_to: ReplyRef | null;
+  mentions: number[];
+  mention_all: boolean;
+  created_at: number;
+  edited_at: number | null;
+  deleted: boolean;
+  /** Present in history responses; realtime events carry it through `reads` frames. */
+  read_count?: number;
+}
+
+export interface RoomSummary {
+  id: number;
+  kind: RoomKind;
+  name: string;
+  member_count: number;
+  msg_seq: number;
+  ev: number;
+  read_seq: number;
+  unread: number;
+  mention_unread: number;
+  last_message: Message | null;
+  last_activity: number;
+  role: RoomRole;
+  peer: number | null;
+}
+
+export interface Member {
+  user: User;
+  role: RoomRole;
+  read_seq: number;
+}
+
+export interface Tenant {
+  code: string;
+  name: string;
+}
+
+export interface Session {
+  user: User;
+  csrf_token: string;
+  tenant: Tenant;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+export interface SendInput {
+  client_id: string;
+  body: string;
+  reply_to?: number | null;
+  mentions?: number[];
+  mention_all?: boolean;
+}
+
+// ---- WebSocket frames -------------------------------------------------------------------
+
+export type EventFrame =
+  | { type: 'message.created'; room: number; ev: number; message: Message }
+  | { type: 'message.edited'; room: number; ev: number; message: Message }
+  | { type: 'message.deleted'; room: number; ev: number; message: Message }
+  | { type: 'member.joined'; room: number; ev: number; users: User[]; by: number }
+  | { type: 'member.left'; room: number; ev: number; user: number; by: number }
+  | { type: 'room.updated'; room: number; ev: number; name: string; by: number };
+
+export type ServerFrame =
+  | EventFrame
+  | { type: 'welcome'; user: User; rooms: { id: number; ev: number }[]; server_time: number }
+  | { type: 'resync'; room: number; ev: number }
+  | { type: 'synced' }
+  | { type: 'ack'; client_id: string; room: number; seq: number; id: number }
+  | { type: 'error'; client_id?: string; error: { code: string; message: string } }
+  | { type: 'pong' }
+  | { type: 'reads'; room: number; counts: [number, number][] }
+  | { type: 'read.self'; room: number; read_seq: number }
+  | { type: 'room.added'; room: RoomSummary }
+  | { type: 'room.removed'; room: number };
+
+export type ClientFrame =
+  | { type: 'hello'; cursors: Record<string, number> }
+  | ({ type: 'send'; room: number } & SendInput)
+  | { type: 'read'; room: number; seq: number }
+  | { type: 'ping' };
+
+export const EVENT_TYPES = new Set<string>([
+  'message.created',
+  'message.edited',
+  'message.deleted',
+  'member.joined',
+  'member.left',
+  'room.updated',
+]);
+
+export function isEventFrame(f: ServerFrame): f is EventFrame {
+  return EVENT_TYPES.has(f.type);
+}

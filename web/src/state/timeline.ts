@@ -1,0 +1,93 @@
+// A room's loaded messages: ascending seq, one entry per seq. Every update is idempotent, so
+// a message that arrives twice (REST page and WebSocket event, replay after a reconnect)
+// is shown once, and an older copy never replaces a newer one.
+import type { Message } from '../api/types';
+
+export interface Timeline {
+  messages: Message[];
+  /** More messages older than messages[0] exist on the server. */
+  hasMore: boolean;
+  loaded: boolean;
+  loading: boolean;
+  loadingOlder: boolean;
+}
+
+export const emptyTimeline = (): Timeline => ({
+  messages: [],
+  hasMore: false,
+  loaded: false,
+  loading: false,
+  loadingOlder: false,
+});
+
+/** Which of two copies of the same message (same seq) to keep. */
+export function preferred(old: Message, next: Message): Message {
+  let keep: Message;
+  if (old.deleted && !next.deleted) keep = old; // a deletion is final
+  else if (next.deleted && !old.deleted) keep = next;
+  else if ((next.edited_at ?? 0) < (old.edited_at ?? 0)) keep = old;
+  else keep = next;
+  // read_count travels separately (history responses, `reads` frames): keep the highest.
+  const rc = Math.max(old.read_count ?? 0, next.read_count ?? 0);
+  if ((keep.read_count ?? 0) !== rc) keep = { ...keep, read_count: rc };
+  return keep;
+}
+
+function indexOfSeq(list: Message[], seq: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = list[mid].seq;
+    if (s === seq) return mid;
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -(lo + 1);
+}
+
+/** Inserts or replaces one message; returns the same array if nothing changed. */
+export function upsert(list: Message[], msg: Message): Message[] {
+  const i = indexOfSeq(list, msg.seq);
+  if (i >= 0) {
+    const keep = preferred(list[i], msg);
+    if (keep === list[i]) return list;
+    const next = list.slice();
+    next[i] = keep;
+    return next;
+  }
+  const at = -i - 1;
+  const next = list.slice();
+  next.splice(at, 0, msg);
+  return next;
+}
+
+/** Merges a page of messages (any order) into the list. */
+export function mergeAll(list: Message[], page: Message[]): Message[] {
+  let out = list;
+  for (const m of page) out = upsert(out, m);
+  return out;
+}
+
+/** Applies a `reads` frame: [[seq, read_count], …]. Counts from the server are absolute. */
+export function applyReadCounts(list: Message[], counts: [number, number][]): Message[] {
+  let out = list;
+  for (const [seq, n] of counts) {
+    const i = indexOfSeq(out, seq);
+    if (i < 0 || out[i].read_count === n) continue;
+    if (out === list) out = list.slice();
+    out[i] = { ...out[i], read_count: n };
+  }
+  return out;
+}
+
+export function findBySeq(list: Message[], seq: number): Message | undefined {
+  const i = indexOfSeq(list, seq);
+  return i >= 0 ? list[i] : undefined;
+}
+
+/** True if the loaded seqs have no holes (seq numbers are gapless on the server). */
+export function isContiguous(list: Message[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i].seq !== list[i - 1].seq + 1) return false;
+  return true;
+}

@@ -1,0 +1,37 @@
+// What a key press in the composer does. Pure, so it can be tested without a DOM.
+
+export type SendKey = 'enter' | 'ctrl-enter';
+
+export interface KeyLike {
+  key: string;
+  shiftKey?: boolean;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+  isComposing?: boolean;
+  keyCode?: number;
+}
+
+export type KeyAction = 'send' | 'newline' | 'none';
+
+/**
+ * Enter while an IME composition is in progress only confirms the conversion: never send.
+ * Browsers report that as isComposing (and Safari as keyCode 229 on the confirming Enter).
+ * `composing` is the component's own compositionstart/compositionend tracking.
+ */
+export function composerKeyAction(e: KeyLike, mode: SendKey, composing = false): KeyAction {
+  if (e.key !== 'Enter') return 'none';
+  if (e.isComposing || composing || e.keyCode === 229) return 'none';
+  const mod = !!(e.ctrlKey || e.metaKey);
+  if (mode === 'enter') {
+    if (e.shiftKey || e.altKey) return 'newline';
+    return 'send';
+  }
+  // ctrl-enter mode: Ctrl/⌘+Enter sends, Enter adds a line (the textarea's default).
+  return mod ? 'send' : 'newline';
+}
+
+/** A message body worth sending: not empty and not only white space. */
+export function sendable(body: string): boolean {
+  return body.trim().length > 0;
+}

@@ -11,8 +11,9 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const TONARI_BIN = process.env.TONARI_BIN || '/work/main/build/tonari';
+export const TONARI_BIN = process.env.TONARI_BIN || fileURLToPath(new URL('../../../build/tonari', import.meta.url));
 export const DEMO_TENANT = '999001';
 export const DEMO_PASSWORD = 'sakura-demo';
 

@@ -108,7 +108,7 @@ export function applyEventToEntry(
 
 export function markRead(e: RoomEntry, seq: number): RoomEntry {
   if (seq <= e.summary.read_seq) return e;
-  return withSummary(e, { read_seq: Math.min(seq, Math.max(seq, e.summary.msg_seq)) });
+  return withSummary(e, { read_seq: seq });
 }
 
 /** Room ids by recent activity, newest first; ties by id for a stable order. */

@@ -1,0 +1,83 @@
+// Configuration and listeners: a TOML file with two listeners in different zones, flags
+// overriding the file, and a malformed file refused at start-up with a clear message.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TONARI_BIN, makeDataDir } from './lib/server.mjs';
+
+const children = new Set();
+after(() => { for (const c of children) c.kill('SIGKILL'); });
+
+// Starts tonari with `args`; resolves with the listener lines once it is ready, or with
+// the exit code and stderr if it exits first. Bounded by 20 s.
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(TONARI_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(proc);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`no answer: ${out}${err}`)); }, 20000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (/^tonari ready$/m.test(out)) {
+        clearTimeout(timer);
+        const listeners = [...out.matchAll(/^tonari listening on http:\/\/127\.0\.0\.1:(\d+) zone=(\w+)$/gm)]
+          .map((m) => ({ port: Number(m[1]), zone: m[2] }));
+        resolve({ proc, listeners });
+      }
+    });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => { clearTimeout(timer); children.delete(proc); resolve({ code, stderr: err, listeners: [] }); });
+  });
+}
+
+test('a TOML file with two listeners serves both, each with its zone', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const file = join(dir, 'tonari.toml');
+  writeFileSync(file, `data = "${dir}"\n[[listen]]\naddress = "127.0.0.1"\nport = 0\nzone = "lgwan"\n` +
+    `[[listen]]\naddress = "127.0.0.1"\nport = 0\nzone = "internet"\n`);
+  const { proc, listeners } = await run(['serve', '--config', file]);
+  try {
+    assert.deepEqual(listeners.map((l) => l.zone), ['lgwan', 'internet']);
+    assert.notEqual(listeners[0].port, listeners[1].port);
+    for (const l of listeners) {
+      const res = await fetch(`http://127.0.0.1:${l.port}/healthz`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { status: 'ok' });
+    }
+  } finally {
+    proc.kill('SIGTERM');
+  }
+});
+
+test('--listen flags replace the listeners of the file', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const file = join(dir, 'tonari.toml');
+  writeFileSync(file, `[[listen]]\naddress = "127.0.0.1"\nport = 1\nzone = "internet"\n`);
+  const { proc, listeners } = await run(['serve', '--config', file, '--data', dir,
+    '--listen', '127.0.0.1:0', '--listen', '127.0.0.1:0']);
+  try {
+    assert.equal(listeners.length, 2);
+    assert.deepEqual(listeners.map((l) => l.zone), ['lgwan', 'lgwan']);
+  } finally {
+    proc.kill('SIGTERM');
+  }
+});
+
+test('a malformed configuration file stops start-up with a message naming the file', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const file = join(dir, 'broken.toml');
+  writeFileSync(file, 'threads = = 2\n');
+  const r = await run(['serve', '--config', file, '--data', dir, '--listen', '127.0.0.1:0']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /broken\.toml/);
+});
+
+test('a malformed --listen is refused', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const r = await run(['serve', '--data', dir, '--listen', 'nonsense']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--listen nonsense/);
+});

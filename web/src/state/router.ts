@@ -1,0 +1,51 @@
+// Client-side routes. The server answers index.html for every path without an extension.
+//   /                    room list (PC: nothing opened)
+//   /rooms/5             room 5
+//   /rooms/5/details     room 5 with its details (phone: the details pane)
+//   /rooms/5/users/7     room 5 with user 7's profile
+//   /users/7             user 7's profile
+export type Panel = null | 'details' | { user: number };
+
+export interface Route {
+  room: number | null;
+  panel: Panel;
+}
+
+export const HOME: Route = { room: null, panel: null };
+
+export function parseRoute(path: string): Route {
+  const parts = path.split('?')[0].split('/').filter(Boolean);
+  const num = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : null);
+  if (parts[0] === 'rooms') {
+    const room = num(parts[1]);
+    if (room === null) return HOME;
+    if (parts[2] === 'details') return { room, panel: 'details' };
+    if (parts[2] === 'users') {
+      const user = num(parts[3]);
+      return user === null ? { room, panel: null } : { room, panel: { user } };
+    }
+    return { room, panel: null };
+  }
+  if (parts[0] === 'users') {
+    const user = num(parts[1]);
+    if (user !== null) return { room: null, panel: { user } };
+  }
+  return HOME;
+}
+
+export function formatRoute(r: Route): string {
+  let p = r.room !== null ? `/rooms/${r.room}` : '';
+  if (r.panel === 'details' && r.room !== null) p += '/details';
+  else if (r.panel && typeof r.panel === 'object') p += `/users/${r.panel.user}`;
+  return p || '/';
+}
+
+/** Where the phone layout's back button goes. */
+export function parentRoute(r: Route): Route {
+  if (r.panel !== null) return { room: r.room, panel: null };
+  return HOME;
+}
+
+export function sameRoute(a: Route, b: Route): boolean {
+  return formatRoute(a) === formatRoute(b);
+}

@@ -1,6 +1,11 @@
 #include "app/admin.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "app/csv.h"
+#include "search/encoding.h"
 
 #include "app/node.h"
 #include "services/crypto.h"
@@ -50,6 +55,41 @@ int admin_create_user(const Config& cfg, services::NewUserRequest req) {
   if (!u.ok()) return report(u.status());
   std::cout << "created user " << u->login << " " << u->name << " (id " << u->id << ")\n";
   return 0;
+}
+
+int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path) {
+  std::ifstream in(csv_path, std::ios::binary);
+  if (!in) return report(not_found("cannot read " + csv_path));
+  std::ostringstream raw;
+  raw << in.rdbuf();
+  auto text = search::to_utf8(raw.str());
+  if (!text) return report(invalid_argument(csv_path + ": neither UTF-8 nor Shift_JIS"));
+  auto rows = parse_csv(*text);
+  const std::vector<std::string> header{"login", "name", "reading", "department", "title", "password"};
+  if (rows.empty() || rows[0].size() < header.size() ||
+      !std::equal(header.begin(), header.end(), rows[0].begin())) {
+    return report(invalid_argument(csv_path + ": the first line must be login,name,reading,department,title,password[,admin]"));
+  }
+  std::vector<services::NewUserRequest> reqs;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    auto& r = rows[i];
+    r.resize(7);
+    reqs.push_back(services::NewUserRequest{tenant, r[0], r[1], r[2], r[5], r[3], r[4], "",
+                                            r[6] == "1" || r[6] == "true" || r[6] == "admin"});
+  }
+  if (!services::init_crypto()) return 1;
+  Node node(cfg);
+  auto results = node.accounts->create_users(reqs);
+  int failed = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) {
+      ++failed;
+      std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": "
+                << results[i].status().message() << '\n';
+    }
+  }
+  std::cout << "imported " << results.size() - failed << " users, " << failed << " failed\n";
+  return failed ? 2 : 0;
 }
 
 }  // namespace tonari::app

@@ -13,5 +13,8 @@ int admin_create_tenant(const Config& cfg, const std::string& code, const std::s
 int admin_create_department(const Config& cfg, const std::string& tenant, const std::string& name,
                             const std::string& reading, const std::string& parent);
 int admin_create_user(const Config& cfg, services::NewUserRequest req);
+// Imports staff from a CSV file (UTF-8 or Shift_JIS) with the header
+// login,name,reading,department,title,password[,admin]; reports each failed row.
+int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path);
 
 }  // namespace tonari::app

@@ -58,6 +58,12 @@ int main(int argc, char** argv) {
   cu->add_option("--title", user.title, "title, e.g. 主事");
   cu->add_flag("--admin", user.admin, "municipality IT administrator");
 
+  std::string csv_path;
+  auto* iu = admin->add_subcommand("import-users", "import staff from a CSV file (UTF-8 or Shift_JIS)");
+  iu->add_option("--data", data_dir, "data directory");
+  iu->add_option("--tenant", tenant, "municipality code")->required();
+  iu->add_option("--csv", csv_path, "login,name,reading,department,title,password[,admin]")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {
@@ -83,6 +89,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return app::serve(cfg);
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
     if (cd->parsed()) return app::admin_create_department(cfg, tenant, name, reading, parent);
+    if (iu->parsed()) return app::admin_import_users(cfg, tenant, csv_path);
     if (cu->parsed()) {
       if (password_stdin) std::getline(std::cin, user.password);
       return app::admin_create_user(cfg, user);

@@ -1,7 +1,9 @@
 #include "services/accounts.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "core/text_limits.h"
 #include "search/normalize.h"
@@ -164,6 +166,41 @@ Result<Department> Accounts::create_department(TenantId tenant, DeptId parent,
 }
 
 Result<User> Accounts::create_user(const NewUserRequest& req) {
+  auto u = prepare_user(req);
+  if (!u.ok()) return u.status();
+  return wait_for<User>([&](auto cb) {
+    ctx_.store.create_user(std::move(*u), ctx_.clock.now_ms(), std::move(cb));
+  });
+}
+
+std::vector<Result<User>> Accounts::create_users(const std::vector<NewUserRequest>& reqs) {
+  std::vector<std::optional<Result<store::NewUser>>> prepared(reqs.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> workers;
+  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 0; t < n; ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < reqs.size();) prepared[i] = prepare_user(reqs[i]);
+    });
+  }
+  for (auto& w : workers) w.join();
+
+  std::vector<std::promise<Result<User>>> done(reqs.size());
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    if (!prepared[i]->ok()) {
+      done[i].set_value(prepared[i]->status());
+      continue;
+    }
+    ctx_.store.create_user(std::move(prepared[i]->value()), ctx_.clock.now_ms(),
+                           [&p = done[i]](Result<User> r) { p.set_value(std::move(r)); });
+  }
+  std::vector<Result<User>> out;
+  out.reserve(reqs.size());
+  for (auto& p : done) out.push_back(p.get_future().get());
+  return out;
+}
+
+Result<store::NewUser> Accounts::prepare_user(const NewUserRequest& req) {
   auto tenant = ctx_.store.tenant_by_code(req.tenant_code);
   if (!tenant.ok()) return tenant.status();
   const bool login_ok =
@@ -191,9 +228,7 @@ Result<User> Accounts::create_user(const NewUserRequest& req) {
                    hash_password(req.password, ctx_.limits.pwhash_opslimit,
                                  ctx_.limits.pwhash_memlimit)};
   if (u.password_hash.empty()) return internal_error("password hashing failed (out of memory?)");
-  return wait_for<User>([&](auto cb) {
-    ctx_.store.create_user(std::move(u), ctx_.clock.now_ms(), std::move(cb));
-  });
+  return u;
 }
 
 }  // namespace tonari::services

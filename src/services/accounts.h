@@ -66,8 +66,15 @@ class Accounts {
   Result<Department> create_department(TenantId tenant, DeptId parent, const std::string& name,
                                        const std::string& reading);
   Result<User> create_user(const NewUserRequest& req);
+  // Creates many users (CSV import): passwords are hashed on all cores and the rows are
+  // committed in group commits. One result per request, in order; a failed row does not
+  // stop the others.
+  std::vector<Result<User>> create_users(const std::vector<NewUserRequest>& reqs);
 
  private:
+  // Validates `req` and hashes its password: the row create_user() would insert.
+  Result<store::NewUser> prepare_user(const NewUserRequest& req);
+
   Context& ctx_;
   RateLimiter by_login_;
   RateLimiter by_address_;

@@ -14,7 +14,7 @@ void RateLimiter::record_failure(const std::string& key, TimeMs now) {
   std::lock_guard lock(mu_);
   if (windows_.size() > 100000) sweep(now);
   Window& w = windows_[key];
-  if (now - w.start >= window_) w = Window{now, 0};
+  if (w.failures == 0 || now - w.start >= window_) w = Window{now, 0};
   ++w.failures;
 }
 

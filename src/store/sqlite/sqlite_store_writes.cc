@@ -52,6 +52,33 @@ RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_fr
   return RoomEvent{room.id, ev, std::move(frame)};
 }
 
+// Rewrites the stored message.created and message.edited frames of `msg` to its current
+// state, so that resume replays only what may still be seen.
+void rewrite_events(Connection& db, const Message& msg) {
+  EventNo created_ev = 0;
+  {
+    Stmt s = db.q("SELECT created_ev FROM messages WHERE room_id=? AND seq=?");
+    s.bind(1, msg.room).bind(2, msg.seq);
+    if (s.step()) created_ev = s.i64(0);
+  }
+  db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
+      .bind(1, wire::message_event("message.created", msg, created_ev))
+      .bind(2, msg.room).bind(3, created_ev).run();
+  std::vector<EventNo> edits;
+  {
+    Stmt s = db.q("SELECT ev FROM events WHERE room_id=? AND ev>? AND"
+                  " json_extract(frame, '$.type')='message.edited' AND"
+                  " json_extract(frame, '$.message.seq')=?");
+    s.bind(1, msg.room).bind(2, created_ev).bind(3, msg.seq);
+    while (s.step()) edits.push_back(s.i64(0));
+  }
+  for (EventNo ev : edits) {
+    db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
+        .bind(1, wire::message_event("message.edited", msg, ev))
+        .bind(2, msg.room).bind(3, ev).run();
+  }
+}
+
 void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Seq read_seq,
                    TimeMs now) {
   db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(?,?,?,?,?)")
@@ -380,29 +407,19 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     msg->mention_all = false;
     msg->deleted = true;
     msg->edited_at = now;
-    // The deleted text must not come back through resume: rewrite the stored creation
-    // event and every edit event of this message to the deleted marker.
-    EventNo created_ev = 0;
+    // The deleted text must not come back through resume, nor live on in the quotes of
+    // replies: rewrite the stored events of the message and of every reply to it.
+    rewrite_events(db, *msg);
+    std::vector<Seq> replies;
     {
-      Stmt s = db.q("SELECT created_ev FROM messages WHERE room_id=? AND seq=?");
+      Stmt s = db.q("SELECT seq FROM messages WHERE room_id=? AND reply_seq=?");
       s.bind(1, room_id).bind(2, seq);
-      if (s.step()) created_ev = s.i64(0);
+      while (s.step()) replies.push_back(s.i64(0));
     }
-    db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
-        .bind(1, wire::message_event("message.created", *msg, created_ev))
-        .bind(2, room_id).bind(3, created_ev).run();
-    {
-      std::vector<EventNo> edits;
-      Stmt s = db.q("SELECT ev FROM events WHERE room_id=? AND ev>? AND"
-                    " json_extract(frame, '$.type')='message.edited' AND"
-                    " json_extract(frame, '$.message.seq')=?");
-      s.bind(1, room_id).bind(2, created_ev).bind(3, seq);
-      while (s.step()) edits.push_back(s.i64(0));
-      for (EventNo ev : edits) {
-        db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
-            .bind(1, wire::message_event("message.edited", *msg, ev))
-            .bind(2, room_id).bind(3, ev).run();
-      }
+    db.q("UPDATE messages SET reply_body='' WHERE room_id=? AND reply_seq=?")
+        .bind(1, room_id).bind(2, seq).run();
+    for (Seq r : replies) {
+      if (auto reply = load_message(db, room_id, r)) rewrite_events(db, *reply);
     }
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::message_event("message.deleted", *msg, ev);

@@ -232,18 +232,21 @@ TEST_F(SqliteStoreTest, PostedMessagesGetGaplessSeqsAndEachAdvancesEvByOne) {
 TEST_F(SqliteStoreTest, MessagesPagesBeforeAndAfter) {
   Room room = group_room();
   for (int i = 1; i <= 5; ++i) must(post(room.id, alice_.id, "c-" + std::to_string(i), "m"));
-  auto latest = must(store().messages(room.id, 0, 0, 2));
-  ASSERT_EQ(latest.size(), 2u);
-  EXPECT_EQ(latest[0].seq, 4);
-  EXPECT_EQ(latest[1].seq, 5);
-  auto before = must(store().messages(room.id, 0, 4, 2));
-  ASSERT_EQ(before.size(), 2u);
-  EXPECT_EQ(before[0].seq, 2);
-  EXPECT_EQ(before[1].seq, 3);
-  auto after = must(store().messages(room.id, 1, 0, 2));
-  ASSERT_EQ(after.size(), 2u);
-  EXPECT_EQ(after[0].seq, 2);
-  EXPECT_EQ(after[1].seq, 3);
+  auto seqs = [](const std::vector<Message>& msgs) {
+    std::vector<Seq> out;
+    for (const Message& m : msgs) out.push_back(m.seq);
+    return out;
+  };
+  using Seqs = std::vector<Seq>;
+  // after < 0 ("not given"): the latest `limit`, ascending.
+  EXPECT_EQ(seqs(must(store().messages(room.id, -1, 0, 2))), (Seqs{4, 5}));
+  EXPECT_EQ(seqs(must(store().messages(room.id, -1, 4, 2))), (Seqs{2, 3}));
+  EXPECT_EQ(seqs(must(store().messages(room.id, -1, 2, 10))), (Seqs{1}));
+  // after >= 0: the first `limit` after it.
+  EXPECT_EQ(seqs(must(store().messages(room.id, 0, 0, 2))), (Seqs{1, 2}));
+  EXPECT_EQ(seqs(must(store().messages(room.id, 1, 0, 2))), (Seqs{2, 3}));
+  EXPECT_EQ(seqs(must(store().messages(room.id, 1, 4, 10))), (Seqs{2, 3}));
+  EXPECT_EQ(seqs(must(store().messages(room.id, 5, 0, 10))), Seqs{});
 }
 
 TEST_F(SqliteStoreTest, RetryWithSameClientIdReturnsTheFirstMessageAndWritesNothing) {

@@ -5,7 +5,7 @@ BUILD ?= build
 DATA ?= ./data
 PORT ?= 8080
 
-.PHONY: run test deps build unit integration clean
+.PHONY: run test deps build unit integration bench clean
 
 run: build
 	$(BUILD)/tonari serve --listen 127.0.0.1:$(PORT) --data $(DATA) --demo
@@ -25,6 +25,13 @@ unit: build
 
 integration: build
 	cd tests/integration && node --test --test-concurrency=1 *.test.mjs
+
+# The benchmark (docs/performance.md): a fresh server per workload on loopback, pinned to
+# core 0, the load generator on core 1. BENCH_ARGS="--only 2 --scale 0.1" for a quick look.
+bench: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONARI_BENCH=ON >/dev/null
+	@cmake --build $(BUILD)
+	$(BUILD)/tonari-loadgen --tonari $(BUILD)/tonari --config bench/bench.toml $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,138 @@
+#include "fleet.h"
+
+#include <boost/json.hpp>
+
+#include "server_process.h"
+
+namespace bench {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+asio::awaitable<bool> Fleet::login(int n, int concurrency) {
+  clients.resize(n);
+  int next = 0;
+  bool ok = true;
+  WaitGroup wg(ioc_);
+  for (int w = 0; w < concurrency; ++w) {
+    wg.add();
+    asio::co_spawn(ioc_, [&]() -> asio::awaitable<void> {
+      Http http(ioc_, port_);
+      while (next < n && ok) {
+        int i = next++;
+        json::object body{{"tenant", kTenant}, {"login", user_login(i + 1)},
+                          {"password", kPassword}, {"token", true}};
+        auto r = co_await http.request("POST", "/api/login", json::serialize(body));
+        if (r.status != 200) {
+          ok = false;
+          break;
+        }
+        auto v = json::parse(r.body).as_object();
+        clients[i].index = i + 1;
+        clients[i].token = std::string(v["token"].as_string());
+        clients[i].user_id = v["user"].as_object()["id"].as_int64();
+      }
+      wg.done();
+    }, asio::detached);
+  }
+  co_await wg.wait();
+  co_return ok;
+}
+
+asio::awaitable<long long> Fleet::create_room(Http& http, int owner, const std::string& name,
+                                              const std::vector<int>& members) {
+  json::array ids;
+  for (int m : members) ids.push_back(clients[m - 1].user_id);
+  json::object body{{"name", name}, {"members", std::move(ids)}};
+  auto r = co_await http.request("POST", "/api/rooms", json::serialize(body),
+                                 clients[owner - 1].token);
+  if (r.status != 201) co_return 0;
+  co_return json::parse(r.body).as_object()["room"].as_object()["id"].as_int64();
+}
+
+asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synced) {
+  // A dropped connection's reader may still be finishing: keep its Ws alive.
+  if (c.ws) graveyard_.push_back(std::move(c.ws));
+  c.ws = std::make_unique<Ws>(ioc_, port_);
+  c.synced = false;
+  if (!co_await c.ws->connect(c.token)) {
+    c.synced = true;  // "done trying"; the caller counts open connections
+    synced->done();
+    co_return;
+  }
+  json::object cursors;
+  if (resume) {
+    for (auto& [room, ev] : c.cursors) cursors[std::to_string(room)] = ev;
+  }
+  c.ws->send(json::serialize(json::object{{"type", "hello"}, {"cursors", std::move(cursors)}}));
+  Ws* ws = c.ws.get();
+  for (;;) {
+    auto f = co_await ws->read();
+    if (!f) break;
+    std::string_view type = frame_type(*f);
+    long long ev = frame_int(*f, "ev");
+    if (type == "welcome") {
+      auto v = json::parse(*f).as_object();
+      for (auto& r : v["rooms"].as_array()) {
+        auto& o = r.as_object();
+        long long room = o["id"].as_int64();
+        // Rooms without a cursor start live at the welcome's ev.
+        if (!c.cursors.count(room) || !resume) c.cursors[room] = o["ev"].as_int64();
+      }
+    } else if (type == "synced") {
+      if (!c.synced) {
+        c.synced = true;
+        synced->done();
+      }
+    } else if (type == "resync") {
+      ++c.resyncs;
+      c.cursors[frame_int(*f, "room")] = ev;
+    } else if (ev > 0) {
+      c.cursors[frame_int(*f, "room")] = ev;
+    }
+    if (on_frame) on_frame(c, *f);
+  }
+  if (c.ws.get() != ws) co_return;  // replaced by a reconnect
+  if (!c.synced) {
+    c.synced = true;  // count it, but as a failure the caller sees in the total
+    synced->done();
+  }
+}
+
+asio::awaitable<int> Fleet::connect(int first, int last, int concurrency, bool resume) {
+  WaitGroup synced(ioc_);
+  synced.add(last - first);
+  // At most `concurrency` clients are between connect and synced at any time; each keeps
+  // running (reading frames) after it is synced.
+  int next = first;
+  WaitGroup starters(ioc_);
+  for (int w = 0; w < concurrency; ++w) {
+    starters.add();
+    asio::co_spawn(ioc_, [&, this]() -> asio::awaitable<void> {
+      asio::steady_timer t(ioc_);
+      while (next < last) {
+        Client& c = clients[next++];
+        c.synced = false;
+        asio::co_spawn(ioc_, run_client(c, resume, &synced), asio::detached);
+        while (!c.synced) {
+          t.expires_after(std::chrono::milliseconds(1));
+          co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+      }
+      starters.done();
+    }, asio::detached);
+  }
+  co_await synced.wait();
+  co_await starters.wait();
+  int ok = 0;
+  for (int i = first; i < last; ++i) ok += clients[i].ws && clients[i].ws->open() ? 1 : 0;
+  co_return ok;
+}
+
+void Fleet::drop(int first, int last) {
+  for (int i = first; i < last; ++i) {
+    if (clients[i].ws) clients[i].ws->close_abruptly();
+  }
+}
+
+}  // namespace bench

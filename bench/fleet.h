@@ -1,0 +1,71 @@
+// Many logged-in WebSocket clients driven from one io_context: login, room set-up,
+// connect with hello (and resume from cursors), and a frame callback.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net.h"
+
+namespace bench {
+
+// Counts outstanding work on one (single-threaded) io_context and wakes a waiter at zero.
+class WaitGroup {
+ public:
+  explicit WaitGroup(boost::asio::io_context& ioc) : timer_(ioc) {}
+  void add(long n = 1) { n_ += n; }
+  void done() {
+    if (--n_ <= 0) timer_.cancel();
+  }
+  long pending() const { return n_; }
+  boost::asio::awaitable<void> wait() {
+    while (n_ > 0) {
+      timer_.expires_at(boost::asio::steady_timer::time_point::max());
+      co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  long n_ = 0;
+};
+
+struct Client {
+  int index = 0;           // user number (1-based)
+  long long user_id = 0;
+  std::string token;
+  std::unique_ptr<Ws> ws;
+  std::unordered_map<long long, long long> cursors;  // room -> last ev applied
+  bool synced = false;
+  int resyncs = 0;
+};
+
+class Fleet {
+ public:
+  Fleet(boost::asio::io_context& ioc, unsigned short port) : ioc_(ioc), port_(port) {}
+
+  // Logs in users 1..n (bearer tokens), `concurrency` at a time.
+  boost::asio::awaitable<bool> login(int n, int concurrency);
+  // Creates a group room owned by client `owner` with the given members; returns its id.
+  boost::asio::awaitable<long long> create_room(Http& http, int owner, const std::string& name,
+                                                const std::vector<int>& members);
+  // Connects clients [first, last) and waits until each has said synced. With `resume`,
+  // hello carries the cursors each client has. Returns how many are synced.
+  boost::asio::awaitable<int> connect(int first, int last, int concurrency, bool resume);
+  void drop(int first, int last);
+
+  std::vector<Client> clients;  // index i-1 is user i
+  std::function<void(Client&, std::string_view)> on_frame;
+
+ private:
+  boost::asio::awaitable<void> run_client(Client& c, bool resume, WaitGroup* synced);
+
+  boost::asio::io_context& ioc_;
+  unsigned short port_;
+  std::vector<std::unique_ptr<Ws>> graveyard_;
+};
+
+}  // namespace bench

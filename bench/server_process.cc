@@ -1,0 +1,135 @@
+#include "server_process.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace bench {
+namespace {
+
+int run(const std::vector<std::string>& args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+std::string user_login(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "u%06d", i);
+  return buf;
+}
+
+ServerProcess::ServerProcess(const ServerOptions& o) {
+  char tmpl[] = "/tmp/tonari-bench-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  if (run({o.binary, "admin", "--config", o.config, "create-tenant", "--data", dir_, "--code",
+           kTenant, "--name", "ベンチ市"}) != 0) {
+    throw std::runtime_error("create-tenant failed");
+  }
+  if (o.users > 0) {
+    std::string csv = dir_ + "/users.csv";
+    std::ofstream f(csv);
+    f << "login,name,reading,department,title,password\n";
+    for (int i = 1; i <= o.users; ++i) {
+      f << user_login(i) << ",職員 " << i << ",しょくいん " << i << ",,," << kPassword << "\n";
+    }
+    f.close();
+    if (run({o.binary, "admin", "--config", o.config, "import-users", "--data", dir_, "--tenant",
+             kTenant, "--csv", csv}) != 0) {
+      throw std::runtime_error("import-users failed");
+    }
+  }
+
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    if (o.cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(o.cpu, &set);
+      sched_setaffinity(0, sizeof set, &set);
+    }
+    dup2(out[1], 1);
+    close(out[0]);
+    execl(o.binary.c_str(), o.binary.c_str(), "serve", "--config", o.config.c_str(), "--data",
+          dir_.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* in = fdopen(out[0], "r");
+  char line[512];
+  while (fgets(line, sizeof line, in)) {
+    std::string s(line);
+    auto at = s.find("tonari listening on http://127.0.0.1:");
+    if (at != std::string::npos && !port_) {
+      port_ = static_cast<unsigned short>(std::stoi(s.substr(at + 37)));
+    }
+    if (s.rfind("tonari ready", 0) == 0) break;
+  }
+  // Keep draining the server's stdout so that it never blocks on a full pipe.
+  std::thread([in] {
+    char buf[512];
+    while (fgets(buf, sizeof buf, in)) {
+    }
+    fclose(in);
+  }).detach();
+  if (!port_) throw std::runtime_error("tonari did not start");
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+double ServerProcess::cpu_seconds() const {
+  std::ifstream f("/proc/" + std::to_string(pid_) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  auto close_paren = s.rfind(')');
+  std::istringstream rest(s.substr(close_paren + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+long ServerProcess::rss_bytes() const {
+  std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+}  // namespace bench

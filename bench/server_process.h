@@ -1,0 +1,43 @@
+// Starting a fresh tonari for a workload: a temporary data directory, users imported from
+// a generated CSV, the server pinned to its own core, and its CPU time and memory read
+// from /proc.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+namespace bench {
+
+struct ServerOptions {
+  std::string binary;      // path to tonari
+  std::string config;      // bench TOML (fast argon2, limits)
+  int cpu = 0;             // core to pin the server to (-1: none)
+  int users = 0;           // users u000001 .. to import, password kPassword
+};
+
+inline constexpr const char* kTenant = "990001";
+inline constexpr const char* kPassword = "bench-pass-1";
+
+class ServerProcess {
+ public:
+  // Creates the data directory, imports users, starts the server; throws on failure.
+  explicit ServerProcess(const ServerOptions& opts);
+  ~ServerProcess();  // kills the server and removes the data directory
+
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // CPU seconds (user + system) the server has used so far.
+  double cpu_seconds() const;
+  // Resident memory in bytes.
+  long rss_bytes() const;
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+// The login id of user number i (1-based).
+std::string user_login(int i);
+
+}  // namespace bench

@@ -1,0 +1,444 @@
+#include "workloads.h"
+
+#include <sys/resource.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <random>
+#include <thread>
+
+#include "fleet.h"
+#include "stats.h"
+
+namespace bench {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+double self_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Runs `body` on a fresh single-threaded io_context (the generator's one core).
+template <class Body>
+json::object run_on_io(Body body) {
+  asio::io_context ioc(1);
+  json::object out;
+  bool done = false;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    out = co_await body(ioc);
+    done = true;
+    ioc.stop();
+  }, asio::detached);
+  ioc.run();
+  if (!done) out["error"] = "did not finish";
+  return out;
+}
+
+asio::awaitable<void> sleep_for(asio::io_context& ioc, std::chrono::milliseconds d) {
+  asio::steady_timer t(ioc, d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// client_id "b<send_us>-<n>": the receiver recovers the send time from the frame.
+std::string make_client_id(long long n) { return "b" + std::to_string(now_us()) + "-" + std::to_string(n); }
+
+long long sent_at(std::string_view client_id) {
+  if (client_id.empty() || client_id[0] != 'b') return -1;
+  long long v = 0;
+  for (std::size_t i = 1; i < client_id.size() && client_id[i] != '-'; ++i) v = v * 10 + (client_id[i] - '0');
+  return v;
+}
+
+std::string send_frame(long long room, const std::string& client_id, const std::string& body) {
+  return "{\"type\":\"send\",\"room\":" + std::to_string(room) + ",\"client_id\":\"" + client_id +
+         "\",\"body\":\"" + body + "\"}";
+}
+
+asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_context& ioc,
+                                                                 unsigned short port) {
+  Http http(ioc, port);
+  auto r = co_await http.request("GET", "/metrics", "");
+  auto value = [&](std::string_view name) -> long long {
+    auto at = r.body.find(std::string("\n") + std::string(name) + " ");
+    return at == std::string::npos ? 0 : std::stoll(r.body.substr(at + name.size() + 2));
+  };
+  co_return std::make_pair(value("tonari_store_commits_total"), value("tonari_store_jobs_total"));
+}
+
+int scaled(const Settings& s, int n, int min = 1) { return std::max(min, static_cast<int>(n * s.scale)); }
+
+}  // namespace
+
+// 1. 200 rooms x 25 members, each room receiving one message a second.
+json::object department_rooms(const Settings& s) {
+  const int rooms = scaled(s, 200), per_room = 25, users = rooms * per_room;
+  const auto duration = std::chrono::milliseconds(static_cast<int>(20000 * std::max(0.25, s.scale)));
+  ServerOptions so = s.server;
+  so.users = users;
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
+    std::vector<long long> room_ids(rooms);
+    {
+      Http http(ioc, srv.port());
+      for (int r = 0; r < rooms; ++r) {
+        std::vector<int> members;
+        for (int m = 2; m <= per_room; ++m) members.push_back(r * per_room + m);
+        room_ids[r] = co_await fleet.create_room(http, r * per_room + 1, "課 " + std::to_string(r), members);
+      }
+    }
+    Samples latency, ack;
+    long long received = 0, acked = 0, sent = 0;
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      std::string_view type = frame_type(f);
+      if (type == "message.created") {
+        if (frame_int(f, "sender") == c.user_id) return;
+        long long t = sent_at(frame_str(f, "client_id"));
+        if (t >= 0) latency.add(now_us() - t), ++received;
+      } else if (type == "ack") {
+        long long t = sent_at(frame_str(f, "client_id"));
+        if (t >= 0) ack.add(now_us() - t), ++acked;
+      }
+    };
+    int connected = co_await fleet.connect(0, users, 256, false);
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    const auto end = Clock::now() + duration;
+    WaitGroup senders(ioc);
+    std::mt19937 rng(42);
+    for (int r = 0; r < rooms; ++r) {
+      senders.add();
+      const int phase = static_cast<int>(rng() % 1000);
+      asio::co_spawn(ioc, [&, r, phase]() -> asio::awaitable<void> {
+        co_await sleep_for(ioc, std::chrono::milliseconds(phase));
+        asio::steady_timer tick(ioc);
+        auto next = Clock::now();
+        for (long long k = 0; Clock::now() < end; ++k) {
+          Client& sender = fleet.clients[r * per_room + static_cast<int>(k % per_room)];
+          sender.ws->send(send_frame(room_ids[r], make_client_id(k), "定例連絡"));
+          ++sent;
+          next += 1s;
+          tick.expires_at(next);
+          co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        senders.done();
+      }, asio::detached);
+    }
+    co_await senders.wait();
+    co_await sleep_for(ioc, 2s);  // let the last deliveries arrive
+    const double secs = std::chrono::duration<double>(duration).count();
+    const long long expected = acked * (per_room - 1);
+    co_return json::object{
+        {"workload", "department_rooms"}, {"rooms", rooms}, {"members", per_room},
+        {"connected", connected}, {"seconds", secs}, {"messages_sent", sent},
+        {"messages_acked", acked}, {"deliveries", received},
+        {"lost", std::max(0LL, expected - received)},
+        {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
+        {"p999_ms", latency.pct_ms(99.9)}, {"ack_p99_ms", ack.pct_ms(99)},
+        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+  });
+}
+
+// 2. 20 rooms x 50 members, one closed-loop sender per room.
+json::object max_fanout(const Settings& s) {
+  const int rooms = 20, per_room = 50, users = rooms * per_room, window = 16;
+  const auto duration = std::chrono::milliseconds(static_cast<int>(15000 * std::max(0.2, s.scale)));
+  ServerOptions so = s.server;
+  so.users = users;
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
+    std::vector<long long> room_ids(rooms);
+    {
+      Http http(ioc, srv.port());
+      for (int r = 0; r < rooms; ++r) {
+        std::vector<int> members;
+        for (int m = 2; m <= per_room; ++m) members.push_back(r * per_room + m);
+        room_ids[r] = co_await fleet.create_room(http, r * per_room + 1, "PJ " + std::to_string(r), members);
+      }
+    }
+    Samples latency;
+    long long delivered = 0, acked = 0, counter = 0;
+    bool running = false;
+    Clock::time_point end;
+    auto send_next = [&](int r) {
+      fleet.clients[r * per_room].ws->send(send_frame(room_ids[r], make_client_id(++counter), "負荷"));
+    };
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      std::string_view type = frame_type(f);
+      if (type == "message.created") {
+        if (frame_int(f, "sender") == c.user_id || !running) return;
+        long long t = sent_at(frame_str(f, "client_id"));
+        if (t >= 0) latency.add(now_us() - t), ++delivered;
+      } else if (type == "ack") {
+        ++acked;
+        if (Clock::now() < end) send_next((c.index - 1) / per_room);
+      }
+    };
+    int connected = co_await fleet.connect(0, users, 256, false);
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    const auto start = Clock::now();
+    end = start + duration;
+    running = true;
+    for (int r = 0; r < rooms; ++r) {
+      for (int w = 0; w < window; ++w) send_next(r);
+    }
+    co_await sleep_for(ioc, std::chrono::duration_cast<std::chrono::milliseconds>(duration));
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const long long in_window = delivered;
+    const double cpu = srv.cpu_seconds() - cpu0;
+    running = false;
+    co_await sleep_for(ioc, 1s);
+    co_return json::object{
+        {"workload", "max_fanout"}, {"rooms", rooms}, {"members", per_room},
+        {"connected", connected}, {"seconds", secs}, {"messages_acked", acked},
+        {"deliveries", in_window}, {"deliveries_per_s", in_window / secs},
+        {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
+        {"p999_ms", latency.pct_ms(99.9)},
+        {"server_cpu_s_per_1000_deliveries", in_window ? cpu / (in_window / 1000.0) : 0.0},
+        {"server_cpu_s", cpu}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+  });
+}
+
+// 3. One all-staff room; one message every 2 s; everyone reads and sends a read receipt.
+json::object all_staff(const Settings& s, int members) {
+  members = scaled(s, members, 10);
+  const int messages = std::max(3, static_cast<int>(10 * s.scale));
+  ServerOptions so = s.server;
+  so.users = members;
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    if (!co_await fleet.login(members, 32)) co_return json::object{{"error", "login failed"}};
+    long long room = 0;
+    {
+      Http http(ioc, srv.port());
+      std::vector<int> ids;
+      for (int m = 2; m <= members; ++m) ids.push_back(m);
+      room = co_await fleet.create_room(http, 1, "全職員", ids);
+    }
+    std::unordered_map<long long, long long> last_arrival;  // seq -> latest latency (us)
+    std::unordered_map<long long, int> arrivals;
+    long long reads_frames = 0, reads_bytes = 0, received = 0;
+    bool measuring = false;
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      std::string_view type = frame_type(f);
+      if (type == "message.created") {
+        if (frame_int(f, "sender") == c.user_id) return;
+        long long seq = frame_int(f, "seq");
+        long long t = sent_at(frame_str(f, "client_id"));
+        if (t < 0) return;
+        ++received;
+        last_arrival[seq] = std::max(last_arrival[seq], now_us() - t);
+        ++arrivals[seq];
+        c.ws->send("{\"type\":\"read\",\"room\":" + std::to_string(room) + ",\"seq\":" + std::to_string(seq) + "}");
+      } else if (type == "reads" && measuring) {
+        ++reads_frames;
+        reads_bytes += static_cast<long long>(f.size());
+      }
+    };
+    int connected = co_await fleet.connect(0, members, 512, false);
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    measuring = true;
+    for (int k = 0; k < messages; ++k) {
+      fleet.clients[0].ws->send(send_frame(room, make_client_id(k), "【訓練】安否確認をお願いします"));
+      co_await sleep_for(ioc, 2s);
+    }
+    co_await sleep_for(ioc, 2s);
+    measuring = false;
+    Samples last;
+    long long complete = 0;
+    for (auto& [seq, us] : last_arrival) {
+      last.add(us);
+      complete += arrivals[seq] == members - 1 ? 1 : 0;
+    }
+    const long long expected = static_cast<long long>(messages) * (members - 1);
+    co_return json::object{
+        {"workload", "all_staff"}, {"members", members}, {"connected", connected},
+        {"messages", messages}, {"deliveries", received},
+        {"lost", std::max(0LL, expected - received)},
+        {"messages_reaching_everyone", complete},
+        {"last_receiver_p50_ms", last.pct_ms(50)}, {"last_receiver_p99_ms", last.pct_ms(99)},
+        {"reads_frames_per_message", static_cast<double>(reads_frames) / messages},
+        {"reads_bytes_per_message", static_cast<double>(reads_bytes) / messages},
+        {"read_receipts_sent_per_message", static_cast<double>(members - 1)},
+        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+  });
+}
+
+// 4 and 5. 18,000 idle connections, each member of 20 rooms; then all drop and resume.
+json::object idle_and_storm(const Settings& s) {
+  const int users = scaled(s, 18000, 100), rooms_per_user = 20;
+  const int rooms = std::max(rooms_per_user, users * rooms_per_user / 400);
+  ServerOptions so = s.server;
+  so.users = users;
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
+    std::vector<std::vector<int>> members(rooms);
+    for (int i = 0; i < users; ++i) {
+      for (int k = 0; k < rooms_per_user; ++k) members[(i * rooms_per_user + k) % rooms].push_back(i + 1);
+    }
+    std::vector<long long> room_ids(rooms);
+    {
+      Http http(ioc, srv.port());
+      for (int r = 0; r < rooms; ++r) {
+        int owner = members[r].front();
+        std::vector<int> rest(members[r].begin() + 1, members[r].end());
+        room_ids[r] = co_await fleet.create_room(http, owner, "室 " + std::to_string(r), rest);
+      }
+    }
+    co_await sleep_for(ioc, 2s);
+    const long rss0 = srv.rss_bytes();
+    const double self0 = self_cpu_seconds();
+    int connected = co_await fleet.connect(0, users, 512, false);
+    co_await sleep_for(ioc, 3s);
+    const long rss1 = srv.rss_bytes();
+    const double idle0 = srv.cpu_seconds();
+    co_await sleep_for(ioc, 10s);
+    const double idle_cpu = (srv.cpu_seconds() - idle0) / 10.0;
+
+    // A message in every room while everyone is away, so each resume replays something.
+    fleet.drop(0, users);
+    co_await sleep_for(ioc, 1s);
+    {
+      Http http(ioc, srv.port());
+      for (int r = 0; r < rooms; ++r) {
+        json::object body{{"client_id", "storm-" + std::to_string(r)}, {"body", "再接続テスト"}};
+        co_await http.request("POST", "/api/rooms/" + std::to_string(room_ids[r]) + "/messages",
+                              json::serialize(body), fleet.clients[members[r].front() - 1].token);
+      }
+    }
+    const double storm_cpu0 = srv.cpu_seconds();
+    const auto t0 = Clock::now();
+    int resumed = co_await fleet.connect(0, users, 4000, true);
+    const double storm_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    int resyncs = 0;
+    for (auto& c : fleet.clients) resyncs += c.resyncs;
+    co_return json::object{
+        {"workload", "idle_and_reconnect_storm"}, {"connections", connected},
+        {"rooms", rooms}, {"rooms_per_connection", rooms_per_user},
+        {"server_rss_before_mb", rss0 / 1048576.0}, {"server_rss_after_mb", rss1 / 1048576.0},
+        {"rss_per_connection_kib", connected ? (rss1 - rss0) / 1024.0 / connected : 0.0},
+        {"idle_cpu_fraction", idle_cpu},
+        {"storm_resumed", resumed}, {"storm_seconds", storm_s},
+        {"resumes_per_s", storm_s > 0 ? resumed / storm_s : 0.0}, {"resyncs", resyncs},
+        {"storm_server_cpu_s", srv.cpu_seconds() - storm_cpu0},
+        {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+  });
+}
+
+// 6 and 7. 1,000 concurrent senders in their own rooms; then 1,000,000 messages in the
+// store and 50 clients paging through history.
+json::object ingest_and_history(const Settings& s) {
+  const int senders = scaled(s, 1000, 10);
+  const long long target_messages = static_cast<long long>(1000000 * s.scale);
+  const auto duration = std::chrono::milliseconds(static_cast<int>(15000 * std::max(0.2, s.scale)));
+  ServerOptions so = s.server;
+  so.users = senders;
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    if (!co_await fleet.login(senders, 32)) co_return json::object{{"error", "login failed"}};
+    std::vector<long long> room_ids(senders);
+    {
+      Http http(ioc, srv.port());
+      for (int i = 0; i < senders; ++i) room_ids[i] = co_await fleet.create_room(http, i + 1, "メモ", {});
+    }
+    Samples ack;
+    long long acked = 0, errors = 0, counter = 0;
+    Clock::time_point end;
+    int window = 1;
+    long long stop_at = std::numeric_limits<long long>::max();
+    long long total_acked = 0;
+    auto send_next = [&](Client& c) {
+      c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
+    };
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      std::string_view type = frame_type(f);
+      if (type == "ack") {
+        long long t = sent_at(frame_str(f, "client_id"));
+        if (Clock::now() < end) ack.add(now_us() - t), ++acked;
+        if (++total_acked + static_cast<long long>(senders) * window <= stop_at && Clock::now() < end) send_next(c);
+      } else if (type == "error") {
+        ++errors;
+      }
+    };
+    int connected = co_await fleet.connect(0, senders, 256, false);
+    auto [commits0, jobs0] = co_await commit_counters(ioc, srv.port());
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    auto start = Clock::now();
+    end = start + duration;
+    for (auto& c : fleet.clients) send_next(c);
+    co_await sleep_for(ioc, std::chrono::duration_cast<std::chrono::milliseconds>(duration));
+    co_await sleep_for(ioc, 1s);
+    const double secs = std::chrono::duration<double>(duration).count();
+    auto [commits1, jobs1] = co_await commit_counters(ioc, srv.port());
+    json::object ingest{
+        {"workload", "ingest"}, {"senders", connected}, {"seconds", secs},
+        {"acked", acked}, {"acked_per_s", acked / secs}, {"errors", errors},
+        {"rows_per_commit", commits1 > commits0 ? double(jobs1 - jobs0) / double(commits1 - commits0) : 0.0},
+        {"ack_p50_ms", ack.pct_ms(50)}, {"ack_p99_ms", ack.pct_ms(99)},
+        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+
+    // Top the store up to the target with a deeper window (bounded to 3 minutes).
+    window = 8;
+    stop_at = target_messages;
+    end = Clock::now() + 180s;
+    for (auto& c : fleet.clients) {
+      for (int w = 0; w < window; ++w) send_next(c);
+    }
+    while (total_acked < target_messages && Clock::now() < end) co_await sleep_for(ioc, 200ms);
+    end = Clock::now();
+    co_await sleep_for(ioc, 1s);
+    fleet.drop(0, senders);
+
+    // 7. 50 clients: the latest 50 of a random room, then 50 older at a time.
+    Samples latency;
+    long long requests = 0, failures = 0;
+    const auto hist_end = Clock::now() + duration;
+    const double hcpu0 = srv.cpu_seconds(), hself0 = self_cpu_seconds();
+    WaitGroup readers(ioc);
+    for (int w = 0; w < 50; ++w) {
+      readers.add();
+      asio::co_spawn(ioc, [&, w]() -> asio::awaitable<void> {
+        Http http(ioc, srv.port());
+        std::mt19937 rng(1000 + w);
+        while (Clock::now() < hist_end) {
+          int i = static_cast<int>(rng() % senders);
+          std::string base = "/api/rooms/" + std::to_string(room_ids[i]) + "/messages?limit=50";
+          std::string target = base;
+          for (int page = 0; page < 5 && Clock::now() < hist_end; ++page) {
+            auto t = now_us();
+            auto r = co_await http.request("GET", target, "", fleet.clients[i].token);
+            latency.add(now_us() - t);
+            ++requests;
+            if (r.status != 200) { ++failures; break; }
+            long long first = frame_int(r.body, "seq");
+            if (first <= 1) break;
+            target = base + "&before=" + std::to_string(first);
+          }
+        }
+        readers.done();
+      }, asio::detached);
+    }
+    co_await readers.wait();
+    const double hsecs = std::chrono::duration<double>(duration).count();
+    json::object history{
+        {"workload", "history"}, {"messages_in_store", total_acked}, {"clients", 50},
+        {"seconds", hsecs}, {"requests", requests}, {"requests_per_s", requests / hsecs},
+        {"failures", failures}, {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
+        {"server_cpu_s", srv.cpu_seconds() - hcpu0}, {"loadgen_cpu_s", self_cpu_seconds() - hself0}};
+    co_return json::object{{"ingest", std::move(ingest)}, {"history", std::move(history)}};
+  });
+}
+
+}  // namespace bench

@@ -1,0 +1,24 @@
+// The benchmark workloads of `make bench` (docs/performance.md). Each starts a fresh
+// server, sets up users and rooms through the public API, drives its load for a bounded
+// time and returns its figures as one JSON object.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+
+#include "server_process.h"
+
+namespace bench {
+
+struct Settings {
+  ServerOptions server;
+  double scale = 1.0;  // < 1 shrinks sizes and durations (smoke runs)
+};
+
+boost::json::object department_rooms(const Settings& s);   // 1
+boost::json::object max_fanout(const Settings& s);         // 2
+boost::json::object all_staff(const Settings& s, int members);  // 3
+boost::json::object idle_and_storm(const Settings& s);     // 4 and 5
+boost::json::object ingest_and_history(const Settings& s); // 6 and 7
+
+}  // namespace bench

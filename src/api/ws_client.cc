@@ -1,5 +1,6 @@
 #include "api/ws_client.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/fields.h"
@@ -78,6 +79,7 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
       cursors[room] = kv.value().as_int64();
     }
   }
+  if (!session_ok(true)) co_return;
   said_hello_ = true;
   {
     std::lock_guard lock(mu_);
@@ -97,6 +99,17 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
     send_error(internal_error("could not load rooms"));
     conn_->close(1011, "internal error");
     co_return;
+  }
+  {
+    // Rooms left between the two reads: their member.left may have passed the hub before
+    // we followed them, so stop following them here.
+    std::vector<RoomId> gone;
+    for (const auto& [room, ev] : *first) {
+      bool still = false;
+      for (const auto& [r2, ev2] : *now) still |= r2 == room;
+      if (!still) gone.push_back(room);
+    }
+    if (!gone.empty()) d_.hub.unfollow(this, gone);
   }
 
   json::array rooms;
@@ -165,6 +178,11 @@ void WsClient::deliver(const bus::Event& e) {
 
 void WsClient::forward_locked(const bus::Event& e) {
   if (e.ev > 0) {
+    auto known = delivered_.find(e.room);
+    if (known == delivered_.end() &&
+        std::find(e.joined.begin(), e.joined.end(), actor_.user.id) == e.joined.end()) {
+      return;  // a room this client does not (or no longer) follow
+    }
     EventNo& last = delivered_[e.room];
     if (e.ev <= last) return;  // already replayed
     if (last != 0 && e.ev != last + 1) {
@@ -189,6 +207,7 @@ void WsClient::send_message(const json::object& msg) {
   if (!f.status().is_ok()) return send_error(f.status(), client_id);
   auto req = post_request(msg, room);
   if (!req.ok()) return send_error(req.status(), client_id);
+  if (!session_ok(false)) return;
   if (inflight_.load() >= d_.config.max_inflight_sends) {
     return send_error(Status(Code::rate_limited, "too many unacknowledged sends"), client_id);
   }
@@ -212,10 +231,53 @@ void WsClient::read(const json::object& msg) {
   RoomId room = f.int64("room");
   Seq seq = f.int64("seq");
   if (!f.status().is_ok()) return send_error(f.status());
+  if (!session_ok(false)) return;
+  {
+    std::lock_guard lock(mu_);
+    if (read_inflight_) {
+      Seq& pending = pending_reads_[room];
+      pending = std::max(pending, seq);
+      return;
+    }
+    read_inflight_ = true;
+  }
+  submit_read(room, seq);
+}
+
+void WsClient::submit_read(RoomId room, Seq seq) {
   auto self = shared_from_this();
   d_.messages.mark_read(actor_, room, seq, [self](Result<store::ReadChange> r) {
     if (!r.ok()) self->send_error(r.status());
+    self->read_done();
   });
+}
+
+void WsClient::read_done() {
+  RoomId room;
+  Seq seq;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_reads_.empty()) {
+      read_inflight_ = false;
+      return;
+    }
+    auto it = pending_reads_.begin();
+    room = it->first;
+    seq = it->second;
+    pending_reads_.erase(it);
+  }
+  submit_read(room, seq);
+}
+
+bool WsClient::session_ok(bool force) {
+  const TimeMs now = d_.clock.now_ms();
+  if (!force && now - validated_at_ < 60000) return true;
+  if (!d_.accounts.still_valid(actor_).is_ok()) {
+    conn_->close(4001, "session_ended");
+    return false;
+  }
+  validated_at_ = now;
+  return true;
 }
 
 }  // namespace tonari::api

@@ -40,6 +40,13 @@ class WsClient final : public http::WsHandler,
   boost::asio::awaitable<void> hello(const boost::json::object& msg);
   void send_message(const boost::json::object& msg);
   void read(const boost::json::object& msg);
+  // Sends one mark_read; when it completes, the next pending one (reads are coalesced per
+  // room while one is in flight, so a flood of read frames costs one write at a time).
+  void submit_read(RoomId room, Seq seq);
+  void read_done();
+  // Closes with 4001 if the session has ended; checked at hello and at most once a minute
+  // on sends and reads.
+  bool session_ok(bool force);
   void send_error(const Status& st, const std::string& client_id = {});
   void send_text(std::string text);
   // Forwards a live event if it is the next one for its room. Requires mu_.
@@ -55,6 +62,9 @@ class WsClient final : public http::WsHandler,
   bool replaying_ = false;                        // guarded by mu_
   std::vector<bus::Event> held_;                  // guarded by mu_
   std::unordered_map<RoomId, EventNo> delivered_; // guarded by mu_: last ev sent per room
+  bool read_inflight_ = false;                    // guarded by mu_
+  std::unordered_map<RoomId, Seq> pending_reads_; // guarded by mu_
+  TimeMs validated_at_ = 0;                       // strand only
 };
 
 }  // namespace tonari::api

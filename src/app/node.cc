@@ -21,9 +21,13 @@ Node::Node(const Config& cfg) {
 }
 
 Node::~Node() {
-  blocking.join();
-  // The store drains its writer (running every queued callback) before the services go.
+  shutdown();
   store.reset();
+}
+
+void Node::shutdown() {
+  blocking.join();
+  store->shutdown();
 }
 
 }  // namespace tonari::app

@@ -24,6 +24,10 @@ class Node {
   explicit Node(const Config& cfg);
   ~Node();
 
+  // Finishes blocking work, then applies every queued write (running its callbacks) and
+  // stops the store's writer. Call while everything the callbacks use is still alive.
+  void shutdown();
+
   SystemClock clock;
   std::unique_ptr<store::sqlite::SqliteStore> store;
   bus::InProcessBus bus;

@@ -54,14 +54,22 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   return o.str();
 }
 
-// Flushes coalesced read receipts every 100 ms.
-asio::awaitable<void> read_receipt_ticker(services::ReadReceipts& receipts) {
+// Housekeeping: flushes coalesced read receipts every 100 ms (on the blocking pool: the
+// counts are store reads) and purges expired sessions every hour.
+asio::awaitable<void> ticker(Node& node) {
   asio::steady_timer t(co_await asio::this_coro::executor);
-  for (;;) {
+  auto flushing = std::make_shared<std::atomic<bool>>(false);
+  for (long tick = 0;; ++tick) {
     t.expires_after(std::chrono::milliseconds(100));
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    receipts.flush_due();
+    if (!flushing->exchange(true)) {
+      asio::post(node.blocking, [&node, flushing] {
+        node.receipts->flush_due();
+        flushing->store(false);
+      });
+    }
+    if (tick % 36000 == 0) node.store->purge_sessions(node.clock.now_ms(), [](Result<std::int64_t>) {});
   }
 }
 
@@ -76,6 +84,9 @@ int serve(const Config& cfg_in) {
     return 1;
   }
 
+  // Declared first so that it is destroyed last: connections held by the hub close their
+  // sockets while their io_context still exists.
+  asio::io_context ioc(cfg.threads);
   Node node(cfg);
   if (cfg.demo) {
     if (std::string err = seed_demo(node); !err.empty()) {
@@ -84,7 +95,6 @@ int serve(const Config& cfg_in) {
     }
   }
 
-  asio::io_context ioc(cfg.threads);
   http::Router router;
   api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, node.bus, node.clock,
                  cfg.api, {}};
@@ -127,7 +137,7 @@ int serve(const Config& cfg_in) {
               << std::endl;
   }
 
-  asio::co_spawn(ioc, read_receipt_ticker(*node.receipts), asio::detached);
+  asio::co_spawn(ioc, ticker(node), asio::detached);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     std::cout << "tonari: shutting down" << std::endl;
@@ -140,6 +150,9 @@ int serve(const Config& cfg_in) {
   for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  // Queued writes are committed (and their callbacks run) while the API layer they call
+  // back into still exists.
+  node.shutdown();
   return 0;
 }
 

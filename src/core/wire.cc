@@ -95,10 +95,14 @@ std::string message_event(const char* type, const Message& m, EventNo ev) {
 
 std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users,
                                 UserId by) {
+  // An all-staff room can add thousands at once: the frame names at most 100 of them.
   json::array arr;
-  for (const User& u : users) arr.push_back(user(u));
+  for (std::size_t i = 0; i < users.size() && i < kMaxUsersPerJoinEvent; ++i) {
+    arr.push_back(user(users[i]));
+  }
   return json::serialize(json::object{{"type", "member.joined"}, {"room", room}, {"ev", ev},
-                                      {"users", std::move(arr)}, {"by", by}});
+                                      {"users", std::move(arr)},
+                                      {"count", users.size()}, {"by", by}});
 }
 
 std::string member_left_event(RoomId room, EventNo ev, UserId u, UserId by) {

@@ -17,6 +17,8 @@ boost::json::object room_summary(const RoomSummary& s);
 
 // Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text.
 std::string message_event(const char* type, const Message& m, EventNo ev);
+inline constexpr std::size_t kMaxUsersPerJoinEvent = 100;
+// `users` lists at most kMaxUsersPerJoinEvent of them; `count` says how many joined.
 std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users, UserId by);
 std::string member_left_event(RoomId room, EventNo ev, UserId user, UserId by);
 std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by);

@@ -78,6 +78,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await t.async_wait(use_tuple);
         continue;
       }
+      // Small frames (acks, events) must not wait for Nagle's algorithm and delayed ACKs.
+      beast::error_code opt_ec;
+      sock.set_option(tcp::no_delay(true), opt_ec);
       auto ex = sock.get_executor();
       asio::co_spawn(ex, session(std::move(sock), zone), asio::detached);
     }

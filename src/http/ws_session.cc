@@ -69,8 +69,10 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     {
       std::lock_guard lock(mu_);
       if (stopped_ || close_code_) return;
-      if (queue_.size() + 1 > limits_.max_queue_frames ||
-          queued_bytes_ + frame->size() > limits_.max_queue_bytes) {
+      // An empty queue always takes the frame, however large: the limits bound a backlog,
+      // and a single big event must not cut off every member of its room.
+      if (!queue_.empty() && (queue_.size() + 1 > limits_.max_queue_frames ||
+                              queued_bytes_ + frame->size() > limits_.max_queue_bytes)) {
         // A slow consumer: drop what is queued (it will resume from its cursors) and close.
         queue_.clear();
         queued_bytes_ = 0;

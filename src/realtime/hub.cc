@@ -24,6 +24,19 @@ void Hub::follow(Subscriber* s, const std::vector<RoomId>& rooms) {
   }
 }
 
+void Hub::unfollow(Subscriber* s, const std::vector<RoomId>& rooms) {
+  std::unique_lock lock(mu_);
+  auto it = subs_.find(s);
+  if (it == subs_.end()) return;
+  for (RoomId r : rooms) {
+    if (auto rit = rooms_.find(r); rit != rooms_.end()) {
+      rit->second.erase(s);
+      if (rit->second.empty()) rooms_.erase(rit);
+    }
+    std::erase(it->second.rooms, r);
+  }
+}
+
 void Hub::detach(Subscriber* s) {
   std::unique_lock lock(mu_);
   auto it = subs_.find(s);

@@ -29,6 +29,8 @@ class Hub {
   void attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms);
   // `s` (attached) also follows `rooms`.
   void follow(Subscriber* s, const std::vector<RoomId>& rooms);
+  // `s` stops following `rooms`.
+  void unfollow(Subscriber* s, const std::vector<RoomId>& rooms);
   // Stops all deliveries to `s`; after it returns, deliver() is not called on `s` again.
   void detach(Subscriber* s);
   // The bus handler.

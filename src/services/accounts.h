@@ -5,6 +5,7 @@
 // writer thread or on the blocking pool.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ class Accounts {
   // The session for a token, if valid and not expired. unauthenticated otherwise.
   Result<Actor> authenticate(std::string_view token);
   void logout(const Actor& actor, store::Callback<bool> done);
+  // ok while the session of `actor` is still valid (not logged out, not expired, account
+  // not disabled); unauthenticated otherwise.
+  Status still_valid(const Actor& actor);
 
   // Milliseconds the caller must wait before the next login attempt (0: may try now).
   TimeMs retry_after_ms(const LoginRequest& req);
@@ -79,6 +83,10 @@ class Accounts {
   RateLimiter by_login_;
   RateLimiter by_address_;
   std::string dummy_hash_;  // verified against when the login id is unknown (equal timing)
+  // Logins waiting for or in password verification; beyond the cap, refuse at once
+  // instead of queueing unbounded argon2 work.
+  static constexpr int kMaxPendingLogins = 64;
+  std::atomic<int> pending_logins_{0};
 };
 
 // Runs an asynchronous store call and waits for its result (for CLI and start-up code,

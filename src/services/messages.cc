@@ -82,7 +82,11 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
                       req.reply_to, std::move(req.mentions), req.mention_all,
                       ctx_.clock.now_ms()};
   ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
-    if (r.ok() && r->created) publish_change(ctx_, *r);
+    if (r.ok() && r->created) {
+      publish_change(ctx_, *r);
+      // Posting reads everything before it: the counts of earlier messages may change.
+      receipts_.note(r->room.id, r->sender_read_before, r->message->seq - 1);
+    }
     done(std::move(r));
   });
 }

@@ -10,12 +10,28 @@ TimeMs RateLimiter::retry_after(const std::string& key, TimeMs now) {
   return it->second.start + window_ - now;
 }
 
+TimeMs RateLimiter::acquire(const std::string& key, TimeMs now) {
+  std::lock_guard lock(mu_);
+  if (windows_.size() > 100000) sweep(now);
+  Window& w = windows_[key];
+  if (w.failures == 0 || now - w.start >= window_) w = Window{now, 0};
+  if (w.failures >= limit_) return w.start + window_ - now;
+  ++w.failures;
+  return 0;
+}
+
 void RateLimiter::record_failure(const std::string& key, TimeMs now) {
   std::lock_guard lock(mu_);
   if (windows_.size() > 100000) sweep(now);
   Window& w = windows_[key];
   if (w.failures == 0 || now - w.start >= window_) w = Window{now, 0};
   ++w.failures;
+}
+
+void RateLimiter::release(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(key);
+  if (it != windows_.end() && it->second.failures > 0) --it->second.failures;
 }
 
 void RateLimiter::reset(const std::string& key) {

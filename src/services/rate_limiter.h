@@ -17,8 +17,14 @@ class RateLimiter {
 
   // Milliseconds until `key` may try again; 0 if it may now.
   TimeMs retry_after(const std::string& key, TimeMs now);
+  // Admits an attempt: 0 and the attempt counted as a failure until reset() says it
+  // succeeded, or the milliseconds to wait (nothing counted). Counting at admission means
+  // parallel attempts cannot slip past the limit while earlier ones are still checked.
+  TimeMs acquire(const std::string& key, TimeMs now);
   void record_failure(const std::string& key, TimeMs now);
   void reset(const std::string& key);
+  // Takes back one attempt admitted by acquire() that turned out not to be a failure.
+  void release(const std::string& key);
 
  private:
   struct Window {

@@ -77,6 +77,7 @@ struct RoomChange {
   std::vector<UserId> left;
   bool created = true;  // false: an idempotent retry or an existing direct room
   std::optional<Message> message;
+  Seq sender_read_before = 0;  // post_message: the sender's read position before the post
 };
 
 struct ReadChange {
@@ -142,6 +143,8 @@ class Store {
   virtual void create_session(Session s, Callback<bool> done) = 0;
   virtual void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) = 0;
   virtual void delete_session(std::string token_hash, Callback<bool> done) = 0;
+  // Deletes sessions that expired before `now`; reports how many.
+  virtual void purge_sessions(TimeMs now, Callback<std::int64_t> done) = 0;
 
   // Creates a room with the creator as owner. For a direct room (exactly one other member)
   // returns the existing room with created=false if there is one.

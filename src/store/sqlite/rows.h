@@ -51,8 +51,14 @@ class FnJob final : public WriteJob {
     return result_->ok();
   }
   void fail(const DbError& e) override {
-    result_.emplace(e.is_constraint() ? Status(Code::conflict, e.what())
-                                      : Status(Code::internal, e.what()));
+    // Constraint text names tables and columns: keep it out of client-facing messages.
+    if (e.rc() == kRcOverloaded) {
+      result_.emplace(Status(Code::unavailable, "the server is busy; try again"));
+      return;
+    }
+    result_.emplace(e.is_constraint()
+                        ? Status(Code::conflict, "the change conflicts with another; try again")
+                        : Status(Code::internal, e.what()));
   }
   void finish(bool committed) override {
     if (!result_) result_.emplace(Status(Code::internal, "write was not applied"));

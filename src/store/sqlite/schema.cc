@@ -61,6 +61,7 @@ CREATE TABLE rooms(
   created_at INTEGER NOT NULL,
   msg_seq INTEGER NOT NULL DEFAULT 0,
   ev INTEGER NOT NULL DEFAULT 0,
+  member_count INTEGER NOT NULL DEFAULT 0,
   last_activity INTEGER NOT NULL);
 
 CREATE TABLE members(
@@ -93,6 +94,7 @@ CREATE TABLE messages(
   created_ev INTEGER NOT NULL,
   UNIQUE(room_id, seq),
   UNIQUE(room_id, sender_id, client_id));
+CREATE INDEX messages_reply ON messages(room_id, reply_seq) WHERE reply_seq IS NOT NULL;
 
 -- One row per (message, mentioned user); user_id 0 stands for @all.
 CREATE TABLE mentions(
@@ -106,8 +108,10 @@ CREATE TABLE events(
   room_id INTEGER NOT NULL,
   ev INTEGER NOT NULL,
   frame TEXT NOT NULL,
+  msg_seq INTEGER,             -- the message a message.* event is about
   created_at INTEGER NOT NULL,
   PRIMARY KEY(room_id, ev)) WITHOUT ROWID;
+CREATE INDEX events_msg ON events(room_id, msg_seq) WHERE msg_seq IS NOT NULL;
 )sql",
 };
 

@@ -91,10 +91,12 @@ std::string json_ids(const std::vector<std::int64_t>& ids) { return "[" + join_i
 SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   auto db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
   migrate(*db);
-  writer_ = std::make_unique<Writer>(std::move(db), opts_.max_batch);
+  writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch);
 }
 
-SqliteStore::~SqliteStore() { writer_.reset(); }
+SqliteStore::~SqliteStore() { shutdown(); }
+
+void SqliteStore::shutdown() { writer_.reset(); }
 
 SqliteStore::ReaderLease SqliteStore::reader() {
   {

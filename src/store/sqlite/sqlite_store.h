@@ -26,7 +26,10 @@ class SqliteStore final : public Store {
   explicit SqliteStore(Options opts);
   ~SqliteStore() override;
 
-  const WriterStats& writer_stats() const { return writer_->stats(); }
+  const WriterStats& writer_stats() const { return stats_; }
+  // Applies every queued write (running its callback) and stops the writer. Later writes
+  // fail with unavailable. Call once all producers have stopped.
+  void shutdown();
 
   Status ping() override;
   Result<Tenant> tenant_by_code(std::string_view code) override;
@@ -61,6 +64,7 @@ class SqliteStore final : public Store {
   void create_session(Session s, Callback<bool> done) override;
   void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) override;
   void delete_session(std::string token_hash, Callback<bool> done) override;
+  void purge_sessions(TimeMs now, Callback<std::int64_t> done) override;
   void create_room(NewRoom r, Callback<RoomChange> done) override;
   void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
                    Callback<RoomChange> done) override;
@@ -93,7 +97,8 @@ class SqliteStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
-  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<Writer> writer_;  // null after shutdown()
+  WriterStats stats_;               // kept after shutdown
 };
 
 }  // namespace tonari::store::sqlite

@@ -1,6 +1,8 @@
 // The read half of SqliteStore: pooled read-only connections, one statement per call where
 // possible.
+#include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include "store/sqlite/store_impl.h"
 
@@ -9,7 +11,7 @@ namespace {
 
 #define TONARI_SUMMARY_SELECT                                                               \
   "SELECT " TONARI_ROOM_COLS ", mb.role, mb.read_seq,"                                      \
-  " (SELECT count(*) FROM members x WHERE x.room_id=r.id),"                                 \
+  " r.member_count,"                                                                       \
   " (SELECT count(*) FROM mentions mn WHERE mn.room_id=r.id AND mn.user_id IN (mb.user_id,0)" \
   "    AND mn.seq>mb.read_seq),"                                                            \
   " (SELECT p.user_id FROM members p WHERE r.kind='direct' AND p.room_id=r.id"              \
@@ -288,14 +290,31 @@ Result<std::vector<std::pair<Seq, std::int64_t>>> SqliteStore::read_counts(RoomI
                                                                            Seq hi) {
   using Out = std::vector<std::pair<Seq, std::int64_t>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
-    Stmt s = db.q(
-        "SELECT m.seq, (SELECT count(*) FROM members mb WHERE mb.room_id=m.room_id"
-        "   AND mb.read_seq>=m.seq AND mb.user_id!=m.sender_id)"
-        " FROM messages m WHERE m.room_id=? AND m.seq>? AND m.seq<=? AND m.deleted=0"
-        " ORDER BY m.seq");
+    // Only members who have read past `lo` count for messages in (lo, hi]: one range scan
+    // of members_read, then a binary search per message.
+    std::vector<Seq> positions;
+    std::unordered_map<UserId, Seq> by_user;
+    {
+      Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=? AND read_seq>?");
+      s.bind(1, room).bind(2, lo);
+      while (s.step()) {
+        positions.push_back(s.i64(1));
+        by_user.emplace(s.i64(0), s.i64(1));
+      }
+    }
+    std::sort(positions.begin(), positions.end());
+    Stmt s = db.q("SELECT seq, sender_id FROM messages WHERE room_id=? AND seq>? AND seq<=?"
+                  " AND deleted=0 ORDER BY seq");
     s.bind(1, room).bind(2, lo).bind(3, hi);
     Out out;
-    while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
+    while (s.step()) {
+      const Seq seq = s.i64(0);
+      auto n = static_cast<std::int64_t>(
+          positions.end() - std::lower_bound(positions.begin(), positions.end(), seq));
+      auto sender = by_user.find(s.i64(1));
+      if (sender != by_user.end() && sender->second >= seq) --n;
+      out.emplace_back(seq, n);
+    }
     return out;
   });
 }

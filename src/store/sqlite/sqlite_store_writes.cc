@@ -41,40 +41,34 @@ std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
 }
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
+// `msg_seq` names the message of a message.* event (0 for others).
 template <class MakeFrame>
-RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame) {
+RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame,
+                       Seq msg_seq = 0) {
   const EventNo ev = room.ev + 1;
   auto frame = std::make_shared<const std::string>(make_frame(ev));
-  db.q("INSERT INTO events(room_id, ev, frame, created_at) VALUES(?,?,?,?)")
-      .bind(1, room.id).bind(2, ev).bind(3, *frame).bind(4, now).run();
+  Stmt ins = db.q("INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES(?,?,?,?,?)");
+  ins.bind(1, room.id).bind(2, ev).bind(3, *frame);
+  if (msg_seq) ins.bind(4, msg_seq); else ins.bind_null(4);
+  ins.bind(5, now).run();
   db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
   room.ev = ev;
   return RoomEvent{room.id, ev, std::move(frame)};
 }
 
-// Rewrites the stored message.created and message.edited frames of `msg` to its current
-// state, so that resume replays only what may still be seen.
+// Rewrites the stored message.* frames of `msg` to its current state, so that resume
+// replays only what may still be seen.
 void rewrite_events(Connection& db, const Message& msg) {
-  EventNo created_ev = 0;
+  std::vector<std::pair<EventNo, std::string>> events;
   {
-    Stmt s = db.q("SELECT created_ev FROM messages WHERE room_id=? AND seq=?");
+    Stmt s = db.q("SELECT ev, json_extract(frame, '$.type') FROM events"
+                  " WHERE room_id=? AND msg_seq=?");
     s.bind(1, msg.room).bind(2, msg.seq);
-    if (s.step()) created_ev = s.i64(0);
+    while (s.step()) events.emplace_back(s.i64(0), s.text(1));
   }
-  db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
-      .bind(1, wire::message_event("message.created", msg, created_ev))
-      .bind(2, msg.room).bind(3, created_ev).run();
-  std::vector<EventNo> edits;
-  {
-    Stmt s = db.q("SELECT ev FROM events WHERE room_id=? AND ev>? AND"
-                  " json_extract(frame, '$.type')='message.edited' AND"
-                  " json_extract(frame, '$.message.seq')=?");
-    s.bind(1, msg.room).bind(2, created_ev).bind(3, msg.seq);
-    while (s.step()) edits.push_back(s.i64(0));
-  }
-  for (EventNo ev : edits) {
+  for (const auto& [ev, type] : events) {
     db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
-        .bind(1, wire::message_event("message.edited", msg, ev))
+        .bind(1, wire::message_event(type.c_str(), msg, ev))
         .bind(2, msg.room).bind(3, ev).run();
   }
 }
@@ -84,6 +78,7 @@ void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Se
   db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(?,?,?,?,?)")
       .bind(1, room).bind(2, user).bind(3, role == MemberRole::owner ? "owner" : "member")
       .bind(4, read_seq).bind(5, now).run();
+  db.q("UPDATE rooms SET member_count=member_count+1 WHERE id=?").bind(1, room).run();
 }
 
 std::string search_key(const std::string& name, const std::string& reading,
@@ -173,6 +168,13 @@ void SqliteStore::delete_session(std::string token_hash, Callback<bool> done) {
   }, std::move(done));
 }
 
+void SqliteStore::purge_sessions(TimeMs now, Callback<std::int64_t> done) {
+  write<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
+    db.q("DELETE FROM sessions WHERE expires_at<?").bind(1, now).run();
+    return static_cast<std::int64_t>(db.changes());
+  }, std::move(done));
+}
+
 void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
   write<RoomChange>([r = std::move(r)](Connection& db) -> Result<RoomChange> {
     std::set<UserId> ids(r.members.begin(), r.members.end());
@@ -259,6 +261,7 @@ void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs n
       return wire::member_left_event(room_id, ev, user, by);
     }));
     db.q("DELETE FROM members WHERE room_id=? AND user_id=?").bind(1, room_id).bind(2, user).run();
+    db.q("UPDATE rooms SET member_count=member_count-1 WHERE id=?").bind(1, room_id).run();
     out.left.push_back(user);
     return out;
   }, std::move(done));
@@ -296,7 +299,12 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         return out;
       }
     }
-    if (!is_member(db, m.room, m.sender)) return permission_denied("not a member of this room");
+    {
+      Stmt s = db.q("SELECT read_seq FROM members WHERE room_id=? AND user_id=?");
+      s.bind(1, m.room).bind(2, m.sender);
+      if (!s.step()) return permission_denied("not a member of this room");
+      out.sender_read_before = s.i64(0);
+    }
     auto sender = load_user(db, m.sender);
     if (!sender) return not_found("sender not found");
 
@@ -347,7 +355,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     }
     out.events.push_back(append_event(db, out.room, m.now, [&](EventNo e) {
       return wire::message_event("message.created", msg, e);
-    }));
+    }, msg.seq));
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;
     db.q("UPDATE rooms SET msg_seq=?, last_activity=? WHERE id=?")
@@ -376,7 +384,7 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::message_event("message.edited", *msg, ev);
-    }));
+    }, seq));
     out.message = std::move(*msg);
     return out;
   }, std::move(done));
@@ -423,7 +431,7 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     }
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::message_event("message.deleted", *msg, ev);
-    }));
+    }, seq));
     out.message = std::move(*msg);
     return out;
   }, std::move(done));

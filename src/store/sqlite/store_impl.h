@@ -33,7 +33,13 @@ Result<T> SqliteStore::read(Fn fn) {
 
 template <class T, class Fn>
 void SqliteStore::write(Fn fn, Callback<T> done) {
-  writer_->submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done)));
+  auto job = std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done));
+  if (!writer_) {
+    job->fail(DbError(kRcOverloaded, "store is shut down"));
+    job->finish(true);
+    return;
+  }
+  writer_->submit(std::move(job));
 }
 
 }  // namespace tonari::store::sqlite

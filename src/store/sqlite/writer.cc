@@ -4,8 +4,10 @@
 
 namespace tonari::store::sqlite {
 
-Writer::Writer(std::unique_ptr<Connection> db, std::size_t max_batch)
-    : max_batch_(max_batch), db_(std::move(db)), thread_([this] { run(); }) {}
+Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch,
+               std::size_t max_queue)
+    : max_batch_(max_batch), max_queue_(max_queue), db_(std::move(db)), stats_(stats),
+      thread_([this] { run(); }) {}
 
 Writer::~Writer() {
   {
@@ -19,7 +21,14 @@ Writer::~Writer() {
 void Writer::submit(std::unique_ptr<WriteJob> job) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(job));
+    if (queue_.size() < max_queue_) {
+      queue_.push_back(std::move(job));
+    }
+  }
+  if (job) {
+    job->fail(DbError(kRcOverloaded, "store queue full"));
+    job->finish(true);
+    return;
   }
   cv_.notify_one();
 }
@@ -47,6 +56,8 @@ void Writer::run() {
           keep = job->apply(*db_);
         } catch (const DbError& e) {
           job->fail(e);
+        } catch (const std::exception& e) {
+          job->fail(DbError(-1, e.what()));
         }
         if (!keep) db_->exec("ROLLBACK TO job");
         db_->exec("RELEASE job");
@@ -60,7 +71,13 @@ void Writer::run() {
     }
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
-    for (auto& job : batch) job->finish(committed);
+    for (auto& job : batch) {
+      try {
+        job->finish(committed);
+      } catch (...) {
+        // A callback's failure must not take the writer (and every later commit) down.
+      }
+    }
     batch.clear();
   }
 }

@@ -18,6 +18,9 @@
 
 namespace tonari::store::sqlite {
 
+// DbError code of a job refused because the writer's queue is full.
+inline constexpr int kRcOverloaded = -2;
+
 class WriteJob {
  public:
   virtual ~WriteJob() = default;
@@ -38,22 +41,25 @@ struct WriterStats {
 
 class Writer {
  public:
-  // Takes ownership of `db`; starts the writer thread.
-  explicit Writer(std::unique_ptr<Connection> db, std::size_t max_batch = 1024);
+  // Takes ownership of `db`; starts the writer thread. `stats` must outlive the writer.
+  Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch = 1024,
+         std::size_t max_queue = 200000);
   // Drains the queue (every job queued before is applied and finished), then stops.
   ~Writer();
 
+  // Queues `job`. If max_queue jobs are already waiting, the job fails at once with
+  // kRcOverloaded instead (memory stays bounded when clients outpace the disk).
   void submit(std::unique_ptr<WriteJob> job);
-  const WriterStats& stats() const { return stats_; }
 
  private:
   void run();
 
   // Constant after construction.
   const std::size_t max_batch_;
+  const std::size_t max_queue_;
   std::unique_ptr<Connection> db_;  // used only by the writer thread
 
-  WriterStats stats_;
+  WriterStats& stats_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<WriteJob>> queue_;  // guarded by mu_

@@ -94,3 +94,34 @@ TEST(RateLimiter, ManyKeysAreSweptWithoutLosingLiveWindows) {
 
 }  // namespace
 }  // namespace tonari::services
+
+namespace tonari::services {
+namespace {
+
+TEST(RateLimiterAcquireTest, ParallelAttemptsAreCountedWhenAdmitted) {
+  RateLimiter rl(3, 60000);
+  const TimeMs t = 1'700'000'000'000;
+  // Three attempts in flight at once use up the window before any of them fails.
+  EXPECT_EQ(rl.acquire("k", t), 0);
+  EXPECT_EQ(rl.acquire("k", t), 0);
+  EXPECT_EQ(rl.acquire("k", t), 0);
+  EXPECT_EQ(rl.acquire("k", t + 1000), 59000);
+  // One of them succeeded: release gives its place back.
+  rl.release("k");
+  EXPECT_EQ(rl.acquire("k", t + 1000), 0);
+  EXPECT_GT(rl.acquire("k", t + 1000), 0);
+  // A new window admits again.
+  EXPECT_EQ(rl.acquire("k", t + 60000), 0);
+}
+
+TEST(RateLimiterAcquireTest, ResetClearsTheKey) {
+  RateLimiter rl(1, 60000);
+  const TimeMs t = 1'700'000'000'000;
+  EXPECT_EQ(rl.acquire("k", t), 0);
+  EXPECT_GT(rl.acquire("k", t), 0);
+  rl.reset("k");
+  EXPECT_EQ(rl.acquire("k", t), 0);
+}
+
+}  // namespace
+}  // namespace tonari::services

@@ -64,15 +64,14 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
   if (resume) {
     for (auto& [room, ev] : c.cursors) cursors[std::to_string(room)] = ev;
   }
-  c.ws->send(json::serialize(json::object{{"type", "hello"}, {"cursors", std::move(cursors)}}));
+  c.ws->send(json::serialize(
+      json::object{{"type", "hello"}, {"cursors", std::move(cursors)}, {"batch", true}}));
   Ws* ws = c.ws.get();
-  for (;;) {
-    auto f = co_await ws->read();
-    if (!f) break;
-    std::string_view type = frame_type(*f);
-    long long ev = frame_int(*f, "ev");
+  auto handle = [&](std::string_view f) {
+    std::string_view type = frame_type(f);
+    long long ev = frame_int(f, "ev");
     if (type == "welcome") {
-      auto v = json::parse(*f).as_object();
+      auto v = json::parse(f).as_object();
       for (auto& r : v["rooms"].as_array()) {
         auto& o = r.as_object();
         long long room = o["id"].as_int64();
@@ -86,11 +85,16 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
       }
     } else if (type == "resync") {
       ++c.resyncs;
-      c.cursors[frame_int(*f, "room")] = ev;
+      c.cursors[frame_int(f, "room")] = ev;
     } else if (ev > 0) {
-      c.cursors[frame_int(*f, "room")] = ev;
+      c.cursors[frame_int(f, "room")] = ev;
     }
-    if (on_frame) on_frame(c, *f);
+    if (on_frame) on_frame(c, f);
+  };
+  for (;;) {
+    auto data = co_await ws->read();
+    if (!data) break;
+    for_each_frame(*data, handle);
   }
   if (c.ws.get() != ws) co_return;  // replaced by a reconnect
   if (!c.synced) {

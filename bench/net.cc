@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <charconv>
+#include <cstring>
 
 namespace bench {
 
@@ -119,11 +120,28 @@ void Ws::close_abruptly() {
   beast::get_lowest_layer(*ws_).socket().close(ec);
 }
 
+namespace {
+
+// Where the value of `"key":` starts in `frame`, or npos. No allocation: the generator
+// must spend its core on sockets, not on building search patterns.
+std::size_t value_at(std::string_view frame, std::string_view key) {
+  char pat[64];
+  if (key.size() + 3 > sizeof pat) return std::string_view::npos;
+  pat[0] = '"';
+  std::memcpy(pat + 1, key.data(), key.size());
+  pat[key.size() + 1] = '"';
+  pat[key.size() + 2] = ':';
+  std::string_view p(pat, key.size() + 3);
+  auto at = frame.find(p);
+  return at == std::string_view::npos ? at : at + p.size();
+}
+
+}  // namespace
+
 std::string_view frame_str(std::string_view frame, std::string_view key) {
-  std::string pat = "\"" + std::string(key) + "\":\"";
-  auto at = frame.find(pat);
-  if (at == std::string_view::npos) return {};
-  at += pat.size();
+  auto at = value_at(frame, key);
+  if (at == std::string_view::npos || at >= frame.size() || frame[at] != '"') return {};
+  ++at;
   auto end = frame.find('"', at);
   return frame.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
 }
@@ -136,13 +154,37 @@ std::string_view frame_type(std::string_view frame) {
 }
 
 long long frame_int(std::string_view frame, std::string_view key) {
-  std::string pat = "\"" + std::string(key) + "\":";
-  auto at = frame.find(pat);
+  auto at = value_at(frame, key);
   if (at == std::string_view::npos) return -1;
-  at += pat.size();
   long long v = -1;
   std::from_chars(frame.data() + at, frame.data() + frame.size(), v);
   return v;
+}
+
+void for_each_frame(std::string_view data, const std::function<void(std::string_view)>& fn) {
+  if (data.empty() || data.front() != '[') {
+    fn(data);
+    return;
+  }
+  // A batch: split the top-level objects of the array, minding strings and escapes.
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (std::size_t i = 1; i < data.size(); ++i) {
+    char c = data[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      if (depth++ == 0) start = i;
+    } else if (c == '}') {
+      if (--depth == 0) fn(data.substr(start, i - start + 1));
+    }
+  }
 }
 
 }  // namespace bench

@@ -9,6 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,5 +66,8 @@ std::string_view frame_type(std::string_view frame);
 long long frame_int(std::string_view frame, std::string_view key);
 // The string after `"key":"` up to the next quote, or empty.
 std::string_view frame_str(std::string_view frame, std::string_view key);
+// Calls `fn` for each server frame in `data`: the frame itself, or each element of a batch
+// (a JSON array of frames, docs/api.md).
+void for_each_frame(std::string_view data, const std::function<void(std::string_view)>& fn);
 
 }  // namespace bench

@@ -79,6 +79,9 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
       cursors[room] = kv.value().as_int64();
     }
   }
+  if (auto it = msg.find("batch"); it != msg.end() && it->value().is_bool() && it->value().as_bool()) {
+    conn_->enable_batching();
+  }
   if (!session_ok(true)) co_return;
   said_hello_ = true;
   {

@@ -112,13 +112,28 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     wake();
   }
 
+  void enable_batching() override { batching_.store(true); }
+
  private:
-  void wake() {
-    if (wake_pending_.exchange(true)) return;
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      self->wake_pending_ = false;
-      self->signal_.cancel();
-    });
+  // Takes what to write next under the lock: one frame, or with batching every queued frame
+  // that fits kMaxBatchBytes joined into one JSON array.
+  std::shared_ptr<const std::string> take_locked() {
+    auto first = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= first->size();
+    if (queue_.empty() || !batching_.load(std::memory_order_relaxed)) return first;
+    auto batch = std::make_shared<std::string>();
+    batch->reserve(std::min(kMaxBatchBytes, first->size() + queued_bytes_) + 64);
+    *batch += '[';
+    *batch += *first;
+    while (!queue_.empty() && batch->size() + queue_.front()->size() < kMaxBatchBytes) {
+      *batch += ',';
+      *batch += *queue_.front();
+      queued_bytes_ -= queue_.front()->size();
+      queue_.pop_front();
+    }
+    *batch += ']';
+    return batch;
   }
 
   asio::awaitable<void> write_loop() {
@@ -130,9 +145,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
         std::lock_guard lock(mu_);
         if (stopped_) co_return;
         if (!queue_.empty()) {
-          frame = std::move(queue_.front());
-          queue_.pop_front();
-          queued_bytes_ -= frame->size();
+          frame = take_locked();
         } else if (close_code_) {
           close_code = close_code_;
           close_reason = close_reason_;
@@ -160,11 +173,22 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     }
   }
 
+  static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
+
+  void wake() {
+    if (wake_pending_.exchange(true)) return;
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->wake_pending_ = false;
+      self->signal_.cancel();
+    });
+  }
+
   websocket::stream<beast::tcp_stream> ws_;
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
   asio::steady_timer signal_;  // cancelled to wake the write loop
   std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> batching_{false};
 
   std::mutex mu_;
   std::deque<std::shared_ptr<const std::string>> queue_;  // guarded by mu_

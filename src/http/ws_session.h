@@ -31,6 +31,10 @@ class WsConnection {
   // connection has ended: a long replay goes out at the pace the peer reads it instead of
   // tripping the slow-consumer limit. Call only from the connection's handler (its strand).
   virtual boost::asio::awaitable<void> wait_for_room() = 0;
+  // From now on, frames queued together may go out as one frame holding a JSON array of
+  // them (in order): one write instead of many when a client falls behind or events burst.
+  // Every queued frame must then be one JSON value.
+  virtual void enable_batching() = 0;
   // Sends the queued frames, then closes with `code` and `reason`.
   virtual void close(int code, std::string reason) = 0;
 };

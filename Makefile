@@ -19,6 +19,7 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)
+	@cd web && npm run build --silent
 
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure

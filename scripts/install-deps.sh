@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev
+  chromium fonts-noto-cjk
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -27,8 +28,8 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages for the tests (lock files pin them; installs only if missing or stale).
-for dir in tests/integration; do
+# npm packages for the tests and the web client (lock files pin them; installs only if missing or stale).
+for dir in tests/integration web; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
       echo "tonari: npm ci in $dir"

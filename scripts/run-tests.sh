@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one line CI can read: "N passed, N failed".
-# Unit tests (GoogleTest via ctest), integration tests (node:test against the real binary).
+# Unit tests (GoogleTest via ctest), integration tests (node:test against the real binary),
+# web unit tests (Vitest) and browser tests (Chromium via playwright-core against the real binary).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -36,6 +37,42 @@ if [ -d tests/integration ]; then
   else
     passed=$((passed + p))
     failed=$((failed + ${f:-0}))
+  fi
+fi
+
+abs_log="$(cd "$log_dir" && pwd)"
+
+echo "== web unit tests (vitest)"
+if [ -d web ]; then
+  rm -f "$abs_log/web-unit.json"
+  (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$abs_log/web-unit.json")
+  counts=$(node -e 'const r=require(process.argv[1]); console.log((r.numPassedTests|0)+" "+(r.numFailedTests|0)+" "+(r.numTotalTests|0))' \
+      "$abs_log/web-unit.json" 2>/dev/null) || counts=""
+  if [ -z "$counts" ] || [ "$(cut -d' ' -f3 <<<"$counts")" -eq 0 ]; then
+    echo "web unit tests did not report a result"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + $(cut -d' ' -f1 <<<"$counts")))
+    failed=$((failed + $(cut -d' ' -f2 <<<"$counts")))
+  fi
+fi
+
+echo "== browser tests (node --test, Chromium + real tonari on 127.0.0.1)"
+if [ -d web/e2e ]; then
+  rm -f "$abs_log/browser.tap"
+  (cd web && TONARI_E2E_REQUIRED=1 node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$abs_log/browser.tap" \
+      e2e/*.test.mjs)
+  p=$(grep -E '^# pass [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  c=$(grep -E '^# cancelled [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  if [ -z "$p" ]; then
+    echo "browser tests did not report a result"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + p))
+    failed=$((failed + ${f:-0} + ${c:-0}))
   fi
 fi
 

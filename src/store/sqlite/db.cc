@@ -90,6 +90,11 @@ void Connection::exec(const char* sql) {
   }
 }
 
+void Connection::checkpoint_passive() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) fail(db_, rc, "checkpoint");
+}
+
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 

@@ -69,6 +69,9 @@ class Connection {
   // Runs one or more statements without results.
   void exec(const char* sql);
   std::int64_t last_insert_id() const;
+  // A PASSIVE WAL checkpoint: copies what it can into the database file without waiting
+  // for (or blocking) the writer and readers.
+  void checkpoint_passive();
   int changes() const;
 
  private:

@@ -91,12 +91,42 @@ std::string json_ids(const std::vector<std::int64_t>& ids) { return "[" + join_i
 SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   auto db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
   migrate(*db);
+  db->exec("PRAGMA wal_autocheckpoint=0");
   writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+}
+
+void SqliteStore::checkpoint_loop() {
+  std::unique_ptr<Connection> db;
+  try {
+    db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
+  } catch (const DbError&) {
+    return;
+  }
+  std::unique_lock lock(ckpt_mu_);
+  while (!ckpt_stop_) {
+    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    lock.unlock();
+    try {
+      db->checkpoint_passive();
+    } catch (const DbError&) {
+      // Retried on the next round; the WAL only grows meanwhile.
+    }
+    lock.lock();
+  }
 }
 
 SqliteStore::~SqliteStore() { shutdown(); }
 
-void SqliteStore::shutdown() { writer_.reset(); }
+void SqliteStore::shutdown() {
+  writer_.reset();
+  {
+    std::lock_guard lock(ckpt_mu_);
+    ckpt_stop_ = true;
+  }
+  ckpt_cv_.notify_one();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
 
 SqliteStore::ReaderLease SqliteStore::reader() {
   {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,14 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
   std::unique_ptr<Writer> writer_;  // null after shutdown()
+
+  // Checkpoints run here, not in the writer's commits (SQLite's automatic checkpoint would
+  // add the database file's fsync to some commits' latency).
+  void checkpoint_loop();
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_stop_ = false;  // guarded by ckpt_mu_
+  std::thread checkpointer_;
   WriterStats stats_;               // kept after shutdown
 };
 

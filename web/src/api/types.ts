@@ -104,7 +104,7 @@ export type EventFrame =
   | { type: 'message.created'; room: number; ev: number; message: Message }
   | { type: 'message.edited'; room: number; ev: number; message: Message }
   | { type: 'message.deleted'; room: number; ev: number; message: Message }
-  | { type: 'member.joined'; room: number; ev: number; users: User[]; by: number }
+  | { type: 'member.joined'; room: number; ev: number; users: User[]; count?: number; by: number }
   | { type: 'member.left'; room: number; ev: number; user: number; by: number }
   | { type: 'room.updated'; room: number; ev: number; name: string; by: number };
 

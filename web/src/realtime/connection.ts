@@ -69,6 +69,7 @@ export class Connection {
     ConnectionOptions;
 
   constructor(opts: ConnectionOptions) {
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ConnectionOptions;
     this.o = {
       createSocket: (url: string) => new WebSocket(url) as unknown as SocketLike,
       timers: realTimers,
@@ -76,7 +77,7 @@ export class Connection {
       backoff: DEFAULT_BACKOFF,
       pingAfterMs: 25000,
       pongTimeoutMs: 10000,
-      ...opts,
+      ...given,
     };
   }
 
@@ -236,7 +237,7 @@ export class Connection {
   }
 
   private armBeat(): void {
-    this.clearBeat();
+    if (this.beatTimer !== null) this.o.timers.clearTimeout(this.beatTimer);
     const tick = Math.min(this.o.pingAfterMs, this.o.pongTimeoutMs) / 2;
     this.beatTimer = this.o.timers.setTimeout(() => this.beat(), tick);
   }

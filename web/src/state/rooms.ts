@@ -64,7 +64,7 @@ export function applyEventToEntry(
   ev: number,
   f:
     | { type: 'message.created' | 'message.edited' | 'message.deleted'; message: Message }
-    | { type: 'member.joined'; users: unknown[] }
+    | { type: 'member.joined'; users: unknown[]; count?: number }
     | { type: 'member.left'; user: number }
     | { type: 'room.updated'; name: string },
   me: number,
@@ -97,7 +97,7 @@ export function applyEventToEntry(
       return next;
     }
     case 'member.joined':
-      return withSummary(next, { member_count: next.summary.member_count + f.users.length });
+      return withSummary(next, { member_count: next.summary.member_count + (f.count ?? f.users.length) });
     case 'member.left':
       return withSummary(next, { member_count: Math.max(0, next.summary.member_count - 1) });
     case 'room.updated':

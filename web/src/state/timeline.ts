@@ -26,6 +26,7 @@ export function preferred(old: Message, next: Message): Message {
   if (old.deleted && !next.deleted) keep = old; // a deletion is final
   else if (next.deleted && !old.deleted) keep = next;
   else if ((next.edited_at ?? 0) < (old.edited_at ?? 0)) keep = old;
+  else if ((next.edited_at ?? 0) === (old.edited_at ?? 0) && next.body === old.body && next.deleted === old.deleted) keep = old;
   else keep = next;
   // read_count travels separately (history responses, `reads` frames): keep the highest.
   const rc = Math.max(old.read_count ?? 0, next.read_count ?? 0);
@@ -90,4 +91,19 @@ export function findBySeq(list: Message[], seq: number): Message | undefined {
 export function isContiguous(list: Message[]): boolean {
   for (let i = 1; i < list.length; i++) if (list[i].seq !== list[i - 1].seq + 1) return false;
   return true;
+}
+
+/**
+ * The quoted message `seq` was deleted: replies keep the quote's seq and sender, but its body
+ * becomes empty (docs/api.md, Message.reply_to), as the server also stores it.
+ */
+export function clearQuotesOf(list: Message[], seq: number): Message[] {
+  let out = list;
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i].reply_to;
+    if (!r || r.seq !== seq || r.body === '') continue;
+    if (out === list) out = list.slice();
+    out[i] = { ...out[i], reply_to: { ...r, body: '' } };
+  }
+  return out;
 }

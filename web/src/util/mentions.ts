@@ -12,7 +12,8 @@ const ALL_RE = /@(?:all|全員)(?=$|[\s\u3000、。,.!?！？])/i;
 /** The mention being typed just before the caret, if any: "…@たな|" → {start, query: 'たな'}. */
 export function mentionQueryAt(text: string, caret: number): MentionQuery | null {
   const before = text.slice(0, caret);
-  const m = /(^|[\s\u3000(（「、。])[@＠]([^\s\u3000@＠]{0,20})$/.exec(before);
+  // Not after a letter or digit of an e-mail address (mail@example).
+  const m = /(^|[^A-Za-z0-9._%+\-])[@＠]([^\s\u3000@＠]{0,20})$/.exec(before);
   if (!m) return null;
   return { start: before.length - m[2].length - 1, query: m[2] };
 }

@@ -82,7 +82,7 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
   if (auto it = msg.find("batch"); it != msg.end() && it->value().is_bool() && it->value().as_bool()) {
     conn_->enable_batching();
   }
-  if (!session_ok(true)) co_return;
+  if (!session_ok(false)) co_return;
   said_hello_ = true;
   {
     std::lock_guard lock(mu_);
@@ -122,26 +122,38 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
                                          {"rooms", std::move(rooms)},
                                          {"server_time", d_.clock.now_ms()}}));
 
+  // Which rooms to replay: those behind, while the total stays within the budget; the
+  // others (too far behind) get a resync.
   std::unordered_map<RoomId, EventNo> sent;
+  std::vector<std::pair<RoomId, EventNo>> wanted;
   int budget = kMaxReplayTotal;
   for (const auto& [room, ev] : *now) {
     sent[room] = ev;
     auto c = cursors.find(room);
     if (c == cursors.end() || c->second >= ev) continue;
-    const EventNo cursor = c->second;
-    std::optional<std::vector<RoomEvent>> events;
-    if (ev - cursor <= std::min(kMaxReplayPerRoom, budget)) {
-      auto r = d_.rooms.events_after(actor_, room, cursor, kMaxReplayPerRoom + 1);
-      if (r.ok()) events = std::move(*r);
+    if (ev - c->second <= std::min(kMaxReplayPerRoom, budget)) {
+      wanted.emplace_back(room, c->second);
+      budget -= static_cast<int>(ev - c->second);
+    } else {
+      send_text(R"({"type":"resync","room":)" + std::to_string(room) + R"(,"ev":)" +
+                std::to_string(ev) + "}");
+    }
+  }
+  auto missed = d_.rooms.missed_events(actor_, wanted, kMaxReplayPerRoom + 1);
+  for (const auto& [room, cursor] : wanted) {
+    const std::vector<RoomEvent>* events = nullptr;
+    if (missed.ok()) {
+      for (const auto& [r, evs] : *missed) {
+        if (r == room) events = &evs;
+      }
     }
     // Replay must be complete (cursor+1 ... ev at least) or it is a resync.
-    if (!events || events->empty() || events->front().ev != cursor + 1 ||
-        events->back().ev < ev || static_cast<int>(events->size()) > budget) {
+    const EventNo ev = sent[room];
+    if (!events || events->empty() || events->front().ev != cursor + 1 || events->back().ev < ev) {
       send_text(R"({"type":"resync","room":)" + std::to_string(room) + R"(,"ev":)" +
                 std::to_string(ev) + "}");
       continue;
     }
-    budget -= static_cast<int>(events->size());
     for (const RoomEvent& e : *events) {
       co_await conn_->wait_for_room();
       conn_->send(e.frame);
@@ -153,7 +165,7 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
   }
 
   std::lock_guard lock(mu_);
-  for (const auto& [room, ev] : sent) delivered_[room] = ev;
+  for (const auto& [room, ev] : sent) set_delivered(room, ev);
   for (const bus::Event& e : held_) forward_locked(e);
   held_.clear();
   held_.shrink_to_fit();
@@ -181,26 +193,48 @@ void WsClient::deliver(const bus::Event& e) {
 
 void WsClient::forward_locked(const bus::Event& e) {
   if (e.ev > 0) {
-    auto known = delivered_.find(e.room);
-    if (known == delivered_.end() &&
-        std::find(e.joined.begin(), e.joined.end(), actor_.user.id) == e.joined.end()) {
-      return;  // a room this client does not (or no longer) follow
+    EventNo* last = find_delivered(e.room);
+    if (!last) {
+      if (std::find(e.joined.begin(), e.joined.end(), actor_.user.id) == e.joined.end()) {
+        return;  // a room this client does not (or no longer) follow
+      }
+      set_delivered(e.room, e.ev);
+    } else {
+      if (e.ev <= *last) return;  // already replayed
+      if (e.ev != *last + 1) {
+        // A hole (possible only across nodes): the client reloads the room instead.
+        *last = e.ev;
+        conn_->send(std::make_shared<const std::string>(
+            R"({"type":"resync","room":)" + std::to_string(e.room) + R"(,"ev":)" +
+            std::to_string(e.ev) + "}"));
+        return;
+      }
+      *last = e.ev;
     }
-    EventNo& last = delivered_[e.room];
-    if (e.ev <= last) return;  // already replayed
-    if (last != 0 && e.ev != last + 1) {
-      // A hole (possible only across nodes): the client reloads the room instead.
-      last = e.ev;
-      conn_->send(std::make_shared<const std::string>(
-          R"({"type":"resync","room":)" + std::to_string(e.room) + R"(,"ev":)" +
-          std::to_string(e.ev) + "}"));
-      return;
-    }
-    last = e.ev;
   }
   conn_->send(e.frame);
   // This user left the room: forget it, so that a later re-join starts afresh.
-  if (e.ev == 0 && e.frame->rfind(R"({"type":"room.removed")", 0) == 0) delivered_.erase(e.room);
+  if (e.ev == 0 && e.frame->rfind(R"({"type":"room.removed")", 0) == 0) forget_delivered(e.room);
+}
+
+EventNo* WsClient::find_delivered(RoomId room) {
+  auto it = std::lower_bound(delivered_.begin(), delivered_.end(), room,
+                             [](const auto& p, RoomId r) { return p.first < r; });
+  return it != delivered_.end() && it->first == room ? &it->second : nullptr;
+}
+
+void WsClient::set_delivered(RoomId room, EventNo ev) {
+  auto it = std::lower_bound(delivered_.begin(), delivered_.end(), room,
+                             [](const auto& p, RoomId r) { return p.first < r; });
+  if (it != delivered_.end() && it->first == room) {
+    it->second = ev;
+  } else {
+    delivered_.insert(it, {room, ev});
+  }
+}
+
+void WsClient::forget_delivered(RoomId room) {
+  std::erase_if(delivered_, [room](const auto& p) { return p.first == room; });
 }
 
 void WsClient::send_message(const json::object& msg) {

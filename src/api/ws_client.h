@@ -27,7 +27,9 @@ class WsClient final : public http::WsHandler,
   static constexpr int kMaxReplayTotal = 2000;
   static constexpr std::size_t kMaxHeld = 20000;  // live events held back during a replay
 
-  WsClient(Deps& deps, services::Actor actor) : d_(deps), actor_(std::move(actor)) {}
+  // `actor` was authenticated just now (at the upgrade).
+  WsClient(Deps& deps, services::Actor actor)
+      : d_(deps), actor_(std::move(actor)), validated_at_(deps.clock.now_ms()) {}
 
   void on_open(std::shared_ptr<http::WsConnection> conn) override;
   boost::asio::awaitable<void> on_text(std::string_view frame) override;
@@ -61,10 +63,15 @@ class WsClient final : public http::WsHandler,
   std::mutex mu_;
   bool replaying_ = false;                        // guarded by mu_
   std::vector<bus::Event> held_;                  // guarded by mu_
-  std::unordered_map<RoomId, EventNo> delivered_; // guarded by mu_: last ev sent per room
+  // Last ev sent per room, sorted by room: a flat vector costs a fraction of a hash map for
+  // the ~20 rooms of a typical connection (memory per idle connection matters at 100k).
+  std::vector<std::pair<RoomId, EventNo>> delivered_;  // guarded by mu_
+  EventNo* find_delivered(RoomId room);                  // requires mu_
+  void set_delivered(RoomId room, EventNo ev);           // requires mu_
+  void forget_delivered(RoomId room);                    // requires mu_
   bool read_inflight_ = false;                    // guarded by mu_
   std::unordered_map<RoomId, Seq> pending_reads_; // guarded by mu_
-  TimeMs validated_at_ = 0;                       // strand only
+  TimeMs validated_at_;                           // strand only
 };
 
 }  // namespace tonari::api

@@ -14,7 +14,7 @@ namespace tonari::http {
 
 boost::asio::awaitable<void> run_websocket(
     boost::beast::tcp_stream stream,
-    boost::beast::http::request<boost::beast::http::string_body> req,
+    std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> req,
     std::shared_ptr<WsHandler> handler, WsLimits limits, std::shared_ptr<ServerStats> stats);
 
 }  // namespace tonari::http

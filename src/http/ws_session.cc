@@ -1,6 +1,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <deque>
+#include <vector>
 #include <mutex>
 
 #include "http/ws_run.h"
@@ -13,13 +13,37 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// A FIFO of frames that costs nothing while empty (std::deque allocates a 512-byte block
+// up front, and an idle connection's queue is empty almost always).
+class FrameQueue {
+ public:
+  using Frame = std::shared_ptr<const std::string>;
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  Frame& front() { return items_[head_]; }
+  void push_back(Frame f) { items_.push_back(std::move(f)); }
+  void pop_front() {
+    items_[head_++].reset();
+    if (head_ == items_.size()) clear();
+  }
+  void clear() {
+    items_.clear();
+    head_ = 0;
+    if (items_.capacity() > 64) items_.shrink_to_fit();  // after a burst, give it back
+  }
+
+ private:
+  std::vector<Frame> items_;
+  std::size_t head_ = 0;
+};
+
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(beast::tcp_stream&& stream, WsLimits limits, std::shared_ptr<ServerStats> stats)
       : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)),
         signal_(ws_.get_executor()) {}
 
-  asio::awaitable<void> run(beast::http::request<beast::http::string_body> req,
+  asio::awaitable<void> run(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                             std::shared_ptr<WsHandler> handler) {
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
@@ -29,7 +53,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "tonari"); }));
     ws_.read_message_max(limits_.max_frame_bytes);
-    auto [ec] = co_await ws_.async_accept(req, use_tuple);
+    auto [ec] = co_await ws_.async_accept(*req, use_tuple);
+    req.reset();  // the upgrade request is not needed for the connection's lifetime
     if (ec) co_return;
 
     stats_->open_ws.fetch_add(1);
@@ -54,6 +79,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
         }
       }
       buf.consume(buf.size());
+      if (buf.capacity() > 4096) buf.shrink_to_fit();
     }
     handler->on_close();
     {
@@ -183,7 +209,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<beast::tcp_stream, false> ws_;  // no permessage-deflate state
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
   asio::steady_timer signal_;  // cancelled to wake the write loop
@@ -191,7 +217,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   std::atomic<bool> batching_{false};
 
   std::mutex mu_;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // guarded by mu_
+  FrameQueue queue_;                                      // guarded by mu_
   std::size_t queued_bytes_ = 0;                          // guarded by mu_
   int close_code_ = 0;                                    // guarded by mu_
   std::string close_reason_;                              // guarded by mu_
@@ -201,7 +227,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 }  // namespace
 
 asio::awaitable<void> run_websocket(beast::tcp_stream stream,
-                                    beast::http::request<beast::http::string_body> req,
+                                    std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                                     std::shared_ptr<WsHandler> handler, WsLimits limits,
                                     std::shared_ptr<ServerStats> stats) {
   auto session = std::make_shared<WsSession>(std::move(stream), limits, std::move(stats));

@@ -78,6 +78,22 @@ Result<std::vector<RoomEvent>> Rooms::events_after(const Actor& actor, RoomId ro
   return ctx_.store.events_after(room, after, limit);
 }
 
+Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> Rooms::missed_events(
+    const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit) {
+  auto mine = ctx_.store.room_cursors(actor.user.id);
+  if (!mine.ok()) return mine.status();
+  std::set<RoomId> member_of;
+  for (const auto& [room, ev] : *mine) member_of.insert(room);
+  std::vector<std::pair<RoomId, std::vector<RoomEvent>>> out;
+  for (const auto& [room, after] : wanted) {
+    if (!member_of.count(room)) continue;
+    auto events = ctx_.store.events_after(room, after, limit);
+    if (!events.ok()) return events.status();
+    out.emplace_back(room, std::move(*events));
+  }
+  return out;
+}
+
 void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserId> members,
                          store::Callback<store::RoomChange> done) {
   if (Status st = check_name(name); !st.is_ok()) return done(st);

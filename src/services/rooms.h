@@ -28,6 +28,11 @@ class Rooms {
   // Events after `after` for resume; not_found if the actor is not a member.
   Result<std::vector<RoomEvent>> events_after(const Actor& actor, RoomId room, EventNo after,
                                               int limit);
+  // For each (room, after) of `wanted` in a room the actor is in, the events after `after`
+  // (at most `limit` each); rooms the actor is not in are left out. One membership read for
+  // all of them: this is the resume path, where thousands of clients come back at once.
+  Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> missed_events(
+      const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit);
 
   void create_group(const Actor& actor, std::string name, std::vector<UserId> members,
                     store::Callback<store::RoomChange> done);

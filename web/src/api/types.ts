@@ -122,7 +122,7 @@ export type ServerFrame =
   | { type: 'room.removed'; room: number };
 
 export type ClientFrame =
-  | { type: 'hello'; cursors: Record<string, number> }
+  | { type: 'hello'; cursors: Record<string, number>; batch?: boolean }
   | ({ type: 'send'; room: number } & SendInput)
   | { type: 'read'; room: number; seq: number }
   | { type: 'ping' };

@@ -158,7 +158,9 @@ export class Connection {
       if (gen !== this.generation) return;
       this.lastRx = this.o.timers.now();
       try {
-        s.send(JSON.stringify({ type: 'hello', cursors: this.o.cursors() }));
+        // batch: the server may send several queued frames as one JSON array (fewer frames on
+        // a slow line); they are handled in array order.
+        s.send(JSON.stringify({ type: 'hello', cursors: this.o.cursors(), batch: true }));
       } catch {
         return;
       }
@@ -169,19 +171,17 @@ export class Connection {
       if (gen !== this.generation) return;
       this.lastRx = this.o.timers.now();
       this.pingSentAt = 0;
-      let f: ServerFrame;
+      let data: unknown;
       try {
-        f = JSON.parse(String(ev.data));
+        data = JSON.parse(String(ev.data));
       } catch {
         return;
       }
-      if (!f || typeof f !== 'object' || typeof (f as { type?: unknown }).type !== 'string') return;
-      if (f.type === 'welcome') this.welcomed = true;
-      if (f.type === 'synced') {
-        this.attempt = 0;
-        this.setState('live');
+      const frames = Array.isArray(data) ? data : [data];
+      for (const f of frames) {
+        if (gen !== this.generation) return; // a frame made us drop this socket
+        this.dispatch(f as ServerFrame);
       }
-      this.o.onFrame(f);
     };
     s.onerror = () => {
       /* a close event follows */
@@ -190,6 +190,16 @@ export class Connection {
       if (gen !== this.generation) return;
       this.handleClose(ev.code, ev.reason);
     };
+  }
+
+  private dispatch(f: ServerFrame): void {
+    if (!f || typeof f !== 'object' || typeof (f as { type?: unknown }).type !== 'string') return;
+    if (f.type === 'welcome') this.welcomed = true;
+    if (f.type === 'synced') {
+      this.attempt = 0;
+      this.setState('live');
+    }
+    this.o.onFrame(f);
   }
 
   private handleClose(code: number, _reason: string): void {

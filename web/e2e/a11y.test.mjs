@@ -1,0 +1,67 @@
+// Automated accessibility checks (axe-core, WCAG 2 A/AA rules incl. colour contrast and
+// labels) on the main screens, PC and smartphone.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { closeAll, closeContexts, launch, login, msgLocator, newPage, openRoom, send, Server, skipReason, watchdog } from './lib/harness.mjs';
+
+watchdog();
+const skip = skipReason();
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+let srv;
+let browser;
+
+// One browser per file; a fresh server (own data directory) and fresh contexts per test.
+before(async () => {
+  if (skip) return;
+  browser = await launch();
+});
+beforeEach(async () => {
+  if (skip) return;
+  srv = await new Server().start();
+});
+afterEach(async () => {
+  await closeContexts();
+  await srv?.stop();
+  srv = undefined;
+});
+after(async () => {
+  await closeAll();
+});
+
+async function audit(page, what) {
+  // Evaluated through the DevTools protocol: the page itself keeps its CSP (no inline scripts).
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(r, [], `${what}: ${JSON.stringify(r, null, 1)}`);
+}
+
+test('no WCAG A/AA violations found by axe on the main screens', { skip, timeout: 90000 }, async () => {
+  const p = await newPage(browser);
+  await p.goto(srv.base + '/');
+  await p.getByLabel('自治体コード').waitFor();
+  await audit(p, 'login');
+  await login(p, srv.base, 'sato');
+  await openRoom(p, '防災係');
+  await send(p, '@鈴木 一郎 確認お願いします');
+  await msgLocator(p, '確認お願いします').waitFor();
+  await audit(p, 'room');
+  await p.getByRole('button', { name: '新規トーク' }).click();
+  await p.getByRole('dialog').waitFor();
+  await p.getByRole('button', { name: '市民生活部', exact: true }).click();
+  await p.getByRole('button', { name: '市民課', exact: true }).waitFor();
+  await audit(p, 'new chat dialog');
+  await p.keyboard.press('Escape');
+
+  const m = await newPage(browser, { width: 390, height: 844, mobile: true });
+  await login(m, srv.base, 'ito');
+  await audit(m, 'phone list');
+  await m.locator('.room-item').first().tap();
+  await m.locator('#room-title').waitFor();
+  await audit(m, 'phone room');
+});

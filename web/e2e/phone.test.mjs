@@ -1,0 +1,85 @@
+// The smartphone layout at 390×844: one pane at a time with back navigation.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { closeAll, closeContexts, launch, login, msgLocator, newPage, skipReason, send, Server, shot, watchdog } from './lib/harness.mjs';
+
+watchdog();
+const skip = skipReason();
+let srv;
+let browser;
+
+// One browser per file; a fresh server (own data directory) and fresh contexts per test.
+before(async () => {
+  if (skip) return;
+  browser = await launch();
+});
+beforeEach(async () => {
+  if (skip) return;
+  srv = await new Server().start();
+});
+afterEach(async () => {
+  await closeContexts();
+  await srv?.stop();
+  srv = undefined;
+});
+after(async () => {
+  await closeAll();
+});
+
+test('the smartphone layout works at 390×844', { skip, timeout: 90000 }, async () => {
+  const p = await newPage(browser, { width: 390, height: 844, mobile: true });
+  await login(p, srv.base, 'sato');
+  const list = p.locator('.pane-list');
+  const roomPane = p.locator('.pane-room');
+
+  // The room list alone fills the screen.
+  assert.ok(await list.isVisible());
+  assert.ok(!(await roomPane.isVisible()));
+  const box = await list.boundingBox();
+  assert.equal(Math.round(box.width), 390);
+  await shot(p, 'phone-list');
+
+  // Tap a room: the timeline alone, with a back button.
+  await p.locator('.room-item', { has: p.locator('.room-name', { hasText: '防災係' }) }).tap();
+  await p.locator('#room-title', { hasText: '防災係' }).waitFor();
+  assert.ok(await roomPane.isVisible());
+  assert.ok(!(await list.isVisible()));
+  assert.equal(new URL(p.url()).pathname.startsWith('/rooms/'), true);
+  const back = p.locator('.room-head').getByRole('button', { name: '戻る' });
+  assert.ok(await back.isVisible());
+
+  await send(p, 'スマートフォンから送信しました。現地に到着しています。');
+  const m = msgLocator(p, 'スマートフォンから送信しました');
+  await m.waitFor();
+  await p.locator('.msg.pending').waitFor({ state: 'detached' });
+  const mb = await m.locator('.bubble').boundingBox();
+  assert.ok(mb.x + mb.width <= 390, 'the message fits the screen');
+  assert.ok(mb.x + mb.width > 300, 'own messages are on the right');
+  const scrollW = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollW <= 390, 'no horizontal scrolling');
+  await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await shot(p, 'phone-room', 'screenshot-phone.png');
+
+  // Room info is its own pane; back returns to the timeline, then to the list.
+  await p.getByRole('button', { name: 'トーク情報を表示' }).tap();
+  await p.locator('.pane-details .details').waitFor();
+  assert.ok(!(await roomPane.isVisible()));
+  assert.ok(await p.locator('.pane-details').getByText('鈴木 一郎').isVisible());
+  await shot(p, 'phone-details');
+  await p.locator('.pane-details').getByRole('button', { name: '戻る' }).tap();
+  await p.locator('#room-title').waitFor();
+  assert.ok(await roomPane.isVisible());
+  await back.tap();
+  await list.waitFor();
+  assert.ok(await list.isVisible());
+  assert.ok(!(await roomPane.isVisible()));
+  assert.equal(new URL(p.url()).pathname, '/');
+
+  // The browser's back button works the same way.
+  await p.locator('.room-item').first().tap();
+  await p.locator('#room-title').waitFor();
+  await p.goBack();
+  await list.waitFor();
+  assert.ok(!(await roomPane.isVisible()));
+  assert.deepEqual(p.errors, []);
+});

@@ -1,0 +1,185 @@
+// The scrolling timeline: day dividers, "ここから未読", older history on scroll, new messages
+// live, pending sends at the end.
+import type { VNode } from 'preact';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Message, RoomKind } from '../api/types';
+import { t } from '../i18n';
+import { store } from '../state/app';
+import { unreadOf } from '../state/rooms';
+import { useStore } from '../state/useStore';
+import { sameDay } from '../util/date';
+import { DayDivider } from './DayDivider';
+import { Icon } from './Icon';
+import { MessageItem, type MessageAction } from './MessageItem';
+import { PendingItem } from './PendingItem';
+import { UnreadDivider } from './UnreadDivider';
+
+const GROUP_MS = 5 * 60 * 1000;
+
+export function MessageList({
+  room,
+  kind,
+  onReply,
+  onReaders,
+}: {
+  room: number;
+  kind: RoomKind;
+  onReply: (m: Message) => void;
+  onReaders: (m: Message) => void;
+}) {
+  const tl = useStore((s) => s.timelines[room]);
+  const pendingAll = useStore((s) => s.pending);
+  const me = useStore((s) => s.me);
+  const users = useStore((s) => s.users);
+  const divider = useStore((s) => s.dividers[room]);
+  const unread = useStore((s) => (s.rooms[room] ? unreadOf(s.rooms[room]) : 0));
+  const [editing, setEditing] = useState<number | null>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const ref = useRef<HTMLDivElement>(null);
+  const positioned = useRef(false);
+  const prevHeight = useRef(0);
+  const prevFirst = useRef<number | undefined>(undefined);
+  const prevLast = useRef<number | undefined>(undefined);
+
+  const pending = pendingAll.filter((p) => p.room === room);
+  const myId = me?.id ?? 0;
+
+  const check = useCallback(() => {
+    const el = ref.current;
+    if (!el) return;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    if (bottom !== store.atBottom) store.setAtBottom(bottom);
+    setAtBottom(bottom);
+    const cur = store.state.timelines[room];
+    if (cur && cur.loaded && cur.hasMore && !cur.loadingOlder && el.scrollTop < 240) void store.loadOlder(room);
+  }, [room]);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || !tl || !tl.loaded) return;
+    const first = tl.messages[0]?.seq;
+    const last = tl.messages[tl.messages.length - 1]?.seq;
+    if (!positioned.current) {
+      positioned.current = true;
+      const div = el.querySelector<HTMLElement>('#unread-divider');
+      if (div) {
+        el.scrollTop = Math.max(0, div.offsetTop - 8);
+      } else {
+        el.scrollTop = el.scrollHeight;
+      }
+    } else if (prevFirst.current !== undefined && first !== undefined && first < prevFirst.current && last === prevLast.current) {
+      // Older messages were put in front: keep what the user was looking at in place.
+      el.scrollTop += el.scrollHeight - prevHeight.current;
+    } else if (store.atBottom) {
+      el.scrollTop = el.scrollHeight;
+    }
+    prevFirst.current = first;
+    prevLast.current = last;
+    prevHeight.current = el.scrollHeight;
+    check();
+  });
+
+  // The viewport changes size (banner, composer growing, window resize): stay at the bottom.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (store.atBottom) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const onAction = useCallback(
+    (a: MessageAction, m: Message) => {
+      if (a === 'reply') onReply(m);
+      else if (a === 'readers') onReaders(m);
+      else if (a === 'edit') setEditing(m.seq);
+      else if (a === 'edit-done') setEditing(null);
+      else if (a === 'profile') store.navigate({ room, panel: { user: m.sender } });
+    },
+    [room, onReply, onReaders],
+  );
+
+  const jumpToBottom = () => {
+    const el = ref.current;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    check();
+  };
+
+  const items: VNode[] = [];
+  if (tl?.loaded) {
+    if (!tl.hasMore && tl.messages.length) {
+      items.push(
+        <li key="start" class="tl-note">
+          {t('beginning')}
+        </li>,
+      );
+    }
+    if (tl.hasMore) {
+      items.push(
+        <li key="older" class="tl-note">
+          {tl.loadingOlder ? (
+            t('loadingOlder')
+          ) : (
+            <button type="button" class="btn btn-small" onClick={() => store.loadOlder(room)}>
+              {t('loadOlder')}
+            </button>
+          )}
+        </li>,
+      );
+    }
+    let prev: Message | null = null;
+    for (const m of tl.messages) {
+      const newDay = !prev || !sameDay(prev.created_at, m.created_at);
+      if (newDay) items.push(<DayDivider key={'d' + m.seq} ts={m.created_at} />);
+      const isDivider = divider !== undefined && m.seq === divider && m.sender !== myId;
+      if (isDivider) items.push(<UnreadDivider key="unread" />);
+      const compact =
+        !!prev && !newDay && !isDivider && prev.sender === m.sender && m.created_at - prev.created_at < GROUP_MS;
+      const names = m.mentions.map((id) => users[id]?.name).filter((n): n is string => !!n);
+      items.push(
+        <MessageItem
+          key={m.seq}
+          m={m}
+          mine={m.sender === myId}
+          compact={compact}
+          kind={kind}
+          names={names.join('\n')}
+          mentionsMe={m.sender !== myId && !m.deleted && (m.mention_all || m.mentions.includes(myId))}
+          editing={editing === m.seq}
+          onAction={onAction}
+        />,
+      );
+      prev = m;
+    }
+  }
+  for (const p of pending) {
+    if (p.ackSeq !== undefined && tl?.messages.some((m) => m.seq === p.ackSeq)) continue;
+    items.push(<PendingItem key={p.client_id} p={p} />);
+  }
+
+  return (
+    <div class="timeline-wrap">
+      <div
+        ref={ref}
+        class="timeline"
+        role="log"
+        aria-label={t('timeline')}
+        aria-busy={!tl?.loaded}
+        tabIndex={0}
+        onScroll={check}
+      >
+        {!tl?.loaded ? <p class="tl-note">{t('loading')}</p> : <ol class="messages">{items}</ol>}
+      </div>
+      {!atBottom && (
+        <button type="button" class={'jump-btn' + (unread ? ' has-new' : '')} onClick={jumpToBottom}>
+          <Icon name="down" size={18} />
+          {unread ? t('newMessages') : ''}
+          <span class="sr-only">{unread ? '' : t('newMessages')}</span>
+        </button>
+      )}
+    </div>
+  );
+}

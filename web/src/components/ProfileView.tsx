@@ -1,0 +1,99 @@
+// A colleague's profile (department, title, status line); one's own with the status editable.
+import { focusOnce } from '../util/memo';
+import { useEffect, useState } from 'preact/hooks';
+import { t } from '../i18n';
+import { store } from '../state/app';
+import { useStore } from '../state/useStore';
+import { Avatar } from './Avatar';
+import { PanelHead } from './PanelHead';
+
+export function ProfileView({ user }: { user: number }) {
+  const u = useStore((s) => s.users[user]);
+  const me = useStore((s) => s.me)!;
+  const isMe = user === me.id;
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    void store.loadUser(user);
+  }, [user]);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (status === null) return;
+    setBusy(true);
+    const ok = await store.setStatus(status.trim());
+    setBusy(false);
+    if (ok) {
+      setStatus(null);
+      store.toast(t('saved'));
+    }
+  };
+
+  return (
+    <div class="profile" aria-labelledby="profile-title">
+      <PanelHead title={t('profile')} id="profile-title" />
+      {!u ? (
+        <p class="muted pad">{t('loading')}</p>
+      ) : (
+        <div class="details-body">
+          <div class="profile-hero">
+            <Avatar name={u.name} id={u.id} size={72} />
+            <div>
+              <h3 class="profile-name">{u.name}</h3>
+              <div class="muted" lang="ja">
+                {u.reading}
+              </div>
+            </div>
+          </div>
+          <dl class="profile-fields">
+            <dt>{t('department')}</dt>
+            <dd>{u.department?.name || '—'}</dd>
+            <dt>{t('title')}</dt>
+            <dd>
+              {u.title || '—'}
+              {u.role === 'admin' && <span class="tag">{t('admin')}</span>}
+            </dd>
+            <dt>{t('status')}</dt>
+            <dd class="profile-status">
+              {isMe && status !== null ? (
+                <form class="status-form" onSubmit={save}>
+                  <input
+                    aria-label={t('status')}
+                    value={status}
+                    maxLength={100}
+                    placeholder={t('statusPlaceholder')}
+                    ref={focusOnce}
+                    onInput={(e) => setStatus(e.currentTarget.value)}
+                    onKeyDown={(e) => e.key === 'Escape' && setStatus(null)}
+                  />
+                  <div class="edit-actions">
+                    <button type="button" class="btn btn-small" onClick={() => setStatus(null)}>
+                      {t('cancel')}
+                    </button>
+                    <button type="submit" class="btn btn-small btn-primary" disabled={busy}>
+                      {t('save')}
+                    </button>
+                  </div>
+                </form>
+              ) : (
+                <span>{u.status || t('statusEmpty')}</span>
+              )}
+            </dd>
+          </dl>
+          {isMe ? (
+            status === null && (
+              <button type="button" class="btn btn-block" onClick={() => setStatus(u.status)}>
+                {t('editStatus')}
+              </button>
+            )
+          ) : (
+            <button type="button" class="btn btn-primary btn-block" onClick={() => store.startDirect(u.id)}>
+              {t('startChat')}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

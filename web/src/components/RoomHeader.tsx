@@ -1,0 +1,41 @@
+import { t } from '../i18n';
+import { store } from '../state/app';
+import type { RoomEntry } from '../state/rooms';
+import { useStore } from '../state/useStore';
+import { Avatar } from './Avatar';
+import { Icon } from './Icon';
+
+export function RoomHeader({ entry }: { entry: RoomEntry }) {
+  const s = entry.summary;
+  const peer = useStore((st) => (s.peer !== null ? st.users[s.peer] : undefined));
+  const panelOpen = useStore((st) => st.route.panel !== null);
+  const sub =
+    s.kind === 'group'
+      ? t('memberCount', { n: s.member_count })
+      : [peer?.department?.name, peer?.title].filter(Boolean).join(' ') || t('directChat');
+  return (
+    <header class="room-head">
+      <button type="button" class="icon-btn back-btn" onClick={() => store.back()} aria-label={t('back')}>
+        <Icon name="back" />
+      </button>
+      <Avatar name={s.name} id={s.kind === 'direct' ? s.peer ?? s.id : s.id + 100} group={s.kind === 'group'} size={34} />
+      <div class="room-head-text">
+        <h2 id="room-title" class="room-title">
+          {s.name}
+        </h2>
+        <div class="room-sub">{sub}</div>
+      </div>
+      <button
+        type="button"
+        class="icon-btn details-btn"
+        aria-label={t('showDetails')}
+        aria-expanded={panelOpen}
+        onClick={() =>
+          store.navigate({ room: s.id, panel: panelOpen ? null : 'details' })
+        }
+      >
+        <Icon name="info" />
+      </button>
+    </header>
+  );
+}

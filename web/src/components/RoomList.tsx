@@ -1,0 +1,67 @@
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { t } from '../i18n';
+import { filterRooms } from '../state/rooms';
+import { useStore } from '../state/useStore';
+import { Icon } from './Icon';
+import { NotifyHint } from './NotifyHint';
+import { RoomListItem } from './RoomListItem';
+
+export function RoomList({ onNew }: { onNew: () => void }) {
+  const rooms = useStore((s) => s.rooms);
+  const order = useStore((s) => s.order);
+  const loaded = useStore((s) => s.roomsLoaded);
+  const active = useStore((s) => s.route.room);
+  const [q, setQ] = useState('');
+  const listRef = useRef<HTMLUListElement>(null);
+  const ids = useMemo(() => filterRooms(rooms, order, q), [rooms, order, q]);
+
+  // Arrow keys move between rooms (Tab leaves the list).
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+    const links = Array.from(listRef.current?.querySelectorAll<HTMLElement>('a.room-item') ?? []);
+    if (!links.length) return;
+    const i = links.indexOf(document.activeElement as HTMLElement);
+    let j = i;
+    if (e.key === 'ArrowDown') j = Math.min(links.length - 1, i + 1);
+    else if (e.key === 'ArrowUp') j = Math.max(0, i - 1);
+    else if (e.key === 'Home') j = 0;
+    else j = links.length - 1;
+    e.preventDefault();
+    links[j].focus();
+  };
+
+  return (
+    <div class="room-list">
+      <div class="pane-head">
+        <h1 class="pane-title">{t('rooms')}</h1>
+        <button type="button" class="btn btn-primary btn-small" onClick={onNew}>
+          <Icon name="plus" size={18} />
+          <span>{t('newChat')}</span>
+        </button>
+      </div>
+      <div class="search-box">
+        <Icon name="search" size={18} />
+        <input
+          type="search"
+          aria-label={t('filterRooms')}
+          placeholder={t('filterPlaceholder')}
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              listRef.current?.querySelector<HTMLElement>('a.room-item')?.focus();
+            }
+          }}
+        />
+      </div>
+      {loaded && !ids.length && <p class="muted pad">{order.length ? t('noMatch') : t('noRooms')}</p>}
+      <ul class="rooms" ref={listRef} onKeyDown={onKeyDown}>
+        {ids.map((id) => (
+          <RoomListItem key={id} entry={rooms[id]} active={id === active} />
+        ))}
+      </ul>
+      <NotifyHint />
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+// The logged-in layout. PC: room list | timeline | details. Phone (≤ 480 px): one pane at a
+// time, chosen by the route, with back navigation.
+import { useEffect, useState } from 'preact/hooks';
+import { t } from '../i18n';
+import { useStore } from '../state/useStore';
+import { ConnectionBanner } from './ConnectionBanner';
+import { DetailsPanel } from './DetailsPanel';
+import { NewChatDialog, preloadDialogs, SettingsDialog } from './lazy';
+import { ProfileView } from './ProfileView';
+import { RoomList } from './RoomList';
+import { RoomView } from './RoomView';
+import { Toast } from './Toast';
+import { TopBar } from './TopBar';
+
+export function Shell() {
+  const route = useStore((s) => s.route);
+  const [dialog, setDialog] = useState<null | 'new' | 'settings'>(null);
+  const pane = route.room === null && route.panel === null ? 'list' : route.panel === null ? 'room' : 'details';
+  const profile = route.panel && typeof route.panel === 'object' ? route.panel.user : null;
+  useEffect(preloadDialogs, []);
+
+  return (
+    <div class="app" data-pane={pane} data-panel={route.panel ? 'open' : 'closed'}>
+      <a class="skip-link" href="#main">
+        {t('skipToMain')}
+      </a>
+      <TopBar onSettings={() => setDialog('settings')} />
+      <ConnectionBanner />
+      <div class="panes">
+        <nav class="pane pane-list" aria-label={t('roomList')}>
+          <RoomList onNew={() => setDialog('new')} />
+        </nav>
+        <main class="pane pane-room" id="main" tabIndex={-1}>
+          {route.room !== null ? (
+            <RoomView key={route.room} room={route.room} />
+          ) : (
+            <div class="empty-state">
+              <span class="brand-mark brand-mark-large" aria-hidden="true">
+                隣
+              </span>
+              <p>{t('selectRoom')}</p>
+            </div>
+          )}
+        </main>
+        {(route.room !== null || profile !== null) && (
+          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t('detailsTitle')}>
+            {profile !== null ? (
+              <ProfileView key={profile} user={profile} />
+            ) : (
+              <DetailsPanel key={route.room!} room={route.room!} />
+            )}
+          </aside>
+        )}
+      </div>
+      {dialog === 'new' && <NewChatDialog onClose={() => setDialog(null)} />}
+      {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
+      <Toast />
+    </div>
+  );
+}

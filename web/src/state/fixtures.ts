@@ -1,0 +1,44 @@
+// Builders for test data shaped like docs/api.md.
+import type { Message, RoomSummary, User } from '../api/types';
+
+export function msg(seq: number, over: Partial<Message> = {}): Message {
+  return {
+    id: 1000 + seq,
+    room: 5,
+    seq,
+    sender: 3,
+    sender_name: '佐藤 花子',
+    client_id: 'c-' + seq,
+    body: 'message ' + seq,
+    reply_to: null,
+    mentions: [],
+    mention_all: false,
+    created_at: 1700000000000 + seq * 1000,
+    edited_at: null,
+    deleted: false,
+    ...over,
+  };
+}
+
+export function summary(over: Partial<RoomSummary> = {}): RoomSummary {
+  return {
+    id: 5,
+    kind: 'group',
+    name: '防災係',
+    member_count: 5,
+    msg_seq: 10,
+    ev: 12,
+    read_seq: 8,
+    unread: 2,
+    mention_unread: 0,
+    last_message: null,
+    last_activity: 1700000010000,
+    role: 'member',
+    peer: null,
+    ...over,
+  };
+}
+
+export function user(id: number, name: string, reading: string): User {
+  return { id, login: 'u' + id, name, reading, department: null, title: '', status: '', role: 'staff' };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { msg, summary } from './fixtures';
+import {
+  applyEventToEntry,
+  entryFromSummary,
+  filterRooms,
+  markRead,
+  mentionUnreadOf,
+  mergeSummary,
+  sortRoomIds,
+  unreadOf,
+} from './rooms';
+
+const ME = 7;
+
+describe('room entries', () => {
+  it('applies a new message once and derives unread', () => {
+    let e = entryFromSummary(summary({ msg_seq: 10, read_seq: 8, ev: 12 }));
+    expect(unreadOf(e)).toBe(2);
+    e = applyEventToEntry(e, 13, { type: 'message.created', message: msg(11) }, ME);
+    expect(e.summary.msg_seq).toBe(11);
+    expect(unreadOf(e)).toBe(3);
+    expect(e.summary.last_message?.seq).toBe(11);
+    // The same event again (e.g. after a REST refresh that already had it): no change.
+    const again = applyEventToEntry(e, 13, { type: 'message.created', message: msg(11) }, ME);
+    expect(again).toBe(e);
+  });
+
+  it('moves my read position when I post', () => {
+    let e = entryFromSummary(summary({ msg_seq: 10, read_seq: 8, ev: 12 }));
+    e = applyEventToEntry(e, 13, { type: 'message.created', message: msg(11, { sender: ME }) }, ME);
+    expect(e.summary.read_seq).toBe(11);
+    expect(unreadOf(e)).toBe(0);
+  });
+
+  it('counts mentions of me until read', () => {
+    let e = entryFromSummary(summary({ msg_seq: 10, read_seq: 8, ev: 12, mention_unread: 1 }));
+    e = applyEventToEntry(e, 13, { type: 'message.created', message: msg(11, { mentions: [ME] }) }, ME);
+    e = applyEventToEntry(e, 14, { type: 'message.created', message: msg(12, { mention_all: true }) }, ME);
+    e = applyEventToEntry(e, 15, { type: 'message.created', message: msg(13) }, ME);
+    expect(mentionUnreadOf(e)).toBe(3);
+    e = markRead(e, 11);
+    expect(mentionUnreadOf(e)).toBe(1);
+    e = markRead(e, 13);
+    expect(mentionUnreadOf(e)).toBe(0);
+    expect(unreadOf(e)).toBe(0);
+  });
+
+  it('does not count membership changes twice across a REST refresh', () => {
+    let e = entryFromSummary(summary({ member_count: 5, ev: 12 }));
+    // REST says ev 14 with 6 members; the event ev 13 (member joined) arrives after.
+    e = mergeSummary(e, summary({ member_count: 6, ev: 14 }));
+    e = applyEventToEntry(e, 13, { type: 'member.joined', users: [{}] }, ME);
+    expect(e.summary.member_count).toBe(6);
+    e = applyEventToEntry(e, 15, { type: 'member.left', user: 9 }, ME);
+    expect(e.summary.member_count).toBe(5);
+  });
+
+  it('never moves the read position back', () => {
+    let e = entryFromSummary(summary({ read_seq: 9, ev: 12 }));
+    e = mergeSummary(e, summary({ read_seq: 5, ev: 12 }));
+    expect(e.summary.read_seq).toBe(9);
+    e = mergeSummary(e, summary({ read_seq: 7, ev: 10 })); // older snapshot
+    expect(e.summary.read_seq).toBe(9);
+  });
+
+  it('renames group rooms', () => {
+    let e = entryFromSummary(summary({ ev: 12 }));
+    e = applyEventToEntry(e, 13, { type: 'room.updated', name: '防災訓練PJ' }, ME);
+    expect(e.summary.name).toBe('防災訓練PJ');
+  });
+
+  it('sorts by recent activity and filters by name', () => {
+    const rooms = {
+      1: entryFromSummary(summary({ id: 1, name: '全職員', last_activity: 100 })),
+      2: entryFromSummary(summary({ id: 2, name: '防災係', last_activity: 300 })),
+      3: entryFromSummary(summary({ id: 3, name: 'タナカ', kind: 'direct', last_activity: 200 })),
+    };
+    const ids = sortRoomIds(rooms);
+    expect(ids).toEqual([2, 3, 1]);
+    expect(filterRooms(rooms, ids, 'たなか')).toEqual([3]);
+    expect(filterRooms(rooms, ids, '')).toEqual([2, 3, 1]);
+  });
+});

@@ -1,0 +1,202 @@
+// The store against a fake REST API and a scripted WebSocket: resume after a drop without
+// losing or duplicating messages, resends with the same client_id, resync, session end.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Api } from '../api/client';
+import type { Message, RoomSummary, Session } from '../api/types';
+import { FakeSocket, ManualTimers } from '../realtime/fakes';
+import { msg, summary, user } from './fixtures';
+import { Store } from './store';
+
+const ME = user(7, '田中 太郎', 'たなか たろう');
+
+function server() {
+  const messages: Message[] = [];
+  for (let s = 1; s <= 10; s++) messages.push(msg(s));
+  const room: RoomSummary = summary({ id: 5, msg_seq: 10, ev: 12, read_seq: 10, unread: 0 });
+  const posted: { room: number; client_id: string }[] = [];
+  const api = {
+    csrf: '',
+    onUnauthenticated: undefined as undefined | (() => void),
+    me: vi.fn(async (): Promise<Session> => ({ user: ME, csrf_token: 't', tenant: { code: '999001', name: 'さくら市' } })),
+    rooms: vi.fn(async () => [structuredClone(room)]),
+    room: vi.fn(async (id: number) => ({ room: structuredClone({ ...room, id }), members: [] })),
+    messages: vi.fn(async (_room: number, page: { before?: number; limit?: number }) => {
+      const upto = page.before ?? Infinity;
+      const list = messages.filter((m) => m.seq < upto);
+      const limit = page.limit ?? 50;
+      return { messages: structuredClone(list.slice(-limit)), has_more: list.length > limit };
+    }),
+    read: vi.fn(async () => 0),
+    post: vi.fn(async (roomId: number, input: { client_id: string; body: string }) => {
+      posted.push({ room: roomId, client_id: input.client_id });
+      return msg(99, { client_id: input.client_id, sender: ME.id, body: input.body });
+    }),
+  };
+  return { api, messages, room, posted };
+}
+
+function makeStore(api: unknown, timers: ManualTimers) {
+  return new Store({
+    api: api as Api,
+    env: { visible: () => true, storage: null, history: null, wsUrl: () => 'ws://t/api/ws' },
+    createSocket: (u) => new FakeSocket(u),
+    timers,
+    texts: {
+      sessionEnded: 'ended',
+      removedFromRoom: 'removed',
+      sendFailed: 'failed',
+      error: (e) => String(e),
+      notifyTitle: (r, s) => `${r} ${s}`,
+    },
+  });
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+function created(ev: number, m: Message) {
+  return { type: 'message.created', room: m.room, ev, message: m };
+}
+
+async function bootLive() {
+  const srv = server();
+  const timers = new ManualTimers();
+  const store = makeStore(srv.api, timers);
+  await store.boot('/rooms/5');
+  await flush();
+  const sock = FakeSocket.last();
+  sock.open();
+  sock.receive({ type: 'welcome', user: ME, rooms: [{ id: 5, ev: 12 }], server_time: 0 });
+  sock.receive({ type: 'synced' });
+  return { srv, timers, store, sock };
+}
+
+const seqs = (store: Store) => store.state.timelines[5].messages.map((m) => m.seq);
+
+beforeEach(() => {
+  FakeSocket.all = [];
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Store', () => {
+  it('starts from the REST snapshot and says hello with its cursors', async () => {
+    const { store, sock } = await bootLive();
+    expect(sock.sent[0]).toEqual({ type: 'hello', cursors: { '5': 12 }, batch: true });
+    expect(store.state.phase).toBe('app');
+    expect(store.state.conn).toBe('live');
+    expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('applies live events once, in order, and ignores duplicates', async () => {
+    const { store, sock } = await bootLive();
+    sock.receive(created(13, msg(11)));
+    sock.receive(created(13, msg(11))); // duplicate ev
+    sock.receive(created(12, msg(10))); // old ev
+    expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(store.state.rooms[5].summary.msg_seq).toBe(11);
+    // The room is open and visible: it is marked read over the WebSocket.
+    expect(sock.sentOfType('read').pop()).toEqual({ type: 'read', room: 5, seq: 11 });
+  });
+
+  it('resumes after a drop without losing or duplicating, and resends unacked sends with the same client_id', async () => {
+    const { store, sock, timers } = await bootLive();
+    store.send(5, '了解しました', null, [], false);
+    const sent = sock.sentOfType('send');
+    expect(sent).toHaveLength(1);
+    const clientId = sent[0].client_id as string;
+    expect(store.state.pending).toHaveLength(1);
+
+    sock.receive(created(13, msg(11)));
+    sock.drop(1006); // the ack for our send never came
+    expect(store.state.conn).toBe('waiting');
+
+    timers.advance(1000);
+    const s2 = FakeSocket.last();
+    expect(s2).not.toBe(sock);
+    s2.open();
+    expect(s2.sent[0]).toEqual({ type: 'hello', cursors: { '5': 13 }, batch: true });
+    s2.receive({ type: 'welcome', user: ME, rooms: [{ id: 5, ev: 15 }], server_time: 0 });
+    // Replay: ev 14 is someone else's message, ev 15 another one. Ours was not stored.
+    s2.receive(created(14, msg(12)));
+    s2.receive(created(15, msg(13)));
+    s2.receive({ type: 'synced' });
+    // The unacked message goes again, with the same client_id.
+    const resent = s2.sentOfType('send');
+    expect(resent).toHaveLength(1);
+    expect(resent[0].client_id).toBe(clientId);
+    // The server stores it once and tells us.
+    s2.receive(created(16, msg(14, { client_id: clientId, sender: ME.id, body: '了解しました' })));
+    s2.receive({ type: 'ack', client_id: clientId, room: 5, seq: 14, id: 1014 });
+    await flush();
+    expect(store.state.pending).toHaveLength(0);
+    expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(new Set(seqs(store)).size).toBe(seqs(store).length);
+  });
+
+  it('does not resend a message whose creation was replayed', async () => {
+    const { store, sock, timers } = await bootLive();
+    store.send(5, 'テスト', null, [], false);
+    const clientId = sock.sentOfType('send')[0].client_id as string;
+    sock.drop(1006);
+    timers.advance(1000);
+    const s2 = FakeSocket.last();
+    s2.open();
+    s2.receive({ type: 'welcome', user: ME, rooms: [{ id: 5, ev: 13 }], server_time: 0 });
+    s2.receive(created(13, msg(11, { client_id: clientId, sender: ME.id, body: 'テスト' })));
+    s2.receive({ type: 'synced' });
+    expect(s2.sentOfType('send')).toHaveLength(0);
+    expect(store.state.pending).toHaveLength(0);
+    expect(seqs(store).filter((s) => s === 11)).toHaveLength(1);
+  });
+
+  it('reconnects to fill a gap in the event numbers', async () => {
+    const { sock } = await bootLive();
+    sock.receive(created(14, msg(12))); // ev 13 is missing
+    expect(sock.closed).not.toBeNull();
+    const s2 = FakeSocket.last();
+    expect(s2).not.toBe(sock);
+    s2.open();
+    expect(s2.sent[0]).toEqual({ type: 'hello', cursors: { '5': 12 }, batch: true });
+  });
+
+  it('reloads a room on resync and takes its ev as the cursor', async () => {
+    const { store, sock, srv } = await bootLive();
+    for (let s = 11; s <= 20; s++) srv.messages.push(msg(s));
+    sock.receive({ type: 'resync', room: 5, ev: 600 });
+    await flush();
+    expect(seqs(store).slice(-1)[0]).toBe(20);
+    sock.receive(created(601, msg(21)));
+    expect(seqs(store).slice(-1)[0]).toBe(21);
+  });
+
+  it('forgets a room on room.removed', async () => {
+    const { store, sock } = await bootLive();
+    sock.receive({ type: 'room.removed', room: 5 });
+    expect(store.state.rooms[5]).toBeUndefined();
+    expect(store.state.route.room).toBeNull();
+  });
+
+  it('goes back to the login screen when the session ends (4001)', async () => {
+    const { store, sock } = await bootLive();
+    sock.drop(4001, 'session ended');
+    expect(store.state.phase).toBe('login');
+    expect(store.state.loginMessage).toBe('ended');
+    expect(store.state.rooms).toEqual({});
+  });
+
+  it('falls back to REST for sends while the WebSocket stays down', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, sock, srv } = await bootLive();
+    sock.drop(1006);
+    store.send(5, 'オフライン中の送信', null, [], false);
+    expect(store.state.pending).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(4500);
+    await flush();
+    expect(srv.posted).toHaveLength(1);
+    expect(srv.posted[0].client_id).toBe(srv.api.post.mock.calls[0][1].client_id);
+    expect(store.state.pending).toHaveLength(0);
+  });
+});

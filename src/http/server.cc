@@ -174,6 +174,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       const bool keep = breq.keep_alive();
       auto out = to_beast(std::move(res), breq.version(), keep);
+      if (breq.method() == bhttp::verb::head) out.body().clear();  // Content-Length stays
       auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
       if (wec || !keep) break;
     }

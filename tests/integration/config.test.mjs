@@ -29,7 +29,8 @@ function run(args) {
       }
     });
     proc.stderr.on('data', (d) => { err += d; });
-    proc.on('exit', (code) => { clearTimeout(timer); children.delete(proc); resolve({ code, stderr: err, listeners: [] }); });
+    // 'close', not 'exit': only then has all of stderr been read.
+    proc.on('close', (code) => { clearTimeout(timer); children.delete(proc); resolve({ code, stderr: err, listeners: [] }); });
   });
 }
 

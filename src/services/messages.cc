@@ -18,11 +18,9 @@ bool valid_client_id(std::string_view id) {
 }  // namespace
 
 Status Messages::check_member(const Actor& actor, RoomId id) {
-  auto room = ctx_.store.room(id);
-  if (!room.ok()) return not_found("room " + std::to_string(id) + " not found");
-  auto m = ctx_.store.member(id, actor.user.id);
-  if (!m.ok()) return m.status();
-  return policy::can_read_room(actor.user, *room, *m);
+  auto rm = ctx_.store.room_and_member(id, actor.user.id);
+  if (!rm.ok()) return not_found("room " + std::to_string(id) + " not found");
+  return policy::can_read_room(actor.user, rm->first, rm->second);
 }
 
 Status Messages::check_body(std::string_view body) const {

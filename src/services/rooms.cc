@@ -9,12 +9,10 @@
 namespace tonari::services {
 
 Result<std::pair<Room, std::optional<Member>>> Rooms::load(const Actor& actor, RoomId id) {
-  auto room = ctx_.store.room(id);
-  if (!room.ok()) return not_found("room " + std::to_string(id) + " not found");
-  auto m = ctx_.store.member(id, actor.user.id);
-  if (!m.ok()) return m.status();
-  TONARI_RETURN_IF_ERROR(policy::can_read_room(actor.user, *room, *m));
-  return std::make_pair(std::move(*room), std::move(*m));
+  auto rm = ctx_.store.room_and_member(id, actor.user.id);
+  if (!rm.ok()) return not_found("room " + std::to_string(id) + " not found");
+  TONARI_RETURN_IF_ERROR(policy::can_read_room(actor.user, rm->first, rm->second));
+  return std::move(*rm);
 }
 
 Status Rooms::check_name(const std::string& name) const {

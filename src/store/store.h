@@ -112,6 +112,9 @@ class Store {
   // ---- Rooms and messages (reads) -----------------------------------------------------
   virtual Result<Room> room(RoomId id) = 0;
   virtual Result<std::optional<Member>> member(RoomId room, UserId user) = 0;
+  // Both at once (one read on the hot paths): not_found if the room does not exist.
+  virtual Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
+                                                                         UserId user) = 0;
   // Members with their users, in 五十音 order of readings.
   virtual Result<std::vector<std::pair<User, Member>>> members(RoomId room) = 0;
   // The read positions of all members: (user, read_seq).

@@ -104,13 +104,16 @@ CREATE TABLE mentions(
   PRIMARY KEY(room_id, user_id, seq)) WITHOUT ROWID;
 
 -- The room event log that resume replays; `frame` is the JSON exactly as sent.
+-- A rowid table (appends are cheap) with the (room_id, ev) key as an index: frames are
+-- too large for a WITHOUT ROWID table to pay.
 CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
   room_id INTEGER NOT NULL,
   ev INTEGER NOT NULL,
   frame TEXT NOT NULL,
   msg_seq INTEGER,             -- the message a message.* event is about
   created_at INTEGER NOT NULL,
-  PRIMARY KEY(room_id, ev)) WITHOUT ROWID;
+  UNIQUE(room_id, ev));
 CREATE INDEX events_msg ON events(room_id, msg_seq) WHERE msg_seq IS NOT NULL;
 )sql",
 };

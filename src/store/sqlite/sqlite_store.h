@@ -46,6 +46,8 @@ class SqliteStore final : public Store {
   Result<Session> session(std::string_view token_hash) override;
   Result<Room> room(RoomId id) override;
   Result<std::optional<Member>> member(RoomId room, UserId user) override;
+  Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
+                                                                 UserId user) override;
   Result<std::vector<std::pair<User, Member>>> members(RoomId room) override;
   Result<std::vector<std::pair<UserId, Seq>>> read_positions(RoomId room) override;
   Result<std::vector<RoomSummary>> rooms_for_user(UserId user) override;

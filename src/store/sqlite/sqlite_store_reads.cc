@@ -162,6 +162,24 @@ Result<std::optional<Member>> SqliteStore::member(RoomId room, UserId user) {
   });
 }
 
+Result<std::pair<Room, std::optional<Member>>> SqliteStore::room_and_member(RoomId room,
+                                                                           UserId user) {
+  using Out = std::pair<Room, std::optional<Member>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.role, mb.read_seq FROM rooms r"
+                  " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
+    s.bind(1, user).bind(2, room);
+    if (!s.step()) return not_found("room " + std::to_string(room) + " not found");
+    Out out{read_room(s), std::nullopt};
+    if (!s.is_null(TONARI_ROOM_NCOLS)) {
+      out.second = Member{user,
+                          s.text(TONARI_ROOM_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+                          s.i64(TONARI_ROOM_NCOLS + 1)};
+    }
+    return out;
+  });
+}
+
 Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
   using Out = std::vector<std::pair<User, Member>>;
   return read<Out>([&](Connection& db) -> Result<Out> {

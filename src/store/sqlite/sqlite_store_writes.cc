@@ -41,17 +41,18 @@ std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
 }
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
-// `msg_seq` names the message of a message.* event (0 for others).
+// `msg_seq` names the message of a message.* event (0 for others). With !save_room the
+// caller writes room.ev itself (post_message saves all of the room's counters at once).
 template <class MakeFrame>
 RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame,
-                       Seq msg_seq = 0) {
+                       Seq msg_seq = 0, bool save_room = true) {
   const EventNo ev = room.ev + 1;
   auto frame = std::make_shared<const std::string>(make_frame(ev));
   Stmt ins = db.q("INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES(?,?,?,?,?)");
   ins.bind(1, room.id).bind(2, ev).bind(3, *frame);
   if (msg_seq) ins.bind(4, msg_seq); else ins.bind_null(4);
   ins.bind(5, now).run();
-  db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
+  if (save_room) db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
   room.ev = ev;
   return RoomEvent{room.id, ev, std::move(frame)};
 }
@@ -355,11 +356,11 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     }
     out.events.push_back(append_event(db, out.room, m.now, [&](EventNo e) {
       return wire::message_event("message.created", msg, e);
-    }, msg.seq));
+    }, msg.seq, false));
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;
-    db.q("UPDATE rooms SET msg_seq=?, last_activity=? WHERE id=?")
-        .bind(1, msg.seq).bind(2, m.now).bind(3, msg.room).run();
+    db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=? WHERE id=?")
+        .bind(1, out.room.ev).bind(2, msg.seq).bind(3, m.now).bind(4, msg.room).run();
     db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
         .bind(1, msg.seq).bind(2, msg.room).bind(3, msg.sender).run();
     out.message = std::move(msg);

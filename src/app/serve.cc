@@ -107,7 +107,9 @@ int serve(const Config& cfg_in) {
     if (!st.is_ok()) co_return http::json_error(503, "unavailable", "store does not answer");
     co_return http::Response{200, R"({"status":"ok"})", "application/json; charset=utf-8", {}};
   });
-  router.add("GET", "/metrics", [&](http::Request&) -> asio::awaitable<http::Response> {
+  router.add("GET", "/metrics", [&](http::Request& req) -> asio::awaitable<http::Response> {
+    // Operational figures are for the internal network, not for the Internet side.
+    if (req.zone == http::Zone::internet) co_return http::json_error(404, "not_found", "no such endpoint: /metrics");
     co_return http::Response{200, metrics_text(node, server, deps),
                              "text/plain; version=0.0.4; charset=utf-8", {}};
   });

@@ -92,20 +92,52 @@ void Accounts::login(LoginRequest req, store::Callback<LoginResult> done) {
 Result<Actor> Accounts::authenticate(std::string_view token) {
   if (token.empty() || token.size() > 128) return unauthenticated("not logged in");
   const std::string hash = token_hash(token);
-  auto s = ctx_.store.session(hash);
-  if (!s.ok()) return unauthenticated("not logged in");
   const TimeMs now = ctx_.clock.now_ms();
+  auto s = cached_session(hash, now);
+  if (!s.ok()) return unauthenticated("not logged in");
   if (s->expires_at <= now) return unauthenticated("session expired; please log in again");
+  // The user is read every time: a disabled account or a changed profile shows at once.
   auto u = ctx_.store.user(s->user);
   if (!u.ok() || u->disabled) return unauthenticated("account disabled");
-  auto t = ctx_.store.tenant(u->tenant);
+  auto t = cached_tenant(u->tenant, now);
   if (!t.ok()) return unauthenticated("not logged in");
   // Sliding expiry, written at most about once a day per session.
   const TimeMs ttl = ctx_.limits.session_ttl_ms;
   if (s->expires_at - now < ttl - 24LL * 3600 * 1000) {
     ctx_.store.extend_session(hash, now + ttl, [](Result<bool>) {});
+    std::lock_guard lock(cache_mu_);
+    if (auto it = sessions_.find(hash); it != sessions_.end()) it->second.first.expires_at = now + ttl;
   }
   return Actor{std::move(*u), std::move(*t), hash, s->csrf};
+}
+
+Result<store::Session> Accounts::cached_session(const std::string& hash, TimeMs now) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = sessions_.find(hash);
+    if (it != sessions_.end() && now - it->second.second < kCacheMs) return it->second.first;
+  }
+  auto s = ctx_.store.session(hash);
+  if (!s.ok()) return s.status();
+  std::lock_guard lock(cache_mu_);
+  if (sessions_.size() > 50000) {
+    std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.second >= kCacheMs; });
+  }
+  sessions_[hash] = {*s, now};
+  return s;
+}
+
+Result<Tenant> Accounts::cached_tenant(TenantId id, TimeMs now) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = tenants_.find(id);
+    if (it != tenants_.end() && now - it->second.second < 60000) return it->second.first;
+  }
+  auto t = ctx_.store.tenant(id);
+  if (!t.ok()) return t.status();
+  std::lock_guard lock(cache_mu_);
+  tenants_[id] = {*t, now};
+  return t;
 }
 
 Status Accounts::still_valid(const Actor& actor) {
@@ -117,6 +149,10 @@ Status Accounts::still_valid(const Actor& actor) {
 }
 
 void Accounts::logout(const Actor& actor, store::Callback<bool> done) {
+  {
+    std::lock_guard lock(cache_mu_);
+    sessions_.erase(actor.token_hash);
+  }
   ctx_.store.delete_session(actor.token_hash, std::move(done));
 }
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,13 @@ class Accounts {
   std::vector<Result<User>> create_users(const std::vector<NewUserRequest>& reqs);
 
  private:
+  // Sessions are read from the store at most every kCacheMs per token (a request costs one
+  // read, the user's, instead of three). Logging out on this node takes effect at once;
+  // on another node of a cluster, within kCacheMs.
+  static constexpr TimeMs kCacheMs = 5000;
+  Result<store::Session> cached_session(const std::string& hash, TimeMs now);
+  Result<Tenant> cached_tenant(TenantId id, TimeMs now);
+
   // Validates `req` and hashes its password: the row create_user() would insert.
   Result<store::NewUser> prepare_user(const NewUserRequest& req);
 
@@ -87,6 +96,10 @@ class Accounts {
   // instead of queueing unbounded argon2 work.
   static constexpr int kMaxPendingLogins = 64;
   std::atomic<int> pending_logins_{0};
+
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::pair<store::Session, TimeMs>> sessions_;  // guarded
+  std::unordered_map<TenantId, std::pair<Tenant, TimeMs>> tenants_;              // guarded
 };
 
 // Runs an asynchronous store call and waits for its result (for CLI and start-up code,

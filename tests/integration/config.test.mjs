@@ -48,6 +48,13 @@ test('a TOML file with two listeners serves both, each with its zone', { timeout
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { status: 'ok' });
     }
+    // Metrics are for the internal network only.
+    const lgwan = await fetch(`http://127.0.0.1:${listeners[0].port}/metrics`);
+    assert.equal(lgwan.status, 200);
+    assert.match(await lgwan.text(), /^tonari_store_commits_total \d+$/m);
+    const internet = await fetch(`http://127.0.0.1:${listeners[1].port}/metrics`);
+    assert.equal(internet.status, 404);
+    assert.equal((await internet.json()).error.code, 'not_found');
   } finally {
     proc.kill('SIGTERM');
   }

@@ -61,7 +61,7 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   sqlite3_busy_timeout(db_, 10000);
   if (!read_only) exec("PRAGMA journal_mode=WAL");
   std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=" + synchronous +
-                        "; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824";
+                        "; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384";
   exec(pragmas.c_str());
 }
 

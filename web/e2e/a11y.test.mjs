@@ -3,32 +3,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { closeAll, closeContexts, launch, login, msgLocator, newPage, openRoom, send, Server, skipReason, watchdog } from './lib/harness.mjs';
+import { test } from 'node:test';
+import {
+  login,
+  msgLocator,
+  newPage,
+  openRoom,
+  send,
+  browserSuite,
+} from './lib/harness.mjs';
 
-watchdog();
-const skip = skipReason();
+const env = browserSuite();
+const { skip } = env;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
 
 async function audit(page, what) {
   // Evaluated through the DevTools protocol: the page itself keeps its CSP (no inline scripts).
@@ -42,11 +29,11 @@ async function audit(page, what) {
 }
 
 test('no WCAG A/AA violations found by axe on the main screens', { skip, timeout: 90000 }, async () => {
-  const p = await newPage(browser);
-  await p.goto(srv.base + '/');
+  const p = await newPage(env.browser);
+  await p.goto(env.srv.base + '/');
   await p.getByLabel('自治体コード').waitFor();
   await audit(p, 'login');
-  await login(p, srv.base, 'sato');
+  await login(p, env.srv.base, 'sato');
   await openRoom(p, '防災係');
   await send(p, '@鈴木 一郎 確認お願いします');
   await msgLocator(p, '確認お願いします').waitFor();
@@ -58,8 +45,8 @@ test('no WCAG A/AA violations found by axe on the main screens', { skip, timeout
   await audit(p, 'new chat dialog');
   await p.keyboard.press('Escape');
 
-  const m = await newPage(browser, { width: 390, height: 844, mobile: true });
-  await login(m, srv.base, 'ito');
+  const m = await newPage(env.browser, { width: 390, height: 844, mobile: true });
+  await login(m, env.srv.base, 'ito');
   await audit(m, 'phone list');
   await m.locator('.room-item').first().tap();
   await m.locator('#room-title').waitFor();

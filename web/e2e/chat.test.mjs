@@ -1,51 +1,26 @@
 // Two colleagues chat in real time in two browser contexts: live delivery, 既読 counts that
 // rise when the other opens the room, the reader list in 五十音 order, mentions, replies.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  closeAll,
-  closeContexts,
-  launch,
   login,
   msgLocator,
   newPage,
   openRoom,
-  skipReason,
   send,
-  Server,
   shot,
   until,
-  watchdog,
+  browserSuite,
 } from './lib/harness.mjs';
 
-watchdog();
-const skip = skipReason();
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
+const env = browserSuite();
+const { skip } = env;
 
 test('two users chat in real time; 既読 rises; readers in 五十音 order', { skip, timeout: 120000 }, async () => {
-  const a = await newPage(browser); // 田中 太郎 (tanaka)
-  const b = await newPage(browser); // 佐藤 花子 (sato)
-  await login(a, srv.base, 'tanaka');
-  await login(b, srv.base, 'sato');
+  const a = await newPage(env.browser); // 田中 太郎 (tanaka)
+  const b = await newPage(env.browser); // 佐藤 花子 (sato)
+  await login(a, env.srv.base, 'tanaka');
+  await login(b, env.srv.base, 'sato');
   await openRoom(a, '防災係');
 
   // tanaka writes; sato, still on the room list, sees it arrive (preview and unread badge).
@@ -84,10 +59,10 @@ test('two users chat in real time; 既読 rises; readers in 五十音 order', { 
   assert.match(await reply.locator('.quote').innerText(), /集合は8時30分/);
 
   // Two more colleagues read, in the order すずき, いとう (not in 五十音 order).
-  const room = await srv.roomId(await srv.token('tanaka'), '防災係');
+  const room = await env.srv.roomId(await env.srv.token('tanaka'), '防災係');
   const seq = Number(await mine.getAttribute('data-seq'));
   for (const who of ['suzuki', 'ito']) {
-    await srv.api(await srv.token(who), 'POST', `/api/rooms/${room}/read`, { seq });
+    await env.srv.api(await env.srv.token(who), 'POST', `/api/rooms/${room}/read`, { seq });
   }
   await mine.locator('.read-btn', { hasText: '既読 3' }).waitFor({ timeout: 10000 });
 

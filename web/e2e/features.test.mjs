@@ -2,57 +2,32 @@
 // (org tree, search by reading), 1:1 and group rooms, profiles and the status line, edit and
 // delete, the unread divider and title count, history paging, language, keyboard use.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import {
-  closeAll,
-  closeContexts,
-  launch,
   login,
   msgLocator,
   newPage,
   openRoom,
-  skipReason,
   send,
-  Server,
   until,
   waitLive,
-  watchdog,
+  browserSuite,
 } from './lib/harness.mjs';
 
-watchdog(240000);
-const skip = skipReason();
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
+const env = browserSuite({ watchdogMs: 240000 });
+const { skip } = env;
 
 test('stays logged in across reloads; logs out', { skip, timeout: 60000 }, async () => {
-  const p = await newPage(browser);
+  const p = await newPage(env.browser);
   // A wrong password is refused with a clear message.
-  await p.goto(srv.base + '/');
+  await p.goto(env.srv.base + '/');
   await p.getByLabel('自治体コード').fill('999001');
   await p.getByLabel('ログインID').fill('tanaka');
   await p.getByLabel('パスワード').fill('wrong-password');
   await p.getByRole('button', { name: 'ログイン' }).click();
   await p.getByRole('alert').getByText('正しくありません').waitFor();
 
-  await login(p, srv.base, 'tanaka');
+  await login(p, env.srv.base, 'tanaka');
   await openRoom(p, '防災係');
   await p.reload();
   await p.locator('#room-title', { hasText: '防災係' }).waitFor();
@@ -67,8 +42,8 @@ test('stays logged in across reloads; logs out', { skip, timeout: 60000 }, async
 });
 
 test('member picker: search by reading, org tree; start a 1:1 and a group', { skip, timeout: 90000 }, async () => {
-  const p = await newPage(browser);
-  await login(p, srv.base, 'sato');
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'sato');
   await p.getByRole('button', { name: '新規トーク' }).click();
   const dlg = p.getByRole('dialog', { name: '新規トーク' });
   await dlg.waitFor();
@@ -111,8 +86,8 @@ test('member picker: search by reading, org tree; start a 1:1 and a group', { sk
   assert.equal(members.length, 3);
 
   // 伊藤 sees the new room; a rename shows up live; leaving removes it from her list.
-  const ito = await newPage(browser);
-  await login(ito, srv.base, 'ito');
+  const ito = await newPage(env.browser);
+  await login(ito, env.srv.base, 'ito');
   await ito.locator('.room-name', { hasText: '避難所運営チーム' }).waitFor();
   await p.locator('.pane-details').getByRole('button', { name: '名前を変更' }).click();
   await p.locator('.pane-details').getByLabel('トーク名').fill('避難所運営チーム（第一中）');
@@ -130,8 +105,8 @@ test('member picker: search by reading, org tree; start a 1:1 and a group', { sk
 });
 
 test('profiles: colleagues and my own status line', { skip, timeout: 60000 }, async () => {
-  const p = await newPage(browser);
-  await login(p, srv.base, 'tanaka');
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'tanaka');
   await openRoom(p, '防災係');
   await p.locator('.pane-details .members').getByText('伊藤 美咲').click();
   const prof = p.locator('.pane-details .profile');
@@ -147,23 +122,23 @@ test('profiles: colleagues and my own status line', { skip, timeout: 60000 }, as
   await prof.getByLabel('ひとこと').fill('本日は第2庁舎3F 防災対策室');
   await prof.getByRole('button', { name: '保存' }).click();
   await prof.getByText('本日は第2庁舎3F 防災対策室').waitFor();
-  const me = await srv.api(await srv.token('tanaka'), 'GET', '/api/me');
+  const me = await env.srv.api(await env.srv.token('tanaka'), 'GET', '/api/me');
   assert.equal(me.user.status, '本日は第2庁舎3F 防災対策室');
 });
 
 test('edit and delete; unread divider; title count; older history on scroll', { skip, timeout: 120000 }, async () => {
-  const sato = await srv.token('sato');
-  const room = await srv.roomId(sato, '危機管理課');
+  const sato = await env.srv.token('sato');
+  const room = await env.srv.roomId(sato, '危機管理課');
   // 130 messages, so that history comes in several pages; suzuki has read all but 6.
   let lastSeq = 0;
   for (let i = 1; i <= 130; i++) {
-    const r = await srv.api(sato, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-bulk-${i}`, body: `連絡事項 ${i} 件目` });
+    const r = await env.srv.api(sato, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-bulk-${i}`, body: `連絡事項 ${i} 件目` });
     lastSeq = r.message.seq;
   }
-  const suzuki = await srv.token('suzuki');
-  await srv.api(suzuki, 'POST', `/api/rooms/${room}/read`, { seq: lastSeq - 6 });
-  const p = await newPage(browser);
-  await login(p, srv.base, 'suzuki');
+  const suzuki = await env.srv.token('suzuki');
+  await env.srv.api(suzuki, 'POST', `/api/rooms/${room}/read`, { seq: lastSeq - 6 });
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'suzuki');
   // Unread count in the title, and on the room.
   await until(async () => /^\(\d+\) tonari$/.test(await p.title()), { what: 'unread count in the title' });
   const item = p.locator('.room-item', { has: p.locator('.room-name', { hasText: '危機管理課' }) });
@@ -214,8 +189,8 @@ test('edit and delete; unread divider; title count; older history on scroll', { 
 });
 
 test('keyboard: move through the room list with arrows, open with Enter; English', { skip, timeout: 60000 }, async () => {
-  const p = await newPage(browser);
-  await login(p, srv.base, 'takahashi');
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'takahashi');
   await p.getByRole('searchbox', { name: 'トークを検索' }).focus();
   await p.keyboard.press('ArrowDown');
   const first = await p.evaluate(() => document.activeElement?.getAttribute('data-room'));
@@ -243,7 +218,7 @@ test('keyboard: move through the room list with arrows, open with Enter; English
 });
 
 test('notifications for mentions and 1:1 messages while the tab is hidden', { skip, timeout: 60000 }, async () => {
-  const p = await newPage(browser);
+  const p = await newPage(env.browser);
   // A recording Notification (permission granted) and a switch for document.visibilityState.
   await p.addInitScript(() => {
     window.__shown = [];
@@ -262,16 +237,16 @@ test('notifications for mentions and 1:1 messages while the tab is hidden', { sk
     Object.defineProperty(document, 'visibilityState', { get: () => (window.__hidden ? 'hidden' : 'visible') });
     Object.defineProperty(document, 'hidden', { get: () => window.__hidden });
   });
-  await login(p, srv.base, 'watanabe');
+  await login(p, env.srv.base, 'watanabe');
   await p.evaluate(() => (window.__hidden = true));
-  const hayashi = await srv.token('hayashi');
-  const room = await srv.roomId(hayashi, '道路維持 現場連絡');
-  const me = (await srv.api(await srv.token('watanabe'), 'GET', '/api/me')).user;
+  const hayashi = await env.srv.token('hayashi');
+  const room = await env.srv.roomId(hayashi, '道路維持 現場連絡');
+  const me = (await env.srv.api(await env.srv.token('watanabe'), 'GET', '/api/me')).user;
   // A plain group message: no notification. A mention and a 1:1 message: one each.
-  await srv.api(hayashi, 'POST', `/api/rooms/${room}/messages`, { client_id: 'n-1', body: '本日の巡回は終了しました' });
-  await srv.api(hayashi, 'POST', `/api/rooms/${room}/messages`, { client_id: 'n-2', body: '@渡辺 誠 写真を確認してください', mentions: [me.id] });
-  const direct = (await srv.api(hayashi, 'POST', '/api/direct', { user: me.id })).room.id;
-  await srv.api(hayashi, 'POST', `/api/rooms/${direct}/messages`, { client_id: 'n-3', body: '明日の件で電話します' });
+  await env.srv.api(hayashi, 'POST', `/api/rooms/${room}/messages`, { client_id: 'n-1', body: '本日の巡回は終了しました' });
+  await env.srv.api(hayashi, 'POST', `/api/rooms/${room}/messages`, { client_id: 'n-2', body: '@渡辺 誠 写真を確認してください', mentions: [me.id] });
+  const direct = (await env.srv.api(hayashi, 'POST', '/api/direct', { user: me.id })).room.id;
+  await env.srv.api(hayashi, 'POST', `/api/rooms/${direct}/messages`, { client_id: 'n-3', body: '明日の件で電話します' });
   const shown = await until(async () => {
     const s = await p.evaluate(() => window.__shown);
     return s.length >= 2 && s;
@@ -287,8 +262,8 @@ test('notifications for mentions and 1:1 messages while the tab is hidden', { sk
 });
 
 test('a draft is kept per room, also across a reload', { skip, timeout: 60000 }, async () => {
-  const p = await newPage(browser);
-  await login(p, srv.base, 'yamaguchi');
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'yamaguchi');
   await openRoom(p, '全職員');
   await p.locator('#composer-input').fill('全職員向けの下書き');
   await openRoom(p, '防災訓練プロジェクト');

@@ -1,42 +1,30 @@
 // The composer never sends while an IME composition is in progress: the Enter that confirms
 // a conversion (isComposing, or keyCode 229 as Safari reports it) must not send.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { closeAll, closeContexts, launch, login, msgLocator, newPage, openRoom, skipReason, Server, sleep, until, watchdog } from './lib/harness.mjs';
+import { after, before, test } from 'node:test';
+import {
+  login,
+  msgLocator,
+  newPage,
+  openRoom,
+  sleep,
+  until,
+  browserSuite,
+} from './lib/harness.mjs';
 
-watchdog();
-const skip = skipReason();
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
+const env = browserSuite();
+const { skip } = env;
 
 async function serverBodies(token, room) {
-  return (await srv.allMessages(token, room)).map((m) => m.body);
+  return (await env.srv.allMessages(token, room)).map((m) => m.body);
 }
 
 test('an IME composition followed by Enter does not send', { skip, timeout: 90000 }, async () => {
-  const page = await newPage(browser);
-  await login(page, srv.base, 'tanaka');
+  const page = await newPage(env.browser);
+  await login(page, env.srv.base, 'tanaka');
   await openRoom(page, '防災係');
-  const token = await srv.token('tanaka');
-  const room = await srv.roomId(token, '防災係');
+  const token = await env.srv.token('tanaka');
+  const room = await env.srv.roomId(token, '防災係');
   const before = (await serverBodies(token, room)).length;
   const box = page.locator('#composer-input');
   await box.click();
@@ -80,11 +68,11 @@ test('an IME composition followed by Enter does not send', { skip, timeout: 9000
 });
 
 test('a real IME composition through Chromium (CDP) does not send on Enter', { skip, timeout: 60000 }, async () => {
-  const page = await newPage(browser);
-  await login(page, srv.base, 'ito');
+  const page = await newPage(env.browser);
+  await login(page, env.srv.base, 'ito');
   await openRoom(page, '防災係');
-  const token = await srv.token('ito');
-  const room = await srv.roomId(token, '防災係');
+  const token = await env.srv.token('ito');
+  const room = await env.srv.roomId(token, '防災係');
   const before = (await serverBodies(token, room)).length;
   const box = page.locator('#composer-input');
   await box.click();

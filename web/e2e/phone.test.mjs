@@ -1,34 +1,21 @@
 // The smartphone layout at 390×844: one pane at a time with back navigation.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { closeAll, closeContexts, launch, login, msgLocator, newPage, skipReason, send, Server, shot, watchdog } from './lib/harness.mjs';
+import { test } from 'node:test';
+import {
+  login,
+  msgLocator,
+  newPage,
+  send,
+  shot,
+  browserSuite,
+} from './lib/harness.mjs';
 
-watchdog();
-const skip = skipReason();
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
+const env = browserSuite();
+const { skip } = env;
 
 test('the smartphone layout works at 390×844', { skip, timeout: 90000 }, async () => {
-  const p = await newPage(browser, { width: 390, height: 844, mobile: true });
-  await login(p, srv.base, 'sato');
+  const p = await newPage(env.browser, { width: 390, height: 844, mobile: true });
+  await login(p, env.srv.base, 'sato');
   const list = p.locator('.pane-list');
   const roomPane = p.locator('.pane-room');
 

@@ -2,56 +2,31 @@
 // meanwhile is delivered once, messages posted by others while the client was away arrive,
 // and nothing is lost or shown twice.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import {
-  closeAll,
-  closeContexts,
-  launch,
   login,
   msgLocator,
   newPage,
   openRoom,
-  skipReason,
   send,
-  Server,
   shot,
   until,
   waitLive,
-  watchdog,
+  browserSuite,
 } from './lib/harness.mjs';
 
-watchdog(180000);
-const skip = skipReason();
-let srv;
-let browser;
-
-// One browser per file; a fresh server (own data directory) and fresh contexts per test.
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-});
-beforeEach(async () => {
-  if (skip) return;
-  srv = await new Server().start();
-});
-afterEach(async () => {
-  await closeContexts();
-  await srv?.stop();
-  srv = undefined;
-});
-after(async () => {
-  await closeAll();
-});
+const env = browserSuite({ watchdogMs: 180000 });
+const { skip } = env;
 
 async function domSeqs(page) {
   return page.locator('.messages > li.msg[data-seq]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
 }
 
 test('after a server restart the client reconnects; nothing lost or duplicated', { skip, timeout: 150000 }, async () => {
-  const a = await newPage(browser);
-  const b = await newPage(browser);
-  await login(a, srv.base, 'tanaka');
-  await login(b, srv.base, 'suzuki');
+  const a = await newPage(env.browser);
+  const b = await newPage(env.browser);
+  await login(a, env.srv.base, 'tanaka');
+  await login(b, env.srv.base, 'suzuki');
   await openRoom(a, '防災係');
   await openRoom(b, '防災係');
 
@@ -60,7 +35,7 @@ test('after a server restart the client reconnects; nothing lost or duplicated',
   await until(async () => (await a.locator('.msg.pending').count()) === 0, { what: 'ack' });
 
   // Stop the server: both clients notice and say so.
-  await srv.stop();
+  await env.srv.stop();
   await a.locator('.conn-banner', { hasText: '再接続中…' }).waitFor({ timeout: 10000 });
   await b.locator('.conn-banner', { hasText: '再接続中…' }).waitFor({ timeout: 10000 });
   await shot(a, 'pc-reconnecting');
@@ -70,10 +45,10 @@ test('after a server restart the client reconnects; nothing lost or duplicated',
   await a.locator('.msg.pending', { hasText: '停止中に書いたメッセージ' }).waitFor();
 
   // Back up on the same port and data; someone else posts before the clients are back.
-  await srv.restart();
-  const ito = await srv.token('ito');
-  const room = await srv.roomId(ito, '防災係');
-  await srv.api(ito, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-ito-1', body: '再起動直後の伊藤です' });
+  await env.srv.restart();
+  const ito = await env.srv.token('ito');
+  const room = await env.srv.roomId(ito, '防災係');
+  await env.srv.api(ito, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-ito-1', body: '再起動直後の伊藤です' });
 
   for (const p of [a, b]) {
     await waitLive(p, 30000);
@@ -84,12 +59,12 @@ test('after a server restart the client reconnects; nothing lost or duplicated',
   await until(async () => (await a.locator('.msg.pending').count()) === 0, { what: 'the offline message acknowledged', timeout: 20000 });
 
   // Live again: a new message arrives in real time.
-  await srv.api(ito, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-ito-2', body: '再接続後のライブ配信です' });
+  await env.srv.api(ito, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-ito-2', body: '再接続後のライブ配信です' });
   await msgLocator(a, '再接続後のライブ配信です').waitFor();
   await msgLocator(b, '再接続後のライブ配信です').waitFor();
 
   // Exactly what the server has, once each, in order.
-  const stored = await srv.allMessages(ito, room);
+  const stored = await env.srv.allMessages(ito, room);
   const count = (body) => stored.filter((m) => m.body === body).length;
   assert.equal(count('停止中に書いたメッセージ'), 1, 'the offline message is stored once');
   assert.equal(count('再起動前のメッセージです'), 1);

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -303,4 +304,29 @@ export async function until(fn, { timeout = 15000, interval = 100, what = 'condi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
     await sleep(interval);
   }
+}
+
+// Registers what every browser test file needs: a watchdog, one Chromium per file, and a
+// fresh server (own data directory) and fresh browser contexts per test. Returns the live
+// bindings: env.browser, env.srv (set during each test) and env.skip.
+export function browserSuite({ watchdogMs } = {}) {
+  watchdog(watchdogMs);
+  const env = { skip: skipReason(), srv: undefined, browser: undefined };
+  before(async () => {
+    if (env.skip) return;
+    env.browser = await launch();
+  });
+  beforeEach(async () => {
+    if (env.skip) return;
+    env.srv = await new Server().start();
+  });
+  afterEach(async () => {
+    await closeContexts();
+    await env.srv?.stop();
+    env.srv = undefined;
+  });
+  after(async () => {
+    await closeAll();
+  });
+  return env;
 }

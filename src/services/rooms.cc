@@ -69,13 +69,6 @@ Result<std::vector<std::pair<RoomId, EventNo>>> Rooms::cursors(const Actor& acto
   return ctx_.store.room_cursors(actor.user.id);
 }
 
-Result<std::vector<RoomEvent>> Rooms::events_after(const Actor& actor, RoomId room,
-                                                   EventNo after, int limit) {
-  auto loaded = load(actor, room);
-  if (!loaded.ok()) return loaded.status();
-  return ctx_.store.events_after(room, after, limit);
-}
-
 Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> Rooms::missed_events(
     const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit) {
   auto mine = ctx_.store.room_cursors(actor.user.id);

@@ -25,9 +25,6 @@ class Rooms {
   Result<RoomDetail> detail(const Actor& actor, RoomId room);
   // The rooms the actor is in with their current event numbers (WebSocket welcome).
   Result<std::vector<std::pair<RoomId, EventNo>>> cursors(const Actor& actor);
-  // Events after `after` for resume; not_found if the actor is not a member.
-  Result<std::vector<RoomEvent>> events_after(const Actor& actor, RoomId room, EventNo after,
-                                              int limit);
   // For each (room, after) of `wanted` in a room the actor is in, the events after `after`
   // (at most `limit` each); rooms the actor is not in are left out. One membership read for
   // all of them: this is the resume path, where thousands of clients come back at once.

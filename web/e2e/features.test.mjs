@@ -12,6 +12,7 @@ import {
   until,
   waitLive,
   browserSuite,
+  appearsOrReload,
 } from './lib/harness.mjs';
 
 const env = browserSuite({ watchdogMs: 240000 });
@@ -34,7 +35,7 @@ test('stays logged in across reloads; logs out', { skip, timeout: 60000 }, async
   await waitLive(p);
   await p.getByRole('button', { name: /アカウントメニュー/ }).click();
   await p.getByRole('menuitem', { name: 'ログアウト' }).click();
-  await p.getByRole('button', { name: 'ログイン' }).waitFor();
+  await appearsOrReload(p, p.getByRole('button', { name: 'ログイン' }), 'the login page after logout');
   await p.reload();
   await p.getByRole('button', { name: 'ログイン' }).waitFor();
   assert.equal(await p.locator('.room-item').count(), 0);

@@ -224,8 +224,23 @@ export async function newPage(browser, { width = 1280, height = 800, mobile = fa
   return page;
 }
 
+// Waits for `locator`; if it has not appeared after `ms`, reloads the page once (saying so
+// on stderr) and waits again. An intermittent stall (about one full e2e run in four on the
+// development VM, cause not found yet: see the closing notes) must not hide the behaviour
+// under test, which the second wait still checks.
+export async function appearsOrReload(page, locator, what, ms = 10000) {
+  try {
+    await locator.waitFor({ timeout: ms });
+  } catch {
+    console.error(`e2e: ${what} did not appear within ${ms} ms; reloading once`);
+    await page.reload();
+    await locator.waitFor({ timeout: ms });
+  }
+}
+
 export async function login(page, base, loginId) {
   await page.goto(base + '/');
+  await appearsOrReload(page, page.getByLabel('自治体コード'), 'the login form');
   await page.getByLabel('自治体コード').fill(TENANT);
   await page.getByLabel('ログインID').fill(loginId);
   await page.getByLabel('パスワード').fill(PASSWORD);

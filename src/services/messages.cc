@@ -1,7 +1,6 @@
 #include "services/messages.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "core/text_limits.h"
 #include "services/events.h"
@@ -48,23 +47,13 @@ Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Se
   h.messages = std::move(*msgs);
   if (h.messages.empty()) return h;
 
-  // 既読 counts from one pass over the read positions (no per-message query).
-  auto positions = ctx_.store.read_positions(room);
-  if (!positions.ok()) return positions.status();
-  std::vector<Seq> sorted;
-  std::unordered_map<UserId, Seq> by_user;
-  sorted.reserve(positions->size());
-  for (const auto& [u, s] : *positions) {
-    sorted.push_back(s);
-    by_user.emplace(u, s);
-  }
-  std::sort(sorted.begin(), sorted.end());
+  // 既読 counts by the one rule the `reads` events use too (store: read_counts).
+  auto counts = ctx_.store.read_counts(room, h.messages.front().seq - 1, h.messages.back().seq);
+  if (!counts.ok()) return counts.status();
+  auto c = counts->begin();
   for (Message& m : h.messages) {
-    auto at_least = static_cast<std::int64_t>(
-        sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), m.seq));
-    auto it = by_user.find(m.sender);
-    if (it != by_user.end() && it->second >= m.seq) --at_least;
-    m.read_count = at_least;
+    while (c != counts->end() && c->first < m.seq) ++c;
+    if (c != counts->end() && c->first == m.seq) m.read_count = c->second;
   }
   return h;
 }

@@ -117,8 +117,6 @@ class Store {
                                                                          UserId user) = 0;
   // Members with their users, in 五十音 order of readings.
   virtual Result<std::vector<std::pair<User, Member>>> members(RoomId room) = 0;
-  // The read positions of all members: (user, read_seq).
-  virtual Result<std::vector<std::pair<UserId, Seq>>> read_positions(RoomId room) = 0;
   virtual Result<std::vector<RoomSummary>> rooms_for_user(UserId user) = 0;
   virtual Result<RoomSummary> room_summary(RoomId room, UserId user) = 0;
   // The rooms `user` is in, with their current event numbers.

@@ -49,7 +49,6 @@ class SqliteStore final : public Store {
   Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
                                                                  UserId user) override;
   Result<std::vector<std::pair<User, Member>>> members(RoomId room) override;
-  Result<std::vector<std::pair<UserId, Seq>>> read_positions(RoomId room) override;
   Result<std::vector<RoomSummary>> rooms_for_user(UserId user) override;
   Result<RoomSummary> room_summary(RoomId room, UserId user) override;
   Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) override;

@@ -199,17 +199,6 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
   });
 }
 
-Result<std::vector<std::pair<UserId, Seq>>> SqliteStore::read_positions(RoomId room) {
-  using Out = std::vector<std::pair<UserId, Seq>>;
-  return read<Out>([&](Connection& db) -> Result<Out> {
-    Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=?");
-    s.bind(1, room);
-    Out out;
-    while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
-    return out;
-  });
-}
-
 Result<std::vector<RoomSummary>> SqliteStore::rooms_for_user(UserId user) {
   using Out = std::vector<RoomSummary>;
   return read<Out>([&](Connection& db) -> Result<Out> {

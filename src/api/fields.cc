@@ -88,4 +88,10 @@ std::int64_t parse_id(std::string_view s) {
   return v;
 }
 
+std::int64_t room_param(http::Request& req) { return parse_id(req.params["id"]); }
+
+Status unknown_room(http::Request& req) {
+  return not_found("room " + req.params["id"] + " not found");
+}
+
 }  // namespace tonari::api

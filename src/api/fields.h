@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "http/types.h"
 
 namespace tonari::api {
 
@@ -37,5 +38,9 @@ class Fields {
 
 // Parses a decimal id from a path or query parameter; 0 if it is not one.
 std::int64_t parse_id(std::string_view s);
+
+// The room id of a /api/rooms/{id}/... path, or 0; and the not_found for a bad one.
+std::int64_t room_param(http::Request& req);
+Status unknown_room(http::Request& req);
 
 }  // namespace tonari::api

@@ -30,8 +30,8 @@ Result<services::PostRequest> post_request(const json::object& o, RoomId room) {
 
 void Api::install_messages(http::Router& router) {
   router.add("GET", "/api/rooms/{id}/messages", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    RoomId id = room_param(req);
+    if (!id) co_return error_response(unknown_room(req));
     auto num = [&](const char* key, std::int64_t fallback, std::int64_t& out) {
       std::string v = req.query_param(key);
       if (v.empty()) { out = fallback; return true; }
@@ -51,8 +51,8 @@ void Api::install_messages(http::Router& router) {
   }));
 
   router.add("POST", "/api/rooms/{id}/messages", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    RoomId id = room_param(req);
+    if (!id) co_return error_response(unknown_room(req));
     auto body = parse_object(req.body);
     if (!body.ok()) co_return error_response(body.status());
     auto p = post_request(*body, id);
@@ -65,9 +65,9 @@ void Api::install_messages(http::Router& router) {
   }));
 
   router.add("PATCH", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
+    RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!id) co_return error_response(unknown_room(req));
     if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
     auto body = parse_object(req.body);
     if (!body.ok()) co_return error_response(body.status());
@@ -81,9 +81,9 @@ void Api::install_messages(http::Router& router) {
   }));
 
   router.add("DELETE", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
+    RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!id) co_return error_response(unknown_room(req));
     if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
     auto r = co_await await_result<store::RoomChange>(
         [&](auto cb) { d_.messages.remove(c.actor, id, seq, std::move(cb)); });
@@ -92,8 +92,8 @@ void Api::install_messages(http::Router& router) {
   }));
 
   router.add("POST", "/api/rooms/{id}/read", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    RoomId id = room_param(req);
+    if (!id) co_return error_response(unknown_room(req));
     auto body = parse_object(req.body);
     if (!body.ok()) co_return error_response(body.status());
     Fields f(*body);
@@ -106,9 +106,9 @@ void Api::install_messages(http::Router& router) {
   }));
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/readers", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = parse_id(req.params["id"]);
+    RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(not_found("room " + req.params["id"] + " not found"));
+    if (!id) co_return error_response(unknown_room(req));
     if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
     auto r = d_.messages.readers(c.actor, id, seq);
     if (!r.ok()) co_return error_response(r.status());

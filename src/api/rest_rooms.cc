@@ -13,15 +13,6 @@ using boost::asio::awaitable;
 using http::Request;
 using http::Response;
 
-namespace {
-
-// The room id of a path, or 0 (which every service answers with not_found).
-RoomId room_param(Request& req) { return parse_id(req.params["id"]); }
-
-Status unknown_room(Request& req) { return not_found("room " + req.params["id"] + " not found"); }
-
-}  // namespace
-
 void Api::install_rooms(http::Router& router) {
   // The caller's view of a room after a change, as `{"room": RoomSummary}`.
   auto summary_response = [this](const Caller& c, RoomId room, int status) {

@@ -24,6 +24,7 @@
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
   "coalesce(m.edited_at,0),m.deleted"
+#define TONARI_MESSAGE_NCOLS 16
 
 #define TONARI_ROOM_COLS \
   "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"

@@ -2,11 +2,14 @@
 // PRAGMA user_version. Each migration runs in its own transaction.
 #pragma once
 
+#include <cstdint>
+
 namespace tonari::store::sqlite {
 
 class Connection;
 
-// Brings the database up to the latest schema version. Throws DbError on failure.
-void migrate(Connection& db);
+// Brings the database up to schema version `up_to` (the latest by default; tests stop
+// earlier to check an upgrade). Throws DbError on failure.
+void migrate(Connection& db, std::int64_t up_to = -1);
 
 }  // namespace tonari::store::sqlite

@@ -41,18 +41,17 @@ std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
 }
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
-// `msg_seq` names the message of a message.* event (0 for others). With !save_room the
-// caller writes room.ev itself (post_message saves all of the room's counters at once).
+// `msg_seq` names the message of a message.* event (0 for others).
 template <class MakeFrame>
 RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame,
-                       Seq msg_seq = 0, bool save_room = true) {
+                       Seq msg_seq = 0) {
   const EventNo ev = room.ev + 1;
   auto frame = std::make_shared<const std::string>(make_frame(ev));
   Stmt ins = db.q("INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES(?,?,?,?,?)");
   ins.bind(1, room.id).bind(2, ev).bind(3, *frame);
   if (msg_seq) ins.bind(4, msg_seq); else ins.bind_null(4);
   ins.bind(5, now).run();
-  if (save_room) db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
+  db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
   room.ev = ev;
   return RoomEvent{room.id, ev, std::move(frame)};
 }
@@ -354,9 +353,10 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,0,?)")
           .bind(1, msg.room).bind(2, msg.seq).run();
     }
-    out.events.push_back(append_event(db, out.room, m.now, [&](EventNo e) {
-      return wire::message_event("message.created", msg, e);
-    }, msg.seq, false));
+    // message.created is not stored in `events`: replay rebuilds it from this row.
+    out.events.push_back(RoomEvent{msg.room, ev, std::make_shared<const std::string>(
+                                                     wire::message_event("message.created", msg, ev))});
+    out.room.ev = ev;
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;
     db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=? WHERE id=?")

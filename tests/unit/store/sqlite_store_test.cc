@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "search/normalize.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
 #include "store/test_store.h"
 
 namespace tonari::testing {
@@ -706,6 +708,56 @@ TEST_F(SqliteStoreTest, ReopenedStoreStillHasTheData) {
   auto retry = must(post(room.id, alice_.id, "c-1", "再送"));
   EXPECT_FALSE(retry.created);
   EXPECT_EQ(retry.message->seq, 1);
+}
+
+// A store written by schema version 1 (message.created copied into `events`, idempotency
+// key led by room) reads back the same after the upgrade.
+TEST(SqliteStoreUpgrade, Version1EventsReplayTheSameAfterUpgrade) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 1);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 2, 3, 1, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 2, 0);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '一通目', 0, 2), (7, 2, 1, '阿部 愛', 'c-2', '二通目', 0, 3);
+INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES
+  (7, 1, '{"type":"member.joined","room":7,"ev":1}', NULL, 0),
+  (7, 2, '{"type":"message.created","room":7,"ev":2}', 1, 0),
+  (7, 3, '{"type":"message.created","room":7,"ev":3}', 2, 0);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  auto must = [](auto r) { return StoreTest::must(std::move(r)); };
+  auto events = must(store.events_after(7, 0, 100));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(type_of(events[0]), "member.joined");
+  for (int i = 1; i < 3; ++i) {
+    auto f = parse_frame(events[i]);
+    EXPECT_EQ(str_at(f, "type"), "message.created");
+    EXPECT_EQ(f.at("ev").as_int64(), i + 1);
+    EXPECT_EQ(f.at("message").as_object().at("seq").as_int64(), i);
+  }
+  EXPECT_EQ(str_at(parse_frame(events[2]).at("message").as_object(), "body"), "二通目");
+  EXPECT_EQ(must(store.events_after(7, 2, 100)).size(), 1u);
+  // The idempotency key still holds for messages written before the upgrade.
+  store::NewMessage m;
+  m.room = 7;
+  m.sender = 1;
+  m.client_id = "c-2";
+  m.body = "再送";
+  auto retry = must(wait<store::RoomChange>([&](auto cb) { store.post_message(m, cb); }));
+  EXPECT_FALSE(retry.created);
+  EXPECT_EQ(retry.message->seq, 2);
 }
 
 }  // namespace

@@ -83,6 +83,7 @@ class StoreTest : public ::testing::Test {
 
   store::sqlite::SqliteStore& store() { return *store_; }
 
+ public:
   template <class T>
   static T must(Result<T> r) {
     if (!r.ok()) {
@@ -93,6 +94,7 @@ class StoreTest : public ::testing::Test {
     return std::move(r).value();
   }
 
+ protected:
   User make_user(TenantId tenant, const std::string& login, const std::string& name,
                  const std::string& reading) {
     store::NewUser u;

@@ -123,13 +123,17 @@ double ServerProcess::cpu_seconds() const {
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
-long ServerProcess::rss_bytes() const {
+long ServerProcess::status_kib(const char* field) const {
   std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+  const std::string key = std::string(field) + ":";
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
+    if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
   }
   return 0;
 }
+
+long ServerProcess::rss_bytes() const { return status_kib("VmRSS") * 1024; }
+long ServerProcess::anon_rss_bytes() const { return status_kib("RssAnon") * 1024; }
 
 }  // namespace bench

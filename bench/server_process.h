@@ -28,10 +28,14 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // CPU seconds (user + system) the server has used so far.
   double cpu_seconds() const;
-  // Resident memory in bytes.
+  // Resident memory in bytes: all of it (VmRSS), and the private part (RssAnon: heap and
+  // stacks, without the file pages the store maps, which are the OS page cache).
   long rss_bytes() const;
+  long anon_rss_bytes() const;
 
  private:
+  long status_kib(const char* field) const;
+
   std::string dir_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;

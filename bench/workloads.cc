@@ -296,11 +296,11 @@ json::object idle_and_storm(const Settings& s) {
       }
     }
     co_await sleep_for(ioc, 2s);
-    const long rss0 = srv.rss_bytes();
+    const long rss0 = srv.rss_bytes(), anon0 = srv.anon_rss_bytes();
     const double self0 = self_cpu_seconds();
     int connected = co_await fleet.connect(0, users, 512, false);
     co_await sleep_for(ioc, 3s);
-    const long rss1 = srv.rss_bytes();
+    const long rss1 = srv.rss_bytes(), anon1 = srv.anon_rss_bytes();
     const double idle0 = srv.cpu_seconds();
     co_await sleep_for(ioc, 10s);
     const double idle_cpu = (srv.cpu_seconds() - idle0) / 10.0;
@@ -327,6 +327,7 @@ json::object idle_and_storm(const Settings& s) {
         {"rooms", rooms}, {"rooms_per_connection", rooms_per_user},
         {"server_rss_before_mb", rss0 / 1048576.0}, {"server_rss_after_mb", rss1 / 1048576.0},
         {"rss_per_connection_kib", connected ? (rss1 - rss0) / 1024.0 / connected : 0.0},
+        {"private_per_connection_kib", connected ? (anon1 - anon0) / 1024.0 / connected : 0.0},
         {"idle_cpu_fraction", idle_cpu},
         {"storm_resumed", resumed}, {"storm_seconds", storm_s},
         {"resumes_per_s", storm_s > 0 ? resumed / storm_s : 0.0}, {"resyncs", resyncs},

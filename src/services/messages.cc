@@ -44,17 +44,7 @@ Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Se
     // One more than asked tells whether there is more in the paging direction.
     if (after >= 0) msgs->pop_back(); else msgs->erase(msgs->begin());
   }
-  h.messages = std::move(*msgs);
-  if (h.messages.empty()) return h;
-
-  // 既読 counts by the one rule the `reads` events use too (store: read_counts).
-  auto counts = ctx_.store.read_counts(room, h.messages.front().seq - 1, h.messages.back().seq);
-  if (!counts.ok()) return counts.status();
-  auto c = counts->begin();
-  for (Message& m : h.messages) {
-    while (c != counts->end() && c->first < m.seq) ++c;
-    if (c != counts->end() && c->first == m.seq) m.read_count = c->second;
-  }
+  h.messages = std::move(*msgs);  // with their 既読 counts (store: the rule of read_counts)
   return h;
 }
 

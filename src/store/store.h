@@ -124,6 +124,7 @@ class Store {
   virtual Result<std::optional<RoomId>> direct_room(UserId a, UserId b) = 0;
   // Messages with seq in (after, before), ascending (before <= 0: no upper bound). With
   // after >= 0 the first `limit` of them; with after < 0 ("not given") the last `limit`.
+  // Each message not deleted carries its read_count (the rule of read_counts).
   virtual Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) = 0;
   virtual Result<Message> message(RoomId room, Seq seq) = 0;
   // Events with ev > `after`, ascending, at most `limit`.

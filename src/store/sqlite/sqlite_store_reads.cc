@@ -41,6 +41,33 @@ void attach_last_message(Connection& db, RoomSummary& s) {
   if (q.step()) s.last_message = read_message(q);
 }
 
+// The room's read positions past `lo`, for counting the readers of messages after `lo`:
+// one range scan of members_read, then a binary search per message.
+struct ReadPositions {
+  std::vector<Seq> sorted;
+  std::unordered_map<UserId, Seq> by_user;
+
+  // Members who have read `seq`, not counting its sender (the one rule for 既読 counts).
+  std::int64_t count(Seq seq, UserId sender) const {
+    auto n = static_cast<std::int64_t>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), seq));
+    auto it = by_user.find(sender);
+    if (it != by_user.end() && it->second >= seq) --n;
+    return n;
+  }
+};
+
+ReadPositions read_positions(Connection& db, RoomId room, Seq lo) {
+  ReadPositions out;
+  Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=? AND read_seq>?");
+  s.bind(1, room).bind(2, lo);
+  while (s.step()) {
+    out.sorted.push_back(s.i64(1));
+    out.by_user.emplace(s.i64(0), s.i64(1));
+  }
+  std::sort(out.sorted.begin(), out.sorted.end());
+  return out;
+}
+
 }  // namespace
 
 Status SqliteStore::ping() {
@@ -268,6 +295,12 @@ Result<std::vector<Message>> SqliteStore::messages(RoomId room, Seq after, Seq b
       while (s.step()) out.push_back(read_message(s));
       std::reverse(out.begin(), out.end());
     }
+    if (!out.empty()) {
+      const ReadPositions readers = read_positions(db, room, out.front().seq - 1);
+      for (Message& m : out) {
+        if (!m.deleted) m.read_count = readers.count(m.seq, m.sender);
+      }
+    }
     return out;
   });
 }
@@ -324,31 +357,12 @@ Result<std::vector<std::pair<Seq, std::int64_t>>> SqliteStore::read_counts(RoomI
                                                                            Seq hi) {
   using Out = std::vector<std::pair<Seq, std::int64_t>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
-    // Only members who have read past `lo` count for messages in (lo, hi]: one range scan
-    // of members_read, then a binary search per message.
-    std::vector<Seq> positions;
-    std::unordered_map<UserId, Seq> by_user;
-    {
-      Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=? AND read_seq>?");
-      s.bind(1, room).bind(2, lo);
-      while (s.step()) {
-        positions.push_back(s.i64(1));
-        by_user.emplace(s.i64(0), s.i64(1));
-      }
-    }
-    std::sort(positions.begin(), positions.end());
+    const ReadPositions readers = read_positions(db, room, lo);
     Stmt s = db.q("SELECT seq, sender_id FROM messages WHERE room_id=? AND seq>? AND seq<=?"
                   " AND deleted=0 ORDER BY seq");
     s.bind(1, room).bind(2, lo).bind(3, hi);
     Out out;
-    while (s.step()) {
-      const Seq seq = s.i64(0);
-      auto n = static_cast<std::int64_t>(
-          positions.end() - std::lower_bound(positions.begin(), positions.end(), seq));
-      auto sender = by_user.find(s.i64(1));
-      if (sender != by_user.end() && sender->second >= seq) --n;
-      out.emplace_back(seq, n);
-    }
+    while (s.step()) out.emplace_back(s.i64(0), readers.count(s.i64(0), s.i64(1)));
     return out;
   });
 }

@@ -219,6 +219,15 @@ export async function newPage(browser, { width = 1280, height = 800, mobile = fa
   const page = await ctx.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  // Requests still open, so that a stall can say what the page was waiting for.
+  page.pending = new Map();
+  page.on('request', (r) => page.pending.set(r, Date.now()));
+  page.on('requestfinished', (r) => page.pending.delete(r));
+  page.on('requestfailed', (r) => page.pending.delete(r));
+  page.consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.consoleErrors.push(m.text());
+  });
   // Only the local server: anything else would be a bug (and must never leave the machine).
   await ctx.route(/^(?!http:\/\/127\.0\.0\.1[:/]).*/, (route) => route.abort());
   return page;
@@ -233,6 +242,14 @@ export async function appearsOrReload(page, locator, what, ms = 10000) {
     await locator.waitFor({ timeout: ms });
   } catch {
     console.error(`e2e: ${what} did not appear within ${ms} ms; reloading once`);
+    const now = Date.now();
+    for (const [r, t] of page.pending ?? []) {
+      console.error(`e2e:   still open: ${r.method()} ${r.url()} (${now - t} ms, ${r.resourceType()})`);
+    }
+    for (const e of page.errors ?? []) console.error(`e2e:   page error: ${e}`);
+    for (const e of page.consoleErrors ?? []) console.error(`e2e:   console error: ${e}`);
+    const text = await page.evaluate(() => document.body?.innerText?.slice(0, 200) ?? '').catch(() => '?');
+    console.error(`e2e:   page text: ${JSON.stringify(text)}`);
     await page.reload();
     await locator.waitFor({ timeout: ms });
   }

@@ -29,25 +29,41 @@ export interface ApiOptions {
   fetchImpl?: typeof fetch;
   /** Called when an authenticated request answers 401 (session ended). */
   onUnauthenticated?: () => void;
+  /** A request not answered within this many ms fails as a network error (default 30 s). */
+  timeoutMs?: number;
 }
 
 export class Api {
   csrf = '';
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
   onUnauthenticated?: () => void;
 
   constructor(opts: ApiOptions = {}) {
     this.base = opts.base ?? '';
     this.fetchImpl = opts.fetchImpl ?? ((input, init) => fetch(input, init));
     this.onUnauthenticated = opts.onUnauthenticated;
+    this.timeoutMs = opts.timeoutMs ?? 30000;
   }
 
   async request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf;
+    // A request that is never answered (a half-dead connection) must not leave the screen
+    // waiting forever: it fails like a network error after timeoutMs.
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, this.timeoutMs);
+    const onAbort = () => ctl.abort();
+    if (signal?.aborted) ctl.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     let res: Response;
+    let text: string;
     try {
       res = await this.fetchImpl(this.base + path, {
         method,
@@ -55,14 +71,18 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: 'same-origin',
         cache: 'no-store',
-        signal,
+        signal: ctl.signal,
       });
+      text = await res.text();
     } catch (e) {
+      if (timedOut) throw new ApiError(0, 'network', 'no answer within ' + this.timeoutMs / 1000 + ' s');
       if ((e as Error)?.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', (e as Error)?.message || 'network error');
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
     let data: unknown = null;
-    const text = await res.text();
     if (text) {
       try {
         data = JSON.parse(text);

@@ -56,7 +56,8 @@ std::string seed_demo(Node& node) {
     const Room& room = rooms.at(m.room);
     auto posted = services::wait_for<store::RoomChange>([&](auto cb) {
       node.store->post_message(
-          store::NewMessage{room.id, users.at(m.sender).id, "demo-" + std::to_string(++n),
+          store::NewMessage{room.id, users.at(m.sender).id, users.at(m.sender).name,
+                            "demo-" + std::to_string(++n),
                             m.body, 0, {}, false, now - static_cast<TimeMs>(m.minutes_ago) * 60000},
           std::move(cb));
     });

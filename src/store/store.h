@@ -60,6 +60,9 @@ struct NewRoom {
 struct NewMessage {
   RoomId room = 0;
   UserId sender = 0;
+  // The sender's display name as the caller knows it (its session); empty: the store looks
+  // it up.
+  std::string sender_name;
   std::string client_id;
   std::string body;
   Seq reply_to = 0;

@@ -12,7 +12,7 @@ import {
   until,
   waitLive,
   browserSuite,
-  appearsOrReload,
+  appears,
 } from './lib/harness.mjs';
 
 const env = browserSuite({ watchdogMs: 240000 });
@@ -35,9 +35,9 @@ test('stays logged in across reloads; logs out', { skip, timeout: 60000 }, async
   await waitLive(p);
   await p.getByRole('button', { name: /アカウントメニュー/ }).click();
   await p.getByRole('menuitem', { name: 'ログアウト' }).click();
-  await appearsOrReload(p, p.getByRole('button', { name: 'ログイン' }), 'the login page after logout');
+  await appears(p, p.getByRole('button', { name: 'ログイン' }), 'the login page after logout');
   await p.reload();
-  await p.getByRole('button', { name: 'ログイン' }).waitFor();
+  await appears(p, p.getByRole('button', { name: 'ログイン' }), 'the login page after a reload');
   assert.equal(await p.locator('.room-item').count(), 0);
   assert.deepEqual(p.errors, []);
 });

@@ -305,14 +305,18 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       if (!s.step()) return permission_denied("not a member of this room");
       out.sender_read_before = s.i64(0);
     }
-    auto sender = load_user(db, m.sender);
-    if (!sender) return not_found("sender not found");
+    std::string sender_name = m.sender_name;
+    if (sender_name.empty()) {
+      auto sender = load_user(db, m.sender);
+      if (!sender) return not_found("sender not found");
+      sender_name = std::move(sender->name);
+    }
 
     Message msg;
     msg.room = m.room;
     msg.seq = room->msg_seq + 1;
     msg.sender = m.sender;
-    msg.sender_name = sender->name;
+    msg.sender_name = std::move(sender_name);
     msg.client_id = m.client_id;
     msg.body = m.body;
     msg.mention_all = m.mention_all;

@@ -1,6 +1,7 @@
 import { useEffect, useReducer, useRef } from 'preact/hooks';
 import { store } from './app';
 import type { AppState } from './store';
+import { watchSelection } from './watch';
 
 /** Re-renders the component when the selected part of the state changes (by identity). */
 export function useStore<T>(select: (s: AppState) => T): T {
@@ -10,16 +11,6 @@ export function useStore<T>(select: (s: AppState) => T): T {
   const value = select(store.state);
   const valRef = useRef(value);
   valRef.current = value;
-  useEffect(
-    () =>
-      store.subscribe(() => {
-        const v = selRef.current(store.state);
-        if (!Object.is(v, valRef.current)) {
-          valRef.current = v;
-          force(0);
-        }
-      }),
-    [],
-  );
+  useEffect(() => watchSelection(store, selRef, valRef, () => force(0)), []);
   return value;
 }

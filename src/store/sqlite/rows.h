@@ -45,7 +45,10 @@ std::string json_ids(const std::vector<std::int64_t>& ids);
 template <class T, class Fn>
 class FnJob final : public WriteJob {
  public:
-  FnJob(Fn fn, Callback<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
+  FnJob(Fn fn, Callback<T> done, bool savepoint = true)
+      : fn_(std::move(fn)), done_(std::move(done)), savepoint_(savepoint) {}
+
+  bool needs_savepoint() const override { return savepoint_; }
 
   bool apply(Connection& db) override {
     result_.emplace(fn_(db));
@@ -73,6 +76,7 @@ class FnJob final : public WriteJob {
  private:
   Fn fn_;
   Callback<T> done_;
+  const bool savepoint_;
   std::optional<Result<T>> result_;
 };
 

@@ -118,6 +118,15 @@ void SqliteStore::checkpoint_loop() {
 
 SqliteStore::~SqliteStore() { shutdown(); }
 
+void SqliteStore::submit(std::unique_ptr<WriteJob> job) {
+  if (!writer_) {
+    job->fail(DbError(kRcOverloaded, "store is shut down"));
+    job->finish(true);
+    return;
+  }
+  writer_->submit(std::move(job));
+}
+
 void SqliteStore::shutdown() {
   writer_.reset();
   {

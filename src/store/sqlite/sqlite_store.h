@@ -90,6 +90,12 @@ class SqliteStore final : public Store {
   // Queues `fn` (run in a savepoint on the writer thread) and reports its result to `done`.
   template <class T, class Fn>
   void write(Fn fn, Callback<T> done);
+  // The same for a job that writes with at most one statement, after all of its checks
+  // (WriteJob::needs_savepoint): it runs without a savepoint.
+  template <class T, class Fn>
+  void write_one_statement(Fn fn, Callback<T> done);
+  // Hands a job to the writer (or fails it at once after shutdown()).
+  void submit(std::unique_ptr<WriteJob> job);
 
   // Reads through a pooled connection; DbError becomes Status internal.
   template <class T, class Fn>

@@ -137,7 +137,7 @@ void SqliteStore::create_user(NewUser u, TimeMs now, Callback<User> done) {
 }
 
 void SqliteStore::set_status(UserId user, std::string status, Callback<User> done) {
-  write<User>([user, status = std::move(status)](Connection& db) -> Result<User> {
+  write_one_statement<User>([user, status = std::move(status)](Connection& db) -> Result<User> {
     db.q("UPDATE users SET status=? WHERE id=?").bind(1, status).bind(2, user).run();
     auto u = load_user(db, user);
     if (!u) return not_found("user not found");
@@ -146,7 +146,7 @@ void SqliteStore::set_status(UserId user, std::string status, Callback<User> don
 }
 
 void SqliteStore::create_session(Session s, Callback<bool> done) {
-  write<bool>([s = std::move(s)](Connection& db) -> Result<bool> {
+  write_one_statement<bool>([s = std::move(s)](Connection& db) -> Result<bool> {
     db.q("INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at) VALUES(?,?,?,?,?)")
         .bind(1, s.token_hash).bind(2, s.user).bind(3, s.csrf).bind(4, s.created_at)
         .bind(5, s.expires_at).run();
@@ -155,21 +155,21 @@ void SqliteStore::create_session(Session s, Callback<bool> done) {
 }
 
 void SqliteStore::extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) {
-  write<bool>([h = std::move(token_hash), expires_at](Connection& db) -> Result<bool> {
+  write_one_statement<bool>([h = std::move(token_hash), expires_at](Connection& db) -> Result<bool> {
     db.q("UPDATE sessions SET expires_at=? WHERE token_hash=?").bind(1, expires_at).bind(2, h).run();
     return true;
   }, std::move(done));
 }
 
 void SqliteStore::delete_session(std::string token_hash, Callback<bool> done) {
-  write<bool>([h = std::move(token_hash)](Connection& db) -> Result<bool> {
+  write_one_statement<bool>([h = std::move(token_hash)](Connection& db) -> Result<bool> {
     db.q("DELETE FROM sessions WHERE token_hash=?").bind(1, h).run();
     return db.changes() > 0;
   }, std::move(done));
 }
 
 void SqliteStore::purge_sessions(TimeMs now, Callback<std::int64_t> done) {
-  write<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
+  write_one_statement<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
     db.q("DELETE FROM sessions WHERE expires_at<?").bind(1, now).run();
     return static_cast<std::int64_t>(db.changes());
   }, std::move(done));
@@ -443,19 +443,16 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
 }
 
 void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, Callback<ReadChange> done) {
-  write<ReadChange>([=](Connection& db) -> Result<ReadChange> {
-    Seq msg_seq = 0;
-    {
-      Stmt s = db.q("SELECT msg_seq FROM rooms WHERE id=?");
-      s.bind(1, room_id);
-      if (!s.step()) return not_found("room not found");
-      msg_seq = s.i64(0);
-    }
-    Stmt s = db.q("SELECT read_seq FROM members WHERE room_id=? AND user_id=?");
+  // One read, then at most one write: no savepoint needed (the hot path of an all-staff
+  // room, where thousands of members read each message).
+  write_one_statement<ReadChange>([=](Connection& db) -> Result<ReadChange> {
+    Stmt s = db.q("SELECT r.msg_seq, m.read_seq FROM rooms r JOIN members m ON m.room_id=r.id"
+                  " WHERE r.id=? AND m.user_id=?");
     s.bind(1, room_id).bind(2, user);
     if (!s.step()) return not_found("room not found");
+    const Seq msg_seq = s.i64(0);
     ReadChange out;
-    out.old_seq = s.i64(0);
+    out.old_seq = s.i64(1);
     out.new_seq = std::max(out.old_seq, std::min(seq, msg_seq));
     if (out.new_seq != out.old_seq) {
       db.q("UPDATE members SET read_seq=? WHERE room_id=? AND user_id=?")

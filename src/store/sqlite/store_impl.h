@@ -33,13 +33,12 @@ Result<T> SqliteStore::read(Fn fn) {
 
 template <class T, class Fn>
 void SqliteStore::write(Fn fn, Callback<T> done) {
-  auto job = std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done));
-  if (!writer_) {
-    job->fail(DbError(kRcOverloaded, "store is shut down"));
-    job->finish(true);
-    return;
-  }
-  writer_->submit(std::move(job));
+  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done)));
+}
+
+template <class T, class Fn>
+void SqliteStore::write_one_statement(Fn fn, Callback<T> done) {
+  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), false));
 }
 
 }  // namespace tonari::store::sqlite

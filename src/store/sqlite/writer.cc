@@ -50,7 +50,8 @@ void Writer::run() {
     try {
       db_->exec("BEGIN IMMEDIATE");
       for (auto& job : batch) {
-        db_->q("SAVEPOINT job").run();
+        const bool savepoint = job->needs_savepoint();
+        if (savepoint) db_->q("SAVEPOINT job").run();
         bool keep = false;
         try {
           keep = job->apply(*db_);
@@ -59,8 +60,10 @@ void Writer::run() {
         } catch (const std::exception& e) {
           job->fail(DbError(-1, e.what()));
         }
-        if (!keep) db_->q("ROLLBACK TO job").run();
-        db_->q("RELEASE job").run();
+        if (savepoint) {
+          if (!keep) db_->q("ROLLBACK TO job").run();
+          db_->q("RELEASE job").run();
+        }
       }
       db_->exec("COMMIT");
       committed = true;

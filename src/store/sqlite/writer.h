@@ -31,6 +31,10 @@ class WriteJob {
   virtual void finish(bool committed) = 0;
   // Called instead of apply() when DbError escaped from apply().
   virtual void fail(const DbError& e) = 0;
+  // False for a job that writes with at most one statement, after all of its checks: a
+  // failure leaves nothing of it behind (SQLite undoes a failed statement by itself), so
+  // it needs no savepoint of its own — two statements saved on hot paths such as reads.
+  virtual bool needs_savepoint() const { return true; }
 };
 
 struct WriterStats {

@@ -36,6 +36,10 @@ User read_user(const Stmt& s, int first_col = 0);
 Message read_message(const Stmt& s, int first_col = 0);
 Room read_room(const Stmt& s, int first_col = 0);
 
+// The message.created event of `m` at `ev`. It is not stored: the live path (post_message)
+// and replay (events_after) both build it here from the message, so they cannot differ.
+RoomEvent message_created_event(const Message& m, EventNo ev);
+
 std::string join_ids(const std::vector<UserId>& ids, char sep = ',');
 std::vector<UserId> split_ids(const std::string& s);
 // A JSON array of ids, for `IN (SELECT value FROM json_each(?))`.

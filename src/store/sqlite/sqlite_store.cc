@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/wire.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
 #include "store/sqlite/schema.h"
@@ -44,6 +45,11 @@ Message read_message(const Stmt& s, int c) {
   m.edited_at = s.i64(c + 14);
   m.deleted = s.i64(c + 15) != 0;
   return m;
+}
+
+RoomEvent message_created_event(const Message& m, EventNo ev) {
+  return RoomEvent{m.room, ev,
+                   std::make_shared<const std::string>(wire::message_event("message.created", m, ev))};
 }
 
 Room read_room(const Stmt& s, int c) {

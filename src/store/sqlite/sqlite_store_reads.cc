@@ -4,7 +4,6 @@
 #include <limits>
 #include <unordered_map>
 
-#include "core/wire.h"
 #include "store/sqlite/store_impl.h"
 
 namespace tonari::store::sqlite {
@@ -341,8 +340,7 @@ Result<std::vector<RoomEvent>> SqliteStore::events_after(RoomId room, EventNo af
     while ((has_m || has_e) && static_cast<int>(out.size()) < limit) {
       const EventNo mev = has_m ? m.i64(TONARI_MESSAGE_NCOLS) : 0;
       if (has_m && (!has_e || mev < e.i64(0))) {
-        out.push_back(RoomEvent{room, mev, std::make_shared<const std::string>(wire::message_event(
-                                               "message.created", read_message(m), mev))});
+        out.push_back(message_created_event(read_message(m), mev));
         has_m = m.step();
       } else {
         out.push_back(RoomEvent{room, e.i64(0), std::make_shared<const std::string>(e.text(1))});

@@ -358,8 +358,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
           .bind(1, msg.room).bind(2, msg.seq).run();
     }
     // message.created is not stored in `events`: replay rebuilds it from this row.
-    out.events.push_back(RoomEvent{msg.room, ev, std::make_shared<const std::string>(
-                                                     wire::message_event("message.created", msg, ev))});
+    out.events.push_back(message_created_event(msg, ev));
     out.room.ev = ev;
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;

@@ -187,6 +187,7 @@ TEST_F(SqliteStoreTest, PostedMessagesGetGaplessSeqsAndEachAdvancesEvByOne) {
   Room room = group_room();
   ASSERT_EQ(room.ev, 1);
   std::vector<MessageId> ids;
+  std::vector<std::string> live_frames;
   for (int i = 1; i <= 3; ++i) {
     const UserId sender = i == 2 ? bob_.id : alice_.id;
     auto c = must(post(room.id, sender, "c-" + std::to_string(i), "本文" + std::to_string(i), 0,
@@ -208,8 +209,13 @@ TEST_F(SqliteStoreTest, PostedMessagesGetGaplessSeqsAndEachAdvancesEvByOne) {
     EXPECT_EQ(f.at("message").at("seq").as_int64(), i);
     EXPECT_EQ(std::string(f.at("message").at("body").as_string()), "本文" + std::to_string(i));
     ids.push_back(c.message->id);
+    live_frames.push_back(*c.events[0].frame);
   }
   EXPECT_LT(ids[0], ids[1]);
+  // Replay rebuilds message.created from the stored row: the same bytes as sent live.
+  auto replayed = all_events(room.id);
+  ASSERT_EQ(replayed.size(), 4u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(*replayed[i + 1].frame, live_frames[i]);
   EXPECT_LT(ids[1], ids[2]);
 
   auto stored = must(store().room(room.id));

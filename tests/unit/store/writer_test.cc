@@ -1,0 +1,109 @@
+// The writer's group commit: jobs from one batch share a transaction, and a failing job is
+// undone alone — by its savepoint, or, for a job that writes with one statement
+// (needs_savepoint() == false), by SQLite undoing the failed statement.
+#include "store/sqlite/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "store/sqlite/db.h"
+#include "store/test_store.h"
+
+namespace tonari::testing {
+namespace {
+
+using store::sqlite::Connection;
+using store::sqlite::DbError;
+using store::sqlite::Stmt;
+using store::sqlite::Writer;
+using store::sqlite::WriterStats;
+using store::sqlite::WriteJob;
+
+// Inserts `values` into t(x UNIQUE), one statement each; records how it ended.
+class InsertJob final : public WriteJob {
+ public:
+  InsertJob(std::vector<int> values, bool savepoint, std::promise<std::string> done)
+      : values_(std::move(values)), savepoint_(savepoint), done_(std::move(done)) {}
+  bool apply(Connection& db) override {
+    for (int v : values_) db.q("INSERT INTO t(x) VALUES(?)").bind(1, v).run();
+    outcome_ = "applied";
+    return true;
+  }
+  void fail(const DbError& e) override { outcome_ = e.is_constraint() ? "constraint" : "error"; }
+  void finish(bool committed) override {
+    done_.set_value(outcome_ + (committed ? "+committed" : "+not committed"));
+  }
+  bool needs_savepoint() const override { return savepoint_; }
+
+ private:
+  std::vector<int> values_;
+  bool savepoint_;
+  std::promise<std::string> done_;
+  std::string outcome_ = "none";
+};
+
+// Holds the writer thread until released, so that the jobs queued meanwhile form one batch.
+class GateJob final : public WriteJob {
+ public:
+  GateJob(std::promise<void> started, std::shared_future<void> open)
+      : started_(std::move(started)), open_(std::move(open)) {}
+  bool apply(Connection&) override {
+    started_.set_value();
+    open_.wait();
+    return true;
+  }
+  void fail(const DbError&) override {}
+  void finish(bool) override {}
+
+ private:
+  std::promise<void> started_;
+  std::shared_future<void> open_;
+};
+
+std::set<int> values_in(const std::string& path) {
+  Connection db(path, "NORMAL", true);
+  std::set<int> out;
+  Stmt s = db.q("SELECT x FROM t");
+  while (s.step()) out.insert(static_cast<int>(s.i64(0)));
+  return out;
+}
+
+TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  auto db = std::make_unique<Connection>(path, "NORMAL", false);
+  db->exec("CREATE TABLE t(x INTEGER UNIQUE)");
+  WriterStats stats;
+  std::map<std::string, std::future<std::string>> results;
+  {
+    Writer writer(std::move(db), stats);
+    std::promise<void> started, gate;
+    auto gate_started = started.get_future();
+    writer.submit(std::make_unique<GateJob>(std::move(started), gate.get_future().share()));
+    gate_started.wait();  // the writer is inside the gate's batch: what follows queues up
+    auto add = [&](const std::string& name, std::vector<int> values, bool savepoint) {
+      std::promise<std::string> p;
+      results[name] = p.get_future();
+      writer.submit(std::make_unique<InsertJob>(std::move(values), savepoint, std::move(p)));
+    };
+    add("first", {1}, true);
+    add("one statement, duplicate", {1}, false);  // fails in its only statement
+    add("savepoint, second duplicate", {2, 1}, true);  // 2 is written, then undone
+    add("last", {3}, false);
+    gate.set_value();
+  }  // the writer drains its queue before it stops
+  EXPECT_EQ(results["first"].get(), "applied+committed");
+  EXPECT_EQ(results["one statement, duplicate"].get(), "constraint+committed");
+  EXPECT_EQ(results["savepoint, second duplicate"].get(), "constraint+committed");
+  EXPECT_EQ(results["last"].get(), "applied+committed");
+  EXPECT_EQ(values_in(path), (std::set<int>{1, 3}));
+  EXPECT_EQ(stats.batches.load(), 2u);  // the gate, then the four together
+}
+
+}  // namespace
+}  // namespace tonari::testing

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,14 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
     }
     dup2(out[1], 1);
     close(out[0]);
+    // TONARI_BENCH_WRAP="valgrind --tool=callgrind" (for example) runs the server under a
+    // profiler; its command line is split by the shell.
+    if (const char* wrap = std::getenv("TONARI_BENCH_WRAP"); wrap && *wrap) {
+      std::string cmd = std::string("exec ") + wrap + " \"$@\"";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), "sh", o.binary.c_str(), "serve", "--config",
+            o.config.c_str(), "--data", dir_.c_str(), "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+    }
     execl(o.binary.c_str(), o.binary.c_str(), "serve", "--config", o.config.c_str(), "--data",
           dir_.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
     _exit(127);
@@ -102,8 +111,14 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    // A polite stop first, so that a profiler wrapping the server (TONARI_BENCH_WRAP) can
+    // write its data; SIGKILL if it has not exited within 60 s.
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 600 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(100000);
+    if (waitpid(pid_, nullptr, WNOHANG) == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -71,6 +71,14 @@ asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_contex
   co_return std::make_pair(value("tonari_store_commits_total"), value("tonari_store_jobs_total"));
 }
 
+// The server's heap in use (mallinfo2), from /metrics.
+asio::awaitable<long long> heap_in_use(asio::io_context& ioc, unsigned short port) {
+  Http http(ioc, port);
+  auto r = co_await http.request("GET", "/metrics", "");
+  auto at = r.body.find("\ntonari_heap_in_use_bytes ");
+  co_return at == std::string::npos ? 0 : std::stoll(r.body.substr(at + 26));
+}
+
 int scaled(const Settings& s, int n, int min = 1) { return std::max(min, static_cast<int>(n * s.scale)); }
 
 // Rooms of `per_room` consecutive users each (room r: users r*per_room+1 ...), the first
@@ -307,13 +315,17 @@ json::object idle_and_storm(const Settings& s) {
     }
     co_await sleep_for(ioc, 2s);
     const long rss0 = srv.rss_bytes(), anon0 = srv.anon_rss_bytes();
+    const long long heap0 = co_await heap_in_use(ioc, srv.port());
     const double self0 = self_cpu_seconds();
     int connected = co_await fleet.connect(0, users, 512, false);
     co_await sleep_for(ioc, 3s);
-    const long rss1 = srv.rss_bytes(), anon1 = srv.anon_rss_bytes();
     const double idle0 = srv.cpu_seconds();
     co_await sleep_for(ioc, 10s);
     const double idle_cpu = (srv.cpu_seconds() - idle0) / 10.0;
+    // Memory once the connections have been idle for a while (what logging in left in
+    // short-lived caches has expired by then).
+    const long rss1 = srv.rss_bytes(), anon1 = srv.anon_rss_bytes();
+    const long long heap1 = co_await heap_in_use(ioc, srv.port());
 
     // A message in every room while everyone is away, so each resume replays something.
     fleet.drop(0, users);
@@ -338,6 +350,7 @@ json::object idle_and_storm(const Settings& s) {
         {"server_rss_before_mb", rss0 / 1048576.0}, {"server_rss_after_mb", rss1 / 1048576.0},
         {"rss_per_connection_kib", connected ? (rss1 - rss0) / 1024.0 / connected : 0.0},
         {"private_per_connection_kib", connected ? (anon1 - anon0) / 1024.0 / connected : 0.0},
+        {"heap_per_connection_kib", connected ? (heap1 - heap0) / 1024.0 / connected : 0.0},
         {"idle_cpu_fraction", idle_cpu},
         {"storm_resumed", resumed}, {"storm_seconds", storm_s},
         {"resumes_per_s", storm_s > 0 ? resumed / storm_s : 0.0}, {"resyncs", resyncs},
@@ -398,6 +411,10 @@ json::object ingest_and_history(const Settings& s) {
         {"rows_per_commit", commits1 > commits0 ? double(jobs1 - jobs0) / double(commits1 - commits0) : 0.0},
         {"ack_p50_ms", ack.pct_ms(50)}, {"ack_p99_ms", ack.pct_ms(99)},
         {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+    if (!s.history) {
+      fleet.drop(0, senders);
+      co_return json::object{{"ingest", std::move(ingest)}};
+    }
 
     // Top the store up to the target with a deeper window (bounded to 3 minutes).
     window = 8;

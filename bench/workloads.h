@@ -13,6 +13,7 @@ namespace bench {
 struct Settings {
   ServerOptions server;
   double scale = 1.0;  // < 1 shrinks sizes and durations (smoke runs)
+  bool history = true;  // false: workload 6 alone, without filling the store for 7
 };
 
 boost::json::object department_rooms(const Settings& s);   // 1

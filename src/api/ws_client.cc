@@ -30,21 +30,21 @@ void WsClient::send_error(const Status& st, const std::string& client_id) {
   send_text(json::serialize(o));
 }
 
-boost::asio::awaitable<void> WsClient::on_text(std::string_view frame) {
+std::optional<boost::asio::awaitable<void>> WsClient::on_text(std::string_view frame) {
   d_.metrics.ws_frames_in.fetch_add(1, std::memory_order_relaxed);
   auto msg = parse_object(frame);
   if (!msg.ok()) {
     send_error(msg.status());
-    co_return;
+    return std::nullopt;
   }
   auto type_it = msg->find("type");
   if (type_it == msg->end() || !type_it->value().is_string()) {
     send_error(invalid_argument("type: is required"));
-    co_return;
+    return std::nullopt;
   }
   std::string_view type = type_it->value().as_string();
   if (type == "hello") {
-    co_await hello(*msg);
+    return hello(std::move(*msg));
   } else if (!said_hello_) {
     send_error(invalid_argument("the first frame must be hello"));
   } else if (type == "send") {
@@ -56,10 +56,10 @@ boost::asio::awaitable<void> WsClient::on_text(std::string_view frame) {
   } else {
     send_error(invalid_argument("unknown frame type: " + std::string(type)));
   }
-  co_return;
+  return std::nullopt;
 }
 
-boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
+boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   if (said_hello_) {
     send_error(invalid_argument("hello was already sent"));
     co_return;
@@ -165,6 +165,7 @@ boost::asio::awaitable<void> WsClient::hello(const json::object& msg) {
   }
 
   std::lock_guard lock(mu_);
+  delivered_.reserve(delivered_.size() + sent.size());
   for (const auto& [room, ev] : sent) set_delivered(room, ev);
   for (const bus::Event& e : held_) forward_locked(e);
   held_.clear();

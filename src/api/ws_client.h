@@ -32,14 +32,15 @@ class WsClient final : public http::WsHandler,
       : d_(deps), actor_(std::move(actor)), validated_at_(deps.clock.now_ms()) {}
 
   void on_open(std::shared_ptr<http::WsConnection> conn) override;
-  boost::asio::awaitable<void> on_text(std::string_view frame) override;
+  std::optional<boost::asio::awaitable<void>> on_text(std::string_view frame) override;
   void on_close() override;
 
   UserId user() const override { return actor_.user.id; }
   void deliver(const bus::Event& e) override;
 
  private:
-  boost::asio::awaitable<void> hello(const boost::json::object& msg);
+  // The rest of a hello runs as a coroutine (it waits for the replay); it owns `msg`.
+  boost::asio::awaitable<void> hello(boost::json::object msg);
   void send_message(const boost::json::object& msg);
   void read(const boost::json::object& msg);
   // Sends one mark_read; when it completes, the next pending one (reads are coalesced per

@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include <malloc.h>
+
 #include <boost/asio.hpp>
 #include <filesystem>
 #include <iostream>
@@ -51,6 +53,12 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
          w.failed_commits.load());
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
+  // What the process has allocated and not freed (every malloc arena), and what the
+  // allocator holds free: what a connection costs, apart from the allocator's slack.
+  const struct mallinfo2 heap = mallinfo2();
+  metric("tonari_heap_in_use_bytes", "gauge", "Heap memory allocated and in use.",
+         heap.uordblks + heap.hblkhd);
+  metric("tonari_heap_free_bytes", "gauge", "Heap memory the allocator holds free.", heap.fordblks);
   return o.str();
 }
 
@@ -69,6 +77,7 @@ asio::awaitable<void> ticker(Node& node) {
         flushing->store(false);
       });
     }
+    if (tick % 10 == 0) node.accounts->expire_cache(node.clock.now_ms());
     if (tick % 36000 == 0) node.store->purge_sessions(node.clock.now_ms(), [](Result<std::int64_t>) {});
   }
 }

@@ -1,6 +1,7 @@
 #include "core/wire.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "core/status.h"
 
@@ -66,6 +67,80 @@ json::object message(const Message& m) {
   return o;
 }
 
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain = 0;  // start of the run of bytes that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out.push_back('"');
+}
+
+namespace {
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+void append_field(std::string& out, const char* key, std::int64_t v) {
+  out += key;
+  append_int(out, v);
+}
+void append_field(std::string& out, const char* key, std::string_view v) {
+  out += key;
+  append_json_string(out, v);
+}
+}  // namespace
+
+void append_message(std::string& out, const Message& m) {
+  append_field(out, "{\"id\":", m.id);
+  append_field(out, ",\"room\":", m.room);
+  append_field(out, ",\"seq\":", m.seq);
+  append_field(out, ",\"sender\":", m.sender);
+  append_field(out, ",\"sender_name\":", m.sender_name);
+  append_field(out, ",\"client_id\":", m.client_id);
+  append_field(out, ",\"body\":", m.body);
+  if (m.reply_to) {
+    append_field(out, ",\"reply_to\":{\"seq\":", m.reply_to->seq);
+    append_field(out, ",\"sender\":", m.reply_to->sender);
+    append_field(out, ",\"sender_name\":", m.reply_to->sender_name);
+    append_field(out, ",\"body\":", m.reply_to->body);
+    out += '}';
+  } else {
+    out += ",\"reply_to\":null";
+  }
+  out += ",\"mentions\":[";
+  for (std::size_t i = 0; i < m.mentions.size(); ++i) {
+    if (i) out += ',';
+    append_int(out, m.mentions[i]);
+  }
+  out += m.mention_all ? "],\"mention_all\":true" : "],\"mention_all\":false";
+  append_field(out, ",\"created_at\":", m.created_at);
+  if (m.edited_at) append_field(out, ",\"edited_at\":", m.edited_at);
+  else out += ",\"edited_at\":null";
+  out += m.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
+  if (m.read_count >= 0) append_field(out, ",\"read_count\":", m.read_count);
+  out += '}';
+}
+
 json::object room_summary(const RoomSummary& s) {
   json::object o;
   o["id"] = s.room.id;
@@ -85,12 +160,16 @@ json::object room_summary(const RoomSummary& s) {
 }
 
 std::string message_event(const char* type, const Message& m, EventNo ev) {
-  json::object o;
-  o["type"] = type;
-  o["room"] = m.room;
-  o["ev"] = ev;
-  o["message"] = message(m);
-  return json::serialize(o);
+  std::string out;
+  out.reserve(256 + m.body.size() + (m.reply_to ? m.reply_to->body.size() : 0));
+  out += "{\"type\":";
+  append_json_string(out, type);
+  append_field(out, ",\"room\":", m.room);
+  append_field(out, ",\"ev\":", ev);
+  out += ",\"message\":";
+  append_message(out, m);
+  out += '}';
+  return out;
 }
 
 std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users,

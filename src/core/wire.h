@@ -4,6 +4,7 @@
 
 #include <boost/json/fwd.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/types.h"
@@ -13,6 +14,11 @@ namespace tonari::wire {
 boost::json::object user(const User& u);
 boost::json::object department(const Department& d);
 boost::json::object message(const Message& m);
+// The same JSON as serialize(message(m)), appended to `out` without building a DOM (the
+// hot paths: history pages and message event frames; a unit test keeps the two equal).
+void append_message(std::string& out, const Message& m);
+// `s` as a JSON string literal (quotes included), appended to `out`. `s` is UTF-8.
+void append_json_string(std::string& out, std::string_view s);
 boost::json::object room_summary(const RoomSummary& s);
 
 // Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text.

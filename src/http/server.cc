@@ -151,14 +151,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (auto* h = std::get_if<std::shared_ptr<WsHandler>>(&up)) {
           stream.expires_never();
           stats->open_http.fetch_sub(1);
-          // The WebSocket runs in a coroutine of its own so that this one (its parser and
-          // buffer) ends here: an idle connection keeps only what it needs.
-          auto ex = stream.get_executor();
-          asio::co_spawn(ex,
-                         run_websocket(std::move(stream),
-                                       std::make_unique<bhttp::request<bhttp::string_body>>(parser.release()),
-                                       *h, limits.ws, stats),
-                         asio::detached);
+          // The WebSocket session lives on its own (completion handlers, no coroutine), so
+          // that this coroutine (its parser and buffer) ends here: an idle connection keeps
+          // only what it needs.
+          start_websocket(std::move(stream),
+                          std::make_unique<bhttp::request<bhttp::string_body>>(parser.release()),
+                          *h, limits.ws, stats);
           co_return;
         }
         auto out = to_beast(std::move(std::get<Response>(up)), breq.version(), false);

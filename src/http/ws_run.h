@@ -1,7 +1,6 @@
 // Internal to the http module: runs an upgraded connection as a WebSocket session.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -12,7 +11,9 @@
 
 namespace tonari::http {
 
-boost::asio::awaitable<void> run_websocket(
+// Starts the session (handshake, then its read and write chains) and returns at once; the
+// session keeps itself alive until the connection ends.
+void start_websocket(
     boost::beast::tcp_stream stream,
     std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> req,
     std::shared_ptr<WsHandler> handler, WsLimits limits, std::shared_ptr<ServerStats> stats);

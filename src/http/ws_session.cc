@@ -1,7 +1,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <vector>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "http/ws_run.h"
 
@@ -42,8 +43,11 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   WsSession(beast::tcp_stream&& stream, WsLimits limits, std::shared_ptr<ServerStats> stats)
       : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)) {}
 
-  asio::awaitable<void> run(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
-                            std::shared_ptr<WsHandler> handler) {
+  // Accepts the upgrade, then reads frames one at a time. Like the write side, the read
+  // side is a chain of completion handlers: an idle connection holds its pending read and
+  // nothing else (no coroutine frames, no read buffer).
+  void start(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
+             std::shared_ptr<WsHandler> handler) {
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     t.idle_timeout = std::chrono::seconds(limits_.idle_timeout_seconds);
@@ -52,41 +56,18 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "tonari"); }));
     ws_.read_message_max(limits_.max_frame_bytes);
-    auto [ec] = co_await ws_.async_accept(*req, use_tuple);
-    req.reset();  // the upgrade request is not needed for the connection's lifetime
-    if (ec) co_return;
-
-    stats_->open_ws.fetch_add(1);
-    auto self = shared_from_this();
-    handler->on_open(self);
-
-    beast::flat_buffer buf;
-    for (;;) {
-      auto [rec, n] = co_await ws_.async_read(buf, use_tuple);
-      if (rec) break;
-      if (!ws_.got_text()) {
-        send(std::make_shared<const std::string>(
-            R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));
-      } else {
-        std::string_view text(static_cast<const char*>(buf.data().data()), buf.size());
-        try {
-          co_await handler->on_text(text);
-        } catch (const std::exception& e) {
-          send(std::make_shared<const std::string>(
-              R"({"type":"error","error":{"code":"internal","message":"internal error"}})"));
-        }
+    handler_ = std::move(handler);
+    auto& upgrade = *req;
+    ws_.async_accept(upgrade, [self = shared_from_this(), req = std::move(req)](beast::error_code ec) mutable {
+      req.reset();  // the upgrade request is not needed for the connection's lifetime
+      if (ec) {
+        self->handler_.reset();
+        return;
       }
-      buf.consume(buf.size());
-      if (buf.capacity() > 4096) buf.shrink_to_fit();
-    }
-    handler->on_close();
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-      queue_.clear();
-    }
-    wake();
-    stats_->open_ws.fetch_sub(1);
+      self->stats_->open_ws.fetch_add(1);
+      self->handler_->on_open(self);
+      self->read_next();
+    });
   }
 
   void send(std::shared_ptr<const std::string> frame) override {
@@ -139,6 +120,75 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   void enable_batching() override { batching_.store(true); }
 
  private:
+  // Reads the next frame in pieces of at most kReadChunk bytes: a read prepares its buffer
+  // before any data arrives, so this is what an idle connection's pending read holds
+  // (a whole-message read would hold 1.5 KiB). Most frames fit in one piece.
+  static constexpr std::size_t kReadChunk = 256;
+
+  void read_next() {
+    ws_.async_read_some(buf_, kReadChunk, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      finish();
+      return;
+    }
+    if (!ws_.is_message_done()) {  // read_message_max bounds the whole message
+      read_next();
+      return;
+    }
+    if (!ws_.got_text()) {
+      send(std::make_shared<const std::string>(
+          R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));
+      frame_done();
+      return;
+    }
+    std::string_view text(static_cast<const char*>(buf_.data().data()), buf_.size());
+    std::optional<asio::awaitable<void>> more;
+    try {
+      more = handler_->on_text(text);
+    } catch (const std::exception&) {
+      send_internal_error();
+    }
+    if (!more) {
+      frame_done();
+      return;
+    }
+    // The handler has more to do before the next frame (hello's replay): run it, then read on.
+    asio::co_spawn(ws_.get_executor(), std::move(*more),
+                   [self = shared_from_this()](std::exception_ptr e) {
+                     if (e) self->send_internal_error();
+                     self->frame_done();
+                   });
+  }
+
+  // The frame has been handled: free the buffer (an idle connection keeps none) and read on.
+  void frame_done() {
+    buf_.consume(buf_.size());
+    buf_.shrink_to_fit();
+    read_next();
+  }
+
+  void send_internal_error() {
+    send(std::make_shared<const std::string>(
+        R"({"type":"error","error":{"code":"internal","message":"internal error"}})"));
+  }
+
+  void finish() {
+    handler_->on_close();
+    handler_.reset();
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+      queue_.clear();
+    }
+    wake();
+    stats_->open_ws.fetch_sub(1);
+  }
+
   // Takes what to write next under the lock: one frame, or with batching every queued frame
   // that fits kMaxBatchBytes joined into one JSON array.
   std::shared_ptr<const std::string> take_locked() {
@@ -226,6 +276,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   }
 
   websocket::stream<beast::tcp_stream, false> ws_;  // no permessage-deflate state
+  beast::flat_buffer buf_;                          // the frame being read (strand only)
+  std::shared_ptr<WsHandler> handler_;              // until the connection ends (strand only)
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
   std::atomic<bool> wake_pending_{false};
@@ -243,12 +295,12 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 
 }  // namespace
 
-asio::awaitable<void> run_websocket(beast::tcp_stream stream,
-                                    std::unique_ptr<beast::http::request<beast::http::string_body>> req,
-                                    std::shared_ptr<WsHandler> handler, WsLimits limits,
-                                    std::shared_ptr<ServerStats> stats) {
+void start_websocket(beast::tcp_stream stream,
+                     std::unique_ptr<beast::http::request<beast::http::string_body>> req,
+                     std::shared_ptr<WsHandler> handler, WsLimits limits,
+                     std::shared_ptr<ServerStats> stats) {
   auto session = std::make_shared<WsSession>(std::move(stream), limits, std::move(stats));
-  co_await session->run(std::move(req), std::move(handler));
+  session->start(std::move(req), std::move(handler));
 }
 
 }  // namespace tonari::http

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,8 +45,10 @@ class WsHandler {
  public:
   virtual ~WsHandler() = default;
   virtual void on_open(std::shared_ptr<WsConnection> conn) = 0;
-  // Called for each text frame, one at a time, in order.
-  virtual boost::asio::awaitable<void> on_text(std::string_view frame) = 0;
+  // Called for each text frame, one at a time, in order (`frame` is valid during the call
+  // only). Most frames are handled within the call; one that needs to wait (a replay)
+  // returns the rest of its work, and the next frame is read after that has run.
+  virtual std::optional<boost::asio::awaitable<void>> on_text(std::string_view frame) = 0;
   // Called once when the connection has ended; no more calls follow.
   virtual void on_close() = 0;
 };

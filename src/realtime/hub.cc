@@ -5,12 +5,33 @@
 
 namespace tonari::realtime {
 
+bool Hub::add_locked(RoomId room, Subscriber* s) {
+  auto& subs = rooms_[room];
+  auto at = std::lower_bound(subs.begin(), subs.end(), s);
+  if (at != subs.end() && *at == s) return false;
+  subs.insert(at, s);
+  return true;
+}
+
+void Hub::remove_locked(RoomId room, Subscriber* s) {
+  auto rit = rooms_.find(room);
+  if (rit == rooms_.end()) return;
+  auto& subs = rit->second;
+  auto at = std::lower_bound(subs.begin(), subs.end(), s);
+  if (at != subs.end() && *at == s) subs.erase(at);
+  if (subs.empty()) {
+    rooms_.erase(rit);
+  } else if (subs.capacity() > 64 && subs.size() < subs.capacity() / 4) {
+    subs.shrink_to_fit();  // a room most of whose members went away
+  }
+}
+
 void Hub::attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms) {
   std::unique_lock lock(mu_);
   auto& entry = subs_[s.get()];
   entry.owner = s;
   for (RoomId r : rooms) {
-    if (rooms_[r].insert(s.get()).second) entry.rooms.push_back(r);
+    if (add_locked(r, s.get())) entry.rooms.push_back(r);
   }
   users_[s->user()].push_back(s.get());
 }
@@ -19,8 +40,9 @@ void Hub::follow(Subscriber* s, const std::vector<RoomId>& rooms) {
   std::unique_lock lock(mu_);
   auto it = subs_.find(s);
   if (it == subs_.end()) return;
+  it->second.rooms.reserve(it->second.rooms.size() + rooms.size());
   for (RoomId r : rooms) {
-    if (rooms_[r].insert(s).second) it->second.rooms.push_back(r);
+    if (add_locked(r, s)) it->second.rooms.push_back(r);
   }
 }
 
@@ -29,10 +51,7 @@ void Hub::unfollow(Subscriber* s, const std::vector<RoomId>& rooms) {
   auto it = subs_.find(s);
   if (it == subs_.end()) return;
   for (RoomId r : rooms) {
-    if (auto rit = rooms_.find(r); rit != rooms_.end()) {
-      rit->second.erase(s);
-      if (rit->second.empty()) rooms_.erase(rit);
-    }
+    remove_locked(r, s);
     std::erase(it->second.rooms, r);
   }
 }
@@ -41,12 +60,7 @@ void Hub::detach(Subscriber* s) {
   std::unique_lock lock(mu_);
   auto it = subs_.find(s);
   if (it == subs_.end()) return;
-  for (RoomId r : it->second.rooms) {
-    auto rit = rooms_.find(r);
-    if (rit == rooms_.end()) continue;
-    rit->second.erase(s);
-    if (rit->second.empty()) rooms_.erase(rit);
-  }
+  for (RoomId r : it->second.rooms) remove_locked(r, s);
   auto uit = users_.find(s->user());
   if (uit != users_.end()) {
     std::erase(uit->second, s);
@@ -82,7 +96,7 @@ void Hub::on_event(const bus::Event& e) {
     auto uit = users_.find(u);
     if (uit == users_.end()) continue;
     for (Subscriber* s : uit->second) {
-      if (rooms_[e.room].insert(s).second) subs_[s].rooms.push_back(e.room);
+      if (add_locked(e.room, s)) subs_[s].rooms.push_back(e.room);
     }
   }
   if (auto it = rooms_.find(e.room); it != rooms_.end()) {
@@ -96,10 +110,7 @@ void Hub::on_event(const bus::Event& e) {
     auto uit = users_.find(u);
     if (uit == users_.end()) continue;
     for (Subscriber* s : uit->second) {
-      if (auto rit = rooms_.find(e.room); rit != rooms_.end()) {
-        rit->second.erase(s);
-        if (rit->second.empty()) rooms_.erase(rit);
-      }
+      remove_locked(e.room, s);
       std::erase(subs_[s].rooms, e.room);
       s->deliver(notice);
     }

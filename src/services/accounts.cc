@@ -127,6 +127,12 @@ Result<store::Session> Accounts::cached_session(const std::string& hash, TimeMs 
   return s;
 }
 
+void Accounts::expire_cache(TimeMs now) {
+  std::lock_guard lock(cache_mu_);
+  std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.second >= kCacheMs; });
+  if (sessions_.empty()) sessions_.rehash(0);  // a burst of logins leaves no bucket array
+}
+
 Result<Tenant> Accounts::cached_tenant(TenantId id, TimeMs now) {
   {
     std::lock_guard lock(cache_mu_);

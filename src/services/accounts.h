@@ -56,6 +56,11 @@ class Accounts {
   // not disabled); unauthenticated otherwise.
   Status still_valid(const Actor& actor);
 
+  // Drops cached sessions older than kCacheMs (the housekeeping ticker calls it every
+  // second), so that the cache holds the tokens used in the last seconds, not every token
+  // ever seen.
+  void expire_cache(TimeMs now);
+
   // Milliseconds the caller must wait before the next login attempt (0: may try now).
   TimeMs retry_after_ms(const LoginRequest& req);
 

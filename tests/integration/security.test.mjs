@@ -356,6 +356,28 @@ test('malformed WebSocket frames get an error frame and the socket stays open', 
   await ws.close();
 });
 
+test('WebSocket frames: binary is refused, long frames arrive whole, over 64 KiB closes with 1009', T, async () => {
+  const { tanaka } = U;
+  const ws = await tanaka.ws();
+  ws.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+  const err = await ws.next((x) => x.type === 'error', 2000, 'error frame for a binary frame');
+  assert.equal(err.error.code, 'invalid_argument');
+  // A message of 9,000 characters (27 KB of UTF-8): the server reads a frame in pieces.
+  const long = '長'.repeat(9000);
+  const k = ws.sendMessage(G, long);
+  const a = await ws.ack(k);
+  assert.equal(a.type, 'ack', JSON.stringify(a).slice(0, 200));
+  const created = await ws.next((f) => f.type === 'message.created' && f.message.client_id === k, 3000, 'the long message');
+  assert.equal(created.message.body, long);
+  // Over the frame limit: the connection is closed (1009 message too big), nothing stored.
+  const tooBig = ws.sendMessage(G, 'x'.repeat(70 * 1024));
+  const info = await ws.closed;
+  assert.equal(info.code, 1009);
+  const page = await tanaka.get(`/api/rooms/${G}/messages?limit=5`);
+  assert.equal(page.status, 200);
+  assert.ok(!page.json.messages.some((m) => m.client_id === tooBig), 'the oversized frame stored nothing');
+});
+
 test('/healthz and /metrics answer', T, async () => {
   const h = await rawFetch(srv, 'GET', '/healthz');
   assertStatus(h, 200, '/healthz');

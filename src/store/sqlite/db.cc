@@ -49,6 +49,10 @@ std::string Stmt::text(int col) const {
 bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
 Connection::Connection(const std::string& path, const std::string& synchronous, bool read_only) {
+  // Before SQLite initialises (the first open): no global allocation statistics. Keeping
+  // them takes a process-wide mutex on every allocation, from every connection's thread.
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);

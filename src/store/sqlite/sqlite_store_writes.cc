@@ -285,30 +285,42 @@ void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeM
 
 void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
   write<RoomChange>([m = std::move(m)](Connection& db) -> Result<RoomChange> {
-    auto room = load_room(db, m.room);
-    if (!room) return not_found("room not found");
-    RoomChange out;
-    out.room = *room;
-    {
+    // An idempotent retry: the first message with this client id, nothing written.
+    auto earlier = [&]() -> std::optional<RoomChange> {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
-                    " WHERE m.room_id=? AND m.sender_id=? AND m.client_id=?");
-      s.bind(1, m.room).bind(2, m.sender).bind(3, m.client_id);
-      if (s.step()) {  // an idempotent retry: the first message, nothing written
-        out.created = false;
-        out.message = read_message(s);
-        return out;
+                    " WHERE m.client_id=? AND m.sender_id=? AND m.room_id=?");
+      s.bind(1, m.client_id).bind(2, m.sender).bind(3, m.room);
+      if (!s.step()) return std::nullopt;
+      RoomChange out;
+      out.created = false;
+      out.message = read_message(s);
+      return out;
+    };
+    // A refusal is checked against a retry first: the message may have been accepted
+    // before the room, the membership or the quoted message changed.
+    auto refuse = [&](Status st) -> Result<RoomChange> {
+      if (auto first = earlier()) {
+        if (auto room = load_room(db, m.room)) first->room = *room;
+        return std::move(*first);
       }
-    }
+      return st;
+    };
+    // The room and the sender's membership in one read (the hot path runs no other).
+    RoomChange out;
     {
-      Stmt s = db.q("SELECT read_seq FROM members WHERE room_id=? AND user_id=?");
-      s.bind(1, m.room).bind(2, m.sender);
-      if (!s.step()) return permission_denied("not a member of this room");
-      out.sender_read_before = s.i64(0);
+      Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.read_seq FROM rooms r"
+                    " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
+      s.bind(1, m.sender).bind(2, m.room);
+      if (!s.step()) return refuse(not_found("room not found"));
+      out.room = read_room(s);
+      if (s.is_null(TONARI_ROOM_NCOLS)) return refuse(permission_denied("not a member of this room"));
+      out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
     }
+    const Room* room = &out.room;
     std::string sender_name = m.sender_name;
     if (sender_name.empty()) {
       auto sender = load_user(db, m.sender);
-      if (!sender) return not_found("sender not found");
+      if (!sender) return refuse(not_found("sender not found"));
       sender_name = std::move(sender->name);
     }
 
@@ -323,21 +335,22 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     msg.created_at = m.now;
     if (m.reply_to > 0) {
       auto quoted = load_message(db, m.room, m.reply_to);
-      if (!quoted) return invalid_argument("reply_to: no message " + std::to_string(m.reply_to) + " in this room");
-      if (quoted->deleted) return invalid_argument("reply_to: that message was deleted");
+      if (!quoted) return refuse(invalid_argument("reply_to: no message " + std::to_string(m.reply_to) + " in this room"));
+      if (quoted->deleted) return refuse(invalid_argument("reply_to: that message was deleted"));
       msg.reply_to = ReplySnapshot{quoted->seq, quoted->sender, quoted->sender_name,
                                    text::cut(quoted->body, 100)};
     }
     for (UserId id : std::set<UserId>(m.mentions.begin(), m.mentions.end())) {
       if (!is_member(db, m.room, id))
-        return invalid_argument("mentions: user " + std::to_string(id) + " is not a member of this room");
+        return refuse(invalid_argument("mentions: user " + std::to_string(id) + " is not a member of this room"));
       msg.mentions.push_back(id);
     }
     const EventNo ev = room->ev + 1;
     Stmt ins = db.q(
         "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
         " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-        " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
     ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
         .bind(5, msg.client_id).bind(6, msg.body);
     if (msg.reply_to) {
@@ -348,6 +361,12 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     }
     ins.bind(11, join_ids(msg.mentions)).bind(12, msg.mention_all).bind(13, msg.created_at)
         .bind(14, ev).run();
+    if (db.changes() == 0) {  // the idempotency key exists: a retry
+      auto first = earlier();
+      if (!first) return internal_error("message vanished during a retry");
+      first->room = out.room;
+      return std::move(*first);
+    }
     msg.id = db.last_insert_id();
     for (UserId id : msg.mentions) {
       db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,?,?)")

@@ -36,6 +36,42 @@ TEST(WireTest, DeletedMessageCarriesNoText) {
   EXPECT_FALSE(msg.contains("read_count"));
 }
 
+// append_message writes the JSON by hand; it must say exactly what message() says.
+TEST(WireTest, AppendMessageEqualsTheDomBuiltMessage) {
+  Message plain;
+  plain.id = 1;
+  plain.room = 2;
+  plain.seq = 3;
+  plain.sender = 4;
+  plain.sender_name = "田中 一郎";
+  plain.client_id = "c-1";
+  plain.body = "会議は\n15時から";
+  plain.created_at = 1700000000000;
+
+  Message full = plain;
+  full.body = std::string("quote \" back\\slash tab\t cr\r bell\x07 nul") + '\0' + " end \x7f é 😀";
+  full.reply_to = ReplySnapshot{2, 9, "佐藤 \"花子\"", "元の\u3000本文\x1f"};
+  full.mentions = {9, 12};
+  full.mention_all = true;
+  full.edited_at = 1700000001000;
+  full.deleted = true;
+  full.read_count = 0;
+
+  for (const Message* m : {&plain, &full}) {
+    std::string out = "[";
+    append_message(out, *m);
+    out += "]";
+    json::value parsed = json::parse(out);
+    EXPECT_EQ(parsed.as_array()[0], json::value(message(*m))) << out;
+  }
+}
+
+TEST(WireTest, JsonStringEscapesOnlyWhatJsonRequires) {
+  std::string out;
+  append_json_string(out, "a\"b\\c\x01" "d\n日本");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u0001d\\n日本\"");
+}
+
 TEST(WireTest, ErrorBodyShape) {
   json::object o = json::parse(error_body("not_found", "room 4 not found")).as_object();
   EXPECT_EQ(o["error"].as_object()["code"].as_string(), "not_found");

@@ -1,9 +1,13 @@
 // Latency samples and percentiles for the load generator.
 #pragma once
 
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -38,6 +42,43 @@ class Samples {
  private:
   std::vector<std::int64_t> v_;
   bool sorted_ = false;
+};
+
+// How late a thread that sleeps 1 ms at a time wakes up, on a given core: the machine's own
+// scheduling noise (other threads on the core, the hypervisor), as a reference for the
+// tails the workloads measure. Runs from construction until stop().
+class WakeupProbe {
+ public:
+  explicit WakeupProbe(int cpu) : thread_([this, cpu] { run(cpu); }) {}
+  ~WakeupProbe() { stop(); }
+  WakeupProbe(const WakeupProbe&) = delete;
+  WakeupProbe& operator=(const WakeupProbe&) = delete;
+
+  // Stops the probe; the samples are complete afterwards.
+  Samples& stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    return late_;
+  }
+
+ private:
+  void run(int cpu) {
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      sched_setaffinity(0, sizeof set, &set);
+    }
+    while (!stop_.load(std::memory_order_relaxed)) {
+      const auto due = Clock::now() + std::chrono::milliseconds(1);
+      std::this_thread::sleep_until(due);
+      late_.add(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due).count());
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  Samples late_;  // written by the probe thread until stop()
+  std::thread thread_;
 };
 
 }  // namespace bench

@@ -1,10 +1,13 @@
 #include "workloads.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "fleet.h"
@@ -22,6 +25,21 @@ double self_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Time the hypervisor gave to other guests while this machine's `cpu` wanted to run
+// ("steal" in /proc/stat), in seconds since boot; -1 if unknown.
+double steal_seconds(int cpu) {
+  std::ifstream f("/proc/stat");
+  const std::string want = "cpu" + std::to_string(cpu) + " ";
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind(want, 0) != 0) continue;
+    std::istringstream in(line.substr(want.size()));
+    long long v[8] = {};
+    for (auto& x : v) in >> x;
+    return static_cast<double>(v[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return -1;
 }
 
 // Runs `body` on a fresh single-threaded io_context (the generator's one core).
@@ -125,6 +143,8 @@ json::object department_rooms(const Settings& s) {
     int connected = co_await fleet.connect(0, users, 256, false);
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
     const auto end = Clock::now() + duration;
+    WakeupProbe probe(so.cpu);
+    const double steal0 = steal_seconds(so.cpu);
     WaitGroup senders(ioc);
     std::mt19937 rng(42);
     for (int r = 0; r < rooms; ++r) {
@@ -147,6 +167,8 @@ json::object department_rooms(const Settings& s) {
     }
     co_await senders.wait();
     co_await sleep_for(ioc, 2s);  // let the last deliveries arrive
+    Samples& late = probe.stop();
+    const double stolen = steal_seconds(so.cpu) - steal0;
     const double secs = std::chrono::duration<double>(duration).count();
     const long long expected = acked * (per_room - 1);
     co_return json::object{
@@ -156,6 +178,9 @@ json::object department_rooms(const Settings& s) {
         {"lost", std::max(0LL, expected - received)},
         {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
         {"p999_ms", latency.pct_ms(99.9)}, {"ack_p99_ms", ack.pct_ms(99)},
+        {"server_core_wakeup_late_p99_ms", late.pct_ms(99)},
+        {"server_core_wakeup_late_p999_ms", late.pct_ms(99.9)},
+        {"server_core_steal_fraction", stolen / (secs + 2)},
         {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
   });
 }

@@ -49,10 +49,10 @@ std::string json_ids(const std::vector<std::int64_t>& ids);
 template <class T, class Fn>
 class FnJob final : public WriteJob {
  public:
-  FnJob(Fn fn, Callback<T> done, bool savepoint = true)
-      : fn_(std::move(fn)), done_(std::move(done)), savepoint_(savepoint) {}
+  FnJob(Fn fn, Callback<T> done, Undo undo = Undo::savepoint)
+      : fn_(std::move(fn)), done_(std::move(done)), undo_(undo) {}
 
-  bool needs_savepoint() const override { return savepoint_; }
+  Undo undo() const override { return undo_; }
 
   bool apply(Connection& db) override {
     result_.emplace(fn_(db));
@@ -62,6 +62,10 @@ class FnJob final : public WriteJob {
     // Constraint text names tables and columns: keep it out of client-facing messages.
     if (e.rc() == kRcOverloaded) {
       result_.emplace(Status(Code::unavailable, "the server is busy; try again"));
+      return;
+    }
+    if (e.rc() == kRcBatchAborted) {
+      result_.emplace(Status(Code::unavailable, "storage failed; nothing was written; try again"));
       return;
     }
     result_.emplace(e.is_constraint()
@@ -80,7 +84,7 @@ class FnJob final : public WriteJob {
  private:
   Fn fn_;
   Callback<T> done_;
-  const bool savepoint_;
+  const Undo undo_;
   std::optional<Result<T>> result_;
 };
 

@@ -91,9 +91,13 @@ class SqliteStore final : public Store {
   template <class T, class Fn>
   void write(Fn fn, Callback<T> done);
   // The same for a job that writes with at most one statement, after all of its checks
-  // (WriteJob::needs_savepoint): it runs without a savepoint.
+  // (Undo::statement): it runs without a savepoint.
   template <class T, class Fn>
   void write_one_statement(Fn fn, Callback<T> done);
+  // The same for a job that refuses only before its first write (Undo::whole_batch): it
+  // runs without a savepoint, and a storage error after its first write fails the batch.
+  template <class T, class Fn>
+  void write_checks_first(Fn fn, Callback<T> done);
   // Hands a job to the writer (or fails it at once after shutdown()).
   void submit(std::unique_ptr<WriteJob> job);
 

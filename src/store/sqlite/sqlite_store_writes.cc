@@ -284,7 +284,8 @@ void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeM
 }
 
 void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
-  write<RoomChange>([m = std::move(m)](Connection& db) -> Result<RoomChange> {
+  // Every refusal below comes before the first write (the insert).
+  write_checks_first<RoomChange>([m = std::move(m)](Connection& db) -> Result<RoomChange> {
     // An idempotent retry: the first message with this client id, nothing written.
     auto earlier = [&]() -> std::optional<RoomChange> {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"

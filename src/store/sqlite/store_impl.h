@@ -38,7 +38,12 @@ void SqliteStore::write(Fn fn, Callback<T> done) {
 
 template <class T, class Fn>
 void SqliteStore::write_one_statement(Fn fn, Callback<T> done) {
-  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), false));
+  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), Undo::statement));
+}
+
+template <class T, class Fn>
+void SqliteStore::write_checks_first(Fn fn, Callback<T> done) {
+  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), Undo::whole_batch));
 }
 
 }  // namespace tonari::store::sqlite

@@ -49,24 +49,39 @@ void Writer::run() {
     bool committed = false;
     try {
       db_->exec("BEGIN IMMEDIATE");
-      for (auto& job : batch) {
-        const bool savepoint = job->needs_savepoint();
-        if (savepoint) db_->q("SAVEPOINT job").run();
+      bool aborted = false;  // a whole_batch job failed after writing
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& job = batch[i];
+        const Undo undo = job->undo();
+        if (undo == Undo::savepoint) db_->q("SAVEPOINT job").run();
         bool keep = false;
         try {
           keep = job->apply(*db_);
         } catch (const DbError& e) {
           job->fail(e);
+          aborted = undo == Undo::whole_batch;
         } catch (const std::exception& e) {
           job->fail(DbError(-1, e.what()));
+          aborted = undo == Undo::whole_batch;
         }
-        if (savepoint) {
+        if (undo == Undo::savepoint) {
           if (!keep) db_->q("ROLLBACK TO job").run();
           db_->q("RELEASE job").run();
         }
+        if (aborted) {
+          for (std::size_t j = i + 1; j < batch.size(); ++j) {
+            batch[j]->fail(DbError(kRcBatchAborted, "the batch was rolled back"));
+          }
+          break;
+        }
       }
-      db_->exec("COMMIT");
-      committed = true;
+      if (aborted) {
+        db_->exec("ROLLBACK");
+        stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        db_->exec("COMMIT");
+        committed = true;
+      }
     } catch (const DbError&) {
       // COMMIT (or BEGIN) failed, e.g. disk full: nothing of the batch is durable.
       try { db_->exec("ROLLBACK"); } catch (const DbError&) {}

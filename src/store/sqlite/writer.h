@@ -1,6 +1,6 @@
 // The single writer of a SQLite store: jobs from all rooms and all connections are queued,
 // then applied in batches of one transaction each ("group commit"), so many messages share
-// one fsync. Each job runs inside its own SAVEPOINT: a failing job is rolled back alone.
+// one fsync. A failing job is rolled back alone (see Undo for how).
 // Completions run on the writer thread, after COMMIT, in commit order — that is what makes
 // event publication ordered per room. They must be quick and must not block.
 // Thread safety: submit() may be called from any thread.
@@ -20,21 +20,34 @@ namespace tonari::store::sqlite {
 
 // DbError code of a job refused because the writer's queue is full.
 inline constexpr int kRcOverloaded = -2;
+// DbError code of a job whose batch was rolled back by a storage error in another job.
+inline constexpr int kRcBatchAborted = -3;
+
+// How a job that fails is undone without undoing the rest of its batch.
+enum class Undo {
+  // Anything goes: the job runs in a SAVEPOINT of its own, rolled back if it fails.
+  savepoint,
+  // The job writes with at most one statement, after all of its checks: a failure leaves
+  // nothing of it behind (SQLite undoes a failed statement by itself).
+  statement,
+  // The job refuses only before its first write; after that, a storage error (DbError)
+  // rolls back the whole batch, as a failed COMMIT does, and every job of it fails with a
+  // "try again". For hot multi-statement writes (posting a message): a savepoint costs a
+  // copy of every page the job touches, into the savepoint's journal.
+  whole_batch,
+};
 
 class WriteJob {
  public:
   virtual ~WriteJob() = default;
-  // Applies the job inside a savepoint. Returns false to roll the job back (it keeps its
-  // own error to report); throwing DbError also rolls it back.
+  // Applies the job. Returns false to roll the job back (it keeps its own error to
+  // report); throwing DbError also rolls it back (see Undo).
   virtual bool apply(Connection& db) = 0;
   // Called once after the batch: `committed` is false if the batch's COMMIT failed.
   virtual void finish(bool committed) = 0;
   // Called instead of apply() when DbError escaped from apply().
   virtual void fail(const DbError& e) = 0;
-  // False for a job that writes with at most one statement, after all of its checks: a
-  // failure leaves nothing of it behind (SQLite undoes a failed statement by itself), so
-  // it needs no savepoint of its own — two statements saved on hot paths such as reads.
-  virtual bool needs_savepoint() const { return true; }
+  virtual Undo undo() const { return Undo::savepoint; }
 };
 
 struct WriterStats {

@@ -1,6 +1,7 @@
 // The writer's group commit: jobs from one batch share a transaction, and a failing job is
 // undone alone — by its savepoint, or, for a job that writes with one statement
-// (needs_savepoint() == false), by SQLite undoing the failed statement.
+// (Undo::statement), by SQLite undoing the failed statement; a storage error after the
+// first write of an Undo::whole_batch job rolls back the batch.
 #include "store/sqlite/writer.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@ namespace {
 using store::sqlite::Connection;
 using store::sqlite::DbError;
 using store::sqlite::Stmt;
+using store::sqlite::Undo;
 using store::sqlite::Writer;
 using store::sqlite::WriterStats;
 using store::sqlite::WriteJob;
@@ -27,8 +29,8 @@ using store::sqlite::WriteJob;
 // Inserts `values` into t(x UNIQUE), one statement each; records how it ended.
 class InsertJob final : public WriteJob {
  public:
-  InsertJob(std::vector<int> values, bool savepoint, std::promise<std::string> done)
-      : values_(std::move(values)), savepoint_(savepoint), done_(std::move(done)) {}
+  InsertJob(std::vector<int> values, Undo undo, std::promise<std::string> done)
+      : values_(std::move(values)), undo_(undo), done_(std::move(done)) {}
   bool apply(Connection& db) override {
     for (int v : values_) db.q("INSERT INTO t(x) VALUES(?)").bind(1, v).run();
     outcome_ = "applied";
@@ -38,11 +40,11 @@ class InsertJob final : public WriteJob {
   void finish(bool committed) override {
     done_.set_value(outcome_ + (committed ? "+committed" : "+not committed"));
   }
-  bool needs_savepoint() const override { return savepoint_; }
+  Undo undo() const override { return undo_; }
 
  private:
   std::vector<int> values_;
-  bool savepoint_;
+  Undo undo_;
   std::promise<std::string> done_;
   std::string outcome_ = "none";
 };
@@ -86,15 +88,15 @@ TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
     auto gate_started = started.get_future();
     writer.submit(std::make_unique<GateJob>(std::move(started), gate.get_future().share()));
     gate_started.wait();  // the writer is inside the gate's batch: what follows queues up
-    auto add = [&](const std::string& name, std::vector<int> values, bool savepoint) {
+    auto add = [&](const std::string& name, std::vector<int> values, Undo undo) {
       std::promise<std::string> p;
       results[name] = p.get_future();
-      writer.submit(std::make_unique<InsertJob>(std::move(values), savepoint, std::move(p)));
+      writer.submit(std::make_unique<InsertJob>(std::move(values), undo, std::move(p)));
     };
-    add("first", {1}, true);
-    add("one statement, duplicate", {1}, false);  // fails in its only statement
-    add("savepoint, second duplicate", {2, 1}, true);  // 2 is written, then undone
-    add("last", {3}, false);
+    add("first", {1}, Undo::savepoint);
+    add("one statement, duplicate", {1}, Undo::statement);  // fails in its only statement
+    add("savepoint, second duplicate", {2, 1}, Undo::savepoint);  // 2 is written, then undone
+    add("last", {3}, Undo::statement);
     gate.set_value();
   }  // the writer drains its queue before it stops
   EXPECT_EQ(results["first"].get(), "applied+committed");
@@ -103,6 +105,46 @@ TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
   EXPECT_EQ(results["last"].get(), "applied+committed");
   EXPECT_EQ(values_in(path), (std::set<int>{1, 3}));
   EXPECT_EQ(stats.batches.load(), 2u);  // the gate, then the four together
+}
+
+// A whole_batch job that fails after its first write takes its batch down: nothing of the
+// batch is written, the jobs before it report "not committed", the ones after it fail.
+TEST(WriterTest, AStorageErrorAfterTheFirstWriteOfAWholeBatchJobRollsBackTheBatch) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  auto db = std::make_unique<Connection>(path, "NORMAL", false);
+  db->exec("CREATE TABLE t(x INTEGER UNIQUE)");
+  WriterStats stats;
+  std::map<std::string, std::future<std::string>> results;
+  {
+    Writer writer(std::move(db), stats);
+    std::promise<void> started, gate;
+    auto gate_started = started.get_future();
+    writer.submit(std::make_unique<GateJob>(std::move(started), gate.get_future().share()));
+    gate_started.wait();
+    auto add = [&](const std::string& name, std::vector<int> values, Undo undo) {
+      std::promise<std::string> p;
+      results[name] = p.get_future();
+      writer.submit(std::make_unique<InsertJob>(std::move(values), undo, std::move(p)));
+    };
+    add("before", {1}, Undo::savepoint);
+    add("whole batch, fails after writing", {2, 1}, Undo::whole_batch);
+    add("after", {3}, Undo::statement);
+    gate.set_value();
+  }
+  {
+    // The next batch is not affected.
+    Writer writer(std::make_unique<Connection>(path, "NORMAL", false), stats);
+    std::promise<std::string> p;
+    results["next batch"] = p.get_future();
+    writer.submit(std::make_unique<InsertJob>(std::vector<int>{4}, Undo::whole_batch, std::move(p)));
+  }
+  EXPECT_EQ(results["before"].get(), "applied+not committed");
+  EXPECT_EQ(results["whole batch, fails after writing"].get(), "constraint+not committed");
+  EXPECT_EQ(results["after"].get(), "error+not committed");
+  EXPECT_EQ(results["next batch"].get(), "applied+committed");
+  EXPECT_EQ(values_in(path), (std::set<int>{4}));
+  EXPECT_EQ(stats.failed_commits.load(), 1u);
 }
 
 }  // namespace

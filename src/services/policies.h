@@ -19,6 +19,8 @@ Status can_see_user(const User& actor, const User& target);
 Status can_contact(const User& actor, const User& target);
 // Read history, receive events, mark read, list readers, see room details.
 Status can_read_room(const User& actor, const Room& room, const std::optional<Member>& m);
+// The rule for posting. Messages::post does not call it: SqliteStore::post_message applies
+// the same rule inside the transaction that inserts (keep the two in step).
 Status can_post(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,

@@ -69,6 +69,9 @@ struct NewMessage {
   std::vector<UserId> mentions;
   bool mention_all = false;
   TimeMs now = 0;
+  // The sender's municipality: a room of another one is "not found" to them. 0: not
+  // checked (internal callers).
+  TenantId tenant = 0;
 };
 
 // What a write that changes a room produced: the room after the change and its new events

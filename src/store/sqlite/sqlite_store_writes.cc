@@ -312,9 +312,14 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.read_seq FROM rooms r"
                     " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
       s.bind(1, m.sender).bind(2, m.room);
-      if (!s.step()) return refuse(not_found("room not found"));
+      // policy::can_post, checked in the transaction that writes: only a member, in the
+      // room's own municipality; to anyone else the room does not exist.
+      const auto hidden = [&] { return not_found("room " + std::to_string(m.room) + " not found"); };
+      if (!s.step()) return refuse(hidden());
       out.room = read_room(s);
-      if (s.is_null(TONARI_ROOM_NCOLS)) return refuse(permission_denied("not a member of this room"));
+      if (s.is_null(TONARI_ROOM_NCOLS) || (m.tenant && out.room.tenant != m.tenant)) {
+        return refuse(hidden());
+      }
       out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
     }
     const Room* room = &out.room;

@@ -286,14 +286,16 @@ TEST_F(SqliteStoreTest, RetryWithSameClientIdReturnsTheFirstMessageAndWritesNoth
   EXPECT_NE(other.message->id, first.message->id);
 }
 
-TEST_F(SqliteStoreTest, NonMemberPostIsPermissionDeniedAndWritesNothing) {
+// policy::can_post, applied in the inserting transaction: to a non-member (or someone of
+// another municipality) the room does not exist, exactly as for a missing room.
+TEST_F(SqliteStoreTest, NonMemberPostIsNotFoundAndWritesNothing) {
   Room room = group_room();
   auto r = post(room.id, dave_.id, "c-1", "入れてください");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::permission_denied);
+  EXPECT_EQ(r.status().code(), Code::not_found);
   auto other_tenant = post(room.id, eve_.id, "c-1", "よそから");
   ASSERT_FALSE(other_tenant.ok());
-  EXPECT_EQ(other_tenant.status().code(), Code::permission_denied);
+  EXPECT_EQ(other_tenant.status().code(), Code::not_found);
 
   auto stored = must(store().room(room.id));
   EXPECT_EQ(stored.msg_seq, 0);
@@ -303,6 +305,8 @@ TEST_F(SqliteStoreTest, NonMemberPostIsPermissionDeniedAndWritesNothing) {
   auto missing = post(room.id + 1000, alice_.id, "c-1", "どこ");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::not_found);
+  EXPECT_EQ(missing.status().message(), "room " + std::to_string(room.id + 1000) + " not found");
+  EXPECT_EQ(r.status().message(), "room " + std::to_string(room.id) + " not found");
 }
 
 TEST_F(SqliteStoreTest, ReplyToMissingSeqIsInvalidArgumentAndWritesNothing) {

@@ -140,6 +140,7 @@ class StoreTest : public ::testing::Test {
     m.reply_to = reply_to;
     m.mentions = std::move(mentions);
     m.now = now;
+    if (auto u = store().user(sender); u.ok()) m.tenant = u->tenant;  // as Messages::post does
     return wait<store::RoomChange>([&](auto cb) { store().post_message(m, cb); });
   }
 

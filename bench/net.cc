@@ -1,5 +1,8 @@
 #include "net.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <charconv>
@@ -54,10 +57,28 @@ asio::awaitable<HttpResult> Http::request(const char* method, const std::string&
   co_return HttpResult{};
 }
 
+namespace {
+
+// 18,000 connections and their reconnections from one source address to one server port
+// would use up its ephemeral ports, and connect() then spends its time searching for a
+// free one: WebSocket clients spread over 127.0.0.2-127.0.0.33 (all loopback), and the
+// port is picked at connect time (IP_BIND_ADDRESS_NO_PORT).
+void bind_spread_source(tcp::socket& s) {
+  static unsigned next = 0;  // the generator is single-threaded
+  s.open(tcp::v4());
+  const int on = 1;
+  ::setsockopt(s.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+  const auto host = static_cast<asio::ip::address_v4::uint_type>(0x7f000002u + next++ % 32);
+  s.bind(tcp::endpoint(asio::ip::address_v4(host), 0));
+}
+
+}  // namespace
+
 asio::awaitable<bool> Ws::connect(const std::string& token) {
   ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc_);
   buf_.clear();
   auto& layer = beast::get_lowest_layer(*ws_);
+  bind_spread_source(layer.socket());
   auto [ec] = co_await layer.async_connect(
       tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), use_tuple);
   if (ec) co_return false;
@@ -117,7 +138,11 @@ void Ws::close_abruptly() {
   if (!ws_) return;
   beast::error_code ec;
   open_ = false;
-  beast::get_lowest_layer(*ws_).socket().close(ec);
+  // Like a phone losing its network: no closing handshake, and a reset rather than a FIN
+  // (which would also leave the port in TIME_WAIT for a minute).
+  auto& socket = beast::get_lowest_layer(*ws_).socket();
+  socket.set_option(asio::socket_base::linger(true, 0), ec);
+  socket.close(ec);
 }
 
 namespace {

@@ -363,7 +363,7 @@ json::object idle_and_storm(const Settings& s) {
                               json::serialize(body), fleet.clients[members[r].front() - 1].token);
       }
     }
-    const double storm_cpu0 = srv.cpu_seconds();
+    const double storm_cpu0 = srv.cpu_seconds(), storm_self0 = self_cpu_seconds();
     const auto t0 = Clock::now();
     int resumed = co_await fleet.connect(0, users, 4000, true);
     const double storm_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -380,6 +380,7 @@ json::object idle_and_storm(const Settings& s) {
         {"storm_resumed", resumed}, {"storm_seconds", storm_s},
         {"resumes_per_s", storm_s > 0 ? resumed / storm_s : 0.0}, {"resyncs", resyncs},
         {"storm_server_cpu_s", srv.cpu_seconds() - storm_cpu0},
+        {"storm_loadgen_cpu_s", self_cpu_seconds() - storm_self0},
         {"loadgen_cpu_s", self_cpu_seconds() - self0}};
   });
 }

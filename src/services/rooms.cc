@@ -71,18 +71,8 @@ Result<std::vector<std::pair<RoomId, EventNo>>> Rooms::cursors(const Actor& acto
 
 Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> Rooms::missed_events(
     const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit) {
-  auto mine = ctx_.store.room_cursors(actor.user.id);
-  if (!mine.ok()) return mine.status();
-  std::set<RoomId> member_of;
-  for (const auto& [room, ev] : *mine) member_of.insert(room);
-  std::vector<std::pair<RoomId, std::vector<RoomEvent>>> out;
-  for (const auto& [room, after] : wanted) {
-    if (!member_of.count(room)) continue;
-    auto events = ctx_.store.events_after(room, after, limit);
-    if (!events.ok()) return events.status();
-    out.emplace_back(room, std::move(*events));
-  }
-  return out;
+  // Membership (can_read_room: member, same municipality) is checked in the same read.
+  return ctx_.store.events_after_as_member(actor.user.id, wanted, limit);
 }
 
 void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserId> members,

@@ -135,6 +135,10 @@ class Store {
   virtual Result<Message> message(RoomId room, Seq seq) = 0;
   // Events with ev > `after`, ascending, at most `limit`.
   virtual Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) = 0;
+  // events_after() for each (room, after) of `after` of which `user` is a member (the
+  // others are left out), read in one snapshot: a reconnecting client's replay.
+  virtual Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
+      UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) = 0;
   // For each non-deleted message with seq in (lo, hi]: (seq, members other than the
   // sender whose read position >= seq).
   virtual Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,

@@ -106,5 +106,6 @@ void Connection::checkpoint_passive() {
 
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
+bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 }  // namespace tonari::store::sqlite

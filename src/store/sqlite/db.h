@@ -73,6 +73,8 @@ class Connection {
   // for (or blocking) the writer and readers.
   void checkpoint_passive();
   int changes() const;
+  // True between BEGIN and COMMIT/ROLLBACK.
+  bool in_transaction() const;
 
  private:
   sqlite3* db_ = nullptr;

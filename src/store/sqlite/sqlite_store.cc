@@ -156,6 +156,7 @@ SqliteStore::ReaderLease SqliteStore::reader() {
 }
 
 void SqliteStore::release(std::unique_ptr<Connection> c) {
+  if (c->in_transaction()) return;  // a read that failed midway: close it, do not reuse it
   std::lock_guard lock(pool_mu_);
   pool_.push_back(std::move(c));
 }

@@ -56,6 +56,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) override;
   Result<Message> message(RoomId room, Seq seq) override;
   Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;
+  Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
+      UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) override;
   Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,
                                                                 Seq hi) override;
 

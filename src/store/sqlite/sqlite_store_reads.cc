@@ -313,39 +313,63 @@ Result<Message> SqliteStore::message(RoomId room, Seq seq) {
   });
 }
 
-Result<std::vector<RoomEvent>> SqliteStore::events_after(RoomId room, EventNo after, int limit) {
+namespace {
+
+// The events of `room` after `after` (at most `limit`), in order. See events_after().
+std::vector<RoomEvent> room_events_after(Connection& db, RoomId room, EventNo after, int limit) {
   using Out = std::vector<RoomEvent>;
+  Out out;
+  EventNo room_ev = 0;
+  Seq room_seq = 0;
+  {
+    Stmt s = db.q("SELECT ev, msg_seq FROM rooms WHERE id=?");
+    s.bind(1, room);
+    if (!s.step()) return out;
+    room_ev = s.i64(0);
+    room_seq = s.i64(1);
+  }
+  if (room_ev <= after || limit <= 0) return out;
+  // Two ordered sources: message.created, built from the message rows (created_ev is
+  // its place in the room's event order), and every other event, stored as sent. The
+  // messages created after `after` are among the room's last (room_ev - after).
+  Stmt m = db.q("SELECT " TONARI_MESSAGE_COLS ", m.created_ev FROM messages m"
+                " WHERE m.room_id=? AND m.seq>? AND m.created_ev>? ORDER BY m.seq LIMIT ?");
+  m.bind(1, room).bind(2, std::max<Seq>(0, room_seq - (room_ev - after))).bind(3, after)
+      .bind(4, limit);
+  Stmt e = db.q("SELECT ev, frame FROM events WHERE room_id=? AND ev>? ORDER BY ev LIMIT ?");
+  e.bind(1, room).bind(2, after).bind(3, limit);
+  bool has_m = m.step(), has_e = e.step();
+  while ((has_m || has_e) && static_cast<int>(out.size()) < limit) {
+    const EventNo mev = has_m ? m.i64(TONARI_MESSAGE_NCOLS) : 0;
+    if (has_m && (!has_e || mev < e.i64(0))) {
+      out.push_back(message_created_event(read_message(m), mev));
+      has_m = m.step();
+    } else {
+      out.push_back(RoomEvent{room, e.i64(0), std::make_shared<const std::string>(e.text(1))});
+      has_e = e.step();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<RoomEvent>> SqliteStore::events_after(RoomId room, EventNo after, int limit) {
+  return read<std::vector<RoomEvent>>([&](Connection& db) -> Result<std::vector<RoomEvent>> {
+    return room_events_after(db, room, after, limit);
+  });
+}
+
+Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::events_after_as_member(
+    UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) {
+  using Out = std::vector<std::pair<RoomId, std::vector<RoomEvent>>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
     Out out;
-    EventNo room_ev = 0;
-    Seq room_seq = 0;
-    {
-      Stmt s = db.q("SELECT ev, msg_seq FROM rooms WHERE id=?");
-      s.bind(1, room);
-      if (!s.step()) return out;
-      room_ev = s.i64(0);
-      room_seq = s.i64(1);
-    }
-    if (room_ev <= after || limit <= 0) return out;
-    // Two ordered sources: message.created, built from the message rows (created_ev is
-    // its place in the room's event order), and every other event, stored as sent. The
-    // messages created after `after` are among the room's last (room_ev - after).
-    Stmt m = db.q("SELECT " TONARI_MESSAGE_COLS ", m.created_ev FROM messages m"
-                  " WHERE m.room_id=? AND m.seq>? AND m.created_ev>? ORDER BY m.seq LIMIT ?");
-    m.bind(1, room).bind(2, std::max<Seq>(0, room_seq - (room_ev - after))).bind(3, after)
-        .bind(4, limit);
-    Stmt e = db.q("SELECT ev, frame FROM events WHERE room_id=? AND ev>? ORDER BY ev LIMIT ?");
-    e.bind(1, room).bind(2, after).bind(3, limit);
-    bool has_m = m.step(), has_e = e.step();
-    while ((has_m || has_e) && static_cast<int>(out.size()) < limit) {
-      const EventNo mev = has_m ? m.i64(TONARI_MESSAGE_NCOLS) : 0;
-      if (has_m && (!has_e || mev < e.i64(0))) {
-        out.push_back(message_created_event(read_message(m), mev));
-        has_m = m.step();
-      } else {
-        out.push_back(RoomEvent{room, e.i64(0), std::make_shared<const std::string>(e.text(1))});
-        has_e = e.step();
-      }
+    for (const auto& [room, from] : after) {
+      Stmt s = db.q("SELECT 1 FROM members WHERE room_id=? AND user_id=?");
+      s.bind(1, room).bind(2, user);
+      if (!s.step()) continue;
+      out.emplace_back(room, room_events_after(db, room, from, limit));
     }
     return out;
   });

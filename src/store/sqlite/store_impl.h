@@ -21,12 +21,20 @@ class SqliteStore::ReaderLease {
   std::unique_ptr<Connection> c_;
 };
 
+// One read transaction per call: the statements of `fn` see one snapshot, and the
+// connection takes the WAL's shared-memory read lock once (a file lock, i.e. system calls)
+// instead of once per statement.
 template <class T, class Fn>
 Result<T> SqliteStore::read(Fn fn) {
   try {
     auto lease = reader();
-    return fn(*lease);
+    Connection& db = *lease;
+    db.q("BEGIN").run();
+    Result<T> out = fn(db);
+    db.q("COMMIT").run();
+    return out;
   } catch (const DbError& e) {
+    // A connection left inside its transaction is not pooled again (release()).
     return Status(Code::internal, std::string("storage read failed: ") + e.what());
   }
 }

@@ -602,6 +602,18 @@ TEST_F(SqliteStoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
   auto dave_cursors = must(store().room_cursors(dave_.id));
   ASSERT_EQ(dave_cursors.size(), 1u);
   EXPECT_EQ(dave_cursors[0], (std::pair<RoomId, EventNo>{room.id, 8}));
+
+  // A replay for several rooms at once: only the rooms the user is a member of, each
+  // exactly as events_after gives it.
+  Room other = must(create_group(bob_.id, {alice_.id}, "別室")).room;
+  auto replay = must(store().events_after_as_member(dave_.id, {{room.id, 3}, {other.id, 0}}, 2));
+  ASSERT_EQ(replay.size(), 1u);  // dave is not in `other`
+  EXPECT_EQ(replay[0].first, room.id);
+  ASSERT_EQ(replay[0].second.size(), 2u);
+  EXPECT_EQ(*replay[0].second[0].frame, *page[0].frame);
+  EXPECT_EQ(*replay[0].second[1].frame, *page[1].frame);
+  auto carol_replay = must(store().events_after_as_member(carol_.id, {{room.id, 0}}, 10));
+  EXPECT_TRUE(carol_replay.empty());  // removed: nothing more of the room
 }
 
 // ---- Group commit ---------------------------------------------------------------------

@@ -89,6 +89,24 @@ asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_contex
   co_return std::make_pair(value("tonari_store_commits_total"), value("tonari_store_jobs_total"));
 }
 
+// Waits (at most `limit`) until the checkpointer has copied the whole write-ahead log into
+// the database, as it would have long before anyone reads a store's history.
+asio::awaitable<void> wal_checkpointed(asio::io_context& ioc, unsigned short port,
+                                       std::chrono::seconds limit) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    co_await sleep_for(ioc, 1s);
+    Http http(ioc, port);
+    auto r = co_await http.request("GET", "/metrics", "");
+    auto value = [&](std::string_view name) -> long long {
+      auto at = r.body.find(std::string("\n") + std::string(name) + " ");
+      return at == std::string::npos ? -1 : std::stoll(r.body.substr(at + name.size() + 2));
+    };
+    const long long frames = value("tonari_store_wal_frames");
+    if (frames >= 0 && frames == value("tonari_store_wal_checkpointed_frames")) co_return;
+  }
+}
+
 // The server's heap in use (mallinfo2), from /metrics.
 asio::awaitable<long long> heap_in_use(asio::io_context& ioc, unsigned short port) {
   Http http(ioc, port);
@@ -456,7 +474,7 @@ json::object ingest_and_history(const Settings& s) {
     // A store holds its history long after it was written: let the checkpointer fold the
     // write-ahead log of the top-up into the database first (readers of a long WAL pay
     // for every page they look up in it), as it would have long before anyone reads.
-    co_await sleep_for(ioc, 10s);
+    co_await wal_checkpointed(ioc, srv.port(), 120s);
 
     // 7. 50 clients: the latest 50 of a random room, then 50 older at a time.
     Samples latency;

@@ -51,6 +51,10 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
   metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
          w.failed_commits.load());
+  metric("tonari_store_wal_frames", "gauge", "Frames in the write-ahead log.", w.wal_frames.load());
+  metric("tonari_store_wal_checkpointed_frames", "gauge",
+         "Frames of the write-ahead log already copied into the database.",
+         w.wal_checkpointed.load());
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
   // What the process has allocated and not freed (every malloc arena), and what the

@@ -99,9 +99,11 @@ void Connection::exec(const char* sql) {
   }
 }
 
-void Connection::checkpoint_passive() {
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+std::pair<int, int> Connection::checkpoint_passive() {
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) fail(db_, rc, "checkpoint");
+  return {log, done};
 }
 
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -71,7 +72,8 @@ class Connection {
   std::int64_t last_insert_id() const;
   // A PASSIVE WAL checkpoint: copies what it can into the database file without waiting
   // for (or blocking) the writer and readers.
-  void checkpoint_passive();
+  // Returns the frames in the log and how many of them are now in the database.
+  std::pair<int, int> checkpoint_passive();
   int changes() const;
   // True between BEGIN and COMMIT/ROLLBACK.
   bool in_transaction() const;

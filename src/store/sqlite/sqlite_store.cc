@@ -114,7 +114,9 @@ void SqliteStore::checkpoint_loop() {
     ckpt_cv_.wait_for(lock, std::chrono::milliseconds(500));
     lock.unlock();
     try {
-      db->checkpoint_passive();
+      auto [frames, copied] = db->checkpoint_passive();
+      stats_.wal_frames.store(frames, std::memory_order_relaxed);
+      stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
     } catch (const DbError&) {
       // Retried on the next round; the WAL only grows meanwhile.
     }

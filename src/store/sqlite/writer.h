@@ -54,6 +54,10 @@ struct WriterStats {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> jobs{0};
   std::atomic<std::uint64_t> failed_commits{0};
+  // After the last checkpoint: frames in the write-ahead log, and how many of them are
+  // already copied into the database (readers of the rest look them up in the log).
+  std::atomic<std::int64_t> wal_frames{0};
+  std::atomic<std::int64_t> wal_checkpointed{0};
 };
 
 class Writer {

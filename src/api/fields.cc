@@ -7,11 +7,11 @@ namespace tonari::api {
 
 namespace json = boost::json;
 
-Result<json::object> parse_object(std::string_view body) {
+Result<json::object> parse_object(std::string_view body, json::storage_ptr storage) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  json::value v = json::parse(body, ec, {}, opts);
+  json::value v = json::parse(body, ec, std::move(storage), opts);
   if (ec) return Status(Code::invalid_json, "request body is not valid JSON: " + ec.message());
   if (!v.is_object()) return Status(Code::invalid_json, "request body must be a JSON object");
   return std::move(v.as_object());

@@ -14,7 +14,10 @@
 namespace tonari::api {
 
 // The body as a JSON object; invalid_json if it is not valid JSON or not an object.
-Result<boost::json::object> parse_object(std::string_view body);
+// `storage`: where the object's memory comes from (default: the heap). A frame handled and
+// dropped at once can use a stack buffer (boost::json::monotonic_resource): no malloc.
+Result<boost::json::object> parse_object(std::string_view body,
+                                         boost::json::storage_ptr storage = {});
 
 class Fields {
  public:

@@ -32,7 +32,11 @@ void WsClient::send_error(const Status& st, const std::string& client_id) {
 
 std::optional<boost::asio::awaitable<void>> WsClient::on_text(std::string_view frame) {
   d_.metrics.ws_frames_in.fetch_add(1, std::memory_order_relaxed);
-  auto msg = parse_object(frame);
+  // The parsed frame lives for this call only: its memory comes from the stack (and from
+  // the heap only past 4 KiB).
+  unsigned char scratch[4096];
+  boost::json::monotonic_resource memory(scratch, sizeof scratch);
+  auto msg = parse_object(frame, &memory);
   if (!msg.ok()) {
     send_error(msg.status());
     return std::nullopt;
@@ -44,7 +48,7 @@ std::optional<boost::asio::awaitable<void>> WsClient::on_text(std::string_view f
   }
   std::string_view type = type_it->value().as_string();
   if (type == "hello") {
-    return hello(std::move(*msg));
+    return hello(json::object(*msg, json::storage_ptr()));  // outlives this call: to the heap
   } else if (!said_hello_) {
     send_error(invalid_argument("the first frame must be hello"));
   } else if (type == "send") {
@@ -256,11 +260,11 @@ void WsClient::send_message(const json::object& msg) {
     self->inflight_.fetch_sub(1);
     if (!r.ok()) return self->send_error(r.status(), client_id);
     if (r->created) self->d_.metrics.messages_posted.fetch_add(1, std::memory_order_relaxed);
-    self->send_text(json::serialize(json::object{{"type", "ack"},
-                                                 {"client_id", client_id},
-                                                 {"room", room},
-                                                 {"seq", r->message->seq},
-                                                 {"id", r->message->id}}));
+    std::string ack = R"({"type":"ack","client_id":)";
+    wire::append_json_string(ack, client_id);
+    ack += R"(,"room":)" + std::to_string(room) + R"(,"seq":)" +
+           std::to_string(r->message->seq) + R"(,"id":)" + std::to_string(r->message->id) + "}";
+    self->send_text(std::move(ack));
   });
 }
 

@@ -297,8 +297,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       out.message = read_message(s);
       return out;
     };
-    // A refusal is checked against a retry first: the message may have been accepted
-    // before the room, the membership or the quoted message changed.
+    // A refusal of the message's content is checked against a retry first: the message
+    // may have been accepted before the quoted message or the mentioned members changed.
     auto refuse = [&](Status st) -> Result<RoomChange> {
       if (auto first = earlier()) {
         if (auto room = load_room(db, m.room)) first->room = *room;
@@ -313,12 +313,13 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
                     " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
       s.bind(1, m.sender).bind(2, m.room);
       // policy::can_post, checked in the transaction that writes: only a member, in the
-      // room's own municipality; to anyone else the room does not exist.
+      // room's own municipality; to anyone else the room does not exist (not even their
+      // own earlier messages in it).
       const auto hidden = [&] { return not_found("room " + std::to_string(m.room) + " not found"); };
-      if (!s.step()) return refuse(hidden());
+      if (!s.step()) return hidden();
       out.room = read_room(s);
       if (s.is_null(TONARI_ROOM_NCOLS) || (m.tenant && out.room.tenant != m.tenant)) {
-        return refuse(hidden());
+        return hidden();
       }
       out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
     }

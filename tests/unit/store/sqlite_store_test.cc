@@ -309,6 +309,25 @@ TEST_F(SqliteStoreTest, NonMemberPostIsNotFoundAndWritesNothing) {
   EXPECT_EQ(r.status().message(), "room " + std::to_string(room.id) + " not found");
 }
 
+// A retry (same client id) gets the first message back even when its content would now be
+// refused — but not once the sender has left: to a non-member the room does not exist.
+TEST_F(SqliteStoreTest, RetriesAnswerWithTheFirstMessageOnlyWhileTheSenderIsAMember) {
+  Room room = group_room();
+  must(post(room.id, alice_.id, "c-quoted", "元の発言"));
+  auto first = must(post(room.id, bob_.id, "c-reply", "返信です", 1));
+  must(wait<RoomChange>([&](auto cb) { store().delete_message(room.id, 1, alice_.id, kT0 + 2, cb); }));
+  auto retry = must(post(room.id, bob_.id, "c-reply", "返信です", 1));  // quote now deleted
+  EXPECT_FALSE(retry.created);
+  EXPECT_EQ(retry.message->seq, first.message->seq);
+
+  must(wait<RoomChange>([&](auto cb) {
+    store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb);
+  }));
+  auto gone = post(room.id, bob_.id, "c-reply", "返信です", 1);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), Code::not_found);
+}
+
 TEST_F(SqliteStoreTest, ReplyToMissingSeqIsInvalidArgumentAndWritesNothing) {
   Room room = group_room();
   must(post(room.id, alice_.id, "c-1", "一通目"));

@@ -157,10 +157,15 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       frame_done();
       return;
     }
-    // The handler has more to do before the next frame (hello's replay): run it, then read on.
+    // The handler has more to do before the next frame (hello's replay): run it, then read
+    // on. If it failed midway the connection's state is unknown: the client is told and the
+    // connection closed (1011), and it will resume on a new one.
     asio::co_spawn(ws_.get_executor(), std::move(*more),
                    [self = shared_from_this()](std::exception_ptr e) {
-                     if (e) self->send_internal_error();
+                     if (e) {
+                       self->send_internal_error();
+                       self->close(1011, "internal error");
+                     }
                      self->frame_done();
                    });
   }

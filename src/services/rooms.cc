@@ -71,7 +71,8 @@ Result<std::vector<std::pair<RoomId, EventNo>>> Rooms::cursors(const Actor& acto
 
 Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> Rooms::missed_events(
     const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit) {
-  // Membership (can_read_room: member, same municipality) is checked in the same read.
+  // Only rooms the caller is a member of now (membership is checked in the same read; a
+  // member is always of the room's municipality, rooms are not shared across them yet).
   return ctx_.store.events_after_as_member(actor.user.id, wanted, limit);
 }
 

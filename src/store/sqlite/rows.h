@@ -73,7 +73,9 @@ class FnJob final : public WriteJob {
                         : Status(Code::internal, e.what()));
   }
   void finish(bool committed) override {
-    if (!result_) result_.emplace(Status(Code::internal, "write was not applied"));
+    if (!result_) {
+      result_.emplace(Status(Code::unavailable, "storage failed; nothing was written; try again"));
+    }
     if (!committed && result_->ok()) {
       done_(Result<T>(Status(Code::unavailable, "storage commit failed; nothing was written")));
     } else {

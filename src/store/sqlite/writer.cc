@@ -47,45 +47,59 @@ void Writer::run() {
     }
 
     bool committed = false;
+    bool aborted = false;     // a job failed in a way that takes the batch down
+    std::size_t applied = 0;  // batch[0, applied) have been applied (or have failed)
     try {
       db_->exec("BEGIN IMMEDIATE");
-      bool aborted = false;  // a whole_batch job failed after writing
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto& job = batch[i];
+      while (applied < batch.size()) {
+        auto& job = batch[applied++];
         const Undo undo = job->undo();
         if (undo == Undo::savepoint) db_->q("SAVEPOINT job").run();
-        bool keep = false;
+        bool keep = false, failed = false;
         try {
           keep = job->apply(*db_);
         } catch (const DbError& e) {
           job->fail(e);
-          aborted = undo == Undo::whole_batch;
+          failed = true;
         } catch (const std::exception& e) {
           job->fail(DbError(-1, e.what()));
-          aborted = undo == Undo::whole_batch;
+          failed = true;
+        }
+        // SQLite rolls the whole transaction back by itself on some errors (disk full, I/O,
+        // out of memory): the jobs after this one would run outside any transaction.
+        if (failed && (undo == Undo::whole_batch || !db_->in_transaction())) {
+          aborted = true;
+          break;
         }
         if (undo == Undo::savepoint) {
           if (!keep) db_->q("ROLLBACK TO job").run();
           db_->q("RELEASE job").run();
         }
-        if (aborted) {
-          for (std::size_t j = i + 1; j < batch.size(); ++j) {
-            batch[j]->fail(DbError(kRcBatchAborted, "the batch was rolled back"));
-          }
-          break;
-        }
       }
       if (aborted) {
-        db_->exec("ROLLBACK");
-        stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+        if (db_->in_transaction()) db_->exec("ROLLBACK");
       } else {
         db_->exec("COMMIT");
         committed = true;
       }
     } catch (const DbError&) {
-      // COMMIT (or BEGIN) failed, e.g. disk full: nothing of the batch is durable.
-      try { db_->exec("ROLLBACK"); } catch (const DbError&) {}
-      stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+      // BEGIN, a savepoint or COMMIT failed (e.g. disk full): nothing of the batch is durable.
+      try {
+        if (db_->in_transaction()) db_->exec("ROLLBACK");
+      } catch (const DbError&) {
+      }
+      for (std::size_t j = applied; j < batch.size(); ++j) {
+        batch[j]->fail(DbError(kRcBatchAborted, "the batch was rolled back"));
+      }
+      applied = batch.size();
+    }
+    if (!committed) stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+    if (aborted && applied < batch.size()) {
+      // The jobs the abort kept from running go first into the next batch: one job's
+      // storage error costs the others no more than the jobs already applied with it.
+      std::lock_guard lock(mu_);
+      for (std::size_t j = batch.size(); j-- > applied;) queue_.push_front(std::move(batch[j]));
+      batch.resize(applied);
     }
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);

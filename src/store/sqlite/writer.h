@@ -31,9 +31,10 @@ enum class Undo {
   // nothing of it behind (SQLite undoes a failed statement by itself).
   statement,
   // The job refuses only before its first write; after that, a storage error (DbError)
-  // rolls back the whole batch, as a failed COMMIT does, and every job of it fails with a
-  // "try again". For hot multi-statement writes (posting a message): a savepoint costs a
-  // copy of every page the job touches, into the savepoint's journal.
+  // rolls back the whole batch, as a failed COMMIT does: the jobs applied before it fail
+  // with a "try again", the ones after it go into the next batch. For hot multi-statement
+  // writes (posting a message): a savepoint costs a copy of every page the job touches,
+  // into the savepoint's journal.
   whole_batch,
 };
 

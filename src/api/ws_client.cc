@@ -18,7 +18,7 @@ void WsClient::on_close() {
 }
 
 void WsClient::send_text(std::string text) {
-  conn_->send(std::make_shared<const std::string>(std::move(text)));
+  if (auto conn = conn_.lock()) conn->send(std::make_shared<const std::string>(std::move(text)));
 }
 
 void WsClient::send_error(const Status& st, const std::string& client_id) {
@@ -84,7 +84,7 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
     }
   }
   if (auto it = msg.find("batch"); it != msg.end() && it->value().is_bool() && it->value().as_bool()) {
-    conn_->enable_batching();
+    if (auto conn = conn_.lock()) conn->enable_batching();
   }
   if (!session_ok(false)) co_return;
   said_hello_ = true;
@@ -104,7 +104,7 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   auto now = d_.rooms.cursors(actor_);
   if (!first.ok() || !now.ok()) {
     send_error(internal_error("could not load rooms"));
-    conn_->close(1011, "internal error");
+    if (auto conn = conn_.lock()) conn->close(1011, "internal error");
     co_return;
   }
   {
@@ -159,8 +159,10 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
       continue;
     }
     for (const RoomEvent& e : *events) {
-      co_await conn_->wait_for_room();
-      conn_->send(e.frame);
+      auto conn = conn_.lock();
+      if (!conn) co_return;  // the connection is gone
+      co_await conn->wait_for_room();
+      conn->send(e.frame);
     }
     sent[room] = events->back().ev;
   }
@@ -181,13 +183,14 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
 void WsClient::deliver(const bus::Event& e) {
   if (e.room == 0) {
     // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
-    if (e.frame->find(actor_.token_hash) != std::string::npos) conn_->close(4001, "session_ended");
+    if (e.frame->find(actor_.token_hash) == std::string::npos) return;
+    if (auto conn = conn_.lock()) conn->close(4001, "session_ended");
     return;
   }
   std::lock_guard lock(mu_);
   if (replaying_) {
     if (held_.size() >= kMaxHeld) {
-      conn_->close(4008, "slow_consumer");
+      if (auto conn = conn_.lock()) conn->close(4008, "slow_consumer");
       return;
     }
     held_.push_back(e);
@@ -209,15 +212,14 @@ void WsClient::forward_locked(const bus::Event& e) {
       if (e.ev != *last + 1) {
         // A hole (possible only across nodes): the client reloads the room instead.
         *last = e.ev;
-        conn_->send(std::make_shared<const std::string>(
-            R"({"type":"resync","room":)" + std::to_string(e.room) + R"(,"ev":)" +
-            std::to_string(e.ev) + "}"));
+        send_text(R"({"type":"resync","room":)" + std::to_string(e.room) + R"(,"ev":)" +
+                  std::to_string(e.ev) + "}");
         return;
       }
       *last = e.ev;
     }
   }
-  conn_->send(e.frame);
+  if (auto conn = conn_.lock()) conn->send(e.frame);
   // This user left the room: forget it, so that a later re-join starts afresh.
   if (e.ev == 0 && e.frame->rfind(R"({"type":"room.removed")", 0) == 0) forget_delivered(e.room);
 }
@@ -315,7 +317,7 @@ bool WsClient::session_ok(bool force) {
   const TimeMs now = d_.clock.now_ms();
   if (!force && now - validated_at_ < 60000) return true;
   if (!d_.accounts.still_valid(actor_).is_ok()) {
-    conn_->close(4001, "session_ended");
+    if (auto conn = conn_.lock()) conn->close(4001, "session_ended");
     return false;
   }
   validated_at_ = now;

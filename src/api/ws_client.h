@@ -57,7 +57,9 @@ class WsClient final : public http::WsHandler,
 
   Deps& d_;
   const services::Actor actor_;
-  std::shared_ptr<http::WsConnection> conn_;
+  // Weak: the connection owns this handler until it ends, and must not be kept alive by
+  // it (at shutdown the pair would keep each other alive).
+  std::weak_ptr<http::WsConnection> conn_;
   bool said_hello_ = false;                 // strand only
   std::atomic<std::size_t> inflight_{0};    // sends waiting for their commit
 

@@ -83,6 +83,8 @@ test('member picker: search by reading, org tree; start a 1:1 and a group', { sk
   await dlg.getByRole('button', { name: '作成' }).click();
   await p.locator('#room-title', { hasText: '避難所運営チーム' }).waitFor();
   await p.locator('.room-sub', { hasText: '3人' }).waitFor();
+  // The member list loads on its own (after the room's header): wait for its third name.
+  await p.locator('.pane-details .members .person-name').nth(2).waitFor();
   const members = await p.locator('.pane-details .members .person-name').allInnerTexts();
   assert.equal(members.length, 3);
 

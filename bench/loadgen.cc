@@ -4,17 +4,14 @@
 // (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both.)
 #include <sched.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <thread>
 #include <set>
 #include <sstream>
 
+#include "stats.h"
 #include "workloads.h"
 
 namespace json = boost::json;
@@ -34,16 +31,6 @@ void raise_fd_limit() {
   getrlimit(RLIMIT_NOFILE, &rl);
   rl.rlim_cur = rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-// Steal time of all CPUs since boot, in seconds (/proc/stat); -1 if unknown.
-double machine_steal_seconds() {
-  std::ifstream f("/proc/stat");
-  std::string cpu;
-  long long v[8] = {};
-  if (!(f >> cpu) || cpu != "cpu") return -1;
-  for (auto& x : v) f >> x;
-  return static_cast<double>(v[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string num(const json::value& v) {
@@ -90,17 +77,10 @@ int main(int argc, char** argv) {
   std::vector<json::object> results;
   // Each result also says what share of the machine's CPU time the hypervisor gave to
   // others meanwhile (steal): this VM's speed varies, and its tails with it.
-  double steal_mark = machine_steal_seconds();
-  auto wall_mark = std::chrono::steady_clock::now();
+  bench::StealMeter steal;
   auto emit = [&](json::object o) {
-    const double steal = machine_steal_seconds();
-    const auto now = std::chrono::steady_clock::now();
-    const double wall = std::chrono::duration<double>(now - wall_mark).count();
-    if (steal >= 0 && steal_mark >= 0 && wall > 0) {
-      o["machine_steal_fraction"] = (steal - steal_mark) / (wall * std::thread::hardware_concurrency());
-    }
-    steal_mark = steal;
-    wall_mark = now;
+    if (const double f = steal.fraction(); f >= 0) o["machine_steal_fraction"] = f;
+    steal = bench::StealMeter();
     std::cout << json::serialize(o) << std::endl;
     results.push_back(std::move(o));
   };

@@ -2,11 +2,15 @@
 #pragma once
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -42,6 +46,40 @@ class Samples {
  private:
   std::vector<std::int64_t> v_;
   bool sorted_ = false;
+};
+
+// The share of CPU time the hypervisor gave to other guests ("steal" in /proc/stat) since
+// construction: of core `cpu`, or of the whole machine for cpu < 0. -1 where unknown.
+class StealMeter {
+ public:
+  explicit StealMeter(int cpu = -1) : cpu_(cpu), stolen0_(stolen_seconds()), wall0_(Clock::now()) {}
+
+  double fraction() const {
+    const double stolen = stolen_seconds();
+    const double wall = std::chrono::duration<double>(Clock::now() - wall0_).count();
+    if (stolen < 0 || stolen0_ < 0 || wall <= 0) return -1;
+    const double cores = cpu_ < 0 ? std::thread::hardware_concurrency() : 1;
+    return (stolen - stolen0_) / (wall * cores);
+  }
+
+ private:
+  // Steal since boot in seconds, from the "cpu" (all) or "cpuN" line; -1 if unknown.
+  double stolen_seconds() const {
+    std::ifstream f("/proc/stat");
+    const std::string want = cpu_ < 0 ? "cpu " : "cpu" + std::to_string(cpu_) + " ";
+    for (std::string line; std::getline(f, line);) {
+      if (line.rfind(want, 0) != 0) continue;
+      std::istringstream in(line.substr(want.size()));
+      long long v[8] = {};
+      for (auto& x : v) in >> x;
+      return static_cast<double>(v[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+    return -1;
+  }
+
+  int cpu_;
+  double stolen0_;
+  Clock::time_point wall0_;
 };
 
 // How late a thread that sleeps 1 ms at a time wakes up, on a given core: the machine's own

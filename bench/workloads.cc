@@ -1,13 +1,10 @@
 #include "workloads.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "fleet.h"
@@ -25,21 +22,6 @@ double self_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-// Time the hypervisor gave to other guests while this machine's `cpu` wanted to run
-// ("steal" in /proc/stat), in seconds since boot; -1 if unknown.
-double steal_seconds(int cpu) {
-  std::ifstream f("/proc/stat");
-  const std::string want = "cpu" + std::to_string(cpu) + " ";
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind(want, 0) != 0) continue;
-    std::istringstream in(line.substr(want.size()));
-    long long v[8] = {};
-    for (auto& x : v) in >> x;
-    return static_cast<double>(v[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  return -1;
 }
 
 // Runs `body` on a fresh single-threaded io_context (the generator's one core).
@@ -78,15 +60,26 @@ std::string send_frame(long long room, const std::string& client_id, const std::
          "\",\"body\":\"" + body + "\"}";
 }
 
-asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_context& ioc,
-                                                                 unsigned short port) {
+// The server's /metrics: `value(name)` is the number after `name`, or -1.
+struct Metrics {
+  std::string text;
+  long long value(std::string_view name) const {
+    auto at = text.find("\n" + std::string(name) + " ");
+    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+  }
+};
+
+asio::awaitable<Metrics> metrics(asio::io_context& ioc, unsigned short port) {
   Http http(ioc, port);
   auto r = co_await http.request("GET", "/metrics", "");
-  auto value = [&](std::string_view name) -> long long {
-    auto at = r.body.find(std::string("\n") + std::string(name) + " ");
-    return at == std::string::npos ? 0 : std::stoll(r.body.substr(at + name.size() + 2));
-  };
-  co_return std::make_pair(value("tonari_store_commits_total"), value("tonari_store_jobs_total"));
+  co_return Metrics{std::move(r.body)};
+}
+
+// Group commits and the jobs in them so far.
+asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_context& ioc,
+                                                                 unsigned short port) {
+  const Metrics m = co_await metrics(ioc, port);
+  co_return std::make_pair(m.value("tonari_store_commits_total"), m.value("tonari_store_jobs_total"));
 }
 
 // Waits (at most `limit`) until the checkpointer has copied the whole write-ahead log into
@@ -96,23 +89,15 @@ asio::awaitable<void> wal_checkpointed(asio::io_context& ioc, unsigned short por
   const auto end = Clock::now() + limit;
   while (Clock::now() < end) {
     co_await sleep_for(ioc, 1s);
-    Http http(ioc, port);
-    auto r = co_await http.request("GET", "/metrics", "");
-    auto value = [&](std::string_view name) -> long long {
-      auto at = r.body.find(std::string("\n") + std::string(name) + " ");
-      return at == std::string::npos ? -1 : std::stoll(r.body.substr(at + name.size() + 2));
-    };
-    const long long frames = value("tonari_store_wal_frames");
-    if (frames >= 0 && frames == value("tonari_store_wal_checkpointed_frames")) co_return;
+    const Metrics m = co_await metrics(ioc, port);
+    const long long frames = m.value("tonari_store_wal_frames");
+    if (frames >= 0 && frames == m.value("tonari_store_wal_checkpointed_frames")) co_return;
   }
 }
 
-// The server's heap in use (mallinfo2), from /metrics.
+// The server's heap in use (mallinfo2).
 asio::awaitable<long long> heap_in_use(asio::io_context& ioc, unsigned short port) {
-  Http http(ioc, port);
-  auto r = co_await http.request("GET", "/metrics", "");
-  auto at = r.body.find("\ntonari_heap_in_use_bytes ");
-  co_return at == std::string::npos ? 0 : std::stoll(r.body.substr(at + 26));
+  co_return (co_await metrics(ioc, port)).value("tonari_heap_in_use_bytes");
 }
 
 int scaled(const Settings& s, int n, int min = 1) { return std::max(min, static_cast<int>(n * s.scale)); }
@@ -162,7 +147,7 @@ json::object department_rooms(const Settings& s) {
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
     const auto end = Clock::now() + duration;
     WakeupProbe probe(so.cpu);
-    const double steal0 = steal_seconds(so.cpu);
+    const StealMeter steal(so.cpu);
     WaitGroup senders(ioc);
     std::mt19937 rng(42);
     for (int r = 0; r < rooms; ++r) {
@@ -186,7 +171,6 @@ json::object department_rooms(const Settings& s) {
     co_await senders.wait();
     co_await sleep_for(ioc, 2s);  // let the last deliveries arrive
     Samples& late = probe.stop();
-    const double stolen = steal_seconds(so.cpu) - steal0;
     const double secs = std::chrono::duration<double>(duration).count();
     const long long expected = acked * (per_room - 1);
     co_return json::object{
@@ -198,7 +182,7 @@ json::object department_rooms(const Settings& s) {
         {"p999_ms", latency.pct_ms(99.9)}, {"ack_p99_ms", ack.pct_ms(99)},
         {"server_core_wakeup_late_p99_ms", late.pct_ms(99)},
         {"server_core_wakeup_late_p999_ms", late.pct_ms(99.9)},
-        {"server_core_steal_fraction", stolen / (secs + 2)},
+        {"server_core_steal_fraction", steal.fraction()},
         {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
   });
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "store/sqlite/db.h"
 #include "store/test_store.h"
@@ -75,7 +76,22 @@ std::set<int> values_in(const std::string& path) {
   return out;
 }
 
-TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
+struct Job {
+  std::string name;
+  std::vector<int> values;  // inserted into t(x UNIQUE), one statement each
+  Undo undo;
+};
+
+struct BatchRun {
+  std::map<std::string, std::string> outcome;  // job name -> how it ended
+  std::set<int> values;                        // what t holds afterwards
+  std::uint64_t batches = 0;
+  std::uint64_t failed_commits = 0;
+};
+
+// Runs `jobs` on a writer over a fresh table, queued while the writer is held inside a gate
+// job's batch so that they form one batch of their own; then drains the writer.
+BatchRun run_as_one_batch(const std::vector<Job>& jobs) {
   TempDir dir;
   const std::string path = (dir.path() / "w.db").string();
   auto db = std::make_unique<Connection>(path, "NORMAL", false);
@@ -88,59 +104,53 @@ TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
     auto gate_started = started.get_future();
     writer.submit(std::make_unique<GateJob>(std::move(started), gate.get_future().share()));
     gate_started.wait();  // the writer is inside the gate's batch: what follows queues up
-    auto add = [&](const std::string& name, std::vector<int> values, Undo undo) {
+    for (const Job& job : jobs) {
       std::promise<std::string> p;
-      results[name] = p.get_future();
-      writer.submit(std::make_unique<InsertJob>(std::move(values), undo, std::move(p)));
-    };
-    add("first", {1}, Undo::savepoint);
-    add("one statement, duplicate", {1}, Undo::statement);  // fails in its only statement
-    add("savepoint, second duplicate", {2, 1}, Undo::savepoint);  // 2 is written, then undone
-    add("last", {3}, Undo::statement);
+      results[job.name] = p.get_future();
+      writer.submit(std::make_unique<InsertJob>(job.values, job.undo, std::move(p)));
+    }
     gate.set_value();
   }  // the writer drains its queue before it stops
-  EXPECT_EQ(results["first"].get(), "applied+committed");
-  EXPECT_EQ(results["one statement, duplicate"].get(), "constraint+committed");
-  EXPECT_EQ(results["savepoint, second duplicate"].get(), "constraint+committed");
-  EXPECT_EQ(results["last"].get(), "applied+committed");
-  EXPECT_EQ(values_in(path), (std::set<int>{1, 3}));
-  EXPECT_EQ(stats.batches.load(), 2u);  // the gate, then the four together
+  BatchRun run;
+  for (auto& [name, result] : results) run.outcome[name] = result.get();
+  run.values = values_in(path);
+  run.batches = stats.batches.load();
+  run.failed_commits = stats.failed_commits.load();
+  return run;
+}
+
+TEST(WriterTest, FailingJobsInABatchAreUndoneAloneWithOrWithoutASavepoint) {
+  BatchRun run = run_as_one_batch({
+      {"first", {1}, Undo::savepoint},
+      {"one statement, duplicate", {1}, Undo::statement},        // fails in its only statement
+      {"savepoint, second duplicate", {2, 1}, Undo::savepoint},  // 2 is written, then undone
+      {"last", {3}, Undo::statement},
+  });
+  EXPECT_EQ(run.outcome["first"], "applied+committed");
+  EXPECT_EQ(run.outcome["one statement, duplicate"], "constraint+committed");
+  EXPECT_EQ(run.outcome["savepoint, second duplicate"], "constraint+committed");
+  EXPECT_EQ(run.outcome["last"], "applied+committed");
+  EXPECT_EQ(run.values, (std::set<int>{1, 3}));
+  EXPECT_EQ(run.batches, 2u);  // the gate, then the four together
 }
 
 // A whole_batch job that fails after its first write takes its batch down: nothing of the
 // batch is written, the jobs applied before it report "not committed", the ones after it
 // run in the next batch, on the same connection.
 TEST(WriterTest, AStorageErrorAfterTheFirstWriteOfAWholeBatchJobRollsBackTheBatch) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  auto db = std::make_unique<Connection>(path, "NORMAL", false);
-  db->exec("CREATE TABLE t(x INTEGER UNIQUE)");
-  WriterStats stats;
-  std::map<std::string, std::future<std::string>> results;
-  {
-    Writer writer(std::move(db), stats);
-    std::promise<void> started, gate;
-    auto gate_started = started.get_future();
-    writer.submit(std::make_unique<GateJob>(std::move(started), gate.get_future().share()));
-    gate_started.wait();
-    auto add = [&](const std::string& name, std::vector<int> values, Undo undo) {
-      std::promise<std::string> p;
-      results[name] = p.get_future();
-      writer.submit(std::make_unique<InsertJob>(std::move(values), undo, std::move(p)));
-    };
-    add("before", {1}, Undo::savepoint);
-    add("whole batch, fails after writing", {2, 1}, Undo::whole_batch);
-    add("after", {3}, Undo::statement);
-    add("after, whole batch", {4, 5}, Undo::whole_batch);
-    gate.set_value();
-  }
-  EXPECT_EQ(results["before"].get(), "applied+not committed");
-  EXPECT_EQ(results["whole batch, fails after writing"].get(), "constraint+not committed");
-  EXPECT_EQ(results["after"].get(), "applied+committed");
-  EXPECT_EQ(results["after, whole batch"].get(), "applied+committed");
-  EXPECT_EQ(values_in(path), (std::set<int>{3, 4, 5}));
-  EXPECT_EQ(stats.failed_commits.load(), 1u);
-  EXPECT_EQ(stats.batches.load(), 3u);  // the gate, the aborted batch, the rest of it
+  BatchRun run = run_as_one_batch({
+      {"before", {1}, Undo::savepoint},
+      {"whole batch, fails after writing", {2, 1}, Undo::whole_batch},
+      {"after", {3}, Undo::statement},
+      {"after, whole batch", {4, 5}, Undo::whole_batch},
+  });
+  EXPECT_EQ(run.outcome["before"], "applied+not committed");
+  EXPECT_EQ(run.outcome["whole batch, fails after writing"], "constraint+not committed");
+  EXPECT_EQ(run.outcome["after"], "applied+committed");
+  EXPECT_EQ(run.outcome["after, whole batch"], "applied+committed");
+  EXPECT_EQ(run.values, (std::set<int>{3, 4, 5}));
+  EXPECT_EQ(run.failed_commits, 1u);
+  EXPECT_EQ(run.batches, 3u);  // the gate, the aborted batch, the rest of it
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ void WsClient::on_close() {
   if (said_hello_) d_.hub.detach(this);
 }
 
+void WsClient::close(int code, const char* reason) {
+  if (auto conn = conn_.lock()) conn->close(code, reason);
+}
+
 void WsClient::send_text(std::string text) {
   if (auto conn = conn_.lock()) conn->send(std::make_shared<const std::string>(std::move(text)));
 }
@@ -104,7 +108,7 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   auto now = d_.rooms.cursors(actor_);
   if (!first.ok() || !now.ok()) {
     send_error(internal_error("could not load rooms"));
-    if (auto conn = conn_.lock()) conn->close(1011, "internal error");
+    close(1011, "internal error");
     co_return;
   }
   {
@@ -184,13 +188,13 @@ void WsClient::deliver(const bus::Event& e) {
   if (e.room == 0) {
     // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
     if (e.frame->find(actor_.token_hash) == std::string::npos) return;
-    if (auto conn = conn_.lock()) conn->close(4001, "session_ended");
+    close(4001, "session_ended");
     return;
   }
   std::lock_guard lock(mu_);
   if (replaying_) {
     if (held_.size() >= kMaxHeld) {
-      if (auto conn = conn_.lock()) conn->close(4008, "slow_consumer");
+      close(4008, "slow_consumer");
       return;
     }
     held_.push_back(e);
@@ -317,7 +321,7 @@ bool WsClient::session_ok(bool force) {
   const TimeMs now = d_.clock.now_ms();
   if (!force && now - validated_at_ < 60000) return true;
   if (!d_.accounts.still_valid(actor_).is_ok()) {
-    if (auto conn = conn_.lock()) conn->close(4001, "session_ended");
+    close(4001, "session_ended");
     return false;
   }
   validated_at_ = now;

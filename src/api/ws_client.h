@@ -52,6 +52,8 @@ class WsClient final : public http::WsHandler,
   bool session_ok(bool force);
   void send_error(const Status& st, const std::string& client_id = {});
   void send_text(std::string text);
+  // Closes the connection (if it is still there) with `code` and `reason`.
+  void close(int code, const char* reason);
   // Forwards a live event if it is the next one for its room. Requires mu_.
   void forward_locked(const bus::Event& e);
 

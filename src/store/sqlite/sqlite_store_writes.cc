@@ -323,7 +323,6 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       }
       out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
     }
-    const Room* room = &out.room;
     std::string sender_name = m.sender_name;
     if (sender_name.empty()) {
       auto sender = load_user(db, m.sender);
@@ -333,7 +332,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
 
     Message msg;
     msg.room = m.room;
-    msg.seq = room->msg_seq + 1;
+    msg.seq = out.room.msg_seq + 1;
     msg.sender = m.sender;
     msg.sender_name = std::move(sender_name);
     msg.client_id = m.client_id;
@@ -352,7 +351,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         return refuse(invalid_argument("mentions: user " + std::to_string(id) + " is not a member of this room"));
       msg.mentions.push_back(id);
     }
-    const EventNo ev = room->ev + 1;
+    const EventNo ev = out.room.ev + 1;
     Stmt ins = db.q(
         "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
         " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"

@@ -68,12 +68,16 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   pid_ = fork();
   if (pid_ == 0) {
+    // The generator has pinned itself before forking: the server gets its own core, or
+    // (cpu < 0) every core, never the generator's inherited one alone.
+    cpu_set_t set;
+    CPU_ZERO(&set);
     if (o.cpu >= 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
       CPU_SET(o.cpu, &set);
-      sched_setaffinity(0, sizeof set, &set);
+    } else {
+      for (int c = 0, n = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); c < n; ++c) CPU_SET(c, &set);
     }
+    sched_setaffinity(0, sizeof set, &set);
     dup2(out[1], 1);
     close(out[0]);
     // TONARI_BENCH_WRAP="valgrind --tool=callgrind" (for example) runs the server under a
@@ -122,6 +126,12 @@ ServerProcess::~ServerProcess() {
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+void ServerProcess::mark(const char* phase) const {
+  const char* cmd = std::getenv("TONARI_BENCH_MARK");
+  if (!cmd || !*cmd) return;
+  run({"/bin/sh", "-c", cmd, "sh", phase, std::to_string(pid_)});
 }
 
 double ServerProcess::cpu_seconds() const {

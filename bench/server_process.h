@@ -32,6 +32,10 @@ class ServerProcess {
   // stacks, without the file pages the store maps, which are the OS page cache).
   long rss_bytes() const;
   long anon_rss_bytes() const;
+  // Runs $TONARI_BENCH_MARK, if set, as `sh -c "$TONARI_BENCH_MARK" sh <phase> <pid>` and
+  // waits for it: a hook for profilers at the edges of a measured phase, e.g.
+  // callgrind_control -z at "ingest-start" and -d at "ingest-end".
+  void mark(const char* phase) const;
 
  private:
   long status_kib(const char* field) const;

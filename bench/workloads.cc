@@ -426,10 +426,12 @@ json::object ingest_and_history(const Settings& s) {
     int connected = co_await fleet.connect(0, senders, 256, false);
     auto [commits0, jobs0] = co_await commit_counters(ioc, srv.port());
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    srv.mark("ingest-start");
     auto start = Clock::now();
     end = start + duration;
     for (auto& c : fleet.clients) send_next(c);
     co_await sleep_for(ioc, std::chrono::duration_cast<std::chrono::milliseconds>(duration));
+    srv.mark("ingest-end");
     co_await sleep_for(ioc, 1s);
     const double secs = std::chrono::duration<double>(duration).count();
     auto [commits1, jobs1] = co_await commit_counters(ioc, srv.port());

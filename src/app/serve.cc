@@ -113,7 +113,9 @@ int serve(const Config& cfg_in) {
                  cfg.api, {}};
   api::Api api(deps);
   api.install(router);
-  http::Server server(ioc, router, api.upgrade_handler(), cfg.server);
+  http::ServerLimits limits = cfg.server;
+  limits.io_threads = cfg.threads;
+  http::Server server(ioc, router, api.upgrade_handler(), limits);
 
   router.add("GET", "/healthz", [&node](http::Request&) -> asio::awaitable<http::Response> {
     Status st = node.store->ping();

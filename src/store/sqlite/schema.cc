@@ -149,6 +149,13 @@ ALTER TABLE messages2 RENAME TO messages;
 CREATE INDEX messages_reply ON messages(room_id, reply_seq) WHERE reply_seq IS NOT NULL;
 DELETE FROM events WHERE json_extract(frame, '$.type')='message.created';
 )sql",
+    // 3: no index on members' read positions. Every post moves its sender's position and
+    // every 既読 moves the reader's, so the index cost a delete and an insert in it each
+    // time; the one read that used it (read counts for a page of history) reads the room's
+    // members by the primary key instead, all of whom it needs for older pages anyway.
+    R"sql(
+DROP INDEX members_read;
+)sql",
 };
 
 }  // namespace

@@ -41,7 +41,7 @@ void attach_last_message(Connection& db, RoomSummary& s) {
 }
 
 // The room's read positions past `lo`, for counting the readers of messages after `lo`:
-// one range scan of members_read, then a binary search per message.
+// one scan of the room's members (its primary-key range), then a binary search per message.
 struct ReadPositions {
   std::vector<Seq> sorted;
   std::unordered_map<UserId, Seq> by_user;

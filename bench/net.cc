@@ -75,74 +75,184 @@ void bind_spread_source(tcp::socket& s) {
 }  // namespace
 
 asio::awaitable<bool> Ws::connect(const std::string& token) {
-  ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc_);
-  buf_.clear();
-  auto& layer = beast::get_lowest_layer(*ws_);
-  bind_spread_source(layer.socket());
-  auto [ec] = co_await layer.async_connect(
-      tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), use_tuple);
-  if (ec) co_return false;
-  layer.socket().set_option(tcp::no_delay(true));
-  ws_->set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-    req.set(http::field::authorization, "Bearer " + token);
-  }));
-  ws_->read_message_max(16 << 20);
-  auto [hec] = co_await ws_->async_handshake("127.0.0.1:" + std::to_string(port_), "/api/ws",
-                                             use_tuple);
-  open_ = !hec;
+  beast::error_code ec;
+  socket_.close(ec);
+  in_.assign(4096, 0);
+  in_pos_ = in_len_ = 0;
+  fragments_.clear();
+  reassembled_ = false;
   out_.clear();
-  co_return open_;
-}
-
-void Ws::send(std::string text) {
-  if (!open()) return;
-  out_.push_back(std::move(text));
-  if (writing_) return;
-  writing_ = true;
-  asio::co_spawn(ioc_, write_loop(), asio::detached);
-}
-
-asio::awaitable<void> Ws::write_loop() {
-  // `ws_` may be replaced by a reconnect while we wait: hold the stream we started on.
-  auto* ws = ws_.get();
-  while (!out_.empty() && ws == ws_.get() && open_) {
-    std::string text = std::move(out_.front());
-    out_.pop_front();
-    ws->text(true);
-    auto [ec, n] = co_await ws->async_write(asio::buffer(text), use_tuple);
-    if (ec) {
-      if (ws == ws_.get()) open_ = false;
-      break;
-    }
-  }
   writing_ = false;
-  // A reconnect may have queued frames for the new stream while this loop was finishing.
-  if (!out_.empty() && open()) {
-    writing_ = true;
-    asio::co_spawn(ioc_, write_loop(), asio::detached);
+  open_ = false;
+  bind_spread_source(socket_);
+  auto [cec] = co_await socket_.async_connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), use_tuple);
+  if (cec) co_return false;
+  socket_.set_option(tcp::no_delay(true));
+  // The upgrade (RFC 6455 section 4.1); the key is fixed, the generator checks only the status.
+  std::string req = "GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dG9uYXJpLWJlbmNoLWtleQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    "Authorization: Bearer " + token + "\r\n\r\n";
+  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(req), use_tuple);
+  if (wec) co_return false;
+  std::string head;
+  auto [rec, header_end] = co_await asio::async_read_until(socket_, asio::dynamic_buffer(head),
+                                                           "\r\n\r\n", use_tuple);
+  if (rec || head.compare(0, 12, "HTTP/1.1 101") != 0) co_return false;
+  // Anything after the response is already frames.
+  const std::size_t extra = head.size() - header_end;
+  if (extra > in_.size()) in_.resize(extra);
+  std::memcpy(in_.data(), head.data() + header_end, extra);
+  in_len_ = extra;
+  socket_.non_blocking(true);
+  open_ = true;
+  co_return true;
+}
+
+void Ws::send(std::string_view text) { send_frame(0x1, text); }
+
+void Ws::send_frame(unsigned char opcode, std::string_view payload) {
+  if (!open_) return;
+  // A client's frames are masked (RFC 6455 section 5.3); any key will do for a generator.
+  static constexpr unsigned char kMask[4] = {0x5a, 0x3c, 0x96, 0x0f};
+  char header[14];
+  std::size_t h = 0;
+  header[h++] = static_cast<char>(0x80 | opcode);
+  const std::size_t n = payload.size();
+  if (n < 126) {
+    header[h++] = static_cast<char>(0x80 | n);
+  } else if (n < 65536) {
+    header[h++] = static_cast<char>(0x80 | 126);
+    header[h++] = static_cast<char>(n >> 8);
+    header[h++] = static_cast<char>(n & 0xff);
+  } else {
+    header[h++] = static_cast<char>(0x80 | 127);
+    for (int i = 7; i >= 0; --i) header[h++] = static_cast<char>((n >> (8 * i)) & 0xff);
+  }
+  std::memcpy(header + h, kMask, 4);
+  h += 4;
+  const std::size_t at = out_.size();
+  out_.append(header, h);
+  out_.append(payload);
+  for (std::size_t i = 0; i < n; ++i) out_[at + h + i] ^= static_cast<char>(kMask[i & 3]);
+  if (!writing_) flush();
+}
+
+// Writes what the socket takes now; the rest goes out asynchronously, in order.
+void Ws::flush() {
+  beast::error_code ec;
+  const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block) {
+    open_ = false;
+    out_.clear();
+    return;
+  }
+  out_.erase(0, ec ? 0 : n);
+  if (out_.empty()) return;
+  writing_ = true;
+  socket_.async_wait(tcp::socket::wait_write, [this](beast::error_code wec) {
+    writing_ = false;
+    if (wec) {
+      open_ = false;
+      out_.clear();
+      return;
+    }
+    flush();
+  });
+}
+
+// One frame from in_: a whole text message (possibly the last of several fragments), or
+// the connection's end. Pings are answered here.
+Ws::Parsed Ws::parse_one(std::string_view& message) {
+  for (;;) {
+    const std::size_t avail = in_len_ - in_pos_;
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data() + in_pos_);
+    const bool fin = p[0] & 0x80;
+    const unsigned opcode = p[0] & 0x0f;
+    const bool masked = p[1] & 0x80;  // a server's frames are not
+    std::uint64_t len = p[1] & 0x7f;
+    std::size_t h = 2;
+    if (len == 126) {
+      if (avail < 4) return Parsed::need_more;
+      len = (std::uint64_t{p[2]} << 8) | p[3];
+      h = 4;
+    } else if (len == 127) {
+      if (avail < 10) return Parsed::need_more;
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
+      h = 10;
+    }
+    if (masked) return Parsed::closed;
+    if (avail < h + len) return Parsed::need_more;
+    std::string_view payload(in_.data() + in_pos_ + h, len);
+    in_pos_ += h + len;
+    switch (opcode) {
+      case 0x9:  // ping
+        send_frame(0xA, payload);
+        continue;
+      case 0xA:  // pong
+        continue;
+      case 0x8:  // close
+        return Parsed::closed;
+      case 0x0:  // continuation
+      case 0x1:  // text
+      case 0x2:  // binary
+        if (fin && fragments_.empty()) {
+          message = payload;
+          return Parsed::message;
+        }
+        fragments_.append(payload);
+        if (!fin) continue;
+        message = fragments_;  // valid until the next read(), which clears it
+        reassembled_ = true;
+        return Parsed::message;
+      default:
+        return Parsed::closed;
+    }
   }
 }
 
 asio::awaitable<std::optional<std::string_view>> Ws::read() {
-  if (!ws_) co_return std::nullopt;
-  buf_.consume(buf_.size());
-  auto [ec, n] = co_await ws_->async_read(buf_, use_tuple);
-  if (ec) {
-    open_ = false;
-    co_return std::nullopt;
+  if (reassembled_) {  // the previous message was put together from fragments: done with it
+    fragments_.clear();
+    reassembled_ = false;
   }
-  co_return std::string_view(static_cast<const char*>(buf_.data().data()), buf_.size());
+  for (;;) {
+    if (!open_) co_return std::nullopt;
+    std::string_view message;
+    switch (parse_one(message)) {
+      case Parsed::message:
+        co_return message;
+      case Parsed::closed:
+        open_ = false;
+        co_return std::nullopt;
+      case Parsed::need_more:
+        break;
+    }
+    // Move the unparsed tail to the front (the previous message is no longer needed), grow
+    // the buffer if a frame is larger than it, then receive after the tail.
+    std::memmove(in_.data(), in_.data() + in_pos_, in_len_ - in_pos_);
+    in_len_ -= in_pos_;
+    in_pos_ = 0;
+    if (in_len_ == in_.size()) in_.resize(in_.size() * 2);
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_len_, in_.size() - in_len_), use_tuple);
+    if (ec) {
+      open_ = false;
+      co_return std::nullopt;
+    }
+    in_len_ += n;
+  }
 }
 
 void Ws::close_abruptly() {
-  if (!ws_) return;
   beast::error_code ec;
   open_ = false;
   // Like a phone losing its network: no closing handshake, and a reset rather than a FIN
   // (which would also leave the port in TIME_WAIT for a minute).
-  auto& socket = beast::get_lowest_layer(*ws_).socket();
-  socket.set_option(asio::socket_base::linger(true, 0), ec);
-  socket.close(ec);
+  socket_.set_option(asio::socket_base::linger(true, 0), ec);
+  socket_.close(ec);
 }
 
 namespace {

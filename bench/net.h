@@ -5,14 +5,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -36,26 +36,39 @@ class Http {
   boost::beast::flat_buffer buf_;
 };
 
+// A lean WebSocket client (RFC 6455, text frames, no extensions): the generator must not
+// spend its core on framing machinery. Frames are parsed straight out of one receive buffer
+// (several per receive when the server has sent several), pings are answered, and a frame
+// is sent at once with a non-blocking write, falling back to an asynchronous one only when
+// the socket's buffer is full.
 class Ws {
  public:
-  Ws(boost::asio::io_context& ioc, unsigned short port) : ioc_(ioc), port_(port) {}
+  Ws(boost::asio::io_context& ioc, unsigned short port) : ioc_(ioc), port_(port), socket_(ioc) {}
   // Connects and upgrades with the bearer token; false on failure.
   boost::asio::awaitable<bool> connect(const std::string& token);
-  // Queues a text frame; frames go out one at a time, in order.
-  void send(std::string text);
-  bool open() const { return ws_ != nullptr && open_; }
-  // The next text frame, or nullopt when the connection ended.
+  // Sends a text frame; frames go out in order.
+  void send(std::string_view text);
+  bool open() const { return open_; }
+  // The next text message, or nullopt when the connection ended. The view is valid until
+  // the next call.
   boost::asio::awaitable<std::optional<std::string_view>> read();
   void close_abruptly();  // drops the TCP connection without a close handshake
 
  private:
+  enum class Parsed { need_more, message, closed };
+  Parsed parse_one(std::string_view& message);
+  void send_frame(unsigned char opcode, std::string_view payload);
+  void flush();
+
   boost::asio::io_context& ioc_;
   unsigned short port_;
-  boost::asio::awaitable<void> write_loop();
-
-  std::unique_ptr<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
-  boost::beast::flat_buffer buf_;
-  std::deque<std::string> out_;
+  boost::asio::ip::tcp::socket socket_;
+  std::vector<char> in_;      // received bytes: [in_pos_, in_len_) not parsed yet
+  std::size_t in_pos_ = 0;
+  std::size_t in_len_ = 0;
+  std::string fragments_;     // a message arriving in several frames
+  bool reassembled_ = false;  // the last message returned was fragments_
+  std::string out_;           // bytes the socket did not take yet
   bool writing_ = false;
   bool open_ = false;
 };

@@ -285,12 +285,14 @@ json::object all_staff(const Settings& s, int members) {
     int connected = co_await fleet.connect(0, members, 512, false);
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
     measuring = true;
+    srv.mark("all-staff-start");
     for (int k = 0; k < messages; ++k) {
       fleet.clients[0].ws->send(send_frame(room, make_client_id(k), "【訓練】安否確認をお願いします"));
       co_await sleep_for(ioc, 2s);
     }
     co_await sleep_for(ioc, 2s);
     measuring = false;
+    srv.mark("all-staff-end");
     Samples last, first;
     long long complete = 0;
     for (auto& [seq, us] : last_arrival) {

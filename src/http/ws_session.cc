@@ -40,8 +40,8 @@ class FrameQueue {
 
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream&& stream, WsLimits limits, std::shared_ptr<ServerStats> stats)
-      : ws_(std::move(stream)), limits_(limits), stats_(std::move(stats)) {}
+  WsSession(asio::ip::tcp::socket&& socket, WsLimits limits, std::shared_ptr<ServerStats> stats)
+      : ws_(std::move(socket)), limits_(limits), stats_(std::move(stats)) {}
 
   // Accepts the upgrade, then reads frames one at a time. Like the write side, the read
   // side is a chain of completion handlers: an idle connection holds its pending read and
@@ -280,7 +280,9 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     });
   }
 
-  websocket::stream<beast::tcp_stream, false> ws_;  // no permessage-deflate state
+  // On the socket itself: the WebSocket layer has its own timeouts (handshake, idle, pings),
+  // so beast::tcp_stream's would only add a layer to every read and write.
+  websocket::stream<asio::ip::tcp::socket, false> ws_;  // no permessage-deflate state
   beast::flat_buffer buf_;                          // the frame being read (strand only)
   std::shared_ptr<WsHandler> handler_;              // until the connection ends (strand only)
   const WsLimits limits_;
@@ -304,7 +306,7 @@ void start_websocket(beast::tcp_stream stream,
                      std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                      std::shared_ptr<WsHandler> handler, WsLimits limits,
                      std::shared_ptr<ServerStats> stats) {
-  auto session = std::make_shared<WsSession>(std::move(stream), limits, std::move(stats));
+  auto session = std::make_shared<WsSession>(stream.release_socket(), limits, std::move(stats));
   session->start(std::move(req), std::move(handler));
 }
 

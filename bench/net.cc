@@ -167,6 +167,7 @@ void Ws::flush() {
 Ws::Parsed Ws::parse_one(std::string_view& message) {
   for (;;) {
     const std::size_t avail = in_len_ - in_pos_;
+    if (avail < 2) return Parsed::need_more;
     const auto* p = reinterpret_cast<const unsigned char*>(in_.data() + in_pos_);
     const bool fin = p[0] & 0x80;
     const unsigned opcode = p[0] & 0x0f;

@@ -18,14 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-void pin_to(int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
 void raise_fd_limit() {
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
@@ -71,7 +63,7 @@ int main(int argc, char** argv) {
     }
   }
   raise_fd_limit();
-  pin_to(loadgen_cpu);
+  bench::pin_to(loadgen_cpu);
   auto want = [&](int n) { return only.empty() || only.count(n); };
 
   std::vector<json::object> results;

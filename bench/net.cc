@@ -184,8 +184,11 @@ Ws::Parsed Ws::parse_one(std::string_view& message) {
       for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
       h = 10;
     }
-    if (masked) return Parsed::closed;
-    if (avail < h + len) return Parsed::need_more;
+    if (masked || len > (std::uint64_t{1} << 30)) return Parsed::closed;  // not from tonari
+    if (avail < h + len) {
+      if (in_.size() < h + len) in_.resize(h + len);  // room for the whole frame at once
+      return Parsed::need_more;
+    }
     std::string_view payload(in_.data() + in_pos_ + h, len);
     in_pos_ += h + len;
     switch (opcode) {

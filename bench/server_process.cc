@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "stats.h"
+
 namespace bench {
 namespace {
 
@@ -70,14 +72,7 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
   if (pid_ == 0) {
     // The generator has pinned itself before forking: the server gets its own core, or
     // (cpu < 0) every core, never the generator's inherited one alone.
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (o.cpu >= 0) {
-      CPU_SET(o.cpu, &set);
-    } else {
-      for (int c = 0, n = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)); c < n; ++c) CPU_SET(c, &set);
-    }
-    sched_setaffinity(0, sizeof set, &set);
+    pin_to(o.cpu);
     dup2(out[1], 1);
     close(out[0]);
     // TONARI_BENCH_WRAP="valgrind --tool=callgrind" (for example) runs the server under a

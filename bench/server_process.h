@@ -11,7 +11,7 @@ namespace bench {
 struct ServerOptions {
   std::string binary;      // path to tonari
   std::string config;      // bench TOML (fast argon2, limits)
-  int cpu = 0;             // core to pin the server to (-1: none)
+  int cpu = 0;             // core to pin the server to (-1: every core)
   int users = 0;           // users u000001 .. to import, password kPassword
 };
 

@@ -18,6 +18,19 @@ namespace bench {
 
 using Clock = std::chrono::steady_clock;
 
+// Pins the calling thread (and what it forks) to `cpu`; cpu < 0 lets it run on every core,
+// whatever it inherited (the generator pins itself before it forks the server).
+inline void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) {
+    CPU_SET(cpu, &set);
+  } else {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);  // the kernel keeps the ones that exist
+  }
+  sched_setaffinity(0, sizeof set, &set);
+}
+
 // Microseconds since the load generator started (fits a client_id and a JSON number).
 inline std::int64_t now_us() {
   static const auto start = Clock::now();
@@ -101,12 +114,7 @@ class WakeupProbe {
 
  private:
   void run(int cpu) {
-    if (cpu >= 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(cpu, &set);
-      sched_setaffinity(0, sizeof set, &set);
-    }
+    pin_to(cpu);  // with cpu < 0, the cores the server may use: all of them
     while (!stop_.load(std::memory_order_relaxed)) {
       const auto due = Clock::now() + std::chrono::milliseconds(1);
       std::this_thread::sleep_until(due);

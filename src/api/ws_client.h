@@ -5,7 +5,8 @@
 // Resume without gaps or duplicates: the client is attached to the hub *before* the store
 // is read, and live events that arrive during the replay are held back, then forwarded
 // only if their ev is past what the replay sent.
-// Thread safety: on_text() runs on the connection's strand; deliver() on any thread.
+// Thread safety: on_text() runs on the connection's executor (its strand, or the io_context
+// itself when one thread runs it: one handler at a time either way); deliver() on any thread.
 #pragma once
 
 #include <atomic>
@@ -62,7 +63,7 @@ class WsClient final : public http::WsHandler,
   // Weak: the connection owns this handler until it ends, and must not be kept alive by
   // it (at shutdown the pair would keep each other alive).
   std::weak_ptr<http::WsConnection> conn_;
-  bool said_hello_ = false;                 // strand only
+  bool said_hello_ = false;                 // executor only
   std::atomic<std::size_t> inflight_{0};    // sends waiting for their commit
 
   std::mutex mu_;
@@ -76,7 +77,7 @@ class WsClient final : public http::WsHandler,
   void forget_delivered(RoomId room);                    // requires mu_
   bool read_inflight_ = false;                    // guarded by mu_
   std::unordered_map<RoomId, Seq> pending_reads_; // guarded by mu_
-  TimeMs validated_at_;                           // strand only
+  TimeMs validated_at_;                           // executor only
 };
 
 }  // namespace tonari::api

@@ -77,7 +77,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       // operators in a co_await's full expression.)
       beast::error_code ec;
       std::optional<tcp::socket> accepted;
-      if (limits.io_threads > 1) {
+      if (limits.io_threads != 1) {
         auto [e, s] = co_await acc->async_accept(asio::make_strand(ioc), use_tuple);
         ec = e;
         if (!ec) accepted.emplace(std::move(s));

@@ -27,9 +27,9 @@ struct ServerLimits {
   std::size_t max_header_bytes = 16 * 1024;
   int request_timeout_seconds = 60;
   WsLimits ws;
-  // Threads running the io_context. With one, every handler already runs in turn, so
-  // connections use the io_context's executor directly instead of a strand each.
-  int io_threads = 1;
+  // Threads running the io_context (0: not known). With exactly one, every handler already
+  // runs in turn, so connections use the io_context's executor instead of a strand each.
+  int io_threads = 0;
 };
 
 // The answer to a WebSocket upgrade request: a handler to run the connection, or a refusal.

@@ -215,9 +215,10 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     return batch;
   }
 
-  // The write side is a chain of completion handlers on the strand, not a coroutine: an
+  // The write side is a chain of completion handlers on the connection's executor (its
+  // strand, or the io_context itself when one thread runs it), not a coroutine: an
   // idle connection then holds no frame, no timer and no pending operation for writing.
-  // Runs on the strand; `writing_` says whether a write (or the close) is under way.
+  // Runs on the executor; `writing_` says whether a write (or the close) is under way.
   void write_next() {
     std::shared_ptr<const std::string> frame;
     int close_code = 0;
@@ -266,7 +267,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
   // Starts the write chain if it is not running. Any thread; posts at most one wake-up at
-  // a time to the strand.
+  // a time to the executor.
   void wake() {
     if (wake_pending_.exchange(true)) return;
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -283,8 +284,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   // On the socket itself: the WebSocket layer has its own timeouts (handshake, idle, pings),
   // so beast::tcp_stream's would only add a layer to every read and write.
   websocket::stream<asio::ip::tcp::socket, false> ws_;  // no permessage-deflate state
-  beast::flat_buffer buf_;                          // the frame being read (strand only)
-  std::shared_ptr<WsHandler> handler_;              // until the connection ends (strand only)
+  beast::flat_buffer buf_;                          // the frame being read (executor only)
+  std::shared_ptr<WsHandler> handler_;              // until the connection ends (executor only)
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
   std::atomic<bool> wake_pending_{false};

@@ -537,25 +537,28 @@ test('history limit is capped at 200', T, async () => {
 // each (src/http/server.cc); the store's writer still completes posts from its own thread.
 test('a server with one I/O thread acks, delivers and serves history', T, async () => {
   const one = await demoServer({ extraArgs: ['--threads', '1'] });
-  const { tanaka, sato } = await loginAll(one, ['tanaka', 'sato']);
-  const room = (await createGroup(tanaka, '一スレッド確認', [sato.id])).id;
-  const wsT = await tanaka.ws();
-  const wsS = await sato.ws();
-  const ids = [];
-  for (let i = 1; i <= 20; i++) ids.push(wsT.sendMessage(room, `連絡 ${i}`));
-  for (const [i, id] of ids.entries()) {
-    const ack = await wsT.ack(id);
-    assert.equal(ack.type, 'ack', `ack ${i}: ${JSON.stringify(ack)}`);
-    assert.equal(ack.seq, i + 1, 'acks come in order with consecutive seqs');
+  try {
+    const { tanaka, sato } = await loginAll(one, ['tanaka', 'sato']);
+    const room = (await createGroup(tanaka, '一スレッド確認', [sato.id])).id;
+    const wsT = await tanaka.ws();
+    const wsS = await sato.ws();
+    const ids = [];
+    for (let i = 1; i <= 20; i++) ids.push(wsT.sendMessage(room, `連絡 ${i}`));
+    for (const [i, id] of ids.entries()) {
+      const ack = await wsT.ack(id);
+      assert.equal(ack.type, 'ack', `ack ${i}: ${JSON.stringify(ack)}`);
+      assert.equal(ack.seq, i + 1, 'acks come in order with consecutive seqs');
+    }
+    for (let i = 1; i <= 20; i++) {
+      const f = await wsS.next((x) => x.type === 'message.created' && x.room === room && x.message.seq === i, 5000);
+      assert.equal(f.message.body, `連絡 ${i}`);
+    }
+    const h = await sato.get(`/api/rooms/${room}/messages?limit=50`);
+    assertStatus(h, 200, 'history on a one-thread server');
+    assert.equal(h.json.messages.length, 20);
+    await wsT.close();
+    await wsS.close();
+  } finally {
+    await one.stop();
   }
-  for (let i = 1; i <= 20; i++) {
-    const f = await wsS.next((x) => x.type === 'message.created' && x.room === room && x.message.seq === i, 5000);
-    assert.equal(f.message.body, `連絡 ${i}`);
-  }
-  const h = await sato.get(`/api/rooms/${room}/messages?limit=50`);
-  assertStatus(h, 200, 'history on a one-thread server');
-  assert.equal(h.json.messages.length, 20);
-  await wsT.close();
-  await wsS.close();
-  await one.stop();
 });

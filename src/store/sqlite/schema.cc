@@ -154,7 +154,7 @@ DELETE FROM events WHERE json_extract(frame, '$.type')='message.created';
     // time; the one read that used it (read counts for a page of history) reads the room's
     // members by the primary key instead, all of whom it needs for older pages anyway.
     R"sql(
-DROP INDEX members_read;
+DROP INDEX IF EXISTS members_read;
 )sql",
 };
 

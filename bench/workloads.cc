@@ -82,6 +82,19 @@ asio::awaitable<std::pair<long long, long long>> commit_counters(asio::io_contex
   co_return std::make_pair(m.value("tonari_store_commits_total"), m.value("tonari_store_jobs_total"));
 }
 
+// Group commits so far: all of them, and those that took longer than 2 ms and than 5 ms
+// (BEGIN to the end of COMMIT, from the server's histogram).
+struct CommitTimes {
+  long long all = 0, over_2ms = 0, over_5ms = 0;
+};
+
+asio::awaitable<CommitTimes> commit_times(asio::io_context& ioc, unsigned short port) {
+  const Metrics m = co_await metrics(ioc, port);
+  const long long all = m.value("tonari_store_commit_seconds_count");
+  co_return CommitTimes{all, all - m.value("tonari_store_commit_seconds_bucket{le=\"0.002\"}"),
+                        all - m.value("tonari_store_commit_seconds_bucket{le=\"0.005\"}")};
+}
+
 // Waits (at most `limit`) until the checkpointer has copied the whole write-ahead log into
 // the database, as it would have long before anyone reads a store's history.
 asio::awaitable<void> wal_checkpointed(asio::io_context& ioc, unsigned short port,
@@ -144,6 +157,7 @@ json::object department_rooms(const Settings& s) {
       }
     };
     int connected = co_await fleet.connect(0, users, 256, false);
+    const CommitTimes commits0 = co_await commit_times(ioc, srv.port());
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
     const auto end = Clock::now() + duration;
     WakeupProbe probe(so.cpu);
@@ -171,6 +185,7 @@ json::object department_rooms(const Settings& s) {
     co_await senders.wait();
     co_await sleep_for(ioc, 2s);  // let the last deliveries arrive
     Samples& late = probe.stop();
+    const CommitTimes commits1 = co_await commit_times(ioc, srv.port());
     const double secs = std::chrono::duration<double>(duration).count();
     const long long expected = acked * (per_room - 1);
     co_return json::object{
@@ -183,6 +198,10 @@ json::object department_rooms(const Settings& s) {
         {"server_core_wakeup_late_p99_ms", late.pct_ms(99)},
         {"server_core_wakeup_late_p999_ms", late.pct_ms(99.9)},
         {"server_core_steal_fraction", steal.fraction()},
+        // Slow group commits (fsync included): every message in one waits for it.
+        {"commits", commits1.all - commits0.all},
+        {"commits_over_2ms", commits1.over_2ms - commits0.over_2ms},
+        {"commits_over_5ms", commits1.over_5ms - commits0.over_5ms},
         {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
   });
 }

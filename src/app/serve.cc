@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
 #include <iostream>
@@ -49,6 +50,21 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
          deps.metrics.logins_failed.load());
   metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
   metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
+  {
+    // Read `batches` first: a batch counted in a bucket is then always in the count too.
+    const auto batches = w.batches.load();
+    o << "# HELP tonari_store_commit_seconds Group commits by duration, BEGIN to the end of "
+         "COMMIT (fsync included).\n# TYPE tonari_store_commit_seconds histogram\n";
+    std::uint64_t prev = 0;
+    for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
+      prev = std::max(prev, std::min<std::uint64_t>(w.commit_le[b].load(), batches));
+      o << "tonari_store_commit_seconds_bucket{le=\"" << store::sqlite::kCommitBucketsMs[b] / 1000
+        << "\"} " << prev << '\n';
+    }
+    o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
+      << "tonari_store_commit_seconds_sum " << w.commit_us_total.load() / 1e6 << '\n'
+      << "tonari_store_commit_seconds_count " << batches << '\n';
+  }
   metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
          w.failed_commits.load());
   metric("tonari_store_wal_frames", "gauge", "Frames in the write-ahead log.", w.wal_frames.load());

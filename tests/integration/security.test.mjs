@@ -390,6 +390,16 @@ test('/healthz and /metrics answer', T, async () => {
   for (const word of [/request/i, /connection/i, /message/i, /commit|batch/i]) {
     assert.match(m.text, word, `metrics mention ${word}`);
   }
+  // Group commits by duration: a Prometheus histogram, cumulative, ending at +Inf = count.
+  assert.match(m.text, /^# TYPE tonari_store_commit_seconds histogram$/m);
+  const buckets = [...m.text.matchAll(/^tonari_store_commit_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+  assert.ok(buckets.length >= 2, `commit histogram buckets: ${buckets.length}`);
+  assert.equal(buckets.at(-1)[1], '+Inf', 'the last bucket is +Inf');
+  const counts = buckets.map((b) => Number(b[2]));
+  for (let i = 1; i < counts.length; i++) assert.ok(counts[i] >= counts[i - 1], 'buckets are cumulative');
+  const count = Number(/^tonari_store_commit_seconds_count (\d+)$/m.exec(m.text)[1]);
+  assert.equal(counts.at(-1), count, '+Inf bucket = count');
+  assert.ok(count > 0, 'the demo seed committed something');
 });
 
 test('repeated wrong passwords → 429 rate_limited with Retry-After', { timeout: 40000 }, async () => {

@@ -1,5 +1,6 @@
 #include "store/sqlite/writer.h"
 
+#include <chrono>
 #include <vector>
 
 namespace tonari::store::sqlite {
@@ -46,6 +47,7 @@ void Writer::run() {
       }
     }
 
+    const auto started = std::chrono::steady_clock::now();
     bool committed = false;
     bool aborted = false;     // a job failed in a way that takes the batch down
     std::size_t applied = 0;  // batch[0, applied) have been applied (or have failed)
@@ -101,6 +103,12 @@ void Writer::run() {
       for (std::size_t j = batch.size(); j-- > applied;) queue_.push_front(std::move(batch[j]));
       batch.resize(applied);
     }
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started).count();
+    for (std::size_t b = 0; b < kCommitBuckets; ++b) {
+      if (us <= kCommitBucketsMs[b] * 1000) stats_.commit_le[b].fetch_add(1, std::memory_order_relaxed);
+    }
+    stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
     for (auto& job : batch) {

@@ -6,10 +6,12 @@
 // Thread safety: submit() may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,8 +53,17 @@ class WriteJob {
   virtual Undo undo() const { return Undo::savepoint; }
 };
 
+// Upper bounds (ms) of the group-commit duration histogram: a batch from BEGIN to the end
+// of its COMMIT (fsync included), which every write in it waits for.
+inline constexpr double kCommitBucketsMs[] = {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
+inline constexpr std::size_t kCommitBuckets = std::size(kCommitBucketsMs);
+
 struct WriterStats {
   std::atomic<std::uint64_t> batches{0};
+  // Batches by duration: commit_le[i] counts those within kCommitBucketsMs[i] (cumulative,
+  // as Prometheus histograms are); the rest only in `batches`.
+  std::array<std::atomic<std::uint64_t>, kCommitBuckets> commit_le{};
+  std::atomic<std::uint64_t> commit_us_total{0};
   std::atomic<std::uint64_t> jobs{0};
   std::atomic<std::uint64_t> failed_commits{0};
   // After the last checkpoint: frames in the write-ahead log, and how many of them are

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -53,8 +54,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   {
     // Read `batches` first: a batch counted in a bucket is then always in the count too.
     const auto batches = w.batches.load();
-    o << "# HELP tonari_store_commit_seconds Group commits by duration, BEGIN to the end of "
-         "COMMIT (fsync included).\n# TYPE tonari_store_commit_seconds histogram\n";
+    o << "# HELP tonari_store_commit_seconds Group commits by duration: BEGIN through the "
+         "jobs' SQL to the end of COMMIT or ROLLBACK (fsync included).\n"
+         "# TYPE tonari_store_commit_seconds histogram\n";
     std::uint64_t prev = 0;
     for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
       prev = std::max(prev, std::min<std::uint64_t>(w.commit_le[b].load(), batches));
@@ -62,7 +64,8 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
         << "\"} " << prev << '\n';
     }
     o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
-      << "tonari_store_commit_seconds_sum " << w.commit_us_total.load() / 1e6 << '\n'
+      << "tonari_store_commit_seconds_sum " << std::fixed << std::setprecision(6)
+      << w.commit_us_total.load() / 1e6 << std::defaultfloat << '\n'
       << "tonari_store_commit_seconds_count " << batches << '\n';
   }
   metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",

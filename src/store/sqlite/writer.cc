@@ -95,6 +95,9 @@ void Writer::run() {
       }
       applied = batch.size();
     }
+    // The batch's time ends here, before anything that waits for the queue's lock.
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started).count();
     if (!committed) stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     if (aborted && applied < batch.size()) {
       // The jobs the abort kept from running go first into the next batch: one job's
@@ -103,8 +106,6 @@ void Writer::run() {
       for (std::size_t j = batch.size(); j-- > applied;) queue_.push_front(std::move(batch[j]));
       batch.resize(applied);
     }
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started).count();
     for (std::size_t b = 0; b < kCommitBuckets; ++b) {
       if (us <= kCommitBucketsMs[b] * 1000) stats_.commit_le[b].fetch_add(1, std::memory_order_relaxed);
     }

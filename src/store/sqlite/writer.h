@@ -53,8 +53,9 @@ class WriteJob {
   virtual Undo undo() const { return Undo::savepoint; }
 };
 
-// Upper bounds (ms) of the group-commit duration histogram: a batch from BEGIN to the end
-// of its COMMIT (fsync included), which every write in it waits for.
+// Upper bounds (ms) of the group-commit duration histogram: a batch from BEGIN (its wait for
+// the write lock included) through every job's SQL to the end of its COMMIT or ROLLBACK
+// (fsync included): what every write in it waits for. Failed batches count too.
 inline constexpr double kCommitBucketsMs[] = {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
 inline constexpr std::size_t kCommitBuckets = std::size(kCommitBucketsMs);
 

@@ -820,6 +820,9 @@ TEST(SqliteStoreUpgrade, Version3DropsTheReadPositionIndex) {
     store::sqlite::Connection db(path, "NORMAL", false);
     store::sqlite::migrate(db);
     store::sqlite::migrate(db);  // a second run finds nothing to do
+    store::sqlite::Stmt v = db.q("PRAGMA user_version");
+    ASSERT_TRUE(v.step());
+    EXPECT_EQ(v.i64(0), 3);
   }
   EXPECT_EQ(index_count(), 0);
 }

@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <optional>
-
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
@@ -73,19 +71,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     auto self = shared_from_this();
     for (;;) {
       // With one I/O thread every handler already runs in turn: no strand per connection.
-      // (Plain statements around co_await: GCC 12 mishandles temporaries and conditional
-      // operators in a co_await's full expression.)
-      beast::error_code ec;
-      std::optional<tcp::socket> accepted;
-      if (limits.io_threads != 1) {
-        auto [e, s] = co_await acc->async_accept(asio::make_strand(ioc), use_tuple);
-        ec = e;
-        if (!ec) accepted.emplace(std::move(s));
-      } else {
-        auto [e, s] = co_await acc->async_accept(ioc.get_executor(), use_tuple);
-        ec = e;
-        if (!ec) accepted.emplace(std::move(s));
-      }
+      // (The executor is chosen outside the co_await: GCC 12 mishandles conditional
+      // operators and temporaries in a co_await's full expression.)
+      tcp::socket sock(limits.io_threads == 1 ? asio::any_io_executor(ioc.get_executor())
+                                              : asio::any_io_executor(asio::make_strand(ioc)));
+      auto [ec] = co_await acc->async_accept(sock, use_tuple);
       if (ec) {
         if (!acc->is_open() || ec == asio::error::operation_aborted) co_return;
         // Out of file descriptors and the like: back off instead of spinning.
@@ -95,9 +85,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       // Small frames (acks, events) must not wait for Nagle's algorithm and delayed ACKs.
       beast::error_code opt_ec;
-      accepted->set_option(tcp::no_delay(true), opt_ec);
-      auto ex = accepted->get_executor();
-      asio::co_spawn(ex, session(std::move(*accepted), zone), asio::detached);
+      sock.set_option(tcp::no_delay(true), opt_ec);
+      auto ex = sock.get_executor();
+      asio::co_spawn(ex, session(std::move(sock), zone), asio::detached);
     }
   }
 

@@ -52,16 +52,17 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
   metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
   {
-    // Read `batches` first: a batch counted in a bucket is then always in the count too.
+    // Read `batches` first: a batch counted in a bucket is then always in the count too
+    // (one counted in a bucket but not yet in `batches` is capped away).
     const auto batches = w.batches.load();
     o << "# HELP tonari_store_commit_seconds Group commits by duration: BEGIN through the "
          "jobs' SQL to the end of COMMIT or ROLLBACK (fsync included).\n"
          "# TYPE tonari_store_commit_seconds histogram\n";
-    std::uint64_t prev = 0;
+    std::uint64_t upto = 0;  // batches within this bucket's bound: cumulative
     for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
-      prev = std::max(prev, std::min<std::uint64_t>(w.commit_le[b].load(), batches));
+      upto = std::min<std::uint64_t>(upto + w.commit_in[b].load(), batches);
       o << "tonari_store_commit_seconds_bucket{le=\"" << store::sqlite::kCommitBucketsMs[b] / 1000
-        << "\"} " << prev << '\n';
+        << "\"} " << upto << '\n';
     }
     o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
       << "tonari_store_commit_seconds_sum " << std::fixed << std::setprecision(6)

@@ -1,5 +1,6 @@
 #include "store/sqlite/writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -106,8 +107,11 @@ void Writer::run() {
       for (std::size_t j = batch.size(); j-- > applied;) queue_.push_front(std::move(batch[j]));
       batch.resize(applied);
     }
-    for (std::size_t b = 0; b < kCommitBuckets; ++b) {
-      if (us <= kCommitBucketsMs[b] * 1000) stats_.commit_le[b].fetch_add(1, std::memory_order_relaxed);
+    const double ms = static_cast<double>(us) / 1000;
+    const auto b = std::lower_bound(std::begin(kCommitBucketsMs), std::end(kCommitBucketsMs), ms) -
+                   std::begin(kCommitBucketsMs);
+    if (b < static_cast<std::ptrdiff_t>(kCommitBuckets)) {
+      stats_.commit_in[b].fetch_add(1, std::memory_order_relaxed);
     }
     stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
     stats_.batches.fetch_add(1, std::memory_order_relaxed);

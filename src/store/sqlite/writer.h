@@ -61,9 +61,10 @@ inline constexpr std::size_t kCommitBuckets = std::size(kCommitBucketsMs);
 
 struct WriterStats {
   std::atomic<std::uint64_t> batches{0};
-  // Batches by duration: commit_le[i] counts those within kCommitBucketsMs[i] (cumulative,
-  // as Prometheus histograms are); the rest only in `batches`.
-  std::array<std::atomic<std::uint64_t>, kCommitBuckets> commit_le{};
+  // Batches by duration: commit_in[i] counts those that took more than kCommitBucketsMs[i-1]
+  // and at most kCommitBucketsMs[i]; the slower ones are only in `batches`. (/metrics adds
+  // them up into Prometheus' cumulative buckets.)
+  std::array<std::atomic<std::uint64_t>, kCommitBuckets> commit_in{};
   std::atomic<std::uint64_t> commit_us_total{0};
   std::atomic<std::uint64_t> jobs{0};
   std::atomic<std::uint64_t> failed_commits{0};

@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "app/demo_seed.h"
 #include "app/node.h"
+#include "core/thread_name.h"
 #include "http/server.h"
 #include "http/static_files.h"
 #include "services/crypto.h"
@@ -86,13 +87,23 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   return o.str();
 }
 
-// Housekeeping: flushes coalesced read receipts every 100 ms (on the blocking pool: the
-// counts are store reads) and purges expired sessions every hour.
+// Housekeeping: flushes coalesced read receipts (on the blocking pool: the counts are
+// store reads), expires cached session rows every second and purges expired sessions every
+// hour. The flush runs every 10 ms while read receipts flow (ReadReceipts::active) and
+// every 100 ms otherwise.
+// Each room is flushed at most once per period, when it falls due: a short tick spreads the
+// rooms' flushes out, where a 100 ms tick gathered a tenth of a second's rooms into one
+// burst of `reads` frames that every message arriving meanwhile waited behind (bench
+// workload 1: p99 5-6 ms with the 100 ms tick, about 2 ms with this one).
 asio::awaitable<void> ticker(Node& node) {
+  using std::chrono::milliseconds;
+  using Tick = std::chrono::steady_clock;
   asio::steady_timer t(co_await asio::this_coro::executor);
   auto flushing = std::make_shared<std::atomic<bool>>(false);
-  for (long tick = 0;; ++tick) {
-    t.expires_after(std::chrono::milliseconds(100));
+  auto next_cache_expiry = Tick::now() + std::chrono::seconds(1);
+  auto next_purge = Tick::now();
+  for (;;) {
+    t.expires_after(node.receipts->active() ? milliseconds(10) : milliseconds(100));
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     if (!flushing->exchange(true)) {
@@ -101,8 +112,15 @@ asio::awaitable<void> ticker(Node& node) {
         flushing->store(false);
       });
     }
-    if (tick % 10 == 0) node.accounts->expire_cache(node.clock.now_ms());
-    if (tick % 36000 == 0) node.store->purge_sessions(node.clock.now_ms(), [](Result<std::int64_t>) {});
+    const auto now = Tick::now();
+    if (now >= next_cache_expiry) {
+      next_cache_expiry = now + std::chrono::seconds(1);
+      node.accounts->expire_cache(node.clock.now_ms());
+    }
+    if (now >= next_purge) {
+      next_purge = now + std::chrono::hours(1);
+      node.store->purge_sessions(node.clock.now_ms(), [](Result<std::int64_t>) {});
+    }
   }
 }
 
@@ -184,7 +202,13 @@ int serve(const Config& cfg_in) {
   std::cout << "tonari ready" << std::endl;
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  // This (main) thread keeps the process name, "tonari"; the others are tonari-io.
+  for (int i = 1; i < cfg.threads; ++i) {
+    threads.emplace_back([&ioc] {
+      name_this_thread("tonari-io");
+      ioc.run();
+    });
+  }
   ioc.run();
   for (auto& t : threads) t.join();
   // Queued writes are committed (and their callbacks run) while the API layer they call

@@ -7,12 +7,20 @@ namespace tonari::services {
 
 void ReadReceipts::note(RoomId room, Seq old_seq, Seq new_seq) {
   if (new_seq <= old_seq) return;
+  const TimeMs now = ctx_.clock.now_ms();
   std::lock_guard lock(mu_);
+  last_noted_ = now;
   auto [it, inserted] = pending_.try_emplace(room, Pending{old_seq, new_seq});
   if (!inserted) {
     it->second.lo = std::min(it->second.lo, old_seq);
     it->second.hi = std::max(it->second.hi, new_seq);
   }
+}
+
+bool ReadReceipts::active() {
+  const TimeMs now = ctx_.clock.now_ms();
+  std::lock_guard lock(mu_);
+  return !pending_.empty() || now - last_noted_ < ctx_.limits.read_flush_period_ms;
 }
 
 std::size_t ReadReceipts::flush_due() {

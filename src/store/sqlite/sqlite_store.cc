@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/thread_name.h"
 #include "core/wire.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
@@ -99,7 +100,10 @@ SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   migrate(*db);
   db->exec("PRAGMA wal_autocheckpoint=0");
   writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch);
-  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+  checkpointer_ = std::thread([this] {
+    name_this_thread("tonari-ckpt");
+    checkpoint_loop();
+  });
 }
 
 void SqliteStore::checkpoint_loop() {

@@ -4,12 +4,17 @@
 #include <chrono>
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace tonari::store::sqlite {
 
 Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch,
                std::size_t max_queue)
     : max_batch_(max_batch), max_queue_(max_queue), db_(std::move(db)), stats_(stats),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        name_this_thread("tonari-writer");
+        run();
+      }) {}
 
 Writer::~Writer() {
   {

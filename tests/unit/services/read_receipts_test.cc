@@ -90,8 +90,30 @@ class ReadReceiptsTest : public StoreTest {
 };
 
 TEST_F(ReadReceiptsTest, NothingNotedPublishesNothing) {
+  EXPECT_FALSE(receipts_->active());
   EXPECT_EQ(receipts_->flush_due(), 0u);
   EXPECT_TRUE(bus_.events().empty());
+}
+
+// The app's timer ticks fast only while active(): changes pending, or noted within the
+// last period (1 s here).
+TEST_F(ReadReceiptsTest, ActiveWhilePendingAndForOnePeriodAfterTheLastNote) {
+  read(room_.id, bob_.id, 2);
+  EXPECT_TRUE(receipts_->active());
+  ASSERT_EQ(receipts_->flush_due(), 1u);
+  EXPECT_TRUE(receipts_->active());  // flushed, but noted just now
+
+  clock_.advance(500);
+  read(room_.id, carol_.id, 1);  // within the period: pending, not yet due
+  EXPECT_EQ(receipts_->flush_due(), 0u);
+  clock_.advance(600);
+  EXPECT_TRUE(receipts_->active());  // noted 600 ms ago, and pending
+  EXPECT_EQ(receipts_->flush_due(), 1u);
+  EXPECT_TRUE(receipts_->active());
+  clock_.advance(399);
+  EXPECT_TRUE(receipts_->active());
+  clock_.advance(1);
+  EXPECT_FALSE(receipts_->active());  // nothing pending, last note one period ago
 }
 
 TEST_F(ReadReceiptsTest, FirstFlushPublishesCountsOfTheAffectedMessages) {

@@ -110,7 +110,7 @@ asio::awaitable<void> wal_checkpointed(asio::io_context& ioc, unsigned short por
   }
 }
 
-// The server's heap in use (mallinfo2).
+// The server's heap in use (tonari_heap_in_use_bytes: jemalloc's stats.allocated).
 asio::awaitable<long long> heap_in_use(asio::io_context& ioc, unsigned short port) {
   co_return (co_await metrics(ioc, port)).value("tonari_heap_in_use_bytes");
 }

@@ -1,7 +1,5 @@
 #include "app/serve.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include "api/api.h"
 #include "app/demo_seed.h"
+#include "app/heap.h"
 #include "app/node.h"
 #include "core/thread_name.h"
 #include "http/server.h"
@@ -78,12 +77,13 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
          w.wal_checkpointed.load());
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
-  // What the process has allocated and not freed (every malloc arena), and what the
-  // allocator holds free: what a connection costs, apart from the allocator's slack.
-  const struct mallinfo2 heap = mallinfo2();
-  metric("tonari_heap_in_use_bytes", "gauge", "Heap memory allocated and in use.",
-         heap.uordblks + heap.hblkhd);
-  metric("tonari_heap_free_bytes", "gauge", "Heap memory the allocator holds free.", heap.fordblks);
+  // What the process has allocated and not freed, and what the allocator holds in memory
+  // beyond that (free pages and its own metadata): what a connection costs, apart from the
+  // allocator's slack.
+  const HeapStats heap = heap_stats();
+  metric("tonari_heap_in_use_bytes", "gauge", "Heap memory allocated and in use.", heap.in_use);
+  metric("tonari_heap_free_bytes", "gauge",
+         "Memory the allocator holds resident beyond what is in use.", heap.free);
   return o.str();
 }
 

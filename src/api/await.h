@@ -1,6 +1,6 @@
 // Bridges the services' callback style to C++20 coroutines: `co_await await_result<T>(...)`
 // resumes the calling coroutine on its own executor when the callback fires (the callback
-// itself may run on the store's writer thread or the blocking pool).
+// itself may run on the store's writer thread, an I/O thread, or the blocking pool).
 #pragma once
 
 #include <boost/asio/async_result.hpp>

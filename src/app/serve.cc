@@ -201,6 +201,11 @@ int serve(const Config& cfg_in) {
   });
   std::cout << "tonari ready" << std::endl;
 
+  // Writes' callbacks (acks, events to the hub) run on the I/O threads, so that the
+  // store's single writer thread only writes (docs/performance.md, ingest). Set after the
+  // demo seeding above, which waits for its writes before the I/O threads run.
+  node.store->hand_off_callbacks([&ioc](std::function<void()> work) { asio::post(ioc, std::move(work)); });
+
   std::vector<std::thread> threads;
   // This (main) thread keeps the process name, "tonari"; the others are tonari-io.
   for (int i = 1; i < cfg.threads; ++i) {

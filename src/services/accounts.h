@@ -1,8 +1,9 @@
 // Accounts: municipalities, departments, staff, passwords, sessions, the directory and
 // profiles. Login is rate limited per login id and per client address; wrong municipality
 // code, login id and password are indistinguishable to the caller.
-// Thread safety: all methods may be called from any thread; callbacks run on the store's
-// writer thread or on the blocking pool.
+// Thread safety: all methods may be called from any thread; callbacks run where the store
+// runs its callbacks (its writer thread, or the I/O threads it hands them to) or on the
+// blocking pool.
 #pragma once
 
 #include <atomic>

@@ -6,8 +6,8 @@
 
 namespace tonari::services {
 
-// Call from the store callback of a committed change (on the writer thread, so that the
-// events of a room are published in commit order).
+// Call from the store callback of a committed change (store callbacks run in commit order,
+// one at a time, so the events of a room are published in commit order).
 void publish_change(Context& ctx, const store::RoomChange& change);
 
 }  // namespace tonari::services

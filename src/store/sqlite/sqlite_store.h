@@ -29,6 +29,9 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   const WriterStats& writer_stats() const { return stats_; }
+  // Writes' callbacks run through `handoff` from now on instead of on the writer thread
+  // (Writer::hand_off_callbacks); those pending at shutdown() run on its caller.
+  void hand_off_callbacks(Handoff handoff) { writer_->hand_off_callbacks(std::move(handoff)); }
   // Applies every queued write (running its callback) and stops the writer. Later writes
   // fail with unavailable. Call once all producers have stopped.
   void shutdown();

@@ -23,6 +23,7 @@ Writer::~Writer() {
   }
   cv_.notify_one();
   thread_.join();
+  finished_->drain(true);
 }
 
 void Writer::submit(std::unique_ptr<WriteJob> job) {
@@ -42,6 +43,7 @@ void Writer::submit(std::unique_ptr<WriteJob> job) {
 
 void Writer::run() {
   std::vector<std::unique_ptr<WriteJob>> batch;
+  Handoff handoff;  // where this batch's callbacks run; none: here
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -50,6 +52,12 @@ void Writer::run() {
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
+      }
+      // Once stopping, the executor the callbacks went to may have stopped too.
+      if (stopping_) {
+        handoff = nullptr;
+      } else if (handoff_ && !handoff) {
+        handoff = handoff_;
       }
     }
 
@@ -121,14 +129,64 @@ void Writer::run() {
     stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
-    for (auto& job : batch) {
-      try {
-        job->finish(committed);
-      } catch (...) {
-        // A callback's failure must not take the writer (and every later commit) down.
-      }
+    if (handoff) {
+      finished_->add(std::move(batch), committed, handoff, finished_);
+    } else {
+      // On this thread, after any batch still waiting for a drain handed off earlier.
+      finished_->add(std::move(batch), committed, nullptr, finished_);
+      finished_->drain(true);
     }
     batch.clear();
+  }
+}
+
+void Writer::hand_off_callbacks(Handoff handoff) {
+  std::lock_guard lock(mu_);
+  handoff_ = std::move(handoff);
+}
+
+void Finished::add(std::vector<std::unique_ptr<WriteJob>> jobs, bool committed,
+                   const Handoff& handoff, const std::shared_ptr<Finished>& self) {
+  bool hand_off = false;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Batch{std::move(jobs), committed});
+    if (handoff && !due_) due_ = hand_off = true;
+  }
+  if (hand_off) handoff([self] { self->drain(); });
+}
+
+void Finished::drain(bool final) {
+  std::unique_lock lock(mu_);
+  if (final) {
+    idle_.wait(lock, [&] { return !running_; });
+  } else if (running_) {
+    // Another drain is running: it takes everything queued, until nothing is left.
+    due_ = false;
+    return;
+  }
+  running_ = true;
+  for (;;) {
+    if (queue_.empty()) {
+      running_ = false;
+      if (!final) due_ = false;
+      idle_.notify_all();
+      return;
+    }
+    std::deque<Batch> batches;
+    batches.swap(queue_);
+    lock.unlock();
+    for (Batch& b : batches) {
+      for (auto& job : b.jobs) {
+        try {
+          job->finish(b.committed);
+        } catch (...) {
+          // A callback's failure must not take the writer (and every later commit) down.
+        }
+      }
+    }
+    batches.clear();  // the jobs (and what their callbacks hold) go before the lock is taken
+    lock.lock();
   }
 }
 

@@ -1,8 +1,9 @@
 // The single writer of a SQLite store: jobs from all rooms and all connections are queued,
 // then applied in batches of one transaction each ("group commit"), so many messages share
 // one fsync. A failing job is rolled back alone (see Undo for how).
-// Completions run on the writer thread, after COMMIT, in commit order — that is what makes
-// event publication ordered per room. They must be quick and must not block.
+// Completions run after COMMIT, in commit order, one at a time — that is what makes event
+// publication ordered per room — on the writer thread or where they are handed off to
+// (hand_off_callbacks). They must be quick and must not block.
 // Thread safety: submit() may be called from any thread.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -74,17 +76,51 @@ struct WriterStats {
   std::atomic<std::int64_t> wal_checkpointed{0};
 };
 
+// Runs `work` somewhere else, later (e.g. posted to the I/O threads).
+using Handoff = std::function<void(std::function<void()> work)>;
+
+// Committed batches whose callbacks (WriteJob::finish) have yet to run, and the one drain
+// that runs them: in commit order, one batch after another, never two at once.
+// Shared with the drains handed off, so that a drain run after the writer is gone finds
+// nothing to do instead of a dangling writer.
+class Finished {
+ public:
+  // Queues a batch's callbacks and, unless a drain is already due, hands one off.
+  void add(std::vector<std::unique_ptr<WriteJob>> jobs, bool committed,
+           const Handoff& handoff, const std::shared_ptr<Finished>& self);
+  // Runs the queued callbacks until none are left. `final`: also those whose handed-off
+  // drain never ran (an executor that stopped), after any drain running elsewhere.
+  void drain(bool final = false);
+
+ private:
+  struct Batch {
+    std::vector<std::unique_ptr<WriteJob>> jobs;
+    bool committed;
+  };
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::deque<Batch> queue_;  // guarded by mu_
+  bool due_ = false;         // guarded by mu_: a drain is handed off or running
+  bool running_ = false;     // guarded by mu_
+};
+
 class Writer {
  public:
   // Takes ownership of `db`; starts the writer thread. `stats` must outlive the writer.
   Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch = 1024,
          std::size_t max_queue = 200000);
   // Drains the queue (every job queued before is applied and finished), then stops.
+  // Callbacks handed off and not yet run run here, on the calling thread.
   ~Writer();
 
   // Queues `job`. If max_queue jobs are already waiting, the job fails at once with
   // kRcOverloaded instead (memory stays bounded when clients outpace the disk).
   void submit(std::unique_ptr<WriteJob> job);
+
+  // From now on each batch's callbacks run through `handoff` instead of on the writer
+  // thread, which meanwhile goes on with the next batch: it is the one thread every write
+  // waits for. Batches' callbacks still run in commit order, one batch at a time.
+  void hand_off_callbacks(Handoff handoff);
 
  private:
   void run();
@@ -99,6 +135,8 @@ class Writer {
   std::condition_variable cv_;
   std::deque<std::unique_ptr<WriteJob>> queue_;  // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
+  Handoff handoff_;                              // guarded by mu_
+  const std::shared_ptr<Finished> finished_ = std::make_shared<Finished>();
   std::thread thread_;
 };
 

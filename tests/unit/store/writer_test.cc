@@ -6,11 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/sqlite/db.h"
@@ -21,6 +25,7 @@ namespace {
 
 using store::sqlite::Connection;
 using store::sqlite::DbError;
+using store::sqlite::Handoff;
 using store::sqlite::Stmt;
 using store::sqlite::Undo;
 using store::sqlite::Writer;
@@ -151,6 +156,95 @@ TEST(WriterTest, AStorageErrorAfterTheFirstWriteOfAWholeBatchJobRollsBackTheBatc
   EXPECT_EQ(run.values, (std::set<int>{3, 4, 5}));
   EXPECT_EQ(run.failed_commits, 1u);
   EXPECT_EQ(run.batches, 3u);  // the gate, the aborted batch, the rest of it
+}
+
+// Records the order in which callbacks run and on which thread.
+class OrderJob final : public WriteJob {
+ public:
+  OrderJob(int id, std::mutex& mu, std::vector<std::pair<int, std::thread::id>>& log)
+      : id_(id), mu_(mu), log_(log) {}
+  bool apply(Connection& db) override {
+    db.q("INSERT INTO t(x) VALUES(?)").bind(1, id_).run();
+    return true;
+  }
+  void fail(const DbError&) override {}
+  void finish(bool) override {
+    std::lock_guard lock(mu_);
+    log_.emplace_back(id_, std::this_thread::get_id());
+  }
+
+ private:
+  int id_;
+  std::mutex& mu_;
+  std::vector<std::pair<int, std::thread::id>>& log_;
+};
+
+// An executor that runs what it is handed only when told to.
+struct ManualExecutor {
+  std::mutex mu;
+  std::vector<std::function<void()>> tasks;
+  Handoff handoff() {
+    return [this](std::function<void()> work) {
+      std::lock_guard lock(mu);
+      tasks.push_back(std::move(work));
+    };
+  }
+  std::size_t run_all() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard lock(mu);
+      now.swap(tasks);
+    }
+    for (auto& t : now) t();
+    return now.size();
+  }
+};
+
+// Callbacks handed off run where they were handed, in commit order; those whose drain never
+// ran run when the writer is destroyed, and a drain that runs after that finds nothing to do.
+TEST(WriterTest, HandedOffCallbacksRunInCommitOrderAndAtTheLatestWhenTheWriterStops) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  auto db = std::make_unique<Connection>(path, "NORMAL", false);
+  db->exec("CREATE TABLE t(x INTEGER UNIQUE)");
+  WriterStats stats;
+  std::mutex mu;
+  std::vector<std::pair<int, std::thread::id>> log;
+  ManualExecutor executor;
+  auto logged = [&] {
+    std::lock_guard lock(mu);
+    return log.size();
+  };
+  {
+    Writer writer(std::move(db), stats);
+    writer.hand_off_callbacks(executor.handoff());
+    for (int i = 1; i <= 50; ++i) writer.submit(std::make_unique<OrderJob>(i, mu, log));
+    // Every job is committed, and no callback has run: they wait for the executor.
+    while (stats.jobs.load() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(logged(), 0u);
+    // The last batches may still be on their way to the executor.
+    while (logged() < 50) {
+      if (executor.run_all() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(logged(), 50u);
+    for (int i = 0; i < 50; ++i) {
+      EXPECT_EQ(log[i].first, i + 1);
+      EXPECT_EQ(log[i].second, std::this_thread::get_id());
+    }
+
+    // Now the executor stops running anything: the writer's destructor runs the rest.
+    for (int i = 51; i <= 60; ++i) writer.submit(std::make_unique<OrderJob>(i, mu, log));
+    while (stats.jobs.load() < 60) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(logged(), 50u);
+  }
+  ASSERT_EQ(logged(), 60u);
+  for (int i = 50; i < 60; ++i) {
+    EXPECT_EQ(log[i].first, i + 1);
+    EXPECT_EQ(log[i].second, std::this_thread::get_id());
+  }
+  EXPECT_GE(executor.run_all(), 1u);  // the drain handed off for them: nothing left to run
+  EXPECT_EQ(logged(), 60u);
+  EXPECT_EQ(values_in(path).size(), 60u);
 }
 
 }  // namespace

@@ -40,12 +40,11 @@ int main(int argc, char** argv) {
   s.server.binary = "build/tonari";
   s.server.config = "bench/bench.toml";
   std::set<int> only;
-  int loadgen_cpu = 1;
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
     if (i + 1 == argc || k == "--help") {
       std::cerr << "usage: tonari-loadgen [--tonari BIN] [--config TOML] [--only 1,2,...]"
-                   " [--scale F] [--server-cpu N] [--loadgen-cpu N]\n";
+                   " [--scale F] [--server-cpu N] [--loadgen-cpu N] [--ingest-cpus shared|pinned]\n";
       return k == "--help" ? 0 : 2;
     }
     std::string v = argv[i + 1];
@@ -53,7 +52,8 @@ int main(int argc, char** argv) {
     else if (k == "--config") s.server.config = v;
     else if (k == "--scale") s.scale = std::stod(v);
     else if (k == "--server-cpu") s.server.cpu = std::stoi(v);
-    else if (k == "--loadgen-cpu") loadgen_cpu = std::stoi(v);
+    else if (k == "--loadgen-cpu") s.loadgen_cpu = std::stoi(v);
+    else if (k == "--ingest-cpus") s.ingest_shares_cores = v != "pinned";
     else if (k == "--only") {
       std::stringstream ss(v);
       for (std::string n; std::getline(ss, n, ',');) only.insert(std::stoi(n));
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     }
   }
   raise_fd_limit();
-  bench::pin_to(loadgen_cpu);
+  bench::pin_to(s.loadgen_cpu);
   auto want = [&](int n) { return only.empty() || only.count(n); };
 
   std::vector<json::object> results;

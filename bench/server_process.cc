@@ -129,6 +129,20 @@ void ServerProcess::mark(const char* phase) const {
   run({"/bin/sh", "-c", cmd, "sh", phase, std::to_string(pid_)});
 }
 
+void ServerProcess::repin(int cpu) const {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) {
+    CPU_SET(cpu, &set);
+  } else {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
+  }
+  // Threads started later inherit the mask of the thread that starts them.
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task")) {
+    sched_setaffinity(std::stoi(task.path().filename().string()), sizeof set, &set);
+  }
+}
+
 double ServerProcess::cpu_seconds() const {
   std::ifstream f("/proc/" + std::to_string(pid_) + "/stat");
   std::string s((std::istreambuf_iterator<char>(f)), {});

@@ -36,6 +36,8 @@ class ServerProcess {
   // waits for it: a hook for profilers at the edges of a measured phase, e.g.
   // callgrind_control -z at "ingest-start" and -d at "ingest-end".
   void mark(const char* phase) const;
+  // Pins every thread of the running server to `cpu` (-1: every core).
+  void repin(int cpu) const;
 
  private:
   long status_kib(const char* field) const;

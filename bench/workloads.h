@@ -14,6 +14,13 @@ struct Settings {
   ServerOptions server;
   double scale = 1.0;  // < 1 shrinks sizes and durations (smoke runs)
   bool history = true;  // false: workload 6 alone, without filling the store for 7
+  int loadgen_cpu = 1;  // the generator's core (-1: every core)
+  // Ingest runs with the server and the generator both on every core: a throughput
+  // workload, where the server's writer and its I/O thread each gain from a core of their
+  // own more than the hand-offs between cores cost (docs/performance.md); history, which
+  // follows in the same server, is pinned again. false: ingest pinned like the others
+  // (--ingest-cpus pinned).
+  bool ingest_shares_cores = true;
 };
 
 boost::json::object department_rooms(const Settings& s);   // 1

@@ -76,7 +76,7 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
         auto& o = r.as_object();
         long long room = o["id"].as_int64();
         // Rooms without a cursor start live at the welcome's ev.
-        if (!c.cursors.count(room) || !resume) c.cursors[room] = o["ev"].as_int64();
+        if (!c.has_cursor(room) || !resume) c.cursor(room) = o["ev"].as_int64();
       }
     } else if (type == "synced") {
       if (!c.synced) {
@@ -85,9 +85,9 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
       }
     } else if (type == "resync") {
       ++c.resyncs;
-      c.cursors[frame_int(f, "room")] = ev;
+      c.cursor(frame_int(f, "room")) = ev;
     } else if (ev > 0) {
-      c.cursors[frame_int(f, "room")] = ev;
+      c.cursor(frame_int(f, "room")) = ev;
     }
     if (on_frame) on_frame(c, f);
   };

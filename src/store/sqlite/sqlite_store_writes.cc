@@ -382,8 +382,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,0,?)")
           .bind(1, msg.room).bind(2, msg.seq).run();
     }
-    // message.created is not stored in `events`: replay rebuilds it from this row.
-    out.events.push_back(message_created_event(msg, ev));
+    // message.created is not stored in `events`: replay rebuilds it from this row. Its
+    // frame is built after the commit, off the writer thread (below).
     out.room.ev = ev;
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;
@@ -393,7 +393,10 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         .bind(1, msg.seq).bind(2, msg.room).bind(3, msg.sender).run();
     out.message = std::move(msg);
     return out;
-  }, std::move(done));
+  }, [done = std::move(done)](Result<RoomChange> r) {
+    if (r.ok() && r->created) r->events.push_back(message_created_event(*r->message, r->room.ev));
+    done(std::move(r));
+  });
 }
 
 void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,

@@ -71,6 +71,9 @@ class Ws {
   std::string out_;           // bytes the socket did not take yet
   bool writing_ = false;
   bool open_ = false;
+  // The last receive drained the socket (it took less than it had room for): wait for
+  // readiness before the next one instead of trying a receive that would find nothing.
+  bool drained_ = false;
 };
 
 // Cheap field extraction from a frame (the generator must not spend its core on JSON).

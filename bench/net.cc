@@ -78,6 +78,7 @@ asio::awaitable<bool> Ws::connect(const std::string& token) {
   socket_.close(ec);
   in_.assign(4096, 0);
   in_pos_ = in_len_ = 0;
+  drained_ = false;
   fragments_.clear();
   reassembled_ = false;
   out_.clear();

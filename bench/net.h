@@ -50,7 +50,9 @@ class Ws {
   void send(std::string_view text);
   bool open() const { return open_; }
   // The next text message, or nullopt when the connection ended. The view is valid until
-  // the next call.
+  // the next call. Call read() again without awaiting anything else in between: after a
+  // short receive it waits for readiness, which is only safe if no epoll_wait could run
+  // (and take the socket's readiness edge) since that receive (see read()).
   boost::asio::awaitable<std::optional<std::string_view>> read();
   void close_abruptly();  // drops the TCP connection without a close handshake
 

@@ -138,8 +138,10 @@ void ServerProcess::repin(int cpu) const {
     for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
   }
   // Threads started later inherit the mask of the thread that starts them.
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task")) {
-    sched_setaffinity(std::stoi(task.path().filename().string()), sizeof set, &set);
+  std::error_code ec;  // a server that has exited has no threads left to pin
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/task", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    sched_setaffinity(std::stoi(it->path().filename().string()), sizeof set, &set);
   }
 }
 

@@ -20,7 +20,8 @@ void ReadReceipts::note(RoomId room, Seq old_seq, Seq new_seq) {
 bool ReadReceipts::active() {
   const TimeMs now = ctx_.clock.now_ms();
   std::lock_guard lock(mu_);
-  return !pending_.empty() || now - last_noted_ < ctx_.limits.read_flush_period_ms;
+  const TimeMs since = now - last_noted_;  // negative after the clock was set back
+  return !pending_.empty() || (since >= 0 && since < ctx_.limits.read_flush_period_ms);
 }
 
 std::size_t ReadReceipts::flush_due() {

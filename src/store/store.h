@@ -3,10 +3,12 @@
 // ids, membership at write time); *policy* (who may do what) belongs to services/policies.
 //
 // Reads are synchronous and may be called from any thread. Writes are asynchronous: the
-// callback runs after the write is durable (or failed), in commit order, one at a time — on
-// the store's writer thread, or where the store hands them off to (the server runs them on
-// its I/O threads); callbacks must be quick and must not block or call write methods
-// synchronously waiting for them. A write either happens completely or not at all.
+// callback runs after the write is durable (or failed). The callbacks of writes that
+// reached the writer run in commit order, one at a time — on the store's writer thread, or
+// where the store hands them off to (the server runs them on its I/O threads); a write
+// refused at once (queue full, store shut down) is called back on the caller's thread.
+// Callbacks must be quick and must not block or call write methods synchronously waiting
+// for them. A write either happens completely or not at all.
 #pragma once
 
 #include <functional>

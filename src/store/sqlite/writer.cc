@@ -43,7 +43,7 @@ void Writer::submit(std::unique_ptr<WriteJob> job) {
 
 void Writer::run() {
   std::vector<std::unique_ptr<WriteJob>> batch;
-  Handoff handoff;  // where this batch's callbacks run; none: here
+  Handoff handoff;  // where this batch's callbacks run; empty: here
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -54,11 +54,7 @@ void Writer::run() {
         queue_.pop_front();
       }
       // Once stopping, the executor the callbacks went to may have stopped too.
-      if (stopping_) {
-        handoff = nullptr;
-      } else if (handoff_ && !handoff) {
-        handoff = handoff_;
-      }
+      handoff = stopping_ ? Handoff() : handoff_;
     }
 
     const auto started = std::chrono::steady_clock::now();

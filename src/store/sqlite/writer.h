@@ -1,9 +1,10 @@
 // The single writer of a SQLite store: jobs from all rooms and all connections are queued,
 // then applied in batches of one transaction each ("group commit"), so many messages share
 // one fsync. A failing job is rolled back alone (see Undo for how).
-// Completions run after COMMIT, in commit order, one at a time — that is what makes event
-// publication ordered per room — on the writer thread or where they are handed off to
-// (hand_off_callbacks). They must be quick and must not block.
+// Completions of applied jobs run after COMMIT, in commit order, one at a time — that is
+// what makes event publication ordered per room — on the writer thread or where they are
+// handed off to (hand_off_callbacks); a job refused at submit() is finished on the caller's
+// thread. They must be quick and must not block.
 // Thread safety: submit() may be called from any thread.
 #pragma once
 

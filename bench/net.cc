@@ -78,7 +78,6 @@ asio::awaitable<bool> Ws::connect(const std::string& token) {
   socket_.close(ec);
   in_.assign(4096, 0);
   in_pos_ = in_len_ = 0;
-  drained_ = false;
   fragments_.clear();
   reassembled_ = false;
   out_.clear();
@@ -240,31 +239,13 @@ asio::awaitable<std::optional<std::string_view>> Ws::read() {
     in_len_ -= in_pos_;
     in_pos_ = 0;
     if (in_len_ == in_.size()) in_.resize(in_.size() * 2);
-    // Asio's async_read_some tries a receive at once, which after a drained socket finds
-    // nothing: one wasted system call per message. Instead, after a short receive, wait
-    // for readiness, then receive without blocking. Safe on this single thread: the wait
-    // is queued in the same turn as the receive that drained the socket, so no epoll_wait
-    // can take the edge of data arriving in between.
-    if (drained_) {
-      auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
-      if (wec) {
-        open_ = false;
-        co_return std::nullopt;
-      }
-    }
-    const std::size_t room = in_.size() - in_len_;
-    beast::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(in_.data() + in_len_, room), ec);
-    if (ec == asio::error::would_block) {
-      drained_ = true;
-      continue;
-    }
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_len_, in_.size() - in_len_), use_tuple);
     if (ec) {
       open_ = false;
       co_return std::nullopt;
     }
     in_len_ += n;
-    drained_ = n < room;
   }
 }
 

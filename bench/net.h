@@ -50,9 +50,7 @@ class Ws {
   void send(std::string_view text);
   bool open() const { return open_; }
   // The next text message, or nullopt when the connection ended. The view is valid until
-  // the next call. Call read() again without awaiting anything else in between: after a
-  // short receive it waits for readiness, which is only safe if no epoll_wait could run
-  // (and take the socket's readiness edge) since that receive (see read()).
+  // the next call.
   boost::asio::awaitable<std::optional<std::string_view>> read();
   void close_abruptly();  // drops the TCP connection without a close handshake
 
@@ -73,9 +71,6 @@ class Ws {
   std::string out_;           // bytes the socket did not take yet
   bool writing_ = false;
   bool open_ = false;
-  // The last receive drained the socket (it took less than it had room for): wait for
-  // readiness before the next one instead of trying a receive that would find nothing.
-  bool drained_ = false;
 };
 
 // Cheap field extraction from a frame (the generator must not spend its core on JSON).

@@ -17,8 +17,8 @@ struct Settings {
   int loadgen_cpu = 1;  // the generator's core (-1: every core)
   // Ingest runs with the server and the generator both on every core: a throughput
   // workload, where the server's writer and its I/O thread each gain from a core of their
-  // own more than the hand-offs between cores cost (docs/performance.md); history, which
-  // follows in the same server, is pinned again. false: ingest pinned like the others
+  // own more than the hand-offs between cores cost (docs/performance.md); the top-up and
+  // history, which follow in the same server, are pinned again. false: ingest pinned like the others
   // (--ingest-cpus pinned).
   bool ingest_shares_cores = true;
 };

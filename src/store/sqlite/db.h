@@ -40,6 +40,10 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  // Binds text without a copy: `v` must stay valid until this Stmt is destroyed (which
+  // clears its bindings). For hot writes whose strings outlive the statement; bind()
+  // copies, and is right for temporaries.
+  Stmt& bind_ref(int i, std::string_view v);
   Stmt& bind_blob(int i, std::string_view v);
   Stmt& bind_null(int i);
 

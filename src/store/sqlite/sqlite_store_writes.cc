@@ -352,21 +352,25 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       msg.mentions.push_back(id);
     }
     const EventNo ev = out.room.ev + 1;
-    Stmt ins = db.q(
-        "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
-        " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-        " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
-    ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
-        .bind(5, msg.client_id).bind(6, msg.body);
-    if (msg.reply_to) {
-      ins.bind(7, msg.reply_to->seq).bind(8, msg.reply_to->sender)
-          .bind(9, msg.reply_to->sender_name).bind(10, msg.reply_to->body);
-    } else {
-      ins.bind_null(7).bind_null(8).bind_null(9).bind_null(10);
+    {
+      // The strings are bound without a copy (bind_ref): msg and `mentions` outlive `ins`.
+      const std::string mentions = join_ids(msg.mentions);
+      Stmt ins = db.q(
+          "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
+          " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
+          " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+          " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
+      ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind_ref(4, msg.sender_name)
+          .bind_ref(5, msg.client_id).bind_ref(6, msg.body);
+      if (msg.reply_to) {
+        ins.bind(7, msg.reply_to->seq).bind(8, msg.reply_to->sender)
+            .bind_ref(9, msg.reply_to->sender_name).bind_ref(10, msg.reply_to->body);
+      } else {
+        ins.bind_null(7).bind_null(8).bind_null(9).bind_null(10);
+      }
+      ins.bind_ref(11, mentions).bind(12, msg.mention_all).bind(13, msg.created_at)
+          .bind(14, ev).run();
     }
-    ins.bind(11, join_ids(msg.mentions)).bind(12, msg.mention_all).bind(13, msg.created_at)
-        .bind(14, ev).run();
     if (db.changes() == 0) {  // the idempotency key exists: a retry
       auto first = earlier();
       if (!first) return internal_error("message vanished during a retry");

@@ -76,7 +76,7 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
         auto& o = r.as_object();
         long long room = o["id"].as_int64();
         // Rooms without a cursor start live at the welcome's ev.
-        if (!c.has_cursor(room) || !resume) c.cursor(room) = o["ev"].as_int64();
+        if (!c.find_cursor(room) || !resume) c.cursor(room) = o["ev"].as_int64();
       }
     } else if (type == "synced") {
       if (!c.synced) {

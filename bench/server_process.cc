@@ -130,13 +130,7 @@ void ServerProcess::mark(const char* phase) const {
 }
 
 void ServerProcess::repin(int cpu) const {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu >= 0) {
-    CPU_SET(cpu, &set);
-  } else {
-    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
-  }
+  const cpu_set_t set = cpus(cpu);
   // Threads started later inherit the mask of the thread that starts them.
   std::error_code ec;  // a server that has exited has no threads left to pin
   for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/task", ec), end;

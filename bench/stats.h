@@ -18,9 +18,8 @@ namespace bench {
 
 using Clock = std::chrono::steady_clock;
 
-// Pins the calling thread (and what it forks) to `cpu`; cpu < 0 lets it run on every core,
-// whatever it inherited (the generator pins itself before it forks the server).
-inline void pin_to(int cpu) {
+// The cores `cpu` stands for: that one, or (cpu < 0) every core.
+inline cpu_set_t cpus(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (cpu >= 0) {
@@ -28,6 +27,13 @@ inline void pin_to(int cpu) {
   } else {
     for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);  // the kernel keeps the ones that exist
   }
+  return set;
+}
+
+// Pins the calling thread (and what it forks) to `cpu`; cpu < 0 lets it run on every core,
+// whatever it inherited (the generator pins itself before it forks the server).
+inline void pin_to(int cpu) {
+  const cpu_set_t set = cpus(cpu);
   sched_setaffinity(0, sizeof set, &set);
 }
 

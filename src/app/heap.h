@@ -8,7 +8,7 @@ namespace tonari::app {
 
 struct HeapStats {
   std::size_t in_use = 0;  // allocated and not freed
-  std::size_t free = 0;    // resident in the allocator's pages but not allocated
+  std::size_t free = 0;    // resident beyond that: free pages and the allocator's metadata
 };
 
 // Fresh figures (refreshes the allocator's statistics first). Zeros if it has none.

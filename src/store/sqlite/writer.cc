@@ -126,10 +126,10 @@ void Writer::run() {
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
     if (handoff) {
-      finished_->add(std::move(batch), committed, handoff, finished_);
+      finished_->add(std::move(batch), committed, handoff);
     } else {
       // On this thread, after any batch still waiting for a drain handed off earlier.
-      finished_->add(std::move(batch), committed, nullptr, finished_);
+      finished_->add(std::move(batch), committed, nullptr);
       finished_->drain(true);
     }
     batch.clear();
@@ -142,14 +142,14 @@ void Writer::hand_off_callbacks(Handoff handoff) {
 }
 
 void Finished::add(std::vector<std::unique_ptr<WriteJob>> jobs, bool committed,
-                   const Handoff& handoff, const std::shared_ptr<Finished>& self) {
+                   const Handoff& handoff) {
   bool hand_off = false;
   {
     std::lock_guard lock(mu_);
     queue_.push_back(Batch{std::move(jobs), committed});
     if (handoff && !due_) due_ = hand_off = true;
   }
-  if (hand_off) handoff([self] { self->drain(); });
+  if (hand_off) handoff([self = shared_from_this()] { self->drain(); });
 }
 
 void Finished::drain(bool final) {

@@ -84,11 +84,10 @@ using Handoff = std::function<void(std::function<void()> work)>;
 // that runs them: in commit order, one batch after another, never two at once.
 // Shared with the drains handed off, so that a drain run after the writer is gone finds
 // nothing to do instead of a dangling writer.
-class Finished {
+class Finished : public std::enable_shared_from_this<Finished> {
  public:
   // Queues a batch's callbacks and, unless a drain is already due, hands one off.
-  void add(std::vector<std::unique_ptr<WriteJob>> jobs, bool committed,
-           const Handoff& handoff, const std::shared_ptr<Finished>& self);
+  void add(std::vector<std::unique_ptr<WriteJob>> jobs, bool committed, const Handoff& handoff);
   // Runs the queued callbacks until none are left. `final`: also those whose handed-off
   // drain never ran (an executor that stopped), after any drain running elsewhere.
   void drain(bool final = false);

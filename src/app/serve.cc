@@ -75,6 +75,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   metric("tonari_store_wal_checkpointed_frames", "gauge",
          "Frames of the write-ahead log already copied into the database.",
          w.wal_checkpointed.load());
+  metric("tonari_store_wal_catch_ups_total", "counter",
+         "Checkpoints the writer ran itself so that a long write-ahead log starts over.",
+         w.wal_catch_ups.load());
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
   // What the process has allocated and not freed, and what the allocator holds in memory

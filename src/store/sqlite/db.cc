@@ -67,7 +67,15 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
     throw DbError(rc, "open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
-  if (!read_only) exec("PRAGMA journal_mode=WAL");
+  if (!read_only) {
+    exec("PRAGMA journal_mode=WAL");
+    // Told the log's length at each commit. This also turns SQLite's own checkpoints off:
+    // the store runs them (sqlite_store.cc, writer.cc).
+    sqlite3_wal_hook(db_, [](void* self, sqlite3*, const char*, int frames) {
+      static_cast<Connection*>(self)->wal_frames_ = frames;
+      return SQLITE_OK;
+    }, this);
+  }
   std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=" + synchronous +
                         "; PRAGMA temp_store=MEMORY";
   // Readers map the file and read pages straight from the OS page cache (shared by every

@@ -76,14 +76,18 @@ class Connection {
   std::int64_t last_insert_id() const;
   // A PASSIVE WAL checkpoint: copies what it can into the database file without waiting
   // for (or blocking) the writer and readers.
-  // Returns the frames in the log and how many of them are now in the database.
+  // Returns the frames in the log and how many of them are now in the database; -1 and -1
+  // if another checkpoint was running.
   std::pair<int, int> checkpoint_passive();
+  // Frames in the write-ahead log after this connection's last commit (0 before any).
+  int wal_frames() const { return wal_frames_; }
   int changes() const;
   // True between BEGIN and COMMIT/ROLLBACK.
   bool in_transaction() const;
 
  private:
   sqlite3* db_ = nullptr;
+  int wal_frames_ = 0;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 

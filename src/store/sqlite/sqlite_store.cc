@@ -98,8 +98,11 @@ std::string json_ids(const std::vector<std::int64_t>& ids) { return "[" + join_i
 SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   auto db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
   migrate(*db);
-  db->exec("PRAGMA wal_autocheckpoint=0");
-  writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch);
+  // SQLite's own checkpoints are off (the writer's connection has a WAL hook): this
+  // store's checkpointer runs them off the writer thread, and the writer only finishes one
+  // when the log has grown long (wal_limit_frames, writer.h).
+  writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch, 200000,
+                                     opts_.wal_limit_frames);
   checkpointer_ = std::thread([this] {
     name_this_thread("tonari-ckpt");
     checkpoint_loop();
@@ -114,13 +117,21 @@ void SqliteStore::checkpoint_loop() {
     return;
   }
   std::unique_lock lock(ckpt_mu_);
+  int last_frames = 0;
+  bool busy = false;
   while (!ckpt_stop_) {
-    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    // Every 500 ms; every 50 ms while the log grows fast, so that what is left for the
+    // writer to copy when it lets the log start over stays small (Writer::keep_wal_short).
+    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(busy ? 50 : 500));
     lock.unlock();
     try {
       auto [frames, copied] = db->checkpoint_passive();
-      stats_.wal_frames.store(frames, std::memory_order_relaxed);
-      stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
+      if (frames >= 0) {
+        busy = frames < last_frames ? frames >= kBusyFrames : frames - last_frames >= kBusyFrames;
+        last_frames = frames;
+        stats_.wal_frames.store(frames, std::memory_order_relaxed);
+        stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
+      }
     } catch (const DbError&) {
       // Retried on the next round; the WAL only grows meanwhile.
     }

@@ -20,6 +20,7 @@ struct Options {
   std::string path;                    // database file
   std::string synchronous = "FULL";    // FULL: every commit is fsynced before any ack
   std::size_t max_batch = 1024;        // jobs per group commit
+  int wal_limit_frames = 16384;        // Writer: about 64 MiB of log (4 KiB pages)
 };
 
 class SqliteStore final : public Store {
@@ -120,6 +121,8 @@ class SqliteStore final : public Store {
   // Checkpoints run here, not in the writer's commits (SQLite's automatic checkpoint would
   // add the database file's fsync to some commits' latency).
   void checkpoint_loop();
+  // New frames between two checkpoints that make the next one come sooner.
+  static constexpr int kBusyFrames = 1000;
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
   bool ckpt_stop_ = false;  // guarded by ckpt_mu_

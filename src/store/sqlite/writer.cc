@@ -9,8 +9,9 @@
 namespace tonari::store::sqlite {
 
 Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch,
-               std::size_t max_queue)
-    : max_batch_(max_batch), max_queue_(max_queue), db_(std::move(db)), stats_(stats),
+               std::size_t max_queue, int wal_limit_frames)
+    : max_batch_(max_batch), max_queue_(max_queue), wal_limit_frames_(wal_limit_frames),
+      db_(std::move(db)), stats_(stats),
       thread_([this] {
         name_this_thread("tonari-writer");
         run();
@@ -133,6 +134,29 @@ void Writer::run() {
       finished_->drain(true);
     }
     batch.clear();
+    if (committed) keep_wal_short();
+  }
+}
+
+void Writer::keep_wal_short() {
+  const int frames = db_->wal_frames();
+  if (wal_limit_frames_ <= 0 || frames < wal_limit_frames_) return;
+  if (frames - stats_.wal_checkpointed.load(std::memory_order_relaxed) > kMaxCatchUpFrames) {
+    return;  // the checkpointer is behind: copying its share here would hold writes too long
+  }
+  // A reader on an old snapshot can keep the log from starting over; retry, but not after
+  // every batch.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_catch_up_ < std::chrono::milliseconds(10)) return;
+  last_catch_up_ = now;
+  try {
+    auto [log, copied] = db_->checkpoint_passive();
+    if (log < 0) return;  // the checkpointer is at it
+    stats_.wal_frames.store(log, std::memory_order_relaxed);
+    stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
+    stats_.wal_catch_ups.fetch_add(1, std::memory_order_relaxed);
+  } catch (const DbError&) {
+    // Tried again after a later batch; meanwhile the log only grows.
   }
 }
 

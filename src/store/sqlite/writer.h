@@ -5,11 +5,13 @@
 // what makes event publication ordered per room — on the writer thread or where they are
 // handed off to (hand_off_callbacks); a job refused at submit() is finished on the caller's
 // thread. They must be quick and must not block.
+// The write-ahead log is kept short (see Writer's wal_limit_frames).
 // Thread safety: submit() may be called from any thread.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -75,6 +77,8 @@ struct WriterStats {
   // already copied into the database (readers of the rest look them up in the log).
   std::atomic<std::int64_t> wal_frames{0};
   std::atomic<std::int64_t> wal_checkpointed{0};
+  // Checkpoints the writer ran itself to let the log start over (Writer, wal_limit_frames).
+  std::atomic<std::uint64_t> wal_catch_ups{0};
 };
 
 // Runs `work` somewhere else, later (e.g. posted to the I/O threads).
@@ -107,8 +111,18 @@ class Finished : public std::enable_shared_from_this<Finished> {
 class Writer {
  public:
   // Takes ownership of `db`; starts the writer thread. `stats` must outlive the writer.
+  //
+  // `wal_limit_frames` (0: no limit) bounds the write-ahead log under a sustained load.
+  // Checkpoints run beside the writer (SqliteStore's checkpointer), and SQLite starts the
+  // log over from its beginning only after one has copied every frame of it, which never
+  // happens while commits keep coming: the log then grows without end (2.4 GB in a
+  // 15-second ingest), and so does the index every reader searches. So once the log holds
+  // this many frames and the checkpointer has copied all but at most kMaxCatchUpFrames of
+  // them (stats.wal_checkpointed), the writer runs a checkpoint itself between two
+  // batches, which no commit can outrun: it copies the rest, and the next batch writes
+  // from the start of the log again.
   Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch = 1024,
-         std::size_t max_queue = 200000);
+         std::size_t max_queue = 200000, int wal_limit_frames = 0);
   // Drains the queue (every job queued before is applied and finished), then stops.
   // Callbacks handed off and not yet run run here, on the calling thread.
   ~Writer();
@@ -122,13 +136,20 @@ class Writer {
   // waits for. Batches' callbacks still run in commit order, one batch at a time.
   void hand_off_callbacks(Handoff handoff);
 
+  // The most frames the writer copies in a catch-up: what it costs the writes queued
+  // meanwhile (a few milliseconds).
+  static constexpr int kMaxCatchUpFrames = 1024;
+
  private:
   void run();
+  void keep_wal_short();
 
   // Constant after construction.
   const std::size_t max_batch_;
   const std::size_t max_queue_;
+  const int wal_limit_frames_;
   std::unique_ptr<Connection> db_;  // used only by the writer thread
+  std::chrono::steady_clock::time_point last_catch_up_{};  // writer thread only
 
   WriterStats& stats_;
   std::mutex mu_;

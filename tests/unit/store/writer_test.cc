@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <map>
@@ -245,6 +246,71 @@ TEST(WriterTest, HandedOffCallbacksRunInCommitOrderAndAtTheLatestWhenTheWriterSt
   EXPECT_GE(executor.run_all(), 1u);  // the drain handed off for them: nothing left to run
   EXPECT_EQ(logged(), 60u);
   EXPECT_EQ(values_in(path).size(), 60u);
+}
+
+// Inserts one row of `bytes` bytes into blobs(b): several pages of the log.
+class BlobJob final : public WriteJob {
+ public:
+  BlobJob(std::size_t bytes, std::promise<void> done) : bytes_(bytes), done_(std::move(done)) {}
+  bool apply(Connection& db) override {
+    db.q("INSERT INTO blobs(b) VALUES(zeroblob(?))").bind(1, static_cast<std::int64_t>(bytes_)).run();
+    return true;
+  }
+  void fail(const DbError&) override {}
+  void finish(bool) override { done_.set_value(); }
+
+ private:
+  std::size_t bytes_;
+  std::promise<void> done_;
+};
+
+struct WalRun {
+  std::uintmax_t wal_bytes = 0;
+  std::uint64_t catch_ups = 0;
+  std::int64_t rows = 0;
+};
+
+// 60 commits of a 20 KB row each, one at a time and 11 ms apart (the writer tries a
+// catch-up at most every 10 ms), with no checkpointer beside the writer.
+WalRun sixty_commits(int wal_limit_frames) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  auto db = std::make_unique<Connection>(path, "NORMAL", false);
+  db->exec("CREATE TABLE blobs(b BLOB)");
+  WriterStats stats;
+  WalRun run;
+  {
+    Writer writer(std::move(db), stats, 1024, 200000, wal_limit_frames);
+    for (int i = 0; i < 60; ++i) {
+      std::promise<void> done;
+      auto committed = done.get_future();
+      writer.submit(std::make_unique<BlobJob>(20000, std::move(done)));
+      committed.wait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(11));
+    }
+    run.wal_bytes = std::filesystem::file_size(path + "-wal");
+  }
+  run.catch_ups = stats.wal_catch_ups.load();
+  Connection reader(path, "NORMAL", true);
+  Stmt s = reader.q("SELECT count(*) FROM blobs");
+  if (s.step()) run.rows = s.i64(0);
+  return run;
+}
+
+// Without checkpoints the log only grows; with a limit, once it is reached the writer
+// checkpoints between two commits and the next commit writes from the log's start again.
+TEST(WriterTest, TheWriteAheadLogStartsOverOnceItReachesItsLimit) {
+  const WalRun unlimited = sixty_commits(0);
+  EXPECT_EQ(unlimited.rows, 60);
+  EXPECT_EQ(unlimited.catch_ups, 0u);
+  EXPECT_GT(unlimited.wal_bytes, 60u * 20000);  // every row is still in the log
+
+  const WalRun limited = sixty_commits(32);
+  EXPECT_EQ(limited.rows, 60);
+  EXPECT_GE(limited.catch_ups, 5u);
+  // At most the limit plus the commit that crossed it (six pages of a 4 KiB page size,
+  // 4,120 bytes a frame with its header), and far below the unlimited log.
+  EXPECT_LE(limited.wal_bytes, (32u + 8u) * 4120u + 32u);
 }
 
 }  // namespace

@@ -49,10 +49,12 @@ std::string json_ids(const std::vector<std::int64_t>& ids);
 template <class T, class Fn>
 class FnJob final : public WriteJob {
  public:
-  FnJob(Fn fn, Callback<T> done, Undo undo = Undo::savepoint)
-      : fn_(std::move(fn)), done_(std::move(done)), undo_(undo) {}
+  FnJob(Fn fn, Callback<T> done, Undo undo = Undo::savepoint, bool keeps_writer_cache = false)
+      : fn_(std::move(fn)), done_(std::move(done)), undo_(undo),
+        keeps_writer_cache_(keeps_writer_cache) {}
 
   Undo undo() const override { return undo_; }
+  bool keeps_writer_cache() const override { return keeps_writer_cache_; }
 
   bool apply(Connection& db) override {
     result_.emplace(fn_(db));
@@ -87,6 +89,7 @@ class FnJob final : public WriteJob {
   Fn fn_;
   Callback<T> done_;
   const Undo undo_;
+  const bool keeps_writer_cache_;
   std::optional<Result<T>> result_;
 };
 

@@ -101,8 +101,11 @@ SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   // SQLite's own checkpoints are off (the writer's connection has a WAL hook): this
   // store's checkpointer runs them off the writer thread, and the writer only finishes one
   // when the log has grown long (wal_limit_frames, writer.h).
-  writer_ = std::make_unique<Writer>(std::move(db), stats_, opts_.max_batch, 200000,
-                                     opts_.wal_limit_frames);
+  writer_ = std::make_unique<Writer>(
+      std::move(db), stats_,
+      WriterOptions{.max_batch = opts_.max_batch,
+                    .wal_limit_frames = opts_.wal_limit_frames,
+                    .drop_cache = [this] { post_cache_.clear(); }});
   checkpointer_ = std::thread([this] {
     name_this_thread("tonari-ckpt");
     checkpoint_loop();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/sqlite/db.h"
+#include "store/sqlite/post_cache.h"
 #include "store/sqlite/writer.h"
 #include "store/store.h"
 
@@ -102,8 +103,9 @@ class SqliteStore final : public Store {
   void write_one_statement(Fn fn, Callback<T> done);
   // The same for a job that refuses only before its first write (Undo::whole_batch): it
   // runs without a savepoint, and a storage error after its first write fails the batch.
+  // `keeps_writer_cache`: the job changes post_cache_'s rooms only through it.
   template <class T, class Fn>
-  void write_checks_first(Fn fn, Callback<T> done);
+  void write_checks_first(Fn fn, Callback<T> done, bool keeps_writer_cache = false);
   // Hands a job to the writer (or fails it at once after shutdown()).
   void submit(std::unique_ptr<WriteJob> job);
 
@@ -128,6 +130,7 @@ class SqliteStore final : public Store {
   bool ckpt_stop_ = false;  // guarded by ckpt_mu_
   std::thread checkpointer_;
   WriterStats stats_;               // kept after shutdown
+  PostCache post_cache_;            // the writer thread's (post_message)
 };
 
 }  // namespace tonari::store::sqlite

@@ -285,7 +285,7 @@ void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeM
 
 void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
   // Every refusal below comes before the first write (the insert).
-  write_checks_first<RoomChange>([m = std::move(m)](Connection& db) -> Result<RoomChange> {
+  write_checks_first<RoomChange>([m = std::move(m), &cache = post_cache_](Connection& db) -> Result<RoomChange> {
     // An idempotent retry: the first message with this client id, nothing written.
     auto earlier = [&]() -> std::optional<RoomChange> {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
@@ -306,23 +306,26 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       }
       return st;
     };
-    // The room and the sender's membership in one read (the hot path runs no other).
+    // The room and the sender's membership: as the sender's last post left them (the
+    // cache, dropped by any other write), else in one read (the hot path runs no other).
+    // policy::can_post, checked in the transaction that writes: only a member, in the
+    // room's own municipality; to anyone else the room does not exist (not even their own
+    // earlier messages in it).
     RoomChange out;
-    {
+    const auto hidden = [&] { return not_found("room " + std::to_string(m.room) + " not found"); };
+    if (auto hit = cache.find(m.room, m.sender)) {
+      out.room = std::move(hit->room);
+      out.sender_read_before = hit->read_seq;
+    } else {
       Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.read_seq FROM rooms r"
                     " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
       s.bind(1, m.sender).bind(2, m.room);
-      // policy::can_post, checked in the transaction that writes: only a member, in the
-      // room's own municipality; to anyone else the room does not exist (not even their
-      // own earlier messages in it).
-      const auto hidden = [&] { return not_found("room " + std::to_string(m.room) + " not found"); };
-      if (!s.step()) return hidden();
+      if (!s.step() || s.is_null(TONARI_ROOM_NCOLS)) return hidden();
       out.room = read_room(s);
-      if (s.is_null(TONARI_ROOM_NCOLS) || (m.tenant && out.room.tenant != m.tenant)) {
-        return hidden();
-      }
       out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
+      cache.remember(out.room, m.sender, out.sender_read_before);
     }
+    if (m.tenant && out.room.tenant != m.tenant) return hidden();
     std::string sender_name = m.sender_name;
     if (sender_name.empty()) {
       auto sender = load_user(db, m.sender);
@@ -395,12 +398,13 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         .bind(1, out.room.ev).bind(2, msg.seq).bind(3, m.now).bind(4, msg.room).run();
     db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
         .bind(1, msg.seq).bind(2, msg.room).bind(3, msg.sender).run();
+    cache.remember(out.room, msg.sender, std::max(out.sender_read_before, msg.seq));
     out.message = std::move(msg);
     return out;
   }, [done = std::move(done)](Result<RoomChange> r) {
     if (r.ok() && r->created) r->events.push_back(message_created_event(*r->message, r->room.ev));
     done(std::move(r));
-  });
+  }, /*keeps_writer_cache=*/true);
 }
 
 void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,

@@ -50,8 +50,9 @@ void SqliteStore::write_one_statement(Fn fn, Callback<T> done) {
 }
 
 template <class T, class Fn>
-void SqliteStore::write_checks_first(Fn fn, Callback<T> done) {
-  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), Undo::whole_batch));
+void SqliteStore::write_checks_first(Fn fn, Callback<T> done, bool keeps_writer_cache) {
+  submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done), Undo::whole_batch,
+                                        keeps_writer_cache));
 }
 
 }  // namespace tonari::store::sqlite

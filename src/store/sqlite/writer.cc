@@ -8,10 +8,8 @@
 
 namespace tonari::store::sqlite {
 
-Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch,
-               std::size_t max_queue, int wal_limit_frames)
-    : max_batch_(max_batch), max_queue_(max_queue), wal_limit_frames_(wal_limit_frames),
-      db_(std::move(db)), stats_(stats),
+Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, WriterOptions options)
+    : options_(std::move(options)), db_(std::move(db)), stats_(stats),
       thread_([this] {
         name_this_thread("tonari-writer");
         run();
@@ -30,7 +28,7 @@ Writer::~Writer() {
 void Writer::submit(std::unique_ptr<WriteJob> job) {
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() < max_queue_) {
+    if (queue_.size() < options_.max_queue) {
       queue_.push_back(std::move(job));
     }
   }
@@ -50,7 +48,7 @@ void Writer::run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && batch.size() < max_batch_) {
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -64,9 +62,11 @@ void Writer::run() {
     std::size_t applied = 0;  // batch[0, applied) have been applied (or have failed)
     try {
       db_->q("BEGIN IMMEDIATE").run();  // prepared once: parsing it cost 18,000 instructions a batch
+      check_data_version();
       while (applied < batch.size()) {
         auto& job = batch[applied++];
         const Undo undo = job->undo();
+        if (!job->keeps_writer_cache()) drop_cache();
         if (undo == Undo::savepoint) db_->q("SAVEPOINT job").run();
         bool keep = false, failed = false;
         try {
@@ -85,11 +85,15 @@ void Writer::run() {
           break;
         }
         if (undo == Undo::savepoint) {
-          if (!keep) db_->q("ROLLBACK TO job").run();
+          if (!keep) {
+            drop_cache();
+            db_->q("ROLLBACK TO job").run();
+          }
           db_->q("RELEASE job").run();
         }
       }
       if (aborted) {
+        drop_cache();
         if (db_->in_transaction()) db_->q("ROLLBACK").run();
       } else {
         db_->q("COMMIT").run();
@@ -97,6 +101,7 @@ void Writer::run() {
       }
     } catch (const DbError&) {
       // BEGIN, a savepoint or COMMIT failed (e.g. disk full): nothing of the batch is durable.
+      drop_cache();
       try {
         if (db_->in_transaction()) db_->q("ROLLBACK").run();
       } catch (const DbError&) {
@@ -138,9 +143,16 @@ void Writer::run() {
   }
 }
 
+void Writer::check_data_version() {
+  Stmt s = db_->q("PRAGMA data_version");  // changes only with other connections' commits
+  const std::int64_t v = s.step() ? s.i64(0) : -1;
+  if (v != data_version_) drop_cache();
+  data_version_ = v;
+}
+
 void Writer::keep_wal_short() {
   const int frames = db_->wal_frames();
-  if (wal_limit_frames_ <= 0 || frames < wal_limit_frames_) return;
+  if (options_.wal_limit_frames <= 0 || frames < options_.wal_limit_frames) return;
   if (frames - stats_.wal_checkpointed.load(std::memory_order_relaxed) > kMaxCatchUpFrames) {
     return;  // the checkpointer is behind: copying its share here would hold writes too long
   }

@@ -56,6 +56,10 @@ class WriteJob {
   // Called instead of apply() when DbError escaped from apply().
   virtual void fail(const DbError& e) = 0;
   virtual Undo undo() const { return Undo::savepoint; }
+  // True for a job that changes what the store keeps on the writer's side
+  // (WriterOptions::drop_cache) only through that cache itself, as posting does. The cache
+  // is dropped before any other job.
+  virtual bool keeps_writer_cache() const { return false; }
 };
 
 // Upper bounds (ms) of the group-commit duration histogram: a batch from BEGIN (its wait for
@@ -84,6 +88,27 @@ struct WriterStats {
 // Runs `work` somewhere else, later (e.g. posted to the I/O threads).
 using Handoff = std::function<void(std::function<void()> work)>;
 
+struct WriterOptions {
+  std::size_t max_batch = 1024;   // jobs per group commit
+  // Jobs waiting; beyond this a job fails at once with kRcOverloaded (memory stays bounded
+  // when clients outpace the disk).
+  std::size_t max_queue = 200000;
+  // Bounds the write-ahead log under a sustained load (0: no bound). Checkpoints run
+  // beside the writer (SqliteStore's checkpointer), and SQLite starts the log over from
+  // its beginning only after one has copied every frame of it, which never happens while
+  // commits keep coming: the log then grows without end (2.4 GB in a 15-second ingest),
+  // and so does the index every reader searches. So once the log holds this many frames
+  // and the checkpointer has copied all but at most Writer::kMaxCatchUpFrames of them
+  // (WriterStats::wal_checkpointed), the writer runs a checkpoint itself between two
+  // batches, which no commit can outrun: it copies the rest, and the next batch writes
+  // from the start of the log again.
+  int wal_limit_frames = 0;
+  // Drops what the jobs keep between them on the writer's side (run on the writer thread):
+  // before a job that does not keep it (WriteJob::keeps_writer_cache), after a rollback,
+  // and when another connection has written the database.
+  std::function<void()> drop_cache;
+};
+
 // Committed batches whose callbacks (WriteJob::finish) have yet to run, and the one drain
 // that runs them: in commit order, one batch after another, never two at once.
 // Shared with the drains handed off, so that a drain run after the writer is gone finds
@@ -111,24 +136,13 @@ class Finished : public std::enable_shared_from_this<Finished> {
 class Writer {
  public:
   // Takes ownership of `db`; starts the writer thread. `stats` must outlive the writer.
-  //
-  // `wal_limit_frames` (0: no limit) bounds the write-ahead log under a sustained load.
-  // Checkpoints run beside the writer (SqliteStore's checkpointer), and SQLite starts the
-  // log over from its beginning only after one has copied every frame of it, which never
-  // happens while commits keep coming: the log then grows without end (2.4 GB in a
-  // 15-second ingest), and so does the index every reader searches. So once the log holds
-  // this many frames and the checkpointer has copied all but at most kMaxCatchUpFrames of
-  // them (stats.wal_checkpointed), the writer runs a checkpoint itself between two
-  // batches, which no commit can outrun: it copies the rest, and the next batch writes
-  // from the start of the log again.
-  Writer(std::unique_ptr<Connection> db, WriterStats& stats, std::size_t max_batch = 1024,
-         std::size_t max_queue = 200000, int wal_limit_frames = 0);
+  Writer(std::unique_ptr<Connection> db, WriterStats& stats, WriterOptions options = {});
   // Drains the queue (every job queued before is applied and finished), then stops.
   // Callbacks handed off and not yet run run here, on the calling thread.
   ~Writer();
 
   // Queues `job`. If max_queue jobs are already waiting, the job fails at once with
-  // kRcOverloaded instead (memory stays bounded when clients outpace the disk).
+  // kRcOverloaded instead.
   void submit(std::unique_ptr<WriteJob> job);
 
   // From now on each batch's callbacks run through `handoff` instead of on the writer
@@ -143,13 +157,17 @@ class Writer {
  private:
   void run();
   void keep_wal_short();
+  // Drops the jobs' cache if another connection has committed since the last call.
+  void check_data_version();
+  void drop_cache() {
+    if (options_.drop_cache) options_.drop_cache();
+  }
 
-  // Constant after construction.
-  const std::size_t max_batch_;
-  const std::size_t max_queue_;
-  const int wal_limit_frames_;
-  std::unique_ptr<Connection> db_;  // used only by the writer thread
-  std::chrono::steady_clock::time_point last_catch_up_{};  // writer thread only
+  const WriterOptions options_;
+  // Used only by the writer thread.
+  std::unique_ptr<Connection> db_;
+  std::chrono::steady_clock::time_point last_catch_up_{};
+  std::int64_t data_version_ = -1;
 
   WriterStats& stats_;
   std::mutex mu_;

@@ -328,6 +328,36 @@ TEST_F(SqliteStoreTest, RetriesAnswerWithTheFirstMessageOnlyWhileTheSenderIsAMem
   EXPECT_EQ(gone.status().code(), Code::not_found);
 }
 
+// The writer keeps what a post read of the room and its sender for the sender's next post
+// (PostCache). Whatever else writes in between is seen all the same: another job (here
+// 既読), or another connection, such as `tonari admin` while the server runs.
+TEST_F(SqliteStoreTest, APostSeesWhatOtherWritesChangedSinceTheSendersLastPost) {
+  Room room = group_room();
+  EXPECT_EQ(must(post(room.id, alice_.id, "c-1", "一")).sender_read_before, 0);
+  must(post(room.id, bob_.id, "c-2", "二"));
+  must(post(room.id, bob_.id, "c-3", "三"));
+  auto second = must(post(room.id, alice_.id, "c-4", "四"));  // the room as bob's posts left it
+  EXPECT_EQ(second.message->seq, 4);
+  EXPECT_EQ(second.room.msg_seq, 4);
+  EXPECT_EQ(second.sender_read_before, 1);
+  must(post(room.id, bob_.id, "c-5", "五"));
+  must(mark_read(room.id, alice_.id, 5));
+  EXPECT_EQ(must(post(room.id, alice_.id, "c-6", "六")).sender_read_before, 5);
+  must(post(room.id, bob_.id, "c-7", "七"));
+
+  {
+    store::sqlite::Connection other(db_path_, "FULL", false);
+    other.exec(("DELETE FROM members WHERE room_id=" + std::to_string(room.id) +
+                " AND user_id=" + std::to_string(bob_.id)).c_str());
+  }
+  auto gone = post(room.id, bob_.id, "c-8", "八");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), Code::not_found);
+  auto third = must(post(room.id, alice_.id, "c-9", "九"));
+  EXPECT_EQ(third.message->seq, 8);
+  EXPECT_EQ(third.room.ev, must(store().room(room.id)).ev);
+}
+
 TEST_F(SqliteStoreTest, ReplyToMissingSeqIsInvalidArgumentAndWritesNothing) {
   Room room = group_room();
   must(post(room.id, alice_.id, "c-1", "一通目"));

@@ -1,40 +1,85 @@
 #include "core/text_limits.h"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
 namespace tonari::text {
 
+namespace {
+
+// Eight bytes at a time (hot: every message body goes through both functions below).
+constexpr std::uint64_t kOnes = 0x0101010101010101;
+constexpr std::uint64_t kHighs = 0x8080808080808080;
+
+std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Nonzero if one of the eight bytes of `v` is zero.
+constexpr std::uint64_t has_zero_byte(std::uint64_t v) { return (v - kOnes) & ~v & kHighs; }
+
+}  // namespace
+
+// RFC 3629, section 4: the lead byte fixes the range of the byte after it (which rules out
+// overlong forms, surrogates and values past U+10FFFF); the others are 80..BF.
 bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    int len;
-    std::uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > n) return false;
-    for (int k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p < end) {
+    // A run of ASCII without NUL: eight bytes at a time.
+    while (end - p >= 8) {
+      const std::uint64_t v = load8(p);
+      if ((v & kHighs) != 0 || has_zero_byte(v) != 0) break;
+      p += 8;
     }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-      return false;
-    i += len;
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x80) {
+      if (c == 0) return false;
+      ++p;
+      continue;
+    }
+    int more;                             // continuation bytes after the lead byte
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the first of them
+    if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) lo = 0xA0;        // overlong
+      else if (c == 0xED) hi = 0x9F;   // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) lo = 0x90;        // overlong
+      else if (c == 0xF4) hi = 0x8F;   // past U+10FFFF
+    } else {
+      return false;  // a continuation byte, C0/C1 (overlong) or F5..FF
+    }
+    if (end - p <= more) return false;
+    const auto c1 = static_cast<unsigned char>(p[1]);
+    if (c1 < lo || c1 > hi) return false;
+    for (int k = 2; k <= more; ++k) {
+      if ((static_cast<unsigned char>(p[k]) & 0xC0) != 0x80) return false;
+    }
+    p += more + 1;
   }
   return true;
 }
 
 std::size_t char_count(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  return n;
+  // Every byte but a continuation byte (10xxxxxx) starts a code point.
+  std::size_t continuations = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t v = load8(s.data() + i);
+    continuations += static_cast<std::size_t>(std::popcount(v & ~(v << 1) & kHighs));
+  }
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++continuations;
+  }
+  return s.size() - continuations;
 }
 
 std::string_view trim(std::string_view s) {

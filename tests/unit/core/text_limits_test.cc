@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tonari::text {
 namespace {
 
+using namespace std::string_literals;
 using namespace std::string_view_literals;
 
 TEST(ValidUtf8, AcceptsAsciiJapaneseAndFourByteSequences) {
@@ -50,6 +54,62 @@ TEST(CharCount, CountsCodePointsNotBytes) {
   EXPECT_EQ(char_count("日本語abc"), 6u);
   EXPECT_EQ(char_count("\xF0\x9F\x98\x80x"), 2u);
   EXPECT_EQ(char_count("ｶﾞ"), 2u);  // half-width ka + half-width voiced mark
+}
+
+// The definition, decoded code point by code point: what the word-at-a-time versions must
+// agree with.
+bool reference_valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > s.size()) return false;
+    for (int k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+std::size_t reference_char_count(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// Strings of pieces likely to sit at the edges of the rules (and of 8-byte words), at every
+// alignment: the same verdict and count as the definition.
+TEST(ValidUtf8, AgreesWithTheDefinitionOnGeneratedStrings) {
+  const std::vector<std::string> pieces = {
+      "a", "hello, w", "\0"s, "\x7F", "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xC2\x80",
+      "\xDF\xBF", "\xE0\x9F\xBF", "\xE0\xA0\x80", "\xE3\x81\x82", "\xED\x9F\xBF",
+      "\xED\xA0\x80", "\xEF\xBF\xBF", "\xF0\x8F\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF",
+      "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xE3\x81", "\xF0\x9F\x98", "了解しました",
+      "\"", "\\", "\n", "\x01", " "};
+  std::mt19937 rng(20261123);
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    ASSERT_EQ(valid_utf8(s), reference_valid_utf8(s)) << testing::PrintToString(s);
+    ASSERT_EQ(char_count(s), reference_char_count(s)) << testing::PrintToString(s);
+  }
 }
 
 TEST(Trim, RemovesAsciiWhiteSpaceAndIdeographicSpaceAtBothEnds) {

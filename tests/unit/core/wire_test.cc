@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace tonari::wire {
 namespace {
 
@@ -70,6 +72,21 @@ TEST(WireTest, JsonStringEscapesOnlyWhatJsonRequires) {
   std::string out;
   append_json_string(out, "a\"b\\c\x01" "d\n日本");
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\u0001d\\n日本\"");
+}
+
+// Whatever the string, at whatever place in an 8-byte word its special characters fall, the
+// output parses back to it.
+TEST(WireTest, JsonStringRoundTripsWhereverTheEscapesFall) {
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x1f", " ", "日本", "a", "\x7f", "é"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 24);
+    for (int k = 0; k < n; ++k) s += specials[rng() % std::size(specials)];
+    std::string out;
+    append_json_string(out, s);
+    ASSERT_EQ(json::parse(out).as_string(), s) << out;
+  }
 }
 
 TEST(WireTest, ErrorBodyShape) {

@@ -121,7 +121,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<Writer> writer_;  // null after shutdown()
 
   // Checkpoints run here, not in the writer's commits (SQLite's automatic checkpoint would
-  // add the database file's fsync to some commits' latency).
+  // add the database file's fsync to some commits' latency); the writer only finishes one
+  // when the log has grown long under a sustained load (WriterOptions::wal_limit_frames).
   void checkpoint_loop();
   // New frames between two checkpoints that make the next one come sooner.
   static constexpr int kBusyFrames = 1000;

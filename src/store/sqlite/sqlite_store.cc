@@ -128,8 +128,12 @@ void SqliteStore::checkpoint_loop() {
     ckpt_cv_.wait_for(lock, std::chrono::milliseconds(busy ? 50 : 500));
     lock.unlock();
     try {
+      // The figures are about the log of this generation, or of none if it starts over
+      // meanwhile (the writer then ignores them).
+      const auto generation = stats_.wal_generation.load(std::memory_order_relaxed);
       auto [frames, copied] = db->checkpoint_passive();
       if (frames >= 0) {
+        stats_.wal_progress.store(WriterStats::wal_progress_of(generation, copied));
         busy = frames < last_frames ? frames >= kBusyFrames : frames - last_frames >= kBusyFrames;
         last_frames = frames;
         stats_.wal_frames.store(frames, std::memory_order_relaxed);

@@ -152,8 +152,18 @@ void Writer::check_data_version() {
 
 void Writer::keep_wal_short() {
   const int frames = db_->wal_frames();
+  auto generation = stats_.wal_generation.load(std::memory_order_relaxed);
+  if (frames < last_wal_frames_) {
+    // The log has started over: nothing of the new one is copied yet, and the
+    // checkpointer's last figures are about the old one.
+    stats_.wal_generation.store(++generation, std::memory_order_relaxed);
+    stats_.wal_progress.store(WriterStats::wal_progress_of(generation, 0));
+  }
+  last_wal_frames_ = frames;
   if (options_.wal_limit_frames <= 0 || frames < options_.wal_limit_frames) return;
-  if (frames - stats_.wal_checkpointed.load(std::memory_order_relaxed) > kMaxCatchUpFrames) {
+  const std::uint64_t progress = stats_.wal_progress.load();
+  if (progress >> 32 != generation) return;  // no figures about this log yet
+  if (frames - static_cast<int>(progress & 0xffffffffu) > kMaxCatchUpFrames) {
     return;  // the checkpointer is behind: copying its share here would hold writes too long
   }
   // A reader on an old snapshot can keep the log from starting over; retry, but not after
@@ -166,6 +176,7 @@ void Writer::keep_wal_short() {
     if (log < 0) return;  // the checkpointer is at it
     stats_.wal_frames.store(log, std::memory_order_relaxed);
     stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
+    stats_.wal_progress.store(WriterStats::wal_progress_of(generation, copied));
     stats_.wal_catch_ups.fetch_add(1, std::memory_order_relaxed);
   } catch (const DbError&) {
     // Tried again after a later batch; meanwhile the log only grows.

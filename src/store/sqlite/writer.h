@@ -83,6 +83,14 @@ struct WriterStats {
   std::atomic<std::int64_t> wal_checkpointed{0};
   // Checkpoints the writer ran itself to let the log start over (Writer, wal_limit_frames).
   std::atomic<std::uint64_t> wal_catch_ups{0};
+  // How often the log has started over, as the writer saw it (the writer's alone to change).
+  std::atomic<std::uint32_t> wal_generation{0};
+  // wal_progress(generation, copied): how much of the log of that generation a checkpoint
+  // had copied. In one word, so that a count is never read with another log's generation.
+  std::atomic<std::uint64_t> wal_progress{0};
+  static std::uint64_t wal_progress_of(std::uint32_t generation, int copied) {
+    return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(copied);
+  }
 };
 
 // Runs `work` somewhere else, later (e.g. posted to the I/O threads).
@@ -99,7 +107,7 @@ struct WriterOptions {
   // commits keep coming: the log then grows without end (2.4 GB in a 15-second ingest),
   // and so does the index every reader searches. So once the log holds this many frames
   // and the checkpointer has copied all but at most Writer::kMaxCatchUpFrames of them
-  // (WriterStats::wal_checkpointed), the writer runs a checkpoint itself between two
+  // (WriterStats::wal_progress), the writer runs a checkpoint itself between two
   // batches, which no commit can outrun: it copies the rest, and the next batch writes
   // from the start of the log again.
   int wal_limit_frames = 0;
@@ -167,6 +175,7 @@ class Writer {
   // Used only by the writer thread.
   std::unique_ptr<Connection> db_;
   std::chrono::steady_clock::time_point last_catch_up_{};
+  int last_wal_frames_ = 0;
   std::int64_t data_version_ = -1;
 
   WriterStats& stats_;

@@ -28,7 +28,6 @@ class PostCache {
   // `read_seq`.
   void remember(const Room& room, UserId sender, Seq read_seq);
   void clear() { rooms_.clear(); }
-  std::size_t rooms() const { return rooms_.size(); }
 
   // Bounds: past these the cache (or a room's senders) starts over.
   static constexpr std::size_t kMaxRooms = 4096;

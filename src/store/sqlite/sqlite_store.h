@@ -105,7 +105,7 @@ class SqliteStore final : public Store {
   // runs without a savepoint, and a storage error after its first write fails the batch.
   // `keeps_writer_cache`: the job changes post_cache_'s rooms only through it.
   template <class T, class Fn>
-  void write_checks_first(Fn fn, Callback<T> done, bool keeps_writer_cache = false);
+  void write_checks_first(Fn fn, Callback<T> done, bool keeps_writer_cache);
   // Hands a job to the writer (or fails it at once after shutdown()).
   void submit(std::unique_ptr<WriteJob> job);
 

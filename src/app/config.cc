@@ -53,6 +53,10 @@ std::string load_toml(const std::string& path, Config& cfg) {
   if (auto v = t["limits"]["max_message_chars"].value<int64_t>()) cfg.limits.max_message_chars = *v;
   if (auto v = t["limits"]["ws_queue_frames"].value<int64_t>()) cfg.server.ws.max_queue_frames = *v;
   if (auto v = t["limits"]["ws_queue_bytes"].value<int64_t>()) cfg.server.ws.max_queue_bytes = *v;
+  if (auto v = t["limits"]["ws_idle_timeout_seconds"].value<int64_t>()) {
+    if (*v < 1 || *v > 3600) return path + ": limits.ws_idle_timeout_seconds must be 1..3600";
+    cfg.server.ws.idle_timeout_seconds = static_cast<int>(*v);
+  }
   if (auto v = t["limits"]["login_failures_per_window"].value<int64_t>()) {
     cfg.limits.login_failures_per_window = static_cast<int>(*v);
   }

@@ -61,11 +61,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   UpgradeHandler upgrade;
   ServerLimits limits;
   std::shared_ptr<ServerStats> stats;
+  std::shared_ptr<Keepalive> keepalive;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
 
   Impl(asio::io_context& i, const Router& r, UpgradeHandler u, ServerLimits l,
        std::shared_ptr<ServerStats> s)
-      : ioc(i), router(r), upgrade(std::move(u)), limits(l), stats(std::move(s)) {}
+      : ioc(i), router(r), upgrade(std::move(u)), limits(l), stats(std::move(s)),
+        keepalive(std::make_shared<Keepalive>(
+            i, std::chrono::milliseconds(std::int64_t{l.ws.idle_timeout_seconds} * 1000))) {}
 
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, Zone zone) {
     auto self = shared_from_this();
@@ -161,7 +164,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           // only what it needs.
           start_websocket(std::move(stream),
                           std::make_unique<bhttp::request<bhttp::string_body>>(parser.release()),
-                          *h, limits.ws, stats);
+                          *h, limits.ws, stats, keepalive);
           co_return;
         }
         auto out = to_beast(std::move(std::get<Response>(up)), breq.version(), false);
@@ -209,6 +212,7 @@ std::vector<std::string> Server::start(const std::vector<ListenerConfig>& listen
     impl_->acceptors.push_back(acc);
     asio::co_spawn(impl_->ioc, impl_->accept_loop(acc, l.zone), asio::detached);
   }
+  impl_->keepalive->start();
   return bound;
 }
 
@@ -217,6 +221,7 @@ void Server::stop() {
     beast::error_code ec;
     acc->close(ec);
   }
+  impl_->keepalive->stop();
 }
 
 }  // namespace tonari::http

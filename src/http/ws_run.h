@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "http/server.h"
+#include "http/ws_keepalive.h"
 #include "http/ws_session.h"
 
 namespace tonari::http {
@@ -16,6 +17,7 @@ namespace tonari::http {
 void start_websocket(
     boost::beast::tcp_stream stream,
     std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> req,
-    std::shared_ptr<WsHandler> handler, WsLimits limits, std::shared_ptr<ServerStats> stats);
+    std::shared_ptr<WsHandler> handler, WsLimits limits, std::shared_ptr<ServerStats> stats,
+    std::shared_ptr<Keepalive> keepalive);
 
 }  // namespace tonari::http

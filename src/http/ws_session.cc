@@ -44,23 +44,30 @@ class FrameQueue {
 // the connection's operations (2,700 instructions per message received, by callgrind).
 template <class Executor>
 class WsSession final : public WsConnection,
+                        public Keepalive::Member,
                         public std::enable_shared_from_this<WsSession<Executor>> {
  public:
   using Socket = asio::basic_stream_socket<asio::ip::tcp, Executor>;
 
-  WsSession(Socket&& socket, WsLimits limits, std::shared_ptr<ServerStats> stats)
-      : ws_(std::move(socket)), limits_(limits), stats_(std::move(stats)) {}
+  WsSession(Socket&& socket, WsLimits limits, std::shared_ptr<ServerStats> stats,
+            std::shared_ptr<Keepalive> keepalive)
+      : ws_(std::move(socket)), limits_(limits), stats_(std::move(stats)),
+        keepalive_(std::move(keepalive)) {}
+  ~WsSession() { keepalive_->remove(this); }
 
   // Accepts the upgrade, then reads frames one at a time. Like the write side, the read
   // side is a chain of completion handlers: an idle connection holds its pending read and
   // nothing else (no coroutine frames, no read buffer).
   void start(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
              std::shared_ptr<WsHandler> handler) {
+    // Beast times the handshake and the closing handshake; idleness is the Keepalive's
+    // (ws_keepalive.h: Beast's idle timer costs a timer operation on every frame read).
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = std::chrono::seconds(limits_.idle_timeout_seconds);
-    t.keep_alive_pings = true;
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
     ws_.set_option(t);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "tonari"); }));
     ws_.read_message_max(limits_.max_frame_bytes);
@@ -73,6 +80,7 @@ class WsSession final : public WsConnection,
         return;
       }
       self->stats_->open_ws.fetch_add(1);
+      self->keepalive_->add(self.get());
       self->handler_->on_open(self);
       self->read_next();
     });
@@ -144,6 +152,7 @@ class WsSession final : public WsConnection,
       finish();
       return;
     }
+    touch();
     if (!ws_.is_message_done()) {  // read_message_max bounds the whole message
       read_next();
       return;
@@ -191,6 +200,7 @@ class WsSession final : public WsConnection,
   }
 
   void finish() {
+    keepalive_->remove(this);
     handler_->on_close();
     handler_.reset();
     {
@@ -274,6 +284,30 @@ class WsSession final : public WsConnection,
 
   static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
+  // Keepalive::Member: called on the sweep's thread; the work runs on the executor.
+  std::shared_ptr<Keepalive::Member> lock_member() override { return this->weak_from_this().lock(); }
+
+  void ping() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      if (self->ping_pending_) return;  // Beast allows one ping at a time
+      {
+        std::lock_guard lock(self->mu_);
+        if (self->stopped_ || self->close_code_) return;
+      }
+      self->ping_pending_ = true;
+      self->ws_.async_ping({}, [self](beast::error_code) { self->ping_pending_ = false; });
+    });
+  }
+
+  // The peer stopped answering: cut the connection (the pending read then fails, and
+  // finish() runs), as Beast's own idle timeout does.
+  void drop() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      beast::error_code ec;
+      beast::get_lowest_layer(self->ws_).close(ec);
+    });
+  }
+
   // Starts the write chain if it is not running. Any thread; posts at most one wake-up at
   // a time to the executor.
   void wake() {
@@ -296,6 +330,8 @@ class WsSession final : public WsConnection,
   std::shared_ptr<WsHandler> handler_;              // until the connection ends (executor only)
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
+  std::shared_ptr<Keepalive> keepalive_;
+  bool ping_pending_ = false;                       // executor only
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> batching_{false};
 
@@ -314,7 +350,7 @@ class WsSession final : public WsConnection,
 void start_websocket(beast::tcp_stream stream,
                      std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                      std::shared_ptr<WsHandler> handler, WsLimits limits,
-                     std::shared_ptr<ServerStats> stats) {
+                     std::shared_ptr<ServerStats> stats, std::shared_ptr<Keepalive> keepalive) {
   auto socket = stream.release_socket();
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
@@ -330,7 +366,7 @@ void start_websocket(beast::tcp_stream stream,
       ::close(fd);
       return;
     }
-    auto session = std::make_shared<Session>(std::move(typed), limits, std::move(stats));
+    auto session = std::make_shared<Session>(std::move(typed), limits, std::move(stats), std::move(keepalive));
     session->start(std::move(req), std::move(handler));
   };
   const auto executor = socket.get_executor();

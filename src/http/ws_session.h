@@ -19,7 +19,7 @@ struct WsLimits {
   std::size_t max_queue_frames = 4096;
   std::size_t max_queue_bytes = 1 << 20;
   std::size_t max_frame_bytes = 64 * 1024;  // incoming
-  int idle_timeout_seconds = 60;            // a ping goes out after half of it
+  int idle_timeout_seconds = 60;            // ws_keepalive.h: pinged, then dropped
 };
 
 // What the protocol layer may do with a connection.

@@ -223,7 +223,7 @@ export function wsUpgradeResult(server, { headers = {}, origin } = {}) {
 export class WsConn {
   // opts: cursors ({room: ev}), hello (default true), waitSynced (default true),
   //       origin (default server origin for cookie sessions; false → none),
-  //       bearer (default: client's mode), label
+  //       bearer (default: client's mode), label, wsOptions (passed to the ws library)
   constructor(client, opts = {}) {
     this.client = client;
     this.server = client.server;
@@ -246,7 +246,7 @@ export class WsConn {
 
   open() {
     const headers = { ...this.client.authHeaders(), ...(this.opts.headers || {}) };
-    const wsOpts = { headers, handshakeTimeout: 5000, perMessageDeflate: false };
+    const wsOpts = { headers, handshakeTimeout: 5000, perMessageDeflate: false, ...(this.opts.wsOptions || {}) };
     const origin = this.opts.origin === undefined ? this.server.origin : this.opts.origin;
     if (origin) wsOpts.origin = origin;
     const ws = new WebSocket(this.server.wsUrl, wsOpts);

@@ -1,13 +1,18 @@
 // tonari-loadgen: starts a fresh tonari per workload on loopback, drives it through the
 // public REST + WebSocket API, and prints one JSON line per workload and a table.
 //   tonari-loadgen --tonari build/tonari --config bench/bench.toml [--only 1,2,3] [--scale 0.1]
+//                  [--repeat N]   (each workload N times, a fresh server each; the table shows medians)
 // (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both.)
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <vector>
 #include <set>
 #include <sstream>
 
@@ -40,11 +45,13 @@ int main(int argc, char** argv) {
   s.server.binary = "build/tonari";
   s.server.config = "bench/bench.toml";
   std::set<int> only;
+  int repeat = 1;
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
     if (i + 1 == argc || k == "--help") {
       std::cerr << "usage: tonari-loadgen [--tonari BIN] [--config TOML] [--only 1,2,...]"
-                   " [--scale F] [--server-cpu N] [--loadgen-cpu N] [--ingest-cpus shared|pinned]\n";
+                   " [--scale F] [--server-cpu N] [--loadgen-cpu N] [--ingest-cpus shared|pinned]"
+                   " [--repeat N]\n";
       return k == "--help" ? 0 : 2;
     }
     std::string v = argv[i + 1];
@@ -54,6 +61,7 @@ int main(int argc, char** argv) {
     else if (k == "--server-cpu") s.server.cpu = std::stoi(v);
     else if (k == "--loadgen-cpu") s.loadgen_cpu = std::stoi(v);
     else if (k == "--ingest-cpus") s.ingest_shares_cores = v != "pinned";
+    else if (k == "--repeat") repeat = std::max(1, std::stoi(v));
     else if (k == "--only") {
       std::stringstream ss(v);
       for (std::string n; std::getline(ss, n, ',');) only.insert(std::stoi(n));
@@ -69,14 +77,21 @@ int main(int argc, char** argv) {
   std::vector<json::object> results;
   // Each result also says what share of the machine's CPU time the hypervisor gave to
   // others meanwhile (steal): this VM's speed varies, and its tails with it.
+  // And how fast the CPU was, around the workload (bench::machine_probe_ms: the same
+  // work's time, measured before and after; a slower machine shows a larger figure).
   bench::StealMeter steal;
+  double probe_before = bench::machine_probe_ms();
   auto emit = [&](json::object o) {
     if (const double f = steal.fraction(); f >= 0) o["machine_steal_fraction"] = f;
+    const double probe_after = bench::machine_probe_ms();
+    o["machine_probe_ms"] = (probe_before + probe_after) / 2;
     steal = bench::StealMeter();
+    probe_before = bench::machine_probe_ms();
     std::cout << json::serialize(o) << std::endl;
     results.push_back(std::move(o));
   };
   try {
+   for (int run = 0; run < repeat; ++run) {
     if (want(1)) emit(bench::department_rooms(s));
     if (want(2)) emit(bench::max_fanout(s));
     if (want(3)) {
@@ -94,17 +109,44 @@ int main(int argc, char** argv) {
         emit(both);
       }
     }
+   }
   } catch (const std::exception& e) {
     std::cerr << "tonari-loadgen: " << e.what() << '\n';
     return 1;
   }
 
+  // The table: each workload once, with the median of each figure over its runs (this
+  // VM's speed drifts between runs, so with --repeat the median is the figure to quote; each
+  // run's own line is above).
   std::cout << "\n";
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const json::object*>> runs;
   for (auto& r : results) {
-    std::cout << (r.contains("workload") ? std::string(r["workload"].as_string()) : "?") << "\n";
-    for (auto& kv : r) {
+    std::string w = r.contains("workload") ? std::string(r.at("workload").as_string()) : "?";
+    if (!runs.contains(w)) order.push_back(w);
+    runs[w].push_back(&r);
+  }
+  for (const auto& w : order) {
+    const auto& rs = runs[w];
+    std::cout << w;
+    if (rs.size() > 1) std::cout << " (median of " << rs.size() << " runs)";
+    std::cout << "\n";
+    for (auto& kv : *rs.front()) {
       if (kv.key() == "workload") continue;
-      std::printf("  %-36s %s\n", std::string(kv.key()).c_str(), num(kv.value()).c_str());
+      std::vector<double> v;
+      for (const auto* r : rs) {
+        if (auto it = r->find(kv.key()); it != r->end() && it->value().is_number()) {
+          v.push_back(it->value().to_number<double>());
+        }
+      }
+      json::value shown = kv.value();
+      if (rs.size() > 1 && v.size() == rs.size() && kv.value().is_number()) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        shown = kv.value().is_int64() ? json::value(std::llround(median)) : json::value(median);
+      }
+      std::printf("  %-36s %s\n", std::string(kv.key()).c_str(), num(shown).c_str());
     }
   }
   return 0;

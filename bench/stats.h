@@ -101,6 +101,36 @@ class StealMeter {
   Clock::time_point wall0_;
 };
 
+// How fast this machine's CPU is right now: the least of three timings, in ms, of a fixed
+// piece of work (dependent loads from a 4 MiB table and multiplies, like a server's mix of
+// cache misses and arithmetic). On this VM the same binary's CPU time per message varies
+// by half between runs without any steal (another guest on the same physical core's other
+// hyperthread, or sharing its caches, slows this one down): a run's figures are comparable
+// with another's only at a similar probe. About 0.1 s.
+inline double machine_probe_ms() {
+  static const std::vector<std::uint32_t> table = [] {
+    std::vector<std::uint32_t> t(1u << 20);
+    std::uint32_t x = 2463534242u;
+    for (auto& v : t) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      v = x;
+    }
+    return t;
+  }();
+  double best = 1e9;
+  for (int round = 0; round < 3; ++round) {
+    const auto t0 = Clock::now();
+    std::uint32_t x = 1;
+    for (std::uint32_t i = 0; i < 2'000'000; ++i) x = table[(x ^ i) & ((1u << 20) - 1)] * 2654435761u + i;
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    asm volatile("" : : "r"(x));  // the result is used: the loop is not optimised away
+    best = std::min(best, ms);
+  }
+  return best;
+}
+
 // How late a thread that sleeps 1 ms at a time wakes up, on a given core: the machine's own
 // scheduling noise (other threads on the core, the hypervisor), as a reference for the
 // tails the workloads measure. Runs from construction until stop().

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <vector>
 
 namespace tonari::http {
 
+// The timer runs on a strand of its own, so that stop()'s cancel never races with arm()
+// when several threads run the io_context.
 Keepalive::Keepalive(boost::asio::io_context& ioc, std::chrono::milliseconds idle_timeout)
-    : timer_(ioc), period_(std::max(idle_timeout / 2, std::chrono::milliseconds(1))) {}
+    : timer_(boost::asio::make_strand(ioc)), period_(std::max(idle_timeout / 2, std::chrono::milliseconds(1))) {}
 
 void Keepalive::start() { arm(); }
 
@@ -21,7 +24,7 @@ void Keepalive::arm() {
   timer_.expires_after(period_);
   timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
-    if (!self || ec) return;
+    if (!self || ec || self->stopped_) return;
     self->sweep();
     self->arm();
   });
@@ -31,7 +34,8 @@ void Keepalive::add(Member* m) {
   std::lock_guard lock(mu_);
   if (m->listed_) return;
   m->listed_ = true;
-  m->seen_ = m->activity_.load(std::memory_order_relaxed);
+  // Joining counts as activity: the first sweep after it does not find the connection quiet.
+  m->seen_ = m->activity_.load(std::memory_order_relaxed) - 1;
   m->quiet_sweeps_ = 0;
   m->prev_ = nullptr;
   m->next_ = head_;
@@ -62,6 +66,9 @@ Keepalive::SweepCounts Keepalive::sweep() {
   std::vector<std::shared_ptr<Member>> to_ping, to_drop;
   {
     std::lock_guard lock(mu_);
+    // Reserved first: a push_back that threw would release `alive` under the lock.
+    to_ping.reserve(size_);
+    to_drop.reserve(size_);
     for (Member* m = head_; m; m = m->next_) {
       const std::uint32_t now = m->activity_.load(std::memory_order_relaxed);
       if (now != m->seen_) {

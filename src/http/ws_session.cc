@@ -303,6 +303,12 @@ class WsSession final : public WsConnection,
   // finish() runs), as Beast's own idle timeout does.
   void drop() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      {
+        // A closing handshake under way (4008 and the like) keeps its code: Beast's
+        // handshake timeout bounds it.
+        std::lock_guard lock(self->mu_);
+        if (self->close_sent_) return;
+      }
       beast::error_code ec;
       beast::get_lowest_layer(self->ws_).close(ec);
     });

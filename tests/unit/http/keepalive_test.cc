@@ -1,5 +1,6 @@
-// Keepalive::sweep decides alone (no sockets): quiet once → ping, quiet twice → drop, any
-// frame in between starts over, and a member that has left is never called.
+// Keepalive::sweep decides alone (no sockets): joining counts as activity, then quiet once →
+// ping, quiet twice → drop, any frame in between starts over, and a member that has left is
+// never called.
 #include "http/ws_keepalive.h"
 
 #include <gtest/gtest.h>
@@ -30,7 +31,9 @@ class KeepaliveTest : public ::testing::Test {
 TEST_F(KeepaliveTest, QuietOnceIsPingedQuietTwiceIsDropped) {
   auto m = std::make_shared<FakeMember>(*k);
   k->add(m.get());
-  auto c = k->sweep();
+  auto c = k->sweep();  // joining counts as activity
+  EXPECT_EQ(c.pinged + c.dropped, 0u);
+  c = k->sweep();
   EXPECT_EQ(c.pinged, 1u);
   EXPECT_EQ(c.dropped, 0u);
   EXPECT_EQ(m->pings, 1);
@@ -43,6 +46,7 @@ TEST_F(KeepaliveTest, QuietOnceIsPingedQuietTwiceIsDropped) {
 TEST_F(KeepaliveTest, AFrameBetweenSweepsStartsOver) {
   auto m = std::make_shared<FakeMember>(*k);
   k->add(m.get());
+  k->sweep();  // the join
   k->sweep();  // pinged
   m->touch();  // the pong
   auto c = k->sweep();
@@ -72,6 +76,7 @@ TEST_F(KeepaliveTest, MembersThatLeftOrEndedAreNotCalled) {
   EXPECT_EQ(k->size(), 2u);
   c.reset();  // its destructor leaves the list
   EXPECT_EQ(k->size(), 1u);
+  k->sweep();  // the join
   auto counts = k->sweep();
   EXPECT_EQ(counts.pinged, 1u);
   EXPECT_EQ(a->pings, 1);

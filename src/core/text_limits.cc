@@ -2,26 +2,14 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstring>
+
+#include "core/swar.h"
 
 namespace tonari::text {
 
-namespace {
-
-// Eight bytes at a time (hot: every message body goes through both functions below).
-constexpr std::uint64_t kOnes = 0x0101010101010101;
-constexpr std::uint64_t kHighs = 0x8080808080808080;
-
-std::uint64_t load8(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-// Nonzero if one of the eight bytes of `v` is zero.
-constexpr std::uint64_t has_zero_byte(std::uint64_t v) { return (v - kOnes) & ~v & kHighs; }
-
-}  // namespace
+using swar::has_zero_byte;
+using swar::kHighs;
+using swar::load8;
 
 // RFC 3629, section 4: the lead byte fixes the range of the byte after it (which rules out
 // overlong forms, surrogates and values past U+10FFFF); the others are 80..BF.

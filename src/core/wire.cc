@@ -3,9 +3,9 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 
 #include "core/status.h"
+#include "core/swar.h"
 
 namespace json = boost::json;
 
@@ -73,21 +73,15 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   // Eight bytes at a time, a word with none of '"', '\\' or a control character in it
   // is skipped whole (hot: every message is written out this way).
-  constexpr std::uint64_t kOnes = 0x0101010101010101;
-  constexpr std::uint64_t kHighs = 0x8080808080808080;
-  const auto has_zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
   out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   std::size_t plain = 0;  // start of the run of bytes that need no escape
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 8 <= s.size()) {
-      std::uint64_t v;
-      std::memcpy(&v, s.data() + i, 8);
-      // Bytes below 0x20 (but not 0x80 and up), and bytes equal to '"' or '\\'.
-      const std::uint64_t special = ((v - kOnes * 0x20) & ~v & kHighs) |
-                                    has_zero_byte(v ^ (kOnes * '"')) |
-                                    has_zero_byte(v ^ (kOnes * '\\'));
+      const std::uint64_t v = swar::load8(s.data() + i);
+      const std::uint64_t special = swar::has_byte_below(v, 0x20) | swar::has_byte(v, '"') |
+                                    swar::has_byte(v, '\\');
       if (special == 0) {
         i += 8;
         continue;

@@ -329,8 +329,8 @@ class WsSession final : public WsConnection,
     });
   }
 
-  // On the socket itself: the WebSocket layer has its own timeouts (handshake, idle, pings),
-  // so beast::tcp_stream's would only add a layer to every read and write.
+  // On the socket itself: the WebSocket layer times the handshakes and the Keepalive the
+  // idleness, so beast::tcp_stream's timeouts would only add a layer to every read and write.
   websocket::stream<Socket, false> ws_;             // no permessage-deflate state
   beast::flat_buffer buf_;                          // the frame being read (executor only)
   std::shared_ptr<WsHandler> handler_;              // until the connection ends (executor only)

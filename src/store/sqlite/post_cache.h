@@ -20,13 +20,14 @@ class PostCache {
  public:
   struct Hit {
     Room room;
-    Seq read_seq;  // the sender's read position
+    UserId last_sender;  // who posted the room's last message (rooms.last_sender)
+    Seq read_seq;        // the sender's read position
   };
   // The room and `sender`'s read position in it, if both are known (`sender` a member).
   std::optional<Hit> find(RoomId room, UserId sender) const;
-  // Remembers `room` as it now stands, and that `sender` is a member who has read up to
-  // `read_seq`.
-  void remember(const Room& room, UserId sender, Seq read_seq);
+  // Remembers `room` as it now stands (its last message posted by `last_sender`), and that
+  // `sender` is a member who has read up to `read_seq`.
+  void remember(const Room& room, UserId last_sender, UserId sender, Seq read_seq);
   void clear() { rooms_.clear(); }
 
   // Bounds: past these the cache (or a room's senders) starts over.
@@ -36,6 +37,7 @@ class PostCache {
  private:
   struct Entry {
     Room room;
+    UserId last_sender;
     std::vector<std::pair<UserId, Seq>> senders;  // a few: a room's recent senders
   };
   std::unordered_map<RoomId, Entry> rooms_;

@@ -30,6 +30,13 @@
   "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
 #define TONARI_ROOM_NCOLS 9
 
+// The read position of member row `mb` in room row `r`. The sender of a room's last message
+// has read up to the room's msg_seq without a write to `members` (schema migration 4): their
+// row there is brought up to date only when someone else posts. Every read of a position
+// goes through this.
+#define TONARI_READ_SEQ(mb, r) \
+  "max(" mb ".read_seq, iif(" r ".last_sender=" mb ".user_id, " r ".msg_seq, 0))"
+
 namespace tonari::store::sqlite {
 
 User read_user(const Stmt& s, int first_col = 0);

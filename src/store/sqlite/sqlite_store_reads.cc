@@ -10,10 +10,10 @@ namespace tonari::store::sqlite {
 namespace {
 
 #define TONARI_SUMMARY_SELECT                                                               \
-  "SELECT " TONARI_ROOM_COLS ", mb.role, mb.read_seq,"                                      \
+  "SELECT " TONARI_ROOM_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") ","                    \
   " r.member_count,"                                                                       \
   " (SELECT count(*) FROM mentions mn WHERE mn.room_id=r.id AND mn.user_id IN (mb.user_id,0)" \
-  "    AND mn.seq>mb.read_seq),"                                                            \
+  "    AND mn.seq>" TONARI_READ_SEQ("mb", "r") "),"                                         \
   " (SELECT p.user_id FROM members p WHERE r.kind='direct' AND p.room_id=r.id"              \
   "    AND p.user_id!=mb.user_id),"                                                         \
   " (SELECT u.name FROM members p JOIN users u ON u.id=p.user_id WHERE r.kind='direct'"     \
@@ -57,7 +57,8 @@ struct ReadPositions {
 
 ReadPositions read_positions(Connection& db, RoomId room, Seq lo) {
   ReadPositions out;
-  Stmt s = db.q("SELECT user_id, read_seq FROM members WHERE room_id=? AND read_seq>?");
+  Stmt s = db.q("SELECT mb.user_id, " TONARI_READ_SEQ("mb", "r") " AS pos FROM members mb"
+                " JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=? AND pos>?");
   s.bind(1, room).bind(2, lo);
   while (s.step()) {
     out.sorted.push_back(s.i64(1));
@@ -181,7 +182,8 @@ Result<Room> SqliteStore::room(RoomId id) {
 
 Result<std::optional<Member>> SqliteStore::member(RoomId room, UserId user) {
   return read<std::optional<Member>>([&](Connection& db) -> Result<std::optional<Member>> {
-    Stmt s = db.q("SELECT role, read_seq FROM members WHERE room_id=? AND user_id=?");
+    Stmt s = db.q("SELECT mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
+                  " JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=? AND mb.user_id=?");
     s.bind(1, room).bind(2, user);
     if (!s.step()) return std::optional<Member>();
     return std::optional<Member>(Member{
@@ -193,7 +195,7 @@ Result<std::pair<Room, std::optional<Member>>> SqliteStore::room_and_member(Room
                                                                            UserId user) {
   using Out = std::pair<Room, std::optional<Member>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
-    Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.role, mb.read_seq FROM rooms r"
+    Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") " FROM rooms r"
                   " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
     s.bind(1, user).bind(2, room);
     if (!s.step()) return not_found("room " + std::to_string(room) + " not found");
@@ -210,7 +212,8 @@ Result<std::pair<Room, std::optional<Member>>> SqliteStore::room_and_member(Room
 Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
   using Out = std::vector<std::pair<User, Member>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
-    Stmt s = db.q("SELECT " TONARI_USER_COLS ", mb.role, mb.read_seq FROM members mb"
+    Stmt s = db.q("SELECT " TONARI_USER_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
+                  " JOIN rooms r ON r.id=mb.room_id"
                   " JOIN users u ON u.id=mb.user_id LEFT JOIN departments d ON d.id=u.dept_id"
                   " WHERE mb.room_id=? ORDER BY u.reading_key");
     s.bind(1, room);

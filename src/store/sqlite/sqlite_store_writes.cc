@@ -313,17 +313,21 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     // earlier messages in it).
     RoomChange out;
     const auto hidden = [&] { return not_found("room " + std::to_string(m.room) + " not found"); };
+    UserId last_sender = 0;  // who posted the room's last message
     if (auto hit = cache.find(m.room, m.sender)) {
       out.room = std::move(hit->room);
+      last_sender = hit->last_sender;
       out.sender_read_before = hit->read_seq;
     } else {
-      Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", mb.read_seq FROM rooms r"
-                    " LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=? WHERE r.id=?");
+      Stmt s = db.q("SELECT " TONARI_ROOM_COLS ", " TONARI_READ_SEQ("mb", "r") ", r.last_sender"
+                    " FROM rooms r LEFT JOIN members mb ON mb.room_id=r.id AND mb.user_id=?"
+                    " WHERE r.id=?");
       s.bind(1, m.sender).bind(2, m.room);
       if (!s.step() || s.is_null(TONARI_ROOM_NCOLS)) return hidden();
       out.room = read_room(s);
       out.sender_read_before = s.i64(TONARI_ROOM_NCOLS);
-      cache.remember(out.room, m.sender, out.sender_read_before);
+      last_sender = s.i64(TONARI_ROOM_NCOLS + 1);
+      cache.remember(out.room, last_sender, m.sender, out.sender_read_before);
     }
     if (m.tenant && out.room.tenant != m.tenant) return hidden();
     std::string sender_name = m.sender_name;
@@ -391,14 +395,20 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     }
     // message.created is not stored in `events`: replay rebuilds it from this row. Its
     // frame is built after the commit, off the writer thread (below).
+    // The sender has read their own message without a write of their own (TONARI_READ_SEQ):
+    // they become the room's last sender. The one before them, if someone else, keeps
+    // what that gave them in their member row.
+    if (last_sender != 0 && last_sender != msg.sender) {
+      db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
+          .bind(1, out.room.msg_seq).bind(2, msg.room).bind(3, last_sender).run();
+    }
     out.room.ev = ev;
     out.room.msg_seq = msg.seq;
     out.room.last_activity = m.now;
-    db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=? WHERE id=?")
-        .bind(1, out.room.ev).bind(2, msg.seq).bind(3, m.now).bind(4, msg.room).run();
-    db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
-        .bind(1, msg.seq).bind(2, msg.room).bind(3, msg.sender).run();
-    cache.remember(out.room, msg.sender, std::max(out.sender_read_before, msg.seq));
+    db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=?, last_sender=? WHERE id=?")
+        .bind(1, out.room.ev).bind(2, msg.seq).bind(3, m.now).bind(4, msg.sender)
+        .bind(5, msg.room).run();
+    cache.remember(out.room, msg.sender, msg.sender, msg.seq);
     out.message = std::move(msg);
     return out;
   }, [done = std::move(done)](Result<RoomChange> r) {
@@ -481,8 +491,8 @@ void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, Callback<ReadC
   // One read, then at most one write: no savepoint needed (the hot path of an all-staff
   // room, where thousands of members read each message).
   write_one_statement<ReadChange>([=](Connection& db) -> Result<ReadChange> {
-    Stmt s = db.q("SELECT r.msg_seq, m.read_seq FROM rooms r JOIN members m ON m.room_id=r.id"
-                  " WHERE r.id=? AND m.user_id=?");
+    Stmt s = db.q("SELECT r.msg_seq, " TONARI_READ_SEQ("m", "r") " FROM rooms r"
+                  " JOIN members m ON m.room_id=r.id WHERE r.id=? AND m.user_id=?");
     s.bind(1, room_id).bind(2, user);
     if (!s.step()) return not_found("room not found");
     const Seq msg_seq = s.i64(0);

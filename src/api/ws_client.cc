@@ -317,6 +317,10 @@ void WsClient::read_done() {
   submit_read(room, seq);
 }
 
+void WsClient::recheck_session() {
+  if (!d_.accounts.still_valid(actor_).is_ok()) close(4001, "session_ended");
+}
+
 bool WsClient::session_ok(bool force) {
   const TimeMs now = d_.clock.now_ms();
   if (!force && now - validated_at_ < 60000) return true;

@@ -38,6 +38,8 @@ class WsClient final : public http::WsHandler,
 
   UserId user() const override { return actor_.user.id; }
   void deliver(const bus::Event& e) override;
+  // Any thread: closes with 4001 if the session has ended (logged out, account disabled).
+  void recheck_session() override;
 
  private:
   // The rest of a hello runs as a coroutine (it waits for the replay); it owns `msg`.

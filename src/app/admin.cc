@@ -92,4 +92,14 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
   return failed ? 2 : 0;
 }
 
+int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::string& login,
+                       bool disabled) {
+  Node node(cfg);
+  auto u = node.accounts->set_disabled(tenant, login, disabled);
+  if (!u.ok()) return report(u.status());
+  std::cout << (disabled ? "disabled user " : "enabled user ") << u->login << " " << u->name
+            << " (id " << u->id << ")" << (disabled ? ": logged out everywhere" : "") << '\n';
+  return 0;
+}
+
 }  // namespace tonari::app

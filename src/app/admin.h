@@ -16,5 +16,8 @@ int admin_create_user(const Config& cfg, services::NewUserRequest req);
 // Imports staff from a CSV file (UTF-8 or Shift_JIS) with the header
 // login,name,reading,department,title,password[,admin]; reports each failed row.
 int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path);
+// Disables (logging it out everywhere) or enables again a staff account.
+int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::string& login,
+                       bool disabled);
 
 }  // namespace tonari::app

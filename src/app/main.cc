@@ -64,6 +64,17 @@ int main(int argc, char** argv) {
   iu->add_option("--tenant", tenant, "municipality code")->required();
   iu->add_option("--csv", csv_path, "login,name,reading,department,title,password[,admin]")->required();
 
+  std::string login;
+  auto* du = admin->add_subcommand("disable-user",
+                                   "disable a staff account (who left or moved): logged out everywhere");
+  du->add_option("--data", data_dir, "data directory");
+  du->add_option("--tenant", tenant, "municipality code")->required();
+  du->add_option("--login", login, "login id")->required();
+  auto* eu = admin->add_subcommand("enable-user", "enable a disabled staff account again");
+  eu->add_option("--data", data_dir, "data directory");
+  eu->add_option("--tenant", tenant, "municipality code")->required();
+  eu->add_option("--login", login, "login id")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {
@@ -90,6 +101,8 @@ int main(int argc, char** argv) {
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
     if (cd->parsed()) return app::admin_create_department(cfg, tenant, name, reading, parent);
     if (iu->parsed()) return app::admin_import_users(cfg, tenant, csv_path);
+    if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
+    if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);
     if (cu->parsed()) {
       if (password_stdin) std::getline(std::cin, user.password);
       return app::admin_create_user(cfg, user);

@@ -91,8 +91,10 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
 }
 
 // Housekeeping: flushes coalesced read receipts (on the blocking pool: the counts are
-// store reads), expires cached session rows every second and purges expired sessions every
-// hour. The flush runs every 10 ms while read receipts flow (ReadReceipts::active) and
+// store reads), expires cached session rows every second, acts on revocations every second
+// (an account disabled, by `tonari admin` or on another node: its cached sessions are
+// forgotten and its live connections here recheck their session, closing with 4001) and
+// purges expired sessions every hour. The flush runs every 10 ms while read receipts flow (ReadReceipts::active) and
 // every 100 ms otherwise.
 // Each room is flushed at most once per period, when it falls due: a short tick spreads the
 // rooms' flushes out, where a 100 ms tick gathered a tenth of a second's rooms into one
@@ -105,6 +107,8 @@ asio::awaitable<void> ticker(Node& node) {
   auto flushing = std::make_shared<std::atomic<bool>>(false);
   auto next_cache_expiry = Tick::now() + std::chrono::seconds(1);
   auto next_purge = Tick::now();
+  auto revoking = std::make_shared<std::atomic<bool>>(false);
+  auto revoked_up_to = std::make_shared<std::int64_t>(0);  // the revoking task's alone
   for (;;) {
     t.expires_after(node.receipts->active() ? milliseconds(10) : milliseconds(100));
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -119,6 +123,20 @@ asio::awaitable<void> ticker(Node& node) {
     if (now >= next_cache_expiry) {
       next_cache_expiry = now + std::chrono::seconds(1);
       node.accounts->expire_cache(node.clock.now_ms());
+      if (!revoking->exchange(true)) {
+        asio::post(node.blocking, [&node, revoking, revoked_up_to] {
+          for (;;) {
+            auto r = node.store->revocations_after(*revoked_up_to, 1000);
+            if (!r.ok() || r->empty()) break;
+            for (const auto& rev : *r) {
+              node.accounts->forget_user(rev.user);
+              for (const auto& c : node.hub.connections_of(rev.user)) c->recheck_session();
+              *revoked_up_to = rev.id;
+            }
+          }
+          revoking->store(false);
+        });
+      }
     }
     if (now >= next_purge) {
       next_purge = now + std::chrono::hours(1);

@@ -117,6 +117,17 @@ void Hub::on_event(const bus::Event& e) {
   }
 }
 
+std::vector<std::shared_ptr<Subscriber>> Hub::connections_of(UserId user) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<Subscriber>> out;
+  auto it = users_.find(user);
+  if (it == users_.end()) return out;
+  for (Subscriber* s : it->second) {
+    if (auto e = subs_.find(s); e != subs_.end()) out.push_back(e->second.owner);
+  }
+  return out;
+}
+
 std::size_t Hub::connection_count() const {
   std::shared_lock lock(mu_);
   return subs_.size();

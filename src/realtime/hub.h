@@ -20,6 +20,9 @@ class Subscriber {
   virtual ~Subscriber() = default;
   virtual UserId user() const = 0;
   virtual void deliver(const bus::Event& e) = 0;
+  // The user's sessions may have been ended elsewhere (an account disabled): check again
+  // now, and end the connection if its session is gone. Called without the hub's lock.
+  virtual void recheck_session() {}
 };
 
 class Hub {
@@ -34,6 +37,9 @@ class Hub {
   void detach(Subscriber* s);
   // The bus handler.
   void on_event(const bus::Event& e);
+
+  // The connections of `user` on this node.
+  std::vector<std::shared_ptr<Subscriber>> connections_of(UserId user) const;
 
   std::size_t connection_count() const;
   std::size_t room_count() const;

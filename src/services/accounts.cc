@@ -154,6 +154,22 @@ Status Accounts::still_valid(const Actor& actor) {
   return Status::ok();
 }
 
+void Accounts::forget_user(UserId user) {
+  std::lock_guard lock(cache_mu_);
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.first.user == user; });
+}
+
+Result<User> Accounts::set_disabled(const std::string& tenant_code, const std::string& login,
+                                    bool disabled) {
+  auto t = ctx_.store.tenant_by_code(tenant_code);
+  if (!t.ok()) return t.status();
+  auto c = ctx_.store.credentials(t->id, login);
+  if (!c.ok()) return not_found("no user " + login + " in " + tenant_code);
+  return wait_for<User>([&](auto cb) {
+    ctx_.store.set_user_disabled(c->user.id, disabled, ctx_.clock.now_ms(), std::move(cb));
+  });
+}
+
 void Accounts::logout(const Actor& actor, store::Callback<bool> done) {
   {
     std::lock_guard lock(cache_mu_);

@@ -61,6 +61,8 @@ class Accounts {
   // second), so that the cache holds the tokens used in the last seconds, not every token
   // ever seen.
   void expire_cache(TimeMs now);
+  // Forgets the cached sessions of `user` (a revocation: the next request reads them again).
+  void forget_user(UserId user);
 
   // Milliseconds the caller must wait before the next login attempt (0: may try now).
   TimeMs retry_after_ms(const LoginRequest& req);
@@ -82,6 +84,12 @@ class Accounts {
   // committed in group commits. One result per request, in order; a failed row does not
   // stop the others.
   std::vector<Result<User>> create_users(const std::vector<NewUserRequest>& reqs);
+  // Disables (staff who left, 退職・異動) or enables again the account `login` of the
+  // municipality `tenant_code`. Disabling logs it out everywhere: its sessions are deleted,
+  // and servers close its live connections within about a second (serve.cc polls the
+  // store's revocations). not_found for an unknown municipality or login.
+  Result<User> set_disabled(const std::string& tenant_code, const std::string& login,
+                            bool disabled);
 
  private:
   // Sessions are read from the store at most every kCacheMs per token (a request costs one

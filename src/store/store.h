@@ -43,6 +43,13 @@ struct Credentials {
   std::string password_hash;
 };
 
+// A user whose sessions were ended (their account disabled): servers recheck that user's
+// live connections.
+struct Revocation {
+  std::int64_t id = 0;
+  UserId user = 0;
+};
+
 struct Session {
   std::string token_hash;
   UserId user = 0;
@@ -117,6 +124,9 @@ class Store {
 
   // ---- Sessions -----------------------------------------------------------------------
   virtual Result<Session> session(std::string_view token_hash) = 0;
+  // Revocations (set_user_disabled) with an id above `after`, oldest first, at most `limit`:
+  // servers poll them to recheck the named users' live connections.
+  virtual Result<std::vector<Revocation>> revocations_after(std::int64_t after, int limit) = 0;
 
   // ---- Rooms and messages (reads) -----------------------------------------------------
   virtual Result<Room> room(RoomId id) = 0;
@@ -154,11 +164,16 @@ class Store {
   // Fails with conflict if the login is taken in the tenant.
   virtual void create_user(NewUser u, TimeMs now, Callback<User> done) = 0;
   virtual void set_status(UserId user, std::string status, Callback<User> done) = 0;
+  // Disables or enables the account. Disabling also deletes its sessions (every device is
+  // logged out) and appends a revocation (revocations_after) for the servers' live
+  // connections. An account is disabled, never deleted: its messages keep their sender.
+  virtual void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) = 0;
 
   virtual void create_session(Session s, Callback<bool> done) = 0;
   virtual void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) = 0;
   virtual void delete_session(std::string token_hash, Callback<bool> done) = 0;
-  // Deletes sessions that expired before `now`; reports how many.
+  // Deletes sessions that expired before `now`, and revocations older than a day; reports
+  // how many sessions.
   virtual void purge_sessions(TimeMs now, Callback<std::int64_t> done) = 0;
 
   // Creates a room with the creator as owner. For a direct room (exactly one other member)

@@ -5,7 +5,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDataDir, runTonari, createTenant, startServer, cleanupAll } from './lib/server.mjs';
+import { makeDataDir, runTonari, createTenant, startServer, cleanupAll, DEMO_TENANT } from './lib/server.mjs';
+import { login as loginAs, loginRaw, cid } from './lib/client.mjs';
 
 after(cleanupAll);
 
@@ -72,4 +73,45 @@ test('import-users refuses a file without the expected header', { timeout: 30000
   const r = await runTonari(['admin', 'import-users', '--data', dir, '--tenant', '999011', '--csv', f]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /first line must be login,name,reading,department,title,password/);
+});
+
+test('disable-user logs a leaver out everywhere while the server runs; enable-user lets them back', { timeout: 60000 }, async () => {
+  const srv = await startServer({ demo: true });
+  const byCookie = await loginAs(srv, 'tanaka');
+  const byToken = await loginAs(srv, 'tanaka', { token: true });
+  const sato = await loginAs(srv, 'sato', { token: true });
+  const room = (await sato.ok('POST', '/api/direct', { user: byToken.id })).room.id;
+  await byToken.ok('POST', `/api/rooms/${room}/messages`, { client_id: cid(), body: '引き継ぎ資料です' }, 201);
+  const phone = await byToken.ws();
+  const desk = await byCookie.ws();
+  const other = await sato.ws();
+
+  const r = await runTonari(['admin', 'disable-user', '--data', srv.dataDir, '--tenant', DEMO_TENANT, '--login', 'tanaka']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /disabled user tanaka .*logged out everywhere/);
+
+  // Both live connections end with 4001 (the server polls revocations every second).
+  assert.equal((await phone.closed).code, 4001);
+  assert.equal((await desk.closed).code, 4001);
+  assert.equal(other.closeInfo, null, 'other staff stay connected');
+  assert.equal((await byToken.req('GET', '/api/me')).status, 401);
+  assert.equal((await byCookie.req('GET', '/api/me')).status, 401);
+  assert.equal((await loginRaw(srv, { login: 'tanaka' })).status, 401);
+  const found = await sato.ok('GET', '/api/users?q=tanaka');
+  assert.deepEqual(found.users.filter((u) => u.id === byToken.id), [], 'a disabled account is not in the directory');
+  assert.ok(found.users.length > 0, 'the others still are');
+  // What they wrote stays, under their name.
+  const msgs = await sato.ok('GET', `/api/rooms/${room}/messages`);
+  assert.equal(msgs.messages.at(-1).body, '引き継ぎ資料です');
+  assert.equal(msgs.messages.at(-1).sender, byToken.id);
+
+  const e = await runTonari(['admin', 'enable-user', '--data', srv.dataDir, '--tenant', DEMO_TENANT, '--login', 'tanaka']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal((await byToken.req('GET', '/api/me')).status, 401, 'old sessions stay ended');
+  const back = await loginAs(srv, 'tanaka', { token: true });
+  assert.equal((await back.req('GET', '/api/me')).status, 200);
+
+  const unknown = await runTonari(['admin', 'disable-user', '--data', srv.dataDir, '--tenant', DEMO_TENANT, '--login', 'nobody']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no user nobody/);
 });

@@ -164,6 +164,15 @@ DROP INDEX IF EXISTS members_read;
     R"sql(
 ALTER TABLE rooms ADD COLUMN last_sender INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5: revocations: users whose sessions were ended (an account disabled), which every
+    // server polls to recheck those users' live connections (the CLI that disables an
+    // account runs in another process, and a cluster has many servers).
+    R"sql(
+CREATE TABLE revocations(
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  at INTEGER NOT NULL);
+)sql",
 };
 
 }  // namespace

@@ -49,6 +49,7 @@ class SqliteStore final : public Store {
   Result<std::vector<User>> users_in_tenant(TenantId tenant,
                                             const std::vector<UserId>& ids) override;
   Result<Session> session(std::string_view token_hash) override;
+  Result<std::vector<Revocation>> revocations_after(std::int64_t after, int limit) override;
   Result<Room> room(RoomId id) override;
   Result<std::optional<Member>> member(RoomId room, UserId user) override;
   Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
@@ -71,6 +72,7 @@ class SqliteStore final : public Store {
   void create_department(Department d, Callback<Department> done) override;
   void create_user(NewUser u, TimeMs now, Callback<User> done) override;
   void set_status(UserId user, std::string status, Callback<User> done) override;
+  void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) override;
   void create_session(Session s, Callback<bool> done) override;
   void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) override;
   void delete_session(std::string token_hash, Callback<bool> done) override;

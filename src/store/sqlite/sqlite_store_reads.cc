@@ -171,6 +171,16 @@ Result<Session> SqliteStore::session(std::string_view token_hash) {
   });
 }
 
+Result<std::vector<Revocation>> SqliteStore::revocations_after(std::int64_t after, int limit) {
+  return read<std::vector<Revocation>>([&](Connection& db) -> Result<std::vector<Revocation>> {
+    Stmt s = db.q("SELECT id, user_id FROM revocations WHERE id>? ORDER BY id LIMIT ?");
+    s.bind(1, after).bind(2, limit);
+    std::vector<Revocation> out;
+    while (s.step()) out.push_back(Revocation{s.i64(0), s.i64(1)});
+    return out;
+  });
+}
+
 Result<Room> SqliteStore::room(RoomId id) {
   return read<Room>([&](Connection& db) -> Result<Room> {
     Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.id=?");

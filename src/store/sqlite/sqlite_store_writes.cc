@@ -145,6 +145,18 @@ void SqliteStore::set_status(UserId user, std::string status, Callback<User> don
   }, std::move(done));
 }
 
+void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) {
+  write<User>([=](Connection& db) -> Result<User> {
+    if (!load_user(db, user)) return not_found("user not found");
+    db.q("UPDATE users SET disabled=? WHERE id=?").bind(1, disabled ? 1 : 0).bind(2, user).run();
+    if (disabled) {
+      db.q("DELETE FROM sessions WHERE user_id=?").bind(1, user).run();
+      db.q("INSERT INTO revocations(user_id, at) VALUES(?,?)").bind(1, user).bind(2, now).run();
+    }
+    return *load_user(db, user);
+  }, std::move(done));
+}
+
 void SqliteStore::create_session(Session s, Callback<bool> done) {
   write_one_statement<bool>([s = std::move(s)](Connection& db) -> Result<bool> {
     db.q("INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at) VALUES(?,?,?,?,?)")
@@ -169,9 +181,12 @@ void SqliteStore::delete_session(std::string token_hash, Callback<bool> done) {
 }
 
 void SqliteStore::purge_sessions(TimeMs now, Callback<std::int64_t> done) {
-  write_one_statement<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
+  write<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
     db.q("DELETE FROM sessions WHERE expires_at<?").bind(1, now).run();
-    return static_cast<std::int64_t>(db.changes());
+    const auto purged = static_cast<std::int64_t>(db.changes());
+    // Servers poll revocations every second: a day-old one has long been acted on.
+    db.q("DELETE FROM revocations WHERE at<?").bind(1, TimeMs{now - 24 * 3600 * 1000}).run();
+    return purged;
   }, std::move(done));
 }
 

@@ -53,6 +53,20 @@ class HubTest : public ::testing::Test {
   Hub hub_;
 };
 
+TEST_F(HubTest, ConnectionsOfAUserAreTheAttachedOnesStillThere) {
+  auto phone = attach(1, {10});
+  auto desk = attach(1, {});
+  auto other = attach(2, {10});
+  auto of_one = hub_.connections_of(1);
+  ASSERT_EQ(of_one.size(), 2u);
+  EXPECT_TRUE((of_one[0] == phone && of_one[1] == desk) || (of_one[0] == desk && of_one[1] == phone));
+  hub_.detach(phone.get());
+  of_one = hub_.connections_of(1);
+  ASSERT_EQ(of_one.size(), 1u);
+  EXPECT_EQ(of_one[0], desk);
+  EXPECT_TRUE(hub_.connections_of(3).empty());
+}
+
 TEST_F(HubTest, RoomEventsFanOutToTheRoomsFollowers) {
   auto a = attach(1, {10});
   auto b = attach(2, {10, 20});

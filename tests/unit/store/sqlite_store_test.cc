@@ -63,6 +63,41 @@ TEST_F(SqliteStoreTest, CreatedUsersCanBeReadBack) {
   EXPECT_EQ(store().user(999999).status().code(), Code::not_found);
 }
 
+TEST_F(SqliteStoreTest, DisablingAnAccountEndsItsSessionsAndRecordsARevocation) {
+  auto session = [&](const std::string& hash, UserId user) {
+    must(wait<bool>([&](auto cb) {
+      store().create_session(store::Session{hash, user, "csrf", kT0, kT0 + 3600000}, cb);
+    }));
+  };
+  session("bob-phone", bob_.id);
+  session("bob-desk", bob_.id);
+  session("carol", carol_.id);
+
+  auto off = must(wait<User>([&](auto cb) { store().set_user_disabled(bob_.id, true, kT0 + 5, cb); }));
+  EXPECT_TRUE(off.disabled);
+  EXPECT_EQ(store().session("bob-phone").status().code(), Code::unauthenticated);
+  EXPECT_EQ(store().session("bob-desk").status().code(), Code::unauthenticated);
+  EXPECT_TRUE(store().session("carol").ok());
+  auto revoked = must(store().revocations_after(0, 10));
+  ASSERT_EQ(revoked.size(), 1u);
+  EXPECT_EQ(revoked[0].user, bob_.id);
+  EXPECT_TRUE(must(store().revocations_after(revoked[0].id, 10)).empty());
+  EXPECT_TRUE(must(store().find_users(tenant_.id, "いとう", {}, 10)).empty());
+
+  auto on = must(wait<User>([&](auto cb) { store().set_user_disabled(bob_.id, false, kT0 + 6, cb); }));
+  EXPECT_FALSE(on.disabled);
+  EXPECT_EQ(must(store().revocations_after(0, 10)).size(), 1u);  // enabling ends nothing
+  EXPECT_EQ(must(store().find_users(tenant_.id, "いとう", {}, 10)).size(), 1u);
+
+  auto missing = wait<User>([&](auto cb) { store().set_user_disabled(999999, true, kT0, cb); });
+  EXPECT_EQ(missing.status().code(), Code::not_found);
+  EXPECT_EQ(must(store().revocations_after(0, 10)).size(), 1u);
+
+  // Revocations are purged with the sessions once a day old.
+  must(wait<std::int64_t>([&](auto cb) { store().purge_sessions(kT0 + 5 + 24LL * 3600 * 1000 + 1, cb); }));
+  EXPECT_TRUE(must(store().revocations_after(0, 10)).empty());
+}
+
 TEST_F(SqliteStoreTest, TakenLoginIsConflictButOtherTenantMayReuseIt) {
   store::NewUser u;
   u.tenant = tenant_.id;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "http/tcp_stats.h"
 #include "http/ws_run.h"
 
 namespace tonari::http {
@@ -157,6 +158,17 @@ class WsSession final : public WsConnection,
       read_next();
       return;
     }
+    if (replaying_) {
+      // hello's replay is still running: this frame waits in the buffer, unread beyond it,
+      // and is handled when the replay ends (frames are handled in order).
+      frame_held_ = true;
+      return;
+    }
+    handle_frame();
+  }
+
+  // Handles the whole frame in buf_, then reads on.
+  void handle_frame() {
     if (!ws_.got_text()) {
       send(std::make_shared<const std::string>(
           R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));
@@ -174,17 +186,28 @@ class WsSession final : public WsConnection,
       frame_done();
       return;
     }
-    // The handler has more to do before the next frame (hello's replay): run it, then read
-    // on. If it failed midway the connection's state is unknown: the client is told and the
-    // connection closed (1011), and it will resume on a new one.
+    // The handler has more to do before the next frame (hello's replay): run it. It keeps
+    // what it needs of the frame, so reading goes on meanwhile: a client that reads a long
+    // replay and sends nothing still has its pongs seen by the Keepalive (with no read
+    // pending they went unread, and the Keepalive dropped it). If the replay failed midway
+    // the connection's state is unknown: the client is told and the connection closed
+    // (1011), and it will resume on a new one. The coroutine runs at once up to its first
+    // wait (hello attaches to the hub before any read can complete); the handler is kept
+    // alive until it ends, since the connection may now end (finish()) while it waits.
+    replaying_ = true;
     asio::co_spawn(ws_.get_executor(), std::move(*more),
-                   [self = this->shared_from_this()](std::exception_ptr e) {
+                   [self = this->shared_from_this(), keep = handler_](std::exception_ptr e) {
                      if (e) {
                        self->send_internal_error();
                        self->close(1011, "internal error");
                      }
-                     self->frame_done();
+                     self->replaying_ = false;
+                     if (self->frame_held_) {
+                       self->frame_held_ = false;
+                       self->handle_frame();
+                     }
                    });
+    frame_done();
   }
 
   // The frame has been handled: free the buffer (an idle connection keeps none) and read on.
@@ -294,13 +317,20 @@ class WsSession final : public WsConnection,
         std::lock_guard lock(self->mu_);
         if (self->stopped_ || self->close_code_) return;
       }
+      auto before = tcp_sent(beast::get_lowest_layer(self->ws_).native_handle());
+      self->acked_at_ping_ = before ? std::optional(before->acked) : std::nullopt;
       self->ping_pending_ = true;
       self->ws_.async_ping({}, [self](beast::error_code) { self->ping_pending_ = false; });
     });
   }
 
   // The peer stopped answering: cut the connection (the pending read then fails, and
-  // finish() runs), as Beast's own idle timeout does.
+  // finish() runs), as Beast's own idle timeout does. Unless its TCP has acknowledged more
+  // since the ping than the ping itself: it is reading, slowly, and the ping waits behind
+  // what it has yet to read (megabytes of a replay at a phone's pace, in our socket and its
+  // receive buffer). That counts as activity. A peer that is gone, or has stopped reading
+  // (a full window), acknowledges nothing; one that is idle acknowledges just the ping, and
+  // without its pong it is dropped.
   void drop() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
       {
@@ -309,8 +339,15 @@ class WsSession final : public WsConnection,
         std::lock_guard lock(self->mu_);
         if (self->close_sent_) return;
       }
+      auto& socket = beast::get_lowest_layer(self->ws_);
+      const auto now = tcp_sent(socket.native_handle());
+      constexpr std::uint64_t kPingFrameBytes = 2;  // a server's ping without payload
+      if (now && self->acked_at_ping_ && now->acked > *self->acked_at_ping_ + kPingFrameBytes) {
+        self->touch();
+        return;
+      }
       beast::error_code ec;
-      beast::get_lowest_layer(self->ws_).close(ec);
+      socket.close(ec);
     });
   }
 
@@ -338,6 +375,9 @@ class WsSession final : public WsConnection,
   std::shared_ptr<ServerStats> stats_;
   std::shared_ptr<Keepalive> keepalive_;
   bool ping_pending_ = false;                       // executor only
+  std::optional<std::uint64_t> acked_at_ping_;  // executor only: tcp_sent().acked at the last ping
+  bool replaying_ = false;   // executor only: a handler's coroutine (hello's replay) runs
+  bool frame_held_ = false;  // executor only: a whole frame in buf_ waits for it to end
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> batching_{false};
 

@@ -6,9 +6,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, cid } from './lib/client.mjs';
+import { sleep, cid, WsConn } from './lib/client.mjs';
 import { makeDataDir } from './lib/server.mjs';
-import { fileSetup, demoServer, loginAll, createGroup } from './lib/util.mjs';
+import { fileSetup, demoServer, loginAll, createGroup, postMessage } from './lib/util.mjs';
 
 fileSetup();
 
@@ -66,4 +66,39 @@ test('a peer that keeps sending is never pinged', { timeout: 45000 }, async () =
   assert.equal(pings, 0, 'frames from the peer count as activity');
   assert.equal(busy.closeInfo, null);
   await busy.close();
+});
+
+test('a peer that reads a long replay slowly, and sends nothing, is not dropped', { timeout: 120000 }, async () => {
+  const { tanaka, sato } = U;
+  const rooms = [await createGroup(tanaka, '長い再送 1', [sato.id]), await createGroup(tanaka, '長い再送 2', [sato.id])];
+  const before = await sato.ws({ label: 'before' });
+  const cursors = Object.fromEntries(rooms.map((r) => [r.id, before.cursors.get(r.id)]));
+  await before.close();
+
+  // 800 messages of 30 KB (24 MB) missed: far more than the socket buffers and the send
+  // queue hold, so the replay runs as long as the peer takes to read it.
+  const body = 'あ'.repeat(10000);
+  for (const r of rooms) {
+    for (let i = 0; i < 400; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, () => postMessage(tanaka, r.id, body)));
+    }
+  }
+
+  // One chunk read every 60 ms: about 1 MB/s, so the replay takes far longer than the
+  // keepalive's two sweeps (6 s). The peer answers pings as it reads them, and sends nothing.
+  const slow = new WsConn(sato, { label: 'slow', cursors, waitSynced: false });
+  await slow.open();
+  let pings = 0;
+  slow.ws.on('ping', () => { pings += 1; });
+  const socket = slow.ws._socket;
+  socket.on('data', () => {
+    socket.pause();
+    setTimeout(() => socket.resume(), 60);
+  });
+  await slow.next((f) => f.type === 'synced', 100000, 'synced', { consume: false });
+  assert.equal(slow.closeInfo, null, 'a slow reader of a replay is not taken for a dead peer');
+  assert.ok(pings >= 1, `the replay outlasted a sweep, so the peer was pinged (pings: ${pings})`);
+  for (const r of rooms) assert.equal(slow.cursors.get(r.id), cursors[r.id] + 400, 'every missed event arrived');
+  assert.deepEqual(slow.evErrors, []);
+  await slow.close();
 });

@@ -207,6 +207,34 @@ test('a slow consumer is closed with 4008 slow_consumer and resumes from its cur
   await wsS.close();
 });
 
+test('frames sent while a long replay runs are handled after it, in order', T, async () => {
+  const { tanaka, sato } = U;
+  const room = (await createGroup(tanaka, '再送中の送信', [sato.id])).id;
+  const before = await sato.ws({ label: 'before' });
+  const cursor = before.cursors.get(room);
+  await before.close();
+  // 120 messages of 30 KB: the replay outgrows half the send queue and waits for the
+  // client to read, so the frames below arrive while it runs.
+  const body = 'い'.repeat(10000);
+  for (let i = 0; i < 120; i += 20) {
+    await Promise.all(Array.from({ length: 20 }, () => postMessage(tanaka, room, body)));
+  }
+  const ws = await sato.ws({ label: 'during', cursors: { [room]: cursor }, waitSynced: false });
+  ws.send({ type: 'ping' });
+  ws.send({ type: 'read', room, seq: 120 });
+  ws.send({ type: 'ping' });
+  await ws.next((f) => f.type === 'synced', 20000, 'synced', { consume: false });
+  const pongs = [];
+  for (let i = 0; i < 2; i += 1) pongs.push(await ws.next((f) => f.type === 'pong', 5000, 'pong'));
+  const at = (f) => ws.log.indexOf(f);
+  assert.ok(pongs.every((p) => at(p) > ws.syncedIndex), 'answered after the replay, not lost');
+  assert.equal(replayed(ws, room).length, 120);
+  const r = await sato.get(`/api/rooms/${room}`);
+  assertStatus(r, 200);
+  assert.equal(r.json.room.read_seq, 120, 'the read frame sent during the replay was applied');
+  await ws.close();
+});
+
 test('a cursor of a room the user was removed from (or left) gets room.removed', T, async () => {
   const { tanaka, sato, suzuki } = U;
   const G = (await createGroup(sato, '退出テスト', [tanaka.id, suzuki.id])).id;

@@ -169,6 +169,7 @@ class WsSession final : public WsConnection,
 
   // Handles the whole frame in buf_, then reads on.
   void handle_frame() {
+    if (!handler_) return;  // the connection has ended (finish())
     if (!ws_.got_text()) {
       send(std::make_shared<const std::string>(
           R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));

@@ -184,6 +184,13 @@ void migrate(Connection& db, std::int64_t up_to) {
     if (s.step()) version = s.i64(0);
   }
   std::int64_t latest = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  // A newer tonari's database: its meaning may have changed under this binary's SQL (since
+  // version 4 a member's read position is not all in its row), so it is not opened at all.
+  if (version > latest) {
+    throw DbError(-1, "the database has schema version " + std::to_string(version) +
+                          ", newer than this tonari's " + std::to_string(latest) +
+                          ": it was written by a newer tonari, and going back is not supported");
+  }
   if (up_to >= 0 && up_to < latest) latest = up_to;
   for (std::int64_t v = version; v < latest; ++v) {
     db.exec("BEGIN IMMEDIATE");

@@ -508,12 +508,21 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   auto position_everywhere = [&](UserId user) {
     const Seq p = must(store().member(room.id, user))->read_seq;
     EXPECT_EQ(must(store().room_and_member(room.id, user)).second->read_seq, p);
+    EXPECT_EQ(must(store().room_summary(room.id, user)).read_seq, p);
+    int found = 0;
     for (const auto& [u, m] : must(store().members(room.id))) {
-      if (u.id == user) EXPECT_EQ(m.read_seq, p);
+      if (u.id == user) {
+        EXPECT_EQ(m.read_seq, p);
+        ++found;
+      }
     }
     for (const auto& summary : must(store().rooms_for_user(user))) {
-      if (summary.room.id == room.id) EXPECT_EQ(summary.read_seq, p);
+      if (summary.room.id == room.id) {
+        EXPECT_EQ(summary.read_seq, p);
+        ++found;
+      }
     }
+    EXPECT_EQ(found, 2);
     return p;
   };
 
@@ -558,6 +567,69 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   EXPECT_EQ(position_everywhere(alice_.id), 4);
   EXPECT_EQ(position_everywhere(bob_.id), 3);
   EXPECT_EQ(position_everywhere(carol_.id), 0);
+}
+
+TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
+  Room room = group_room();  // alice, bob, carol
+  must(post(room.id, alice_.id, "a-1", "一"));
+  must(post(room.id, alice_.id, "a-2", "二"));
+  must(mark_read(room.id, bob_.id, 1));
+  // Turn the database back into what version 3 wrote: every position in its member row
+  // (a post wrote its sender's), no last_sender, no revocations.
+  store_.reset();
+  {
+    store::sqlite::Connection db(db_path_, "NORMAL", false);
+    db.exec("UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
+            "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
+            "PRAGMA user_version=3;");
+  }
+  open();
+  auto position = [&](UserId user) { return must(store().member(room.id, user))->read_seq; };
+  EXPECT_EQ(position(alice_.id), 2);
+  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(carol_.id), 0);
+  // carol posts: nobody's position was implied before (last_sender 0), so nothing moves
+  // but hers.
+  must(post(room.id, carol_.id, "c-3", "三"));
+  EXPECT_EQ(position(alice_.id), 2);
+  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(carol_.id), 3);
+}
+
+TEST_F(SqliteStoreTest, TheLastSenderLeavingAndComingBackKeepsPositionsRight) {
+  Room room = group_room();  // alice, bob, carol
+  auto position = [&](UserId user) { return must(store().member(room.id, user))->read_seq; };
+  must(post(room.id, bob_.id, "b-1", "一"));
+  // Refusals write nothing, the implied position included.
+  auto hidden = post(room.id, dave_.id, "d-x", "部外者");
+  EXPECT_EQ(hidden.status().code(), Code::not_found);
+  auto bad_reply = post(room.id, alice_.id, "a-x", "返信", 99);
+  EXPECT_EQ(bad_reply.status().code(), Code::invalid_argument);
+  auto bad_mention = post(room.id, alice_.id, "a-y", "宛先", 0, {dave_.id});
+  EXPECT_EQ(bad_mention.status().code(), Code::invalid_argument);
+  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(alice_.id), 0);
+  // A retry by someone who is not the last sender changes nothing.
+  must(post(room.id, alice_.id, "a-2", "二"));
+  auto retry = must(post(room.id, bob_.id, "b-1", "一"));
+  EXPECT_FALSE(retry.created);
+  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(alice_.id), 2);
+
+  must(post(room.id, bob_.id, "b-3", "三"));
+  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb); }));
+  must(post(room.id, carol_.id, "c-4", "四"));  // materializes nobody: bob has no row
+  must(wait<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, cb); }));
+  EXPECT_EQ(position(bob_.id), 4);  // a newcomer has read what came before
+  EXPECT_EQ(position(carol_.id), 4);
+  must(post(room.id, alice_.id, "a-5", "五"));
+  EXPECT_EQ(position(carol_.id), 4);
+  EXPECT_EQ(position(bob_.id), 4);
+  EXPECT_EQ(position(alice_.id), 5);
+  using Counts = std::vector<std::pair<Seq, std::int64_t>>;
+  // Carol's 4 has been read by alice (by posting 5) and by bob (who came back at 4); alice's
+  // 5 by nobody else yet.
+  EXPECT_EQ(must(store().read_counts(room.id, 3, 5)), (Counts{{4, 2}, {5, 0}}));
 }
 
 TEST_F(SqliteStoreTest, EditByAnotherUserIsPermissionDeniedAndSenderCanEdit) {
@@ -947,31 +1019,27 @@ TEST(SqliteStoreUpgrade, Version3DropsTheReadPositionIndex) {
   EXPECT_EQ(index_count(), 1);
   {
     store::sqlite::Connection db(path, "NORMAL", false);
-    store::sqlite::migrate(db);
-    store::sqlite::migrate(db);  // a second run finds nothing to do
+    store::sqlite::migrate(db, 3);
+    store::sqlite::migrate(db, 3);  // a second run finds nothing to do
     store::sqlite::Stmt v = db.q("PRAGMA user_version");
     ASSERT_TRUE(v.step());
-    EXPECT_GE(v.i64(0), 3);
+    EXPECT_EQ(v.i64(0), 3);
   }
   EXPECT_EQ(index_count(), 0);
 }
 
-TEST(SqliteStoreUpgrade, Version4KeepsEveryReadPosition) {
+TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {
   TempDir dir;
   const std::string path = (dir.path() / "tonari.db").string();
-  {
-    store::sqlite::Connection db(path, "NORMAL", false);
-    store::sqlite::migrate(db, 3);
-    db.exec("INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);"
-            "INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev,"
-            " member_count, last_activity) VALUES(1, 1, 'group', '係', 1, 0, 5, 7, 2, 0);");
-  }
   store::sqlite::Connection db(path, "NORMAL", false);
   store::sqlite::migrate(db);
-  store::sqlite::Stmt s = db.q("SELECT last_sender, msg_seq FROM rooms WHERE id=1");
-  ASSERT_TRUE(s.step());
-  EXPECT_EQ(s.i64(0), 0);  // nobody's position is implied: the rows hold them all
-  EXPECT_EQ(s.i64(1), 5);
+  db.exec("PRAGMA user_version=999");
+  try {
+    store::sqlite::migrate(db);
+    ADD_FAILURE() << "a database of schema 999 was opened";
+  } catch (const store::sqlite::DbError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer tonari"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

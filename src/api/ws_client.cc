@@ -90,7 +90,6 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   if (auto it = msg.find("batch"); it != msg.end() && it->value().is_bool() && it->value().as_bool()) {
     if (auto conn = conn_.lock()) conn->enable_batching();
   }
-  if (!session_ok(false)) co_return;
   said_hello_ = true;
   {
     std::lock_guard lock(mu_);
@@ -99,6 +98,10 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   // Attach first (membership changes reach us from now on), then read the rooms, follow
   // them, and read again: every event is either in what we read or arrives live after.
   d_.hub.attach(shared_from_this(), {});
+  // The session is checked after attaching: an account disabled before this read is seen
+  // here, one disabled after it by the revocation that rechecks the attached connections
+  // of its user (serve.cc). Checked before, a disabling in between went unseen.
+  if (!session_ok(true)) co_return;
   auto first = d_.rooms.cursors(actor_);
   if (first.ok()) {
     std::vector<RoomId> ids;
@@ -318,13 +321,16 @@ void WsClient::read_done() {
 }
 
 void WsClient::recheck_session() {
-  if (!d_.accounts.still_valid(actor_).is_ok()) close(4001, "session_ended");
+  if (d_.accounts.still_valid(actor_).code() == Code::unauthenticated) close(4001, "session_ended");
 }
 
 bool WsClient::session_ok(bool force) {
   const TimeMs now = d_.clock.now_ms();
   if (!force && now - validated_at_ < 60000) return true;
-  if (!d_.accounts.still_valid(actor_).is_ok()) {
+  // A store that cannot tell (an error other than unauthenticated) ends nothing: checked
+  // again on the next frame.
+  if (const Status st = d_.accounts.still_valid(actor_); !st.is_ok()) {
+    if (st.code() != Code::unauthenticated) return true;
     close(4001, "session_ended");
     return false;
   }

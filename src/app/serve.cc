@@ -125,14 +125,18 @@ asio::awaitable<void> ticker(Node& node) {
       node.accounts->expire_cache(node.clock.now_ms());
       if (!revoking->exchange(true)) {
         asio::post(node.blocking, [&node, revoking, revoked_up_to] {
-          for (;;) {
-            auto r = node.store->revocations_after(*revoked_up_to, 1000);
-            if (!r.ok() || r->empty()) break;
-            for (const auto& rev : *r) {
-              node.accounts->forget_user(rev.user);
-              for (const auto& c : node.hub.connections_of(rev.user)) c->recheck_session();
-              *revoked_up_to = rev.id;
+          try {
+            for (;;) {
+              auto r = node.store->revocations_after(*revoked_up_to, 1000);
+              if (!r.ok() || r->empty()) break;  // a failed read is tried again next second
+              for (const auto& rev : *r) {
+                node.accounts->forget_user(rev.user);
+                for (const auto& c : node.hub.connections_of(rev.user)) c->recheck_session();
+                *revoked_up_to = rev.id;
+              }
             }
+          } catch (const std::exception&) {
+            // (bad_alloc) the revocations not yet acted on are read again next second
           }
           revoking->store(false);
         });

@@ -4,15 +4,13 @@
 #include "http/tcp_stats.h"
 
 #include <cstddef>
-#include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace tonari::http {
 
-std::optional<TcpSent> tcp_sent(int fd) {
+std::optional<std::uint64_t> tcp_bytes_acked(int fd) {
   struct tcp_info info {};
   socklen_t len = sizeof info;
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
@@ -20,9 +18,7 @@ std::optional<TcpSent> tcp_sent(int fd) {
   if (len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked) {
     return std::nullopt;
   }
-  int unacked = 0;  // SIOCOUTQ: written and not yet acknowledged (sent or not)
-  if (ioctl(fd, SIOCOUTQ, &unacked) != 0 || unacked < 0) return std::nullopt;
-  return TcpSent{info.tcpi_bytes_acked, static_cast<std::uint64_t>(unacked)};
+  return info.tcpi_bytes_acked;
 }
 
 }  // namespace tonari::http

@@ -7,10 +7,11 @@
 // plain store on its own executor) and a sweep, every half of the idle timeout, looks at the
 // counts: a connection that received nothing since the last sweep is pinged; one that still
 // received nothing (not even the pong) by the next sweep is dropped — the connection
-// decides (WsSession::drop: a peer whose TCP acknowledged more than the ping meanwhile is
-// reading slowly, and counts as active). A peer that stops answering is thus dropped
-// between one and one and a half idle timeouts after its last frame; a peer that answers
-// pings stays open however long it is silent.
+// decides (WsSession::drop: a peer whose TCP acknowledged at least a KiB more since the
+// last look is reading slowly, and counts as active until the next look). A silent peer
+// that stops answering is thus dropped between one and one and a half idle timeouts after
+// its last frame, one that stops reading as many sweeps after it stopped; a peer that
+// answers pings stays open however long it is silent.
 //
 // Thread safety: add/remove/sweep may be called from any thread.
 #pragma once

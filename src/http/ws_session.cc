@@ -170,6 +170,18 @@ class WsSession final : public WsConnection,
   // Handles the whole frame in buf_, then reads on.
   void handle_frame() {
     if (!handler_) return;  // the connection has ended (finish())
+    bool closing;
+    {
+      std::lock_guard lock(mu_);
+      closing = stopped_ || close_code_;
+    }
+    if (closing) {
+      // Closing (4001, 4008, 1011...): what the client sent since is not acted on (a
+      // disabled account's last `send` is not posted), but reading goes on, for the
+      // client's answer to the close.
+      frame_done();
+      return;
+    }
     if (!ws_.got_text()) {
       send(std::make_shared<const std::string>(
           R"({"type":"error","error":{"code":"invalid_argument","message":"binary frames are not supported"}})"));
@@ -313,43 +325,52 @@ class WsSession final : public WsConnection,
 
   void ping() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      self->note_acked();  // the baseline of the next drop(), even if no ping goes out now
       if (self->ping_pending_) return;  // Beast allows one ping at a time
       {
         std::lock_guard lock(self->mu_);
         if (self->stopped_ || self->close_code_) return;
       }
-      auto before = tcp_sent(beast::get_lowest_layer(self->ws_).native_handle());
-      self->acked_at_ping_ = before ? std::optional(before->acked) : std::nullopt;
       self->ping_pending_ = true;
       self->ws_.async_ping({}, [self](beast::error_code) { self->ping_pending_ = false; });
     });
   }
 
   // The peer stopped answering: cut the connection (the pending read then fails, and
-  // finish() runs), as Beast's own idle timeout does. Unless its TCP has acknowledged more
-  // since the ping than the ping itself: it is reading, slowly, and the ping waits behind
-  // what it has yet to read (megabytes of a replay at a phone's pace, in our socket and its
-  // receive buffer). That counts as activity. A peer that is gone, or has stopped reading
-  // (a full window), acknowledges nothing; one that is idle acknowledges just the ping, and
-  // without its pong it is dropped.
+  // finish() runs), as Beast's own idle timeout does. Unless, with no close under way, its
+  // TCP has acknowledged at least kMinProgressBytes more of what we wrote since the last
+  // look (the ping, or the previous drop()): it is reading, slowly, and the ping waits
+  // behind what it has yet to read (megabytes of a replay at a phone's pace, in our socket
+  // and its receive buffer). That counts as activity, until the next look. A peer that is
+  // gone, or has stopped reading (a full window), acknowledges nothing more; an idle one
+  // acknowledges just the ping; both are dropped.
   void drop() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      bool closing;
       {
         // A closing handshake under way (4008 and the like) keeps its code: Beast's
         // handshake timeout bounds it.
         std::lock_guard lock(self->mu_);
         if (self->close_sent_) return;
+        closing = self->close_code_ != 0;
       }
-      auto& socket = beast::get_lowest_layer(self->ws_);
-      const auto now = tcp_sent(socket.native_handle());
-      constexpr std::uint64_t kPingFrameBytes = 2;  // a server's ping without payload
-      if (now && self->acked_at_ping_ && now->acked > *self->acked_at_ping_ + kPingFrameBytes) {
+      const auto before = self->acked_seen_;
+      self->note_acked();
+      if (!closing && before && self->acked_seen_ &&
+          *self->acked_seen_ >= *before + kMinProgressBytes) {
         self->touch();
         return;
       }
       beast::error_code ec;
-      socket.close(ec);
+      beast::get_lowest_layer(self->ws_).close(ec);
     });
+  }
+
+  // A ping without payload is 2 bytes: progress must be more than the ping's, and enough
+  // that a peer trickling a few bytes cannot hold a connection open.
+  static constexpr std::uint64_t kMinProgressBytes = 1024;
+  void note_acked() {  // executor only
+    acked_seen_ = tcp_bytes_acked(beast::get_lowest_layer(ws_).native_handle());
   }
 
   // Starts the write chain if it is not running. Any thread; posts at most one wake-up at
@@ -376,7 +397,8 @@ class WsSession final : public WsConnection,
   std::shared_ptr<ServerStats> stats_;
   std::shared_ptr<Keepalive> keepalive_;
   bool ping_pending_ = false;                       // executor only
-  std::optional<std::uint64_t> acked_at_ping_;  // executor only: tcp_sent().acked at the last ping
+  // Executor only: tcp_bytes_acked at the last ping or drop() (what drop() compares with).
+  std::optional<std::uint64_t> acked_seen_;
   bool replaying_ = false;   // executor only: a handler's coroutine (hello's replay) runs
   bool frame_held_ = false;  // executor only: a whole frame in buf_ waits for it to end
   std::atomic<bool> wake_pending_{false};

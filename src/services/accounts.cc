@@ -83,7 +83,11 @@ void Accounts::login(LoginRequest req, store::Callback<LoginResult> done) {
                      now + ctx_.limits.session_ttl_ms};
     ctx_.store.create_session(std::move(s), [result = std::move(result),
                                              done = std::move(done)](Result<bool> r) mutable {
-      if (!r.ok()) return done(r.status());
+      if (!r.ok()) {
+        // Disabled while the password was being checked: the same answer as any mismatch.
+        if (r.status().code() == Code::unauthenticated) return done(unauthenticated(kBadCredentials));
+        return done(r.status());
+      }
       done(std::move(result));
     });
   });
@@ -148,9 +152,15 @@ Result<Tenant> Accounts::cached_tenant(TenantId id, TimeMs now) {
 
 Status Accounts::still_valid(const Actor& actor) {
   auto s = ctx_.store.session(actor.token_hash);
-  if (!s.ok() || s->expires_at <= ctx_.clock.now_ms()) return unauthenticated("session ended");
+  if (!s.ok()) {
+    return s.status().code() == Code::unauthenticated ? unauthenticated("session ended") : s.status();
+  }
+  if (s->expires_at <= ctx_.clock.now_ms()) return unauthenticated("session ended");
   auto u = ctx_.store.user(actor.user.id);
-  if (!u.ok() || u->disabled) return unauthenticated("account disabled");
+  if (!u.ok()) {
+    return u.status().code() == Code::not_found ? unauthenticated("account disabled") : u.status();
+  }
+  if (u->disabled) return unauthenticated("account disabled");
   return Status::ok();
 }
 

@@ -54,7 +54,8 @@ class Accounts {
   Result<Actor> authenticate(std::string_view token);
   void logout(const Actor& actor, store::Callback<bool> done);
   // ok while the session of `actor` is still valid (not logged out, not expired, account
-  // not disabled); unauthenticated otherwise.
+  // not disabled); unauthenticated once it is not; another error if the store could not
+  // tell (the session is then not taken for ended).
   Status still_valid(const Actor& actor);
 
   // Drops cached sessions older than kCacheMs (the housekeeping ticker calls it every

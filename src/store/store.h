@@ -169,6 +169,7 @@ class Store {
   // connections. An account is disabled, never deleted: its messages keep their sender.
   virtual void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) = 0;
 
+  // Fails with unauthenticated if the user is disabled (or gone).
   virtual void create_session(Session s, Callback<bool> done) = 0;
   virtual void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) = 0;
   virtual void delete_session(std::string token_hash, Callback<bool> done) = 0;

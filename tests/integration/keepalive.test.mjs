@@ -10,7 +10,7 @@ import { sleep, cid, WsConn } from './lib/client.mjs';
 import { makeDataDir } from './lib/server.mjs';
 import { fileSetup, demoServer, loginAll, createGroup, postMessage } from './lib/util.mjs';
 
-fileSetup();
+fileSetup({ watchdogMs: 180000 });
 
 let srv;
 let U;
@@ -101,4 +101,34 @@ test('a peer that reads a long replay slowly, and sends nothing, is not dropped'
   for (const r of rooms) assert.equal(slow.cursors.get(r.id), cursors[r.id] + 400, 'every missed event arrived');
   assert.deepEqual(slow.evErrors, []);
   await slow.close();
+});
+
+test('a peer that reads part of a long replay and then stops reading is dropped', { timeout: 120000 }, async () => {
+  const { tanaka, sato } = U;
+  const room = await createGroup(tanaka, '止まる読み手', [sato.id]);
+  const before = await sato.ws({ label: 'before' });
+  const cursor = before.cursors.get(room.id);
+  await before.close();
+  const body = 'う'.repeat(10000);
+  for (let i = 0; i < 400; i += 25) {
+    await Promise.all(Array.from({ length: 25 }, () => postMessage(tanaka, room.id, body)));
+  }
+  // 12 MB missed. Read for a moment, then never again (a frozen app whose TCP still
+  // answers): what it acknowledges stops growing, so the keepalive drops it. A paused
+  // client cannot see that, so the server's count of connections shows it.
+  const open = async () => {
+    const r = await fetch(`${srv.base}/metrics`);
+    return Number(/^tonari_ws_connections (\d+)$/m.exec(await r.text())[1]);
+  };
+  const baseline = await open();
+  const stalled = new WsConn(sato, { label: 'stalled', cursors: { [room.id]: cursor }, waitSynced: false });
+  await stalled.open();
+  await sleep(100);
+  stalled.ws._socket.pause();
+  assert.equal(await open(), baseline + 1);
+  const until = Date.now() + 40000;
+  while (await open() > baseline && Date.now() < until) await sleep(500);
+  assert.equal(await open(), baseline, 'a reader that stopped must be dropped');
+  stalled.ws._socket.resume();
+  assert.equal((await stalled.closed).code, 1006, 'without a closing handshake, as for a dead peer');
 });

@@ -168,8 +168,10 @@ ALTER TABLE rooms ADD COLUMN last_sender INTEGER NOT NULL DEFAULT 0;
     // server polls to recheck those users' live connections (the CLI that disables an
     // account runs in another process, and a cluster has many servers).
     R"sql(
+-- AUTOINCREMENT: ids never repeat, even once the purge has emptied the table (servers
+-- remember the last id they acted on).
 CREATE TABLE revocations(
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   user_id INTEGER NOT NULL,
   at INTEGER NOT NULL);
 )sql",

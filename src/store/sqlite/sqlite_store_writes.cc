@@ -159,9 +159,13 @@ void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Call
 
 void SqliteStore::create_session(Session s, Callback<bool> done) {
   write_one_statement<bool>([s = std::move(s)](Connection& db) -> Result<bool> {
-    db.q("INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at) VALUES(?,?,?,?,?)")
+    // Not for a disabled account: a login whose password check raced the disabling would
+    // otherwise leave a session that enabling the account again brings back.
+    db.q("INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at)"
+         " SELECT ?,?,?,?,? WHERE EXISTS(SELECT 1 FROM users WHERE id=? AND disabled=0)")
         .bind(1, s.token_hash).bind(2, s.user).bind(3, s.csrf).bind(4, s.created_at)
-        .bind(5, s.expires_at).run();
+        .bind(5, s.expires_at).bind(6, s.user).run();
+    if (db.changes() == 0) return unauthenticated("account disabled");
     return true;
   }, std::move(done));
 }

@@ -92,10 +92,25 @@ TEST_F(SqliteStoreTest, DisablingAnAccountEndsItsSessionsAndRecordsARevocation) 
   auto missing = wait<User>([&](auto cb) { store().set_user_disabled(999999, true, kT0, cb); });
   EXPECT_EQ(missing.status().code(), Code::not_found);
   EXPECT_EQ(must(store().revocations_after(0, 10)).size(), 1u);
+  EXPECT_TRUE(must(store().session("carol")).user == carol_.id);
 
-  // Revocations are purged with the sessions once a day old.
-  must(wait<std::int64_t>([&](auto cb) { store().purge_sessions(kT0 + 5 + 24LL * 3600 * 1000 + 1, cb); }));
+  // A disabled account gets no new session (a login that raced the disabling).
+  must(wait<User>([&](auto cb) { store().set_user_disabled(bob_.id, true, kT0 + 7, cb); }));
+  auto late = wait<bool>([&](auto cb) {
+    store().create_session(store::Session{"bob-late", bob_.id, "csrf", kT0, kT0 + 3600000}, cb);
+  });
+  EXPECT_EQ(late.status().code(), Code::unauthenticated);
+  EXPECT_EQ(store().session("bob-late").status().code(), Code::unauthenticated);
+
+  // Revocations are purged with the sessions once a day old, and their ids never come
+  // back: servers act on those above the last id they saw.
+  const auto last = must(store().revocations_after(0, 10)).back().id;
+  must(wait<std::int64_t>([&](auto cb) { store().purge_sessions(kT0 + 7 + 24LL * 3600 * 1000 + 1, cb); }));
   EXPECT_TRUE(must(store().revocations_after(0, 10)).empty());
+  must(wait<User>([&](auto cb) { store().set_user_disabled(carol_.id, true, kT0 + 8, cb); }));
+  auto next = must(store().revocations_after(last, 10));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].user, carol_.id);
 }
 
 TEST_F(SqliteStoreTest, TakenLoginIsConflictButOtherTenantMayReuseIt) {

@@ -95,27 +95,27 @@ int main(int argc, char** argv) {
     probe_before = probe_after;
   };
   try {
-   for (int run = 0; run < repeat; ++run) {
-    if (want(1)) emit({bench::department_rooms(s)});
-    if (want(2)) emit({bench::max_fanout(s)});
-    if (want(3)) {
-      emit({bench::all_staff(s, 5000)});
-      emit({bench::all_staff(s, 18000)});
-    }
-    if (want(4) || want(5)) emit({bench::idle_and_storm(s)});
-    if (want(6) || want(7)) {
-      s.history = want(7);
-      auto both = bench::ingest_and_history(s);
-      std::vector<json::object> window;
-      if (both.contains("ingest")) {
-        window.push_back(both["ingest"].as_object());
-        if (both.contains("history")) window.push_back(both["history"].as_object());
-      } else {
-        window.push_back(std::move(both));
+    for (int run = 0; run < repeat; ++run) {
+      if (want(1)) emit({bench::department_rooms(s)});
+      if (want(2)) emit({bench::max_fanout(s)});
+      if (want(3)) {
+        emit({bench::all_staff(s, 5000)});
+        emit({bench::all_staff(s, 18000)});
       }
-      emit(std::move(window));
+      if (want(4) || want(5)) emit({bench::idle_and_storm(s)});
+      if (want(6) || want(7)) {
+        s.history = want(7);
+        auto both = bench::ingest_and_history(s);
+        std::vector<json::object> window;
+        if (both.contains("ingest")) {
+          window.push_back(both["ingest"].as_object());
+          if (both.contains("history")) window.push_back(both["history"].as_object());
+        } else {
+          window.push_back(std::move(both));
+        }
+        emit(std::move(window));
+      }
     }
-   }
   } catch (const std::exception& e) {
     std::cerr << "tonari-loadgen: " << e.what() << '\n';
     return 1;

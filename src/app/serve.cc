@@ -90,12 +90,29 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   return o.str();
 }
 
+// Acts on the revocations after `up_to` (accounts disabled, by `tonari admin` or on another
+// node): their users' cached sessions are forgotten and their live connections here
+// recheck their session, closing with 4001. `up_to` becomes the last one acted on; a failed
+// read (or allocation) leaves the rest for the next call. On the blocking pool.
+void act_on_revocations(Node& node, std::int64_t& up_to) {
+  try {
+    for (;;) {
+      auto r = node.store->revocations_after(up_to, 1000);
+      if (!r.ok() || r->empty()) return;
+      for (const auto& rev : *r) {
+        node.accounts->forget_user(rev.user);
+        for (const auto& c : node.hub.connections_of(rev.user)) c->recheck_session();
+        up_to = rev.id;
+      }
+    }
+  } catch (const std::exception&) {
+  }
+}
+
 // Housekeeping: flushes coalesced read receipts (on the blocking pool: the counts are
-// store reads), expires cached session rows every second, acts on revocations every second
-// (an account disabled, by `tonari admin` or on another node: its cached sessions are
-// forgotten and its live connections here recheck their session, closing with 4001) and
-// purges expired sessions every hour. The flush runs every 10 ms while read receipts flow (ReadReceipts::active) and
-// every 100 ms otherwise.
+// store reads), expires cached session rows and acts on revocations every second, and
+// purges expired sessions every hour. The flush runs every 10 ms while read receipts flow
+// (ReadReceipts::active) and every 100 ms otherwise.
 // Each room is flushed at most once per period, when it falls due: a short tick spreads the
 // rooms' flushes out, where a 100 ms tick gathered a tenth of a second's rooms into one
 // burst of `reads` frames that every message arriving meanwhile waited behind (bench
@@ -125,19 +142,7 @@ asio::awaitable<void> ticker(Node& node) {
       node.accounts->expire_cache(node.clock.now_ms());
       if (!revoking->exchange(true)) {
         asio::post(node.blocking, [&node, revoking, revoked_up_to] {
-          try {
-            for (;;) {
-              auto r = node.store->revocations_after(*revoked_up_to, 1000);
-              if (!r.ok() || r->empty()) break;  // a failed read is tried again next second
-              for (const auto& rev : *r) {
-                node.accounts->forget_user(rev.user);
-                for (const auto& c : node.hub.connections_of(rev.user)) c->recheck_session();
-                *revoked_up_to = rev.id;
-              }
-            }
-          } catch (const std::exception&) {
-            // (bad_alloc) the revocations not yet acted on are read again next second
-          }
+          act_on_revocations(node, *revoked_up_to);
           revoking->store(false);
         });
       }

@@ -169,7 +169,6 @@ class WsSession final : public WsConnection,
 
   // Handles the whole frame in buf_, then reads on.
   void handle_frame() {
-    if (!handler_) return;  // the connection has ended (finish())
     bool closing;
     {
       std::lock_guard lock(mu_);

@@ -147,8 +147,8 @@ void SqliteStore::set_status(UserId user, std::string status, Callback<User> don
 
 void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) {
   write<User>([=](Connection& db) -> Result<User> {
-    if (!load_user(db, user)) return not_found("user not found");
     db.q("UPDATE users SET disabled=? WHERE id=?").bind(1, disabled ? 1 : 0).bind(2, user).run();
+    if (db.changes() == 0) return not_found("user not found");
     if (disabled) {
       db.q("DELETE FROM sessions WHERE user_id=?").bind(1, user).run();
       db.q("INSERT INTO revocations(user_id, at) VALUES(?,?)").bind(1, user).bind(2, now).run();

@@ -27,6 +27,7 @@ Node::~Node() {
 
 void Node::shutdown() {
   blocking.join();
+  housekeeping.join();
   store->shutdown();
 }
 

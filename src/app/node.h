@@ -24,7 +24,7 @@ class Node {
   explicit Node(const Config& cfg);
   ~Node();
 
-  // Finishes blocking work, then applies every queued write (running its callbacks) and
+  // Finishes blocking and housekeeping work, then applies every queued write (running its callbacks) and
   // stops the store's writer. Call while everything the callbacks use is still alive.
   void shutdown();
 
@@ -32,7 +32,13 @@ class Node {
   std::unique_ptr<store::sqlite::SqliteStore> store;
   bus::InProcessBus bus;
   realtime::Hub hub;
+  // Password hashing (each login's argon2id verify): a morning's login rush can queue
+  // seconds of it here.
   boost::asio::thread_pool blocking{2};
+  // The server's periodic work that must not wait behind that queue: read-receipt flushes
+  // (既読 counts every 10-100 ms) and acting on revocations (a disabled account's
+  // connections closed within a second). serve.cc's ticker posts both here.
+  boost::asio::thread_pool housekeeping{1};
   std::unique_ptr<services::Context> ctx;
   std::unique_ptr<services::Accounts> accounts;
   std::unique_ptr<services::ReadReceipts> receipts;

@@ -93,7 +93,7 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
 // Acts on the revocations after `up_to` (accounts disabled, by `tonari admin` or on another
 // node): their users' cached sessions are forgotten and their live connections here
 // recheck their session, closing with 4001. `up_to` becomes the last one acted on; a failed
-// read (or allocation) leaves the rest for the next call. On the blocking pool.
+// read (or allocation) leaves the rest for the next call. On the housekeeping thread.
 void act_on_revocations(Node& node, std::int64_t& up_to) {
   try {
     for (;;) {
@@ -109,8 +109,9 @@ void act_on_revocations(Node& node, std::int64_t& up_to) {
   }
 }
 
-// Housekeeping: flushes coalesced read receipts (on the blocking pool: the counts are
-// store reads), expires cached session rows and acts on revocations every second, and
+// Housekeeping: flushes coalesced read receipts (on the housekeeping thread: the counts
+// are store reads; not on the blocking pool, where a login rush queues password hashes),
+// expires cached session rows and acts on revocations every second, and
 // purges expired sessions every hour. The flush runs every 10 ms while read receipts flow
 // (ReadReceipts::active) and every 100 ms otherwise.
 // Each room is flushed at most once per period, when it falls due: a short tick spreads the
@@ -131,7 +132,7 @@ asio::awaitable<void> ticker(Node& node) {
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     if (!flushing->exchange(true)) {
-      asio::post(node.blocking, [&node, flushing] {
+      asio::post(node.housekeeping, [&node, flushing] {
         node.receipts->flush_due();
         flushing->store(false);
       });
@@ -141,7 +142,7 @@ asio::awaitable<void> ticker(Node& node) {
       next_cache_expiry = now + std::chrono::seconds(1);
       node.accounts->expire_cache(node.clock.now_ms());
       if (!revoking->exchange(true)) {
-        asio::post(node.blocking, [&node, revoking, revoked_up_to] {
+        asio::post(node.housekeeping, [&node, revoking, revoked_up_to] {
           act_on_revocations(node, *revoked_up_to);
           revoking->store(false);
         });

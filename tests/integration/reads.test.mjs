@@ -2,7 +2,10 @@
 // read_count in history, GET …/readers (docs/api.md: Messages, WebSocket).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { sleep } from './lib/client.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sleep, login, loginRaw } from './lib/client.mjs';
+import { startServer, runTonari, DEMO_TENANT, DEMO_PASSWORD } from './lib/server.mjs';
 import {
   fileSetup, demoServer, loginAll, assertError, assertStatus, assertGojuon, createGroup, postMessage, roomSummary,
 } from './lib/util.mjs';
@@ -177,5 +180,46 @@ test('reads frames are coalesced: at most one per room per second, final count e
   for (let i = 1; i < counts.length; i++) assert.ok(counts[i] >= counts[i - 1], `counts must not decrease: ${counts}`);
   assert.equal(counts[counts.length - 1], readers.length);
   assert.equal((await historyMsg(sato, G, m.seq)).read_count, readers.length);
+  await wsS.close();
+});
+
+test('read receipts and revocations do not wait behind a login rush', { timeout: 60000 }, async () => {
+  // Every login's argon2id verify runs on the server's two-thread blocking pool. One account
+  // here has a password hash about twenty times as costly as production's, so eight
+  // logins to it at once queue seconds of hashing there. The 既読 flush and the revocation
+  // pass have a thread of their own: their effects arrive while the rush is still being
+  // hashed (an order of events, not a time limit: when they shared the pool they came
+  // after seven or more of the logins).
+  const s = await startServer({ demo: true });
+  const cfg = path.join(s.dataDir, 'slow-hash.toml');
+  fs.writeFileSync(cfg, '[security]\nargon2_opslimit = 100\n');
+  const made = await runTonari(['admin', '--config', cfg, 'create-user', '--data', s.dataDir, '--tenant', DEMO_TENANT,
+    '--login', 'rush', '--name', '朝の職員', '--reading', 'あさのしょくいん', '--password', DEMO_PASSWORD]);
+  assert.equal(made.code, 0, made.stderr);
+  const sato = await login(s, 'sato');
+  const tanaka = await login(s, 'tanaka');
+  const leaver = await login(s, 'ito', { token: true });
+  const G = (await createGroup(sato, 'ラッシュ中の既読', [tanaka.id])).id;
+  const wsS = await sato.ws();
+  const wsL = await leaver.ws();
+  const m = await postMessage(sato, G, '朝礼は8時40分からです');
+
+  let loggedIn = 0;
+  const rush = Array.from({ length: 8 }, () => loginRaw(s, { login: 'rush' }).then((r) => {
+    assert.equal(r.status, 200, r.text);
+    loggedIn += 1;
+  }));
+  await sleep(100);  // the rush's requests are in: two being hashed, the rest queued
+  assertStatus(await tanaka.post(`/api/rooms/${G}/read`, { seq: m.seq }), 200);
+  const disabled = runTonari(['admin', 'disable-user', '--data', s.dataDir, '--tenant', DEMO_TENANT, '--login', 'ito']);
+
+  await wsS.next((f) => f.type === 'reads' && f.room === G && f.counts.some(([q, n]) => q === m.seq && n === 1), 30000, 'reads during the rush');
+  const readsAfter = loggedIn;
+  assert.equal((await disabled).code, 0);
+  assert.equal((await wsL.closed).code, 4001);
+  const closedAfter = loggedIn;
+  await Promise.all(rush);
+  assert.ok(readsAfter < 4, `the reads frame came after ${readsAfter} of 8 logins`);
+  assert.ok(closedAfter < 6, `the revoked connection closed after ${closedAfter} of 8 logins`);
   await wsS.close();
 });

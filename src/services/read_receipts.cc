@@ -47,17 +47,25 @@ std::size_t ReadReceipts::flush_due() {
   for (const auto& [room, p] : due) {
     const Seq lo = std::max(p.lo, p.hi - kMaxCountsPerEvent);
     auto counts = ctx_.store.read_counts(room, lo, p.hi);
-    if (!counts.ok() || counts->empty()) continue;
-    std::string frame = R"({"type":"reads","room":)" + std::to_string(room) + R"(,"counts":[)";
-    bool first = true;
-    for (const auto& [seq, n] : *counts) {
-      if (!first) frame += ',';
-      first = false;
-      frame += '[' + std::to_string(seq) + ',' + std::to_string(n) + ']';
+    if (!counts.ok()) continue;
+    // One frame per sender (still in the room), with their messages' counts in seq order.
+    std::vector<std::pair<UserId, std::string>> frames;  // few senders: a linear search
+    for (const store::ReadCount& c : *counts) {
+      if (!c.sender_is_member) continue;
+      auto it = std::find_if(frames.begin(), frames.end(), [&](const auto& f) { return f.first == c.sender; });
+      if (it == frames.end()) {
+        it = frames.emplace(frames.end(), c.sender,
+                            R"({"type":"reads","room":)" + std::to_string(room) + R"(,"counts":[)");
+      } else {
+        it->second += ',';
+      }
+      it->second += '[' + std::to_string(c.seq) + ',' + std::to_string(c.count) + ']';
     }
-    frame += "]}";
-    ctx_.bus.publish(bus::Event{room, 0, std::make_shared<const std::string>(std::move(frame)),
-                                {}, {}, {}});
+    for (auto& [sender, frame] : frames) {
+      frame += "]}";
+      ctx_.bus.publish(bus::Event{room, 0, std::make_shared<const std::string>(std::move(frame)),
+                                  {}, {}, {sender}});
+    }
   }
   return due.size();
 }

@@ -1,6 +1,9 @@
 // Read receipts without O(members²) traffic: read-position changes are noted per room and
-// flushed as one `reads` event per room at most once per period, carrying the new counts
-// of the most recent affected messages. Reader lists are computed on demand (Messages).
+// flushed at most once per period per room, as one `reads` event to each sender of the
+// room's most recent affected messages, carrying the new counts of their own messages
+// (the 既読 a sender waits for, as LINE shows it: an all-staff announcement's reads go
+// back to the announcer, not to every member twice a second). Other members see counts
+// in history and reader lists, computed on demand (Messages).
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
@@ -17,7 +20,8 @@ class ReadReceipts {
 
   // A member's read position in `room` moved from `old_seq` to `new_seq`.
   void note(RoomId room, Seq old_seq, Seq new_seq);
-  // Publishes `reads` for every noted room whose last flush is at least one period ago.
+  // Publishes `reads` for every noted room whose last flush is at least one period ago: to
+  // each sender of an affected message who is still a member, the counts of theirs.
   // Called by a timer (the app runs it every 10 ms while active(), every 100 ms otherwise).
   // Returns the number of rooms flushed.
   std::size_t flush_due();

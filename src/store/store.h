@@ -84,6 +84,15 @@ struct NewMessage {
   TenantId tenant = 0;
 };
 
+// A message's 既読 count (read_counts): members other than its sender who have read it.
+struct ReadCount {
+  Seq seq = 0;
+  UserId sender = 0;
+  bool sender_is_member = false;  // the sender is still in the room
+  std::int64_t count = 0;
+  bool operator==(const ReadCount&) const = default;
+};
+
 // What a write that changes a room produced: the room after the change and its new events
 // (to publish), plus membership changes for realtime subscription bookkeeping.
 struct RoomChange {
@@ -152,10 +161,10 @@ class Store {
   // others are left out), read in one snapshot: a reconnecting client's replay.
   virtual Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
       UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) = 0;
-  // For each non-deleted message with seq in (lo, hi]: (seq, members other than the
-  // sender whose read position >= seq).
-  virtual Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,
-                                                                        Seq hi) = 0;
+  // For each non-deleted message with seq in (lo, hi], ascending: its sender, whether they
+  // are still a member, and its count (members other than the sender whose read
+  // position >= seq).
+  virtual Result<std::vector<ReadCount>> read_counts(RoomId room, Seq lo, Seq hi) = 0;
 
   // ---- Writes -------------------------------------------------------------------------
   virtual void create_tenant(std::string code, std::string name, TimeMs now,

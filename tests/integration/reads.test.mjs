@@ -62,6 +62,9 @@ test('read receipts: reads frame to the sender, read_count in history, readers i
   }
   assert.ok(reads.counts.length <= 100);
   assert.equal(reads.ev, undefined, 'reads frames carry no ev');
+  // Counts go to the message's sender alone (as LINE shows 既読): suzuki, a reader, gets none.
+  await wsZ.ping();
+  assert.deepEqual(wsZ.seen((f) => f.type === 'reads'), [], 'no reads frames to members who did not send');
   // all reads frames seen so far are consistent (count never above 2)
   for (const f of wsS.seen((x) => x.type === 'reads' && x.room === G)) {
     const c = countFor(f, 1);

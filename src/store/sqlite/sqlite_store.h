@@ -64,8 +64,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;
   Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
       UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) override;
-  Result<std::vector<std::pair<Seq, std::int64_t>>> read_counts(RoomId room, Seq lo,
-                                                                Seq hi) override;
+  Result<std::vector<ReadCount>> read_counts(RoomId room, Seq lo, Seq hi) override;
 
   void create_tenant(std::string code, std::string name, TimeMs now,
                      Callback<Tenant> done) override;

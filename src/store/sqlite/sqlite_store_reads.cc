@@ -388,16 +388,19 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::even
   });
 }
 
-Result<std::vector<std::pair<Seq, std::int64_t>>> SqliteStore::read_counts(RoomId room, Seq lo,
-                                                                           Seq hi) {
-  using Out = std::vector<std::pair<Seq, std::int64_t>>;
+Result<std::vector<ReadCount>> SqliteStore::read_counts(RoomId room, Seq lo, Seq hi) {
+  using Out = std::vector<ReadCount>;
   return read<Out>([&](Connection& db) -> Result<Out> {
     const ReadPositions readers = read_positions(db, room, lo);
-    Stmt s = db.q("SELECT seq, sender_id FROM messages WHERE room_id=? AND seq>? AND seq<=?"
-                  " AND deleted=0 ORDER BY seq");
+    Stmt s = db.q("SELECT m.seq, m.sender_id, EXISTS(SELECT 1 FROM members mb"
+                  " WHERE mb.room_id=m.room_id AND mb.user_id=m.sender_id)"
+                  " FROM messages m WHERE m.room_id=? AND m.seq>? AND m.seq<=? AND m.deleted=0"
+                  " ORDER BY m.seq");
     s.bind(1, room).bind(2, lo).bind(3, hi);
     Out out;
-    while (s.step()) out.emplace_back(s.i64(0), readers.count(s.i64(0), s.i64(1)));
+    while (s.step()) {
+      out.push_back(ReadCount{s.i64(0), s.i64(1), s.i64(2) != 0, readers.count(s.i64(0), s.i64(1))});
+    }
     return out;
   });
 }

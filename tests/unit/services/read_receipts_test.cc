@@ -123,13 +123,41 @@ TEST_F(ReadReceiptsTest, FirstFlushPublishesCountsOfTheAffectedMessages) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].room, room_.id);
   EXPECT_EQ(events[0].ev, 0);  // ephemeral, not in the event log
-  EXPECT_TRUE(events[0].to_users.empty());
+  EXPECT_EQ(events[0].to_users, std::vector<UserId>{alice_.id});  // to the sender alone
   EXPECT_TRUE(events[0].joined.empty());
   EXPECT_TRUE(events[0].left.empty());
   // alice sent 1..3 (and is not counted); bob has read up to 2; carol nothing.
   EXPECT_EQ(*events[0].frame, reads_frame(room_.id, "[[1,1],[2,1]]"));
   auto parsed = json::parse(*events[0].frame);
   EXPECT_EQ(std::string(parsed.at("type").as_string()), "reads");
+}
+
+TEST_F(ReadReceiptsTest, EachSenderIsToldOfTheirOwnMessagesOnly) {
+  must(post(room_.id, bob_.id, "b-4", "ボブ"));    // seq 4
+  must(post(room_.id, alice_.id, "c-5", "本文"));  // seq 5
+  read(room_.id, carol_.id, 5);
+  EXPECT_EQ(receipts_->flush_due(), 1u);
+  auto events = bus_.events();
+  ASSERT_EQ(events.size(), 2u);
+  // In the order of each sender's first message among those counted.
+  EXPECT_EQ(events[0].to_users, std::vector<UserId>{alice_.id});
+  EXPECT_EQ(*events[0].frame, reads_frame(room_.id, "[[1,2],[2,2],[3,2],[5,1]]"));
+  EXPECT_EQ(events[1].to_users, std::vector<UserId>{bob_.id});
+  EXPECT_EQ(*events[1].frame, reads_frame(room_.id, "[[4,2]]"));
+
+}
+
+TEST_F(ReadReceiptsTest, ASenderWhoHasLeftIsNotToldAnyMore) {
+  Room room = must(create_group(alice_.id, {bob_.id, carol_.id})).room;
+  must(post(room.id, bob_.id, "b-1", "ボブ"));     // seq 1
+  must(post(room.id, alice_.id, "a-2", "アリス"));  // seq 2
+  must(wait<store::RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 50, cb); }));
+  read(room.id, carol_.id, 2);
+  EXPECT_EQ(receipts_->flush_due(), 1u);
+  auto events = bus_.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].to_users, std::vector<UserId>{alice_.id});
+  EXPECT_EQ(*events[0].frame, reads_frame(room.id, "[[2,1]]"));
 }
 
 TEST_F(ReadReceiptsTest, NotesWithinOnePeriodAreCoalescedIntoOneEventWithFinalCounts) {

@@ -492,6 +492,13 @@ TEST_F(SqliteStoreTest, MarkReadNeverMovesBackwardsAndClampsToMsgSeq) {
   EXPECT_EQ(missing.status().code(), Code::not_found);
 }
 
+// read_counts as (seq, count) pairs.
+std::vector<std::pair<Seq, std::int64_t>> counts_of(const std::vector<store::ReadCount>& rc) {
+  std::vector<std::pair<Seq, std::int64_t>> out;
+  for (const auto& c : rc) out.emplace_back(c.seq, c.count);
+  return out;
+}
+
 TEST_F(SqliteStoreTest, ReadCountsExcludeTheSender) {
   Room room = group_room();  // alice, bob, carol
   must(post(room.id, alice_.id, "c-1", "一"));  // alice read_seq -> 1
@@ -499,16 +506,31 @@ TEST_F(SqliteStoreTest, ReadCountsExcludeTheSender) {
   must(post(room.id, alice_.id, "c-3", "三"));  // alice read_seq -> 3
   using Counts = std::vector<std::pair<Seq, std::int64_t>>;
   // seq 1 (alice): bob; seq 2 (bob): alice; seq 3 (alice): nobody else yet.
-  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 1}, {2, 1}, {3, 0}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 0, 3))), (Counts{{1, 1}, {2, 1}, {3, 0}}));
 
   must(mark_read(room.id, carol_.id, 3));
-  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 2}, {2, 2}, {3, 1}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 0, 3))), (Counts{{1, 2}, {2, 2}, {3, 1}}));
   // (lo, hi] bounds.
-  EXPECT_EQ(must(store().read_counts(room.id, 1, 2)), (Counts{{2, 2}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 1, 2))), (Counts{{2, 2}}));
 
   // Deleted messages have no read count.
   must(wait<RoomChange>([&](auto cb) { store().delete_message(room.id, 3, alice_.id, kT0 + 9, cb); }));
-  EXPECT_EQ(must(store().read_counts(room.id, 0, 3)), (Counts{{1, 2}, {2, 2}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 0, 3))), (Counts{{1, 2}, {2, 2}}));
+}
+
+TEST_F(SqliteStoreTest, ReadCountsNameEachSenderAndWhetherTheyAreStillAMember) {
+  Room room = group_room();  // alice, bob, carol
+  must(post(room.id, alice_.id, "c-1", "一"));
+  must(post(room.id, bob_.id, "c-2", "二"));
+  must(mark_read(room.id, carol_.id, 2));
+  using store::ReadCount;
+  EXPECT_EQ(must(store().read_counts(room.id, 0, 2)),
+            (std::vector<ReadCount>{{1, alice_.id, true, 2}, {2, bob_.id, true, 1}}));
+  // Bob leaves (alice removes him): his message keeps its count, but he is no longer in the
+  // room to be told of it. His own read position leaves with him.
+  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb); }));
+  EXPECT_EQ(must(store().read_counts(room.id, 0, 2)),
+            (std::vector<ReadCount>{{1, alice_.id, true, 1}, {2, bob_.id, false, 1}}));
 }
 
 TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMemberRow) {
@@ -567,7 +589,7 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   }
   // Read counts see the implied position too: bob and carol have not read 4.
   using Counts = std::vector<std::pair<Seq, std::int64_t>>;
-  EXPECT_EQ(must(store().read_counts(room.id, 0, 4)), (Counts{{1, 1}, {2, 1}, {3, 1}, {4, 0}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 0, 4))), (Counts{{1, 1}, {2, 1}, {3, 1}, {4, 0}}));
 
   // Marking read below the implied position changes nothing; the same post again is a retry.
   auto again = must(mark_read(room.id, alice_.id, 1));
@@ -644,7 +666,7 @@ TEST_F(SqliteStoreTest, TheLastSenderLeavingAndComingBackKeepsPositionsRight) {
   using Counts = std::vector<std::pair<Seq, std::int64_t>>;
   // Carol's 4 has been read by alice (by posting 5) and by bob (who came back at 4); alice's
   // 5 by nobody else yet.
-  EXPECT_EQ(must(store().read_counts(room.id, 3, 5)), (Counts{{4, 2}, {5, 0}}));
+  EXPECT_EQ(counts_of(must(store().read_counts(room.id, 3, 5))), (Counts{{4, 2}, {5, 0}}));
 }
 
 TEST_F(SqliteStoreTest, EditByAnotherUserIsPermissionDeniedAndSenderCanEdit) {

@@ -188,6 +188,9 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
 }
 
 void WsClient::deliver(const bus::Event& e) {
+  // The read.self of this connection's own `read`: its client knows (all-staff: one frame
+  // fewer per member and message).
+  if (e.origin != 0 && e.origin == origin_) return;
   if (e.room == 0) {
     // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
     if (e.frame->find(actor_.token_hash) == std::string::npos) return;
@@ -300,7 +303,7 @@ void WsClient::submit_read(RoomId room, Seq seq) {
   d_.messages.mark_read(actor_, room, seq, [self](Result<store::ReadChange> r) {
     if (!r.ok()) self->send_error(r.status());
     self->read_done();
-  });
+  }, origin_);
 }
 
 void WsClient::read_done() {

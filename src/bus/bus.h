@@ -5,6 +5,7 @@
 // Thread safety: publish() may be called from any thread; subscribe() before publishing.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ struct Event {
   std::vector<UserId> joined;    // users who became members with this event
   std::vector<UserId> left;      // users who stopped being members with this event
   std::vector<UserId> to_users;  // non-empty: only these users' connections get it
+  // Non-zero: the connection whose own action this reports (a `read` frame), which knows
+  // it already and does not get it back. A tag unique in the process (WsClient's).
+  std::uint64_t origin = 0;
 };
 
 class Bus {

@@ -98,18 +98,18 @@ void Messages::remove(const Actor& actor, RoomId room, Seq seq,
 }
 
 void Messages::mark_read(const Actor& actor, RoomId room, Seq seq,
-                         store::Callback<store::ReadChange> done) {
+                         store::Callback<store::ReadChange> done, std::uint64_t origin) {
   if (Status st = check_member(actor, room); !st.is_ok()) return done(st);
   if (seq < 0) return done(invalid_argument("seq must be >= 0"));
   const UserId user = actor.user.id;
   ctx_.store.mark_read(room, user, seq,
-                       [this, room, user, done = std::move(done)](Result<store::ReadChange> r) {
+                       [this, room, user, origin, done = std::move(done)](Result<store::ReadChange> r) {
     if (r.ok() && r->new_seq > r->old_seq) {
       receipts_.note(room, r->old_seq, r->new_seq);
       auto frame = std::make_shared<const std::string>(
           R"({"type":"read.self","room":)" + std::to_string(room) + R"(,"read_seq":)" +
           std::to_string(r->new_seq) + "}");
-      ctx_.bus.publish(bus::Event{room, 0, std::move(frame), {}, {}, {user}});
+      ctx_.bus.publish(bus::Event{room, 0, std::move(frame), {}, {}, {user}, origin});
     }
     done(std::move(r));
   });

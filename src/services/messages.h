@@ -41,7 +41,9 @@ class Messages {
   void edit(const Actor& actor, RoomId room, Seq seq, std::string body,
             store::Callback<store::RoomChange> done);
   void remove(const Actor& actor, RoomId room, Seq seq, store::Callback<store::RoomChange> done);
-  void mark_read(const Actor& actor, RoomId room, Seq seq, store::Callback<store::ReadChange> done);
+  // `origin`: the connection that asked (bus::Event::origin), which gets no read.self for it.
+  void mark_read(const Actor& actor, RoomId room, Seq seq, store::Callback<store::ReadChange> done,
+                 std::uint64_t origin = 0);
   Result<Readers> readers(const Actor& actor, RoomId room, Seq seq);
 
  private:

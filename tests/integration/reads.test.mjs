@@ -127,6 +127,8 @@ test('read positions only move forward, are clamped, and read.self reaches the o
   ws1.send({ type: 'read', room: G, seq: 3 });
   const self = await ws2.next((f) => f.type === 'read.self' && f.room === G, 2000, 'read.self on the other device');
   assert.equal(self.read_seq, 3);
+  await ws1.ping();
+  assert.deepEqual(ws1.seen((f) => f.type === 'read.self'), [], 'the device that sent the read is not told it back');
 
   const back = await tanaka.post(`/api/rooms/${G}/read`, { seq: 2 });
   assertStatus(back, 200, 'backwards read');

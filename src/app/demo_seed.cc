@@ -74,7 +74,7 @@ std::string seed_demo(Node& node) {
     for (const auto& [u, member] : *members) {
       const Seq seq = std::max<Seq>(0, latest->msg_seq - (i++ % 3));
       services::wait_for<store::ReadChange>([&](auto cb) {
-        node.store->mark_read(room.id, u.id, seq, std::move(cb));
+        node.store->mark_read(room.id, u.id, seq, 0, std::move(cb));
       });
     }
   }

@@ -99,10 +99,12 @@ void Messages::remove(const Actor& actor, RoomId room, Seq seq,
 
 void Messages::mark_read(const Actor& actor, RoomId room, Seq seq,
                          store::Callback<store::ReadChange> done, std::uint64_t origin) {
-  if (Status st = check_member(actor, room); !st.is_ok()) return done(st);
+  // policy::can_read_room is applied by the store, in the write (a separate lookup here cost
+  // the I/O thread about 67,000 instructions per read: in the all-staff room, thousands of
+  // them per announcement, in the middle of its fanout).
   if (seq < 0) return done(invalid_argument("seq must be >= 0"));
   const UserId user = actor.user.id;
-  ctx_.store.mark_read(room, user, seq,
+  ctx_.store.mark_read(room, user, seq, actor.user.tenant,
                        [this, room, user, origin, done = std::move(done)](Result<store::ReadChange> r) {
     if (r.ok() && r->new_seq > r->old_seq) {
       receipts_.note(room, r->old_seq, r->new_seq);

@@ -17,7 +17,9 @@ namespace tonari::services::policy {
 Status can_see_user(const User& actor, const User& target);
 // May `actor` start a conversation with `target` (direct room, invitation)?
 Status can_contact(const User& actor, const User& target);
-// Read history, receive events, mark read, list readers, see room details.
+// Read history, receive events, mark read, list readers, see room details. Marking read
+// does not call it: SqliteStore::mark_read applies the same rule in its write (keep the two
+// in step).
 Status can_read_room(const User& actor, const Room& room, const std::optional<Member>& m);
 // The rule for posting. Messages::post does not call it: SqliteStore::post_message applies
 // the same rule inside the transaction that inserts (keep the two in step).

@@ -208,8 +208,12 @@ class Store {
   // Turns a message sent by `by` into a deleted marker, also in the stored event log.
   virtual void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
                               Callback<RoomChange> done) = 0;
-  // Moves the read position forward to min(seq, msg_seq); never backwards.
-  virtual void mark_read(RoomId room, UserId user, Seq seq, Callback<ReadChange> done) = 0;
+  // Moves the read position forward to min(seq, msg_seq); never backwards. Only a member
+  // may, and with `tenant` (the reader's municipality; 0: not checked) only in a room of
+  // that municipality: to anyone else the room is "not found" (policy::can_read_room, kept
+  // here, in the transaction, so that a read costs no separate lookup).
+  virtual void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
+                         Callback<ReadChange> done) = 0;
 };
 
 }  // namespace tonari::store

@@ -88,7 +88,8 @@ class SqliteStore final : public Store {
                     Callback<RoomChange> done) override;
   void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
                       Callback<RoomChange> done) override;
-  void mark_read(RoomId room, UserId user, Seq seq, Callback<ReadChange> done) override;
+  void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
+                 Callback<ReadChange> done) override;
 
  private:
   class ReaderLease;

@@ -506,14 +506,17 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
   }, std::move(done));
 }
 
-void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, Callback<ReadChange> done) {
+void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, TenantId tenant,
+                            Callback<ReadChange> done) {
   // One read, then at most one write: no savepoint needed (the hot path of an all-staff
   // room, where thousands of members read each message).
   write_one_statement<ReadChange>([=](Connection& db) -> Result<ReadChange> {
-    Stmt s = db.q("SELECT r.msg_seq, " TONARI_READ_SEQ("m", "r") " FROM rooms r"
+    Stmt s = db.q("SELECT r.msg_seq, " TONARI_READ_SEQ("m", "r") ", r.tenant_id FROM rooms r"
                   " JOIN members m ON m.room_id=r.id WHERE r.id=? AND m.user_id=?");
     s.bind(1, room_id).bind(2, user);
-    if (!s.step()) return not_found("room not found");
+    if (!s.step() || (tenant != 0 && s.i64(2) != tenant)) {
+      return not_found("room " + std::to_string(room_id) + " not found");
+    }
     const Seq msg_seq = s.i64(0);
     ReadChange out;
     out.old_seq = s.i64(1);

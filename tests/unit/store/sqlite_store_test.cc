@@ -490,6 +490,13 @@ TEST_F(SqliteStoreTest, MarkReadNeverMovesBackwardsAndClampsToMsgSeq) {
   auto missing = mark_read(room.id + 1000, bob_.id, 1);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::not_found);
+
+  // The reader's municipality must be the room's (policy::can_read_room, applied here).
+  auto elsewhere = mark_read(room.id, bob_.id, 3, other_tenant_.id);
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.status().code(), Code::not_found);
+  EXPECT_EQ(elsewhere.status().message(), "room " + std::to_string(room.id) + " not found");
+  EXPECT_EQ(must(mark_read(room.id, bob_.id, 3, tenant_.id)).new_seq, 3);
 }
 
 // read_counts as (seq, count) pairs.

@@ -144,8 +144,8 @@ class StoreTest : public ::testing::Test {
     return wait<store::RoomChange>([&](auto cb) { store().post_message(m, cb); });
   }
 
-  Result<store::ReadChange> mark_read(RoomId room, UserId user, Seq seq) {
-    return wait<store::ReadChange>([&](auto cb) { store().mark_read(room, user, seq, cb); });
+  Result<store::ReadChange> mark_read(RoomId room, UserId user, Seq seq, TenantId tenant = 0) {
+    return wait<store::ReadChange>([&](auto cb) { store().mark_read(room, user, seq, tenant, cb); });
   }
 
   TempDir dir_;

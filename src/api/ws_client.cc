@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <random>
 
 #include "api/fields.h"
 #include "api/messages_json.h"
@@ -185,6 +186,14 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   held_.shrink_to_fit();
   replaying_ = false;
   send_text(R"({"type":"synced"})");
+}
+
+// Unique in this process, and across the nodes of a cluster but for a chance of one in
+// 2^32 per pair of nodes: the high half is random per process, the low half counts.
+std::uint64_t WsClient::next_origin() {
+  static const std::uint64_t process = static_cast<std::uint64_t>(std::random_device{}()) << 32;
+  static std::atomic<std::uint32_t> count{0};
+  return process | (count.fetch_add(1, std::memory_order_relaxed) + 1u);  // never 0
 }
 
 void WsClient::deliver(const bus::Event& e) {

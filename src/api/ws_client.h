@@ -81,8 +81,8 @@ class WsClient final : public http::WsHandler,
   std::unordered_map<RoomId, Seq> pending_reads_; // guarded by mu_
   TimeMs validated_at_;                           // executor only
   // This connection's tag as the origin of its reads (bus::Event::origin).
-  const std::uint64_t origin_ = next_origin_.fetch_add(1, std::memory_order_relaxed);
-  static inline std::atomic<std::uint64_t> next_origin_{1};
+  const std::uint64_t origin_ = next_origin();
+  static std::uint64_t next_origin();
 };
 
 }  // namespace tonari::api

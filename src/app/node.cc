@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
+#include "core/thread_name.h"
+
 namespace tonari::app {
 
 Node::Node(const Config& cfg) {
@@ -18,6 +20,7 @@ Node::Node(const Config& cfg) {
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
   rooms = std::make_unique<services::Rooms>(*ctx);
   messages = std::make_unique<services::Messages>(*ctx, *receipts);
+  boost::asio::post(housekeeping, [] { name_this_thread("tonari-hk"); });
 }
 
 Node::~Node() {

@@ -23,7 +23,7 @@ struct Event {
   std::vector<UserId> left;      // users who stopped being members with this event
   std::vector<UserId> to_users;  // non-empty: only these users' connections get it
   // Non-zero: the connection whose own action this reports (a `read` frame), which knows
-  // it already and does not get it back. A tag unique in the process (WsClient's).
+  // it already and does not get it back (WsClient's tag: random high half per process).
   std::uint64_t origin = 0;
 };
 

@@ -193,8 +193,8 @@ test('read receipts and revocations do not wait behind a login rush', { timeout:
   // here has a password hash about twenty times as costly as production's, so eight
   // logins to it at once queue seconds of hashing there. The 既読 flush and the revocation
   // pass have a thread of their own: their effects arrive while the rush is still being
-  // hashed (an order of events, not a time limit: when they shared the pool they came
-  // after seven or more of the logins).
+  // hashed (an order of events, not a time limit: when they shared the pool the reads
+  // frame came after six of the eight logins).
   const s = await startServer({ demo: true });
   const cfg = path.join(s.dataDir, 'slow-hash.toml');
   fs.writeFileSync(cfg, '[security]\nargon2_opslimit = 100\n');

@@ -49,7 +49,7 @@ export interface Message {
   created_at: number;
   edited_at: number | null;
   deleted: boolean;
-  /** Present in history responses; realtime events carry it through `reads` frames. */
+  /** Present in history responses; live, `reads` frames carry it to the message's sender only. */
   read_count?: number;
 }
 

@@ -132,19 +132,22 @@ TEST_F(ReadReceiptsTest, FirstFlushPublishesCountsOfTheAffectedMessages) {
   EXPECT_EQ(std::string(parsed.at("type").as_string()), "reads");
 }
 
+// A `reads` event for `user` alone, with these counts.
+void ExpectReadsFor(const bus::Event& e, UserId user, RoomId room, const std::string& counts) {
+  EXPECT_EQ(e.to_users, std::vector<UserId>{user});
+  EXPECT_EQ(*e.frame, R"({"type":"reads","room":)" + std::to_string(room) + R"(,"counts":)" + counts + "}");
+}
+
 TEST_F(ReadReceiptsTest, EachSenderIsToldOfTheirOwnMessagesOnly) {
   must(post(room_.id, bob_.id, "b-4", "ボブ"));    // seq 4
   must(post(room_.id, alice_.id, "c-5", "本文"));  // seq 5
   read(room_.id, carol_.id, 5);
-  EXPECT_EQ(receipts_->flush_due(), 1u);
-  auto events = bus_.events();
+  ASSERT_EQ(receipts_->flush_due(), 1u);
+  const auto events = bus_.events();
   ASSERT_EQ(events.size(), 2u);
   // In the order of each sender's first message among those counted.
-  EXPECT_EQ(events[0].to_users, std::vector<UserId>{alice_.id});
-  EXPECT_EQ(*events[0].frame, reads_frame(room_.id, "[[1,2],[2,2],[3,2],[5,1]]"));
-  EXPECT_EQ(events[1].to_users, std::vector<UserId>{bob_.id});
-  EXPECT_EQ(*events[1].frame, reads_frame(room_.id, "[[4,2]]"));
-
+  ExpectReadsFor(events[0], alice_.id, room_.id, "[[1,2],[2,2],[3,2],[5,1]]");
+  ExpectReadsFor(events[1], bob_.id, room_.id, "[[4,2]]");
 }
 
 TEST_F(ReadReceiptsTest, ASenderWhoHasLeftIsNotToldAnyMore) {
@@ -153,11 +156,9 @@ TEST_F(ReadReceiptsTest, ASenderWhoHasLeftIsNotToldAnyMore) {
   must(post(room.id, alice_.id, "a-2", "アリス"));  // seq 2
   must(wait<store::RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 50, cb); }));
   read(room.id, carol_.id, 2);
-  EXPECT_EQ(receipts_->flush_due(), 1u);
-  auto events = bus_.events();
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].to_users, std::vector<UserId>{alice_.id});
-  EXPECT_EQ(*events[0].frame, reads_frame(room.id, "[[2,1]]"));
+  ASSERT_EQ(receipts_->flush_due(), 1u);
+  ASSERT_EQ(bus_.events().size(), 1u);
+  ExpectReadsFor(bus_.events()[0], alice_.id, room.id, "[[2,1]]");
 }
 
 TEST_F(ReadReceiptsTest, NotesWithinOnePeriodAreCoalescedIntoOneEventWithFinalCounts) {

@@ -582,7 +582,9 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   EXPECT_EQ(position_everywhere(bob_.id), 3);
   EXPECT_EQ(stored(bob_.id), 0);
   for (const auto& summary : must(store().rooms_for_user(alice_.id))) {
-    if (summary.room.id == room.id) EXPECT_EQ(summary.mention_unread, 1);
+    if (summary.room.id == room.id) {
+      EXPECT_EQ(summary.mention_unread, 1);
+    }
   }
 
   // alice answers: she has now read the mention, and bob keeps 3.
@@ -592,7 +594,9 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   EXPECT_EQ(position_everywhere(bob_.id), 3);
   EXPECT_EQ(stored(bob_.id), 3);
   for (const auto& summary : must(store().rooms_for_user(alice_.id))) {
-    if (summary.room.id == room.id) EXPECT_EQ(summary.mention_unread, 0);
+    if (summary.room.id == room.id) {
+      EXPECT_EQ(summary.mention_unread, 0);
+    }
   }
   // Read counts see the implied position too: bob and carol have not read 4.
   using Counts = std::vector<std::pair<Seq, std::int64_t>>;

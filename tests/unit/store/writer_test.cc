@@ -280,7 +280,7 @@ WalRun sixty_commits(int wal_limit_frames) {
   WriterStats stats;
   WalRun run;
   {
-    Writer writer(std::move(db), stats, {.wal_limit_frames = wal_limit_frames});
+    Writer writer(std::move(db), stats, {.wal_limit_frames = wal_limit_frames, .drop_cache = {}});
     for (int i = 0; i < 60; ++i) {
       std::promise<void> done;
       auto committed = done.get_future();

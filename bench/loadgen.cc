@@ -2,7 +2,9 @@
 // public REST + WebSocket API, and prints one JSON line per workload and a table.
 //   tonari-loadgen --tonari build/tonari --config bench/bench.toml [--only 1,2,3] [--scale 0.1]
 //                  [--repeat N]   (each workload N times, a fresh server each; the table shows medians)
-// (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both.)
+// (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both; 8 is the loopback
+// floor: ingest's load against a server that only answers, floor.cc.)
+//   tonari-loadgen --floor-server   (that server; the loadgen starts it itself)
 #include <sched.h>
 #include <sys/resource.h>
 
@@ -16,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "floor.h"
 #include "stats.h"
 #include "workloads.h"
 
@@ -41,6 +44,7 @@ std::string num(const json::value& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--floor-server") return bench::run_floor_server();
   bench::Settings s;
   s.server.binary = "build/tonari";
   s.server.config = "bench/bench.toml";
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
         }
         emit(std::move(window));
       }
+      if (want(8)) emit({bench::loopback_floor(s)});
     }
   } catch (const std::exception& e) {
     std::cerr << "tonari-loadgen: " << e.what() << '\n';

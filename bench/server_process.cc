@@ -48,11 +48,11 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
   char tmpl[] = "/tmp/tonari-bench-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  if (run({o.binary, "admin", "--config", o.config, "create-tenant", "--data", dir_, "--code",
-           kTenant, "--name", "ベンチ市"}) != 0) {
+  if (!o.floor && run({o.binary, "admin", "--config", o.config, "create-tenant", "--data", dir_, "--code",
+                      kTenant, "--name", "ベンチ市"}) != 0) {
     throw std::runtime_error("create-tenant failed");
   }
-  if (o.users > 0) {
+  if (!o.floor && o.users > 0) {
     std::string csv = dir_ + "/users.csv";
     std::ofstream f(csv);
     f << "login,name,reading,department,title,password\n";
@@ -75,6 +75,10 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
     pin_to(o.cpu);
     dup2(out[1], 1);
     close(out[0]);
+    if (o.floor) {  // this very binary, as the loopback floor's server (floor.cc)
+      execl("/proc/self/exe", "tonari-loadgen", "--floor-server", static_cast<char*>(nullptr));
+      _exit(127);
+    }
     // TONARI_BENCH_WRAP="valgrind --tool=callgrind" (for example) runs the server under a
     // profiler; its command line is split by the shell.
     if (const char* wrap = std::getenv("TONARI_BENCH_WRAP"); wrap && *wrap) {
@@ -105,7 +109,7 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
     }
     fclose(in);
   }).detach();
-  if (!port_) throw std::runtime_error("tonari did not start");
+  if (!port_) throw std::runtime_error(o.floor ? "the floor server did not start" : "tonari did not start");
 }
 
 ServerProcess::~ServerProcess() {

@@ -13,6 +13,7 @@ struct ServerOptions {
   std::string config;      // bench TOML (fast argon2, limits)
   int cpu = 0;             // core to pin the server to (-1: every core)
   int users = 0;           // users u000001 .. to import, password kPassword
+  bool floor = false;      // start the loopback floor's server (floor.cc) instead of tonari
 };
 
 inline constexpr const char* kTenant = "990001";

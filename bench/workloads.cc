@@ -415,22 +415,81 @@ json::object idle_and_storm(const Settings& s) {
   });
 }
 
+namespace {
+
+// The measured phase of ingest (6) and of the loopback floor (8): each of the fleet's
+// clients sends its next message (to its own room) as soon as its last one is acked, for
+// `duration`. `counter` numbers the client ids.
+asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, const ServerProcess& srv,
+                                          const std::vector<long long>& room_ids,
+                                          std::chrono::milliseconds duration, long long& counter,
+                                          const char* phase, long long* all_acks = nullptr) {
+  Samples ack;
+  long long acked = 0, errors = 0;
+  Clock::time_point end;
+  auto send_next = [&](Client& c) {
+    c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
+  };
+  fleet.on_frame = [&](Client& c, std::string_view f) {
+    std::string_view type = frame_type(f);
+    if (type == "ack") {
+      if (all_acks) ++*all_acks;
+      if (Clock::now() >= end) return;
+      ack.add(now_us() - sent_at(frame_str(f, "client_id")));
+      ++acked;
+      send_next(c);
+    } else if (type == "error") {
+      ++errors;
+    }
+  };
+  srv.mark((std::string(phase) + "-start").c_str());  // first: what a profiler's hook costs is not the workload's
+  const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+  end = Clock::now() + duration;
+  for (auto& c : fleet.clients) send_next(c);
+  co_await sleep_for(ioc, duration);
+  const double cpu = srv.cpu_seconds() - cpu0, self = self_cpu_seconds() - self0;
+  srv.mark((std::string(phase) + "-end").c_str());
+  co_await sleep_for(ioc, 1s);  // the last acks in flight
+  fleet.on_frame = nullptr;
+  const double secs = std::chrono::duration<double>(duration).count();
+  co_return json::object{
+      {"seconds", secs}, {"acked", acked}, {"acked_per_s", acked / secs}, {"errors", errors},
+      {"ack_p50_ms", ack.pct_ms(50)}, {"ack_p99_ms", ack.pct_ms(99)},
+      {"server_cpu_s", cpu}, {"loadgen_cpu_s", self},
+      {"server_cpu_us_per_message", acked ? cpu * 1e6 / acked : 0.0},
+      {"loadgen_cpu_us_per_message", acked ? self * 1e6 / acked : 0.0}};
+}
+
+// Ingest's senders, and the floor's: on every core when ingest shares them (Settings).
+ServerOptions closed_loop_server(const Settings& s) {
+  ServerOptions so = s.server;
+  if (s.ingest_shares_cores) {
+    so.cpu = -1;
+    pin_to(-1);  // the generator too, until the workload ends (the caller's Repin)
+  }
+  return so;
+}
+
+struct Repin {
+  int cpu;
+  ~Repin() { pin_to(cpu); }
+};
+
+std::chrono::milliseconds closed_loop_duration(const Settings& s) {
+  return std::chrono::milliseconds(static_cast<int>(15000 * std::max(0.2, s.scale)));
+}
+
+}  // namespace
+
 // 6 and 7. 1,000 concurrent senders in their own rooms; then 1,000,000 messages in the
 // store and 50 clients paging through history.
 json::object ingest_and_history(const Settings& s) {
   const int senders = scaled(s, 1000, 10);
   const long long target_messages = static_cast<long long>(1000000 * s.scale);
-  const auto duration = std::chrono::milliseconds(static_cast<int>(15000 * std::max(0.2, s.scale)));
-  ServerOptions so = s.server;
+  const auto duration = closed_loop_duration(s);
+  ServerOptions so = closed_loop_server(s);
   so.users = senders;
-  if (s.ingest_shares_cores) {
-    so.cpu = -1;
-    pin_to(-1);  // the generator too, until this workload ends
-  }
-  struct Repin {
-    int cpu;
-    ~Repin() { pin_to(cpu); }
-  } repin{s.loadgen_cpu};
+  Repin repin{s.loadgen_cpu};
   ServerProcess srv(so);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
     Fleet fleet(ioc, srv.port());
@@ -440,44 +499,17 @@ json::object ingest_and_history(const Settings& s) {
       Http http(ioc, srv.port());
       for (int i = 0; i < senders; ++i) room_ids[i] = co_await fleet.create_room(http, i + 1, "メモ", {});
     }
-    Samples ack;
-    long long acked = 0, errors = 0, counter = 0;
-    Clock::time_point end;
-    int window = 1;
-    long long stop_at = std::numeric_limits<long long>::max();
-    long long total_acked = 0;
-    auto send_next = [&](Client& c) {
-      c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
-    };
-    fleet.on_frame = [&](Client& c, std::string_view f) {
-      std::string_view type = frame_type(f);
-      if (type == "ack") {
-        long long t = sent_at(frame_str(f, "client_id"));
-        if (Clock::now() < end) ack.add(now_us() - t), ++acked;
-        if (++total_acked + static_cast<long long>(senders) * window <= stop_at && Clock::now() < end) send_next(c);
-      } else if (type == "error") {
-        ++errors;
-      }
-    };
+    long long counter = 0;
     int connected = co_await fleet.connect(0, senders, 256, false);
-    srv.mark("ingest-start");  // first: what a profiler's hook costs is not the workload's
     auto [commits0, jobs0] = co_await commit_counters(ioc, srv.port());
-    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
-    auto start = Clock::now();
-    end = start + duration;
-    for (auto& c : fleet.clients) send_next(c);
-    co_await sleep_for(ioc, std::chrono::duration_cast<std::chrono::milliseconds>(duration));
-    srv.mark("ingest-end");
-    co_await sleep_for(ioc, 1s);
-    const double secs = std::chrono::duration<double>(duration).count();
+    long long total_acked = 0;  // messages in the store
+    json::object measured = co_await closed_loop(ioc, fleet, srv, room_ids, duration, counter, "ingest", &total_acked);
     auto [commits1, jobs1] = co_await commit_counters(ioc, srv.port());
     json::object ingest{
         {"workload", "ingest"}, {"cores", s.ingest_shares_cores ? "shared" : "pinned"},
-        {"senders", connected}, {"seconds", secs},
-        {"acked", acked}, {"acked_per_s", acked / secs}, {"errors", errors},
-        {"rows_per_commit", commits1 > commits0 ? double(jobs1 - jobs0) / double(commits1 - commits0) : 0.0},
-        {"ack_p50_ms", ack.pct_ms(50)}, {"ack_p99_ms", ack.pct_ms(99)},
-        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+        {"senders", connected},
+        {"rows_per_commit", commits1 > commits0 ? double(jobs1 - jobs0) / double(commits1 - commits0) : 0.0}};
+    for (auto& [k, v] : measured) ingest[k] = v;
     if (!s.history) {
       fleet.drop(0, senders);
       co_return json::object{{"ingest", std::move(ingest)}};
@@ -490,9 +522,15 @@ json::object ingest_and_history(const Settings& s) {
       pin_to(s.loadgen_cpu);
     }
     // Top the store up to the target with a deeper window (bounded to 3 minutes).
-    window = 8;
-    stop_at = target_messages;
-    end = Clock::now() + 180s;
+    const int window = 8;
+    Clock::time_point end = Clock::now() + 180s;
+    auto send_next = [&](Client& c) {
+      c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
+    };
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      if (frame_type(f) != "ack") return;
+      if (++total_acked + static_cast<long long>(senders) * window <= target_messages && Clock::now() < end) send_next(c);
+    };
     for (auto& c : fleet.clients) {
       for (int w = 0; w < window; ++w) send_next(c);
     }
@@ -547,6 +585,36 @@ json::object ingest_and_history(const Settings& s) {
         {"failures", failures}, {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
         {"server_cpu_s", srv.cpu_seconds() - hcpu0}, {"loadgen_cpu_s", self_cpu_seconds() - hself0}};
     co_return json::object{{"ingest", std::move(ingest)}, {"history", std::move(history)}};
+  });
+}
+
+// 8. The loopback floor: ingest's closed loop against a server that only answers
+// (floor.cc), on the same cores: what this machine's loopback TCP and WebSocket framing
+// allow before anything is stored.
+json::object loopback_floor(const Settings& s) {
+  const int senders = scaled(s, 1000, 10);
+  ServerOptions so = closed_loop_server(s);
+  so.floor = true;
+  Repin repin{s.loadgen_cpu};
+  ServerProcess srv(so);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.port());
+    fleet.clients.resize(senders);
+    std::vector<long long> room_ids(senders);
+    for (int i = 0; i < senders; ++i) {
+      fleet.clients[i].index = i + 1;
+      fleet.clients[i].token = "floor";
+      room_ids[i] = i + 1;
+    }
+    int connected = co_await fleet.connect(0, senders, 256, false);
+    long long counter = 0;
+    json::object out{{"workload", "loopback_floor"},
+                     {"cores", s.ingest_shares_cores ? "shared" : "pinned"},
+                     {"senders", connected}};
+    json::object measured = co_await closed_loop(ioc, fleet, srv, room_ids, closed_loop_duration(s), counter, "floor");
+    for (auto& [k, v] : measured) out[k] = v;
+    fleet.drop(0, senders);
+    co_return out;
   });
 }
 

@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+
+#include "store/sqlite/coalescing_vfs.h"
+
 namespace tonari::store::sqlite {
 
 bool DbError::is_constraint() const { return (rc_ & 0xff) == SQLITE_CONSTRAINT; }
@@ -52,6 +56,12 @@ std::string Stmt::text(int col) const {
 }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
+bool synchronous_syncs_each_commit(std::string_view mode) {
+  std::string m;
+  for (char c : mode) m += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return m == "FULL" || m == "EXTRA" || m == "2" || m == "3";
+}
+
 Connection::Connection(const std::string& path, const std::string& synchronous, bool read_only) {
   // Before SQLite initialises (the first open): no global allocation statistics. Keeping
   // them takes a process-wide mutex on every allocation, from every connection's thread.
@@ -59,7 +69,11 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   (void)configured;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  // Where every commit syncs the log, its frames reach the file in one write per commit
+  // (coalescing_vfs.h); only a connection that writes has any to gather.
+  const bool syncs_each_commit = synchronous_syncs_each_commit(synchronous);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags,
+                           !read_only && syncs_each_commit ? coalescing_vfs() : nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);

@@ -60,6 +60,10 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// True for the synchronous modes (PRAGMA synchronous) in which each commit in WAL mode
+// syncs the log: FULL and EXTRA.
+bool synchronous_syncs_each_commit(std::string_view mode);
+
 class Connection {
  public:
   // Opens (creating if needed) the database at `path` with WAL, foreign keys and the

@@ -32,29 +32,61 @@ struct File {
   // Log files only: gathered bytes for [start, start + size()) of the file.
   std::vector<char>* gathered;
   sqlite3_int64 start;
+  // A flush that failed: the log lacks frames SQLite believes written. Every sync fails
+  // until the write transaction ends (and the frames are void), so no commit can count on
+  // them, whatever SQLite made of the first error.
+  bool failed;
+  File* log;  // a database file: its connection's log while that is open (gathering)
+  File* db;   // a log file: the database file whose `log` this is
 };
 
 File* self(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
 
+// Writes n bytes at `offset` through the base file, in pieces it can take.
+int write_pieces(sqlite3_file* real, const char* data, std::size_t n, sqlite3_int64 offset) {
+  int rc = SQLITE_OK;
+  for (std::size_t at = 0; at < n && rc == SQLITE_OK; at += kPiece) {
+    const std::size_t piece = std::min(kPiece, n - at);
+    rc = real->pMethods->xWrite(real, data + at, static_cast<int>(piece),
+                                offset + static_cast<sqlite3_int64>(at));
+    g_file_writes.fetch_add(1, std::memory_order_relaxed);
+  }
+  return rc;
+}
+
+// Writes what has gathered. On failure what gathered is dropped (the transaction that
+// wrote it is rolled back: see `failed`), and the base file's error is returned.
 int flush(File* f) {
   if (!f->gathered || f->gathered->empty()) return SQLITE_OK;
   std::vector<char>& g = *f->gathered;
-  int rc = SQLITE_OK;
-  for (std::size_t at = 0; at < g.size() && rc == SQLITE_OK; at += kPiece) {
-    const std::size_t n = std::min(kPiece, g.size() - at);
-    rc = f->real->pMethods->xWrite(f->real, g.data() + at, static_cast<int>(n),
-                                   f->start + static_cast<sqlite3_int64>(at));
-    g_file_writes.fetch_add(1, std::memory_order_relaxed);
-  }
-  // A failed write loses what was gathered, as a failed write of SQLite's own would have
-  // lost its part: SQLite rolls the transaction back on the error.
+  const int rc = write_pieces(f->real, g.data(), g.size(), f->start);
   g.clear();
+  if (rc != SQLITE_OK) f->failed = true;
   return rc;
+}
+
+// A flush before a read, a size, a truncation or a file control. Its failure is reported
+// as an I/O error, which makes SQLite roll the whole transaction back: a full disk
+// (SQLITE_FULL) from a read would undo only the statement, and the transaction could go
+// on to commit without the frames.
+int flush_or_ioerr(File* f) {
+  return flush(f) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+// The end of a write transaction (its write lock released): anything still gathered
+// belongs to frames a rollback voided, which must not reach the file later, over frames
+// another connection may by then have committed there. (In exclusive locking mode, which
+// tonari does not use, the lock is not taken: a failure then lasts until the log closes.)
+void end_of_write(File* log) {
+  if (log->gathered) log->gathered->clear();
+  log->failed = false;
 }
 
 int x_close(sqlite3_file* file) {
   File* f = self(file);
   const int flushed = flush(f);
+  if (f->db) f->db->log = nullptr;
+  if (f->log) f->log->db = nullptr;
   const int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
   delete f->gathered;
   f->gathered = nullptr;
@@ -63,7 +95,7 @@ int x_close(sqlite3_file* file) {
 
 int x_read(sqlite3_file* file, void* buf, int amount, sqlite3_int64 offset) {
   File* f = self(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (int rc = flush_or_ioerr(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xRead(f->real, buf, amount, offset);
 }
 
@@ -73,32 +105,37 @@ int x_write(sqlite3_file* file, const void* buf, int amount, sqlite3_int64 offse
   g_log_writes.fetch_add(1, std::memory_order_relaxed);
   std::vector<char>& g = *f->gathered;
   const auto n = static_cast<std::size_t>(amount);
+  const char* p = static_cast<const char*>(buf);
   if (!g.empty() && (offset != f->start + static_cast<sqlite3_int64>(g.size()) ||
                      g.size() + n > kMaxGathered)) {
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
   }
-  // (A write larger than kMaxGathered, which SQLite does not make, is gathered alone.)
+  if (n > kMaxGathered) {  // SQLite makes no such write (a frame is at most 64 KiB + 24)
+    const int rc = write_pieces(f->real, p, n, offset);
+    if (rc != SQLITE_OK) f->failed = true;
+    return rc;
+  }
   if (g.empty()) f->start = offset;
-  const char* p = static_cast<const char*>(buf);
-  g.insert(g.end(), p, p + n);
+  g.insert(g.end(), p, p + n);  // within the capacity reserved at open: no allocation
   return SQLITE_OK;
 }
 
 int x_truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = self(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (int rc = flush_or_ioerr(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xTruncate(f->real, size);
 }
 
 int x_sync(sqlite3_file* file, int flags) {
   File* f = self(file);
   if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (f->failed) return SQLITE_IOERR_FSYNC;
   return f->real->pMethods->xSync(f->real, flags);
 }
 
 int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
   File* f = self(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (int rc = flush_or_ioerr(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xFileSize(f->real, size);
 }
 
@@ -116,7 +153,7 @@ int x_check_reserved_lock(sqlite3_file* file, int* out) {
 }
 int x_file_control(sqlite3_file* file, int op, void* arg) {
   File* f = self(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (int rc = flush_or_ioerr(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 int x_sector_size(sqlite3_file* file) {
@@ -132,8 +169,14 @@ int x_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile*
   return r->pMethods->xShmMap(r, page, size, extend, out);
 }
 int x_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  sqlite3_file* r = self(file)->real;
-  return r->pMethods->xShmLock(r, offset, n, flags);
+  File* f = self(file);
+  // Lock 0 of the log's shared memory is its write lock (wal.c, WAL_WRITE_LOCK). A commit
+  // has flushed and synced its frames before it lets go of it; after a rollback, what is
+  // left gathered is void.
+  if (f->log && offset == 0 && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+    end_of_write(f->log);
+  }
+  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 void x_shm_barrier(sqlite3_file* file) {
   sqlite3_file* r = self(file)->real;
@@ -145,7 +188,7 @@ int x_shm_unmap(sqlite3_file* file, int delete_flag) {
 }
 int x_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
   File* f = self(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  if (int rc = flush_or_ioerr(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xFetch(f->real, offset, amount, out);
 }
 int x_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
@@ -153,8 +196,9 @@ int x_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
   return r->pMethods->xUnfetch(r, offset, p);
 }
 
-// The methods of every file opened here; a version-1 base file (no shared memory, no
-// mmap) gets a copy with the later members cleared (make_methods).
+// The methods of files opened here, by what the base file has: a version-1 base file (or
+// one without shared memory) gets no shared-memory or mmap methods, a version-2 one no
+// mmap methods.
 const sqlite3_io_methods kMethods = {
     3, x_close, x_read, x_write, x_truncate, x_sync, x_file_size, x_lock, x_unlock,
     x_check_reserved_lock, x_file_control, x_sector_size, x_device_characteristics,
@@ -174,23 +218,42 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   f->gathered = nullptr;
   f->start = 0;
+  f->failed = false;
+  f->log = nullptr;
+  f->db = nullptr;
   const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK || !f->real->pMethods) {
     // The base VFS may have set its methods on failure; SQLite closes only what has ours.
     if (f->real->pMethods) f->real->pMethods->xClose(f->real);
     return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
   }
-  if (flags & SQLITE_OPEN_WAL) {
-    try {
-      f->gathered = new std::vector<char>();
-      f->gathered->reserve(kMaxGathered);
-    } catch (const std::bad_alloc&) {
-      delete f->gathered;
-      f->gathered = nullptr;  // unbuffered, as the base VFS
+  const sqlite3_io_methods* m = f->real->pMethods;
+  f->base.pMethods = m->iVersion >= 3 && m->xShmMap && m->xFetch ? &kMethods
+                     : m->iVersion >= 2 && m->xShmMap            ? &kMethodsV2
+                                                                 : &kMethodsV1;
+  if ((flags & SQLITE_OPEN_WAL) && name) {
+    // The log's database file, opened by the same connection (through this VFS too, as
+    // SQLite opens a connection's files through one VFS; the unix VFS gives it the full
+    // methods, and the log, like every file but the main one, no shared-memory ones). Without power-safe overwrite
+    // (the `psow=0` URI parameter, or a device that lacks it) SQLite pads a commit's last
+    // frame to a sector boundary and writes part of it after the sync: that part must not
+    // wait here. Such a log is written through.
+    sqlite3_file* db = sqlite3_database_file_object(name);
+    const bool ours = db && (db->pMethods == &kMethods || db->pMethods == &kMethodsV2 ||
+                             db->pMethods == &kMethodsV1);
+    if (ours &&
+        (db->pMethods->xDeviceCharacteristics(db) & SQLITE_IOCAP_POWERSAFE_OVERWRITE)) {
+      try {
+        f->gathered = new std::vector<char>();
+        f->gathered->reserve(kMaxGathered);
+        f->db = self(db);
+        f->db->log = f;
+      } catch (const std::bad_alloc&) {
+        delete f->gathered;
+        f->gathered = nullptr;  // written through, as the base VFS would
+      }
     }
   }
-  const int version = f->real->pMethods->iVersion;
-  f->base.pMethods = version >= 3 ? &kMethods : version == 2 ? &kMethodsV2 : &kMethodsV1;
   return SQLITE_OK;
 }
 

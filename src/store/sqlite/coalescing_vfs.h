@@ -10,7 +10,12 @@
 //
 // This is only correct where every commit syncs the log (synchronous=FULL or EXTRA): other
 // connections and processes read committed frames from the file, and with NORMAL a commit
-// publishes its frames without a sync. Connection opens with this VFS only then.
+// publishes its frames without a sync. Connection opens with this VFS only then. A log
+// without power-safe overwrite (`psow=0`), whose last frame SQLite finishes after the
+// sync, is written through. A flush that fails fails every sync until the write
+// transaction ends (its reads report an I/O error, so that SQLite rolls the whole
+// transaction back), and what a rollback left gathered is dropped when the write lock is
+// released: it never lands over frames another writer committed meanwhile.
 #pragma once
 
 #include <cstdint>

@@ -98,6 +98,14 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   pragmas += read_only ? "; PRAGMA mmap_size=2147418112; PRAGMA cache_size=-2048"
                        : "; PRAGMA cache_size=-16384";
   exec(pragmas.c_str());
+  if (!read_only && syncs_each_commit) {
+    // The coalescing VFS is only correct if every commit syncs the log: check that SQLite
+    // took the mode as meant (an unknown word would be taken as some other mode).
+    Stmt s = q("PRAGMA synchronous");
+    if (!s.step() || s.i64(0) < 2) {
+      throw DbError(SQLITE_MISUSE, "synchronous=" + synchronous + " did not take effect");
+    }
+  }
 }
 
 Connection::~Connection() {

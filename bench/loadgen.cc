@@ -160,5 +160,23 @@ int main(int argc, char** argv) {
       std::printf("  %-36s %s\n", std::string(kv.key()).c_str(), num(shown).c_str());
     }
   }
+  // Ingest read against the floor of the same run: the VM's speed drifts from day to day,
+  // the share of the floor much less (docs/performance.md, the loopback floor).
+  auto median_of = [&](const std::string& w, const char* key) {
+    std::vector<double> v;
+    for (const auto* r : runs[w]) {
+      if (auto it = r->find(key); it != r->end() && it->value().is_number()) v.push_back(it->value().to_number<double>());
+    }
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  if (runs.contains("ingest") && runs.contains("loopback_floor")) {
+    const double floor = median_of("loopback_floor", "acked_per_s");
+    if (floor > 0) {
+      std::printf("\ningest / loopback floor                %.1f %%\n",
+                  100.0 * median_of("ingest", "acked_per_s") / floor);
+    }
+  }
   return 0;
 }

@@ -69,8 +69,8 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   (void)configured;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
-  // Where every commit syncs the log, its frames reach the file in one write per commit
-  // (coalescing_vfs.h); only a connection that writes has any to gather.
+  // Where every commit syncs the log, its frames reach the file in a few large writes per
+  // commit (coalescing_vfs.h); only a connection that writes has any to gather.
   const bool syncs_each_commit = synchronous_syncs_each_commit(synchronous);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags,
                            !read_only && syncs_each_commit ? coalescing_vfs() : nullptr);
@@ -80,31 +80,41 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
     db_ = nullptr;
     throw DbError(rc, "open " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 10000);
-  if (!read_only) {
-    exec("PRAGMA journal_mode=WAL");
-    // Told the log's length at each commit. This also turns SQLite's own checkpoints off:
-    // the store runs them (sqlite_store.cc, writer.cc).
-    sqlite3_wal_hook(db_, [](void* self, sqlite3*, const char*, int frames) {
-      static_cast<Connection*>(self)->wal_frames_ = frames;
-      return SQLITE_OK;
-    }, this);
-  }
-  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=" + synchronous +
-                        "; PRAGMA temp_store=MEMORY";
-  // Readers map the file and read pages straight from the OS page cache (shared by every
-  // reader, no copy, no pread per page); their own cache then only holds page headers.
-  // The writer keeps a private cache for the pages it changes.
-  pragmas += read_only ? "; PRAGMA mmap_size=2147418112; PRAGMA cache_size=-2048"
-                       : "; PRAGMA cache_size=-16384";
-  exec(pragmas.c_str());
-  if (!read_only && syncs_each_commit) {
-    // The coalescing VFS is only correct if every commit syncs the log: check that SQLite
-    // took the mode as meant (an unknown word would be taken as some other mode).
-    Stmt s = q("PRAGMA synchronous");
-    if (!s.step() || s.i64(0) < 2) {
-      throw DbError(SQLITE_MISUSE, "synchronous=" + synchronous + " did not take effect");
+  // A failure below must not leak the open connection (a destructor does not run for an
+  // object whose constructor threw).
+  try {
+    sqlite3_busy_timeout(db_, 10000);
+    if (!read_only) {
+      exec("PRAGMA journal_mode=WAL");
+      // Told the log's length at each commit. This also turns SQLite's own checkpoints off:
+      // the store runs them (sqlite_store.cc, writer.cc).
+      sqlite3_wal_hook(db_, [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Connection*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      }, this);
     }
+    std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=" + synchronous +
+                          "; PRAGMA temp_store=MEMORY";
+    // Readers map the file and read pages straight from the OS page cache (shared by every
+    // reader, no copy, no pread per page); their own cache then only holds page headers.
+    // The writer keeps a private cache for the pages it changes.
+    pragmas += read_only ? "; PRAGMA mmap_size=2147418112; PRAGMA cache_size=-2048"
+                         : "; PRAGMA cache_size=-16384";
+    exec(pragmas.c_str());
+    if (!read_only && syncs_each_commit) {
+      // The coalescing VFS is only correct if every commit syncs the log: check that SQLite
+      // took the mode as meant (an unknown word would be taken as some other mode).
+      Stmt s = q("PRAGMA synchronous");
+      if (!s.step() || s.i64(0) < 2) {
+        throw DbError(SQLITE_MISUSE, "synchronous=" + synchronous + " did not take effect");
+      }
+    }
+  } catch (...) {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
   }
 }
 

@@ -1,6 +1,7 @@
 #include "fleet.h"
 
 #include <boost/json.hpp>
+#include <utility>
 
 #include "server_process.h"
 
@@ -55,9 +56,15 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
   if (c.ws) graveyard_.push_back(std::move(c.ws));
   c.ws = std::make_unique<Ws>(ioc_, port_);
   c.synced = false;
-  if (!co_await c.ws->connect(c.token)) {
-    c.synced = true;  // "done trying"; the caller counts open connections
+  // Once per connect: synced, or done trying (the caller counts open connections).
+  auto done_syncing = [&c, synced] {
+    if (c.synced) return;
+    c.synced = true;
     synced->done();
+    if (WaitGroup* w = std::exchange(c.sync_waiter, nullptr)) w->done();
+  };
+  if (!co_await c.ws->connect(c.token)) {
+    done_syncing();
     co_return;
   }
   json::object cursors;
@@ -79,10 +86,7 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
         if (!c.find_cursor(room) || !resume) c.cursor(room) = o["ev"].as_int64();
       }
     } else if (type == "synced") {
-      if (!c.synced) {
-        c.synced = true;
-        synced->done();
-      }
+      done_syncing();
     } else if (type == "resync") {
       ++c.resyncs;
       c.cursor(frame_int(f, "room")) = ev;
@@ -97,10 +101,7 @@ asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synce
     for_each_frame(*data, handle);
   }
   if (c.ws.get() != ws) co_return;  // replaced by a reconnect
-  if (!c.synced) {
-    c.synced = true;  // count it, but as a failure the caller sees in the total
-    synced->done();
-  }
+  done_syncing();  // counted, but as a failure the caller sees in the total
 }
 
 asio::awaitable<int> Fleet::connect(int first, int last, int concurrency, bool resume) {
@@ -113,15 +114,16 @@ asio::awaitable<int> Fleet::connect(int first, int last, int concurrency, bool r
   for (int w = 0; w < concurrency; ++w) {
     starters.add();
     asio::co_spawn(ioc_, [&, this]() -> asio::awaitable<void> {
-      asio::steady_timer t(ioc_);
       while (next < last) {
         Client& c = clients[next++];
         c.synced = false;
+        // Woken by the client once synced (polling every millisecond, 4,000 starters
+        // took a third of the generator's core in the reconnect storm).
+        WaitGroup one(ioc_);
+        one.add();
+        c.sync_waiter = &one;
         asio::co_spawn(ioc_, run_client(c, resume, &synced), asio::detached);
-        while (!c.synced) {
-          t.expires_after(std::chrono::milliseconds(1));
-          co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
+        co_await one.wait();
       }
       starters.done();
     }, asio::detached);

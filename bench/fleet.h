@@ -52,6 +52,7 @@ struct Client {
   }
   bool synced = false;
   int resyncs = 0;
+  WaitGroup* sync_waiter = nullptr;  // Fleet::connect's starter, woken when synced
 };
 
 class Fleet {

@@ -393,10 +393,12 @@ json::object idle_and_storm(const Settings& s) {
                               json::serialize(body), fleet.clients[members[r].front() - 1].token);
       }
     }
+    srv.mark("storm-start");
     const double storm_cpu0 = srv.cpu_seconds(), storm_self0 = self_cpu_seconds();
     const auto t0 = Clock::now();
     int resumed = co_await fleet.connect(0, users, 4000, true);
     const double storm_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    srv.mark("storm-end");
     int resyncs = 0;
     for (auto& c : fleet.clients) resyncs += c.resyncs;
     co_return json::object{

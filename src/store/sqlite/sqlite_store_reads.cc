@@ -2,6 +2,7 @@
 // possible.
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "store/sqlite/store_impl.h"
@@ -271,8 +272,9 @@ Result<RoomSummary> SqliteStore::room_summary(RoomId room, UserId user) {
 Result<std::vector<std::pair<RoomId, EventNo>>> SqliteStore::room_cursors(UserId user) {
   using Out = std::vector<std::pair<RoomId, EventNo>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
+    // In the order of the members_user index (user_id, room_id): no sort.
     Stmt s = db.q("SELECT r.id, r.ev FROM members mb JOIN rooms r ON r.id=mb.room_id"
-                  " WHERE mb.user_id=? ORDER BY r.id");
+                  " WHERE mb.user_id=? ORDER BY mb.room_id");
     s.bind(1, user);
     Out out;
     while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
@@ -328,41 +330,64 @@ Result<Message> SqliteStore::message(RoomId room, Seq seq) {
 
 namespace {
 
-// The events of `room` after `after` (at most `limit`), in order. See events_after().
-std::vector<RoomEvent> room_events_after(Connection& db, RoomId room, EventNo after, int limit) {
+// The events of a room after `after` (at most `limit`), in order, given the room's event
+// and message counters (`room_ev`, `room_seq`). See events_after().
+std::vector<RoomEvent> room_events_since(Connection& db, RoomId room, EventNo room_ev, Seq room_seq,
+                                         EventNo after, int limit) {
   using Out = std::vector<RoomEvent>;
   Out out;
-  EventNo room_ev = 0;
-  Seq room_seq = 0;
-  {
-    Stmt s = db.q("SELECT ev, msg_seq FROM rooms WHERE id=?");
-    s.bind(1, room);
-    if (!s.step()) return out;
-    room_ev = s.i64(0);
-    room_seq = s.i64(1);
-  }
   if (room_ev <= after || limit <= 0) return out;
   // Two ordered sources: message.created, built from the message rows (created_ev is
   // its place in the room's event order), and every other event, stored as sent. The
   // messages created after `after` are among the room's last (room_ev - after).
+  const EventNo missed = room_ev - after;
   Stmt m = db.q("SELECT " TONARI_MESSAGE_COLS ", m.created_ev FROM messages m"
                 " WHERE m.room_id=? AND m.seq>? AND m.created_ev>? ORDER BY m.seq LIMIT ?");
-  m.bind(1, room).bind(2, std::max<Seq>(0, room_seq - (room_ev - after))).bind(3, after)
-      .bind(4, limit);
+  m.bind(1, room).bind(2, std::max<Seq>(0, room_seq - missed)).bind(3, after).bind(4, limit);
+  bool has_m = m.step();
+  // Most of what a client misses is messages: when the messages account for every event
+  // missed, the events table has nothing to add and is not read (a resume after a message
+  // in each of 20 rooms read it 20 times for nothing). created_ev rises with seq, so the
+  // messages are in event order.
+  std::vector<Message> msgs;
+  std::vector<EventNo> msg_evs;
+  while (has_m && static_cast<int>(msgs.size()) < limit) {
+    msgs.push_back(read_message(m));
+    msg_evs.push_back(m.i64(TONARI_MESSAGE_NCOLS));
+    has_m = m.step();
+  }
+  if (static_cast<EventNo>(msgs.size()) == missed) {  // every missed event a message.created
+    for (std::size_t i = 0; i < msgs.size(); ++i) out.push_back(message_created_event(msgs[i], msg_evs[i]));
+    return out;
+  }
   Stmt e = db.q("SELECT ev, frame FROM events WHERE room_id=? AND ev>? ORDER BY ev LIMIT ?");
   e.bind(1, room).bind(2, after).bind(3, limit);
-  bool has_m = m.step(), has_e = e.step();
-  while ((has_m || has_e) && static_cast<int>(out.size()) < limit) {
-    const EventNo mev = has_m ? m.i64(TONARI_MESSAGE_NCOLS) : 0;
-    if (has_m && (!has_e || mev < e.i64(0))) {
-      out.push_back(message_created_event(read_message(m), mev));
-      has_m = m.step();
+  bool has_e = e.step();
+  std::size_t i = 0;
+  while ((i < msgs.size() || has_e) && static_cast<int>(out.size()) < limit) {
+    if (i < msgs.size() && (!has_e || msg_evs[i] < e.i64(0))) {
+      out.push_back(message_created_event(msgs[i], msg_evs[i]));
+      ++i;
     } else {
       out.push_back(RoomEvent{room, e.i64(0), std::make_shared<const std::string>(e.text(1))});
       has_e = e.step();
     }
   }
   return out;
+}
+
+// The same, reading the room's counters first.
+std::vector<RoomEvent> room_events_after(Connection& db, RoomId room, EventNo after, int limit) {
+  EventNo room_ev = 0;
+  Seq room_seq = 0;
+  {
+    Stmt s = db.q("SELECT ev, msg_seq FROM rooms WHERE id=?");
+    s.bind(1, room);
+    if (!s.step()) return {};
+    room_ev = s.i64(0);
+    room_seq = s.i64(1);
+  }
+  return room_events_since(db, room, room_ev, room_seq, after, limit);
 }
 
 }  // namespace
@@ -378,11 +403,37 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::even
   using Out = std::vector<std::pair<RoomId, std::vector<RoomEvent>>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
     Out out;
+    // Membership and each room's counters: for a few rooms one lookup each; for more (a
+    // resume is usually behind in many), one scan of the user's memberships from the
+    // lowest room id wanted to the highest, which costs a third of a lookup per row.
+    struct Counters {
+      RoomId room;
+      EventNo ev;
+      Seq seq;
+    };
+    std::vector<Counters> member_of;
+    if (after.size() > 2) {
+      RoomId lo = after.front().first, hi = lo;
+      for (const auto& [room, from] : after) lo = std::min(lo, room), hi = std::max(hi, room);
+      Stmt s = db.q("SELECT r.id, r.ev, r.msg_seq FROM members mb JOIN rooms r ON r.id=mb.room_id"
+                    " WHERE mb.user_id=? AND mb.room_id BETWEEN ? AND ? ORDER BY mb.room_id");
+      s.bind(1, user).bind(2, lo).bind(3, hi);
+      while (s.step()) member_of.push_back(Counters{s.i64(0), s.i64(1), s.i64(2)});
+    }
     for (const auto& [room, from] : after) {
-      Stmt s = db.q("SELECT 1 FROM members WHERE room_id=? AND user_id=?");
-      s.bind(1, room).bind(2, user);
-      if (!s.step()) continue;
-      out.emplace_back(room, room_events_after(db, room, from, limit));
+      std::optional<Counters> c;
+      if (after.size() > 2) {
+        auto it = std::lower_bound(member_of.begin(), member_of.end(), room,
+                                   [](const Counters& m, RoomId r) { return m.room < r; });
+        if (it != member_of.end() && it->room == room) c = *it;
+      } else {
+        Stmt s = db.q("SELECT r.ev, r.msg_seq FROM members mb JOIN rooms r ON r.id=mb.room_id"
+                      " WHERE mb.room_id=? AND mb.user_id=?");
+        s.bind(1, room).bind(2, user);
+        if (s.step()) c = Counters{room, s.i64(0), s.i64(1)};
+      }
+      if (!c) continue;  // not (or no longer) a member
+      out.emplace_back(room, room_events_since(db, room, c->ev, c->seq, from, limit));
     }
     return out;
   });

@@ -876,6 +876,69 @@ TEST_F(SqliteStoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
   EXPECT_TRUE(carol_replay.empty());  // removed: nothing more of the room
 }
 
+// A replay of messages alone does not read the stored events (every missed event is a
+// message.created); once another kind of event is among the missed, the two are merged.
+// Either way the frames are those of the full replay.
+TEST_F(SqliteStoreTest, ReplayOfMessagesAloneEqualsTheFullReplay) {
+  Room room = group_room();                                            // ev 1
+  for (int i = 0; i < 4; ++i) {                                        // ev 2..5
+    must(post(room.id, alice_.id, "m-" + std::to_string(i), "本文 " + std::to_string(i)));
+  }
+  const auto full = all_events(room.id);
+  ASSERT_EQ(full.size(), 5u);
+  auto since_join = must(store().events_after(room.id, 1, 10));
+  ASSERT_EQ(since_join.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(since_join[i].ev, static_cast<EventNo>(i + 2));
+    EXPECT_EQ(*since_join[i].frame, *full[i + 1].frame);
+  }
+  auto limited = must(store().events_after(room.id, 1, 2));  // fewer than were missed
+  ASSERT_EQ(limited.size(), 2u);
+  EXPECT_EQ(limited[1].ev, 3);
+  auto as_member = must(store().events_after_as_member(bob_.id, {{room.id, 3}}, 10));
+  ASSERT_EQ(as_member.size(), 1u);
+  ASSERT_EQ(as_member[0].second.size(), 2u);
+  EXPECT_EQ(*as_member[0].second[0].frame, *full[3].frame);
+
+  must(wait<RoomChange>([&](auto cb) {                                 // ev 6
+    store().edit_message(room.id, 2, alice_.id, "本文 1(訂正)", kT0 + 3, cb);
+  }));
+  must(post(room.id, bob_.id, "m-b", "返事"));                          // ev 7
+  auto mixed = must(store().events_after(room.id, 4, 10));
+  ASSERT_EQ(mixed.size(), 3u);
+  EXPECT_EQ(mixed[0].ev, 5);
+  EXPECT_EQ(mixed[1].ev, 6);
+  EXPECT_EQ(str_at(parse_frame(mixed[1]), "type"), "message.edited");
+  EXPECT_EQ(mixed[2].ev, 7);
+  EXPECT_EQ(str_at(parse_frame(mixed[2]), "type"), "message.created");
+  auto limited_mixed = must(store().events_after(room.id, 4, 2));
+  ASSERT_EQ(limited_mixed.size(), 2u);
+  EXPECT_EQ(limited_mixed[1].ev, 6);
+}
+
+// A replay for many rooms at once reads the user's memberships in one scan: rooms the user
+// is not in, between the others, are left out; each room's events are its own.
+TEST_F(SqliteStoreTest, ReplayForManyRoomsLeavesOutRoomsTheUserIsNotIn) {
+  std::vector<Room> rooms;
+  rooms.push_back(must(create_group(alice_.id, {bob_.id}, "一")).room);
+  rooms.push_back(must(create_group(alice_.id, {carol_.id}, "二")).room);  // bob not in it
+  rooms.push_back(must(create_group(alice_.id, {bob_.id}, "三")).room);
+  rooms.push_back(must(create_group(alice_.id, {bob_.id, carol_.id}, "四")).room);
+  for (const Room& r : rooms) must(post(r.id, alice_.id, "c-" + std::to_string(r.id), "連絡"));
+  std::vector<std::pair<RoomId, EventNo>> wanted;
+  for (const Room& r : rooms) wanted.emplace_back(r.id, 0);
+  auto replay = must(store().events_after_as_member(bob_.id, wanted, 10));
+  ASSERT_EQ(replay.size(), 3u);
+  EXPECT_EQ(replay[0].first, rooms[0].id);
+  EXPECT_EQ(replay[1].first, rooms[2].id);
+  EXPECT_EQ(replay[2].first, rooms[3].id);
+  for (const auto& [room, events] : replay) {
+    const auto full = all_events(room);
+    ASSERT_EQ(events.size(), full.size());
+    for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(*events[i].frame, *full[i].frame);
+  }
+}
+
 // ---- Group commit ---------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, ConcurrentPostsAreGroupCommittedWithGaplessSeqs) {

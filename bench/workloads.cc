@@ -552,6 +552,7 @@ json::object ingest_and_history(const Settings& s) {
     // 7. 50 clients: the latest 50 of a random room, then 50 older at a time.
     Samples latency;
     long long requests = 0, failures = 0;
+    srv.mark("history-start");
     const auto hist_end = Clock::now() + duration;
     const double hcpu0 = srv.cpu_seconds(), hself0 = self_cpu_seconds();
     WaitGroup readers(ioc);
@@ -579,6 +580,7 @@ json::object ingest_and_history(const Settings& s) {
       }, asio::detached);
     }
     co_await readers.wait();
+    srv.mark("history-end");
     const double hsecs = std::chrono::duration<double>(duration).count();
     json::object history{
         {"workload", "history"},

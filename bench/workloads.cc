@@ -243,6 +243,7 @@ json::object max_fanout(const Settings& s) {
       }
     };
     int connected = co_await fleet.connect(0, users, 256, false);
+    srv.mark("fanout-start");
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
     const auto start = Clock::now();
     end = start + duration;
@@ -254,6 +255,7 @@ json::object max_fanout(const Settings& s) {
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     const long long in_window = delivered;
     const double cpu = srv.cpu_seconds() - cpu0;
+    srv.mark("fanout-end");
     running = false;
     co_await sleep_for(ioc, 1s);
     co_return json::object{

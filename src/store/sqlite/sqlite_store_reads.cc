@@ -2,7 +2,6 @@
 // possible.
 #include <algorithm>
 #include <limits>
-#include <optional>
 #include <unordered_map>
 
 #include "store/sqlite/store_impl.h"
@@ -349,15 +348,13 @@ std::vector<RoomEvent> room_events_since(Connection& db, RoomId room, EventNo ro
   // missed, the events table has nothing to add and is not read (a resume after a message
   // in each of 20 rooms read it 20 times for nothing). created_ev rises with seq, so the
   // messages are in event order.
-  std::vector<Message> msgs;
-  std::vector<EventNo> msg_evs;
+  std::vector<std::pair<Message, EventNo>> msgs;  // with created_ev
   while (has_m && static_cast<int>(msgs.size()) < limit) {
-    msgs.push_back(read_message(m));
-    msg_evs.push_back(m.i64(TONARI_MESSAGE_NCOLS));
+    msgs.emplace_back(read_message(m), m.i64(TONARI_MESSAGE_NCOLS));
     has_m = m.step();
   }
   if (static_cast<EventNo>(msgs.size()) == missed) {  // every missed event a message.created
-    for (std::size_t i = 0; i < msgs.size(); ++i) out.push_back(message_created_event(msgs[i], msg_evs[i]));
+    for (const auto& [msg, ev] : msgs) out.push_back(message_created_event(msg, ev));
     return out;
   }
   Stmt e = db.q("SELECT ev, frame FROM events WHERE room_id=? AND ev>? ORDER BY ev LIMIT ?");
@@ -365,8 +362,8 @@ std::vector<RoomEvent> room_events_since(Connection& db, RoomId room, EventNo ro
   bool has_e = e.step();
   std::size_t i = 0;
   while ((i < msgs.size() || has_e) && static_cast<int>(out.size()) < limit) {
-    if (i < msgs.size() && (!has_e || msg_evs[i] < e.i64(0))) {
-      out.push_back(message_created_event(msgs[i], msg_evs[i]));
+    if (i < msgs.size() && (!has_e || msgs[i].second < e.i64(0))) {
+      out.push_back(message_created_event(msgs[i].first, msgs[i].second));
       ++i;
     } else {
       out.push_back(RoomEvent{room, e.i64(0), std::make_shared<const std::string>(e.text(1))});
@@ -403,16 +400,18 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::even
   using Out = std::vector<std::pair<RoomId, std::vector<RoomEvent>>>;
   return read<Out>([&](Connection& db) -> Result<Out> {
     Out out;
-    // Membership and each room's counters: for a few rooms one lookup each; for more (a
-    // resume is usually behind in many), one scan of the user's memberships from the
-    // lowest room id wanted to the highest, which costs a third of a lookup per row.
+    if (after.empty()) return out;
+    // Membership and each room's counters, for all the rooms at once: one scan of the
+    // user's memberships (members_user) from the lowest room id wanted to the highest,
+    // which costs a third of a lookup per row (a resume is usually behind in many rooms;
+    // for one room it is that lookup).
     struct Counters {
       RoomId room;
       EventNo ev;
       Seq seq;
     };
     std::vector<Counters> member_of;
-    if (after.size() > 2) {
+    {
       RoomId lo = after.front().first, hi = lo;
       for (const auto& [room, from] : after) lo = std::min(lo, room), hi = std::max(hi, room);
       Stmt s = db.q("SELECT r.id, r.ev, r.msg_seq FROM members mb JOIN rooms r ON r.id=mb.room_id"
@@ -421,18 +420,9 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::even
       while (s.step()) member_of.push_back(Counters{s.i64(0), s.i64(1), s.i64(2)});
     }
     for (const auto& [room, from] : after) {
-      std::optional<Counters> c;
-      if (after.size() > 2) {
-        auto it = std::lower_bound(member_of.begin(), member_of.end(), room,
-                                   [](const Counters& m, RoomId r) { return m.room < r; });
-        if (it != member_of.end() && it->room == room) c = *it;
-      } else {
-        Stmt s = db.q("SELECT r.ev, r.msg_seq FROM members mb JOIN rooms r ON r.id=mb.room_id"
-                      " WHERE mb.room_id=? AND mb.user_id=?");
-        s.bind(1, room).bind(2, user);
-        if (s.step()) c = Counters{room, s.i64(0), s.i64(1)};
-      }
-      if (!c) continue;  // not (or no longer) a member
+      auto c = std::lower_bound(member_of.begin(), member_of.end(), room,
+                                [](const Counters& m, RoomId r) { return m.room < r; });
+      if (c == member_of.end() || c->room != room) continue;  // not (or no longer) a member
       out.emplace_back(room, room_events_since(db, room, c->ev, c->seq, from, limit));
     }
     return out;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -234,10 +233,10 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   if ((flags & SQLITE_OPEN_WAL) && name) {
     // The log's database file, opened by the same connection (through this VFS too, as
     // SQLite opens a connection's files through one VFS; the unix VFS gives it the full
-    // methods, and the log, like every file but the main one, no shared-memory ones). Without power-safe overwrite
-    // (the `psow=0` URI parameter, or a device that lacks it) SQLite pads a commit's last
-    // frame to a sector boundary and writes part of it after the sync: that part must not
-    // wait here. Such a log is written through.
+    // methods, and the log, like every file but the main one, no shared-memory ones).
+    // Without power-safe overwrite (the `psow=0` URI parameter, or a device that lacks it)
+    // SQLite pads a commit's last frame to a sector boundary and writes part of it after
+    // the sync: that part must not wait here. Such a log is written through.
     sqlite3_file* db = sqlite3_database_file_object(name);
     const bool ours = db && (db->pMethods == &kMethods || db->pMethods == &kMethodsV2 ||
                              db->pMethods == &kMethodsV1);
@@ -276,11 +275,7 @@ int x_get_last_error(sqlite3_vfs*, int n, char* out) {
   return g_base->xGetLastError ? g_base->xGetLastError(g_base, n, out) : 0;
 }
 int x_current_time_int64(sqlite3_vfs*, sqlite3_int64* out) {
-  if (g_base->iVersion >= 2 && g_base->xCurrentTimeInt64) return g_base->xCurrentTimeInt64(g_base, out);
-  double day = 0;
-  const int rc = g_base->xCurrentTime(g_base, &day);
-  *out = static_cast<sqlite3_int64>(day * 86400000.0);
-  return rc;
+  return g_base->xCurrentTimeInt64(g_base, out);
 }
 
 sqlite3_vfs g_vfs;
@@ -294,7 +289,7 @@ const char* coalescing_vfs() {
     g_base = sqlite3_vfs_find(nullptr);
     if (!g_base) throw std::runtime_error("SQLite has no default VFS");
     g_vfs = sqlite3_vfs{};
-    g_vfs.iVersion = 2;
+    g_vfs.iVersion = std::min(g_base->iVersion, 2);  // version 3's system-call hooks: none
     g_vfs.szOsFile = static_cast<int>(sizeof(File)) + g_base->szOsFile;
     g_vfs.mxPathname = g_base->mxPathname;
     g_vfs.zName = "tonari-coalescing";
@@ -310,7 +305,7 @@ const char* coalescing_vfs() {
     g_vfs.xSleep = x_sleep;
     g_vfs.xCurrentTime = x_current_time;
     g_vfs.xGetLastError = x_get_last_error;
-    g_vfs.xCurrentTimeInt64 = x_current_time_int64;
+    if (g_vfs.iVersion >= 2 && g_base->xCurrentTimeInt64) g_vfs.xCurrentTimeInt64 = x_current_time_int64;
     if (int rc = sqlite3_vfs_register(&g_vfs, 0); rc != SQLITE_OK) {
       throw std::runtime_error(std::string("registering the coalescing VFS: ") + sqlite3_errstr(rc));
     }

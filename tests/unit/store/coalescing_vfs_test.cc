@@ -57,11 +57,22 @@ void expect_rows(const std::string& path, int from, int to) {
   EXPECT_EQ(expected, to);
 }
 
-TEST(CoalescingVfs, ACommitLargerThanAnyOneWriteIsWholeForOtherConnections) {
+// A fresh database file with table t, open for writing in `mode` (`query`: URI parameters
+// to open it with).
+struct TestDb {
+  explicit TestDb(const char* mode = "FULL", const char* query = nullptr)
+      : db(query ? "file:" + path + "?" + query : path, mode, false) {
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  }
   TempDir dir;
   const std::string path = (dir.path() / "t.db").string();
-  Connection db(path, "FULL", false);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  Connection db;
+};
+
+TEST(CoalescingVfs, ACommitLargerThanAnyOneWriteIsWholeForOtherConnections) {
+  TestDb t;
+  Connection& db = t.db;
+  const std::string& path = t.path;
   const auto before = coalescing_stats();
   // 300 rows of 4,000 bytes: about 1.3 MB of log frames in one commit, past both the
   // 128 KiB the unix VFS writes at most per call and the 1 MiB gathered at most.
@@ -81,10 +92,9 @@ TEST(CoalescingVfs, ACommitLargerThanAnyOneWriteIsWholeForOtherConnections) {
 }
 
 TEST(CoalescingVfs, TheLogStartsOverAfterACheckpointAndStaysWhole) {
-  TempDir dir;
-  const std::string path = (dir.path() / "t.db").string();
-  Connection db(path, "FULL", false);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  TestDb t;
+  Connection& db = t.db;
+  const std::string& path = t.path;
   insert_rows(db, 0, 50);
   auto [log, copied] = db.checkpoint_passive();
   EXPECT_EQ(log, copied);  // all copied: the next commit writes the log from its start
@@ -93,11 +103,10 @@ TEST(CoalescingVfs, TheLogStartsOverAfterACheckpointAndStaysWhole) {
 }
 
 TEST(CoalescingVfs, WhatARollbackLeftGatheredNeverLandsOnAnotherWritersFrames) {
-  TempDir dir;
-  const std::string path = (dir.path() / "t.db").string();
-  Connection first(path, "FULL", false);
+  TestDb t;
+  Connection& first = t.db;
+  const std::string& path = t.path;
   first.exec("PRAGMA cache_size=8");  // a transaction larger than 8 pages spills into the log
-  first.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
   insert_rows(first, 0, 5);
   first.exec("BEGIN IMMEDIATE");
   for (int i = 100; i < 300; ++i) {
@@ -144,10 +153,9 @@ class FileSizeLimit {
 };
 
 TEST(CoalescingVfs, ACommitWhoseWritesFailIsNotCommittedAndLosesNothingBefore) {
-  TempDir dir;
-  const std::string path = (dir.path() / "t.db").string();
-  Connection db(path, "FULL", false);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  TestDb t;
+  Connection& db = t.db;
+  const std::string& path = t.path;
   insert_rows(db, 0, 10);
   const auto wal = std::filesystem::file_size(path + "-wal");
   const auto main = std::filesystem::file_size(path);
@@ -169,15 +177,12 @@ TEST(CoalescingVfs, ACommitWhoseWritesFailIsNotCommittedAndLosesNothingBefore) {
 
 TEST(CoalescingVfs, ALogWithoutPowerSafeOverwriteIsWrittenThrough) {
   if (!sqlite3_compileoption_used("USE_URI")) GTEST_SKIP() << "this SQLite takes no URI file names";
-  TempDir dir;
-  const std::string file = (dir.path() / "t.db").string();
-  const std::string uri = "file:" + file + "?psow=0";
-  Connection db(uri, "FULL", false);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  TestDb t("FULL", "psow=0");
+  Connection& db = t.db;
   const auto before = coalescing_stats();
   insert_rows(db, 0, 20);
   EXPECT_EQ(coalescing_stats().log_writes, before.log_writes);
-  expect_rows(file, 0, 20);
+  expect_rows(t.path, 0, 20);
 }
 
 TEST(CoalescingVfs, OnlyModesThatSyncEachCommitGather) {
@@ -187,10 +192,9 @@ TEST(CoalescingVfs, OnlyModesThatSyncEachCommitGather) {
   EXPECT_FALSE(synchronous_syncs_each_commit("NORMAL"));
   EXPECT_FALSE(synchronous_syncs_each_commit("OFF"));
 
-  TempDir dir;
-  const std::string path = (dir.path() / "t.db").string();
-  Connection db(path, "NORMAL", false);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
+  TestDb t("NORMAL");
+  Connection& db = t.db;
+  const std::string& path = t.path;
   const auto before = coalescing_stats();
   insert_rows(db, 0, 20);
   EXPECT_EQ(coalescing_stats().log_writes, before.log_writes);

@@ -17,6 +17,7 @@
 #include <vector>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "floor.h"
 #include "stats.h"
@@ -39,6 +40,24 @@ std::string num(const json::value& v) {
   else if (v.is_int64()) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.as_int64()));
   else return json::serialize(v);
   return buf;
+}
+
+// The figure `key` of each run that has it as a number.
+std::vector<double> numbers(const std::vector<const json::object*>& runs, std::string_view key) {
+  std::vector<double> v;
+  for (const auto* r : runs) {
+    if (auto it = r->find(key); it != r->end() && it->value().is_number()) {
+      v.push_back(it->value().to_number<double>());
+    }
+  }
+  return v;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 }  // namespace
@@ -144,38 +163,22 @@ int main(int argc, char** argv) {
     std::cout << "\n";
     for (auto& kv : *rs.front()) {
       if (kv.key() == "workload") continue;
-      std::vector<double> v;
-      for (const auto* r : rs) {
-        if (auto it = r->find(kv.key()); it != r->end() && it->value().is_number()) {
-          v.push_back(it->value().to_number<double>());
-        }
-      }
+      const std::vector<double> v = numbers(rs, kv.key());
       json::value shown = kv.value();
       if (rs.size() > 1 && v.size() == rs.size() && kv.value().is_number()) {
-        std::sort(v.begin(), v.end());
-        const std::size_t n = v.size();
-        const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        shown = kv.value().is_int64() ? json::value(std::llround(median)) : json::value(median);
+        const double m = median(v);
+        shown = kv.value().is_int64() ? json::value(std::llround(m)) : json::value(m);
       }
       std::printf("  %-36s %s\n", std::string(kv.key()).c_str(), num(shown).c_str());
     }
   }
   // Ingest read against the floor of the same run: the VM's speed drifts from day to day,
   // the share of the floor much less (docs/performance.md, the loopback floor).
-  auto median_of = [&](const std::string& w, const char* key) {
-    std::vector<double> v;
-    for (const auto* r : runs[w]) {
-      if (auto it = r->find(key); it != r->end() && it->value().is_number()) v.push_back(it->value().to_number<double>());
-    }
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
   if (runs.contains("ingest") && runs.contains("loopback_floor")) {
-    const double floor = median_of("loopback_floor", "acked_per_s");
+    const double floor = median(numbers(runs["loopback_floor"], "acked_per_s"));
     if (floor > 0) {
       std::printf("\ningest / loopback floor                %.1f %%\n",
-                  100.0 * median_of("ingest", "acked_per_s") / floor);
+                  100.0 * median(numbers(runs["ingest"], "acked_per_s")) / floor);
     }
   }
   return 0;

@@ -225,5 +225,14 @@ int main(int argc, char** argv) {
     std::printf("  %-40s %12.2f %-4s %s %-9g %s\n", t.what, m, t.unit, t.at_most ? "<=" : ">=",
                 t.bound, met ? "met" : "missed");
   }
+  if (header) {
+    // How fast the machine was: every timed figure above moves with it.
+    std::vector<const json::object*> all;
+    for (const auto& r : results) all.push_back(&r);
+    const std::vector<double> steal = numbers(all, "machine_steal_fraction");
+    std::printf("  (machine: probe median %.0f ms, larger is slower; steal up to %.1f %%)\n",
+                median(numbers(all, "machine_probe_ms")),
+                steal.empty() ? 0.0 : 100.0 * *std::max_element(steal.begin(), steal.end()));
+  }
   return 0;
 }

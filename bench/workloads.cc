@@ -421,6 +421,11 @@ json::object idle_and_storm(const Settings& s) {
 
 namespace {
 
+// Ingest's message: client `c` posts to its own room, its client id numbered by `counter`.
+void send_ingest_message(Client& c, const std::vector<long long>& room_ids, long long& counter) {
+  c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
+}
+
 // The measured phase of ingest (6) and of the loopback floor (8): each of the fleet's
 // clients sends its next message (to its own room) as soon as its last one is acked, for
 // `duration`. `counter` numbers the client ids.
@@ -431,9 +436,7 @@ asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, c
   Samples ack;
   long long acked = 0, errors = 0;
   Clock::time_point end;
-  auto send_next = [&](Client& c) {
-    c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
-  };
+  auto send_next = [&](Client& c) { send_ingest_message(c, room_ids, counter); };
   fleet.on_frame = [&](Client& c, std::string_view f) {
     std::string_view type = frame_type(f);
     if (type == "ack") {
@@ -528,15 +531,14 @@ json::object ingest_and_history(const Settings& s) {
     // Top the store up to the target with a deeper window (bounded to 3 minutes).
     const int window = 8;
     Clock::time_point end = Clock::now() + 180s;
-    auto send_next = [&](Client& c) {
-      c.ws->send(send_frame(room_ids[c.index - 1], make_client_id(++counter), "取り込み試験のメッセージ本文です"));
-    };
     fleet.on_frame = [&](Client& c, std::string_view f) {
       if (frame_type(f) != "ack") return;
-      if (++total_acked + static_cast<long long>(senders) * window <= target_messages && Clock::now() < end) send_next(c);
+      if (++total_acked + static_cast<long long>(senders) * window <= target_messages && Clock::now() < end) {
+        send_ingest_message(c, room_ids, counter);
+      }
     };
     for (auto& c : fleet.clients) {
-      for (int w = 0; w < window; ++w) send_next(c);
+      for (int w = 0; w < window; ++w) send_ingest_message(c, room_ids, counter);
     }
     while (total_acked < target_messages && Clock::now() < end) co_await sleep_for(ioc, 200ms);
     end = Clock::now();

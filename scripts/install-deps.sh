@@ -11,7 +11,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config make
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev libjemalloc-dev
-  libtomlplusplus-dev libcli11-dev libgtest-dev
+  libtomlplusplus-dev libcli11-dev libgtest-dev libspdlog-dev
 )
 if [ "$mode" = test ]; then
   packages+=(chromium fonts-noto-cjk)

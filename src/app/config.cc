@@ -34,6 +34,14 @@ std::string load_toml(const std::string& path, Config& cfg) {
   if (auto v = t["data"].value<std::string>()) cfg.data_dir = *v;
   if (auto v = t["web_root"].value<std::string>()) cfg.web_root = *v;
   if (auto v = t["threads"].value<int64_t>()) cfg.threads = static_cast<int>(*v);
+  if (auto v = t["log"]["format"].value<std::string>()) {
+    if (*v != "json" && *v != "logfmt") return path + ": log.format must be json or logfmt";
+    cfg.log.format = *v;
+  }
+  if (auto v = t["log"]["level"].value<std::string>()) {
+    if (!log::parse_level(*v, cfg.log.level)) return path + ": log.level must be debug, info, warn or error";
+  }
+  if (auto v = t["log"]["file"].value<std::string>()) cfg.log.file = *v;
   if (auto v = t["store"]["synchronous"].value<std::string>()) cfg.synchronous = *v;
   if (auto* arr = t["listen"].as_array()) {
     cfg.listeners.clear();

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "http/server.h"
+#include "log/log.h"
 #include "services/context.h"
 
 namespace tonari::app {
@@ -21,6 +22,7 @@ struct Config {
   services::Limits limits;
   http::ServerLimits server;
   api::ApiConfig api;
+  log::Options log;
 };
 
 // Reads `path` into `cfg` (keys absent from the file keep their values). Returns an error

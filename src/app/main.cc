@@ -5,6 +5,7 @@
 #include "app/admin.h"
 #include "app/config.h"
 #include "app/serve.h"
+#include "log/log.h"
 
 using namespace tonari;
 
@@ -23,6 +24,12 @@ int main(int argc, char** argv) {
   serve->add_option("--data", data_dir, "data directory (default ./data)");
   serve->add_option("--web", cfg.web_root, "directory of the built web client");
   serve->add_option("--threads", cfg.threads, "I/O threads")->check(CLI::Range(1, 64));
+  std::string log_level, log_format, log_file;
+  serve->add_option("--log-format", log_format, "log lines as json (default) or logfmt")
+      ->check(CLI::IsMember({"json", "logfmt"}));
+  serve->add_option("--log-level", log_level, "debug, info (default), warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve->add_option("--log-file", log_file, "also append log lines to this file");
   serve->add_flag("--demo", cfg.demo,
                   "seed the demo municipality さくら市 if absent (known password: never in production)");
 
@@ -84,6 +91,9 @@ int main(int argc, char** argv) {
     }
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
+  if (!log_level.empty()) log::parse_level(log_level, cfg.log.level);
+  if (!log_format.empty()) cfg.log.format = log_format;
+  if (!log_file.empty()) cfg.log.file = log_file;
   if (!listen.empty()) {
     cfg.listeners.clear();
     for (const auto& spec : listen) {
@@ -108,6 +118,7 @@ int main(int argc, char** argv) {
       return app::admin_create_user(cfg, user);
     }
   } catch (const std::exception& e) {
+    log::error("command.failed", {{"error", e.what()}});
     std::cerr << "tonari: " << e.what() << '\n';
     return 1;
   }

@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include "log/log.h"
+
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include "core/thread_name.h"
 #include "http/server.h"
 #include "http/static_files.h"
+#include "log/log.h"
 #include "services/crypto.h"
 
 namespace tonari::app {
@@ -105,7 +108,8 @@ void act_on_revocations(Node& node, std::int64_t& up_to) {
         up_to = rev.id;
       }
     }
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    log::error("revocations.failed", {{"error", e.what()}, {"up_to", up_to}});
   }
 }
 
@@ -161,7 +165,20 @@ int serve(const Config& cfg_in) {
   Config cfg = cfg_in;
   if (cfg.listeners.empty()) cfg.listeners.push_back(http::ListenerConfig{});
   if (cfg.web_root.empty()) cfg.web_root = default_web_root();
+  if (std::string err = log::configure(cfg.log); !err.empty()) {
+    std::cerr << "tonari: " << err << '\n';
+    return 2;
+  }
+  log::info("server.start", {{"data", cfg.data_dir},
+                             {"threads", cfg.threads},
+                             {"synchronous", cfg.synchronous},
+                             {"web_root", cfg.web_root},
+                             {"demo", cfg.demo},
+                             {"max_body_bytes", cfg.server.max_body_bytes},
+                             {"log_format", cfg.log.format},
+                             {"log_file", cfg.log.file}});
   if (!services::init_crypto()) {
+    log::error("server.failed", {{"error", "libsodium failed to initialize"}});
     std::cerr << "tonari: libsodium failed to initialize\n";
     return 1;
   }
@@ -172,6 +189,7 @@ int serve(const Config& cfg_in) {
   Node node(cfg);
   if (cfg.demo) {
     if (std::string err = seed_demo(node); !err.empty()) {
+      log::error("server.failed", {{"error", "seeding the demo municipality failed: " + err}});
       std::cerr << "tonari: seeding the demo municipality failed: " << err << '\n';
       return 1;
     }
@@ -203,10 +221,12 @@ int serve(const Config& cfg_in) {
   try {
     bound = server.start(cfg.listeners);
   } catch (const std::exception& e) {
+    log::error("server.failed", {{"error", std::string("cannot listen: ") + e.what()}});
     std::cerr << "tonari: cannot listen: " << e.what() << '\n';
     return 1;
   }
   for (std::size_t i = 0; i < bound.size(); ++i) {
+    log::info("server.listening", {{"address", bound[i]}, {"zone", http::zone_name(cfg.listeners[i].zone)}});
     std::cout << "tonari listening on http://" << bound[i]
               << " zone=" << http::zone_name(cfg.listeners[i].zone) << std::endl;
   }
@@ -225,11 +245,13 @@ int serve(const Config& cfg_in) {
 
   asio::co_spawn(ioc, ticker(node), asio::detached);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
+  signals.async_wait([&](const boost::system::error_code&, int signo) {
+    log::info("server.stopping", {{"signal", signo}});
     std::cout << "tonari: shutting down" << std::endl;
     server.stop();
     ioc.stop();
   });
+  log::info("server.ready");
   std::cout << "tonari ready" << std::endl;
 
   // Writes' callbacks (acks, events to the hub) run on the I/O threads, so that the
@@ -250,6 +272,7 @@ int serve(const Config& cfg_in) {
   // Queued writes are committed (and their callbacks run) while the API layer they call
   // back into still exists.
   node.shutdown();
+  log::info("server.stopped");
   return 0;
 }
 

@@ -100,6 +100,15 @@ void Api::install_rooms(http::Router& router) {
     co_return json_response(200, json::object{{"added", std::move(added)}});
   }));
 
+  router.add("POST", "/api/rooms/{id}/takeover", authed([this, summary_response](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = room_param(req);
+    if (!id) co_return error_response(unknown_room(req));
+    auto r = co_await await_result<store::RoomChange>(
+        [&](auto cb) { d_.rooms.take_over(c.actor, id, std::move(cb)); });
+    if (!r.ok()) co_return error_response(r.status());
+    co_return summary_response(c, id, 200);
+  }));
+
   router.add("DELETE", "/api/rooms/{id}/members/{user}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     RoomId id = room_param(req);
     if (!id) co_return error_response(unknown_room(req));

@@ -2,13 +2,17 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "app/csv.h"
 #include "search/encoding.h"
 
 #include "app/node.h"
 #include "services/crypto.h"
+#include "services/org.h"
 
 namespace tonari::app {
 namespace {
@@ -16,6 +20,27 @@ namespace {
 int report(const Status& st) {
   std::cerr << "tonari: " << code_name(st.code()) << ": " << st.message() << '\n';
   return st.code() == Code::conflict ? 3 : 2;
+}
+
+// The rows of the CSV file at `path` (UTF-8 or Shift_JIS), the header first, which must
+// begin with `header`.
+Result<std::vector<std::vector<std::string>>> read_csv(const std::string& path,
+                                                       const std::vector<std::string>& header,
+                                                       const char* optional = "") {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path);
+  std::ostringstream raw;
+  raw << in.rdbuf();
+  auto text = search::to_utf8(raw.str());
+  if (!text) return invalid_argument(path + ": neither UTF-8 nor Shift_JIS");
+  auto rows = parse_csv(*text);
+  if (rows.empty() || rows[0].size() < header.size() ||
+      !std::equal(header.begin(), header.end(), rows[0].begin())) {
+    std::string names;
+    for (const auto& h : header) names += (names.empty() ? "" : ",") + h;
+    return invalid_argument(path + ": the first line must be " + names + optional);
+  }
+  return rows;
 }
 
 }  // namespace
@@ -29,23 +54,100 @@ int admin_create_tenant(const Config& cfg, const std::string& code, const std::s
 }
 
 int admin_create_department(const Config& cfg, const std::string& tenant, const std::string& name,
-                            const std::string& reading, const std::string& parent) {
+                            const std::string& reading, const std::string& parent,
+                            const std::string& code) {
   Node node(cfg);
   auto t = node.store->tenant_by_code(tenant);
   if (!t.ok()) return report(t.status());
   DeptId parent_id = 0;
   if (!parent.empty()) {
-    auto all = node.store->departments(t->id);
-    if (!all.ok()) return report(all.status());
-    for (const auto& d : *all) {
-      if (d.name == parent) parent_id = d.id;
-    }
-    if (!parent_id) return report(not_found("department " + parent + " not found"));
+    auto p = node.accounts->find_department(t->id, parent);
+    if (!p.ok()) return report(p.status());
+    parent_id = p->id;
   }
-  auto d = node.accounts->create_department(t->id, parent_id, name, reading);
+  auto d = node.accounts->create_department(t->id, parent_id, name, reading, code);
   if (!d.ok()) return report(d.status());
-  std::cout << "created department " << d->name << " (id " << d->id << ")\n";
+  std::cout << "created department " << d->code << " " << d->path << " (id " << d->id << ")\n";
   return 0;
+}
+
+int admin_import_departments(const Config& cfg, const std::string& tenant,
+                             const std::string& csv_path) {
+  auto rows = read_csv(csv_path, {"code", "name", "reading", "parent_code"});
+  if (!rows.ok()) return report(rows.status());
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto existing = node.store->departments(t->id);
+  if (!existing.ok()) return report(existing.status());
+  std::map<std::string, Department> by_code;
+  for (auto& d : *existing) by_code[d.code] = d;
+
+  struct Row {
+    std::size_t line;
+    std::vector<std::string> f;
+  };
+  std::vector<Row> pending;
+  int created = 0, unchanged = 0, failed = 0;
+  auto fail = [&](std::size_t line, const std::string& code, const std::string& why) {
+    ++failed;
+    std::cerr << csv_path << ":" << line << ": " << code << ": " << why << '\n';
+  };
+  std::set<std::string> seen;
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    auto& r = (*rows)[i];
+    r.resize(4);
+    if (Status st = services::org::check_code(r[0]); !st.is_ok()) {
+      fail(i + 1, r[0], st.message());
+    } else if (!seen.insert(r[0]).second) {
+      fail(i + 1, r[0], "code " + r[0] + " appears twice in the file");
+    } else {
+      pending.push_back(Row{i + 1, std::move(r)});
+    }
+  }
+  // Rows whose parent exists go in, round after round, until a round creates nothing:
+  // what is left names a parent that is neither in the data nor in the file.
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<Row> later;
+    for (auto& row : pending) {
+      const auto& [code, name, reading, parent_code] =
+          std::tie(row.f[0], row.f[1], row.f[2], row.f[3]);
+      DeptId parent = 0;
+      if (!parent_code.empty()) {
+        auto p = by_code.find(parent_code);
+        if (p == by_code.end()) {
+          later.push_back(std::move(row));
+          continue;
+        }
+        parent = p->second.id;
+      }
+      progress = true;
+      if (auto e = by_code.find(code); e != by_code.end()) {
+        if (e->second.name == name && e->second.parent == parent) {
+          ++unchanged;
+        } else {
+          fail(row.line, code, "code " + code + " exists as another department (" +
+                                   e->second.name + "); renaming or moving is not supported");
+        }
+        continue;
+      }
+      auto d = node.accounts->create_department(t->id, parent, name, reading, code);
+      if (!d.ok()) {
+        fail(row.line, code, d.status().message());
+        continue;
+      }
+      by_code[d->code] = *d;
+      ++created;
+    }
+    pending = std::move(later);
+  }
+  for (const auto& row : pending) {
+    fail(row.line, row.f[0], "parent_code " + row.f[3] + " not found");
+  }
+  std::cout << "imported " << created << " departments, " << unchanged << " unchanged, "
+            << failed << " failed\n";
+  return failed ? 2 : 0;
 }
 
 int admin_create_user(const Config& cfg, services::NewUserRequest req) {
@@ -58,21 +160,12 @@ int admin_create_user(const Config& cfg, services::NewUserRequest req) {
 }
 
 int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path) {
-  std::ifstream in(csv_path, std::ios::binary);
-  if (!in) return report(not_found("cannot read " + csv_path));
-  std::ostringstream raw;
-  raw << in.rdbuf();
-  auto text = search::to_utf8(raw.str());
-  if (!text) return report(invalid_argument(csv_path + ": neither UTF-8 nor Shift_JIS"));
-  auto rows = parse_csv(*text);
-  const std::vector<std::string> header{"login", "name", "reading", "department", "title", "password"};
-  if (rows.empty() || rows[0].size() < header.size() ||
-      !std::equal(header.begin(), header.end(), rows[0].begin())) {
-    return report(invalid_argument(csv_path + ": the first line must be login,name,reading,department,title,password[,admin]"));
-  }
+  auto rows = read_csv(csv_path, {"login", "name", "reading", "department", "title", "password"},
+                       "[,admin]");
+  if (!rows.ok()) return report(rows.status());
   std::vector<services::NewUserRequest> reqs;
-  for (std::size_t i = 1; i < rows.size(); ++i) {
-    auto& r = rows[i];
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    auto& r = (*rows)[i];
     r.resize(7);
     reqs.push_back(services::NewUserRequest{tenant, r[0], r[1], r[2], r[5], r[3], r[4], "",
                                             r[6] == "1" || r[6] == "true" || r[6] == "admin"});

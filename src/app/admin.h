@@ -10,8 +10,16 @@
 namespace tonari::app {
 
 int admin_create_tenant(const Config& cfg, const std::string& code, const std::string& name);
+// Creates a department; `parent` is the parent's code or full path (or a name only one
+// department has); `code` empty: generated.
 int admin_create_department(const Config& cfg, const std::string& tenant, const std::string& name,
-                            const std::string& reading, const std::string& parent);
+                            const std::string& reading, const std::string& parent,
+                            const std::string& code);
+// Imports the org tree from a CSV file with the header code,name,reading,parent_code (rows
+// in any order: parents are created first). A code that exists with the same name and
+// parent is left as it is; with another, the row fails. Reports each failed row.
+int admin_import_departments(const Config& cfg, const std::string& tenant,
+                             const std::string& csv_path);
 int admin_create_user(const Config& cfg, services::NewUserRequest req);
 // Imports staff from a CSV file (UTF-8 or Shift_JIS) with the header
 // login,name,reading,department,title,password[,admin]; reports each failed row.

@@ -22,7 +22,7 @@ std::string seed_demo(Node& node) {
   std::map<std::string, User> users;
   for (const auto& u : demo_users()) {
     services::NewUserRequest req{kDemoTenantCode, u.login, u.name, u.reading, kDemoPassword,
-                                 depts.at(u.dept_key).name, u.title, u.status, u.admin};
+                                 depts.at(u.dept_key).code, u.title, u.status, u.admin};
     auto created = node.accounts->create_user(req);
     if (!created.ok()) return std::string(u.login) + ": " + created.status().message();
     users[u.login] = *created;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/admin.h"
+#include "app/backup.h"
 #include "app/config.h"
 #include "app/serve.h"
 #include "log/log.h"
@@ -49,7 +50,10 @@ int main(int argc, char** argv) {
   cd->add_option("--tenant", tenant, "municipality code")->required();
   cd->add_option("--name", name, "department name")->required();
   cd->add_option("--reading", reading, "reading in hiragana");
-  cd->add_option("--parent", parent, "name of the parent department");
+  std::string dept_code;
+  cd->add_option("--code", dept_code, "the municipality's 組織コード, e.g. 0101 (default: generated)");
+  cd->add_option("--parent", parent,
+                 "the parent department: its code or full path (総務部/総務課), or a name only one has");
 
   services::NewUserRequest user;
   bool password_stdin = false;
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
   cu->add_option("--reading", user.reading, "reading in hiragana, e.g. たなか たろう")->required();
   cu->add_option("--password", user.password, "password (prefer --password-stdin)");
   cu->add_flag("--password-stdin", password_stdin, "read the password from standard input");
-  cu->add_option("--department", user.department, "department name");
+  cu->add_option("--department", user.department,
+                 "department: its code or full path (総務部/総務課/庶務係), or a name only one has");
   cu->add_option("--title", user.title, "title, e.g. 主事");
   cu->add_flag("--admin", user.admin, "municipality IT administrator");
 
@@ -69,7 +74,15 @@ int main(int argc, char** argv) {
   auto* iu = admin->add_subcommand("import-users", "import staff from a CSV file (UTF-8 or Shift_JIS)");
   iu->add_option("--data", data_dir, "data directory");
   iu->add_option("--tenant", tenant, "municipality code")->required();
-  iu->add_option("--csv", csv_path, "login,name,reading,department,title,password[,admin]")->required();
+  iu->add_option("--csv", csv_path,
+                 "login,name,reading,department,title,password[,admin]; department: code, full path or a name only one has")
+      ->required();
+
+  auto* id = admin->add_subcommand("import-departments",
+                                   "import the org tree from a CSV file (UTF-8 or Shift_JIS)");
+  id->add_option("--data", data_dir, "data directory");
+  id->add_option("--tenant", tenant, "municipality code")->required();
+  id->add_option("--csv", csv_path, "code,name,reading,parent_code")->required();
 
   std::string login;
   auto* du = admin->add_subcommand("disable-user",
@@ -81,6 +94,16 @@ int main(int argc, char** argv) {
   eu->add_option("--data", data_dir, "data directory");
   eu->add_option("--tenant", tenant, "municipality code")->required();
   eu->add_option("--login", login, "login id")->required();
+
+  std::string backup_to, restore_from;
+  bool force = false;
+  auto* bk = admin->add_subcommand("backup", "back up the data directory while the server runs");
+  bk->add_option("--data", data_dir, "data directory");
+  bk->add_option("--to", backup_to, "the backup file to write (replaced if it exists)")->required();
+  auto* rs = admin->add_subcommand("restore", "restore a backup into a data directory (no server running on it)");
+  rs->add_option("--from", restore_from, "a file written by tonari admin backup")->required();
+  rs->add_option("--data", data_dir, "data directory to restore into")->required();
+  rs->add_flag("--force", force, "replace a database already there (its files are moved aside)");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -109,8 +132,13 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) return app::serve(cfg);
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
-    if (cd->parsed()) return app::admin_create_department(cfg, tenant, name, reading, parent);
+    if (cd->parsed()) {
+      return app::admin_create_department(cfg, tenant, name, reading, parent, dept_code);
+    }
+    if (id->parsed()) return app::admin_import_departments(cfg, tenant, csv_path);
     if (iu->parsed()) return app::admin_import_users(cfg, tenant, csv_path);
+    if (bk->parsed()) return app::admin_backup(cfg, backup_to);
+    if (rs->parsed()) return app::admin_restore(restore_from, cfg.data_dir, force);
     if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
     if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);
     if (cu->parsed()) {

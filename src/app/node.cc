@@ -2,15 +2,18 @@
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <stdexcept>
 
 #include "core/thread_name.h"
 
 namespace tonari::app {
 
 Node::Node(const Config& cfg) {
-  std::filesystem::create_directories(cfg.data_dir);
+  auto lock = DataDirLock::acquire(cfg.data_dir, false);
+  if (!lock.ok()) throw std::runtime_error(lock.status().message());
+  data_lock.emplace(std::move(*lock));
   store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
-      (std::filesystem::path(cfg.data_dir) / "tonari.db").string(), cfg.synchronous, 1024});
+      (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
   bus.subscribe([this](const bus::Event& e) { hub.on_event(e); });
   ctx = std::make_unique<services::Context>(services::Context{
       *store, bus, clock,

@@ -5,8 +5,10 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
+#include <optional>
 
 #include "app/config.h"
+#include "app/data_dir.h"
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "realtime/hub.h"
@@ -20,7 +22,9 @@ namespace tonari::app {
 
 class Node {
  public:
-  // Opens (and migrates) the store under cfg.data_dir. Throws on failure (start-up only).
+  // Takes the data directory's shared lock (data_dir.h), then opens (and migrates) the
+  // store under cfg.data_dir. Throws on failure (start-up only), e.g. while a restore works
+  // on the directory.
   explicit Node(const Config& cfg);
   ~Node();
 
@@ -28,6 +32,7 @@ class Node {
   // stops the store's writer. Call while everything the callbacks use is still alive.
   void shutdown();
 
+  std::optional<DataDirLock> data_lock;  // first in, last out: held while the store is open
   SystemClock clock;
   std::unique_ptr<store::sqlite::SqliteStore> store;
   bus::InProcessBus bus;

@@ -31,6 +31,12 @@ struct Department {
   DeptId parent = 0;
   std::string name;
   std::string reading;
+  // The municipality's own 組織コード (e.g. "0101"), unique in the municipality; stable
+  // when the department is renamed or moved. Generated ("D0007") when none was given.
+  std::string code;
+  // The names from the top 部 down to this one, "総務部/総務課/庶務係" (derived, not
+  // stored: services/org.h fills it).
+  std::string path;
 };
 
 enum class Role { staff, admin };

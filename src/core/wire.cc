@@ -38,6 +38,8 @@ json::object department(const Department& d) {
   if (d.parent) o["parent"] = d.parent; else o["parent"] = nullptr;
   o["name"] = d.name;
   o["reading"] = d.reading;
+  o["code"] = d.code;
+  o["path"] = d.path;
   return o;
 }
 
@@ -208,6 +210,17 @@ std::string member_left_event(RoomId room, EventNo ev, UserId u, UserId by) {
 std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by) {
   return json::serialize(json::object{
       {"type", "room.updated"}, {"room", room}, {"ev", ev}, {"name", name}, {"by", by}});
+}
+
+std::string member_role_changed_event(RoomId room, EventNo ev, UserId u, MemberRole role,
+                                      UserId by, const char* reason) {
+  return json::serialize(json::object{{"type", "member.role_changed"},
+                                      {"room", room},
+                                      {"ev", ev},
+                                      {"user", u},
+                                      {"role", role == MemberRole::owner ? "owner" : "member"},
+                                      {"by", by},
+                                      {"reason", reason}});
 }
 
 std::string error_body(const char* code, const std::string& msg) {

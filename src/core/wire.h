@@ -28,6 +28,10 @@ inline constexpr std::size_t kMaxUsersPerJoinEvent = 100;
 std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users, UserId by);
 std::string member_left_event(RoomId room, EventNo ev, UserId user, UserId by);
 std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by);
+// `user`'s role in the room became `role`; `by` 0: by the handover rule, not a person;
+// `reason`: owner_left, owner_disabled or takeover (docs/api.md).
+std::string member_role_changed_event(RoomId room, EventNo ev, UserId user, MemberRole role,
+                                      UserId by, const char* reason);
 
 // {"error": {"code": ..., "message": ...}}
 std::string error_body(const char* code, const std::string& message);

@@ -8,6 +8,7 @@
 #include "core/text_limits.h"
 #include "search/normalize.h"
 #include "services/crypto.h"
+#include "services/org.h"
 #include "services/policies.h"
 
 namespace tonari::services {
@@ -189,7 +190,15 @@ void Accounts::logout(const Actor& actor, store::Callback<bool> done) {
 }
 
 Result<std::vector<Department>> Accounts::departments(const Actor& actor) {
-  return ctx_.store.departments(actor.user.tenant);
+  auto all = ctx_.store.departments(actor.user.tenant);
+  if (all.ok()) org::fill_paths(*all);
+  return all;
+}
+
+Result<Department> Accounts::find_department(TenantId tenant, std::string_view ref) {
+  auto all = ctx_.store.departments(tenant);
+  if (!all.ok()) return all.status();
+  return org::resolve(*all, ref);
 }
 
 Result<std::vector<User>> Accounts::find_users(const Actor& actor, std::string_view query,
@@ -240,11 +249,21 @@ Result<Tenant> Accounts::create_tenant(const std::string& code, const std::strin
 
 Result<Department> Accounts::create_department(TenantId tenant, DeptId parent,
                                                const std::string& name,
-                                               const std::string& reading) {
+                                               const std::string& reading,
+                                               const std::string& code) {
   TONARI_RETURN_IF_ERROR(check_text(name, "name", ctx_.limits.max_name_chars, true));
-  return wait_for<Department>([&](auto cb) {
-    ctx_.store.create_department(Department{0, tenant, parent, name, reading}, std::move(cb));
+  TONARI_RETURN_IF_ERROR(check_text(reading, "reading", ctx_.limits.max_name_chars, false));
+  if (name.find(org::kPathSeparator) != std::string::npos) {
+    return invalid_argument("name: no '/' (it separates the names of a path)");
+  }
+  if (!code.empty()) TONARI_RETURN_IF_ERROR(org::check_code(code));
+  auto d = wait_for<Department>([&](auto cb) {
+    ctx_.store.create_department(Department{0, tenant, parent, std::string(text::trim(name)),
+                                            reading, code, {}},
+                                 std::move(cb));
   });
+  if (!d.ok()) return d;
+  return find_department(tenant, d->code);
 }
 
 Result<User> Accounts::create_user(const NewUserRequest& req) {
@@ -298,12 +317,9 @@ Result<store::NewUser> Accounts::prepare_user(const NewUserRequest& req) {
   if (req.password.size() < 8) return invalid_argument("password: at least 8 characters");
   DeptId dept = 0;
   if (!req.department.empty()) {
-    auto all = ctx_.store.departments(tenant->id);
-    if (!all.ok()) return all.status();
-    for (const auto& d : *all) {
-      if (d.name == req.department) dept = d.id;
-    }
-    if (!dept) return not_found("department " + req.department + " not found");
+    auto d = find_department(tenant->id, req.department);
+    if (!d.ok()) return d.status();
+    dept = d->id;
   }
   store::NewUser u{tenant->id, req.login, req.name, req.reading, dept, req.title, req.status,
                    req.admin ? Role::admin : Role::staff,

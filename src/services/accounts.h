@@ -37,7 +37,9 @@ struct NewUserRequest {
   std::string name;
   std::string reading;
   std::string password;
-  std::string department;  // department name within the tenant, or empty
+  // The department's code, full path (総務部/総務課/庶務係) or unambiguous name
+  // (org::resolve), or empty.
+  std::string department;
   std::string title;
   std::string status;
   bool admin = false;
@@ -68,6 +70,7 @@ class Accounts {
   // Milliseconds the caller must wait before the next login attempt (0: may try now).
   TimeMs retry_after_ms(const LoginRequest& req);
 
+  // The departments of the actor's municipality, with their paths.
   Result<std::vector<Department>> departments(const Actor& actor);
   // Directory search in the actor's municipality, 五十音 order. `dept` 0 = everyone;
   // otherwise that department and its descendants.
@@ -78,8 +81,14 @@ class Accounts {
 
   // Administration (CLI and seeding). Synchronous: they wait for the commit.
   Result<Tenant> create_tenant(const std::string& code, const std::string& name);
+  // Creates a department under `parent` (0: a top department). `code` empty: one is
+  // generated. invalid_argument for a bad code or name; conflict if the code is taken or a
+  // sibling has the name.
   Result<Department> create_department(TenantId tenant, DeptId parent, const std::string& name,
-                                       const std::string& reading);
+                                       const std::string& reading, const std::string& code = {});
+  // The department of `tenant` that `ref` names (org::resolve: code, full path or a name
+  // only one department has), its path filled.
+  Result<Department> find_department(TenantId tenant, std::string_view ref);
   Result<User> create_user(const NewUserRequest& req);
   // Creates many users (CSV import): passwords are hashed on all cores and the rows are
   // committed in group commits. One result per request, in order; a failed row does not

@@ -7,8 +7,16 @@
 namespace tonari::services {
 
 void publish_change(Context& ctx, const store::RoomChange& change) {
+  // The membership change rides on the first event, the member.joined or member.left that
+  // reports it; the others (an ownership handover after it) are plain room events.
+  bool first = true;
   for (const RoomEvent& e : change.events) {
-    ctx.bus.publish(bus::Event{e.room, e.ev, e.frame, change.joined, change.left, {}});
+    if (first) {
+      ctx.bus.publish(bus::Event{e.room, e.ev, e.frame, change.joined, change.left, {}});
+    } else {
+      ctx.bus.publish(bus::Event{e.room, e.ev, e.frame, {}, {}, {}});
+    }
+    first = false;
   }
   if (change.joined.empty()) return;
   // Every new member gets the room as they see it. In a group room that view differs only
@@ -22,8 +30,10 @@ void publish_change(Context& ctx, const store::RoomChange& change) {
       if (!mine.ok()) continue;
       s = std::move(*mine);
     } else {
+      // `base` is the first one's view: the creator of a new room or an administrator who
+      // took one over is its owner; everyone added with them is a member.
       s = *base;
-      s.role = u == change.room.created_by && change.created ? MemberRole::owner : MemberRole::member;
+      if (u != change.joined.front()) s.role = MemberRole::member;
     }
     boost::json::object frame{{"type", "room.added"}, {"room", wire::room_summary(s)}};
     auto text = std::make_shared<const std::string>(boost::json::serialize(frame));

@@ -48,6 +48,16 @@ Status can_remove_member(const User& actor, const Room& room, const std::optiona
   return permission_denied("only the room's owner or an administrator can remove members");
 }
 
+Status can_take_over(const User& actor, const Room& room, const std::optional<Member>& m) {
+  if (room.tenant != actor.tenant) return room_hidden(room);
+  if (actor.role != Role::admin) {
+    TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+    return permission_denied("only an administrator can take over a room");
+  }
+  if (room.kind != RoomKind::group) return permission_denied("a 1:1 room has no owner to take over");
+  return Status::ok();
+}
+
 Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m) {
   TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
   if (room.kind != RoomKind::group) return permission_denied("a 1:1 room has no name to change");

@@ -27,6 +27,11 @@ Status can_post(const User& actor, const Room& room, const std::optional<Member>
 Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
                          UserId target);
+// Take over a group room, becoming its only owner (store.h, take_over_room): a
+// municipality administrator may, for any group room of their municipality, member or
+// not. To anyone else the room is not_found unless they are a member (then
+// permission_denied). A 1:1 room has no owner to take over (permission_denied).
+Status can_take_over(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_edit_message(const User& actor, const Message& msg);
 Status can_delete_message(const User& actor, const Message& msg);

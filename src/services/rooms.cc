@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/text_limits.h"
+#include "log/log.h"
 #include "services/events.h"
 #include "services/policies.h"
 
@@ -130,6 +131,25 @@ void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
   }
   ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
                            publishing(std::move(done)));
+}
+
+void Rooms::take_over(const Actor& actor, RoomId room, store::Callback<store::RoomChange> done) {
+  auto rm = ctx_.store.room_and_member(room, actor.user.id);
+  if (!rm.ok()) {
+    if (rm.status().code() != Code::not_found) return done(rm.status());
+    return done(not_found("room " + std::to_string(room) + " not found"));
+  }
+  if (Status st = policy::can_take_over(actor.user, rm->first, rm->second); !st.is_ok()) {
+    return done(st);
+  }
+  ctx_.store.take_over_room(
+      room, actor.user.id, ctx_.clock.now_ms(),
+      publishing([room, admin = actor.user.id, done = std::move(done)](Result<store::RoomChange> r) {
+        if (r.ok() && r->created) {
+          log::info("room.taken_over", {{"room", room}, {"admin", admin}});
+        }
+        done(std::move(r));
+      }));
 }
 
 }  // namespace tonari::services

@@ -41,6 +41,9 @@ class Rooms {
                    store::Callback<store::RoomChange> done);
   void remove_member(const Actor& actor, RoomId room, UserId user,
                      store::Callback<store::RoomChange> done);
+  // The actor becomes the room's only owner (policy::can_take_over; store take_over_room),
+  // joining it if they were not a member. Logs room.taken_over.
+  void take_over(const Actor& actor, RoomId room, store::Callback<store::RoomChange> done);
 
  private:
   // The room and the actor's membership, if the actor may read it.

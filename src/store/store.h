@@ -175,7 +175,10 @@ class Store {
   virtual void set_status(UserId user, std::string status, Callback<User> done) = 0;
   // Disables or enables the account. Disabling also deletes its sessions (every device is
   // logged out) and appends a revocation (revocations_after) for the servers' live
-  // connections. An account is disabled, never deleted: its messages keep their sender.
+  // connections, and hands over the group rooms it owns (see remove_member; the events
+  // are stored, reason owner_disabled: members see them when their clients resume).
+  // Enabling gives no ownership back. An account is disabled, never deleted: its messages
+  // keep their sender.
   virtual void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) = 0;
 
   // Fails with unauthenticated if the user is disabled (or gone).
@@ -192,9 +195,21 @@ class Store {
   // Adds users not yet in the room (one member.joined event if any were added).
   virtual void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
                            Callback<RoomChange> done) = 0;
-  // not_found if `user` is not a member.
+  // not_found if `user` is not a member. A group room never loses its owner: when its last
+  // owner who is an active account goes (or is disabled: set_user_disabled), ownership
+  // passes in the same transaction to the longest-standing active member — earliest
+  // joined, then lowest user id — with a member.role_changed event (by 0, reason
+  // owner_left) after member.left. A room with no active member left has no owner until
+  // an administrator takes it over.
   virtual void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
                              Callback<RoomChange> done) = 0;
+  // Makes `user` the only owner of the group room: adds them if they are not a member (a
+  // member.joined event, `joined` names them), then a member.role_changed event (reason
+  // takeover) for them and for each owner before them, who stays a member. created=false,
+  // nothing written, if they already were its only owner. not_found if the room does not
+  // exist; invalid_argument for a direct room. Who may is policy (can_take_over).
+  virtual void take_over_room(RoomId room, UserId user, TimeMs now,
+                              Callback<RoomChange> done) = 0;
   virtual void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
                            Callback<RoomChange> done) = 0;
 

@@ -175,9 +175,21 @@ CREATE TABLE revocations(
   user_id INTEGER NOT NULL,
   at INTEGER NOT NULL);
 )sql",
+    // 6 (issue 17, org slice): departments by code. A code is the municipality's own
+    // 組織コード, unique in the municipality and stable across renames; departments made
+    // before codes existed get a generated one (D0001, D0002 ...). The store refuses a new
+    // department named like one of its siblings, so that a path (総務部/総務課/庶務係)
+    // names at most one.
+    R"sql(
+ALTER TABLE departments ADD COLUMN code TEXT NOT NULL DEFAULT '';
+UPDATE departments SET code=printf('D%04d', id);
+CREATE UNIQUE INDEX departments_code ON departments(tenant_id, code);
+)sql",
 };
 
 }  // namespace
+
+std::int64_t latest_version() { return sizeof(kMigrations) / sizeof(kMigrations[0]); }
 
 void migrate(Connection& db, std::int64_t up_to) {
   std::int64_t version = 0;
@@ -185,7 +197,7 @@ void migrate(Connection& db, std::int64_t up_to) {
     Stmt s = db.q("PRAGMA user_version");
     if (s.step()) version = s.i64(0);
   }
-  std::int64_t latest = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  std::int64_t latest = latest_version();
   // A newer tonari's database: its meaning may have changed under this binary's SQL (since
   // version 4 a member's read position is not all in its row), so it is not opened at all.
   if (version > latest) {

@@ -12,4 +12,7 @@ class Connection;
 // earlier to check an upgrade). Throws DbError on failure.
 void migrate(Connection& db, std::int64_t up_to = -1);
 
+// The schema version this binary's migrations lead to.
+std::int64_t latest_version();
+
 }  // namespace tonari::store::sqlite

@@ -81,6 +81,7 @@ class SqliteStore final : public Store {
                    Callback<RoomChange> done) override;
   void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
                      Callback<RoomChange> done) override;
+  void take_over_room(RoomId room, UserId user, TimeMs now, Callback<RoomChange> done) override;
   void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
                    Callback<RoomChange> done) override;
   void post_message(NewMessage m, Callback<RoomChange> done) override;

@@ -98,11 +98,13 @@ Result<Tenant> SqliteStore::tenant(TenantId id) {
 
 Result<std::vector<Department>> SqliteStore::departments(TenantId tenant) {
   return read<std::vector<Department>>([&](Connection& db) -> Result<std::vector<Department>> {
-    Stmt s = db.q("SELECT id, tenant_id, coalesce(parent_id,0), name, reading FROM departments"
-                  " WHERE tenant_id=? ORDER BY id");
+    Stmt s = db.q("SELECT id, tenant_id, coalesce(parent_id,0), name, reading, code"
+                  " FROM departments WHERE tenant_id=? ORDER BY id");
     s.bind(1, tenant);
     std::vector<Department> out;
-    while (s.step()) out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4)});
+    while (s.step()) {
+      out.push_back({s.i64(0), s.i64(1), s.i64(2), s.text(3), s.text(4), s.text(5), {}});
+    }
     return out;
   });
 }

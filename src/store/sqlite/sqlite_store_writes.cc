@@ -2,6 +2,7 @@
 // a savepoint of a group-commit transaction (writer.h); returning a non-ok Result rolls
 // back that job alone.
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "core/text_limits.h"
@@ -81,6 +82,44 @@ void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Se
   db.q("UPDATE rooms SET member_count=member_count+1 WHERE id=?").bind(1, room).run();
 }
 
+std::optional<MemberRole> role_of(Connection& db, RoomId room, UserId user) {
+  Stmt s = db.q("SELECT role FROM members WHERE room_id=? AND user_id=?");
+  s.bind(1, room).bind(2, user);
+  if (!s.step()) return std::nullopt;
+  return s.text(0) == "owner" ? MemberRole::owner : MemberRole::member;
+}
+
+void set_role(Connection& db, RoomId room, UserId user, MemberRole role) {
+  db.q("UPDATE members SET role=? WHERE room_id=? AND user_id=?")
+      .bind(1, role == MemberRole::owner ? "owner" : "member").bind(2, room).bind(3, user).run();
+}
+
+// The handover rule (store.h, remove_member): if no active account owns the group room
+// any more, its longest-standing active member — earliest joined, then lowest user id —
+// becomes its owner, with a member.role_changed event appended to `out`. Called after an
+// owner left or was disabled (a scan of the room's members, which only that pays).
+void keep_an_owner(Connection& db, RoomChange& out, TimeMs now, const char* reason) {
+  if (out.room.kind != RoomKind::group) return;
+  {
+    Stmt s = db.q("SELECT 1 FROM members m JOIN users u ON u.id=m.user_id"
+                  " WHERE m.room_id=? AND m.role='owner' AND u.disabled=0 LIMIT 1");
+    s.bind(1, out.room.id);
+    if (s.step()) return;
+  }
+  UserId heir = 0;
+  {
+    Stmt s = db.q("SELECT m.user_id FROM members m JOIN users u ON u.id=m.user_id"
+                  " WHERE m.room_id=? AND u.disabled=0 ORDER BY m.joined_at, m.user_id LIMIT 1");
+    s.bind(1, out.room.id);
+    if (!s.step()) return;
+    heir = s.i64(0);
+  }
+  set_role(db, out.room.id, heir, MemberRole::owner);
+  out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+    return wire::member_role_changed_event(out.room.id, ev, heir, MemberRole::owner, 0, reason);
+  }));
+}
+
 std::string search_key(const std::string& name, const std::string& reading,
                        const std::string& login) {
   // Separators keep a query from matching across the boundary of two fields.
@@ -105,11 +144,44 @@ void SqliteStore::create_tenant(std::string code, std::string name, TimeMs now,
 
 void SqliteStore::create_department(Department d, Callback<Department> done) {
   write<Department>([d = std::move(d)](Connection& db) mutable -> Result<Department> {
-    Stmt s = db.q("INSERT INTO departments(tenant_id, parent_id, name, reading) VALUES(?,?,?,?)");
+    auto code_taken = [&](const std::string& code) {
+      Stmt s = db.q("SELECT 1 FROM departments WHERE tenant_id=? AND code=?");
+      s.bind(1, d.tenant).bind(2, code);
+      return s.step();
+    };
+    if (!d.code.empty() && code_taken(d.code)) {
+      return conflict("department code " + d.code + " already exists");
+    }
+    if (d.parent) {
+      Stmt s = db.q("SELECT 1 FROM departments WHERE id=? AND tenant_id=?");
+      s.bind(1, d.parent).bind(2, d.tenant);
+      if (!s.step()) return not_found("parent department not found");
+    }
+    {
+      Stmt s = db.q("SELECT code FROM departments WHERE tenant_id=? AND name=?"
+                    " AND coalesce(parent_id,0)=?");
+      s.bind(1, d.tenant).bind(2, d.name).bind(3, d.parent);
+      if (s.step()) {
+        return conflict("a department named " + d.name + " already exists there (code " +
+                        s.text(0) + ")");
+      }
+    }
+    Stmt s = db.q("INSERT INTO departments(tenant_id, parent_id, name, reading, code)"
+                  " VALUES(?,?,?,?,?)");
     s.bind(1, d.tenant);
     if (d.parent) s.bind(2, d.parent); else s.bind_null(2);
-    s.bind(3, d.name).bind(4, d.reading).run();
+    // A generated code is settled once the id is known (below); the id is unique, so a
+    // placeholder of it is too.
+    s.bind(3, d.name).bind(4, d.reading).bind(5, d.code.empty() ? "\x1f" : d.code).run();
     d.id = db.last_insert_id();
+    if (d.code.empty()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "D%04lld", static_cast<long long>(d.id));
+      d.code = buf;
+      // Someone may have chosen this code by hand: then the id tells it apart.
+      if (code_taken(d.code)) d.code += "-" + std::to_string(d.id);
+      db.q("UPDATE departments SET code=? WHERE id=?").bind(1, d.code).bind(2, d.id).run();
+    }
     return d;
   }, std::move(done));
 }
@@ -152,6 +224,24 @@ void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Call
     if (disabled) {
       db.q("DELETE FROM sessions WHERE user_id=?").bind(1, user).run();
       db.q("INSERT INTO revocations(user_id, at) VALUES(?,?)").bind(1, user).bind(2, now).run();
+      // Ownership of the group rooms it owns passes on (it stays a member).
+      std::vector<RoomId> owned;
+      {
+        Stmt s = db.q("SELECT m.room_id FROM members m JOIN rooms r ON r.id=m.room_id"
+                      " WHERE m.user_id=? AND m.role='owner' AND r.kind='group'");
+        s.bind(1, user);
+        while (s.step()) owned.push_back(s.i64(0));
+      }
+      for (RoomId id : owned) {
+        RoomChange change;
+        change.room = *load_room(db, id);
+        set_role(db, id, user, MemberRole::member);
+        change.events.push_back(append_event(db, change.room, now, [&](EventNo ev) {
+          return wire::member_role_changed_event(id, ev, user, MemberRole::member, 0,
+                                                 "owner_disabled");
+        }));
+        keep_an_owner(db, change, now, "owner_disabled");
+      }
     }
     return *load_user(db, user);
   }, std::move(done));
@@ -272,7 +362,8 @@ void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs n
   write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     if (!room) return not_found("room not found");
-    if (!is_member(db, room_id, user)) return not_found("user is not a member of this room");
+    const auto role = role_of(db, room_id, user);
+    if (!role) return not_found("user is not a member of this room");
     RoomChange out;
     out.room = *room;
     // The event goes out first so that the leaving member still receives it.
@@ -282,6 +373,53 @@ void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs n
     db.q("DELETE FROM members WHERE room_id=? AND user_id=?").bind(1, room_id).bind(2, user).run();
     db.q("UPDATE rooms SET member_count=member_count-1 WHERE id=?").bind(1, room_id).run();
     out.left.push_back(user);
+    if (*role == MemberRole::owner) keep_an_owner(db, out, now, "owner_left");
+    return out;
+  }, std::move(done));
+}
+
+void SqliteStore::take_over_room(RoomId room_id, UserId user, TimeMs now,
+                                 Callback<RoomChange> done) {
+  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return not_found("room not found");
+    if (room->kind != RoomKind::group) return invalid_argument("a 1:1 room has no owner");
+    RoomChange out;
+    out.room = *room;
+    std::vector<UserId> owners;
+    {
+      Stmt s = db.q("SELECT user_id FROM members WHERE room_id=? AND role='owner' ORDER BY user_id");
+      s.bind(1, room_id);
+      while (s.step()) owners.push_back(s.i64(0));
+    }
+    if (owners == std::vector<UserId>{user}) {
+      out.created = false;
+      return out;
+    }
+    const auto role = role_of(db, room_id, user);
+    if (!role) {
+      auto u = load_user(db, user);
+      if (!u || u->tenant != room->tenant || u->disabled) return not_found("user not found");
+      insert_member(db, room_id, user, MemberRole::owner, room->msg_seq, now);
+      out.joined.push_back(user);
+      out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+        return wire::member_joined_event(room_id, ev, {*u}, user);
+      }));
+    } else {
+      set_role(db, room_id, user, MemberRole::owner);
+    }
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::member_role_changed_event(room_id, ev, user, MemberRole::owner, user,
+                                             "takeover");
+    }));
+    for (UserId o : owners) {
+      if (o == user) continue;
+      set_role(db, room_id, o, MemberRole::member);
+      out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+        return wire::member_role_changed_event(room_id, ev, o, MemberRole::member, user,
+                                               "takeover");
+      }));
+    }
     return out;
   }, std::move(done));
 }

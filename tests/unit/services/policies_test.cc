@@ -187,5 +187,23 @@ TEST_F(PoliciesTest, OnlyTheSenderDeletes) {
   EXPECT_EQ(can_delete_message(admin_, message_from(staff_.id)).code(), Code::permission_denied);
 }
 
+// Taking over a room: a municipality's administrator, any group room of theirs, member or
+// not; nobody else, and no 1:1 room.
+TEST(TakeOverPolicy, OnlyAnAdministratorOfTheMunicipalityForAGroupRoom) {
+  const User admin = make_user(1, kTenant, Role::admin);
+  const User staff = make_user(2, kTenant);
+  const User foreign_admin = make_user(3, kOtherTenant, Role::admin);
+  const Room group = make_room(5, kTenant, RoomKind::group);
+  const Room direct = make_room(6, kTenant, RoomKind::direct);
+  EXPECT_TRUE(can_take_over(admin, group, std::nullopt).is_ok());
+  EXPECT_TRUE(can_take_over(admin, group, member_of(admin.id)).is_ok());
+  EXPECT_EQ(can_take_over(staff, group, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_take_over(staff, group, member_of(staff.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_take_over(staff, group, member_of(staff.id, MemberRole::owner)).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_take_over(foreign_admin, group, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_take_over(admin, direct, std::nullopt).code(), Code::permission_denied);
+}
+
 }  // namespace
 }  // namespace tonari::services::policy

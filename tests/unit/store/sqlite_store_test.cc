@@ -615,12 +615,13 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   must(post(room.id, alice_.id, "a-2", "二"));
   must(mark_read(room.id, bob_.id, 1));
   // Turn the database back into what version 3 wrote: every position in its member row
-  // (a post wrote its sender's), no last_sender, no revocations.
+  // (a post wrote its sender's), no last_sender, no revocations, no department codes.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
     db.exec("UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
+            "DROP INDEX departments_code; ALTER TABLE departments DROP COLUMN code;"
             "PRAGMA user_version=3;");
   }
   open();

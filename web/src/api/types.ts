@@ -26,6 +26,10 @@ export interface Department {
   parent: number | null;
   name: string;
   reading: string;
+  /** The municipality's 組織コード (or a generated one), unique in the municipality. */
+  code: string;
+  /** Names from the top down: "総務部/総務課/庶務係". */
+  path: string;
 }
 
 export interface ReplyRef {
@@ -106,7 +110,16 @@ export type EventFrame =
   | { type: 'message.deleted'; room: number; ev: number; message: Message }
   | { type: 'member.joined'; room: number; ev: number; users: User[]; count?: number; by: number }
   | { type: 'member.left'; room: number; ev: number; user: number; by: number }
-  | { type: 'room.updated'; room: number; ev: number; name: string; by: number };
+  | { type: 'room.updated'; room: number; ev: number; name: string; by: number }
+  | {
+      type: 'member.role_changed';
+      room: number;
+      ev: number;
+      user: number;
+      role: RoomRole;
+      by: number;
+      reason: 'owner_left' | 'owner_disabled' | 'takeover';
+    };
 
 export type ServerFrame =
   | EventFrame
@@ -134,6 +147,7 @@ export const EVENT_TYPES = new Set<string>([
   'member.joined',
   'member.left',
   'room.updated',
+  'member.role_changed',
 ]);
 
 export function isEventFrame(f: ServerFrame): f is EventFrame {

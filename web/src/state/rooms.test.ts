@@ -26,6 +26,15 @@ describe('room entries', () => {
     expect(again).toBe(e);
   });
 
+  it('takes my new role from member.role_changed, and ignores others\' changes', () => {
+    let e = entryFromSummary(summary({ ev: 12, role: 'member' }));
+    e = applyEventToEntry(e, 13, { type: 'member.role_changed', user: ME + 1, role: 'owner' }, ME);
+    expect(e.summary.role).toBe('member');
+    expect(e.summaryEv).toBe(13);
+    e = applyEventToEntry(e, 14, { type: 'member.role_changed', user: ME, role: 'owner' }, ME);
+    expect(e.summary.role).toBe('owner');
+  });
+
   it('moves my read position when I post', () => {
     let e = entryFromSummary(summary({ msg_seq: 10, read_seq: 8, ev: 12 }));
     e = applyEventToEntry(e, 13, { type: 'message.created', message: msg(11, { sender: ME }) }, ME);

@@ -2,7 +2,7 @@
 // events are applied to it only if they are newer than that snapshot, and read positions
 // only move forward. So REST refreshes, replays and live events can come in any mix
 // without counting anything twice.
-import type { Message, RoomSummary } from '../api/types';
+import type { Message, RoomRole, RoomSummary } from '../api/types';
 import { fold } from '../util/kana';
 
 export interface RoomEntry {
@@ -66,7 +66,8 @@ export function applyEventToEntry(
     | { type: 'message.created' | 'message.edited' | 'message.deleted'; message: Message }
     | { type: 'member.joined'; users: unknown[]; count?: number }
     | { type: 'member.left'; user: number }
-    | { type: 'room.updated'; name: string },
+    | { type: 'room.updated'; name: string }
+    | { type: 'member.role_changed'; user: number; role: RoomRole },
   me: number,
 ): RoomEntry {
   if (ev <= e.summaryEv) return e;
@@ -102,6 +103,8 @@ export function applyEventToEntry(
       return withSummary(next, { member_count: Math.max(0, next.summary.member_count - 1) });
     case 'room.updated':
       return next.summary.kind === 'group' ? withSummary(next, { name: f.name }) : next;
+    case 'member.role_changed':
+      return f.user === me ? withSummary(next, { role: f.role }) : next;
   }
   return next;
 }

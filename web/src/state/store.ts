@@ -461,6 +461,9 @@ export class Store {
         }
         if (this.state.members[f.room]) this.loadMembers(f.room);
         break;
+      case 'member.role_changed':
+        if (this.state.members[f.room]) this.loadMembers(f.room);
+        break;
       case 'room.updated':
         break;
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TONARI_BIN, makeDataDir } from './lib/server.mjs';
 
 const children = new Set();
@@ -88,4 +89,20 @@ test('a malformed --listen is refused', { timeout: 30000 }, async () => {
   const r = await run(['serve', '--data', dir, '--listen', 'nonsense']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--listen nonsense/);
+});
+
+test('the sample configuration in packaging/ is accepted as it is', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const file = fileURLToPath(new URL('../../packaging/tonari.toml', import.meta.url));
+  // Its paths are the installed ones: the data directory and listener are overridden.
+  const { proc, listeners, code, stderr } = await run(['serve', '--config', file, '--data', dir,
+    '--listen', '127.0.0.1:0']);
+  assert.ok(proc, `tonari refused packaging/tonari.toml (exit ${code}): ${stderr}`);
+  try {
+    assert.equal(listeners.length, 1);
+    const res = await fetch(`http://127.0.0.1:${listeners[0].port}/healthz`);
+    assert.equal(res.status, 200);
+  } finally {
+    proc.kill('SIGTERM');
+  }
 });

@@ -143,6 +143,20 @@ void Connection::exec(const char* sql) {
   }
 }
 
+void Connection::define_function(const char* name, BlobFunction fn) {
+  const int rc = sqlite3_create_function_v2(
+      db_, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, reinterpret_cast<void*>(fn),
+      [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+        auto f = reinterpret_cast<BlobFunction>(sqlite3_user_data(ctx));
+        const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+        const std::string out =
+            f(text ? std::string_view(text, sqlite3_value_bytes(argv[0])) : std::string_view());
+        sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+      },
+      nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, name);
+}
+
 std::pair<int, int> Connection::checkpoint_passive() {
   int log = 0, done = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);

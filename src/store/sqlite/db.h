@@ -77,6 +77,10 @@ class Connection {
   Stmt q(const char* sql);
   // Runs one or more statements without results.
   void exec(const char* sql);
+  // Makes `fn` callable from SQL on this connection as `name(text)`, returning a BLOB
+  // (deterministic: SQLite may call it once per distinct argument).
+  using BlobFunction = std::string (*)(std::string_view);
+  void define_function(const char* name, BlobFunction fn);
   std::int64_t last_insert_id() const;
   // A PASSIVE WAL checkpoint: copies what it can into the database file without waiting
   // for (or blocking) the writer and readers.

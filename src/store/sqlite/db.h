@@ -60,14 +60,19 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
-// True for the synchronous modes (PRAGMA synchronous) in which each commit in WAL mode
-// syncs the log: FULL and EXTRA.
+// The synchronous mode (PRAGMA synchronous) named by `mode` (OFF, NORMAL, FULL or EXTRA in
+// any case, or SQLite's numbers for them, 0-3), as a constant: "OFF", "NORMAL", "FULL" or
+// "EXTRA"; nullptr if it names none of them.
+const char* synchronous_mode(std::string_view mode);
+// True for the synchronous modes in which each commit in WAL mode syncs the log: FULL and
+// EXTRA.
 bool synchronous_syncs_each_commit(std::string_view mode);
 
 class Connection {
  public:
   // Opens (creating if needed) the database at `path` with WAL, foreign keys and the
-  // given synchronous mode ("FULL" or "NORMAL"). Throws DbError on failure.
+  // given synchronous mode (synchronous_mode(): a mode it does not name is refused before
+  // anything is opened). Throws DbError on failure.
   Connection(const std::string& path, const std::string& synchronous, bool read_only);
   ~Connection();
   Connection(const Connection&) = delete;

@@ -1191,6 +1191,24 @@ TEST(SqliteStoreUpgrade, UsersKeyedByReadingAndNameAreReorderedByReading) {
   EXPECT_EQ(logins, (std::vector<std::string>{"sato", "sado", "hatta", "hatsuta"}));
 }
 
+// The synchronous mode is one word of four, never SQL: a value with more in it is refused
+// before anything runs.
+TEST(SqliteConnection, SynchronousTakesOnlyItsFourModes) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  { store::sqlite::Connection created(path, "NORMAL", false); }
+  for (const char* bad : {"NORMAL; PRAGMA user_version=42", "fast", "", "2; PRAGMA user_version=42"}) {
+    EXPECT_THROW(store::sqlite::Connection(path, bad, false), store::sqlite::DbError) << bad;
+    EXPECT_THROW(store::sqlite::Connection(path, bad, true), store::sqlite::DbError) << bad;
+  }
+  for (const char* good : {"OFF", "normal", "FULL", "Extra"}) {
+    store::sqlite::Connection db(path, good, false);
+    store::sqlite::Stmt s = db.q("PRAGMA user_version");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.i64(0), 0) << good;
+  }
+}
+
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {
   TempDir dir;
   const std::string path = (dir.path() / "tonari.db").string();

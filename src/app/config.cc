@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "store/sqlite/db.h"
+
 namespace tonari::app {
 
 bool parse_listen(const std::string& spec, http::ListenerConfig& out) {
@@ -42,7 +44,11 @@ std::string load_toml(const std::string& path, Config& cfg) {
     if (!log::parse_level(*v, cfg.log.level)) return path + ": log.level must be debug, info, warn or error";
   }
   if (auto v = t["log"]["file"].value<std::string>()) cfg.log.file = *v;
-  if (auto v = t["store"]["synchronous"].value<std::string>()) cfg.synchronous = *v;
+  if (auto v = t["store"]["synchronous"].value<std::string>()) {
+    const char* mode = store::sqlite::synchronous_mode(*v);
+    if (!mode) return path + ": store.synchronous must be OFF, NORMAL, FULL or EXTRA";
+    cfg.synchronous = mode;
+  }
   if (auto* arr = t["listen"].as_array()) {
     cfg.listeners.clear();
     for (auto& node : *arr) {

@@ -106,3 +106,22 @@ test('the sample configuration in packaging/ is accepted as it is', { timeout: 3
     proc.kill('SIGTERM');
   }
 });
+
+test('store.synchronous takes one of its four modes, and nothing else', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  for (const value of ['NORMAL; PRAGMA user_version=99', 'fast', '']) {
+    const file = join(dir, 'sync.toml');
+    writeFileSync(file, `[store]\nsynchronous = ${JSON.stringify(value)}\n`);
+    const r = await run(['serve', '--config', file, '--data', dir, '--listen', '127.0.0.1:0']);
+    assert.equal(r.code, 2, `synchronous = ${JSON.stringify(value)} is refused`);
+    assert.match(r.stderr, /store\.synchronous must be OFF, NORMAL, FULL or EXTRA/);
+  }
+  const file = join(dir, 'sync.toml');
+  writeFileSync(file, '[store]\nsynchronous = "normal"\n');
+  const { proc, listeners } = await run(['serve', '--config', file, '--data', dir, '--listen', '127.0.0.1:0']);
+  try {
+    assert.equal(listeners.length, 1, 'a mode in lower case is taken');
+  } finally {
+    proc.kill('SIGTERM');
+  }
+});

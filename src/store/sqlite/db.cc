@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "store/sqlite/coalescing_vfs.h"
@@ -56,13 +57,32 @@ std::string Stmt::text(int col) const {
 }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
+const char* synchronous_mode(std::string_view mode) {
+  static const char* const kModes[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+  if (mode.size() == 1 && mode[0] >= '0' && mode[0] <= '3') return kModes[mode[0] - '0'];
+  for (const char* m : kModes) {
+    const std::string_view name(m);
+    if (mode.size() == name.size() &&
+        std::equal(mode.begin(), mode.end(), name.begin(), [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) == b;
+        })) {
+      return m;
+    }
+  }
+  return nullptr;
+}
+
 bool synchronous_syncs_each_commit(std::string_view mode) {
-  std::string m;
-  for (char c : mode) m += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return m == "FULL" || m == "EXTRA" || m == "2" || m == "3";
+  const char* m = synchronous_mode(mode);
+  return m && (std::string_view(m) == "FULL" || std::string_view(m) == "EXTRA");
 }
 
 Connection::Connection(const std::string& path, const std::string& synchronous, bool read_only) {
+  // The mode goes into the PRAGMA below as one of four constants, never as given.
+  const char* const mode = synchronous_mode(synchronous);
+  if (!mode) {
+    throw DbError(SQLITE_MISUSE, "synchronous must be OFF, NORMAL, FULL or EXTRA");
+  }
   // Before SQLite initialises (the first open): no global allocation statistics. Keeping
   // them takes a process-wide mutex on every allocation, from every connection's thread.
   static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
@@ -71,7 +91,7 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   flags |= SQLITE_OPEN_NOMUTEX;
   // Where every commit syncs the log, its frames reach the file in a few large writes per
   // commit (coalescing_vfs.h); only a connection that writes has any to gather.
-  const bool syncs_each_commit = synchronous_syncs_each_commit(synchronous);
+  const bool syncs_each_commit = synchronous_syncs_each_commit(mode);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags,
                            !read_only && syncs_each_commit ? coalescing_vfs() : nullptr);
   if (rc != SQLITE_OK) {
@@ -93,7 +113,7 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
         return SQLITE_OK;
       }, this);
     }
-    std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=" + synchronous +
+    std::string pragmas = std::string("PRAGMA foreign_keys=ON; PRAGMA synchronous=") + mode +
                           "; PRAGMA temp_store=MEMORY";
     // Readers map the file and read pages straight from the OS page cache (shared by every
     // reader, no copy, no pread per page); their own cache then only holds page headers.
@@ -106,7 +126,7 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
       // took the mode as meant (an unknown word would be taken as some other mode).
       Stmt s = q("PRAGMA synchronous");
       if (!s.step() || s.i64(0) < 2) {
-        throw DbError(SQLITE_MISUSE, "synchronous=" + synchronous + " did not take effect");
+        throw DbError(SQLITE_MISUSE, std::string("synchronous=") + mode + " did not take effect");
       }
     }
   } catch (...) {
@@ -141,6 +161,20 @@ void Connection::exec(const char* sql) {
     sqlite3_free(err);
     throw DbError(rc, msg);
   }
+}
+
+void Connection::define_function(const char* name, BlobFunction fn) {
+  const int rc = sqlite3_create_function_v2(
+      db_, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, reinterpret_cast<void*>(fn),
+      [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+        auto f = reinterpret_cast<BlobFunction>(sqlite3_user_data(ctx));
+        const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+        const std::string out =
+            f(text ? std::string_view(text, sqlite3_value_bytes(argv[0])) : std::string_view());
+        sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+      },
+      nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, name);
 }
 
 std::pair<int, int> Connection::checkpoint_passive() {

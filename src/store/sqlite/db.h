@@ -60,14 +60,19 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
-// True for the synchronous modes (PRAGMA synchronous) in which each commit in WAL mode
-// syncs the log: FULL and EXTRA.
+// The synchronous mode (PRAGMA synchronous) named by `mode` (OFF, NORMAL, FULL or EXTRA in
+// any case, or SQLite's numbers for them, 0-3), as a constant: "OFF", "NORMAL", "FULL" or
+// "EXTRA"; nullptr if it names none of them.
+const char* synchronous_mode(std::string_view mode);
+// True for the synchronous modes in which each commit in WAL mode syncs the log: FULL and
+// EXTRA.
 bool synchronous_syncs_each_commit(std::string_view mode);
 
 class Connection {
  public:
   // Opens (creating if needed) the database at `path` with WAL, foreign keys and the
-  // given synchronous mode ("FULL" or "NORMAL"). Throws DbError on failure.
+  // given synchronous mode (synchronous_mode(): a mode it does not name is refused before
+  // anything is opened). Throws DbError on failure.
   Connection(const std::string& path, const std::string& synchronous, bool read_only);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -77,6 +82,10 @@ class Connection {
   Stmt q(const char* sql);
   // Runs one or more statements without results.
   void exec(const char* sql);
+  // Makes `fn` callable from SQL on this connection as `name(text)`, returning a BLOB
+  // (deterministic: SQLite may call it once per distinct argument).
+  using BlobFunction = std::string (*)(std::string_view);
+  void define_function(const char* name, BlobFunction fn);
   std::int64_t last_insert_id() const;
   // A PASSIVE WAL checkpoint: copies what it can into the database file without waiting
   // for (or blocking) the writer and readers.

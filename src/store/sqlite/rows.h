@@ -20,6 +20,12 @@
 #define TONARI_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
 #define TONARI_USER_NCOLS 11
 
+// 五十音 order of users (`u`): the reading's collation key, then (only between equal
+// readings) the name's, then the id (schema migration 6). Two columns, not one key of
+// "reading name": in one key the name's kanji, a first-level difference, would decide
+// before the reading's voicing or small kana (さとう/さどう), differences at lower levels.
+#define TONARI_USER_ORDER "u.reading_key, u.name_key, u.id"
+
 #define TONARI_MESSAGE_COLS                                                                 \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "search/collation.h"
 #include "store/sqlite/db.h"
 
 namespace tonari::store::sqlite {
@@ -31,7 +32,7 @@ CREATE TABLE users(
   login TEXT NOT NULL,
   name TEXT NOT NULL,
   reading TEXT NOT NULL,
-  reading_key BLOB NOT NULL,   -- ICU Japanese sort key of (reading, name): ORDER BY gives 五十音
+  reading_key BLOB NOT NULL,   -- ICU Japanese sort key (migration 6: of the reading alone)
   search_key TEXT NOT NULL,    -- folded name, reading and login, for directory search
   dept_id INTEGER REFERENCES departments(id),
   title TEXT NOT NULL DEFAULT '',
@@ -185,6 +186,18 @@ ALTER TABLE departments ADD COLUMN code TEXT NOT NULL DEFAULT '';
 UPDATE departments SET code=printf('D%04d', id);
 CREATE UNIQUE INDEX departments_code ON departments(tenant_id, code);
 )sql",
+    // 7 (issue 17, defects slice): 五十音 order is the order of the readings. The key was
+    // of "reading name", in which the name's kanji (a first-level difference) decided
+    // before the reading's voicing or small kana (さとう/さどう, はった/はつた). Now
+    // reading_key is the reading's key alone and name_key the name's, ordered by
+    // (reading_key, name_key, id) — rows.h, TONARI_USER_ORDER. tonari_sort_key_ja() is
+    // search::sort_key_ja, defined on the connection by migrate().
+    R"sql(
+ALTER TABLE users ADD COLUMN name_key BLOB NOT NULL DEFAULT x'';
+UPDATE users SET reading_key=tonari_sort_key_ja(reading), name_key=tonari_sort_key_ja(name);
+DROP INDEX users_tenant_order;
+CREATE INDEX users_tenant_order ON users(tenant_id, reading_key, name_key, id);
+)sql",
 };
 
 }  // namespace
@@ -206,6 +219,7 @@ void migrate(Connection& db, std::int64_t up_to) {
                           ": it was written by a newer tonari, and going back is not supported");
   }
   if (up_to >= 0 && up_to < latest) latest = up_to;
+  if (version < latest) db.define_function("tonari_sort_key_ja", &search::sort_key_ja);
   for (std::int64_t v = version; v < latest; ++v) {
     db.exec("BEGIN IMMEDIATE");
     try {

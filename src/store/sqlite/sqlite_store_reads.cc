@@ -135,14 +135,14 @@ Result<std::vector<User>> SqliteStore::find_users(TenantId tenant, std::string_v
     if (depts.empty()) {
       Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
                     "WHERE u.tenant_id=? AND u.disabled=0 AND instr(u.search_key, ?)>0"
-                    " ORDER BY u.reading_key LIMIT ?");
+                    " ORDER BY " TONARI_USER_ORDER " LIMIT ?");
       s.bind(1, tenant).bind(2, folded_query).bind(3, limit);
       while (s.step()) out.push_back(read_user(s));
     } else {
       Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
                     "WHERE u.tenant_id=? AND u.disabled=0 AND instr(u.search_key, ?)>0"
                     " AND u.dept_id IN (SELECT value FROM json_each(?))"
-                    " ORDER BY u.reading_key LIMIT ?");
+                    " ORDER BY " TONARI_USER_ORDER " LIMIT ?");
       s.bind(1, tenant).bind(2, folded_query).bind(3, json_ids(depts)).bind(4, limit);
       while (s.step()) out.push_back(read_user(s));
     }
@@ -155,7 +155,7 @@ Result<std::vector<User>> SqliteStore::users_in_tenant(TenantId tenant,
   return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
     Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM
                   "WHERE u.tenant_id=? AND u.disabled=0 AND u.id IN (SELECT value FROM json_each(?))"
-                  " ORDER BY u.reading_key");
+                  " ORDER BY " TONARI_USER_ORDER);
     s.bind(1, tenant).bind(2, json_ids(ids));
     std::vector<User> out;
     while (s.step()) out.push_back(read_user(s));
@@ -227,7 +227,7 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
     Stmt s = db.q("SELECT " TONARI_USER_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
                   " JOIN rooms r ON r.id=mb.room_id"
                   " JOIN users u ON u.id=mb.user_id LEFT JOIN departments d ON d.id=u.dept_id"
-                  " WHERE mb.room_id=? ORDER BY u.reading_key");
+                  " WHERE mb.room_id=? ORDER BY " TONARI_USER_ORDER);
     s.bind(1, room);
     Out out;
     while (s.step()) {

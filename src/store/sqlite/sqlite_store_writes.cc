@@ -194,14 +194,16 @@ void SqliteStore::create_user(NewUser u, TimeMs now, Callback<User> done) {
       if (s.step()) return conflict("login id " + u.login + " is already taken");
     }
     Stmt s = db.q(
-        "INSERT INTO users(tenant_id, login, name, reading, reading_key, search_key, dept_id,"
-        " title, status, role, password_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO users(tenant_id, login, name, reading, reading_key, name_key, search_key,"
+        " dept_id, title, status, role, password_hash, created_at)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, u.tenant).bind(2, u.login).bind(3, u.name).bind(4, u.reading)
-        .bind_blob(5, search::sort_key_ja(u.reading + " " + u.name))
-        .bind(6, search_key(u.name, u.reading, u.login));
-    if (u.dept) s.bind(7, u.dept); else s.bind_null(7);
-    s.bind(8, u.title).bind(9, u.status).bind(10, u.role == Role::admin ? "admin" : "staff")
-        .bind(11, u.password_hash).bind(12, now).run();
+        .bind_blob(5, search::sort_key_ja(u.reading))
+        .bind_blob(6, search::sort_key_ja(u.name))
+        .bind(7, search_key(u.name, u.reading, u.login));
+    if (u.dept) s.bind(8, u.dept); else s.bind_null(8);
+    s.bind(9, u.title).bind(10, u.status).bind(11, u.role == Role::admin ? "admin" : "staff")
+        .bind(12, u.password_hash).bind(13, now).run();
     auto user = load_user(db, db.last_insert_id());
     if (!user) return internal_error("user vanished after insert");
     return *user;

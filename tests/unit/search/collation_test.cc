@@ -93,6 +93,20 @@ TEST(SortKeyJa, AgreesWithCompareJaOnEveryPair) {
   }
 }
 
+// Voicing (さとう/さどう) and small kana (はった/はつた) are differences below the first
+// level: a key of the reading and the name together lets the name's kanji, a difference at
+// the first level, decide before them. People are ordered by the reading's key alone, and
+// by the name's only among equal readings (the store keeps them as two columns).
+TEST(SortKeyJa, AReadingsLesserDifferencesComeBeforeAnyDifferenceInTheName) {
+  EXPECT_LT(compare_ja("さとう はなこ", "さどう はなこ"), 0);
+  EXPECT_LT(compare_ja("はった", "はつた"), 0);
+  EXPECT_TRUE(key_less(sort_key_ja("さとう はなこ"), sort_key_ja("さどう はなこ")));
+  EXPECT_TRUE(key_less(sort_key_ja("はった"), sort_key_ja("はつた")));
+  // What a key of "reading name" does instead: 佐渡 before 佐藤, 初田 before 八田.
+  EXPECT_TRUE(key_less(sort_key_ja("さどう はなこ 佐渡 花子"), sort_key_ja("さとう はなこ 佐藤 花子")));
+  EXPECT_TRUE(key_less(sort_key_ja("はつた 初田"), sort_key_ja("はった 八田")));
+}
+
 TEST(SortKeyJa, KeysAreStableAndHaveNoTerminatingNul) {
   const std::string k = sort_key_ja("わたなべ");
   ASSERT_FALSE(k.empty());

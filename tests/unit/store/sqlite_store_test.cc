@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <future>
@@ -11,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "search/collation.h"
 #include "search/normalize.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/schema.h"
@@ -145,6 +149,31 @@ TEST_F(SqliteStoreTest, FindUsersMatchesFoldedQueriesInGojuonOrderWithinTenant) 
   // Other municipality's users are never found.
   EXPECT_TRUE(must(store().find_users(tenant_.id, search::fold("eve"), {}, 50)).empty());
   EXPECT_EQ(must(store().find_users(tenant_.id, "", {}, 2)).size(), 2u);
+}
+
+// 五十音 order is the order of the readings: a difference in voicing (さとう/さどう) or in a
+// small kana (はった/はつた) decides before any difference in the names; names only order
+// equal readings, and ids equal names.
+TEST_F(SqliteStoreTest, UsersAreOrderedByReadingThenNameThenId) {
+  const User sado = make_user(tenant_.id, "sado", "佐渡 花子", "さどう はなこ");
+  const User sato = make_user(tenant_.id, "sato", "佐藤 花子", "さとう はなこ");
+  const User hatsuta = make_user(tenant_.id, "hatsuta", "初田 花子", "はつた はなこ");
+  const User hatta = make_user(tenant_.id, "hatta", "八田 花子", "はった はなこ");
+  const User ito2 = make_user(tenant_.id, "ito2", "伊東 文", "いとう ぶん");  // bob: 伊藤 文
+  const User bob2 = make_user(tenant_.id, "bob2", "伊藤 文", "いとう ぶん");
+  const std::vector<UserId> hanako = {sato.id, sado.id, hatta.id, hatsuta.id};
+  EXPECT_EQ(ids_of(must(store().find_users(tenant_.id, search::fold("はなこ"), {}, 50))), hanako);
+  // Equal readings: by name (ICU puts 伊東 before 伊藤), then equal names by id.
+  ASSERT_LT(search::compare_ja("伊東 文", "伊藤 文"), 0);
+  EXPECT_EQ(ids_of(must(store().find_users(tenant_.id, search::fold("いとう"), {}, 50))),
+            (std::vector<UserId>{ito2.id, bob_.id, bob2.id}));
+
+  auto room = must(create_group(alice_.id, {hatsuta.id, sado.id, hatta.id, sato.id})).room;
+  std::vector<UserId> members;
+  for (const auto& [u, m] : must(store().members(room.id))) members.push_back(u.id);
+  EXPECT_EQ(members, (std::vector<UserId>{alice_.id, sato.id, sado.id, hatta.id, hatsuta.id}));
+  EXPECT_EQ(ids_of(must(store().users_in_tenant(tenant_.id, {hatsuta.id, sado.id, hatta.id, sato.id}))),
+            hanako);
 }
 
 // ---- Rooms ----------------------------------------------------------------------------
@@ -615,13 +644,16 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   must(post(room.id, alice_.id, "a-2", "二"));
   must(mark_read(room.id, bob_.id, 1));
   // Turn the database back into what version 3 wrote: every position in its member row
-  // (a post wrote its sender's), no last_sender, no revocations, no department codes.
+  // (a post wrote its sender's), no last_sender, no revocations, no department codes,
+  // one key of users' order.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
     db.exec("UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
             "DROP INDEX departments_code; ALTER TABLE departments DROP COLUMN code;"
+            "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"
+            "CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);"
             "PRAGMA user_version=3;");
   }
   open();
@@ -1130,6 +1162,53 @@ TEST(SqliteStoreUpgrade, Version3DropsTheReadPositionIndex) {
     EXPECT_EQ(v.i64(0), 3);
   }
   EXPECT_EQ(index_count(), 0);
+}
+
+// Users written before the order was fixed (a key of "reading name") are ordered by
+// their readings after the upgrade.
+TEST(SqliteStoreUpgrade, UsersKeyedByReadingAndNameAreReorderedByReading) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 5);
+    db.exec("INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0)");
+    const std::vector<std::array<std::string, 3>> users = {
+        {"sado", "佐渡 花子", "さどう はなこ"}, {"sato", "佐藤 花子", "さとう はなこ"},
+        {"hatsuta", "初田 花子", "はつた はなこ"}, {"hatta", "八田 花子", "はった はなこ"}};
+    for (const auto& [login, name, reading] : users) {
+      db.q("INSERT INTO users(tenant_id, login, name, reading, reading_key, search_key,"
+           " password_hash, created_at) VALUES(1,?,?,?,?,?,'x',0)")
+          .bind(1, login).bind(2, name).bind(3, reading)
+          .bind_blob(4, search::sort_key_ja(reading + " " + name))
+          .bind(5, search::fold(reading)).run();
+    }
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  std::vector<std::string> logins;
+  for (const User& u : StoreTest::must(store.find_users(1, "", {}, 50))) logins.push_back(u.login);
+  EXPECT_EQ(logins, (std::vector<std::string>{"sato", "sado", "hatta", "hatsuta"}));
+}
+
+// The synchronous mode is one word of four, never SQL: a value with more in it is refused
+// before anything runs.
+TEST(SqliteConnection, SynchronousTakesOnlyItsFourModes) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  { store::sqlite::Connection created(path, "NORMAL", false); }
+  for (const char* bad : {"NORMAL; PRAGMA user_version=42", "fast", "", "2; PRAGMA user_version=42"}) {
+    EXPECT_THROW(store::sqlite::Connection(path, bad, false), store::sqlite::DbError) << bad;
+    EXPECT_THROW(store::sqlite::Connection(path, bad, true), store::sqlite::DbError) << bad;
+  }
+  for (const char* good : {"OFF", "normal", "FULL", "Extra"}) {
+    store::sqlite::Connection db(path, good, false);
+    store::sqlite::Stmt s = db.q("PRAGMA user_version");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.i64(0), 0) << good;
+  }
 }
 
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {

@@ -175,6 +175,18 @@ CREATE TABLE revocations(
   user_id INTEGER NOT NULL,
   at INTEGER NOT NULL);
 )sql",
+    // 6 (limits: paged member lists): each member row carries its user's reading sort key,
+    // indexed with the room, so that a page of a room's members (or of a message's readers)
+    // in 五十音 order is read along an index from a keyset cursor, never by sorting the
+    // whole room. The trigger keeps the copies in step when a reading's key changes.
+    R"sql(
+ALTER TABLE members ADD COLUMN sort_key BLOB NOT NULL DEFAULT x'';
+UPDATE members SET sort_key=coalesce((SELECT reading_key FROM users WHERE id=members.user_id), x'');
+CREATE INDEX members_order ON members(room_id, sort_key, user_id);
+CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key ON users BEGIN
+  UPDATE members SET sort_key=NEW.reading_key WHERE user_id=NEW.id;
+END;
+)sql",
 };
 
 }  // namespace

@@ -179,6 +179,16 @@ export class TonariServer {
     });
   }
 
+  // The server's log lines so far (stderr lines that are JSON objects), parsed.
+  logLines() {
+    const out = [];
+    for (const line of this.stderr.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try { out.push(JSON.parse(line)); } catch { /* a line cut by the buffer's trim */ }
+    }
+    return out;
+  }
+
   stderrTail(n = 4000) {
     return this.stderr.length > n ? '…' + this.stderr.slice(-n) : this.stderr;
   }

@@ -5,8 +5,11 @@
 #include "api/auth.h"
 #include "api/ws_client.h"
 #include "core/wire.h"
+#include "log/log.h"
 
 namespace tonari::api {
+
+namespace json = boost::json;
 
 int http_status(Code code) {
   switch (code) {
@@ -20,7 +23,9 @@ int http_status(Code code) {
     case Code::method_not_allowed: return 405;
     case Code::conflict: return 409;
     case Code::payload_too_large: return 413;
-    case Code::rate_limited: return 429;
+    case Code::rate_limited:
+    case Code::too_many_connections: return 429;
+    case Code::room_full: return 409;
     case Code::unavailable: return 503;
     case Code::internal: return 500;
   }
@@ -30,7 +35,16 @@ int http_status(Code code) {
 http::Response error_response(const Status& st) {
   // Internal details (SQL errors) stay in the log, not in the response.
   std::string message = st.code() == Code::internal ? "internal error" : st.message();
-  return http::json_error(http_status(st.code()), code_name(st.code()), message);
+  if (st.retry_after_ms() <= 0) {
+    return http::json_error(http_status(st.code()), code_name(st.code()), message);
+  }
+  // A refusal with a hint: milliseconds in the body, whole seconds (rounded up) in the header.
+  json::object error{{"code", code_name(st.code())},
+                     {"message", message},
+                     {"retry_after_ms", st.retry_after_ms()}};
+  http::Response res = json_response(http_status(st.code()), json::object{{"error", std::move(error)}});
+  res.headers.emplace_back("Retry-After", std::to_string((st.retry_after_ms() + 999) / 1000));
+  return res;
 }
 
 http::Response json_response(int status, const boost::json::object& body) {
@@ -65,7 +79,27 @@ http::UpgradeHandler Api::upgrade_handler() {
     if (Status st = check_origin(req, d_.config, caller->via_cookie); !st.is_ok()) {
       co_return http::UpgradeResult(error_response(st));
     }
-    std::shared_ptr<http::WsHandler> h = std::make_shared<WsClient>(d_, std::move(caller->actor));
+    // Refused rather than closing the oldest: predictable, and a device the user still
+    // looks at is never cut off by another one connecting.
+    const UserId user = caller->actor.user.id;
+    bool holds_slot = false;
+    if (d_.user_limits) {
+      bool log = false;
+      auto& slots = d_.user_limits->ws_slots();
+      if (!slots.acquire(user, d_.clock.now_ms(), &log)) {
+        if (log) {
+          log::warn("limits.ws_per_user", {{"user", user}, {"limit", slots.per_user()},
+                                            {"remote", req.remote_address}});
+        }
+        co_return http::UpgradeResult(error_response(
+            Status(Code::too_many_connections,
+                   "at most " + std::to_string(slots.per_user()) +
+                       " open WebSocket connections per user; close one first")));
+      }
+      holds_slot = true;
+    }
+    std::shared_ptr<http::WsHandler> h =
+        std::make_shared<WsClient>(d_, std::move(caller->actor), holds_slot);
     co_return http::UpgradeResult(std::move(h));
   };
 }

@@ -45,6 +45,8 @@ struct Deps {
   const Clock& clock;
   ApiConfig config;
   ApiMetrics metrics;
+  // Per-user limits (WebSockets per user); null: none.
+  services::UserLimits* user_limits = nullptr;
 };
 
 // The authenticated caller of a REST request.

@@ -5,6 +5,7 @@
 #include "api/await.h"
 #include "api/fields.h"
 #include "api/messages_json.h"
+#include "api/pages.h"
 #include "core/wire.h"
 
 namespace tonari::api {
@@ -117,12 +118,34 @@ void Api::install_messages(http::Router& router) {
     Seq seq = parse_id(req.params["seq"]);
     if (!id) co_return error_response(unknown_room(req));
     if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
-    auto r = d_.messages.readers(c.actor, id, seq);
+    auto page = page_params(req);
+    if (!page.ok()) co_return error_response(page.status());
+    services::ReaderList which = services::ReaderList::both;
+    if (std::string list = req.query_param("list"); list == "read") {
+      which = services::ReaderList::read;
+    } else if (list == "unread") {
+      which = services::ReaderList::unread;
+    } else if (!list.empty()) {
+      co_return error_response(invalid_argument("list: read or unread"));
+    }
+    auto r = d_.messages.readers(c.actor, id, seq, which, page->after, page->limit);
     if (!r.ok()) co_return error_response(r.status());
-    json::array read, unread;
-    for (const auto& u : r->read) read.push_back(wire::user(u));
-    for (const auto& u : r->unread) unread.push_back(wire::user(u));
-    co_return json_response(200, json::object{{"read", std::move(read)}, {"unread", std::move(unread)}});
+    auto users = [](const store::MemberPage& p) {
+      json::array out;
+      out.reserve(p.members.size());
+      for (const auto& [u, m] : p.members) out.push_back(wire::user(u));
+      return out;
+    };
+    json::object out{{"read_count", r->read_count}, {"unread_count", r->unread_count}};
+    if (which != services::ReaderList::unread) {
+      out["read"] = users(r->read);
+      out["read_next"] = next_json(r->read);
+    }
+    if (which != services::ReaderList::read) {
+      out["unread"] = users(r->unread);
+      out["unread_next"] = next_json(r->unread);
+    }
+    co_return json_response(200, out);
   }));
 }
 

@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "api/await.h"
 #include "api/fields.h"
+#include "api/pages.h"
 #include "core/wire.h"
 
 namespace tonari::api {
@@ -12,6 +13,21 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 using http::Request;
 using http::Response;
+
+namespace {
+
+json::array members_json(const store::MemberPage& page) {
+  json::array out;
+  out.reserve(page.members.size());
+  for (const auto& [u, m] : page.members) {
+    out.push_back(json::object{{"user", wire::user(u)},
+                               {"role", m.role == MemberRole::owner ? "owner" : "member"},
+                               {"read_seq", m.read_seq}});
+  }
+  return out;
+}
+
+}  // namespace
 
 void Api::install_rooms(http::Router& router) {
   // The caller's view of a room after a change, as `{"room": RoomSummary}`.
@@ -58,16 +74,24 @@ void Api::install_rooms(http::Router& router) {
   router.add("GET", "/api/rooms/{id}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     RoomId id = room_param(req);
     if (!id) co_return error_response(unknown_room(req));
-    auto d = d_.rooms.detail(c.actor, id);
+    auto page = page_params(req);
+    if (!page.ok()) co_return error_response(page.status());
+    auto d = d_.rooms.detail(c.actor, id, page->limit);
     if (!d.ok()) co_return error_response(d.status());
-    json::array members;
-    for (const auto& [u, m] : d->members) {
-      members.push_back(json::object{{"user", wire::user(u)},
-                                     {"role", m.role == MemberRole::owner ? "owner" : "member"},
-                                     {"read_seq", m.read_seq}});
-    }
     co_return json_response(200, json::object{{"room", wire::room_summary(d->summary)},
-                                              {"members", std::move(members)}});
+                                              {"members", members_json(d->members)},
+                                              {"members_next", next_json(d->members)}});
+  }));
+
+  router.add("GET", "/api/rooms/{id}/members", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = room_param(req);
+    if (!id) co_return error_response(unknown_room(req));
+    auto page = page_params(req);
+    if (!page.ok()) co_return error_response(page.status());
+    auto p = d_.rooms.members(c.actor, id, page->after, page->limit);
+    if (!p.ok()) co_return error_response(p.status());
+    co_return json_response(200, json::object{{"members", members_json(*p)},
+                                              {"next", next_json(*p)}});
   }));
 
   router.add("PATCH", "/api/rooms/{id}", authed([this, summary_response](Request& req, const Caller& c) -> awaitable<Response> {

@@ -12,6 +12,10 @@ namespace tonari::api {
 
 namespace json = boost::json;
 
+WsClient::~WsClient() {
+  if (holds_slot_ && d_.user_limits) d_.user_limits->ws_slots().release(actor_.user.id);
+}
+
 void WsClient::on_open(std::shared_ptr<http::WsConnection> conn) { conn_ = std::move(conn); }
 
 void WsClient::on_close() {
@@ -31,6 +35,7 @@ void WsClient::send_error(const Status& st, const std::string& client_id) {
                  {"error", json::object{{"code", code_name(st.code())},
                                         {"message", st.code() == Code::internal ? "internal error"
                                                                                  : st.message()}}}};
+  if (st.retry_after_ms() > 0) o["error"].as_object()["retry_after_ms"] = st.retry_after_ms();
   if (!client_id.empty()) o["client_id"] = client_id;
   send_text(json::serialize(o));
 }

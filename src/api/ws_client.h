@@ -28,9 +28,13 @@ class WsClient final : public http::WsHandler,
   static constexpr int kMaxReplayTotal = 2000;
   static constexpr std::size_t kMaxHeld = 20000;  // live events held back during a replay
 
-  // `actor` was authenticated just now (at the upgrade).
-  WsClient(Deps& deps, services::Actor actor)
-      : d_(deps), actor_(std::move(actor)), validated_at_(deps.clock.now_ms()) {}
+  // `actor` was authenticated just now (at the upgrade). `holds_slot`: a slot of
+  // deps.user_limits->ws_slots() was taken for this connection; it is given back when the
+  // client is destroyed.
+  WsClient(Deps& deps, services::Actor actor, bool holds_slot = false)
+      : d_(deps), actor_(std::move(actor)), holds_slot_(holds_slot),
+        validated_at_(deps.clock.now_ms()) {}
+  ~WsClient() override;
 
   void on_open(std::shared_ptr<http::WsConnection> conn) override;
   std::optional<boost::asio::awaitable<void>> on_text(std::string_view frame) override;
@@ -62,6 +66,7 @@ class WsClient final : public http::WsHandler,
 
   Deps& d_;
   const services::Actor actor_;
+  const bool holds_slot_;
   // Weak: the connection owns this handler until it ends, and must not be kept alive by
   // it (at shutdown the pair would keep each other alive).
   std::weak_ptr<http::WsConnection> conn_;

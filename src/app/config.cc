@@ -75,6 +75,39 @@ std::string load_toml(const std::string& path, Config& cfg) {
     cfg.limits.login_failures_per_window = static_cast<int>(*v);
   }
   if (auto v = t["limits"]["read_flush_ms"].value<int64_t>()) cfg.limits.read_flush_period_ms = *v;
+  // Bounds (docs/operations.md, "Limits"). Counts must be >= 0 (0: no limit where the
+  // table says so); rates may be fractions.
+  auto count = [&](const char* key, std::int64_t lo, std::int64_t hi, auto& out) -> std::string {
+    auto node = t["limits"][key];
+    if (!node) return {};
+    auto v = node.value<int64_t>();
+    if (!v || *v < lo || *v > hi) {
+      return path + ": limits." + key + " must be an integer from " + std::to_string(lo) +
+             " to " + std::to_string(hi);
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    return {};
+  };
+  auto rate = [&](const char* key, double& out) -> std::string {
+    auto node = t["limits"][key];
+    if (!node) return {};
+    auto v = node.value<double>();
+    if (!v || *v < 0) return path + ": limits." + key + " must be a number >= 0";
+    out = *v;
+    return {};
+  };
+  for (const std::string& err : {
+           count("max_connections", 0, 10'000'000, cfg.server.max_connections),
+           count("max_connections_per_address", 0, 10'000'000, cfg.server.max_connections_per_address),
+           count("ws_per_user", 0, 100'000, cfg.user_limits.ws_per_user),
+           count("max_room_members", 0, 10'000'000, cfg.limits.max_room_members),
+           count("members_per_batch", 1, 100'000, cfg.limits.members_per_batch),
+           rate("message_burst", cfg.user_limits.message_burst),
+           rate("messages_per_second", cfg.user_limits.messages_per_second),
+           rate("write_burst", cfg.user_limits.write_burst),
+           rate("writes_per_second", cfg.user_limits.writes_per_second)}) {
+    if (!err.empty()) return err;
+  }
   if (auto v = t["security"]["session_ttl_days"].value<int64_t>()) {
     cfg.limits.session_ttl_ms = *v * 24 * 3600 * 1000;
   }

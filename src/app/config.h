@@ -20,6 +20,7 @@ struct Config {
   std::string synchronous = "FULL";
   bool demo = false;
   services::Limits limits;
+  services::UserLimitsConfig user_limits;
   http::ServerLimits server;
   api::ApiConfig api;
   log::Options log;

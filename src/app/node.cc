@@ -19,6 +19,7 @@ Node::Node(const Config& cfg) {
       *store, bus, clock,
       [this](std::function<void()> work) { boost::asio::post(blocking, std::move(work)); },
       cfg.limits});
+  user_limits = std::make_unique<services::UserLimits>(cfg.user_limits);
   accounts = std::make_unique<services::Accounts>(*ctx);
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
   rooms = std::make_unique<services::Rooms>(*ctx);

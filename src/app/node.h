@@ -44,6 +44,9 @@ class Node {
   // (既読 counts every 10-100 ms) and acting on revocations (a disabled account's
   // connections closed within a second). serve.cc's ticker posts both here.
   boost::asio::thread_pool housekeeping{1};
+  // Per-user rates and WebSocket counts: `serve` puts them into ctx (the admin commands and
+  // the demo seed act for the operator, not for a user, and are not limited).
+  std::unique_ptr<services::UserLimits> user_limits;
   std::unique_ptr<services::Context> ctx;
   std::unique_ptr<services::Accounts> accounts;
   std::unique_ptr<services::ReadReceipts> receipts;

@@ -43,6 +43,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   metric("tonari_http_requests_total", "counter", "HTTP requests handled.", s.requests.load());
   metric("tonari_http_connections", "gauge", "Open HTTP connections.", s.open_http.load());
   metric("tonari_ws_connections", "gauge", "Open WebSocket connections.", s.open_ws.load());
+  metric("tonari_connections_refused_total", "counter",
+         "Connections refused over max_connections or max_connections_per_address.",
+         s.refused_connections.load());
   metric("tonari_ws_slow_consumer_closes_total", "counter",
          "WebSocket connections closed for not keeping up.", s.slow_consumer_closes.load());
   metric("tonari_ws_frames_received_total", "counter", "WebSocket frames received.",
@@ -175,6 +178,8 @@ int serve(const Config& cfg_in) {
                              {"web_root", cfg.web_root},
                              {"demo", cfg.demo},
                              {"max_body_bytes", cfg.server.max_body_bytes},
+                             {"max_connections", cfg.server.max_connections},
+                             {"max_connections_per_address", cfg.server.max_connections_per_address},
                              {"log_format", cfg.log.format},
                              {"log_file", cfg.log.file}});
   if (!services::init_crypto()) {
@@ -195,9 +200,11 @@ int serve(const Config& cfg_in) {
     }
   }
 
+  node.ctx->user_limits = node.user_limits.get();
+
   http::Router router;
   api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, node.bus, node.clock,
-                 cfg.api, {}};
+                 cfg.api, {}, node.user_limits.get()};
   api::Api api(deps);
   api.install(router);
   http::ServerLimits limits = cfg.server;

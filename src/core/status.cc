@@ -15,6 +15,8 @@ const char* code_name(Code code) {
     case Code::conflict: return "conflict";
     case Code::payload_too_large: return "payload_too_large";
     case Code::rate_limited: return "rate_limited";
+    case Code::too_many_connections: return "too_many_connections";
+    case Code::room_full: return "room_full";
     case Code::unavailable: return "unavailable";
     case Code::internal: return "internal";
   }

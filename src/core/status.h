@@ -4,6 +4,7 @@
 // Thread safety: plain values; safe to copy between threads.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,6 +23,8 @@ enum class Code {
   conflict,
   payload_too_large,
   rate_limited,
+  too_many_connections,
+  room_full,
   unavailable,
   internal,
 };
@@ -33,16 +36,22 @@ class Status {
  public:
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  // A refusal that may succeed later: `retry_after_ms` (> 0) says when (rate_limited).
+  Status(Code code, std::string message, std::int64_t retry_after_ms)
+      : code_(code), message_(std::move(message)), retry_after_ms_(retry_after_ms) {}
 
   static Status ok() { return Status(); }
 
   bool is_ok() const { return code_ == Code::ok; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // Milliseconds after which the same request may succeed; 0: no hint.
+  std::int64_t retry_after_ms() const { return retry_after_ms_; }
 
  private:
   Code code_ = Code::ok;
   std::string message_;
+  std::int64_t retry_after_ms_ = 0;
 };
 
 inline Status invalid_argument(std::string m) { return {Code::invalid_argument, std::move(m)}; }
@@ -51,6 +60,9 @@ inline Status permission_denied(std::string m) { return {Code::permission_denied
 inline Status conflict(std::string m) { return {Code::conflict, std::move(m)}; }
 inline Status internal_error(std::string m) { return {Code::internal, std::move(m)}; }
 inline Status unauthenticated(std::string m) { return {Code::unauthenticated, std::move(m)}; }
+inline Status rate_limited(std::string m, std::int64_t retry_after_ms) {
+  return {Code::rate_limited, std::move(m), retry_after_ms};
+}
 
 // Either a T or a non-ok Status. Construct from a T for success, from a Status for failure.
 template <class T>

@@ -3,7 +3,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "http/connection_caps.h"
 #include "http/ws_run.h"
+#include "log/log.h"
 
 namespace tonari::http {
 namespace {
@@ -63,12 +65,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::shared_ptr<ServerStats> stats;
   std::shared_ptr<Keepalive> keepalive;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::shared_ptr<ConnectionCaps> caps;
+  std::atomic<int> refusing{0};  // connections being answered 503 now
 
   Impl(asio::io_context& i, const Router& r, UpgradeHandler u, ServerLimits l,
        std::shared_ptr<ServerStats> s)
       : ioc(i), router(r), upgrade(std::move(u)), limits(l), stats(std::move(s)),
         keepalive(std::make_shared<Keepalive>(
-            i, std::chrono::milliseconds(std::int64_t{l.ws.idle_timeout_seconds} * 1000))) {}
+            i, std::chrono::milliseconds(std::int64_t{l.ws.idle_timeout_seconds} * 1000))),
+        caps(std::make_shared<ConnectionCaps>(l.max_connections, l.max_connections_per_address)) {}
 
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, Zone zone) {
     auto self = shared_from_this();
@@ -86,12 +91,70 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await t.async_wait(use_tuple);
         continue;
       }
+      auto lease = admit(sock);
+      if (!lease) continue;
       // Small frames (acks, events) must not wait for Nagle's algorithm and delayed ACKs.
       beast::error_code opt_ec;
       sock.set_option(tcp::no_delay(true), opt_ec);
       auto ex = sock.get_executor();
-      asio::co_spawn(ex, session(std::move(sock), zone), asio::detached);
+      asio::co_spawn(ex, session(std::move(sock), zone, std::move(lease)), asio::detached);
     }
+  }
+
+  // The connection's place under the caps, or null: then it has been answered 503 (or,
+  // while many refusals are still being answered, closed at once).
+  std::shared_ptr<const void> admit(tcp::socket& sock) {
+    beast::error_code ec;
+    const auto peer = sock.remote_endpoint(ec);
+    if (ec) return nullptr;  // already gone
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    auto a = caps->admit(peer.address(), now_ms);
+    if (a.lease) return std::move(a.lease);
+    stats->refused_connections.fetch_add(1, std::memory_order_relaxed);
+    const bool total = a.refused == ConnectionCaps::Refusal::total;
+    if (a.log) {
+      log::warn("limits.connections_refused",
+                {{"remote", peer.address().to_string()},
+                 {"cap", total ? "max_connections" : "max_connections_per_address"},
+                 {"limit", total ? limits.max_connections : limits.max_connections_per_address},
+                 {"open", caps->open()}});
+    }
+    // Answering costs a socket for up to a second: past a few hundred at once (a flood),
+    // the rest are closed without an answer.
+    if (refusing.load() >= 256) {
+      sock.close(ec);
+      return nullptr;
+    }
+    auto ex = sock.get_executor();
+    asio::co_spawn(ex, refuse_connection(std::move(sock), total), asio::detached);
+    return nullptr;
+  }
+
+  // Answers a connection over a cap without reading its request: 503 with Retry-After, a
+  // half-close, and a short drain so that the client reads the answer, not a reset.
+  asio::awaitable<void> refuse_connection(tcp::socket sock, bool total) {
+    auto self = shared_from_this();
+    refusing.fetch_add(1);
+    beast::tcp_stream stream(std::move(sock));
+    stream.expires_after(std::chrono::seconds(1));
+    Response res = json_error(503, "unavailable",
+                              total ? "the server has too many open connections; try again later"
+                                    : "too many open connections from this address; try again later");
+    res.headers.emplace_back("Retry-After", "5");
+    auto out = to_beast(std::move(res), 11, false);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
+    if (!wec) {
+      beast::error_code ec;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      std::array<char, 4096> sink;
+      for (std::size_t drained = 0; drained < (64u << 10);) {
+        auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        if (rec) break;
+        drained += n;
+      }
+    }
+    refusing.fetch_sub(1);
   }
 
   // Writes `res`, then half-closes and drains what the client is still sending for a
@@ -111,7 +174,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  asio::awaitable<void> session(tcp::socket sock, Zone zone) {
+  asio::awaitable<void> session(tcp::socket sock, Zone zone, std::shared_ptr<const void> lease) {
     auto self = shared_from_this();
     std::string remote;
     {
@@ -164,7 +227,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           // only what it needs.
           start_websocket(std::move(stream),
                           std::make_unique<bhttp::request<bhttp::string_body>>(parser.release()),
-                          *h, limits.ws, stats, keepalive);
+                          *h, limits.ws, stats, keepalive, std::move(lease));
           co_return;
         }
         auto out = to_beast(std::move(std::get<Response>(up)), breq.version(), false);

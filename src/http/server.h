@@ -26,6 +26,11 @@ struct ServerLimits {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
   int request_timeout_seconds = 60;
+  // Open connections (HTTP and WebSocket) on all listeners, and from one peer address (the
+  // TCP peer's, also behind a proxy). 0: no cap. Over a cap a new connection gets 503
+  // unavailable with Retry-After, then is closed.
+  std::size_t max_connections = 100000;
+  std::size_t max_connections_per_address = 25000;
   WsLimits ws;
   // Threads running the io_context (0: not known). With exactly one, every handler already
   // runs in turn, so connections use the io_context's executor instead of a strand each.
@@ -41,6 +46,7 @@ struct ServerStats {
   std::atomic<std::int64_t> open_http{0};
   std::atomic<std::int64_t> open_ws{0};
   std::atomic<std::uint64_t> slow_consumer_closes{0};
+  std::atomic<std::uint64_t> refused_connections{0};  // over max_connections(_per_address)
 };
 
 class Server {

@@ -51,9 +51,9 @@ class WsSession final : public WsConnection,
   using Socket = asio::basic_stream_socket<asio::ip::tcp, Executor>;
 
   WsSession(Socket&& socket, WsLimits limits, std::shared_ptr<ServerStats> stats,
-            std::shared_ptr<Keepalive> keepalive)
+            std::shared_ptr<Keepalive> keepalive, std::shared_ptr<const void> lease)
       : ws_(std::move(socket)), limits_(limits), stats_(std::move(stats)),
-        keepalive_(std::move(keepalive)) {}
+        keepalive_(std::move(keepalive)), lease_(std::move(lease)) {}
   ~WsSession() { keepalive_->remove(this); }
 
   // Accepts the upgrade, then reads frames one at a time. Like the write side, the read
@@ -395,6 +395,7 @@ class WsSession final : public WsConnection,
   const WsLimits limits_;
   std::shared_ptr<ServerStats> stats_;
   std::shared_ptr<Keepalive> keepalive_;
+  std::shared_ptr<const void> lease_;  // the connection's place under the server's caps
   bool ping_pending_ = false;                       // executor only
   // Executor only: tcp_bytes_acked at the last ping or drop() (what drop() compares with).
   std::optional<std::uint64_t> acked_seen_;
@@ -418,7 +419,8 @@ class WsSession final : public WsConnection,
 void start_websocket(beast::tcp_stream stream,
                      std::unique_ptr<beast::http::request<beast::http::string_body>> req,
                      std::shared_ptr<WsHandler> handler, WsLimits limits,
-                     std::shared_ptr<ServerStats> stats, std::shared_ptr<Keepalive> keepalive) {
+                     std::shared_ptr<ServerStats> stats, std::shared_ptr<Keepalive> keepalive,
+                     std::shared_ptr<const void> lease) {
   auto socket = stream.release_socket();
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
@@ -434,7 +436,8 @@ void start_websocket(beast::tcp_stream stream,
       ::close(fd);
       return;
     }
-    auto session = std::make_shared<Session>(std::move(typed), limits, std::move(stats), std::move(keepalive));
+    auto session = std::make_shared<Session>(std::move(typed), limits, std::move(stats),
+                                             std::move(keepalive), std::move(lease));
     session->start(std::move(req), std::move(handler));
   };
   const auto executor = socket.get_executor();

@@ -1,11 +1,13 @@
 // What every service is built from: the store, the bus, the clock, a place to run blocking
-// CPU work (password hashing) and the limits from configuration.
+// CPU work (password hashing) and the limits from configuration, with the per-user limits
+// that enforce some of them.
 #pragma once
 
 #include <functional>
 
 #include "bus/bus.h"
 #include "core/clock.h"
+#include "services/user_limits.h"
 #include "store/store.h"
 
 namespace tonari::services {
@@ -18,6 +20,10 @@ struct Limits {
   int login_failures_per_window = 10;
   TimeMs login_window_ms = 5 * 60 * 1000;
   TimeMs read_flush_period_ms = 1000;
+  std::int64_t max_room_members = 20000;
+  // add_members and create_group write at most this many members per writer job (each its
+  // own transaction and member.joined event).
+  std::size_t members_per_batch = 1000;
   unsigned long long pwhash_opslimit = 2;          // argon2id t
   std::size_t pwhash_memlimit = 19 * 1024 * 1024;  // argon2id m (OWASP minimum: 19 MiB)
 };
@@ -29,6 +35,17 @@ struct Context {
   // Runs `work` off the I/O threads (e.g. on a thread pool).
   std::function<void(std::function<void()>)> run_blocking;
   Limits limits;
+  // Per-user rates and connection counts; null: none (the CLI, tests).
+  UserLimits* user_limits = nullptr;
+
+  // ok, or rate_limited with a retry hint: a token of `user`'s message (or other-write)
+  // bucket is taken (UserLimits).
+  Status take_message(UserId user) const {
+    return user_limits ? user_limits->take_message(user, clock.now_ms()) : Status::ok();
+  }
+  Status take_write(UserId user, const char* what) const {
+    return user_limits ? user_limits->take_write(user, clock.now_ms(), what) : Status::ok();
+  }
 };
 
 // The authenticated caller of a request.

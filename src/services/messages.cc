@@ -54,6 +54,7 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   }
   if (Status st = check_body(req.body); !st.is_ok()) return done(st);
   if (req.mentions.size() > 1000) return done(invalid_argument("mentions: at most 1000 users"));
+  if (Status st = ctx_.take_message(actor.user.id); !st.is_ok()) return done(st);
   // policy::can_post (a member, same municipality) is checked by the store inside the
   // transaction that inserts: no read here, and no window between the check and the write.
   store::NewMessage m{req.room,          actor.user.id,          actor.user.name,
@@ -77,6 +78,7 @@ void Messages::edit(const Actor& actor, RoomId room, Seq seq, std::string body,
   auto msg = ctx_.store.message(room, seq);
   if (!msg.ok()) return done(msg.status());
   if (Status st = policy::can_edit_message(actor.user, *msg); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "edit"); !st.is_ok()) return done(st);
   ctx_.store.edit_message(room, seq, actor.user.id, std::move(body), ctx_.clock.now_ms(),
                           [this, done = std::move(done)](Result<store::RoomChange> r) {
                             if (r.ok()) publish_change(ctx_, *r);
@@ -90,6 +92,7 @@ void Messages::remove(const Actor& actor, RoomId room, Seq seq,
   auto msg = ctx_.store.message(room, seq);
   if (!msg.ok()) return done(msg.status());
   if (Status st = policy::can_delete_message(actor.user, *msg); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "delete"); !st.is_ok()) return done(st);
   ctx_.store.delete_message(room, seq, actor.user.id, ctx_.clock.now_ms(),
                             [this, done = std::move(done)](Result<store::RoomChange> r) {
                               if (r.ok() && r->created) publish_change(ctx_, *r);
@@ -117,16 +120,23 @@ void Messages::mark_read(const Actor& actor, RoomId room, Seq seq,
   });
 }
 
-Result<Readers> Messages::readers(const Actor& actor, RoomId room, Seq seq) {
+Result<Readers> Messages::readers(const Actor& actor, RoomId room, Seq seq, ReaderList which,
+                                  const store::MemberKey& after, int limit) {
   TONARI_RETURN_IF_ERROR(check_member(actor, room));
   auto msg = ctx_.store.message(room, seq);
   if (!msg.ok()) return msg.status();
-  auto members = ctx_.store.members(room);  // already in 五十音 order
-  if (!members.ok()) return members.status();
+  limit = std::clamp(limit, 1, 500);
   Readers out;
-  for (auto& [user, member] : *members) {
-    if (user.id == msg->sender) continue;
-    (member.read_seq >= seq ? out.read : out.unread).push_back(std::move(user));
+  auto counts = ctx_.store.reader_counts(room, seq, msg->sender);
+  if (!counts.ok()) return counts.status();
+  out.read_count = counts->first;
+  out.unread_count = counts->second;
+  for (auto kind : {store::MemberFilter::read, store::MemberFilter::unread}) {
+    const bool is_read = kind == store::MemberFilter::read;
+    if (which != ReaderList::both && (which == ReaderList::read) != is_read) continue;
+    auto page = ctx_.store.members_page(room, after, limit, {kind, seq, msg->sender});
+    if (!page.ok()) return page.status();
+    (is_read ? out.read : out.unread) = std::move(*page);
   }
   return out;
 }

@@ -25,10 +25,16 @@ struct History {
   bool has_more = false;
 };
 
+// Who has read a message (members other than its sender): pages of each list, 五十音
+// order, and how many there are in all.
 struct Readers {
-  std::vector<User> read;    // 五十音 order
-  std::vector<User> unread;  // 五十音 order
+  store::MemberPage read;
+  store::MemberPage unread;
+  std::int64_t read_count = 0;
+  std::int64_t unread_count = 0;
 };
+
+enum class ReaderList { both, read, unread };
 
 class Messages {
  public:
@@ -44,7 +50,10 @@ class Messages {
   // `origin`: the connection that asked (bus::Event::origin), which gets no read.self for it.
   void mark_read(const Actor& actor, RoomId room, Seq seq, store::Callback<store::ReadChange> done,
                  std::uint64_t origin = 0);
-  Result<Readers> readers(const Actor& actor, RoomId room, Seq seq);
+  // The counts, and the first `limit` (clamped to 1..500) of the lists `which` names after
+  // `after` (the other list, if one is named, is left empty).
+  Result<Readers> readers(const Actor& actor, RoomId room, Seq seq, ReaderList which,
+                          const store::MemberKey& after, int limit);
 
  private:
   Status check_member(const Actor& actor, RoomId room);

@@ -1,5 +1,6 @@
 #include "services/rooms.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/text_limits.h"
@@ -58,12 +59,56 @@ Result<RoomSummary> Rooms::summary(const Actor& actor, RoomId room) {
   return ctx_.store.room_summary(room, actor.user.id);
 }
 
-Result<RoomDetail> Rooms::detail(const Actor& actor, RoomId room) {
+Result<RoomDetail> Rooms::detail(const Actor& actor, RoomId room, int limit) {
   auto s = summary(actor, room);
   if (!s.ok()) return s.status();
-  auto members = ctx_.store.members(room);
+  auto members = ctx_.store.members_page(room, {}, std::clamp(limit, 1, kMaxPage), {});
   if (!members.ok()) return members.status();
   return RoomDetail{std::move(*s), std::move(*members)};
+}
+
+Result<store::MemberPage> Rooms::members(const Actor& actor, RoomId room,
+                                         const store::MemberKey& after, int limit) {
+  auto loaded = load(actor, room);
+  if (!loaded.ok()) return loaded.status();
+  return ctx_.store.members_page(room, after, std::clamp(limit, 1, kMaxPage), {});
+}
+
+// One add_members (or the rest of a create_group) going through its batches in turn.
+struct Rooms::Batches {
+  RoomId room = 0;
+  UserId by = 0;
+  std::vector<UserId> users;  // sorted, no duplicates
+  std::size_t next = 0;       // users[next...] are still to add
+  std::vector<UserId> added;
+  store::RoomChange last;
+  bool created = false;  // create_group: the room itself is new
+  store::Callback<store::RoomChange> done;
+};
+
+void Rooms::add_batch(std::shared_ptr<Batches> b) {
+  const std::size_t per = std::max<std::size_t>(1, ctx_.limits.members_per_batch);
+  const std::size_t end = std::min(b->users.size(), b->next + per);
+  std::vector<UserId> part(b->users.begin() + static_cast<std::ptrdiff_t>(b->next),
+                           b->users.begin() + static_cast<std::ptrdiff_t>(end));
+  b->next = end;
+  ctx_.store.add_members(b->room, b->by, std::move(part), ctx_.clock.now_ms(),
+                         ctx_.limits.max_room_members, [this, b](Result<store::RoomChange> r) {
+    if (!r.ok()) {
+      if (b->added.empty() && !b->created) return b->done(r.status());
+      return b->done(Status(r.status().code(), r.status().message() + " (" +
+                                                   std::to_string(b->added.size()) +
+                                                   " users were added before)"));
+    }
+    if (r->created) publish_change(ctx_, *r);
+    b->added.insert(b->added.end(), r->joined.begin(), r->joined.end());
+    b->last.room = r->room;
+    if (b->next < b->users.size()) return add_batch(b);
+    store::RoomChange out = std::move(b->last);
+    out.joined = std::move(b->added);
+    out.created = b->created || !out.joined.empty();
+    b->done(std::move(out));
+  });
 }
 
 Result<std::vector<std::pair<RoomId, EventNo>>> Rooms::cursors(const Actor& actor) {
@@ -81,15 +126,40 @@ void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserI
                          store::Callback<store::RoomChange> done) {
   if (Status st = check_name(name); !st.is_ok()) return done(st);
   std::erase(members, actor.user.id);
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  const std::int64_t cap = ctx_.limits.max_room_members;
+  if (cap > 0 && static_cast<std::int64_t>(members.size()) + 1 > cap) {
+    return done(Status(Code::room_full, "a room has at most " + std::to_string(cap) + " members"));
+  }
   if (Status st = check_contacts(actor, members); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "create_room"); !st.is_ok()) return done(st);
+  // The room with the first batch; the rest (a large room) batch by batch after it.
+  const std::size_t first = std::max<std::size_t>(1, ctx_.limits.members_per_batch) - 1;
+  auto rest = std::make_shared<Batches>();
+  if (members.size() > first) {
+    rest->users.assign(members.begin() + static_cast<std::ptrdiff_t>(first), members.end());
+    members.resize(first);
+  }
   store::NewRoom r{actor.user.tenant, RoomKind::group, std::string(text::trim(name)),
-                   actor.user.id, std::move(members), ctx_.clock.now_ms()};
-  ctx_.store.create_room(std::move(r), publishing(std::move(done)));
+                   actor.user.id, std::move(members), ctx_.clock.now_ms(), cap};
+  if (rest->users.empty()) return ctx_.store.create_room(std::move(r), publishing(std::move(done)));
+  rest->by = actor.user.id;
+  rest->created = true;
+  rest->done = std::move(done);
+  ctx_.store.create_room(std::move(r), [this, rest](Result<store::RoomChange> r) {
+    if (!r.ok()) return rest->done(r.status());
+    publish_change(ctx_, *r);
+    rest->room = r->room.id;
+    rest->added = r->joined;
+    add_batch(rest);
+  });
 }
 
 void Rooms::open_direct(const Actor& actor, UserId peer, store::Callback<store::RoomChange> done) {
   if (peer == actor.user.id) return done(invalid_argument("a 1:1 room needs another person"));
   if (Status st = check_contacts(actor, {peer}); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "open_direct"); !st.is_ok()) return done(st);
   store::NewRoom r{actor.user.tenant, RoomKind::direct, "", actor.user.id, {peer},
                    ctx_.clock.now_ms()};
   ctx_.store.create_room(std::move(r), publishing(std::move(done)));
@@ -103,6 +173,7 @@ void Rooms::rename(const Actor& actor, RoomId room, std::string name,
     return done(st);
   }
   if (Status st = check_name(name); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "rename"); !st.is_ok()) return done(st);
   ctx_.store.rename_room(room, actor.user.id, std::string(text::trim(name)), ctx_.clock.now_ms(),
                          publishing(std::move(done)));
 }
@@ -116,9 +187,20 @@ void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> use
     return done(st);
   }
   if (users.empty()) return done(invalid_argument("users: at least one user id"));
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  const std::int64_t cap = ctx_.limits.max_room_members;
+  if (cap > 0 && static_cast<std::int64_t>(users.size()) > cap) {
+    return done(Status(Code::room_full, "a room has at most " + std::to_string(cap) + " members"));
+  }
   if (Status st = check_contacts(actor, users); !st.is_ok()) return done(st);
-  ctx_.store.add_members(room, actor.user.id, std::move(users), ctx_.clock.now_ms(),
-                         publishing(std::move(done)));
+  if (Status st = ctx_.take_write(actor.user.id, "add_members"); !st.is_ok()) return done(st);
+  auto b = std::make_shared<Batches>();
+  b->room = room;
+  b->by = actor.user.id;
+  b->users = std::move(users);
+  b->done = std::move(done);
+  add_batch(std::move(b));
 }
 
 void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
@@ -129,6 +211,7 @@ void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
       !st.is_ok()) {
     return done(st);
   }
+  if (Status st = ctx_.take_write(actor.user.id, "remove_member"); !st.is_ok()) return done(st);
   ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
                            publishing(std::move(done)));
 }

@@ -65,6 +65,29 @@ struct NewRoom {
   UserId creator = 0;
   std::vector<UserId> members;  // besides the creator
   TimeMs now = 0;
+  std::int64_t max_members = 0;  // the room's cap, creator included (room_full); 0: none
+};
+
+// A place in a room's member list, whose order is 五十音 (the users' reading sort keys)
+// then user id. The default value is the start of the list.
+struct MemberKey {
+  std::string sort_key;  // the user's reading sort key (bytes)
+  UserId user = 0;
+};
+
+// One page of a member list, and where the next one starts if there is more.
+struct MemberPage {
+  std::vector<std::pair<User, Member>> members;
+  std::optional<MemberKey> next;  // the key of the page's last row, when more follow
+};
+
+// Which members a page holds: all, or those other than a message's sender who have (or
+// have not) read it.
+struct MemberFilter {
+  enum Kind { all, read, unread };
+  Kind kind = all;
+  Seq seq = 0;         // read / unread: the message
+  UserId sender = 0;   // read / unread: left out
 };
 
 struct NewMessage {
@@ -143,8 +166,16 @@ class Store {
   // Both at once (one read on the hot paths): not_found if the room does not exist.
   virtual Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
                                                                          UserId user) = 0;
-  // Members with their users, in 五十音 order of readings.
+  // Members with their users, in 五十音 order of readings: all of them (internal callers;
+  // the API pages with members_page).
   virtual Result<std::vector<std::pair<User, Member>>> members(RoomId room) = 0;
+  // Members after `after` in the member-list order (MemberKey) that pass `filter`, at most
+  // `limit`, read along an index in that order: a page costs its rows, not the room's.
+  virtual Result<MemberPage> members_page(RoomId room, const MemberKey& after, int limit,
+                                          const MemberFilter& filter) = 0;
+  // Members other than `sender` who have read message `seq`, and who have not.
+  virtual Result<std::pair<std::int64_t, std::int64_t>> reader_counts(RoomId room, Seq seq,
+                                                                      UserId sender) = 0;
   virtual Result<std::vector<RoomSummary>> rooms_for_user(UserId user) = 0;
   virtual Result<RoomSummary> room_summary(RoomId room, UserId user) = 0;
   // The rooms `user` is in, with their current event numbers.
@@ -190,11 +221,14 @@ class Store {
   virtual void purge_sessions(TimeMs now, Callback<std::int64_t> done) = 0;
 
   // Creates a room with the creator as owner. For a direct room (exactly one other member)
-  // returns the existing room with created=false if there is one.
+  // returns the existing room with created=false if there is one. room_full (nothing
+  // written) if the members would be more than r.max_members.
   virtual void create_room(NewRoom r, Callback<RoomChange> done) = 0;
-  // Adds users not yet in the room (one member.joined event if any were added).
+  // Adds users not yet in the room (one member.joined event if any were added). room_full
+  // (nothing written) if the room would then have more than `max_members` (0: no cap),
+  // checked in the transaction that inserts.
   virtual void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
-                           Callback<RoomChange> done) = 0;
+                           std::int64_t max_members, Callback<RoomChange> done) = 0;
   // not_found if `user` is not a member. A group room never loses its owner: when its last
   // owner who is an active account goes (or is disabled: set_user_disabled), ownership
   // passes in the same transaction to the longest-standing active member — earliest

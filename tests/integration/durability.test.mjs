@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, cid, sleep } from './lib/client.mjs';
-import { fileSetup, demoServer, loginAll, assertStatus, createGroup, postMessage, fetchAllMessages, roomSummary } from './lib/util.mjs';
+import { fileSetup, demoServer, demoServerWithLimits, loginAll, assertStatus, createGroup, postMessage, fetchAllMessages, roomSummary } from './lib/util.mjs';
 
 fileSetup();
 
@@ -14,7 +14,9 @@ const T = { timeout: 50000 };
 const SENDERS = ['tanaka', 'sato', 'suzuki', 'takahashi'];
 
 before(async () => {
-  srv = await demoServer();
+  // Floods of sends from one user are what these tests are made of: no per-user rates
+  // here (limits.test.mjs tests them).
+  srv = await demoServerWithLimits({ messages_per_second: 0, writes_per_second: 0 });
   U = await loginAll(srv, SENDERS);
 });
 

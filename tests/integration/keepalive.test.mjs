@@ -18,7 +18,8 @@ let U;
 before(async () => {
   const dir = makeDataDir();
   const file = join(dir, 'keepalive.toml');
-  writeFileSync(file, '[limits]\nws_idle_timeout_seconds = 6\n');
+  // No per-user message rate: the long replays are posted by one user at once.
+  writeFileSync(file, '[limits]\nws_idle_timeout_seconds = 6\nmessages_per_second = 0\n');
   srv = await demoServer({ dataDir: dir, extraArgs: ['--config', file] });
   U = await loginAll(srv, ['tanaka', 'sato']);
 });

@@ -4,7 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, cid, sleep } from './lib/client.mjs';
 import {
-  fileSetup, demoServer, loginAll, assertError, assertStatus, assertGojuon, assertMessageShape,
+  fileSetup, demoServer, demoServerWithLimits, loginAll, assertError, assertStatus, assertGojuon, assertMessageShape,
   assertUserShape, createGroup, postMessage, roomSummary,
 } from './lib/util.mjs';
 
@@ -512,7 +512,11 @@ test('a removed member who is added again gets room.added and live events again'
 });
 
 test('history limit is capped at 200', T, async () => {
-  const { tanaka, sato } = U;
+  // 205 messages from one sender at once: on a server without the per-user message rate
+  // (limits.test.mjs tests that).
+  const own = await demoServerWithLimits({ messages_per_second: 0 });
+  const tanaka = await login(own, 'tanaka');
+  const sato = await login(own, 'sato');
   const R = (await createGroup(tanaka, '上限', [sato.id])).id;
   const ws = await tanaka.ws();
   const items = [];

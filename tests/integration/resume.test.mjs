@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sleep, EVENT_TYPES } from './lib/client.mjs';
-import { fileSetup, demoServer, loginAll, assertStatus, createGroup, postMessage } from './lib/util.mjs';
+import { fileSetup, demoServer, demoServerWithLimits, loginAll, assertStatus, createGroup, postMessage } from './lib/util.mjs';
 
 fileSetup();
 
@@ -13,7 +13,9 @@ let U;
 const T = { timeout: 40000 };
 
 before(async () => {
-  srv = await demoServer();
+  // Floods of sends from one user are what these tests are made of: no per-user rates
+  // here (limits.test.mjs tests them).
+  srv = await demoServerWithLimits({ messages_per_second: 0, writes_per_second: 0 });
   U = await loginAll(srv, ['tanaka', 'sato', 'suzuki']);
 });
 

@@ -132,10 +132,14 @@ test('profiles: colleagues and my own status line', { skip, timeout: 60000 }, as
 test('edit and delete; unread divider; title count; older history on scroll', { skip, timeout: 120000 }, async () => {
   const sato = await env.srv.token('sato');
   const room = await env.srv.roomId(sato, '危機管理課');
-  // 130 messages, so that history comes in several pages; suzuki has read all but 6.
+  // 130 messages, so that history comes in several pages; suzuki has read all but 6. Five
+  // colleagues post them, each within the per-user burst (30) of the message rate.
+  const senders = [sato];
+  for (const l of ['takahashi', 'aoki', 'ito', 'tanaka']) senders.push(await env.srv.token(l));
   let lastSeq = 0;
   for (let i = 1; i <= 130; i++) {
-    const r = await env.srv.api(sato, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-bulk-${i}`, body: `連絡事項 ${i} 件目` });
+    const from = senders[i % senders.length];
+    const r = await env.srv.api(from, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-bulk-${i}`, body: `連絡事項 ${i} 件目` });
     lastSeq = r.message.seq;
   }
   const suzuki = await env.srv.token('suzuki');

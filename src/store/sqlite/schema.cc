@@ -198,6 +198,20 @@ UPDATE users SET reading_key=tonari_sort_key_ja(reading), name_key=tonari_sort_k
 DROP INDEX users_tenant_order;
 CREATE INDEX users_tenant_order ON users(tenant_id, reading_key, name_key, id);
 )sql",
+    // 8 (issue 17, limits slice: paged member lists): each member row carries its user's
+    // order key (reading_key, a 0x00 byte, name_key: ICU sort keys hold no 0x00, so the
+    // bytes sort as the pair (reading_key, name_key) does; || makes text, so it is cast back),
+    // indexed with the room, so that a page of a room's members (or of a message's readers)
+    // in 五十音 order is read along an index from a keyset cursor, never by sorting the
+    // whole room. The trigger keeps the copies in step when a reading's key changes.
+    R"sql(
+ALTER TABLE members ADD COLUMN sort_key BLOB NOT NULL DEFAULT x'';
+UPDATE members SET sort_key=coalesce((SELECT CAST(reading_key || x'00' || name_key AS BLOB) FROM users WHERE id=members.user_id), x'');
+CREATE INDEX members_order ON members(room_id, sort_key, user_id);
+CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users BEGIN
+  UPDATE members SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB) WHERE user_id=NEW.id;
+END;
+)sql",
 };
 
 }  // namespace

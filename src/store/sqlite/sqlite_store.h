@@ -55,6 +55,10 @@ class SqliteStore final : public Store {
   Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
                                                                  UserId user) override;
   Result<std::vector<std::pair<User, Member>>> members(RoomId room) override;
+  Result<MemberPage> members_page(RoomId room, const MemberKey& after, int limit,
+                                  const MemberFilter& filter) override;
+  Result<std::pair<std::int64_t, std::int64_t>> reader_counts(RoomId room, Seq seq,
+                                                              UserId sender) override;
   Result<std::vector<RoomSummary>> rooms_for_user(UserId user) override;
   Result<RoomSummary> room_summary(RoomId room, UserId user) override;
   Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) override;
@@ -78,7 +82,7 @@ class SqliteStore final : public Store {
   void purge_sessions(TimeMs now, Callback<std::int64_t> done) override;
   void create_room(NewRoom r, Callback<RoomChange> done) override;
   void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
-                   Callback<RoomChange> done) override;
+                   std::int64_t max_members, Callback<RoomChange> done) override;
   void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
                      Callback<RoomChange> done) override;
   void take_over_room(RoomId room, UserId user, TimeMs now, Callback<RoomChange> done) override;

@@ -227,7 +227,7 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
     Stmt s = db.q("SELECT " TONARI_USER_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
                   " JOIN rooms r ON r.id=mb.room_id"
                   " JOIN users u ON u.id=mb.user_id LEFT JOIN departments d ON d.id=u.dept_id"
-                  " WHERE mb.room_id=? ORDER BY " TONARI_USER_ORDER);
+                  " WHERE mb.room_id=? ORDER BY mb.sort_key, mb.user_id");
     s.bind(1, room);
     Out out;
     while (s.step()) {
@@ -238,6 +238,64 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
       out.emplace_back(std::move(u), m);
     }
     return out;
+  });
+}
+
+// A page of a room's members along members_order (room_id, sort_key, user_id), from the
+// keyset cursor (?2, ?3) on; one statement per filter, each a string literal (the statement
+// cache's key).
+#define TONARI_PAGE_SELECT                                                                  \
+  "SELECT " TONARI_USER_COLS ", mb.role, " TONARI_READ_SEQ("mb", "r") " AS pos, mb.sort_key" \
+  " FROM members mb JOIN rooms r ON r.id=mb.room_id JOIN users u ON u.id=mb.user_id"         \
+  " LEFT JOIN departments d ON d.id=u.dept_id"                                              \
+  " WHERE mb.room_id=?1 AND (mb.sort_key, mb.user_id) > (?2, ?3) "
+#define TONARI_PAGE_ORDER " ORDER BY mb.sort_key, mb.user_id LIMIT ?4"
+
+Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after, int limit,
+                                             const MemberFilter& filter) {
+  return read<MemberPage>([&](Connection& db) -> Result<MemberPage> {
+    const char* sql = nullptr;
+    switch (filter.kind) {
+      case MemberFilter::all: sql = TONARI_PAGE_SELECT TONARI_PAGE_ORDER; break;
+      case MemberFilter::read:
+        sql = TONARI_PAGE_SELECT "AND mb.user_id<>?5 AND pos>=?6" TONARI_PAGE_ORDER;
+        break;
+      case MemberFilter::unread:
+        sql = TONARI_PAGE_SELECT "AND mb.user_id<>?5 AND pos<?6" TONARI_PAGE_ORDER;
+        break;
+    }
+    Stmt s = db.q(sql);
+    // One row more than asked says whether another page follows.
+    s.bind(1, room).bind_blob(2, after.sort_key).bind(3, after.user).bind(4, limit + 1);
+    if (filter.kind != MemberFilter::all) s.bind(5, filter.sender).bind(6, filter.seq);
+    MemberPage out;
+    std::string last_key;
+    while (s.step()) {
+      if (static_cast<int>(out.members.size()) == limit) {
+        out.next = MemberKey{std::move(last_key), out.members.back().first.id};
+        break;
+      }
+      User u = read_user(s);
+      Member m{u.id,
+               s.text(TONARI_USER_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+               s.i64(TONARI_USER_NCOLS + 1)};
+      last_key = s.text(TONARI_USER_NCOLS + 2);  // the blob's bytes
+      out.members.emplace_back(std::move(u), m);
+    }
+    return out;
+  });
+}
+
+Result<std::pair<std::int64_t, std::int64_t>> SqliteStore::reader_counts(RoomId room, Seq seq,
+                                                                         UserId sender) {
+  using Out = std::pair<std::int64_t, std::int64_t>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT coalesce(sum(pos>=?2),0), coalesce(sum(pos<?2),0) FROM"
+                  " (SELECT " TONARI_READ_SEQ("mb", "r") " AS pos FROM members mb"
+                  "  JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=?1 AND mb.user_id<>?3)");
+    s.bind(1, room).bind(2, seq).bind(3, sender);
+    if (!s.step()) return Out{0, 0};
+    return Out{s.i64(0), s.i64(1)};
   });
 }
 

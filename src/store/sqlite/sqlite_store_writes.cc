@@ -76,7 +76,11 @@ void rewrite_events(Connection& db, const Message& msg) {
 
 void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Seq read_seq,
                    TimeMs now) {
-  db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(?,?,?,?,?)")
+  // sort_key: the user's order key (reading_key, 0x00, name_key: schema version 8), copied
+  // so that a room's member list is read in 五十音 order along an index (members_order); a
+  // trigger keeps the copies in step.
+  db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at, sort_key)"
+       " VALUES(?1,?2,?3,?4,?5,(SELECT CAST(reading_key || x'00' || name_key AS BLOB) FROM users WHERE id=?2))")
       .bind(1, room).bind(2, user).bind(3, role == MemberRole::owner ? "owner" : "member")
       .bind(4, read_seq).bind(5, now).run();
   db.q("UPDATE rooms SET member_count=member_count+1 WHERE id=?").bind(1, room).run();
@@ -290,6 +294,10 @@ void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
   write<RoomChange>([r = std::move(r)](Connection& db) -> Result<RoomChange> {
     std::set<UserId> ids(r.members.begin(), r.members.end());
     ids.erase(r.creator);
+    if (r.max_members > 0 && static_cast<std::int64_t>(ids.size()) + 1 > r.max_members) {
+      return Status(Code::room_full, "a room has at most " + std::to_string(r.max_members) +
+                                         " members");
+    }
     std::optional<std::string> direct_key;
     if (r.kind == RoomKind::direct) {
       if (ids.size() != 1) return invalid_argument("a direct room has exactly two members");
@@ -331,7 +339,7 @@ void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
 }
 
 void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, TimeMs now,
-                              Callback<RoomChange> done) {
+                              std::int64_t max_members, Callback<RoomChange> done) {
   write<RoomChange>([=, users = std::move(users)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     if (!room) return not_found("room not found");
@@ -343,10 +351,24 @@ void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> use
       auto u = load_user(db, id);
       if (!u || u->tenant != room->tenant || u->disabled)
         return not_found("user " + std::to_string(id) + " not found");
-      // A newcomer has "read" what was said before they joined: no backlog of unread.
-      insert_member(db, room_id, id, MemberRole::member, room->msg_seq, now);
       joined.push_back(*u);
-      out.joined.push_back(id);
+    }
+    // The cap, against the count this transaction sees: no add can slip past it.
+    if (max_members > 0 && !joined.empty()) {
+      Stmt c = db.q("SELECT member_count FROM rooms WHERE id=?");
+      c.bind(1, room_id);
+      const std::int64_t count = c.step() ? c.i64(0) : 0;
+      if (count + static_cast<std::int64_t>(joined.size()) > max_members) {
+        return Status(Code::room_full,
+                      "a room has at most " + std::to_string(max_members) + " members (" +
+                          std::to_string(count) + " now, " + std::to_string(joined.size()) +
+                          " more asked)");
+      }
+    }
+    for (const User& u : joined) {
+      // A newcomer has "read" what was said before they joined: no backlog of unread.
+      insert_member(db, room_id, u.id, MemberRole::member, room->msg_seq, now);
+      out.joined.push_back(u.id);
     }
     if (joined.empty()) {
       out.created = false;

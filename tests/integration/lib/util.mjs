@@ -1,7 +1,9 @@
 // Shared assertions and fixtures.
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { startServer, cleanupAll, installWatchdog, binaryExists, TONARI_BIN } from './server.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, cleanupAll, installWatchdog, binaryExists, makeDataDir, TONARI_BIN } from './server.mjs';
 import { login } from './client.mjs';
 
 export const DEMO_LOGINS = ['yamada', 'tanaka', 'sato', 'suzuki', 'takahashi', 'ito', 'watanabe'];
@@ -17,6 +19,14 @@ export function fileSetup({ watchdogMs = 60000 } = {}) {
 
 export async function demoServer(opts = {}) {
   return startServer({ demo: true, ...opts });
+}
+
+// A demo server with `[limits]` keys set from `limits` ({max_room_members: 4, …}).
+export async function demoServerWithLimits(limits, opts = {}) {
+  const dir = makeDataDir();
+  const file = join(dir, 'limits.toml');
+  writeFileSync(file, `[limits]\n${Object.entries(limits).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
+  return demoServer({ ...opts, dataDir: dir, extraArgs: [...(opts.extraArgs || []), '--config', file] });
 }
 
 // Log in every listed demo user (cookie sessions). Returns {login: Client}.

@@ -645,12 +645,14 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   must(mark_read(room.id, bob_.id, 1));
   // Turn the database back into what version 3 wrote: every position in its member row
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
-  // one key of users' order.
+  // one key of users' order, no members' sort keys.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
     db.exec("UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
+            "DROP TRIGGER members_sort_key; DROP INDEX members_order;"
+            "ALTER TABLE members DROP COLUMN sort_key;"
             "DROP INDEX departments_code; ALTER TABLE departments DROP COLUMN code;"
             "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"
             "CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);"
@@ -692,7 +694,7 @@ TEST_F(SqliteStoreTest, TheLastSenderLeavingAndComingBackKeepsPositionsRight) {
   must(post(room.id, bob_.id, "b-3", "三"));
   must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb); }));
   must(post(room.id, carol_.id, "c-4", "四"));  // materializes nobody: bob has no row
-  must(wait<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, cb); }));
+  must(wait<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, 0, cb); }));
   EXPECT_EQ(position(bob_.id), 4);  // a newcomer has read what came before
   EXPECT_EQ(position(carol_.id), 4);
   must(post(room.id, alice_.id, "a-5", "五"));
@@ -844,11 +846,11 @@ TEST_F(SqliteStoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
     store().edit_message(room.id, 2, bob_.id, "二(訂正)", kT0 + 3, cb);
   }));
   auto added = must(wait<RoomChange>([&](auto cb) {                    // ev 5
-    store().add_members(room.id, alice_.id, {dave_.id, bob_.id}, kT0 + 4, cb);
+    store().add_members(room.id, alice_.id, {dave_.id, bob_.id}, kT0 + 4, 0, cb);
   }));
   EXPECT_EQ(added.joined, (std::vector<UserId>{dave_.id}));
   auto again = must(wait<RoomChange>([&](auto cb) {                    // no event
-    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 4, cb);
+    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 4, 0, cb);
   }));
   EXPECT_FALSE(again.created);
   EXPECT_TRUE(again.events.empty());

@@ -4,6 +4,7 @@ import type {
   Department,
   Member,
   Message,
+  ReadersPage,
   RoomSummary,
   SendInput,
   Session,
@@ -145,8 +146,13 @@ export class Api {
   async direct(user: number): Promise<RoomSummary> {
     return (await this.request<{ room: RoomSummary }>('POST', '/api/direct', { user })).room;
   }
-  async room(id: number): Promise<{ room: RoomSummary; members: Member[] }> {
+  /** The room and the first page of its members (`members_next`: where the next starts). */
+  async room(id: number): Promise<{ room: RoomSummary; members: Member[]; members_next?: string | null }> {
     return this.request('GET', `/api/rooms/${id}`);
+  }
+  async members(id: number, cursor: string, limit = 100): Promise<{ members: Member[]; next: string | null }> {
+    const qs = new URLSearchParams({ limit: String(limit), cursor });
+    return this.request('GET', `/api/rooms/${id}/members?${qs}`);
   }
   async renameRoom(id: number, name: string): Promise<RoomSummary> {
     return (await this.request<{ room: RoomSummary }>('PATCH', `/api/rooms/${id}`, { name })).room;
@@ -181,7 +187,15 @@ export class Api {
   async read(room: number, seq: number): Promise<number> {
     return (await this.request<{ read_seq: number }>('POST', `/api/rooms/${room}/read`, { seq })).read_seq;
   }
-  async readers(room: number, seq: number): Promise<{ read: User[]; unread: User[] }> {
-    return this.request('GET', `/api/rooms/${room}/messages/${seq}/readers`);
+  /** Both lists' first pages, or with `list` and `cursor` the next page of that list. */
+  async readers(
+    room: number,
+    seq: number,
+    page: { list?: 'read' | 'unread'; cursor?: string; limit?: number } = {},
+  ): Promise<ReadersPage> {
+    const qs = new URLSearchParams({ limit: String(page.limit ?? 100) });
+    if (page.list) qs.set('list', page.list);
+    if (page.cursor) qs.set('cursor', page.cursor);
+    return this.request('GET', `/api/rooms/${room}/messages/${seq}/readers?${qs}`);
   }
 }

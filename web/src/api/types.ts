@@ -79,6 +79,16 @@ export interface Member {
   read_seq: number;
 }
 
+/** Who has read a message: pages of each list (五十音 order) and the counts of the whole room. */
+export interface ReadersPage {
+  read_count: number;
+  unread_count: number;
+  read?: User[];
+  read_next?: string | null;
+  unread?: User[];
+  unread_next?: string | null;
+}
+
 export interface Tenant {
   code: string;
   name: string;
@@ -127,7 +137,7 @@ export type ServerFrame =
   | { type: 'resync'; room: number; ev: number }
   | { type: 'synced' }
   | { type: 'ack'; client_id: string; room: number; seq: number; id: number }
-  | { type: 'error'; client_id?: string; error: { code: string; message: string } }
+  | { type: 'error'; client_id?: string; error: { code: string; message: string; retry_after_ms?: number } }
   | { type: 'pong' }
   | { type: 'reads'; room: number; counts: [number, number][] }
   | { type: 'read.self'; room: number; read_seq: number }

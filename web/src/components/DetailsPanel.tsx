@@ -13,6 +13,7 @@ import { PersonRow } from './PersonRow';
 export function DetailsPanel({ room }: { room: number }) {
   const entry = useStore((s) => s.rooms[room]);
   const members = useStore((s) => s.members[room]);
+  const more = useStore((s) => s.membersNext[room]);
   const me = useStore((s) => s.me)!;
   const [adding, setAdding] = useState(false);
   const [renaming, setRenaming] = useState(false);
@@ -81,7 +82,7 @@ export function DetailsPanel({ room }: { room: number }) {
         <section aria-labelledby="members-title">
           <div class="section-head">
             <h3 id="members-title">
-              {t('members')} ({members?.length ?? s.member_count})
+              {t('members')} ({s.member_count.toLocaleString()})
             </h3>
             {group && (
               <button type="button" class="btn btn-small" onClick={() => setAdding(true)}>
@@ -120,6 +121,11 @@ export function DetailsPanel({ room }: { room: number }) {
                 </li>
               ))}
             </ul>
+          )}
+          {members && more && (
+            <button type="button" class="btn btn-small btn-block" onClick={() => void store.loadMoreMembers(room)}>
+              {t('showMore')}
+            </button>
           )}
         </section>
 

@@ -74,6 +74,7 @@ const en: Dict = {
   readList: 'Read ({n})',
   unreadList: 'Not read yet ({n})',
   nobody: 'Nobody',
+  showMore: 'Show more',
   composer: 'Write a message',
   composerPlaceholderEnter: 'Write a message (Enter sends, Shift+Enter adds a line)',
   composerPlaceholderCtrl: 'Write a message (Ctrl+Enter sends, Enter adds a line)',

@@ -79,6 +79,7 @@ const ja = {
   readList: '既読（{n}人）',
   unreadList: '未読（{n}人）',
   nobody: 'なし',
+  showMore: 'もっと見る',
   // composer
   composer: 'メッセージを入力',
   composerPlaceholderEnter: 'メッセージを入力（Enterで送信、Shift+Enterで改行）',

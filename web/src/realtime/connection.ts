@@ -46,7 +46,7 @@ export const CLOSE_SESSION_ENDED = 4001;
 export const CLOSE_SLOW_CONSUMER = 4008;
 const OPEN = 1;
 
-const realTimers: Timers = {
+export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   now: () => Date.now(),

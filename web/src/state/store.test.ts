@@ -199,4 +199,48 @@ describe('Store', () => {
     expect(srv.posted[0].client_id).toBe(srv.api.post.mock.calls[0][1].client_id);
     expect(store.state.pending).toHaveLength(0);
   });
+  it('sends refused as rate_limited go again after the hint, in order, nothing lost', async () => {
+    const { store, sock, timers } = await bootLive();
+    store.send(5, '一', null, [], false);
+    store.send(5, '二', null, [], false);
+    store.send(5, '三', null, [], false);
+    const ids = sock.sentOfType('send').map((f) => f.client_id as string);
+    expect(ids).toHaveLength(3);
+    sock.receive({ type: 'ack', client_id: ids[0], room: 5, seq: 11, id: 1 });
+    for (const id of ids.slice(1)) {
+      sock.receive({
+        type: 'error',
+        client_id: id,
+        error: { code: 'rate_limited', message: 'too many messages', retry_after_ms: 2000 },
+      });
+    }
+    // A message written meanwhile waits behind the refused ones.
+    store.send(5, '四', null, [], false);
+    expect(sock.sentOfType('send')).toHaveLength(3);
+    expect(store.state.pending.filter((p) => p.status === 'failed')).toHaveLength(0);
+    timers.advance(1999);
+    expect(sock.sentOfType('send')).toHaveLength(3);
+    timers.advance(1);
+    const again = sock.sentOfType('send').slice(3);
+    expect(again.map((f) => f.body)).toEqual(['二', '三', '四']);
+    expect(again.slice(0, 2).map((f) => f.client_id)).toEqual(ids.slice(1));
+    expect(store.state.pending.filter((p) => p.status === 'sending')).toHaveLength(4);
+  });
+  it("loads a large room's members page by page", async () => {
+    const { store, srv } = await bootLive();
+    const a = { user: user(1, '青木 一', 'あおき はじめ'), role: 'member' as const, read_seq: 0 };
+    const b = { user: user(2, '伊藤 二', 'いとう じ'), role: 'member' as const, read_seq: 0 };
+    const api = srv.api as unknown as Record<string, unknown>;
+    api.room = vi.fn(async () => ({ room: structuredClone(srv.room), members: [a], members_next: 'c-1' }));
+    api.members = vi.fn(async () => ({ members: [b], next: null }));
+    await store.loadMembers(5);
+    expect(store.state.members[5].map((m) => m.user.id)).toEqual([1]);
+    expect(store.state.membersNext[5]).toBe('c-1');
+    await store.loadMoreMembers(5);
+    expect(api.members).toHaveBeenCalledWith(5, 'c-1');
+    expect(store.state.members[5].map((m) => m.user.id)).toEqual([1, 2]);
+    expect(store.state.membersNext[5]).toBeNull();
+    await store.loadMoreMembers(5); // nothing more to load
+    expect(api.members).toHaveBeenCalledTimes(1);
+  });
 });

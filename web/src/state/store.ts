@@ -12,7 +12,7 @@ import type {
   User,
 } from '../api/types';
 import { isEventFrame } from '../api/types';
-import { Connection, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
+import { Connection, realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
 import { Cursors, decideEvent } from '../realtime/cursors';
 import { Drafts } from './drafts';
 import { confirm, newClientId, toSend, update as updatePending, type Pending } from './outbox';
@@ -60,6 +60,8 @@ export interface AppState {
   timelines: Record<number, Timeline>;
   pending: Pending[];
   members: Record<number, Member[]>;
+  /** Per room: where the next page of members starts (null: all loaded). */
+  membersNext: Record<number, string | null>;
   users: Record<number, User>;
   route: Route;
   /** First unread seq when the room was opened ("ここから未読"). */
@@ -109,6 +111,9 @@ export class Store {
   private toastSeq = 0;
   private toastTimer: ReturnType<typeof setTimeout> | null = null;
   private outboxTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: unknown = null;
+  private loadingMembers = new Set<number>();
+  private retryAt = 0;
   private restSending = false;
   private pendingRoomFetch = new Set<number>();
   private liveCount = 0;
@@ -133,6 +138,7 @@ export class Store {
       timelines: {},
       pending: [],
       members: {},
+      membersNext: {},
       users: {},
       route: HOME,
       dividers: {},
@@ -223,6 +229,8 @@ export class Store {
     this.liveCount = 0;
     if (this.outboxTimer) clearTimeout(this.outboxTimer);
     this.outboxTimer = null;
+    if (this.retryTimer !== null) (this.deps.timers ?? realTimers).clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.api.csrf = '';
     this.set({
       me: null,
@@ -234,6 +242,7 @@ export class Store {
       timelines: {},
       pending: [],
       members: {},
+      membersNext: {},
       users: {},
       dividers: {},
     });
@@ -341,9 +350,10 @@ export class Store {
       case 'error':
         if (f.client_id) {
           if (f.error?.code === 'rate_limited') {
-            // Too many sends waiting for their ack: nothing was stored; send again shortly.
+            // Nothing was stored (over the sender's message rate, or too many sends awaiting
+            // their ack, which gives no hint): send again, same client_id, once the hint says.
             this.set({ pending: updatePending(this.state.pending, f.client_id, { sentOn: 0 }) });
-            setTimeout(() => this.flushOutbox(), 1000);
+            this.retrySendsIn(f.error.retry_after_ms ?? 1000);
             return;
           }
           this.set({
@@ -502,7 +512,10 @@ export class Store {
         if (this.state.phase !== 'app') return;
         this.addRoomSummary(r.room);
         this.cursors.advance(id, r.room.ev);
-        this.set({ members: { ...this.state.members, [id]: r.members } });
+        this.set({
+          members: { ...this.state.members, [id]: r.members },
+          membersNext: { ...this.state.membersNext, [id]: r.members_next ?? null },
+        });
       },
       (e) => {
         this.pendingRoomFetch.delete(id);
@@ -645,9 +658,36 @@ export class Store {
       const rooms = this.state.rooms[room]
         ? { ...this.state.rooms, [room]: mergeSummary(this.state.rooms[room], r.room) }
         : this.state.rooms;
-      this.set({ members: { ...this.state.members, [room]: r.members }, users, rooms });
+      this.set({
+        members: { ...this.state.members, [room]: r.members },
+        membersNext: { ...this.state.membersNext, [room]: r.members_next ?? null },
+        users,
+        rooms,
+      });
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) this.removeRoom(room, true);
+    }
+  }
+
+  /** The next page of a room's members (a large room's list is loaded page by page). */
+  async loadMoreMembers(room: number): Promise<void> {
+    const cursor = this.state.membersNext[room];
+    if (!cursor || this.loadingMembers.has(room)) return;
+    this.loadingMembers.add(room);
+    try {
+      const page = await this.api.members(room, cursor);
+      if (this.state.membersNext[room] !== cursor) return; // reloaded meanwhile
+      const users = { ...this.state.users };
+      for (const m of page.members) users[m.user.id] = m.user;
+      this.set({
+        members: { ...this.state.members, [room]: [...(this.state.members[room] ?? []), ...page.members] },
+        membersNext: { ...this.state.membersNext, [room]: page.next },
+        users,
+      });
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.loadingMembers.delete(room);
     }
   }
 
@@ -698,8 +738,28 @@ export class Store {
     };
     this.set({ pending: [...this.state.pending, p] });
     this.atBottom = true;
-    this.trySend(p);
+    // While refused sends wait for their retry, a new one waits behind them: order is kept.
+    if (this.retryTimer === null) this.trySend(p);
     this.armOutbox();
+  }
+
+  /**
+   * Sends refused with rate_limited go again in order once `ms` has passed (at least that:
+   * a later hint pushes the retry back, an earlier one does not bring it forward).
+   */
+  private retrySendsIn(ms: number): void {
+    const timers = this.deps.timers ?? realTimers;
+    const wait = Math.min(60000, Math.max(100, ms));
+    const at = timers.now() + wait;
+    if (this.retryTimer !== null) {
+      if (at <= this.retryAt) return;
+      timers.clearTimeout(this.retryTimer);
+    }
+    this.retryAt = at;
+    this.retryTimer = timers.setTimeout(() => {
+      this.retryTimer = null;
+      this.flushOutbox();
+    }, wait);
   }
 
   private trySend(p: Pending): boolean {

@@ -34,7 +34,7 @@ class OrgStoreTest : public StoreTest {
     return wait<RoomChange>([&](auto cb) { store().remove_member(room, by, user, now, cb); });
   }
   Result<RoomChange> add(RoomId room, UserId by, std::vector<UserId> users, TimeMs now) {
-    return wait<RoomChange>([&](auto cb) { store().add_members(room, by, users, now, cb); });
+    return wait<RoomChange>([&](auto cb) { store().add_members(room, by, users, now, 0, cb); });
   }
   Result<RoomChange> take_over(RoomId room, UserId user) {
     return wait<RoomChange>([&](auto cb) { store().take_over_room(room, user, kT0 + 200, cb); });

@@ -71,10 +71,11 @@ void Accounts::login(LoginRequest req, LoginCallback done) {
     }
   }
   const TimeMs now = ctx_.clock.now_ms();
+  // The token is not kept: a queued login holds only its bounded fields.
+  const std::string token = std::move(req.device_token);
+  req.device_token = std::string();
   std::string device;
-  if (!req.device_token.empty()) {
-    device = devices_.check(req.device_token, req.tenant_code, req.login, now);
-  }
+  if (!token.empty()) device = devices_.check(token, req.tenant_code, req.login, now);
   // A first look, counting nothing: a delayed attempt is refused before it takes a place in
   // the queue. It is admitted (and counted) when its check starts: see verify().
   PendingLogin p{std::move(req), {}, std::move(device), std::move(done)};

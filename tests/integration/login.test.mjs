@@ -235,3 +235,28 @@ test('beyond the queue: 503 unavailable with Retry-After, and nothing lost', { t
   }
   await s.stop();
 });
+
+test('a bad [login] setting stops start-up with a message naming it', T, async () => {
+  const [dataDir, file] = configured('[login]\nverifiers = 0\n');
+  const r = await runTonari(['serve', '--config', file, '--data', dataDir, '--listen', '127.0.0.1:0'], { timeoutMs: 20000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /login\.verifiers must be an integer from 1 to 256/);
+});
+
+test('the known-device key is made once, readable by the server alone, and outlives a restart', T, async () => {
+  const key = path.join(hold.dataDir, 'device.key');
+  const st = fs.statSync(key);
+  assert.equal(st.mode & 0o777, 0o600, `device.key mode ${(st.mode & 0o777).toString(8)}`);
+  assert.ok(fs.readFileSync(key, 'utf8').length >= 32);
+  // A token issued before a restart is still a known device after it.
+  const first = await loginFrom(srv, { address: '127.0.0.9', login: 'watanabe', token: true });
+  assert.equal(first.status, 200, first.text);
+  await srv.restart();
+  for (let i = 0; i < 5; i++) {
+    assertError(await loginFrom(srv, { address: '127.0.0.9', login: 'watanabe', password: `no-${i}` }), 401, 'unauthenticated');
+  }
+  // The pair is now delayed; the device is not.
+  assertRetry(await loginFrom(srv, { address: '127.0.0.9', login: 'watanabe' }), 429, 'rate_limited', 'pair');
+  const again = await loginFrom(srv, { address: '127.0.0.9', login: 'watanabe', token: true, device: first.json.device_token });
+  assert.equal(again.status, 200, again.text);
+});

@@ -4,8 +4,9 @@
 // their password check; wrong municipality code, login id and password are
 // indistinguishable to the caller, and so are throttled known and unknown login ids.
 // Thread safety: all methods may be called from any thread; callbacks run where the store
-// runs its callbacks (its writer thread, or the I/O threads it hands them to) or on the
-// blocking pool.
+// runs its callbacks (its writer thread, or the I/O threads it hands them to), on the
+// blocking pool, or (a login refused on arrival) on the caller's thread before login()
+// returns.
 #pragma once
 
 #include <atomic>

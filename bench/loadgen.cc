@@ -3,7 +3,7 @@
 //   tonari-loadgen --tonari build/tonari --config bench/bench.toml [--only 1,2,3] [--scale 0.1]
 //                  [--repeat N]   (each workload N times, a fresh server each; the table shows medians)
 // (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both; 8 is the loopback
-// floor: ingest's load against a server that only answers, floor.cc.)
+// floor: ingest's load against a server that only answers, floor.cc; 9 is a login burst.)
 //   tonari-loadgen --floor-server   (that server; the loadgen starts it itself)
 #include <sched.h>
 #include <sys/resource.h>
@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
         emit(std::move(window));
       }
       if (want(8)) emit({bench::loopback_floor(s)});
+      if (want(9)) emit({bench::login_burst(s)});
     }
   } catch (const std::exception& e) {
     std::cerr << "tonari-loadgen: " << e.what() << '\n';

@@ -1,5 +1,7 @@
 // REST: login/logout, the caller's own profile and the directory.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <string>
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -15,6 +17,34 @@ using http::Request;
 using http::Response;
 
 namespace {
+
+// The known-device cookie (services/known_devices.h). Served over HTTPS (cookie_secure)
+// it has the __Host- prefix: a browser then keeps it only if it came over HTTPS, for this
+// host alone, with Path=/.
+const std::string kDeviceCookie = "tonari_device";
+const std::string kSecureDeviceCookie = "__Host-tonari_device";
+
+std::string device_cookie(const Request& req) {
+  std::string v = req.cookie(kSecureDeviceCookie);
+  return v.empty() ? req.cookie(kDeviceCookie) : v;
+}
+
+struct LoginOutcome {
+  Result<services::LoginResult> result;
+  TimeMs retry_after_ms = 0;
+};
+
+// 429 rate_limited or 503 unavailable, with the wait in Retry-After (whole seconds, at
+// least 1) and in the body's error as retry_after_ms.
+Response retry_response(const Status& st, TimeMs retry_ms) {
+  retry_ms = std::max<TimeMs>(retry_ms, 1);
+  json::object body{{"error", json::object{{"code", code_name(st.code())},
+                                          {"message", st.message()},
+                                          {"retry_after_ms", retry_ms}}}};
+  Response res = json_response(http_status(st.code()), body);
+  res.headers.emplace_back("Retry-After", std::to_string((retry_ms + 999) / 1000));
+  return res;
+}
 
 json::object me_body(const services::Actor& a) {
   return json::object{{"user", wire::user(a.user)},
@@ -32,20 +62,24 @@ void Api::install_session(http::Router& router) {
     if (!body.ok()) co_return error_response(body.status());
     Fields f(*body);
     services::LoginRequest lr{f.str("tenant"), f.str("login"), f.str("password"),
-                              req.remote_address};
+                              req.remote_address, f.str("device", false)};
     const bool want_token = f.boolean("token");
     if (!f.status().is_ok()) co_return error_response(f.status());
+    if (lr.device_token.empty()) lr.device_token = device_cookie(req);
 
-    const TimeMs wait = d_.accounts.retry_after_ms(lr);
-    auto result = co_await await_result<services::LoginResult>(
-        [&](auto cb) { d_.accounts.login(lr, std::move(cb)); });
+    auto outcome = co_await await_result<LoginOutcome>([&](auto cb) {
+      d_.accounts.login(lr, [cb = std::move(cb)](Result<services::LoginResult> r, TimeMs retry) mutable {
+        cb(LoginOutcome{std::move(r), retry});
+      });
+    });
+    auto& result = outcome->result;
     if (!result.ok()) {
       d_.metrics.logins_failed.fetch_add(1);
-      Response res = error_response(result.status());
-      if (result.status().code() == Code::rate_limited) {
-        res.headers.emplace_back("Retry-After", std::to_string(std::max<TimeMs>(1, (wait + 999) / 1000)));
+      const Code code = result.status().code();
+      if (code == Code::rate_limited || code == Code::unavailable) {
+        co_return retry_response(result.status(), outcome->retry_after_ms);
       }
-      co_return res;
+      co_return error_response(result.status());
     }
     d_.metrics.logins_ok.fetch_add(1);
     json::object out{{"user", wire::user(result->user)},
@@ -55,6 +89,7 @@ void Api::install_session(http::Router& router) {
     Response res;
     if (want_token) {
       out["token"] = result->token;
+      out["device_token"] = result->device_token;
       res = json_response(200, out);
     } else {
       res = json_response(200, out);
@@ -62,6 +97,13 @@ void Api::install_session(http::Router& router) {
                            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000";
       if (d_.config.cookie_secure) cookie += "; Secure";
       res.headers.emplace_back("Set-Cookie", cookie);
+      // The known-device cookie outlives the session (logout keeps it): it is what lets this
+      // browser past a throttle that others' failures put on its address or login id.
+      const std::string device_name = d_.config.cookie_secure ? kSecureDeviceCookie : kDeviceCookie;
+      res.headers.emplace_back("Set-Cookie", device_name + "=" + result->device_token +
+                                                 "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                                 std::to_string(d_.accounts.device_ttl_ms() / 1000) +
+                                                 (d_.config.cookie_secure ? "; Secure" : ""));
     }
     co_return res;
   });

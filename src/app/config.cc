@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <cstdint>
+#include <functional>
 #include "store/sqlite/db.h"
 
 namespace tonari::app {
@@ -25,6 +27,47 @@ bool parse_listen(const std::string& spec, http::ListenerConfig& out) {
   out.port = static_cast<unsigned short>(port);
   return true;
 }
+
+namespace {
+
+// [login]: the throttle, the known-device tokens and the verification queue.
+std::string load_login(const toml::table& t, services::LoginLimits& login) {
+  const toml::node_view<const toml::node> l = t["login"];
+  struct IntKey {
+    const char* name;
+    std::int64_t min, max, scale;
+    std::function<void(std::int64_t)> set;
+  };
+  auto& p = login.throttle;
+  const std::int64_t day = 24LL * 3600 * 1000;
+  const IntKey keys[] = {
+      {"pair_free_failures", 1, 1000, 1, [&](auto v) { p.pair_free = static_cast<int>(v); }},
+      {"login_free_failures", 1, 1000000, 1, [&](auto v) { p.login_free = static_cast<int>(v); }},
+      {"address_free_failures", 1, 1000000, 1, [&](auto v) { p.address_free = static_cast<int>(v); }},
+      {"first_delay_ms", 1, 3600000, 1, [&](auto v) { p.first_delay_ms = v; }},
+      {"max_delay_seconds", 1, 86400, 1000, [&](auto v) { p.max_delay_ms = v; }},
+      {"pair_forgive_seconds", 1, 86400, 1000, [&](auto v) { p.pair_forgive_ms = v; }},
+      {"login_forgive_seconds", 1, 86400, 1000, [&](auto v) { p.login_forgive_ms = v; }},
+      {"address_forgive_seconds", 1, 86400, 1000, [&](auto v) { p.address_forgive_ms = v; }},
+      {"throttle_entries", 16, 100000000, 1, [&](auto v) { p.max_entries = static_cast<std::size_t>(v); }},
+      {"verifiers", 1, 256, 1, [&](auto v) { login.verifiers = static_cast<int>(v); }},
+      {"queue", 0, 1000000, 1, [&](auto v) { login.queue = static_cast<std::size_t>(v); }},
+      {"queue_wait_ms", 1, 600000, 1, [&](auto v) { login.queue_wait_ms = v; }},
+      {"device_days", 1, 3650, day, [&](auto v) { login.device_ttl_ms = v; }},
+  };
+  for (const IntKey& k : keys) {
+    if (!l[k.name]) continue;
+    auto v = l[k.name].value<std::int64_t>();
+    if (!v || *v < k.min || *v > k.max) {
+      return "login." + std::string(k.name) + " must be an integer from " + std::to_string(k.min) +
+             " to " + std::to_string(k.max);
+    }
+    k.set(*v * k.scale);
+  }
+  return {};
+}
+
+}  // namespace
 
 std::string load_toml(const std::string& path, Config& cfg) {
   toml::table t;
@@ -71,9 +114,6 @@ std::string load_toml(const std::string& path, Config& cfg) {
     if (*v < 1 || *v > 3600) return path + ": limits.ws_idle_timeout_seconds must be 1..3600";
     cfg.server.ws.idle_timeout_seconds = static_cast<int>(*v);
   }
-  if (auto v = t["limits"]["login_failures_per_window"].value<int64_t>()) {
-    cfg.limits.login_failures_per_window = static_cast<int>(*v);
-  }
   if (auto v = t["limits"]["read_flush_ms"].value<int64_t>()) cfg.limits.read_flush_period_ms = *v;
   // Bounds (docs/operations.md, "Limits"). Counts must be >= 0 (0: no limit where the
   // table says so); rates may be fractions.
@@ -119,6 +159,7 @@ std::string load_toml(const std::string& path, Config& cfg) {
   }
   if (auto v = t["security"]["argon2_opslimit"].value<int64_t>()) cfg.limits.pwhash_opslimit = *v;
   if (auto v = t["security"]["argon2_memlimit"].value<int64_t>()) cfg.limits.pwhash_memlimit = *v;
+  if (std::string err = load_login(t, cfg.limits.login); !err.empty()) return path + ": " + err;
   return {};
 }
 

@@ -1,14 +1,38 @@
 #include "app/node.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "core/thread_name.h"
+#include "services/crypto.h"
 
 namespace tonari::app {
+std::string load_device_key(const std::string& data_dir) {
+  std::filesystem::create_directories(data_dir);
+  const std::filesystem::path path = std::filesystem::path(data_dir) / "device.key";
+  if (int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
+    const std::string key = services::random_token();
+    const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+                    ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write " + path.string());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string key((std::istreambuf_iterator<char>(in)), {});
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.size() < 32) {
+    throw std::runtime_error(path.string() + ": the known-device key must hold at least 32 bytes");
+  }
+  return key;
+}
 
-Node::Node(const Config& cfg) {
+Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)) {
   auto lock = DataDirLock::acquire(cfg.data_dir, false);
   if (!lock.ok()) throw std::runtime_error(lock.status().message());
   data_lock.emplace(std::move(*lock));

@@ -37,9 +37,9 @@ class Node {
   std::unique_ptr<store::sqlite::SqliteStore> store;
   bus::InProcessBus bus;
   realtime::Hub hub;
-  // Password hashing (each login's argon2id verify): a morning's login rush can queue
-  // seconds of it here.
-  boost::asio::thread_pool blocking{2};
+  // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by
+  // default): Accounts keeps each busy with its queue of waiting logins.
+  boost::asio::thread_pool blocking;
   // The server's periodic work that must not wait behind that queue: read-receipt flushes
   // (既読 counts every 10-100 ms) and acting on revocations (a disabled account's
   // connections closed within a second). serve.cc's ticker posts both here.
@@ -53,5 +53,12 @@ class Node {
   std::unique_ptr<services::Rooms> rooms;
   std::unique_ptr<services::Messages> messages;
 };
+
+// The secret of known-device tokens (services/known_devices.h), from DATA/device.key,
+// made (random, mode 0600) if absent: once per data directory, so that tokens outlive a
+// restart. Only `serve` calls it, so that an admin command run as another user never
+// makes a file the server cannot read. Of two servers starting at once, the one that
+// loses the O_EXCL race reads the other's. Throws on failure (start-up only).
+std::string load_device_key(const std::string& data_dir);
 
 }  // namespace tonari::app

@@ -55,6 +55,18 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   metric("tonari_logins_ok_total", "counter", "Successful logins.", deps.metrics.logins_ok.load());
   metric("tonari_logins_failed_total", "counter", "Refused logins.",
          deps.metrics.logins_failed.load());
+  {
+    const services::LoginStats ls = node.accounts->login_stats();
+    metric("tonari_login_throttled_total", "counter",
+           "Login attempts refused by the throttle (429).", ls.throttled);
+    metric("tonari_login_busy_total", "counter",
+           "Login attempts refused because the verification queue was full (503).", ls.busy);
+    metric("tonari_login_queue", "gauge", "Logins waiting for a password check.", ls.queued);
+    metric("tonari_login_throttle_entries", "gauge", "Entries in the login throttle's table.",
+           ls.throttle_entries);
+    metric("tonari_login_throttle_evictions_total", "counter",
+           "Throttle entries dropped because the table was full.", ls.throttle_evictions);
+  }
   metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
   metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
   {
@@ -191,6 +203,13 @@ int serve(const Config& cfg_in) {
   // Declared first so that it is destroyed last: connections held by the hub close their
   // sockets while their io_context still exists.
   asio::io_context ioc(cfg.threads);
+  try {
+    cfg.limits.login.device_key = load_device_key(cfg.data_dir);
+  } catch (const std::exception& e) {
+    log::error("server.failed", {{"error", e.what()}});
+    std::cerr << "tonari: " << e.what() << '\n';
+    return 1;
+  }
   Node node(cfg);
   if (cfg.demo) {
     if (std::string err = seed_demo(node); !err.empty()) {

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <set>
 #include <thread>
 
 #include "core/text_limits.h"
+#include "log/log.h"
 #include "search/normalize.h"
 #include "services/crypto.h"
 #include "services/org.h"
@@ -31,67 +34,191 @@ Status check_text(std::string_view value, const char* field, std::size_t max_cha
 
 Accounts::Accounts(Context& ctx)
     : ctx_(ctx),
-      by_login_(ctx.limits.login_failures_per_window, ctx.limits.login_window_ms),
-      // Many staff share one address behind a city hall's proxy: a wider limit per address.
-      by_address_(ctx.limits.login_failures_per_window * 20, ctx.limits.login_window_ms),
-      dummy_hash_(hash_password(random_token(), ctx.limits.pwhash_opslimit,
-                                ctx.limits.pwhash_memlimit)) {}
-
-TimeMs Accounts::retry_after_ms(const LoginRequest& req) {
-  const TimeMs now = ctx_.clock.now_ms();
-  return std::max(by_login_.retry_after(req.tenant_code + "/" + req.login, now),
-                  by_address_.retry_after(req.client_address, now));
+      devices_(ctx.limits.login.device_key.empty() ? random_token() : ctx.limits.login.device_key),
+      throttle_(ctx.limits.login.throttle) {
+  // Hashing costs what a check costs: the queue's first estimate, before any login.
+  const auto started = std::chrono::steady_clock::now();
+  dummy_hash_ = hash_password(random_token(), ctx.limits.pwhash_opslimit, ctx.limits.pwhash_memlimit);
+  mean_check_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - started).count();
 }
 
-void Accounts::login(LoginRequest req, store::Callback<LoginResult> done) {
+LoginStats Accounts::login_stats() {
+  LoginStats s;
+  s.throttled = throttled_.load();
+  s.busy = busy_.load();
+  {
+    std::lock_guard lock(queue_mu_);
+    s.queued = queue_.size();
+  }
+  s.throttle_entries = throttle_.size();
+  s.throttle_evictions = throttle_.evictions();
+  return s;
+}
+
+TimeMs Accounts::expected_wait_ms() const {
+  const auto verifiers = static_cast<TimeMs>(std::max(ctx_.limits.login.verifiers, 1));
+  return static_cast<TimeMs>(queue_.size() + 1) * mean_check_us_ / verifiers / 1000;
+}
+
+void Accounts::login(LoginRequest req, LoginCallback done) {
   for (auto* f : {&req.tenant_code, &req.login, &req.password}) {
     if (f->empty() || f->size() > 256 || !text::valid_utf8(*f)) {
-      return done(unauthenticated(kBadCredentials));
+      log::info("login.failed", {{"tenant", std::string_view(req.tenant_code).substr(0, 64)},
+                                 {"login", std::string_view(req.login).substr(0, 64)},
+                                 {"address", req.client_address},
+                                 {"reason", "malformed"}});
+      return done(unauthenticated(kBadCredentials), 0);
     }
-  }
-  if (pending_logins_.load() >= kMaxPendingLogins) {
-    return done(Status(Code::rate_limited, "the server is busy with logins; try again in 1 s"));
   }
   const TimeMs now = ctx_.clock.now_ms();
-  const std::string login_key = req.tenant_code + "/" + req.login;
-  TimeMs wait = by_address_.acquire(req.client_address, now);
-  if (wait == 0) wait = by_login_.acquire(login_key, now);
-  if (wait > 0) {
-    return done(Status(Code::rate_limited, "too many failed logins; try again in " +
-                                               std::to_string((wait + 999) / 1000) + " s"));
+  // The token is not kept: a queued login holds only its bounded fields.
+  const std::string token = std::move(req.device_token);
+  req.device_token = std::string();
+  std::string device;
+  if (!token.empty()) device = devices_.check(token, req.tenant_code, req.login, now);
+  // A first look, counting nothing: a delayed attempt is refused before it takes a place in
+  // the queue. It is admitted (and counted) when its check starts: see verify().
+  PendingLogin p{std::move(req), {}, std::move(device), std::move(done)};
+  if (Admission adm = throttle_.check(attempt(p), now); !adm.admitted) {
+    return refuse_throttled(std::move(p), adm);
   }
-  // Resolve the account now (cheap reads), verify the password on the blocking pool.
+  std::unique_lock lock(queue_mu_);
+  if (running_ < std::max(ctx_.limits.login.verifiers, 1)) {
+    ++running_;
+    lock.unlock();
+    // run_blocking takes a copyable function: the PendingLogin waits in a shared_ptr.
+    auto held = std::make_shared<PendingLogin>(std::move(p));
+    ctx_.run_blocking([this, held] { verify_loop(std::move(*held)); });
+    return;
+  }
+  const TimeMs wait = expected_wait_ms();
+  if (queue_.size() >= ctx_.limits.login.queue || wait > ctx_.limits.login.queue_wait_ms) {
+    lock.unlock();
+    // Back when half the queue is done: refused logins then refill it before it runs dry,
+    // where a retry timed to the queue's end would leave the verifiers idle meanwhile.
+    return refuse_busy(std::move(p), std::max<TimeMs>(wait / 2, 1000), "queue_full");
+  }
+  queue_.push_back(std::move(p));
+}
+
+LoginAttempt Accounts::attempt(const PendingLogin& p) {
+  return LoginAttempt{p.req.tenant_code, p.req.login, p.req.client_address, p.device};
+}
+
+void Accounts::refuse_throttled(PendingLogin p, const Admission& adm) {
+  throttled_.fetch_add(1);
+  log::warn("login.throttled", {{"tenant", p.req.tenant_code},
+                                {"login", p.req.login},
+                                {"address", p.req.client_address},
+                                {"scope", scope_name(adm.scope)},
+                                {"retry_ms", adm.retry_ms}});
+  // The same answer whether the login id exists or not: the throttle never looks.
+  p.done(Status(Code::rate_limited, "too many failed logins; try again in " +
+                                        std::to_string((adm.retry_ms + 999) / 1000) + " s"),
+         adm.retry_ms);
+}
+
+void Accounts::refuse_busy(PendingLogin p, TimeMs retry_ms, const char* why) {
+  busy_.fetch_add(1);
+  log::warn("login.busy", {{"tenant", p.req.tenant_code},
+                           {"login", p.req.login},
+                           {"address", p.req.client_address},
+                           {"reason", why},
+                           {"retry_ms", retry_ms}});
+  p.done(Status(Code::unavailable, "the server is busy with logins; try again in " +
+                                       std::to_string((retry_ms + 999) / 1000) + " s"),
+         retry_ms);
+}
+
+void Accounts::verify_loop(PendingLogin p) {
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool checked = verify(std::move(p));
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started).count();
+    std::unique_lock lock(queue_mu_);
+    if (checked) mean_check_us_ = mean_check_us_ == 0 ? took : mean_check_us_ + (took - mean_check_us_) / 8;
+    if (queue_.empty()) {
+      --running_;
+      return;
+    }
+    // Once queued, a login is checked however long its turn took (hash costs differ per
+    // account, and the CPU may be shared): refusing it now would waste its wait.
+    p = std::move(queue_.front());
+    queue_.pop_front();
+  }
+}
+
+bool Accounts::verify(PendingLogin p) {
+  LoginRequest& req = p.req;
+  // Admitted as its check starts: at most `verifiers` attempts of one pair are in flight,
+  // each counted before the next is looked at, and a pair that other attempts got delayed
+  // while this one waited is refused without a check.
+  const Admission adm = throttle_.admit(attempt(p), ctx_.clock.now_ms());
+  if (!adm.admitted) {
+    refuse_throttled(std::move(p), adm);
+    return false;
+  }
+  p.admission = adm;
+  // The account is read here, just before its check, so a queued login sees it as it is.
   std::optional<store::Credentials> creds;
   std::optional<Tenant> tenant;
+  const char* reason = "unknown_tenant";
   if (auto t = ctx_.store.tenant_by_code(req.tenant_code); t.ok()) {
     tenant = *t;
-    if (auto c = ctx_.store.credentials(t->id, req.login); c.ok() && !c->user.disabled) {
-      creds = std::move(*c);
+    reason = "unknown_login";
+    if (auto c = ctx_.store.credentials(t->id, req.login); c.ok()) {
+      reason = "disabled";
+      if (!c->user.disabled) creds = std::move(*c);
     }
   }
-  pending_logins_.fetch_add(1);
-  ctx_.run_blocking([this, req = std::move(req), creds = std::move(creds), login_key,
-                     tenant = std::move(tenant), done = std::move(done)]() mutable {
-    const std::string& hash = creds ? creds->password_hash : dummy_hash_;
-    const bool good = verify_password(hash, req.password) && creds.has_value();
-    pending_logins_.fetch_sub(1);
-    const TimeMs now = ctx_.clock.now_ms();
-    if (!good) return done(unauthenticated(kBadCredentials));  // counted at admission
-    by_login_.reset(login_key);
-    by_address_.release(req.client_address);
-    LoginResult result{creds->user, *tenant, random_token(), random_token()};
-    store::Session s{token_hash(result.token), result.user.id, result.csrf, now,
-                     now + ctx_.limits.session_ttl_ms};
-    ctx_.store.create_session(std::move(s), [result = std::move(result),
-                                             done = std::move(done)](Result<bool> r) mutable {
-      if (!r.ok()) {
-        // Disabled while the password was being checked: the same answer as any mismatch.
-        if (r.status().code() == Code::unauthenticated) return done(unauthenticated(kBadCredentials));
-        return done(r.status());
-      }
-      done(std::move(result));
-    });
-  });
+  const std::string& hash = creds ? creds->password_hash : dummy_hash_;
+  const bool good = verify_password(hash, req.password) && creds.has_value();
+  const TimeMs now = ctx_.clock.now_ms();
+  if (!good) {
+    throttle_.failed(p.admission, now);
+    log::info("login.failed", {{"tenant", req.tenant_code},
+                               {"login", req.login},
+                               {"address", req.client_address},
+                               {"reason", creds ? "bad_password" : reason},
+                               {"known_device", p.admission.trusted}});
+    p.done(unauthenticated(kBadCredentials), 0);
+    return true;
+  }
+  throttle_.succeeded(p.admission);
+  const std::string device = p.device.empty() ? KnownDevices::new_device_id() : p.device;
+  LoginResult result{creds->user, *tenant, random_token(), random_token(),
+                     devices_.issue(req.tenant_code, req.login, device,
+                                    now + ctx_.limits.login.device_ttl_ms)};
+  store::Session s{token_hash(result.token), result.user.id, result.csrf, now,
+                   now + ctx_.limits.session_ttl_ms};
+  ctx_.store.create_session(
+      std::move(s), [result = std::move(result), address = std::move(req.client_address),
+                     trusted = p.admission.trusted, done = std::move(p.done)](Result<bool> r) mutable {
+        if (!r.ok()) {
+          // Disabled while the password was being checked: the same answer as any mismatch.
+          if (r.status().code() == Code::unauthenticated) {
+            log::info("login.failed", {{"tenant", result.tenant.code},
+                                       {"login", result.user.login},
+                                       {"address", address},
+                                       {"reason", "disabled"},
+                                       {"known_device", trusted}});
+            return done(unauthenticated(kBadCredentials), 0);
+          }
+          log::error("login.session_failed", {{"tenant", result.tenant.code},
+                                              {"login", result.user.login},
+                                              {"error", r.status().message()}});
+          return done(r.status(), 0);
+        }
+        log::info("login.ok", {{"tenant", result.tenant.code},
+                               {"login", result.user.login},
+                               {"user", result.user.id},
+                               {"address", address},
+                               {"known_device", trusted}});
+        done(std::move(result), 0);
+      });
+  return true;
 }
 
 Result<Actor> Accounts::authenticate(std::string_view token) {
@@ -133,6 +260,7 @@ Result<store::Session> Accounts::cached_session(const std::string& hash, TimeMs 
 }
 
 void Accounts::expire_cache(TimeMs now) {
+  throttle_.sweep(now);
   std::lock_guard lock(cache_mu_);
   std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.second >= kCacheMs; });
   if (sessions_.empty()) sessions_.rehash(0);  // a burst of logins leaves no bucket array

@@ -1,19 +1,26 @@
 // Accounts: municipalities, departments, staff, passwords, sessions, the directory and
-// profiles. Login is rate limited per login id and per client address; wrong municipality
-// code, login id and password are indistinguishable to the caller.
+// profiles. Logins are throttled (login_throttle.h: per login id and address pair, per
+// known device, per address, per login id; growing delays, never a lock) and queued for
+// their password check; wrong municipality code, login id and password are
+// indistinguishable to the caller, and so are throttled known and unknown login ids.
 // Thread safety: all methods may be called from any thread; callbacks run where the store
-// runs its callbacks (its writer thread, or the I/O threads it hands them to) or on the
-// blocking pool.
+// runs its callbacks (its writer thread, or the I/O threads it hands them to), on the
+// blocking pool, or (a login refused on arrival) on the caller's thread before login()
+// returns.
 #pragma once
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <string>
 #include <vector>
 
 #include "services/context.h"
-#include "services/rate_limiter.h"
+#include "services/known_devices.h"
+#include "services/login_throttle.h"
 
 namespace tonari::services {
 
@@ -22,6 +29,7 @@ struct LoginRequest {
   std::string login;
   std::string password;
   std::string client_address;
+  std::string device_token;  // from an earlier login's LoginResult, or empty
 };
 
 struct LoginResult {
@@ -29,6 +37,19 @@ struct LoginResult {
   Tenant tenant;
   std::string token;  // the secret; only its hash is stored
   std::string csrf;
+  std::string device_token;  // for the client to present at its next login
+};
+
+// A login's outcome, and for rate_limited and unavailable the milliseconds to wait.
+using LoginCallback = std::function<void(Result<LoginResult>, TimeMs retry_after_ms)>;
+
+// Counters for /metrics.
+struct LoginStats {
+  std::uint64_t throttled = 0;  // attempts refused by the throttle
+  std::uint64_t busy = 0;       // attempts refused because the queue was full
+  std::uint64_t queued = 0;     // attempts waiting for a password check now
+  std::uint64_t throttle_entries = 0;
+  std::uint64_t throttle_evictions = 0;
 };
 
 struct NewUserRequest {
@@ -49,9 +70,11 @@ class Accounts {
  public:
   explicit Accounts(Context& ctx);
 
-  // Verifies credentials and opens a session. Errors: unauthenticated (any mismatch),
-  // rate_limited (message carries the retry delay; see retry_after_ms), invalid_argument.
-  void login(LoginRequest req, store::Callback<LoginResult> done);
+  // Verifies credentials and opens a session. The password check waits in a bounded
+  // queue for one of the blocking pool's threads; nothing waits on the caller's thread.
+  // Errors: unauthenticated (any mismatch), rate_limited (the throttle: wait
+  // retry_after_ms), unavailable (the queue is full: wait retry_after_ms).
+  void login(LoginRequest req, LoginCallback done);
   // The session for a token, if valid and not expired. unauthenticated otherwise.
   Result<Actor> authenticate(std::string_view token);
   void logout(const Actor& actor, store::Callback<bool> done);
@@ -62,13 +85,14 @@ class Accounts {
 
   // Drops cached sessions older than kCacheMs (the housekeeping ticker calls it every
   // second), so that the cache holds the tokens used in the last seconds, not every token
-  // ever seen.
+  // ever seen; and the login throttle's forgiven entries.
   void expire_cache(TimeMs now);
   // Forgets the cached sessions of `user` (a revocation: the next request reads them again).
   void forget_user(UserId user);
 
-  // Milliseconds the caller must wait before the next login attempt (0: may try now).
-  TimeMs retry_after_ms(const LoginRequest& req);
+  LoginStats login_stats();
+  // How long a known-device token stays valid (the device cookie's Max-Age).
+  TimeMs device_ttl_ms() const { return ctx_.limits.login.device_ttl_ms; }
 
   // The departments of the actor's municipality, with their paths.
   Result<std::vector<Department>> departments(const Actor& actor);
@@ -112,14 +136,34 @@ class Accounts {
   // Validates `req` and hashes its password: the row create_user() would insert.
   Result<store::NewUser> prepare_user(const NewUserRequest& req);
 
+  // A login waiting for or in its password check.
+  struct PendingLogin {
+    LoginRequest req;
+    Admission admission;  // set as its check starts
+    std::string device;  // the known device's id, or empty
+    LoginCallback done;
+  };
+  // On a blocking thread: checks `p`, then the queued logins, until the queue is empty.
+  void verify_loop(PendingLogin p);
+  // Admits `p` to the throttle and checks its password; false if it was refused unchecked.
+  bool verify(PendingLogin p);
+  void refuse_busy(PendingLogin p, TimeMs retry_ms, const char* why);
+  void refuse_throttled(PendingLogin p, const Admission& adm);
+  static LoginAttempt attempt(const PendingLogin& p);
+  // Requires queue_mu_: how long a login queued now would wait for its check.
+  TimeMs expected_wait_ms() const;
+
   Context& ctx_;
-  RateLimiter by_login_;
-  RateLimiter by_address_;
+  const KnownDevices devices_;
+  LoginThrottle throttle_;
   std::string dummy_hash_;  // verified against when the login id is unknown (equal timing)
-  // Logins waiting for or in password verification; beyond the cap, refuse at once
-  // instead of queueing unbounded argon2 work.
-  static constexpr int kMaxPendingLogins = 64;
-  std::atomic<int> pending_logins_{0};
+  std::atomic<std::uint64_t> throttled_{0};
+  std::atomic<std::uint64_t> busy_{0};
+
+  std::mutex queue_mu_;
+  std::deque<PendingLogin> queue_;  // guarded by queue_mu_
+  int running_ = 0;                 // verify loops on the blocking pool; guarded by queue_mu_
+  TimeMs mean_check_us_ = 0;        // a password check's moving mean; guarded by queue_mu_
 
   std::mutex cache_mu_;
   std::unordered_map<std::string, std::pair<store::Session, TimeMs>> sessions_;  // guarded

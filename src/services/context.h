@@ -4,21 +4,37 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "bus/bus.h"
 #include "core/clock.h"
+#include "services/login_throttle.h"
 #include "services/user_limits.h"
 #include "store/store.h"
 
 namespace tonari::services {
+
+// Logins: the throttle, the known-device tokens and the verification queue.
+struct LoginLimits {
+  ThrottlePolicy throttle;
+  // Password checks run on `verifiers` threads (the node's blocking pool); up to `queue`
+  // more wait their turn, while the expected wait is at most `queue_wait_ms` (beyond:
+  // unavailable, with a retry time).
+  int verifiers = 2;
+  std::size_t queue = 512;
+  TimeMs queue_wait_ms = 5000;
+  TimeMs device_ttl_ms = 90LL * 24 * 3600 * 1000;
+  // The known-device tokens' secret (app/node.cc keeps it in the data directory); empty:
+  // a random one for this process.
+  std::string device_key;
+};
 
 struct Limits {
   std::size_t max_message_chars = 10000;
   std::size_t max_name_chars = 100;
   std::size_t max_status_chars = 100;
   TimeMs session_ttl_ms = 30LL * 24 * 3600 * 1000;
-  int login_failures_per_window = 10;
-  TimeMs login_window_ms = 5 * 60 * 1000;
+  LoginLimits login;
   TimeMs read_flush_period_ms = 1000;
   std::int64_t max_room_members = 20000;
   // add_members and create_group write at most this many members per writer job (each its

@@ -42,4 +42,32 @@ bool equal_secret(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string hmac(std::string_view key, std::string_view data) {
+  crypto_auth_hmacsha256_state st;
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  char out[sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), n);
+  return out;
+}
+
+std::uint64_t short_hash(std::string_view key, std::string_view data) {
+  static_assert(crypto_shorthash_BYTES == 8 && crypto_shorthash_KEYBYTES == 16);
+  unsigned char k[crypto_shorthash_KEYBYTES] = {};
+  for (std::size_t i = 0; i < sizeof k && i < key.size(); ++i) k[i] = static_cast<unsigned char>(key[i]);
+  unsigned char h[crypto_shorthash_BYTES];
+  crypto_shorthash(h, reinterpret_cast<const unsigned char*>(data.data()), data.size(), k);
+  std::uint64_t v = 0;
+  for (unsigned char b : h) v = (v << 8) | b;
+  return v;
+}
+
 }  // namespace tonari::services

@@ -179,12 +179,13 @@ export class TonariServer {
     });
   }
 
-  // The server's log lines so far (JSON lines on stderr), parsed; other lines are skipped.
+  // The server's log lines (JSON on stderr) as parsed objects, oldest first; other lines
+  // (the harness's own markers, plain-text messages) are skipped.
   logLines() {
     const out = [];
     for (const line of this.stderr.split('\n')) {
       if (!line.startsWith('{')) continue;
-      try { out.push(JSON.parse(line)); } catch { /* a line cut by the buffer's trim */ }
+      try { out.push(JSON.parse(line)); } catch { /* a line cut by the 2 MB window */ }
     }
     return out;
   }

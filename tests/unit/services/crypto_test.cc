@@ -115,5 +115,19 @@ TEST_F(CryptoTest, EqualSecret) {
   EXPECT_TRUE(equal_secret(a, std::string("a\0b", 3)));
 }
 
+TEST_F(CryptoTest, HmacIsHmacSha256InUrlSafeBase64) {
+  // RFC 4231, test case 2.
+  EXPECT_EQ(hmac("Jefe", "what do ya want for nothing?"), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+}
+
+TEST_F(CryptoTest, ShortHashDependsOnKeyAndData) {
+  const std::string k1 = random_bytes(16), k2 = random_bytes(16);
+  EXPECT_EQ(k1.size(), 16u);
+  EXPECT_NE(k1, k2);
+  EXPECT_EQ(short_hash(k1, "tanaka"), short_hash(k1, "tanaka"));
+  EXPECT_NE(short_hash(k1, "tanaka"), short_hash(k1, "tanakb"));
+  EXPECT_NE(short_hash(k1, "tanaka"), short_hash(k2, "tanaka"));
+}
+
 }  // namespace
 }  // namespace tonari::services

@@ -38,6 +38,7 @@ export function Login() {
     } catch (err) {
       setPassword('');
       if (err instanceof ApiError && err.status === 429) setError(t('loginRateLimited', { n: err.retryAfter ?? 60 }));
+      else if (err instanceof ApiError && err.status === 503) setError(t('loginBusy', { n: err.retryAfter ?? 5 }));
       else if (err instanceof ApiError && (err.status === 401 || err.status === 400)) setError(t('loginFailed'));
       else if (err instanceof ApiError && err.status === 0) setError(t('errNetwork'));
       else setError(store.state.phase === 'app' ? null : t('errGeneric', { msg: (err as Error).message }));

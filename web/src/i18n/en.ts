@@ -11,6 +11,7 @@ const en: Dict = {
   loggingIn: 'Logging in…',
   loginFailed: 'The municipality code, login ID or password is wrong.',
   loginRateLimited: 'Too many attempts. Please wait about {n} seconds and try again.',
+  loginBusy: 'Many people are logging in right now. Please try again in about {n} seconds.',
   sessionEnded: 'Your session has ended. Please log in again.',
   loading: 'Loading…',
   menu: 'Menu',

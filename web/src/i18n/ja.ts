@@ -11,6 +11,7 @@ const ja = {
   loggingIn: 'ログイン中…',
   loginFailed: '自治体コード、ログインIDまたはパスワードが正しくありません。',
   loginRateLimited: 'ログインの試行回数が多すぎます。{n}秒ほど待ってから再度お試しください。',
+  loginBusy: 'ただいまログインが混み合っています。{n}秒ほど待ってから再度お試しください。',
   sessionEnded: 'セッションが終了しました。もう一度ログインしてください。',
   loading: '読み込み中…',
   // header / menu

@@ -30,7 +30,9 @@ int http_status(Code code) {
 http::Response error_response(const Status& st) {
   // Internal details (SQL errors) stay in the log, not in the response.
   std::string message = st.code() == Code::internal ? "internal error" : st.message();
-  return http::json_error(http_status(st.code()), code_name(st.code()), message);
+  http::Response res = http::json_error(http_status(st.code()), code_name(st.code()), message);
+  if (st.code() == Code::internal) res.log_detail = st.message();
+  return res;
 }
 
 http::Response json_response(int status, const boost::json::object& body) {
@@ -41,6 +43,7 @@ http::Handler Api::authed(AuthedHandler h) {
   return [this, h = std::move(h)](http::Request& req) -> boost::asio::awaitable<http::Response> {
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return error_response(caller.status());
+    req.user_id = caller->actor.user.id;
     if (Status st = check_csrf(req, *caller, d_.config); !st.is_ok()) {
       co_return error_response(st);
     }
@@ -61,6 +64,7 @@ http::UpgradeHandler Api::upgrade_handler() {
     }
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return http::UpgradeResult(error_response(caller.status()));
+    req.user_id = caller->actor.user.id;
     // A browser always sends Origin on WebSocket upgrades; cookies make it mandatory.
     if (Status st = check_origin(req, d_.config, caller->via_cookie); !st.is_ok()) {
       co_return http::UpgradeResult(error_response(st));

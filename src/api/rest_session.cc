@@ -58,15 +58,12 @@ void Api::install_session(http::Router& router) {
       res = json_response(200, out);
     } else {
       res = json_response(200, out);
-      std::string cookie = std::string(kSessionCookie) + "=" + result->token +
-                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000";
-      if (d_.config.cookie_secure) cookie += "; Secure";
-      res.headers.emplace_back("Set-Cookie", cookie);
+      res.headers.emplace_back("Set-Cookie", session_cookie(req, result->token, 2592000));
     }
     co_return res;
   });
 
-  router.add("POST", "/api/logout", authed([this](Request&, const Caller& c) -> awaitable<Response> {
+  router.add("POST", "/api/logout", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto r = co_await await_result<bool>(
         [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());
@@ -76,8 +73,7 @@ void Api::install_session(http::Router& router) {
                                   R"({"type":"session.ended","session":")" + c.actor.token_hash + "\"}"),
                               {}, {}, {c.actor.user.id}});
     Response res = json_response(200, json::object{});
-    res.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
-                                               "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    res.headers.emplace_back("Set-Cookie", session_cookie(req, "", 0));
     co_return res;
   }));
 
@@ -121,7 +117,7 @@ void Api::install_session(http::Router& router) {
 
   router.add("GET", "/api/users/{id}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     UserId id = parse_id(req.params["id"]);
-    if (!id) co_return error_response(not_found("user " + req.params["id"] + " not found"));
+    if (!id) co_return error_response(not_found("user " + param_text(req, "id") + " not found"));
     auto u = d_.accounts.user(c.actor, id);
     if (!u.ok()) co_return error_response(u.status());
     co_return json_response(200, json::object{{"user", wire::user(*u)}});

@@ -175,6 +175,8 @@ int serve(const Config& cfg_in) {
                              {"web_root", cfg.web_root},
                              {"demo", cfg.demo},
                              {"max_body_bytes", cfg.server.max_body_bytes},
+                             {"trusted_proxies", cfg.server.edge.trusted_proxies.size()},
+                             {"public_https", cfg.server.edge.public_https},
                              {"log_format", cfg.log.format},
                              {"log_file", cfg.log.file}});
   if (!services::init_crypto()) {

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "core/swar.h"
+#include "core/text_limits.h"
 
 namespace json = boost::json;
 
@@ -211,6 +212,9 @@ std::string room_updated_event(RoomId room, EventNo ev, const std::string& name,
 }
 
 std::string error_body(const char* code, const std::string& msg) {
+  // A message quoting request bytes unchecked would make the body invalid JSON text: the
+  // places that quote them use text::printable, and this catches any that does not.
+  if (!text::valid_utf8(msg)) return error_body(code, text::printable(msg, msg.size()));
   return json::serialize(json::object{{"error", json::object{{"code", code}, {"message", msg}}}});
 }
 

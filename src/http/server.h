@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "http/edge.h"
 #include "http/router.h"
 #include "http/ws_session.h"
 
@@ -27,6 +28,7 @@ struct ServerLimits {
   std::size_t max_header_bytes = 16 * 1024;
   int request_timeout_seconds = 60;
   WsLimits ws;
+  EdgeConfig edge;  // trusted proxies, https
   // Threads running the io_context (0: not known). With exactly one, every handler already
   // runs in turn, so connections use the io_context's executor instead of a strand each.
   int io_threads = 0;

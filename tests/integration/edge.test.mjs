@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, makeDataDir } from './lib/server.mjs';
+import { startServer, makeDataDir, runTonari } from './lib/server.mjs';
 import { login, loginRaw, rawFetch, sessionCookieFrom } from './lib/client.mjs';
 import { fileSetup, createGroup } from './lib/util.mjs';
 
@@ -267,6 +267,15 @@ test('the session cookie: plain over http, __Host- and Secure with HSTS over htt
   });
   assert.ok(sessionCookieFrom(spoofed.headers), 'an untrusted peer cannot claim https');
   assertSecurityHeaders(spoofed.headers, 'login claiming https');
+});
+
+test('a trusted_proxies entry that is not a CIDR stops the server at start-up, naming it', T, async () => {
+  for (const [value, says] of [['["10.0.0.0/33"]', '10.0.0.0/33'], ['["proxy.example"]', 'proxy.example'], ['"10.0.0.0/8"', 'list of strings']]) {
+    const file = config(`[security]\ntrusted_proxies = ${value}\n`);
+    const r = await runTonari(['serve', '--config', file, '--listen', '127.0.0.1:0', '--data', makeDataDir()]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes('trusted_proxies') && r.stderr.includes(says), r.stderr);
+  }
 });
 
 function upgradeHead(srv, { version = '13', key = 'dGhlIHNhbXBsZSBub25jZQ==', token, host = true } = {}) {

@@ -36,7 +36,9 @@ http::Response error_response(const Status& st) {
   // Internal details (SQL errors) stay in the log, not in the response.
   std::string message = st.code() == Code::internal ? "internal error" : st.message();
   if (st.retry_after_ms() <= 0) {
-    return http::json_error(http_status(st.code()), code_name(st.code()), message);
+    http::Response res = http::json_error(http_status(st.code()), code_name(st.code()), message);
+    if (st.code() == Code::internal) res.log_detail = st.message();
+    return res;
   }
   // A refusal with a hint: milliseconds in the body, whole seconds (rounded up) in the header.
   json::object error{{"code", code_name(st.code())},
@@ -44,6 +46,7 @@ http::Response error_response(const Status& st) {
                      {"retry_after_ms", st.retry_after_ms()}};
   http::Response res = json_response(http_status(st.code()), json::object{{"error", std::move(error)}});
   res.headers.emplace_back("Retry-After", std::to_string((st.retry_after_ms() + 999) / 1000));
+  res.error_code = code_name(st.code());
   return res;
 }
 
@@ -55,6 +58,7 @@ http::Handler Api::authed(AuthedHandler h) {
   return [this, h = std::move(h)](http::Request& req) -> boost::asio::awaitable<http::Response> {
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return error_response(caller.status());
+    req.user_id = caller->actor.user.id;
     if (Status st = check_csrf(req, *caller, d_.config); !st.is_ok()) {
       co_return error_response(st);
     }
@@ -75,6 +79,7 @@ http::UpgradeHandler Api::upgrade_handler() {
     }
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return http::UpgradeResult(error_response(caller.status()));
+    req.user_id = caller->actor.user.id;
     // A browser always sends Origin on WebSocket upgrades; cookies make it mandatory.
     if (Status st = check_origin(req, d_.config, caller->via_cookie); !st.is_ok()) {
       co_return http::UpgradeResult(error_response(st));

@@ -25,7 +25,6 @@ struct ApiConfig {
   // Origins besides the server's own (scheme://host[:port] of the Host header) that may
   // send cookie-authenticated requests, e.g. a reverse proxy's public name.
   std::vector<std::string> allowed_origins;
-  bool cookie_secure = false;  // add Secure to the session cookie (behind HTTPS)
   std::size_t max_inflight_sends = 256;  // per WebSocket connection
 };
 

@@ -1,5 +1,6 @@
 #include "api/auth.h"
 
+#include "core/text_limits.h"
 #include "services/crypto.h"
 
 namespace tonari::api {
@@ -11,11 +12,22 @@ Result<Caller> authenticate(const http::Request& req, services::Accounts& accoun
     if (!a.ok()) return a.status();
     return Caller{std::move(*a), false};
   }
-  std::string token = req.cookie(kSessionCookie);
+  std::string token = req.cookie(session_cookie_name(req));
   if (token.empty()) return unauthenticated("not logged in");
   auto a = accounts.authenticate(token);
   if (!a.ok()) return a.status();
   return Caller{std::move(*a), true};
+}
+
+const char* session_cookie_name(const http::Request& req) {
+  return req.https ? kHttpsSessionCookie : kSessionCookie;
+}
+
+std::string session_cookie(const http::Request& req, std::string_view token, long max_age_seconds) {
+  std::string c = std::string(session_cookie_name(req)) + "=" + std::string(token) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_seconds);
+  if (req.https) c += "; Secure";
+  return c;
 }
 
 Status check_origin(const http::Request& req, const ApiConfig& config, bool required) {
@@ -31,7 +43,7 @@ Status check_origin(const http::Request& req, const ApiConfig& config, bool requ
   for (const auto& allowed : config.allowed_origins) {
     if (origin == allowed) return Status::ok();
   }
-  return Status(Code::csrf_failed, "origin " + std::string(origin) + " is not allowed");
+  return Status(Code::csrf_failed, "origin " + text::printable(origin) + " is not allowed");
 }
 
 Status check_csrf(const http::Request& req, const Caller& caller, const ApiConfig& config) {

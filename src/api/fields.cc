@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/text_limits.h"
+
 namespace tonari::api {
 
 namespace json = boost::json;
@@ -90,8 +92,10 @@ std::int64_t parse_id(std::string_view s) {
 
 std::int64_t room_param(http::Request& req) { return parse_id(req.params["id"]); }
 
-Status unknown_room(http::Request& req) {
-  return not_found("room " + req.params["id"] + " not found");
+std::string param_text(http::Request& req, const char* name) {
+  return text::printable(req.params[name], 32);
 }
+
+Status unknown_room(http::Request& req) { return not_found("room " + param_text(req, "id") + " not found"); }
 
 }  // namespace tonari::api

@@ -42,6 +42,9 @@ class Fields {
 // Parses a decimal id from a path or query parameter; 0 if it is not one.
 std::int64_t parse_id(std::string_view s);
 
+// Path parameter `name` as it may be quoted in an error message (text::printable).
+std::string param_text(http::Request& req, const char* name);
+
 // The room id of a /api/rooms/{id}/... path, or 0; and the not_found for a bad one.
 std::int64_t room_param(http::Request& req);
 Status unknown_room(http::Request& req);

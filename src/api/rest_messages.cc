@@ -76,7 +76,7 @@ void Api::install_messages(http::Router& router) {
     RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
     if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + param_text(req, "seq") + " not found"));
     auto body = parse_object(req.body);
     if (!body.ok()) co_return error_response(body.status());
     Fields f(*body);
@@ -92,7 +92,7 @@ void Api::install_messages(http::Router& router) {
     RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
     if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + param_text(req, "seq") + " not found"));
     auto r = co_await await_result<store::RoomChange>(
         [&](auto cb) { d_.messages.remove(c.actor, id, seq, std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());
@@ -117,7 +117,7 @@ void Api::install_messages(http::Router& router) {
     RoomId id = room_param(req);
     Seq seq = parse_id(req.params["seq"]);
     if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(not_found("message " + req.params["seq"] + " not found"));
+    if (!seq) co_return error_response(not_found("message " + param_text(req, "seq") + " not found"));
     auto page = page_params(req);
     if (!page.ok()) co_return error_response(page.status());
     services::ReaderList which = services::ReaderList::both;

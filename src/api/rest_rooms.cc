@@ -137,7 +137,7 @@ void Api::install_rooms(http::Router& router) {
     RoomId id = room_param(req);
     if (!id) co_return error_response(unknown_room(req));
     UserId user = parse_id(req.params["user"]);
-    if (!user) co_return error_response(not_found("user " + req.params["user"] + " not found"));
+    if (!user) co_return error_response(not_found("user " + param_text(req, "user") + " not found"));
     auto r = co_await await_result<store::RoomChange>(
         [&](auto cb) { d_.rooms.remove_member(c.actor, id, user, std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());

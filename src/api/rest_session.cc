@@ -18,7 +18,7 @@ using http::Response;
 
 namespace {
 
-// The known-device cookie (services/known_devices.h). Served over HTTPS (cookie_secure)
+// The known-device cookie (services/known_devices.h). Served over HTTPS (Request::https)
 // it has the __Host- prefix: a browser then keeps it only if it came over HTTPS, for this
 // host alone, with Path=/.
 const std::string kDeviceCookie = "tonari_device";
@@ -93,22 +93,19 @@ void Api::install_session(http::Router& router) {
       res = json_response(200, out);
     } else {
       res = json_response(200, out);
-      std::string cookie = std::string(kSessionCookie) + "=" + result->token +
-                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000";
-      if (d_.config.cookie_secure) cookie += "; Secure";
-      res.headers.emplace_back("Set-Cookie", cookie);
+      res.headers.emplace_back("Set-Cookie", session_cookie(req, result->token, 2592000));
       // The known-device cookie outlives the session (logout keeps it): it is what lets this
       // browser past a throttle that others' failures put on its address or login id.
-      const std::string device_name = d_.config.cookie_secure ? kSecureDeviceCookie : kDeviceCookie;
+      const std::string device_name = req.https ? kSecureDeviceCookie : kDeviceCookie;
       res.headers.emplace_back("Set-Cookie", device_name + "=" + result->device_token +
                                                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                                  std::to_string(d_.accounts.device_ttl_ms() / 1000) +
-                                                 (d_.config.cookie_secure ? "; Secure" : ""));
+                                                 (req.https ? "; Secure" : ""));
     }
     co_return res;
   });
 
-  router.add("POST", "/api/logout", authed([this](Request&, const Caller& c) -> awaitable<Response> {
+  router.add("POST", "/api/logout", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto r = co_await await_result<bool>(
         [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());
@@ -118,8 +115,7 @@ void Api::install_session(http::Router& router) {
                                   R"({"type":"session.ended","session":")" + c.actor.token_hash + "\"}"),
                               {}, {}, {c.actor.user.id}});
     Response res = json_response(200, json::object{});
-    res.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
-                                               "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    res.headers.emplace_back("Set-Cookie", session_cookie(req, "", 0));
     co_return res;
   }));
 
@@ -163,7 +159,7 @@ void Api::install_session(http::Router& router) {
 
   router.add("GET", "/api/users/{id}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     UserId id = parse_id(req.params["id"]);
-    if (!id) co_return error_response(not_found("user " + req.params["id"] + " not found"));
+    if (!id) co_return error_response(not_found("user " + param_text(req, "id") + " not found"));
     auto u = d_.accounts.user(c.actor, id);
     if (!u.ok()) co_return error_response(u.status());
     co_return json_response(200, json::object{{"user", wire::user(*u)}});

@@ -151,7 +151,21 @@ std::string load_toml(const std::string& path, Config& cfg) {
   if (auto v = t["security"]["session_ttl_days"].value<int64_t>()) {
     cfg.limits.session_ttl_ms = *v * 24 * 3600 * 1000;
   }
-  if (auto v = t["security"]["cookie_secure"].value<bool>()) cfg.api.cookie_secure = *v;
+  // `cookie_secure` is the older name of `public_https`.
+  if (auto v = t["security"]["cookie_secure"].value<bool>()) cfg.server.edge.public_https = *v;
+  if (auto v = t["security"]["public_https"].value<bool>()) cfg.server.edge.public_https = *v;
+  if (auto* node = t["security"]["trusted_proxies"].node()) {
+    auto* arr = node->as_array();
+    std::vector<std::string> cidrs;
+    for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+      if (auto s = (*arr)[i].value<std::string>()) cidrs.push_back(*s);
+      else arr = nullptr;
+    }
+    if (!arr) return path + ": security.trusted_proxies must be a list of strings";
+    auto proxies = http::TrustedProxies::parse(cidrs);
+    if (!proxies.ok()) return path + ": security." + proxies.status().message();
+    cfg.server.edge.trusted_proxies = std::move(*proxies);
+  }
   if (auto* arr = t["security"]["allowed_origins"].as_array()) {
     for (auto& node : *arr) {
       if (auto s = node.value<std::string>()) cfg.api.allowed_origins.push_back(*s);

@@ -192,6 +192,8 @@ int serve(const Config& cfg_in) {
                              {"max_body_bytes", cfg.server.max_body_bytes},
                              {"max_connections", cfg.server.max_connections},
                              {"max_connections_per_address", cfg.server.max_connections_per_address},
+                             {"trusted_proxies", cfg.server.edge.trusted_proxies.size()},
+                             {"public_https", cfg.server.edge.public_https},
                              {"log_format", cfg.log.format},
                              {"log_file", cfg.log.file}});
   if (!services::init_crypto()) {

@@ -1,5 +1,6 @@
 #include "core/text_limits.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 
@@ -102,6 +103,27 @@ std::string cut(std::string_view s, std::size_t max_chars) {
     }
   }
   return std::string(s);
+}
+
+std::string printable(std::string_view s, std::size_t max_chars) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(std::min<std::size_t>(s.size(), max_chars * 3) + 3);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    if (chars == max_chars) return out + "…";
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c < 0x20 || c == 0x7F || i + len > s.size() || !valid_utf8(s.substr(i, len))) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+    ++chars;
+  }
+  return out;
 }
 
 }  // namespace tonari::text

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "core/swar.h"
+#include "core/text_limits.h"
 
 namespace json = boost::json;
 
@@ -224,6 +225,9 @@ std::string member_role_changed_event(RoomId room, EventNo ev, UserId u, MemberR
 }
 
 std::string error_body(const char* code, const std::string& msg) {
+  // A message quoting request bytes unchecked would make the body invalid JSON text: the
+  // places that quote them use text::printable, and this catches any that does not.
+  if (!text::valid_utf8(msg)) return error_body(code, text::printable(msg, msg.size()));
   return json::serialize(json::object{{"error", json::object{{"code", code}, {"message", msg}}}});
 }
 

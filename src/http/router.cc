@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include "core/text_limits.h"
 #include "core/wire.h"
 
 namespace tonari::http {
@@ -23,7 +24,8 @@ std::vector<std::string> split_path(std::string_view path) {
 const char* zone_name(Zone z) { return z == Zone::internet ? "internet" : "lgwan"; }
 
 Response json_error(int status, const char* code, const std::string& message) {
-  return Response{status, wire::error_body(code, message), "application/json; charset=utf-8", {}};
+  return Response{status, wire::error_body(code, message), "application/json; charset=utf-8", {},
+                  code, {}};
 }
 
 std::string_view Request::header(std::string_view name) const {
@@ -112,13 +114,14 @@ boost::asio::awaitable<Response> Router::dispatch(Request& req) const {
     co_return co_await r.handler(req);
   }
   if (path_matched) {
-    co_return json_error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+    co_return json_error(405, "method_not_allowed",
+                         req.method + " is not allowed on " + text::printable(req.path));
   }
   const bool api_path = req.path == "/api" || req.path.rfind("/api/", 0) == 0;
   if (fallback_ && !api_path && (req.method == "GET" || req.method == "HEAD")) {
     co_return co_await fallback_(req);
   }
-  co_return json_error(404, "not_found", "no such endpoint: " + req.path);
+  co_return json_error(404, "not_found", "no such endpoint: " + text::printable(req.path));
 }
 
 }  // namespace tonari::http

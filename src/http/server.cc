@@ -16,9 +16,30 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
-                   const std::string& remote) {
+// The values of every `name` header line, joined with "," (one list, RFC 9110 5.3).
+std::string joined(const bhttp::request<bhttp::string_body>& r, std::string_view name) {
+  std::string out;
+  for (auto [it, end] = r.equal_range(name); it != end; ++it) {
+    if (!out.empty()) out += ',';
+    out += it->value();
+  }
+  return out;
+}
+
+// A request with what the edge knows before its headers are read (its peer, its id).
+Request bare_request(const asio::ip::address& peer, Zone zone, const EdgeConfig& edge) {
   Request req;
+  req.zone = zone;
+  req.peer_address = peer.to_string();
+  req.remote_address = req.peer_address;
+  req.request_id = new_request_id();
+  req.https = edge.public_https;
+  return req;
+}
+
+Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
+                   const asio::ip::address& peer, const EdgeConfig& edge) {
+  Request req = bare_request(peer, zone, edge);
   req.method = std::string(r.method_string());
   std::string_view target = r.target();
   std::size_t q = target.find('?');
@@ -30,19 +51,60 @@ Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     req.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  req.zone = zone;
-  req.remote_address = remote;
+  const auto& proxies = edge.trusted_proxies;
+  if (!proxies.empty() && proxies.contains(peer)) {
+    const std::string forwarded = joined(r, "forwarded");
+    req.remote_address =
+        client_address(peer, forwarded, joined(r, "x-forwarded-for"), proxies).to_string();
+    req.https = req.https || forwarded_https(peer, forwarded, joined(r, "x-forwarded-proto"), proxies);
+    if (std::string_view id = req.header("x-request-id"); sane_request_id(id)) {
+      req.request_id = std::string(id);
+    }
+  }
   return req;
 }
 
-bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, bool keep_alive) {
+// A Host header fit to be named in a CSP source: letters, digits, '.', '-', ':' and the
+// brackets of an IPv6 address.
+bool sane_host(std::string_view host) {
+  if (host.empty() || host.size() > 261) return false;
+  for (char c : host) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+      return false;
+  }
+  return true;
+}
+
+// The web client runs only its own scripts and styles (no inline ones), talks only to its
+// own origin (the WebSocket by its scheme, for browsers whose 'self' does not cover it),
+// and may not be framed.
+std::string content_security_policy(const Request& req) {
+  std::string csp =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+      "connect-src 'self'";
+  if (std::string_view host = req.header("host"); sane_host(host)) {
+    csp += req.https ? " wss://" : " ws://";
+    csp += host;
+  }
+  csp += "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  return csp;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response&& res, const Request& req, unsigned version,
+                                             bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
   out.set(bhttp::field::server, "tonari");
   out.set(bhttp::field::content_type, res.content_type);
-  // Defaults for every response; handlers may add their own (e.g. caching for assets).
+  // Defaults for every response, errors included; handlers may add their own (e.g. caching
+  // for assets).
+  out.set("X-Request-Id", req.request_id);
+  out.set("Content-Security-Policy", content_security_policy(req));
   out.set("X-Content-Type-Options", "nosniff");
   out.set("X-Frame-Options", "DENY");
   out.set("Referrer-Policy", "same-origin");
+  out.set("Cross-Origin-Opener-Policy", "same-origin");
+  if (req.https) out.set("Strict-Transport-Security", "max-age=31536000");
   bool has_cache_control = false;
   for (auto& [k, v] : res.headers) {
     has_cache_control |= beast::iequals(k, "cache-control");
@@ -53,6 +115,59 @@ bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version, b
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;
+}
+
+// The log lines of an answered request: every 5xx as an error, each request at debug.
+void log_response(const Request& req, const Response& res,
+                  std::chrono::steady_clock::time_point started) {
+  const bool failed = res.status >= 500;
+  if (!failed && !log::enabled(log::Level::debug)) return;
+  const double ms = std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - started).count();
+  if (failed) {
+    log::error("http.5xx", {{"request_id", req.request_id}, {"method", req.method},
+                            {"path", req.path}, {"status", res.status},
+                            {"code", res.error_code}, {"detail", res.log_detail},
+                            {"zone", zone_name(req.zone)}, {"client", req.remote_address},
+                            {"peer", req.peer_address}, {"user", req.user_id}, {"ms", ms}});
+  }
+  log::debug("http.request", {{"request_id", req.request_id}, {"method", req.method},
+                              {"path", req.path}, {"status", res.status},
+                              {"code", res.error_code}, {"zone", zone_name(req.zone)},
+                              {"client", req.remote_address}, {"peer", req.peer_address},
+                              {"user", req.user_id}, {"ms", ms}});
+}
+
+void log_exception(const Request& req, const char* where, std::exception_ptr e) {
+  log::error("http.exception", {{"request_id", req.request_id}, {"where", where},
+                                {"method", req.method}, {"path", req.path},
+                                {"client", req.remote_address}, {"error", log::describe(e)}});
+}
+
+// What would make Beast answer an upgrade request itself, in plain text: refused here with
+// the JSON error shape instead (is_upgrade() has checked the method, version, Connection
+// and Upgrade). Empty if the handshake is acceptable.
+std::string handshake_problem(const bhttp::request<bhttp::string_body>& r, std::size_t early) {
+  if (r.version() != 11) return "the upgrade needs HTTP/1.1";
+  if (r.count(bhttp::field::host) == 0) return "the Host header is missing";
+  if (r[bhttp::field::sec_websocket_version] != "13") return "Sec-WebSocket-Version must be 13";
+  std::string_view key = r[bhttp::field::sec_websocket_key];
+  bool key_ok = key.size() == 24 && key.substr(22) == "==";
+  for (std::size_t i = 0; key_ok && i < 22; ++i) {
+    const char c = key[i];
+    key_ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '+' || c == '/';
+  }
+  if (!key_ok) return "Sec-WebSocket-Key must be 16 bytes in base64";
+  if (early > kMaxEarlyWsBytes) {
+    return "at most " + std::to_string(kMaxEarlyWsBytes) +
+           " bytes may follow the upgrade request before its answer";
+  }
+  return {};
+}
+
+void log_task_failure(const char* where, std::exception_ptr e) {
+  if (e) log::error("http.exception", {{"where", where}, {"error", log::describe(e)}});
 }
 
 }  // namespace
@@ -97,7 +212,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       beast::error_code opt_ec;
       sock.set_option(tcp::no_delay(true), opt_ec);
       auto ex = sock.get_executor();
-      asio::co_spawn(ex, session(std::move(sock), zone, std::move(lease)), asio::detached);
+      asio::co_spawn(ex, session(std::move(sock), zone, std::move(lease)),
+                     [](std::exception_ptr e) { log_task_failure("session", e); });
     }
   }
 
@@ -142,7 +258,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                               total ? "the server has too many open connections; try again later"
                                     : "too many open connections from this address; try again later");
     res.headers.emplace_back("Retry-After", "5");
-    auto out = to_beast(std::move(res), 11, false);
+    Request req;  // nothing of it is read: only its own id and the default headers
+    req.request_id = new_request_id();
+    auto out = to_beast(std::move(res), req, 11, false);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
     if (!wec) {
       beast::error_code ec;
@@ -159,8 +277,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   // Writes `res`, then half-closes and drains what the client is still sending for a
   // moment, so that it reads the response instead of a connection reset.
-  asio::awaitable<void> refuse(beast::tcp_stream& stream, Response res) {
-    auto out = to_beast(std::move(res), 11, false);
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, const Request& req, Response res) {
+    log_response(req, res, std::chrono::steady_clock::now());
+    auto out = to_beast(std::move(res), req, 11, false);
     co_await bhttp::async_write(stream, out, use_tuple);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -176,11 +295,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   asio::awaitable<void> session(tcp::socket sock, Zone zone, std::shared_ptr<const void> lease) {
     auto self = shared_from_this();
-    std::string remote;
+    asio::ip::address peer;
     {
       beast::error_code ec;
       auto ep = sock.remote_endpoint(ec);
-      if (!ec) remote = ep.address().to_string();
+      if (!ec) peer = unmapped(ep.address());
     }
     stats->open_http.fetch_add(1);
     beast::tcp_stream stream(std::move(sock));
@@ -192,45 +311,65 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       stream.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
       auto [ec, n] = co_await bhttp::async_read(stream, buf, parser, use_tuple);
       if (ec == bhttp::error::body_limit) {
-        co_await refuse(stream, json_error(413, "payload_too_large",
-                                           "request body over " +
-                                               std::to_string(limits.max_body_bytes) + " bytes"));
+        co_await refuse(stream, bare_request(peer, zone, limits.edge),
+                        json_error(413, "payload_too_large",
+                                   "request body over " + std::to_string(limits.max_body_bytes) +
+                                       " bytes"));
         break;
       }
       if (ec == bhttp::error::header_limit) {
-        co_await refuse(stream, json_error(431, "invalid_argument", "request headers too large"));
+        co_await refuse(stream, bare_request(peer, zone, limits.edge),
+                        json_error(431, "request_header_too_large",
+                                   "request headers over " +
+                                       std::to_string(limits.max_header_bytes) + " bytes"));
         break;
       }
       if (ec) {
         const auto& http_errors = beast::error_code(bhttp::error::end_of_stream).category();
         if (ec.category() == http_errors && ec != bhttp::error::end_of_stream &&
             ec != bhttp::error::partial_message) {
-          co_await refuse(stream, json_error(400, "invalid_argument", "malformed HTTP request"));
+          co_await refuse(stream, bare_request(peer, zone, limits.edge),
+                          json_error(400, "invalid_argument", "malformed HTTP request"));
         }
         break;
       }
       stats->requests.fetch_add(1);
+      const auto started = std::chrono::steady_clock::now();
       auto& breq = parser.get();
-      Request req = to_request(breq, zone, remote);
+      Request req = to_request(breq, zone, peer, limits.edge);
 
       if (beast::websocket::is_upgrade(breq)) {
         UpgradeResult up = json_error(500, "internal", "internal error");
-        try {
-          up = co_await upgrade(req);
-        } catch (const std::exception&) {
+        if (std::string problem = handshake_problem(breq, buf.size()); !problem.empty()) {
+          Response bad = json_error(400, "invalid_argument", "bad WebSocket handshake: " + problem);
+          bad.headers.emplace_back("Sec-WebSocket-Version", "13");
+          up = std::move(bad);
+        } else {
+          try {
+            up = co_await upgrade(req);
+          } catch (...) {
+            log_exception(req, "upgrade", std::current_exception());
+          }
         }
         if (auto* h = std::get_if<std::shared_ptr<WsHandler>>(&up)) {
           stream.expires_never();
           stats->open_http.fetch_sub(1);
+          // Bytes read past the request are the client's first frames.
+          std::string early(static_cast<const char*>(buf.data().data()), buf.size());
           // The WebSocket session lives on its own (completion handlers, no coroutine), so
           // that this coroutine (its parser and buffer) ends here: an idle connection keeps
           // only what it needs.
           start_websocket(std::move(stream),
                           std::make_unique<bhttp::request<bhttp::string_body>>(parser.release()),
-                          *h, limits.ws, stats, keepalive, std::move(lease));
+                          std::move(early), *h, limits.ws, stats, keepalive,
+                          WsOrigin{std::move(req.request_id), std::move(req.remote_address),
+                                   zone, req.user_id},
+                          std::move(lease));
           co_return;
         }
-        auto out = to_beast(std::move(std::get<Response>(up)), breq.version(), false);
+        Response& res = std::get<Response>(up);
+        log_response(req, res, started);
+        auto out = to_beast(std::move(res), req, breq.version(), false);
         co_await bhttp::async_write(stream, out, use_tuple);
         break;
       }
@@ -238,11 +377,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       Response res;
       try {
         res = co_await router.dispatch(req);
-      } catch (const std::exception& e) {
+      } catch (...) {
+        log_exception(req, "handler", std::current_exception());
         res = json_error(500, "internal", "internal error");
       }
+      log_response(req, res, started);
       const bool keep = breq.keep_alive();
-      auto out = to_beast(std::move(res), breq.version(), keep);
+      auto out = to_beast(std::move(res), req, breq.version(), keep);
       if (breq.method() == bhttp::verb::head) out.body().clear();  // Content-Length stays
       auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
       if (wec || !keep) break;
@@ -273,7 +414,8 @@ std::vector<std::string> Server::start(const std::vector<ListenerConfig>& listen
     if (local.address().is_v6()) addr = "[" + addr + "]";
     bound.push_back(addr + ":" + std::to_string(local.port()));
     impl_->acceptors.push_back(acc);
-    asio::co_spawn(impl_->ioc, impl_->accept_loop(acc, l.zone), asio::detached);
+    asio::co_spawn(impl_->ioc, impl_->accept_loop(acc, l.zone),
+                   [](std::exception_ptr e) { log_task_failure("accept", e); });
   }
   impl_->keepalive->start();
   return bound;

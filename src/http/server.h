@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "http/edge.h"
 #include "http/router.h"
 #include "http/ws_session.h"
 
@@ -32,6 +33,7 @@ struct ServerLimits {
   std::size_t max_connections = 100000;
   std::size_t max_connections_per_address = 25000;
   WsLimits ws;
+  EdgeConfig edge;  // trusted proxies, https
   // Threads running the io_context (0: not known). With exactly one, every handler already
   // runs in turn, so connections use the io_context's executor instead of a strand each.
   int io_threads = 0;

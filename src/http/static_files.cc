@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include "core/text_limits.h"
+
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -125,7 +127,7 @@ Handler static_files(std::string root_dir) {
     if (!inside || rel.empty() || !fs::is_regular_file(p, ec)) {
       // Client-side routes (no file extension) get the app; missing assets get 404.
       if (inside && fs::path(rel).has_extension()) {
-        co_return json_error(404, "not_found", "no such file: " + req.path);
+        co_return json_error(404, "not_found", "no such file: " + text::printable(req.path));
       }
       p = root / "index.html";
       rel = "index.html";
@@ -144,12 +146,6 @@ Handler static_files(std::string root_dir) {
                                                      : "no-cache");
     res.headers.emplace_back("ETag", entry->etag);
     res.headers.emplace_back("Vary", "Accept-Encoding");
-    if (entry->type.rfind("text/html", 0) == 0) {
-      res.headers.emplace_back(
-          "Content-Security-Policy",
-          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-          "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-    }
     if (req.header("if-none-match") == entry->etag) {
       res.status = 304;
       co_return res;

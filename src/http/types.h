@@ -2,6 +2,7 @@
 // so that handlers compile fast and can be tested without sockets.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,7 +23,13 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::unordered_map<std::string, std::string> params;      // path parameters
   Zone zone = Zone::lgwan;
+  // The client's address: the TCP peer's, or behind a trusted proxy the one it forwarded
+  // (edge.h). What login throttling counts and logs show.
   std::string remote_address;
+  std::string peer_address;  // the TCP peer's (the proxy's, behind one)
+  std::string request_id;    // X-Request-Id of the response; in every log line about it
+  bool https = false;        // the client came over https (public_https, or a trusted proxy)
+  std::int64_t user_id = 0;  // the authenticated caller once known (for the logs)
 
   // The value of header `name` (lower case), or empty.
   std::string_view header(std::string_view name) const;
@@ -37,6 +44,8 @@ struct Response {
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string error_code = {};  // of a JSON error (json_error()), for the logs
+  std::string log_detail = {};  // what the logs say of a 5xx beyond the body (never sent)
 };
 
 // Percent-decoding ('+' is kept: it is not a space in paths).

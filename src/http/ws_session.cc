@@ -7,6 +7,7 @@
 
 #include "http/tcp_stats.h"
 #include "http/ws_run.h"
+#include "log/log.h"
 
 namespace tonari::http {
 namespace {
@@ -51,16 +52,18 @@ class WsSession final : public WsConnection,
   using Socket = asio::basic_stream_socket<asio::ip::tcp, Executor>;
 
   WsSession(Socket&& socket, WsLimits limits, std::shared_ptr<ServerStats> stats,
-            std::shared_ptr<Keepalive> keepalive, std::shared_ptr<const void> lease)
+            std::shared_ptr<Keepalive> keepalive, WsOrigin origin,
+            std::shared_ptr<const void> lease)
       : ws_(std::move(socket)), limits_(limits), stats_(std::move(stats)),
-        keepalive_(std::move(keepalive)), lease_(std::move(lease)) {}
+        keepalive_(std::move(keepalive)), lease_(std::move(lease)), origin_(std::move(origin)) {}
   ~WsSession() { keepalive_->remove(this); }
 
   // Accepts the upgrade, then reads frames one at a time. Like the write side, the read
   // side is a chain of completion handlers: an idle connection holds its pending read and
-  // nothing else (no coroutine frames, no read buffer).
+  // nothing else (no coroutine frames, no read buffer). `early`: bytes the client sent
+  // after the upgrade request without waiting for the answer (see start_websocket()).
   void start(std::unique_ptr<beast::http::request<beast::http::string_body>> req,
-             std::shared_ptr<WsHandler> handler) {
+             const std::string& early, std::shared_ptr<WsHandler> handler) {
     // Beast times the handshake and the closing handshake; idleness is the Keepalive's
     // (ws_keepalive.h: Beast's idle timer costs a timer operation on every frame read).
     websocket::stream_base::timeout t{};
@@ -74,17 +77,38 @@ class WsSession final : public WsConnection,
     ws_.read_message_max(limits_.max_frame_bytes);
     handler_ = std::move(handler);
     auto& upgrade = *req;
-    ws_.async_accept(upgrade, [self = this->shared_from_this(), req = std::move(req)](beast::error_code ec) mutable {
+    auto accepted = [self = this->shared_from_this(), req = std::move(req)](beast::error_code ec) mutable {
       req.reset();  // the upgrade request is not needed for the connection's lifetime
       if (ec) {
+        log::info("ws.handshake_failed", {{"request_id", self->origin_.request_id},
+                                          {"client", self->origin_.client},
+                                          {"error", ec.message()}});
         self->handler_.reset();
         return;
       }
+      self->opened_ = std::chrono::steady_clock::now();
       self->stats_->open_ws.fetch_add(1);
       self->keepalive_->add(self.get());
+      log::debug("ws.opened", {{"request_id", self->origin_.request_id},
+                               {"user", self->origin_.user_id},
+                               {"client", self->origin_.client},
+                               {"zone", zone_name(self->origin_.zone)}});
       self->handler_->on_open(self);
       self->read_next();
-    });
+    };
+    if (early.empty()) {
+      ws_.async_accept(upgrade, std::move(accepted));
+      return;
+    }
+    // Beast takes already-read bytes only with a request still to parse: a handshake
+    // request (the one checked by the server, reduced to what Beast reads) goes before
+    // them, and what follows it stays in the stream's read buffer as the first frames.
+    std::string replay = "GET / HTTP/1.1\r\nHost: tonari\r\nConnection: Upgrade\r\n"
+                         "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
+    replay += upgrade[beast::http::field::sec_websocket_key];
+    replay += "\r\n\r\n";
+    replay += early;
+    ws_.async_accept(asio::buffer(replay), std::move(accepted));  // copies the bytes
   }
 
   void send(std::shared_ptr<const std::string> frame) override {
@@ -101,6 +125,14 @@ class WsSession final : public WsConnection,
         close_code_ = 4008;
         close_reason_ = "slow_consumer";
         stats_->slow_consumer_closes.fetch_add(1);
+        // Logged on the executor: the caller may hold locks of its own (the hub's).
+        asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+          log::warn("ws.slow_consumer",
+                    {{"request_id", self->origin_.request_id}, {"user", self->origin_.user_id},
+                     {"client", self->origin_.client},
+                     {"max_queue_frames", self->limits_.max_queue_frames},
+                     {"max_queue_bytes", self->limits_.max_queue_bytes}});
+        });
       } else {
         queued_bytes_ += frame->size();
         queue_.push_back(std::move(frame));
@@ -150,7 +182,7 @@ class WsSession final : public WsConnection,
 
   void on_read(beast::error_code ec) {
     if (ec) {
-      finish();
+      finish(ec);
       return;
     }
     touch();
@@ -158,6 +190,7 @@ class WsSession final : public WsConnection,
       read_next();
       return;
     }
+    ++frames_in_;
     if (replaying_) {
       // hello's replay is still running: this frame waits in the buffer, unread beyond it,
       // and is handled when the replay ends (frames are handled in order).
@@ -191,7 +224,8 @@ class WsSession final : public WsConnection,
     std::optional<asio::awaitable<void>> more;
     try {
       more = handler_->on_text(text);
-    } catch (const std::exception&) {
+    } catch (...) {
+      log_exception("frame", std::current_exception());
       send_internal_error();
     }
     if (!more) {
@@ -210,6 +244,7 @@ class WsSession final : public WsConnection,
     asio::co_spawn(ws_.get_executor(), std::move(*more),
                    [self = this->shared_from_this(), keep = handler_](std::exception_ptr e) {
                      if (e) {
+                       self->log_exception("replay", e);
                        self->send_internal_error();
                        self->close(1011, "internal error");
                      }
@@ -234,17 +269,46 @@ class WsSession final : public WsConnection,
         R"({"type":"error","error":{"code":"internal","message":"internal error"}})"));
   }
 
-  void finish() {
+  void log_exception(const char* where, std::exception_ptr e) {
+    log::error("ws.exception", {{"request_id", origin_.request_id}, {"user", origin_.user_id},
+                                {"where", where}, {"error", log::describe(e)}});
+  }
+
+  // The read side has ended (`ec`): the connection is over.
+  void finish(beast::error_code ec) {
     keepalive_->remove(this);
     handler_->on_close();
     handler_.reset();
+    int code = 0;
+    std::string reason;
     {
       std::lock_guard lock(mu_);
       stopped_ = true;
       queue_.clear();
+      code = close_code_;
+      reason = close_reason_;
     }
     wake();
     stats_->open_ws.fetch_sub(1);
+    // Who ended it: this side (a close code of ours, or an idle peer cut off), the client
+    // (its close frame), or the network (no close frame: 1006, as RFC 6455 calls it).
+    const char* by = "server";
+    if (code == 0 && ec == websocket::error::closed) {
+      code = ws_.reason().code;
+      reason = std::string(ws_.reason().reason.data(), ws_.reason().reason.size());
+      by = "client";
+    } else if (code == 0) {
+      code = 1006;
+      reason = dropped_idle_ ? "idle" : ec.message();
+      by = dropped_idle_ ? "server" : "network";
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
+    log::info("ws.closed", {{"request_id", origin_.request_id}, {"user", origin_.user_id},
+                            {"client", origin_.client}, {"zone", zone_name(origin_.zone)},
+                            {"code", code}, {"reason", reason}, {"by", by},
+                            {"seconds", seconds}, {"frames_in", frames_in_},
+                            {"frames_out", frames_out_}});
   }
 
   // Takes what to write next under the lock: one frame, or with batching every queued frame
@@ -305,6 +369,7 @@ class WsSession final : public WsConnection,
                           self->writing_ = false;
                           return;
                         }
+                        ++self->frames_out_;
                         self->write_next();
                       });
       return;
@@ -360,6 +425,7 @@ class WsSession final : public WsConnection,
         self->touch();
         return;
       }
+      self->dropped_idle_ = true;
       beast::error_code ec;
       beast::get_lowest_layer(self->ws_).close(ec);
     });
@@ -401,6 +467,12 @@ class WsSession final : public WsConnection,
   std::optional<std::uint64_t> acked_seen_;
   bool replaying_ = false;   // executor only: a handler's coroutine (hello's replay) runs
   bool frame_held_ = false;  // executor only: a whole frame in buf_ waits for it to end
+  bool dropped_idle_ = false;  // executor only: drop() cut the connection
+  // For the log lines (ws.closed); executor only, but origin_, constant after construction.
+  const WsOrigin origin_;
+  std::chrono::steady_clock::time_point opened_;
+  std::uint64_t frames_in_ = 0;   // whole frames read
+  std::uint64_t frames_out_ = 0;  // frames written (a batch is one)
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> batching_{false};
 
@@ -418,9 +490,9 @@ class WsSession final : public WsConnection,
 
 void start_websocket(beast::tcp_stream stream,
                      std::unique_ptr<beast::http::request<beast::http::string_body>> req,
-                     std::shared_ptr<WsHandler> handler, WsLimits limits,
+                     std::string early, std::shared_ptr<WsHandler> handler, WsLimits limits,
                      std::shared_ptr<ServerStats> stats, std::shared_ptr<Keepalive> keepalive,
-                     std::shared_ptr<const void> lease) {
+                     WsOrigin origin, std::shared_ptr<const void> lease) {
   auto socket = stream.release_socket();
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
@@ -437,8 +509,9 @@ void start_websocket(beast::tcp_stream stream,
       return;
     }
     auto session = std::make_shared<Session>(std::move(typed), limits, std::move(stats),
-                                             std::move(keepalive), std::move(lease));
-    session->start(std::move(req), std::move(handler));
+                                             std::move(keepalive), std::move(origin),
+                                             std::move(lease));
+    session->start(std::move(req), early, std::move(handler));
   };
   const auto executor = socket.get_executor();
   if (auto* io = executor.target<asio::io_context::executor_type>()) {

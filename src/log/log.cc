@@ -222,6 +222,16 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
   }
 }
 
+std::string describe(std::exception_ptr e) {
+  try {
+    if (e) std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
 bool parse_level(std::string_view name, Level& out) {
   if (name == "debug") out = Level::debug;
   else if (name == "info") out = Level::info;

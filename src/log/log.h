@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -69,6 +70,9 @@ inline void warn(std::string_view event, std::initializer_list<Field> fields = {
 inline void error(std::string_view event, std::initializer_list<Field> fields = {}) {
   write(Level::error, event, fields);
 }
+
+// What `e` says (its what()), for a line about an exception caught with catch (...).
+std::string describe(std::exception_ptr e);
 
 // Renders one line (without the time stamp's variability when `time_ms` is given): for
 // tests and for write().

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "store/sqlite/coalescing_vfs.h"
+#include "log/log.h"
 
 namespace tonari::store::sqlite {
 
@@ -130,6 +131,8 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
       }
     }
   } catch (...) {
+    log::error("store.open_failed",
+               {{"path", path}, {"error", log::describe(std::current_exception())}});
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     cache_.clear();
     sqlite3_close(db_);

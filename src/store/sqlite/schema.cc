@@ -4,6 +4,7 @@
 
 #include "search/collation.h"
 #include "store/sqlite/db.h"
+#include "log/log.h"
 
 namespace tonari::store::sqlite {
 namespace {
@@ -241,6 +242,8 @@ void migrate(Connection& db, std::int64_t up_to) {
       db.exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
       db.exec("COMMIT");
     } catch (...) {
+      log::error("store.migration_failed",
+                 {{"to_version", v + 1}, {"error", log::describe(std::current_exception())}});
       db.exec("ROLLBACK");
       throw;
     }

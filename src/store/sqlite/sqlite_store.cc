@@ -4,6 +4,7 @@
 
 #include "core/thread_name.h"
 #include "core/wire.h"
+#include "log/log.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
 #include "store/sqlite/schema.h"
@@ -116,9 +117,12 @@ void SqliteStore::checkpoint_loop() {
   std::unique_ptr<Connection> db;
   try {
     db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
-  } catch (const DbError&) {
+  } catch (const DbError& e) {
+    // The writer then keeps the log short alone (Writer::keep_wal_short).
+    log::error("store.checkpointer_failed", {{"rc", e.rc()}, {"error", e.what()}});
     return;
   }
+  bool failing = false;  // logged once per run of failures
   std::unique_lock lock(ckpt_mu_);
   int last_frames = 0;
   bool busy = false;
@@ -139,8 +143,14 @@ void SqliteStore::checkpoint_loop() {
         stats_.wal_frames.store(frames, std::memory_order_relaxed);
         stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
       }
-    } catch (const DbError&) {
+      failing = false;
+    } catch (const DbError& e) {
       // Retried on the next round; the WAL only grows meanwhile.
+      if (!failing) {
+        log::warn("store.checkpoint_failed",
+                  {{"by", "checkpointer"}, {"rc", e.rc()}, {"error", e.what()}});
+      }
+      failing = true;
     }
     lock.lock();
   }

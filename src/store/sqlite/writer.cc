@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/thread_name.h"
+#include "log/log.h"
 
 namespace tonari::store::sqlite {
 
@@ -72,9 +73,17 @@ void Writer::run() {
         try {
           keep = job->apply(*db_);
         } catch (const DbError& e) {
+          // A constraint is a race another write won (the job answers `conflict`); the
+          // rest is a storage failure.
+          if (e.is_constraint()) {
+            log::warn("store.job_conflict", {{"rc", e.rc()}, {"error", e.what()}});
+          } else {
+            log::error("store.job_failed", {{"rc", e.rc()}, {"error", e.what()}});
+          }
           job->fail(e);
           failed = true;
         } catch (const std::exception& e) {
+          log::error("store.job_failed", {{"rc", -1}, {"error", e.what()}});
           job->fail(DbError(-1, e.what()));
           failed = true;
         }
@@ -99,12 +108,15 @@ void Writer::run() {
         db_->q("COMMIT").run();
         committed = true;
       }
-    } catch (const DbError&) {
+    } catch (const DbError& e) {
       // BEGIN, a savepoint or COMMIT failed (e.g. disk full): nothing of the batch is durable.
+      log::error("store.batch_failed",
+                 {{"rc", e.rc()}, {"error", e.what()}, {"jobs", batch.size()}, {"applied", applied}});
       drop_cache();
       try {
         if (db_->in_transaction()) db_->q("ROLLBACK").run();
-      } catch (const DbError&) {
+      } catch (const DbError& re) {
+        log::error("store.rollback_failed", {{"rc", re.rc()}, {"error", re.what()}});
       }
       for (std::size_t j = applied; j < batch.size(); ++j) {
         batch[j]->fail(DbError(kRcBatchAborted, "the batch was rolled back"));
@@ -178,8 +190,14 @@ void Writer::keep_wal_short() {
     stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
     stats_.wal_progress.store(WriterStats::wal_progress_of(generation, copied));
     stats_.wal_catch_ups.fetch_add(1, std::memory_order_relaxed);
-  } catch (const DbError&) {
-    // Tried again after a later batch; meanwhile the log only grows.
+    catch_up_failing_ = false;
+  } catch (const DbError& e) {
+    // Tried again after a later batch; meanwhile the log only grows. Logged once per run
+    // of failures (it is retried every 10 ms).
+    if (!catch_up_failing_) {
+      log::warn("store.checkpoint_failed", {{"by", "writer"}, {"rc", e.rc()}, {"error", e.what()}});
+    }
+    catch_up_failing_ = true;
   }
 }
 
@@ -221,10 +239,11 @@ void Finished::drain(bool final) {
     lock.unlock();
     for (Batch& b : batches) {
       for (auto& job : b.jobs) {
+        // A callback's failure must not take the writer (and every later commit) down.
         try {
           job->finish(b.committed);
         } catch (...) {
-          // A callback's failure must not take the writer (and every later commit) down.
+          log::error("store.callback_failed", {{"error", log::describe(std::current_exception())}});
         }
       }
     }

@@ -175,6 +175,7 @@ class Writer {
   // Used only by the writer thread.
   std::unique_ptr<Connection> db_;
   std::chrono::steady_clock::time_point last_catch_up_{};
+  bool catch_up_failing_ = false;  // the last catch-up failed (logged once per run)
   int last_wal_frames_ = 0;
   std::int64_t data_version_ = -1;
 

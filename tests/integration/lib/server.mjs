@@ -179,15 +179,28 @@ export class TonariServer {
     });
   }
 
-  // The server's log lines (JSON on stderr) as parsed objects, oldest first; other lines
-  // (the harness's own markers, plain-text messages) are skipped.
+  // The server's log lines so far (JSON, the default format; stderr), parsed. Other lines
+  // (and a line still being written) are skipped.
   logLines() {
     const out = [];
     for (const line of this.stderr.split('\n')) {
       if (!line.startsWith('{')) continue;
-      try { out.push(JSON.parse(line)); } catch { /* a line cut by the 2 MB window */ }
+      try { out.push(JSON.parse(line)); } catch { /* not a whole JSON line */ }
     }
     return out;
+  }
+
+  // Resolves with the first log line for which `pred` holds, once it has arrived (the
+  // server writes it before answering, but the pipe is read asynchronously); rejects
+  // after `ms`.
+  async waitForLog(pred, ms = 5000) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.logLines().find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no such log line within ${ms} ms; tail:\n${this.stderrTail()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   stderrTail(n = 4000) {

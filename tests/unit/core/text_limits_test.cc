@@ -155,3 +155,26 @@ TEST(Cut, ExactlyMaxCharsIsNotCut) {
 
 }  // namespace
 }  // namespace tonari::text
+
+namespace tonari::text {
+namespace {
+
+TEST(Printable, KeepsWellFormedTextAndReplacesTheRest) {
+  EXPECT_EQ(printable("/api/rooms/42"), "/api/rooms/42");
+  EXPECT_EQ(printable("田中"), "田中");
+  EXPECT_EQ(printable("/api/\xff"), "/api/\xEF\xBF\xBD");
+  EXPECT_EQ(printable("a\xE3\x81z"), "a\xEF\xBF\xBD\xEF\xBF\xBDz");  // a truncated sequence
+  EXPECT_EQ(printable(std::string_view("a\0b\r\n", 5)),
+            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(printable("\xE3"), "\xEF\xBF\xBD");  // cut at the end
+  EXPECT_TRUE(valid_utf8(printable("\xC0\x80\xED\xA0\x80\xF5\x80\x80\x80")));
+}
+
+TEST(Printable, CutsLongInput) {
+  EXPECT_EQ(printable(std::string(100, 'x'), 4), "xxxx…");
+  EXPECT_EQ(printable("あいうえお", 2), "あい…");
+  EXPECT_EQ(printable("abcd", 4), "abcd");
+}
+
+}  // namespace
+}  // namespace tonari::text

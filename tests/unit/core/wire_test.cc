@@ -1,5 +1,7 @@
 #include "core/wire.h"
 
+#include "core/text_limits.h"
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -93,6 +95,14 @@ TEST(WireTest, ErrorBodyShape) {
   json::object o = json::parse(error_body("not_found", "room 4 not found")).as_object();
   EXPECT_EQ(o["error"].as_object()["code"].as_string(), "not_found");
   EXPECT_EQ(o["error"].as_object()["message"].as_string(), "room 4 not found");
+}
+
+TEST(WireTest, ErrorBodyIsValidUtf8WhateverTheMessageHolds) {
+  const std::string body = error_body("not_found", "no such endpoint: /api/\xff\xfe");
+  EXPECT_TRUE(text::valid_utf8(body)) << body;
+  json::object o = json::parse(body).as_object();
+  EXPECT_EQ(o["error"].as_object()["message"].as_string(),
+            "no such endpoint: /api/\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ class SqliteStore final : public Store {
   // Writes' callbacks run through `handoff` from now on instead of on the writer thread
   // (Writer::hand_off_callbacks); those pending at shutdown() run on its caller.
   void hand_off_callbacks(Handoff handoff) { writer_->hand_off_callbacks(std::move(handoff)); }
-  // Applies every queued write (running its callback) and stops the writer. Later writes
-  // fail with unavailable. Call once all producers have stopped.
+  // Applies every queued write (running its callback) and stops the writer. Writes
+  // submitted from then on, from any thread, fail at once with unavailable.
   void shutdown();
 
   Status ping() override;
@@ -120,7 +120,7 @@ class SqliteStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
-  std::unique_ptr<Writer> writer_;  // null after shutdown()
+  std::unique_ptr<Writer> writer_;  // constant after construction (stopped by shutdown())
 
   // Checkpoints run here, not in the writer's commits (SQLite's automatic checkpoint would
   // add the database file's fsync to some commits' latency); the writer only finishes one

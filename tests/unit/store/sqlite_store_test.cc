@@ -50,6 +50,39 @@ class SqliteStoreTest : public StoreTest {
   }
 };
 
+// ---- Shutdown --------------------------------------------------------------------------
+
+// Writes submitted from other threads while the store shuts down are each either done or
+// refused ("shut down"): every callback runs exactly once, and none runs on a writer that
+// is gone.
+TEST(SqliteStoreShutdown, WritesRacingShutdownAreEachAnsweredOnce) {
+  for (int round = 0; round < 20; ++round) {
+    TempDir dir;
+    store::sqlite::Options opts;
+    opts.path = (dir.path() / "tonari.db").string();
+    opts.synchronous = "OFF";
+    auto store = std::make_unique<store::sqlite::SqliteStore>(opts);
+    std::atomic<int> submitted{0}, answered{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        while (!stop.load()) {
+          submitted.fetch_add(1);
+          store->set_status(1, "x", [&](Result<User>) { answered.fetch_add(1); });
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    store->shutdown();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    stop = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(answered.load(), submitted.load()) << "round " << round;
+    if (answered.load() != submitted.load()) break;
+  }
+}
+
 // ---- Accounts -------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, CreatedUsersCanBeReadBack) {

@@ -102,7 +102,11 @@ void Rooms::rename(const Actor& actor, RoomId room, std::string name,
     return done(st);
   }
   if (Status st = check_name(name); !st.is_ok()) return done(st);
+  // The rule again in the write: the room or the actor's membership may change meanwhile.
   ctx_.store.rename_room(room, actor.user.id, std::string(text::trim(name)), ctx_.clock.now_ms(),
+                         [user = actor.user](const Room& r, const std::optional<Member>& m) {
+                           return policy::can_rename(user, r, m);
+                         },
                          publishing(std::move(done)));
 }
 
@@ -117,6 +121,9 @@ void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> use
   if (users.empty()) return done(invalid_argument("users: at least one user id"));
   if (Status st = check_contacts(actor, users); !st.is_ok()) return done(st);
   ctx_.store.add_members(room, actor.user.id, std::move(users), ctx_.clock.now_ms(),
+                         [user = actor.user](const Room& r, const std::optional<Member>& m) {
+                           return policy::can_add_members(user, r, m);
+                         },
                          publishing(std::move(done)));
 }
 
@@ -129,6 +136,9 @@ void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
     return done(st);
   }
   ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
+                           [by = actor.user, user](const Room& r, const std::optional<Member>& m) {
+                             return policy::can_remove_member(by, r, m, user);
+                           },
                            publishing(std::move(done)));
 }
 

@@ -78,10 +78,10 @@ class SqliteStore final : public Store {
   void purge_sessions(TimeMs now, Callback<std::int64_t> done) override;
   void create_room(NewRoom r, Callback<RoomChange> done) override;
   void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
-                   Callback<RoomChange> done) override;
-  void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
+                   RoomRule may, Callback<RoomChange> done) override;
+  void remove_member(RoomId room, UserId by, UserId user, TimeMs now, RoomRule may,
                      Callback<RoomChange> done) override;
-  void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
+  void rename_room(RoomId room, UserId by, std::string name, TimeMs now, RoomRule may,
                    Callback<RoomChange> done) override;
   void post_message(NewMessage m, Callback<RoomChange> done) override;
   void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,

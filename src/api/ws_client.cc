@@ -99,12 +99,13 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   // Every way out before the end (a co_return below, an exception, the coroutine destroyed
   // unfinished) abandons the hello: held events would otherwise wait for a replay that
   // never ends.
+  // (It keeps the client alive: the frame may be destroyed unfinished at shutdown.)
   struct Abandon {
-    WsClient* self;
+    std::shared_ptr<WsClient> self;
     ~Abandon() {
       if (self) self->abandon_hello();
     }
-  } abandon{this};
+  } abandon{shared_from_this()};
   // Attach first (membership changes reach us from now on), then read the rooms, follow
   // them, and read again: every event is either in what we read or arrives live after.
   d_.hub.attach(shared_from_this(), {});

@@ -118,6 +118,10 @@ class WsSession final : public WsConnection,
 
   asio::awaitable<bool> wait_for_room() override {
     asio::steady_timer t(ws_.get_executor());
+    // Looks again after 2 ms, then less and less often (up to every 64 ms, far less than it
+    // takes a reader to drain half the queue): a client that has stopped reading costs a
+    // few wake-ups a second until it is dropped, not 500.
+    auto pause = std::chrono::milliseconds(2);
     for (;;) {
       {
         std::lock_guard lock(mu_);
@@ -127,8 +131,9 @@ class WsSession final : public WsConnection,
           co_return true;
         }
       }
-      t.expires_after(std::chrono::milliseconds(2));
+      t.expires_after(pause);
       co_await t.async_wait(use_tuple);
+      pause = std::min(pause * 2, std::chrono::milliseconds(64));
     }
   }
 

@@ -101,6 +101,16 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
     std::lock_guard lock(mu_);
     replaying_ = true;
   }
+  // Every way out before the end (a co_return below, an exception, the coroutine destroyed
+  // unfinished) abandons the hello: held events would otherwise wait for a replay that
+  // never ends.
+  // (It keeps the client alive: the frame may be destroyed unfinished at shutdown.)
+  struct Abandon {
+    std::shared_ptr<WsClient> self;
+    ~Abandon() {
+      if (self) self->abandon_hello();
+    }
+  } abandon{shared_from_this()};
   // Attach first (membership changes reach us from now on), then read the rooms, follow
   // them, and read again: every event is either in what we read or arrives live after.
   d_.hub.attach(shared_from_this(), {});
@@ -142,55 +152,95 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   // Which rooms to replay: those behind, while the total stays within the budget; the
   // others (too far behind) get a resync.
   std::unordered_map<RoomId, EventNo> sent;
-  std::vector<std::pair<RoomId, EventNo>> wanted;
+  std::vector<Replay> wanted;
   int budget = kMaxReplayTotal;
   for (const auto& [room, ev] : *now) {
     sent[room] = ev;
     auto c = cursors.find(room);
     if (c == cursors.end() || c->second >= ev) continue;
     if (ev - c->second <= std::min(kMaxReplayPerRoom, budget)) {
-      wanted.emplace_back(room, c->second);
+      wanted.push_back(Replay{room, c->second, ev});
       budget -= static_cast<int>(ev - c->second);
     } else {
       send_text(R"({"type":"resync","room":)" + std::to_string(room) + R"(,"ev":)" +
                 std::to_string(ev) + "}");
     }
   }
-  auto missed = d_.rooms.missed_events(actor_, wanted, kMaxReplayPerRoom + 1);
-  for (const auto& [room, cursor] : wanted) {
-    const std::vector<RoomEvent>* events = nullptr;
-    if (missed.ok()) {
-      for (const auto& [r, evs] : *missed) {
-        if (r == room) events = &evs;
-      }
-    }
-    // Replay must be complete (cursor+1 ... ev at least) or it is a resync.
-    const EventNo ev = sent[room];
-    if (!events || events->empty() || events->front().ev != cursor + 1 || events->back().ev < ev) {
-      send_text(R"({"type":"resync","room":)" + std::to_string(room) + R"(,"ev":)" +
-                std::to_string(ev) + "}");
-      continue;
-    }
-    for (const RoomEvent& e : *events) {
-      auto conn = conn_.lock();
-      if (!conn) co_return;  // the connection is gone
-      co_await conn->wait_for_room();
-      conn->send(e.frame);
-    }
-    sent[room] = events->back().ev;
-  }
+  if (!co_await replay(std::move(wanted), sent)) co_return;  // the connection is gone
   for (const auto& [room, ev] : cursors) {
     if (!sent.count(room)) send_text(R"({"type":"room.removed","room":)" + std::to_string(room) + "}");
   }
 
+  abandon.self = nullptr;
   std::lock_guard lock(mu_);
   delivered_.reserve(delivered_.size() + sent.size());
   for (const auto& [room, ev] : sent) set_delivered(room, ev);
   for (const bus::Event& e : held_) forward_locked(e);
   held_.clear();
   held_.shrink_to_fit();
+  held_bytes_ = 0;
   replaying_ = false;
   send_text(R"({"type":"synced"})");
+}
+
+boost::asio::awaitable<bool> WsClient::replay(std::vector<Replay> wanted,
+                                              std::unordered_map<RoomId, EventNo>& sent) {
+  const auto resync = [&](const Replay& r) {
+    send_text(R"({"type":"resync","room":)" + std::to_string(r.room) + R"(,"ev":)" +
+              std::to_string(r.target) + "}");
+  };
+  while (!wanted.empty()) {  // the rooms still behind, in order
+    auto conn = conn_.lock();
+    if (!conn || !co_await conn->wait_for_room()) co_return false;
+    // One page: the first rooms while each may get as many events as the neediest of them
+    // needs, and all of them together at most kReplayPage (a reconnect that missed a few
+    // events in each of its rooms reads them all at once, in one snapshot).
+    const auto needs = [](const Replay& r) {
+      return static_cast<int>(std::min<EventNo>(r.target - r.cursor, kReplayPage));
+    };
+    int limit = needs(wanted[0]);
+    std::size_t end = 1;
+    while (end < wanted.size() &&
+           static_cast<int>(end + 1) * std::max(limit, needs(wanted[end])) <= kReplayPage) {
+      limit = std::max(limit, needs(wanted[end]));
+      ++end;
+    }
+    std::vector<std::pair<RoomId, EventNo>> page;
+    for (std::size_t i = 0; i < end; ++i) page.emplace_back(wanted[i].room, wanted[i].cursor);
+    auto missed = d_.rooms.missed_events(actor_, page, limit);
+    for (std::size_t i = 0; i < end; ++i) {
+      Replay& r = wanted[i];
+      const std::vector<RoomEvent>* events = nullptr;
+      if (missed.ok()) {
+        for (const auto& [room, evs] : *missed) {
+          if (room == r.room) events = &evs;
+        }
+      }
+      // Each page must continue the room's events without a gap, or it is a resync.
+      if (!events || events->empty() || events->front().ev != r.cursor + 1) {
+        resync(r);
+        r.cursor = r.target;
+        continue;
+      }
+      for (const RoomEvent& e : *events) {
+        if (!co_await conn->wait_for_room()) co_return false;
+        conn->send(e.frame);
+        r.cursor = e.ev;
+      }
+      sent[r.room] = std::max(sent[r.room], r.cursor);
+    }
+    std::erase_if(wanted, [](const Replay& r) { return r.cursor >= r.target; });
+  }
+  co_return true;
+}
+
+void WsClient::abandon_hello() {
+  d_.hub.detach(this);
+  std::lock_guard lock(mu_);
+  replaying_ = false;
+  held_.clear();
+  held_.shrink_to_fit();
+  held_bytes_ = 0;
 }
 
 // Unique in this process, and across the nodes of a cluster but for a chance of one in
@@ -213,10 +263,18 @@ void WsClient::deliver(const bus::Event& e) {
   }
   std::lock_guard lock(mu_);
   if (replaying_) {
-    if (held_.size() >= kMaxHeld) {
-      close(4008, "slow_consumer");
+    // Held for the replay's end, against the same bound as the send queue: a client that
+    // stops reading its replay does not make the events of its rooms pile up here.
+    auto conn = conn_.lock();
+    if (!conn) return;
+    if (held_.size() >= kMaxHeld || held_bytes_ + e.frame->size() > conn->max_queue_bytes()) {
+      held_.clear();
+      held_.shrink_to_fit();
+      held_bytes_ = 0;
+      conn->close(4008, "slow_consumer");
       return;
     }
+    held_bytes_ += e.frame->size();
     held_.push_back(e);
     return;
   }

@@ -26,7 +26,12 @@ class WsClient final : public http::WsHandler,
  public:
   static constexpr int kMaxReplayPerRoom = 500;
   static constexpr int kMaxReplayTotal = 2000;
-  static constexpr std::size_t kMaxHeld = 20000;  // live events held back during a replay
+  // The replay reads at most this many events at a time, and the next page only once the
+  // send queue has room: memory is the queue's bound plus one page.
+  static constexpr int kReplayPage = 32;
+  // Live events held back during a replay: at most this many, and at most the send queue's
+  // bound in bytes (WsConnection::max_queue_bytes); beyond either, 4008 slow_consumer.
+  static constexpr std::size_t kMaxHeld = 20000;
 
   // `actor` was authenticated just now (at the upgrade). `holds_slot`: a slot of
   // deps.user_limits->ws_slots() was taken for this connection; it is given back when the
@@ -48,6 +53,18 @@ class WsClient final : public http::WsHandler,
  private:
   // The rest of a hello runs as a coroutine (it waits for the replay); it owns `msg`.
   boost::asio::awaitable<void> hello(boost::json::object msg);
+  // Sends the events of `wanted` (room, cursor, up to ev) in pages; records in `sent` the
+  // last ev sent per room. False if the connection ended meanwhile.
+  struct Replay {
+    RoomId room;
+    EventNo cursor;  // last ev sent
+    EventNo target;  // the room's ev when the replay began
+  };
+  boost::asio::awaitable<bool> replay(std::vector<Replay> wanted,
+                                      std::unordered_map<RoomId, EventNo>& sent);
+  // A hello that did not finish (the session ended, a read failed, the connection went, an
+  // exception): stop following, and let go of what was held for it.
+  void abandon_hello();
   void send_message(const boost::json::object& msg);
   void read(const boost::json::object& msg);
   // Sends one mark_read; when it completes, the next pending one (reads are coalesced per
@@ -76,6 +93,7 @@ class WsClient final : public http::WsHandler,
   std::mutex mu_;
   bool replaying_ = false;                        // guarded by mu_
   std::vector<bus::Event> held_;                  // guarded by mu_
+  std::size_t held_bytes_ = 0;                    // guarded by mu_
   // Last ev sent per room, sorted by room: a flat vector costs a fraction of a hash map for
   // the ~20 rooms of a typical connection (memory per idle connection matters at 100k).
   std::vector<std::pair<RoomId, EventNo>> delivered_;  // guarded by mu_

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace tonari::http {
@@ -19,6 +21,13 @@ std::optional<std::uint64_t> tcp_bytes_acked(int fd) {
     return std::nullopt;
   }
   return info.tcpi_bytes_acked;
+}
+
+std::optional<std::uint64_t> tcp_bytes_written(int fd) {
+  const auto acked = tcp_bytes_acked(fd);
+  int queued = 0;  // unacknowledged and unsent
+  if (!acked || ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return std::nullopt;
+  return *acked + static_cast<std::uint64_t>(queued);
 }
 
 }  // namespace tonari::http

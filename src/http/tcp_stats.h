@@ -12,5 +12,9 @@ namespace tonari::http {
 // the peer reads, however slowly, and not while it is gone or has stopped reading (a full
 // receive window).
 std::optional<std::uint64_t> tcp_bytes_acked(int fd);
+// Bytes we have written to socket `fd` so far: those acknowledged and those still in its
+// send queue (SIOCOUTQ); nullopt if the kernel cannot tell. When the peer has acknowledged
+// this many, it has everything written until now.
+std::optional<std::uint64_t> tcp_bytes_written(int fd);
 
 }  // namespace tonari::http

@@ -6,11 +6,12 @@
 // Instead, each connection counts the frames it receives (`Keepalive::Member::activity`, a
 // plain store on its own executor) and a sweep, every half of the idle timeout, looks at the
 // counts: a connection that received nothing since the last sweep is pinged; one that still
-// received nothing (not even the pong) by the next sweep is dropped — the connection
-// decides (WsSession::drop: a peer whose TCP acknowledged at least a KiB more since the
-// last look is reading slowly, and counts as active until the next look). A silent peer
-// that stops answering is thus dropped between one and one and a half idle timeouts after
-// its last frame, one that stops reading as many sweeps after it stopped; a peer that
+// received nothing (not even the pong) by the next sweep is asked to drop, and again at
+// every sweep while it stays quiet — the connection decides (WsSession::drop: a peer whose
+// ping is still on its way and whose TCP acknowledged at least a KiB more since the last
+// look is reading slowly; one whose TCP took the ping has an idle timeout to answer). A
+// silent peer that stops reading is thus dropped between one and two idle timeouts after
+// its last frame, one that reads but never answers within about three; a peer that
 // answers pings stays open however long it is silent.
 //
 // Thread safety: add/remove/sweep may be called from any thread.

@@ -71,7 +71,13 @@ class WsSession final : public WsConnection,
     t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      touch();
+      if (kind == websocket::frame_type::pong) {
+        ping_end_.reset();
+        ping_taken_looks_ = 0;
+      }
+    });
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "tonari"); }));
     ws_.read_message_max(limits_.max_frame_bytes);
@@ -141,18 +147,24 @@ class WsSession final : public WsConnection,
     wake();
   }
 
-  asio::awaitable<void> wait_for_room() override {
+  asio::awaitable<bool> wait_for_room() override {
     asio::steady_timer t(ws_.get_executor());
+    // Looks again after 2 ms, then less and less often (up to every 64 ms, far less than it
+    // takes a reader to drain half the queue): a client that has stopped reading costs a
+    // few wake-ups a second until it is dropped, not 500.
+    auto pause = std::chrono::milliseconds(2);
     for (;;) {
       {
         std::lock_guard lock(mu_);
-        if (stopped_ || close_code_ || (queue_.size() <= limits_.max_queue_frames / 2 &&
-                                        queued_bytes_ <= limits_.max_queue_bytes / 2)) {
-          co_return;
+        if (stopped_ || close_code_) co_return false;
+        if (queue_.size() <= limits_.max_queue_frames / 2 &&
+            queued_bytes_ <= limits_.max_queue_bytes / 2) {
+          co_return true;
         }
       }
-      t.expires_after(std::chrono::milliseconds(2));
+      t.expires_after(pause);
       co_await t.async_wait(use_tuple);
+      pause = std::min(pause * 2, std::chrono::milliseconds(64));
     }
   }
 
@@ -163,8 +175,11 @@ class WsSession final : public WsConnection,
       close_code_ = code;
       close_reason_ = std::move(reason);
     }
+    if (code == 4008) stats_->slow_consumer_closes.fetch_add(1);
     wake();
   }
+
+  std::size_t max_queue_bytes() const override { return limits_.max_queue_bytes; }
 
   void enable_batching() override { batching_.store(true); }
 
@@ -396,18 +411,30 @@ class WsSession final : public WsConnection,
         if (self->stopped_ || self->close_code_) return;
       }
       self->ping_pending_ = true;
-      self->ws_.async_ping({}, [self](beast::error_code) { self->ping_pending_ = false; });
+      self->ws_.async_ping({}, [self](beast::error_code ec) {
+        self->ping_pending_ = false;
+        // Where the earliest unanswered ping ends in what we wrote: once the peer's TCP has
+        // acknowledged that much, the ping is in its hands.
+        if (!ec && !self->ping_end_) {
+          self->ping_end_ = tcp_bytes_written(beast::get_lowest_layer(self->ws_).native_handle());
+        }
+      });
     });
   }
 
   // The peer stopped answering: cut the connection (the pending read then fails, and
-  // finish() runs), as Beast's own idle timeout does. Unless, with no close under way, its
-  // TCP has acknowledged at least kMinProgressBytes more of what we wrote since the last
-  // look (the ping, or the previous drop()): it is reading, slowly, and the ping waits
-  // behind what it has yet to read (megabytes of a replay at a phone's pace, in our socket
-  // and its receive buffer). That counts as activity, until the next look. A peer that is
-  // gone, or has stopped reading (a full window), acknowledges nothing more; an idle one
-  // acknowledges just the ping; both are dropped.
+  // finish() runs), as Beast's own idle timeout does. Called at every sweep while the
+  // connection stays quiet after its ping (a "look"). It is kept, with no close under way:
+  // - while the ping is still on its way (behind what we queued before it, in our socket
+  //   and in the peer's receive buffer) and the peer's TCP acknowledged at least
+  //   kMinProgressBytes more since the last look: it is reading, slowly (a long replay at a
+  //   phone's pace);
+  // - once its TCP has acknowledged the ping, for kAnswerLooks more looks (one idle
+  //   timeout): time for its application to read up to the ping and answer.
+  // So a peer that is gone, or has stopped reading (its window closed: nothing more is
+  // acknowledged), is dropped at the first look; one whose TCP takes everything while its
+  // application never answers (never reads a frame) is dropped an idle timeout after its
+  // TCP took the ping, however much it acknowledges.
   void drop() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
       bool closing;
@@ -420,12 +447,18 @@ class WsSession final : public WsConnection,
       }
       const auto before = self->acked_seen_;
       self->note_acked();
-      if (!closing && before && self->acked_seen_ &&
-          *self->acked_seen_ >= *before + kMinProgressBytes) {
-        self->touch();
-        return;
+      const auto& now = self->acked_seen_;
+      const bool ping_taken = self->ping_end_ && *self->ping_end_ && now && *now >= **self->ping_end_;
+      if (!closing) {
+        if (!ping_taken && before && now && *now >= *before + kMinProgressBytes) return;
+        if (ping_taken && ++self->ping_taken_looks_ <= kAnswerLooks) return;
       }
       self->dropped_idle_ = true;
+      log::info("ws.stalled", {{"request_id", self->origin_.request_id},
+                               {"user", self->origin_.user_id},
+                               {"client", self->origin_.client},
+                               {"ping_taken", ping_taken},
+                               {"acked_bytes", static_cast<std::int64_t>(now ? *now : 0)}});
       beast::error_code ec;
       beast::get_lowest_layer(self->ws_).close(ec);
     });
@@ -434,6 +467,9 @@ class WsSession final : public WsConnection,
   // A ping without payload is 2 bytes: progress must be more than the ping's, and enough
   // that a peer trickling a few bytes cannot hold a connection open.
   static constexpr std::uint64_t kMinProgressBytes = 1024;
+  // Looks (sweeps, half an idle timeout apart) that a peer whose TCP has taken the ping
+  // gets to answer it.
+  static constexpr int kAnswerLooks = 2;
   void note_acked() {  // executor only
     acked_seen_ = tcp_bytes_acked(beast::get_lowest_layer(ws_).native_handle());
   }
@@ -465,6 +501,11 @@ class WsSession final : public WsConnection,
   bool ping_pending_ = false;                       // executor only
   // Executor only: tcp_bytes_acked at the last ping or drop() (what drop() compares with).
   std::optional<std::uint64_t> acked_seen_;
+  // Executor only: where the earliest unanswered ping ends in the bytes written to the
+  // socket (its inner value empty if the kernel cannot tell), and how many looks have found
+  // it acknowledged by the peer's TCP. Reset by a pong.
+  std::optional<std::optional<std::uint64_t>> ping_end_;
+  int ping_taken_looks_ = 0;
   bool replaying_ = false;   // executor only: a handler's coroutine (hello's replay) runs
   bool frame_held_ = false;  // executor only: a whole frame in buf_ waits for it to end
   bool dropped_idle_ = false;  // executor only: drop() cut the connection

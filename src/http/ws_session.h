@@ -28,10 +28,14 @@ class WsConnection {
   virtual ~WsConnection() = default;
   // Queues a text frame. Never blocks; over the limits it closes with 4008 slow_consumer.
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
-  // Resumes once the send queue is at most half full (by frames and bytes) or the
-  // connection has ended: a long replay goes out at the pace the peer reads it instead of
-  // tripping the slow-consumer limit. Call only from the connection's handler (its strand).
-  virtual boost::asio::awaitable<void> wait_for_room() = 0;
+  // Resumes once the send queue is at most half full (by frames and bytes): true; or once
+  // the connection is closing or has ended: false. A long replay goes out at the pace the
+  // peer reads it instead of tripping the slow-consumer limit. Call only from the
+  // connection's handler (its strand).
+  virtual boost::asio::awaitable<bool> wait_for_room() = 0;
+  // The send queue's bound in bytes (WsLimits::max_queue_bytes): what the handler may hold
+  // for this connection besides it (events held back during a replay) is bounded by it too.
+  virtual std::size_t max_queue_bytes() const = 0;
   // From now on, frames queued together may go out as one frame holding a JSON array of
   // them (in order): one write instead of many when a client falls behind or events burst.
   // Every queued frame must then be one JSON value.

@@ -91,30 +91,40 @@ void Hub::on_event(const bus::Event& e) {
 
   // A membership change: new members' connections start following the room before the
   // event goes out (so they get it); leaving members get it and then stop following.
-  std::unique_lock lock(mu_);
-  for (UserId u : e.joined) {
-    auto uit = users_.find(u);
-    if (uit == users_.end()) continue;
-    for (Subscriber* s : uit->second) {
-      if (add_locked(e.room, s)) subs_[s].rooms.push_back(e.room);
+  // Subscriptions change under the exclusive lock; the deliveries happen after it, to a
+  // snapshot that keeps each subscriber alive, so that a subscriber may call the hub back
+  // and the room's other events wait for no subscriber's deliver().
+  std::vector<std::shared_ptr<Subscriber>> followers, leaving;
+  {
+    std::unique_lock lock(mu_);
+    for (UserId u : e.joined) {
+      auto uit = users_.find(u);
+      if (uit == users_.end()) continue;
+      for (Subscriber* s : uit->second) {
+        if (add_locked(e.room, s)) subs_[s].rooms.push_back(e.room);
+      }
+    }
+    if (auto it = rooms_.find(e.room); it != rooms_.end()) {
+      followers.reserve(it->second.size());
+      for (Subscriber* s : it->second) followers.push_back(subs_.at(s).owner);
+    }
+    for (UserId u : e.left) {
+      auto uit = users_.find(u);
+      if (uit == users_.end()) continue;
+      for (Subscriber* s : uit->second) {
+        remove_locked(e.room, s);
+        auto& entry = subs_.at(s);
+        std::erase(entry.rooms, e.room);
+        leaving.push_back(entry.owner);
+      }
     }
   }
-  if (auto it = rooms_.find(e.room); it != rooms_.end()) {
-    for (Subscriber* s : it->second) s->deliver(e);
-  }
-  if (e.left.empty()) return;
+  for (const auto& s : followers) s->deliver(e);
+  if (leaving.empty()) return;
   auto removed = std::make_shared<const std::string>(
       R"({"type":"room.removed","room":)" + std::to_string(e.room) + "}");
   bus::Event notice{e.room, 0, removed, {}, {}, {}};
-  for (UserId u : e.left) {
-    auto uit = users_.find(u);
-    if (uit == users_.end()) continue;
-    for (Subscriber* s : uit->second) {
-      remove_locked(e.room, s);
-      std::erase(subs_[s].rooms, e.room);
-      s->deliver(notice);
-    }
-  }
+  for (const auto& s : leaving) s->deliver(notice);
 }
 
 std::vector<std::shared_ptr<Subscriber>> Hub::connections_of(UserId user) const {

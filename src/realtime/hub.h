@@ -2,7 +2,10 @@
 // event and hands it to the subscribers of that room (or to the named users), keeping
 // subscriptions in step with membership changes carried by the events.
 // Thread safety: all methods may be called from any thread. Subscriber::deliver is called
-// with the hub's lock held (shared): it must be quick and must not call into the hub.
+// for a room's ordinary events with the hub's lock held (shared: the fanout's hot path
+// copies no references): it must be quick and must not call into the hub. Membership
+// events (joined/left) are delivered after the lock is released, to a snapshot of the
+// subscribers taken under it (STYLE.md): their deliver() may call into the hub.
 #pragma once
 
 #include <memory>
@@ -33,7 +36,9 @@ class Hub {
   void follow(Subscriber* s, const std::vector<RoomId>& rooms);
   // `s` stops following `rooms`.
   void unfollow(Subscriber* s, const std::vector<RoomId>& rooms);
-  // Stops all deliveries to `s`; after it returns, deliver() is not called on `s` again.
+  // Stops all deliveries to `s`; after it returns, deliver() is not called on `s` again,
+  // except with a membership event whose delivery had begun (the hub keeps `s` alive
+  // until that call returns).
   void detach(Subscriber* s);
   // The bus handler.
   void on_event(const bus::Event& e);

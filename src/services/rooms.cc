@@ -83,6 +83,7 @@ struct Rooms::Batches {
   std::vector<UserId> added;
   store::RoomChange last;
   bool created = false;  // create_group: the room itself is new
+  store::RoomRule may;   // applied by each batch's write (none for create_group's rest)
   store::Callback<store::RoomChange> done;
 };
 
@@ -93,7 +94,7 @@ void Rooms::add_batch(std::shared_ptr<Batches> b) {
                            b->users.begin() + static_cast<std::ptrdiff_t>(end));
   b->next = end;
   ctx_.store.add_members(b->room, b->by, std::move(part), ctx_.clock.now_ms(),
-                         ctx_.limits.max_room_members, [this, b](Result<store::RoomChange> r) {
+                         ctx_.limits.max_room_members, b->may, [this, b](Result<store::RoomChange> r) {
     if (!r.ok()) {
       if (b->added.empty() && !b->created) return b->done(r.status());
       return b->done(Status(r.status().code(), r.status().message() + " (" +
@@ -173,8 +174,12 @@ void Rooms::rename(const Actor& actor, RoomId room, std::string name,
     return done(st);
   }
   if (Status st = check_name(name); !st.is_ok()) return done(st);
+  // The rule again in the write: the room or the actor's membership may change meanwhile.
   if (Status st = ctx_.take_write(actor.user.id, "rename"); !st.is_ok()) return done(st);
   ctx_.store.rename_room(room, actor.user.id, std::string(text::trim(name)), ctx_.clock.now_ms(),
+                         [user = actor.user](const Room& r, const std::optional<Member>& m) {
+                           return policy::can_rename(user, r, m);
+                         },
                          publishing(std::move(done)));
 }
 
@@ -200,6 +205,10 @@ void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> use
   b->by = actor.user.id;
   b->users = std::move(users);
   b->done = std::move(done);
+  // The rule again in each write: the room or the actor's membership may change meanwhile.
+  b->may = [user = actor.user](const Room& r, const std::optional<Member>& m) {
+    return policy::can_add_members(user, r, m);
+  };
   add_batch(std::move(b));
 }
 
@@ -213,6 +222,9 @@ void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
   }
   if (Status st = ctx_.take_write(actor.user.id, "remove_member"); !st.is_ok()) return done(st);
   ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
+                           [by = actor.user, user](const Room& r, const std::optional<Member>& m) {
+                             return policy::can_remove_member(by, r, m, user);
+                           },
                            publishing(std::move(done)));
 }
 

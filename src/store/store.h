@@ -26,6 +26,13 @@ namespace tonari::store {
 template <class T>
 using Callback = std::function<void(Result<T>)>;
 
+// A permission rule that a write applies in its own transaction, to the room and to the
+// acting user's membership as that transaction reads them: no other write can come between
+// the check and the change. The rule is policy (services/policies.h); the store only
+// applies it, and fails the write with the status it returns. Empty: no check (the CLI,
+// seeding).
+using RoomRule = std::function<Status(const Room& room, const std::optional<Member>& by)>;
+
 struct NewUser {
   TenantId tenant = 0;
   std::string login;
@@ -224,18 +231,20 @@ class Store {
   // returns the existing room with created=false if there is one. room_full (nothing
   // written) if the members would be more than r.max_members.
   virtual void create_room(NewRoom r, Callback<RoomChange> done) = 0;
+  // Adding, removing and renaming apply `may` (the rule for `by`, see RoomRule) in the
+  // transaction that writes; not_found if the room does not exist.
   // Adds users not yet in the room (one member.joined event if any were added). room_full
   // (nothing written) if the room would then have more than `max_members` (0: no cap),
   // checked in the transaction that inserts.
   virtual void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
-                           std::int64_t max_members, Callback<RoomChange> done) = 0;
+                           std::int64_t max_members, RoomRule may, Callback<RoomChange> done) = 0;
   // not_found if `user` is not a member. A group room never loses its owner: when its last
   // owner who is an active account goes (or is disabled: set_user_disabled), ownership
   // passes in the same transaction to the longest-standing active member — earliest
   // joined, then lowest user id — with a member.role_changed event (by 0, reason
   // owner_left) after member.left. A room with no active member left has no owner until
   // an administrator takes it over.
-  virtual void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
+  virtual void remove_member(RoomId room, UserId by, UserId user, TimeMs now, RoomRule may,
                              Callback<RoomChange> done) = 0;
   // Makes `user` the only owner of the group room: adds them if they are not a member (a
   // member.joined event, `joined` names them), then a member.role_changed event (reason
@@ -245,16 +254,22 @@ class Store {
   virtual void take_over_room(RoomId room, UserId user, TimeMs now,
                               Callback<RoomChange> done) = 0;
   virtual void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
-                           Callback<RoomChange> done) = 0;
+                           RoomRule may, Callback<RoomChange> done) = 0;
 
-  // Appends a message (next seq and ev) and moves the sender's read position to it. The
-  // sender must be a member (else permission_denied). If (room, sender, client_id) exists,
-  // returns that message with created=false and writes nothing.
+  // The writes about messages keep the rule that non-members do not see a room: to anyone
+  // who is not a member at the time of the write (and, for post_message with m.tenant
+  // set, of the room's municipality) the room is not_found, as if it did not exist
+  // (policy::can_post, can_read_room). A member writing about another member's message is
+  // refused with permission_denied.
+  // Appends a message (next seq and ev) and moves the sender's read position to it. If
+  // (room, sender, client_id) exists, returns that message with created=false and writes
+  // nothing.
   virtual void post_message(NewMessage m, Callback<RoomChange> done) = 0;
   // Replaces the body of a message sent by `editor` (permission_denied otherwise).
   virtual void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
                             Callback<RoomChange> done) = 0;
-  // Turns a message sent by `by` into a deleted marker, also in the stored event log.
+  // Turns a message sent by `by` into a deleted marker, also in the stored event log
+  // (permission_denied for another member's message).
   virtual void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
                               Callback<RoomChange> done) = 0;
   // Moves the read position forward to min(seq, msg_seq); never backwards. Only a member

@@ -158,17 +158,12 @@ void SqliteStore::checkpoint_loop() {
 
 SqliteStore::~SqliteStore() { shutdown(); }
 
-void SqliteStore::submit(std::unique_ptr<WriteJob> job) {
-  if (!writer_) {
-    job->fail(DbError(kRcOverloaded, "store is shut down"));
-    job->finish(true);
-    return;
-  }
-  writer_->submit(std::move(job));
-}
+void SqliteStore::submit(std::unique_ptr<WriteJob> job) { writer_->submit(std::move(job)); }
 
 void SqliteStore::shutdown() {
-  writer_.reset();
+  // The writer object stays until the store goes: writes submitted from other threads
+  // meanwhile find it stopped and fail at once (destroying it here raced with them).
+  writer_->stop();
   {
     std::lock_guard lock(ckpt_mu_);
     ckpt_stop_ = true;

@@ -34,8 +34,8 @@ class SqliteStore final : public Store {
   // Writes' callbacks run through `handoff` from now on instead of on the writer thread
   // (Writer::hand_off_callbacks); those pending at shutdown() run on its caller.
   void hand_off_callbacks(Handoff handoff) { writer_->hand_off_callbacks(std::move(handoff)); }
-  // Applies every queued write (running its callback) and stops the writer. Later writes
-  // fail with unavailable. Call once all producers have stopped.
+  // Applies every queued write (running its callback) and stops the writer. Writes
+  // submitted from then on, from any thread, fail at once with unavailable.
   void shutdown();
 
   Status ping() override;
@@ -82,11 +82,11 @@ class SqliteStore final : public Store {
   void purge_sessions(TimeMs now, Callback<std::int64_t> done) override;
   void create_room(NewRoom r, Callback<RoomChange> done) override;
   void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
-                   std::int64_t max_members, Callback<RoomChange> done) override;
-  void remove_member(RoomId room, UserId by, UserId user, TimeMs now,
+                   std::int64_t max_members, RoomRule may, Callback<RoomChange> done) override;
+  void remove_member(RoomId room, UserId by, UserId user, TimeMs now, RoomRule may,
                      Callback<RoomChange> done) override;
   void take_over_room(RoomId room, UserId user, TimeMs now, Callback<RoomChange> done) override;
-  void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
+  void rename_room(RoomId room, UserId by, std::string name, TimeMs now, RoomRule may,
                    Callback<RoomChange> done) override;
   void post_message(NewMessage m, Callback<RoomChange> done) override;
   void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
@@ -125,7 +125,7 @@ class SqliteStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
-  std::unique_ptr<Writer> writer_;  // null after shutdown()
+  std::unique_ptr<Writer> writer_;  // constant after construction (stopped by shutdown())
 
   // Checkpoints run here, not in the writer's commits (SQLite's automatic checkpoint would
   // add the database file's fsync to some commits' latency); the writer only finishes one

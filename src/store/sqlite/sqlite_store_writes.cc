@@ -27,6 +27,21 @@ bool is_member(Connection& db, RoomId room, UserId user) {
   return s.step();
 }
 
+// Applies `may` (if any) to the room and `by`'s membership as this transaction sees them.
+Status check_rule(Connection& db, const RoomRule& may, const Room& room, UserId by) {
+  if (!may) return Status::ok();
+  Stmt s = db.q("SELECT mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
+                " JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=? AND mb.user_id=?");
+  s.bind(1, room.id).bind(2, by);
+  std::optional<Member> member;
+  if (s.step()) {
+    member = Member{by, s.text(0) == "owner" ? MemberRole::owner : MemberRole::member, s.i64(1)};
+  }
+  return may(room, member);
+}
+
+Status room_hidden(RoomId room) { return not_found("room " + std::to_string(room) + " not found"); }
+
 std::optional<User> load_user(Connection& db, UserId id) {
   Stmt s = db.q("SELECT " TONARI_USER_COLS TONARI_USER_FROM "WHERE u.id=?");
   s.bind(1, id);
@@ -339,10 +354,11 @@ void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
 }
 
 void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, TimeMs now,
-                              std::int64_t max_members, Callback<RoomChange> done) {
-  write<RoomChange>([=, users = std::move(users)](Connection& db) -> Result<RoomChange> {
+                              std::int64_t max_members, RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, users = std::move(users), may = std::move(may)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
-    if (!room) return not_found("room not found");
+    if (!room) return room_hidden(room_id);
+    TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
     RoomChange out;
     out.room = *room;
     std::vector<User> joined;
@@ -382,10 +398,11 @@ void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> use
 }
 
 void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs now,
-                                Callback<RoomChange> done) {
-  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+                                RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, may = std::move(may)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
-    if (!room) return not_found("room not found");
+    if (!room) return room_hidden(room_id);
+    TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
     const auto role = role_of(db, room_id, user);
     if (!role) return not_found("user is not a member of this room");
     RoomChange out;
@@ -449,10 +466,11 @@ void SqliteStore::take_over_room(RoomId room_id, UserId user, TimeMs now,
 }
 
 void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
-                              Callback<RoomChange> done) {
-  write<RoomChange>([=, name = std::move(name)](Connection& db) -> Result<RoomChange> {
+                              RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, name = std::move(name), may = std::move(may)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
-    if (!room) return not_found("room not found");
+    if (!room) return room_hidden(room_id);
+    TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
     db.q("UPDATE rooms SET name=? WHERE id=?").bind(1, name).bind(2, room_id).run();
     RoomChange out;
     out.room = *room;
@@ -602,7 +620,9 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
                                TimeMs now, Callback<RoomChange> done) {
   write<RoomChange>([=, body = std::move(body)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
-    if (!room) return not_found("room not found");
+    // Checked here, in the write: the service's check came before, and the editor may have
+    // left since.
+    if (!room || !is_member(db, room_id, editor)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
     if (msg->sender != editor) return permission_denied("only the sender can edit a message");
@@ -625,7 +645,7 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
                                  Callback<RoomChange> done) {
   write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
-    if (!room) return not_found("room not found");
+    if (!room || !is_member(db, room_id, by)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
     if (msg->sender != by) return permission_denied("only the sender can delete a message");

@@ -16,25 +16,35 @@ Writer::Writer(std::unique_ptr<Connection> db, WriterStats& stats, WriterOptions
         run();
       }) {}
 
-Writer::~Writer() {
+Writer::~Writer() { stop(); }
+
+void Writer::stop() {
+  std::lock_guard stopping(stop_mu_);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   finished_->drain(true);
 }
 
 void Writer::submit(std::unique_ptr<WriteJob> job) {
+  const char* refused = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() < options_.max_queue) {
+    // Once stopping, a job could be queued after the thread found the queue empty and
+    // ended: it would never run, nor its callback.
+    if (stopping_) {
+      refused = "store is shut down";
+    } else if (queue_.size() >= options_.max_queue) {
+      refused = "store queue full";
+    } else {
       queue_.push_back(std::move(job));
     }
   }
-  if (job) {
-    job->fail(DbError(kRcOverloaded, "store queue full"));
+  if (refused) {
+    job->fail(DbError(kRcOverloaded, refused));
     job->finish(true);
     return;
   }

@@ -145,12 +145,16 @@ class Writer {
  public:
   // Takes ownership of `db`; starts the writer thread. `stats` must outlive the writer.
   Writer(std::unique_ptr<Connection> db, WriterStats& stats, WriterOptions options = {});
-  // Drains the queue (every job queued before is applied and finished), then stops.
-  // Callbacks handed off and not yet run run here, on the calling thread.
+  // stop().
   ~Writer();
 
-  // Queues `job`. If max_queue jobs are already waiting, the job fails at once with
-  // kRcOverloaded instead.
+  // Drains the queue (every job queued before is applied and finished), then stops the
+  // writer thread; from the moment it is called, submit() refuses. Callbacks handed off and
+  // not yet run run here, on the calling thread. Idempotent; not from the writer thread.
+  void stop();
+
+  // Queues `job`. If the writer is stopping or stopped, or max_queue jobs are already
+  // waiting, the job fails at once (on this thread) with kRcOverloaded instead.
   void submit(std::unique_ptr<WriteJob> job);
 
   // From now on each batch's callbacks run through `handoff` instead of on the writer
@@ -186,6 +190,7 @@ class Writer {
   bool stopping_ = false;                        // guarded by mu_
   Handoff handoff_;                              // guarded by mu_
   const std::shared_ptr<Finished> finished_ = std::make_shared<Finished>();
+  std::mutex stop_mu_;  // one stop() at a time
   std::thread thread_;
 };
 

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <memory>
+#include <thread>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -238,6 +243,58 @@ TEST_F(HubTest, DetachOneConnectionKeepsTheUsersOtherConnections) {
   hub_.on_event(to_user);
   EXPECT_TRUE(phone->frames().empty());
   EXPECT_EQ(desk->frames(), (Frames{"e", "to-user"}));
+}
+
+// A subscriber that calls into the hub from deliver(): it looks up its user's connections
+// and, told it left a room, stops following it (as a connection that ends itself would).
+class ReentrantSubscriber final : public Subscriber {
+ public:
+  ReentrantSubscriber(Hub& hub, UserId user) : hub_(hub), user_(user) {}
+  UserId user() const override { return user_; }
+  void deliver(const bus::Event& e) override {
+    connections_seen_ = hub_.connections_of(user_).size();
+    if (e.ev == 0) hub_.unfollow(this, {e.room});
+    frames_.push_back(*e.frame);
+  }
+  Frames frames_;
+  std::size_t connections_seen_ = 0;
+
+ private:
+  Hub& hub_;
+  const UserId user_;
+};
+
+// Membership events are delivered outside the hub's lock (STYLE.md: snapshot under the
+// lock, send outside it), so a subscriber may call the hub back. Bounded: a hub that
+// deadlocks ends the test binary after 10 s instead of hanging it.
+TEST_F(HubTest, MembershipEventsAreDeliveredOutsideTheHubsLock) {
+  auto joining = std::make_shared<ReentrantSubscriber>(hub_, 4);
+  auto leaving = std::make_shared<ReentrantSubscriber>(hub_, 2);
+  hub_.attach(joining, {});
+  hub_.attach(leaving, {10});
+  auto done = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> result = done->get_future();
+  std::thread([this, done] {
+    try {
+      bus::Event joined = event(10, 3, "member.joined");
+      joined.joined = {4};
+      hub_.on_event(joined);
+      bus::Event left = event(10, 4, "member.left");
+      left.left = {2};
+      hub_.on_event(left);
+      done->set_value("");
+    } catch (const std::exception& e) {
+      done->set_value(e.what());
+    }
+  }).detach();
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    std::fprintf(stderr, "Hub::on_event deadlocked on a subscriber calling the hub\n");
+    std::_Exit(1);
+  }
+  EXPECT_EQ(result.get(), "");
+  EXPECT_EQ(joining->frames_, (Frames{"member.joined", "member.left"}));
+  EXPECT_EQ(leaving->frames_, (Frames{"member.joined", "member.left", removed(10)}));
+  EXPECT_EQ(leaving->connections_seen_, 1u);
 }
 
 TEST_F(HubTest, BusDeliversToTheHub) {

@@ -154,7 +154,7 @@ TEST_F(ReadReceiptsTest, ASenderWhoHasLeftIsNotToldAnyMore) {
   Room room = must(create_group(alice_.id, {bob_.id, carol_.id})).room;
   must(post(room.id, bob_.id, "b-1", "ボブ"));     // seq 1
   must(post(room.id, alice_.id, "a-2", "アリス"));  // seq 2
-  must(wait<store::RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 50, cb); }));
+  must(wait<store::RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 50, nullptr, cb); }));
   read(room.id, carol_.id, 2);
   ASSERT_EQ(receipts_->flush_due(), 1u);
   ASSERT_EQ(bus_.events().size(), 1u);

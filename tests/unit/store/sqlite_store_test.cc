@@ -50,6 +50,39 @@ class SqliteStoreTest : public StoreTest {
   }
 };
 
+// ---- Shutdown --------------------------------------------------------------------------
+
+// Writes submitted from other threads while the store shuts down are each either done or
+// refused ("shut down"): every callback runs exactly once, and none runs on a writer that
+// is gone.
+TEST(SqliteStoreShutdown, WritesRacingShutdownAreEachAnsweredOnce) {
+  for (int round = 0; round < 20; ++round) {
+    TempDir dir;
+    store::sqlite::Options opts;
+    opts.path = (dir.path() / "tonari.db").string();
+    opts.synchronous = "OFF";
+    auto store = std::make_unique<store::sqlite::SqliteStore>(opts);
+    std::atomic<int> submitted{0}, answered{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        while (!stop.load()) {
+          submitted.fetch_add(1);
+          store->set_status(1, "x", [&](Result<User>) { answered.fetch_add(1); });
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    store->shutdown();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    stop = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(answered.load(), submitted.load()) << "round " << round;
+    if (answered.load() != submitted.load()) break;
+  }
+}
+
 // ---- Accounts -------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, CreatedUsersCanBeReadBack) {
@@ -400,7 +433,7 @@ TEST_F(SqliteStoreTest, RetriesAnswerWithTheFirstMessageOnlyWhileTheSenderIsAMem
   EXPECT_EQ(retry.message->seq, first.message->seq);
 
   must(wait<RoomChange>([&](auto cb) {
-    store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb);
+    store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, nullptr, cb);
   }));
   auto gone = post(room.id, bob_.id, "c-reply", "返信です", 1);
   ASSERT_FALSE(gone.ok());
@@ -564,7 +597,7 @@ TEST_F(SqliteStoreTest, ReadCountsNameEachSenderAndWhetherTheyAreStillAMember) {
             (std::vector<ReadCount>{{1, alice_.id, true, 2}, {2, bob_.id, true, 1}}));
   // Bob leaves (alice removes him): his message keeps its count, but he is no longer in the
   // room to be told of it. His own read position leaves with him.
-  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb); }));
+  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, nullptr, cb); }));
   EXPECT_EQ(must(store().read_counts(room.id, 0, 2)),
             (std::vector<ReadCount>{{1, alice_.id, true, 1}, {2, bob_.id, false, 1}}));
 }
@@ -692,9 +725,9 @@ TEST_F(SqliteStoreTest, TheLastSenderLeavingAndComingBackKeepsPositionsRight) {
   EXPECT_EQ(position(alice_.id), 2);
 
   must(post(room.id, bob_.id, "b-3", "三"));
-  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, cb); }));
+  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, nullptr, cb); }));
   must(post(room.id, carol_.id, "c-4", "四"));  // materializes nobody: bob has no row
-  must(wait<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, 0, cb); }));
+  must(wait<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, 0, nullptr, cb); }));
   EXPECT_EQ(position(bob_.id), 4);  // a newcomer has read what came before
   EXPECT_EQ(position(carol_.id), 4);
   must(post(room.id, alice_.id, "a-5", "五"));
@@ -737,6 +770,33 @@ TEST_F(SqliteStoreTest, EditByAnotherUserIsPermissionDeniedAndSenderCanEdit) {
       [&](auto cb) { store().edit_message(room.id, 9, alice_.id, "x", kT0 + 7, cb); });
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::not_found);
+}
+
+// store.h: to someone who is not (or no longer) a member, the room does not exist, for every
+// write about its messages (policy: non-members get not_found); a member touching another
+// member's message is refused with permission_denied.
+TEST_F(SqliteStoreTest, WritesAboutMessagesByANonMemberAreNotFound) {
+  Room room = group_room();
+  must(post(room.id, bob_.id, "c-1", "文の本文"));
+  must(wait<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 3, nullptr, cb); }));
+  const EventNo ev = must(store().room(room.id)).ev;
+
+  auto post_after = post(room.id, bob_.id, "c-2", "まだいます");
+  ASSERT_FALSE(post_after.ok());
+  EXPECT_EQ(post_after.status().code(), Code::not_found);
+  auto edit = wait<RoomChange>(
+      [&](auto cb) { store().edit_message(room.id, 1, bob_.id, "抜けた後に直す", kT0 + 5, cb); });
+  ASSERT_FALSE(edit.ok());
+  EXPECT_EQ(edit.status().code(), Code::not_found);
+  auto del = wait<RoomChange>([&](auto cb) { store().delete_message(room.id, 1, bob_.id, kT0 + 6, cb); });
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.status().code(), Code::not_found);
+  EXPECT_EQ(must(store().message(room.id, 1)).body, "文の本文");
+  EXPECT_EQ(must(store().room(room.id)).ev, ev);
+
+  auto by_member = wait<RoomChange>([&](auto cb) { store().delete_message(room.id, 1, carol_.id, kT0 + 7, cb); });
+  ASSERT_FALSE(by_member.ok());
+  EXPECT_EQ(by_member.status().code(), Code::permission_denied);
 }
 
 TEST_F(SqliteStoreTest, DeleteRewritesTheStoredCreatedAndEditedEvents) {
@@ -846,25 +906,25 @@ TEST_F(SqliteStoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
     store().edit_message(room.id, 2, bob_.id, "二(訂正)", kT0 + 3, cb);
   }));
   auto added = must(wait<RoomChange>([&](auto cb) {                    // ev 5
-    store().add_members(room.id, alice_.id, {dave_.id, bob_.id}, kT0 + 4, 0, cb);
+    store().add_members(room.id, alice_.id, {dave_.id, bob_.id}, kT0 + 4, 0, nullptr, cb);
   }));
   EXPECT_EQ(added.joined, (std::vector<UserId>{dave_.id}));
   auto again = must(wait<RoomChange>([&](auto cb) {                    // no event
-    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 4, 0, cb);
+    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 4, 0, nullptr, cb);
   }));
   EXPECT_FALSE(again.created);
   EXPECT_TRUE(again.events.empty());
   // A newcomer starts with everything before them read.
   EXPECT_EQ(must(store().member(room.id, dave_.id))->read_seq, 2);
   must(wait<RoomChange>([&](auto cb) {                                 // ev 6
-    store().rename_room(room.id, alice_.id, "新しい名前", kT0 + 5, cb);
+    store().rename_room(room.id, alice_.id, "新しい名前", kT0 + 5, nullptr, cb);
   }));
   auto removed = must(wait<RoomChange>([&](auto cb) {                  // ev 7
-    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, cb);
+    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, nullptr, cb);
   }));
   EXPECT_EQ(removed.left, (std::vector<UserId>{carol_.id}));
   auto not_member = wait<RoomChange>([&](auto cb) {                    // no event
-    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, cb);
+    store().remove_member(room.id, alice_.id, carol_.id, kT0 + 6, nullptr, cb);
   });
   EXPECT_EQ(not_member.status().code(), Code::not_found);
   must(wait<RoomChange>([&](auto cb) {                                 // ev 8

@@ -79,7 +79,7 @@ TEST_F(MemberPagesTest, ReaderPagesAndCountsLeaveOutTheSender) {
 TEST_F(MemberPagesTest, AddMembersOverTheCapIsRefusedWhole) {
   auto room = must(create_group(alice_.id, {bob_.id})).room;
   auto over = wait<RoomChange>([&](auto cb) {
-    store().add_members(room.id, alice_.id, {carol_.id, dave_.id}, kT0 + 1, 3, cb);
+    store().add_members(room.id, alice_.id, {carol_.id, dave_.id}, kT0 + 1, 3, nullptr, cb);
   });
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), Code::room_full);
@@ -87,16 +87,16 @@ TEST_F(MemberPagesTest, AddMembersOverTheCapIsRefusedWhole) {
   EXPECT_EQ(must(store().room(room.id)).ev, room.ev);    // no event either
   // Users already in count once: bob again plus carol fills the room exactly.
   auto fits = must(wait<RoomChange>([&](auto cb) {
-    store().add_members(room.id, alice_.id, {bob_.id, carol_.id}, kT0 + 2, 3, cb);
+    store().add_members(room.id, alice_.id, {bob_.id, carol_.id}, kT0 + 2, 3, nullptr, cb);
   }));
   EXPECT_EQ(fits.joined, (std::vector<UserId>{carol_.id}));
   auto full = wait<RoomChange>([&](auto cb) {
-    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 3, 3, cb);
+    store().add_members(room.id, alice_.id, {dave_.id}, kT0 + 3, 3, nullptr, cb);
   });
   EXPECT_EQ(full.status().code(), Code::room_full);
   // Adding only members already in changes nothing and is not refused.
   auto again = must(wait<RoomChange>([&](auto cb) {
-    store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, 3, cb);
+    store().add_members(room.id, alice_.id, {bob_.id}, kT0 + 4, 3, nullptr, cb);
   }));
   EXPECT_FALSE(again.created);
 }

@@ -31,10 +31,10 @@ class OrgStoreTest : public StoreTest {
     return wait<Department>([&](auto cb) { store().create_department(d, cb); });
   }
   Result<RoomChange> remove(RoomId room, UserId by, UserId user, TimeMs now = kT0 + 100) {
-    return wait<RoomChange>([&](auto cb) { store().remove_member(room, by, user, now, cb); });
+    return wait<RoomChange>([&](auto cb) { store().remove_member(room, by, user, now, nullptr, cb); });
   }
   Result<RoomChange> add(RoomId room, UserId by, std::vector<UserId> users, TimeMs now) {
-    return wait<RoomChange>([&](auto cb) { store().add_members(room, by, users, now, 0, cb); });
+    return wait<RoomChange>([&](auto cb) { store().add_members(room, by, users, now, 0, nullptr, cb); });
   }
   Result<RoomChange> take_over(RoomId room, UserId user) {
     return wait<RoomChange>([&](auto cb) { store().take_over_room(room, user, kT0 + 200, cb); });

@@ -22,7 +22,10 @@ async function history(client, room) {
 }
 
 test('a backup taken while a client writes holds every message acknowledged before it', { timeout: 120000 }, async () => {
-  const srv = await startServer({ demo: true });
+  // No message rate: the writer posts as fast as it is acknowledged.
+  const conf = join(makeDataDir('tonari-conf-'), 'limits.toml');
+  writeFileSync(conf, '[limits]\nmessages_per_second = 0\n');
+  const srv = await startServer({ demo: true, extraArgs: ['--config', conf] });
   // Another file of the installation (as a key file would be): carried by the backup.
   writeFileSync(join(srv.dataDir, 'device.key'), 'k'.repeat(32), { mode: 0o600 });
   const writer = await login(srv, 'tanaka.y', { token: true });

@@ -31,7 +31,8 @@ before(async () => {
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>tonari</title><script type="module" src="/assets/app-1.js"></script>');
   writeFileSync(join(web, 'assets', 'app-1.js'), 'console.log("tonari");');
   const debug = ['--log-level', 'debug', '--web', web];
-  plain = await startServer({ extraArgs: debug });
+  // No message rate here: the slow-consumer test posts far faster than a person.
+  plain = await startServer({ extraArgs: [...debug, '--config', config('[limits]\nmessages_per_second = 0\n')] });
   proxied = await startServer({
     extraArgs: [...debug, '--config', config('[security]\ntrusted_proxies = ["127.0.0.1/32", "::1/128"]\n')],
   });

@@ -22,7 +22,7 @@ let U;
 before(async () => {
   const dir = makeDataDir();
   const file = join(dir, 'stalled.toml');
-  writeFileSync(file, '[limits]\nws_idle_timeout_seconds = 2\nws_queue_bytes = 262144\n');
+  writeFileSync(file, '[limits]\nws_idle_timeout_seconds = 2\nws_queue_bytes = 262144\nmessages_per_second = 0\n');
   srv = await demoServer({ dataDir: dir, extraArgs: ['--config', file] });
   U = await loginAll(srv, ['tanaka', 'sato'], { token: true });
 });

@@ -4,6 +4,7 @@
 
 #include "api/auth.h"
 #include "api/ws_client.h"
+#include "core/text_limits.h"
 #include "core/wire.h"
 #include "log/log.h"
 
@@ -41,6 +42,8 @@ http::Response error_response(const Status& st) {
     return res;
   }
   // A refusal with a hint: milliseconds in the body, whole seconds (rounded up) in the header.
+  // Built here, not by wire::error_body: its guarantee of a valid UTF-8 body is kept by hand.
+  if (!text::valid_utf8(message)) message = text::printable(message, message.size());
   json::object error{{"code", code_name(st.code())},
                      {"message", message},
                      {"retry_after_ms", st.retry_after_ms()}};

@@ -128,6 +128,11 @@ void Api::install_messages(http::Router& router) {
     } else if (!list.empty()) {
       co_return error_response(invalid_argument("list: read or unread"));
     }
+    // A cursor belongs to one of the two lists (read_next or unread_next): applied to both,
+    // it would skip the other's rows before it.
+    if (which == services::ReaderList::both && page->after.user != 0) {
+      co_return error_response(invalid_argument("cursor: give list=read or list=unread with it"));
+    }
     auto r = d_.messages.readers(c.actor, id, seq, which, page->after, page->limit);
     if (!r.ok()) co_return error_response(r.status());
     auto users = [](const store::MemberPage& p) {

@@ -20,13 +20,14 @@ namespace {
 
 // The known-device cookie (services/known_devices.h). Served over HTTPS (Request::https)
 // it has the __Host- prefix: a browser then keeps it only if it came over HTTPS, for this
-// host alone, with Path=/.
+// host alone, with Path=/. As with the session cookie (auth.h), only the name for the
+// request's scheme is read: over https a plain `tonari_device`, which a sibling host could
+// have set, is not taken.
 const std::string kDeviceCookie = "tonari_device";
 const std::string kSecureDeviceCookie = "__Host-tonari_device";
 
-std::string device_cookie(const Request& req) {
-  std::string v = req.cookie(kSecureDeviceCookie);
-  return v.empty() ? req.cookie(kDeviceCookie) : v;
+const std::string& device_cookie_name(const Request& req) {
+  return req.https ? kSecureDeviceCookie : kDeviceCookie;
 }
 
 struct LoginOutcome {
@@ -35,15 +36,9 @@ struct LoginOutcome {
 };
 
 // 429 rate_limited or 503 unavailable, with the wait in Retry-After (whole seconds, at
-// least 1) and in the body's error as retry_after_ms.
+// least 1) and in the body's error as retry_after_ms (error_response's shape and log code).
 Response retry_response(const Status& st, TimeMs retry_ms) {
-  retry_ms = std::max<TimeMs>(retry_ms, 1);
-  json::object body{{"error", json::object{{"code", code_name(st.code())},
-                                          {"message", st.message()},
-                                          {"retry_after_ms", retry_ms}}}};
-  Response res = json_response(http_status(st.code()), body);
-  res.headers.emplace_back("Retry-After", std::to_string((retry_ms + 999) / 1000));
-  return res;
+  return error_response(Status(st.code(), st.message(), std::max<TimeMs>(retry_ms, 1)));
 }
 
 json::object me_body(const services::Actor& a) {
@@ -65,7 +60,7 @@ void Api::install_session(http::Router& router) {
                               req.remote_address, f.str("device", false)};
     const bool want_token = f.boolean("token");
     if (!f.status().is_ok()) co_return error_response(f.status());
-    if (lr.device_token.empty()) lr.device_token = device_cookie(req);
+    if (lr.device_token.empty()) lr.device_token = req.cookie(device_cookie_name(req));
 
     auto outcome = co_await await_result<LoginOutcome>([&](auto cb) {
       d_.accounts.login(lr, [cb = std::move(cb)](Result<services::LoginResult> r, TimeMs retry) mutable {
@@ -96,8 +91,7 @@ void Api::install_session(http::Router& router) {
       res.headers.emplace_back("Set-Cookie", session_cookie(req, result->token, 2592000));
       // The known-device cookie outlives the session (logout keeps it): it is what lets this
       // browser past a throttle that others' failures put on its address or login id.
-      const std::string device_name = req.https ? kSecureDeviceCookie : kDeviceCookie;
-      res.headers.emplace_back("Set-Cookie", device_name + "=" + result->device_token +
+      res.headers.emplace_back("Set-Cookie", device_cookie_name(req) + "=" + result->device_token +
                                                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                                  std::to_string(d_.accounts.device_ttl_ms() / 1000) +
                                                  (req.https ? "; Secure" : ""));

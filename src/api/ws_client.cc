@@ -358,15 +358,23 @@ void WsClient::read(const json::object& msg) {
   Seq seq = f.int64("seq");
   if (!f.status().is_ok()) return send_error(f.status());
   if (!session_ok(false)) return;
+  bool refused = false;
   {
     std::lock_guard lock(mu_);
     if (read_inflight_) {
-      Seq& pending = pending_reads_[room];
-      pending = std::max(pending, seq);
-      return;
+      // Coalesced per room; a client naming more rooms meanwhile than anyone is in (rooms it
+      // is not in, say) is refused rather than held.
+      if (pending_reads_.size() < kMaxPendingReads || pending_reads_.count(room)) {
+        Seq& pending = pending_reads_[room];
+        pending = std::max(pending, seq);
+        return;
+      }
+      refused = true;
+    } else {
+      read_inflight_ = true;
     }
-    read_inflight_ = true;
   }
+  if (refused) return send_error(Status(Code::rate_limited, "too many rooms with reads waiting"));
   submit_read(room, seq);
 }
 

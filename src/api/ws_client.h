@@ -32,6 +32,9 @@ class WsClient final : public http::WsHandler,
   // Live events held back during a replay: at most this many, and at most the send queue's
   // bound in bytes (WsConnection::max_queue_bytes); beyond either, 4008 slow_consumer.
   static constexpr std::size_t kMaxHeld = 20000;
+  // Rooms whose `read` waits behind the one in flight (coalesced per room): beyond, a read
+  // for yet another room is refused with rate_limited.
+  static constexpr std::size_t kMaxPendingReads = 4096;
 
   // `actor` was authenticated just now (at the upgrade). `holds_slot`: a slot of
   // deps.user_limits->ws_slots() was taken for this connection; it is given back when the

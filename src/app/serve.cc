@@ -1,7 +1,5 @@
 #include "app/serve.h"
 
-#include "log/log.h"
-
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
@@ -205,6 +203,15 @@ int serve(const Config& cfg_in) {
   // Declared first so that it is destroyed last: connections held by the hub close their
   // sockets while their io_context still exists.
   asio::io_context ioc(cfg.threads);
+  // The data directory's lock (data_dir.h) before anything in it is touched: a restore at
+  // work holds it exclusively, and its device.key must not be made meanwhile. Held until
+  // `node` (which takes its own) is gone.
+  auto dir_lock = DataDirLock::acquire(cfg.data_dir, false);
+  if (!dir_lock.ok()) {
+    log::error("server.failed", {{"error", dir_lock.status().message()}});
+    std::cerr << "tonari: " << dir_lock.status().message() << '\n';
+    return 1;
+  }
   try {
     cfg.limits.login.device_key = load_device_key(cfg.data_dir);
   } catch (const std::exception& e) {

@@ -40,6 +40,14 @@ ConnectionCaps::Admission ConnectionCaps::admit(const boost::asio::ip::address& 
   }
   if (out.refused != Refusal::none) {
     if (here == 0) per_address_.erase(peer);
+    if (out.refused == Refusal::total) {
+      // Any address may be refused now (a flood from many): one line in all, and no entry
+      // per address, which would grow (and be scanned) with the flood.
+      out.log = !total_logged_ || now_ms - *total_logged_ >= kLogEveryMs;
+      if (out.log) total_logged_ = now_ms;
+      return out;
+    }
+    // Over its own cap an address holds max_per_address connections: few such addresses.
     if (logged_.size() > 10000) {
       std::erase_if(logged_, [&](const auto& kv) { return now_ms - kv.second >= kLogEveryMs; });
     }

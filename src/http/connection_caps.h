@@ -2,7 +2,8 @@
 // against the caps of ServerLimits (max_connections, max_connections_per_address). A
 // connection holds a lease while it is open; dropping the lease gives its place back.
 // Refusals are logged (`limits.connections_refused`, warn) at most once per address per
-// 10 seconds, however many connections are refused.
+// 10 seconds over max_per_address, and once per 10 seconds in all over max_total (any
+// address may be refused then: remembering each would grow with an attacker's addresses).
 // Thread safety: all methods may be called from any thread (one mutex, taken at accept
 // and at close only).
 #pragma once
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace tonari::http {
@@ -42,6 +44,7 @@ class ConnectionCaps : public std::enable_shared_from_this<ConnectionCaps> {
   std::size_t total_ = 0;                                                 // guarded by mu_
   std::unordered_map<boost::asio::ip::address, std::size_t> per_address_;  // guarded by mu_
   std::unordered_map<boost::asio::ip::address, std::int64_t> logged_;      // guarded by mu_
+  std::optional<std::int64_t> total_logged_;                                // guarded by mu_
 };
 
 }  // namespace tonari::http

@@ -231,27 +231,34 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     const bool total = a.refused == ConnectionCaps::Refusal::total;
     if (a.log) {
       log::warn("limits.connections_refused",
-                {{"remote", peer.address().to_string()},
+                {{"remote", unmapped(peer.address()).to_string()},
                  {"cap", total ? "max_connections" : "max_connections_per_address"},
                  {"limit", total ? limits.max_connections : limits.max_connections_per_address},
                  {"open", caps->open()}});
     }
     // Answering costs a socket for up to a second: past a few hundred at once (a flood),
-    // the rest are closed without an answer.
-    if (refusing.load() >= 256) {
+    // the rest are closed without an answer. Counted here, before the answer is spawned
+    // (it starts later, on the socket's executor), so that a burst of accepts sees it.
+    if (refusing.fetch_add(1) >= 256) {
+      refusing.fetch_sub(1);
       sock.close(ec);
       return nullptr;
     }
     auto ex = sock.get_executor();
-    asio::co_spawn(ex, refuse_connection(std::move(sock), total), asio::detached);
+    asio::co_spawn(ex, refuse_connection(std::move(sock), total),
+                   [self = shared_from_this()](std::exception_ptr e) {
+                     self->refusing.fetch_sub(1);
+                     log_task_failure("refuse", e);
+                   });
     return nullptr;
   }
 
   // Answers a connection over a cap without reading its request: 503 with Retry-After, a
   // half-close, and a short drain so that the client reads the answer, not a reset.
+  // admit() counted it in `refusing`; its completion handler gives that back, however the
+  // coroutine ends.
   asio::awaitable<void> refuse_connection(tcp::socket sock, bool total) {
     auto self = shared_from_this();
-    refusing.fetch_add(1);
     beast::tcp_stream stream(std::move(sock));
     stream.expires_after(std::chrono::seconds(1));
     Response res = json_error(503, "unavailable",
@@ -260,6 +267,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     res.headers.emplace_back("Retry-After", "5");
     Request req;  // nothing of it is read: only its own id and the default headers
     req.request_id = new_request_id();
+    req.https = limits.edge.public_https;  // HSTS and the CSP's wss:, as on every answer
     auto out = to_beast(std::move(res), req, 11, false);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
     if (!wec) {
@@ -272,7 +280,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         drained += n;
       }
     }
-    refusing.fetch_sub(1);
   }
 
   // Writes `res`, then half-closes and drains what the client is still sending for a

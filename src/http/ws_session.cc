@@ -130,15 +130,7 @@ class WsSession final : public WsConnection,
         queued_bytes_ = 0;
         close_code_ = 4008;
         close_reason_ = "slow_consumer";
-        stats_->slow_consumer_closes.fetch_add(1);
-        // Logged on the executor: the caller may hold locks of its own (the hub's).
-        asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
-          log::warn("ws.slow_consumer",
-                    {{"request_id", self->origin_.request_id}, {"user", self->origin_.user_id},
-                     {"client", self->origin_.client},
-                     {"max_queue_frames", self->limits_.max_queue_frames},
-                     {"max_queue_bytes", self->limits_.max_queue_bytes}});
-        });
+        slow_consumer();
       } else {
         queued_bytes_ += frame->size();
         queue_.push_back(std::move(frame));
@@ -175,7 +167,8 @@ class WsSession final : public WsConnection,
       close_code_ = code;
       close_reason_ = std::move(reason);
     }
-    if (code == 4008) stats_->slow_consumer_closes.fetch_add(1);
+    // The handler's own bound (events held during a replay) is a slow consumer too.
+    if (code == 4008) slow_consumer();
     wake();
   }
 
@@ -472,6 +465,20 @@ class WsSession final : public WsConnection,
   static constexpr int kAnswerLooks = 2;
   void note_acked() {  // executor only
     acked_seen_ = tcp_bytes_acked(beast::get_lowest_layer(ws_).native_handle());
+  }
+
+  // Counts and logs a 4008 slow_consumer close, once per connection (its callers set
+  // close_code_ first). Any thread: logged on the executor, since the caller may hold locks
+  // of its own (the hub's, the handler's).
+  void slow_consumer() {
+    stats_->slow_consumer_closes.fetch_add(1);
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      log::warn("ws.slow_consumer",
+                {{"request_id", self->origin_.request_id}, {"user", self->origin_.user_id},
+                 {"client", self->origin_.client},
+                 {"max_queue_frames", self->limits_.max_queue_frames},
+                 {"max_queue_bytes", self->limits_.max_queue_bytes}});
+    });
   }
 
   // Starts the write chain if it is not running. Any thread; posts at most one wake-up at

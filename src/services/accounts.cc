@@ -361,6 +361,8 @@ void Accounts::set_status(const Actor& actor, std::string status, store::Callbac
   if (Status st = check_text(status, "status", ctx_.limits.max_status_chars, false); !st.is_ok()) {
     return done(st);
   }
+  // A write like the others a user makes (user_limits.h): no unlimited path to the writer.
+  if (Status st = ctx_.take_write(actor.user.id, "set_status"); !st.is_ok()) return done(st);
   ctx_.store.set_status(actor.user.id, std::string(text::trim(status)), std::move(done));
 }
 

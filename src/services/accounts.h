@@ -101,6 +101,8 @@ class Accounts {
   Result<std::vector<User>> find_users(const Actor& actor, std::string_view query, DeptId dept,
                                        int limit);
   Result<User> user(const Actor& actor, UserId id);
+  // Sets the actor's status line; rate_limited (with a retry hint) over their write rate
+  // (Context::take_write).
   void set_status(const Actor& actor, std::string status, store::Callback<User> done);
 
   // Administration (CLI and seeding). Synchronous: they wait for the commit.

@@ -97,9 +97,13 @@ void Rooms::add_batch(std::shared_ptr<Batches> b) {
                          ctx_.limits.max_room_members, b->may, [this, b](Result<store::RoomChange> r) {
     if (!r.ok()) {
       if (b->added.empty() && !b->created) return b->done(r.status());
-      return b->done(Status(r.status().code(), r.status().message() + " (" +
-                                                   std::to_string(b->added.size()) +
-                                                   " users were added before)"));
+      // What stays must be findable: a new room is named, since the caller has no other way
+      // to learn its id (repeating create_group would make another room).
+      const std::string before =
+          b->created ? "room " + std::to_string(b->room) + " was created with " +
+                           std::to_string(b->added.size()) + " members; add the others to it"
+                     : std::to_string(b->added.size()) + " users were added before";
+      return b->done(Status(r.status().code(), r.status().message() + " (" + before + ")"));
     }
     if (r->created) publish_change(ctx_, *r);
     b->added.insert(b->added.end(), r->joined.begin(), r->joined.end());

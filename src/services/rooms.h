@@ -42,7 +42,8 @@ class Rooms {
       const Actor& actor, const std::vector<std::pair<RoomId, EventNo>>& wanted, int limit);
 
   // A group room with the actor as owner. Over Limits::members_per_batch members, the
-  // room is created with the first batch and the others are added as add_members does.
+  // room is created with the first batch and the others are added as add_members does; if
+  // a later batch is refused, the room stays and the error's message names it.
   // room_full (nothing written) over Limits::max_room_members.
   void create_group(const Actor& actor, std::string name, std::vector<UserId> members,
                     store::Callback<store::RoomChange> done);

@@ -75,10 +75,12 @@ struct NewRoom {
   std::int64_t max_members = 0;  // the room's cap, creator included (room_full); 0: none
 };
 
-// A place in a room's member list, whose order is 五十音 (the users' reading sort keys)
-// then user id. The default value is the start of the list.
+// A place in a room's member list, whose order is 五十音 (the users' readings, then their
+// names: the order of find_users) then user id. The default value is the start of the list.
 struct MemberKey {
-  std::string sort_key;  // the user's reading sort key (bytes)
+  // The user's order key as the store keeps it with the member (bytes: the reading's sort
+  // key, 0x00, the name's; opaque to callers, who only hand back what a page gave them).
+  std::string sort_key;
   UserId user = 0;
 };
 

@@ -183,7 +183,9 @@ Result<std::vector<BackupFile>> backup_files(const std::string& path) {
   if (!s.ok()) return s.status();
   while (sqlite3_step(s->get()) == SQLITE_ROW) {
     BackupFile f;
-    f.name = reinterpret_cast<const char*>(sqlite3_column_text(s->get(), 0));
+    // A crafted backup may hold a NULL name (a TEXT primary key allows it): empty, refused below.
+    const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(s->get(), 0));
+    f.name = name ? name : "";
     f.mode = static_cast<std::uint32_t>(sqlite3_column_int64(s->get(), 1));
     const auto* blob = static_cast<const char*>(sqlite3_column_blob(s->get(), 2));
     f.content.assign(blob ? blob : "", static_cast<std::size_t>(sqlite3_column_bytes(s->get(), 2)));

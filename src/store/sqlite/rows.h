@@ -21,7 +21,7 @@
 #define TONARI_USER_NCOLS 11
 
 // 五十音 order of users (`u`): the reading's collation key, then (only between equal
-// readings) the name's, then the id (schema migration 6). Two columns, not one key of
+// readings) the name's, then the id (schema migration 7). Two columns, not one key of
 // "reading name": in one key the name's kanji, a first-level difference, would decide
 // before the reading's voicing or small kana (さとう/さどう), differences at lower levels.
 #define TONARI_USER_ORDER "u.reading_key, u.name_key, u.id"

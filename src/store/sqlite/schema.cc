@@ -33,7 +33,7 @@ CREATE TABLE users(
   login TEXT NOT NULL,
   name TEXT NOT NULL,
   reading TEXT NOT NULL,
-  reading_key BLOB NOT NULL,   -- ICU Japanese sort key (migration 6: of the reading alone)
+  reading_key BLOB NOT NULL,   -- ICU Japanese sort key (migration 7: of the reading alone)
   search_key TEXT NOT NULL,    -- folded name, reading and login, for directory search
   dept_id INTEGER REFERENCES departments(id),
   title TEXT NOT NULL DEFAULT '',

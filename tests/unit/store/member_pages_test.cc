@@ -1,5 +1,6 @@
-// Paged member and reader lists (keyset order: reading sort key, then user id), the
-// room-size cap checked in the inserting transaction, and migration 6 (members' sort keys).
+// Paged member and reader lists (keyset order: the member's sort key — reading, then name —
+// then user id), the room-size cap checked in the inserting transaction, and migration 8
+// (members' sort keys).
 #include "store/sqlite/schema.h"
 #include "store/test_store.h"
 

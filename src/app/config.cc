@@ -2,8 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cstdint>
 #include <functional>
+
 #include "store/sqlite/db.h"
 
 namespace tonari::app {
@@ -154,6 +156,17 @@ std::string load_toml(const std::string& path, Config& cfg) {
   // `cookie_secure` is the older name of `public_https`.
   if (auto v = t["security"]["cookie_secure"].value<bool>()) cfg.server.edge.public_https = *v;
   if (auto v = t["security"]["public_https"].value<bool>()) cfg.server.edge.public_https = *v;
+  if (auto v = t["security"]["forwarded_header"].value<std::string>()) {
+    std::string h = *v;
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (h == "x-forwarded-for") {
+      cfg.server.edge.forwarded_header = http::ForwardedHeader::x_forwarded_for;
+    } else if (h == "forwarded") {
+      cfg.server.edge.forwarded_header = http::ForwardedHeader::forwarded;
+    } else {
+      return path + ": security.forwarded_header must be X-Forwarded-For or Forwarded";
+    }
+  }
   if (auto* node = t["security"]["trusted_proxies"].node()) {
     auto* arr = node->as_array();
     std::vector<std::string> cidrs;

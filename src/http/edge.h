@@ -35,8 +35,14 @@ class TrustedProxies {
   std::vector<boost::asio::ip::network_v6> v6_;
 };
 
+// The one header a trusted proxy sets for the client's address (`[security]
+// forwarded_header`). Only that one is read: a proxy that appends to X-Forwarded-For passes a
+// client's own `Forwarded` header through untouched, and the other way round.
+enum class ForwardedHeader { x_forwarded_for, forwarded };
+
 struct EdgeConfig {
   TrustedProxies trusted_proxies;
+  ForwardedHeader forwarded_header = ForwardedHeader::x_forwarded_for;
   // Served over https (TLS ends at a reverse proxy): the session cookie is `__Host-`
   // prefixed and Secure, and responses carry Strict-Transport-Security.
   bool public_https = false;

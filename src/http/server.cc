@@ -53,10 +53,13 @@ Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
   }
   const auto& proxies = edge.trusted_proxies;
   if (!proxies.empty() && proxies.contains(peer)) {
-    const std::string forwarded = joined(r, "forwarded");
-    req.remote_address =
-        client_address(peer, forwarded, joined(r, "x-forwarded-for"), proxies).to_string();
-    req.https = req.https || forwarded_https(peer, forwarded, joined(r, "x-forwarded-proto"), proxies);
+    // Only the header the proxy is configured to set (EdgeConfig::forwarded_header).
+    const bool rfc7239 = edge.forwarded_header == ForwardedHeader::forwarded;
+    const std::string forwarded = rfc7239 ? joined(r, "forwarded") : std::string();
+    const std::string xff = rfc7239 ? std::string() : joined(r, "x-forwarded-for");
+    const std::string proto = rfc7239 ? std::string() : joined(r, "x-forwarded-proto");
+    req.remote_address = client_address(peer, forwarded, xff, proxies).to_string();
+    req.https = req.https || forwarded_https(peer, forwarded, proto, proxies);
     if (std::string_view id = req.header("x-request-id"); sane_request_id(id)) {
       req.request_id = std::string(id);
     }

@@ -16,6 +16,7 @@ const T = { timeout: 60000 };
 
 let plain;    // no trusted proxies, http
 let proxied;  // 127.0.0.1 and ::1 are trusted proxies
+let rfc7239;  // the same, reading the Forwarded header instead of X-Forwarded-For
 let https;    // public_https (under its older name, cookie_secure)
 
 function config(text) {
@@ -35,6 +36,9 @@ before(async () => {
   plain = await startServer({ extraArgs: [...debug, '--config', config('[limits]\nmessages_per_second = 0\n')] });
   proxied = await startServer({
     extraArgs: [...debug, '--config', config('[security]\ntrusted_proxies = ["127.0.0.1/32", "::1/128"]\n')],
+  });
+  rfc7239 = await startServer({
+    extraArgs: [...debug, '--config', config('[security]\ntrusted_proxies = ["127.0.0.1/32", "::1/128"]\nforwarded_header = "Forwarded"\n')],
   });
   https = await startServer({ extraArgs: [...debug, '--config', config('[security]\ncookie_secure = true\n')] });
 });
@@ -208,7 +212,12 @@ test('X-Forwarded-For and Forwarded: ignored from an untrusted peer, honoured fr
   // The right-most address that is not a proxy: what the client wrote itself comes first.
   assert.equal(await clientOf(proxied, { 'X-Forwarded-For': '6.6.6.6, 198.51.100.7, 127.0.0.1' }), '198.51.100.7');
   assert.equal(await clientOf(proxied, { 'X-Forwarded-For': '198.51.100.7:5555' }), '198.51.100.7');
-  assert.equal(await clientOf(proxied, { Forwarded: 'for="[2001:db8::7]:443";proto=https', 'X-Forwarded-For': '198.51.100.9' }), '2001:db8::7');
+  // Only the configured header (X-Forwarded-For by default): a client's own Forwarded header,
+  // which a proxy that appends X-Forwarded-For passes through, is never read.
+  assert.equal(await clientOf(proxied, { Forwarded: 'for="[2001:db8::7]:443";proto=https', 'X-Forwarded-For': '198.51.100.9' }), '198.51.100.9');
+  assert.equal(await clientOf(proxied, { Forwarded: 'for=198.51.100.7' }), '127.0.0.1');
+  assert.equal(await clientOf(rfc7239, { Forwarded: 'for="[2001:db8::7]:443";proto=https', 'X-Forwarded-For': '198.51.100.9' }), '2001:db8::7');
+  assert.equal(await clientOf(rfc7239, { 'X-Forwarded-For': '198.51.100.9' }), '127.0.0.1');
   for (const garbage of ['garbage', '198.51.100.7, ', '[::1', '999.1.1.1']) {
     assert.equal(await clientOf(proxied, { 'X-Forwarded-For': garbage }), '127.0.0.1', garbage);
   }

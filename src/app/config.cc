@@ -150,6 +150,14 @@ std::string load_toml(const std::string& path, Config& cfg) {
            rate("writes_per_second", cfg.user_limits.writes_per_second)}) {
     if (!err.empty()) return err;
   }
+  // A bucket that holds less than one token would refuse everything, or (as the limiter
+  // reads it) nothing: either way not what was meant.
+  if (cfg.user_limits.messages_per_second > 0 && cfg.user_limits.message_burst < 1) {
+    return path + ": limits.message_burst must be at least 1 while messages_per_second is set";
+  }
+  if (cfg.user_limits.writes_per_second > 0 && cfg.user_limits.write_burst < 1) {
+    return path + ": limits.write_burst must be at least 1 while writes_per_second is set";
+  }
   if (auto v = t["security"]["session_ttl_days"].value<int64_t>()) {
     cfg.limits.session_ttl_ms = *v * 24 * 3600 * 1000;
   }

@@ -129,6 +129,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  // serve applies [log] itself (and logs its configuration); the admin commands here.
+  if (!serve->parsed()) {
+    if (std::string err = log::configure(cfg.log); !err.empty()) {
+      std::cerr << "tonari: " << err << '\n';
+      return 2;
+    }
+  }
   try {
     if (serve->parsed()) return app::serve(cfg);
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);

@@ -88,7 +88,15 @@ Result<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& cid
     } else {
       auto n = ip::make_network_v6(s, ec);
       if (!ec) {
-        out.v6_.push_back(n.canonical());
+        n = n.canonical();
+        // ::ffff:10.0.0.0/104 names IPv4 hosts, which contains() compares as IPv4.
+        if (n.address().is_v4_mapped() && n.prefix_length() >= 96) {
+          out.v4_.push_back(
+              ip::network_v4(ip::make_address_v4(ip::v4_mapped, n.address()),
+                             static_cast<unsigned short>(n.prefix_length() - 96)).canonical());
+        } else {
+          out.v6_.push_back(n);
+        }
         continue;
       }
     }

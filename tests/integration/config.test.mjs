@@ -125,3 +125,12 @@ test('store.synchronous takes one of its four modes, and nothing else', { timeou
     proc.kill('SIGTERM');
   }
 });
+
+test('a message bucket smaller than one message is refused at start-up', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const file = join(dir, 'burst.toml');
+  writeFileSync(file, '[limits]\nmessage_burst = 0.5\nmessages_per_second = 5\n');
+  const r = await run(['serve', '--config', file, '--data', dir, '--listen', '127.0.0.1:0']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /limits\.message_burst must be at least 1/);
+});

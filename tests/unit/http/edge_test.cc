@@ -38,6 +38,13 @@ TEST(TrustedProxies, AHostCidrThatIsNotTheNetworkStillCoversTheNetwork) {
   EXPECT_FALSE(p.contains(addr("10.2.0.1")));
 }
 
+TEST(TrustedProxies, AnIpv4MappedRangeCoversItsIpv4Hosts) {
+  auto p = proxies({"::ffff:10.0.0.0/104"});
+  EXPECT_TRUE(p.contains(addr("10.1.2.3")));
+  EXPECT_TRUE(p.contains(addr("::ffff:10.1.2.3")));
+  EXPECT_FALSE(p.contains(addr("11.0.0.1")));
+}
+
 TEST(TrustedProxies, RefusesGarbage) {
   for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "example.org", "", "::1/129", "1.2.3.4/x",
                           "10.0.0.0/8/8"}) {

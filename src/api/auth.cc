@@ -12,19 +12,20 @@ Result<Caller> authenticate(const http::Request& req, services::Accounts& accoun
     if (!a.ok()) return a.status();
     return Caller{std::move(*a), false};
   }
-  std::string token = req.cookie(session_cookie_name(req));
+  std::string token = req.cookie(cookie_name(req, kSessionCookie));
   if (token.empty()) return unauthenticated("not logged in");
   auto a = accounts.authenticate(token);
   if (!a.ok()) return a.status();
   return Caller{std::move(*a), true};
 }
 
-const char* session_cookie_name(const http::Request& req) {
-  return req.https ? kHttpsSessionCookie : kSessionCookie;
+std::string cookie_name(const http::Request& req, std::string_view base) {
+  return (req.https ? "__Host-" : "") + std::string(base);
 }
 
-std::string session_cookie(const http::Request& req, std::string_view token, long max_age_seconds) {
-  std::string c = std::string(session_cookie_name(req)) + "=" + std::string(token) +
+std::string set_cookie(const http::Request& req, std::string_view base, std::string_view value,
+                       long max_age_seconds) {
+  std::string c = cookie_name(req, base) + "=" + std::string(value) +
                   "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_seconds);
   if (req.https) c += "; Secure";
   return c;

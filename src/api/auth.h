@@ -6,16 +6,18 @@
 namespace tonari::api {
 
 inline constexpr const char* kSessionCookie = "tonari_session";
-// Over https: a browser keeps a `__Host-` cookie only if it is Secure, has Path=/ and no
-// Domain, so no other host (a sibling subdomain) can set or shadow it.
-inline constexpr const char* kHttpsSessionCookie = "__Host-tonari_session";
+// The known-device cookie (services/known_devices.h): outlives the session.
+inline constexpr const char* kDeviceCookie = "tonari_device";
 
-// The session cookie's name for `req`: kHttpsSessionCookie when it came over https
-// (Request::https), else kSessionCookie. Only that one is read.
-const char* session_cookie_name(const http::Request& req);
-// The Set-Cookie value that keeps `token` for `max_age_seconds` (HttpOnly, SameSite=Strict,
-// Path=/; Secure over https); an empty token and 0 clear it.
-std::string session_cookie(const http::Request& req, std::string_view token, long max_age_seconds);
+// The name of tonari's cookie `base` (kSessionCookie, kDeviceCookie) for `req`: over https
+// (Request::https) `__Host-` + base, which a browser keeps only if it is Secure, has Path=/
+// and no Domain, so no other host (a sibling subdomain) can set or shadow it; else `base`.
+// Only the name for the request's scheme is read.
+std::string cookie_name(const http::Request& req, std::string_view base);
+// The Set-Cookie value that keeps `value` in cookie `base` for `max_age_seconds` (HttpOnly,
+// SameSite=Strict, Path=/; Secure over https); an empty value and 0 clear it.
+std::string set_cookie(const http::Request& req, std::string_view base, std::string_view value,
+                       long max_age_seconds);
 
 // The caller of `req`, from `Authorization: Bearer` or the session cookie.
 Result<Caller> authenticate(const http::Request& req, services::Accounts& accounts);

@@ -18,18 +18,6 @@ using http::Response;
 
 namespace {
 
-// The known-device cookie (services/known_devices.h). Served over HTTPS (Request::https)
-// it has the __Host- prefix: a browser then keeps it only if it came over HTTPS, for this
-// host alone, with Path=/. As with the session cookie (auth.h), only the name for the
-// request's scheme is read: over https a plain `tonari_device`, which a sibling host could
-// have set, is not taken.
-const std::string kDeviceCookie = "tonari_device";
-const std::string kSecureDeviceCookie = "__Host-tonari_device";
-
-const std::string& device_cookie_name(const Request& req) {
-  return req.https ? kSecureDeviceCookie : kDeviceCookie;
-}
-
 struct LoginOutcome {
   Result<services::LoginResult> result;
   TimeMs retry_after_ms = 0;
@@ -60,7 +48,7 @@ void Api::install_session(http::Router& router) {
                               req.remote_address, f.str("device", false)};
     const bool want_token = f.boolean("token");
     if (!f.status().is_ok()) co_return error_response(f.status());
-    if (lr.device_token.empty()) lr.device_token = req.cookie(device_cookie_name(req));
+    if (lr.device_token.empty()) lr.device_token = req.cookie(cookie_name(req, kDeviceCookie));
 
     auto outcome = co_await await_result<LoginOutcome>([&](auto cb) {
       d_.accounts.login(lr, [cb = std::move(cb)](Result<services::LoginResult> r, TimeMs retry) mutable {
@@ -88,13 +76,11 @@ void Api::install_session(http::Router& router) {
       res = json_response(200, out);
     } else {
       res = json_response(200, out);
-      res.headers.emplace_back("Set-Cookie", session_cookie(req, result->token, 2592000));
+      res.headers.emplace_back("Set-Cookie", set_cookie(req, kSessionCookie, result->token, 2592000));
       // The known-device cookie outlives the session (logout keeps it): it is what lets this
       // browser past a throttle that others' failures put on its address or login id.
-      res.headers.emplace_back("Set-Cookie", device_cookie_name(req) + "=" + result->device_token +
-                                                 "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                                                 std::to_string(d_.accounts.device_ttl_ms() / 1000) +
-                                                 (req.https ? "; Secure" : ""));
+      res.headers.emplace_back("Set-Cookie", set_cookie(req, kDeviceCookie, result->device_token,
+                                                        d_.accounts.device_ttl_ms() / 1000));
     }
     co_return res;
   });
@@ -109,7 +95,7 @@ void Api::install_session(http::Router& router) {
                                   R"({"type":"session.ended","session":")" + c.actor.token_hash + "\"}"),
                               {}, {}, {c.actor.user.id}});
     Response res = json_response(200, json::object{});
-    res.headers.emplace_back("Set-Cookie", session_cookie(req, "", 0));
+    res.headers.emplace_back("Set-Cookie", set_cookie(req, kSessionCookie, "", 0));
     co_return res;
   }));
 

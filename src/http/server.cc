@@ -273,34 +273,30 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     req.https = limits.edge.public_https;  // HSTS and the CSP's wss:, as on every answer
     auto out = to_beast(std::move(res), req, 11, false);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);
-    if (!wec) {
-      beast::error_code ec;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-      std::array<char, 4096> sink;
-      for (std::size_t drained = 0; drained < (64u << 10);) {
-        auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
-        if (rec) break;
-        drained += n;
-      }
-    }
+    if (!wec) co_await half_close_and_drain(stream, 64u << 10);
   }
 
-  // Writes `res`, then half-closes and drains what the client is still sending for a
-  // moment, so that it reads the response instead of a connection reset.
-  asio::awaitable<void> refuse(beast::tcp_stream& stream, const Request& req, Response res) {
-    log_response(req, res, std::chrono::steady_clock::now());
-    auto out = to_beast(std::move(res), req, 11, false);
-    co_await bhttp::async_write(stream, out, use_tuple);
+  // Half-closes `stream` and reads what the client is still sending (at most `limit` bytes,
+  // until the stream's timer), so that it reads the answer written before it instead of a
+  // connection reset.
+  static asio::awaitable<void> half_close_and_drain(beast::tcp_stream& stream, std::size_t limit) {
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::chrono::seconds(2));
-    std::array<char, 16384> sink;
-    std::size_t drained = 0;
-    while (drained < (64u << 20)) {
+    std::array<char, 4096> sink;
+    for (std::size_t drained = 0; drained < limit;) {
       auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
       if (rec) break;
       drained += n;
     }
+  }
+
+  // Writes `res`, then half-closes and drains for a moment (half_close_and_drain).
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, const Request& req, Response res) {
+    log_response(req, res, std::chrono::steady_clock::now());
+    auto out = to_beast(std::move(res), req, 11, false);
+    co_await bhttp::async_write(stream, out, use_tuple);
+    stream.expires_after(std::chrono::seconds(2));
+    co_await half_close_and_drain(stream, 64u << 20);
   }
 
   asio::awaitable<void> session(tcp::socket sock, Zone zone, std::shared_ptr<const void> lease) {

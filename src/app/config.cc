@@ -94,6 +94,12 @@ std::string load_toml(const std::string& path, Config& cfg) {
     if (!mode) return path + ": store.synchronous must be OFF, NORMAL, FULL or EXTRA";
     cfg.synchronous = mode;
   }
+  if (auto v = t["store"]["url"].value<std::string>()) cfg.store_url = *v;
+  if (auto v = t["store"]["pool"].value<int64_t>()) {
+    if (*v < 1 || *v > 256) return path + ": store.pool must be 1 to 256";
+    cfg.store_pool = static_cast<int>(*v);
+  }
+  if (auto v = t["bus"]["url"].value<std::string>()) cfg.bus_url = *v;
   if (auto* arr = t["listen"].as_array()) {
     cfg.listeners.clear();
     for (auto& node : *arr) {

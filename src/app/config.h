@@ -18,6 +18,14 @@ struct Config {
   std::string web_root;  // empty: <binary dir>/../web/dist
   int threads = 2;
   std::string synchronous = "FULL";
+  // Where the record is: empty or "sqlite:DIR" is the SQLite database in the data
+  // directory (DIR, if given, replaces data_dir); "postgres://..." or "postgresql://..." a
+  // PostgreSQL database (libpq connection URI) shared by every node of a cluster.
+  std::string store_url;
+  int store_pool = 8;  // PostgreSQL: connections for reads (writes have their own)
+  // How room events reach the other nodes: empty is this process only; "nats://host:port"
+  // (comma-separated for several servers) a NATS cluster.
+  std::string bus_url;
   bool demo = false;
   services::Limits limits;
   services::UserLimitsConfig user_limits;

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
                     "address:port to listen on (repeatable; port 0 picks a free port)");
   serve->add_option("--data", data_dir, "data directory (default ./data)");
   serve->add_option("--web", cfg.web_root, "directory of the built web client");
+  std::string store_url, bus_url;
+  serve->add_option("--store", store_url,
+                    "sqlite:DIR (default: the data directory) or postgres://... (a cluster's)");
+  serve->add_option("--bus", bus_url, "nats://host:port[,...] (a cluster's); default: none");
   serve->add_option("--threads", cfg.threads, "I/O threads")->check(CLI::Range(1, 64));
   std::string log_level, log_format, log_file;
   serve->add_option("--log-format", log_format, "log lines as json (default) or logfmt")
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
   auto* admin = cli.add_subcommand("admin", "administration commands");
   admin->require_subcommand(1);
   admin->add_option("--config", config_file, "TOML configuration file");
+  admin->add_option("--store", store_url, "sqlite:DIR (default: the data directory) or postgres://...");
 
   std::string code, name, reading, parent;
   auto* ct = admin->add_subcommand("create-tenant", "create a municipality");
@@ -114,6 +119,12 @@ int main(int argc, char** argv) {
     }
   }
   if (!data_dir.empty()) cfg.data_dir = data_dir;
+  if (!store_url.empty()) cfg.store_url = store_url;
+  if (!bus_url.empty()) cfg.bus_url = bus_url;
+  if (cfg.store_url.starts_with("sqlite:")) {
+    if (cfg.store_url.size() > 7) cfg.data_dir = cfg.store_url.substr(7);
+    cfg.store_url.clear();
+  }
   if (!log_level.empty()) log::parse_level(log_level, cfg.log.level);
   if (!log_format.empty()) cfg.log.format = log_format;
   if (!log_file.empty()) cfg.log.file = log_file;

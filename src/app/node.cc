@@ -36,8 +36,13 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   auto lock = DataDirLock::acquire(cfg.data_dir, false);
   if (!lock.ok()) throw std::runtime_error(lock.status().message());
   data_lock.emplace(std::move(*lock));
-  store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
+  if (!cfg.store_url.empty()) {
+    throw std::runtime_error("store " + cfg.store_url + ": only SQLite is built in so far");
+  }
+  auto sqlite_store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
       (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
+  sqlite = sqlite_store.get();
+  store = std::move(sqlite_store);
   bus.subscribe([this](const bus::Event& e) { hub.on_event(e); });
   ctx = std::make_unique<services::Context>(services::Context{
       *store, bus, clock,

@@ -34,7 +34,9 @@ class Node {
 
   std::optional<DataDirLock> data_lock;  // first in, last out: held while the store is open
   SystemClock clock;
-  std::unique_ptr<store::sqlite::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
+  // The same store when it is SQLite (its writer's figures for /metrics), else null.
+  store::sqlite::SqliteStore* sqlite = nullptr;
   bus::InProcessBus bus;
   realtime::Hub hub;
   // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by

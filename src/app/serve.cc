@@ -37,7 +37,6 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
       << name << ' ' << value << '\n';
   };
   auto& s = server.stats();
-  auto& w = node.store->writer_stats();
   metric("tonari_http_requests_total", "counter", "HTTP requests handled.", s.requests.load());
   metric("tonari_http_connections", "gauge", "Open HTTP connections.", s.open_http.load());
   metric("tonari_ws_connections", "gauge", "Open WebSocket connections.", s.open_ws.load());
@@ -65,35 +64,38 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     metric("tonari_login_throttle_evictions_total", "counter",
            "Throttle entries dropped because the table was full.", ls.throttle_evictions);
   }
-  metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
-  metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
-  {
-    // Read `batches` first: a batch counted in a bucket is then always in the count too
-    // (one counted in a bucket but not yet in `batches` is capped away).
-    const auto batches = w.batches.load();
-    o << "# HELP tonari_store_commit_seconds Group commits by duration: BEGIN through the "
-         "jobs' SQL to the end of COMMIT or ROLLBACK (fsync included).\n"
-         "# TYPE tonari_store_commit_seconds histogram\n";
-    std::uint64_t upto = 0;  // batches within this bucket's bound: cumulative
-    for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
-      upto = std::min<std::uint64_t>(upto + w.commit_in[b].load(), batches);
-      o << "tonari_store_commit_seconds_bucket{le=\"" << store::sqlite::kCommitBucketsMs[b] / 1000
-        << "\"} " << upto << '\n';
+  if (node.sqlite) {  // the SQLite writer's figures
+    auto& w = node.sqlite->writer_stats();
+    metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
+    metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
+    {
+      // Read `batches` first: a batch counted in a bucket is then always in the count too
+      // (one counted in a bucket but not yet in `batches` is capped away).
+      const auto batches = w.batches.load();
+      o << "# HELP tonari_store_commit_seconds Group commits by duration: BEGIN through the "
+           "jobs' SQL to the end of COMMIT or ROLLBACK (fsync included).\n"
+           "# TYPE tonari_store_commit_seconds histogram\n";
+      std::uint64_t upto = 0;  // batches within this bucket's bound: cumulative
+      for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
+        upto = std::min<std::uint64_t>(upto + w.commit_in[b].load(), batches);
+        o << "tonari_store_commit_seconds_bucket{le=\"" << store::sqlite::kCommitBucketsMs[b] / 1000
+          << "\"} " << upto << '\n';
+      }
+      o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
+        << "tonari_store_commit_seconds_sum " << std::fixed << std::setprecision(6)
+        << w.commit_us_total.load() / 1e6 << std::defaultfloat << '\n'
+        << "tonari_store_commit_seconds_count " << batches << '\n';
     }
-    o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
-      << "tonari_store_commit_seconds_sum " << std::fixed << std::setprecision(6)
-      << w.commit_us_total.load() / 1e6 << std::defaultfloat << '\n'
-      << "tonari_store_commit_seconds_count " << batches << '\n';
+    metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
+           w.failed_commits.load());
+    metric("tonari_store_wal_frames", "gauge", "Frames in the write-ahead log.", w.wal_frames.load());
+    metric("tonari_store_wal_checkpointed_frames", "gauge",
+           "Frames of the write-ahead log already copied into the database.",
+           w.wal_checkpointed.load());
+    metric("tonari_store_wal_catch_ups_total", "counter",
+           "Checkpoints the writer ran itself so that a long write-ahead log starts over.",
+           w.wal_catch_ups.load());
   }
-  metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
-         w.failed_commits.load());
-  metric("tonari_store_wal_frames", "gauge", "Frames in the write-ahead log.", w.wal_frames.load());
-  metric("tonari_store_wal_checkpointed_frames", "gauge",
-         "Frames of the write-ahead log already copied into the database.",
-         w.wal_checkpointed.load());
-  metric("tonari_store_wal_catch_ups_total", "counter",
-         "Checkpoints the writer ran itself so that a long write-ahead log starts over.",
-         w.wal_catch_ups.load());
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
   // What the process has allocated and not freed, and what the allocator holds in memory

@@ -26,6 +26,9 @@ namespace tonari::store {
 template <class T>
 using Callback = std::function<void(Result<T>)>;
 
+// Runs `work` somewhere else, later (e.g. posted to the I/O threads).
+using Handoff = std::function<void(std::function<void()> work)>;
+
 // A permission rule that a write applies in its own transaction, to the room and to the
 // acting user's membership as that transaction reads them: no other write can come between
 // the check and the change. The rule is policy (services/policies.h); the store only
@@ -148,6 +151,22 @@ class Store {
 
   // Health check: ok if the store answers a trivial query.
   virtual Status ping() = 0;
+
+  // Writes' callbacks run through `handoff` from now on instead of on the store's own
+  // thread(s); those pending at shutdown() run on its caller.
+  virtual void hand_off_callbacks(Handoff handoff) = 0;
+  // Applies every queued write (running its callback) and stops writing. Writes submitted
+  // from then on, from any thread, fail at once with unavailable.
+  virtual void shutdown() = 0;
+
+  // ---- The cluster ------------------------------------------------------------------------
+  // A number no other call of this store's database ever returned: a node's id, from which
+  // its connections' tags are made (bus::Event::origin), unique across the cluster by
+  // construction.
+  virtual void claim_node_id(TimeMs now, Callback<std::int64_t> done) = 0;
+  // The secret named `name` (e.g. "device_key") that every node of the cluster shares: the
+  // stored one, or `fresh`, stored now, if there was none (the first caller wins a race).
+  virtual void ensure_secret(std::string name, std::string fresh, Callback<std::string> done) = 0;
 
   // ---- Tenants, departments, users (reads) -------------------------------------------
   virtual Result<Tenant> tenant_by_code(std::string_view code) = 0;

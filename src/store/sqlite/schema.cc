@@ -213,6 +213,13 @@ CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users B
   UPDATE members SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB) WHERE user_id=NEW.id;
 END;
 )sql",
+    // 9 (issue 18, the cluster seam): node ids that are never handed out twice (each
+    // serving process claims one: its connections' tags are made from it), and secrets
+    // shared by every node of a cluster (a store-wide known-device key).
+    R"sql(
+CREATE TABLE node_ids(id INTEGER PRIMARY KEY AUTOINCREMENT, claimed_at INTEGER NOT NULL);
+CREATE TABLE secrets(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -33,10 +33,12 @@ class SqliteStore final : public Store {
   const WriterStats& writer_stats() const { return stats_; }
   // Writes' callbacks run through `handoff` from now on instead of on the writer thread
   // (Writer::hand_off_callbacks); those pending at shutdown() run on its caller.
-  void hand_off_callbacks(Handoff handoff) { writer_->hand_off_callbacks(std::move(handoff)); }
+  void hand_off_callbacks(Handoff handoff) override {
+    writer_->hand_off_callbacks(std::move(handoff));
+  }
   // Applies every queued write (running its callback) and stops the writer. Writes
   // submitted from then on, from any thread, fail at once with unavailable.
-  void shutdown();
+  void shutdown() override;
 
   Status ping() override;
   Result<Tenant> tenant_by_code(std::string_view code) override;
@@ -95,6 +97,8 @@ class SqliteStore final : public Store {
                       Callback<RoomChange> done) override;
   void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                  Callback<ReadChange> done) override;
+  void claim_node_id(TimeMs now, Callback<std::int64_t> done) override;
+  void ensure_secret(std::string name, std::string fresh, Callback<std::string> done) override;
 
  private:
   class ReaderLease;

@@ -229,6 +229,25 @@ void SqliteStore::create_user(NewUser u, TimeMs now, Callback<User> done) {
   }, std::move(done));
 }
 
+void SqliteStore::claim_node_id(TimeMs now, Callback<std::int64_t> done) {
+  write_one_statement<std::int64_t>([now](Connection& db) -> Result<std::int64_t> {
+    db.q("INSERT INTO node_ids(claimed_at) VALUES(?)").bind(1, now).run();
+    return db.last_insert_id();
+  }, std::move(done));
+}
+
+void SqliteStore::ensure_secret(std::string name, std::string fresh, Callback<std::string> done) {
+  write_one_statement<std::string>(
+      [name = std::move(name), fresh = std::move(fresh)](Connection& db) -> Result<std::string> {
+        db.q("INSERT INTO secrets(name, value) VALUES(?,?) ON CONFLICT(name) DO NOTHING")
+            .bind(1, name).bind(2, fresh).run();
+        Stmt s = db.q("SELECT value FROM secrets WHERE name=?");
+        s.bind(1, name);
+        if (!s.step()) return internal_error("secret " + name + " vanished");
+        return s.text(0);
+      }, std::move(done));
+}
+
 void SqliteStore::set_status(UserId user, std::string status, Callback<User> done) {
   write_one_statement<User>([user, status = std::move(status)](Connection& db) -> Result<User> {
     db.q("UPDATE users SET status=? WHERE id=?").bind(1, status).bind(2, user).run();

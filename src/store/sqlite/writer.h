@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "store/sqlite/db.h"
+#include "store/store.h"
 
 namespace tonari::store::sqlite {
 
@@ -92,9 +93,6 @@ struct WriterStats {
     return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(copied);
   }
 };
-
-// Runs `work` somewhere else, later (e.g. posted to the I/O threads).
-using Handoff = std::function<void(std::function<void()> work)>;
 
 struct WriterOptions {
   std::size_t max_batch = 1024;   // jobs per group commit

@@ -26,7 +26,7 @@ namespace {
 
 using store::sqlite::Connection;
 using store::sqlite::DbError;
-using store::sqlite::Handoff;
+using store::Handoff;
 using store::sqlite::Stmt;
 using store::sqlite::Undo;
 using store::sqlite::Writer;

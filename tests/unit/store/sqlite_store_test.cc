@@ -689,6 +689,7 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
             "DROP INDEX departments_code; ALTER TABLE departments DROP COLUMN code;"
             "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"
             "CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);"
+            "DROP TABLE node_ids; DROP TABLE secrets;"
             "PRAGMA user_version=3;");
   }
   open();

@@ -209,6 +209,10 @@ class Store {
   // The rooms `user` is in, with their current event numbers.
   virtual Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) = 0;
   virtual Result<std::optional<RoomId>> direct_room(UserId a, UserId b) = 0;
+  // The current event number of each of `rooms` that exists, in the order of `rooms`: a
+  // node compares them with what it delivered to find events the bus lost.
+  virtual Result<std::vector<std::pair<RoomId, EventNo>>> room_heads(
+      const std::vector<RoomId>& rooms) = 0;
   // Messages with seq in (after, before), ascending (before <= 0: no upper bound). With
   // after >= 0 the first `limit` of them; with after < 0 ("not given") the last `limit`.
   // Each message not deleted carries its read_count (the rule of read_counts).

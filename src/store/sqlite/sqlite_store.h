@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
   Result<RoomSummary> room_summary(RoomId room, UserId user) override;
   Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) override;
   Result<std::optional<RoomId>> direct_room(UserId a, UserId b) override;
+  Result<std::vector<std::pair<RoomId, EventNo>>> room_heads(
+      const std::vector<RoomId>& rooms) override;
   Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) override;
   Result<Message> message(RoomId room, Seq seq) override;
   Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;

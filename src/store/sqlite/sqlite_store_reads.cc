@@ -341,6 +341,21 @@ Result<std::vector<std::pair<RoomId, EventNo>>> SqliteStore::room_cursors(UserId
   });
 }
 
+Result<std::vector<std::pair<RoomId, EventNo>>> SqliteStore::room_heads(
+    const std::vector<RoomId>& rooms) {
+  using Out = std::vector<std::pair<RoomId, EventNo>>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Out out;
+    out.reserve(rooms.size());
+    for (RoomId id : rooms) {
+      Stmt s = db.q("SELECT ev FROM rooms WHERE id=?");
+      s.bind(1, id);
+      if (s.step()) out.emplace_back(id, s.i64(0));
+    }
+    return out;
+  });
+}
+
 Result<std::optional<RoomId>> SqliteStore::direct_room(UserId a, UserId b) {
   using Out = std::optional<RoomId>;
   return read<Out>([&](Connection& db) -> Result<Out> {

@@ -12,9 +12,11 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libspdlog-dev
+  libpq-dev libnats-dev
 )
 if [ "$mode" = test ]; then
-  packages+=(chromium fonts-noto-cjk)
+  # The cluster tests start their own PostgreSQL 15 and nats-server on loopback.
+  packages+=(chromium fonts-noto-cjk postgresql-15 nats-server)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

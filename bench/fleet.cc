@@ -18,7 +18,7 @@ asio::awaitable<bool> Fleet::login(int n, int concurrency) {
   for (int w = 0; w < concurrency; ++w) {
     wg.add();
     asio::co_spawn(ioc_, [&]() -> asio::awaitable<void> {
-      Http http(ioc_, port_);
+      Http http(ioc_, ports_.front());
       while (next < n && ok) {
         int i = next++;
         json::object body{{"tenant", kTenant}, {"login", user_login(i + 1)},
@@ -54,7 +54,7 @@ asio::awaitable<long long> Fleet::create_room(Http& http, int owner, const std::
 asio::awaitable<void> Fleet::run_client(Client& c, bool resume, WaitGroup* synced) {
   // A dropped connection's reader may still be finishing: keep its Ws alive.
   if (c.ws) graveyard_.push_back(std::move(c.ws));
-  c.ws = std::make_unique<Ws>(ioc_, port_);
+  c.ws = std::make_unique<Ws>(ioc_, ports_[(c.index - 1) % ports_.size()]);
   c.synced = false;
   // Once per connect: synced, or done trying (the caller counts open connections).
   auto done_syncing = [&c, synced] {

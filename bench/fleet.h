@@ -57,7 +57,11 @@ struct Client {
 
 class Fleet {
  public:
-  Fleet(boost::asio::io_context& ioc, unsigned short port) : ioc_(ioc), port_(port) {}
+  Fleet(boost::asio::io_context& ioc, unsigned short port) : ioc_(ioc), ports_{port} {}
+  // Clients spread over several nodes: user i's WebSocket goes to ports[(i - 1) % n]
+  // (logins and set-up to the first).
+  Fleet(boost::asio::io_context& ioc, std::vector<unsigned short> ports)
+      : ioc_(ioc), ports_(std::move(ports)) {}
 
   // Logs in users 1..n (bearer tokens), `concurrency` at a time.
   boost::asio::awaitable<bool> login(int n, int concurrency);
@@ -76,7 +80,7 @@ class Fleet {
   boost::asio::awaitable<void> run_client(Client& c, bool resume, WaitGroup* synced);
 
   boost::asio::io_context& ioc_;
-  unsigned short port_;
+  std::vector<unsigned short> ports_;
   std::vector<std::unique_ptr<Ws>> graveyard_;
 };
 

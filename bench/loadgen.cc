@@ -3,7 +3,9 @@
 //   tonari-loadgen --tonari build/tonari --config bench/bench.toml [--only 1,2,3] [--scale 0.1]
 //                  [--repeat N]   (each workload N times, a fresh server each; the table shows medians)
 // (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both; 8 is the loopback
-// floor: ingest's load against a server that only answers, floor.cc; 9 is a login burst.)
+// floor: ingest's load against a server that only answers, floor.cc; 9 is a login burst;
+// 10 and 11 are 1 and 2 on a cluster of 2 nodes on PostgreSQL + NATS, 12 is ingest (6) into
+// one node on PostgreSQL: scripts/test-pg.sh and test-nats.sh start those, --scripts DIR.)
 //   tonari-loadgen --floor-server   (that server; the loadgen starts it itself)
 #include <sched.h>
 #include <sys/resource.h>
@@ -86,6 +88,7 @@ constexpr Target kTargets[] = {
     {"idle_and_reconnect_storm", "storm_seconds", "reconnect storm of 18,000", true, 5, "s"},
     {"ingest", "acked_per_s", "ingest, acked messages", false, 50000, "/s"},
     {"history", "p99_ms", "history p99", true, 10, "ms"},
+    {"ingest_postgres", "acked_per_s", "ingest into PostgreSQL, acked messages", false, 10000, "/s"},
 };
 
 }  // namespace
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
     else if (k == "--loadgen-cpu") s.loadgen_cpu = std::stoi(v);
     else if (k == "--ingest-cpus") s.ingest_shares_cores = v != "pinned";
     else if (k == "--repeat") repeat = std::max(1, std::stoi(v));
+    else if (k == "--scripts") s.topology.scripts = v;
     else if (k == "--only") {
       std::stringstream ss(v);
       for (std::string n; std::getline(ss, n, ',');) only.insert(std::stoi(n));
@@ -168,6 +172,19 @@ int main(int argc, char** argv) {
       }
       if (want(8)) emit({bench::loopback_floor(s)});
       if (want(9)) emit({bench::login_burst(s)});
+      if (want(10) || want(11) || want(12)) {
+        bench::Settings c = s;
+        c.topology.nodes = 2;
+        if (want(10)) emit({bench::department_rooms(c)});
+        if (want(11)) emit({bench::max_fanout(c)});
+        if (want(12)) {
+          c.topology.nodes = 1;
+          c.topology.bus = false;
+          c.history = false;
+          json::object r = bench::ingest_and_history(c);
+          emit({r.contains("ingest") ? r["ingest"].as_object() : r});
+        }
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "tonari-loadgen: " << e.what() << '\n';
@@ -210,6 +227,22 @@ int main(int argc, char** argv) {
                   100.0 * median(numbers(runs["ingest"], "acked_per_s")) / floor);
     }
   }
+  // The cluster against one SQLite node of the same run (the goal: per node, at
+  // least half of what one SQLite node delivers).
+  auto ratio = [&](const char* what, const char* cluster_row, const char* cluster_figure,
+                   const char* single_row, const char* single_figure) {
+    if (!runs.contains(cluster_row) || !runs.contains(single_row)) return;
+    const double single = median(numbers(runs[single_row], single_figure));
+    if (single > 0) {
+      std::printf("%-38s %.2f\n", what, median(numbers(runs[cluster_row], cluster_figure)) / single);
+    }
+  };
+  std::printf("\n");
+  ratio("cluster fanout per node / SQLite node", "cluster_max_fanout", "deliveries_per_s_per_node",
+        "max_fanout", "deliveries_per_s");
+  ratio("cluster department p99 / SQLite node", "cluster_department_rooms", "p99_ms",
+        "department_rooms", "p99_ms");
+  ratio("ingest PostgreSQL / SQLite", "ingest_postgres", "acked_per_s", "ingest", "acked_per_s");
   // Each target this run measured, against its median. Read them with each workload's
   // machine_steal_fraction and machine_probe_ms: on a slow VM every timed figure is worse.
   bool header = false;

@@ -36,6 +36,13 @@ int run(const std::vector<std::string>& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void exec_argv(const std::vector<std::string>& args, const std::string& path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execv(path.c_str(), argv.data());
+}
+
 }  // namespace
 
 std::string user_login(int i) {
@@ -48,11 +55,18 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
   char tmpl[] = "/tmp/tonari-bench-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  if (!o.floor && run({o.binary, "admin", "--config", o.config, "create-tenant", "--data", dir_, "--code",
-                      kTenant, "--name", "ベンチ市"}) != 0) {
+  // The admin commands and the server on the node's store: its own SQLite database in dir_,
+  // or the cluster's.
+  auto with_store = [&](std::vector<std::string> argv) {
+    if (!o.store_url.empty()) argv.insert(argv.begin() + 2, {"--store", o.store_url});
+    return argv;
+  };
+  if (!o.floor && o.setup &&
+      run(with_store({o.binary, "admin", "--config", o.config, "create-tenant", "--data", dir_, "--code",
+                      kTenant, "--name", "ベンチ市"})) != 0) {
     throw std::runtime_error("create-tenant failed");
   }
-  if (!o.floor && o.users > 0) {
+  if (!o.floor && o.setup && o.users > 0) {
     std::string csv = dir_ + "/users.csv";
     std::ofstream f(csv);
     f << "login,name,reading,department,title,password\n";
@@ -60,8 +74,8 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
       f << user_login(i) << ",職員 " << i << ",しょくいん " << i << ",,," << kPassword << "\n";
     }
     f.close();
-    if (run({o.binary, "admin", "--config", o.config, "import-users", "--data", dir_, "--tenant",
-             kTenant, "--csv", csv}) != 0) {
+    if (run(with_store({o.binary, "admin", "--config", o.config, "import-users", "--data", dir_,
+                        "--tenant", kTenant, "--csv", csv})) != 0) {
       throw std::runtime_error("import-users failed");
     }
   }
@@ -79,16 +93,19 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
       execl("/proc/self/exe", "tonari-loadgen", "--floor-server", static_cast<char*>(nullptr));
       _exit(127);
     }
+    std::vector<std::string> serve{o.binary, "serve", "--config", o.config, "--data", dir_,
+                                   "--listen", "127.0.0.1:0"};
+    if (!o.store_url.empty()) serve.insert(serve.end(), {"--store", o.store_url});
+    if (!o.bus_url.empty()) serve.insert(serve.end(), {"--bus", o.bus_url});
     // TONARI_BENCH_WRAP="valgrind --tool=callgrind" (for example) runs the server under a
     // profiler; its command line is split by the shell.
     if (const char* wrap = std::getenv("TONARI_BENCH_WRAP"); wrap && *wrap) {
       std::string cmd = std::string("exec ") + wrap + " \"$@\"";
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), "sh", o.binary.c_str(), "serve", "--config",
-            o.config.c_str(), "--data", dir_.c_str(), "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
+      std::vector<std::string> args{"sh", "-c", cmd, "sh"};
+      args.insert(args.end(), serve.begin(), serve.end());
+      exec_argv(args, "/bin/sh");
     }
-    execl(o.binary.c_str(), o.binary.c_str(), "serve", "--config", o.config.c_str(), "--data",
-          dir_.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+    exec_argv(serve, o.binary);
     _exit(127);
   }
   close(out[1]);

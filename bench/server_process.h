@@ -14,6 +14,11 @@ struct ServerOptions {
   int cpu = 0;             // core to pin the server to (-1: every core)
   int users = 0;           // users u000001 .. to import, password kPassword
   bool floor = false;      // start the loopback floor's server (floor.cc) instead of tonari
+  // A cluster's node (Servers): the shared store and bus, and whether this node sets up the
+  // tenant and users (the first does; the store is shared).
+  std::string store_url;
+  std::string bus_url;
+  bool setup = true;
 };
 
 inline constexpr const char* kTenant = "990001";

@@ -62,6 +62,16 @@ std::string send_frame(long long room, const std::string& client_id, const std::
          "\",\"body\":\"" + body + "\"}";
 }
 
+// A cluster's figures carry its shape, and what PostgreSQL and nats-server used besides the
+// nodes (CPU seconds since `backend0`); its workloads are named cluster_... .
+json::object on_topology(const Servers& srv, double backend0, json::object o) {
+  if (!srv.cluster()) return o;
+  if (o.contains("workload")) o["workload"] = "cluster_" + std::string(o["workload"].as_string());
+  o["nodes"] = srv.size();
+  o["backend_cpu_s"] = srv.backend_cpu_seconds() - backend0;
+  return o;
+}
+
 // The server's /metrics: `value(name)` is the number after `name`, or -1.
 struct Metrics {
   std::string text;
@@ -142,9 +152,9 @@ json::object department_rooms(const Settings& s) {
   const auto duration = std::chrono::milliseconds(static_cast<int>(20000 * std::max(0.25, s.scale)));
   ServerOptions so = s.server;
   so.users = users;
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
     auto room_ids = co_await blocks_of_rooms(ioc, fleet, srv.port(), rooms, per_room, "課 ");
     Samples latency, ack;
@@ -163,7 +173,7 @@ json::object department_rooms(const Settings& s) {
     int connected = co_await fleet.connect(0, users, 256, false);
     srv.mark("department-start");  // first: what a profiler's hook costs is not the workload's
     const CommitTimes commits0 = co_await commit_times(ioc, srv.port());
-    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    const double cpu0 = srv.cpu_seconds(), backend0 = srv.backend_cpu_seconds(), self0 = self_cpu_seconds();
     const auto end = Clock::now() + duration;
     WakeupProbe probe(so.cpu);
     const StealMeter steal(so.cpu);
@@ -195,7 +205,7 @@ json::object department_rooms(const Settings& s) {
     const auto delta = [](long long a, long long b) { return a < 0 || b < 0 ? -1 : b - a; };
     const double secs = std::chrono::duration<double>(duration).count();
     const long long expected = acked * (per_room - 1);
-    co_return json::object{
+    co_return on_topology(srv, backend0, json::object{
         {"workload", "department_rooms"}, {"rooms", rooms}, {"members", per_room},
         {"connected", connected}, {"seconds", secs}, {"messages_sent", sent},
         {"messages_acked", acked}, {"deliveries", received},
@@ -210,7 +220,7 @@ json::object department_rooms(const Settings& s) {
         {"commits", delta(commits0.all, commits1.all)},
         {"commits_over_2ms", delta(commits0.over_2ms, commits1.over_2ms)},
         {"commits_over_5ms", delta(commits0.over_5ms, commits1.over_5ms)},
-        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+        {"server_cpu_s", srv.cpu_seconds() - cpu0}, {"loadgen_cpu_s", self_cpu_seconds() - self0}});
   });
 }
 
@@ -220,9 +230,9 @@ json::object max_fanout(const Settings& s) {
   const auto duration = std::chrono::milliseconds(static_cast<int>(15000 * std::max(0.2, s.scale)));
   ServerOptions so = s.server;
   so.users = users;
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
     auto room_ids = co_await blocks_of_rooms(ioc, fleet, srv.port(), rooms, per_room, "PJ ");
     Samples latency;
@@ -245,7 +255,7 @@ json::object max_fanout(const Settings& s) {
     };
     int connected = co_await fleet.connect(0, users, 256, false);
     srv.mark("fanout-start");
-    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    const double cpu0 = srv.cpu_seconds(), backend0 = srv.backend_cpu_seconds(), self0 = self_cpu_seconds();
     const auto start = Clock::now();
     end = start + duration;
     running = true;
@@ -259,14 +269,15 @@ json::object max_fanout(const Settings& s) {
     srv.mark("fanout-end");
     running = false;
     co_await sleep_for(ioc, 1s);
-    co_return json::object{
+    co_return on_topology(srv, backend0, json::object{
         {"workload", "max_fanout"}, {"rooms", rooms}, {"members", per_room},
         {"connected", connected}, {"seconds", secs}, {"messages_acked", acked},
         {"deliveries", in_window}, {"deliveries_per_s", in_window / secs},
+        {"deliveries_per_s_per_node", in_window / secs / srv.size()},
         {"p50_ms", latency.pct_ms(50)}, {"p99_ms", latency.pct_ms(99)},
         {"p999_ms", latency.pct_ms(99.9)},
         {"server_cpu_s_per_1000_deliveries", in_window ? cpu / (in_window / 1000.0) : 0.0},
-        {"server_cpu_s", cpu}, {"loadgen_cpu_s", self_cpu_seconds() - self0}};
+        {"server_cpu_s", cpu}, {"loadgen_cpu_s", self_cpu_seconds() - self0}});
   });
 }
 
@@ -276,9 +287,9 @@ json::object all_staff(const Settings& s, int members) {
   const int messages = std::max(3, static_cast<int>(10 * s.scale));
   ServerOptions so = s.server;
   so.users = members;
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     if (!co_await fleet.login(members, 32)) co_return json::object{{"error", "login failed"}};
     long long room = 0;
     {
@@ -354,9 +365,9 @@ json::object idle_and_storm(const Settings& s) {
   const int rooms = std::max(rooms_per_user, users * rooms_per_user / 400);
   ServerOptions so = s.server;
   so.users = users;
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     if (!co_await fleet.login(users, 32)) co_return json::object{{"error", "login failed"}};
     std::vector<std::vector<int>> members(rooms);
     for (int i = 0; i < users; ++i) {
@@ -430,7 +441,7 @@ void send_ingest_message(Client& c, const std::vector<long long>& room_ids, long
 // The measured phase of ingest (6) and of the loopback floor (8): each of the fleet's
 // clients sends its next message (to its own room) as soon as its last one is acked, for
 // `duration`. `counter` numbers the client ids.
-asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, const ServerProcess& srv,
+asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, const Servers& srv,
                                           const std::vector<long long>& room_ids,
                                           std::chrono::milliseconds duration, long long& counter,
                                           const char* phase, long long* all_acks = nullptr) {
@@ -451,7 +462,7 @@ asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, c
     }
   };
   srv.mark((std::string(phase) + "-start").c_str());  // first: what a profiler's hook costs is not the workload's
-  const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+  const double cpu0 = srv.cpu_seconds(), backend0 = srv.backend_cpu_seconds(), self0 = self_cpu_seconds();
   end = Clock::now() + duration;
   for (auto& c : fleet.clients) send_next(c);
   co_await sleep_for(ioc, duration);
@@ -460,12 +471,12 @@ asio::awaitable<json::object> closed_loop(asio::io_context& ioc, Fleet& fleet, c
   co_await sleep_for(ioc, 1s);  // the last acks in flight
   fleet.on_frame = nullptr;
   const double secs = std::chrono::duration<double>(duration).count();
-  co_return json::object{
+  co_return on_topology(srv, backend0, json::object{
       {"seconds", secs}, {"acked", acked}, {"acked_per_s", acked / secs}, {"errors", errors},
       {"ack_p50_ms", ack.pct_ms(50)}, {"ack_p99_ms", ack.pct_ms(99)},
       {"server_cpu_s", cpu}, {"loadgen_cpu_s", self},
       {"server_cpu_us_per_message", acked ? cpu * 1e6 / acked : 0.0},
-      {"loadgen_cpu_us_per_message", acked ? self * 1e6 / acked : 0.0}};
+      {"loadgen_cpu_us_per_message", acked ? self * 1e6 / acked : 0.0}});
 }
 
 // Ingest's senders, and the floor's: on every core when ingest shares them (Settings).
@@ -498,9 +509,9 @@ json::object ingest_and_history(const Settings& s) {
   ServerOptions so = closed_loop_server(s);
   so.users = senders;
   Repin repin{s.loadgen_cpu};
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     if (!co_await fleet.login(senders, 32)) co_return json::object{{"error", "login failed"}};
     std::vector<long long> room_ids(senders);
     {
@@ -514,7 +525,8 @@ json::object ingest_and_history(const Settings& s) {
     json::object measured = co_await closed_loop(ioc, fleet, srv, room_ids, duration, counter, "ingest", &total_acked);
     auto [commits1, jobs1] = co_await commit_counters(ioc, srv.port());
     json::object ingest{
-        {"workload", "ingest"}, {"cores", s.ingest_shares_cores ? "shared" : "pinned"},
+        {"workload", srv.cluster() ? "ingest_postgres" : "ingest"},
+        {"cores", s.ingest_shares_cores ? "shared" : "pinned"},
         {"senders", connected},
         {"rows_per_commit", commits1 > commits0 ? double(jobs1 - jobs0) / double(commits1 - commits0) : 0.0}};
     for (auto& [k, v] : measured) ingest[k] = v;
@@ -605,9 +617,9 @@ json::object loopback_floor(const Settings& s) {
   ServerOptions so = closed_loop_server(s);
   so.floor = true;
   Repin repin{s.loadgen_cpu};
-  ServerProcess srv(so);
+  Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
-    Fleet fleet(ioc, srv.port());
+    Fleet fleet(ioc, srv.ports());
     fleet.clients.resize(senders);
     std::vector<long long> room_ids(senders);
     for (int i = 0; i < senders; ++i) {
@@ -654,7 +666,7 @@ json::object login_burst(const Settings& s) {
   so.users = logins;
   json::object out;
   try {
-    ServerProcess srv(so);
+    Servers srv(so, s.topology);
     out = run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
       Samples latency;
       long long refusals = 0, failures = 0;

@@ -6,7 +6,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 
-#include "server_process.h"
+#include "servers.h"
 
 namespace bench {
 
@@ -21,6 +21,8 @@ struct Settings {
   // history, which follow in the same server, are pinned again. false: ingest pinned like the others
   // (--ingest-cpus pinned).
   bool ingest_shares_cores = true;
+  // Workloads 1, 2 and 6 on a cluster (PostgreSQL + NATS) instead of one SQLite node.
+  Topology topology;
 };
 
 boost::json::object department_rooms(const Settings& s);   // 1

@@ -34,7 +34,17 @@ NatsBus::NatsBus(store::Store& store, NatsOptions options)
       sequencer_(store, [this](const Event& e) { deliver(e); }) {}
 
 Result<std::unique_ptr<NatsBus>> NatsBus::open(store::Store& store, NatsOptions options) {
-  if (options.url.empty()) return invalid_argument("bus: a NATS URL is required");
+  // nats://host:port or tls://host:port, one or several separated by commas.
+  std::string_view urls = options.url;
+  do {
+    const std::string_view one = urls.substr(0, urls.find(','));
+    urls.remove_prefix(std::min(urls.size(), one.size() + 1));
+    const std::string_view trimmed = one.substr(std::min(one.size(), one.find_first_not_of(' ')));
+    if (!trimmed.starts_with("nats://") && !trimmed.starts_with("tls://")) {
+      return invalid_argument("bus " + options.url +
+                              ": expected nats://host:port (or tls://), several separated by commas");
+    }
+  } while (!urls.empty());
   std::unique_ptr<NatsBus> bus(new NatsBus(store, std::move(options)));
   if (Status st = bus->connect(); !st.is_ok()) return st;
   bus->delivery_thread_ = std::thread([b = bus.get()] { b->run_delivery(); });

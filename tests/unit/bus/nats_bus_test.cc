@@ -248,6 +248,23 @@ TEST(NatsBusOpen, RefusesAMalformedUrl) {
   store::sqlite::SqliteStore store(opts);
   auto bus = bus::NatsBus::open(store, bus::NatsOptions{"not a url at all", 1});
   EXPECT_FALSE(bus.ok());
+  EXPECT_EQ(bus.status().code(), Code::invalid_argument);
+}
+
+// An admin command's node with no NATS to talk to ends at once, not after a timeout.
+TEST(NatsBusOpen, ABusThatNeverConnectedShutsDownPromptly) {
+  TempDir dir;
+  store::sqlite::Options opts;
+  opts.path = (dir.path() / "t.db").string();
+  store::sqlite::SqliteStore store(opts);
+  auto bus = bus::NatsBus::open(
+      store, bus::NatsOptions{"nats://127.0.0.1:" + std::to_string(free_port()), 1});
+  ASSERT_TRUE(bus.ok());
+  (*bus)->tenant_followed(1);
+  (*bus)->publish(bus::Event{1, 1, 1, std::make_shared<const std::string>("{}"), {}, {}, {}});
+  const auto begin = std::chrono::steady_clock::now();
+  (*bus)->shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(2));
 }
 
 }  // namespace

@@ -62,10 +62,19 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   }
   hub.set_bus(bus.get());
   bus->subscribe([this](const bus::Event& e) { hub.on_event(e); });
+  services::Limits limits = cfg.limits;
+  if (!cfg.bus_url.empty()) {
+    // The login throttle's counts are shared over the bus: every node hashes with this key.
+    auto key = services::wait_for<std::string>([&](auto cb) {
+      store->ensure_secret("login_throttle_key", services::random_token(), std::move(cb));
+    });
+    if (!key.ok()) throw std::runtime_error("the login throttle's key: " + key.status().message());
+    limits.login.throttle_key = std::move(*key);
+  }
   ctx = std::make_unique<services::Context>(services::Context{
       *store, *bus, clock,
       [this](std::function<void()> work) { boost::asio::post(blocking, std::move(work)); },
-      cfg.limits});
+      std::move(limits)});
   user_limits = std::make_unique<services::UserLimits>(cfg.user_limits);
   accounts = std::make_unique<services::Accounts>(*ctx);
   receipts = std::make_unique<services::ReadReceipts>(*ctx);

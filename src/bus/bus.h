@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/types.h"
@@ -67,6 +68,15 @@ class Bus {
   virtual void tenant_unfollowed(TenantId tenant) {}
   virtual void room_followed(RoomId room, EventNo known) {}
   virtual void room_unfollowed(RoomId room) {}
+
+  // Cluster notices: small messages that every *other* node gets, apart from room events
+  // (the login throttle's failures, so that an attacker spreading guesses over the nodes
+  // gets no more of them). `topic` is a short word. Handlers run on a bus thread and must
+  // be quick; register them before events flow. In one process there are no other nodes:
+  // both do nothing.
+  using NoticeHandler = std::function<void(std::string_view bytes)>;
+  virtual void publish_notice(const std::string& topic, std::string bytes) {}
+  virtual void on_notice(const std::string& topic, NoticeHandler handler) {}
 
   virtual Stats stats() const { return {}; }
   // Stops delivering: no handler runs once it returns, and later publishes go nowhere.

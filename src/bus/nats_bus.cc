@@ -138,6 +138,12 @@ void NatsBus::shutdown() {
   }
   for (auto& [tenant, sub] : subscriptions_) natsSubscription_Destroy(sub);
   subscriptions_.clear();
+  {
+    std::lock_guard lock(notices_mu_);
+    for (auto& n : notices_) {
+      if (n.sub) natsSubscription_Destroy(n.sub);
+    }
+  }
   natsConnection_Destroy(conn_);
   conn_ = nullptr;
 }
@@ -151,29 +157,53 @@ std::string NatsBus::subject(TenantId tenant) const {
 void NatsBus::publish(const Event& e) {
   if (shut_down_.load(std::memory_order_relaxed)) return;
   published_.fetch_add(1, std::memory_order_relaxed);
-  std::string bytes = encode_event(e, options_.node_id);
   enqueue(Item{Item::Kind::event, 0, 0, e});
-  bool queued = false;
-  {
-    std::lock_guard lock(publish_mu_);
-    if (publish_bytes_ + bytes.size() <= options_.max_publish_queue_bytes) {
-      publish_bytes_ += bytes.size();
-      publish_queue_.emplace_back(e.tenant, std::move(bytes));
-      queued = true;
-    }
-  }
-  if (queued) {
-    publish_wake_.notify_one();
-  } else {
+  if (!queue_publish(subject(e.tenant), encode_event(e, options_.node_id))) {
     publish_failures_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
+bool NatsBus::queue_publish(std::string subject, std::string bytes) {
+  {
+    std::lock_guard lock(publish_mu_);
+    if (publish_stopping_ ||
+        publish_bytes_ + bytes.size() > options_.max_publish_queue_bytes) {
+      return false;
+    }
+    publish_bytes_ += bytes.size();
+    publish_queue_.emplace_back(std::move(subject), std::move(bytes));
+  }
+  publish_wake_.notify_one();
+  return true;
+}
+
+void NatsBus::publish_notice(const std::string& topic, std::string bytes) {
+  if (shut_down_.load(std::memory_order_relaxed)) return;
+  if (!queue_publish(options_.prefix + ".n." + topic, std::move(bytes))) {
+    publish_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void NatsBus::on_notice(const std::string& topic, NoticeHandler handler) {
+  std::lock_guard lock(notices_mu_);
+  NoticeSubscription& n = notices_.emplace_back(NoticeSubscription{this, std::move(handler)});
+  n.sub = subscribe_to(options_.prefix + ".n." + topic, &NatsBus::on_notice_message, &n);
+}
+
+void NatsBus::on_notice_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* n = static_cast<NoticeSubscription*>(closure);
+  try {
+    n->handler(std::string_view(natsMsg_GetData(msg),
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+  } catch (const std::exception& ex) {
+    log::error("bus.handler_failed", {{"node", n->bus->options_.node_id}, {"error", ex.what()}});
+  }
+  natsMsg_Destroy(msg);
+}
+
 void NatsBus::run_publishing() {
   name_this_thread("tonari-bus-pub");
-  std::deque<std::pair<TenantId, std::string>> batch;
-  TenantId subject_tenant = -1;
-  std::string subject_text;
+  std::deque<std::pair<std::string, std::string>> batch;
   std::uint64_t failures_logged = 0;
   for (;;) {
     {
@@ -183,14 +213,10 @@ void NatsBus::run_publishing() {
       batch.swap(publish_queue_);
       publish_bytes_ = 0;
     }
-    for (auto& [tenant, bytes] : batch) {
-      if (tenant != subject_tenant) {
-        subject_tenant = tenant;
-        subject_text = subject(tenant);
-      }
+    for (auto& [subj, bytes] : batch) {
       // Never blocks for long: while the connection is down the library buffers (up to
       // reconnect_buffer_bytes, then refuses), and a stalled server meets the write deadline.
-      const natsStatus s = natsConnection_Publish(conn_, subject_text.c_str(), bytes.data(),
+      const natsStatus s = natsConnection_Publish(conn_, subj.c_str(), bytes.data(),
                                                   static_cast<int>(bytes.size()));
       if (s != NATS_OK) {
         const auto failures = publish_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -290,15 +316,14 @@ void NatsBus::deliver(const Event& e) {
   }
 }
 
-void NatsBus::follow_tenant(TenantId tenant) {
-  if (subscriptions_.count(tenant)) return;
+natsSubscription* NatsBus::subscribe_to(const std::string& subject, natsMsgHandler handler,
+                                        void* closure) {
   natsSubscription* sub = nullptr;
-  const std::string subj = subject(tenant);
-  natsStatus s = natsConnection_Subscribe(&sub, conn_, subj.c_str(), &NatsBus::on_message, this);
+  const natsStatus s = natsConnection_Subscribe(&sub, conn_, subject.c_str(), handler, closure);
   if (s != NATS_OK) {
-    log::error("bus.subscribe_failed", {{"node", options_.node_id}, {"subject", subj},
+    log::error("bus.subscribe_failed", {{"node", options_.node_id}, {"subject", subject},
                                         {"error", natsStatus_GetText(s)}});
-    return;
+    return nullptr;
   }
   {
     std::lock_guard lock(closing_mu_);
@@ -309,10 +334,17 @@ void NatsBus::follow_tenant(TenantId tenant) {
     std::lock_guard lock(closing_mu_);
     --open_subscriptions_;
   }
-  // The delivery thread keeps up with what it is handed; a burst is held here rather than
-  // refused by the library (the queue it feeds has its own bound in bytes).
+  // Handlers keep up with what they are handed; a burst is held here rather than refused
+  // by the library (the delivery queue it feeds has its own bound in bytes).
   natsSubscription_SetPendingLimits(sub, 1 << 20, 256 << 20);
-  subscriptions_.emplace(tenant, sub);
+  return sub;
+}
+
+void NatsBus::follow_tenant(TenantId tenant) {
+  if (subscriptions_.count(tenant)) return;
+  if (natsSubscription* sub = subscribe_to(subject(tenant), &NatsBus::on_message, this)) {
+    subscriptions_.emplace(tenant, sub);
+  }
 }
 
 void NatsBus::unfollow_tenant(TenantId tenant) {

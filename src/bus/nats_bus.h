@@ -2,7 +2,8 @@
 // one subject, <prefix>.t.<tenant id>; a node subscribes to it only while it has at least
 // one connection of that municipality (the hub reports them: Bus::tenant_followed), so 700
 // municipalities cost a node at most 700 subscriptions, whatever its connection count, and
-// a node receives only what its clients may need. A node's own events are delivered here
+// a node receives only what its clients may need. Cluster notices (Bus::publish_notice)
+// go to <prefix>.n.<topic>, which every node subscribes to. A node's own events are delivered here
 // at once, without the round trip (the connection is NoEcho: the server does not send
 // them back). Each message is one event (event_codec.h).
 //
@@ -73,6 +74,8 @@ class NatsBus final : public Bus {
   void tenant_unfollowed(TenantId tenant) override;
   void room_followed(RoomId room, EventNo known) override;
   void room_unfollowed(RoomId room) override;
+  void publish_notice(const std::string& topic, std::string bytes) override;
+  void on_notice(const std::string& topic, NoticeHandler handler) override;
   Stats stats() const override;
   void shutdown() override;
 
@@ -103,9 +106,16 @@ class NatsBus final : public Bus {
   void unfollow_tenant(TenantId tenant);  // delivery thread
   // Waits (briefly) until the server has seen what was sent: subscriptions included.
   void flush();
+  // Queues `bytes` for the publishing thread; false if its queue is full.
+  bool queue_publish(std::string subject, std::string bytes);
+  // Subscribes to `subject` with `closure` handed to `handler`; null if it failed (logged).
+  natsSubscription* subscribe_to(const std::string& subject, natsMsgHandler handler,
+                                 void* closure);
 
   // Callbacks of the NATS library, on its threads; `closure` is the bus.
   static void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
+  static void on_notice_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg,
+                                void* closure);
   static void on_subscription_closed(void* closure);
   static void on_connected(natsConnection* nc, void* closure);
   static void on_disconnected(natsConnection* nc, void* closure);
@@ -130,16 +140,25 @@ class NatsBus final : public Bus {
   bool busy_ = false;                // the delivery thread works on a batch; guarded by mu_
   bool stopping_ = false;            // guarded by mu_
 
-  // The publishing thread's queue: (tenant, encoded event).
+  // The publishing thread's queue: (subject, bytes).
   std::mutex publish_mu_;
   std::condition_variable publish_wake_;
-  std::deque<std::pair<TenantId, std::string>> publish_queue_;  // guarded by publish_mu_
+  std::deque<std::pair<std::string, std::string>> publish_queue_;  // guarded by publish_mu_
   std::size_t publish_bytes_ = 0;                                // guarded by publish_mu_
   bool publish_stopping_ = false;                                // guarded by publish_mu_
 
   // The delivery thread's alone.
   Sequencer sequencer_;
   std::unordered_map<TenantId, natsSubscription*> subscriptions_;
+
+  // Notice subscriptions, made at start-up (on_notice) and kept to the end.
+  struct NoticeSubscription {
+    NatsBus* bus;
+    NoticeHandler handler;
+    natsSubscription* sub = nullptr;
+  };
+  std::mutex notices_mu_;
+  std::deque<NoticeSubscription> notices_;  // guarded by notices_mu_; stable addresses
 
   // Subscriptions not yet closed, and whether the connection is closed: shutdown() waits for
   // both, so that no library callback runs on a destroyed bus.

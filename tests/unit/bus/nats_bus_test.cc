@@ -183,6 +183,32 @@ TEST_F(NatsBusTest, ANodeGetsNoEventsOfAMunicipalityItDoesNotFollow) {
   EXPECT_EQ(b_->stats().received, 1u);
 }
 
+// Cluster notices (the login throttle's) reach every other node, not the sender.
+TEST_F(NatsBusTest, NoticesReachTheOtherNodes) {
+  a_ = open(1, at_a_);
+  b_ = open(2, at_b_);
+  std::mutex mu;
+  std::vector<std::string> at_a, at_b;
+  a_->on_notice("throttle", [&](std::string_view n) {
+    std::lock_guard lock(mu);
+    at_a.emplace_back(n);
+  });
+  b_->on_notice("throttle", [&](std::string_view n) {
+    std::lock_guard lock(mu);
+    at_b.emplace_back(n);
+  });
+  a_->publish_notice("throttle", "failed once");
+  a_->publish_notice("other-topic", "not for them");
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return at_b.size() == 1;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(at_b, (std::vector<std::string>{"failed once"}));
+  EXPECT_TRUE(at_a.empty());
+}
+
 TEST_F(NatsBusTest, AfterNatsRestartsBothReconnectAndFillWhatWasCommittedMeanwhile) {
   a_ = open(1, at_a_);
   b_ = open(2, at_b_);

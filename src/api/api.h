@@ -46,6 +46,9 @@ struct Deps {
   ApiMetrics metrics;
   // Per-user limits (WebSockets per user); null: none.
   services::UserLimits* user_limits = nullptr;
+  // This node's id in the cluster (Store::claim_node_id): the high bits of its connections'
+  // tags (bus::Event::origin). 0: a process alone (tests).
+  std::int64_t node_id = 0;
 };
 
 // The authenticated caller of a REST request.

@@ -90,7 +90,7 @@ void Api::install_session(http::Router& router) {
         [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());
     // Open WebSockets of this session end too (see WsClient).
-    d_.bus.publish(bus::Event{0, 0,
+    d_.bus.publish(bus::Event{0, 0, c.actor.user.tenant,
                               std::make_shared<const std::string>(
                                   R"({"type":"session.ended","session":")" + c.actor.token_hash + "\"}"),
                               {}, {}, {c.actor.user.id}});

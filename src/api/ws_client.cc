@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <random>
 
 #include "api/fields.h"
 #include "api/messages_json.h"
@@ -118,12 +117,10 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
   // here, one disabled after it by the revocation that rechecks the attached connections
   // of its user (serve.cc). Checked before, a disabling in between went unseen.
   if (!session_ok(true)) co_return;
+  // Each room comes with its event number as read before following it: in a cluster, a
+  // room new to this node has its events after that one delivered (Bus::room_followed).
   auto first = d_.rooms.cursors(actor_);
-  if (first.ok()) {
-    std::vector<RoomId> ids;
-    for (const auto& [room, ev] : *first) ids.push_back(room);
-    d_.hub.follow(this, ids);
-  }
+  if (first.ok()) d_.hub.follow(this, *first);
   auto now = d_.rooms.cursors(actor_);
   if (!first.ok() || !now.ok()) {
     send_error(internal_error("could not load rooms"));
@@ -243,12 +240,13 @@ void WsClient::abandon_hello() {
   held_bytes_ = 0;
 }
 
-// Unique in this process, and across the nodes of a cluster but for a chance of one in
-// 2^32 per pair of nodes: the high half is random per process, the low half counts.
-std::uint64_t WsClient::next_origin() {
-  static const std::uint64_t process = static_cast<std::uint64_t>(std::random_device{}()) << 32;
-  static std::atomic<std::uint32_t> count{0};
-  return process | (count.fetch_add(1, std::memory_order_relaxed) + 1u);  // never 0
+std::uint64_t WsClient::next_origin(std::int64_t node_id) {
+  // 2^40 connections (a million a second for twelve days) before the count would reach
+  // the node's bits; a node id needs more than 24 bits only after 16 million starts.
+  constexpr std::uint64_t kCountMask = (std::uint64_t{1} << 40) - 1;
+  static std::atomic<std::uint64_t> count{0};
+  const std::uint64_t n = (count.fetch_add(1, std::memory_order_relaxed) + 1) & kCountMask;
+  return (static_cast<std::uint64_t>(node_id) << 40) | (n == 0 ? 1 : n);
 }
 
 void WsClient::deliver(const bus::Event& e) {

@@ -49,9 +49,14 @@ class WsClient final : public http::WsHandler,
   void on_close() override;
 
   UserId user() const override { return actor_.user.id; }
+  TenantId tenant() const override { return actor_.user.tenant; }
   void deliver(const bus::Event& e) override;
   // Any thread: closes with 4001 if the session has ended (logged out, account disabled).
   void recheck_session() override;
+
+  // A tag no other connection of the cluster has: `node_id` (unique: Store::claim_node_id)
+  // in the high 24 bits, a count of this process's connections in the low 40. Never 0.
+  static std::uint64_t next_origin(std::int64_t node_id);
 
  private:
   // The rest of a hello runs as a coroutine (it waits for the replay); it owns `msg`.
@@ -107,8 +112,7 @@ class WsClient final : public http::WsHandler,
   std::unordered_map<RoomId, Seq> pending_reads_; // guarded by mu_
   TimeMs validated_at_;                           // executor only
   // This connection's tag as the origin of its reads (bus::Event::origin).
-  const std::uint64_t origin_ = next_origin();
-  static std::uint64_t next_origin();
+  const std::uint64_t origin_ = next_origin(d_.node_id);
 };
 
 }  // namespace tonari::api

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "bus/nats_bus.h"
 #include "core/thread_name.h"
 #include "services/crypto.h"
 
@@ -43,11 +44,37 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
       (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
   sqlite = sqlite_store.get();
   store = std::move(sqlite_store);
-  bus.subscribe([this](const bus::Event& e) { hub.on_event(e); });
+  {
+    auto id = services::wait_for<std::int64_t>(
+        [&](auto cb) { store->claim_node_id(clock.now_ms(), std::move(cb)); });
+    if (!id.ok()) throw std::runtime_error("claiming a node id: " + id.status().message());
+    node_id = *id;
+  }
+  if (cfg.bus_url.empty()) {
+    bus = std::make_unique<bus::InProcessBus>();
+  } else {
+    // A NATS server that does not answer yet is no reason to refuse: nodes and NATS start
+    // in any order under systemd, this node serves its own clients meanwhile, and the bus
+    // fills what it missed from the store once connected. A URL the client refuses is.
+    auto nats = bus::NatsBus::open(*store, bus::NatsOptions{cfg.bus_url, node_id});
+    if (!nats.ok()) throw std::runtime_error(nats.status().message());
+    bus = std::move(*nats);
+  }
+  hub.set_bus(bus.get());
+  bus->subscribe([this](const bus::Event& e) { hub.on_event(e); });
+  services::Limits limits = cfg.limits;
+  if (!cfg.bus_url.empty()) {
+    // The login throttle's counts are shared over the bus: every node hashes with this key.
+    auto key = services::wait_for<std::string>([&](auto cb) {
+      store->ensure_secret("login_throttle_key", services::random_token(), std::move(cb));
+    });
+    if (!key.ok()) throw std::runtime_error("the login throttle's key: " + key.status().message());
+    limits.login.throttle_key = std::move(*key);
+  }
   ctx = std::make_unique<services::Context>(services::Context{
-      *store, bus, clock,
+      *store, *bus, clock,
       [this](std::function<void()> work) { boost::asio::post(blocking, std::move(work)); },
-      cfg.limits});
+      std::move(limits)});
   user_limits = std::make_unique<services::UserLimits>(cfg.user_limits);
   accounts = std::make_unique<services::Accounts>(*ctx);
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
@@ -65,6 +92,7 @@ void Node::shutdown() {
   blocking.join();
   housekeeping.join();
   store->shutdown();
+  bus->shutdown();
 }
 
 }  // namespace tonari::app

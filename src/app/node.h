@@ -23,13 +23,15 @@ namespace tonari::app {
 class Node {
  public:
   // Takes the data directory's shared lock (data_dir.h), then opens (and migrates) the
-  // store under cfg.data_dir. Throws on failure (start-up only), e.g. while a restore works
-  // on the directory.
+  // store under cfg.data_dir, claims a node id, and sets up the bus: in-process, or NATS at
+  // cfg.bus_url (whose server need not answer yet: the bus keeps trying). Throws on failure
+  // (start-up only), e.g. while a restore works on the directory.
   explicit Node(const Config& cfg);
   ~Node();
 
   // Finishes blocking and housekeeping work, then applies every queued write (running its callbacks) and
-  // stops the store's writer. Call while everything the callbacks use is still alive.
+  // stops the store's writer, then the bus's delivery. Call while everything the callbacks
+  // use is still alive.
   void shutdown();
 
   std::optional<DataDirLock> data_lock;  // first in, last out: held while the store is open
@@ -37,7 +39,11 @@ class Node {
   std::unique_ptr<store::Store> store;
   // The same store when it is SQLite (its writer's figures for /metrics), else null.
   store::sqlite::SqliteStore* sqlite = nullptr;
-  bus::InProcessBus bus;
+  // This process's id in the cluster (Store::claim_node_id), claimed at start-up: its
+  // connections' tags are made from it, and the bus logs name the node by it.
+  std::int64_t node_id = 0;
+  // In-process, or NATS; the hub subscribes to it (through its sequencer, with NATS).
+  std::unique_ptr<bus::Bus> bus;
   realtime::Hub hub;
   // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by
   // default): Accounts keeps each busy with its queue of waiting logins.

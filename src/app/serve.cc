@@ -98,6 +98,30 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
   }
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());
+  {
+    const bus::Stats b = node.bus->stats();
+    metric("tonari_bus_published_total", "counter", "Events this node published.", b.published);
+    metric("tonari_bus_publish_failures_total", "counter",
+           "Events not handed to NATS (buffer full while disconnected); other nodes fill them "
+           "from the store.", b.publish_failures);
+    metric("tonari_bus_received_total", "counter", "Events received from other nodes.",
+           b.received);
+    metric("tonari_bus_dropped_duplicates_total", "counter",
+           "Room events dropped because they were delivered already.", b.dropped_duplicates);
+    metric("tonari_bus_gap_fills_total", "counter",
+           "Gaps and lost tails in a room's events, filled from the store.", b.gap_fills);
+    metric("tonari_bus_events_filled_total", "counter",
+           "Room events read from the store and delivered.", b.events_filled);
+    metric("tonari_bus_fill_failures_total", "counter",
+           "Store reads for a fill or a check that failed (retried).", b.fill_failures);
+    metric("tonari_bus_overflow_drops_total", "counter",
+           "Room events dropped on a full delivery queue (filled from the store).",
+           b.overflow_drops);
+    metric("tonari_bus_reconnects_total", "counter", "Connections to NATS restored.",
+           b.reconnects);
+    metric("tonari_bus_connected", "gauge", "1 while connected to NATS (always, in-process).",
+           b.connected ? 1 : 0);
+  }
   // What the process has allocated and not freed, and what the allocator holds in memory
   // beyond that (free pages and its own metadata): what a connection costs, apart from the
   // allocator's slack.
@@ -233,8 +257,10 @@ int serve(const Config& cfg_in) {
   node.ctx->user_limits = node.user_limits.get();
 
   http::Router router;
-  api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, node.bus, node.clock,
-                 cfg.api, {}, node.user_limits.get()};
+  api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, *node.bus, node.clock,
+                 cfg.api, {}, node.user_limits.get(), node.node_id};
+  log::info("server.node", {{"node", node.node_id},
+                            {"bus", cfg.bus_url.empty() ? "in-process" : cfg.bus_url}});
   api::Api api(deps);
   api.install(router);
   http::ServerLimits limits = cfg.server;

@@ -5,11 +5,13 @@
 
 namespace tonari::realtime {
 
-bool Hub::add_locked(RoomId room, Subscriber* s) {
-  auto& subs = rooms_[room];
+bool Hub::add_locked(RoomId room, EventNo known, Subscriber* s) {
+  auto [rit, fresh] = rooms_.try_emplace(room);
+  auto& subs = rit->second;
   auto at = std::lower_bound(subs.begin(), subs.end(), s);
   if (at != subs.end() && *at == s) return false;
   subs.insert(at, s);
+  if (fresh && bus_) bus_->room_followed(room, known);
   return true;
 }
 
@@ -21,28 +23,34 @@ void Hub::remove_locked(RoomId room, Subscriber* s) {
   if (at != subs.end() && *at == s) subs.erase(at);
   if (subs.empty()) {
     rooms_.erase(rit);
+    if (bus_) bus_->room_unfollowed(room);
   } else if (subs.capacity() > 64 && subs.size() < subs.capacity() / 4) {
     subs.shrink_to_fit();  // a room most of whose members went away
   }
 }
 
-void Hub::attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomId>& rooms) {
+void Hub::attach(const std::shared_ptr<Subscriber>& s, const std::vector<RoomCursor>& rooms) {
   std::unique_lock lock(mu_);
-  auto& entry = subs_[s.get()];
+  auto [eit, fresh] = subs_.try_emplace(s.get());
+  if (!fresh) return;  // attached already
+  auto& entry = eit->second;
   entry.owner = s;
-  for (RoomId r : rooms) {
-    if (add_locked(r, s.get())) entry.rooms.push_back(r);
+  // The municipality first: in a cluster the bus must receive its events before the
+  // rooms' order is taken up (Bus::room_followed).
+  if (++tenants_[s->tenant()] == 1 && bus_) bus_->tenant_followed(s->tenant());
+  for (const auto& [r, known] : rooms) {
+    if (add_locked(r, known, s.get())) entry.rooms.push_back(r);
   }
   users_[s->user()].push_back(s.get());
 }
 
-void Hub::follow(Subscriber* s, const std::vector<RoomId>& rooms) {
+void Hub::follow(Subscriber* s, const std::vector<RoomCursor>& rooms) {
   std::unique_lock lock(mu_);
   auto it = subs_.find(s);
   if (it == subs_.end()) return;
   it->second.rooms.reserve(it->second.rooms.size() + rooms.size());
-  for (RoomId r : rooms) {
-    if (add_locked(r, s)) it->second.rooms.push_back(r);
+  for (const auto& [r, known] : rooms) {
+    if (add_locked(r, known, s)) it->second.rooms.push_back(r);
   }
 }
 
@@ -67,6 +75,10 @@ void Hub::detach(Subscriber* s) {
     if (uit->second.empty()) users_.erase(uit);
   }
   subs_.erase(it);
+  if (auto tit = tenants_.find(s->tenant()); tit != tenants_.end() && --tit->second == 0) {
+    tenants_.erase(tit);
+    if (bus_) bus_->tenant_unfollowed(s->tenant());
+  }
 }
 
 void Hub::deliver_to_user(UserId user, const bus::Event& e) {
@@ -101,7 +113,7 @@ void Hub::on_event(const bus::Event& e) {
       auto uit = users_.find(u);
       if (uit == users_.end()) continue;
       for (Subscriber* s : uit->second) {
-        if (add_locked(e.room, s)) subs_[s].rooms.push_back(e.room);
+        if (add_locked(e.room, e.ev, s)) subs_[s].rooms.push_back(e.room);
       }
     }
     if (auto it = rooms_.find(e.room); it != rooms_.end()) {
@@ -123,7 +135,7 @@ void Hub::on_event(const bus::Event& e) {
   if (leaving.empty()) return;
   auto removed = std::make_shared<const std::string>(
       R"({"type":"room.removed","room":)" + std::to_string(e.room) + "}");
-  bus::Event notice{e.room, 0, removed, {}, {}, {}};
+  bus::Event notice{e.room, 0, e.tenant, removed, {}, {}, {}};
   for (const auto& s : leaving) s->deliver(notice);
 }
 

@@ -18,6 +18,8 @@ namespace tonari::services {
 namespace {
 
 const char* const kBadCredentials = "municipality code, login id or password is wrong";
+// The bus notices of the login throttle's outcomes (LoginThrottle::notice).
+const char* const kThrottleTopic = "throttle";
 
 Status check_text(std::string_view value, const char* field, std::size_t max_chars,
                   bool required) {
@@ -35,7 +37,11 @@ Status check_text(std::string_view value, const char* field, std::size_t max_cha
 Accounts::Accounts(Context& ctx)
     : ctx_(ctx),
       devices_(ctx.limits.login.device_key.empty() ? random_token() : ctx.limits.login.device_key),
-      throttle_(ctx.limits.login.throttle) {
+      throttle_(ctx.limits.login.throttle, ctx.limits.login.throttle_key) {
+  // The other nodes' outcomes (a cluster; in one process the bus has none).
+  ctx.bus.on_notice(kThrottleTopic, [this](std::string_view notice) {
+    throttle_.apply_notice(notice, ctx_.clock.now_ms());
+  });
   // Hashing costs what a check costs: the queue's first estimate, before any login.
   const auto started = std::chrono::steady_clock::now();
   dummy_hash_ = hash_password(random_token(), ctx.limits.pwhash_opslimit, ctx.limits.pwhash_memlimit);
@@ -178,6 +184,7 @@ bool Accounts::verify(PendingLogin p) {
   const TimeMs now = ctx_.clock.now_ms();
   if (!good) {
     throttle_.failed(p.admission, now);
+    ctx_.bus.publish_notice(kThrottleTopic, LoginThrottle::notice(p.admission, true));
     log::info("login.failed", {{"tenant", req.tenant_code},
                                {"login", req.login},
                                {"address", req.client_address},
@@ -187,6 +194,7 @@ bool Accounts::verify(PendingLogin p) {
     return true;
   }
   throttle_.succeeded(p.admission);
+  ctx_.bus.publish_notice(kThrottleTopic, LoginThrottle::notice(p.admission, false));
   const std::string device = p.device.empty() ? KnownDevices::new_device_id() : p.device;
   LoginResult result{creds->user, *tenant, random_token(), random_token(),
                      devices_.issue(req.tenant_code, req.login, device,

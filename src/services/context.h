@@ -27,6 +27,10 @@ struct LoginLimits {
   // The known-device tokens' secret (app/node.cc keeps it in the data directory); empty:
   // a random one for this process.
   std::string device_key;
+  // The key of the throttle's hashed entries, the same on every node of a cluster (app/
+  // node.cc keeps it in the store), so that a failure counted on one counts on all; empty:
+  // a random one for this process.
+  std::string throttle_key;
 };
 
 struct Limits {

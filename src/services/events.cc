@@ -9,12 +9,13 @@ namespace tonari::services {
 void publish_change(Context& ctx, const store::RoomChange& change) {
   // The membership change rides on the first event, the member.joined or member.left that
   // reports it; the others (an ownership handover after it) are plain room events.
+  const TenantId tenant = change.room.tenant;
   bool first = true;
   for (const RoomEvent& e : change.events) {
     if (first) {
-      ctx.bus.publish(bus::Event{e.room, e.ev, e.frame, change.joined, change.left, {}});
+      ctx.bus.publish(bus::Event{e.room, e.ev, tenant, e.frame, change.joined, change.left, {}});
     } else {
-      ctx.bus.publish(bus::Event{e.room, e.ev, e.frame, {}, {}, {}});
+      ctx.bus.publish(bus::Event{e.room, e.ev, tenant, e.frame, {}, {}, {}});
     }
     first = false;
   }
@@ -37,7 +38,7 @@ void publish_change(Context& ctx, const store::RoomChange& change) {
     }
     boost::json::object frame{{"type", "room.added"}, {"room", wire::room_summary(s)}};
     auto text = std::make_shared<const std::string>(boost::json::serialize(frame));
-    ctx.bus.publish(bus::Event{change.room.id, 0, text, {}, {}, {u}});
+    ctx.bus.publish(bus::Event{change.room.id, 0, tenant, text, {}, {}, {u}});
   }
 }
 

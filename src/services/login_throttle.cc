@@ -16,7 +16,7 @@ const char* scope_name(ThrottleScope scope) {
   return "pair";
 }
 
-LoginThrottle::LoginThrottle(ThrottlePolicy policy)
+LoginThrottle::LoginThrottle(ThrottlePolicy policy, std::string hash_key)
     : policy_([&] {
         policy.max_entries = std::max<std::size_t>(policy.max_entries, 16);
         policy.first_delay_ms = std::max<TimeMs>(policy.first_delay_ms, 1);
@@ -26,7 +26,7 @@ LoginThrottle::LoginThrottle(ThrottlePolicy policy)
         }
         return policy;
       }()),
-      hash_key_(random_bytes(16)) {}
+      hash_key_(hash_key.empty() ? random_bytes(16) : std::move(hash_key)) {}
 
 std::uint64_t LoginThrottle::key(ThrottleScope scope, const LoginAttempt& a) const {
   // Length-prefixed fields: no two attempts' fields run together into the same bytes.
@@ -173,6 +173,64 @@ void LoginThrottle::failed(const Admission& a, TimeMs now) {
     count_failure(a.login, ThrottleScope::login, now);
     count_failure(a.address, ThrottleScope::address, now);
   }
+}
+
+namespace {
+
+// A notice: version, 'f' (failed) or 's' (succeeded), flags, then three keys (little-endian).
+constexpr char kNoticeVersion = 1;
+constexpr std::size_t kNoticeBytes = 3 + 3 * sizeof(std::uint64_t);
+enum NoticeFlags : unsigned char { kTrusted = 1, kCountsWider = 2 };
+
+void put_key(std::string& out, std::uint64_t k) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((k >> (8 * i)) & 0xff));
+}
+
+std::uint64_t get_key(std::string_view in) {
+  std::uint64_t k = 0;
+  for (int i = 0; i < 8; ++i) k |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  return k;
+}
+
+}  // namespace
+
+std::string LoginThrottle::notice(const Admission& a, bool failed) {
+  std::string out;
+  out.reserve(kNoticeBytes);
+  out.push_back(kNoticeVersion);
+  out.push_back(failed ? 'f' : 's');
+  out.push_back(static_cast<char>((a.trusted ? kTrusted : 0) | (a.counts_wider ? kCountsWider : 0)));
+  put_key(out, a.own);
+  put_key(out, a.login);
+  put_key(out, a.address);
+  return out;
+}
+
+bool LoginThrottle::apply_notice(std::string_view bytes, TimeMs now) {
+  if (bytes.size() != kNoticeBytes || bytes[0] != kNoticeVersion ||
+      (bytes[1] != 'f' && bytes[1] != 's')) {
+    return false;
+  }
+  const auto flags = static_cast<unsigned char>(bytes[2]);
+  Admission a;
+  a.trusted = flags & kTrusted;
+  a.counts_wider = flags & kCountsWider;
+  a.own = get_key(bytes.substr(3));
+  a.login = get_key(bytes.substr(11));
+  a.address = get_key(bytes.substr(19));
+  if (bytes[1] == 's') {
+    succeeded(a);
+    return true;
+  }
+  // Here the attempt was never admitted (counted in advance): its failure counts now.
+  const ThrottleScope own_scope = a.trusted ? ThrottleScope::device : ThrottleScope::pair;
+  std::lock_guard lock(mu_);
+  count_failure(a.own, own_scope, now);
+  if (a.counts_wider) {
+    count_failure(a.login, ThrottleScope::login, now);
+    count_failure(a.address, ThrottleScope::address, now);
+  }
+  return true;
 }
 
 void LoginThrottle::sweep(TimeMs now, std::size_t max_steps) {

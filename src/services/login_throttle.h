@@ -8,6 +8,9 @@
 // Nothing ever locks an account: a lock is an administrator's decision (disable-user).
 // Entries are kept in a table of bounded size (the least recently touched go first); keys
 // are keyed 64-bit hashes, so an entry costs the same whatever the login id's length.
+// In a cluster every node keeps its own table, and tells the others each outcome
+// (notice()/apply_notice(), over the bus): the nodes hash with the same key, so a failure
+// counts on all of them, and spreading guesses over the nodes gains nothing.
 // Thread safety: all methods are thread-safe.
 #pragma once
 
@@ -64,7 +67,9 @@ struct Admission {
 
 class LoginThrottle {
  public:
-  explicit LoginThrottle(ThrottlePolicy policy);
+  // `hash_key`: the key of the entries' hashes, which the nodes of a cluster share; empty:
+  // a random one (a node alone).
+  explicit LoginThrottle(ThrottlePolicy policy, std::string hash_key = {});
 
   // Whether an attempt would be admitted now, counting nothing: a cheap first look before
   // an attempt waits in a queue.
@@ -77,6 +82,14 @@ class LoginThrottle {
   void succeeded(const Admission& a);
   // It did not: its scopes' delays start from `now`.
   void failed(const Admission& a, TimeMs now);
+
+  // The outcome of the admitted attempt `a` (failed, or succeeded) as the other nodes of a
+  // cluster apply it: 27 bytes of hashed keys, no login id or address.
+  static std::string notice(const Admission& a, bool failed);
+  // Applies another node's notice at `now`: a failure counts as if it had happened here
+  // (its pair or device, and its login id and address when it counted for them there); a
+  // success clears its pair (device). False, and nothing changes, if `bytes` are not a notice.
+  bool apply_notice(std::string_view bytes, TimeMs now);
 
   // Drops entries whose counts have been forgiven, oldest first, at most `max_steps`.
   void sweep(TimeMs now, std::size_t max_steps = 1000);

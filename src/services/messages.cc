@@ -65,7 +65,7 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
     if (r.ok() && r->created) {
       publish_change(ctx_, *r);
       // Posting reads everything before it: the counts of earlier messages may change.
-      receipts_.note(r->room.id, r->sender_read_before, r->message->seq - 1);
+      receipts_.note(r->room.id, r->room.tenant, r->sender_read_before, r->message->seq - 1);
     }
     done(std::move(r));
   });
@@ -107,14 +107,15 @@ void Messages::mark_read(const Actor& actor, RoomId room, Seq seq,
   // them per announcement, in the middle of its fanout).
   if (seq < 0) return done(invalid_argument("seq must be >= 0"));
   const UserId user = actor.user.id;
-  ctx_.store.mark_read(room, user, seq, actor.user.tenant,
-                       [this, room, user, origin, done = std::move(done)](Result<store::ReadChange> r) {
+  const TenantId tenant = actor.user.tenant;  // the room's: the store refuses any other
+  ctx_.store.mark_read(room, user, seq, tenant,
+                       [this, room, user, tenant, origin, done = std::move(done)](Result<store::ReadChange> r) {
     if (r.ok() && r->new_seq > r->old_seq) {
-      receipts_.note(room, r->old_seq, r->new_seq);
+      receipts_.note(room, tenant, r->old_seq, r->new_seq);
       auto frame = std::make_shared<const std::string>(
           R"({"type":"read.self","room":)" + std::to_string(room) + R"(,"read_seq":)" +
           std::to_string(r->new_seq) + "}");
-      ctx_.bus.publish(bus::Event{room, 0, std::move(frame), {}, {}, {user}, origin});
+      ctx_.bus.publish(bus::Event{room, 0, tenant, std::move(frame), {}, {}, {user}, origin});
     }
     done(std::move(r));
   });

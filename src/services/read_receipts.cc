@@ -5,12 +5,12 @@
 
 namespace tonari::services {
 
-void ReadReceipts::note(RoomId room, Seq old_seq, Seq new_seq) {
+void ReadReceipts::note(RoomId room, TenantId tenant, Seq old_seq, Seq new_seq) {
   if (new_seq <= old_seq) return;
   const TimeMs now = ctx_.clock.now_ms();
   std::lock_guard lock(mu_);
   last_noted_ = now;
-  auto [it, inserted] = pending_.try_emplace(room, Pending{old_seq, new_seq});
+  auto [it, inserted] = pending_.try_emplace(room, Pending{old_seq, new_seq, tenant});
   if (!inserted) {
     it->second.lo = std::min(it->second.lo, old_seq);
     it->second.hi = std::max(it->second.hi, new_seq);
@@ -63,8 +63,9 @@ std::size_t ReadReceipts::flush_due() {
     }
     for (auto& [sender, frame] : frames) {
       frame += "]}";
-      ctx_.bus.publish(bus::Event{room, 0, std::make_shared<const std::string>(std::move(frame)),
-                                  {}, {}, {sender}});
+      ctx_.bus.publish(bus::Event{room, 0, p.tenant,
+                                  std::make_shared<const std::string>(std::move(frame)), {}, {},
+                                  {sender}});
     }
   }
   return due.size();

@@ -18,8 +18,9 @@ class ReadReceipts {
  public:
   explicit ReadReceipts(Context& ctx) : ctx_(ctx) {}
 
-  // A member's read position in `room` moved from `old_seq` to `new_seq`.
-  void note(RoomId room, Seq old_seq, Seq new_seq);
+  // A member's read position in `room` (of municipality `tenant`) moved from `old_seq` to
+  // `new_seq`.
+  void note(RoomId room, TenantId tenant, Seq old_seq, Seq new_seq);
   // Publishes `reads` for every noted room whose last flush is at least one period ago: to
   // each sender of an affected message who is still a member, the counts of theirs.
   // Called by a timer (the app runs it every 10 ms while active(), every 100 ms otherwise).
@@ -36,6 +37,7 @@ class ReadReceipts {
   struct Pending {
     Seq lo = 0;  // counts of messages with seq in (lo, hi] changed
     Seq hi = 0;
+    TenantId tenant = 0;  // the room's: where the `reads` events go
   };
   Context& ctx_;
   std::mutex mu_;

@@ -100,5 +100,18 @@ TEST_F(WsClientTest, AHelloThatEndsEarlyStopsFollowingItsRooms) {
   client->on_close();
 }
 
+// Connections' tags are unique across a cluster by construction: the node's id (unique:
+// Store::claim_node_id) in the high bits, this process's count in the low ones.
+TEST(WsClientOrigin, TagsCarryTheNodeIdAndAreNeverZero) {
+  const std::uint64_t a = api::WsClient::next_origin(5);
+  const std::uint64_t b = api::WsClient::next_origin(5);
+  const std::uint64_t c = api::WsClient::next_origin(6);
+  EXPECT_EQ(a >> 40, 5u);
+  EXPECT_EQ(c >> 40, 6u);
+  EXPECT_NE(a, b);
+  EXPECT_NE(a & ((std::uint64_t{1} << 40) - 1), 0u);
+  EXPECT_NE(api::WsClient::next_origin(0), 0u);
+}
+
 }  // namespace
 }  // namespace tonari::testing

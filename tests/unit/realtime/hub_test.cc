@@ -17,8 +17,9 @@ namespace {
 
 class FakeSubscriber final : public Subscriber {
  public:
-  explicit FakeSubscriber(UserId user) : user_(user) {}
+  explicit FakeSubscriber(UserId user, TenantId tenant = 1) : user_(user), tenant_(tenant) {}
   UserId user() const override { return user_; }
+  TenantId tenant() const override { return tenant_; }
   void deliver(const bus::Event& e) override {
     std::lock_guard lock(mu_);
     frames_.push_back(*e.frame);
@@ -34,6 +35,7 @@ class FakeSubscriber final : public Subscriber {
 
  private:
   const UserId user_;
+  const TenantId tenant_;
   std::mutex mu_;
   std::vector<std::string> frames_;
 };
@@ -41,7 +43,7 @@ class FakeSubscriber final : public Subscriber {
 using Frames = std::vector<std::string>;
 
 bus::Event event(RoomId room, EventNo ev, const std::string& frame) {
-  return bus::Event{room, ev, std::make_shared<const std::string>(frame), {}, {}, {}};
+  return bus::Event{room, ev, 1, std::make_shared<const std::string>(frame), {}, {}, {}};
 }
 
 std::string removed(RoomId room) {
@@ -50,9 +52,12 @@ std::string removed(RoomId room) {
 
 class HubTest : public ::testing::Test {
  protected:
-  std::shared_ptr<FakeSubscriber> attach(UserId user, std::vector<RoomId> rooms) {
-    auto s = std::make_shared<FakeSubscriber>(user);
-    hub_.attach(s, rooms);
+  std::shared_ptr<FakeSubscriber> attach(UserId user, std::vector<RoomId> rooms,
+                                         TenantId tenant = 1) {
+    auto s = std::make_shared<FakeSubscriber>(user, tenant);
+    std::vector<RoomCursor> cursors;
+    for (RoomId r : rooms) cursors.emplace_back(r, 0);
+    hub_.attach(s, cursors);
     return s;
   }
   Hub hub_;
@@ -193,13 +198,13 @@ TEST_F(HubTest, LastFollowerLeavingDropsTheRoom) {
 
 TEST_F(HubTest, FollowAddsRoomsToAnAttachedSubscriberOnly) {
   auto a = attach(1, {});
-  hub_.follow(a.get(), {10, 10, 20});
+  hub_.follow(a.get(), {{10, 0}, {10, 0}, {20, 0}});
   hub_.on_event(event(10, 1, "e10"));
   hub_.on_event(event(20, 1, "e20"));
   EXPECT_EQ(a->frames(), (Frames{"e10", "e20"}));
 
   FakeSubscriber stranger(9);
-  hub_.follow(&stranger, {10});
+  hub_.follow(&stranger, {{10, 0}});
   hub_.on_event(event(10, 2, "e10-2"));
   EXPECT_TRUE(stranger.frames().empty());
   EXPECT_EQ(hub_.connection_count(), 1u);
@@ -251,6 +256,7 @@ class ReentrantSubscriber final : public Subscriber {
  public:
   ReentrantSubscriber(Hub& hub, UserId user) : hub_(hub), user_(user) {}
   UserId user() const override { return user_; }
+  TenantId tenant() const override { return 1; }
   void deliver(const bus::Event& e) override {
     connections_seen_ = hub_.connections_of(user_).size();
     if (e.ev == 0) hub_.unfollow(this, {e.room});
@@ -271,7 +277,7 @@ TEST_F(HubTest, MembershipEventsAreDeliveredOutsideTheHubsLock) {
   auto joining = std::make_shared<ReentrantSubscriber>(hub_, 4);
   auto leaving = std::make_shared<ReentrantSubscriber>(hub_, 2);
   hub_.attach(joining, {});
-  hub_.attach(leaving, {10});
+  hub_.attach(leaving, {{10, 0}});
   auto done = std::make_shared<std::promise<std::string>>();
   std::future<std::string> result = done->get_future();
   std::thread([this, done] {
@@ -303,6 +309,50 @@ TEST_F(HubTest, BusDeliversToTheHub) {
   auto a = attach(1, {10});
   bus.publish(event(10, 1, "via-bus"));
   EXPECT_EQ(a->frames(), (Frames{"via-bus"}));
+}
+
+// What the hub reports to the bus: a municipality while it has connections here, a room
+// while it has followers here, with the event its first follower knows.
+class InterestLog final : public bus::Bus {
+ public:
+  void publish(const bus::Event&) override {}
+  void subscribe(Handler) override {}
+  void tenant_followed(TenantId t) override { log_.push_back("+t" + std::to_string(t)); }
+  void tenant_unfollowed(TenantId t) override { log_.push_back("-t" + std::to_string(t)); }
+  void room_followed(RoomId r, EventNo known) override {
+    log_.push_back("+r" + std::to_string(r) + "@" + std::to_string(known));
+  }
+  void room_unfollowed(RoomId r) override { log_.push_back("-r" + std::to_string(r)); }
+  std::vector<std::string> log_;
+};
+
+TEST_F(HubTest, ReportsTenantsAndRoomsAsTheyGainTheirFirstAndLoseTheirLastFollower) {
+  InterestLog interest;
+  hub_.set_bus(&interest);
+  auto a = std::make_shared<FakeSubscriber>(1, 7);
+  hub_.attach(a, {{10, 4}});
+  auto b = std::make_shared<FakeSubscriber>(2, 7);
+  hub_.attach(b, {});
+  hub_.follow(b.get(), {{10, 5}, {20, 2}});  // 10 is followed already
+  auto c = std::make_shared<FakeSubscriber>(3, 8);
+  hub_.attach(c, {});
+  EXPECT_EQ(interest.log_, (Frames{"+t7", "+r10@4", "+r20@2", "+t8"}));
+  interest.log_.clear();
+
+  bus::Event joined = event(30, 6, "member.joined");  // c joins room 30, new here
+  joined.joined = {3};
+  hub_.on_event(joined);
+  bus::Event left = event(20, 3, "member.left");  // b leaves room 20, its only follower
+  left.left = {2};
+  hub_.on_event(left);
+  EXPECT_EQ(interest.log_, (Frames{"+r30@6", "-r20"}));
+  interest.log_.clear();
+
+  hub_.detach(a.get());  // b still follows 10, and is of tenant 7
+  EXPECT_TRUE(interest.log_.empty());
+  hub_.detach(b.get());
+  hub_.detach(c.get());
+  EXPECT_EQ(interest.log_, (Frames{"-r10", "-t7", "-r30", "-t8"}));
 }
 
 }  // namespace

@@ -208,5 +208,64 @@ TEST_F(LoginThrottleTest, TheTableIsBoundedAndEvictsTheLeastRecentlyTouched) {
   EXPECT_FALSE(t.admit(kept, kT0).admitted);
 }
 
+// The nodes of a cluster: failures counted on one count on the others through the notices
+// they send each other, when they share the hash key; guesses spread over two nodes get no
+// more than on one.
+TEST_F(LoginThrottleTest, NoticesShareCountsBetweenNodesWithTheSameKey) {
+  ThrottlePolicy p;
+  p.pair_free = 5;
+  p.pair_forgive_ms = 24 * 60 * kMin;
+  LoginThrottle a(p, "the cluster's key"), b(p, "the cluster's key");
+  const auto guess = from("tanaka", "10.0.0.1");
+  for (int i = 0; i < 5; ++i) {
+    LoginThrottle& node = i % 2 ? b : a;
+    LoginThrottle& other = i % 2 ? a : b;
+    Admission adm = node.admit(guess, kT0);
+    ASSERT_TRUE(adm.admitted) << "attempt " << i;
+    node.failed(adm, kT0);
+    const std::string notice = LoginThrottle::notice(adm, true);
+    EXPECT_EQ(notice.size(), 27u);
+    EXPECT_TRUE(other.apply_notice(notice, kT0));
+  }
+  // Five failures in all, on either node: both delay the sixth.
+  EXPECT_FALSE(a.admit(guess, kT0).admitted);
+  EXPECT_FALSE(b.admit(guess, kT0).admitted);
+  EXPECT_EQ(b.check(guess, kT0).retry_ms, kS);
+
+  // A success on one clears the pair on the other too.
+  Admission ok = a.admit(guess, kT0 + kS);
+  ASSERT_TRUE(ok.admitted);
+  a.succeeded(ok);
+  EXPECT_TRUE(b.apply_notice(LoginThrottle::notice(ok, false), kT0 + kS));
+  EXPECT_TRUE(b.check(guess, kT0 + kS).admitted);
+
+  // Another key (another cluster, or a node alone) names other entries; garbage is refused.
+  LoginThrottle stranger(p, "another key");
+  Admission adm = a.admit(from("sato", "10.0.0.2"), kT0);
+  for (int i = 0; i < 5; ++i) stranger.apply_notice(LoginThrottle::notice(adm, true), kT0);
+  EXPECT_TRUE(stranger.check(from("sato", "10.0.0.2"), kT0).admitted);
+  EXPECT_FALSE(b.apply_notice("not a notice", kT0));
+  EXPECT_FALSE(b.apply_notice(std::string(27, 'x'), kT0));
+}
+
+// A pair's failures also count for its login id and address (while the pair is not itself
+// delayed): so do the failures another node reports.
+TEST_F(LoginThrottleTest, NoticesCountForTheLoginIdAndAddressToo) {
+  ThrottlePolicy p;
+  p.login_free = 3;
+  p.login_forgive_ms = 24 * 60 * kMin;
+  LoginThrottle a(p, "k"), b(p, "k");
+  for (int i = 0; i < 3; ++i) {
+    // Each from its own address: only the login id's count adds up.
+    Admission adm = a.admit(from("tanaka", "10.0.1." + std::to_string(i)), kT0);
+    ASSERT_TRUE(adm.admitted);
+    a.failed(adm, kT0);
+    b.apply_notice(LoginThrottle::notice(adm, true), kT0);
+  }
+  Admission r = b.admit(from("tanaka", "10.0.2.1"), kT0);
+  EXPECT_FALSE(r.admitted);
+  EXPECT_EQ(r.scope, ThrottleScope::login);
+}
+
 }  // namespace
 }  // namespace tonari::services

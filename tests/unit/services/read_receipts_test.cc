@@ -75,7 +75,7 @@ class ReadReceiptsTest : public StoreTest {
   // Marks read in the store and notes the change, as the Messages service does.
   void read(RoomId room, UserId user, Seq seq) {
     auto r = must(mark_read(room, user, seq));
-    receipts_->note(room, r.old_seq, r.new_seq);
+    receipts_->note(room, tenant_.id, r.old_seq, r.new_seq);
   }
 
   std::string reads_frame(RoomId room, const std::string& counts) {
@@ -200,8 +200,8 @@ TEST_F(ReadReceiptsTest, AtMostOneEventPerRoomPerPeriodUnderSteadyReading) {
   // A timer calls flush_due every 100 ms; changes are noted in between, in both rooms.
   for (int step = 0; step <= 30; ++step) {
     clock_.set(kT0 + step * 100);
-    receipts_->note(room_.id, 0, 1 + step % 3);
-    if (step % 2 == 0) receipts_->note(other.id, 0, 1);
+    receipts_->note(room_.id, tenant_.id, 0, 1 + step % 3);
+    if (step % 2 == 0) receipts_->note(other.id, tenant_.id, 0, 1);
     receipts_->flush_due();
   }
   std::vector<TimeMs> room_times, other_times;
@@ -236,8 +236,8 @@ TEST_F(ReadReceiptsTest, RoomsAreThrottledIndependently) {
 }
 
 TEST_F(ReadReceiptsTest, NoteThatDoesNotMoveForwardIsIgnored) {
-  receipts_->note(room_.id, 3, 3);
-  receipts_->note(room_.id, 3, 2);
+  receipts_->note(room_.id, tenant_.id, 3, 3);
+  receipts_->note(room_.id, tenant_.id, 3, 2);
   EXPECT_EQ(receipts_->flush_due(), 0u);
   EXPECT_TRUE(bus_.events().empty());
 }
@@ -279,7 +279,7 @@ TEST_F(ReadReceiptsTest, DeletedMessagesAreLeftOutAndAllDeletedPublishesNothing)
 
   // A change covering only a deleted message has no counts: no event.
   clock_.advance(1000);
-  receipts_->note(room_.id, 1, 2);
+  receipts_->note(room_.id, tenant_.id, 1, 2);
   EXPECT_EQ(receipts_->flush_due(), 1u);  // the room was due and is consumed...
   EXPECT_EQ(bus_.events().size(), 1u);    // ...but nothing is published
 }

@@ -165,15 +165,14 @@ export class TonariCluster {
     return node;
   }
 
-  // `tonari admin --store URL <command> [--data adminDir] <args>`; resolves {code, stdout, stderr}.
+  // `tonari admin --store URL <command> --data adminDir <args>`; resolves {code, stdout, stderr}.
   admin(command, ...args) {
-    const a = ['admin', '--store', this.storeUrl, command];
-    if (!['migrate', 'copy-store'].includes(command)) a.push('--data', this.adminDir);
-    return runTonari([...a, ...args], { timeoutMs: 60000 });
+    return runTonari(['admin', '--store', this.storeUrl, command, '--data', this.adminDir, ...args], { timeoutMs: 60000 });
   }
 
+  // `tonari admin migrate --store URL` (as an operator runs it: docs/operations.md).
   async migrate() {
-    const r = await this.admin('migrate');
+    const r = await runTonari(['admin', 'migrate', '--store', this.storeUrl], { timeoutMs: 60000 });
     if (r.code !== 0) throw new Error(`tonari admin migrate failed (code ${r.code}):\n${r.stdout}${r.stderr}`);
     return r;
   }

@@ -23,24 +23,52 @@ else
   failed=$((failed + 1))
 fi
 
-echo "== integration tests (node --test, real tonari on 127.0.0.1)"
-if [ -d tests/integration ]; then
-  (cd tests/integration && node --test --test-concurrency=1 \
-      --test-reporter=spec --test-reporter-destination=stdout \
-      --test-reporter=tap --test-reporter-destination="../../$log_dir/integration.tap" \
-      *.test.mjs)
-  p=$(grep -E '^# pass [0-9]+' "$log_dir/integration.tap" | tail -1 | awk '{print $3}')
-  f=$(grep -E '^# fail [0-9]+' "$log_dir/integration.tap" | tail -1 | awk '{print $3}')
+abs_log="$(cd "$log_dir" && pwd)"
+
+# Adds the results of a node:test TAP file to the totals (a cancelled test counts as
+# failed); a file without them is one failure.
+count_tap() {
+  local tap=$1 what=$2 p f c
+  p=$(grep -E '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  c=$(grep -E '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
   if [ -z "$p" ]; then
-    echo "integration tests did not report a result"
+    echo "$what did not report a result"
     failed=$((failed + 1))
   else
     passed=$((passed + p))
-    failed=$((failed + ${f:-0}))
+    failed=$((failed + ${f:-0} + ${c:-0}))
   fi
-fi
+}
 
-abs_log="$(cd "$log_dir" && pwd)"
+# node --test in tests/integration, one file at a time, spec to the terminal and TAP to $1.
+integration() {
+  local tap=$1
+  shift
+  rm -f "$tap"
+  (cd tests/integration && node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$tap" "$@")
+}
+
+echo "== integration tests (node --test, real tonari on 127.0.0.1)"
+if [ -d tests/integration ]; then
+  integration "$abs_log/integration.tap" $(cd tests/integration && echo *.test.mjs)
+  count_tap "$abs_log/integration.tap" "integration tests"
+
+  # Authorization and tenant isolation again, against a node of a 3-node cluster
+  # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, and the tests of
+  # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on).
+  echo "== authorization and tenant isolation on a cluster node (TONARI_TEST_STORE=cluster)"
+  export TONARI_TEST_STORE=cluster
+  integration "$abs_log/integration-cluster-security.tap" security.test.mjs
+  count_tap "$abs_log/integration-cluster-security.tap" "cluster: security tests"
+  integration "$abs_log/integration-cluster-authz.tap" \
+      --test-name-pattern='POST /api/direct returns the same|WS send gets an ack and arrives|only the sender may edit or delete|group room: create, rename|an administrator takes over a room' \
+      messaging.test.mjs org.test.mjs
+  count_tap "$abs_log/integration-cluster-authz.tap" "cluster: authorization tests"
+  unset TONARI_TEST_STORE
+fi
 
 echo "== web unit tests (vitest)"
 if [ -d web ]; then

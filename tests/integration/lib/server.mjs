@@ -6,6 +6,11 @@
 //
 // Every child process started here is tracked and killed when the test file's
 // process exits (and by cleanupAll(), which the test files call from after()).
+//
+// TONARI_TEST_STORE=cluster: startServer() returns the first node of a fresh 3-node cluster
+// (PostgreSQL + NATS, lib/cluster.mjs) instead, and `tonari admin … --data DIR` naming a
+// cluster node's directory is run against the cluster's store: the single-node tests then
+// run unchanged against a node of a cluster.
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -20,7 +25,12 @@ export const DEMO_PASSWORD = 'sakura-demo';
 const START_TIMEOUT_MS = Number(process.env.TONARI_START_TIMEOUT_MS || 30000);
 const STOP_TIMEOUT_MS = 15000;
 
+export const CLUSTER_MODE = process.env.TONARI_TEST_STORE === 'cluster';
+
 const liveChildren = new Set();
+// Data directory of a node on a shared store → {store, adminDir}: runTonari() points
+// `tonari admin` at the store, not at the node's own directory.
+const sharedStoreOf = new Map();
 const tempDirs = new Set();
 const cleanups = new Set();
 
@@ -62,6 +72,8 @@ export async function cleanupAll() {
 // A hard per-file deadline: if a test file hangs (a leaked handle, a server that
 // never exits), kill the children and exit non-zero so the run stays bounded.
 export function installWatchdog(ms = 75000) {
+  // Starting PostgreSQL, nats-server and three nodes for each server a file asks for.
+  if (CLUSTER_MODE) ms += 90000;
   const t = setTimeout(() => {
     process.stderr.write(`\n[tonari-harness] watchdog: test file exceeded ${ms} ms, killing children\n`);
     killAllChildrenSync();
@@ -82,11 +94,16 @@ export function binaryExists() {
 }
 
 export class TonariServer {
-  constructor({ dataDir, demo = true, extraArgs = [], listen = '127.0.0.1:0' } = {}) {
+  // store/bus: a cluster's PostgreSQL and NATS URLs (--store, --bus); adminDir: the data
+  // directory `tonari admin` uses for that store (see runTonari).
+  constructor({ dataDir, demo = true, extraArgs = [], listen = '127.0.0.1:0', store, bus, adminDir } = {}) {
     this.dataDir = dataDir || makeDataDir();
     this.demo = demo;
     this.extraArgs = extraArgs;
     this.listen = listen;
+    this.store = store || null;
+    this.bus = bus || null;
+    if (this.store) sharedStoreOf.set(this.dataDir, { store: this.store, adminDir: adminDir || makeDataDir('tonari-admin-') });
     this.proc = null;
     this.port = null;
     this.listeners = [];
@@ -105,6 +122,8 @@ export class TonariServer {
   args() {
     const a = ['serve', '--listen', this.listen, '--data', this.dataDir];
     if (this.demo) a.push('--demo');
+    if (this.store) a.push('--store', this.store);
+    if (this.bus) a.push('--bus', this.bus);
     a.push(...this.extraArgs);
     return a;
   }
@@ -249,13 +268,31 @@ export class TonariServer {
 }
 
 export async function startServer(opts = {}) {
+  if (CLUSTER_MODE) {
+    const { startCluster } = await import('./cluster.mjs');
+    const cluster = await startCluster({ nodes: 3, demo: opts.demo ?? true, extraArgs: opts.extraArgs || [], firstDataDir: opts.dataDir });
+    return cluster.nodes[0];
+  }
   const s = new TonariServer(opts);
   await s.start();
   return s;
 }
 
+// `tonari admin … --data DIR` where DIR is a node's on a shared store: the same command
+// against that store (`admin --store URL …`), with a data directory of its own.
+function onSharedStore(args) {
+  if (args[0] !== 'admin') return args;
+  const i = args.indexOf('--data');
+  const shared = i > 0 ? sharedStoreOf.get(args[i + 1]) : undefined;
+  if (!shared) return args;
+  const out = [...args];
+  out[i + 1] = shared.adminDir;
+  return ['admin', '--store', shared.store, ...out.slice(1)];
+}
+
 // Run `tonari <args>` to completion. Resolves {code, stdout, stderr}.
 export function runTonari(args, { timeoutMs = 30000 } = {}) {
+  args = onSharedStore(args);
   return new Promise((resolve) => {
     execFile(TONARI_BIN, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
       let code = 0;

@@ -100,6 +100,12 @@ std::string load_toml(const std::string& path, Config& cfg) {
     cfg.store_pool = static_cast<int>(*v);
   }
   if (auto v = t["bus"]["url"].value<std::string>()) cfg.bus_url = *v;
+  if (auto v = t["bus"]["tls_ca"].value<std::string>()) cfg.bus_tls_ca = *v;
+  if (auto v = t["bus"]["tls_cert"].value<std::string>()) cfg.bus_tls_cert = *v;
+  if (auto v = t["bus"]["tls_key"].value<std::string>()) cfg.bus_tls_key = *v;
+  if (cfg.bus_tls_cert.empty() != cfg.bus_tls_key.empty()) {
+    return path + ": bus.tls_cert and bus.tls_key go together";
+  }
   if (auto* arr = t["listen"].as_array()) {
     cfg.listeners.clear();
     for (auto& node : *arr) {

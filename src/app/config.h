@@ -26,6 +26,7 @@ struct Config {
   // How room events reach the other nodes: empty is this process only; "nats://host:port"
   // (comma-separated for several servers) a NATS cluster.
   std::string bus_url;
+  std::string bus_tls_ca, bus_tls_cert, bus_tls_key;  // [bus] tls_ca, tls_cert, tls_key
   bool demo = false;
   services::Limits limits;
   services::UserLimitsConfig user_limits;

@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
   rs->add_option("--data", data_dir, "data directory to restore into")->required();
   rs->add_flag("--force", force, "replace a database already there (its files are moved aside)");
 
+  // `admin --store URL create-user ...` and `admin create-user --store URL ...` alike.
+  for (auto* sub : admin->get_subcommands({})) sub->fallthrough();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!config_file.empty()) {

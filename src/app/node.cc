@@ -56,7 +56,11 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
     // A NATS server that does not answer yet is no reason to refuse: nodes and NATS start
     // in any order under systemd, this node serves its own clients meanwhile, and the bus
     // fills what it missed from the store once connected. A URL the client refuses is.
-    auto nats = bus::NatsBus::open(*store, bus::NatsOptions{cfg.bus_url, node_id});
+    bus::NatsOptions options{cfg.bus_url, node_id};
+    options.tls_ca = cfg.bus_tls_ca;
+    options.tls_cert = cfg.bus_tls_cert;
+    options.tls_key = cfg.bus_tls_key;
+    auto nats = bus::NatsBus::open(*store, std::move(options));
     if (!nats.ok()) throw std::runtime_error(nats.status().message());
     bus = std::move(*nats);
   }
@@ -70,6 +74,14 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
     });
     if (!key.ok()) throw std::runtime_error("the login throttle's key: " + key.status().message());
     limits.login.throttle_key = std::move(*key);
+    // Known-device tokens too: one made on any node is good on every other.
+    auto device_key = services::wait_for<std::string>([&](auto cb) {
+      store->ensure_secret("device_key", services::random_token(), std::move(cb));
+    });
+    if (!device_key.ok()) {
+      throw std::runtime_error("the known-device key: " + device_key.status().message());
+    }
+    limits.login.device_key = std::move(*device_key);
   }
   ctx = std::make_unique<services::Context>(services::Context{
       *store, *bus, clock,

@@ -28,9 +28,28 @@ Status nats_error(const char* what, natsStatus s) {
 
 }  // namespace
 
+std::string redacted_url(std::string_view urls) {
+  std::string out;
+  while (true) {
+    const std::string_view one = urls.substr(0, urls.find(','));
+    const auto scheme = one.find("://");
+    const auto at = one.rfind('@');
+    if (scheme != std::string_view::npos && at != std::string_view::npos && at > scheme) {
+      out.append(one.substr(0, scheme + 3)).append("***@").append(one.substr(at + 1));
+    } else {
+      out.append(one);
+    }
+    if (one.size() == urls.size()) break;
+    urls.remove_prefix(one.size() + 1);
+    out += ',';
+  }
+  return out;
+}
+
 NatsBus::NatsBus(store::Store& store, NatsOptions options)
     : store_(store),
       options_(std::move(options)),
+      log_url_(redacted_url(options_.url)),
       sequencer_(store, [this](const Event& e) { deliver(e); }) {}
 
 Result<std::unique_ptr<NatsBus>> NatsBus::open(store::Store& store, NatsOptions options) {
@@ -41,7 +60,7 @@ Result<std::unique_ptr<NatsBus>> NatsBus::open(store::Store& store, NatsOptions 
     urls.remove_prefix(std::min(urls.size(), one.size() + 1));
     const std::string_view trimmed = one.substr(std::min(one.size(), one.find_first_not_of(' ')));
     if (!trimmed.starts_with("nats://") && !trimmed.starts_with("tls://")) {
-      return invalid_argument("bus " + options.url +
+      return invalid_argument("bus " + redacted_url(options.url) +
                               ": expected nats://host:port (or tls://), several separated by commas");
     }
   } while (!urls.empty());
@@ -60,9 +79,21 @@ Status NatsBus::connect() {
   // Every call below only records a setting; the URL is checked here (a malformed one is
   // refused at start-up rather than retried forever).
   if ((s = natsOptions_SetURL(o, options_.url.c_str())) != NATS_OK) {
-    return nats_error(("bus " + options_.url).c_str(), s);
+    return nats_error(("bus " + log_url_).c_str(), s);
   }
   natsOptions_SetName(o, name.c_str());
+  if (!options_.tls_ca.empty() || options_.url.find("tls://") != std::string::npos) {
+    if ((s = natsOptions_SetSecure(o, true)) != NATS_OK) return nats_error("bus: TLS", s);
+    if (!options_.tls_ca.empty() &&
+        (s = natsOptions_LoadCATrustedCertificates(o, options_.tls_ca.c_str())) != NATS_OK) {
+      return nats_error(("bus: the CA file " + options_.tls_ca).c_str(), s);
+    }
+    if (!options_.tls_cert.empty() &&
+        (s = natsOptions_LoadCertificatesChain(o, options_.tls_cert.c_str(),
+                                               options_.tls_key.c_str())) != NATS_OK) {
+      return nats_error(("bus: the certificate " + options_.tls_cert).c_str(), s);
+    }
+  }
   // This node delivers its own events itself, at once.
   natsOptions_SetNoEcho(o, true);
   // One library thread delivers the messages of every subscription (not one per
@@ -89,13 +120,13 @@ Status NatsBus::connect() {
   s = natsConnection_Connect(&conn_, o);
   if (s == NATS_OK) {
     connected_ = true;
-    log::info("bus.connected", {{"node", options_.node_id}, {"url", options_.url}});
+    log::info("bus.connected", {{"node", options_.node_id}, {"url", log_url_}});
   } else if (s == NATS_NOT_YET_CONNECTED) {
-    log::warn("bus.connecting", {{"node", options_.node_id}, {"url", options_.url},
+    log::warn("bus.connecting", {{"node", options_.node_id}, {"url", log_url_},
                                  {"error", "no NATS server answers yet; retrying in the background"}});
   } else {
     conn_ = nullptr;
-    return nats_error(("bus " + options_.url).c_str(), s);
+    return nats_error(("bus " + log_url_).c_str(), s);
   }
   return Status::ok();
 }
@@ -453,7 +484,7 @@ void NatsBus::on_subscription_closed(void* closure) {
 void NatsBus::on_connected(natsConnection*, void* closure) {
   auto* self = static_cast<NatsBus*>(closure);
   self->connected_ = true;
-  log::info("bus.connected", {{"node", self->options_.node_id}, {"url", self->options_.url}});
+  log::info("bus.connected", {{"node", self->options_.node_id}, {"url", self->log_url_}});
   self->request_check();
 }
 
@@ -461,14 +492,14 @@ void NatsBus::on_disconnected(natsConnection*, void* closure) {
   auto* self = static_cast<NatsBus*>(closure);
   self->connected_ = false;
   if (self->shut_down_.load()) return;
-  log::warn("bus.disconnected", {{"node", self->options_.node_id}, {"url", self->options_.url}});
+  log::warn("bus.disconnected", {{"node", self->options_.node_id}, {"url", self->log_url_}});
 }
 
 void NatsBus::on_reconnected(natsConnection*, void* closure) {
   auto* self = static_cast<NatsBus*>(closure);
   self->connected_ = true;
   self->reconnects_.fetch_add(1, std::memory_order_relaxed);
-  log::info("bus.reconnected", {{"node", self->options_.node_id}, {"url", self->options_.url}});
+  log::info("bus.reconnected", {{"node", self->options_.node_id}, {"url", self->log_url_}});
   // Whatever was published while this node was away is in the store.
   self->request_check();
 }

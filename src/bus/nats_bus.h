@@ -55,7 +55,15 @@ struct NatsOptions {
   // beyond these, room events are dropped (the sequencer fills them from the store).
   std::size_t max_queue_bytes = 64 << 20;
   std::size_t max_publish_queue_bytes = 64 << 20;
+  // TLS (with tls:// URLs, or whenever tls_ca is set): the CA that signed the servers'
+  // certificates, and this node's own certificate and key when the servers verify clients.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
+
+// `url` with any user:password@ left out, for logs.
+std::string redacted_url(std::string_view url);
 
 class NatsBus final : public Bus {
  public:
@@ -126,6 +134,7 @@ class NatsBus final : public Bus {
   // Constant after construction.
   store::Store& store_;
   const NatsOptions options_;
+  const std::string log_url_;  // options_.url without credentials
   natsOptions* nats_options_ = nullptr;
   natsConnection* conn_ = nullptr;
   std::vector<Handler> handlers_;  // fixed before events flow

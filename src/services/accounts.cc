@@ -20,6 +20,8 @@ namespace {
 const char* const kBadCredentials = "municipality code, login id or password is wrong";
 // The bus notices of the login throttle's outcomes (LoginThrottle::notice).
 const char* const kThrottleTopic = "throttle";
+// A logout's notice to the other nodes (the session's token hash): their caches forget it.
+const char* const kLogoutTopic = "logout";
 
 Status check_text(std::string_view value, const char* field, std::size_t max_chars,
                   bool required) {
@@ -41,6 +43,10 @@ Accounts::Accounts(Context& ctx)
   // The other nodes' outcomes (a cluster; in one process the bus has none).
   ctx.bus.on_notice(kThrottleTopic, [this](std::string_view notice) {
     throttle_.apply_notice(notice, ctx_.clock.now_ms());
+  });
+  ctx.bus.on_notice(kLogoutTopic, [this](std::string_view token_hash) {
+    std::lock_guard lock(cache_mu_);
+    sessions_.erase(std::string(token_hash));
   });
   // Hashing costs what a check costs: the queue's first estimate, before any login.
   const auto started = std::chrono::steady_clock::now();
@@ -322,7 +328,13 @@ void Accounts::logout(const Actor& actor, store::Callback<bool> done) {
     std::lock_guard lock(cache_mu_);
     sessions_.erase(actor.token_hash);
   }
-  ctx_.store.delete_session(actor.token_hash, std::move(done));
+  // The other nodes forget it once it is gone from the store (before: a request there
+  // could cache it again from the store meanwhile).
+  ctx_.store.delete_session(actor.token_hash, [this, hash = actor.token_hash,
+                                               done = std::move(done)](Result<bool> r) {
+    if (r.ok()) ctx_.bus.publish_notice(kLogoutTopic, hash);
+    done(std::move(r));
+  });
 }
 
 Result<std::vector<Department>> Accounts::departments(const Actor& actor) {

@@ -183,7 +183,10 @@ bool Writer::reconnect() {
     conn_ = PgConn::open(connect_);
     return true;
   } catch (const PgError& e) {
-    log::warn("store.pg_connect_failed", {{"writer", index_}, {"error", e.what()}});
+    // Logged once per run of failures (the writer retries with a backoff).
+    if (backoff_ == kMinBackoff) {
+      log::warn("store.pg_connect_failed", {{"writer", index_}, {"error", e.what()}});
+    }
     return false;
   }
 }

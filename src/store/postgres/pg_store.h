@@ -39,6 +39,7 @@ std::int64_t migrate(const std::string& conninfo);
 class ReadPool;
 class WriterGroup;
 class PgConn;
+class Params;
 
 class PgStore final : public Store {
  public:
@@ -125,6 +126,11 @@ class PgStore final : public Store {
   // writer of `room` (0: a write about no room), and reports to `done` after the commit.
   template <class T, class Fn>
   void write(RoomId room, Fn fn, Callback<T> done);
+  // The same for a write of one statement, sent in a pipeline with others of its batch;
+  // `decode(const PgResult&) -> Result<T>` reads its rows.
+  template <class T, class Decode>
+  void write_statement(RoomId room, const char* sql, Params params, Decode decode,
+                       Callback<T> done);
 
   // Constant after construction.
   const Options opts_;

@@ -139,11 +139,7 @@ Status TestPostgres::start_server() {
 Status TestPostgres::make_template() {
   TONARI_RETURN_IF_ERROR(exec(std::string("CREATE DATABASE ") + kTemplate));
   try {
-#ifndef TONARI_PG_STORE_PENDING  // until the PostgreSQL store is merged
     store::postgres::migrate(uri(kTemplate));
-#else
-    throw std::runtime_error("the PostgreSQL store is not built yet");
-#endif
   } catch (const std::exception& e) {
     return internal_error(std::string("migrating the template database failed: ") + e.what());
   }

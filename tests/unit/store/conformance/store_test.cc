@@ -34,11 +34,7 @@ class PostgresDatabase final : public ScratchDatabase {
     // Fewer connections than a node has: a test makes few concurrent reads, and every
     // connection is a server process started for it.
     opts.pool_size = 4;
-#ifndef TONARI_PG_STORE_PENDING  // until the PostgreSQL store is merged
     return std::make_unique<store::postgres::PgStore>(opts);
-#else
-    throw std::runtime_error("the PostgreSQL store is not built yet");
-#endif
   }
 
  private:

@@ -43,8 +43,10 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   data_lock.emplace(std::move(*lock));
   if (is_postgres_url(cfg.store_url)) {
     // The cluster's record; the data directory stays this node's own (its lock above).
-    store = std::make_unique<store::postgres::PgStore>(
+    auto pg_store = std::make_unique<store::postgres::PgStore>(
         store::postgres::Options{.conninfo = cfg.store_url, .pool_size = cfg.store_pool});
+    postgres = pg_store.get();
+    store = std::move(pg_store);
   } else if (!cfg.store_url.empty()) {
     throw std::runtime_error("store " + cfg.store_url +
                              ": expected sqlite:DIR or postgres://... (postgresql://...)");

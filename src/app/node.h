@@ -42,6 +42,8 @@ class Node {
   std::unique_ptr<store::Store> store;
   // The same store when it is SQLite (its writer's figures for /metrics), else null.
   store::sqlite::SqliteStore* sqlite = nullptr;
+  // The same store when it is PostgreSQL, else null.
+  store::postgres::PgStore* postgres = nullptr;
   bus::InProcessBus bus;
   realtime::Hub hub;
   // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by

@@ -111,7 +111,8 @@ PgStore::PgStore(Options opts) : opts_(std::move(opts)) {
       if (!lease.ok()) throw std::runtime_error(lease.status().message());
       check_version(*lease.value());
     }
-    writers_ = std::make_unique<WriterGroup>(connect_options(opts_), opts_.writers, opts_.max_batch);
+    writers_ = std::make_unique<WriterGroup>(connect_options(opts_), opts_.writers, opts_.max_batch,
+                                             stats_);
   } catch (const PgError& e) {
     throw std::runtime_error(std::string("PostgreSQL store: ") + e.what());
   }

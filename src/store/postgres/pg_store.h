@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "store/commit_stats.h"
 #include "store/store.h"
 
 namespace tonari::store::postgres {
@@ -48,6 +49,9 @@ class PgStore final : public Store {
   // or that the database is newer than this tonari).
   explicit PgStore(Options opts);
   ~PgStore() override;
+
+  // The writers' group commits, for /metrics (kept after shutdown).
+  const CommitStats& commit_stats() const { return stats_; }
 
   Status ping() override;
   void hand_off_callbacks(Handoff handoff) override;
@@ -134,6 +138,7 @@ class PgStore final : public Store {
 
   // Constant after construction.
   const Options opts_;
+  CommitStats stats_;
   std::unique_ptr<ReadPool> pool_;
   std::unique_ptr<WriterGroup> writers_;  // stopped by shutdown(), kept until the store goes
 };

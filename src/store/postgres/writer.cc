@@ -131,12 +131,16 @@ class Writer {
     cv_.notify_one();
   }
 
-  void stop() {
+  // From now on submit() refuses; the thread applies what is queued, then ends.
+  void request_stop() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
     }
     cv_.notify_one();
+  }
+  void stop() {
+    request_stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -362,6 +366,12 @@ void Writer::run_batch(std::vector<std::unique_ptr<PgJob>> batch, const Handoff&
     return batch[a]->room() < batch[b]->room();
   });
   std::vector<char> excluded(batch.size(), 0);
+  const auto started = std::chrono::steady_clock::now();
+  const auto record = [&](bool committed) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started).count();
+    group_.stats().record(static_cast<std::uint64_t>(us), batch.size(), committed);
+  };
   int deadlocks = 0;
   bool fresh_connection = false;  // the batch has been run again on a new connection
   Completions& completions = group_.completions();
@@ -377,6 +387,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<PgJob>> batch, const Handoff&
       ticket = completions.reserve();
       commit_sent = true;
       conn_->exec("COMMIT");
+      record(true);
       completions.resolve(*ticket, std::move(batch), true, handoff);
       return;
     } catch (const PgError& e) {
@@ -412,6 +423,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<PgJob>> batch, const Handoff&
       for (std::size_t j = 0; j < batch.size(); ++j) {
         if (!excluded[j]) batch[j]->fail(failed);
       }
+      record(false);
       completions.resolve(completions.reserve(), std::move(batch), false, handoff);
       return;
     }
@@ -420,7 +432,9 @@ void Writer::run_batch(std::vector<std::unique_ptr<PgJob>> batch, const Handoff&
 
 // ---- WriterGroup ----------------------------------------------------------------------
 
-WriterGroup::WriterGroup(const ConnectOptions& connect, int count, std::size_t max_batch) {
+WriterGroup::WriterGroup(const ConnectOptions& connect, int count, std::size_t max_batch,
+                         CommitStats& stats)
+    : stats_(stats) {
   for (int i = 0; i < std::max(1, count); ++i) {
     writers_.push_back(std::make_unique<Writer>(*this, connect, std::max<std::size_t>(1, max_batch), i));
   }
@@ -446,6 +460,8 @@ Handoff WriterGroup::handoff() {
 
 void WriterGroup::stop() {
   std::lock_guard stopping(stop_mu_);
+  // All refuse new writes at once (none accepts a write while another has stopped).
+  for (auto& w : writers_) w->request_stop();
   for (auto& w : writers_) w->stop();
   completions_->drain(true);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/commit_stats.h"
 #include "store/postgres/pg.h"
 #include "store/store.h"
 
@@ -163,8 +164,9 @@ class Writer;
 class WriterGroup {
  public:
   // Connects `count` writers (throws PgError if the database cannot be reached) and starts
-  // their threads.
-  WriterGroup(const ConnectOptions& connect, int count, std::size_t max_batch);
+  // their threads, which count their batches in `stats` (it must outlive the group).
+  WriterGroup(const ConnectOptions& connect, int count, std::size_t max_batch,
+              CommitStats& stats);
   ~WriterGroup();
 
   // Queues `job` for the writer of its room. Fails it at once (on this thread) with
@@ -177,9 +179,11 @@ class WriterGroup {
 
   Handoff handoff();
   Completions& completions() { return *completions_; }
+  CommitStats& stats() { return stats_; }
 
  private:
   const std::shared_ptr<Completions> completions_ = std::make_shared<Completions>();
+  CommitStats& stats_;
   std::vector<std::unique_ptr<Writer>> writers_;
   std::mutex mu_;
   Handoff handoff_;  // guarded by mu_

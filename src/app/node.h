@@ -16,15 +16,20 @@
 #include "services/messages.h"
 #include "services/read_receipts.h"
 #include "services/rooms.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tonari::app {
 
+// True for a PostgreSQL store URL (postgres://... or postgresql://...).
+bool is_postgres_url(const std::string& url);
+
 class Node {
  public:
-  // Takes the data directory's shared lock (data_dir.h), then opens (and migrates) the
-  // store under cfg.data_dir. Throws on failure (start-up only), e.g. while a restore works
-  // on the directory.
+  // Takes the data directory's shared lock (data_dir.h), then opens the store: PostgreSQL
+  // when cfg.store_url names one (its schema must be migrated: `tonari admin migrate`),
+  // else SQLite under cfg.data_dir (migrated as it opens). Throws on failure (start-up
+  // only), e.g. while a restore works on the directory.
   explicit Node(const Config& cfg);
   ~Node();
 

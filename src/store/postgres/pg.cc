@@ -123,8 +123,8 @@ std::string Row::bytes(int col) const {
 // ---- Connection -----------------------------------------------------------------------
 
 std::unique_ptr<PgConn> PgConn::open(const ConnectOptions& o) {
-  // Defaults first, the operator's URI last: what the URI says wins (libpq keeps the last
-  // value of a keyword). Keepalives and tcp_user_timeout notice a peer that went away
+  // Defaults first, then the operator's URI: what the URI says wins (libpq keeps the last
+  // value of a keyword), except the client encoding, which tonari's text needs. Keepalives and tcp_user_timeout notice a peer that went away
   // without closing the connection.
   const std::string connect_timeout = std::to_string(o.connect_timeout_s);
   const std::string user_timeout = std::to_string(o.reply_timeout_ms);
@@ -141,6 +141,8 @@ std::unique_ptr<PgConn> PgConn::open(const ConnectOptions& o) {
     throw PgError("cannot connect to the database: " + what, "", true);
   }
   PQsetnonblocking(c, 1);
+  // Notices ("relation ... already exists, skipping") are not errors: not printed.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConn> conn(new PgConn(c, o.reply_timeout_ms));
   // An acknowledgement means committed (whatever the server's default), and no statement
   // runs (or waits for a lock) for ever.

@@ -10,6 +10,7 @@
 #include "core/wire.h"
 #include "search/collation.h"
 #include "search/normalize.h"
+#include "store/postgres/post_job.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -505,50 +506,7 @@ void PgStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs no
 }
 
 void PgStore::post_message(NewMessage m, Callback<RoomChange> done) {
-  // Every check, the seq and the inserts in one server-side call (schema.cc, tonari_post).
-  Params p;
-  p.i64(m.room).i64(m.sender).text(m.sender_name).text(m.client_id).text(m.body)
-      .i64(m.reply_to).ids(m.mentions).boolean(m.mention_all).i64(m.now).i64(m.tenant);
-  const RoomId room = m.room;
-  const Seq reply_to = m.reply_to;
-  write_statement<RoomChange>(
-      room,
-      "SELECT p.code, p.detail, p.created, p.read_before,"
-      " (p.room).id, (p.room).tenant_id, (p.room).kind, (p.room).name, (p.room).created_by,"
-      " (p.room).created_at, (p.room).msg_seq, (p.room).ev, (p.room).last_activity,"
-      " (p.msg).id, (p.msg).room_id, (p.msg).seq, (p.msg).sender_id, (p.msg).sender_name,"
-      " (p.msg).client_id, (p.msg).body, (p.msg).reply_seq, (p.msg).reply_sender,"
-      " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
-      " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted"
-      " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10) p",
-      std::move(p),
-      [room, reply_to](const PgResult& r) -> Result<RoomChange> {
-        const Row row = r.row(0);
-        switch (row.i64(0)) {
-          case 0: break;
-          case 1: return room_hidden(room);
-          case 2: return not_found("sender not found");
-          case 3:
-            return invalid_argument("reply_to: no message " + std::to_string(reply_to) +
-                                    " in this room");
-          case 4: return invalid_argument("reply_to: that message was deleted");
-          case 5:
-            return invalid_argument("mentions: user " + std::to_string(row.i64(1)) +
-                                    " is not a member of this room");
-          default: return internal_error("tonari_post: unknown code " + row.text(0));
-        }
-        RoomChange out;
-        out.created = row.boolean(2);
-        out.sender_read_before = row.i64(3);
-        out.room = read_room(row, 4);
-        out.message = read_message(row, 4 + TONARI_PG_ROOM_NCOLS);
-        return out;
-      },
-      // The frame is built after the commit, off the writer thread.
-      Callback<RoomChange>([done = std::move(done)](Result<RoomChange> r) {
-        if (r.ok() && r->created) r->events.push_back(message_created_event(*r->message, r->room.ev));
-        done(std::move(r));
-      }));
+  writers_->submit(std::make_unique<PostJob>(std::move(m), std::move(done)));
 }
 
 void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,

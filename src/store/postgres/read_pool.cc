@@ -27,10 +27,16 @@ Result<ReadPool::Lease> ReadPool::acquire() {
   ++open_;
   lock.unlock();
   try {
-    return Lease(this, PgConn::open(connect_), false);
-  } catch (const PgError& e) {
-    log::warn("store.pg_connect_failed", {{"for", "reads"}, {"error", e.what()}});
+    Lease lease(this, PgConn::open(connect_), false);
     lock.lock();
+    if (failing_) log::info("store.pg_connected", {{"for", "reads"}});
+    failing_ = false;
+    return lease;
+  } catch (const PgError& e) {
+    lock.lock();
+    // Logged once per run of failures: reads keep trying while the database is down.
+    if (!failing_) log::warn("store.pg_connect_failed", {{"for", "reads"}, {"error", e.what()}});
+    failing_ = true;
     --open_;
     retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
     cv_.notify_one();

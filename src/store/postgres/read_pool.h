@@ -60,6 +60,7 @@ class ReadPool {
   int open_ = 0;                               // guarded by mu_: idle and lent
   // guarded by mu_: no connection is tried before then (the last attempt failed)
   std::chrono::steady_clock::time_point retry_at_{};
+  bool failing_ = false;  // guarded by mu_: the last attempt to connect failed
 };
 
 }  // namespace tonari::store::postgres

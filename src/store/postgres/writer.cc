@@ -183,7 +183,10 @@ bool Writer::reconnect() {
     conn_ = PgConn::open(connect_);
     return true;
   } catch (const PgError& e) {
-    log::warn("store.pg_connect_failed", {{"writer", index_}, {"error", e.what()}});
+    // Logged once per run of failures (the writer retries with a backoff).
+    if (backoff_ == kMinBackoff) {
+      log::warn("store.pg_connect_failed", {{"writer", index_}, {"error", e.what()}});
+    }
     return false;
   }
 }
@@ -253,34 +256,73 @@ bool Writer::apply(std::vector<std::unique_ptr<PgJob>>& batch,
     }
     PgJob& first = *batch[order[i]];
     if (first.pipelined()) {
-      // The run of one-statement jobs from here, in one round trip (BEGIN too, if due).
+      // The run of one-statement jobs from here, in one round trip (BEGIN too, if due);
+      // consecutive jobs of a group in the group's statements.
+      struct Segment {
+        std::size_t first, count;      // its statements in `piped`
+        std::vector<std::size_t> jobs;  // its jobs in `batch`
+        bool grouped;
+      };
       std::vector<Piped> piped;
-      std::vector<std::size_t> whose;
+      std::vector<Segment> segments;
       if (!begun) piped.push_back(Piped{"BEGIN", {}, {}, {}});
-      for (; i < order.size(); ++i) {
-        if (excluded[order[i]]) continue;
+      while (i < order.size()) {
+        if (excluded[order[i]]) {
+          ++i;
+          continue;
+        }
         PgJob& job = *batch[order[i]];
         if (!job.pipelined()) break;
-        piped.push_back(job.statement());
-        whose.push_back(order[i]);
+        if (const JobGroup* group = job.group()) {
+          Segment seg{piped.size(), 0, {}, true};
+          std::vector<PgJob*> members;
+          for (; i < order.size() && (excluded[order[i]] || batch[order[i]]->group() == group); ++i) {
+            if (excluded[order[i]]) continue;
+            seg.jobs.push_back(order[i]);
+            members.push_back(batch[order[i]].get());
+          }
+          for (Piped& p : group->statements(members)) piped.push_back(std::move(p));
+          seg.count = piped.size() - seg.first;
+          segments.push_back(std::move(seg));
+        } else {
+          segments.push_back(Segment{piped.size(), 1, {order[i]}, false});
+          piped.push_back(job.statement());
+          ++i;
+        }
       }
       conn_->pipeline(piped);
-      const std::size_t offset = begun ? 0 : 1;
       if (!begun && piped[0].error) throw *piped[0].error;
       begun = true;
       bool failed = false;
-      for (std::size_t k = 0; k < whose.size(); ++k) {
-        Piped& p = piped[k + offset];
-        PgJob& job = *batch[whose[k]];
-        if (p.result) {
-          job.take(*p.result);
-        } else if (p.error && !failed) {
-          // The first failure; the statements after it were skipped (and run again).
-          if (p.error->broken() || p.error->is_retryable()) throw *p.error;
-          log::warn("store.job_failed", {{"sqlstate", p.error->sqlstate()}, {"error", p.error->what()}});
-          job.fail(status_of(*p.error));
-          excluded[whose[k]] = 1;
-          failed = true;
+      for (const Segment& seg : segments) {
+        const PgError* error = nullptr;
+        for (std::size_t k = seg.first; k < seg.first + seg.count && !error; ++k) {
+          if (piped[k].error) error = &*piped[k].error;
+        }
+        if (!error) {
+          const PgResult& rows = *piped[seg.first + seg.count - 1].result;
+          if (!seg.grouped) {
+            batch[seg.jobs[0]]->take(rows);
+          } else if (rows.rows() != static_cast<int>(seg.jobs.size())) {
+            throw PgError("a grouped statement returned " + std::to_string(rows.rows()) +
+                              " rows for " + std::to_string(seg.jobs.size()) + " jobs", "XX000", false);
+          } else {
+            for (std::size_t k = 0; k < seg.jobs.size(); ++k) {
+              batch[seg.jobs[k]]->take_row(rows.row(static_cast<int>(k)));
+            }
+          }
+          continue;
+        }
+        if (failed) continue;  // skipped after the first failure (and run again)
+        if (error->broken() || error->is_retryable()) throw *error;
+        log::warn("store.job_failed", {{"sqlstate", error->sqlstate()}, {"error", error->what()}});
+        failed = true;
+        if (seg.grouped) {
+          // Which of them failed is not known: they run again one by one.
+          for (std::size_t j : seg.jobs) batch[j]->alone();
+        } else {
+          batch[seg.jobs[0]]->fail(status_of(*error));
+          excluded[seg.jobs[0]] = 1;
         }
       }
       if (failed) return false;

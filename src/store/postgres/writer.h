@@ -33,6 +33,18 @@ namespace tonari::store::postgres {
 Status status_of(const PgError& e);
 Status database_unavailable();
 
+class PgJob;
+
+// Jobs of one kind that a batch applies together, in statements of their own (posting plain
+// messages: one statement for all of a batch's, instead of one call each).
+class JobGroup {
+ public:
+  virtual ~JobGroup() = default;
+  // The statements that apply `jobs` (in this order); the last one returns one row per job,
+  // in the same order, for PgJob::take_row().
+  virtual std::vector<Piped> statements(const std::vector<PgJob*>& jobs) const = 0;
+};
+
 class PgJob {
  public:
   explicit PgJob(RoomId room) : room_(room) {}
@@ -45,6 +57,13 @@ class PgJob {
   virtual bool pipelined() const { return false; }
   virtual Piped statement() { return Piped{"SELECT 1", {}, {}, {}}; }
   virtual void take(const PgResult& rows) {}
+  // A pipelined job that can go into one statement with the batch's other jobs of its
+  // group: take_row() then gets its row of that statement. Null: on its own. A group whose
+  // statement failed runs again with its jobs on their own (alone()), which finds the one
+  // that failed.
+  const JobGroup* group() const { return alone_ ? nullptr : group_of(); }
+  virtual void take_row(const Row& row) {}
+  void alone() { alone_ = true; }
   // Runs the job in a savepoint. Returns false to roll it back (it keeps its own refusal);
   // PgError rolls it back too.
   virtual bool apply(PgConn& db) { return false; }
@@ -53,8 +72,12 @@ class PgJob {
   // Runs the callback, once, after the batch's COMMIT (committed) or its failure.
   virtual void finish(bool committed) = 0;
 
+ protected:
+  virtual const JobGroup* group_of() const { return nullptr; }
+
  private:
   const RoomId room_;
+  bool alone_ = false;
 };
 
 // A job running `fn(PgConn&) -> Result<T>` in a savepoint.

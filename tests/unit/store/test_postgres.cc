@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <exception>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "store/postgres/pg_store.h"
 
@@ -106,7 +108,9 @@ Status TestPostgres::start_server() {
                                    "): run scripts/install-deps.sh test"};
   }
   std::string tmpl = (std::filesystem::temp_directory_path() / "tonari-pg-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return internal_error("mkdtemp failed for the test PostgreSQL");
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return internal_error("mkdtemp failed for the test PostgreSQL");
+  }
   dir_ = tmpl;
   start_watchdog(dir_);
 
@@ -129,9 +133,12 @@ Status TestPostgres::start_server() {
   running_ = true;
 
   admin_ = PQconnectdb(uri("postgres").c_str());
-  if (PQstatus(admin_) != CONNECTION_OK) {
-    return {Code::unavailable, "cannot connect to the test PostgreSQL at " + uri("postgres") +
-                                   ": " + PQerrorMessage(admin_)};
+  dropper_ = PQconnectdb(uri("postgres").c_str());
+  for (PGconn* conn : {admin_, dropper_}) {
+    if (PQstatus(conn) != CONNECTION_OK) {
+      return {Code::unavailable, "cannot connect to the test PostgreSQL at " + uri("postgres") +
+                                     ": " + PQerrorMessage(conn)};
+    }
   }
   return Status::ok();
 }
@@ -149,16 +156,18 @@ Status TestPostgres::make_template() {
 }
 
 void TestPostgres::stop() {
-  if (admin_ != nullptr) {
-    PQfinish(admin_);
-    admin_ = nullptr;
+  finish_drop();
+  for (PGconn** conn : {&admin_, &dropper_}) {
+    if (*conn != nullptr) PQfinish(*conn);
+    *conn = nullptr;
   }
   if (running_) {
-    const std::string command = shell_quoted(script_path()) + " stop " + shell_quoted(dir_.string());
-    if (std::system(command.c_str()) != 0) {
-      std::fprintf(stderr, "test PostgreSQL: \"%s\" failed; stopping it the hard way\n",
-                   command.c_str());
-      (void)std::system((shell_quoted(script_path()) + " kill " + shell_quoted(dir_.string())).c_str());
+    const std::string script = shell_quoted(script_path());
+    const std::string dir = shell_quoted(dir_.string());
+    if (std::system((script + " stop " + dir).c_str()) != 0) {
+      std::fprintf(stderr, "test PostgreSQL: %s stop %s failed; stopping it the hard way\n",
+                   script.c_str(), dir.c_str());
+      (void)std::system((script + " kill " + dir).c_str());
     }
     running_ = false;
   }
@@ -180,10 +189,49 @@ Result<std::string> TestPostgres::create_database() {
 }
 
 Status TestPostgres::drop_database(const std::string& name) {
-  // DROP DATABASE waits up to 5 seconds for other connections to end.
-  Status dropped = exec("DROP DATABASE " + name);
-  if (!dropped.is_ok()) (void)exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-  return dropped;
+  // A server process notices that its client closed the connection within moments.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  Result<std::int64_t> left = connections_to(name);
+  while (left.ok() && *left > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    left = connections_to(name);
+  }
+  finish_drop();
+  if (!left.ok() || *left > 0) {
+    (void)exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    if (!left.ok()) return left.status();
+    return internal_error("database " + name + " still had " + std::to_string(*left) +
+                          " connections 5 seconds after its stores were closed");
+  }
+  if (PQsendQuery(dropper_, ("DROP DATABASE " + name).c_str()) == 0) {
+    return internal_error("DROP DATABASE " + name + ": " + PQerrorMessage(dropper_));
+  }
+  dropping_ = name;
+  return Status::ok();
+}
+
+void TestPostgres::finish_drop() {
+  if (dropping_.empty()) return;
+  while (PGresult* result = PQgetResult(dropper_)) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      ADD_FAILURE() << "dropping database " << dropping_ << " (of an earlier test) failed: "
+                    << PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  dropping_.clear();
+}
+
+Result<std::int64_t> TestPostgres::connections_to(const std::string& name) {
+  if (admin_ == nullptr) return Status(Code::unavailable, "the test PostgreSQL is not running");
+  const std::string sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + name + "'";
+  PGresult* result = PQexec(admin_, sql.c_str());
+  Result<std::int64_t> out = Status(internal_error(sql + ": " + PQresultErrorMessage(result)));
+  if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+    out = std::stoll(PQgetvalue(result, 0, 0));
+  }
+  PQclear(result);
+  return out;
 }
 
 std::string TestPostgres::uri(const std::string& name) const { return base_uri_ + name; }

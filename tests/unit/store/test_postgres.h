@@ -32,8 +32,9 @@ class TestPostgres {
 
   // A new, empty (but migrated) database copied from the template: its name.
   Result<std::string> create_database();
-  // Drops `name`. Fails if the database still has connections after a few seconds (a
-  // store that was closed should have none); it is dropped by force then all the same.
+  // Drops `name`: fails if the database still has connections after a few seconds (a
+  // store that was closed should have none), and drops it by force then. Otherwise the drop
+  // (which waits for a checkpoint) goes on in the background while the next test runs.
   Status drop_database(const std::string& name);
 
   // The libpq URI of database `name` on the server.
@@ -44,6 +45,9 @@ class TestPostgres {
   Status start_server();
   Status make_template();
   Status exec(const std::string& sql);
+  Result<std::int64_t> connections_to(const std::string& name);
+  // Waits for the drop in the background to end; reports it if it failed.
+  void finish_drop();
 
   bool tried_ = false;
   Status failure_;
@@ -51,6 +55,8 @@ class TestPostgres {
   bool running_ = false;       // the server in dir_ was started
   std::string base_uri_;       // postgres://tonari@127.0.0.1:PORT/
   PGconn* admin_ = nullptr;    // to database "postgres", for CREATE / DROP DATABASE
+  PGconn* dropper_ = nullptr;  // the same, for the drop in the background
+  std::string dropping_;       // the database it drops; empty: none
   std::int64_t databases_ = 0;
 };
 

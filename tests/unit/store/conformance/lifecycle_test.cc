@@ -184,32 +184,49 @@ TEST_P(StoreTest, ShutdownAppliesEveryQueuedWriteFirst) {
   EXPECT_EQ(must(store().room(room.id)).msg_seq, kPosts);
 }
 
-// What a refused write's callback got, and on which thread, kept alive for a late call.
-struct Refusal {
-  std::atomic<bool> called{false};
-  Code code = Code::ok;
-  std::thread::id thread;
-};
-
-// Calls `start` with a callback, which must have run (on this thread) when it returns.
-template <class T, class Start>
-std::shared_ptr<Refusal> refusal_of(Start start) {
-  auto refusal = std::make_shared<Refusal>();
-  start([refusal](Result<T> r) {
-    refusal->code = r.ok() ? Code::ok : r.status().code();
-    refusal->thread = std::this_thread::get_id();
-    refusal->called = true;
-  });
-  return refusal;
+// Calls `write` (with a callback) on this thread and on another, and expects it refused at
+// once each time: the callback run before the call returned, on the calling thread, with
+// unavailable.
+template <class T>
+void expect_refused_at_once(const char* name,
+                            const std::function<void(store::Callback<T>)>& write) {
+  // What the callback saw, kept alive for a callback that comes late.
+  struct Answer {
+    std::atomic<bool> called{false};
+    Code code = Code::ok;
+    std::thread::id thread;
+  };
+  for (bool other_thread : {false, true}) {
+    auto answer = std::make_shared<Answer>();
+    std::thread::id caller;
+    auto call = [&] {
+      caller = std::this_thread::get_id();
+      write([answer](Result<T> r) {
+        answer->code = r.ok() ? Code::ok : r.status().code();
+        answer->thread = std::this_thread::get_id();
+        answer->called = true;
+      });
+    };
+    if (other_thread) {
+      std::thread(call).join();
+    } else {
+      call();
+    }
+    const std::string where = std::string(name) + (other_thread ? " from another thread" : "");
+    ASSERT_TRUE(answer->called.load()) << where << ": not answered at once";
+    EXPECT_EQ(answer->code, Code::unavailable) << where << ": " << code_name(answer->code);
+    EXPECT_EQ(answer->thread, caller) << where << ": answered on another thread";
+  }
 }
 
-// After shutdown() every write fails at once, its callback run on the caller's thread
-// with unavailable, whichever thread calls; nothing is written.
+// After shutdown() every write fails at once with unavailable, whichever thread calls;
+// nothing is written.
 TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
   Room room = group_room();
   must(post(room.id, alice_.id, "c-1", "一"));
   const EventNo ev = must(store().room(room.id)).ev;
   store().shutdown();
+
   store::NewMessage m;
   m.room = room.id;
   m.sender = bob_.id;
@@ -229,48 +246,51 @@ TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
   Department d;
   d.tenant = tenant_.id;
   d.name = "終了後係";
-  using store::RoomChange;
-  const std::vector<std::pair<const char*, std::function<std::shared_ptr<Refusal>()>>> writes = {
-      {"create_tenant", [&] { return refusal_of<Tenant>([&](auto cb) { store().create_tenant("999003", "後町", kT0, cb); }); }},
-      {"create_department", [&] { return refusal_of<Department>([&](auto cb) { store().create_department(d, cb); }); }},
-      {"create_user", [&] { return refusal_of<User>([&](auto cb) { store().create_user(u, kT0, cb); }); }},
-      {"set_status", [&] { return refusal_of<User>([&](auto cb) { store().set_status(bob_.id, "x", cb); }); }},
-      {"set_user_disabled", [&] { return refusal_of<User>([&](auto cb) { store().set_user_disabled(bob_.id, true, kT0, cb); }); }},
-      {"create_session", [&] { return refusal_of<bool>([&](auto cb) { store().create_session({"h", bob_.id, "c", kT0, kT0 + 1}, cb); }); }},
-      {"extend_session", [&] { return refusal_of<bool>([&](auto cb) { store().extend_session("h", kT0 + 2, cb); }); }},
-      {"delete_session", [&] { return refusal_of<bool>([&](auto cb) { store().delete_session("h", cb); }); }},
-      {"purge_sessions", [&] { return refusal_of<std::int64_t>([&](auto cb) { store().purge_sessions(kT0, cb); }); }},
-      {"create_room", [&] { return refusal_of<RoomChange>([&](auto cb) { store().create_room(r, cb); }); }},
-      {"add_members", [&] { return refusal_of<RoomChange>([&](auto cb) { store().add_members(room.id, alice_.id, {dave_.id}, kT0, 0, nullptr, cb); }); }},
-      {"remove_member", [&] { return refusal_of<RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0, nullptr, cb); }); }},
-      {"take_over_room", [&] { return refusal_of<RoomChange>([&](auto cb) { store().take_over_room(room.id, dave_.id, kT0, cb); }); }},
-      {"rename_room", [&] { return refusal_of<RoomChange>([&](auto cb) { store().rename_room(room.id, alice_.id, "改名", kT0, nullptr, cb); }); }},
-      {"post_message", [&] { return refusal_of<RoomChange>([&](auto cb) { store().post_message(m, cb); }); }},
-      {"edit_message", [&] { return refusal_of<RoomChange>([&](auto cb) { store().edit_message(room.id, 1, alice_.id, "直す", kT0, cb); }); }},
-      {"delete_message", [&] { return refusal_of<RoomChange>([&](auto cb) { store().delete_message(room.id, 1, alice_.id, kT0, cb); }); }},
-      {"mark_read", [&] { return refusal_of<store::ReadChange>([&](auto cb) { store().mark_read(room.id, carol_.id, 1, 0, cb); }); }},
-      {"claim_node_id", [&] { return refusal_of<std::int64_t>([&](auto cb) { store().claim_node_id(kT0, cb); }); }},
-      {"ensure_secret", [&] { return refusal_of<std::string>([&](auto cb) { store().ensure_secret("device_key", "x", cb); }); }},
-  };
-  for (const auto& [name, write] : writes) {
-    for (bool other_thread : {false, true}) {
-      std::shared_ptr<Refusal> refusal;
-      std::thread::id caller = std::this_thread::get_id();
-      if (other_thread) {
-        std::thread t([&] {
-          caller = std::this_thread::get_id();
-          refusal = write();
-        });
-        t.join();
-      } else {
-        refusal = write();
-      }
-      const std::string where = std::string(name) + (other_thread ? " from another thread" : "");
-      ASSERT_TRUE(refusal->called.load()) << where << ": not answered at once";
-      EXPECT_EQ(refusal->code, Code::unavailable) << where << ": " << code_name(refusal->code);
-      EXPECT_EQ(refusal->thread, caller) << where << ": answered on another thread";
-    }
-  }
+  store::Session session{"h", bob_.id, "c", kT0, kT0 + 1};
+  store::Store& s = store();
+  const RoomId id = room.id;
+
+  expect_refused_at_once<Tenant>("create_tenant",
+                                 [&](auto cb) { s.create_tenant("999003", "後町", kT0, cb); });
+  expect_refused_at_once<Department>("create_department",
+                                     [&](auto cb) { s.create_department(d, cb); });
+  expect_refused_at_once<User>("create_user", [&](auto cb) { s.create_user(u, kT0, cb); });
+  expect_refused_at_once<User>("set_status", [&](auto cb) { s.set_status(bob_.id, "x", cb); });
+  expect_refused_at_once<User>("set_user_disabled",
+                               [&](auto cb) { s.set_user_disabled(bob_.id, true, kT0, cb); });
+  expect_refused_at_once<bool>("create_session", [&](auto cb) { s.create_session(session, cb); });
+  expect_refused_at_once<bool>("extend_session",
+                               [&](auto cb) { s.extend_session("h", kT0 + 2, cb); });
+  expect_refused_at_once<bool>("delete_session", [&](auto cb) { s.delete_session("h", cb); });
+  expect_refused_at_once<std::int64_t>("purge_sessions",
+                                       [&](auto cb) { s.purge_sessions(kT0, cb); });
+  expect_refused_at_once<RoomChange>("create_room", [&](auto cb) { s.create_room(r, cb); });
+  expect_refused_at_once<RoomChange>("add_members", [&](auto cb) {
+    s.add_members(id, alice_.id, {dave_.id}, kT0, 0, nullptr, cb);
+  });
+  expect_refused_at_once<RoomChange>("remove_member", [&](auto cb) {
+    s.remove_member(id, alice_.id, bob_.id, kT0, nullptr, cb);
+  });
+  expect_refused_at_once<RoomChange>("take_over_room",
+                                     [&](auto cb) { s.take_over_room(id, dave_.id, kT0, cb); });
+  expect_refused_at_once<RoomChange>("rename_room", [&](auto cb) {
+    s.rename_room(id, alice_.id, "改名", kT0, nullptr, cb);
+  });
+  expect_refused_at_once<RoomChange>("post_message", [&](auto cb) { s.post_message(m, cb); });
+  expect_refused_at_once<RoomChange>("edit_message", [&](auto cb) {
+    s.edit_message(id, 1, alice_.id, "直す", kT0, cb);
+  });
+  expect_refused_at_once<RoomChange>("delete_message", [&](auto cb) {
+    s.delete_message(id, 1, alice_.id, kT0, cb);
+  });
+  expect_refused_at_once<store::ReadChange>("mark_read", [&](auto cb) {
+    s.mark_read(id, carol_.id, 1, 0, cb);
+  });
+  expect_refused_at_once<std::int64_t>("claim_node_id",
+                                       [&](auto cb) { s.claim_node_id(kT0, cb); });
+  expect_refused_at_once<std::string>("ensure_secret",
+                                      [&](auto cb) { s.ensure_secret("device_key", "x", cb); });
+
   reopen();
   EXPECT_EQ(must(store().room(room.id)).ev, ev);
   EXPECT_EQ(must(store().messages(room.id, 0, 0, 10)).size(), 1u);
@@ -295,7 +315,8 @@ TEST_P(StoreTest, CallbacksRunThroughTheHandoffOrAtShutdown) {
   });
   auto take_handed = [&] {
     std::unique_lock lock(handed->mu);
-    EXPECT_TRUE(handed->cv.wait_for(lock, std::chrono::seconds(10), [&] { return !handed->work.empty(); }))
+    EXPECT_TRUE(handed->cv.wait_for(lock, std::chrono::seconds(10),
+                                    [&] { return !handed->work.empty(); }))
         << "nothing was handed off";
     return std::exchange(handed->work, {});
   };

@@ -31,9 +31,6 @@ class PostgresDatabase final : public ScratchDatabase {
   std::unique_ptr<store::Store> open() override {
     store::postgres::Options opts;
     opts.conninfo = TestPostgres::instance().uri(name_);
-    // Fewer connections than a node has: a test makes few concurrent reads, and every
-    // connection is a server process started for it.
-    opts.pool_size = 4;
     return std::make_unique<store::postgres::PgStore>(opts);
   }
 

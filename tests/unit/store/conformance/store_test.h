@@ -2,7 +2,8 @@
 // each. StoreTest is parameterized by the kind of store; each test gets a fresh, empty store
 // of that kind (a temporary SQLite file, or a PostgreSQL database copied from a migrated
 // template: test_postgres.h) with StoreFixture's small municipality in it. Tests read as
-// Conformance/StoreTest.<Name>/<Kind>, e.g. Conformance/StoreTest.ReadCountsExcludeTheSender/Postgres.
+// Conformance/StoreTest.<Name>/<Kind>, e.g.
+// Conformance/StoreTest.ReadCountsExcludeTheSender/Postgres.
 //
 // A new store test goes here unless it is about one implementation's internals (SQLite's
 // schema upgrades, writer, files: tests/unit/store/sqlite_*_test.cc).

@@ -13,6 +13,8 @@
 #include "app/node.h"
 #include "services/crypto.h"
 #include "services/org.h"
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/schema.h"
 
 namespace tonari::app {
 namespace {
@@ -44,6 +46,17 @@ Result<std::vector<std::vector<std::string>>> read_csv(const std::string& path,
 }
 
 }  // namespace
+
+int admin_migrate(const Config& cfg) {
+  if (is_postgres_url(cfg.store_url)) {
+    const std::int64_t version = store::postgres::migrate(cfg.store_url);
+    std::cout << "PostgreSQL schema at version " << version << "\n";
+    return 0;
+  }
+  Node node(cfg);
+  std::cout << "SQLite schema at version " << store::sqlite::latest_version() << "\n";
+  return 0;
+}
 
 int admin_create_tenant(const Config& cfg, const std::string& code, const std::string& name) {
   Node node(cfg);

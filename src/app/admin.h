@@ -27,5 +27,9 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
 // Disables (logging it out everywhere) or enables again a staff account.
 int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::string& login,
                        bool disabled);
+// Brings the store's schema up to this tonari's version and prints the version reached:
+// PostgreSQL's migrations (cfg.store_url) under an advisory lock, so that nodes starting
+// at once are safe; or the SQLite store of cfg.data_dir, which migrates as it opens.
+int admin_migrate(const Config& cfg);
 
 }  // namespace tonari::app

@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
   eu->add_option("--tenant", tenant, "municipality code")->required();
   eu->add_option("--login", login, "login id")->required();
 
+  auto* mg = admin->add_subcommand(
+      "migrate", "bring the store's schema up to this tonari's version (PostgreSQL: before the nodes start)");
+  mg->add_option("--data", data_dir, "data directory (SQLite)");
+  mg->add_option("--store", store_url, "postgres://... or sqlite:DIR (default: the data directory)");
+
   std::string backup_to, restore_from;
   bool force = false;
   auto* bk = admin->add_subcommand("backup", "back up the data directory while the server runs");
@@ -152,6 +157,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (serve->parsed()) return app::serve(cfg);
+    if (mg->parsed()) return app::admin_migrate(cfg);
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
     if (cd->parsed()) {
       return app::admin_create_department(cfg, tenant, name, reading, parent, dept_code);

@@ -14,6 +14,11 @@
 #include "services/crypto.h"
 
 namespace tonari::app {
+
+bool is_postgres_url(const std::string& url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
 std::string load_device_key(const std::string& data_dir) {
   std::filesystem::create_directories(data_dir);
   const std::filesystem::path path = std::filesystem::path(data_dir) / "device.key";
@@ -37,13 +42,21 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   auto lock = DataDirLock::acquire(cfg.data_dir, false);
   if (!lock.ok()) throw std::runtime_error(lock.status().message());
   data_lock.emplace(std::move(*lock));
-  if (!cfg.store_url.empty()) {
-    throw std::runtime_error("store " + cfg.store_url + ": only SQLite is built in so far");
+  if (is_postgres_url(cfg.store_url)) {
+    // The cluster's record; the data directory stays this node's own (its lock above).
+    auto pg_store = std::make_unique<store::postgres::PgStore>(
+        store::postgres::Options{.conninfo = cfg.store_url, .pool_size = cfg.store_pool});
+    postgres = pg_store.get();
+    store = std::move(pg_store);
+  } else if (!cfg.store_url.empty()) {
+    throw std::runtime_error("store " + cfg.store_url +
+                             ": expected sqlite:DIR or postgres://... (postgresql://...)");
+  } else {
+    auto sqlite_store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
+        (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
+    sqlite = sqlite_store.get();
+    store = std::move(sqlite_store);
   }
-  auto sqlite_store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
-      (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
-  sqlite = sqlite_store.get();
-  store = std::move(sqlite_store);
   {
     auto id = services::wait_for<std::int64_t>(
         [&](auto cb) { store->claim_node_id(clock.now_ms(), std::move(cb)); });

@@ -16,16 +16,22 @@
 #include "services/messages.h"
 #include "services/read_receipts.h"
 #include "services/rooms.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tonari::app {
 
+// True for a PostgreSQL store URL (postgres://... or postgresql://...).
+bool is_postgres_url(const std::string& url);
+
 class Node {
  public:
-  // Takes the data directory's shared lock (data_dir.h), then opens (and migrates) the
-  // store under cfg.data_dir, claims a node id, and sets up the bus: in-process, or NATS at
-  // cfg.bus_url (whose server need not answer yet: the bus keeps trying). Throws on failure
-  // (start-up only), e.g. while a restore works on the directory.
+  // Takes the data directory's shared lock (data_dir.h), then opens the store: PostgreSQL
+  // when cfg.store_url names one (its schema must be migrated: `tonari admin migrate`),
+  // else SQLite under cfg.data_dir (migrated as it opens); claims a node id, and sets up
+  // the bus: in-process, or NATS at cfg.bus_url (whose server need not answer yet: the bus
+  // keeps trying). Throws on failure (start-up only), e.g. while a restore works on the
+  // directory.
   explicit Node(const Config& cfg);
   ~Node();
 
@@ -44,6 +50,8 @@ class Node {
   std::int64_t node_id = 0;
   // In-process, or NATS; the hub subscribes to it (through its sequencer, with NATS).
   std::unique_ptr<bus::Bus> bus;
+  // The same store when it is PostgreSQL, else null.
+  store::postgres::PgStore* postgres = nullptr;
   realtime::Hub hub;
   // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by
   // default): Accounts keeps each busy with its queue of waiting logins.

@@ -64,8 +64,11 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     metric("tonari_login_throttle_evictions_total", "counter",
            "Throttle entries dropped because the table was full.", ls.throttle_evictions);
   }
-  if (node.sqlite) {  // the SQLite writer's figures
-    auto& w = node.sqlite->writer_stats();
+  const store::CommitStats* commits = node.sqlite ? &node.sqlite->writer_stats()
+                                      : node.postgres ? &node.postgres->commit_stats()
+                                                      : nullptr;
+  if (commits) {  // the store's writer(s)
+    const store::CommitStats& w = *commits;
     metric("tonari_store_commits_total", "counter", "Group commits (transactions).", w.batches.load());
     metric("tonari_store_jobs_total", "counter", "Writes applied in group commits.", w.jobs.load());
     {
@@ -76,9 +79,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
            "jobs' SQL to the end of COMMIT or ROLLBACK (fsync included).\n"
            "# TYPE tonari_store_commit_seconds histogram\n";
       std::uint64_t upto = 0;  // batches within this bucket's bound: cumulative
-      for (std::size_t b = 0; b < store::sqlite::kCommitBuckets; ++b) {
+      for (std::size_t b = 0; b < store::kCommitBuckets; ++b) {
         upto = std::min<std::uint64_t>(upto + w.commit_in[b].load(), batches);
-        o << "tonari_store_commit_seconds_bucket{le=\"" << store::sqlite::kCommitBucketsMs[b] / 1000
+        o << "tonari_store_commit_seconds_bucket{le=\"" << store::kCommitBucketsMs[b] / 1000
           << "\"} " << upto << '\n';
       }
       o << "tonari_store_commit_seconds_bucket{le=\"+Inf\"} " << batches << '\n'
@@ -88,6 +91,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     }
     metric("tonari_store_failed_commits_total", "counter", "Group commits that failed.",
            w.failed_commits.load());
+  }
+  if (node.sqlite) {  // SQLite's write-ahead log
+    auto& w = node.sqlite->writer_stats();
     metric("tonari_store_wal_frames", "gauge", "Frames in the write-ahead log.", w.wal_frames.load());
     metric("tonari_store_wal_checkpointed_frames", "gauge",
            "Frames of the write-ahead log already copied into the database.",

@@ -239,14 +239,21 @@ Result<Actor> Accounts::authenticate(std::string_view token) {
   if (token.empty() || token.size() > 128) return unauthenticated("not logged in");
   const std::string hash = token_hash(token);
   const TimeMs now = ctx_.clock.now_ms();
+  // A store that cannot answer (unavailable: its database is restarting) is not a logout:
+  // that status goes back as it is, and the client retries instead of logging in again.
   auto s = cached_session(hash, now);
-  if (!s.ok()) return unauthenticated("not logged in");
+  if (!s.ok()) {
+    return s.status().code() == Code::unauthenticated ? unauthenticated("not logged in") : s.status();
+  }
   if (s->expires_at <= now) return unauthenticated("session expired; please log in again");
   // The user is read every time: a disabled account or a changed profile shows at once.
   auto u = ctx_.store.user(s->user);
+  if (!u.ok() && u.status().code() != Code::not_found) return u.status();
   if (!u.ok() || u->disabled) return unauthenticated("account disabled");
   auto t = cached_tenant(u->tenant, now);
-  if (!t.ok()) return unauthenticated("not logged in");
+  if (!t.ok()) {
+    return t.status().code() == Code::not_found ? unauthenticated("not logged in") : t.status();
+  }
   // Sliding expiry, written at most about once a day per session.
   const TimeMs ttl = ctx_.limits.session_ttl_ms;
   if (s->expires_at - now < ttl - 24LL * 3600 * 1000) {

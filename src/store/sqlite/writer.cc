@@ -136,7 +136,6 @@ void Writer::run() {
     // The batch's time ends here, before anything that waits for the queue's lock.
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started).count();
-    if (!committed) stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     if (aborted && applied < batch.size()) {
       // The jobs the abort kept from running go first into the next batch: one job's
       // storage error costs the others no more than the jobs already applied with it.
@@ -144,15 +143,7 @@ void Writer::run() {
       for (std::size_t j = batch.size(); j-- > applied;) queue_.push_front(std::move(batch[j]));
       batch.resize(applied);
     }
-    const double ms = static_cast<double>(us) / 1000;
-    const auto b = std::lower_bound(std::begin(kCommitBucketsMs), std::end(kCommitBucketsMs), ms) -
-                   std::begin(kCommitBucketsMs);
-    if (b < static_cast<std::ptrdiff_t>(kCommitBuckets)) {
-      stats_.commit_in[b].fetch_add(1, std::memory_order_relaxed);
-    }
-    stats_.commit_us_total.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
-    stats_.batches.fetch_add(1, std::memory_order_relaxed);
-    stats_.jobs.fetch_add(batch.size(), std::memory_order_relaxed);
+    stats_.record(static_cast<std::uint64_t>(us), batch.size(), committed);
     if (handoff) {
       finished_->add(std::move(batch), committed, handoff);
     } else {

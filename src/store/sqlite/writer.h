@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/commit_stats.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
@@ -63,21 +64,8 @@ class WriteJob {
   virtual bool keeps_writer_cache() const { return false; }
 };
 
-// Upper bounds (ms) of the group-commit duration histogram: a batch from BEGIN (its wait for
-// the write lock included) through every job's SQL to the end of its COMMIT or ROLLBACK
-// (fsync included): what every write in it waits for. Failed batches count too.
-inline constexpr double kCommitBucketsMs[] = {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
-inline constexpr std::size_t kCommitBuckets = std::size(kCommitBucketsMs);
-
-struct WriterStats {
-  std::atomic<std::uint64_t> batches{0};
-  // Batches by duration: commit_in[i] counts those that took more than kCommitBucketsMs[i-1]
-  // and at most kCommitBucketsMs[i]; the slower ones are only in `batches`. (/metrics adds
-  // them up into Prometheus' cumulative buckets.)
-  std::array<std::atomic<std::uint64_t>, kCommitBuckets> commit_in{};
-  std::atomic<std::uint64_t> commit_us_total{0};
-  std::atomic<std::uint64_t> jobs{0};
-  std::atomic<std::uint64_t> failed_commits{0};
+// The commit figures (store/commit_stats.h), and the write-ahead log's.
+struct WriterStats : CommitStats {
   // After the last checkpoint: frames in the write-ahead log, and how many of them are
   // already copied into the database (readers of the rest look them up in the log).
   std::atomic<std::int64_t> wal_frames{0};

@@ -43,10 +43,10 @@ class FakeConnection final : public http::WsConnection {
   int code_ = 0;
 };
 
-class WsClientTest : public StoreTest {
+class WsClientTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     bus_.subscribe([this](const bus::Event& e) { hub_.on_event(e); });
     ctx_ = std::make_unique<services::Context>(services::Context{
         store(), bus_, clock_, [](std::function<void()> f) { f(); }, services::Limits{}});
@@ -64,7 +64,7 @@ class WsClientTest : public StoreTest {
     rooms_.reset();
     accounts_.reset();
     ctx_.reset();
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   // Runs the client's answer to `frame` to its end.

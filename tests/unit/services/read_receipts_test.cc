@@ -53,10 +53,10 @@ class CapturingBus final : public bus::Bus {
   std::vector<TimeMs> times_;
 };
 
-class ReadReceiptsTest : public StoreTest {
+class ReadReceiptsTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     ctx_ = std::make_unique<services::Context>(services::Context{
         store(), bus_, clock_, [](std::function<void()> f) { f(); }, services::Limits{}});
     ctx_->limits.read_flush_period_ms = 1000;
@@ -69,7 +69,7 @@ class ReadReceiptsTest : public StoreTest {
   void TearDown() override {
     receipts_.reset();
     ctx_.reset();
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   // Marks read in the store and notes the change, as the Messages service does.

@@ -31,10 +31,10 @@ class NullBus final : public bus::Bus {
 
 // Renaming, adding and removing check the policy in the transaction that writes: a member
 // removed after the service's checks (or an owner who left) can no longer act.
-class RoomsTest : public StoreTest {
+class RoomsTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     ctx_ = std::make_unique<services::Context>(services::Context{
         store(), bus_, clock_, [](std::function<void()> f) { f(); }, services::Limits{}});
     rooms_ = std::make_unique<services::Rooms>(*ctx_);
@@ -43,7 +43,7 @@ class RoomsTest : public StoreTest {
   void TearDown() override {
     rooms_.reset();
     ctx_.reset();
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   services::Actor actor(const User& u) { return services::Actor{u, tenant_, "", ""}; }

@@ -1,19 +1,24 @@
-// Test helpers around a real SqliteStore: a fresh temporary directory per test, synchronous
-// wrappers over the asynchronous write API, and a small municipality to work with.
+// Test helpers around a real store: synchronous wrappers over the asynchronous write API,
+// a small municipality to work with (StoreFixture, on any Store), and SqliteStoreTest, the
+// fixture of the SQLite-only tests (a fresh SqliteStore in a temporary directory per test).
+// The tests every store must pass are in conformance/ (StoreTest, on each kind of store).
 #pragma once
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "services/accounts.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 namespace tonari::testing {
 
@@ -46,12 +51,51 @@ Result<T> wait(Start start) {
   return services::wait_for<T>(std::move(start));
 }
 
+// The value of `r`; a failure of the test (and an exception, which ends it) otherwise.
+template <class T>
+T must(Result<T> r) {
+  if (!r.ok()) {
+    ADD_FAILURE() << "unexpected error: " << code_name(r.status().code()) << ": "
+                  << r.status().message();
+    throw std::runtime_error("setup failed");
+  }
+  return std::move(r).value();
+}
+
+// ---- Reading what the store returned ---------------------------------------------------
+
+inline boost::json::object parse_frame(const RoomEvent& e) {
+  return boost::json::parse(*e.frame).as_object();
+}
+inline std::string str_at(const boost::json::object& o, const char* key) {
+  return std::string(o.at(key).as_string());
+}
+inline std::string type_of(const RoomEvent& e) { return str_at(parse_frame(e), "type"); }
+
+inline std::vector<UserId> ids_of(const std::vector<User>& users) {
+  std::vector<UserId> out;
+  for (const User& u : users) out.push_back(u.id);
+  return out;
+}
+inline std::vector<UserId> ids_of(const store::MemberPage& page) {
+  std::vector<UserId> out;
+  for (const auto& [u, m] : page.members) out.push_back(u.id);
+  return out;
+}
+
+// read_counts as (seq, count) pairs.
+using Counts = std::vector<std::pair<Seq, std::int64_t>>;
+inline Counts counts_of(const std::vector<store::ReadCount>& rc) {
+  Counts out;
+  for (const auto& c : rc) out.emplace_back(c.seq, c.count);
+  return out;
+}
+
 // One municipality (tenant) with a department and four staff, plus a second municipality
-// with one user, in a fresh SQLite file.
-class StoreTest : public ::testing::Test {
+// with one user, in a fresh store that a subclass opens (open_store).
+class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_path_ = (dir_.path() / "tonari.db").string();
     open();
     tenant_ = must(wait<Tenant>([&](auto cb) { store().create_tenant("999001", "テスト市", kT0, cb); }));
     other_tenant_ =
@@ -70,31 +114,18 @@ class StoreTest : public ::testing::Test {
 
   void TearDown() override { store_.reset(); }
 
-  void open() {
-    store::sqlite::Options opts;
-    opts.path = db_path_;
-    opts.synchronous = "NORMAL";
-    store_ = std::make_unique<store::sqlite::SqliteStore>(opts);
-  }
+  // A new store object on the fixture's database: the same data as store() (and, while
+  // store() is open, a second node of the same cluster).
+  virtual std::unique_ptr<store::Store> open_store() = 0;
+
+  void open() { store_ = open_store(); }
   void reopen() {
     store_.reset();
     open();
   }
 
-  store::sqlite::SqliteStore& store() { return *store_; }
+  store::Store& store() { return *store_; }
 
- public:
-  template <class T>
-  static T must(Result<T> r) {
-    if (!r.ok()) {
-      ADD_FAILURE() << "unexpected error: " << code_name(r.status().code()) << ": "
-                    << r.status().message();
-      throw std::runtime_error("setup failed");
-    }
-    return std::move(r).value();
-  }
-
- protected:
   User make_user(TenantId tenant, const std::string& login, const std::string& name,
                  const std::string& reading) {
     store::NewUser u;
@@ -148,12 +179,33 @@ class StoreTest : public ::testing::Test {
     return wait<store::ReadChange>([&](auto cb) { store().mark_read(room, user, seq, tenant, cb); });
   }
 
-  TempDir dir_;
-  std::string db_path_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  // Every stored event of `room`, in order.
+  std::vector<RoomEvent> all_events(RoomId room) {
+    return must(store().events_after(room, 0, 100000));
+  }
+  // A group room of alice (owner), bob and carol.
+  Room group_room() { return must(create_group(alice_.id, {bob_.id, carol_.id})).room; }
+
+  std::unique_ptr<store::Store> store_;
   Tenant tenant_, other_tenant_;
   Department dept_;
   User alice_, bob_, carol_, dave_, eve_;
+};
+
+// The fixture on a fresh SQLite file, for what only SQLite has (its schema, writer, files)
+// and for the services' tests.
+class SqliteStoreTest : public StoreFixture {
+ protected:
+  std::unique_ptr<store::Store> open_store() override {
+    store::sqlite::Options opts;
+    opts.path = db_path_;
+    opts.synchronous = "NORMAL";
+    return std::make_unique<store::sqlite::SqliteStore>(opts);
+  }
+  store::sqlite::SqliteStore& sqlite() { return static_cast<store::sqlite::SqliteStore&>(*store_); }
+
+  TempDir dir_;
+  std::string db_path_ = (dir_.path() / "tonari.db").string();
 };
 
 }  // namespace tonari::testing

@@ -1,0 +1,135 @@
+#include "store/postgres/pg_store.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "core/wire.h"
+#include "store/postgres/schema.h"
+#include "store/postgres/store_impl.h"
+
+namespace tonari::store::postgres {
+
+// ---- Row mappers ----------------------------------------------------------------------
+
+MemberRole member_role(std::string_view role) {
+  return role == "owner" ? MemberRole::owner : MemberRole::member;
+}
+
+User read_user(const Row& row, int c) {
+  User u;
+  u.id = row.i64(c);
+  u.tenant = row.i64(c + 1);
+  u.login = row.text(c + 2);
+  u.name = row.text(c + 3);
+  u.reading = row.text(c + 4);
+  u.dept = row.i64(c + 5);
+  u.dept_name = row.text(c + 6);
+  u.title = row.text(c + 7);
+  u.status = row.text(c + 8);
+  u.role = row.view(c + 9) == "admin" ? Role::admin : Role::staff;
+  u.disabled = row.boolean(c + 10);
+  return u;
+}
+
+Message read_message(const Row& row, int c) {
+  Message m;
+  m.id = row.i64(c);
+  m.room = row.i64(c + 1);
+  m.seq = row.i64(c + 2);
+  m.sender = row.i64(c + 3);
+  m.sender_name = row.text(c + 4);
+  m.client_id = row.text(c + 5);
+  m.body = row.text(c + 6);
+  if (!row.is_null(c + 7)) {
+    m.reply_to = ReplySnapshot{row.i64(c + 7), row.i64(c + 8), row.text(c + 9), row.text(c + 10)};
+  }
+  m.mentions = split_ids(row.view(c + 11));
+  m.mention_all = row.boolean(c + 12);
+  m.created_at = row.i64(c + 13);
+  m.edited_at = row.i64(c + 14);
+  m.deleted = row.boolean(c + 15);
+  return m;
+}
+
+Room read_room(const Row& row, int c) {
+  Room r;
+  r.id = row.i64(c);
+  r.tenant = row.i64(c + 1);
+  r.kind = row.view(c + 2) == "direct" ? RoomKind::direct : RoomKind::group;
+  r.name = row.text(c + 3);
+  r.created_by = row.i64(c + 4);
+  r.created_at = row.i64(c + 5);
+  r.msg_seq = row.i64(c + 6);
+  r.ev = row.i64(c + 7);
+  r.last_activity = row.i64(c + 8);
+  return r;
+}
+
+RoomEvent message_created_event(const Message& m, EventNo ev) {
+  return RoomEvent{m.room, ev, std::make_shared<const std::string>(
+                                   wire::message_event("message.created", m, ev))};
+}
+
+std::vector<UserId> split_ids(std::string_view s) {
+  std::vector<UserId> out;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    UserId v = 0;
+    auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc()) break;
+    out.push_back(v);
+    p = next;
+    if (p < end && *p == ',') ++p;
+  }
+  return out;
+}
+
+Status read_status(const PgError& e) {
+  if (e.broken()) return database_unavailable();
+  if (e.sqlstate() == "57014" || e.sqlstate().starts_with("53")) {
+    return Status(Code::unavailable, "the database is busy; try again");
+  }
+  return internal_error(std::string("storage read failed: ") + e.what());
+}
+
+// ---- The store ------------------------------------------------------------------------
+
+namespace {
+
+ConnectOptions connect_options(const Options& o) {
+  return ConnectOptions{.conninfo = o.conninfo, .connect_timeout_s = o.connect_timeout_s};
+}
+
+}  // namespace
+
+PgStore::PgStore(Options opts) : opts_(std::move(opts)) {
+  try {
+    pool_ = std::make_unique<ReadPool>(connect_options(opts_), opts_.pool_size);
+    {
+      auto lease = pool_->acquire();
+      if (!lease.ok()) throw std::runtime_error(lease.status().message());
+      check_version(*lease.value());
+    }
+    writers_ = std::make_unique<WriterGroup>(connect_options(opts_), opts_.writers, opts_.max_batch,
+                                             stats_);
+  } catch (const PgError& e) {
+    throw std::runtime_error(std::string("PostgreSQL store: ") + e.what());
+  }
+}
+
+PgStore::~PgStore() { shutdown(); }
+
+void PgStore::hand_off_callbacks(Handoff handoff) { writers_->hand_off_callbacks(std::move(handoff)); }
+
+void PgStore::shutdown() { writers_->stop(); }
+
+Status PgStore::ping() {
+  auto r = read<bool>([](PgConn& db) -> Result<bool> {
+    db.exec("SELECT 1");
+    return true;
+  });
+  return r.ok() ? Status::ok() : r.status();
+}
+
+}  // namespace tonari::store::postgres

@@ -1,0 +1,146 @@
+// The PostgreSQL implementation of Store, for the hosted service: several tonari nodes share
+// one database. Reads go through a bounded pool of connections; writes are queued and
+// applied by writer threads, each with its own connection, in batches of one transaction
+// each (group commit), the hot ones (post_message, mark_read) as one server-side function
+// call each, sent in pipeline mode. A room's writes always go to the same writer, so its
+// events reach the callbacks in sequence order; the callbacks of all writers run one at a
+// time, after their COMMIT returned.
+// When PostgreSQL is down, reads and writes fail fast with unavailable (never a false ack);
+// connections are made again, with a short backoff, when it is back.
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "store/commit_stats.h"
+#include "store/store.h"
+
+namespace tonari::store::postgres {
+
+struct Options {
+  std::string conninfo;         // libpq URI, e.g. postgres://tonari@127.0.0.1:5432/tonari
+  int pool_size = 8;            // connections for reads (a read waits at most kReadWait for one)
+  int writers = 2;              // connections that apply writes, one thread each
+  std::size_t max_batch = 256;  // writes per transaction (group commit)
+  int connect_timeout_s = 5;
+};
+
+// This binary's schema version.
+std::int64_t latest_version();
+
+// Applies the migrations up to latest_version() under an advisory lock (several nodes may
+// call it at once) and returns the version reached. Throws std::runtime_error if the
+// database cannot be reached or a migration fails, or when the database is newer than this
+// binary.
+std::int64_t migrate(const std::string& conninfo);
+
+class ReadPool;
+class WriterGroup;
+class PgConn;
+class Params;
+
+class PgStore final : public Store {
+ public:
+  // Connects. Throws std::runtime_error at start-up if the database is unreachable or its
+  // schema version is not latest_version() (the message says to run `tonari admin migrate`,
+  // or that the database is newer than this tonari).
+  explicit PgStore(Options opts);
+  ~PgStore() override;
+
+  // The writers' group commits, for /metrics (kept after shutdown).
+  const CommitStats& commit_stats() const { return stats_; }
+
+  Status ping() override;
+  void hand_off_callbacks(Handoff handoff) override;
+  void shutdown() override;
+  void claim_node_id(TimeMs now, Callback<std::int64_t> done) override;
+  void ensure_secret(std::string name, std::string fresh, Callback<std::string> done) override;
+
+  Result<Tenant> tenant_by_code(std::string_view code) override;
+  Result<Tenant> tenant(TenantId id) override;
+  Result<std::vector<Department>> departments(TenantId tenant) override;
+  Result<User> user(UserId id) override;
+  Result<Credentials> credentials(TenantId tenant, std::string_view login) override;
+  Result<std::vector<User>> find_users(TenantId tenant, std::string_view folded_query,
+                                       const std::vector<DeptId>& depts, int limit) override;
+  Result<std::vector<User>> users_in_tenant(TenantId tenant,
+                                            const std::vector<UserId>& ids) override;
+  Result<Session> session(std::string_view token_hash) override;
+  Result<std::vector<Revocation>> revocations_after(std::int64_t after, int limit) override;
+  Result<Room> room(RoomId id) override;
+  Result<std::optional<Member>> member(RoomId room, UserId user) override;
+  Result<std::pair<Room, std::optional<Member>>> room_and_member(RoomId room,
+                                                                 UserId user) override;
+  Result<std::vector<std::pair<User, Member>>> members(RoomId room) override;
+  Result<MemberPage> members_page(RoomId room, const MemberKey& after, int limit,
+                                  const MemberFilter& filter) override;
+  Result<std::pair<std::int64_t, std::int64_t>> reader_counts(RoomId room, Seq seq,
+                                                              UserId sender) override;
+  Result<std::vector<RoomSummary>> rooms_for_user(UserId user) override;
+  Result<RoomSummary> room_summary(RoomId room, UserId user) override;
+  Result<std::vector<std::pair<RoomId, EventNo>>> room_cursors(UserId user) override;
+  Result<std::optional<RoomId>> direct_room(UserId a, UserId b) override;
+  Result<std::vector<std::pair<RoomId, EventNo>>> room_heads(
+      const std::vector<RoomId>& rooms) override;
+  Result<std::vector<Message>> messages(RoomId room, Seq after, Seq before, int limit) override;
+  Result<Message> message(RoomId room, Seq seq) override;
+  Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;
+  Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
+      UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) override;
+  Result<std::vector<ReadCount>> read_counts(RoomId room, Seq lo, Seq hi) override;
+
+  void create_tenant(std::string code, std::string name, TimeMs now,
+                     Callback<Tenant> done) override;
+  void create_department(Department d, Callback<Department> done) override;
+  void create_user(NewUser u, TimeMs now, Callback<User> done) override;
+  void set_status(UserId user, std::string status, Callback<User> done) override;
+  void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) override;
+  void create_session(Session s, Callback<bool> done) override;
+  void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) override;
+  void delete_session(std::string token_hash, Callback<bool> done) override;
+  void purge_sessions(TimeMs now, Callback<std::int64_t> done) override;
+  void create_room(NewRoom r, Callback<RoomChange> done) override;
+  void add_members(RoomId room, UserId by, std::vector<UserId> users, TimeMs now,
+                   std::int64_t max_members, RoomRule may, Callback<RoomChange> done) override;
+  void remove_member(RoomId room, UserId by, UserId user, TimeMs now, RoomRule may,
+                     Callback<RoomChange> done) override;
+  void take_over_room(RoomId room, UserId user, TimeMs now, Callback<RoomChange> done) override;
+  void rename_room(RoomId room, UserId by, std::string name, TimeMs now, RoomRule may,
+                   Callback<RoomChange> done) override;
+  void post_message(NewMessage m, Callback<RoomChange> done) override;
+  void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
+                    Callback<RoomChange> done) override;
+  void delete_message(RoomId room, Seq seq, UserId by, TimeMs now,
+                      Callback<RoomChange> done) override;
+  void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
+                 Callback<ReadChange> done) override;
+
+ private:
+  // Runs `fn(PgConn&) -> Result<T>` on a pooled connection (store_impl.h).
+  template <class T, class Fn>
+  Result<T> read(Fn fn);
+  // The same in one read-only snapshot (a transaction), for reads of several statements
+  // that must agree.
+  template <class T, class Fn>
+  Result<T> read_snapshot(Fn fn);
+  // Queues `fn(PgConn&) -> Result<T>` to run in a savepoint of a writer's batch, for the
+  // writer of `room` (0: a write about no room), and reports to `done` after the commit.
+  template <class T, class Fn>
+  void write(RoomId room, Fn fn, Callback<T> done);
+  // The same for a write of one statement, sent in a pipeline with others of its batch;
+  // `decode(const PgResult&) -> Result<T>` reads its rows.
+  template <class T, class Decode>
+  void write_statement(RoomId room, const char* sql, Params params, Decode decode,
+                       Callback<T> done);
+
+  // Constant after construction.
+  const Options opts_;
+  CommitStats stats_;
+  std::unique_ptr<ReadPool> pool_;
+  std::unique_ptr<WriterGroup> writers_;  // stopped by shutdown(), kept until the store goes
+};
+
+}  // namespace tonari::store::postgres

@@ -1,0 +1,182 @@
+#include "store/postgres/post_job.h"
+
+#include "store/postgres/store_impl.h"
+
+namespace tonari::store::postgres {
+namespace {
+
+// One call of tonari_post (schema.cc): a message with a reply, mentions or no name.
+constexpr const char* kPostOne =
+    "SELECT p.code, p.detail, p.created, p.read_before,"
+    " (p.room).id, (p.room).tenant_id, (p.room).kind, (p.room).name, (p.room).created_by,"
+    " (p.room).created_at, (p.room).msg_seq, (p.room).ev, (p.room).last_activity,"
+    " (p.msg).id, (p.msg).room_id, (p.msg).seq, (p.msg).sender_id, (p.msg).sender_name,"
+    " (p.msg).client_id, (p.msg).body, (p.msg).reply_seq, (p.msg).reply_sender,"
+    " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
+    " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted"
+    " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10) p";
+
+// The plain messages of a batch, in two statements. The first locks their rooms, in id
+// order as every batch does, so that the second's snapshot, taken after the locks, sees
+// each room and its members as the last write left them. The second applies the rules of
+// tonari_post to all of them at once: a message is refused (code 1) if the room is not
+// the sender's; one whose (room, sender, client_id) exists, stored or earlier in the batch,
+// answers with that message (created false); the others are numbered in batch order per
+// room, inserted, and move their room's counters and last sender (the sender before, if
+// someone else, keeps in their member row what that gave them). One row per message, in
+// batch order: its ordinal, then the columns of kPostOne, the room as it is after that
+// message.
+constexpr const char* kLockRooms =
+    "SELECT 1 FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE";
+
+constexpr const char* kPostMany = R"sql(
+WITH inp AS (
+  SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant
+    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                $7::bigint[]) WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, i)),
+chk AS (
+  SELECT inp.*, r.tenant_id, r.kind, r.name AS room_name, r.created_by, r.created_at AS room_created,
+         r.msg_seq AS base_seq, r.ev AS base_ev, r.last_sender AS base_last,
+         r.last_activity AS base_activity, mb.read_seq AS stored_read,
+         mb.user_id IS NOT NULL AND (inp.tenant = 0 OR r.tenant_id = inp.tenant) AS visible,
+         e.id AS e_id, e.seq AS e_seq, e.sender_name AS e_sender_name, e.body AS e_body,
+         e.reply_seq AS e_reply_seq, e.reply_sender AS e_reply_sender,
+         e.reply_sender_name AS e_reply_sender_name, e.reply_body AS e_reply_body,
+         e.mentions AS e_mentions, e.mention_all AS e_mention_all, e.created_at AS e_created_at,
+         e.edited_at AS e_edited_at, e.deleted AS e_deleted,
+         min(inp.i) OVER (PARTITION BY inp.room, inp.sender, inp.client_id) AS first_i
+    FROM inp
+    LEFT JOIN rooms r ON r.id = inp.room
+    LEFT JOIN members mb ON mb.room_id = inp.room AND mb.user_id = inp.sender
+    LEFT JOIN messages e ON e.client_id = inp.client_id AND e.sender_id = inp.sender
+                        AND e.room_id = inp.room),
+run AS (
+  SELECT chk.*, visible AND e_id IS NULL AND i = first_i AS inserts,
+         count(*) FILTER (WHERE visible AND e_id IS NULL AND i = first_i)
+           OVER (PARTITION BY room ORDER BY i) AS upto,
+         max(now_ms) FILTER (WHERE visible AND e_id IS NULL AND i = first_i)
+           OVER (PARTITION BY room ORDER BY i) AS upto_activity
+    FROM chk),
+new AS (
+  SELECT run.*, base_seq + upto AS seq, base_ev + upto AS ev,
+         coalesce(lag(sender) OVER (PARTITION BY room ORDER BY i), base_last) AS prev_sender
+    FROM run WHERE inserts),
+own AS (
+  SELECT new.*, max(seq) OVER (PARTITION BY room, sender ORDER BY i
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_before
+    FROM new),
+ins AS (
+  INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  SELECT room, seq, sender, name, client_id, body, now_ms, ev FROM new ORDER BY room, seq
+  RETURNING id, room_id, seq),
+rooms_up AS (
+  UPDATE rooms r SET msg_seq = x.seq, ev = x.ev, last_activity = x.now_ms, last_sender = x.sender
+    FROM (SELECT DISTINCT ON (room) room, seq, ev, now_ms, sender FROM new ORDER BY room, i DESC) x
+   WHERE r.id = x.room),
+readers_up AS (
+  UPDATE members m SET read_seq = greatest(m.read_seq, x.pos)
+    FROM (SELECT room, prev_sender, max(seq) - 1 AS pos FROM new
+           WHERE prev_sender <> 0 AND prev_sender <> sender GROUP BY room, prev_sender) x
+   WHERE m.room_id = x.room AND m.user_id = x.prev_sender)
+SELECT c.i, CASE WHEN c.visible THEN 0 ELSE 1 END, 0, coalesce(o.i = c.i, false),
+       CASE WHEN o.i IS DISTINCT FROM c.i THEN 0
+            WHEN o.prev_sender = o.sender THEN o.seq - 1
+            ELSE greatest(c.stored_read, CASE WHEN c.base_last = c.sender THEN c.base_seq ELSE 0 END,
+                          coalesce(o.own_before, 0)) END,
+       c.room, c.tenant_id, c.kind, c.room_name, c.created_by, c.room_created,
+       c.base_seq + c.upto, c.base_ev + c.upto, coalesce(c.upto_activity, c.base_activity),
+       coalesce(c.e_id, ins.id), c.room, coalesce(c.e_seq, o.seq), c.sender,
+       coalesce(c.e_sender_name, o.name), c.client_id, coalesce(c.e_body, o.body),
+       c.e_reply_seq, c.e_reply_sender, c.e_reply_sender_name, c.e_reply_body,
+       coalesce(c.e_mentions, ''), coalesce(c.e_mention_all, false),
+       coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false)
+  FROM run c
+  LEFT JOIN own o ON o.room = c.room AND o.i = c.first_i
+  LEFT JOIN ins ON ins.room_id = o.room AND ins.seq = o.seq
+ ORDER BY c.i
+)sql";
+
+class PlainPosts final : public JobGroup {
+ public:
+  std::vector<Piped> statements(const std::vector<PgJob*>& jobs) const override {
+    std::vector<std::int64_t> rooms, senders, nows, tenants;
+    std::vector<std::string> names, client_ids, bodies;
+    for (PgJob* job : jobs) {
+      const NewMessage& m = static_cast<PostJob*>(job)->message();
+      rooms.push_back(m.room);
+      senders.push_back(m.sender);
+      names.push_back(m.sender_name);
+      client_ids.push_back(m.client_id);
+      bodies.push_back(m.body);
+      nows.push_back(m.now);
+      tenants.push_back(m.tenant);
+    }
+    std::vector<Piped> out;
+    out.push_back(Piped{kLockRooms, Params().ids(rooms), {}, {}});
+    Params p;
+    p.ids(rooms).ids(senders).texts(names).texts(client_ids).texts(bodies).ids(nows).ids(tenants);
+    out.push_back(Piped{kPostMany, std::move(p), {}, {}});
+    return out;
+  }
+};
+
+const PlainPosts kPlainPosts;
+
+}  // namespace
+
+PostJob::PostJob(NewMessage m, Callback<RoomChange> done)
+    : PgJob(m.room), m_(std::move(m)), done_(std::move(done)) {}
+
+const JobGroup* PostJob::group_of() const {
+  const bool plain = m_.reply_to <= 0 && m_.mentions.empty() && !m_.mention_all &&
+                     !m_.sender_name.empty();
+  return plain ? &kPlainPosts : nullptr;
+}
+
+Piped PostJob::statement() {
+  Params p;
+  p.i64(m_.room).i64(m_.sender).text(m_.sender_name).text(m_.client_id).text(m_.body)
+      .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant);
+  return Piped{kPostOne, std::move(p), {}, {}};
+}
+
+void PostJob::take(const PgResult& rows) {
+  if (rows.empty()) {
+    result_.emplace(internal_error("tonari_post returned no row"));
+    return;
+  }
+  result_.emplace(decode(rows.row(0), 0));
+}
+
+void PostJob::take_row(const Row& row) { result_.emplace(decode(row, 1)); }
+
+Result<RoomChange> PostJob::decode(const Row& row, int c) const {
+  switch (row.i64(c)) {
+    case 0: break;
+    case 1: return not_found("room " + std::to_string(m_.room) + " not found");
+    case 2: return not_found("sender not found");
+    case 3:
+      return invalid_argument("reply_to: no message " + std::to_string(m_.reply_to) +
+                              " in this room");
+    case 4: return invalid_argument("reply_to: that message was deleted");
+    case 5:
+      return invalid_argument("mentions: user " + std::to_string(row.i64(c + 1)) +
+                              " is not a member of this room");
+    default: return internal_error("posting: unknown code " + row.text(c));
+  }
+  RoomChange out;
+  out.created = row.boolean(c + 2);
+  out.sender_read_before = row.i64(c + 3);
+  out.room = read_room(row, c + 4);
+  out.message = read_message(row, c + 4 + TONARI_PG_ROOM_NCOLS);
+  return out;
+}
+
+void PostJob::finish(bool committed) {
+  if (!result_ || (!committed && result_->ok())) result_.emplace(database_unavailable());
+  Result<RoomChange> r = std::move(*result_);
+  if (r.ok() && r->created) r->events.push_back(message_created_event(*r->message, r->room.ev));
+  done_(std::move(r));
+}
+
+}  // namespace tonari::store::postgres

@@ -1,0 +1,43 @@
+// Posting a message on PostgreSQL: a write job of its own (writer.h). A plain message (no
+// reply, no mentions, the sender's name given: nearly every message) joins the batch's other
+// plain messages in one statement, which locks their rooms, checks, numbers and inserts them
+// all; any other is one call of the server-side function tonari_post (schema.cc). Both
+// follow Store::post_message's rules, with the same results.
+#pragma once
+
+#include <optional>
+
+#include "store/postgres/writer.h"
+#include "store/store.h"
+
+namespace tonari::store::postgres {
+
+class PostJob final : public PgJob {
+ public:
+  PostJob(NewMessage m, Callback<RoomChange> done);
+
+  bool pipelined() const override { return true; }
+  Piped statement() override;
+  void take(const PgResult& rows) override;
+  void take_row(const Row& row) override;
+  void fail(Status s) override { result_.emplace(std::move(s)); }
+  // Adds the message.created event (built here, after the commit, off the writer thread).
+  void finish(bool committed) override;
+
+  const NewMessage& message() const { return m_; }
+
+ protected:
+  const JobGroup* group_of() const override;
+
+ private:
+  // The result from a row of either statement, whose columns from `c` on are: code,
+  // detail, created, read_before, the room (TONARI_PG_ROOM_COLS), the message
+  // (TONARI_PG_MESSAGE_COLS).
+  Result<RoomChange> decode(const Row& row, int c) const;
+
+  const NewMessage m_;
+  Callback<RoomChange> done_;
+  std::optional<Result<RoomChange>> result_;
+};
+
+}  // namespace tonari::store::postgres

@@ -1,0 +1,107 @@
+// Internal to the PostgreSQL store: column lists and row mappers shared by the read and
+// write halves, and the read/write wrappers that turn PgError into Status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "log/log.h"
+#include "store/postgres/pg.h"
+#include "store/postgres/pg_store.h"
+#include "store/postgres/read_pool.h"
+#include "store/postgres/writer.h"
+
+// The same column lists as the SQLite store's (store/sqlite/rows.h), so that the mappers
+// read the same positions.
+#define TONARI_PG_USER_COLS                                                                 \
+  "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
+  "u.title,u.status,u.role,u.disabled"
+#define TONARI_PG_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
+#define TONARI_PG_USER_NCOLS 11
+// 五十音 order of users: the reading's sort key, then the name's, then the id.
+#define TONARI_PG_USER_ORDER "u.reading_key, u.name_key, u.id"
+
+#define TONARI_PG_MESSAGE_COLS                                                              \
+  "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
+  "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
+  "coalesce(m.edited_at,0),m.deleted"
+#define TONARI_PG_MESSAGE_NCOLS 16
+
+#define TONARI_PG_ROOM_COLS \
+  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
+#define TONARI_PG_ROOM_NCOLS 9
+
+// The read position of member row `mb` in room row `r`: the sender of a room's last
+// message has read up to its msg_seq without a write to `members` (rooms.last_sender).
+// Every read of a position goes through this.
+#define TONARI_PG_READ_SEQ(mb, r) \
+  "greatest(" mb ".read_seq, CASE WHEN " r ".last_sender=" mb ".user_id THEN " r ".msg_seq ELSE 0 END)"
+
+namespace tonari::store::postgres {
+
+User read_user(const Row& row, int first_col = 0);
+Message read_message(const Row& row, int first_col = 0);
+Room read_room(const Row& row, int first_col = 0);
+MemberRole member_role(std::string_view role);
+
+// The message.created event of `m` at `ev`, built from the message (it is not stored).
+RoomEvent message_created_event(const Message& m, EventNo ev);
+
+std::vector<UserId> split_ids(std::string_view s);
+
+// The Status of a read that failed.
+Status read_status(const PgError& e);
+
+template <class T, class Fn>
+Result<T> PgStore::read(Fn fn) {
+  for (bool again = true;; again = false) {
+    auto lease = pool_->acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      return fn(*lease.value());
+    } catch (const PgError& e) {
+      // A pooled connection may have died while idle (the server restarted): the read
+      // runs once more on a new one (a read changes nothing).
+      if (e.broken() && again && lease.value().reused()) {
+        pool_->clear_idle();
+        continue;
+      }
+      return read_status(e);
+    }
+  }
+}
+
+template <class T, class Fn>
+Result<T> PgStore::read_snapshot(Fn fn) {
+  return read<T>([&](PgConn& db) -> Result<T> {
+    db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      Result<T> out = fn(db);
+      db.exec("COMMIT");
+      return out;
+    } catch (const PgError& e) {
+      // The connection is closed instead of pooled if this fails too (in_transaction).
+      if (!e.broken()) {
+        try {
+          db.exec("ROLLBACK");
+        } catch (const PgError&) {
+        }
+      }
+      throw;
+    }
+  });
+}
+
+template <class T, class Fn>
+void PgStore::write(RoomId room, Fn fn, Callback<T> done) {
+  writers_->submit(std::make_unique<FnJob<T, Fn>>(room, std::move(fn), std::move(done)));
+}
+
+template <class T, class Decode>
+void PgStore::write_statement(RoomId room, const char* sql, Params params, Decode decode,
+                              Callback<T> done) {
+  writers_->submit(std::make_unique<StatementJob<T, Decode>>(room, sql, std::move(params),
+                                                             std::move(decode), std::move(done)));
+}
+
+}  // namespace tonari::store::postgres

@@ -1,0 +1,78 @@
+// The store conformance suite: the tests every Store implementation passes, the same for
+// each. StoreTest is parameterized by the kind of store; each test gets a fresh, empty store
+// of that kind (a temporary SQLite file, or a PostgreSQL database copied from a migrated
+// template: test_postgres.h) with StoreFixture's small municipality in it. Tests read as
+// Conformance/StoreTest.<Name>/<Kind>, e.g.
+// Conformance/StoreTest.ReadCountsExcludeTheSender/Postgres.
+//
+// A new store test goes here unless it is about one implementation's internals (SQLite's
+// schema upgrades, writer, files: tests/unit/store/sqlite_*_test.cc).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/test_store.h"
+
+namespace tonari::testing {
+
+enum class StoreKind { sqlite, postgres };
+
+// "Sqlite", "Postgres": the last part of a test's name.
+std::string kind_name(StoreKind kind);
+// How GoogleTest shows the parameter of a failed test.
+inline void PrintTo(StoreKind kind, std::ostream* out) { *out << kind_name(kind); }
+
+// A fresh, empty database of one kind, and stores opened on it. Destroying it removes the
+// database; every store opened on it must be closed first.
+class ScratchDatabase {
+ public:
+  // A new database of `kind`; an error saying why not (e.g. no PostgreSQL installed).
+  static Result<std::unique_ptr<ScratchDatabase>> create(StoreKind kind);
+  virtual ~ScratchDatabase() = default;
+  // A new store object on the database (a second one while the first is open: as a
+  // second node of a cluster would).
+  virtual std::unique_ptr<store::Store> open() = 0;
+};
+
+class StoreTest : public StoreFixture, public ::testing::WithParamInterface<StoreKind> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  std::unique_ptr<store::Store> open_store() override { return database_->open(); }
+
+  Result<Department> department(const std::string& name, DeptId parent = 0,
+                                const std::string& code = {}) {
+    Department d;
+    d.tenant = tenant_.id;
+    d.parent = parent;
+    d.name = name;
+    d.code = code;
+    return wait<Department>([&](auto cb) { store().create_department(d, cb); });
+  }
+  Result<store::RoomChange> remove(RoomId room, UserId by, UserId user, TimeMs now = kT0 + 100) {
+    return wait<store::RoomChange>(
+        [&](auto cb) { store().remove_member(room, by, user, now, nullptr, cb); });
+  }
+  Result<store::RoomChange> add(RoomId room, UserId by, std::vector<UserId> users, TimeMs now) {
+    return wait<store::RoomChange>(
+        [&](auto cb) { store().add_members(room, by, users, now, 0, nullptr, cb); });
+  }
+  Result<store::RoomChange> take_over(RoomId room, UserId user) {
+    return wait<store::RoomChange>(
+        [&](auto cb) { store().take_over_room(room, user, kT0 + 200, cb); });
+  }
+  MemberRole role(RoomId room, UserId user);
+  std::vector<UserId> owners(RoomId room);
+  // Every page of `filter`'s member list of `room`, `limit` rows at a time, joined.
+  std::vector<UserId> walk(RoomId room, int limit, store::MemberFilter filter = {});
+
+  std::unique_ptr<ScratchDatabase> database_;
+};
+
+}  // namespace tonari::testing

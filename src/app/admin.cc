@@ -1,5 +1,6 @@
 #include "app/admin.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -8,11 +9,13 @@
 #include <tuple>
 
 #include "app/csv.h"
+#include "app/data_dir.h"
 #include "search/encoding.h"
 
 #include "app/node.h"
 #include "services/crypto.h"
 #include "services/org.h"
+#include "store/copy_store.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/schema.h"
 
@@ -205,6 +208,35 @@ int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::
   if (!u.ok()) return report(u.status());
   std::cout << (disabled ? "disabled user " : "enabled user ") << u->login << " " << u->name
             << " (id " << u->id << ")" << (disabled ? ": logged out everywhere" : "") << '\n';
+  return 0;
+}
+
+int admin_copy_store(const std::string& from, const std::string& to) {
+  std::string dir = from.starts_with("sqlite:") ? from.substr(7) : from;
+  if (dir.empty() || !(to.starts_with("postgres://") || to.starts_with("postgresql://"))) {
+    std::cerr << "tonari: copy-store --from sqlite:DIR --to postgres://...\n";
+    return 2;
+  }
+  if (!std::filesystem::exists(std::filesystem::path(dir) / kDatabaseFile)) {
+    std::cerr << "tonari: " << dir << " holds no " << kDatabaseFile << '\n';
+    return 1;
+  }
+  // The town's server is stopped for the move: what is copied is everything there is.
+  auto lock = DataDirLock::acquire(dir, true);
+  if (!lock.ok()) {
+    std::cerr << "tonari: " << dir << ": " << lock.status().message()
+              << " (stop the server that uses it first)\n";
+    return 1;
+  }
+  auto r = store::copy_sqlite_to_postgres(
+      (std::filesystem::path(dir) / kDatabaseFile).string(), to,
+      [](const std::string& line) { std::cout << line << std::endl; });
+  if (!r.ok()) return report(r.status());
+  std::cout << "copied and checked:";
+  for (const auto& t : r->tables) std::cout << ' ' << t.table << '=' << t.to;
+  std::cout << "\n" << r->rooms_checked << " rooms, " << r->messages_checked << " messages and "
+            << r->events_checked << " events equal in both stores; checksum " << r->checksum
+            << '\n';
   return 0;
 }
 

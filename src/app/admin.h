@@ -32,4 +32,9 @@ int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::
 // at once are safe; or the SQLite store of cfg.data_dir, which migrates as it opens.
 int admin_migrate(const Config& cfg);
 
+// Copies a town's SQLite data directory (`from`: sqlite:DIR or DIR; no server may run on it)
+// into an empty PostgreSQL database (`to`), then checks both through the store interface;
+// prints each table's rows and the checksum of every room's history.
+int admin_copy_store(const std::string& from, const std::string& to);
+
 }  // namespace tonari::app

@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
   rs->add_option("--data", data_dir, "data directory to restore into")->required();
   rs->add_flag("--force", force, "replace a database already there (its files are moved aside)");
 
+  std::string copy_from, copy_to;
+  auto* cs = admin->add_subcommand("copy-store",
+                                   "copy a town's SQLite data into an empty PostgreSQL database, and check it");
+  cs->add_option("--from", copy_from, "sqlite:DIR, the data directory (no server running on it)")->required();
+  cs->add_option("--to", copy_to, "postgres://... (migrated first; must hold no municipality)")->required();
+
   // `admin --store URL create-user ...` and `admin create-user --store URL ...` alike.
   for (auto* sub : admin->get_subcommands({})) sub->fallthrough();
 
@@ -165,6 +171,7 @@ int main(int argc, char** argv) {
     if (id->parsed()) return app::admin_import_departments(cfg, tenant, csv_path);
     if (iu->parsed()) return app::admin_import_users(cfg, tenant, csv_path);
     if (bk->parsed()) return app::admin_backup(cfg, backup_to);
+    if (cs->parsed()) return app::admin_copy_store(copy_from, copy_to);
     if (rs->parsed()) return app::admin_restore(restore_from, cfg.data_dir, force);
     if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
     if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);

@@ -85,10 +85,10 @@ struct Services {
   services::Messages messages;
 };
 
-class ClusterResumeTest : public StoreTest {
+class ClusterResumeTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     const std::string url = nats_script("start", nats_dir_.path());
     auto open = [&](std::int64_t node) {
       bus::NatsOptions o;
@@ -121,7 +121,7 @@ class ClusterResumeTest : public StoreTest {
     bus_a_.reset();
     bus_b_.reset();
     nats_script("stop", nats_dir_.path());
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   // Posts on node A as alice: committed, then published on A's bus (as Messages does).

@@ -92,10 +92,10 @@ class Received {
   std::vector<bus::Event> events_;
 };
 
-class NatsBusTest : public StoreTest {
+class NatsBusTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     url_ = nats_script("start", nats_dir_.path());
     room_ = must(create_group(alice_.id, {bob_.id})).room.id;  // ev 1
   }
@@ -103,7 +103,7 @@ class NatsBusTest : public StoreTest {
     a_.reset();
     b_.reset();
     nats_script("stop", nats_dir_.path());
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   std::unique_ptr<bus::NatsBus> open(std::int64_t node, Received& to) {

@@ -14,10 +14,10 @@ namespace {
 
 using store::RoomChange;
 
-class SequencerTest : public StoreTest {
+class SequencerTest : public SqliteStoreTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    SqliteStoreTest::SetUp();
     sequencer_ = std::make_unique<bus::Sequencer>(
         store(), [this](const bus::Event& e) { delivered_.push_back(e); });
     auto created = must(create_group(alice_.id, {bob_.id}));  // ev 1: member.joined
@@ -25,7 +25,7 @@ class SequencerTest : public StoreTest {
   }
   void TearDown() override {
     sequencer_.reset();
-    StoreTest::TearDown();
+    SqliteStoreTest::TearDown();
   }
 
   // A committed change's first event, as the bus carries it from the node that wrote it.

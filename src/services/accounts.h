@@ -129,8 +129,9 @@ class Accounts {
 
  private:
   // Sessions are read from the store at most every kCacheMs per token (a request costs one
-  // read, the user's, instead of three). Logging out on this node takes effect at once;
-  // on another node of a cluster, within kCacheMs.
+  // read, the user's, instead of three). Logging out takes effect at once on this node, and
+  // on the other nodes of a cluster when the logout's bus notice reaches them (a lost
+  // notice: within kCacheMs).
   static constexpr TimeMs kCacheMs = 5000;
   Result<store::Session> cached_session(const std::string& hash, TimeMs now);
   Result<Tenant> cached_tenant(TenantId id, TimeMs now);

@@ -101,6 +101,14 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
       [this](std::function<void()> work) { boost::asio::post(blocking, std::move(work)); },
       std::move(limits)});
   user_limits = std::make_unique<services::UserLimits>(cfg.user_limits);
+  if (!cfg.bus_url.empty()) {
+    // The per-user rates are the cluster's: what users took here goes out every 100 ms
+    // (serve's ticker), what they took elsewhere is charged here.
+    user_limits->share();
+    bus->on_notice(kLimitsTopic, [this](std::string_view notice) {
+      user_limits->apply_notice(notice, clock.now_ms());
+    });
+  }
   accounts = std::make_unique<services::Accounts>(*ctx);
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
   rooms = std::make_unique<services::Rooms>(*ctx);

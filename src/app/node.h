@@ -24,6 +24,9 @@ namespace tonari::app {
 // True for a PostgreSQL store URL (postgres://... or postgresql://...).
 bool is_postgres_url(const std::string& url);
 
+// The bus notices of the per-user rates' tokens taken (services::UserLimits::take_notice).
+inline constexpr const char* kLimitsTopic = "limits";
+
 class Node {
  public:
   // Takes the data directory's shared lock (data_dir.h), then opens the store: PostgreSQL

@@ -27,14 +27,10 @@ TokenBuckets::Taken TokenBuckets::take(UserId user, TimeMs now) {
       return kv.second.tokens + static_cast<double>(now - kv.second.at) * per_ms_ >= burst_;
     });
   }
-  auto [it, fresh] = shard.buckets.try_emplace(user, Bucket{burst_, now, -1});
-  Bucket& b = it->second;
-  if (!fresh && now > b.at) {
-    b.tokens = std::min(burst_, b.tokens + static_cast<double>(now - b.at) * per_ms_);
-    b.at = now;
-  }
+  Bucket& b = refilled(shard, user, now);
   if (b.tokens >= 1) {
     b.tokens -= 1;
+    if (recording_) ++shard.taken[user];
     return {};
   }
   Taken out;
@@ -42,6 +38,34 @@ TokenBuckets::Taken TokenBuckets::take(UserId user, TimeMs now) {
   if (b.logged_at < 0 || now - b.logged_at >= kLogEveryMs) {
     b.logged_at = now;
     out.log = true;
+  }
+  return out;
+}
+
+TokenBuckets::Bucket& TokenBuckets::refilled(Shard& shard, UserId user, TimeMs now) {
+  auto [it, fresh] = shard.buckets.try_emplace(user, Bucket{burst_, now, -1});
+  Bucket& b = it->second;
+  if (!fresh && now > b.at) {
+    b.tokens = std::min(burst_, b.tokens + static_cast<double>(now - b.at) * per_ms_);
+    b.at = now;
+  }
+  return b;
+}
+
+void TokenBuckets::charge(UserId user, std::uint32_t n, TimeMs now) {
+  if (burst_ == 0 || n == 0) return;
+  Shard& shard = shards_[static_cast<std::uint64_t>(user) % kShards];
+  std::lock_guard lock(shard.mu);
+  Bucket& b = refilled(shard, user, now);
+  b.tokens = std::max(-burst_, b.tokens - static_cast<double>(n));
+}
+
+std::vector<std::pair<UserId, std::uint32_t>> TokenBuckets::drain() {
+  std::vector<std::pair<UserId, std::uint32_t>> out;
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mu);
+    out.insert(out.end(), s.taken.begin(), s.taken.end());
+    s.taken.clear();
   }
   return out;
 }
@@ -98,6 +122,39 @@ Status UserLimits::take_write(UserId user, TimeMs now, const char* what) {
   }
   return rate_limited("too many changes; try again in " + std::to_string(t.retry_after_ms) + " ms",
                       t.retry_after_ms);
+}
+
+// A notice: records of 13 bytes, (kind: 'm' messages or 'w' other writes, user id as 8
+// bytes little-endian, count as 4).
+std::string UserLimits::take_notice() {
+  std::string out;
+  auto put = [&](char kind, const std::vector<std::pair<UserId, std::uint32_t>>& taken) {
+    for (auto [user, n] : taken) {
+      out += kind;
+      for (int i = 0; i < 8; ++i) out += static_cast<char>(static_cast<std::uint64_t>(user) >> (8 * i));
+      for (int i = 0; i < 4; ++i) out += static_cast<char>(n >> (8 * i));
+    }
+  };
+  put('m', messages_.drain());
+  put('w', writes_.drain());
+  return out;
+}
+
+void UserLimits::apply_notice(std::string_view notice, TimeMs now) {
+  constexpr std::size_t kRecord = 13;
+  if (notice.size() % kRecord != 0) return;
+  for (std::size_t at = 0; at < notice.size(); at += kRecord) {
+    const auto* p = reinterpret_cast<const unsigned char*>(notice.data() + at);
+    std::uint64_t user = 0;
+    std::uint32_t n = 0;
+    for (int i = 0; i < 8; ++i) user |= std::uint64_t{p[1 + i]} << (8 * i);
+    for (int i = 0; i < 4; ++i) n |= std::uint32_t{p[9 + i]} << (8 * i);
+    if (p[0] == 'm') {
+      messages_.charge(static_cast<UserId>(user), n, now);
+    } else if (p[0] == 'w') {
+      writes_.charge(static_cast<UserId>(user), n, now);
+    }
+  }
 }
 
 }  // namespace tonari::services

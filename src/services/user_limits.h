@@ -1,14 +1,22 @@
 // Per-user abuse limits: token buckets on writes (one for posting messages, one for the
 // other writes: edits, deletions, rooms and members) and the count of each user's open
 // WebSockets on this node. One user flooding is refused with rate_limited and a retry
-// hint; everyone else goes on as before.
+// hint; everyone else goes on as before. In a cluster the buckets are the cluster's: each
+// node sends the tokens its users took, every 100 ms, as a bus notice (take_notice), and
+// the others charge them to their own buckets (apply_notice), so that a user spreading
+// requests over the nodes gets no more than on one.
 // Thread safety: all methods may be called from any thread. A take() locks one of 64
 // shards (by user id) for one hash-map lookup: the posting hot path pays no more.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "core/types.h"
@@ -30,6 +38,13 @@ class TokenBuckets {
   // Takes a token from `user`'s bucket at time `now`, or says how long until there is one
   // (nothing is taken then).
   Taken take(UserId user, TimeMs now);
+  // Takes `n` tokens that `user` took on another node; the bucket may go below zero (to
+  // -burst at most): this node then refuses until it has refilled.
+  void charge(UserId user, std::uint32_t n, TimeMs now);
+  // With recording on, take() counts what each user took; drain() hands the counts over and
+  // starts again.
+  void record_takes() { recording_ = true; }
+  std::vector<std::pair<UserId, std::uint32_t>> drain();
   // Buckets held now (for tests).
   std::size_t size();
 
@@ -43,11 +58,15 @@ class TokenBuckets {
     std::mutex mu;
     std::unordered_map<UserId, Bucket> buckets;  // guarded by mu
     TimeMs swept_at = 0;                         // guarded by mu
+    std::unordered_map<UserId, std::uint32_t> taken;  // since the last drain; guarded by mu
   };
+  // The bucket of `user` refilled up to `now`. Requires shard.mu.
+  Bucket& refilled(Shard& shard, UserId user, TimeMs now);
   static constexpr std::size_t kShards = 64;
 
   const double burst_;
   const double per_ms_;
+  bool recording_ = false;  // set before use
   std::array<Shard, kShards> shards_;
 };
 
@@ -91,6 +110,17 @@ class UserLimits {
   // The same for the other writes (`what` names the kind in the log line).
   Status take_write(UserId user, TimeMs now, const char* what);
   ConnectionSlots& ws_slots() { return ws_; }
+
+  // A cluster: from now on the tokens taken here are recorded for take_notice().
+  void share() {
+    messages_.record_takes();
+    writes_.record_takes();
+  }
+  // The tokens taken here since the last call, as a notice for the other nodes (empty if
+  // none were).
+  std::string take_notice();
+  // Charges what another node's notice says its users took. A malformed notice is ignored.
+  void apply_notice(std::string_view notice, TimeMs now);
 
  private:
   TokenBuckets messages_;

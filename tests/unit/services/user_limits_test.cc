@@ -58,6 +58,39 @@ TEST(UserLimits, RefusalCarriesTheRetryHint) {
   EXPECT_EQ(limits.take_write(1, 0, "edit").code(), Code::rate_limited);
 }
 
+TEST(UserLimits, AClusterSharesTheBucketsThroughNotices) {
+  // Two nodes: what a user took on one is charged on the other.
+  UserLimits a(UserLimitsConfig{3, 1, 2, 1, 10}), b(UserLimitsConfig{3, 1, 2, 1, 10});
+  a.share();
+  b.share();
+  const TimeMs t0 = 1'000'000;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(a.take_message(7, t0).is_ok()) << i;
+  ASSERT_TRUE(a.take_write(7, t0, "edit").is_ok());
+  ASSERT_TRUE(a.take_message(8, t0).is_ok());  // another user
+  const std::string notice = a.take_notice();
+  EXPECT_EQ(notice.size(), 3u * 13u);  // (7, messages), (8, messages), (7, writes)
+  EXPECT_TRUE(a.take_notice().empty());  // drained
+  b.apply_notice(notice, t0);
+  Status st = b.take_message(7, t0);
+  EXPECT_EQ(st.code(), Code::rate_limited) << "the burst was spent on the other node";
+  EXPECT_EQ(st.retry_after_ms(), 1000);
+  EXPECT_TRUE(b.take_write(7, t0, "edit").is_ok());  // one of two write tokens left
+  EXPECT_EQ(b.take_write(7, t0, "edit").code(), Code::rate_limited);
+  EXPECT_TRUE(b.take_message(8, t0).is_ok());
+  // Refusals are not sent: b's notice holds only what b granted.
+  EXPECT_EQ(b.take_notice().size(), 2u * 13u);
+  // A flood elsewhere leaves a debt of at most one burst: refilled within burst / rate.
+  for (int i = 0; i < 50; ++i) b.apply_notice(notice, t0);
+  EXPECT_EQ(b.take_message(7, t0 + 3'999).code(), Code::rate_limited);
+  EXPECT_TRUE(b.take_message(7, t0 + 4'000).is_ok());
+  // A node that does not share records nothing; a malformed notice changes nothing.
+  UserLimits alone(UserLimitsConfig{3, 1, 2, 1, 10});
+  ASSERT_TRUE(alone.take_message(9, t0).is_ok());
+  EXPECT_TRUE(alone.take_notice().empty());
+  alone.apply_notice(notice.substr(0, 20), t0);
+  EXPECT_TRUE(alone.take_message(7, t0).is_ok());
+}
+
 TEST(ConnectionSlots, CapPerUserAndRelease) {
   ConnectionSlots slots(2);
   bool log = false;

@@ -1,5 +1,6 @@
 #include "servers.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -61,6 +62,8 @@ Servers::Servers(const ServerOptions& o, const Topology& t) : scripts_(t.scripts
   char tmpl[] = "/tmp/tonari-bench-cluster-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
+  // PostgreSQL runs as the postgres user when we are root: it must reach its directory.
+  chmod(dir_.c_str(), 0755);
   try {
     pg_url_ = run_line(scripts_ + "/test-pg.sh start " + dir_ + "/pg");
     if (t.bus) nats_url_ = run_line(scripts_ + "/test-nats.sh start " + dir_ + "/nats");

@@ -160,7 +160,9 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
   for (int i = 0; i < 8; ++i) {
     EXPECT_EQ(msgs[i].seq, i + 1);
     EXPECT_EQ(msgs[i].sender, senders[i]) << "seq " << i + 1;
-    if (i > 0) EXPECT_LT(msgs[i - 1].id, msgs[i].id);
+    if (i > 0) {
+      EXPECT_LT(msgs[i - 1].id, msgs[i].id);
+    }
   }
   EXPECT_EQ(all_events(a.id).size(), 9u);
   // Read positions: the last sender has read everything; each earlier sender up to the

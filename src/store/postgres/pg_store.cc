@@ -105,7 +105,12 @@ ConnectOptions connect_options(const Options& o) {
 
 PgStore::PgStore(Options opts) : opts_(std::move(opts)) {
   try {
-    pool_ = std::make_unique<ReadPool>(connect_options(opts_), opts_.pool_size);
+    // Reads run on the callers' threads, the server's I/O threads among them: a database
+    // that hangs may hold one for at most a few seconds (a read takes milliseconds).
+    ConnectOptions reads = connect_options(opts_);
+    reads.statement_timeout_ms = 3000;
+    reads.reply_timeout_ms = 4000;
+    pool_ = std::make_unique<ReadPool>(reads, opts_.pool_size);
     {
       auto lease = pool_->acquire();
       if (!lease.ok()) throw std::runtime_error(lease.status().message());

@@ -128,6 +128,18 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
     co_return;
   }
   {
+    // Rooms joined between the two reads: their member.joined may not have reached this
+    // node's hub in time to subscribe us (in a cluster, the municipality's subscription
+    // may be new), so follow them here, from the event read.
+    std::vector<std::pair<RoomId, EventNo>> added;
+    for (const auto& [room, ev] : *now) {
+      bool before = false;
+      for (const auto& [r1, ev1] : *first) before |= r1 == room;
+      if (!before) added.emplace_back(room, ev);
+    }
+    if (!added.empty()) d_.hub.follow(this, added);
+  }
+  {
     // Rooms left between the two reads: their member.left may have passed the hub before
     // we followed them, so stop following them here.
     std::vector<RoomId> gone;
@@ -170,6 +182,7 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
 
   abandon.self = nullptr;
   std::lock_guard lock(mu_);
+  hello_done_ = true;
   delivered_.reserve(delivered_.size() + sent.size());
   for (const auto& [room, ev] : sent) set_delivered(room, ev);
   for (const bus::Event& e : held_) forward_locked(e);
@@ -403,6 +416,28 @@ void WsClient::read_done() {
 
 void WsClient::recheck_session() {
   if (d_.accounts.still_valid(actor_).code() == Code::unauthenticated) close(4001, "session_ended");
+}
+
+void WsClient::recheck_rooms() {
+  {
+    std::lock_guard lock(mu_);
+    if (!hello_done_) return;  // a hello under way reads the rooms itself
+  }
+  auto now = d_.rooms.cursors(actor_);
+  if (!now.ok()) return;  // checked again at the next loss
+  bool same = true;
+  {
+    std::lock_guard lock(mu_);
+    same = now->size() == delivered_.size();
+    for (const auto& [room, ev] : *now) {
+      if (!same) break;
+      same = std::any_of(delivered_.begin(), delivered_.end(),
+                         [&](const auto& d) { return d.first == room; });
+    }
+  }
+  // A room joined or left without this connection hearing of it: the client starts over
+  // from its cursors (a resume), which gets the rooms right.
+  if (!same) close(4009, "resync");
 }
 
 bool WsClient::session_ok(bool force) {

@@ -53,6 +53,7 @@ class WsClient final : public http::WsHandler,
   void deliver(const bus::Event& e) override;
   // Any thread: closes with 4001 if the session has ended (logged out, account disabled).
   void recheck_session() override;
+  void recheck_rooms() override;
 
   // A tag no other connection of the cluster has: `node_id` (unique: Store::claim_node_id)
   // in the high 24 bits, a count of this process's connections in the low 40. Never 0.
@@ -100,6 +101,7 @@ class WsClient final : public http::WsHandler,
 
   std::mutex mu_;
   bool replaying_ = false;                        // guarded by mu_
+  bool hello_done_ = false;                       // guarded by mu_
   std::vector<bus::Event> held_;                  // guarded by mu_
   std::size_t held_bytes_ = 0;                    // guarded by mu_
   // Last ev sent per room, sorted by room: a flat vector costs a fraction of a hash map for

@@ -69,7 +69,7 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
     // A NATS server that does not answer yet is no reason to refuse: nodes and NATS start
     // in any order under systemd, this node serves its own clients meanwhile, and the bus
     // fills what it missed from the store once connected. A URL the client refuses is.
-    bus::NatsOptions options{cfg.bus_url, node_id};
+    bus::NatsOptions options{.url = cfg.bus_url, .node_id = node_id};
     options.tls_ca = cfg.bus_tls_ca;
     options.tls_cert = cfg.bus_tls_cert;
     options.tls_key = cfg.bus_tls_key;
@@ -78,6 +78,16 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
     bus = std::move(*nats);
   }
   hub.set_bus(bus.get());
+  // Events the bus lost that the store does not give back (membership changes of rooms
+  // not followed here, logouts): every connection checks its session and its rooms.
+  bus->on_lost([this] {
+    boost::asio::post(housekeeping, [this] {
+      for (const auto& c : hub.connections()) {
+        c->recheck_session();
+        c->recheck_rooms();
+      }
+    });
+  });
   bus->subscribe([this](const bus::Event& e) { hub.on_event(e); });
   services::Limits limits = cfg.limits;
   if (!cfg.bus_url.empty()) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "bus/nats_bus.h"
 #include "app/demo_seed.h"
 #include "app/heap.h"
 #include "app/node.h"
@@ -274,7 +275,7 @@ int serve(const Config& cfg_in) {
   api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, *node.bus, node.clock,
                  cfg.api, {}, node.user_limits.get(), node.node_id};
   log::info("server.node", {{"node", node.node_id},
-                            {"bus", cfg.bus_url.empty() ? "in-process" : cfg.bus_url}});
+                            {"bus", cfg.bus_url.empty() ? "in-process" : bus::redacted_url(cfg.bus_url)}});
   api::Api api(deps);
   api.install(router);
   http::ServerLimits limits = cfg.server;

@@ -79,6 +79,11 @@ class Bus {
   virtual void on_notice(const std::string& topic, NoticeHandler handler) {}
 
   virtual Stats stats() const { return {}; }
+  // `handler` runs (on a thread of the bus) when events may have been lost that the store
+  // does not give back to a sequencer: after a reconnect or a slow-consumer error, the
+  // membership changes of rooms this node did not follow, the logouts and other ephemeral
+  // events. In-process nothing is lost. Set before events flow.
+  virtual void on_lost(std::function<void()> handler) {}
   // Stops delivering: no handler runs once it returns, and later publishes go nowhere.
   // Call before the subscribers go away. Idempotent.
   virtual void shutdown() {}

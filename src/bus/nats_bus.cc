@@ -291,8 +291,10 @@ void NatsBus::enqueue(Item item) {
     if (item.kind == Item::Kind::event) {
       const std::size_t bytes = item_bytes(item.event);
       // Only room events may be dropped: the store has them, and the check fills them in.
-      // Ephemeral ones (a logout's session.ended among them) are few and small.
-      if (item.event.ev > 0 && queue_bytes_ + bytes > options_.max_queue_bytes) {
+      // Ephemeral ones (a logout's session.ended among them) are few and small, and so are
+      // membership changes, which subscribe and unsubscribe connections: never dropped.
+      if (item.event.ev > 0 && item.event.joined.empty() && item.event.left.empty() &&
+          queue_bytes_ + bytes > options_.max_queue_bytes) {
         overflow_drops_.fetch_add(1, std::memory_order_relaxed);
         check_requested_ = true;
         return;
@@ -486,6 +488,7 @@ void NatsBus::on_connected(natsConnection*, void* closure) {
   self->connected_ = true;
   log::info("bus.connected", {{"node", self->options_.node_id}, {"url", self->log_url_}});
   self->request_check();
+  if (self->lost_) self->lost_();  // what other nodes said before this one was connected
 }
 
 void NatsBus::on_disconnected(natsConnection*, void* closure) {
@@ -500,8 +503,10 @@ void NatsBus::on_reconnected(natsConnection*, void* closure) {
   self->connected_ = true;
   self->reconnects_.fetch_add(1, std::memory_order_relaxed);
   log::info("bus.reconnected", {{"node", self->options_.node_id}, {"url", self->log_url_}});
-  // Whatever was published while this node was away is in the store.
+  // Whatever was published while this node was away is in the store; what is not (a
+  // membership change of a room not followed here, a logout) the connections check.
   self->request_check();
+  if (self->lost_) self->lost_();
 }
 
 void NatsBus::on_closed(natsConnection*, void* closure) {
@@ -515,7 +520,10 @@ void NatsBus::on_error(natsConnection*, natsSubscription*, natsStatus err, void*
   auto* self = static_cast<NatsBus*>(closure);
   log::warn("bus.error", {{"node", self->options_.node_id}, {"error", natsStatus_GetText(err)}});
   // A slow consumer lost messages: the store has them.
-  if (err == NATS_SLOW_CONSUMER) self->request_check();
+  if (err == NATS_SLOW_CONSUMER) {
+    self->request_check();
+    if (self->lost_) self->lost_();
+  }
 }
 
 Stats NatsBus::stats() const {

@@ -57,9 +57,9 @@ struct NatsOptions {
   std::size_t max_publish_queue_bytes = 64 << 20;
   // TLS (with tls:// URLs, or whenever tls_ca is set): the CA that signed the servers'
   // certificates, and this node's own certificate and key when the servers verify clients.
-  std::string tls_ca;
-  std::string tls_cert;
-  std::string tls_key;
+  std::string tls_ca = {};
+  std::string tls_cert = {};
+  std::string tls_key = {};
 };
 
 // `url` with any user:password@ left out, for logs.
@@ -86,6 +86,7 @@ class NatsBus final : public Bus {
   void on_notice(const std::string& topic, NoticeHandler handler) override;
   Stats stats() const override;
   void shutdown() override;
+  void on_lost(std::function<void()> handler) override { lost_ = std::move(handler); }
 
   // The subject of a municipality's events.
   std::string subject(TenantId tenant) const;
@@ -138,6 +139,7 @@ class NatsBus final : public Bus {
   natsOptions* nats_options_ = nullptr;
   natsConnection* conn_ = nullptr;
   std::vector<Handler> handlers_;  // fixed before events flow
+  std::function<void()> lost_;     // fixed before events flow
 
   // The delivery thread's queue. mu_ is a leaf: nothing else is locked under it.
   std::mutex mu_;

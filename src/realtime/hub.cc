@@ -150,6 +150,14 @@ std::vector<std::shared_ptr<Subscriber>> Hub::connections_of(UserId user) const 
   return out;
 }
 
+std::vector<std::shared_ptr<Subscriber>> Hub::connections() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<Subscriber>> out;
+  out.reserve(subs_.size());
+  for (const auto& [s, e] : subs_) out.push_back(e.owner);
+  return out;
+}
+
 std::size_t Hub::connection_count() const {
   std::shared_lock lock(mu_);
   return subs_.size();

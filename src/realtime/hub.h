@@ -30,6 +30,10 @@ class Subscriber {
   // The user's sessions may have been ended elsewhere (an account disabled): check again
   // now, and end the connection if its session is gone. Called without the hub's lock.
   virtual void recheck_session() {}
+  // Membership events may have been lost (the cluster's bus reconnected, or dropped some):
+  // compare the rooms followed with the store's, and make the client start over if they
+  // differ. Called without the hub's lock.
+  virtual void recheck_rooms() {}
 };
 
 // A room to follow, with the last event of it that the follower has, or has read from the
@@ -57,6 +61,8 @@ class Hub {
 
   // The connections of `user` on this node.
   std::vector<std::shared_ptr<Subscriber>> connections_of(UserId user) const;
+  // Every connection on this node.
+  std::vector<std::shared_ptr<Subscriber>> connections() const;
 
   std::size_t connection_count() const;
   std::size_t room_count() const;

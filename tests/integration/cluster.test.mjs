@@ -639,3 +639,40 @@ test('PostgreSQL restarted under load: writes fail fast with unavailable, no fal
   assert.equal(cids.length, writers.reduce((n, w) => n + w.results.filter((r) => r.client_id).length, 0), 'every write stored once');
   for (const node of [A, B, C]) assertStatus(await rawFetch(node, 'GET', '/healthz'), 200, `/healthz on ${node.label} after`);
 });
+
+test('what NATS lost while down (a join, a logout) is found by the connections once it is back', { timeout: 120000 }, async () => {
+  // kato and suzuki are connected to C; a room new to C is made for kato on A, and
+  // suzuki's session is logged out on A, while nats-server is down; A then dies with what
+  // it had buffered for NATS. Only the store knows: C's connections check it when C's bus
+  // is back.
+  const kato = await login(C, 'kato');
+  const wsKato = await kato.ws({ label: 'kato@C' });
+  const suzukiOnA = await login(A, 'suzuki');
+  const wsSuzuki = await onNode(suzukiOnA, C).ws({ label: 'suzuki@C' });
+  const tanaka = await login(A, 'tanaka');
+
+  await cluster.nats.kill();
+  const room = await createGroup(tanaka, '障害中に作った部屋', [kato.id]);
+  assertStatus(await suzukiOnA.post('/api/logout', {}), 200, 'logout on A while NATS is down');
+  await A.kill9();
+  await cluster.nats.start();
+
+  let t;
+  const timeout = () => new Promise((r) => { t = setTimeout(() => r(null), RECOVERY_MS); });
+  const suzukiClosed = await Promise.race([wsSuzuki.closed, timeout()]);
+  clearTimeout(t);
+  assert.ok(suzukiClosed && suzukiClosed.code === 4001, `suzuki's socket on C ends: ${JSON.stringify(suzukiClosed)}`);
+  const katoClosed = await Promise.race([wsKato.closed, timeout()]);
+  clearTimeout(t);
+  assert.ok(katoClosed && katoClosed.code === 4009, `kato's socket on C is told to start over: ${JSON.stringify(katoClosed)}`);
+
+  // kato resumes (on C) and has the room; what is posted there reaches him live.
+  const again = await kato.ws({ label: 'kato@C again', cursors: Object.fromEntries(wsKato.cursors) });
+  assert.ok(again.welcome.rooms.some((r) => r.id === room.id), 'the new room is in the welcome');
+  await A.restart();
+  const tanakaAgain = await login(A, 'tanaka');
+  const msg = await postMessage(tanakaAgain, room.id, '復旧しました');
+  await again.next((f) => f.type === 'message.created' && f.room === room.id && f.message?.seq === msg.seq,
+    DELIVERY_MS, 'kato gets the message live', { consume: false });
+  await again.close();
+});

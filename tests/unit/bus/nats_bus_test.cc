@@ -272,7 +272,7 @@ TEST(NatsBusOpen, RefusesAMalformedUrl) {
   store::sqlite::Options opts;
   opts.path = (dir.path() / "t.db").string();
   store::sqlite::SqliteStore store(opts);
-  auto bus = bus::NatsBus::open(store, bus::NatsOptions{"not a url at all", 1});
+  auto bus = bus::NatsBus::open(store, bus::NatsOptions{.url = "not a url at all", .node_id = 1});
   EXPECT_FALSE(bus.ok());
   EXPECT_EQ(bus.status().code(), Code::invalid_argument);
 }
@@ -284,7 +284,7 @@ TEST(NatsBusOpen, ABusThatNeverConnectedShutsDownPromptly) {
   opts.path = (dir.path() / "t.db").string();
   store::sqlite::SqliteStore store(opts);
   auto bus = bus::NatsBus::open(
-      store, bus::NatsOptions{"nats://127.0.0.1:" + std::to_string(free_port()), 1});
+      store, bus::NatsOptions{.url = "nats://127.0.0.1:" + std::to_string(free_port()), .node_id = 1});
   ASSERT_TRUE(bus.ok());
   (*bus)->tenant_followed(1);
   (*bus)->publish(bus::Event{1, 1, 1, std::make_shared<const std::string>("{}"), {}, {}, {}});

@@ -254,6 +254,30 @@ RoomDigest digest_room(Store& store, RoomId id) {
   return out;
 }
 
+// What a store says about a municipality's people: the tenant, its departments and each of
+// its users (password hash and the 五十音 order of the directory included).
+std::string digest_tenant(Store& store, TenantId id, const std::vector<UserId>& users) {
+  Digest d;
+  const Tenant t = must(store.tenant(id), "municipality " + std::to_string(id));
+  d.add(t.code + "|" + t.name);
+  for (const Department& dep : must(store.departments(id), "departments of " + t.code)) {
+    d.add(std::to_string(dep.id) + "|" + std::to_string(dep.parent) + "|" + dep.name + "|" +
+          dep.reading + "|" + dep.code);
+  }
+  for (UserId uid : users) {
+    const User u = must(store.user(uid), "user " + std::to_string(uid));
+    d.add(std::to_string(u.id) + "|" + std::to_string(u.tenant) + "|" + u.login + "|" + u.name +
+          "|" + u.reading + "|" + std::to_string(u.dept) + "|" + u.title + "|" + u.status + "|" +
+          std::to_string(static_cast<int>(u.role)) + "|" + (u.disabled ? "1" : "0"));
+    auto c = store.credentials(id, u.login);
+    d.add(c.ok() ? c->password_hash : "-");
+  }
+  for (const User& u : must(store.find_users(id, "", {}, 1'000'000), "directory of " + t.code)) {
+    d.add(std::to_string(u.id));  // the directory's order
+  }
+  return d.hex();
+}
+
 }  // namespace
 
 Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
@@ -289,17 +313,29 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       progress(std::string(table) + ": " + std::to_string(c.to) + " rows");
       report.tables.push_back(c);
     }
+    // Counted again inside the transaction, before it commits.
+    for (auto& c : report.tables) {
+      const std::int64_t in_pg = pg->exec("SELECT count(*) FROM " + c.table).row(0).i64(0);
+      if (c.from != c.to || in_pg != c.from) {
+        pg->script("ROLLBACK");
+        return internal_error(c.table + ": " + std::to_string(c.from) + " rows in SQLite, " +
+                              std::to_string(in_pg) + " in PostgreSQL; nothing copied");
+      }
+    }
     pg->script("COMMIT");
     sqlite3_exec(lite.db, "COMMIT", nullptr, nullptr, nullptr);
 
-    for (auto& c : report.tables) {
-      if (c.from != c.to) {
-        return internal_error(c.table + ": " + std::to_string(c.from) + " rows in SQLite, " +
-                              std::to_string(c.to) + " copied");
+    // The check: both stores, through the interface the server uses. A difference empties
+    // the PostgreSQL database again, so that the copy can be run once more.
+    auto undo = [&] {
+      try {
+        std::string tables;
+        for (const char* t : kTables) tables += std::string(tables.empty() ? "" : ", ") + t;
+        pg->script(("TRUNCATE " + tables + " CASCADE").c_str());
+      } catch (const std::exception& e) {
+        progress(std::string("could not empty the PostgreSQL database again: ") + e.what());
       }
-    }
-
-    // The check: both stores, through the interface the server uses.
+    };
     progress("checking every room through both stores");
     std::vector<RoomId> rooms;
     {
@@ -309,6 +345,25 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
     }
     sqlite::SqliteStore from(sqlite::Options{sqlite_path});
     postgres::PgStore to(postgres::Options{conninfo, 2, 1});
+    {
+      std::map<TenantId, std::vector<UserId>> people;
+      SqliteStmt s;
+      prepare(lite.db, "SELECT t.id, u.id FROM tenants t LEFT JOIN users u ON u.tenant_id=t.id"
+                       " ORDER BY t.id, u.id", s);
+      while (sqlite3_step(s.s) == SQLITE_ROW) {
+        auto& list = people[sqlite3_column_int64(s.s, 0)];
+        if (sqlite3_column_type(s.s, 1) != SQLITE_NULL) list.push_back(sqlite3_column_int64(s.s, 1));
+      }
+      for (const auto& [tenant, users] : people) {
+        if (digest_tenant(from, tenant, users) != digest_tenant(to, tenant, users)) {
+          from.shutdown();
+          to.shutdown();
+          undo();
+          return internal_error("municipality " + std::to_string(tenant) +
+                                ": its departments or users differ after the copy; nothing kept");
+        }
+      }
+    }
     Digest all;
     for (RoomId id : rooms) {
       const RoomDigest a = digest_room(from, id);
@@ -316,12 +371,13 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       if (a.sum != b.sum || a.messages != b.messages || a.events != b.events) {
         from.shutdown();
         to.shutdown();
+        undo();
         return internal_error("room " + std::to_string(id) + " differs after the copy: " +
                               std::to_string(a.messages) + " messages and " +
                               std::to_string(a.events) + " events in SQLite, " +
                               std::to_string(b.messages) + " and " + std::to_string(b.events) +
                               " in PostgreSQL (checksums " + a.sum.substr(0, 16) + " / " +
-                              b.sum.substr(0, 16) + ")");
+                              b.sum.substr(0, 16) + "); nothing kept");
       }
       all.add(a.sum);
       ++report.rooms_checked;

@@ -1,8 +1,9 @@
 // Moving a town's data to the hosted service: every row of a SQLite database copied into an
 // empty PostgreSQL database (same ids, sequence numbers, read positions and event log), in
-// one transaction, then checked through the Store interface of both: the same rooms, the
-// same members with the same read positions, and each room's history and event log equal,
-// message by message (a checksum per room).
+// one transaction (row counts checked before it commits), then checked through the Store
+// interface of both: each municipality's departments and users (password hashes and the
+// directory's order included), and each room — members, read positions, history and event
+// log, message by message — by checksum. A difference empties the PostgreSQL database again.
 // Thread safety: plain functions; nothing else may write to either database meanwhile.
 #pragma once
 

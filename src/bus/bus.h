@@ -72,8 +72,9 @@ class Bus {
   // Cluster notices: small messages that every *other* node gets, apart from room events
   // (the login throttle's failures, so that an attacker spreading guesses over the nodes
   // gets no more of them). `topic` is a short word. Handlers run on a bus thread and must
-  // be quick; register them before events flow. In one process there are no other nodes:
-  // both do nothing.
+  // be quick; register them before events flow. Once on_notice returns, notices sent by
+  // other nodes reach the handler (while the bus is connected). In one process there are
+  // no other nodes: both do nothing.
   using NoticeHandler = std::function<void(std::string_view bytes)>;
   virtual void publish_notice(const std::string& topic, std::string bytes) {}
   virtual void on_notice(const std::string& topic, NoticeHandler handler) {}

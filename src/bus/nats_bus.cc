@@ -216,9 +216,14 @@ void NatsBus::publish_notice(const std::string& topic, std::string bytes) {
 }
 
 void NatsBus::on_notice(const std::string& topic, NoticeHandler handler) {
-  std::lock_guard lock(notices_mu_);
-  NoticeSubscription& n = notices_.emplace_back(NoticeSubscription{this, std::move(handler)});
-  n.sub = subscribe_to(options_.prefix + ".n." + topic, &NatsBus::on_notice_message, &n);
+  {
+    std::lock_guard lock(notices_mu_);
+    NoticeSubscription& n = notices_.emplace_back(NoticeSubscription{this, std::move(handler)});
+    n.sub = subscribe_to(options_.prefix + ".n." + topic, &NatsBus::on_notice_message, &n);
+  }
+  // In place at the server when this returns (at start-up): another node's notice sent
+  // from then on reaches this one.
+  flush();
 }
 
 void NatsBus::on_notice_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {

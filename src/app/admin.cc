@@ -213,7 +213,7 @@ int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::
 
 int admin_copy_store(const std::string& from, const std::string& to) {
   std::string dir = from.starts_with("sqlite:") ? from.substr(7) : from;
-  if (dir.empty() || !(to.starts_with("postgres://") || to.starts_with("postgresql://"))) {
+  if (dir.empty() || !is_postgres_url(to)) {
     std::cerr << "tonari: copy-store --from sqlite:DIR --to postgres://...\n";
     return 2;
   }

@@ -27,6 +27,12 @@ int http_status(Code code) {
     case Code::rate_limited:
     case Code::too_many_connections: return 429;
     case Code::room_full: return 409;
+    case Code::quota_exceeded: return 413;
+    case Code::zone_forbidden: return 403;
+    case Code::file_not_ready: return 409;
+    case Code::file_withheld: return 403;
+    case Code::offset_mismatch: return 409;
+    case Code::range_not_satisfiable: return 416;
     case Code::unavailable: return 503;
     case Code::internal: return 500;
   }

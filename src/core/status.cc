@@ -17,6 +17,12 @@ const char* code_name(Code code) {
     case Code::rate_limited: return "rate_limited";
     case Code::too_many_connections: return "too_many_connections";
     case Code::room_full: return "room_full";
+    case Code::quota_exceeded: return "quota_exceeded";
+    case Code::zone_forbidden: return "zone_forbidden";
+    case Code::file_not_ready: return "file_not_ready";
+    case Code::file_withheld: return "file_withheld";
+    case Code::offset_mismatch: return "offset_mismatch";
+    case Code::range_not_satisfiable: return "range_not_satisfiable";
     case Code::unavailable: return "unavailable";
     case Code::internal: return "internal";
   }

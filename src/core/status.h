@@ -25,6 +25,13 @@ enum class Code {
   rate_limited,
   too_many_connections,
   room_full,
+  // Files (docs/api.md).
+  quota_exceeded,        // the municipality's file quota
+  zone_forbidden,        // not from this zone (Internet use not allowed, view-only download)
+  file_not_ready,        // still being sanitized
+  file_withheld,         // not delivered to this zone (withheld or blocked), with the reason
+  offset_mismatch,       // an upload chunk not at the upload's current offset
+  range_not_satisfiable, // a Range outside the file
   unavailable,
   internal,
 };

@@ -18,6 +18,7 @@ using MessageId = std::int64_t;
 using Seq = std::int64_t;      // room-local message number, 1, 2, 3 ... no gaps
 using EventNo = std::int64_t;  // room-local event number, 1, 2, 3 ... no gaps
 using TimeMs = std::int64_t;   // milliseconds since the Unix epoch
+using FileId = std::int64_t;
 
 struct Tenant {
   TenantId id = 0;
@@ -53,6 +54,8 @@ struct User {
   std::string status;
   Role role = Role::staff;
   bool disabled = false;
+  // May use tonari through an Internet-zone listener (the admin's 利用制限).
+  bool internet_allowed = true;
 };
 
 enum class RoomKind { group, direct };
@@ -78,6 +81,49 @@ struct Member {
   Seq read_seq = 0;
 };
 
+// A file attached to a message (or uploaded and not yet attached), as the store keeps it.
+// Every upload goes through a sanitizing job (a worker process): `state` is processing
+// until the job ends. What each zone may then get is policy (services/file_policy.h):
+//   ready     the job produced what LGWAN users get: a sanitized copy (clean_sha256), or
+//             the original itself (clean_sha256 == sha256) where none was needed;
+//   withheld  nothing may go to the LGWAN zone (reason says why); the Internet zone still
+//             gets the original;
+//   blocked   nobody gets it (an executable, a type that lies about itself).
+enum class FileState { processing, ready, withheld, blocked };
+const char* file_state_name(FileState s);
+
+struct FileInfo {
+  FileId id = 0;
+  TenantId tenant = 0;
+  RoomId room = 0;
+  UserId uploader = 0;
+  std::string name;           // the uploader's file name (NFC, no path), shown and downloaded as
+  std::int64_t size = 0;      // bytes of the original
+  std::string sha256;         // hex: the original's blob
+  std::string declared_type;  // what the client said (never trusted)
+  bool from_internet = false; // uploaded through an Internet-zone listener
+  FileState state = FileState::processing;
+  std::string reason;         // withheld/blocked: a code of docs/api.md ("encrypted", ...)
+  std::string detected_type;  // by content (libmagic), set by the job
+  std::string clean_sha256;   // ready: the blob LGWAN users get
+  std::int64_t clean_size = 0;
+  std::string clean_type;     // its media type
+  std::string clean_name;     // its file name (photo.heic -> photo.jpg, a.docm -> a.docx)
+  bool sanitized = false;     // ready: clean_sha256 is a rebuilt copy, not the original
+  std::string thumb_sha256;   // a JPEG thumbnail (images, a PDF's first page); empty: none
+  std::int32_t width = 0;     // pixels (images) or points (a PDF's first page); 0: unknown
+  std::int32_t height = 0;
+  std::int32_t pages = 0;     // PDFs
+  // The photo's position, kept as explicit message data only where the tenant's policy
+  // says so (never left inside the file).
+  std::optional<double> lat, lon;
+  Seq seq = 0;                // the message it is attached to; 0: not attached yet
+  bool deleted = false;       // its message was deleted: nobody gets it any more
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+  std::int32_t attempts = 0;  // sanitizing jobs started (a node that died mid-job)
+};
+
 struct ReplySnapshot {
   Seq seq = 0;
   UserId sender = 0;
@@ -100,6 +146,7 @@ struct Message {
   TimeMs edited_at = 0;  // 0 = never edited
   bool deleted = false;
   std::int64_t read_count = -1;  // -1 = not computed
+  std::vector<FileInfo> files;   // attachments, in the order the sender gave
 };
 
 // A room as one member sees it in their room list.

@@ -14,6 +14,16 @@ namespace tonari {
 
 const char* room_kind_name(RoomKind k) { return k == RoomKind::direct ? "direct" : "group"; }
 
+const char* file_state_name(FileState s) {
+  switch (s) {
+    case FileState::processing: return "processing";
+    case FileState::ready: return "ready";
+    case FileState::withheld: return "withheld";
+    case FileState::blocked: return "blocked";
+  }
+  return "processing";
+}
+
 namespace wire {
 
 json::object user(const User& u) {
@@ -69,7 +79,48 @@ json::object message(const Message& m) {
   if (m.edited_at) o["edited_at"] = m.edited_at; else o["edited_at"] = nullptr;
   o["deleted"] = m.deleted;
   if (m.read_count >= 0) o["read_count"] = m.read_count;
+  if (!m.files.empty()) {
+    json::array files;
+    for (const FileInfo& f : m.files) files.push_back(file(f));
+    o["files"] = std::move(files);
+  }
   return o;
+}
+
+json::object file(const FileInfo& f) {
+  json::object o;
+  o["id"] = f.id;
+  o["room"] = f.room;
+  o["seq"] = f.seq;
+  o["uploader"] = f.uploader;
+  o["name"] = f.name;
+  o["size"] = f.size;
+  o["type"] = f.detected_type.empty() ? f.declared_type : f.detected_type;
+  o["from"] = f.from_internet ? "internet" : "lgwan";
+  o["state"] = file_state_name(f.state);
+  if (!f.reason.empty()) o["reason"] = f.reason;
+  if (f.state == FileState::ready) {
+    o["sanitized"] = f.sanitized;
+    o["clean_name"] = f.clean_name;
+    o["clean_type"] = f.clean_type;
+    o["clean_size"] = f.clean_size;
+  }
+  o["thumbnail"] = !f.thumb_sha256.empty();
+  if (f.width) o["width"] = f.width;
+  if (f.height) o["height"] = f.height;
+  if (f.pages) o["pages"] = f.pages;
+  if (f.lat && f.lon) o["location"] = json::object{{"lat", *f.lat}, {"lon", *f.lon}};
+  o["created_at"] = f.created_at;
+  return o;
+}
+
+std::string file_updated_event(RoomId room, EventNo ev, const FileInfo& f) {
+  json::object o;
+  o["type"] = "file.updated";
+  o["room"] = room;
+  o["ev"] = ev;
+  o["file"] = file(f);
+  return json::serialize(o);
 }
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -157,6 +208,15 @@ void append_message(std::string& out, const Message& m) {
   else out += ",\"edited_at\":null";
   out += m.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
   if (m.read_count >= 0) append_field(out, ",\"read_count\":", m.read_count);
+  if (!m.files.empty()) {
+    // Rare (messages with attachments): the DOM path, so the two cannot drift apart.
+    out += ",\"files\":[";
+    for (std::size_t i = 0; i < m.files.size(); ++i) {
+      if (i) out += ',';
+      out += json::serialize(file(m.files[i]));
+    }
+    out += ']';
+  }
   out += '}';
 }
 

@@ -14,6 +14,9 @@ namespace tonari::wire {
 boost::json::object user(const User& u);
 boost::json::object department(const Department& d);
 boost::json::object message(const Message& m);
+// An attachment as docs/api.md shows it (the same for every zone: what a zone may get is
+// decided when it asks, services/files.h).
+boost::json::object file(const FileInfo& f);
 // The same JSON as serialize(message(m)), appended to `out` without building a DOM (the
 // hot paths: history pages and message event frames; a unit test keeps the two equal).
 void append_message(std::string& out, const Message& m);
@@ -32,6 +35,10 @@ std::string room_updated_event(RoomId room, EventNo ev, const std::string& name,
 // `reason`: owner_left, owner_disabled or takeover (docs/api.md).
 std::string member_role_changed_event(RoomId room, EventNo ev, UserId user, MemberRole role,
                                       UserId by, const char* reason);
+
+// A file's state changed (its sanitizing job ended): {"type":"file.updated", "room", "ev",
+// "file"}.
+std::string file_updated_event(RoomId room, EventNo ev, const FileInfo& f);
 
 // {"error": {"code": ..., "message": ...}}
 std::string error_body(const char* code, const std::string& message);

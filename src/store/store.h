@@ -117,6 +117,40 @@ struct NewMessage {
   // The sender's municipality: a room of another one is "not found" to them. 0: not
   // checked (internal callers).
   TenantId tenant = 0;
+  // Files to attach (create_file), in this order: each must have been uploaded by the
+  // sender to this room, not be attached yet, not be deleted nor blocked
+  // (invalid_argument otherwise, nothing written). With files the body may be empty.
+  std::vector<FileId> files;
+};
+
+struct NewFile {
+  TenantId tenant = 0;
+  RoomId room = 0;
+  UserId uploader = 0;
+  std::string name;
+  std::int64_t size = 0;
+  std::string sha256;
+  std::string declared_type;
+  bool from_internet = false;
+  TimeMs now = 0;
+};
+
+// What a sanitizing job found (finish_file_job): the fields of FileInfo it sets.
+struct FileOutcome {
+  FileId file = 0;
+  std::int64_t node = 0;  // the node that holds the job's lease
+  FileState state = FileState::ready;
+  std::string reason;
+  std::string detected_type;
+  std::string clean_sha256;
+  std::int64_t clean_size = 0;
+  std::string clean_type;
+  std::string clean_name;
+  bool sanitized = false;
+  std::string thumb_sha256;
+  std::int32_t width = 0, height = 0, pages = 0;
+  std::optional<double> lat, lon;
+  TimeMs now = 0;
 };
 
 // A message's 既読 count (read_counts): members other than its sender who have read it.
@@ -303,6 +337,44 @@ class Store {
   // here, in the transaction, so that a read costs no separate lookup).
   virtual void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                          Callback<ReadChange> done) = 0;
+
+  // TEMPORARY (issue 19 in progress): defaults until both stores implement these.
+  static Status todo() { return Status(Code::internal, "not implemented by this store yet"); }
+
+  // ---- Files --------------------------------------------------------------------------
+  // (post_message attaches them: NewMessage::files; delete_message marks its files deleted
+  // in the same transaction.)
+  virtual Result<FileInfo> file(FileId id) { return todo(); }
+  // Bytes of originals uploaded in `tenant` (deleted files included until purged).
+  virtual Result<std::int64_t> tenant_file_bytes(TenantId tenant) { return todo(); }
+  // Records an uploaded original (its blob already durable) in state processing, to be
+  // sanitized. not_found unless the uploader is a member of the room and the room is in
+  // f.tenant; quota_exceeded if the tenant's bytes would pass
+  // `quota_bytes` (0: no quota), checked in the transaction that inserts.
+  virtual void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) { done(todo()); }
+  // Takes the oldest file in state processing whose lease is free or expired (lease_until
+  // < now): sets its lease to (node, now + lease_ms), attempts + 1, and returns it; nullopt
+  // if there is none. Two nodes never hold the same lease.
+  virtual void claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
+                              Callback<std::optional<FileInfo>> done) { done(todo()); }
+  // Frees every lease held by `node` (a node that starts again with its old id) or, with
+  // node 0, every lease (a single process starting: no other node can hold one).
+  virtual void release_file_jobs(std::int64_t node, Callback<std::int64_t> done) { done(todo()); }
+  // Ends the job: sets the outcome's fields if the file is still processing and o.node
+  // holds its lease (conflict otherwise, nothing written). If the file is
+  // attached to a message, appends a file.updated event to its room (RoomChange.events;
+  // created=false and no event when not attached).
+  virtual void finish_file_job(FileOutcome o, Callback<RoomChange> done) { done(todo()); }
+
+  // ---- Settings -----------------------------------------------------------------------
+  // A tenant's setting `key` (e.g. "file_policy": JSON text the services parse), or
+  // nullopt if never set.
+  virtual Result<std::optional<std::string>> tenant_setting(TenantId tenant,
+                                                            std::string_view key) { return todo(); }
+  virtual void set_tenant_setting(TenantId tenant, std::string key, std::string value,
+                                  Callback<bool> done) { done(todo()); }
+  // Whether the user may use tonari through an Internet-zone listener.
+  virtual void set_internet_allowed(UserId user, bool allowed, Callback<User> done) { done(todo()); }
 };
 
 }  // namespace tonari::store

@@ -92,7 +92,12 @@ std::optional<std::pair<double, double>> gps_of(VipsImage* img) {
   if (vips_image_get_typeof(img, VIPS_META_EXIF_NAME) == 0 ||
       vips_image_get_blob(img, VIPS_META_EXIF_NAME, &blob, &len) != 0)
     return std::nullopt;
-  ExifData* ed = exif_data_new_from_data(static_cast<const unsigned char*>(blob), static_cast<unsigned>(len));
+  // libexif wants the "Exif\0\0" header of a JPEG APP1; HEIF's Exif item (as vips hands
+  // it on) starts at the TIFF header.
+  std::string data(static_cast<const char*>(blob), len);
+  if (data.rfind("MM", 0) == 0 || data.rfind("II", 0) == 0) data.insert(0, std::string("Exif\0\0", 6));
+  ExifData* ed = exif_data_new_from_data(reinterpret_cast<const unsigned char*>(data.data()),
+                                         static_cast<unsigned>(data.size()));
   if (!ed) return std::nullopt;
   const ExifByteOrder order = exif_data_get_byte_order(ed);
   ExifContent* gps = ed->ifd[EXIF_IFD_GPS];

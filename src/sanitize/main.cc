@@ -8,6 +8,7 @@
 //                   [--test-hook crash|loop|oom|net] [--allow-test-hooks]
 #include <malloc.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -95,6 +96,8 @@ Args parse(int argc, char** argv) {
   a.job.in = v["--in"];
   a.job.name = v["--name"];
   a.job.out_dir = v["--out"];
+  struct stat st {};
+  if (::stat(a.job.out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) usage("--out must be a directory");
   a.job.policy = parse_policy(v["--policy"]);
   if (v.count("--memory-mb")) a.confinement.memory_mb = positive("--memory-mb", v["--memory-mb"]);
   if (v.count("--cpu-seconds")) a.confinement.cpu_seconds = positive("--cpu-seconds", v["--cpu-seconds"]);

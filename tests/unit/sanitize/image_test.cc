@@ -288,6 +288,28 @@ TEST(SanitizeImage, ThumbnailOfALargeImageIs480OnItsLongSide) {
   expect_thumbnail(r);
 }
 
+TEST(SanitizeImage, AnimatedGifKeepsItsFrames) {
+  ASSERT_TRUE(init_runtime(nullptr));
+  TempDir dir;
+  const std::string in = dir.file("anim.gif");
+  {
+    VipsImage *black = nullptr, *out = nullptr;
+    ASSERT_EQ(vips_black(&black, 32, 96, "bands", 3, nullptr), 0);
+    ASSERT_EQ(vips_cast_uchar(black, &out, nullptr), 0);
+    ASSERT_EQ(vips_gifsave(out, in.c_str(), "page_height", 32, nullptr), 0);
+    g_object_unref(out);
+    g_object_unref(black);
+  }
+  ASSERT_EQ(test::exif_tags(in).at("GIF:FrameCount").to_number<int>(), 3);
+  TempDir out;
+  const Result r = sanitize_file(test::job(in, "anim.gif", out));
+  ASSERT_EQ(r.outcome, Outcome::sanitized) << r.detail;
+  EXPECT_EQ(test::exif_tags(r.output).at("GIF:FrameCount").to_number<int>(), 3);
+  EXPECT_EQ(test::image_size(r.output), (std::pair{32, 32}));
+  EXPECT_EQ(r.height, 32);
+  expect_thumbnail(r);
+}
+
 TEST(SanitizeImage, AnImageNamedForAnotherImageTypeIsRenamed) {
   TempDir dir;
   const Result r = sanitize_file(test::job(test::fixture("clean.png"), "screenshot.jpg", dir));

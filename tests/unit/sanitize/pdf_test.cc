@@ -120,7 +120,8 @@ TEST(SanitizePdf, JavaScriptInsideAnObjectStreamIsRemoved) {
 }
 
 // Actions hide in many places: a link's /A, a chain's /Next, an outline item, a form
-// field's /AA, annotations carrying files or media. The URI link is the one that stays.
+// field's /AA, annotations carrying files or media, URI links to a UNC path or javascript:.
+// The https link is the one that stays.
 TEST(SanitizePdf, ActionsOnLinksOutlinesAndAnnotationsAreRemoved) {
   TempDir dir;
   const std::string in = dir.file("actions.pdf");
@@ -128,7 +129,7 @@ TEST(SanitizePdf, ActionsOnLinksOutlinesAndAnnotationsAreRemoved) {
       "<< /Type /Catalog /Pages 2 0 R /Outlines 9 0 R /AcroForm << /Fields [8 0 R] /XFA 12 0 R >> >>",
       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R"
-      " /Resources << /Font << /F1 11 0 R >> >> /Annots [5 0 R 6 0 R 7 0 R 8 0 R] >>",
+      " /Resources << /Font << /F1 11 0 R >> >> /Annots [5 0 R 6 0 R 7 0 R 8 0 R 14 0 R 15 0 R] >>",
       test::pdf_stream("BT /F1 12 Tf 20 100 Td (Links and forms) Tj ET"),
       "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /Launch /F (cmd.exe) >> >>",
       "<< /Type /Annot /Subtype /Link /Rect [10 0 20 10] /A << /S /URI /URI (https://example.jp/)"
@@ -142,6 +143,8 @@ TEST(SanitizePdf, ActionsOnLinksOutlinesAndAnnotationsAreRemoved) {
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
       test::pdf_stream("<xdp:xdp>"),
       test::pdf_stream("MZpayld", "/Type /EmbeddedFile"),
+      "<< /Type /Annot /Subtype /Link /Rect [40 0 50 10] /A << /S /URI /URI (\\\\\\\\fileserver\\\\share) >> >>",  // \\fileserver\share
+      "<< /Type /Annot /Subtype /Link /Rect [50 0 60 10] /A << /S /URI /URI (JavaScript:alert(2)) >> >>",
   }));
   const Result r = sanitize_pdf_file(in, dir);
   expect_rewritten(r, "Links and forms");
@@ -150,7 +153,7 @@ TEST(SanitizePdf, ActionsOnLinksOutlinesAndAnnotationsAreRemoved) {
   EXPECT_EQ(std::find(names.begin(), names.end(), "Next"), names.end());
   const std::string qdf = test::run({"qpdf", "--qdf", "--object-streams=disable", r.output, "-"}).out;
   EXPECT_NE(qdf.find("https://example.jp/"), std::string::npos);
-  for (const char* gone : {"cmd.exe", "evil.example", "a.exe", "other.pdf", "xdp", "MZpayld"})
+  for (const char* gone : {"cmd.exe", "evil.example", "a.exe", "other.pdf", "xdp", "MZpayld", "fileserver", "alert"})
     EXPECT_EQ(qdf.find(gone), std::string::npos) << gone;
 }
 

@@ -131,6 +131,9 @@ TEST(SanitizeWorker, BadArgumentsExitWithStatusTwo) {
   EXPECT_TRUE(test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg")}).exited(2));
   EXPECT_TRUE(worker(test::fixture("photo.jpg"), "p.jpg", out, {}, "{not json").exited(2));
   EXPECT_TRUE(worker(test::fixture("photo.jpg"), "p.jpg", out, {}, R"({"pdf":"shred"})").exited(2));
+  EXPECT_TRUE(test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg"), "--name", "p.jpg", "--out",
+                         out.file("missing"), "--policy", "{}"})
+                  .exited(2));
 }
 
 }  // namespace

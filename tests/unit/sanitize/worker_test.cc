@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <filesystem>
 
 #include "checks.h"
@@ -92,15 +91,16 @@ TEST(SanitizeWorker, CrashHookEndsWithASignalAndNoResult) {
   EXPECT_EQ(r.out, "");
 }
 
+// Two seconds of CPU time; on a loaded machine that can take many more of wall time, so
+// the helper's own wall clock (which would end it with SIGKILL) is far away.
 TEST(SanitizeWorker, LoopHookIsEndedByTheCpuLimit) {
   TempDir out;
-  const auto start = std::chrono::steady_clock::now();
-  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out,
-                             {"--allow-test-hooks", "--test-hook", "loop", "--cpu-seconds", "2"});
-  const auto wall = std::chrono::steady_clock::now() - start;
-  EXPECT_TRUE(r.signal() == SIGXCPU || r.signal() == SIGKILL) << "status " << r.status;
+  const test::Run r = test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg"), "--name", "p.jpg", "--out",
+                                 out.path(), "--policy", "{}", "--allow-test-hooks", "--test-hook", "loop",
+                                 "--cpu-seconds", "2"},
+                                300);
+  EXPECT_EQ(r.signal(), SIGXCPU) << "status " << r.status;
   EXPECT_EQ(r.out, "");
-  EXPECT_LT(wall, std::chrono::seconds(25));  // the helper's own wall limit is 30 s
 }
 
 TEST(SanitizeWorker, OomHookDiesAtTheMemoryLimit) {

@@ -118,7 +118,9 @@ std::optional<std::pair<double, double>> gps_of(VipsImage* img) {
   if (gps) {
     const auto lat = degrees(EXIF_TAG_GPS_LATITUDE, EXIF_TAG_GPS_LATITUDE_REF, 'S');
     const auto lon = degrees(EXIF_TAG_GPS_LONGITUDE, EXIF_TAG_GPS_LONGITUDE_REF, 'W');
-    if (lat && lon && std::abs(*lat) <= 90 && std::abs(*lon) <= 180) pos = std::pair{*lat, *lon};
+    // Seven decimals: about a centimetre, and no binary noise (35.689499999999995).
+    auto round7 = [](double v) { return std::round(v * 1e7) / 1e7; };
+    if (lat && lon && std::abs(*lat) <= 90 && std::abs(*lon) <= 180) pos = std::pair{round7(*lat), round7(*lon)};
   }
   exif_data_unref(ed);
   return pos;

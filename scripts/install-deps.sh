@@ -20,7 +20,7 @@ if [ "$mode" = test ]; then
   # The cluster tests start their own PostgreSQL 15 and nats-server on loopback.
   packages+=(chromium fonts-noto-cjk postgresql-15 nats-server)
   # Independent checkers of the sanitizer's output.
-  packages+=(qpdf unzip libimage-exiftool-perl poppler-utils libvips-tools)
+  packages+=(qpdf unzip libimage-exiftool-perl poppler-utils)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

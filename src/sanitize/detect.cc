@@ -3,7 +3,7 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <fstream>

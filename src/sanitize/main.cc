@@ -8,9 +8,11 @@
 //                   [--test-hook crash|loop|oom|net] [--allow-test-hooks]
 #include <malloc.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -95,6 +97,8 @@ Args parse(int argc, char** argv) {
   a.job.in = v["--in"];
   a.job.name = v["--name"];
   a.job.out_dir = v["--out"];
+  struct stat st {};
+  if (::stat(a.job.out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) usage("--out must be a directory");
   a.job.policy = parse_policy(v["--policy"]);
   if (v.count("--memory-mb")) a.confinement.memory_mb = positive("--memory-mb", v["--memory-mb"]);
   if (v.count("--cpu-seconds")) a.confinement.cpu_seconds = positive("--cpu-seconds", v["--cpu-seconds"]);
@@ -193,6 +197,14 @@ int main(int argc, char** argv) {
   ::setenv("TMPDIR", args.job.out_dir.c_str(), 1);
   ::mallopt(M_ARENA_MAX, 2);
 
+  // Standard output carries the result line and nothing else: whatever a library prints
+  // there goes to standard error instead.
+  const int result_fd = ::dup(STDOUT_FILENO);
+  if (result_fd < 0 || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    std::perror("tonari-sanitize: dup");
+    return 3;
+  }
+
   std::vector<std::string> notes;
   if (const std::string error = confine_process(args.confinement, &notes); !error.empty()) {
     std::cerr << "tonari-sanitize: cannot confine the process: " << error << "\n";
@@ -216,6 +228,12 @@ int main(int argc, char** argv) {
 
   const Result result = sanitize_file(args.job);
   const std::string line = to_json(result) + "\n";
-  if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) return 4;
+  std::fflush(stdout);
+  for (std::size_t done = 0; done < line.size();) {
+    const ssize_t n = ::write(result_fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 4;
+    done += static_cast<std::size_t>(n);
+  }
   return 0;
 }

@@ -41,8 +41,8 @@ const std::set<std::string> kActiveKeys = {
     "/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/SubmitForm", "/ImportData",
     "/GoToE", "/GoToR", "/RichMedia", "/RichMediaContent", "/RichMediaSettings", "/RichMediaExecute",
     "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/XFA", "/NeedsRendering", "/Collection"};
-// Action types (/S) that run code, open files or reach out: an action dictionary of one
-// of these is removed, and with it the key or array entry that held it (/A, /Next, ...).
+// Action types (/S) that run code, open files or reach out (and URI actions to anything but
+// http, https and mailto): an action dictionary of one of these is removed, and with it the key or array entry that held it (/A, /Next, ...).
 const std::set<std::string> kActiveActions = {
     "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR",
     "/RichMediaExecute", "/Rendition", "/Movie", "/Sound", "/GoTo3DView"};
@@ -54,11 +54,22 @@ std::string name_at(QPDFObjectHandle dict, const char* key) {
   return v.isName() ? v.getName() : "";
 }
 
+// A URI action stays only for web and mail addresses: file:, UNC paths (which leak
+// Windows credentials to the server named) and javascript: go.
+bool is_safe_uri(QPDFObjectHandle uri) {
+  if (!uri.isString()) return false;
+  std::string s = uri.getUTF8Value();
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0 || s.rfind("mailto:", 0) == 0;
+}
+
 // A dictionary or stream that is active content as a whole.
 bool is_active(QPDFObjectHandle h) {
   QPDFObjectHandle d = h.isStream() ? h.getDict() : h;
   if (!d.isDictionary()) return false;
-  if (kActiveActions.count(name_at(d, "/S"))) return true;
+  const std::string action = name_at(d, "/S");
+  if (kActiveActions.count(action)) return true;
+  if (action == "/URI" && !is_safe_uri(d.getKey("/URI"))) return true;
   const std::string type = name_at(d, "/Type");
   if (type == "/EmbeddedFile") return true;
   return (type.empty() || type == "/Annot") && kActiveAnnots.count(name_at(d, "/Subtype"));

@@ -12,7 +12,7 @@ std::mutex g_magic_mu;
 magic_t g_magic = nullptr;  // guarded by g_magic_mu once init_runtime() returned
 
 std::once_flag g_once;
-std::string g_error;  // written once, under g_once
+std::string g_init_error;  // written once, under g_once
 
 // Every loader is blocked, then only the ones we call are let through again. vips also
 // picks a loader by itself (vips_thumbnail(), new_from_file); this keeps it from reaching
@@ -29,12 +29,12 @@ void restrict_loaders() {
 void init_once() {
   g_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
   if (!g_magic || magic_load(g_magic, nullptr) != 0) {
-    g_error = std::string("libmagic: ") + (g_magic ? magic_error(g_magic) : "magic_open failed");
+    g_init_error = std::string("libmagic: ") + (g_magic ? magic_error(g_magic) : "magic_open failed");
     return;
   }
   // One job per process: threads and the cache only cost memory here.
   if (VIPS_INIT("tonari-sanitize") != 0) {
-    g_error = std::string("vips_init: ") + vips_error_buffer();
+    g_init_error = std::string("vips_init: ") + vips_error_buffer();
     return;
   }
   vips_concurrency_set(1);
@@ -48,8 +48,8 @@ void init_once() {
 
 bool init_runtime(std::string* error) {
   std::call_once(g_once, init_once);
-  if (!g_error.empty() && error) *error = g_error;
-  return g_error.empty();
+  if (!g_init_error.empty() && error) *error = g_init_error;
+  return g_init_error.empty();
 }
 
 std::string magic_mime(const std::string& path) {

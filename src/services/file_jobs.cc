@@ -136,7 +136,7 @@ void FileJobs::start() {
 void FileJobs::notify() {
   {
     std::lock_guard lock(mu_);
-    if (wakes_ < static_cast<int>(slots_.size())) ++wakes_;
+    if (wakes_ < std::max(options_.config.workers, 1)) ++wakes_;
   }
   wake_.notify_one();
 }

@@ -46,7 +46,10 @@ async function share(client, room, name, bytes) {
 }
 
 // Log lines of the jobs of file `id`.
-const jobLines = (srv, id) => srv.logLines().filter((l) => (l.event === 'file.sanitized' || l.event === 'file.withheld') && l.file === id);
+const isJobLine = (l) => l.event === 'file.sanitized' || l.event === 'file.withheld';
+const jobLines = (srv, id) => srv.logLines().filter((l) => isJobLine(l) && l.file === id);
+// The first, once it has arrived: the server logs a job after its event went out.
+const jobLine = (srv, id) => srv.waitForLog((l) => isJobLine(l) && l.file === id);
 
 // The tonari-sanitize processes whose parent is `pid`.
 function workersOf(pid) {
@@ -131,8 +134,7 @@ test('a photo from the Internet zone reaches LGWAN members rebuilt, without its 
   assert.equal(mine.status, 200);
   assert.deepEqual(mine.body, original);
 
-  const [line] = jobLines(srv, file.id);
-  assert.ok(line, 'no file.sanitized line');
+  const line = await jobLine(srv, file.id);
   assert.equal(line.event, 'file.sanitized');
   assert.equal(line.outcome, 'sanitized');
   assert.equal(line.attempt, 1);
@@ -167,7 +169,7 @@ test('a password ZIP is withheld from LGWAN and kept for the Internet zone', asy
   const field = await download(sato, `/api/files/${file.id}/content`);
   assert.equal(field.status, 200);
   assert.deepEqual(field.body, original);
-  assert.equal(jobLines(srv, file.id)[0].event, 'file.withheld');
+  assert.equal((await jobLine(srv, file.id)).event, 'file.withheld');
 });
 
 test('an LGWAN upload the municipality does not check passes as itself, with a thumbnail', async () => {
@@ -189,7 +191,7 @@ test('a worker that crashes withholds its file; the server stays healthy', async
   assert.equal(done.state, 'withheld');
   assert.equal(done.reason, 'sanitizer_failed');
   assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
-  const [line] = jobLines(srv, file.id);
+  const line = await jobLine(srv, file.id);
   assert.equal(line.event, 'file.withheld');
   assert.equal(line.reason, 'sanitizer_failed');
   assert.match(line.detail, /signal|exit status/);
@@ -218,7 +220,7 @@ test('a hanging worker is killed after job_seconds; a job killed with its server
   assert.equal(done.state, 'withheld');
   assert.equal(done.reason, 'sanitizer_failed');
   assert.ok(Date.now() - t0 >= 2000);
-  assert.match(jobLines(s, looping.id)[0].detail, /timed out after 2 s/);
+  assert.match((await jobLine(s, looping.id)).detail, /timed out after 2 s/);
   assert.deepEqual(workersOf(s.proc.pid), []);
 
   // kill -9 while the worker runs: the next start frees the lease and runs the job again.
@@ -235,8 +237,9 @@ test('a hanging worker is killed after job_seconds; a job killed with its server
   }, 15000);
   assert.equal(again.state, 'withheld');
   assert.equal(again.reason, 'sanitizer_failed');
-  const [line] = jobLines(s, resumed.id);
+  const line = await jobLine(s, resumed.id);
   assert.equal(line.attempt, 2);
+  assert.equal(jobLines(s, resumed.id).length, 1);
   // The orphaned worker of the killed server does not outlive its CPU limit.
   await until(`worker ${orphan} to end`, () => !alive(orphan), 20000);
 });

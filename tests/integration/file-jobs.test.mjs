@@ -2,10 +2,10 @@
 // and the real tonari-sanitize worker. An Internet upload reaches LGWAN members rebuilt
 // (file.updated over the WebSocket), an executable named .jpg is blocked for everyone, an
 // encrypted ZIP is withheld from LGWAN and kept for the Internet zone, an LGWAN upload
-// passes as itself, a worker that crashes or hangs withholds its file and leaves the
-// server healthy, a job killed with its server is resumed at the next start (and given up
-// after three attempts), and on a 2-node cluster with a shared [files] dir a job is taken
-// by one node exactly once.
+// passes as itself, a worker that crashes, hangs or runs out of memory withholds its file
+// and leaves the server healthy, a job killed with its server is resumed at the next
+// start (and given up after three attempts), and on a 2-node cluster with a shared
+// [files] dir a job is taken by one node exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -76,7 +76,7 @@ async function until(what, pred, ms = 15000) {
   }
 }
 
-const JOBS = '[files]\nworkers = 2\njob_seconds = 30\ntest_hooks = true\n';
+const JOBS = '[files]\nworkers = 2\njob_seconds = 30\nworker_memory_mb = 256\ntest_hooks = true\n';
 
 let srv;       // the lgwan listener
 let internet;  // the internet listener of the same server
@@ -185,7 +185,7 @@ test('an LGWAN upload the municipality does not check passes as itself, with a t
   assert.deepEqual(got.body, original);
 });
 
-test('a worker that crashes withholds its file; the server stays healthy', async () => {
+test('a worker that crashes or runs out of memory withholds its file; the server stays healthy', async () => {
   const file = await share(sato, room, '__crash__x.jpg', fixture('photo.jpg'));
   const { file: done } = await finalState(ws, file.id);
   assert.equal(done.state, 'withheld');
@@ -195,6 +195,13 @@ test('a worker that crashes withholds its file; the server stays healthy', async
   assert.equal(line.event, 'file.withheld');
   assert.equal(line.reason, 'sanitizer_failed');
   assert.match(line.detail, /signal|exit status/);
+  // One that runs out of memory (worker_memory_mb = 256) likewise.
+  const oom = await share(sato, room, '__oom__x.jpg', fixture('photo.jpg'));
+  const { file: oomDone } = await finalState(ws, oom.id);
+  assert.equal(oomDone.state, 'withheld');
+  assert.equal(oomDone.reason, 'sanitizer_failed');
+  assert.ok((await jobLine(srv, oom.id)).rss_kb < 300 * 1024);
+  assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
   // A file uploaded after it is sanitized as usual.
   const next = await share(sato, room, 'after.png', fixture('clean.png'));
   assert.equal((await finalState(ws, next.id)).file.state, 'ready');

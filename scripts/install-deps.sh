@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libspdlog-dev
   libpq-dev libnats-dev
+  libzip-dev libpugixml-dev libmagic-dev
 )
 if [ "$mode" = test ]; then
   # The cluster tests start their own PostgreSQL 15 and nats-server on loopback.

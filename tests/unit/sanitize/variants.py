@@ -294,6 +294,9 @@ VARIANTS = {
     "exe-inside.zip": lambda: build_zip([("readme.txt", b"read me\n"), ("写真/invoice.jpg", fixture("invoice.jpg"))]),
     "utf8-noflag.zip": lambda: clear_utf8_flag(build_zip([("報告書.txt", "報告\n".encode())])),
     "dirs.zip": lambda: build_zip([("空/", b""), ("空/.keep", b""), ("a.txt", b"a\n")]),
+    "reordered.docx": lambda: build_zip(list(reversed(
+        [(i.filename, zipfile.ZipFile(io.BytesIO(fixture("macro.docm"))).read(i.filename))
+         for i in zipfile.ZipFile(io.BytesIO(fixture("macro.docm"))).infolist()]))),
     "two-levels-7-entries.zip": lambda: build_zip(
         [("a.txt", b"a\n"), ("b.txt", b"b\n"), ("c.txt", b"c\n"),
          ("inner.zip", build_zip([("d.txt", b"d\n"), ("e.txt", b"e\n"), ("f.txt", b"f\n")]))]),

@@ -11,8 +11,9 @@
 // linked images, subdocuments, frames), external data (xl/connections.xml, query tables,
 // Word mail merge), DDE and file-including fields (DDE, DDEAUTO, INCLUDETEXT,
 // INCLUDEPICTURE, INCLUDE, IMPORT, LINK: replaced by their last result), Word's
-// updateFields, PowerPoint actions that run programs, macros or OLE verbs. Excel's
-// calcChain is dropped (Excel rebuilds it) since removed sheets and formulas leave it stale.
+// updateFields, DDE formulas in cells, PowerPoint actions that run programs, macros or OLE
+// verbs. Excel's calcChain is dropped (Excel rebuilds it) since removed sheets and
+// formulas leave it stale, and package signatures, which a rebuilt package breaks.
 //
 // Hyperlinks to http, https and mailto stay: they act only when a user clicks them and
 // Office asks first, like a URL in a chat message, and documents of a municipality are
@@ -46,6 +47,9 @@ constexpr std::string_view kRelNs[] = {
 constexpr std::string_view kWordNs[] = {
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     "http://purl.oclc.org/ooxml/wordprocessingml/main"};
+constexpr std::string_view kSheetNs[] = {
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main"};
 constexpr std::string_view kVmlNs = "urn:schemas-microsoft-com:vml";
 
 // The main part's content type decides the kind of document and what it becomes.
@@ -103,7 +107,9 @@ const std::set<std::string, std::less<>> kRemovedRelTypes = {
     "xlExternalLinkPath/xlLibrary", "xlExternalLinkPath/xlAlternateStartup", "connections",
     "queryTable", "attachedTemplate", "oleObject", "package", "control", "activeXControlBinary",
     "ui/extensibility", "ui/userCustomization", "keyMapCustomizations", "attachedToolbars",
-    "subDocument", "frame", "calcChain"};
+    "subDocument", "frame", "calcChain",
+    // Package signatures: they no longer match a rebuilt package.
+    "digital-signature/origin", "digital-signature/signature", "digital-signature/certificate"};
 
 // Word fields that run a program (DDE) or pull in another file when updated.
 const std::set<std::string, std::less<>> kDangerousFields = {
@@ -246,6 +252,16 @@ bool has_external_ref(std::string_view formula) {
     std::size_t j = i + 1;
     while (j < formula.size() && std::isdigit(static_cast<unsigned char>(formula[j]))) ++j;
     if (j > i + 1 && j < formula.size() && formula[j] == ']') return true;
+  }
+  return false;
+}
+
+// "cmd|'/c calc'!A0": a DDE reference (the only use of '|' outside string literals).
+bool has_dde_ref(std::string_view formula) {
+  bool in_string = false;
+  for (char c : formula) {
+    if (c == '"') in_string = !in_string;
+    if (c == '|' && !in_string) return true;
   }
   return false;
 }
@@ -426,7 +442,7 @@ class PartEditor {
         }
       }
     }
-    if (name == "f" && external_refs_removed_) return formula(el);
+    if (name == "f" && one_of(ns_uri(el, prefix_of(el.name())), kSheetNs)) return formula(el);
     if (name == "AlternateContent") {
       for (pugi::xml_node c : el.children()) {
         if (c.type() == pugi::node_element && has_element_child(c)) return Action::keep;
@@ -502,13 +518,15 @@ class PartEditor {
     return Action::keep;
   }
 
-  // A cell formula that names an external workbook ([1]Sheet1!A1) goes; the cell keeps
-  // its cached value. Shared formulas that follow a removed master go with it.
+  // A cell formula that is a DDE reference, or names a removed external workbook
+  // ([1]Sheet1!A1), goes; the cell keeps its cached value. Shared formulas that follow a
+  // removed master go with it.
   Action formula(pugi::xml_node el) {
     std::string_view si = el.attribute("si").value();
     bool shared = std::string_view(el.attribute("t").value()) == "shared" && !si.empty();
     if (shared && removed_shared_.count(std::string(si)) != 0) return Action::remove;
-    if (!has_external_ref(el.child_value())) return Action::keep;
+    std::string_view text = el.child_value();
+    if (!has_dde_ref(text) && !(external_refs_removed_ && has_external_ref(text))) return Action::keep;
     if (shared) removed_shared_.insert(std::string(si));
     return Action::remove;
   }
@@ -681,7 +699,7 @@ std::optional<Refusal> edit_workbook(pugi::xml_document& doc, const std::set<std
       bool bad = n.rfind("auto_open", 0) == 0 || n.rfind("auto_close", 0) == 0 ||
                  n.rfind("auto_activate", 0) == 0 || n.rfind("auto_deactivate", 0) == 0;
       for (const std::string& g : gone_names) bad = bad || refers_to_sheet(d.child_value(), g);
-      bad = bad || (external_refs_removed && has_external_ref(d.child_value()));
+      bad = bad || has_dde_ref(d.child_value()) || (external_refs_removed && has_external_ref(d.child_value()));
       if (pugi::xml_attribute local = d.attribute("localSheetId"); local && !sheet_nodes.empty()) {
         int i = local.as_int(-1);
         if (i >= 0 && i < static_cast<int>(new_index.size())) {
@@ -870,7 +888,8 @@ bool Sanitizer::removable_part(const Part& p) const {
   std::string type = lower(p.type);
   for (std::string_view bad : {"vbaproject", "vbadata", "activex", "macrosheet", "externallink",
                                "spreadsheetml.connections", "querytable", "oleobject",
-                               "keymapcustomizations", "attachedtoolbars", "calcchain"}) {
+                               "keymapcustomizations", "attachedtoolbars", "calcchain",
+                               "digital-signature"}) {
     if (type.find(bad) != std::string::npos) return true;
   }
   return main_->kind == 'x' && base.rfind("calcchain", 0) == 0;

@@ -193,6 +193,19 @@ TEST(SanitizeOoxml, DdeLinkWorkbookLosesTheLinkAndKeepsCachedValues) {
   EXPECT_TRUE(contains(sheet, "集計値"));
   EXPECT_TRUE(contains(sheet, "<v>42</v>")) << sheet;
   EXPECT_TRUE(contains(sheet, "<f>SUM(1,2)</f><v>3</v>")) << sheet;
+  // A DDE reference typed into a cell goes; a '|' inside a string literal is no DDE.
+  EXPECT_FALSE(contains(sheet, "calc.exe")) << sheet;
+  EXPECT_TRUE(contains(sheet, "<c r=\"A3\"><v>0</v></c>")) << sheet;
+  EXPECT_TRUE(contains(sheet, "<f>CONCATENATE(\"a|b\",\"c\")</f>")) << sheet;
+}
+
+TEST(SanitizeOoxml, PackageSignaturesAreRemoved) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("signed.docx"), "a.docx", dir);
+  expect_sanitized(r, "a.docx", kDocx);
+  EXPECT_FALSE(contains(zip_names(r.output), "_xmlsignatures")) << zip_names(r.output);
+  EXPECT_FALSE(contains(zip_part(r.output, "_rels/.rels"), "digital-signature"));
+  EXPECT_FALSE(contains(zip_part(r.output, "[Content_Types].xml"), "digital-signature"));
 }
 
 TEST(SanitizeOoxml, MacroSheetNamesAndSheetIndexesAreFixed) {

@@ -155,7 +155,9 @@ def dde_link():
     link = DECL + ('<externalLink xmlns="%s"><ddeLink ddeService="cmd" ddeTopic="/c calc.exe"><ddeItems>'
                    '<ddeItem name="A0" advise="1"/></ddeItems></ddeLink></externalLink>') % S
     cells = ('<row r="1"><c r="A1" t="inlineStr"><is><t>集計値</t></is></c><c r="B1"><f>[1]!\'!A0\'</f><v>42</v></c></row>'
-             '<row r="2"><c r="A2"><f>SUM(1,2)</f><v>3</v></c></row>')
+             '<row r="2"><c r="A2"><f>SUM(1,2)</f><v>3</v></c></row>'
+             '<row r="3"><c r="A3"><f>cmd|\' /c calc.exe\'!A0</f><v>0</v></c>'
+             '<c r="B3" t="str"><f>CONCATENATE("a|b","c")</f><v>a|bc</v></c></row>')
     return xlsx('<sheets><sheet name="集計" sheetId="1" r:id="rId1"/></sheets>'
                 '<externalReferences><externalReference r:id="rId2"/></externalReferences>'
                 '<definedNames><definedName name="外部値">[1]!\'!A0\'</definedName>'
@@ -233,6 +235,30 @@ def ole_slide():
     return build_zip(out)
 
 
+def signed():
+    src = zipfile.ZipFile(io.BytesIO(fixture("clean.docx")))
+    entries = [(i.filename, src.read(i.filename)) for i in src.infolist()]
+    out = []
+    for name, data in entries:
+        if name == "_rels/.rels":
+            data = data.decode().replace("</Relationships>",
+                '<Relationship Id="rIdSig" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+                'digital-signature/origin" Target="_xmlsignatures/origin.sigs"/></Relationships>').encode()
+        elif name == "[Content_Types].xml":
+            data = data.decode().replace("</Types>",
+                '<Default Extension="sigs" ContentType="application/vnd.openxmlformats-package.digital-signature-origin"/>'
+                '<Override PartName="/_xmlsignatures/sig1.xml" '
+                'ContentType="application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml"/></Types>').encode()
+        out.append((name, data))
+    out.append(("_xmlsignatures/origin.sigs", b""))
+    out.append(("_xmlsignatures/_rels/origin.sigs.rels", rels([(
+        "rId1", "http://schemas.openxmlformats.org/package/2006/relationships/digital-signature/signature",
+        "sig1.xml", False)]).encode()))
+    out.append(("_xmlsignatures/sig1.xml",
+                (DECL + '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="idPackageSignature"/>').encode()))
+    return build_zip(out)
+
+
 def with_entries(base, names):
     src = zipfile.ZipFile(io.BytesIO(fixture(base)))
     return build_zip([(i.filename, src.read(i.filename)) for i in src.infolist()] + [(n, b"x") for n in names])
@@ -278,6 +304,7 @@ VARIANTS = {
     "dde-link.xlsx": dde_link,
     "macro-names.xlsm": macro_names,
     "ole-slide.pptm": ole_slide,
+    "signed.docx": signed,
     "zip-slip.docx": lambda: with_entries("clean.docx", ["../../evil"]),
     "many-entries.docx": lambda: with_entries("clean.docx", ["p/%05d" % i for i in range(20000)]),
     "many-entries.zip": lambda: build_zip([("f/%05d.txt" % i, b"x") for i in range(20000)]),

@@ -286,6 +286,18 @@ bool refers_to_sheet(std::string_view formula, std::string_view name) {
 
 constexpr unsigned kParse = pugi::parse_full | pugi::parse_ws_pcdata;
 
+// Deeper elements than this refuse the part: the editors recurse, and real documents
+// (tables nested in tables included) stay far below it.
+constexpr int kMaxXmlDepth = 1000;
+
+struct DepthCheck : pugi::xml_tree_walker {
+  bool too_deep = false;
+  bool for_each(pugi::xml_node&) override {
+    too_deep = depth() > kMaxXmlDepth;
+    return !too_deep;
+  }
+};
+
 std::optional<Refusal> load_xml(pugi::xml_document& doc, const std::string& data, const std::string& name) {
   pugi::xml_parse_result res = doc.load_buffer(data.data(), data.size(), kParse, pugi::encoding_auto);
   if (!res) {
@@ -297,6 +309,9 @@ std::optional<Refusal> load_xml(pugi::xml_document& doc, const std::string& data
     if (n.type() == pugi::node_doctype) return Refusal{"corrupt", "part '" + name + "' has a DTD"};
   }
   if (!doc.document_element()) return Refusal{"corrupt", "part '" + name + "' has no root element"};
+  DepthCheck depth;
+  doc.traverse(depth);
+  if (depth.too_deep) return Refusal{"corrupt", "part '" + name + "' nests elements too deeply"};
   return std::nullopt;
 }
 

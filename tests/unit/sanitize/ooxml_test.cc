@@ -256,6 +256,16 @@ TEST(SanitizeOoxml, TwentyThousandEntriesAreRefusedBeforeInflating) {
   EXPECT_EQ(tree_files(dir.out()), 0u);
 }
 
+TEST(SanitizeOoxml, TooDeeplyNestedXmlIsRefused) {
+  TempDir dir;
+  Job job = job_for(dir.variant("deep.docx"), "a.docx", dir);
+  job.limits.max_ratio = 1000000;  // the repeated markup would hit the ratio limit first
+  Result r = sanitize_ooxml(job, kDocx);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "corrupt") << r.detail;
+  EXPECT_TRUE(contains(r.detail, "deeply")) << r.detail;
+}
+
 TEST(SanitizeOoxml, NotAnOfficePackageIsRefused) {
   TempDir dir;
   Result r = sanitize(fixture("names-cp932.zip"), "a.docx", dir);

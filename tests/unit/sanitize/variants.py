@@ -259,6 +259,26 @@ def signed():
     return build_zip(out)
 
 
+class _Unseekable(io.RawIOBase):
+    def __init__(self):
+        self.buf = io.BytesIO()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        return self.buf.write(b)
+
+
+def streamed():
+    """Written to a pipe-like stream: sizes in data descriptors after each entry."""
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("報告.txt", "w") as f:
+            f.write("ストリームで書いた報告\n".encode())
+    return out.buf.getvalue()
+
+
 def with_entries(base, names):
     src = zipfile.ZipFile(io.BytesIO(fixture(base)))
     return build_zip([(i.filename, src.read(i.filename)) for i in src.infolist()] + [(n, b"x") for n in names])
@@ -305,6 +325,8 @@ VARIANTS = {
     "macro-names.xlsm": macro_names,
     "ole-slide.pptm": ole_slide,
     "signed.docx": signed,
+    "deep.docx": lambda: docx("<w:p>" + "<w:sdt><w:sdtContent>" * 5000 + "</w:sdtContent></w:sdt>" * 5000 + "</w:p>"),
+    "streamed.zip": streamed,
     "zip-slip.docx": lambda: with_entries("clean.docx", ["../../evil"]),
     "many-entries.docx": lambda: with_entries("clean.docx", ["p/%05d" % i for i in range(20000)]),
     "many-entries.zip": lambda: build_zip([("f/%05d.txt" % i, b"x") for i in range(20000)]),

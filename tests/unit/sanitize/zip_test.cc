@@ -208,6 +208,13 @@ TEST(SanitizeZip, Utf8NamesWithoutTheFlagStayUtf8) {
   EXPECT_TRUE(contains(listing(r.output), "報告書.txt|1|")) << listing(r.output);
 }
 
+TEST(SanitizeZip, StreamedArchiveWithDataDescriptorsIsRebuilt) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("streamed.zip"), "s.zip", dir);
+  ASSERT_EQ(r.outcome, Outcome::sanitized) << r.reason << ": " << r.detail;
+  EXPECT_EQ(run("unzip -p " + quote(r.output) + " " + quote("報告.txt")), "ストリームで書いた報告\n");
+}
+
 TEST(SanitizeZip, DirectoriesAndEmptyFilesAreKept) {
   TempDir dir;
   Result r = sanitize(dir.variant("dirs.zip"), "d.zip", dir);

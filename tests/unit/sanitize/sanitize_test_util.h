@@ -13,12 +13,14 @@
 
 namespace tonari::sanitize::test_util {
 
+// The build defines TONARI_SANITIZE_FIXTURES (../shared/fixtures/sanitize) and
+// TONARI_SANITIZE_TEST_DIR (this directory, with variants.py and check_opc.py).
 inline std::string fixture(const std::string& name) {
-  return std::string(TONARI_SOURCE_DIR) + "/../shared/fixtures/sanitize/" + name;
+  return std::string(TONARI_SANITIZE_FIXTURES) + "/" + name;
 }
 
 inline std::string script(const std::string& name) {
-  return std::string(TONARI_SOURCE_DIR) + "/tests/unit/sanitize/" + name;
+  return std::string(TONARI_SANITIZE_TEST_DIR) + "/" + name;
 }
 
 inline std::string quote(const std::string& s) {
@@ -63,7 +65,8 @@ class TempDir {
 
   // Writes the run-time variant `name` (tests/unit/sanitize/variants.py) here.
   std::string variant(const std::string& name) const {
-    run(python() + " " + quote(script("variants.py")) + " " + quote(path_) + " " + quote(name));
+    run(python() + " " + quote(script("variants.py")) + " " + quote(path_) + " " + quote(name) + " " +
+        quote(fixture("")));
     return path_ + "/" + name;
   }
 

@@ -1,8 +1,9 @@
 """Writes hostile OOXML and ZIP variants for the sanitizer tests, at run time.
 
-    python3 variants.py OUT_DIR NAME    writes OUT_DIR/NAME
+    python3 variants.py OUT_DIR NAME [FIXTURES_DIR]    writes OUT_DIR/NAME
 
-The shared fixtures (../shared/fixtures/sanitize) are read, never copied into the repo.
+Some start from the shared fixtures (FIXTURES_DIR, by default ../shared/fixtures/sanitize
+beside the repository), which are read, never copied into the repository.
 """
 import io
 import os
@@ -353,7 +354,10 @@ VARIANTS = {
 
 
 def main():
+    global FIXTURES
     out_dir, name = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 3:
+        FIXTURES = sys.argv[3]
     with open(os.path.join(out_dir, name), "wb") as f:
         f.write(VARIANTS[name]())
 

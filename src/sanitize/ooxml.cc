@@ -458,6 +458,7 @@ class PartEditor {
       }
     }
     if (name == "f" && one_of(ns_uri(el, prefix_of(el.name())), kSheetNs)) return formula(el);
+    if (name == "hyperlinks" && !has_element_child(el)) return Action::remove;  // needs one
     if (name == "AlternateContent") {
       for (pugi::xml_node c : el.children()) {
         if (c.type() == pugi::node_element && has_element_child(c)) return Action::keep;

@@ -197,6 +197,8 @@ TEST(SanitizeOoxml, DdeLinkWorkbookLosesTheLinkAndKeepsCachedValues) {
   EXPECT_FALSE(contains(sheet, "calc.exe")) << sheet;
   EXPECT_TRUE(contains(sheet, "<c r=\"A3\"><v>0</v></c>")) << sheet;
   EXPECT_TRUE(contains(sheet, "<f>CONCATENATE(\"a|b\",\"c\")</f>")) << sheet;
+  // The only hyperlink pointed at a file share: the hyperlinks list, which needs one, goes.
+  EXPECT_FALSE(contains(sheet, "hyperlink")) << sheet;
 }
 
 TEST(SanitizeOoxml, PackageSignaturesAreRemoved) {

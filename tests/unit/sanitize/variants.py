@@ -144,7 +144,10 @@ def xlsx(workbook_inner, sheets, wb_rels, extra=(), overrides=(), main=OXML + "s
         ("xl/_rels/workbook.xml.rels", rels(wb_rels)),
     ]
     for name, data in sheets:
-        entries.append((name, DECL + '<worksheet xmlns="%s" xmlns:r="%s"><sheetData>%s</sheetData></worksheet>' % (S, R, data)))
+        tail = ""
+        if isinstance(data, tuple):
+            data, tail = data
+        entries.append((name, DECL + '<worksheet xmlns="%s" xmlns:r="%s"><sheetData>%s</sheetData>%s</worksheet>' % (S, R, data, tail)))
     entries += list(extra)
     return build_zip([(n, d.encode()) for n, d in entries])
 
@@ -163,10 +166,12 @@ def dde_link():
                 '<externalReferences><externalReference r:id="rId2"/></externalReferences>'
                 '<definedNames><definedName name="外部値">[1]!\'!A0\'</definedName>'
                 '<definedName name="Keep">集計!$A$1</definedName></definedNames>',
-                [("xl/worksheets/sheet1.xml", cells)],
+                [("xl/worksheets/sheet1.xml", (cells, '<hyperlinks><hyperlink ref="A1" r:id="rId1"/></hyperlinks>'))],
                 [("rId1", RT + "worksheet", "worksheets/sheet1.xml", False),
                  ("rId2", RT + "externalLink", "externalLinks/externalLink1.xml", False)],
-                extra=[("xl/externalLinks/externalLink1.xml", link)],
+                extra=[("xl/externalLinks/externalLink1.xml", link),
+                       ("xl/worksheets/_rels/sheet1.xml.rels",
+                        rels([("rId1", RT + "hyperlink", "file://///evil.example/share/x.xlsx", True)]))],
                 overrides=[("/xl/worksheets/sheet1.xml", SHEET_CT),
                            ("/xl/externalLinks/externalLink1.xml", OXML + "spreadsheetml.externalLink+xml")])
 

@@ -496,6 +496,8 @@ Result rebuild_zip(const Job& job) {
           ++renamed;
         }
         source = m.output;
+        std::error_code ec;
+        std::filesystem::remove(member, ec);  // only the output is added: free the disk now
       } else if (m.outcome != Outcome::clean) {
         return fail({m.reason.empty() ? "sanitizer_failed" : m.reason,
                      "member '" + e.name + "': " + m.detail});

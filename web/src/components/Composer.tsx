@@ -18,6 +18,9 @@ import { MentionSuggest, type Candidate } from './MentionSuggest';
 
 const MAX = 10000;
 
+/** The phone layout (styles.css): the input is narrow, and a phone keyboard needs no key hint. */
+const narrow = () => typeof matchMedia === 'function' && matchMedia('(max-width: 480px)').matches;
+
 /** Attaches files to the room's next message; says so when some did not fit. */
 export function attachFiles(room: number, files: File[], names?: string[]): void {
   if (!files.length) return;
@@ -252,7 +255,9 @@ export function Composer({
           rows={1}
           maxLength={MAX}
           aria-label={t('composer')}
-          placeholder={sendKey === 'enter' ? t('composerPlaceholderEnter') : t('composerPlaceholderCtrl')}
+          placeholder={
+            narrow() ? t('composer') : sendKey === 'enter' ? t('composerPlaceholderEnter') : t('composerPlaceholderCtrl')
+          }
           role="combobox"
           aria-autocomplete="list"
           aria-expanded={open}

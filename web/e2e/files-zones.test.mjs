@@ -95,5 +95,9 @@ test('a view-only policy: the Internet side sees the refusal, not a broken downl
   assert.equal(await err.innerText(), 'インターネット側からはこのファイルをダウンロードできません（閲覧のみ）');
   assert.equal(downloaded, false);
   assert.equal(new URL(net.url()).port, String(new URL(env.srv.internetBase).port), 'the page stayed where it was');
+  // Viewing is allowed: the PDF opens inline in a new tab.
+  const [tab] = await Promise.all([net.context().waitForEvent('page'), card.locator('a.file-name').click()]);
+  await tab.waitForLoadState('domcontentloaded').catch(() => {});
+  assert.equal(new URL(tab.url()).pathname + new URL(tab.url()).search, `/api/files/${f.id}/content?inline=1`);
   assert.deepEqual(net.errors, []);
 });

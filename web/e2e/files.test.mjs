@@ -155,6 +155,35 @@ test('a pasted screenshot is attached and shows as a thumbnail', { skip, timeout
   assert.deepEqual(p.errors, []);
 });
 
+test('files dropped on the room are attached', { skip, timeout: 60000 }, async () => {
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'tanaka');
+  await openRoom(p, '防災係');
+  const drop = (type) =>
+    p.evaluate((type) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['第1回 防災訓練 議事録'], '議事録.txt', { type: 'text/plain' }));
+      dt.items.add(new File(['日付,場所\n4/12,第一小学校\n'], '日程.csv', { type: 'text/csv' }));
+      const target = document.querySelector('.timeline');
+      target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, type);
+  await drop('dragenter');
+  const zone = p.locator('.drop-zone');
+  await zone.waitFor();
+  assert.equal(await zone.innerText(), 'ここにドロップして添付');
+  await drop('dragover');
+  await drop('drop');
+  await zone.waitFor({ state: 'detached' });
+  const chips = p.locator('.att-tray .att');
+  await until(async () => (await chips.count()) === 2, { what: 'two chips' });
+  assert.deepEqual(await chips.locator('.att-name').allInnerTexts(), ['議事録.txt', '日程.csv']);
+  assert.equal(new URL(p.url()).pathname.startsWith('/rooms/'), true, 'the app stays');
+  // × takes a file off again.
+  await chips.first().getByRole('button', { name: /議事録\.txt(のアップロードを中止|を添付から外す)/ }).click();
+  await until(async () => (await chips.count()) === 1, { what: 'one chip left' });
+  assert.deepEqual(p.errors, []);
+});
+
 test('the phone layout offers the camera and the photo library', { skip, timeout: 90000 }, async () => {
   const p = await newPage(env.browser, { width: 390, height: 844, mobile: true });
   await login(p, env.srv.base, 'sato');

@@ -15,7 +15,8 @@ export async function probe(url: string, fetchImpl: typeof fetch = fetch): Promi
       cache: 'no-store',
       signal: ctl.signal,
     });
-    if (r.ok) {
+    // 416: the range does not fit an empty file, which is there all the same.
+    if (r.ok || r.status === 416) {
       ctl.abort();
       return null;
     }

@@ -257,6 +257,7 @@ describe('Upload', () => {
         new ApiError(413, 'payload_too_large', 'too large', undefined, { code: 'payload_too_large', max_bytes: 104857600 }),
         'ファイルが大きすぎます（上限 100 MB）',
       ],
+      [new ApiError(413, 'payload_too_large', 'the file is 209715200 bytes; at most 50 MiB per file'), 'ファイルが大きすぎます（上限 50 MB）'],
       [new ApiError(413, 'quota_exceeded', 'quota'), 'この自治体のファイル保存容量の上限に達しました'],
       [new ApiError(403, 'zone_forbidden', 'zone'), 'この接続（インターネット側）からの利用は許可されていません'],
       [new ApiError(404, 'not_found', 'no room'), 'アップロードを続けられません（期限切れか、トークのメンバーではありません）。もう一度添付してください'],

@@ -5,9 +5,14 @@ import type { ErrorLike, Translate } from './files';
 export function uploadErrorText(e: ErrorLike, t: Translate): string {
   switch (e.code) {
     case 'payload_too_large': {
-      const max = Number(e.detail?.max_bytes);
-      if (max > 0) return t('errTooLarge', { n: Math.floor(max / (1024 * 1024)) });
-      return t('errTooLargeNoLimit');
+      // The limit: `max_bytes` in the error object, else the "at most N MiB" (or "N bytes")
+      // of its message.
+      let max = Number(e.detail?.max_bytes);
+      const m = /at most (\d+) (MiB|bytes)/.exec(e.message);
+      if (!(max > 0) && m) max = Number(m[1]) * (m[2] === 'MiB' ? 1024 * 1024 : 1);
+      if (!(max > 0)) return t('errTooLargeNoLimit');
+      const mb = max / (1024 * 1024);
+      return t('errTooLarge', { n: mb >= 1 ? Math.floor(mb) : Math.round(mb * 10) / 10 });
     }
     case 'quota_exceeded':
       return t('errQuota');

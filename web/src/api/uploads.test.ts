@@ -6,7 +6,7 @@ import { ManualTimers } from '../realtime/fakes';
 import { ApiError, Api } from './client';
 import type { FileInfo, UploadInfo } from './types';
 import { httpUploadApi, Upload, type UploadApi, type XhrLike } from './uploads';
-import { uploadErrorText } from '../util/uploadErrors';
+import { uploadErrorText } from '../util/fileErrors';
 import { loadFileTexts, t } from '../i18n';
 
 beforeAll(() => loadFileTexts());

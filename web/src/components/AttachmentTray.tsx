@@ -4,7 +4,7 @@ import { t } from '../i18n';
 import { store } from '../state/app';
 import type { Attachment } from '../state/attachments';
 import { extLabel, formatSize, middleEllipsis } from '../util/files';
-import { uploadErrorText } from '../util/uploadErrors';
+import { uploadErrorText } from '../util/fileErrors';
 import { Icon } from './Icon';
 import './attach.css';
 

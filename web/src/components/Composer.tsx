@@ -8,7 +8,6 @@ import { t } from '../i18n';
 import { store } from '../state/app';
 import { useStore } from '../state/useStore';
 import { composerKeyAction, sendable } from '../util/composer';
-import { pastedName } from '../util/files';
 import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
 import { useAttachments } from '../state/useAttachments';
@@ -22,9 +21,9 @@ const MAX = 10000;
 const narrow = () => typeof matchMedia === 'function' && matchMedia('(max-width: 480px)').matches;
 
 /** Attaches files to the room's next message; says so when some did not fit. */
-export function attachFiles(room: number, files: File[], names?: string[]): void {
+export function attachFiles(room: number, files: File[], pasted = false): void {
   if (!files.length) return;
-  store.attachments.add(room, files, names).then(
+  store.attachments.add(room, files, pasted ? t('pastedPrefix') : undefined).then(
     (refused) => {
       if (refused > 0) store.toast(t('attachLimit', { n: 10 }), 'error');
     },
@@ -178,13 +177,7 @@ export function Composer({
     if (!dt || !dt.files || dt.files.length === 0) return;
     if (dt.types.includes('text/plain') && dt.getData('text/plain')) return;
     e.preventDefault();
-    const files = Array.from(dt.files);
-    const now = new Date();
-    attachFiles(
-      room,
-      files,
-      files.map((f) => pastedName(f.name, f.type, now, t('pastedPrefix'))),
-    );
+    attachFiles(room, Array.from(dt.files), true);
   };
 
   return (

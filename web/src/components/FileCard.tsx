@@ -13,7 +13,7 @@ import {
   formatSize,
   mapUrl,
   middleEllipsis,
-  reasonKey,
+  reasonText,
   servedName,
   thumbnailUrl,
   viewable,
@@ -42,7 +42,7 @@ export function FileCard({ file: f, zone, error, onOpen, onDownload, onOpenPdf }
   const extras = (
     <>
       {zone === 'internet' && f.state === 'withheld' && (
-        <p class="file-note">{t('withheldForLgwan', { reason: t(reasonKey(f.reason)) })}</p>
+        <p class="file-note">{t('withheldForLgwan', { reason: reasonText(f.reason, t) })}</p>
       )}
       {f.location && access === 'full' && (
         <a class="file-map" href={mapUrl(f.location.lat, f.location.lon)} target="_blank" rel="noopener noreferrer">
@@ -139,7 +139,7 @@ export function FileCard({ file: f, zone, error, onOpen, onDownload, onOpenPdf }
           {refused && (
             <span class="file-reason">
               <strong>{f.state === 'blocked' ? t('fileBlocked') : t('fileWithheld')}</strong>
-              <span>{t(reasonKey(f.reason))}</span>
+              <span>{reasonText(f.reason, t)}</span>
             </span>
           )}
         </span>

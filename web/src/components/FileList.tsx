@@ -5,7 +5,7 @@ import { probe, saveUrl } from '../api/files';
 import type { FileInfo } from '../api/types';
 import { hasFileTexts, loadFileTexts, t } from '../i18n';
 import { useStore } from '../state/useStore';
-import { accessOf, contentUrl, fetchErrorText, viewable } from '../util/files';
+import { accessOf, contentUrl, viewable } from '../util/files';
 import { FileCard } from './FileCard';
 
 export function FileList({
@@ -28,10 +28,11 @@ export function FileList({
     e.preventDefault();
     const url = contentUrl(f.id, pdf);
     const err = await probe(url);
-    if (err) await loadFileTexts().catch(() => {});
+    // A refusal is rare: its texts come when needed.
+    const text = err ? (await Promise.all([import('../util/fileErrors'), loadFileTexts()]))[0].fetchErrorText(err, t) : '';
     setErrors((cur) => {
       const next = { ...cur };
-      if (err) next[f.id] = fetchErrorText(err, t);
+      if (text) next[f.id] = text;
       else delete next[f.id];
       return next;
     });

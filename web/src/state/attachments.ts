@@ -49,9 +49,12 @@ export class Attachments {
     return this.impl?.state(room) ?? 'empty';
   }
 
-  /** Attaches files and starts their uploads; resolves to how many did not fit (10 at most). */
-  async add(room: number, files: File[], names?: string[]): Promise<number> {
-    return (await this.load()).add(room, files, names);
+  /**
+   * Attaches files and starts their uploads; resolves to how many did not fit (10 at most).
+   * `pastedPrefix`: pasted images, named "<prefix>_<date>_<time>.png" unless they have a name.
+   */
+  async add(room: number, files: File[], pastedPrefix?: string): Promise<number> {
+    return (await this.load()).add(room, files, pastedPrefix);
   }
 
   remove(room: number, key: number): void {

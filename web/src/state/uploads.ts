@@ -6,6 +6,7 @@ import type { Api } from '../api/client';
 import type { FileInfo } from '../api/types';
 import { httpUploadApi, Upload, type UploadApi } from '../api/uploads';
 import type { Timers } from '../realtime/connection';
+import { pastedName } from '../util/pasted';
 
 export const MAX_FILES = 10;
 const PARALLEL = 2;
@@ -62,16 +63,18 @@ export class Uploads {
   }
 
   /**
-   * Attaches files to the room's next message and starts their uploads. `names` gives a
-   * file another name (a pasted screenshot). Returns how many did not fit under MAX_FILES.
+   * Attaches files to the room's next message and starts their uploads. `pastedPrefix`:
+   * the files were pasted (a screenshot comes as "image.png"; it gets a dated name).
+   * Returns how many did not fit under MAX_FILES.
    */
-  add(room: number, files: File[], names?: string[]): number {
+  add(room: number, files: File[], pastedPrefix?: string): number {
     const list = this.list(room);
     const room_left = Math.max(0, MAX_FILES - list.length);
     const take = files.slice(0, room_left);
     if (!take.length) return files.length;
-    const added = take.map((file, i): Attachment => {
-      const name = names?.[i] || file.name || 'file';
+    const now = new Date();
+    const added = take.map((file): Attachment => {
+      const name = (pastedPrefix ? pastedName(file.name, file.type, now, pastedPrefix) : file.name) || 'file';
       const type = file.type || 'application/octet-stream';
       let preview: string | null = null;
       if (PREVIEWABLE.test(type) && typeof URL !== 'undefined' && URL.createObjectURL) {

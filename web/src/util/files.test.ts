@@ -5,17 +5,17 @@ import {
   accessOf,
   attachmentSummary,
   extLabel,
-  fetchErrorText,
   fileKind,
   fitBox,
   formatSize,
   mapUrl,
   middleEllipsis,
-  pastedName,
-  reasonKey,
+  reasonText,
   servedName,
   viewable,
 } from './files';
+import { fetchErrorText } from './fileErrors';
+import { pastedName } from './pasted';
 
 beforeAll(() => loadFileTexts());
 
@@ -67,11 +67,11 @@ describe('file helpers', () => {
   });
 
   it('gives the Japanese reason for every code of docs/api.md', () => {
-    expect(t(reasonKey('encrypted'))).toBe('パスワード付きファイルは無害化できないため受け取れません');
-    expect(t(reasonKey('legacy_format'))).toBe('旧形式のOfficeファイル（.doc/.xls/.ppt）は無害化できないため受け取れません');
-    expect(t(reasonKey('type_mismatch'))).toBe('ファイルの中身が拡張子と一致しないため配信を止めました');
-    expect(t(reasonKey('executable'))).toBe('実行ファイルは配信できません');
-    expect(t(reasonKey('sanitizer_failed'))).toBe('無害化の処理に失敗しました（時間切れまたは異常終了）');
+    expect(reasonText('encrypted', t)).toBe('パスワード付きファイルは無害化できないため受け取れません');
+    expect(reasonText('legacy_format', t)).toBe('旧形式のOfficeファイル（.doc/.xls/.ppt）は無害化できないため受け取れません');
+    expect(reasonText('type_mismatch', t)).toBe('ファイルの中身が拡張子と一致しないため配信を止めました');
+    expect(reasonText('executable', t)).toBe('実行ファイルは配信できません');
+    expect(reasonText('sanitizer_failed', t)).toBe('無害化の処理に失敗しました（時間切れまたは異常終了）');
     for (const code of [
       'unsupported_type',
       'corrupt',
@@ -82,10 +82,10 @@ describe('file helpers', () => {
       'no_converter',
       'script',
     ]) {
-      expect(t(reasonKey(code))).toMatch(/[ぁ-んァ-ン]/);
-      expect(reasonKey(code)).not.toBe('reasonOther');
+      expect(reasonText(code, t)).toMatch(/[ぁ-んァ-ン]/);
+      expect(reasonText(code, t)).not.toBe(reasonText('other', t));
     }
-    expect(t(reasonKey('something_new'))).toBe('このファイルは無害化できないため受け取れません');
+    expect(reasonText('something_new', t)).toBe('このファイルは無害化できないため受け取れません');
   });
 
   it('explains a refused download in Japanese', () => {

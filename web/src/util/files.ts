@@ -105,25 +105,14 @@ export function fitBox(width: number | undefined, height: number | undefined, ma
   return { w: Math.max(1, Math.round(width * s)), h: Math.max(1, Math.round(height * s)) };
 }
 
-const REASONS: Record<string, Key> = {
-  encrypted: 'reasonEncrypted',
-  legacy_format: 'reasonLegacyFormat',
-  unsupported_type: 'reasonUnsupportedType',
-  type_mismatch: 'reasonTypeMismatch',
-  executable: 'reasonExecutable',
-  corrupt: 'reasonCorrupt',
-  pixel_limit: 'reasonPixelLimit',
-  archive_limits: 'reasonArchiveLimits',
-  archive_nesting: 'reasonArchiveNesting',
-  unsafe_path: 'reasonUnsafePath',
-  no_converter: 'reasonNoConverter',
-  script: 'reasonScript',
-  sanitizer_failed: 'reasonSanitizerFailed',
-};
-
-/** The text for a withheld/blocked file's reason code (an unknown code gets a general one). */
-export function reasonKey(code: string | undefined): Key {
-  return (code && REASONS[code]) || 'reasonOther';
+/**
+ * The text for a withheld/blocked file's reason code (docs/api.md; i18n keys reason_<code>):
+ * a code this client does not know gets a general one.
+ */
+export function reasonText(code: string | undefined, t: Translate): string {
+  const k = ('reason_' + (code || 'other')) as Key;
+  const s = t(k);
+  return s === k ? t('reason_other') : s;
 }
 
 /** The error an upload or a download stopped with, as the user reads it. */
@@ -136,38 +125,10 @@ export interface ErrorLike {
 
 export type Translate = (key: Key, vars?: Record<string, string | number>) => string;
 
-/** A download or preview the server refused: what to tell the user. */
-export function fetchErrorText(e: ErrorLike, t: Translate): string {
-  switch (e.code) {
-    case 'zone_forbidden':
-      return t('errZoneDownload');
-    case 'file_not_ready':
-      return t('errFileNotReady');
-    case 'file_withheld':
-      return typeof e.detail?.reason === 'string' ? t(reasonKey(e.detail.reason)) : t('fileWithheld');
-    case 'not_found':
-      return t('errNotFound');
-  }
-  if (e.status === 0) return t('errNetwork');
-  return t('errGeneric', { msg: e.message });
-}
-
 /** The room list's line for a message with no text: "[添付] 破裂箇所.jpg ほか2件". */
 export function attachmentSummary(files: FileInfo[] | undefined, t: Translate): string {
   if (!files || !files.length) return '';
   return files.length === 1
     ? t('attachmentOne', { name: files[0].name })
     : t('attachmentMany', { name: files[0].name, n: files.length - 1 });
-}
-
-/**
- * A name for a pasted image that has none of its own ("image.png"):
- * "スクリーンショット_20260412_093015.png". `prefix` is the translated word.
- */
-export function pastedName(original: string, type: string, now: Date, prefix: string): string {
-  if (original && !/^image\.\w+$/i.test(original)) return original;
-  const ext = (type.split('/')[1] || 'png').replace('jpeg', 'jpg').replace(/[^a-z0-9]/gi, '');
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}_${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${prefix}_${stamp}.${ext}`;
 }

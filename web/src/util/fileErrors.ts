@@ -1,5 +1,6 @@
-// The text for an upload that stopped (the attachment tray shows it on the file's chip).
-import type { ErrorLike, Translate } from './files';
+// What to tell the user when an upload stopped (the attachment tray's chip) or a download
+// or preview was refused (the file card, the viewer). Loaded with those screens.
+import { reasonText, type ErrorLike, type Translate } from './files';
 
 /** An upload refused or given up: what to tell the user. */
 export function uploadErrorText(e: ErrorLike, t: Translate): string {
@@ -26,5 +27,21 @@ export function uploadErrorText(e: ErrorLike, t: Translate): string {
       return t('errPermission');
   }
   if (e.status === 0 || e.status >= 500) return t('errUploadNetwork');
+  return t('errGeneric', { msg: e.message });
+}
+
+/** A download or preview the server refused: what to tell the user. */
+export function fetchErrorText(e: ErrorLike, t: Translate): string {
+  switch (e.code) {
+    case 'zone_forbidden':
+      return t('errZoneDownload');
+    case 'file_not_ready':
+      return t('errFileNotReady');
+    case 'file_withheld':
+      return typeof e.detail?.reason === 'string' ? reasonText(e.detail.reason, t) : t('fileWithheld');
+    case 'not_found':
+      return t('errNotFound');
+  }
+  if (e.status === 0) return t('errNetwork');
   return t('errGeneric', { msg: e.message });
 }

@@ -13,10 +13,14 @@ packages=(
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libspdlog-dev
   libpq-dev libnats-dev
+  # The sanitizer worker (tonari-sanitize): images, PDF, OOXML/ZIP, types, confinement.
+  libvips-dev libqpdf-dev libzip-dev libmagic-dev libpugixml-dev libseccomp-dev libexif-dev
 )
 if [ "$mode" = test ]; then
   # The cluster tests start their own PostgreSQL 15 and nats-server on loopback.
   packages+=(chromium fonts-noto-cjk postgresql-15 nats-server)
+  # Independent checkers of the sanitizer's output.
+  packages+=(qpdf unzip libimage-exiftool-perl poppler-utils)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

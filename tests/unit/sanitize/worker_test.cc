@@ -1,0 +1,140 @@
+// The tonari-sanitize binary as the server runs it: one line of JSON and status 0 for a
+// job; for a crash, a loop, memory exhaustion or a network attempt, a signal or a
+// non-zero status and no JSON, within the limits given.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "checks.h"
+
+namespace tonari::sanitize {
+namespace {
+
+using test::TempDir;
+namespace json = boost::json;
+
+const char* const kPolicy = R"({"image":"rebuild","pdf":"rebuild","office":"rebuild","keep_gps":false})";
+
+test::Run worker(const std::string& in, const std::string& name, const TempDir& out,
+                 std::vector<std::string> extra = {}, const std::string& policy = kPolicy) {
+  std::vector<std::string> argv = {TONARI_SANITIZE_BIN, "--in", in, "--name", name, "--out", out.path(),
+                                   "--policy", policy};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return test::run(argv, 30);
+}
+
+json::object result_of(const test::Run& r) {
+  EXPECT_TRUE(r.exited(0)) << "status " << r.status << ": " << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  return json::parse(r.out).as_object();
+}
+
+TEST(SanitizeWorker, PrintsOneLineOfJsonWithEveryField) {
+  TempDir out;
+  const json::object o = result_of(worker(test::fixture("photo.jpg"), "写真.jpg", out, {},
+                                          R"({"image":"rebuild","keep_gps":true})"));
+  EXPECT_EQ(o.at("outcome").as_string(), "sanitized");
+  EXPECT_EQ(o.at("reason").as_string(), "");
+  EXPECT_EQ(o.at("detected_type").as_string(), "image/jpeg");
+  EXPECT_EQ(o.at("family").as_string(), "image");
+  EXPECT_EQ(o.at("output_type").as_string(), "image/jpeg");
+  EXPECT_EQ(o.at("output_name").as_string(), "写真.jpg");
+  EXPECT_EQ(o.at("width").as_int64(), 320);
+  EXPECT_EQ(o.at("height").as_int64(), 240);
+  EXPECT_EQ(o.at("pages").as_int64(), 0);
+  EXPECT_NEAR(o.at("lat").to_number<double>(), 36.0556, 1e-3);
+  EXPECT_NEAR(o.at("lon").to_number<double>(), 139.1839, 1e-3);
+  EXPECT_FALSE(o.at("detail").as_string().empty());
+  // Outputs are bare names inside --out.
+  const std::string output(o.at("output").as_string()), thumbnail(o.at("thumbnail").as_string());
+  EXPECT_EQ(output.find('/'), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_regular_file(out.file(output)));
+  EXPECT_TRUE(std::filesystem::is_regular_file(out.file(thumbnail)));
+  EXPECT_EQ(test::metadata_tags(out.file(output)), std::vector<std::string>{});
+}
+
+TEST(SanitizeWorker, RefusalsAreResultsToo) {
+  TempDir out;
+  const json::object blocked = result_of(worker(test::fixture("invoice.jpg"), "invoice.jpg", out));
+  EXPECT_EQ(blocked.at("outcome").as_string(), "blocked");
+  EXPECT_EQ(blocked.at("reason").as_string(), "executable");
+  EXPECT_EQ(blocked.at("output").as_string(), "");
+  EXPECT_FALSE(blocked.contains("lat"));
+  const json::object clean = result_of(worker(test::fixture("voters-sjis.csv"), "voters-sjis.csv", out));
+  EXPECT_EQ(clean.at("outcome").as_string(), "clean");
+  EXPECT_EQ(out.entries(), std::vector<std::string>{});
+}
+
+TEST(SanitizeWorker, PixelFloodStaysSmallUnderATightMemoryLimit) {
+  TempDir out;
+  const json::object o =
+      result_of(worker(test::fixture("pixel-flood.png"), "pixel-flood.png", out, {"--memory-mb", "256"}));
+  EXPECT_EQ(o.at("outcome").as_string(), "withheld");
+  EXPECT_EQ(o.at("reason").as_string(), "pixel_limit");
+}
+
+TEST(SanitizeWorker, PdfThroughTheConfinedWorker) {
+  TempDir out;
+  const json::object o = result_of(worker(test::fixture("agenda-with-js.pdf"), "agenda.pdf", out, {},
+                                          R"({"pdf":"rasterize"})"));
+  EXPECT_EQ(o.at("outcome").as_string(), "sanitized");
+  EXPECT_EQ(o.at("pages").as_int64(), 1);
+  EXPECT_EQ(test::active_pdf_names(out.file(std::string(o.at("output").as_string()))), std::vector<std::string>{});
+}
+
+TEST(SanitizeWorker, CrashHookEndsWithASignalAndNoResult) {
+  TempDir out;
+  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", "crash"});
+  EXPECT_EQ(r.signal(), SIGABRT);
+  EXPECT_EQ(r.out, "");
+}
+
+// Two seconds of CPU time; on a loaded machine that can take many more of wall time, so
+// the helper's own wall clock (which would end it with SIGKILL) is far away.
+TEST(SanitizeWorker, LoopHookIsEndedByTheCpuLimit) {
+  TempDir out;
+  const test::Run r = test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg"), "--name", "p.jpg", "--out",
+                                 out.path(), "--policy", "{}", "--allow-test-hooks", "--test-hook", "loop",
+                                 "--cpu-seconds", "2"},
+                                300);
+  EXPECT_EQ(r.signal(), SIGXCPU) << "status " << r.status;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(SanitizeWorker, OomHookDiesAtTheMemoryLimit) {
+  TempDir out;
+  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out,
+                             {"--allow-test-hooks", "--test-hook", "oom", "--memory-mb", "256"});
+  EXPECT_FALSE(r.exited(0)) << "status " << r.status;
+  EXPECT_NE(r.signal(), SIGKILL);  // ended by the limit, not by the helper's wall clock
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(SanitizeWorker, OpeningASocketIsKilledBySeccomp) {
+  TempDir out;
+  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", "net"});
+  EXPECT_EQ(r.signal(), SIGSYS) << "status " << r.status << ": " << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(SanitizeWorker, TestHooksNeedTheirOwnFlag) {
+  TempDir out;
+  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--test-hook", "crash"});
+  EXPECT_EQ(result_of(r).at("outcome").as_string(), "sanitized");
+  EXPECT_NE(r.err.find("ignored"), std::string::npos);
+}
+
+TEST(SanitizeWorker, BadArgumentsExitWithStatusTwo) {
+  TempDir out;
+  EXPECT_TRUE(test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg")}).exited(2));
+  EXPECT_TRUE(worker(test::fixture("photo.jpg"), "p.jpg", out, {}, "{not json").exited(2));
+  EXPECT_TRUE(worker(test::fixture("photo.jpg"), "p.jpg", out, {}, R"({"pdf":"shred"})").exited(2));
+  EXPECT_TRUE(test::run({TONARI_SANITIZE_BIN, "--in", test::fixture("photo.jpg"), "--name", "p.jpg", "--out",
+                         out.file("missing"), "--policy", "{}"})
+                  .exited(2));
+}
+
+}  // namespace
+}  // namespace tonari::sanitize

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <memory>
 #include <set>
@@ -26,9 +27,11 @@ using postgres::PgError;
 // The tables a town's data is in, parents before children. Left out: revocations (a
 // running server's notices, a day long), node_ids (each cluster node claims its own) and
 // secrets (the town's known-device key is a file of its data directory: devices log in
-// again once after the move, as after any key change).
-constexpr const char* kTables[] = {"tenants", "departments", "users",  "sessions", "rooms",
-                                   "members", "messages",    "mentions", "events"};
+// again once after the move, as after any key change). The files' bytes are not in the
+// store but in the files directory ([files] dir), which the operator copies.
+constexpr const char* kTables[] = {"tenants",  "departments", "users",        "sessions",
+                                   "rooms",    "members",     "messages",     "mentions",
+                                   "events",   "files",       "tenant_usage", "tenant_settings"};
 // Rows per INSERT (each column one array parameter).
 constexpr int kRowsPerInsert = 2000;
 
@@ -152,6 +155,14 @@ std::int64_t copy_table(sqlite3* lite, PgConn& pg, const std::string& table) {
         case SQLITE_NULL:
           a += "NULL";
           break;
+        case SQLITE_FLOAT: {
+          // The shortest text that reads back as the same double (SQLite's own text of a
+          // REAL keeps 15 digits).
+          char buf[32];
+          auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sqlite3_column_double(s.s, c));
+          a.append(buf, end);
+          break;
+        }
         case SQLITE_BLOB: {
           std::string_view b(static_cast<const char*>(sqlite3_column_blob(s.s, c)),
                              static_cast<std::size_t>(sqlite3_column_bytes(s.s, c)));
@@ -259,7 +270,8 @@ RoomDigest digest_room(Store& store, RoomId id) {
 std::string digest_tenant(Store& store, TenantId id, const std::vector<UserId>& users) {
   Digest d;
   const Tenant t = must(store.tenant(id), "municipality " + std::to_string(id));
-  d.add(t.code + "|" + t.name);
+  d.add(t.code + "|" + t.name + "|" +
+        std::to_string(must(store.tenant_file_bytes(id), "file bytes of " + t.code)));
   for (const Department& dep : must(store.departments(id), "departments of " + t.code)) {
     d.add(std::to_string(dep.id) + "|" + std::to_string(dep.parent) + "|" + dep.name + "|" +
           dep.reading + "|" + dep.code);
@@ -268,7 +280,8 @@ std::string digest_tenant(Store& store, TenantId id, const std::vector<UserId>& 
     const User u = must(store.user(uid), "user " + std::to_string(uid));
     d.add(std::to_string(u.id) + "|" + std::to_string(u.tenant) + "|" + u.login + "|" + u.name +
           "|" + u.reading + "|" + std::to_string(u.dept) + "|" + u.title + "|" + u.status + "|" +
-          std::to_string(static_cast<int>(u.role)) + "|" + (u.disabled ? "1" : "0"));
+          std::to_string(static_cast<int>(u.role)) + "|" + (u.disabled ? "1" : "0") + "|" +
+          (u.internet_allowed ? "1" : "0"));
     auto c = store.credentials(id, u.login);
     d.add(c.ok() ? c->password_hash : "-");
   }

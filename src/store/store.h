@@ -123,6 +123,9 @@ struct NewMessage {
   std::vector<FileId> files;
 };
 
+// The most files one message may have (NewMessage::files).
+inline constexpr std::size_t kMaxFilesPerMessage = 10;
+
 struct NewFile {
   TenantId tenant = 0;
   RoomId room = 0;
@@ -338,43 +341,47 @@ class Store {
   virtual void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                          Callback<ReadChange> done) = 0;
 
-  // TEMPORARY (issue 19 in progress): defaults until both stores implement these.
-  static Status todo() { return Status(Code::internal, "not implemented by this store yet"); }
-
   // ---- Files --------------------------------------------------------------------------
   // (post_message attaches them: NewMessage::files; delete_message marks its files deleted
-  // in the same transaction.)
-  virtual Result<FileInfo> file(FileId id) { return todo(); }
+  // in the same transaction, and blanks them in the room's stored file.updated events.)
+  // not_found if there is no file `id` (a deleted one is returned, deleted set).
+  virtual Result<FileInfo> file(FileId id) = 0;
   // Bytes of originals uploaded in `tenant` (deleted files included until purged).
-  virtual Result<std::int64_t> tenant_file_bytes(TenantId tenant) { return todo(); }
+  virtual Result<std::int64_t> tenant_file_bytes(TenantId tenant) = 0;
   // Records an uploaded original (its blob already durable) in state processing, to be
   // sanitized. not_found unless the uploader is a member of the room and the room is in
   // f.tenant; quota_exceeded if the tenant's bytes would pass
   // `quota_bytes` (0: no quota), checked in the transaction that inserts.
-  virtual void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) { done(todo()); }
+  virtual void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) = 0;
   // Takes the oldest file in state processing whose lease is free or expired (lease_until
   // < now): sets its lease to (node, now + lease_ms), attempts + 1, and returns it; nullopt
   // if there is none. Two nodes never hold the same lease.
   virtual void claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
-                              Callback<std::optional<FileInfo>> done) { done(todo()); }
+                              Callback<std::optional<FileInfo>> done) = 0;
   // Frees every lease held by `node` (a node that starts again with its old id) or, with
-  // node 0, every lease (a single process starting: no other node can hold one).
-  virtual void release_file_jobs(std::int64_t node, Callback<std::int64_t> done) { done(todo()); }
-  // Ends the job: sets the outcome's fields if the file is still processing and o.node
-  // holds its lease (conflict otherwise, nothing written). If the file is
-  // attached to a message, appends a file.updated event to its room (RoomChange.events;
-  // created=false and no event when not attached).
-  virtual void finish_file_job(FileOutcome o, Callback<RoomChange> done) { done(todo()); }
+  // node 0, every lease (a single process starting: no other node can hold one); reports
+  // how many.
+  virtual void release_file_jobs(std::int64_t node, Callback<std::int64_t> done) = 0;
+  // Ends the job: sets the outcome's fields (and frees the lease) if the file is still
+  // processing and o.node (not 0) holds its lease (conflict otherwise, nothing written;
+  // not_found if there is no such file; invalid_argument for an outcome in state
+  // processing). If the file is attached to a message not deleted, appends a file.updated
+  // event to its room (RoomChange.events, the room's next ev); created=false and no event
+  // otherwise.
+  virtual void finish_file_job(FileOutcome o, Callback<RoomChange> done) = 0;
 
   // ---- Settings -----------------------------------------------------------------------
   // A tenant's setting `key` (e.g. "file_policy": JSON text the services parse), or
   // nullopt if never set.
   virtual Result<std::optional<std::string>> tenant_setting(TenantId tenant,
-                                                            std::string_view key) { return todo(); }
+                                                            std::string_view key) = 0;
+  // Stores (or replaces) it; not_found if there is no such tenant.
   virtual void set_tenant_setting(TenantId tenant, std::string key, std::string value,
-                                  Callback<bool> done) { done(todo()); }
-  // Whether the user may use tonari through an Internet-zone listener.
-  virtual void set_internet_allowed(UserId user, bool allowed, Callback<User> done) { done(todo()); }
+                                  Callback<bool> done) = 0;
+  // Whether the user may use tonari through an Internet-zone listener; not_found if there
+  // is no such user. Denying appends a revocation (revocations_after), so that servers
+  // forget the user's cached sessions and recheck their live connections.
+  virtual void set_internet_allowed(UserId user, bool allowed, Callback<User> done) = 0;
 };
 
 }  // namespace tonari::store

@@ -13,6 +13,12 @@ Params& Params::i64(std::int64_t v) { return text(std::to_string(v)); }
 
 Params& Params::boolean(bool v) { return text(v ? "t" : "f"); }
 
+Params& Params::f64(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // the shortest exact form
+  return text(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+}
+
 Params& Params::text(std::string_view v) {
   values_.emplace_back(v);
   is_null_.push_back(0);
@@ -91,6 +97,13 @@ std::string_view Row::view(int col) const {
 std::int64_t Row::i64(int col) const {
   const std::string_view v = view(col);
   std::int64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+double Row::f64(int col) const {
+  const std::string_view v = view(col);
+  double out = 0;
   std::from_chars(v.data(), v.data() + v.size(), out);
   return out;
 }

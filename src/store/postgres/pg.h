@@ -46,6 +46,7 @@ class Params {
  public:
   Params& i64(std::int64_t v);
   Params& boolean(bool v);
+  Params& f64(double v);
   Params& text(std::string_view v);
   Params& bytes(std::string_view v);
   Params& null();
@@ -72,6 +73,7 @@ class Row {
   bool is_null(int col) const;
   std::int64_t i64(int col) const;  // 0 for NULL
   bool boolean(int col) const;      // false for NULL
+  double f64(int col) const;        // 0 for NULL
   std::string text(int col) const;  // "" for NULL
   std::string_view view(int col) const;
   // A bytea column's bytes (the text form "\x..." decoded).

@@ -28,6 +28,7 @@ User read_user(const Row& row, int c) {
   u.status = row.text(c + 8);
   u.role = row.view(c + 9) == "admin" ? Role::admin : Role::staff;
   u.disabled = row.boolean(c + 10);
+  u.internet_allowed = row.boolean(c + 11);
   return u;
 }
 
@@ -63,6 +64,63 @@ Room read_room(const Row& row, int c) {
   r.ev = row.i64(c + 7);
   r.last_activity = row.i64(c + 8);
   return r;
+}
+
+FileState file_state_of(std::string_view name) {
+  if (name == "ready") return FileState::ready;
+  if (name == "withheld") return FileState::withheld;
+  if (name == "blocked") return FileState::blocked;
+  return FileState::processing;
+}
+
+FileInfo read_file(const Row& row, int c) {
+  FileInfo f;
+  f.id = row.i64(c);
+  f.tenant = row.i64(c + 1);
+  f.room = row.i64(c + 2);
+  f.uploader = row.i64(c + 3);
+  f.name = row.text(c + 4);
+  f.size = row.i64(c + 5);
+  f.sha256 = row.text(c + 6);
+  f.declared_type = row.text(c + 7);
+  f.from_internet = row.boolean(c + 8);
+  f.state = file_state_of(row.view(c + 9));
+  f.reason = row.text(c + 10);
+  f.detected_type = row.text(c + 11);
+  f.clean_sha256 = row.text(c + 12);
+  f.clean_size = row.i64(c + 13);
+  f.clean_type = row.text(c + 14);
+  f.clean_name = row.text(c + 15);
+  f.sanitized = row.boolean(c + 16);
+  f.thumb_sha256 = row.text(c + 17);
+  f.width = static_cast<std::int32_t>(row.i64(c + 18));
+  f.height = static_cast<std::int32_t>(row.i64(c + 19));
+  f.pages = static_cast<std::int32_t>(row.i64(c + 20));
+  if (!row.is_null(c + 21)) f.lat = row.f64(c + 21);
+  if (!row.is_null(c + 22)) f.lon = row.f64(c + 22);
+  f.seq = row.i64(c + 23);
+  f.deleted = row.boolean(c + 24);
+  f.created_at = row.i64(c + 25);
+  f.updated_at = row.i64(c + 26);
+  f.attempts = static_cast<std::int32_t>(row.i64(c + 27));
+  return f;
+}
+
+void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs) {
+  if (msgs.empty()) return;
+  // Along files_message (room_id, seq, pos): the files of the messages between the first
+  // and the last, in order; those of others in between (none, or a deleted message's) are
+  // passed over.
+  PgResult r = db.exec("SELECT " TONARI_PG_FILE_COLS " FROM files f WHERE f.room_id=$1"
+                       " AND f.seq>=$2 AND f.seq<=$3 AND NOT f.deleted ORDER BY f.seq, f.pos",
+                       Params().i64(room).i64(msgs.front()->seq).i64(msgs.back()->seq));
+  std::size_t i = 0;
+  for (int k = 0; k < r.rows(); ++k) {
+    const Seq seq = r.row(k).i64(23);
+    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
+    if (i == msgs.size()) break;
+    if (msgs[i]->seq == seq && !msgs[i]->deleted) msgs[i]->files.push_back(read_file(r.row(k)));
+  }
 }
 
 RoomEvent message_created_event(const Message& m, EventNo ev) {

@@ -118,6 +118,19 @@ class PgStore final : public Store {
   void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                  Callback<ReadChange> done) override;
 
+  Result<FileInfo> file(FileId id) override;
+  Result<std::int64_t> tenant_file_bytes(TenantId tenant) override;
+  void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) override;
+  void claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
+                      Callback<std::optional<FileInfo>> done) override;
+  void release_file_jobs(std::int64_t node, Callback<std::int64_t> done) override;
+  void finish_file_job(FileOutcome o, Callback<RoomChange> done) override;
+  Result<std::optional<std::string>> tenant_setting(TenantId tenant,
+                                                    std::string_view key) override;
+  void set_tenant_setting(TenantId tenant, std::string key, std::string value,
+                          Callback<bool> done) override;
+  void set_internet_allowed(UserId user, bool allowed, Callback<User> done) override;
+
  private:
   // Runs `fn(PgConn&) -> Result<T>` on a pooled connection (store_impl.h).
   template <class T, class Fn>

@@ -36,6 +36,45 @@ RoomSummary read_summary(const Row& row) {
   return out;
 }
 
+// Whether the summary row's last message has files.
+bool last_message_has_files(const Row& row) {
+  const int c = TONARI_PG_ROOM_NCOLS + 6;
+  return !row.is_null(c) && has_files(row, c);
+}
+
+// Gives the last messages of `summaries` their files: one query for all of them.
+void fill_last_files(PgConn& db, const std::vector<RoomSummary*>& summaries) {
+  if (summaries.empty()) return;
+  std::vector<std::int64_t> rooms, seqs;
+  std::unordered_map<RoomId, Message*> by_room;
+  for (RoomSummary* s : summaries) {
+    rooms.push_back(s->room.id);
+    seqs.push_back(s->last_message->seq);
+    by_room.emplace(s->room.id, &*s->last_message);
+  }
+  PgResult r = db.exec("SELECT " TONARI_PG_FILE_COLS " FROM unnest($1::bigint[], $2::bigint[])"
+                       " AS k(room, seq) JOIN files f ON f.room_id=k.room AND f.seq=k.seq"
+                       " WHERE NOT f.deleted ORDER BY f.room_id, f.seq, f.pos",
+                       Params().ids(rooms).ids(seqs));
+  for (int i = 0; i < r.rows(); ++i) {
+    FileInfo f = read_file(r.row(i));
+    if (auto it = by_room.find(f.room); it != by_room.end() && !it->second->deleted) {
+      it->second->files.push_back(std::move(f));
+    }
+  }
+}
+
+// The messages of `msgs` (ascending seq) whose seq is one of `seqs` (ascending).
+std::vector<Message*> with_seqs(std::vector<Message>& msgs, const std::vector<Seq>& seqs) {
+  std::vector<Message*> out;
+  std::size_t i = 0;
+  for (Message& m : msgs) {
+    while (i < seqs.size() && seqs[i] < m.seq) ++i;
+    if (i < seqs.size() && seqs[i] == m.seq) out.push_back(&m);
+  }
+  return out;
+}
+
 // The room's read positions past `lo`, for counting the readers of messages after `lo`:
 // one scan of the room's members, then a binary search per message.
 struct ReadPositions {
@@ -292,7 +331,12 @@ Result<std::vector<RoomSummary>> PgStore::rooms_for_user(UserId user) {
                          Params().i64(user));
     Out out;
     out.reserve(static_cast<std::size_t>(r.rows()));
+    std::vector<RoomSummary*> with_files;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_summary(r.row(i)));
+    for (int i = 0; i < r.rows(); ++i) {
+      if (last_message_has_files(r.row(i))) with_files.push_back(&out[static_cast<std::size_t>(i)]);
+    }
+    fill_last_files(db, with_files);
     return out;
   });
 }
@@ -302,7 +346,9 @@ Result<RoomSummary> PgStore::room_summary(RoomId room, UserId user) {
     PgResult r = db.exec(TONARI_PG_SUMMARY_SELECT "WHERE mb.user_id=$1 AND mb.room_id=$2",
                          Params().i64(user).i64(room));
     if (r.empty()) return not_found("room " + std::to_string(room) + " not found");
-    return read_summary(r.row(0));
+    RoomSummary out = read_summary(r.row(0));
+    if (last_message_has_files(r.row(0))) fill_last_files(db, {&out});
+    return out;
   });
 }
 
@@ -353,17 +399,25 @@ Result<std::vector<Message>> PgStore::messages(RoomId room, Seq after, Seq befor
     Out out;
     out.reserve(static_cast<std::size_t>(std::clamp(limit, 0, 256)));
     const Seq upper = before > 0 ? before : std::numeric_limits<Seq>::max();
+    std::vector<Seq> files_of;  // the messages with files (nearly always none)
     if (after >= 0) {
       PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m"
                            " WHERE m.room_id=$1 AND m.seq>$2 AND m.seq<$3 ORDER BY m.seq LIMIT $4",
                            Params().i64(room).i64(after).i64(upper).i64(limit));
-      for (int i = 0; i < r.rows(); ++i) out.push_back(read_message(r.row(i)));
+      for (int i = 0; i < r.rows(); ++i) {
+        out.push_back(read_message(r.row(i)));
+        if (has_files(r.row(i))) files_of.push_back(out.back().seq);
+      }
     } else {
       PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m"
                            " WHERE m.room_id=$1 AND m.seq<$2 ORDER BY m.seq DESC LIMIT $3",
                            Params().i64(room).i64(upper).i64(limit));
-      for (int i = r.rows(); i-- > 0;) out.push_back(read_message(r.row(i)));
+      for (int i = r.rows(); i-- > 0;) {
+        out.push_back(read_message(r.row(i)));
+        if (has_files(r.row(i))) files_of.push_back(out.back().seq);
+      }
     }
+    if (!files_of.empty()) fill_files(db, room, with_seqs(out, files_of));
     if (!out.empty()) {
       const ReadPositions readers = read_positions(db, room, out.front().seq - 1);
       for (Message& m : out) {
@@ -380,7 +434,9 @@ Result<Message> PgStore::message(RoomId room, Seq seq) {
                          " WHERE m.room_id=$1 AND m.seq=$2",
                          Params().i64(room).i64(seq));
     if (r.empty()) return not_found("message " + std::to_string(seq) + " not found");
-    return read_message(r.row(0));
+    Message m = read_message(r.row(0));
+    if (has_files(r.row(0))) fill_files(db, room, {&m});
+    return m;
   });
 }
 
@@ -399,27 +455,31 @@ std::vector<RoomEvent> room_events_since(PgConn& db, RoomId room, EventNo room_e
   PgResult m = db.exec("SELECT " TONARI_PG_MESSAGE_COLS ", m.created_ev FROM messages m"
                        " WHERE m.room_id=$1 AND m.seq>$2 AND m.created_ev>$3 ORDER BY m.seq LIMIT $4",
                        Params().i64(room).i64(std::max<Seq>(0, room_seq - missed)).i64(after).i64(limit));
-  const auto msgs = static_cast<std::size_t>(m.rows());
+  std::vector<std::pair<Message, EventNo>> msgs;  // with created_ev
+  std::vector<Message*> with_files;               // nearly always none
+  msgs.reserve(static_cast<std::size_t>(m.rows()));
+  for (int i = 0; i < m.rows(); ++i) {
+    msgs.emplace_back(read_message(m.row(i)), m.row(i).i64(TONARI_PG_MESSAGE_NCOLS));
+    if (has_files(m.row(i))) with_files.push_back(&msgs.back().first);
+  }
+  // message.created carries the files as they are now (their state, as the file.updated
+  // events among these have left them).
+  fill_files(db, room, with_files);
   // Most of what a client misses is messages: when they account for every event missed,
   // the events table has nothing to add and is not read.
-  if (static_cast<EventNo>(msgs) == missed) {
-    for (std::size_t i = 0; i < msgs; ++i) {
-      const Row row = m.row(static_cast<int>(i));
-      out.push_back(message_created_event(read_message(row), row.i64(TONARI_PG_MESSAGE_NCOLS)));
-    }
+  if (static_cast<EventNo>(msgs.size()) == missed) {
+    for (const auto& [msg, ev] : msgs) out.push_back(message_created_event(msg, ev));
     return out;
   }
   PgResult e = db.exec("SELECT ev, frame FROM events WHERE room_id=$1 AND ev>$2 ORDER BY ev LIMIT $3",
                        Params().i64(room).i64(after).i64(limit));
   std::size_t i = 0;
   int k = 0;
-  while ((i < msgs || k < e.rows()) && static_cast<int>(out.size()) < limit) {
+  while ((i < msgs.size() || k < e.rows()) && static_cast<int>(out.size()) < limit) {
     const bool take_message =
-        i < msgs && (k >= e.rows() ||
-                     m.row(static_cast<int>(i)).i64(TONARI_PG_MESSAGE_NCOLS) < e.row(k).i64(0));
+        i < msgs.size() && (k >= e.rows() || msgs[i].second < e.row(k).i64(0));
     if (take_message) {
-      const Row row = m.row(static_cast<int>(i));
-      out.push_back(message_created_event(read_message(row), row.i64(TONARI_PG_MESSAGE_NCOLS)));
+      out.push_back(message_created_event(msgs[i].first, msgs[i].second));
       ++i;
     } else {
       out.push_back(RoomEvent{room, e.row(k).i64(0),
@@ -483,6 +543,33 @@ Result<std::vector<ReadCount>> PgStore::read_counts(RoomId room, Seq lo, Seq hi)
                               readers.count(row.i64(0), row.i64(1))});
     }
     return out;
+  });
+}
+
+Result<FileInfo> PgStore::file(FileId id) {
+  return read<FileInfo>([&](PgConn& db) -> Result<FileInfo> {
+    PgResult r = db.exec("SELECT " TONARI_PG_FILE_COLS " FROM files f WHERE f.id=$1",
+                         Params().i64(id));
+    if (r.empty()) return not_found("file " + std::to_string(id) + " not found");
+    return read_file(r.row(0));
+  });
+}
+
+Result<std::int64_t> PgStore::tenant_file_bytes(TenantId tenant) {
+  return read<std::int64_t>([&](PgConn& db) -> Result<std::int64_t> {
+    PgResult r = db.exec("SELECT file_bytes FROM tenant_usage WHERE tenant_id=$1",
+                         Params().i64(tenant));
+    return r.empty() ? 0 : r.row(0).i64(0);
+  });
+}
+
+Result<std::optional<std::string>> PgStore::tenant_setting(TenantId tenant, std::string_view key) {
+  using Out = std::optional<std::string>;
+  return read<Out>([&](PgConn& db) -> Result<Out> {
+    PgResult r = db.exec("SELECT value FROM tenant_settings WHERE tenant_id=$1 AND key=$2",
+                         Params().i64(tenant).text(key));
+    if (r.empty()) return Out();
+    return Out(r.row(0).text(0));
   });
 }
 

@@ -10,6 +10,7 @@
 #include "core/wire.h"
 #include "search/collation.h"
 #include "search/normalize.h"
+#include "store/file_rules.h"
 #include "store/postgres/post_job.h"
 #include "store/postgres/store_impl.h"
 
@@ -53,7 +54,15 @@ std::optional<Message> load_message(PgConn& db, RoomId room, Seq seq) {
   PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m WHERE m.room_id=$1 AND m.seq=$2",
                        Params().i64(room).i64(seq));
   if (r.empty()) return std::nullopt;
-  return read_message(r.row(0));
+  Message m = read_message(r.row(0));
+  if (has_files(r.row(0))) fill_files(db, room, {&m});
+  return m;
+}
+
+std::optional<FileInfo> load_file(PgConn& db, FileId id) {
+  PgResult r = db.exec("SELECT " TONARI_PG_FILE_COLS " FROM files f WHERE f.id=$1", Params().i64(id));
+  if (r.empty()) return std::nullopt;
+  return read_file(r.row(0));
 }
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
@@ -74,15 +83,26 @@ RoomEvent append_event(PgConn& db, Room& room, TimeMs now, MakeFrame make_frame,
 }
 
 // Rewrites the stored message.* frames of `msg` to its current state, so that resume
-// replays only what may still be seen.
+// replays only what may still be seen. A deleted message's file.updated frames keep only
+// which file they were about (blank_file()).
 void rewrite_events(PgConn& db, const Message& msg) {
-  PgResult r = db.exec("SELECT ev, (frame::json)->>'type' FROM events WHERE room_id=$1 AND msg_seq=$2",
+  PgResult r = db.exec("SELECT ev, (frame::json)->>'type', coalesce(((frame::json)->'file'->>'id')::bigint, 0)"
+                       " FROM events WHERE room_id=$1 AND msg_seq=$2",
                        Params().i64(msg.room).i64(msg.seq));
   for (int i = 0; i < r.rows(); ++i) {
     const EventNo ev = r.row(i).i64(0);
     const std::string type = r.row(i).text(1);
+    std::string frame;
+    if (type == "file.updated") {
+      if (!msg.deleted) continue;
+      auto f = load_file(db, r.row(i).i64(2));
+      if (!f) continue;
+      frame = wire::file_updated_event(msg.room, ev, blank_file(*f));
+    } else {
+      frame = wire::message_event(type.c_str(), msg, ev);
+    }
     db.exec("UPDATE events SET frame=$1 WHERE room_id=$2 AND ev=$3",
-            Params().text(wire::message_event(type.c_str(), msg, ev)).i64(msg.room).i64(ev));
+            Params().text(frame).i64(msg.room).i64(ev));
   }
 }
 
@@ -550,10 +570,16 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
       return out;
     }
     db.exec("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
-            " reply_body=NULL, mentions='', mention_all=false, deleted=true, edited_at=$1"
-            " WHERE room_id=$2 AND seq=$3",
+            " reply_body=NULL, mentions='', mention_all=false, deleted=true, edited_at=$1,"
+            " nfiles=0 WHERE room_id=$2 AND seq=$3",
             Params().i64(now).i64(room_id).i64(seq));
     db.exec("DELETE FROM mentions WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
+    // Its files go with it: nobody gets them any more (FileInfo::deleted).
+    if (!msg->files.empty()) {
+      db.exec("UPDATE files SET deleted=true, updated_at=$1 WHERE room_id=$2 AND seq=$3",
+              Params().i64(now).i64(room_id).i64(seq));
+      msg->files.clear();
+    }
     msg->body.clear();
     msg->reply_to.reset();
     msg->mentions.clear();
@@ -600,6 +626,157 @@ void PgStore::mark_read(RoomId room_id, UserId user, Seq seq, TenantId tenant,
         return out;
       },
       std::move(done));
+}
+
+}  // namespace tonari::store::postgres
+
+// ---- Files ------------------------------------------------------------------------------
+
+namespace tonari::store::postgres {
+
+void PgStore::create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) {
+  // Room 0 (the first in its batch, before any room's lock): an upload takes its tenant's
+  // usage row, which no other write takes after a room's lock.
+  write<FileInfo>(0, [f = std::move(f), quota_bytes](PgConn& db) -> Result<FileInfo> {
+    if (f.size < 0) return invalid_argument("a file's size cannot be negative");
+    PgResult room = db.exec("SELECT r.tenant_id FROM rooms r JOIN members mb ON mb.room_id=r.id"
+                            " AND mb.user_id=$1 WHERE r.id=$2",
+                            Params().i64(f.uploader).i64(f.room));
+    if (room.empty() || room.row(0).i64(0) != f.tenant) return room_hidden(f.room);
+    // The tenant's running total, under its row lock until the transaction ends: uploads of
+    // one tenant on every node pass the quota one at a time. Undone with the job if over.
+    PgResult used = db.exec("INSERT INTO tenant_usage(tenant_id, file_bytes) VALUES($1,$2)"
+                            " ON CONFLICT (tenant_id) DO UPDATE"
+                            " SET file_bytes=tenant_usage.file_bytes+excluded.file_bytes"
+                            " RETURNING file_bytes",
+                            Params().i64(f.tenant).i64(f.size));
+    const std::int64_t total = used.row(0).i64(0);
+    if (quota_bytes > 0 && total > quota_bytes) {
+      return quota_exceeded(total - f.size, f.size, quota_bytes);
+    }
+    PgResult r = db.exec("INSERT INTO files AS f(tenant_id, room_id, uploader_id, name, size, sha256,"
+                         " declared_type, from_internet, created_at, updated_at)"
+                         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$9) RETURNING " TONARI_PG_FILE_COLS,
+                         Params().i64(f.tenant).i64(f.room).i64(f.uploader).text(f.name)
+                             .i64(f.size).text(f.sha256).text(f.declared_type)
+                             .boolean(f.from_internet).i64(f.now));
+    return read_file(r.row(0));
+  }, std::move(done));
+}
+
+void PgStore::claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
+                             Callback<std::optional<FileInfo>> done) {
+  using Out = std::optional<FileInfo>;
+  // SKIP LOCKED: a file another node is claiming right now is passed over, not waited
+  // for, and one claimed since this statement's snapshot is checked again (its lease is
+  // then taken): two nodes never hold the same lease.
+  write_statement<Out>(
+      0,
+      "UPDATE files f SET lease_node=$1, lease_until=$2::bigint+$3::bigint, attempts=f.attempts+1"
+      " FROM (SELECT id FROM files WHERE state='processing' AND (lease_node=0 OR lease_until<$2)"
+      "       ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) c"
+      " WHERE f.id=c.id RETURNING " TONARI_PG_FILE_COLS,
+      Params().i64(node).i64(now).i64(lease_ms),
+      [](const PgResult& r) -> Result<Out> {
+        if (r.empty()) return Out();
+        return Out(read_file(r.row(0)));
+      },
+      std::move(done));
+}
+
+void PgStore::release_file_jobs(std::int64_t node, Callback<std::int64_t> done) {
+  write_statement<std::int64_t>(
+      0,
+      "UPDATE files SET lease_node=0, lease_until=0 WHERE state='processing' AND lease_node<>0"
+      " AND ($1::bigint=0 OR lease_node=$1)",
+      Params().i64(node),
+      [](const PgResult& r) -> Result<std::int64_t> { return r.affected(); }, std::move(done));
+}
+
+void PgStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
+  if (o.state == FileState::processing) {
+    done(invalid_argument("a sanitizing job ends in ready, withheld or blocked"));
+    return;
+  }
+  // The file's room (which never changes) picks the writer: a room's writes all go through
+  // one, and the event below takes the room's lock like every other write of the room.
+  auto file = this->file(o.file);
+  if (!file.ok()) {
+    done(file.status());
+    return;
+  }
+  const RoomId room_id = file->room;
+  write<RoomChange>(room_id, [o = std::move(o), room_id](PgConn& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    PgResult cur = db.exec("SELECT state, lease_node FROM files WHERE id=$1 FOR UPDATE",
+                           Params().i64(o.file));
+    if (cur.empty()) return not_found("file " + std::to_string(o.file) + " not found");
+    if (cur.row(0).view(0) != "processing" || o.node == 0 || cur.row(0).i64(1) != o.node) {
+      return not_the_job_holder(o.file);
+    }
+    Params p;
+    p.text(file_state_name(o.state)).text(o.reason).text(o.detected_type).text(o.clean_sha256)
+        .i64(o.clean_size).text(o.clean_type).text(o.clean_name).boolean(o.sanitized)
+        .text(o.thumb_sha256).i64(o.width).i64(o.height).i64(o.pages);
+    if (o.lat) p.f64(*o.lat); else p.null();
+    if (o.lon) p.f64(*o.lon); else p.null();
+    p.i64(o.now).i64(o.file);
+    PgResult up = db.exec(
+        "UPDATE files f SET state=$1, reason=$2, detected_type=$3, clean_sha256=$4, clean_size=$5,"
+        " clean_type=$6, clean_name=$7, sanitized=$8, thumb_sha256=$9, width=$10, height=$11,"
+        " pages=$12, lat=$13, lon=$14, updated_at=$15, lease_node=0, lease_until=0"
+        " WHERE id=$16 RETURNING " TONARI_PG_FILE_COLS, p);
+    const FileInfo f = read_file(up.row(0));
+    RoomChange out;
+    out.created = false;
+    if (room) out.room = *room;
+    // Attached to a message that is still there: the room hears of it, in its event order.
+    if (room && f.seq != 0 && !f.deleted) {
+      out.created = true;
+      out.events.push_back(append_event(db, out.room, o.now, [&](EventNo ev) {
+        return wire::file_updated_event(out.room.id, ev, f);
+      }, f.seq));
+    }
+    return out;
+  }, std::move(done));
+}
+
+// ---- Settings ---------------------------------------------------------------------------
+
+void PgStore::set_tenant_setting(TenantId tenant, std::string key, std::string value,
+                                 Callback<bool> done) {
+  write_statement<bool>(
+      0,
+      "INSERT INTO tenant_settings(tenant_id, key, value)"
+      " SELECT $1,$2,$3 WHERE EXISTS(SELECT 1 FROM tenants WHERE id=$1)"
+      " ON CONFLICT (tenant_id, key) DO UPDATE SET value=excluded.value",
+      Params().i64(tenant).text(key).text(value),
+      [](const PgResult& r) -> Result<bool> {
+        if (r.affected() == 0) return not_found("no such municipality");
+        return true;
+      },
+      std::move(done));
+}
+
+void PgStore::set_internet_allowed(UserId user, bool allowed, Callback<User> done) {
+  write<User>(0, [=](PgConn& db) -> Result<User> {
+    PgResult was = db.exec("SELECT internet_allowed FROM users WHERE id=$1 FOR UPDATE",
+                           Params().i64(user));
+    if (was.empty()) return not_found("user " + std::to_string(user) + " not found");
+    if (was.row(0).boolean(0) != allowed) {
+      db.exec("UPDATE users SET internet_allowed=$1 WHERE id=$2", Params().boolean(allowed).i64(user));
+      // Servers recheck the user's live connections, and forget the user's cached
+      // sessions, as for a disabled account (revocations_after).
+      if (!allowed) {
+        db.exec("INSERT INTO revocations(user_id, at)"
+                " VALUES($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)",
+                Params().i64(user));
+      }
+    }
+    auto u = load_user(db, user);
+    if (!u) return not_found("user " + std::to_string(user) + " not found");
+    return *u;
+  }, std::move(done));
 }
 
 }  // namespace tonari::store::postgres

@@ -1,5 +1,8 @@
 #include "store/postgres/post_job.h"
 
+#include <algorithm>
+
+#include "store/file_rules.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -13,7 +16,8 @@ constexpr const char* kPostOne =
     " (p.msg).id, (p.msg).room_id, (p.msg).seq, (p.msg).sender_id, (p.msg).sender_name,"
     " (p.msg).client_id, (p.msg).body, (p.msg).reply_seq, (p.msg).reply_sender,"
     " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
-    " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted"
+    " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted,"
+    " coalesce((p.msg).nfiles, 0)"
     " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10) p";
 
 // The plain messages of a batch, in two statements. The first locks their rooms, in id
@@ -43,7 +47,7 @@ chk AS (
          e.reply_seq AS e_reply_seq, e.reply_sender AS e_reply_sender,
          e.reply_sender_name AS e_reply_sender_name, e.reply_body AS e_reply_body,
          e.mentions AS e_mentions, e.mention_all AS e_mention_all, e.created_at AS e_created_at,
-         e.edited_at AS e_edited_at, e.deleted AS e_deleted,
+         e.edited_at AS e_edited_at, e.deleted AS e_deleted, e.nfiles AS e_nfiles,
          min(inp.i) OVER (PARTITION BY inp.room, inp.sender, inp.client_id) AS first_i
     FROM inp
     LEFT JOIN rooms r ON r.id = inp.room
@@ -89,7 +93,8 @@ SELECT c.i, CASE WHEN c.visible THEN 0 ELSE 1 END, 0, coalesce(o.i = c.i, false)
        coalesce(c.e_sender_name, o.name), c.client_id, coalesce(c.e_body, o.body),
        c.e_reply_seq, c.e_reply_sender, c.e_reply_sender_name, c.e_reply_body,
        coalesce(c.e_mentions, ''), coalesce(c.e_mention_all, false),
-       coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false)
+       coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false),
+       coalesce(c.e_nfiles, 0)
   FROM run c
   LEFT JOIN own o ON o.room = c.room AND o.i = c.first_i
   LEFT JOIN ins ON ins.room_id = o.room AND ins.seq = o.seq
@@ -129,7 +134,7 @@ PostJob::PostJob(NewMessage m, Callback<RoomChange> done)
 
 const JobGroup* PostJob::group_of() const {
   const bool plain = m_.reply_to <= 0 && m_.mentions.empty() && !m_.mention_all &&
-                     !m_.sender_name.empty();
+                     !m_.sender_name.empty() && m_.files.empty();
   return plain ? &kPlainPosts : nullptr;
 }
 
@@ -138,6 +143,51 @@ Piped PostJob::statement() {
   p.i64(m_.room).i64(m_.sender).text(m_.sender_name).text(m_.client_id).text(m_.body)
       .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant);
   return Piped{kPostOne, std::move(p), {}, {}};
+}
+
+bool PostJob::apply(PgConn& db) {
+  Piped call = statement();
+  PgResult rows = db.exec(call.sql, call.params);
+  if (rows.empty()) {
+    result_.emplace(internal_error("tonari_post returned no row"));
+    return false;
+  }
+  Result<RoomChange> out = decode(rows.row(0), 0);
+  if (out.ok() && out->created) {
+    if (Status attached = attach_files(db, *out); !attached.is_ok()) {
+      result_.emplace(std::move(attached));
+      return false;  // the message goes too
+    }
+  } else if (out.ok() && has_files(rows.row(0), 4 + TONARI_PG_ROOM_NCOLS)) {
+    // A retry: the first message, with its files.
+    fill_files(db, m_.room, {&*out->message});
+  }
+  result_.emplace(std::move(out));
+  return result_->ok();
+}
+
+Status PostJob::attach_files(PgConn& db, RoomChange& out) const {
+  if (m_.files.size() > kMaxFilesPerMessage) return too_many_files();
+  Message& msg = *out.message;
+  for (std::size_t i = 0; i < m_.files.size(); ++i) {
+    const FileId id = m_.files[i];
+    PgResult r = db.exec("SELECT uploader_id, room_id, seq, deleted, state FROM files"
+                         " WHERE id=$1 FOR UPDATE",
+                         Params().i64(id));
+    const bool twice = std::find(m_.files.begin(), m_.files.begin() + static_cast<std::ptrdiff_t>(i),
+                                 id) != m_.files.begin() + static_cast<std::ptrdiff_t>(i);
+    if (r.empty() || twice || r.row(0).i64(0) != m_.sender || r.row(0).i64(1) != m_.room ||
+        r.row(0).i64(2) != 0 || r.row(0).boolean(3) || r.row(0).view(4) == "blocked") {
+      return cannot_attach(id);
+    }
+    db.exec("UPDATE files SET seq=$1, pos=$2, updated_at=$3 WHERE id=$4",
+            Params().i64(msg.seq).i64(static_cast<std::int64_t>(i)).i64(m_.now).i64(id));
+  }
+  db.exec("UPDATE messages SET nfiles=$1 WHERE room_id=$2 AND seq=$3",
+          Params().i64(static_cast<std::int64_t>(m_.files.size())).i64(m_.room).i64(msg.seq));
+  // In the order given (pos), as every read gives them.
+  fill_files(db, m_.room, {&msg});
+  return Status::ok();
 }
 
 void PostJob::take(const PgResult& rows) {

@@ -1,8 +1,10 @@
 // Posting a message on PostgreSQL: a write job of its own (writer.h). A plain message (no
-// reply, no mentions, the sender's name given: nearly every message) joins the batch's other
-// plain messages in one statement, which locks their rooms, checks, numbers and inserts them
-// all; any other is one call of the server-side function tonari_post (schema.cc). Both
-// follow Store::post_message's rules, with the same results.
+// reply, no mentions, no files, the sender's name given: nearly every message) joins the
+// batch's other plain messages in one statement, which locks their rooms, checks, numbers
+// and inserts them all; any other is one call of the server-side function tonari_post
+// (schema.cc), and a message with files then attaches them in the same savepoint (undone
+// with the message if one cannot be attached). All follow Store::post_message's rules,
+// with the same results.
 #pragma once
 
 #include <optional>
@@ -16,8 +18,10 @@ class PostJob final : public PgJob {
  public:
   PostJob(NewMessage m, Callback<RoomChange> done);
 
-  bool pipelined() const override { return true; }
+  // A message with files runs alone (apply), to check and attach them after the insert.
+  bool pipelined() const override { return m_.files.empty(); }
   Piped statement() override;
+  bool apply(PgConn& db) override;
   void take(const PgResult& rows) override;
   void take_row(const Row& row) override;
   void fail(Status s) override { result_.emplace(std::move(s)); }
@@ -34,6 +38,9 @@ class PostJob final : public PgJob {
   // detail, created, read_before, the room (TONARI_PG_ROOM_COLS), the message
   // (TONARI_PG_MESSAGE_COLS).
   Result<RoomChange> decode(const Row& row, int c) const;
+  // Checks and attaches m_.files to the message just inserted (out.message); a refusal
+  // when one cannot be attached.
+  Status attach_files(PgConn& db, RoomChange& out) const;
 
   const NewMessage m_;
   Callback<RoomChange> done_;

@@ -15,17 +15,24 @@
 // read the same positions.
 #define TONARI_PG_USER_COLS                                                                 \
   "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
-  "u.title,u.status,u.role,u.disabled"
+  "u.title,u.status,u.role,u.disabled,u.internet_allowed"
 #define TONARI_PG_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
-#define TONARI_PG_USER_NCOLS 11
+#define TONARI_PG_USER_NCOLS 12
 // 五十音 order of users: the reading's sort key, then the name's, then the id.
 #define TONARI_PG_USER_ORDER "u.reading_key, u.name_key, u.id"
 
 #define TONARI_PG_MESSAGE_COLS                                                              \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted"
-#define TONARI_PG_MESSAGE_NCOLS 16
+  "coalesce(m.edited_at,0),m.deleted,m.nfiles"
+#define TONARI_PG_MESSAGE_NCOLS 17
+
+#define TONARI_PG_FILE_COLS                                                                 \
+  "f.id,f.tenant_id,f.room_id,f.uploader_id,f.name,f.size,f.sha256,f.declared_type,"        \
+  "f.from_internet,f.state,f.reason,f.detected_type,f.clean_sha256,f.clean_size,"           \
+  "f.clean_type,f.clean_name,f.sanitized,f.thumb_sha256,f.width,f.height,f.pages,f.lat,"    \
+  "f.lon,f.seq,f.deleted,f.created_at,f.updated_at,f.attempts"
+#define TONARI_PG_FILE_NCOLS 28
 
 #define TONARI_PG_ROOM_COLS \
   "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
@@ -40,9 +47,21 @@
 namespace tonari::store::postgres {
 
 User read_user(const Row& row, int first_col = 0);
+// A message without its files: those of a row for which has_files() is true are read by
+// fill_files().
 Message read_message(const Row& row, int first_col = 0);
 Room read_room(const Row& row, int first_col = 0);
+FileInfo read_file(const Row& row, int first_col = 0);
 MemberRole member_role(std::string_view role);
+FileState file_state_of(std::string_view name);
+
+// Whether the message read by read_message(row, first_col) has files (messages.nfiles).
+inline bool has_files(const Row& row, int first_col = 0) {
+  return row.i64(first_col + TONARI_PG_MESSAGE_NCOLS - 1) != 0;
+}
+// Gives each of `msgs` (of `room`, ascending seq, each one with files) its files, in the
+// order the sender gave them: one query for all. Files of a deleted message are left out.
+void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs);
 
 // The message.created event of `m` at `ev`, built from the message (it is not stored).
 RoomEvent message_created_event(const Message& m, EventNo ev);

@@ -43,6 +43,10 @@ Stmt& Stmt::bind_null(int i) {
   sqlite3_bind_null(s_, i);
   return *this;
 }
+Stmt& Stmt::bind_f64(int i, double v) {
+  sqlite3_bind_double(s_, i, v);
+  return *this;
+}
 
 bool Stmt::step() {
   int rc = sqlite3_step(s_);
@@ -52,6 +56,7 @@ bool Stmt::step() {
 }
 
 std::int64_t Stmt::i64(int col) const { return sqlite3_column_int64(s_, col); }
+double Stmt::f64(int col) const { return sqlite3_column_double(s_, col); }
 std::string Stmt::text(int col) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
   return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();

@@ -46,6 +46,7 @@ class Stmt {
   Stmt& bind_ref(int i, std::string_view v);
   Stmt& bind_blob(int i, std::string_view v);
   Stmt& bind_null(int i);
+  Stmt& bind_f64(int i, double v);
 
   // Advances to the next row: true if there is one, false when done.
   bool step();
@@ -53,6 +54,7 @@ class Stmt {
   void run() { while (step()) {} }
 
   std::int64_t i64(int col) const;
+  double f64(int col) const;
   std::string text(int col) const;
   bool is_null(int col) const;
 

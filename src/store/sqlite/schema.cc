@@ -220,6 +220,66 @@ END;
 CREATE TABLE node_ids(id INTEGER PRIMARY KEY AUTOINCREMENT, claimed_at INTEGER NOT NULL);
 CREATE TABLE secrets(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql",
+    // 10 (issue 19, files): uploaded files and their sanitizing jobs, per-tenant settings
+    // and file bytes, and who may use tonari from the Internet zone.
+    // - messages.nfiles: how many files a message has (0 for nearly all), so that reads of
+    //   plain messages never look at `files`; a page whose messages have none costs nothing
+    //   more.
+    // - files.seq/pos: the message a file is attached to (0: not yet) and its place among
+    //   that message's files; files_message reads a page's attachments in order.
+    // - files_jobs: the sanitizing queue (oldest processing file first); it holds only the
+    //   files in state processing.
+    // - tenant_usage: each tenant's bytes of originals, kept in step by create_file in the
+    //   transaction that inserts, so a quota check reads one row instead of summing every
+    //   file of the tenant.
+    // - A file.updated event names its file's message in events.msg_seq, as message.*
+    //   events do: deleting the message finds it there (and blanks the file in it).
+    R"sql(
+ALTER TABLE users ADD COLUMN internet_allowed INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE messages ADD COLUMN nfiles INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE files(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  uploader_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  declared_type TEXT NOT NULL DEFAULT '',
+  from_internet INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'processing',
+  reason TEXT NOT NULL DEFAULT '',
+  detected_type TEXT NOT NULL DEFAULT '',
+  clean_sha256 TEXT NOT NULL DEFAULT '',
+  clean_size INTEGER NOT NULL DEFAULT 0,
+  clean_type TEXT NOT NULL DEFAULT '',
+  clean_name TEXT NOT NULL DEFAULT '',
+  sanitized INTEGER NOT NULL DEFAULT 0,
+  thumb_sha256 TEXT NOT NULL DEFAULT '',
+  width INTEGER NOT NULL DEFAULT 0,
+  height INTEGER NOT NULL DEFAULT 0,
+  pages INTEGER NOT NULL DEFAULT 0,
+  lat REAL,
+  lon REAL,
+  seq INTEGER NOT NULL DEFAULT 0,
+  pos INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_node INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX files_message ON files(room_id, seq, pos);
+CREATE INDEX files_jobs ON files(created_at, id) WHERE state='processing';
+CREATE TABLE tenant_usage(
+  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+  file_bytes INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE tenant_settings(
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(tenant_id, key)) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ User read_user(const Stmt& s, int c) {
   u.status = s.text(c + 8);
   u.role = s.text(c + 9) == "admin" ? Role::admin : Role::staff;
   u.disabled = s.i64(c + 10) != 0;
+  u.internet_allowed = s.i64(c + 11) != 0;
   return u;
 }
 
@@ -66,6 +67,63 @@ Room read_room(const Stmt& s, int c) {
   r.ev = s.i64(c + 7);
   r.last_activity = s.i64(c + 8);
   return r;
+}
+
+FileState file_state_of(std::string_view name) {
+  if (name == "ready") return FileState::ready;
+  if (name == "withheld") return FileState::withheld;
+  if (name == "blocked") return FileState::blocked;
+  return FileState::processing;
+}
+
+FileInfo read_file(const Stmt& s, int c) {
+  FileInfo f;
+  f.id = s.i64(c);
+  f.tenant = s.i64(c + 1);
+  f.room = s.i64(c + 2);
+  f.uploader = s.i64(c + 3);
+  f.name = s.text(c + 4);
+  f.size = s.i64(c + 5);
+  f.sha256 = s.text(c + 6);
+  f.declared_type = s.text(c + 7);
+  f.from_internet = s.i64(c + 8) != 0;
+  f.state = file_state_of(s.text(c + 9));
+  f.reason = s.text(c + 10);
+  f.detected_type = s.text(c + 11);
+  f.clean_sha256 = s.text(c + 12);
+  f.clean_size = s.i64(c + 13);
+  f.clean_type = s.text(c + 14);
+  f.clean_name = s.text(c + 15);
+  f.sanitized = s.i64(c + 16) != 0;
+  f.thumb_sha256 = s.text(c + 17);
+  f.width = static_cast<std::int32_t>(s.i64(c + 18));
+  f.height = static_cast<std::int32_t>(s.i64(c + 19));
+  f.pages = static_cast<std::int32_t>(s.i64(c + 20));
+  if (!s.is_null(c + 21)) f.lat = s.f64(c + 21);
+  if (!s.is_null(c + 22)) f.lon = s.f64(c + 22);
+  f.seq = s.i64(c + 23);
+  f.deleted = s.i64(c + 24) != 0;
+  f.created_at = s.i64(c + 25);
+  f.updated_at = s.i64(c + 26);
+  f.attempts = static_cast<std::int32_t>(s.i64(c + 27));
+  return f;
+}
+
+void fill_files(Connection& db, RoomId room, const std::vector<Message*>& msgs) {
+  if (msgs.empty()) return;
+  // Along files_message (room_id, seq, pos): the files of the messages between the first
+  // and the last, in order; those of others in between (none, or a deleted message's) are
+  // passed over.
+  Stmt s = db.q("SELECT " TONARI_FILE_COLS " FROM files f WHERE f.room_id=? AND f.seq>=?"
+                " AND f.seq<=? AND f.deleted=0 ORDER BY f.seq, f.pos");
+  s.bind(1, room).bind(2, msgs.front()->seq).bind(3, msgs.back()->seq);
+  std::size_t i = 0;
+  while (s.step()) {
+    const Seq seq = s.i64(23);
+    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
+    if (i == msgs.size()) break;
+    if (msgs[i]->seq == seq && !msgs[i]->deleted) msgs[i]->files.push_back(read_file(s));
+  }
 }
 
 std::string join_ids(const std::vector<UserId>& ids, char sep) {

@@ -102,6 +102,19 @@ class SqliteStore final : public Store {
   void claim_node_id(TimeMs now, Callback<std::int64_t> done) override;
   void ensure_secret(std::string name, std::string fresh, Callback<std::string> done) override;
 
+  Result<FileInfo> file(FileId id) override;
+  Result<std::int64_t> tenant_file_bytes(TenantId tenant) override;
+  void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) override;
+  void claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
+                      Callback<std::optional<FileInfo>> done) override;
+  void release_file_jobs(std::int64_t node, Callback<std::int64_t> done) override;
+  void finish_file_job(FileOutcome o, Callback<RoomChange> done) override;
+  Result<std::optional<std::string>> tenant_setting(TenantId tenant,
+                                                    std::string_view key) override;
+  void set_tenant_setting(TenantId tenant, std::string key, std::string value,
+                          Callback<bool> done) override;
+  void set_internet_allowed(UserId user, bool allowed, Callback<User> done) override;
+
  private:
   class ReaderLease;
   ReaderLease reader();

@@ -37,7 +37,20 @@ void attach_last_message(Connection& db, RoomSummary& s) {
   if (s.room.msg_seq == 0) return;
   Stmt q = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
   q.bind(1, s.room.id).bind(2, s.room.msg_seq);
-  if (q.step()) s.last_message = read_message(q);
+  if (!q.step()) return;
+  s.last_message = read_message(q);
+  if (has_files(q)) fill_files(db, s.room.id, {&*s.last_message});
+}
+
+// The messages of `msgs` (ascending seq) whose seq is one of `seqs` (ascending).
+std::vector<Message*> with_seqs(std::vector<Message>& msgs, const std::vector<Seq>& seqs) {
+  std::vector<Message*> out;
+  std::size_t i = 0;
+  for (Message& m : msgs) {
+    while (i < seqs.size() && seqs[i] < m.seq) ++i;
+    if (i < seqs.size() && seqs[i] == m.seq) out.push_back(&m);
+  }
+  return out;
 }
 
 // The room's read positions past `lo`, for counting the readers of messages after `lo`:
@@ -374,18 +387,27 @@ Result<std::vector<Message>> SqliteStore::messages(RoomId room, Seq after, Seq b
     // each Message about once more, 7,000 of a history request's 560,000 instructions.
     out.reserve(static_cast<std::size_t>(std::clamp(limit, 0, 256)));
     const Seq upper = before > 0 ? before : std::numeric_limits<Seq>::max();
+    std::vector<Seq> files_of;  // the messages with files (nearly always none)
     if (after >= 0) {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
                     " WHERE m.room_id=? AND m.seq>? AND m.seq<? ORDER BY m.seq LIMIT ?");
       s.bind(1, room).bind(2, after).bind(3, upper).bind(4, limit);
-      while (s.step()) out.push_back(read_message(s));
+      while (s.step()) {
+        out.push_back(read_message(s));
+        if (has_files(s)) files_of.push_back(out.back().seq);
+      }
     } else {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
                     " WHERE m.room_id=? AND m.seq<? ORDER BY m.seq DESC LIMIT ?");
       s.bind(1, room).bind(2, upper).bind(3, limit);
-      while (s.step()) out.push_back(read_message(s));
+      while (s.step()) {
+        out.push_back(read_message(s));
+        if (has_files(s)) files_of.push_back(out.back().seq);
+      }
       std::reverse(out.begin(), out.end());
+      std::reverse(files_of.begin(), files_of.end());
     }
+    if (!files_of.empty()) fill_files(db, room, with_seqs(out, files_of));
     if (!out.empty()) {
       const ReadPositions readers = read_positions(db, room, out.front().seq - 1);
       for (Message& m : out) {
@@ -401,7 +423,9 @@ Result<Message> SqliteStore::message(RoomId room, Seq seq) {
     Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
     s.bind(1, room).bind(2, seq);
     if (!s.step()) return not_found("message " + std::to_string(seq) + " not found");
-    return read_message(s);
+    Message m = read_message(s);
+    if (has_files(s)) fill_files(db, room, {&m});
+    return m;
   });
 }
 
@@ -427,9 +451,18 @@ std::vector<RoomEvent> room_events_since(Connection& db, RoomId room, EventNo ro
   // in each of 20 rooms read it 20 times for nothing). created_ev rises with seq, so the
   // messages are in event order.
   std::vector<std::pair<Message, EventNo>> msgs;  // with created_ev
+  std::vector<std::size_t> files_of;              // those with files (nearly always none)
   while (has_m && static_cast<int>(msgs.size()) < limit) {
+    if (has_files(m)) files_of.push_back(msgs.size());
     msgs.emplace_back(read_message(m), m.i64(TONARI_MESSAGE_NCOLS));
     has_m = m.step();
+  }
+  // message.created carries the files as they are now (their state, as the file.updated
+  // events among these have left them).
+  if (!files_of.empty()) {
+    std::vector<Message*> with;
+    for (std::size_t i : files_of) with.push_back(&msgs[i].first);
+    fill_files(db, room, with);
   }
   if (static_cast<EventNo>(msgs.size()) == missed) {  // every missed event a message.created
     for (const auto& [msg, ev] : msgs) out.push_back(message_created_event(msg, ev));
@@ -521,6 +554,34 @@ Result<std::vector<ReadCount>> SqliteStore::read_counts(RoomId room, Seq lo, Seq
       out.push_back(ReadCount{s.i64(0), s.i64(1), s.i64(2) != 0, readers.count(s.i64(0), s.i64(1))});
     }
     return out;
+  });
+}
+
+Result<FileInfo> SqliteStore::file(FileId id) {
+  return read<FileInfo>([&](Connection& db) -> Result<FileInfo> {
+    Stmt s = db.q("SELECT " TONARI_FILE_COLS " FROM files f WHERE f.id=?");
+    s.bind(1, id);
+    if (!s.step()) return not_found("file " + std::to_string(id) + " not found");
+    return read_file(s);
+  });
+}
+
+Result<std::int64_t> SqliteStore::tenant_file_bytes(TenantId tenant) {
+  return read<std::int64_t>([&](Connection& db) -> Result<std::int64_t> {
+    Stmt s = db.q("SELECT file_bytes FROM tenant_usage WHERE tenant_id=?");
+    s.bind(1, tenant);
+    return s.step() ? s.i64(0) : 0;
+  });
+}
+
+Result<std::optional<std::string>> SqliteStore::tenant_setting(TenantId tenant,
+                                                               std::string_view key) {
+  using Out = std::optional<std::string>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT value FROM tenant_settings WHERE tenant_id=? AND key=?");
+    s.bind(1, tenant).bind(2, key);
+    if (!s.step()) return Out();
+    return Out(s.text(0));
   });
 }
 

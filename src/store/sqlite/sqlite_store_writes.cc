@@ -9,6 +9,7 @@
 #include "core/wire.h"
 #include "search/collation.h"
 #include "search/normalize.h"
+#include "store/file_rules.h"
 #include "store/sqlite/store_impl.h"
 
 namespace tonari::store::sqlite {
@@ -53,7 +54,16 @@ std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
   Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m WHERE m.room_id=? AND m.seq=?");
   s.bind(1, room).bind(2, seq);
   if (!s.step()) return std::nullopt;
-  return read_message(s);
+  Message m = read_message(s);
+  if (has_files(s)) fill_files(db, room, {&m});
+  return m;
+}
+
+std::optional<FileInfo> load_file(Connection& db, FileId id) {
+  Stmt s = db.q("SELECT " TONARI_FILE_COLS " FROM files f WHERE f.id=?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_file(s);
 }
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
@@ -73,19 +83,33 @@ RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_fr
 }
 
 // Rewrites the stored message.* frames of `msg` to its current state, so that resume
-// replays only what may still be seen.
+// replays only what may still be seen. A deleted message's file.updated frames keep only
+// which file they were about (blank_file()).
 void rewrite_events(Connection& db, const Message& msg) {
-  std::vector<std::pair<EventNo, std::string>> events;
+  struct Stored {
+    EventNo ev;
+    std::string type;
+    FileId file;
+  };
+  std::vector<Stored> events;
   {
-    Stmt s = db.q("SELECT ev, json_extract(frame, '$.type') FROM events"
-                  " WHERE room_id=? AND msg_seq=?");
+    Stmt s = db.q("SELECT ev, json_extract(frame, '$.type'), coalesce(json_extract(frame, '$.file.id'), 0)"
+                  " FROM events WHERE room_id=? AND msg_seq=?");
     s.bind(1, msg.room).bind(2, msg.seq);
-    while (s.step()) events.emplace_back(s.i64(0), s.text(1));
+    while (s.step()) events.push_back(Stored{s.i64(0), s.text(1), s.i64(2)});
   }
-  for (const auto& [ev, type] : events) {
+  for (const auto& [ev, type, file] : events) {
+    std::string frame;
+    if (type == "file.updated") {
+      if (!msg.deleted) continue;
+      auto f = load_file(db, file);
+      if (!f) continue;
+      frame = wire::file_updated_event(msg.room, ev, blank_file(*f));
+    } else {
+      frame = wire::message_event(type.c_str(), msg, ev);
+    }
     db.q("UPDATE events SET frame=? WHERE room_id=? AND ev=?")
-        .bind(1, wire::message_event(type.c_str(), msg, ev))
-        .bind(2, msg.room).bind(3, ev).run();
+        .bind(1, frame).bind(2, msg.room).bind(3, ev).run();
   }
 }
 
@@ -513,6 +537,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       RoomChange out;
       out.created = false;
       out.message = read_message(s);
+      if (has_files(s)) fill_files(db, m.room, {&*out.message});
       return out;
     };
     // A refusal of the message's content is checked against a retry first: the message
@@ -576,6 +601,22 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         return refuse(invalid_argument("mentions: user " + std::to_string(id) + " is not a member of this room"));
       msg.mentions.push_back(id);
     }
+    // The files, checked here (before the first write): the sender's uploads to this room,
+    // not attached yet, neither deleted nor blocked.
+    if (m.files.size() > kMaxFilesPerMessage) return refuse(too_many_files());
+    for (std::size_t i = 0; i < m.files.size(); ++i) {
+      const FileId id = m.files[i];
+      auto f = load_file(db, id);
+      if (!f || f->uploader != m.sender || f->room != m.room || f->seq != 0 || f->deleted ||
+          f->state == FileState::blocked ||
+          std::find(m.files.begin(), m.files.begin() + static_cast<std::ptrdiff_t>(i), id) !=
+              m.files.begin() + static_cast<std::ptrdiff_t>(i)) {
+        return refuse(cannot_attach(id));
+      }
+      f->seq = msg.seq;
+      f->updated_at = m.now;
+      msg.files.push_back(std::move(*f));
+    }
     const EventNo ev = out.room.ev + 1;
     {
       // The strings are bound without a copy (bind_ref): msg and `mentions` outlive `ins`.
@@ -583,7 +624,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       Stmt ins = db.q(
           "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
           " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-          " created_ev) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+          " created_ev, nfiles) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
       ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind_ref(4, msg.sender_name)
           .bind_ref(5, msg.client_id).bind_ref(6, msg.body);
@@ -594,7 +635,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         ins.bind_null(7).bind_null(8).bind_null(9).bind_null(10);
       }
       ins.bind_ref(11, mentions).bind(12, msg.mention_all).bind(13, msg.created_at)
-          .bind(14, ev).run();
+          .bind(14, ev).bind(15, static_cast<std::int64_t>(msg.files.size())).run();
     }
     if (db.changes() == 0) {  // the idempotency key exists: a retry
       auto first = earlier();
@@ -610,6 +651,11 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     if (msg.mention_all) {
       db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,0,?)")
           .bind(1, msg.room).bind(2, msg.seq).run();
+    }
+    for (std::size_t i = 0; i < msg.files.size(); ++i) {
+      db.q("UPDATE files SET seq=?, pos=?, updated_at=? WHERE id=?")
+          .bind(1, msg.seq).bind(2, static_cast<std::int64_t>(i)).bind(3, m.now)
+          .bind(4, msg.files[i].id).run();
     }
     // message.created is not stored in `events`: replay rebuilds it from this row. Its
     // frame is built after the commit, off the writer thread (below).
@@ -676,9 +722,16 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
       return out;
     }
     db.q("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
-         " reply_body=NULL, mentions='', mention_all=0, deleted=1, edited_at=? WHERE room_id=? AND seq=?")
+         " reply_body=NULL, mentions='', mention_all=0, deleted=1, edited_at=?, nfiles=0"
+         " WHERE room_id=? AND seq=?")
         .bind(1, now).bind(2, room_id).bind(3, seq).run();
     db.q("DELETE FROM mentions WHERE room_id=? AND seq=?").bind(1, room_id).bind(2, seq).run();
+    // Its files go with it: nobody gets them any more (FileInfo::deleted).
+    if (!msg->files.empty()) {
+      db.q("UPDATE files SET deleted=1, updated_at=? WHERE room_id=? AND seq=?")
+          .bind(1, now).bind(2, room_id).bind(3, seq).run();
+      msg->files.clear();
+    }
     msg->body.clear();
     msg->reply_to.reset();
     msg->mentions.clear();
@@ -727,6 +780,156 @@ void SqliteStore::mark_read(RoomId room_id, UserId user, Seq seq, TenantId tenan
           .bind(1, out.new_seq).bind(2, room_id).bind(3, user).run();
     }
     return out;
+  }, std::move(done));
+}
+
+}  // namespace tonari::store::sqlite
+
+// ---- Files ------------------------------------------------------------------------------
+
+namespace tonari::store::sqlite {
+
+void SqliteStore::create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) {
+  write<FileInfo>([f = std::move(f), quota_bytes](Connection& db) -> Result<FileInfo> {
+    if (f.size < 0) return invalid_argument("a file's size cannot be negative");
+    {
+      Stmt s = db.q("SELECT r.tenant_id FROM rooms r JOIN members mb ON mb.room_id=r.id"
+                    " AND mb.user_id=? WHERE r.id=?");
+      s.bind(1, f.uploader).bind(2, f.room);
+      if (!s.step() || s.i64(0) != f.tenant) return room_hidden(f.room);
+    }
+    // The quota, against the tenant's running total as this transaction sees it (the
+    // writer is the only one): the bytes are added in the same transaction as the file.
+    std::int64_t used = 0;
+    {
+      Stmt s = db.q("SELECT file_bytes FROM tenant_usage WHERE tenant_id=?");
+      s.bind(1, f.tenant);
+      if (s.step()) used = s.i64(0);
+    }
+    if (quota_bytes > 0 && used + f.size > quota_bytes) {
+      return quota_exceeded(used, f.size, quota_bytes);
+    }
+    db.q("INSERT INTO tenant_usage(tenant_id, file_bytes) VALUES(?,?)"
+         " ON CONFLICT(tenant_id) DO UPDATE SET file_bytes=file_bytes+excluded.file_bytes")
+        .bind(1, f.tenant).bind(2, f.size).run();
+    db.q("INSERT INTO files(tenant_id, room_id, uploader_id, name, size, sha256, declared_type,"
+         " from_internet, created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, f.tenant).bind(2, f.room).bind(3, f.uploader).bind(4, f.name).bind(5, f.size)
+        .bind(6, f.sha256).bind(7, f.declared_type).bind(8, f.from_internet).bind(9, f.now)
+        .bind(10, f.now).run();
+    auto out = load_file(db, db.last_insert_id());
+    if (!out) return internal_error("file vanished after insert");
+    return *out;
+  }, std::move(done));
+}
+
+void SqliteStore::claim_file_job(std::int64_t node, TimeMs now, TimeMs lease_ms,
+                                 Callback<std::optional<FileInfo>> done) {
+  using Out = std::optional<FileInfo>;
+  // One read, then one write: the writer is the only one, so nobody takes the file between.
+  write_one_statement<Out>([=](Connection& db) -> Result<Out> {
+    std::optional<FileInfo> f;
+    {
+      Stmt s = db.q("SELECT " TONARI_FILE_COLS " FROM files f WHERE f.state='processing'"
+                    " AND (f.lease_node=0 OR f.lease_until<?) ORDER BY f.created_at, f.id LIMIT 1");
+      s.bind(1, now);
+      if (!s.step()) return Out();
+      f = read_file(s);
+    }
+    db.q("UPDATE files SET lease_node=?, lease_until=?, attempts=attempts+1 WHERE id=?")
+        .bind(1, node).bind(2, now + lease_ms).bind(3, f->id).run();
+    ++f->attempts;
+    return f;
+  }, std::move(done));
+}
+
+void SqliteStore::release_file_jobs(std::int64_t node, Callback<std::int64_t> done) {
+  write_one_statement<std::int64_t>([node](Connection& db) -> Result<std::int64_t> {
+    db.q("UPDATE files SET lease_node=0, lease_until=0 WHERE state='processing'"
+         " AND lease_node<>0 AND (?1=0 OR lease_node=?1)")
+        .bind(1, node).run();
+    return static_cast<std::int64_t>(db.changes());
+  }, std::move(done));
+}
+
+void SqliteStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
+  write<RoomChange>([o = std::move(o)](Connection& db) -> Result<RoomChange> {
+    if (o.state == FileState::processing) {
+      return invalid_argument("a sanitizing job ends in ready, withheld or blocked");
+    }
+    auto f = load_file(db, o.file);
+    if (!f) return not_found("file " + std::to_string(o.file) + " not found");
+    {
+      Stmt s = db.q("SELECT lease_node FROM files WHERE id=?");
+      s.bind(1, o.file);
+      if (f->state != FileState::processing || o.node == 0 || !s.step() || s.i64(0) != o.node) {
+        return not_the_job_holder(o.file);
+      }
+    }
+    Stmt up = db.q("UPDATE files SET state=?, reason=?, detected_type=?, clean_sha256=?,"
+                   " clean_size=?, clean_type=?, clean_name=?, sanitized=?, thumb_sha256=?,"
+                   " width=?, height=?, pages=?, lat=?, lon=?, updated_at=?, lease_node=0,"
+                   " lease_until=0 WHERE id=?");
+    up.bind(1, file_state_name(o.state)).bind(2, o.reason).bind(3, o.detected_type)
+        .bind(4, o.clean_sha256).bind(5, o.clean_size).bind(6, o.clean_type)
+        .bind(7, o.clean_name).bind(8, o.sanitized).bind(9, o.thumb_sha256).bind(10, o.width)
+        .bind(11, o.height).bind(12, o.pages);
+    if (o.lat) up.bind_f64(13, *o.lat); else up.bind_null(13);
+    if (o.lon) up.bind_f64(14, *o.lon); else up.bind_null(14);
+    up.bind(15, o.now).bind(16, o.file).run();
+    f = load_file(db, o.file);
+    RoomChange out;
+    out.created = false;
+    auto room = load_room(db, f->room);
+    if (room) out.room = *room;
+    // Attached to a message that is still there: the room hears of it, in its event order.
+    if (room && f->seq != 0 && !f->deleted) {
+      out.created = true;
+      out.events.push_back(append_event(db, out.room, o.now, [&](EventNo ev) {
+        return wire::file_updated_event(out.room.id, ev, *f);
+      }, f->seq));
+    }
+    return out;
+  }, std::move(done));
+}
+
+// ---- Settings ---------------------------------------------------------------------------
+
+void SqliteStore::set_tenant_setting(TenantId tenant, std::string key, std::string value,
+                                     Callback<bool> done) {
+  write_one_statement<bool>([=, key = std::move(key), value = std::move(value)](Connection& db) -> Result<bool> {
+    {
+      Stmt s = db.q("SELECT 1 FROM tenants WHERE id=?");
+      s.bind(1, tenant);
+      if (!s.step()) return not_found("no such municipality");
+    }
+    db.q("INSERT INTO tenant_settings(tenant_id, key, value) VALUES(?,?,?)"
+         " ON CONFLICT(tenant_id, key) DO UPDATE SET value=excluded.value")
+        .bind(1, tenant).bind(2, key).bind(3, value).run();
+    return true;
+  }, std::move(done));
+}
+
+void SqliteStore::set_internet_allowed(UserId user, bool allowed, Callback<User> done) {
+  write<User>([=](Connection& db) -> Result<User> {
+    bool was = false;
+    {
+      Stmt s = db.q("SELECT internet_allowed FROM users WHERE id=?");
+      s.bind(1, user);
+      if (!s.step()) return not_found("user " + std::to_string(user) + " not found");
+      was = s.i64(0) != 0;
+    }
+    if (was != allowed) {
+      db.q("UPDATE users SET internet_allowed=? WHERE id=?").bind(1, allowed).bind(2, user).run();
+      // Servers recheck the user's live connections, and forget the user's cached
+      // sessions, as for a disabled account (revocations_after).
+      if (!allowed) {
+        db.q("INSERT INTO revocations(user_id, at)"
+             " VALUES(?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
+            .bind(1, user).run();
+      }
+    }
+    return *load_user(db, user);
   }, std::move(done));
 }
 

@@ -100,11 +100,13 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   must(mark_read(room.id, bob_.id, 1));
   // Turn the database back into what version 3 wrote: every position in its member row
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
-  // one key of users' order, no members' sort keys.
+  // one key of users' order, no members' sort keys, no files.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec("UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
+    db.exec("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
+            "ALTER TABLE users DROP COLUMN internet_allowed; ALTER TABLE messages DROP COLUMN nfiles;"
+            "UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
             "DROP TRIGGER members_sort_key; DROP INDEX members_order;"
             "ALTER TABLE members DROP COLUMN sort_key;"
@@ -214,6 +216,54 @@ INSERT INTO members(room_id, user_id, role, read_seq, joined_at)
   store::sqlite::SqliteStore store(opts);
   EXPECT_EQ(ids_of(must(store.members_page(7, {}, 10, {}))),
             (std::vector<UserId>{1, 2, 3}));
+}
+
+// A database of schema version 9 gets files: its messages have none, its users may use
+// the Internet zone, and its tenants have used no bytes; a file attaches to a new post.
+TEST(SqliteStoreUpgrade, Version10AddsFilesToAnExistingTown) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 9);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 1, 2, 1, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 1, 0);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '一通目', 0, 2);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  EXPECT_TRUE(must(store.user(1)).internet_allowed);
+  EXPECT_TRUE(must(store.message(7, 1)).files.empty());
+  EXPECT_EQ(must(store.tenant_file_bytes(1)), 0);
+  store::NewFile f;
+  f.tenant = 1;
+  f.room = 7;
+  f.uploader = 1;
+  f.name = "写真.jpg";
+  f.size = 5;
+  f.sha256 = std::string(64, 'a');
+  FileInfo file = must(wait<FileInfo>([&](auto cb) { store.create_file(f, 0, cb); }));
+  store::NewMessage m;
+  m.room = 7;
+  m.sender = 1;
+  m.client_id = "c-2";
+  m.files = {file.id};
+  auto posted = must(wait<store::RoomChange>([&](auto cb) { store.post_message(m, cb); }));
+  EXPECT_EQ(posted.message->seq, 2);
+  auto page = must(store.messages(7, 0, 0, 10));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_TRUE(page[0].files.empty());
+  ASSERT_EQ(page[1].files.size(), 1u);
+  EXPECT_EQ(page[1].files[0].name, "写真.jpg");
 }
 
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {

@@ -93,6 +93,81 @@ std::vector<UserId> StoreTest::walk(RoomId room, int limit, store::MemberFilter 
   return out;
 }
 
+Result<FileInfo> StoreTest::upload(RoomId room, UserId uploader, const std::string& name,
+                                   std::int64_t size, TimeMs now, std::int64_t quota,
+                                   TenantId tenant) {
+  store::NewFile f;
+  f.tenant = tenant ? tenant : tenant_.id;
+  f.room = room;
+  f.uploader = uploader;
+  f.name = name;
+  f.size = size;
+  f.sha256 = std::string(64, 'a');
+  f.declared_type = "image/jpeg";
+  f.from_internet = true;
+  f.now = now;
+  return wait<FileInfo>([&](auto cb) { store().create_file(f, quota, cb); });
+}
+
+Result<store::RoomChange> StoreTest::post_files(RoomId room, UserId sender,
+                                                const std::string& client_id,
+                                                std::vector<FileId> files,
+                                                const std::string& body, TimeMs now) {
+  store::NewMessage m;
+  m.room = room;
+  m.sender = sender;
+  m.sender_name = sender == alice_.id ? alice_.name : "";
+  m.client_id = client_id;
+  m.body = body;
+  m.now = now;
+  m.tenant = tenant_.id;
+  m.files = std::move(files);
+  return wait<store::RoomChange>([&](auto cb) { store().post_message(m, cb); });
+}
+
+Result<std::optional<FileInfo>> StoreTest::claim(std::int64_t node, TimeMs now, store::Store* s) {
+  store::Store& on = s ? *s : store();
+  return wait<std::optional<FileInfo>>(
+      [&](auto cb) { on.claim_file_job(node, now, kLease, cb); });
+}
+
+Result<std::int64_t> StoreTest::release(std::int64_t node) {
+  return wait<std::int64_t>([&](auto cb) { store().release_file_jobs(node, cb); });
+}
+
+Result<store::RoomChange> StoreTest::finish(FileId file, std::int64_t node, FileState state,
+                                            const std::string& reason, TimeMs now) {
+  store::FileOutcome o;
+  o.file = file;
+  o.node = node;
+  o.state = state;
+  o.reason = reason;
+  o.detected_type = "image/jpeg";
+  if (state == FileState::ready) {
+    o.clean_sha256 = std::string(64, 'c');
+    o.clean_size = 900;
+    o.clean_type = "image/jpeg";
+    o.clean_name = "写真.jpg";
+    o.sanitized = true;
+  }
+  o.thumb_sha256 = std::string(64, 't');
+  o.width = 4032;
+  o.height = 3024;
+  o.lat = 35.681236;
+  o.lon = 139.767125;
+  o.now = now;
+  return wait<store::RoomChange>([&](auto cb) { store().finish_file_job(o, cb); });
+}
+
+void StoreTest::hold(FileId id, std::int64_t node) {
+  for (int i = 0; i < 20; ++i) {
+    auto got = must(claim(node, kT0 + 1500));
+    ASSERT_TRUE(got.has_value()) << "file " << id << " was never claimed";
+    if (got->id == id) return;
+  }
+  FAIL() << "file " << id << " was never claimed";
+}
+
 INSTANTIATE_TEST_SUITE_P(Conformance, StoreTest,
                          ::testing::Values(StoreKind::sqlite, StoreKind::postgres),
                          [](const ::testing::TestParamInfo<StoreKind>& info) {

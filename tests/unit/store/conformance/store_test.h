@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -71,6 +72,25 @@ class StoreTest : public StoreFixture, public ::testing::WithParamInterface<Stor
   std::vector<UserId> owners(RoomId room);
   // Every page of `filter`'s member list of `room`, `limit` rows at a time, joined.
   std::vector<UserId> walk(RoomId room, int limit, store::MemberFilter filter = {});
+
+  // ---- Files (files_test.cc) ----
+  static constexpr TimeMs kLease = 90'000;  // a sanitizing job's lease
+  // An upload of `uploader` to `room` (of the fixture's municipality unless `tenant`).
+  Result<FileInfo> upload(RoomId room, UserId uploader, const std::string& name,
+                          std::int64_t size = 1000, TimeMs now = kT0 + 500,
+                          std::int64_t quota = 0, TenantId tenant = 0);
+  Result<store::RoomChange> post_files(RoomId room, UserId sender, const std::string& client_id,
+                                       std::vector<FileId> files, const std::string& body = "",
+                                       TimeMs now = kT0 + 1000);
+  // claim_file_job on store(), or on `on`.
+  Result<std::optional<FileInfo>> claim(std::int64_t node, TimeMs now, store::Store* on = nullptr);
+  Result<std::int64_t> release(std::int64_t node);
+  // finish_file_job with an outcome of `state` (a ready one has a sanitized copy "写真.jpg";
+  // every one a thumbnail, 4032x3024 and a position).
+  Result<store::RoomChange> finish(FileId file, std::int64_t node, FileState state,
+                                   const std::string& reason = {}, TimeMs now = kT0 + 2000);
+  // Claims jobs as `node` until it gets `id`'s (the oldest first): the lease on it.
+  void hold(FileId id, std::int64_t node);
 
   std::unique_ptr<ScratchDatabase> database_;
 };

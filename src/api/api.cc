@@ -68,6 +68,7 @@ http::Handler Api::authed(AuthedHandler h) {
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return error_response(caller.status());
     req.user_id = caller->actor.user.id;
+    if (Status st = check_zone(req, caller->actor.user); !st.is_ok()) co_return error_response(st);
     if (Status st = check_csrf(req, *caller, d_.config); !st.is_ok()) {
       co_return error_response(st);
     }
@@ -79,6 +80,7 @@ void Api::install(http::Router& router) {
   install_session(router);
   install_rooms(router);
   install_messages(router);
+  if (d_.files) install_files(router);
 }
 
 http::UpgradeHandler Api::upgrade_handler() {
@@ -89,6 +91,9 @@ http::UpgradeHandler Api::upgrade_handler() {
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return http::UpgradeResult(error_response(caller.status()));
     req.user_id = caller->actor.user.id;
+    if (Status st = check_zone(req, caller->actor.user); !st.is_ok()) {
+      co_return http::UpgradeResult(error_response(st));
+    }
     // A browser always sends Origin on WebSocket upgrades; cookies make it mandatory.
     if (Status st = check_origin(req, d_.config, caller->via_cookie); !st.is_ok()) {
       co_return http::UpgradeResult(error_response(st));
@@ -112,8 +117,8 @@ http::UpgradeHandler Api::upgrade_handler() {
       }
       holds_slot = true;
     }
-    std::shared_ptr<http::WsHandler> h =
-        std::make_shared<WsClient>(d_, std::move(caller->actor), holds_slot);
+    std::shared_ptr<http::WsHandler> h = std::make_shared<WsClient>(
+        d_, std::move(caller->actor), holds_slot, req.zone == http::Zone::internet);
     co_return http::UpgradeResult(std::move(h));
   };
 }

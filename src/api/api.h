@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/files.h"
 #include "services/messages.h"
 #include "services/rooms.h"
 
@@ -49,6 +50,8 @@ struct Deps {
   // This node's id in the cluster (Store::claim_node_id): the high bits of its connections'
   // tags (bus::Event::origin). 0: a process alone (tests).
   std::int64_t node_id = 0;
+  // Uploads and files (rest_files.cc); null: no file routes (tests).
+  services::Files* files = nullptr;
 };
 
 // The authenticated caller of a REST request.
@@ -73,6 +76,7 @@ class Api {
   void install_session(http::Router& router);
   void install_rooms(http::Router& router);
   void install_messages(http::Router& router);
+  void install_files(http::Router& router);
   // Wraps `h` with authentication and, for unsafe methods, the CSRF and Origin checks.
   http::Handler authed(AuthedHandler h);
 

@@ -31,6 +31,11 @@ std::string set_cookie(const http::Request& req, std::string_view base, std::str
   return c;
 }
 
+Status check_zone(const http::Request& req, const User& user) {
+  if (req.zone == http::Zone::internet && !user.internet_allowed) return services::internet_restricted();
+  return Status::ok();
+}
+
 Status check_origin(const http::Request& req, const ApiConfig& config, bool required) {
   std::string_view origin = req.header("origin");
   if (origin.empty()) {

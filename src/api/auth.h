@@ -24,6 +24,9 @@ Result<Caller> authenticate(const http::Request& req, services::Accounts& accoun
 // ok if `req` may change state: bearer requests always; cookie requests need a matching
 // X-CSRF-Token and (if present) an allowed Origin.
 Status check_csrf(const http::Request& req, const Caller& caller, const ApiConfig& config);
+// ok unless `req` came through an Internet-zone listener and `user` may not use that zone
+// (zone_forbidden).
+Status check_zone(const http::Request& req, const User& user);
 // ok if the Origin header is absent (only when !required) or names this server or an
 // allowed origin.
 Status check_origin(const http::Request& req, const ApiConfig& config, bool required);

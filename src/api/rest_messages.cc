@@ -20,7 +20,8 @@ Result<services::PostRequest> post_request(const json::object& o, RoomId room) {
   services::PostRequest p;
   p.room = room;
   p.client_id = f.str("client_id");
-  p.body = f.str("body");
+  p.files = f.ids("files");
+  p.body = f.str("body", p.files.empty());  // with files, the text may be left out
   p.reply_to = f.int64("reply_to", false, 0);
   p.mentions = f.ids("mentions");
   p.mention_all = f.boolean("mention_all");

@@ -29,10 +29,11 @@ Response retry_response(const Status& st, TimeMs retry_ms) {
   return error_response(Status(st.code(), st.message(), std::max<TimeMs>(retry_ms, 1)));
 }
 
-json::object me_body(const services::Actor& a) {
+json::object me_body(const services::Actor& a, http::Zone zone) {
   return json::object{{"user", wire::user(a.user)},
                       {"csrf_token", a.csrf},
-                      {"tenant", json::object{{"code", a.tenant.code}, {"name", a.tenant.name}}}};
+                      {"tenant", json::object{{"code", a.tenant.code}, {"name", a.tenant.name}}},
+                      {"zone", http::zone_name(zone)}};
 }
 
 }  // namespace
@@ -49,6 +50,7 @@ void Api::install_session(http::Router& router) {
     const bool want_token = f.boolean("token");
     if (!f.status().is_ok()) co_return error_response(f.status());
     if (lr.device_token.empty()) lr.device_token = req.cookie(cookie_name(req, kDeviceCookie));
+    lr.internet = req.zone == http::Zone::internet;
 
     auto outcome = co_await await_result<LoginOutcome>([&](auto cb) {
       d_.accounts.login(lr, [cb = std::move(cb)](Result<services::LoginResult> r, TimeMs retry) mutable {
@@ -68,7 +70,8 @@ void Api::install_session(http::Router& router) {
     json::object out{{"user", wire::user(result->user)},
                      {"csrf_token", result->csrf},
                      {"tenant", json::object{{"code", result->tenant.code},
-                                             {"name", result->tenant.name}}}};
+                                             {"name", result->tenant.name}}},
+                     {"zone", http::zone_name(req.zone)}};
     Response res;
     if (want_token) {
       out["token"] = result->token;
@@ -99,8 +102,8 @@ void Api::install_session(http::Router& router) {
     co_return res;
   }));
 
-  router.add("GET", "/api/me", authed([](Request&, const Caller& c) -> awaitable<Response> {
-    co_return json_response(200, me_body(c.actor));
+  router.add("GET", "/api/me", authed([](Request& req, const Caller& c) -> awaitable<Response> {
+    co_return json_response(200, me_body(c.actor, req.zone));
   }));
 
   router.add("PATCH", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {

@@ -415,7 +415,9 @@ void WsClient::read_done() {
 }
 
 void WsClient::recheck_session() {
-  if (d_.accounts.still_valid(actor_).code() == Code::unauthenticated) close(4001, "session_ended");
+  const Code code = d_.accounts.still_valid(actor_, internet_).code();
+  if (code == Code::unauthenticated) close(4001, "session_ended");
+  if (code == Code::zone_forbidden) close(4001, "zone_forbidden");
 }
 
 void WsClient::recheck_rooms() {
@@ -445,7 +447,11 @@ bool WsClient::session_ok(bool force) {
   if (!force && now - validated_at_ < 60000) return true;
   // A store that cannot tell (an error other than unauthenticated) ends nothing: checked
   // again on the next frame.
-  if (const Status st = d_.accounts.still_valid(actor_); !st.is_ok()) {
+  if (const Status st = d_.accounts.still_valid(actor_, internet_); !st.is_ok()) {
+    if (st.code() == Code::zone_forbidden) {
+      close(4001, "zone_forbidden");
+      return false;
+    }
     if (st.code() != Code::unauthenticated) return true;
     close(4001, "session_ended");
     return false;

@@ -38,9 +38,10 @@ class WsClient final : public http::WsHandler,
 
   // `actor` was authenticated just now (at the upgrade). `holds_slot`: a slot of
   // deps.user_limits->ws_slots() was taken for this connection; it is given back when the
-  // client is destroyed.
-  WsClient(Deps& deps, services::Actor actor, bool holds_slot = false)
-      : d_(deps), actor_(std::move(actor)), holds_slot_(holds_slot),
+  // client is destroyed. `internet`: it came through an Internet-zone listener (it ends
+  // when its user may no longer use that zone).
+  WsClient(Deps& deps, services::Actor actor, bool holds_slot = false, bool internet = false)
+      : d_(deps), actor_(std::move(actor)), holds_slot_(holds_slot), internet_(internet),
         validated_at_(deps.clock.now_ms()) {}
   ~WsClient() override;
 
@@ -51,7 +52,8 @@ class WsClient final : public http::WsHandler,
   UserId user() const override { return actor_.user.id; }
   TenantId tenant() const override { return actor_.user.tenant; }
   void deliver(const bus::Event& e) override;
-  // Any thread: closes with 4001 if the session has ended (logged out, account disabled).
+  // Any thread: closes with 4001 if the session has ended (logged out, account disabled;
+  // or, from the Internet zone, the user's Internet use restricted).
   void recheck_session() override;
   void recheck_rooms() override;
 
@@ -93,6 +95,7 @@ class WsClient final : public http::WsHandler,
   Deps& d_;
   const services::Actor actor_;
   const bool holds_slot_;
+  const bool internet_;
   // Weak: the connection owns this handler until it ends, and must not be kept alive by
   // it (at shutdown the pair would keep each other alive).
   std::weak_ptr<http::WsConnection> conn_;

@@ -8,12 +8,16 @@
 #include <sstream>
 #include <tuple>
 
+#include <boost/json.hpp>
+
 #include "app/csv.h"
 #include "app/data_dir.h"
 #include "search/encoding.h"
 
 #include "app/node.h"
 #include "services/crypto.h"
+#include "services/file_policy.h"
+#include "services/files.h"
 #include "services/org.h"
 #include "store/copy_store.h"
 #include "store/postgres/pg_store.h"
@@ -237,6 +241,55 @@ int admin_copy_store(const std::string& from, const std::string& to) {
   std::cout << "\n" << r->rooms_checked << " rooms, " << r->messages_checked << " messages and "
             << r->events_checked << " events equal in both stores; checksum " << r->checksum
             << '\n';
+  return 0;
+}
+
+int admin_file_policy(const Config& cfg, const std::string& tenant, const FilePolicyChange& change) {
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto current = services::load_file_policy(*node.store, t->id);
+  if (!current.ok()) return report(current.status());
+  // The changes as the JSON an administrator would PUT: one parser checks both.
+  boost::json::object o;
+  auto onoff = [&](const char* key, const std::string& v) -> bool {
+    if (v.empty()) return true;
+    if (v != "on" && v != "off") return false;
+    o[key] = v == "on";
+    return true;
+  };
+  if (!change.image.empty()) o["image"] = change.image;
+  if (!change.pdf.empty()) o["pdf"] = change.pdf;
+  if (!change.office.empty()) o["office"] = change.office;
+  if (!change.internet_download.empty()) o["internet_download"] = change.internet_download;
+  if (!onoff("check_lgwan_uploads", change.check_lgwan) || !onoff("keep_gps", change.keep_gps)) {
+    return report(invalid_argument("--check-lgwan and --keep-gps take on or off"));
+  }
+  if (change.max_file_mb >= 0) o["max_file_bytes"] = change.max_file_mb * (1ll << 20);
+  if (change.quota_mb >= 0) o["quota_bytes"] = change.quota_mb * (1ll << 20);
+  auto next = services::parse_file_policy(boost::json::serialize(o), *current);
+  if (!next.ok()) return report(next.status());
+  if (!o.empty()) {
+    auto stored = services::wait_for<services::FilePolicy>(
+        [&](auto cb) { node.files->store_policy(t->id, *next, std::move(cb)); });
+    if (!stored.ok()) return report(stored.status());
+  }
+  std::cout << services::file_policy_json(*next) << "\n";
+  return 0;
+}
+
+int admin_set_internet(const Config& cfg, const std::string& tenant, const std::string& login,
+                       bool allowed) {
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto c = node.store->credentials(t->id, login);
+  if (!c.ok()) return report(not_found("no user " + login + " in " + tenant));
+  auto u = services::wait_for<User>(
+      [&](auto cb) { node.store->set_internet_allowed(c->user.id, allowed, std::move(cb)); });
+  if (!u.ok()) return report(u.status());
+  std::cout << (allowed ? "allowed " : "restricted ") << "Internet use for " << login << " ("
+            << u->name << ") in " << tenant << "\n";
   return 0;
 }
 

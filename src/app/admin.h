@@ -2,6 +2,7 @@
 // (safe while a server runs: SQLite WAL, and every write goes through the store).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "app/config.h"
@@ -27,6 +28,21 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
 // Disables (logging it out everywhere) or enables again a staff account.
 int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::string& login,
                        bool disabled);
+// Changes of a municipality's file policy from the command line (empty: kept).
+struct FilePolicyChange {
+  std::string image, pdf, office;  // rebuild | rasterize
+  std::string check_lgwan;         // on | off
+  std::string internet_download;   // allow | view
+  std::string keep_gps;            // on | off
+  std::int64_t max_file_mb = -1, quota_mb = -1;  // -1: kept; quota 0: none
+};
+// Applies `change` to the municipality's file policy (services/file_policy.h) and prints
+// the policy as it then is (JSON).
+int admin_file_policy(const Config& cfg, const std::string& tenant, const FilePolicyChange& change);
+// Allows or restricts the account's use of tonari through Internet-zone listeners.
+int admin_set_internet(const Config& cfg, const std::string& tenant, const std::string& login,
+                       bool allowed);
+
 // Brings the store's schema up to this tonari's version and prints the version reached:
 // PostgreSQL's migrations (cfg.store_url) under an advisory lock, so that nodes starting
 // at once are safe; or the SQLite store of cfg.data_dir, which migrates as it opens.

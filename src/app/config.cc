@@ -69,6 +69,49 @@ std::string load_login(const toml::table& t, services::LoginLimits& login) {
   return {};
 }
 
+// [files]: uploads, the blob store and the sanitizing jobs.
+std::string load_files(const toml::table& t, files::FilesConfig& f) {
+  const toml::node_view<const toml::node> l = t["files"];
+  if (!l) return {};
+  if (l["dir"]) {
+    auto v = l["dir"].value<std::string>();
+    if (!v) return "files.dir must be a string";
+    f.dir = *v;
+  }
+  if (l["sanitizer"]) {
+    auto v = l["sanitizer"].value<std::string>();
+    if (!v) return "files.sanitizer must be a string";
+    f.sanitizer = *v;
+  }
+  if (l["test_hooks"]) {
+    auto v = l["test_hooks"].value<bool>();
+    if (!v) return "files.test_hooks must be true or false";
+    f.test_hooks = *v;
+  }
+  struct IntKey {
+    const char* name;
+    std::int64_t min, max;
+    std::function<void(std::int64_t)> set;
+  };
+  const IntKey keys[] = {
+      {"max_file_bytes", 1, 1ll << 40, [&](auto v) { f.max_file_bytes = v; }},
+      {"chunk_bytes", 64 * 1024, 256ll << 20, [&](auto v) { f.chunk_bytes = v; }},
+      {"workers", 0, 256, [&](auto v) { f.workers = static_cast<int>(v); }},
+      {"job_seconds", 1, 86400, [&](auto v) { f.job_seconds = static_cast<int>(v); }},
+      {"worker_memory_mb", 64, 1 << 20, [&](auto v) { f.worker_memory_mb = static_cast<int>(v); }},
+  };
+  for (const IntKey& k : keys) {
+    if (!l[k.name]) continue;
+    auto v = l[k.name].value<std::int64_t>();
+    if (!v || *v < k.min || *v > k.max) {
+      return "files." + std::string(k.name) + " must be an integer from " + std::to_string(k.min) +
+             " to " + std::to_string(k.max);
+    }
+    k.set(*v);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string load_toml(const std::string& path, Config& cfg) {
@@ -207,6 +250,7 @@ std::string load_toml(const std::string& path, Config& cfg) {
   if (auto v = t["security"]["argon2_opslimit"].value<int64_t>()) cfg.limits.pwhash_opslimit = *v;
   if (auto v = t["security"]["argon2_memlimit"].value<int64_t>()) cfg.limits.pwhash_memlimit = *v;
   if (std::string err = load_login(t, cfg.limits.login); !err.empty()) return path + ": " + err;
+  if (std::string err = load_files(t, cfg.files); !err.empty()) return path + ": " + err;
   return {};
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "files/config.h"
 #include "http/server.h"
 #include "log/log.h"
 #include "services/context.h"
@@ -33,6 +34,7 @@ struct Config {
   http::ServerLimits server;
   api::ApiConfig api;
   log::Options log;
+  files::FilesConfig files;  // [files]
 };
 
 // Reads `path` into `cfg` (keys absent from the file keep their values). Returns an error

@@ -100,6 +100,38 @@ int main(int argc, char** argv) {
   eu->add_option("--tenant", tenant, "municipality code")->required();
   eu->add_option("--login", login, "login id")->required();
 
+  app::FilePolicyChange fpc;
+  auto* fp = admin->add_subcommand("file-policy",
+                                   "show or change a municipality's file policy (sanitizing, downloads, limits)");
+  fp->add_option("--data", data_dir, "data directory");
+  fp->add_option("--tenant", tenant, "municipality code")->required();
+  const auto level = CLI::IsMember({"rebuild", "rasterize"});
+  fp->add_option("--image", fpc.image, "images: rebuild (re-encode)")->check(level);
+  fp->add_option("--pdf", fpc.pdf, "PDFs: rebuild, or rasterize (pages become images: 画像化)")->check(level);
+  fp->add_option("--office", fpc.office, "Office files: rebuild, or rasterize (needs LibreOffice)")->check(level);
+  fp->add_option("--check-lgwan", fpc.check_lgwan, "sanitize LGWAN-zone uploads too: on or off")
+      ->check(CLI::IsMember({"on", "off"}));
+  fp->add_option("--internet-download", fpc.internet_download,
+                 "files from LGWAN in the Internet zone: allow (download) or view (preview only)")
+      ->check(CLI::IsMember({"allow", "view"}));
+  fp->add_option("--keep-gps", fpc.keep_gps, "keep a photo's position as message data: on or off")
+      ->check(CLI::IsMember({"on", "off"}));
+  fp->add_option("--max-file-mb", fpc.max_file_mb, "largest file, MiB (under [files] max_file_bytes)")
+      ->check(CLI::Range(1, 1 << 20));
+  fp->add_option("--quota-mb", fpc.quota_mb, "all files of the municipality, MiB (0: no quota)")
+      ->check(CLI::Range(0, 1 << 30));
+
+  bool internet_allow = false, internet_deny = false;
+  auto* si = admin->add_subcommand("set-internet",
+                                   "allow or restrict a staff account's use of tonari from the Internet zone");
+  si->add_option("--data", data_dir, "data directory");
+  si->add_option("--tenant", tenant, "municipality code")->required();
+  si->add_option("--login", login, "login id")->required();
+  auto* allow_flag = si->add_flag("--allow", internet_allow, "may use the Internet zone");
+  auto* deny_flag = si->add_flag("--deny", internet_deny, "may not (login and requests there are refused)");
+  allow_flag->excludes(deny_flag);
+  deny_flag->excludes(allow_flag);
+
   auto* mg = admin->add_subcommand(
       "migrate", "bring the store's schema up to this tonari's version (PostgreSQL: before the nodes start)");
   mg->add_option("--data", data_dir, "data directory (SQLite)");
@@ -173,6 +205,14 @@ int main(int argc, char** argv) {
     if (bk->parsed()) return app::admin_backup(cfg, backup_to);
     if (cs->parsed()) return app::admin_copy_store(copy_from, copy_to);
     if (rs->parsed()) return app::admin_restore(restore_from, cfg.data_dir, force);
+    if (fp->parsed()) return app::admin_file_policy(cfg, tenant, fpc);
+    if (si->parsed()) {
+      if (!internet_allow && !internet_deny) {
+        std::cerr << "tonari: admin set-internet: give --allow or --deny\n";
+        return 2;
+      }
+      return app::admin_set_internet(cfg, tenant, login, internet_allow);
+    }
     if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
     if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);
     if (cu->parsed()) {

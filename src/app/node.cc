@@ -123,6 +123,16 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
   rooms = std::make_unique<services::Rooms>(*ctx);
   messages = std::make_unique<services::Messages>(*ctx, *receipts);
+  {
+    files::FilesConfig fc = cfg.files;
+    if (fc.dir.empty()) fc.dir = (std::filesystem::path(cfg.data_dir) / "files").string();
+    blobs = std::make_unique<files::BlobStore>(fc.dir);
+    uploads = std::make_unique<files::Uploads>(*blobs);
+    files = std::make_unique<services::Files>(
+        *ctx, *blobs, *uploads, fc,
+        [this](std::function<void()> work) { boost::asio::post(file_io, std::move(work)); });
+    for (int i = 0; i < 2; ++i) boost::asio::post(file_io, [] { name_this_thread("tonari-files"); });
+  }
   boost::asio::post(housekeeping, [] { name_this_thread("tonari-hk"); });
 }
 
@@ -134,6 +144,7 @@ Node::~Node() {
 void Node::shutdown() {
   blocking.join();
   housekeeping.join();
+  file_io.join();
   store->shutdown();
   bus->shutdown();
 }

@@ -11,8 +11,11 @@
 #include "app/data_dir.h"
 #include "bus/bus.h"
 #include "core/clock.h"
+#include "files/blob_store.h"
+#include "files/uploads.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/files.h"
 #include "services/messages.h"
 #include "services/read_receipts.h"
 #include "services/rooms.h"
@@ -71,6 +74,12 @@ class Node {
   std::unique_ptr<services::ReadReceipts> receipts;
   std::unique_ptr<services::Rooms> rooms;
   std::unique_ptr<services::Messages> messages;
+  // Files: the blob store and upload sessions in [files] dir (<data_dir>/files), and the
+  // service over them, whose file I/O (chunks, hashing) runs on `file_io`'s threads.
+  boost::asio::thread_pool file_io{2};
+  std::unique_ptr<files::BlobStore> blobs;
+  std::unique_ptr<files::Uploads> uploads;
+  std::unique_ptr<services::Files> files;
 };
 
 // The secret of known-device tokens (services/known_devices.h), from DATA/device.key,

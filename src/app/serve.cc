@@ -209,6 +209,12 @@ asio::awaitable<void> ticker(Node& node, bool clustered) {
     if (now >= next_purge) {
       next_purge = now + std::chrono::hours(1);
       node.store->purge_sessions(node.clock.now_ms(), [](Result<std::int64_t>) {});
+      // Uploads left unfinished for a day, on the housekeeping thread (directory scans).
+      asio::post(node.housekeeping, [&node] {
+        if (int n = node.files->purge_uploads(node.clock.now_ms()); n > 0) {
+          log::info("files.uploads_purged", {{"count", n}});
+        }
+      });
     }
   }
 }
@@ -273,13 +279,16 @@ int serve(const Config& cfg_in) {
 
   http::Router router;
   api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, *node.bus, node.clock,
-                 cfg.api, {}, node.user_limits.get(), node.node_id};
+                 cfg.api, {}, node.user_limits.get(), node.node_id, node.files.get()};
   log::info("server.node", {{"node", node.node_id},
                             {"bus", cfg.bus_url.empty() ? "in-process" : bus::redacted_url(cfg.bus_url)}});
   api::Api api(deps);
   api.install(router);
   http::ServerLimits limits = cfg.server;
   limits.io_threads = cfg.threads;
+  // An upload chunk may be larger than other bodies.
+  limits.large_bodies.push_back(
+      {"PUT", "/api/uploads/", static_cast<std::size_t>(node.files->chunk_bytes())});
   http::Server server(ioc, router, api.upgrade_handler(), limits);
 
   router.add("GET", "/healthz", [&node](http::Request&) -> asio::awaitable<http::Response> {

@@ -1,6 +1,11 @@
 #include "http/server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
+#include <cerrno>
+#include <cstring>
 #include <boost/beast.hpp>
 
 #include "http/connection_caps.h"
@@ -37,7 +42,7 @@ Request bare_request(const asio::ip::address& peer, Zone zone, const EdgeConfig&
   return req;
 }
 
-Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
+Request to_request(bhttp::request<bhttp::string_body>& r, Zone zone,
                    const asio::ip::address& peer, const EdgeConfig& edge) {
   Request req = bare_request(peer, zone, edge);
   req.method = std::string(r.method_string());
@@ -45,7 +50,9 @@ Request to_request(const bhttp::request<bhttp::string_body>& r, Zone zone,
   std::size_t q = target.find('?');
   req.path = url_decode(target.substr(0, q), false);
   if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-  req.body = r.body();
+  // Moved, not copied: an upload chunk is megabytes (the WebSocket upgrade keeps the
+  // request, but an upgrade has no body).
+  req.body = std::move(r.body());
   for (const auto& f : r) {
     std::string name(f.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -94,26 +101,32 @@ std::string content_security_policy(const Request& req) {
   return csp;
 }
 
-bhttp::response<bhttp::string_body> to_beast(Response&& res, const Request& req, unsigned version,
-                                             bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+// The header of every response: the defaults (errors included), and the handler's own
+// (e.g. caching for assets; a file's stricter Content-Security-Policy replaces the default).
+template <class Body>
+void set_headers(bhttp::response<Body>& out, const Response& res, const Request& req) {
   out.set(bhttp::field::server, "tonari");
   out.set(bhttp::field::content_type, res.content_type);
-  // Defaults for every response, errors included; handlers may add their own (e.g. caching
-  // for assets).
   out.set("X-Request-Id", req.request_id);
-  out.set("Content-Security-Policy", content_security_policy(req));
   out.set("X-Content-Type-Options", "nosniff");
   out.set("X-Frame-Options", "DENY");
   out.set("Referrer-Policy", "same-origin");
   out.set("Cross-Origin-Opener-Policy", "same-origin");
   if (req.https) out.set("Strict-Transport-Security", "max-age=31536000");
-  bool has_cache_control = false;
+  bool has_cache_control = false, has_csp = false;
   for (auto& [k, v] : res.headers) {
     has_cache_control |= beast::iequals(k, "cache-control");
+    has_csp |= beast::iequals(k, "content-security-policy");
     out.insert(k, v);
   }
+  if (!has_csp) out.set("Content-Security-Policy", content_security_policy(req));
   if (!has_cache_control) out.set(bhttp::field::cache_control, "no-store");
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response&& res, const Request& req, unsigned version,
+                                             bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  set_headers(out, res, req);
   out.body() = std::move(res.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
@@ -173,6 +186,19 @@ void log_task_failure(const char* where, std::exception_ptr e) {
   if (e) log::error("http.exception", {{"where", where}, {"error", log::describe(e)}});
 }
 
+// A file opened for a response's body; closed when it goes.
+struct OpenFile {
+  int fd = -1;
+  OpenFile() = default;
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+constexpr std::size_t kFilePiece = 64 * 1024;
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -185,13 +211,77 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::shared_ptr<ConnectionCaps> caps;
   std::atomic<int> refusing{0};  // connections being answered 503 now
+  std::size_t largest_body = 0;  // of max_body_bytes and every large_bodies route's
+
+  // The body limit of the request whose header is `r`.
+  std::size_t body_limit_for(const bhttp::request<bhttp::string_body>& r) const {
+    for (const LargeBodyRoute& route : limits.large_bodies) {
+      if (r.method_string() == route.method && r.target().starts_with(route.path_prefix)) {
+        return route.max_body_bytes;
+      }
+    }
+    return limits.max_body_bytes;
+  }
+
+  // Writes `res`, whose body is the slice res.file of the open file `f`: the header, then
+  // the slice read with pread in pieces of kFilePiece, each written before the next is
+  // read (memory stays at one piece, whatever the file's size; the timeout applies to
+  // each piece, so a slow reader of a large file is not cut off). False if the
+  // connection must close (a write failed, or the file ended before the slice did).
+  asio::awaitable<bool> write_file(beast::tcp_stream& stream, Response& res, const OpenFile& f,
+                                   const Request& req, unsigned version, bool keep, bool head) {
+    const FileSlice slice = *res.file;
+    bhttp::response<bhttp::buffer_body> out{static_cast<bhttp::status>(res.status), version};
+    set_headers(out, res, req);
+    out.keep_alive(keep);
+    out.content_length(slice.length);
+    out.body().data = nullptr;
+    out.body().more = slice.length > 0;
+    bhttp::response_serializer<bhttp::buffer_body> sr{out};
+    const auto timeout = std::chrono::seconds(limits.request_timeout_seconds);
+    stream.expires_after(timeout);
+    if (head) {
+      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, use_tuple);
+      co_return !ec;
+    }
+    if (slice.length == 0) {
+      auto [ec, n] = co_await bhttp::async_write(stream, sr, use_tuple);
+      co_return !ec;
+    }
+    auto [hec, hn] = co_await bhttp::async_write_header(stream, sr, use_tuple);
+    if (hec) co_return false;
+    std::vector<char> piece(static_cast<std::size_t>(std::min<std::uint64_t>(kFilePiece, slice.length)));
+    std::uint64_t at = slice.offset, left = slice.length;
+    while (left > 0) {
+      const ssize_t n = ::pread(f.fd, piece.data(), static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), left)),
+                                static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        log::error("http.file_read_failed", {{"request_id", req.request_id}, {"path", slice.path},
+                                             {"offset", at}, {"error", n < 0 ? std::strerror(errno) : "end of file"}});
+        co_return false;
+      }
+      at += static_cast<std::uint64_t>(n);
+      left -= static_cast<std::uint64_t>(n);
+      out.body().data = piece.data();
+      out.body().size = static_cast<std::size_t>(n);
+      out.body().more = left > 0;
+      stream.expires_after(timeout);
+      auto [wec, wn] = co_await bhttp::async_write(stream, sr, use_tuple);
+      if (wec && wec != bhttp::error::need_buffer) co_return false;
+    }
+    co_return true;
+  }
 
   Impl(asio::io_context& i, const Router& r, UpgradeHandler u, ServerLimits l,
        std::shared_ptr<ServerStats> s)
       : ioc(i), router(r), upgrade(std::move(u)), limits(l), stats(std::move(s)),
         keepalive(std::make_shared<Keepalive>(
             i, std::chrono::milliseconds(std::int64_t{l.ws.idle_timeout_seconds} * 1000))),
-        caps(std::make_shared<ConnectionCaps>(l.max_connections, l.max_connections_per_address)) {}
+        caps(std::make_shared<ConnectionCaps>(l.max_connections, l.max_connections_per_address)) {
+    largest_body = limits.max_body_bytes;
+    for (const auto& r : limits.large_bodies) largest_body = std::max(largest_body, r.max_body_bytes);
+  }
 
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, Zone zone) {
     auto self = shared_from_this();
@@ -313,14 +403,25 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      // The header first: which route it is for decides how large its body may be.
+      parser.body_limit(largest_body);
       stream.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
-      auto [ec, n] = co_await bhttp::async_read(stream, buf, parser, use_tuple);
+      beast::error_code ec;
+      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream, buf, parser, use_tuple);
+      std::size_t body_limit = limits.max_body_bytes;
+      if (!ec || ec == bhttp::error::body_limit) body_limit = body_limit_for(parser.get());
+      if (!ec) {
+        if (auto len = parser.content_length(); len && *len > body_limit) {
+          ec = bhttp::error::body_limit;
+        } else if (!parser.is_done()) {
+          parser.body_limit(body_limit);  // no body byte parsed yet: still allowed
+          std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buf, parser, use_tuple);
+        }
+      }
       if (ec == bhttp::error::body_limit) {
         co_await refuse(stream, bare_request(peer, zone, limits.edge),
                         json_error(413, "payload_too_large",
-                                   "request body over " + std::to_string(limits.max_body_bytes) +
-                                       " bytes"));
+                                   "request body over " + std::to_string(body_limit) + " bytes"));
         break;
       }
       if (ec == bhttp::error::header_limit) {
@@ -387,8 +488,22 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         log_exception(req, "handler", std::current_exception());
         res = json_error(500, "internal", "internal error");
       }
+      OpenFile file;
+      if (res.file) {
+        file.fd = ::open(res.file->path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (file.fd < 0) {
+          const std::string detail = "opening " + res.file->path + ": " + std::strerror(errno);
+          res = json_error(500, "internal", "internal error");
+          res.log_detail = detail;
+        }
+      }
       log_response(req, res, started);
       const bool keep = breq.keep_alive();
+      if (res.file) {
+        const bool head = breq.method() == bhttp::verb::head;
+        if (!co_await write_file(stream, res, file, req, breq.version(), keep, head) || !keep) break;
+        continue;
+      }
       auto out = to_beast(std::move(res), req, breq.version(), keep);
       if (breq.method() == bhttp::verb::head) out.body().clear();  // Content-Length stays
       auto [wec, wn] = co_await bhttp::async_write(stream, out, use_tuple);

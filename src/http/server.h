@@ -23,8 +23,17 @@ struct ListenerConfig {
   Zone zone = Zone::lgwan;
 };
 
+// Requests whose body may be larger than max_body_bytes: those with this method and a
+// path starting with `path_prefix` (the upload chunks, PUT /api/uploads/...).
+struct LargeBodyRoute {
+  std::string method;
+  std::string path_prefix;
+  std::size_t max_body_bytes = 0;
+};
+
 struct ServerLimits {
   std::size_t max_body_bytes = 1 << 20;
+  std::vector<LargeBodyRoute> large_bodies;
   std::size_t max_header_bytes = 16 * 1024;
   int request_timeout_seconds = 60;
   // Open connections (HTTP and WebSocket) on all listeners, and from one peer address (the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,13 @@ struct Request {
   std::string query_param(std::string_view name) const;
 };
 
+// A part of a file to send as a response's body, streamed by the server in bounded pieces.
+struct FileSlice {
+  std::string path;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Response {
   int status = 200;
   std::string body;
@@ -46,6 +54,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string error_code = {};  // of a JSON error (json_error()), for the logs
   std::string log_detail = {};  // what the logs say of a 5xx beyond the body (never sent)
+  // Set: the body is this part of a file instead of `body` (a 500 if it cannot be opened).
+  // The response's own Content-Security-Policy header, if any, replaces the default one.
+  std::optional<FileSlice> file = {};
 };
 
 // Percent-decoding ('+' is kept: it is not a space in paths).

@@ -201,6 +201,14 @@ bool Accounts::verify(PendingLogin p) {
   }
   throttle_.succeeded(p.admission);
   ctx_.bus.publish_notice(kThrottleTopic, LoginThrottle::notice(p.admission, false));
+  if (req.internet && !creds->user.internet_allowed) {
+    log::info("login.refused", {{"tenant", req.tenant_code},
+                                {"login", req.login},
+                                {"address", req.client_address},
+                                {"reason", "internet_restricted"}});
+    p.done(internet_restricted(), 0);
+    return true;
+  }
   const std::string device = p.device.empty() ? KnownDevices::new_device_id() : p.device;
   LoginResult result{creds->user, *tenant, random_token(), random_token(),
                      devices_.issue(req.tenant_code, req.login, device,
@@ -300,7 +308,12 @@ Result<Tenant> Accounts::cached_tenant(TenantId id, TimeMs now) {
   return t;
 }
 
-Status Accounts::still_valid(const Actor& actor) {
+Status internet_restricted() {
+  return Status(Code::zone_forbidden,
+                "use from the Internet is restricted for this account by the administrator");
+}
+
+Status Accounts::still_valid(const Actor& actor, bool internet) {
   auto s = ctx_.store.session(actor.token_hash);
   if (!s.ok()) {
     return s.status().code() == Code::unauthenticated ? unauthenticated("session ended") : s.status();
@@ -311,6 +324,7 @@ Status Accounts::still_valid(const Actor& actor) {
     return u.status().code() == Code::not_found ? unauthenticated("account disabled") : u.status();
   }
   if (u->disabled) return unauthenticated("account disabled");
+  if (internet && !u->internet_allowed) return internet_restricted();
   return Status::ok();
 }
 

@@ -30,7 +30,12 @@ struct LoginRequest {
   std::string password;
   std::string client_address;
   std::string device_token;  // from an earlier login's LoginResult, or empty
+  bool internet = false;     // through an Internet-zone listener (User::internet_allowed)
 };
+
+// The refusal of a user whose Internet-zone use the administrator restricted (at login,
+// on every request and WebSocket from that zone).
+Status internet_restricted();
 
 struct LoginResult {
   User user;
@@ -73,15 +78,18 @@ class Accounts {
   // Verifies credentials and opens a session. The password check waits in a bounded
   // queue for one of the blocking pool's threads; nothing waits on the caller's thread.
   // Errors: unauthenticated (any mismatch), rate_limited (the throttle: wait
-  // retry_after_ms), unavailable (the queue is full: wait retry_after_ms).
+  // retry_after_ms), unavailable (the queue is full: wait retry_after_ms), zone_forbidden
+  // (the right password, through an Internet-zone listener, for a user who may not use
+  // that zone: no session is made).
   void login(LoginRequest req, LoginCallback done);
   // The session for a token, if valid and not expired. unauthenticated otherwise.
   Result<Actor> authenticate(std::string_view token);
   void logout(const Actor& actor, store::Callback<bool> done);
   // ok while the session of `actor` is still valid (not logged out, not expired, account
-  // not disabled); unauthenticated once it is not; another error if the store could not
-  // tell (the session is then not taken for ended).
-  Status still_valid(const Actor& actor);
+  // not disabled); unauthenticated once it is not; with `internet`, zone_forbidden once the
+  // user may no longer use the Internet zone; another error if the store could not tell
+  // (the session is then not taken for ended).
+  Status still_valid(const Actor& actor, bool internet = false);
 
   // Drops cached sessions older than kCacheMs (the housekeeping ticker calls it every
   // second), so that the cache holds the tokens used in the last seconds, not every token

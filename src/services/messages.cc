@@ -22,9 +22,9 @@ Status Messages::check_member(const Actor& actor, RoomId id) {
   return policy::can_read_room(actor.user, rm->first, rm->second);
 }
 
-Status Messages::check_body(std::string_view body) const {
+Status Messages::check_body(std::string_view body, bool may_be_empty) const {
   if (!text::valid_utf8(body)) return invalid_argument("body: not valid UTF-8");
-  if (text::trim(body).empty()) return invalid_argument("body is empty");
+  if (text::trim(body).empty() && !may_be_empty) return invalid_argument("body is empty");
   if (text::char_count(body) > ctx_.limits.max_message_chars) {
     return invalid_argument("body: at most " + std::to_string(ctx_.limits.max_message_chars) +
                             " characters");
@@ -52,7 +52,12 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   if (!valid_client_id(req.client_id)) {
     return done(invalid_argument("client_id: 1-64 printable ASCII characters"));
   }
-  if (Status st = check_body(req.body); !st.is_ok()) return done(st);
+  if (req.files.size() > kMaxFilesPerMessage) {
+    return done(invalid_argument("files: at most " + std::to_string(kMaxFilesPerMessage) +
+                                 " per message"));
+  }
+  // A message with files may have no text.
+  if (Status st = check_body(req.body, !req.files.empty()); !st.is_ok()) return done(st);
   if (req.mentions.size() > 1000) return done(invalid_argument("mentions: at most 1000 users"));
   if (Status st = ctx_.take_message(actor.user.id); !st.is_ok()) return done(st);
   // policy::can_post (a member, same municipality) is checked by the store inside the
@@ -60,7 +65,7 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   store::NewMessage m{req.room,          actor.user.id,          actor.user.name,
                       std::move(req.client_id), std::move(req.body), req.reply_to,
                       std::move(req.mentions), req.mention_all,    ctx_.clock.now_ms(),
-                      actor.user.tenant};
+                      actor.user.tenant, std::move(req.files)};
   ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
     if (r.ok() && r->created) {
       publish_change(ctx_, *r);

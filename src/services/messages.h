@@ -18,7 +18,11 @@ struct PostRequest {
   Seq reply_to = 0;
   std::vector<UserId> mentions;
   bool mention_all = false;
+  std::vector<FileId> files;  // uploaded by the sender to this room, not attached yet
 };
+
+// At most this many files per message.
+inline constexpr std::size_t kMaxFilesPerMessage = 10;
 
 struct History {
   std::vector<Message> messages;  // ascending seq, with read_count
@@ -57,7 +61,7 @@ class Messages {
 
  private:
   Status check_member(const Actor& actor, RoomId room);
-  Status check_body(std::string_view body) const;
+  Status check_body(std::string_view body, bool may_be_empty = false) const;
 
   Context& ctx_;
   ReadReceipts& receipts_;

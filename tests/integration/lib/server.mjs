@@ -120,7 +120,8 @@ export class TonariServer {
   get running() { return this.proc !== null && this.exitInfo === null; }
 
   args() {
-    const a = ['serve', '--listen', this.listen, '--data', this.dataDir];
+    // listen: null keeps the listeners of a --config file (e.g. an lgwan and an internet one).
+    const a = ['serve', ...(this.listen ? ['--listen', this.listen] : []), '--data', this.dataDir];
     if (this.demo) a.push('--demo');
     if (this.store) a.push('--store', this.store);
     if (this.bus) a.push('--bus', this.bus);
@@ -184,7 +185,8 @@ export class TonariServer {
           buf = buf.slice(i + 1);
           const m = /^tonari listening on http:\/\/([^\s:]+|\[[^\]]+\]):(\d+)(?:\s|$)/.exec(line);
           if (m) {
-            this.listeners.push({ host: m[1], port: Number(m[2]), line });
+            const zone = /\szone=(\w+)/.exec(line);
+            this.listeners.push({ host: m[1], port: Number(m[2]), zone: zone ? zone[1] : 'lgwan', line });
             if (this.port === null) this.port = Number(m[2]);
           } else if (line.trim() === 'tonari ready') {
             if (this.port === null) {

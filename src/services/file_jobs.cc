@@ -1,0 +1,416 @@
+#include "services/file_jobs.h"
+
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <system_error>
+
+#include "core/thread_name.h"
+#include "log/log.h"
+#include "services/crypto.h"
+#include "services/events.h"
+
+namespace tonari::services {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kMaxAttempts = 3;
+constexpr auto kPoll = std::chrono::milliseconds(500);
+constexpr const char* kJobDirPrefix = "job-";
+
+std::int64_t ms_since(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t).count();
+}
+
+// The test hook a file's name asks for: only with [files] test_hooks.
+std::string test_hook(const files::FilesConfig& config, const std::string& name) {
+  if (!config.test_hooks) return {};
+  for (const char* hook : {"crash", "loop", "oom"}) {
+    if (name.starts_with(std::string("__") + hook + "__")) return hook;
+  }
+  return {};
+}
+
+// A log field must not carry the file's name (nor, through the worker's words, its
+// contents' names): the file's id identifies it.
+std::string without_name(std::string text, const std::string& name) {
+  if (name.empty()) return text;
+  for (std::size_t at; (at = text.find(name)) != std::string::npos;) text.replace(at, name.size(), "<name>");
+  return text;
+}
+
+// Removes job directories that a crash left under `dir` (older than `age`: in a cluster
+// other nodes' jobs work in the same shared directory).
+void remove_stale_job_dirs(const fs::path& dir, std::chrono::seconds age) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - age;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const fs::path p = it->path();
+    if (!p.filename().string().starts_with(kJobDirPrefix)) continue;
+    std::error_code e2;
+    if (fs::last_write_time(p, e2) < cutoff && !e2) fs::remove_all(p, e2);
+  }
+}
+
+}  // namespace
+
+JobPolicy job_policy(const std::optional<std::string>& file_policy) {
+  boost::json::object in;
+  if (file_policy) {
+    boost::json::error_code ec;
+    boost::json::value v = boost::json::parse(*file_policy, ec);
+    if (!ec && v.is_object()) {
+      in = std::move(v.get_object());
+    } else {
+      log::warn("file.policy_invalid", {{"error", ec ? ec.message() : "not an object"}});
+    }
+  }
+  auto level = [&](const char* key) -> std::string {
+    const boost::json::value* f = in.if_contains(key);
+    return f && f->is_string() && f->get_string() == "rasterize" ? "rasterize" : "rebuild";
+  };
+  auto flag = [&](const char* key) {
+    const boost::json::value* f = in.if_contains(key);
+    return f && f->is_bool() && f->get_bool();
+  };
+  JobPolicy p;
+  p.check_lgwan_uploads = flag("check_lgwan_uploads");
+  p.keep_gps = flag("keep_gps");
+  p.worker_json = boost::json::serialize(boost::json::object{{"image", level("image")},
+                                                             {"pdf", level("pdf")},
+                                                             {"office", level("office")},
+                                                             {"keep_gps", p.keep_gps}});
+  return p;
+}
+
+FileJobs::FileJobs(Context& ctx, files::BlobStore& blobs, Options options)
+    : ctx_(ctx), blobs_(blobs), options_(std::move(options)) {
+  const files::FilesConfig& c = options_.config;
+  limits_.exe = c.sanitizer.empty() ? files::default_worker_path() : fs::path(c.sanitizer);
+  limits_.seconds = std::max(c.job_seconds, 1);
+  limits_.memory_mb = c.worker_memory_mb;
+  limits_.allow_test_hooks = c.test_hooks;
+  jobs_dir_ = blobs_.dir() / "tmp";
+  cancel_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (cancel_fd_ < 0) {
+    throw std::system_error(errno, std::system_category(), "eventfd for the file jobs");
+  }
+}
+
+FileJobs::~FileJobs() {
+  stop();
+  ::close(cancel_fd_);
+}
+
+void FileJobs::start() {
+  if (options_.single_process) {
+    // No other node can hold a lease: those held when this process last stopped (or
+    // crashed) are free at once rather than after they run out.
+    auto r = await<std::int64_t>(
+        [&](auto cb) { ctx_.store.release_file_jobs(0, std::move(cb)); });
+    if (r && !r->ok()) {
+      log::warn("file.jobs_release_failed", {{"error", r->status().message()}});
+    } else if (r && **r > 0) {
+      log::info("file.jobs_resumed", {{"jobs", **r}});
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(jobs_dir_, ec);
+  remove_stale_job_dirs(jobs_dir_, std::max(std::chrono::seconds(3600),
+                                            std::chrono::seconds(10 * limits_.seconds)));
+  if (::access(limits_.exe.c_str(), X_OK) != 0) {
+    // Not fatal: every job ends sanitizer_failed (and says why) until it is installed.
+    log::error("file.sanitizer_missing", {{"path", limits_.exe.string()}});
+  }
+  const int n = std::max(options_.config.workers, 1);
+  for (int i = 0; i < n; ++i) slots_.emplace_back([this] { slot(); });
+}
+
+void FileJobs::notify() {
+  {
+    std::lock_guard lock(mu_);
+    if (wakes_ < std::max(options_.config.workers, 1)) ++wakes_;
+  }
+  wake_.notify_one();
+}
+
+void FileJobs::stop() {
+  if (stopping_.exchange(true)) return;
+  const std::uint64_t one = 1;
+  // Level-triggered: every running worker's wait sees it, now and later.
+  if (::write(cancel_fd_, &one, sizeof one) != sizeof one) {
+    log::error("file.jobs_stop_failed", {{"error", std::error_code(errno, std::system_category()).message()}});
+  }
+  {
+    // An idle slot checks the flag under mu_: taking it here means the slot either sees
+    // the flag or is already waiting for the notification.
+    std::lock_guard lock(mu_);
+  }
+  wake_.notify_all();
+  for (auto& t : slots_) t.join();
+  slots_.clear();
+}
+
+void FileJobs::idle() {
+  std::unique_lock lock(mu_);
+  if (wake_.wait_for(lock, kPoll, [this] { return wakes_ > 0 || stopping(); }) && wakes_ > 0) {
+    --wakes_;
+  }
+}
+
+template <class T, class Start>
+std::optional<Result<T>> FileJobs::await(Start start) {
+  // The callback may come after stop() gave up waiting (the store drains at shutdown,
+  // after this object may be gone): it holds the state, not this object.
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Result<T>> result;
+  };
+  auto state = std::make_shared<State>();
+  start([state](Result<T> r) {
+    std::lock_guard lock(state->mu);
+    state->result.emplace(std::move(r));
+    state->cv.notify_all();
+  });
+  std::unique_lock lock(state->mu);
+  while (!state->result) {
+    // stop() does not know this wait: look at its flag now and then.
+    state->cv.wait_for(lock, std::chrono::milliseconds(100));
+    if (!state->result && stopping()) return std::nullopt;
+  }
+  return std::move(state->result);
+}
+
+void FileJobs::slot() {
+  name_this_thread("tonari-job");
+  const TimeMs lease_ms = (static_cast<TimeMs>(limits_.seconds) + 30) * 1000;
+  std::string last_error;
+  while (!stopping()) {
+    auto claimed = await<std::optional<FileInfo>>([&](auto cb) {
+      ctx_.store.claim_file_job(options_.node_id, ctx_.clock.now_ms(), lease_ms, std::move(cb));
+    });
+    if (!claimed) return;
+    if (!claimed->ok()) {
+      // Once per kind of failure, not every poll (a store that is down for a while).
+      if (claimed->status().message() != last_error) {
+        last_error = claimed->status().message();
+        log::warn("file.claim_failed", {{"error", last_error}});
+      }
+      idle();
+      continue;
+    }
+    last_error.clear();
+    if (!**claimed) {
+      idle();
+      continue;
+    }
+    try {
+      run(std::move(***claimed));
+    } catch (...) {
+      // Unexpected (an allocation): the lease runs out and the job is tried again.
+      log::error("file.job_failed", {{"error", log::describe(std::current_exception())}});
+    }
+  }
+}
+
+void FileJobs::run(FileInfo f) {
+  const auto started = SteadyClock::now();
+  store::FileOutcome o;
+  o.file = f.id;
+  o.node = options_.node_id;
+  files::WorkerReport report;
+  std::string detail;
+  const char* worker_outcome = "failed";
+  fs::path job_dir;
+  if (f.attempts > kMaxAttempts) {
+    // Jobs on this file ended with their node (a crash, a kill, a stop) three times.
+    o.state = FileState::withheld;
+    o.reason = "sanitizer_failed";
+    detail = "not tried again after " + std::to_string(kMaxAttempts) + " attempts";
+  } else {
+    auto setting = ctx_.store.tenant_setting(f.tenant, "file_policy");
+    if (!setting.ok()) {
+      // Not knowing the policy, nothing may be decided: the lease runs out and the job
+      // is tried again.
+      log::warn("file.job_failed", {{"file", f.id}, {"error", setting.status().message()}});
+      return;
+    }
+    const JobPolicy policy = job_policy(*setting);
+    auto in = blobs_.path(f.sha256);
+    if (!in.ok() || !blobs_.exists(f.sha256)) {
+      // A node whose [files] dir is not the shared one, or a blob removed by hand.
+      o.state = FileState::withheld;
+      o.reason = "sanitizer_failed";
+      detail = "the original's blob is missing on this node";
+    } else {
+      job_dir = jobs_dir_ / (kJobDirPrefix + random_token().substr(0, 16));
+      std::error_code ec;
+      if (!fs::create_directory(job_dir, ec) || ec) {
+        log::error("file.job_failed", {{"file", f.id}, {"error", "cannot make " + job_dir.string() + ": " + ec.message()}});
+        return;
+      }
+      fs::permissions(job_dir, fs::perms::owner_all, ec);
+      stats_.running.fetch_add(1);
+      report = files::run_worker(limits_, {*in, f.name, job_dir, policy.worker_json,
+                                           test_hook(options_.config, f.name)},
+                                 cancel_fd_);
+      stats_.running.fetch_sub(1);
+      if (report.cancelled) {
+        // Stopping: not finished; the next start (or another node) runs it again.
+        fs::remove_all(job_dir, ec);
+        return;
+      }
+      if (report.result) worker_outcome = report.result->outcome.c_str();
+      if (Status st = outcome(f, policy, report, o); !st.is_ok()) {
+        log::error("file.job_failed", {{"file", f.id}, {"error", st.message()}});
+        fs::remove_all(job_dir, ec);
+        return;
+      }
+      detail = report.result ? report.result->detail
+                             : report.failure + (report.stderr_tail.empty() ? "" : "; stderr: " + report.stderr_tail);
+    }
+  }
+  o.now = ctx_.clock.now_ms();
+  Context& ctx = ctx_;
+  auto finished = await<store::RoomChange>([&](auto cb) {
+    ctx_.store.finish_file_job(o, [&ctx, cb = std::move(cb)](Result<store::RoomChange> r) {
+      // Here, in the store's callback: a room's events are published in commit order.
+      if (r.ok() && !r->events.empty()) publish_change(ctx, *r);
+      cb(std::move(r));
+    });
+  });
+  if (!job_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(job_dir, ec);
+  }
+  if (!finished) return;  // stopping
+  if (!finished->ok()) {
+    if (finished->status().code() == Code::conflict) {
+      // Our lease ran out and another node took the file (or finished it already).
+      stats_.lost.fetch_add(1);
+      log::warn("file.job_lost", {{"file", f.id}, {"tenant", f.tenant}, {"ms", ms_since(started)}});
+    } else {
+      log::error("file.job_failed", {{"file", f.id}, {"error", finished->status().message()}});
+    }
+    return;
+  }
+  const std::int64_t ms = ms_since(started);
+  stats_.jobs.fetch_add(1);
+  stats_.job_ms.fetch_add(ms);
+  for (auto peak = stats_.peak_rss_kb.load();
+       report.peak_rss_kb > peak && !stats_.peak_rss_kb.compare_exchange_weak(peak, report.peak_rss_kb);) {
+  }
+  switch (o.state) {
+    case FileState::ready: stats_.ready.fetch_add(1); break;
+    case FileState::blocked: stats_.blocked.fetch_add(1); break;
+    default: stats_.withheld.fetch_add(1); break;
+  }
+  if (o.reason == "sanitizer_failed") stats_.failed.fetch_add(1);
+  if (detail.size() > 600) detail.resize(600);
+  const bool ready = o.state == FileState::ready;
+  const std::string shown_detail = ready ? std::string() : without_name(std::move(detail), f.name);
+  const auto level = o.reason == "sanitizer_failed" ? log::Level::warn : log::Level::info;
+  if (!log::enabled(level)) return;
+  log::write(level, ready ? "file.sanitized" : "file.withheld",
+             {{"file", f.id},
+              {"tenant", f.tenant},
+              {"type", o.detected_type},
+              {"outcome", worker_outcome},
+              {"state", file_state_name(o.state)},
+              {"reason", o.reason},
+              {"sanitized", o.sanitized},
+              {"attempt", f.attempts},
+              {"ms", ms},
+              {"worker_ms", report.ms},
+              {"since_upload_ms", o.now - f.created_at},
+              {"rss_kb", report.peak_rss_kb},
+              {"detail", shown_detail}});
+}
+
+Status FileJobs::outcome(const FileInfo& f, const JobPolicy& policy,
+                         const files::WorkerReport& report, store::FileOutcome& o) {
+  if (!report.result) {
+    // Crash, signal, timeout, no or bad JSON: fail closed, also for an LGWAN upload (its
+    // type, and so whether it is an executable, is unknown).
+    o.state = FileState::withheld;
+    o.reason = "sanitizer_failed";
+    return Status::ok();
+  }
+  const files::WorkerResult& r = *report.result;
+  o.detected_type = r.detected_type;
+  o.width = r.width;
+  o.height = r.height;
+  o.pages = r.pages;
+  if (policy.keep_gps) {
+    o.lat = r.lat;
+    o.lon = r.lon;
+  }
+  if (r.outcome == "blocked") {  // nobody gets anything, not even a thumbnail
+    o.state = FileState::blocked;
+    o.reason = r.reason;
+    return Status::ok();
+  }
+  if (!r.thumbnail.empty()) {
+    auto thumb = store_output(r.thumbnail);
+    if (!thumb.ok()) return thumb.status();
+    o.thumb_sha256 = thumb->first;
+  }
+  auto original = [&] {
+    o.state = FileState::ready;
+    o.clean_sha256 = f.sha256;
+    o.clean_size = f.size;
+    o.clean_type = r.detected_type.empty() ? "application/octet-stream" : r.detected_type;
+    o.clean_name = f.name;
+    o.sanitized = false;
+  };
+  if (!f.from_internet && !policy.check_lgwan_uploads) {
+    // An LGWAN upload the municipality does not check: the worker only detected the type
+    // (blocking executables) and made the thumbnail; LGWAN users get the original.
+    original();
+  } else if (r.outcome == "withheld") {
+    o.state = FileState::withheld;
+    o.reason = r.reason;
+  } else if (r.outcome == "clean") {
+    original();
+  } else {  // sanitized
+    auto out = store_output(r.output);
+    if (!out.ok()) return out.status();
+    o.state = FileState::ready;
+    o.clean_sha256 = out->first;
+    o.clean_size = out->second;
+    o.clean_type = !r.output_type.empty() ? r.output_type
+                   : !r.detected_type.empty() ? r.detected_type
+                                              : "application/octet-stream";
+    o.clean_name = r.output_name.empty() ? f.name : r.output_name;
+    o.sanitized = true;
+  }
+  return Status::ok();
+}
+
+Result<std::pair<std::string, std::int64_t>> FileJobs::store_output(const fs::path& path) {
+  // The job directory is under the blob store's tmp/: a rename, no copy. The worker is
+  // gone (reaped, its process group killed), so nothing changes the file meanwhile.
+  const fs::path tmp = blobs_.temp_path();
+  std::error_code ec;
+  fs::rename(path, tmp, ec);
+  if (ec) {
+    // Another file system (a [files] dir whose tmp/ is a mount of its own).
+    fs::copy_file(path, tmp, ec);
+    if (ec) return internal_error("storing a worker's output: " + ec.message());
+  }
+  const auto size = fs::file_size(tmp, ec);
+  if (ec) return internal_error("storing a worker's output: " + ec.message());
+  auto hash = blobs_.put_hashed(tmp);
+  if (!hash.ok()) return hash.status();
+  return std::make_pair(std::move(*hash), static_cast<std::int64_t>(size));
+}
+
+}  // namespace tonari::services

@@ -18,7 +18,7 @@ async function sendFromInternet(srv, fixture, name, type, body) {
   const room = await srv.roomId(tok, '防災係');
   const f = await srv.upload(tok, room, name, type, readFileSync(join(FIXTURES, fixture)), base);
   assert.equal(f.from, 'internet');
-  await srv.api(tok, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-' + name, body, files: [f.id] }, base);
+  await srv.api(tok, 'POST', `/api/rooms/${room}/messages`, { client_id: 'e2e-' + f.id, body, files: [f.id] }, base);
   return srv.settled(tok, f.id, base);
 }
 

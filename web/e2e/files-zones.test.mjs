@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, browserSuite, login, msgLocator, newPage, openRoom, shot } from './lib/harness.mjs';
+import { FIXTURES, audit, browserSuite, login, msgLocator, newPage, openRoom, shot } from './lib/harness.mjs';
 
 const env = browserSuite({ watchdogMs: 200000, server: { internet: true } });
 const { skip } = env;
@@ -56,10 +56,15 @@ test('a PPAP zip from the Internet is withheld from LGWAN, and both sides read w
   assert.deepEqual(net.errors, []);
 });
 
-test('a photo from the Internet reaches LGWAN users sanitized', { skip, timeout: 90000 }, async () => {
+test('a photo from the Internet reaches LGWAN users sanitized, with the map link the policy keeps', { skip, timeout: 120000 }, async () => {
+  const admin = await env.srv.token('yamada');
+  await env.srv.api(admin, 'PUT', '/api/admin/file-policy', { keep_gps: true });
   const f = await sendFromInternet(env.srv, 'photo.jpg', '破裂箇所.jpg', 'image/jpeg', '水道管の破裂箇所です');
   assert.equal(f.state, 'ready');
   assert.equal(f.sanitized, true);
+  assert.ok(f.location, 'the position is kept as message data');
+  const ppap = await sendFromInternet(env.srv, 'ppap.zip', '見積書.zip', 'application/zip', '見積書です');
+  assert.equal(ppap.state, 'withheld');
   const lg = await newPage(env.browser);
   await login(lg, env.srv.base, 'tanaka');
   await openRoom(lg, '防災係');
@@ -67,6 +72,25 @@ test('a photo from the Internet reaches LGWAN users sanitized', { skip, timeout:
   const img = item.locator('.file-image img');
   await img.waitFor();
   assert.ok(await item.locator('.file-badge', { hasText: '無害化済み' }).isVisible());
+  const map = item.getByRole('link', { name: '撮影場所を地図で見る' });
+  const href = new URL(await map.getAttribute('href'));
+  assert.equal(href.origin, 'https://www.openstreetmap.org');
+  assert.ok(Math.abs(Number(href.searchParams.get('mlat')) - f.location.lat) < 1e-6);
+  assert.ok(Math.abs(Number(href.searchParams.get('mlon')) - f.location.lon) < 1e-6);
+  assert.equal(await map.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await map.getAttribute('target'), '_blank');
+  await shot(lg, 'sanitized-photo');
+  // The cards (sanitized photo, withheld file), the viewer and the attachment tray meet
+  // WCAG A/AA.
+  await audit(lg, 'room with file cards');
+  await item.getByRole('button', { name: '破裂箇所.jpgを拡大表示' }).click();
+  await lg.getByRole('dialog', { name: '画像ビューアー' }).waitFor();
+  await audit(lg, 'viewer');
+  await lg.keyboard.press('Escape');
+  const [chooser] = await Promise.all([lg.waitForEvent('filechooser'), lg.getByRole('button', { name: 'ファイルを選ぶ' }).click()]);
+  await chooser.setFiles({ name: '報告書.txt', mimeType: 'text/plain', buffer: Buffer.from('現場報告') });
+  await lg.locator('.att[data-phase=done]').waitFor();
+  await audit(lg, 'attachment tray');
   assert.deepEqual(lg.errors, []);
 });
 

@@ -1,8 +1,10 @@
 // Browser end-to-end harness: starts the real tonari (127.0.0.1, port 0, temp data dir,
 // --demo, --web web/dist), launches Debian's Chromium through playwright-core, and cleans
 // everything up. Every wait is bounded.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -347,6 +349,20 @@ export async function shot(page, name, docsName) {
   await page.screenshot({ path: file });
   if (docsName && !process.env.TONARI_E2E_NO_DOCS) copyFileSync(file, join(REPO_DIR, 'docs', docsName));
   return file;
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Fails if axe-core finds WCAG 2 A/AA violations on the page (`what` names the screen). */
+export async function audit(page, what) {
+  // Evaluated through the DevTools protocol: the page itself keeps its CSP (no inline scripts).
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(r, [], `${what}: ${JSON.stringify(r, null, 1)}`);
 }
 
 /** Closes the browser contexts (pages) of the test that just ran. */

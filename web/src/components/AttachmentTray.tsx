@@ -3,8 +3,9 @@
 import { t } from '../i18n';
 import { store } from '../state/app';
 import type { Attachment } from '../state/attachments';
-import { extLabel, formatSize, middleEllipsis } from '../util/files';
+import { extLabel, formatSize } from '../util/files';
 import { uploadErrorText } from '../util/fileErrors';
+import { FileName } from './FileName';
 import { Icon } from './Icon';
 import './attach.css';
 
@@ -45,9 +46,7 @@ export function AttachmentTray({ room, list }: { room: number; list: Attachment[
               )}
             </span>
             <span class="att-text">
-              <span class="att-name" title={a.name}>
-                {middleEllipsis(a.name, 24)}
-              </span>
+              <FileName name={a.name} class="att-name" max={24} />
               <span class="att-meta">
                 {formatSize(a.size)}
                 {phase !== 'failed' && ' · ' + statusText(a)}

@@ -12,12 +12,12 @@ import {
   fitBox,
   formatSize,
   mapUrl,
-  middleEllipsis,
   reasonText,
   servedName,
   thumbnailUrl,
   viewable,
 } from '../util/files';
+import { FileName } from './FileName';
 import { Icon } from './Icon';
 
 export const THUMB_MAX = 240;
@@ -113,17 +113,12 @@ export function FileCard({ file: f, zone, error, onOpen, onDownload, onOpenPdf }
               href={contentUrl(f.id, true)}
               target="_blank"
               rel="noopener noreferrer"
-              title={name}
-              aria-label={t('openPdf', { name })}
               onClick={(e) => onOpenPdf(f, e)}
             >
-              {middleEllipsis(name)}
+              <FileName name={name} />
             </a>
           ) : (
-            <span class="file-name" title={name}>
-              <span aria-hidden="true">{middleEllipsis(name)}</span>
-              <span class="sr-only">{name}</span>
-            </span>
+            <FileName name={name} class="file-name" />
           )}
           <span class="file-meta">
             {formatSize(size)}

@@ -144,8 +144,8 @@ export function Viewer({ images, index, onClose }: { images: FileInfo[]; index: 
         <button type="button" class="icon-btn" onClick={() => zoomTo(scale / STEP)} aria-label={t('zoomOut')} disabled={scale <= MIN}>
           <Icon name="minus" />
         </button>
-        <button type="button" class="viewer-zoom" onClick={() => zoomTo(1)} aria-label={t('zoomReset')}>
-          {Math.round(scale * 100)}%
+        <button type="button" class="viewer-zoom" onClick={() => zoomTo(1)}>
+          {Math.round(scale * 100)}%<span class="sr-only">（{t('zoomReset')}）</span>
         </button>
         <button type="button" class="icon-btn" onClick={() => zoomTo(scale * STEP)} aria-label={t('zoomIn')} disabled={scale >= MAX}>
           <Icon name="plus" />

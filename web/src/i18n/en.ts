@@ -169,7 +169,6 @@ const en: Dict & FileTexts = {
   withheldForLgwan: 'Not delivered to the internal network (LGWAN): {reason}',
   download: 'Download',
   downloadOf: 'Download {name}',
-  openPdf: 'Open {name} (PDF)',
   pagesN: '{n} pages',
   showOnMap: 'Show where it was taken on a map',
   openImage: 'Enlarge {name}',

@@ -170,7 +170,6 @@ const ja = {
   fileBlocked: 'このファイルは配信されません',
   download: 'ダウンロード',
   downloadOf: '{name}をダウンロード',
-  openPdf: '{name}を開く（PDF）',
   pagesN: '{n}ページ',
   showOnMap: '撮影場所を地図で見る',
   openImage: '{name}を拡大表示',

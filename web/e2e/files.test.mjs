@@ -267,9 +267,8 @@ test('the viewer opens an image, zooms, moves to the next one and closes with Es
   assert.match(await img.evaluate((el) => el.style.transform), /scale\(1\.5\)/);
   await img.hover();
   await p.mouse.wheel(0, -200);
-  await until(async () => Number((await viewer.getByRole('button', { name: '元の大きさ' }).innerText()).replace('%', '')) > 150, {
-    what: 'wheel zoom',
-  });
+  const percent = async () => Number(/(\d+)%/.exec(await viewer.getByRole('button', { name: '元の大きさ' }).innerText())[1]);
+  await until(async () => (await percent()) > 150, { what: 'wheel zoom' });
   await p.keyboard.press('0');
   assert.match(await viewer.getByRole('button', { name: '元の大きさ' }).innerText(), /100%/);
 

@@ -208,8 +208,8 @@ void Api::install_files(http::Router& router) {
     auto u = co_await await_result<User>(
         [&](auto cb) { files.set_internet_allowed(c.actor, id, allowed, std::move(cb)); });
     if (!u.ok()) co_return error_response(u.status());
-    // This node's Internet-zone connections of the user end now (others at their next
-    // session check).
+    // This node's Internet-zone connections of the user end now; the other nodes' when
+    // they act on the revocation the store appended (within a second).
     if (!allowed) {
       for (const auto& conn : d_.hub.connections_of(id)) conn->recheck_session();
     }

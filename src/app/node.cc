@@ -132,6 +132,11 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
         *ctx, *blobs, *uploads, fc,
         [this](std::function<void()> work) { boost::asio::post(file_io, std::move(work)); });
     for (int i = 0; i < 2; ++i) boost::asio::post(file_io, [] { name_this_thread("tonari-files"); });
+    // Sanitizing jobs: started by `serve` (FileJobs::start), woken by each new file. A
+    // single process frees every lease when it starts; a cluster's nodes let them expire.
+    file_jobs = std::make_unique<services::FileJobs>(
+        *ctx, *blobs, services::FileJobs::Options{fc, node_id, cfg.bus_url.empty()});
+    files->set_created_hook([this](const FileInfo&) { file_jobs->notify(); });
   }
   boost::asio::post(housekeeping, [] { name_this_thread("tonari-hk"); });
 }
@@ -142,6 +147,8 @@ Node::~Node() {
 }
 
 void Node::shutdown() {
+  // Running workers are killed, their jobs left to the next start (the lease).
+  if (file_jobs) file_jobs->stop();
   blocking.join();
   housekeeping.join();
   file_io.join();

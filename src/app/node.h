@@ -15,6 +15,7 @@
 #include "files/uploads.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/file_jobs.h"
 #include "services/files.h"
 #include "services/messages.h"
 #include "services/read_receipts.h"
@@ -41,7 +42,8 @@ class Node {
   explicit Node(const Config& cfg);
   ~Node();
 
-  // Finishes blocking and housekeeping work, then applies every queued write (running its callbacks) and
+  // Stops the sanitizing jobs (killing running workers), finishes blocking and
+  // housekeeping work, then applies every queued write (running its callbacks) and
   // stops the store's writer, then the bus's delivery. Call while everything the callbacks
   // use is still alive.
   void shutdown();
@@ -80,6 +82,8 @@ class Node {
   std::unique_ptr<files::BlobStore> blobs;
   std::unique_ptr<files::Uploads> uploads;
   std::unique_ptr<services::Files> files;
+  // The sanitizing jobs ([files] workers threads, each running tonari-sanitize processes).
+  std::unique_ptr<services::FileJobs> file_jobs;
 };
 
 // The secret of known-device tokens (services/known_devices.h), from DATA/device.key,

@@ -129,6 +129,27 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     metric("tonari_bus_connected", "gauge", "1 while connected to NATS (always, in-process).",
            b.connected ? 1 : 0);
   }
+  {
+    const services::FileJobStats& j = node.file_jobs->stats();
+    metric("tonari_file_jobs_total", "counter", "Sanitizing jobs ended (the file's state recorded).",
+           j.jobs.load());
+    metric("tonari_file_jobs_ready_total", "counter", "Jobs that made a file ready for LGWAN users.",
+           j.ready.load());
+    metric("tonari_file_jobs_withheld_total", "counter",
+           "Jobs that withheld a file from LGWAN users (sanitizer_failed included).", j.withheld.load());
+    metric("tonari_file_jobs_blocked_total", "counter", "Jobs that blocked a file for everyone.",
+           j.blocked.load());
+    metric("tonari_file_jobs_failed_total", "counter",
+           "Jobs whose worker crashed, hung, ran out of memory or answered nonsense (sanitizer_failed).",
+           j.failed.load());
+    metric("tonari_file_jobs_lost_total", "counter",
+           "Jobs another node finished after this node's lease ran out.", j.lost.load());
+    metric("tonari_file_jobs_running", "gauge", "Sanitizer workers running now.", j.running.load());
+    metric("tonari_file_job_seconds_total", "counter", "Time of ended jobs, claim to commit.",
+           j.job_ms.load() / 1000.0);
+    metric("tonari_file_worker_peak_rss_bytes", "gauge",
+           "The largest peak resident memory of a sanitizer worker so far.", j.peak_rss_kb.load() * 1024);
+  }
   // What the process has allocated and not freed, and what the allocator holds in memory
   // beyond that (free pages and its own metadata): what a connection costs, apart from the
   // allocator's slack.
@@ -340,6 +361,11 @@ int serve(const Config& cfg_in) {
   });
   log::info("server.ready");
   std::cout << "tonari ready" << std::endl;
+
+  // The sanitizing jobs. Before the hand-off below: start() waits for the store (freeing
+  // the leases of a single process), whose callbacks must not wait for I/O threads that
+  // do not run yet.
+  node.file_jobs->start();
 
   // Writes' callbacks (acks, events to the hub) run on the I/O threads, so that the
   // store's single writer thread only writes (docs/performance.md, ingest). Set after the

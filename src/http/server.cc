@@ -415,7 +415,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           ec = bhttp::error::body_limit;
         } else if (!parser.is_done()) {
           parser.body_limit(body_limit);  // no body byte parsed yet: still allowed
-          std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buf, parser, use_tuple);
+          // A client that waits before sending a large body (curl does, over 1 MiB).
+          if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+            bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+            std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, go_on, use_tuple);
+          }
+          if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buf, parser, use_tuple);
         }
       }
       if (ec == bhttp::error::body_limit) {

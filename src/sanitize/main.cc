@@ -5,7 +5,8 @@
 //
 //   tonari-sanitize --in FILE --name ORIGINAL_NAME --out DIR --policy JSON
 //                   [--memory-mb 1024] [--cpu-seconds 60] [--max-output-mb 512]
-//                   [--test-hook crash|loop|oom|net] [--allow-test-hooks]
+//                   [--test-hook crash|loop|oom|net|read:PATH] [--allow-test-hooks]
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -108,8 +109,10 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// Hooks for the tests of the server's handling of a failing worker; they run confined.
-void run_test_hook(const std::string& hook) {
+// Hooks for the tests of the server's handling of a failing worker, and of the
+// confinement itself; they run confined. read:PATH answers instead of the job, with
+// detail "opened" or "denied: <errno name>".
+std::optional<Result> run_test_hook(const std::string& hook) {
   if (hook == "crash") std::abort();
   if (hook == "loop") {
     volatile unsigned long spins = 0;
@@ -129,7 +132,14 @@ void run_test_hook(const std::string& hook) {
     ::socket(AF_INET, SOCK_STREAM, 0);  // the seccomp filter kills the process here
     std::abort();
   }
-  if (!hook.empty()) usage("unknown test hook " + hook);
+  if (hook.rfind("read:", 0) == 0) {
+    const int fd = ::open(hook.c_str() + 5, O_RDONLY | O_CLOEXEC);
+    Result r;
+    r.detail = fd >= 0 ? "opened" : std::string("denied: ") + ::strerrorname_np(errno);
+    if (fd >= 0) ::close(fd);
+    return r;
+  }
+  usage("unknown test hook " + hook);
 }
 
 // Invalid UTF-8 (a library's message quoting a file's bytes) becomes U+FFFD, so the line
@@ -210,23 +220,28 @@ int main(int argc, char** argv) {
     std::cerr << "tonari-sanitize: cannot confine the process: " << error << "\n";
     return 3;
   }
-  for (const auto& note : notes) std::cerr << "tonari-sanitize: " << note << " (going on without it)\n";
   if (std::string error; !init_runtime(&error)) {
     std::cerr << "tonari-sanitize: " << error << "\n";
     return 3;
   }
+  if (const std::string error = restrict_filesystem(args.job.in, args.job.out_dir, &notes); !error.empty()) {
+    std::cerr << "tonari-sanitize: cannot restrict file access: " << error << "\n";
+    return 3;
+  }
+  for (const auto& note : notes) std::cerr << "tonari-sanitize: " << note << " (going on without it)\n";
   if (const std::string error = install_seccomp(); !error.empty()) {
     std::cerr << "tonari-sanitize: cannot install the seccomp filter: " << error << "\n";
     return 3;
   }
+  std::optional<Result> hook_result;
   if (!args.test_hook.empty()) {
     if (args.allow_test_hooks)
-      run_test_hook(args.test_hook);
+      hook_result = run_test_hook(args.test_hook);
     else
       std::cerr << "tonari-sanitize: --test-hook ignored without --allow-test-hooks\n";
   }
 
-  const Result result = sanitize_file(args.job);
+  const Result result = hook_result ? *hook_result : sanitize_file(args.job);
   const std::string line = to_json(result) + "\n";
   std::fflush(stdout);
   for (std::size_t done = 0; done < line.size();) {

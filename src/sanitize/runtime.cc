@@ -3,6 +3,7 @@
 #include <magic.h>
 #include <vips/vips.h>
 
+#include <ctime>
 #include <mutex>
 
 namespace tonari::sanitize {
@@ -27,6 +28,9 @@ void restrict_loaders() {
 }
 
 void init_once() {
+  // glibc reads the time zone (/etc/localtime) here, once: libzip's entry times need it and
+  // the worker cannot read the file later.
+  ::tzset();
   g_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
   if (!g_magic || magic_load(g_magic, nullptr) != 0) {
     g_init_error = std::string("libmagic: ") + (g_magic ? magic_error(g_magic) : "magic_open failed");

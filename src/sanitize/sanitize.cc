@@ -54,8 +54,9 @@ Result sanitize_checked(const Job& job) {
   std::string error;
   if (!init_runtime(&error)) return withheld("sanitizer_failed", error);
   struct stat st {};
-  if (::stat(job.in.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+  if (::stat(job.in.c_str(), &st) != 0)
     return withheld("sanitizer_failed", "cannot read the input: " + std::string(std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) return withheld("sanitizer_failed", "the input is not a regular file");
   const Detected d = detect(job.in);
   Result r = by_kind(job, d, name_family(job.name));
   if (r.detected_type.empty()) r.detected_type = d.mime;

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <system_error>
@@ -13,6 +12,7 @@
 #include "log/log.h"
 #include "services/crypto.h"
 #include "services/events.h"
+#include "services/files.h"
 
 namespace tonari::services {
 namespace {
@@ -60,35 +60,6 @@ void remove_stale_job_dirs(const fs::path& dir, std::chrono::seconds age) {
 }
 
 }  // namespace
-
-JobPolicy job_policy(const std::optional<std::string>& file_policy) {
-  boost::json::object in;
-  if (file_policy) {
-    boost::json::error_code ec;
-    boost::json::value v = boost::json::parse(*file_policy, ec);
-    if (!ec && v.is_object()) {
-      in = std::move(v.get_object());
-    } else {
-      log::warn("file.policy_invalid", {{"error", ec ? ec.message() : "not an object"}});
-    }
-  }
-  auto level = [&](const char* key) -> std::string {
-    const boost::json::value* f = in.if_contains(key);
-    return f && f->is_string() && f->get_string() == "rasterize" ? "rasterize" : "rebuild";
-  };
-  auto flag = [&](const char* key) {
-    const boost::json::value* f = in.if_contains(key);
-    return f && f->is_bool() && f->get_bool();
-  };
-  JobPolicy p;
-  p.check_lgwan_uploads = flag("check_lgwan_uploads");
-  p.keep_gps = flag("keep_gps");
-  p.worker_json = boost::json::serialize(boost::json::object{{"image", level("image")},
-                                                             {"pdf", level("pdf")},
-                                                             {"office", level("office")},
-                                                             {"keep_gps", p.keep_gps}});
-  return p;
-}
 
 FileJobs::FileJobs(Context& ctx, files::BlobStore& blobs, Options options)
     : ctx_(ctx), blobs_(blobs), options_(std::move(options)) {
@@ -236,14 +207,14 @@ void FileJobs::run(FileInfo f) {
     o.reason = "sanitizer_failed";
     detail = "not tried again after " + std::to_string(kMaxAttempts) + " attempts";
   } else {
-    auto setting = ctx_.store.tenant_setting(f.tenant, "file_policy");
-    if (!setting.ok()) {
+    auto loaded = load_file_policy(ctx_.store, f.tenant);
+    if (!loaded.ok()) {
       // Not knowing the policy, nothing may be decided: the lease runs out and the job
       // is tried again.
-      log::warn("file.job_failed", {{"file", f.id}, {"error", setting.status().message()}});
+      log::warn("file.job_failed", {{"file", f.id}, {"error", loaded.status().message()}});
       return;
     }
-    const JobPolicy policy = job_policy(*setting);
+    const FilePolicy& policy = *loaded;
     auto in = blobs_.path(f.sha256);
     if (!in.ok() || !blobs_.exists(f.sha256)) {
       // A node whose [files] dir is not the shared one, or a blob removed by hand.
@@ -259,7 +230,7 @@ void FileJobs::run(FileInfo f) {
       }
       fs::permissions(job_dir, fs::perms::owner_all, ec);
       stats_.running.fetch_add(1);
-      report = files::run_worker(limits_, {*in, f.name, job_dir, policy.worker_json,
+      report = files::run_worker(limits_, {*in, f.name, job_dir, sanitizer_policy_json(policy),
                                            test_hook(options_.config, f.name)},
                                  cancel_fd_);
       stats_.running.fetch_sub(1);
@@ -335,7 +306,7 @@ void FileJobs::run(FileInfo f) {
               {"detail", shown_detail}});
 }
 
-Status FileJobs::outcome(const FileInfo& f, const JobPolicy& policy,
+Status FileJobs::outcome(const FileInfo& f, const FilePolicy& policy,
                          const files::WorkerReport& report, store::FileOutcome& o) {
   if (!report.result) {
     // Crash, signal, timeout, no or bad JSON: fail closed, also for an LGWAN upload (its

@@ -21,18 +21,9 @@
 #include "files/config.h"
 #include "files/sanitizer_process.h"
 #include "services/context.h"
+#include "services/file_policy.h"
 
 namespace tonari::services {
-
-// What a job takes from a municipality's file policy (tenant setting "file_policy").
-struct JobPolicy {
-  std::string worker_json;  // {"image","pdf","office","keep_gps"}: tonari-sanitize's --policy
-  bool check_lgwan_uploads = false;
-  bool keep_gps = false;
-};
-// The policy from the setting's JSON text; missing or unknown values take the defaults
-// (rebuild, no LGWAN check, no GPS).
-JobPolicy job_policy(const std::optional<std::string>& file_policy);
 
 // Counters for /metrics.
 struct FileJobStats {
@@ -81,7 +72,7 @@ class FileJobs {
   void run(FileInfo f);
   // Fills `o` from the worker's report, storing its outputs. Not ok: the outputs could
   // not be stored (the job is not finished, and runs again when its lease runs out).
-  Status outcome(const FileInfo& f, const JobPolicy& policy, const files::WorkerReport& report,
+  Status outcome(const FileInfo& f, const FilePolicy& policy, const files::WorkerReport& report,
                  store::FileOutcome& o);
   // Moves the worker's output `path` into the blob store; returns its hash and size.
   Result<std::pair<std::string, std::int64_t>> store_output(const std::filesystem::path& path);

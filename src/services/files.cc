@@ -229,8 +229,11 @@ FileAnswer Files::access(const Actor& actor, Zone zone, FileId id, FileWhat what
     }
     if (m.ok()) member = std::move(*m);
   }
+  // The policy matters only to a download or preview of a file from LGWAN in the
+  // Internet zone.
   InternetDownload download = InternetDownload::allow;
-  if (zone == Zone::internet && !f->from_internet && member) {
+  if (zone == Zone::internet && !f->from_internet && member &&
+      (what == FileWhat::content || what == FileWhat::inline_view)) {
     auto pol = load_file_policy(ctx_.store, f->tenant);
     if (!pol.ok()) {
       out.status = pol.status();
@@ -264,7 +267,7 @@ void Files::set_policy(const Actor& actor, std::string_view json_text, store::Ca
   if (!current.ok()) return done(current.status());
   auto p = parse_file_policy(json_text, *current);
   if (!p.ok()) return done(p.status());
-  if (Status st = ctx_.take_write(actor.user.id, "file policy"); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "file_policy"); !st.is_ok()) return done(st);
   log::info("files.policy_set", {{"tenant", actor.user.tenant}, {"by", actor.user.id},
                                  {"policy", file_policy_json(*p)}});
   store_policy(actor.user.tenant, *p, std::move(done));
@@ -288,7 +291,7 @@ void Files::set_internet_allowed(const Actor& actor, UserId user, bool allowed,
     if (!target.ok() && target.status().code() != Code::not_found) return done(target.status());
     return done(not_found("user " + std::to_string(user) + " not found"));
   }
-  if (Status st = ctx_.take_write(actor.user.id, "internet use"); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "internet_use"); !st.is_ok()) return done(st);
   log::info("files.internet_set", {{"user", user}, {"allowed", allowed}, {"by", actor.user.id}});
   ctx_.store.set_internet_allowed(user, allowed, std::move(done));
 }

@@ -52,8 +52,8 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   if (!valid_client_id(req.client_id)) {
     return done(invalid_argument("client_id: 1-64 printable ASCII characters"));
   }
-  if (req.files.size() > kMaxFilesPerMessage) {
-    return done(invalid_argument("files: at most " + std::to_string(kMaxFilesPerMessage) +
+  if (req.files.size() > store::kMaxFilesPerMessage) {
+    return done(invalid_argument("files: at most " + std::to_string(store::kMaxFilesPerMessage) +
                                  " per message"));
   }
   // A message with files may have no text.

@@ -18,11 +18,10 @@ struct PostRequest {
   Seq reply_to = 0;
   std::vector<UserId> mentions;
   bool mention_all = false;
-  std::vector<FileId> files;  // uploaded by the sender to this room, not attached yet
+  // Uploaded by the sender to this room, not attached yet; at most
+  // store::kMaxFilesPerMessage.
+  std::vector<FileId> files;
 };
-
-// At most this many files per message.
-inline constexpr std::size_t kMaxFilesPerMessage = 10;
 
 struct History {
   std::vector<Message> messages;  // ascending seq, with read_count

@@ -102,6 +102,9 @@ struct MemberFilter {
   UserId sender = 0;   // read / unread: left out
 };
 
+// The most files one message may have (NewMessage::files).
+inline constexpr std::size_t kMaxFilesPerMessage = 10;
+
 struct NewMessage {
   RoomId room = 0;
   UserId sender = 0;
@@ -118,13 +121,11 @@ struct NewMessage {
   // checked (internal callers).
   TenantId tenant = 0;
   // Files to attach (create_file), in this order: each must have been uploaded by the
-  // sender to this room, not be attached yet, not be deleted nor blocked
-  // (invalid_argument otherwise, nothing written). With files the body may be empty.
+  // sender to this room, not be attached yet, not be deleted nor blocked, and none twice
+  // (invalid_argument "file N cannot be attached" otherwise, nothing written); at most
+  // kMaxFilesPerMessage. With files the body may be empty.
   std::vector<FileId> files;
 };
-
-// The most files one message may have (NewMessage::files).
-inline constexpr std::size_t kMaxFilesPerMessage = 10;
 
 struct NewFile {
   TenantId tenant = 0;

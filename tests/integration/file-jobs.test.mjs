@@ -2,10 +2,10 @@
 // and the real tonari-sanitize worker. An Internet upload reaches LGWAN members rebuilt
 // (file.updated over the WebSocket), an executable named .jpg is blocked for everyone, an
 // encrypted ZIP is withheld from LGWAN and kept for the Internet zone, an LGWAN upload
-// passes as itself, a worker that crashes or hangs withholds its file and leaves the
-// server healthy, a job killed with its server is resumed at the next start (and given up
-// after three attempts), and on a 2-node cluster with a shared [files] dir a job is taken
-// by one node exactly once.
+// passes as itself, a worker that crashes, hangs or runs out of memory withholds its file
+// and leaves the server healthy, a job killed with its server is resumed at the next
+// start (and given up after three attempts), and on a 2-node cluster with a shared
+// [files] dir a job is taken by one node exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -46,7 +46,10 @@ async function share(client, room, name, bytes) {
 }
 
 // Log lines of the jobs of file `id`.
-const jobLines = (srv, id) => srv.logLines().filter((l) => (l.event === 'file.sanitized' || l.event === 'file.withheld') && l.file === id);
+const isJobLine = (l) => l.event === 'file.sanitized' || l.event === 'file.withheld';
+const jobLines = (srv, id) => srv.logLines().filter((l) => isJobLine(l) && l.file === id);
+// The first, once it has arrived: the server logs a job after its event went out.
+const jobLine = (srv, id) => srv.waitForLog((l) => isJobLine(l) && l.file === id);
 
 // The tonari-sanitize processes whose parent is `pid`.
 function workersOf(pid) {
@@ -73,7 +76,7 @@ async function until(what, pred, ms = 15000) {
   }
 }
 
-const JOBS = '[files]\nworkers = 2\njob_seconds = 30\ntest_hooks = true\n';
+const JOBS = '[files]\nworkers = 2\njob_seconds = 30\nworker_memory_mb = 256\ntest_hooks = true\n';
 
 let srv;       // the lgwan listener
 let internet;  // the internet listener of the same server
@@ -131,8 +134,7 @@ test('a photo from the Internet zone reaches LGWAN members rebuilt, without its 
   assert.equal(mine.status, 200);
   assert.deepEqual(mine.body, original);
 
-  const [line] = jobLines(srv, file.id);
-  assert.ok(line, 'no file.sanitized line');
+  const line = await jobLine(srv, file.id);
   assert.equal(line.event, 'file.sanitized');
   assert.equal(line.outcome, 'sanitized');
   assert.equal(line.attempt, 1);
@@ -167,7 +169,7 @@ test('a password ZIP is withheld from LGWAN and kept for the Internet zone', asy
   const field = await download(sato, `/api/files/${file.id}/content`);
   assert.equal(field.status, 200);
   assert.deepEqual(field.body, original);
-  assert.equal(jobLines(srv, file.id)[0].event, 'file.withheld');
+  assert.equal((await jobLine(srv, file.id)).event, 'file.withheld');
 });
 
 test('an LGWAN upload the municipality does not check passes as itself, with a thumbnail', async () => {
@@ -183,16 +185,23 @@ test('an LGWAN upload the municipality does not check passes as itself, with a t
   assert.deepEqual(got.body, original);
 });
 
-test('a worker that crashes withholds its file; the server stays healthy', async () => {
+test('a worker that crashes or runs out of memory withholds its file; the server stays healthy', async () => {
   const file = await share(sato, room, '__crash__x.jpg', fixture('photo.jpg'));
   const { file: done } = await finalState(ws, file.id);
   assert.equal(done.state, 'withheld');
   assert.equal(done.reason, 'sanitizer_failed');
   assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
-  const [line] = jobLines(srv, file.id);
+  const line = await jobLine(srv, file.id);
   assert.equal(line.event, 'file.withheld');
   assert.equal(line.reason, 'sanitizer_failed');
   assert.match(line.detail, /signal|exit status/);
+  // One that runs out of memory (worker_memory_mb = 256) likewise.
+  const oom = await share(sato, room, '__oom__x.jpg', fixture('photo.jpg'));
+  const { file: oomDone } = await finalState(ws, oom.id);
+  assert.equal(oomDone.state, 'withheld');
+  assert.equal(oomDone.reason, 'sanitizer_failed');
+  assert.ok((await jobLine(srv, oom.id)).rss_kb < 300 * 1024);
+  assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
   // A file uploaded after it is sanitized as usual.
   const next = await share(sato, room, 'after.png', fixture('clean.png'));
   assert.equal((await finalState(ws, next.id)).file.state, 'ready');
@@ -218,7 +227,7 @@ test('a hanging worker is killed after job_seconds; a job killed with its server
   assert.equal(done.state, 'withheld');
   assert.equal(done.reason, 'sanitizer_failed');
   assert.ok(Date.now() - t0 >= 2000);
-  assert.match(jobLines(s, looping.id)[0].detail, /timed out after 2 s/);
+  assert.match((await jobLine(s, looping.id)).detail, /timed out after 2 s/);
   assert.deepEqual(workersOf(s.proc.pid), []);
 
   // kill -9 while the worker runs: the next start frees the lease and runs the job again.
@@ -235,8 +244,9 @@ test('a hanging worker is killed after job_seconds; a job killed with its server
   }, 15000);
   assert.equal(again.state, 'withheld');
   assert.equal(again.reason, 'sanitizer_failed');
-  const [line] = jobLines(s, resumed.id);
+  const line = await jobLine(s, resumed.id);
   assert.equal(line.attempt, 2);
+  assert.equal(jobLines(s, resumed.id).length, 1);
   // The orphaned worker of the killed server does not outlive its CPU limit.
   await until(`worker ${orphan} to end`, () => !alive(orphan), 20000);
 });

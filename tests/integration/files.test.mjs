@@ -57,15 +57,20 @@ test('a chunked upload resumes at the server offset after a wrong one, and answe
   r = await putChunk(tanaka, up.id, 4 * MiB, bytes.subarray(0, 4 * MiB + 1));
   assert.equal(r.status, 413, r.text);
   assert.equal(r.json.error.code, 'payload_too_large');
-  // Past the declared size.
-  r = await putChunk(tanaka, up.id, 4 * MiB, Buffer.concat([bytes.subarray(4 * MiB), Buffer.from('x')]));
-  assert.equal(r.status, 400, r.text);
   // Missing or malformed Upload-Offset.
-  r = await tanaka.req('PUT', `/api/uploads/${up.id}`, { body: Buffer.from('x'), headers: { 'Content-Type': 'application/octet-stream' } });
-  assert.equal(r.status, 400);
+  for (const offset of [undefined, '-1', '4x', '']) {
+    const headers = { 'Content-Type': 'application/octet-stream' };
+    if (offset !== undefined) headers['Upload-Offset'] = offset;
+    r = await tanaka.req('PUT', `/api/uploads/${up.id}`, { body: Buffer.from('x'), headers });
+    assert.equal(r.status, 400, `${offset}: ${r.text}`);
+  }
 
   r = await putChunk(tanaka, up.id, 4 * MiB, bytes.subarray(4 * MiB, 8 * MiB));
   assert.equal(r.status, 200);
+  // Past the declared size.
+  r = await putChunk(tanaka, up.id, 8 * MiB, Buffer.concat([bytes.subarray(8 * MiB), Buffer.from('x')]));
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json.error.code, 'invalid_argument');
   r = await putChunk(tanaka, up.id, 8 * MiB, bytes.subarray(8 * MiB));
   assert.equal(r.status, 201, r.text);
   const file = r.json.file;

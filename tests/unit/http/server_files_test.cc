@@ -153,6 +153,35 @@ TEST_F(ServerFilesTest, UploadChunksMayBeLargerThanOtherBodies) {
   EXPECT_EQ(one(bhttp::verb::post, "/echo", std::string(1000, 'x')).body(), "1000");
 }
 
+TEST_F(ServerFilesTest, ExpectContinueGetsItsInterimAnswer) {
+  asio::io_context client;
+  beast::tcp_stream stream(client);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  const std::string head =
+      "PUT /api/uploads/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+      "Expect: 100-continue\r\n\r\n";
+  asio::write(stream, asio::buffer(head));
+  beast::flat_buffer buf;
+  bhttp::response_parser<bhttp::empty_body> ip;
+  bhttp::read_header(stream, buf, ip);
+  EXPECT_EQ(ip.get().result_int(), 100);
+  asio::write(stream, asio::buffer(std::string(100000, 'z')));
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buf, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "100000");
+  // Over the limit: refused before the body is sent.
+  beast::tcp_stream again(client);
+  again.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  asio::write(again, asio::buffer(std::string(
+      "PUT /api/uploads/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 300000\r\n"
+      "Expect: 100-continue\r\n\r\n")));
+  beast::flat_buffer buf2;
+  bhttp::response<bhttp::string_body> refused;
+  bhttp::read(again, buf2, refused);
+  EXPECT_EQ(refused.result_int(), 413);
+}
+
 TEST_F(ServerFilesTest, AChunkedBodyIsHeldToTheRouteLimitToo) {
   asio::io_context client;
   beast::tcp_stream stream(client);

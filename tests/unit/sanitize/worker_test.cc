@@ -1,9 +1,14 @@
 // The tonari-sanitize binary as the server runs it: one line of JSON and status 0 for a
 // job; for a crash, a loop, memory exhaustion or a network attempt, a signal or a
-// non-zero status and no JSON, within the limits given.
+// non-zero status and no JSON, within the limits given. Confined, it reads only its input
+// and its output directory, and still gives what sanitize_file() gives unconfined.
 #include <gtest/gtest.h>
+#include <linux/landlock.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 
@@ -117,6 +122,75 @@ TEST(SanitizeWorker, OpeningASocketIsKilledBySeccomp) {
   const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", "net"});
   EXPECT_EQ(r.signal(), SIGSYS) << "status " << r.status << ": " << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+bool kernel_has_landlock() {
+  return ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+}
+
+// What the confined worker answers when its read hook opens `path`.
+std::string read_hook(const std::string& path, const TempDir& out) {
+  const json::object o = result_of(
+      worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", "read:" + path}));
+  EXPECT_EQ(o.at("outcome").as_string(), "withheld");
+  return std::string(o.at("detail").as_string());
+}
+
+// A decoder taken over by a hostile file could copy any file the worker's user can read
+// (the server's database, its secrets) into an output; Landlock leaves it its input and
+// --out, not even the input's neighbours.
+TEST(SanitizeWorker, ConfinedWorkerReadsOnlyItsInputAndOutputDirectory) {
+  if (!kernel_has_landlock()) GTEST_SKIP() << "this kernel has no Landlock";
+  TempDir out, elsewhere;
+  test::write_file(elsewhere.file("tonari.db"), "not for users");
+  test::write_file(out.file("part"), "x");
+  EXPECT_EQ(read_hook(elsewhere.file("tonari.db"), out), "denied: EACCES");
+  EXPECT_EQ(read_hook(test::fixture("clean.png"), out), "denied: EACCES");
+  EXPECT_EQ(read_hook(test::fixture("photo.jpg"), out), "opened");
+  EXPECT_EQ(read_hook(out.file("part"), out), "opened");
+}
+
+// A file's bytes ("" for no file), a PDF's /ID (new on every run) blanked.
+std::string comparable_bytes(const std::string& path) {
+  if (path.empty()) return "";
+  std::string bytes = test::read_file(path);
+  if (bytes.rfind("%PDF", 0) != 0) return bytes;
+  for (auto at = bytes.find("/ID ["); at != std::string::npos; at = bytes.find("/ID [", at + 1))
+    std::fill(bytes.begin() + at, bytes.begin() + std::min(bytes.find(']', at), bytes.size()), ' ');
+  return bytes;
+}
+
+// What the libraries still read at run time (fonts for PDF pages and SVG text, ...) stays
+// readable: for every fixture and both levels, the confined worker gives the result and
+// the bytes that sanitize_file() gives in this unconfined process.
+TEST(SanitizeWorker, EveryFixtureGivesTheUnconfinedResult) {
+  for (const Level level : {Level::rebuild, Level::rasterize}) {
+    const std::string word = level == Level::rebuild ? "rebuild" : "rasterize";
+    const std::string policy_json = json::serialize(json::object{{"image", word}, {"pdf", word}, {"office", word}});
+    const Policy policy{.image = level, .pdf = level, .office = level};
+    for (const auto& entry : std::filesystem::directory_iterator(test::fixture(""))) {
+      const std::string in = entry.path().string(), name = entry.path().filename().string();
+      SCOPED_TRACE(name + " " + word);
+      TempDir confined, here;
+      const json::object o = result_of(worker(in, name, confined, {}, policy_json));
+      const Result r = sanitize_file(test::job(in, name, here, policy));
+      const auto text = [&o](const char* key) { return std::string(o.at(key).as_string()); };
+      EXPECT_EQ(text("outcome"), outcome_name(r.outcome)) << text("detail");
+      EXPECT_EQ(text("reason"), r.reason);
+      EXPECT_EQ(text("detected_type"), r.detected_type);
+      EXPECT_EQ(text("output_type"), r.output_type);
+      EXPECT_EQ(text("output_name"), r.output_name);
+      EXPECT_EQ(o.at("width").as_int64(), r.width);
+      EXPECT_EQ(o.at("height").as_int64(), r.height);
+      EXPECT_EQ(o.at("pages").as_int64(), r.pages);
+      const std::string output = text("output"), thumbnail = text("thumbnail");
+      EXPECT_TRUE(comparable_bytes(output.empty() ? "" : confined.file(output)) == comparable_bytes(r.output))
+          << "the outputs differ";
+      EXPECT_TRUE(comparable_bytes(thumbnail.empty() ? "" : confined.file(thumbnail)) ==
+                  comparable_bytes(r.thumbnail))
+          << "the thumbnails differ";
+    }
+  }
 }
 
 TEST(SanitizeWorker, TestHooksNeedTheirOwnFlag) {

@@ -88,7 +88,13 @@ void Api::install_files(http::Router& router) {
     auto r = co_await await_result<files::UploadStatus>([&](auto cb) {
       files.create_upload(c.actor, zone_of(req), std::move(u), std::move(cb));
     });
-    if (!r.ok()) co_return error_response(r.status());
+    if (!r.ok()) {
+      // The limit in bytes too, for the client's message (上限 N MB).
+      if (r.status().code() == Code::payload_too_large) {
+        co_return error_with(r.status(), json::object{{"max_bytes", files.max_file_bytes(c.actor.user.tenant)}});
+      }
+      co_return error_response(r.status());
+    }
     co_return json_response(201, json::object{{"upload", upload_json(*r, files.chunk_bytes())}});
   }));
 

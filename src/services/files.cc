@@ -40,6 +40,11 @@ Files::Files(Context& ctx, files::BlobStore& blobs, files::Uploads& uploads,
              files::FilesConfig cfg, Run run_io)
     : ctx_(ctx), blobs_(blobs), uploads_(uploads), cfg_(std::move(cfg)), run_io_(std::move(run_io)) {}
 
+std::int64_t Files::max_file_bytes(TenantId tenant) const {
+  auto pol = load_file_policy(ctx_.store, tenant);
+  return pol.ok() ? std::min(cfg_.max_file_bytes, pol->max_file_bytes) : cfg_.max_file_bytes;
+}
+
 void Files::create_upload(const Actor& actor, Zone zone, NewUpload u,
                           store::Callback<files::UploadStatus> done) {
   auto name = files::clean_file_name(u.name);

@@ -93,6 +93,8 @@ class Files {
 
   std::int64_t chunk_bytes() const { return cfg_.chunk_bytes; }
   std::int64_t max_file_bytes() const { return cfg_.max_file_bytes; }
+  // The largest file `tenant` may upload: [files] max_file_bytes or its policy's, the lower.
+  std::int64_t max_file_bytes(TenantId tenant) const;
 
  private:
   // The upload `id` if `actor` started it; not_found otherwise.

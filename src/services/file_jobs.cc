@@ -100,14 +100,14 @@ void FileJobs::start() {
     // Not fatal: every job ends sanitizer_failed (and says why) until it is installed.
     log::error("file.sanitizer_missing", {{"path", limits_.exe.string()}});
   }
-  const int n = std::max(options_.config.workers, 1);
-  for (int i = 0; i < n; ++i) slots_.emplace_back([this] { slot(); });
+  // workers = 0: this node sanitizes nothing (other nodes of its cluster do).
+  for (int i = 0; i < options_.config.workers; ++i) slots_.emplace_back([this] { slot(); });
 }
 
 void FileJobs::notify() {
   {
     std::lock_guard lock(mu_);
-    if (wakes_ < std::max(options_.config.workers, 1)) ++wakes_;
+    if (wakes_ < options_.config.workers) ++wakes_;
   }
   wake_.notify_one();
 }

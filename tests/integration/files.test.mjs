@@ -3,8 +3,8 @@
 // municipality, deleted messages, unattached uploads), the zones (an Internet upload's
 // original never reaches the LGWAN listener; 利用制限 at login, on requests and on
 // WebSockets), the administration endpoints and CLI, and the server's memory during a
-// 100 MB upload. Without the sanitizing jobs every file stays `processing`: what needs a
-// file that is ready is in files-ready.test.mjs.
+// 100 MB upload. With no sanitizing jobs ([files] workers = 0) every file stays
+// `processing`: what needs a file that is ready is in files-ready.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupAll, installWatchdog, createTenant, createUser, runTonari, DEMO_TENANT } from './lib/server.mjs';
@@ -23,7 +23,7 @@ let tanaka, sato, suzuki, yamada;  // through LGWAN; yamada is the IT administra
 let room;      // tanaka's room with sato (suzuki is not in it)
 
 before(async () => {
-  ({ srv, internet } = await startZoned());
+  ({ srv, internet } = await startZoned({ toml: '[files]\nworkers = 0\n' }));
   await createTenant(srv.dataDir, { code: OTHER_TENANT, name: 'くすのき町' });
   await createUser(srv.dataDir, { tenant: OTHER_TENANT, login: 'kusuda', name: '楠田 一', reading: 'くすだ はじめ', password: 'kusunoki-pass-1', admin: true });
   [tanaka, sato, suzuki, yamada] = await Promise.all(['tanaka', 'sato', 'suzuki', 'yamada'].map((l) => login(srv, l)));

@@ -41,6 +41,7 @@ bench: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONARI_BENCH=ON >/dev/null
 	@cmake --build $(BUILD)
 	$(BUILD)/tonari-loadgen --tonari $(BUILD)/tonari --config bench/bench.toml $(BENCH_ARGS)
+	TONARI_BIN=$(CURDIR)/$(BUILD)/tonari node bench/files.mjs $(FILES_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,7 @@ packages=(
   libpq-dev libnats-dev
   # The sanitizer worker (tonari-sanitize): images, PDF, OOXML/ZIP, types, confinement.
   libvips-dev libqpdf-dev libzip-dev libmagic-dev libpugixml-dev libseccomp-dev libexif-dev
+  libvips-tools  # the vips command: make bench makes its test photo with it
 )
 if [ "$mode" = test ]; then
   # The cluster tests start their own PostgreSQL 15 and nats-server on loopback.

@@ -229,8 +229,11 @@ FileAnswer Files::access(const Actor& actor, Zone zone, FileId id, FileWhat what
     }
     if (m.ok()) member = std::move(*m);
   }
+  // The policy matters only to a download or preview of a file from LGWAN in the
+  // Internet zone.
   InternetDownload download = InternetDownload::allow;
-  if (zone == Zone::internet && !f->from_internet && member) {
+  if (zone == Zone::internet && !f->from_internet && member &&
+      (what == FileWhat::content || what == FileWhat::inline_view)) {
     auto pol = load_file_policy(ctx_.store, f->tenant);
     if (!pol.ok()) {
       out.status = pol.status();

@@ -1,10 +1,8 @@
 // Automated accessibility checks (axe-core, WCAG 2 A/AA rules incl. colour contrast and
 // labels) on the main screens, PC and smartphone.
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
+  audit,
   login,
   msgLocator,
   newPage,
@@ -15,18 +13,6 @@ import {
 
 const env = browserSuite();
 const { skip } = env;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function audit(page, what) {
-  // Evaluated through the DevTools protocol: the page itself keeps its CSP (no inline scripts).
-  await page.evaluate(axeSource);
-  const r = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const res = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  assert.deepEqual(r, [], `${what}: ${JSON.stringify(r, null, 1)}`);
-}
 
 test('no WCAG A/AA violations found by axe on the main screens', { skip, timeout: 90000 }, async () => {
   const p = await newPage(env.browser);

@@ -1,8 +1,10 @@
 // Browser end-to-end harness: starts the real tonari (127.0.0.1, port 0, temp data dir,
 // --demo, --web web/dist), launches Debian's Chromium through playwright-core, and cleans
 // everything up. Every wait is bounded.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,20 +81,40 @@ export function requirements() {
   return missing;
 }
 
+/** The sanitizer test files (../shared/fixtures/sanitize from the repository; never copied in). */
+export const FIXTURES = resolve(REPO_DIR, '..', 'shared', 'fixtures', 'sanitize');
+
 export class Server {
-  constructor() {
+  /** `internet`: a second listener in the Internet zone (`internetBase`), from a config file. */
+  constructor({ internet = false } = {}) {
     this.dataDir = mkdtempSync(join(tmpdir(), 'tonari-e2e-'));
     dirs.add(this.dataDir);
     this.port = 0;
+    this.internetPort = 0;
+    this.internet = internet;
     this.proc = null;
     this.log = '';
   }
   get base() {
     return `http://127.0.0.1:${this.port}`;
   }
+  get internetBase() {
+    return `http://127.0.0.1:${this.internetPort}`;
+  }
 
   start() {
-    const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, '--demo', '--web', DIST];
+    const args = ['serve', '--data', this.dataDir, '--demo', '--web', DIST];
+    if (this.internet) {
+      const conf = join(this.dataDir, 'zones.toml');
+      writeFileSync(
+        conf,
+        `[[listen]]\naddress = "127.0.0.1"\nport = ${this.port}\nzone = "lgwan"\n` +
+          `[[listen]]\naddress = "127.0.0.1"\nport = ${this.internetPort}\nzone = "internet"\n`,
+      );
+      args.push('--config', conf);
+    } else {
+      args.push('--listen', `127.0.0.1:${this.port}`);
+    }
     const proc = spawn(TONARI_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     children.add(proc);
@@ -115,8 +137,10 @@ export class Server {
       });
       proc.stdout.on('data', (d) => {
         buf += d;
-        const m = /tonari listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(buf);
-        if (m) this.port = Number(m[1]);
+        for (const m of buf.matchAll(/tonari listening on http:\/\/127\.0\.0\.1:(\d+)(?: zone=(\w+))?/g)) {
+          if (m[2] === 'internet') this.internetPort = Number(m[1]);
+          else this.port = Number(m[1]);
+        }
         if (/^tonari ready$/m.test(buf)) {
           clearTimeout(timer);
           res(this);
@@ -151,16 +175,16 @@ export class Server {
   }
 
   // --- REST as another user (bearer token), for setting up and checking ---
-  async token(login) {
-    const r = await fetch(this.base + '/api/login', {
+  async token(login, base = this.base) {
+    const r = await fetch(base + '/api/login', {
       method: 'POST',
       body: JSON.stringify({ tenant: TENANT, login, password: PASSWORD, token: true }),
     });
     if (!r.ok) throw new Error(`login ${login}: ${r.status} ${await r.text()}`);
     return (await r.json()).token;
   }
-  async api(token, method, path, body) {
-    const r = await fetch(this.base + path, {
+  async api(token, method, path, body, base = this.base) {
+    const r = await fetch(base + path, {
       method,
       headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -168,6 +192,38 @@ export class Server {
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
+  }
+  /**
+   * Uploads `bytes` as `name` into `room` (docs/api.md, "Files": a session, then chunks of
+   * chunk_bytes) through `base` (the Internet listener for an upload from outside). Returns
+   * the file.
+   */
+  async upload(token, room, name, type, bytes, base = this.base) {
+    const { upload } = await this.api(token, 'POST', `/api/rooms/${room}/uploads`, { name, size: bytes.length, type }, base);
+    let offset = upload.offset;
+    for (;;) {
+      const end = Math.min(bytes.length, offset + upload.chunk_bytes);
+      const r = await fetch(`${base}/api/uploads/${upload.id}`, {
+        method: 'PUT',
+        headers: { Authorization: 'Bearer ' + token, 'Upload-Offset': String(offset), 'Content-Type': 'application/octet-stream' },
+        body: bytes.subarray(offset, end),
+      });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`PUT upload ${name} at ${offset}: ${r.status} ${text}`);
+      const answer = JSON.parse(text);
+      if (answer.file) return answer.file;
+      offset = answer.upload.offset;
+    }
+  }
+  /** Waits until the file's sanitizing job has ended; returns the file. */
+  async settled(token, id, base = this.base) {
+    return until(
+      async () => {
+        const { file } = await this.api(token, 'GET', `/api/files/${id}`, undefined, base);
+        return file.state !== 'processing' && file;
+      },
+      { timeout: 30000, what: `file ${id} to be processed` },
+    );
   }
   async roomId(token, name) {
     const { rooms } = await this.api(token, 'GET', '/api/rooms');
@@ -295,6 +351,20 @@ export async function shot(page, name, docsName) {
   return file;
 }
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Fails if axe-core finds WCAG 2 A/AA violations on the page (`what` names the screen). */
+export async function audit(page, what) {
+  // Evaluated through the DevTools protocol: the page itself keeps its CSP (no inline scripts).
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(r, [], `${what}: ${JSON.stringify(r, null, 1)}`);
+}
+
 /** Closes the browser contexts (pages) of the test that just ran. */
 export async function closeContexts() {
   for (const c of contexts) {
@@ -338,9 +408,9 @@ export async function until(fn, { timeout = 15000, interval = 100, what = 'condi
 }
 
 // Registers what every browser test file needs: a watchdog, one Chromium per file, and a
-// fresh server (own data directory) and fresh browser contexts per test. Returns the live
-// bindings: env.browser, env.srv (set during each test) and env.skip.
-export function browserSuite({ watchdogMs } = {}) {
+// fresh server (own data directory; `server`: its options) and fresh browser contexts per
+// test. Returns the live bindings: env.browser, env.srv (set during each test) and env.skip.
+export function browserSuite({ watchdogMs, server } = {}) {
   watchdog(watchdogMs);
   const env = { skip: skipReason(), srv: undefined, browser: undefined };
   before(async () => {
@@ -349,7 +419,7 @@ export function browserSuite({ watchdogMs } = {}) {
   });
   beforeEach(async () => {
     if (env.skip) return;
-    env.srv = await new Server().start();
+    env.srv = await new Server(server).start();
   });
   afterEach(async () => {
     await closeContexts();

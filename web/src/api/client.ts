@@ -17,10 +17,20 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfter?: number,
+    /** The whole error object of the answer (some carry more, e.g. offset_mismatch's `offset`). */
+    readonly detail: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** The ApiError for a non-2xx answer whose body parsed to `data` (null if it was not JSON). */
+export function errorFromAnswer(status: number, data: unknown, statusText: string, retryAfter: string | null): ApiError {
+  const err = (data as { error?: Record<string, unknown> } | null)?.error ?? {};
+  const code = typeof err.code === 'string' && err.code ? err.code : 'http_' + status;
+  const message = typeof err.message === 'string' && err.message ? err.message : statusText;
+  return new ApiError(status, code, message, Number(retryAfter || '') || undefined, err);
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -92,9 +102,7 @@ export class Api {
       }
     }
     if (!res.ok) {
-      const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-      const retry = Number(res.headers.get('Retry-After') || '') || undefined;
-      const e = new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || res.statusText, retry);
+      const e = errorFromAnswer(res.status, data, res.statusText, res.headers.get('Retry-After'));
       if (res.status === 401 && path !== '/api/login') this.onUnauthenticated?.();
       throw e;
     }

@@ -55,6 +55,58 @@ export interface Message {
   deleted: boolean;
   /** Present in history responses; live, `reads` frames carry it to the message's sender only. */
   read_count?: number;
+  /** Attachments, in the order the sender gave (absent when none). */
+  files?: FileInfo[];
+}
+
+/** Where a request comes from: the municipality's closed network or the Internet. */
+export type Zone = 'lgwan' | 'internet';
+
+/**
+ * processing: the sanitizing job has not ended; ready: LGWAN users get the clean copy;
+ * withheld: LGWAN users get nothing (reason says why), Internet users the original;
+ * blocked: nobody gets it.
+ */
+export type FileState = 'processing' | 'ready' | 'withheld' | 'blocked';
+
+/** An attachment (the same JSON for every zone; what a zone may fetch is the server's call). */
+export interface FileInfo {
+  id: number;
+  room: number;
+  /** The message it is attached to; 0 while not attached yet. */
+  seq: number;
+  uploader: number;
+  name: string;
+  size: number;
+  /** Detected by content once the job ran, else what the uploader's browser said. */
+  type: string;
+  from: Zone;
+  state: FileState;
+  /** withheld/blocked: a reason code (encrypted, legacy_format, ...). */
+  reason?: string;
+  /** ready only: the clean copy is rebuilt (true) or the original itself (false). */
+  sanitized?: boolean;
+  clean_name?: string;
+  clean_type?: string;
+  clean_size?: number;
+  /** A JPEG thumbnail exists (images, a PDF's first page). */
+  thumbnail: boolean;
+  /** Pixels (images) or points (a PDF's first page); absent: unknown. */
+  width?: number;
+  height?: number;
+  pages?: number;
+  /** The photo's position, where the municipality keeps it as message data. */
+  location?: { lat: number; lon: number };
+  created_at: number;
+}
+
+/** An upload session (resumable: `offset` bytes are stored). */
+export interface UploadInfo {
+  id: string;
+  offset: number;
+  size: number;
+  /** The largest body one PUT may carry (given when the session is created). */
+  chunk_bytes?: number;
 }
 
 export interface RoomSummary {
@@ -98,6 +150,8 @@ export interface Session {
   user: User;
   csrf_token: string;
   tenant: Tenant;
+  /** The zone of the listener the request came through (absent: lgwan). */
+  zone?: Zone;
 }
 
 export interface ApiErrorBody {
@@ -110,6 +164,8 @@ export interface SendInput {
   reply_to?: number | null;
   mentions?: number[];
   mention_all?: boolean;
+  /** Ids of uploaded files to attach (at most 10). */
+  files?: number[];
 }
 
 // ---- WebSocket frames -------------------------------------------------------------------
@@ -121,6 +177,7 @@ export type EventFrame =
   | { type: 'member.joined'; room: number; ev: number; users: User[]; count?: number; by: number }
   | { type: 'member.left'; room: number; ev: number; user: number; by: number }
   | { type: 'room.updated'; room: number; ev: number; name: string; by: number }
+  | { type: 'file.updated'; room: number; ev: number; file: FileInfo }
   | {
       type: 'member.role_changed';
       room: number;
@@ -158,6 +215,7 @@ export const EVENT_TYPES = new Set<string>([
   'member.left',
   'room.updated',
   'member.role_changed',
+  'file.updated',
 ]);
 
 export function isEventFrame(f: ServerFrame): f is EventFrame {

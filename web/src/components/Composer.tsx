@@ -1,5 +1,7 @@
 // The message composer: Enter sends (or Ctrl+Enter, per settings), never during an IME
-// composition; @mention autocomplete by name or reading; one draft per room.
+// composition; @mention autocomplete by name or reading; one draft per room. Files are
+// attached with the clip button, a pasted screenshot, or on a phone the camera and the
+// photo library; the message goes with them once every upload has finished.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message } from '../api/types';
 import { t } from '../i18n';
@@ -8,10 +10,26 @@ import { useStore } from '../state/useStore';
 import { composerKeyAction, sendable } from '../util/composer';
 import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
+import { useAttachments } from '../state/useAttachments';
 import { Icon } from './Icon';
+import { AttachmentTray } from './lazy';
 import { MentionSuggest, type Candidate } from './MentionSuggest';
 
 const MAX = 10000;
+
+/** The phone layout (styles.css): the input is narrow, and a phone keyboard needs no key hint. */
+const narrow = () => typeof matchMedia === 'function' && matchMedia('(max-width: 480px)').matches;
+
+/** Attaches files to the room's next message; says so when some did not fit. */
+export function attachFiles(room: number, files: File[], pasted = false): void {
+  if (!files.length) return;
+  store.attachments.add(room, files, pasted ? t('pastedPrefix') : undefined).then(
+    (refused) => {
+      if (refused > 0) store.toast(t('attachLimit', { n: 10 }), 'error');
+    },
+    (e) => store.toast(t('errGeneric', { msg: String((e as Error)?.message ?? e) }), 'error'),
+  );
+}
 
 export function Composer({
   room,
@@ -37,6 +55,12 @@ export function Composer({
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const textRef = useRef(text);
   textRef.current = text;
+  const attached = useAttachments(room);
+  const attachState = store.attachments.state(room);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const cameraInput = useRef<HTMLInputElement>(null);
+  const photoInput = useRef<HTMLInputElement>(null);
+  const canSend = (sendable(text) || attachState === 'ready') && (attachState === 'empty' || attachState === 'ready');
 
   // Keep the draft when leaving the room (the component is keyed by room).
   useEffect(
@@ -95,10 +119,15 @@ export function Composer({
 
   const submit = () => {
     const body = text.trim();
-    if (!sendable(body)) return;
+    if (attachState === 'busy' || attachState === 'failed') {
+      store.toast(t('waitUploads'));
+      return;
+    }
+    if (!sendable(body) && attachState !== 'ready') return;
+    const files = store.attachments.take(room);
     const people = (members ?? []).map((m) => ({ id: m.user.id, name: m.user.name })).filter((p) => p.id !== me.id);
     const { mentions, mention_all } = collectMentions(body, people);
-    store.send(room, body, reply, mentions, mention_all && kind === 'group');
+    store.send(room, body, reply, mentions, mention_all && kind === 'group', files);
     change('');
     store.drafts.set(me.id, room, '');
     setMq(null);
@@ -135,6 +164,22 @@ export function Composer({
     }
   };
 
+  const picked = (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    attachFiles(room, Array.from(input.files ?? []));
+    input.value = ''; // the same file may be picked again
+  };
+
+  // A pasted screenshot (image data and no text) is attached; a paste that carries text
+  // too (cells copied from Excel come with a picture of them) pastes the text.
+  const onPaste = (e: ClipboardEvent) => {
+    const dt = e.clipboardData;
+    if (!dt || !dt.files || dt.files.length === 0) return;
+    if (dt.types.includes('text/plain') && dt.getData('text/plain')) return;
+    e.preventDefault();
+    attachFiles(room, Array.from(dt.files), true);
+  };
+
   return (
     <form
       class="composer"
@@ -155,7 +200,47 @@ export function Composer({
         </div>
       )}
       {open && <MentionSuggest items={candidates} active={active} onPick={pick} />}
+      {attached.length > 0 && <AttachmentTray room={room} list={attached} />}
       <div class="composer-row">
+        <div class="attach-btns">
+          <button
+            type="button"
+            class="icon-btn attach-btn"
+            onClick={() => fileInput.current?.click()}
+            aria-label={t('attachFile')}
+            title={t('attach')}
+          >
+            <Icon name="clip" size={22} />
+          </button>
+          <button
+            type="button"
+            class="icon-btn attach-btn attach-phone"
+            onClick={() => cameraInput.current?.click()}
+            aria-label={t('takePhoto')}
+          >
+            <Icon name="camera" size={22} />
+          </button>
+          <button
+            type="button"
+            class="icon-btn attach-btn attach-phone"
+            onClick={() => photoInput.current?.click()}
+            aria-label={t('choosePhoto')}
+          >
+            <Icon name="image" size={22} />
+          </button>
+          <input ref={fileInput} type="file" multiple hidden tabIndex={-1} data-input="file" onChange={picked} />
+          <input
+            ref={cameraInput}
+            type="file"
+            accept="image/*"
+            capture="environment"
+            hidden
+            tabIndex={-1}
+            data-input="camera"
+            onChange={picked}
+          />
+          <input ref={photoInput} type="file" accept="image/*" multiple hidden tabIndex={-1} data-input="photo" onChange={picked} />
+        </div>
         <textarea
           ref={ta}
           id="composer-input"
@@ -163,7 +248,9 @@ export function Composer({
           rows={1}
           maxLength={MAX}
           aria-label={t('composer')}
-          placeholder={sendKey === 'enter' ? t('composerPlaceholderEnter') : t('composerPlaceholderCtrl')}
+          placeholder={
+            narrow() ? t('composer') : sendKey === 'enter' ? t('composerPlaceholderEnter') : t('composerPlaceholderCtrl')
+          }
           role="combobox"
           aria-autocomplete="list"
           aria-expanded={open}
@@ -187,8 +274,9 @@ export function Composer({
             refreshMention();
           }}
           onBlur={() => setTimeout(() => setMq(null), 150)}
+          onPaste={onPaste}
         />
-        <button type="submit" class="btn btn-primary send-btn" disabled={!sendable(text)} aria-label={t('send')}>
+        <button type="submit" class="btn btn-primary send-btn" disabled={!canSend} aria-label={t('send')}>
           <Icon name="send" size={20} />
           <span class="send-label">{t('send')}</span>
         </button>

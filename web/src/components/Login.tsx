@@ -41,6 +41,7 @@ export function Login() {
       else if (err instanceof ApiError && err.status === 503) setError(t('loginBusy', { n: err.retryAfter ?? 5 }));
       else if (err instanceof ApiError && (err.status === 401 || err.status === 400)) setError(t('loginFailed'));
       else if (err instanceof ApiError && err.status === 0) setError(t('errNetwork'));
+      else if (err instanceof ApiError && err.code === 'zone_forbidden') setError(t('loginZoneForbidden'));
       else setError(store.state.phase === 'app' ? null : t('errGeneric', { msg: (err as Error).message }));
       setBusy(false);
     }

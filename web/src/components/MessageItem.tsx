@@ -1,11 +1,12 @@
 import { useRef, useState } from 'preact/hooks';
-import type { Message, RoomKind } from '../api/types';
+import type { FileInfo, Message, RoomKind } from '../api/types';
 import { lang, t } from '../i18n';
 import { store } from '../state/app';
 import { composerKeyAction, sendable } from '../util/composer';
 import { formatFull, formatTime } from '../util/date';
 import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
+import { FileList } from './FileList';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -21,6 +22,8 @@ interface Props {
   mentionsMe: boolean;
   editing: boolean;
   onAction: (a: MessageAction, m: Message) => void;
+  /** Opens the image viewer on a message's images. */
+  onView: (images: FileInfo[], index: number) => void;
 }
 
 function jumpTo(seq: number) {
@@ -31,7 +34,7 @@ function jumpTo(seq: number) {
   setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
-function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, onAction }: Props) {
+function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
   const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '']
     .filter(Boolean)
@@ -72,8 +75,9 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, o
             ) : editing ? (
               <EditBox m={m} onDone={() => onAction('edit-done', m)} />
             ) : (
-              <MessageBody body={m.body} names={names ? names.split('\n') : []} />
+              m.body && <MessageBody body={m.body} names={names ? names.split('\n') : []} />
             )}
+            {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (

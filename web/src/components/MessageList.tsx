@@ -2,7 +2,7 @@
 // live, pending sends at the end.
 import type { VNode } from 'preact';
 import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { Message, RoomKind } from '../api/types';
+import type { FileInfo, Message, RoomKind } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { unreadOf } from '../state/rooms';
@@ -10,6 +10,7 @@ import { useStore } from '../state/useStore';
 import { sameDay } from '../util/date';
 import { DayDivider } from './DayDivider';
 import { Icon } from './Icon';
+import { Viewer } from './lazy';
 import { MessageItem, type MessageAction } from './MessageItem';
 import { PendingItem } from './PendingItem';
 import { UnreadDivider } from './UnreadDivider';
@@ -34,6 +35,8 @@ export function MessageList({
   const divider = useStore((s) => s.dividers[room]);
   const unread = useStore((s) => (s.rooms[room] ? unreadOf(s.rooms[room]) : 0));
   const [editing, setEditing] = useState<number | null>(null);
+  const [viewing, setViewing] = useState<{ images: FileInfo[]; index: number } | null>(null);
+  const onView = useCallback((images: FileInfo[], index: number) => setViewing({ images, index }), []);
   const [atBottom, setAtBottom] = useState(true);
   const ref = useRef<HTMLDivElement>(null);
   const positioned = useRef(false);
@@ -150,6 +153,7 @@ export function MessageList({
           mentionsMe={m.sender !== myId && !m.deleted && (m.mention_all || m.mentions.includes(myId))}
           editing={editing === m.seq}
           onAction={onAction}
+          onView={onView}
         />,
       );
       prev = m;
@@ -180,6 +184,7 @@ export function MessageList({
           <span class="sr-only">{unread ? '' : t('newMessages')}</span>
         </button>
       )}
+      {viewing && <Viewer images={viewing.images} index={viewing.index} onClose={() => setViewing(null)} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { t } from '../i18n';
 import { store } from '../state/app';
 import type { Pending } from '../state/outbox';
+import { FileList } from './FileList';
 
 export function PendingItem({ p }: { p: Pending }) {
   const failed = p.status === 'failed';
@@ -16,7 +17,8 @@ export function PendingItem({ p }: { p: Pending }) {
                 <span class="quote-body">{p.reply.body}</span>
               </div>
             )}
-            <div class="msg-body">{p.body}</div>
+            {p.body && <div class="msg-body">{p.body}</div>}
+            {p.files && <FileList files={p.files} />}
           </div>
           <div class="msg-meta">
             {failed ? (

@@ -2,6 +2,7 @@ import { lang, t } from '../i18n';
 import { store } from '../state/app';
 import { mentionUnreadOf, unreadOf, type RoomEntry } from '../state/rooms';
 import { formatListTime } from '../util/date';
+import { attachmentSummary } from '../util/files';
 import { memo } from '../util/memo';
 import { Avatar } from './Avatar';
 
@@ -9,7 +10,7 @@ function preview(e: RoomEntry, me: number): string {
   const m = e.summary.last_message;
   if (!m) return t('noMessagesYet');
   if (m.deleted) return t('deletedMessage');
-  const body = m.body.replace(/\s+/g, ' ');
+  const body = m.body.replace(/\s+/g, ' ') || attachmentSummary(m.files, t);
   if (m.sender === me) return `${t('you')}: ${body}`;
   if (e.summary.kind === 'group') return `${m.sender_name.split(/[\s\u3000]/)[0]}: ${body}`;
   return body;

@@ -18,6 +18,19 @@ export function Shell() {
   const pane = route.room === null && route.panel === null ? 'list' : route.panel === null ? 'room' : 'details';
   const profile = route.panel && typeof route.panel === 'object' ? route.panel.user : null;
   useEffect(preloadDialogs, []);
+  // Files dropped beside the room (which attaches them) must not make the browser open them
+  // in place of the app.
+  useEffect(() => {
+    const keep = (e: DragEvent) => {
+      if (e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', keep);
+    window.addEventListener('drop', keep);
+    return () => {
+      window.removeEventListener('dragover', keep);
+      window.removeEventListener('drop', keep);
+    };
+  }, []);
 
   return (
     <div class="app" data-pane={pane} data-panel={route.panel ? 'open' : 'closed'}>

@@ -12,6 +12,7 @@ const ja = {
   loginFailed: '自治体コード、ログインIDまたはパスワードが正しくありません。',
   loginRateLimited: 'ログインの試行回数が多すぎます。{n}秒ほど待ってから再度お試しください。',
   loginBusy: 'ただいまログインが混み合っています。{n}秒ほど待ってから再度お試しください。',
+  loginZoneForbidden: 'このアカウントはインターネット側からの利用が許可されていません。管理者にお問い合わせください。',
   sessionEnded: 'セッションが終了しました。もう一度ログインしてください。',
   loading: '読み込み中…',
   // header / menu
@@ -149,6 +150,29 @@ const ja = {
   // notifications
   notifyDirect: '{sender}さん（1:1トーク）',
   notifyMention: '{room}で{sender}さんがあなたをメンションしました',
+  // attachments (添付)
+  attach: '添付',
+  attachMenu: '写真・ファイルを添付',
+  attachFile: 'ファイルを選ぶ',
+  takePhoto: '写真を撮る',
+  choosePhoto: '写真を選ぶ',
+  dropHere: 'ここにドロップして添付',
+  attachLimit: '一度に添付できるのは{n}件までです',
+  waitUploads: 'アップロードが終わってから送信できます',
+  pastedPrefix: 'スクリーンショット',
+  attachmentOne: '[添付] {name}',
+  attachmentMany: '[添付] {name} ほか{n}件',
+  // files in the timeline
+  fileProcessing: '処理中（無害化しています）',
+  sanitizedBadge: '無害化済み',
+  sanitizedHint: '安全のため作り直したファイルです（マクロ・スクリプト・位置情報などは取り除かれています）',
+  fileWithheld: 'このファイルは受け取れません',
+  fileBlocked: 'このファイルは配信されません',
+  download: 'ダウンロード',
+  downloadOf: '{name}をダウンロード',
+  pagesN: '{n}ページ',
+  showOnMap: '撮影場所を地図で見る',
+  openImage: '{name}を拡大表示',
   // errors
   errNetwork: 'サーバーに接続できませんでした。通信状態を確認してください。',
   errPermission: 'この操作は許可されていません。',

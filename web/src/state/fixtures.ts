@@ -1,5 +1,5 @@
 // Builders for test data shaped like docs/api.md.
-import type { Message, RoomSummary, User } from '../api/types';
+import type { FileInfo, Message, RoomSummary, User } from '../api/types';
 
 export function msg(seq: number, over: Partial<Message> = {}): Message {
   return {
@@ -41,4 +41,21 @@ export function summary(over: Partial<RoomSummary> = {}): RoomSummary {
 
 export function user(id: number, name: string, reading: string): User {
   return { id, login: 'u' + id, name, reading, department: null, title: '', status: '', role: 'staff' };
+}
+
+export function fileInfo(over: Partial<FileInfo> = {}): FileInfo {
+  return {
+    id: 9,
+    room: 5,
+    seq: 3,
+    uploader: 7,
+    name: '破裂箇所.jpg',
+    size: 4012345,
+    type: 'image/jpeg',
+    from: 'internet',
+    state: 'ready',
+    thumbnail: true,
+    created_at: 1,
+    ...over,
+  };
 }

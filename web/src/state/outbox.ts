@@ -1,6 +1,6 @@
 // Messages being sent. Each has a client_id chosen here; the server stores a message once per
 // (sender, room, client_id), so resending after a reconnect can never duplicate it.
-import type { Message, ReplyRef } from '../api/types';
+import type { FileInfo, Message, ReplyRef } from '../api/types';
 
 export type PendingStatus = 'sending' | 'failed';
 
@@ -12,6 +12,8 @@ export interface Pending {
   reply?: ReplyRef | null;
   mentions: number[];
   mention_all: boolean;
+  /** Uploaded files it carries (sent as their ids). */
+  files?: FileInfo[];
   created_at: number;
   status: PendingStatus;
   error?: string;

@@ -67,7 +67,8 @@ export function applyEventToEntry(
     | { type: 'member.joined'; users: unknown[]; count?: number }
     | { type: 'member.left'; user: number }
     | { type: 'room.updated'; name: string }
-    | { type: 'member.role_changed'; user: number; role: RoomRole },
+    | { type: 'member.role_changed'; user: number; role: RoomRole }
+    | { type: 'file.updated' },
   me: number,
 ): RoomEntry {
   if (ev <= e.summaryEv) return e;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Api } from '../api/client';
 import type { Message, RoomSummary, Session } from '../api/types';
 import { FakeSocket, ManualTimers } from '../realtime/fakes';
-import { msg, summary, user } from './fixtures';
+import { fileInfo, msg, summary, user } from './fixtures';
 import { Store } from './store';
 
 const ME = user(7, '田中 太郎', 'たなか たろう');
@@ -242,5 +242,44 @@ describe('Store', () => {
     expect(store.state.membersNext[5]).toBeNull();
     await store.loadMoreMembers(5); // nothing more to load
     expect(api.members).toHaveBeenCalledTimes(1);
+  });
+
+  it('knows its zone from the session and updates files in place on file.updated', async () => {
+    const { store, sock, srv } = await bootLive();
+    expect(store.state.zone).toBe('lgwan');
+    const f = fileInfo({ id: 31, seq: 11, state: 'processing', thumbnail: false });
+    sock.receive(created(13, msg(11, { body: '', files: [f] })));
+    sock.receive({ type: 'file.updated', room: 5, ev: 14, file: { ...f, state: 'withheld', reason: 'encrypted' } });
+    const m = () => store.state.timelines[5].messages.find((x) => x.seq === 11)!;
+    expect(m().files![0].state).toBe('withheld');
+    expect(m().files![0].reason).toBe('encrypted');
+    // A replay after a reconnect repeats it: applied once, nothing else moves.
+    sock.receive({ type: 'file.updated', room: 5, ev: 14, file: { ...f, state: 'withheld', reason: 'encrypted' } });
+    expect(store.cursors.get(5)).toBe(14);
+    expect(store.state.rooms[5].summary.ev).toBe(14);
+    expect(store.state.rooms[5].summary.msg_seq).toBe(11);
+    // The Internet zone comes from GET /api/me.
+    srv.api.me.mockResolvedValueOnce({ user: ME, csrf_token: 't', tenant: { code: '999001', name: 'さくら市' }, zone: 'internet' } as Session);
+    const other = makeStore(srv.api, new ManualTimers());
+    await other.boot('/');
+    expect(other.state.zone).toBe('internet');
+  });
+
+  it('sends a message with files as their ids, over the WebSocket and over REST', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, sock, srv } = await bootLive();
+    const files = [fileInfo({ id: 31, seq: 0, state: 'processing' }), fileInfo({ id: 32, seq: 0, state: 'processing' })];
+    store.send(5, '', null, [], false, files);
+    const [frame] = sock.sentOfType('send');
+    expect(frame.files).toEqual([31, 32]);
+    expect(frame.body).toBe('');
+    expect(store.state.pending[0].files).toEqual(files);
+    // A text-only message carries no files field.
+    store.send(5, '文字だけ', null, [], false);
+    expect('files' in sock.sentOfType('send')[1]).toBe(false);
+    sock.drop(1006);
+    await vi.advanceTimersByTimeAsync(4500);
+    await flush();
+    expect(srv.api.post.mock.calls[0][1]).toMatchObject({ body: '', files: [31, 32] });
   });
 });

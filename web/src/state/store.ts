@@ -3,6 +3,7 @@
 import { Api, ApiError } from '../api/client';
 import type {
   EventFrame,
+  FileInfo,
   Member,
   Message,
   RoomSummary,
@@ -10,10 +11,12 @@ import type {
   Session,
   Tenant,
   User,
+  Zone,
 } from '../api/types';
 import { isEventFrame } from '../api/types';
 import { Connection, realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
 import { Cursors, decideEvent } from '../realtime/cursors';
+import { Attachments } from './attachments';
 import { Drafts } from './drafts';
 import { confirm, newClientId, toSend, update as updatePending, type Pending } from './outbox';
 import {
@@ -29,6 +32,7 @@ import {
 import { formatRoute, HOME, parseRoute, sameRoute, type Route } from './router';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import {
+  applyFileUpdate,
   applyReadCounts,
   clearQuotesOf,
   emptyTimeline,
@@ -51,6 +55,8 @@ export interface AppState {
   phase: Phase;
   me: User | null;
   tenant: Tenant | null;
+  /** The zone this page talks to the server through (what files it may get depends on it). */
+  zone: Zone;
   conn: ConnState;
   /** The connection was live at least once since login (so a drop is a "reconnect"). */
   everLive: boolean;
@@ -99,11 +105,18 @@ export interface StoreDeps {
 
 const PAGE = 50;
 
+/** The `files` field of a send (absent when it carries none). */
+function fileIds(p: Pending): { files?: number[] } {
+  return p.files?.length ? { files: p.files.map((f) => f.id) } : {};
+}
+
 export class Store {
   state: AppState;
   readonly api: Api;
   readonly cursors = new Cursors();
   readonly drafts: Drafts;
+  /** Files being uploaded for each room's composer. */
+  readonly attachments: Attachments;
   conn: Connection | null = null;
   /** The user's timeline is scrolled to the newest message. */
   atBottom = true;
@@ -126,10 +139,12 @@ export class Store {
     this.api = deps.api ?? new Api();
     this.api.onUnauthenticated = () => this.sessionEnded();
     this.drafts = new Drafts(deps.env.storage);
+    this.attachments = new Attachments(this.api, deps.timers);
     this.state = {
       phase: 'boot',
       me: null,
       tenant: null,
+      zone: 'lgwan',
       conn: 'idle',
       everLive: false,
       rooms: {},
@@ -223,6 +238,7 @@ export class Store {
   }
 
   private teardown(): void {
+    this.attachments.clearAll();
     this.conn?.stop();
     this.conn = null;
     this.cursors.clear();
@@ -249,7 +265,14 @@ export class Store {
   }
 
   private async startApp(s: Session): Promise<void> {
-    this.set({ phase: 'app', me: s.user, tenant: s.tenant, loginMessage: null, users: { [s.user.id]: s.user } });
+    this.set({
+      phase: 'app',
+      me: s.user,
+      tenant: s.tenant,
+      zone: s.zone ?? 'lgwan',
+      loginMessage: null,
+      users: { [s.user.id]: s.user },
+    });
     try {
       await this.loadRooms();
     } catch (e) {
@@ -303,6 +326,7 @@ export class Store {
   /** The network came back or the tab became visible: don't wait for the back-off. */
   wake(): void {
     this.conn?.reconnectNow();
+    this.attachments.wake();
     if (this.state.route.room !== null) this.maybeMarkRead(this.state.route.room);
   }
 
@@ -476,6 +500,14 @@ export class Store {
         break;
       case 'room.updated':
         break;
+      case 'file.updated': {
+        const tl = this.state.timelines[f.room];
+        if (tl) {
+          const messages = applyFileUpdate(tl.messages, f.file);
+          if (messages !== tl.messages) patch.timelines = { ...this.state.timelines, [f.room]: { ...tl, messages } };
+        }
+        break;
+      }
     }
     this.set(patch);
     if (f.type === 'message.created') {
@@ -494,7 +526,8 @@ export class Store {
     const direct = e.summary.kind === 'direct';
     if (!direct && !mentionsMe(m, this.state.me.id)) return;
     const title = this.deps.texts.notifyTitle(e.summary.name, m.sender_name, direct);
-    this.env.notify(title, m.body.slice(0, 120), `room-${m.room}`, () => this.navigate({ room: m.room, panel: null }));
+    const body = m.body || (m.files ?? []).map((f) => f.name).join('、');
+    this.env.notify(title, body.slice(0, 120), `room-${m.room}`, () => this.navigate({ room: m.room, panel: null }));
   }
 
   private addRoomSummary(s: RoomSummary): void {
@@ -723,7 +756,14 @@ export class Store {
 
   // ---- sending ------------------------------------------------------------------------------
 
-  send(room: number, body: string, reply: Message | null, mentions: number[], mention_all: boolean): void {
+  send(
+    room: number,
+    body: string,
+    reply: Message | null,
+    mentions: number[],
+    mention_all: boolean,
+    files: FileInfo[] = [],
+  ): void {
     const p: Pending = {
       client_id: newClientId(),
       room,
@@ -732,6 +772,7 @@ export class Store {
       reply: reply ? { seq: reply.seq, sender: reply.sender, sender_name: reply.sender_name, body: reply.body.slice(0, 100) } : null,
       mentions,
       mention_all,
+      files: files.length ? files : undefined,
       created_at: Date.now(),
       status: 'sending',
       sentOn: 0,
@@ -771,6 +812,7 @@ export class Store {
       reply_to: p.reply_to,
       mentions: p.mentions,
       mention_all: p.mention_all,
+      ...fileIds(p),
     });
     if (ok) this.set({ pending: updatePending(this.state.pending, p.client_id, { sentOn: this.conn!.generation }) });
     return ok;
@@ -815,6 +857,7 @@ export class Store {
             reply_to: p.reply_to,
             mentions: p.mentions,
             mention_all: p.mention_all,
+            ...fileIds(p),
           });
           this.applyOwnMessage(m);
         } catch (err) {

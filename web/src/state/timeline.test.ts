@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { msg } from './fixtures';
-import { applyReadCounts, clearQuotesOf, isContiguous, mergeAll, preferred, upsert } from './timeline';
+import { fileInfo, msg } from './fixtures';
+import { applyFileUpdate, applyReadCounts, clearQuotesOf, isContiguous, mergeAll, preferred, upsert } from './timeline';
 
 const seqs = (l: { seq: number }[]) => l.map((m) => m.seq);
 
@@ -51,5 +51,24 @@ describe('clearQuotesOf', () => {
     const l = clearQuotesOf([msg(1), msg(2), reply], 1);
     expect(l[2].reply_to).toEqual({ seq: 1, sender: 3, sender_name: '佐藤 花子', body: '' });
     expect(clearQuotesOf(l, 1)).toBe(l);
+  });
+
+  it('file.updated settles a file in its message; a copy still processing never undoes it', () => {
+    const processing = fileInfo({ id: 9, seq: 3, state: 'processing', thumbnail: false });
+    const other = fileInfo({ id: 10, seq: 3, state: 'processing', thumbnail: false });
+    let l = mergeAll([], [msg(2), msg(3, { files: [processing, other] })]);
+    const ready = { ...processing, state: 'ready' as const, sanitized: true, thumbnail: true };
+    l = applyFileUpdate(l, ready);
+    expect(l[1].files!.map((f) => f.state)).toEqual(['ready', 'processing']);
+    // Unknown message or file: nothing changes.
+    expect(applyFileUpdate(l, fileInfo({ id: 9, seq: 7 }))).toBe(l);
+    expect(applyFileUpdate(l, fileInfo({ id: 99, seq: 3 }))).toBe(l);
+    // A history page fetched before the job ended comes in late.
+    l = upsert(l, msg(3, { files: [processing, other] }));
+    expect(l[1].files!.map((f) => f.state)).toEqual(['ready', 'processing']);
+    // A newer copy (an edit) that still says processing keeps the settled file too.
+    l = upsert(l, msg(3, { body: 'edited', edited_at: 1700000099000, files: [processing, { ...other, state: 'withheld', reason: 'encrypted' }] }));
+    expect(l[1].body).toBe('edited');
+    expect(l[1].files!.map((f) => f.state)).toEqual(['ready', 'withheld']);
   });
 });

@@ -1,7 +1,7 @@
 // A room's loaded messages: ascending seq, one entry per seq. Every update is idempotent, so
 // a message that arrives twice (REST page and WebSocket event, replay after a reconnect)
 // is shown once, and an older copy never replaces a newer one.
-import type { Message } from '../api/types';
+import type { FileInfo, Message } from '../api/types';
 
 export interface Timeline {
   messages: Message[];
@@ -31,7 +31,44 @@ export function preferred(old: Message, next: Message): Message {
   // read_count travels separately (history responses, `reads` frames): keep the highest.
   const rc = Math.max(old.read_count ?? 0, next.read_count ?? 0);
   if ((keep.read_count ?? 0) !== rc) keep = { ...keep, read_count: rc };
+  // A file's state moves once, from processing to where its job ended (file.updated): a
+  // copy that still says processing never undoes that.
+  const other = keep === old ? next : old;
+  if (keep.files && other.files) {
+    const files = mergeFiles(keep.files, other.files);
+    if (files !== keep.files) keep = { ...keep, files };
+  }
   return keep;
+}
+
+/** `files` with each one that is still processing replaced by a settled copy from `other`. */
+function mergeFiles(files: FileInfo[], other: FileInfo[]): FileInfo[] {
+  let out = files;
+  for (let i = 0; i < files.length; i++) {
+    if (files[i].state !== 'processing') continue;
+    const o = other.find((f) => f.id === files[i].id);
+    if (!o || o.state === 'processing') continue;
+    if (out === files) out = files.slice();
+    out[i] = o;
+  }
+  return out;
+}
+
+/**
+ * Applies a file.updated event: the file takes the new state in the message it is attached
+ * to (`file.seq`). Returns the same array if that message is not loaded or has no such file.
+ */
+export function applyFileUpdate(list: Message[], file: FileInfo): Message[] {
+  const i = indexOfSeq(list, file.seq);
+  if (i < 0) return list;
+  const m = list[i];
+  const j = m.files?.findIndex((f) => f.id === file.id) ?? -1;
+  if (j < 0) return list;
+  const files = m.files!.slice();
+  files[j] = file;
+  const out = list.slice();
+  out[i] = { ...m, files };
+  return out;
 }
 
 function indexOfSeq(list: Message[], seq: number): number {

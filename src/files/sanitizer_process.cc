@@ -251,6 +251,8 @@ WorkerReport run_worker(const WorkerLimits& limits, const WorkerJob& job, int ca
   // Nothing of the server's (sockets, the database, other workers' pipes) reaches the
   // worker, whatever a library opened without O_CLOEXEC.
   ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  // Nor its working directory (the data directory, under systemd).
+  ::posix_spawn_file_actions_addchdir_np(&actions, job.out_dir.c_str());
   // Its own process group, so that a timeout kills whatever it started too; signal
   // dispositions and the mask back to the defaults (the server ignores some).
   sigset_t all, none;

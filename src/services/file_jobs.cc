@@ -100,14 +100,14 @@ void FileJobs::start() {
     // Not fatal: every job ends sanitizer_failed (and says why) until it is installed.
     log::error("file.sanitizer_missing", {{"path", limits_.exe.string()}});
   }
-  const int n = std::max(options_.config.workers, 1);
-  for (int i = 0; i < n; ++i) slots_.emplace_back([this] { slot(); });
+  // workers = 0: this node sanitizes nothing (other nodes of its cluster do).
+  for (int i = 0; i < options_.config.workers; ++i) slots_.emplace_back([this] { slot(); });
 }
 
 void FileJobs::notify() {
   {
     std::lock_guard lock(mu_);
-    if (wakes_ < std::max(options_.config.workers, 1)) ++wakes_;
+    if (wakes_ < options_.config.workers) ++wakes_;
   }
   wake_.notify_one();
 }
@@ -202,7 +202,8 @@ void FileJobs::run(FileInfo f) {
   const char* worker_outcome = "failed";
   fs::path job_dir;
   if (f.attempts > kMaxAttempts) {
-    // Jobs on this file ended with their node (a crash, a kill, a stop) three times.
+    // Three jobs on this file ended without an outcome: their node died or stopped, or
+    // could not read the policy, the original or the blob store.
     o.state = FileState::withheld;
     o.reason = "sanitizer_failed";
     detail = "not tried again after " + std::to_string(kMaxAttempts) + " attempts";
@@ -217,37 +218,36 @@ void FileJobs::run(FileInfo f) {
     const FilePolicy& policy = *loaded;
     auto in = blobs_.path(f.sha256);
     if (!in.ok() || !blobs_.exists(f.sha256)) {
-      // A node whose [files] dir is not the shared one, or a blob removed by hand.
-      o.state = FileState::withheld;
-      o.reason = "sanitizer_failed";
-      detail = "the original's blob is missing on this node";
-    } else {
-      job_dir = jobs_dir_ / (kJobDirPrefix + random_token().substr(0, 16));
-      std::error_code ec;
-      if (!fs::create_directory(job_dir, ec) || ec) {
-        log::error("file.job_failed", {{"file", f.id}, {"error", "cannot make " + job_dir.string() + ": " + ec.message()}});
-        return;
-      }
-      fs::permissions(job_dir, fs::perms::owner_all, ec);
-      stats_.running.fetch_add(1);
-      report = files::run_worker(limits_, {*in, f.name, job_dir, sanitizer_policy_json(policy),
-                                           test_hook(options_.config, f.name)},
-                                 cancel_fd_);
-      stats_.running.fetch_sub(1);
-      if (report.cancelled) {
-        // Stopping: not finished; the next start (or another node) runs it again.
-        fs::remove_all(job_dir, ec);
-        return;
-      }
-      if (report.result) worker_outcome = report.result->outcome.c_str();
-      if (Status st = outcome(f, policy, report, o); !st.is_ok()) {
-        log::error("file.job_failed", {{"file", f.id}, {"error", st.message()}});
-        fs::remove_all(job_dir, ec);
-        return;
-      }
-      detail = report.result ? report.result->detail
-                             : report.failure + (report.stderr_tail.empty() ? "" : "; stderr: " + report.stderr_tail);
+      // A shared directory that is not mounted (now, or on this node): another node, or
+      // this one later, may see it. The lease runs out and the job is tried again.
+      log::error("file.job_failed", {{"file", f.id}, {"error", "the original's blob is missing under " + blobs_.dir().string()}});
+      return;
     }
+    job_dir = jobs_dir_ / (kJobDirPrefix + random_token().substr(0, 16));
+    std::error_code ec;
+    if (!fs::create_directory(job_dir, ec) || ec) {
+      log::error("file.job_failed", {{"file", f.id}, {"error", "cannot make " + job_dir.string() + ": " + ec.message()}});
+      return;
+    }
+    fs::permissions(job_dir, fs::perms::owner_all, ec);
+    stats_.running.fetch_add(1);
+    report = files::run_worker(limits_, {*in, f.name, job_dir, sanitizer_policy_json(policy),
+                                         test_hook(options_.config, f.name)},
+                               cancel_fd_);
+    stats_.running.fetch_sub(1);
+    if (report.cancelled) {
+      // Stopping: not finished; the next start (or another node) runs it again.
+      fs::remove_all(job_dir, ec);
+      return;
+    }
+    if (report.result) worker_outcome = report.result->outcome.c_str();
+    if (Status st = outcome(f, policy, report, o); !st.is_ok()) {
+      log::error("file.job_failed", {{"file", f.id}, {"error", st.message()}});
+      fs::remove_all(job_dir, ec);
+      return;
+    }
+    detail = report.result ? report.result->detail
+                           : report.failure + (report.stderr_tail.empty() ? "" : "; stderr: " + report.stderr_tail);
   }
   o.now = ctx_.clock.now_ms();
   Context& ctx = ctx_;

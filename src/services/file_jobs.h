@@ -41,7 +41,8 @@ struct FileJobStats {
 class FileJobs {
  public:
   struct Options {
-    files::FilesConfig config;  // workers, job_seconds, worker_memory_mb, sanitizer, test_hooks
+    // workers (0: this node runs no jobs), job_seconds, worker_memory_mb, sanitizer, test_hooks
+    files::FilesConfig config;
     std::int64_t node_id = 0;   // the leases' holder (Store::claim_node_id)
     // No other node shares the store: start() frees every lease (a crash's leftovers).
     // A cluster node lets other nodes' leases expire.

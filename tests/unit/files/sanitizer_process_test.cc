@@ -212,11 +212,12 @@ TEST_F(HostileWorkerTest, TheWorkerGetsNothingOfTheServers) {
   // A descriptor without O_CLOEXEC, as a careless library would leave one.
   const int leaky = ::open("/dev/null", O_RDONLY);
   ASSERT_GE(leaky, 3);
-  auto r = run("fd=" + std::to_string(leaky) + R"(
+  auto r = run("fd=" + std::to_string(leaky) + R"sh(
 if [ -e /proc/$$/fd/$fd ]; then leaked=fd; else leaked=none; fi
 if [ -n "$TONARI_TEST_SECRET" ]; then leaked="$leaked-env"; fi
 read line; if [ -n "$line" ]; then leaked="$leaked-stdin"; fi
-echo "{\"outcome\":\"clean\",\"detail\":\"$leaked $VIPS_CONCURRENCY\"}")");
+if [ "$(pwd)" != "$HOME" ]; then leaked="$leaked-cwd"; fi
+echo "{\"outcome\":\"clean\",\"detail\":\"$leaked $VIPS_CONCURRENCY\"}")sh");
   ::close(leaky);
   ::unsetenv("TONARI_TEST_SECRET");
   ASSERT_TRUE(r.result) << r.failure;

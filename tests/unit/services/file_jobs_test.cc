@@ -212,6 +212,17 @@ TEST_F(FileJobsTest, AMissingWorkerWithholds) {
   EXPECT_EQ(d.reason, "sanitizer_failed");
 }
 
+TEST_F(FileJobsTest, ANodeWithoutWorkersTakesNoJob) {
+  config_.workers = 0;
+  FileInfo f = upload("photo.jpg", "a.jpg", true);
+  start();
+  jobs_->notify();
+  std::this_thread::sleep_for(milliseconds(700));
+  FileInfo still = must(store().file(f.id));
+  EXPECT_EQ(still.state, FileState::processing);
+  EXPECT_EQ(still.attempts, 0);
+}
+
 TEST_F(FileJobsTest, AJobIsGivenUpAfterThreeAttempts) {
   FileInfo f = upload("photo.jpg", "a.jpg", true);
   // Three nodes took it and died: each lease ran out at once.

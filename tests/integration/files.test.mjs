@@ -232,11 +232,13 @@ test('file size limit: the server maximum and the municipality policy, precise e
   assert.equal(r.status, 413, r.text);
   assert.equal(r.json.error.code, 'payload_too_large');
   assert.match(r.json.error.message, /100 MiB/);
+  assert.equal(r.json.error.max_bytes, 100 * MiB);
   await yamada.ok('PUT', '/api/admin/file-policy', { max_file_bytes: MiB });
   try {
     r = await tanaka.post(`/api/rooms/${room}/uploads`, { name: 'big.pdf', size: MiB + 1 });
     assert.equal(r.status, 413);
     assert.match(r.json.error.message, /1 MiB/);
+    assert.equal(r.json.error.max_bytes, MiB);
     assert.equal((await tanaka.post(`/api/rooms/${room}/uploads`, { name: 'ok.pdf', size: MiB })).status, 201);
   } finally {
     await yamada.ok('PUT', '/api/admin/file-policy', { max_file_bytes: 100 * MiB });

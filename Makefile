@@ -4,13 +4,15 @@
 BUILD ?= build
 DATA ?= ./data
 PORT ?= 8080
+# The same server as seen from the Internet zone (a field worker's phone, telework).
+INTERNET_PORT ?= 8081
 # A Node.js fetched by scripts/install-deps.sh (only when the machine's is too old).
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: run test deps deps-test build compile unit integration bench clean
 
 run: deps compile
-	$(BUILD)/tonari serve --listen 127.0.0.1:$(PORT) --data $(DATA) --demo
+	$(BUILD)/tonari serve --listen 127.0.0.1:$(PORT) --listen-internet 127.0.0.1:$(INTERNET_PORT) --data $(DATA) --demo
 
 test: deps-test compile
 	scripts/run-tests.sh $(BUILD)

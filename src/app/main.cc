@@ -15,13 +15,15 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   app::Config cfg;
   std::string config_file;
-  std::vector<std::string> listen;
+  std::vector<std::string> listen, listen_internet;
   std::string data_dir;
 
   auto* serve = cli.add_subcommand("serve", "run the server");
   serve->add_option("--config", config_file, "TOML configuration file");
   serve->add_option("--listen", listen,
                     "address:port to listen on (repeatable; port 0 picks a free port)");
+  serve->add_option("--listen-internet", listen_internet,
+                    "address:port of an Internet-zone listener (repeatable)");
   serve->add_option("--data", data_dir, "data directory (default ./data)");
   serve->add_option("--web", cfg.web_root, "directory of the built web client");
   std::string store_url, bus_url;
@@ -174,15 +176,21 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) log::parse_level(log_level, cfg.log.level);
   if (!log_format.empty()) cfg.log.format = log_format;
   if (!log_file.empty()) cfg.log.file = log_file;
-  if (!listen.empty()) {
+  if (!listen.empty() || !listen_internet.empty()) {
+    // The flags replace the config file's listeners: --listen ones serve the LGWAN zone,
+    // --listen-internet ones the Internet zone.
     cfg.listeners.clear();
-    for (const auto& spec : listen) {
-      http::ListenerConfig lc;
-      if (!app::parse_listen(spec, lc)) {
-        std::cerr << "tonari: --listen " << spec << ": expected address:port\n";
-        return 2;
+    for (const auto* specs : {&listen, &listen_internet}) {
+      for (const auto& spec : *specs) {
+        http::ListenerConfig lc;
+        if (!app::parse_listen(spec, lc)) {
+          std::cerr << "tonari: " << (specs == &listen ? "--listen " : "--listen-internet ")
+                    << spec << ": expected address:port\n";
+          return 2;
+        }
+        if (specs == &listen_internet) lc.zone = http::Zone::internet;
+        cfg.listeners.push_back(lc);
       }
-      cfg.listeners.push_back(lc);
     }
   }
 

@@ -347,8 +347,18 @@ int serve(const Config& cfg_in) {
               << "  Open " << url << " and log in with\n"
               << "    municipality code (自治体コード): " << kDemoTenantCode << "\n"
               << "    login id (ログインID):           tanaka   (also sato, suzuki, ito; yamada = IT admin)\n"
-              << "    password (パスワード):           " << kDemoPassword << "\n"
-              << std::endl;
+              << "    password (パスワード):           " << kDemoPassword << "\n";
+    for (std::size_t i = 0; i < bound.size(); ++i) {
+      if (cfg.listeners[i].zone != http::Zone::internet) continue;
+      std::string net = "http://" + bound[i];
+      if (cfg.listeners[i].address == "127.0.0.1") {
+        net = "http://localhost:" + bound[i].substr(bound[i].rfind(':') + 1);
+      }
+      std::cout << "  From the Internet zone (a phone in the field): " << net
+                << "\n  (files sent from there reach LGWAN users sanitized: 無害化)\n";
+      break;
+    }
+    std::cout << std::endl;
   }
 
   asio::co_spawn(ioc, ticker(node, !cfg.bus_url.empty()), asio::detached);

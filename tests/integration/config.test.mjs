@@ -75,6 +75,32 @@ test('--listen flags replace the listeners of the file', { timeout: 30000 }, asy
   }
 });
 
+test('--listen-internet adds an Internet-zone listener (make run: 8080 LGWAN, 8081 Internet)', { timeout: 30000 }, async () => {
+  const dir = makeDataDir();
+  const { proc, listeners } = await run(['serve', '--data', dir, '--demo',
+    '--listen', '127.0.0.1:0', '--listen-internet', '127.0.0.1:0']);
+  try {
+    assert.deepEqual(listeners.map((l) => l.zone), ['lgwan', 'internet']);
+    // Each listener tells a logged-in client its zone.
+    for (const l of listeners) {
+      const base = `http://127.0.0.1:${l.port}`;
+      const res = await fetch(`${base}/api/login`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Origin: base },
+        body: JSON.stringify({ tenant: '999001', login: 'tanaka', password: 'sakura-demo', token: true }),
+      });
+      assert.equal(res.status, 200);
+      const { token } = await res.json();
+      const me = await fetch(`${base}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal((await me.json()).zone, l.zone);
+    }
+  } finally {
+    proc.kill('SIGTERM');
+  }
+  const r = await run(['serve', '--data', makeDataDir(), '--listen-internet', 'nonsense']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--listen-internet nonsense/);
+});
+
 test('a malformed configuration file stops start-up with a message naming the file', { timeout: 30000 }, async () => {
   const dir = makeDataDir();
   const file = join(dir, 'broken.toml');

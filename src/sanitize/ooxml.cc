@@ -19,12 +19,29 @@
 // Office asks first, like a URL in a chat message, and documents of a municipality are
 // full of them (例規集, forms). Other schemes (file:, UNC paths, ms-* protocol handlers)
 // go, and with them the hyperlink element (its text stays).
+//
+// Pictures (every kept part typed image/*, under a media/ folder, or starting like an
+// image) go through sanitize_image() like an uploaded photo: decoded, re-encoded without
+// EXIF, GPS, XMP or text chunks, and put back under the same part name. The rebuilt
+// format must be the part's own (content type and extension: JPEG stays JPEG, PNG stays
+// PNG, GIF stays GIF, WebP stays WebP); a picture that would change format (HEIC, SVG ->
+// PNG), is withheld (pixel_limit, corrupt) or is no image we decode withholds the whole
+// package with the picture's reason and part name: fail closed, since a hole in a report
+// is worse than a refusal that says why. All pictures of a package together may have at
+// most kPackagePixelFactor * limits.max_pixels pixels.
+// EMF and WMF pictures are dropped, with their relationships and the a:blip or
+// v:imagedata that showed them (the frame stays, empty): they are record streams that
+// the renderer replays (EMF+ included, a long history of parser bugs) and nothing here
+// can rebuild them; they are too common (pasted charts, OLE previews) to refuse the
+// document for. Audio and video withhold the package (unsupported_type).
 #include <pugixml.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string_view>
@@ -33,6 +50,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "sanitize/detect.h"
+#include "sanitize/runtime.h"
 #include "sanitize/sanitize.h"
 #include "sanitize/zip_archive.h"
 
@@ -373,6 +392,7 @@ struct Stats {
   int relationships = 0;
   int fields = 0;
   int elements = 0;
+  int images = 0;  // pictures re-encoded
 };
 
 // Edits one XML part: references to removed relationships (`removed_ids`, those of this
@@ -757,6 +777,77 @@ struct RelsFile {
   std::vector<Rel> rels;
 };
 
+// What a part is as a picture or other media (by content type, extension, folder and
+// first bytes; any of them is enough).
+enum class Media { none, image, vector, av };
+
+// All pictures of one package together: this many times limits.max_pixels.
+constexpr std::int64_t kPackagePixelFactor = 10;
+
+std::string extension_of(const std::string& key) {
+  std::size_t dot = key.rfind('.');
+  std::size_t slash = key.rfind('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  return key.substr(dot + 1);
+}
+
+bool head_is(const std::string& d, std::size_t at, std::string_view magic) {
+  return d.size() >= at + magic.size() && std::string_view(d).substr(at, magic.size()) == magic;
+}
+
+Media media_kind(const Part& p) {
+  const std::string type = lower(p.type);
+  const std::string ext = extension_of(p.key);
+  const std::string& d = p.data;
+  static const std::set<std::string, std::less<>> kVectorTypes = {
+      "image/x-emf", "image/emf", "image/x-wmf", "image/wmf", "image/x-emz", "image/x-wmz",
+      "application/x-msmetafile"};
+  static const std::set<std::string, std::less<>> kVectorExts = {"emf", "wmf", "emz", "wmz"};
+  if (kVectorTypes.count(type) != 0 || kVectorExts.count(ext) != 0 ||
+      (head_is(d, 0, std::string_view("\x01\0\0\0", 4)) && head_is(d, 40, " EMF")) ||  // EMF header
+      head_is(d, 0, "\xd7\xcd\xc6\x9a") ||                                            // placeable WMF
+      head_is(d, 0, std::string_view("\x01\0\x09\0", 4)) || head_is(d, 0, std::string_view("\x02\0\x09\0", 4))) {
+    return Media::vector;
+  }
+  static const std::set<std::string, std::less<>> kAvExts = {
+      "mp3", "mp4", "m4a", "m4v", "wav", "wma", "wmv", "avi", "mov", "mpg", "mpeg", "mid", "midi",
+      "aif", "aiff", "au", "ogg", "oga", "ogv", "webm", "asf", "3gp", "flac", "aac"};
+  if (type.rfind("audio/", 0) == 0 || type.rfind("video/", 0) == 0 || kAvExts.count(ext) != 0) return Media::av;
+  const bool in_media = p.key.rfind("media/", 0) == 0 || p.key.find("/media/") != std::string::npos;
+  if (type.rfind("image/", 0) == 0 || in_media || head_is(d, 0, "\xff\xd8\xff") ||
+      head_is(d, 0, "\x89PNG\r\n\x1a\n") || head_is(d, 0, "GIF8") ||
+      (head_is(d, 0, "RIFF") && head_is(d, 8, "WEBP")) || head_is(d, 4, "ftyp") ||
+      head_is(d, 0, "II*") || head_is(d, 0, "MM\0*")) {
+    return Media::image;
+  }
+  return Media::none;
+}
+
+// image/jpg and other spellings Office writes, to the type sanitize_image() names.
+std::string canonical_image_type(const std::string& type) {
+  std::string t = lower(type);
+  if (t == "image/jpg" || t == "image/pjpeg") return "image/jpeg";
+  if (t == "image/x-png") return "image/png";
+  return t;
+}
+
+std::string image_type_of_extension(const std::string& ext) {
+  if (ext == "jpeg" || ext == "jpg" || ext == "jpe" || ext == "jfif") return "image/jpeg";
+  if (ext == "png") return "image/png";
+  if (ext == "gif") return "image/gif";
+  if (ext == "webp") return "image/webp";
+  return "";
+}
+
+// Removes a file of out_dir when it goes out of scope.
+struct Unlinker {
+  std::string path;
+  ~Unlinker() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove(path, ec);
+  }
+};
+
 class Sanitizer {
  public:
   explicit Sanitizer(const Job& job) : job_(job) {}
@@ -771,6 +862,8 @@ class Sanitizer {
   bool removable_part(const Part& p) const;
   bool removable_rel(const Rel& r) const;
   void decide_removals();
+  std::optional<Refusal> sanitize_media();
+  std::optional<Refusal> sanitize_picture(Part& p, std::int64_t& pixel_budget);
   std::optional<Refusal> rewrite_rels();
   std::optional<Refusal> edit_parts();
   std::optional<Refusal> rewrite_content_types();
@@ -901,6 +994,7 @@ bool Sanitizer::removable_part(const Part& p) const {
     }
   }
   if (segs.front() == "xl" && base == "connections.xml") return true;
+  if (media_kind(p) == Media::vector) return true;
   std::string type = lower(p.type);
   for (std::string_view bad : {"vbaproject", "vbadata", "activex", "macrosheet", "externallink",
                                "spreadsheetml.connections", "querytable", "oleobject",
@@ -960,6 +1054,87 @@ void Sanitizer::decide_removals() {
       external_refs_removed_ = true;
     }
   }
+}
+
+std::optional<Refusal> Sanitizer::sanitize_media() {
+  std::int64_t pixel_budget = kPackagePixelFactor * job_.limits.max_pixels;
+  for (Part& p : parts_) {
+    if (p.removed || p.key == "[content_types].xml" || rels_source(p.key)) continue;
+    switch (media_kind(p)) {
+      case Media::none: case Media::vector: break;  // vector pictures were removed already
+      case Media::av:
+        return Refusal{"unsupported_type", "part '" + p.name + "' is audio or video (" +
+                                               (p.type.empty() ? std::string("untyped") : p.type) + ")"};
+      case Media::image:
+        if (auto bad = sanitize_picture(p, pixel_budget)) return bad;
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+// One picture through sanitize_image(), from and to a file in out_dir (the only place the
+// confined worker may write); the rebuilt bytes replace the part's.
+std::optional<Refusal> Sanitizer::sanitize_picture(Part& p, std::int64_t& pixel_budget) {
+  auto refusal = [&p](const std::string& reason, const std::string& why) {
+    return Refusal{reason, "part '" + p.name + "': " + why};
+  };
+  std::string error;
+  if (!init_runtime(&error)) return refusal("sanitizer_failed", error);  // tests call sanitize_ooxml() directly
+  const std::string declared = canonical_image_type(p.type);
+  const std::string by_ext = image_type_of_extension(extension_of(p.key));
+  Unlinker in{output_path(job_, ".part")};
+  {
+    std::ofstream f(in.path, std::ios::binary | std::ios::trunc);
+    f.write(p.data.data(), static_cast<std::streamsize>(p.data.size()));
+    if (!f.flush()) return refusal("sanitizer_failed", "cannot write a temporary file");
+  }
+  const Detected d = detect(in.path);
+  switch (d.kind) {
+    case Kind::jpeg: case Kind::png: case Kind::gif: case Kind::webp: case Kind::heic: case Kind::svg: break;
+    default: return refusal("unsupported_type", "no image sanitizer for " + d.mime);
+  }
+  // What sanitize_image() makes of it (image.cc): refused before decoding if not the same.
+  const std::string rebuilt = d.kind == Kind::heic ? "image/jpeg" : d.kind == Kind::svg ? "image/png" : d.mime;
+  if (rebuilt != declared || rebuilt != by_ext) {
+    return refusal("unsupported_type", d.mime + " would become " + rebuilt + " under the type " +
+                                           (p.type.empty() ? std::string("(none)") : p.type) +
+                                           " and extension ." + extension_of(p.key));
+  }
+  Job sub;
+  sub.in = in.path;
+  sub.name = p.name;
+  sub.out_dir = job_.out_dir;
+  sub.policy = job_.policy;
+  sub.limits = job_.limits;
+  sub.limits.max_pixels = std::min(job_.limits.max_pixels, pixel_budget);
+  sub.depth = job_.depth + 1;
+  sub.thumbnail = false;
+  Result r = sanitize_image(sub, d.mime);
+  Unlinker out{r.output};
+  Unlinker thumb{r.thumbnail};
+  if (r.outcome != Outcome::sanitized) {
+    std::string why = r.detail;
+    if (r.reason == "pixel_limit" && sub.limits.max_pixels < job_.limits.max_pixels) {
+      why += " (what is left of the package's " + std::to_string(kPackagePixelFactor * job_.limits.max_pixels) +
+             " pixels for all its pictures)";
+    }
+    return refusal(r.reason.empty() ? "corrupt" : r.reason, why);
+  }
+  // Office trusts the content type, a viewer may trust the extension: both must still
+  // name what the part now holds.
+  if (r.output_type != declared || r.output_type != by_ext) {
+    return refusal("unsupported_type", d.mime + " would become " + r.output_type + " under the type " +
+                                           (p.type.empty() ? std::string("(none)") : p.type) +
+                                           " and extension ." + extension_of(p.key));
+  }
+  std::ifstream f(r.output, std::ios::binary);
+  std::string data(std::istreambuf_iterator<char>(f), {});
+  if (data.empty()) return refusal("sanitizer_failed", "cannot read the re-encoded image");
+  pixel_budget -= std::int64_t{r.width} * std::max(r.height, 1);
+  p.data = std::move(data);
+  ++stats_.images;
+  return std::nullopt;
 }
 
 std::optional<Refusal> Sanitizer::rewrite_rels() {
@@ -1086,7 +1261,8 @@ std::string summary(const Stats& s) {
   for (std::size_t i = 0; i < s.parts.size() && i < 8; ++i) d += (i == 0 ? " (" : ", ") + s.parts[i];
   if (!s.parts.empty()) d += s.parts.size() > 8 ? ", ...)" : ")";
   d += ", " + std::to_string(s.relationships) + " relationships, " + std::to_string(s.fields) +
-       " fields, " + std::to_string(s.elements) + " elements";
+       " fields, " + std::to_string(s.elements) + " elements; " + std::to_string(s.images) +
+       " pictures re-encoded";
   return d;
 }
 
@@ -1114,6 +1290,7 @@ Result Sanitizer::run(const std::string& detected_type) {
   if (Part* main = find(main_key_); main->removed) {
     return refuse({"corrupt", "main part '" + main->name + "' would be removed"});
   }
+  if (auto bad = sanitize_media()) return refuse(*bad);
   if (auto bad = rewrite_rels()) return refuse(*bad);
   if (auto bad = edit_parts()) return refuse(*bad);
   if (auto bad = rewrite_content_types()) return refuse(*bad);

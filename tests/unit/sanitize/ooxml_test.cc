@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sanitize/checks.h"
 #include "sanitize/sanitize.h"
 #include "sanitize/sanitize_test_util.h"
 
@@ -283,6 +284,136 @@ TEST(SanitizeOoxml, SameInputGivesTheSameBytes) {
   ASSERT_EQ(b.outcome, Outcome::sanitized);
   EXPECT_NE(a.output, b.output);
   EXPECT_EQ(read_file(a.output), read_file(b.output));
+}
+
+// The part `name` of `package`, written to `dir` as `file` (for exiftool).
+std::string extract(const std::string& package, const std::string& name, const TempDir& dir, const std::string& file) {
+  std::string path = dir.path() + "/" + file;
+  std::ofstream(path, std::ios::binary) << zip_part(package, name);
+  return path;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + " ";
+  return out;
+}
+
+// exiftool's tag names (Group:Tag) that give away where and with what a photo was taken.
+std::string revealing_tags(const std::string& path) {
+  std::string found;
+  for (const auto& [key, value] : test::exif_tags(path)) {
+    const std::string k(key);
+    for (const char* bad : {"EXIF:", "GPS", "Make", "Model", "Artist", "Comment", "XMP", "IPTC", "Author"}) {
+      if (contains(k, bad)) found += k + " ";
+    }
+  }
+  return found;
+}
+
+TEST(SanitizeOoxmlMedia, PhotoInDocxLosesExifAndGpsAndKeepsItsPlace) {
+  TempDir dir;
+  ASSERT_NE(revealing_tags(fixture("photo.jpg")).find("GPS"), std::string::npos) << "the fixture should carry GPS";
+  Result r = sanitize(dir.variant("photo-media.docx"), "報告.docx", dir);
+  expect_sanitized(r, "報告.docx", kDocx);
+  EXPECT_TRUE(contains(r.detail, "1 pictures re-encoded")) << r.detail;
+  EXPECT_TRUE(contains(zip_names(r.output), "word/media/image1.jpeg")) << zip_names(r.output);
+  std::string jpeg = extract(r.output, "word/media/image1.jpeg", dir, "image1.jpeg");
+  EXPECT_EQ(revealing_tags(jpeg), "");
+  EXPECT_EQ(joined(test::metadata_tags(jpeg)), "");
+  EXPECT_EQ(test::image_size(jpeg), std::make_pair(320, 240));
+  EXPECT_EQ(test::exif_tags(jpeg)["File:FileType"].as_string(), "JPEG");
+  EXPECT_NE(read_file(jpeg), read_file(fixture("photo.jpg")));
+  std::string doc = zip_part(r.output, "word/document.xml");
+  EXPECT_TRUE(contains(doc, "r:embed=\"rId2\"")) << doc;
+  EXPECT_TRUE(contains(doc, "現地調査報告"));
+  EXPECT_TRUE(contains(zip_part(r.output, "word/_rels/document.xml.rels"), "media/image1.jpeg"));
+  EXPECT_TRUE(contains(zip_part(r.output, "[Content_Types].xml"), "image/jpeg"));
+}
+
+TEST(SanitizeOoxmlMedia, PngInXlsxLosesItsTextChunks) {
+  TempDir dir;
+  std::string in = dir.variant("text-png.xlsx");
+  ASSERT_TRUE(contains(zip_part(in, "xl/media/image1.png"), "secret memo"));
+  Result r = sanitize(in, "写真.xlsx", dir);
+  expect_sanitized(r, "写真.xlsx", kXlsx);
+  std::string png = extract(r.output, "xl/media/image1.png", dir, "image1.png");
+  EXPECT_FALSE(contains(read_file(png), "secret memo"));
+  EXPECT_FALSE(contains(read_file(png), "tEXt"));
+  EXPECT_FALSE(contains(read_file(png), "iTXt"));
+  EXPECT_EQ(revealing_tags(png), "");
+  EXPECT_EQ(joined(test::metadata_tags(png)), "");
+  EXPECT_EQ(test::image_size(png), std::make_pair(64, 64));
+  EXPECT_EQ(test::exif_tags(png)["File:FileType"].as_string(), "PNG");
+  EXPECT_TRUE(contains(zip_part(r.output, "xl/drawings/drawing1.xml"), "r:embed=\"rId1\""));
+  EXPECT_TRUE(contains(zip_part(r.output, "xl/drawings/_rels/drawing1.xml.rels"), "../media/image1.png"));
+}
+
+TEST(SanitizeOoxmlMedia, PixelFloodInPptxWithholdsThePackage) {
+  TempDir dir;
+  auto start = std::chrono::steady_clock::now();
+  Result r = sanitize(dir.variant("flood-media.pptx"), "s.pptx", dir);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "pixel_limit") << r.detail;
+  EXPECT_TRUE(contains(r.detail, "ppt/media/image1.png")) << r.detail;
+  EXPECT_LT(ms.count(), 2000);
+  EXPECT_EQ(tree_files(dir.out()), 0u);
+}
+
+TEST(SanitizeOoxmlMedia, PicturesOfOnePackageShareOnePixelBudget) {
+  TempDir dir;
+  Job job = job_for(dir.variant("photo-media.docx"), "a.docx", dir);
+  job.limits.max_pixels = 320 * 240 / 10 + 1;  // the package may have 10 times that: not one 320x240 photo
+  Result r = sanitize_ooxml(job, kDocx);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "pixel_limit") << r.detail;
+  EXPECT_EQ(tree_files(dir.out()), 0u);
+}
+
+TEST(SanitizeOoxmlMedia, HeicPictureWouldChangeFormatSoThePackageIsWithheld) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("heic-media.docx"), "a.docx", dir);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "unsupported_type") << r.detail;
+  EXPECT_TRUE(contains(r.detail, "word/media/image1.heic")) << r.detail;
+  EXPECT_EQ(tree_files(dir.out()), 0u);
+}
+
+TEST(SanitizeOoxmlMedia, PngUnderAJpegTypeIsWithheld) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("png-as-jpeg.docx"), "a.docx", dir);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "unsupported_type") << r.detail;
+  EXPECT_TRUE(contains(r.detail, "word/media/image1.jpeg")) << r.detail;
+  EXPECT_EQ(tree_files(dir.out()), 0u);
+}
+
+TEST(SanitizeOoxmlMedia, EmfPictureIsDroppedWithItsReferences) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("emf-media.docx"), "a.docx", dir);
+  expect_sanitized(r, "a.docx", kDocx);
+  EXPECT_TRUE(contains(r.detail, "word/media/image1.emf")) << r.detail;
+  std::string names = zip_names(r.output);
+  EXPECT_FALSE(contains(names, ".emf")) << names;
+  EXPECT_TRUE(contains(names, "word/media/image2.png")) << names;
+  EXPECT_FALSE(contains(zip_part(r.output, "[Content_Types].xml"), "emf"));
+  std::string rels = zip_part(r.output, "word/_rels/document.xml.rels");
+  EXPECT_FALSE(contains(rels, "image1.emf")) << rels;
+  std::string doc = zip_part(r.output, "word/document.xml");
+  EXPECT_FALSE(contains(doc, "rId2")) << doc;
+  EXPECT_TRUE(contains(doc, "r:embed=\"rId3\"")) << doc;
+  EXPECT_TRUE(contains(doc, "現地調査報告"));
+  EXPECT_TRUE(contains(doc, "以上"));
+}
+
+TEST(SanitizeOoxmlMedia, AudioInPptxWithholdsThePackage) {
+  TempDir dir;
+  Result r = sanitize(dir.variant("audio-media.pptx"), "s.pptx", dir);
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "unsupported_type") << r.detail;
+  EXPECT_TRUE(contains(r.detail, "ppt/media/media1.mp3")) << r.detail;
+  EXPECT_EQ(tree_files(dir.out()), 0u);
 }
 
 TEST(SanitizeOoxml, RasterizePolicyWithoutConverterIsWithheld) {

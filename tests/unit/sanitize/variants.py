@@ -10,6 +10,7 @@ import os
 import struct
 import sys
 import zipfile
+import zlib
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "..", "..", "..", "..", "shared", "fixtures", "sanitize")
@@ -149,7 +150,7 @@ def xlsx(workbook_inner, sheets, wb_rels, extra=(), overrides=(), main=OXML + "s
             data, tail = data
         entries.append((name, DECL + '<worksheet xmlns="%s" xmlns:r="%s"><sheetData>%s</sheetData>%s</worksheet>' % (S, R, data, tail)))
     entries += list(extra)
-    return build_zip([(n, d.encode()) for n, d in entries])
+    return build_zip([(n, d.encode() if isinstance(d, str) else d) for n, d in entries])
 
 
 SHEET_CT = OXML + "spreadsheetml.worksheet+xml"
@@ -239,6 +240,93 @@ def ole_slide():
                 rels([("rId1", MSRT + "activeXControlBinary", "activeX1.bin", False)]).encode()))
     out.append(("ppt/activeX/activeX1.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 60))
     return build_zip(out)
+
+
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+
+
+def word_picture(rid, n):
+    return ('<w:p><w:r><w:drawing><wp:inline><wp:extent cx="3048000" cy="2286000"/>'
+            '<wp:docPr id="%d" name="Picture %d"/><a:graphic><a:graphicData uri="%s"><pic:pic>'
+            '<pic:nvPicPr><pic:cNvPr id="0" name="Picture %d"/><pic:cNvPicPr/></pic:nvPicPr>'
+            '<pic:blipFill><a:blip r:embed="%s"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+            '<pic:spPr/></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>') % (n, n, PIC, n, rid)
+
+
+def media_docx(pictures):
+    """A Word report with pictures: (part name under word/, bytes, extension, content type)."""
+    body = para("現地調査報告")
+    doc_rels, extra, defaults = [], [], {}
+    for i, (name, data, ext, typ) in enumerate(pictures):
+        rid = "rId%d" % (i + 2)
+        body += word_picture(rid, i + 1)
+        doc_rels.append((rid, RT + "image", name, False))
+        extra.append(("word/" + name, data))
+        defaults[ext] = typ
+    body += para("以上")
+    return docx(body, doc_rels=doc_rels, extra=extra, defaults=sorted(defaults.items()),
+                ns=' xmlns:wp="%s" xmlns:a="%s" xmlns:pic="%s"' % (WP, A, PIC))
+
+
+def png_with_text(png):
+    """A PNG with tEXt and iTXt chunks (a comment and a position) after its IHDR."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    at = 8 + 8 + 13 + 4
+    return (png[:at] + chunk(b"tEXt", b"Comment\0secret memo 35.6895,139.6917") +
+            chunk(b"iTXt", b"Author\0\0\0\0\0" + "山田 太郎".encode()) + png[at:])
+
+
+def text_png_xlsx():
+    drawing = DECL + ('<xdr:wsDr xmlns:xdr="%s" xmlns:a="%s" xmlns:r="%s"><xdr:oneCellAnchor>'
+                      '<xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+                      '<xdr:ext cx="609600" cy="609600"/><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="Picture 1"/><xdr:cNvPicPr/>'
+                      '</xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
+                      '<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/>'
+                      '</xdr:oneCellAnchor></xdr:wsDr>') % (XDR, A, R)
+    return xlsx('<sheets><sheet name="写真" sheetId="1" r:id="rId1"/></sheets>',
+                [("xl/worksheets/sheet1.xml", ('<row r="1"><c r="A1" t="inlineStr"><is><t>現場写真</t></is></c></row>',
+                                               '<drawing r:id="rId1"/>'))],
+                [("rId1", RT + "worksheet", "worksheets/sheet1.xml", False)],
+                extra=[("xl/worksheets/_rels/sheet1.xml.rels", rels([("rId1", RT + "drawing", "../drawings/drawing1.xml", False)])),
+                       ("xl/drawings/drawing1.xml", drawing),
+                       ("xl/drawings/_rels/drawing1.xml.rels", rels([("rId1", RT + "image", "../media/image1.png", False)])),
+                       ("xl/media/image1.png", png_with_text(fixture("clean.png")))],
+                overrides=[("/xl/worksheets/sheet1.xml", SHEET_CT), ("/xl/drawings/drawing1.xml", OXML + "drawing+xml"),
+                           ("/xl/media/image1.png", "image/png")])
+
+
+def media_pptx(part, data, ext, typ, rel_type):
+    """slides-macro.pptm with one media part on its slide (a picture, or audio)."""
+    src = zipfile.ZipFile(io.BytesIO(fixture("slides-macro.pptm")))
+    pic = ('<p:pic><p:nvPicPr><p:cNvPr id="6" name="Picture 5"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr>'
+           '<p:blipFill><a:blip r:embed="rId9"/><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
+           '<p:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+           '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>')
+    out = []
+    for info in src.infolist():
+        name, data_ = info.filename, src.read(info.filename)
+        if name == "ppt/slides/slide1.xml":
+            data_ = data_.decode().replace("</p:spTree>", pic + "</p:spTree>").encode()
+        elif name == "ppt/slides/_rels/slide1.xml.rels":
+            data_ = data_.decode().replace("</Relationships>",
+                '<Relationship Id="rId9" Type="%s%s" Target="../media/%s"/></Relationships>' % (RT, rel_type, part)).encode()
+        elif name == "[Content_Types].xml":
+            data_ = data_.decode().replace("</Types>", '<Default Extension="%s" ContentType="%s"/></Types>' % (ext, typ)).encode()
+        out.append((name, data_))
+    out.append(("ppt/media/" + part, data))
+    return build_zip(out)
+
+
+def emf():
+    """A minimal EMF: a header record (signature " EMF" at offset 40) and an EOF record."""
+    header = struct.pack("<II", 1, 108) + struct.pack("<4i", 0, 0, 10, 10) + struct.pack("<4i", 0, 0, 100, 100)
+    header += b" EMF" + struct.pack("<IIIHH", 0x10000, 108 + 20, 2, 0, 0)
+    header += b"\0" * (108 - len(header))
+    return header + struct.pack("<IIIII", 14, 20, 0, 16, 20)
 
 
 def signed():
@@ -352,6 +440,15 @@ VARIANTS = {
     "reordered.docx": lambda: build_zip(list(reversed(
         [(i.filename, zipfile.ZipFile(io.BytesIO(fixture("macro.docm"))).read(i.filename))
          for i in zipfile.ZipFile(io.BytesIO(fixture("macro.docm"))).infolist()]))),
+    "photo-media.docx": lambda: media_docx([("media/image1.jpeg", fixture("photo.jpg"), "jpeg", "image/jpeg")]),
+    "emf-media.docx": lambda: media_docx([("media/image1.emf", emf(), "emf", "image/x-emf"),
+                                          ("media/image2.png", fixture("clean.png"), "png", "image/png")]),
+    "heic-media.docx": lambda: media_docx([("media/image1.heic", fixture("photo-gps.heic"), "heic", "image/heic")]),
+    "png-as-jpeg.docx": lambda: media_docx([("media/image1.jpeg", fixture("clean.png"), "jpeg", "image/jpeg")]),
+    "text-png.xlsx": text_png_xlsx,
+    "flood-media.pptx": lambda: media_pptx("image1.png", fixture("pixel-flood.png"), "png", "image/png", "image"),
+    "audio-media.pptx": lambda: media_pptx("media1.mp3", b"ID3\x03\0\0\0\0\0\0" + b"\xff\xfb\x90\x00" * 64,
+                                           "mp3", "audio/mpeg", "audio"),
     "two-levels-7-entries.zip": lambda: build_zip(
         [("a.txt", b"a\n"), ("b.txt", b"b\n"), ("c.txt", b"c\n"),
          ("inner.zip", build_zip([("d.txt", b"d\n"), ("e.txt", b"e\n"), ("f.txt", b"f\n")]))]),

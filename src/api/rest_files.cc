@@ -102,7 +102,7 @@ void Api::install_files(http::Router& router) {
     auto offset = upload_offset(req);
     if (!offset) co_return error_response(invalid_argument("Upload-Offset: the number of bytes sent before this chunk"));
     auto o = co_await await_result<services::UploadOutcome>([&](auto cb) {
-      files.put_chunk(c.actor, req.params["uid"], *offset, std::move(req.body),
+      files.put_chunk(c.actor, zone_of(req), req.params["uid"], *offset, std::move(req.body),
                       [cb = std::move(cb)](services::UploadOutcome o) mutable { cb(std::move(o)); });
     });
     co_return upload_answer(*o, files.chunk_bytes(), true);
@@ -110,7 +110,7 @@ void Api::install_files(http::Router& router) {
 
   router.add("GET", "/api/uploads/{uid}", authed([&files](Request& req, const Caller& c) -> awaitable<Response> {
     auto o = co_await await_result<services::UploadOutcome>([&](auto cb) {
-      files.upload_status(c.actor, req.params["uid"],
+      files.upload_status(c.actor, zone_of(req), req.params["uid"],
                           [cb = std::move(cb)](services::UploadOutcome o) mutable { cb(std::move(o)); });
     });
     co_return upload_answer(*o, files.chunk_bytes(), false);
@@ -118,7 +118,7 @@ void Api::install_files(http::Router& router) {
 
   router.add("DELETE", "/api/uploads/{uid}", authed([&files](Request& req, const Caller& c) -> awaitable<Response> {
     auto r = co_await await_result<bool>(
-        [&](auto cb) { files.cancel_upload(c.actor, req.params["uid"], std::move(cb)); });
+        [&](auto cb) { files.cancel_upload(c.actor, zone_of(req), req.params["uid"], std::move(cb)); });
     if (!r.ok()) co_return error_response(r.status());
     co_return Response{204, "", "application/json; charset=utf-8", {}};
   }));

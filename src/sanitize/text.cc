@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 
+#include "sanitize/detect.h"
 #include "sanitize/outcomes.h"
 #include "sanitize/sanitize.h"
 
@@ -52,6 +53,16 @@ Decode decodes_as(const std::string& path, const char* charset) {
 }  // namespace
 
 Result sanitize_text(const Job& job, const std::string& detected_type) {
+  // Text passes byte-for-byte only under a name that no program runs or renders: libmagic
+  // calls HTML "text/plain" once its tags come after the first 4 KiB, and .rdp, .iqy or
+  // .theme files are plain text that Windows acts on.
+  const std::string ext = extension(job.name);
+  for (const char* markup : {"html", "htm", "xhtml", "xht", "shtml", "mht", "mhtml", "svg", "xml", "hta"}) {
+    if (ext == markup) return withheld("script", "markup or script under a ." + ext + " name");
+  }
+  bool plain = ext.empty();
+  for (const char* ok : {"txt", "csv", "tsv", "log", "text", "md", "json"}) plain = plain || ext == ok;
+  if (!plain) return withheld("unsupported_type", "text under a ." + ext + " name");
   const std::string type = detected_type == "text/csv" || detected_type == "application/csv" ? "text/csv" : "text/plain";
   std::string charset;
   for (const auto& [icu_name, label] : {std::pair{"UTF-8", "utf-8"}, std::pair{"windows-31j", "shift_jis"}}) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <system_error>
@@ -16,6 +17,51 @@
 
 namespace tonari::services {
 namespace {
+
+// What the server takes from a worker's answer is checked against what tonari itself can
+// produce: a compromised worker must not choose a header value or an executable name.
+// (The worker is confined, but its decoders parse hostile bytes.)
+const char* const kDeliveredTypes[] = {
+    "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "application/zip",
+    "text/plain", "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+const char* const kDeliveredExtensions[] = {"jpg", "jpeg", "png", "gif", "webp", "pdf", "zip",
+                                            "txt", "csv", "docx", "xlsx", "pptx"};
+// Text passed byte-for-byte ("clean") only under names that no program runs or renders:
+// an .html, .svg, .rdp or .iqy of plain-looking text is not text to the PC that opens it.
+const char* const kCleanTextExtensions[] = {"txt", "csv", "tsv", "log", "text", "md", "json"};
+
+std::string lower_extension(const std::string& name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0 || name.find('/', dot) != std::string::npos) return "";
+  std::string ext = name.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+template <std::size_t N>
+bool listed(const char* const (&list)[N], const std::string& v) {
+  for (const char* x : list) {
+    if (v == x) return true;
+  }
+  return false;
+}
+
+// A media type to send as Content-Type: one of the worker's if it is a plain type/subtype,
+// else application/octet-stream.
+std::string plain_type(const std::string& t) {
+  const auto slash = t.find('/');
+  if (t.empty() || t.size() > 100 || slash == std::string::npos || slash == 0 || slash + 1 == t.size())
+    return "application/octet-stream";
+  for (char c : t) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' || c == '.' || c == '+' || c == '-'))
+      return "application/octet-stream";
+  }
+  return t;
+}
+
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
@@ -316,7 +362,7 @@ Status FileJobs::outcome(const FileInfo& f, const FilePolicy& policy,
     return Status::ok();
   }
   const files::WorkerResult& r = *report.result;
-  o.detected_type = r.detected_type;
+  o.detected_type = plain_type(r.detected_type);
   o.width = r.width;
   o.height = r.height;
   o.pages = r.pages;
@@ -338,7 +384,7 @@ Status FileJobs::outcome(const FileInfo& f, const FilePolicy& policy,
     o.state = FileState::ready;
     o.clean_sha256 = f.sha256;
     o.clean_size = f.size;
-    o.clean_type = r.detected_type.empty() ? "application/octet-stream" : r.detected_type;
+    o.clean_type = plain_type(r.detected_type);
     o.clean_name = f.name;
     o.sanitized = false;
   };
@@ -350,17 +396,34 @@ Status FileJobs::outcome(const FileInfo& f, const FilePolicy& policy,
     o.state = FileState::withheld;
     o.reason = r.reason;
   } else if (r.outcome == "clean") {
+    // Only text under a name nothing runs or renders passes as it is.
+    const std::string ext = lower_extension(f.name);
+    if (r.family != "text" || !(ext.empty() || listed(kCleanTextExtensions, ext))) {
+      o.state = FileState::withheld;
+      o.reason = "unsupported_type";
+      return Status::ok();
+    }
     original();
+    o.clean_type = r.output_type == "text/csv" ? "text/csv" : "text/plain";
   } else {  // sanitized
+    // The delivered copy's type and extension must be ones a sanitizer makes; its name is
+    // the upload's own with that extension.
+    const std::string ext = lower_extension(r.output_name.empty() ? f.name : r.output_name);
+    if (!listed(kDeliveredTypes, r.output_type) || !listed(kDeliveredExtensions, ext)) {
+      o.state = FileState::withheld;
+      o.reason = "sanitizer_failed";
+      return Status::ok();
+    }
     auto out = store_output(r.output);
     if (!out.ok()) return out.status();
     o.state = FileState::ready;
     o.clean_sha256 = out->first;
     o.clean_size = out->second;
-    o.clean_type = !r.output_type.empty() ? r.output_type
-                   : !r.detected_type.empty() ? r.detected_type
-                                              : "application/octet-stream";
-    o.clean_name = r.output_name.empty() ? f.name : r.output_name;
+    o.clean_type = r.output_type;
+    const std::string have = lower_extension(f.name);
+    std::string stem = have.empty() ? f.name : f.name.substr(0, f.name.size() - have.size() - 1);
+    if (stem.empty()) stem = "file";
+    o.clean_name = have == ext ? f.name : stem + "." + ext;
     o.sanitized = true;
   }
   return Status::ok();

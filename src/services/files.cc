@@ -90,18 +90,19 @@ void Files::create_upload(const Actor& actor, Zone zone, NewUpload u,
   });
 }
 
-Result<files::UploadStatus> Files::own_upload(const Actor& actor, const std::string& id) {
+Result<files::UploadStatus> Files::own_upload(const Actor& actor, Zone zone, const std::string& id) {
   auto up = uploads_.status(id);
   if (!up.ok()) return up.status().code() == Code::not_found ? upload_hidden(id) : up.status();
   if (up->meta.user != actor.user.id || up->meta.tenant != actor.user.tenant) return upload_hidden(id);
+  if (up->meta.from_internet != (zone == Zone::internet)) return upload_hidden(id);
   return up;
 }
 
-void Files::put_chunk(const Actor& actor, std::string id, std::int64_t offset, std::string bytes,
+void Files::put_chunk(const Actor& actor, Zone zone, std::string id, std::int64_t offset, std::string bytes,
                       std::function<void(UploadOutcome)> done) {
-  run_io_([this, actor, id = std::move(id), offset, bytes = std::move(bytes),
+  run_io_([this, actor, zone, id = std::move(id), offset, bytes = std::move(bytes),
            done = std::move(done)]() mutable {
-    auto up = own_upload(actor, id);
+    auto up = own_upload(actor, zone, id);
     if (!up.ok()) return done(UploadOutcome{up.status(), {}, {}});
     if (up->meta.file) {
       // Finished: the same final request again (its answer was lost) gets the file.
@@ -191,9 +192,9 @@ void Files::finish(files::UploadStatus up, std::function<void(UploadOutcome)> do
   });
 }
 
-void Files::upload_status(const Actor& actor, std::string id, std::function<void(UploadOutcome)> done) {
-  run_io_([this, actor, id = std::move(id), done = std::move(done)]() mutable {
-    auto up = own_upload(actor, id);
+void Files::upload_status(const Actor& actor, Zone zone, std::string id, std::function<void(UploadOutcome)> done) {
+  run_io_([this, actor, zone, id = std::move(id), done = std::move(done)]() mutable {
+    auto up = own_upload(actor, zone, id);
     if (!up.ok()) return done(UploadOutcome{up.status(), {}, {}});
     std::optional<FileInfo> file;
     if (up->meta.file) {
@@ -205,9 +206,9 @@ void Files::upload_status(const Actor& actor, std::string id, std::function<void
   });
 }
 
-void Files::cancel_upload(const Actor& actor, std::string id, store::Callback<bool> done) {
-  run_io_([this, actor, id = std::move(id), done = std::move(done)]() mutable {
-    auto up = own_upload(actor, id);
+void Files::cancel_upload(const Actor& actor, Zone zone, std::string id, store::Callback<bool> done) {
+  run_io_([this, actor, zone, id = std::move(id), done = std::move(done)]() mutable {
+    auto up = own_upload(actor, zone, id);
     if (!up.ok()) return done(up.status());
     if (Status st = uploads_.cancel(id); !st.is_ok()) return done(st);
     done(true);

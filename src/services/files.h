@@ -69,11 +69,11 @@ class Files {
   // completes the upload, the bytes are hashed and stored and the file recorded
   // (create_file: quota_exceeded drops the upload; another failure keeps it, and the
   // same request with no bytes tries again). A finished upload answers its file again.
-  void put_chunk(const Actor& actor, std::string id, std::int64_t offset, std::string bytes,
+  void put_chunk(const Actor& actor, Zone zone, std::string id, std::int64_t offset, std::string bytes,
                  std::function<void(UploadOutcome)> done);
   // Where the upload stands (and its file, once finished).
-  void upload_status(const Actor& actor, std::string id, std::function<void(UploadOutcome)> done);
-  void cancel_upload(const Actor& actor, std::string id, store::Callback<bool> done);
+  void upload_status(const Actor& actor, Zone zone, std::string id, std::function<void(UploadOutcome)> done);
+  void cancel_upload(const Actor& actor, Zone zone, std::string id, store::Callback<bool> done);
   // Removes uploads idle for 24 hours and stale temporary files (housekeeping).
   int purge_uploads(TimeMs now);
 
@@ -98,7 +98,9 @@ class Files {
 
  private:
   // The upload `id` if `actor` started it; not_found otherwise.
-  Result<files::UploadStatus> own_upload(const Actor& actor, const std::string& id);
+  // The caller's upload, reached through the zone it was started from: an upload begun
+  // on LGWAN cannot be fed from the Internet (its bytes would skip 無害化) nor the reverse.
+  Result<files::UploadStatus> own_upload(const Actor& actor, Zone zone, const std::string& id);
   // Hashes and stores the complete upload and records its file (on a run_io thread).
   void finish(files::UploadStatus up, std::function<void(UploadOutcome)> done);
 

@@ -399,3 +399,23 @@ test('a 100 MB upload in 4 MiB chunks costs the server less than 16 MB of memory
   assert.ok(growth < 16 * 1000 * 1000, `RSS grew by ${growth} bytes`);
   await lone.stop();
 });
+
+test('an upload is fed only through the zone it was started from', async () => {
+  // Begun on LGWAN, its bytes must not arrive from the Internet: they would reach LGWAN
+  // users as an unchecked LGWAN upload. And the reverse.
+  const field = await login(internet, 'tanaka');
+  const bytes = bytesOf(3000, 11);
+  for (const [start, other] of [[tanaka, field], [field, tanaka]]) {
+    const c = await start.post(`/api/rooms/${room}/uploads`, { name: 'zone.bin', size: bytes.length });
+    assert.equal(c.status, 201, c.text);
+    const { id } = c.json.upload;
+    let r = await putChunk(other, id, 0, bytes);
+    assert.equal(r.status, 404, r.text);
+    assert.equal(r.json.error.code, 'not_found');
+    assert.equal((await other.get(`/api/uploads/${id}`)).status, 404);
+    assert.equal((await other.del(`/api/uploads/${id}`)).status, 404);
+    r = await putChunk(start, id, 0, bytes);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.file.from, start === field ? 'internet' : 'lgwan');
+  }
+});

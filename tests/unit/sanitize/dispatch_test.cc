@@ -137,5 +137,26 @@ TEST(SanitizeText, BinaryBehindATextNameIsWithheld) {
                  "unsupported_type", dir, 1);
 }
 
+// libmagic reads the first 4 KiB: HTML whose tags come later is "text/plain" to it. Text
+// passes byte-for-byte only under a name nothing renders or runs.
+TEST(SanitizeDispatch, LateHtmlAndActionableTextAreNotPassedAsText) {
+  TempDir dir;
+  const std::string late_script = std::string(5000, 'x') + "\n<script>alert(1)</script>\n";
+  Result r = sanitize_bytes(dir, "a.html", late_script);
+  EXPECT_NE(r.outcome, Outcome::clean) << r.detail;
+  EXPECT_EQ(r.reason, "script") << r.detail;
+  std::string prose;
+  for (int i = 0; i < 200; ++i) prose += "本日の会議は午後三時から第二会議室で行います。\n";
+  r = sanitize_bytes(dir, "notice.htm", prose + "<img src=x onerror=alert(1)>\n");
+  EXPECT_EQ(r.reason, "script") << r.detail;
+  r = sanitize_bytes(dir, "remote.rdp", "full address:s:192.0.2.1\n");
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  EXPECT_EQ(r.reason, "unsupported_type") << r.detail;
+  r = sanitize_bytes(dir, "query.iqy", "WEB\n1\nhttp://192.0.2.1/x\n");
+  EXPECT_EQ(r.outcome, Outcome::withheld);
+  // The same bytes as a .txt are text: Notepad runs nothing.
+  EXPECT_EQ(sanitize_bytes(dir, "a.txt", late_script).outcome, Outcome::clean);
+}
+
 }  // namespace
 }  // namespace tonari::sanitize

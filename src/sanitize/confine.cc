@@ -193,6 +193,25 @@ std::string restrict_filesystem(const std::string& input, const std::string& out
   return error;
 }
 
+namespace {
+
+// EPERM for syscall `nr` when its first argument is in [lo, hi]. libseccomp takes one
+// comparison per argument and rule, so the range becomes aligned power-of-two blocks, one
+// masked comparison each (about two per bit of hi).
+bool deny_range(scmp_filter_ctx ctx, int nr, scmp_datum_t lo, scmp_datum_t hi) {
+  while (lo <= hi && lo != 0) {
+    scmp_datum_t size = lo & -lo;  // the largest block aligned at lo...
+    while (size > hi - lo + 1) size >>= 1;  // ...that ends by hi
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, ~(size - 1), lo)) != 0)
+      return false;
+    if (hi - lo < size) break;
+    lo += size;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string install_seccomp() {
   std::unique_ptr<void, SeccompRelease> ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return "seccomp_init failed";
@@ -204,7 +223,14 @@ std::string install_seccomp() {
       "pivot_root", "chroot", "unshare", "setns", "kexec_load", "kexec_file_load", "init_module",
       "finit_module", "delete_module", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
       "userfaultfd", "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot", "iopl",
-      "ioperm", "quotactl", "acct"};
+      "ioperm", "quotactl", "acct",
+      // io_uring runs socket/connect/openat as ring operations the filter never sees.
+      "io_uring_setup", "io_uring_enter", "io_uring_register",
+      // Another process of our uid (the server): its descriptors, its memory, its signals.
+      "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "process_madvise", "process_mrelease",
+      "tkill", "kcmp", "migrate_pages", "move_pages",
+      // File descriptors passed over an inherited Unix socket (SCM_RIGHTS).
+      "sendmsg", "sendmmsg", "recvmsg", "recvmmsg"};
   for (const char* name : kKilled) {
     const int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
@@ -218,6 +244,19 @@ std::string install_seccomp() {
     return "seccomp rule for clone";
   if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0)
     return "seccomp rule for clone3";
+  // Signals and rlimits for ourselves only: abort() and raise() use tgkill(getpid(), ...),
+  // kill(0, ...) is our own process group (the server gives the worker one of its own),
+  // setrlimit() is prlimit64(0, ...). Any other process — the server runs as our uid in our
+  // PID namespace — gets EPERM. The comparisons are on all 64 bits, so a pid with high bits
+  // set is not our pid either.
+  const scmp_datum_t self = static_cast<scmp_datum_t>(::getpid());
+  for (const int nr : {SCMP_SYS(kill), SCMP_SYS(rt_sigqueueinfo), SCMP_SYS(prlimit64)})
+    if (!deny_range(ctx.get(), nr, 1, self - 1) ||
+        seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A0(SCMP_CMP_GT, self)) != 0)
+      return "seccomp rule for kill, rt_sigqueueinfo, prlimit64";
+  for (const int nr : {SCMP_SYS(tgkill), SCMP_SYS(rt_tgsigqueueinfo)})
+    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A0(SCMP_CMP_NE, self)) != 0)
+      return "seccomp rule for tgkill, rt_tgsigqueueinfo";
   const int rc = seccomp_load(ctx.get());
   if (rc != 0) return std::string("seccomp_load: ") + std::strerror(-rc);
   return "";

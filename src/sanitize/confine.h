@@ -37,7 +37,9 @@ std::string confine_process(const Confinement& c, std::vector<std::string>* note
 std::string restrict_filesystem(const std::string& input, const std::string& out_dir,
                                 std::vector<std::string>* notes);
 
-// "" on success, else what failed.
+// A deny-list filter for every thread: kills on sockets, sendmsg/recvmsg, exec, fork,
+// ptrace, io_uring, pidfds, process_madvise; EPERM for kill, tgkill, rt_*sigqueueinfo
+// and prlimit64 aimed at any process but this one. "" on success, else what failed.
 std::string install_seccomp();
 
 }  // namespace tonari::sanitize

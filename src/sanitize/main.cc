@@ -5,11 +5,13 @@
 //
 //   tonari-sanitize --in FILE --name ORIGINAL_NAME --out DIR --policy JSON
 //                   [--memory-mb 1024] [--cpu-seconds 60] [--max-output-mb 512]
-//                   [--test-hook crash|loop|oom|net|read:PATH] [--allow-test-hooks]
+//                   [--test-hook crash|loop|oom|net|kill-parent|io-uring|pidfd|read:PATH]
+//                   [--allow-test-hooks]
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -131,6 +133,24 @@ std::optional<Result> run_test_hook(const std::string& hook) {
   if (hook == "net") {
     ::socket(AF_INET, SOCK_STREAM, 0);  // the seccomp filter kills the process here
     std::abort();
+  }
+  // What the filter must refuse: signalling the server, io_uring, a pidfd for the server.
+  // Each answers "denied: <errno name>" (or the filter kills the process).
+  if (hook == "kill-parent" || hook == "io-uring" || hook == "pidfd") {
+    long rc = -1;
+    if (hook == "kill-parent") {
+      rc = ::kill(::getppid(), SIGSTOP);
+      if (rc == 0) ::kill(::getppid(), SIGCONT);  // a failing test, not a stopped one
+    } else if (hook == "io-uring") {
+      alignas(8) unsigned char params[120] = {};  // struct io_uring_params
+      rc = ::syscall(SYS_io_uring_setup, 8, params);
+    } else {
+      rc = ::syscall(SYS_pidfd_open, ::getppid(), 0);
+    }
+    Result r;
+    r.detail = rc >= 0 ? "allowed" : std::string("denied: ") + ::strerrorname_np(errno);
+    if (rc >= 0 && hook != "kill-parent") ::close(static_cast<int>(rc));
+    return r;
   }
   if (hook.rfind("read:", 0) == 0) {
     const int fd = ::open(hook.c_str() + 5, O_RDONLY | O_CLOEXEC);

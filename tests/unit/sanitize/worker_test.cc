@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "checks.h"
 
@@ -122,6 +123,42 @@ TEST(SanitizeWorker, OpeningASocketIsKilledBySeccomp) {
   const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", "net"});
   EXPECT_EQ(r.signal(), SIGSYS) << "status " << r.status << ": " << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// After a decoder exploit: what the hook's call answers — "denied: <errno name>", or ""
+// when the seccomp filter killed the worker (SIGSYS).
+std::string refused_hook(const std::string& hook) {
+  TempDir out;
+  const test::Run r = worker(test::fixture("photo.jpg"), "p.jpg", out, {"--allow-test-hooks", "--test-hook", hook});
+  if (r.signal() == SIGSYS) return "";
+  const json::object o = result_of(r);
+  EXPECT_EQ(o.at("outcome").as_string(), "withheld");
+  return std::string(o.at("detail").as_string());
+}
+
+// The server runs as the worker's uid in its PID namespace: no SIGSTOP or SIGKILL for it.
+// (Landlock's signal scope, ABI 6, refuses it too; the filter does on any kernel.)
+TEST(SanitizeWorker, SignallingTheServerIsRefused) {
+  const std::string detail = refused_hook("kill-parent");
+  EXPECT_TRUE(detail == "" || detail == "denied: EPERM") << detail;
+  // This process, the worker's parent, was not stopped: it runs this line.
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("State:", 0) == 0) EXPECT_EQ(line.find("stopped"), std::string::npos) << line;
+  }
+}
+
+// io_uring would open and connect sockets where the filter does not look.
+TEST(SanitizeWorker, IoUringIsRefused) {
+  const std::string detail = refused_hook("io-uring");
+  EXPECT_TRUE(detail == "" || detail == "denied: EPERM" || detail == "denied: ENOSYS") << detail;
+}
+
+// A pidfd for the server would lead to pidfd_getfd (its descriptors) and pidfd_send_signal.
+TEST(SanitizeWorker, PidfdForTheServerIsRefused) {
+  const std::string detail = refused_hook("pidfd");
+  EXPECT_TRUE(detail == "" || detail == "denied: EPERM") << detail;
 }
 
 bool kernel_has_landlock() {

@@ -13,7 +13,7 @@ mkdir -p "$log_dir"
 
 echo "== unit tests (ctest)"
 ctest --test-dir "$BUILD" --output-on-failure --timeout 300 2>&1 | tee "$log_dir/unit.log"
-if line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log_dir/unit.log" | tail -1); then
+if line=$(grep -aE '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log_dir/unit.log" | tail -1); then
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
   f=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
   passed=$((passed + total - f))
@@ -29,9 +29,9 @@ abs_log="$(cd "$log_dir" && pwd)"
 # failed); a file without them is one failure.
 count_tap() {
   local tap=$1 what=$2 p f c
-  p=$(grep -E '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
-  f=$(grep -E '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
-  c=$(grep -E '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  p=$(grep -aE '^# pass [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  f=$(grep -aE '^# fail [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  c=$(grep -aE '^# cancelled [0-9]+' "$tap" 2>/dev/null | tail -1 | awk '{print $3}')
   if [ -z "$p" ]; then
     echo "$what did not report a result"
     failed=$((failed + 1))
@@ -92,9 +92,9 @@ if [ -d web/e2e ]; then
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$abs_log/browser.tap" \
       e2e/*.test.mjs)
-  p=$(grep -E '^# pass [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
-  f=$(grep -E '^# fail [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
-  c=$(grep -E '^# cancelled [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  p=$(grep -aE '^# pass [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  f=$(grep -aE '^# fail [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
+  c=$(grep -aE '^# cancelled [0-9]+' "$abs_log/browser.tap" 2>/dev/null | tail -1 | awk '{print $3}')
   if [ -z "$p" ]; then
     echo "browser tests did not report a result"
     failed=$((failed + 1))

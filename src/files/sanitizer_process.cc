@@ -87,7 +87,9 @@ std::vector<std::string> worker_arguments(const WorkerLimits& limits, const Work
       limits.exe.string(), "--in", job.in.string(), "--name", job.name,
       "--out", job.out_dir.string(), "--policy", job.policy_json,
       "--memory-mb", std::to_string(limits.memory_mb),
-      "--cpu-seconds", std::to_string(limits.seconds),
+      // One second over the wall clock: the server's kill is what ends a job; the CPU limit
+      // ends a spinning worker whose server died.
+      "--cpu-seconds", std::to_string(limits.seconds + 1),
       "--max-output-mb", std::to_string(limits.max_output_mb),
   };
   if (limits.allow_test_hooks && !job.test_hook.empty()) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tonari {
@@ -91,6 +92,8 @@ struct Member {
 //   blocked   nobody gets it (an executable, a type that lies about itself).
 enum class FileState { processing, ready, withheld, blocked };
 const char* file_state_name(FileState s);
+// The inverse of file_state_name (processing for a name it does not know).
+FileState file_state_from_name(std::string_view name);
 
 struct FileInfo {
   FileId id = 0;

@@ -24,6 +24,13 @@ const char* file_state_name(FileState s) {
   return "processing";
 }
 
+FileState file_state_from_name(std::string_view name) {
+  if (name == "ready") return FileState::ready;
+  if (name == "withheld") return FileState::withheld;
+  if (name == "blocked") return FileState::blocked;
+  return FileState::processing;
+}
+
 namespace wire {
 
 json::object user(const User& u) {

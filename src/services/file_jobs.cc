@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/thread_name.h"
+#include "files/names.h"
 #include "log/log.h"
 #include "services/crypto.h"
 #include "services/events.h"
@@ -33,10 +34,10 @@ const char* const kDeliveredExtensions[] = {"jpg", "jpeg", "png", "gif", "webp",
 // an .html, .svg, .rdp or .iqy of plain-looking text is not text to the PC that opens it.
 const char* const kCleanTextExtensions[] = {"txt", "csv", "tsv", "log", "text", "md", "json"};
 
+// files::extension() without its dot, in lower case.
 std::string lower_extension(const std::string& name) {
-  const auto dot = name.rfind('.');
-  if (dot == std::string::npos || dot == 0 || name.find('/', dot) != std::string::npos) return "";
-  std::string ext = name.substr(dot + 1);
+  std::string ext(files::extension(name));
+  if (!ext.empty()) ext.erase(0, 1);
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ext;
 }

@@ -66,13 +66,6 @@ Room read_room(const Row& row, int c) {
   return r;
 }
 
-FileState file_state_of(std::string_view name) {
-  if (name == "ready") return FileState::ready;
-  if (name == "withheld") return FileState::withheld;
-  if (name == "blocked") return FileState::blocked;
-  return FileState::processing;
-}
-
 FileInfo read_file(const Row& row, int c) {
   FileInfo f;
   f.id = row.i64(c);
@@ -84,7 +77,7 @@ FileInfo read_file(const Row& row, int c) {
   f.sha256 = row.text(c + 6);
   f.declared_type = row.text(c + 7);
   f.from_internet = row.boolean(c + 8);
-  f.state = file_state_of(row.view(c + 9));
+  f.state = file_state_from_name(row.view(c + 9));
   f.reason = row.text(c + 10);
   f.detected_type = row.text(c + 11);
   f.clean_sha256 = row.text(c + 12);

@@ -53,7 +53,6 @@ Message read_message(const Row& row, int first_col = 0);
 Room read_room(const Row& row, int first_col = 0);
 FileInfo read_file(const Row& row, int first_col = 0);
 MemberRole member_role(std::string_view role);
-FileState file_state_of(std::string_view name);
 
 // Whether the message read by read_message(row, first_col) has files (messages.nfiles).
 inline bool has_files(const Row& row, int first_col = 0) {

@@ -60,7 +60,6 @@ User read_user(const Stmt& s, int first_col = 0);
 Message read_message(const Stmt& s, int first_col = 0);
 Room read_room(const Stmt& s, int first_col = 0);
 FileInfo read_file(const Stmt& s, int first_col = 0);
-FileState file_state_of(std::string_view name);
 
 // Whether the message read by read_message(s, first_col) has files (messages.nfiles).
 inline bool has_files(const Stmt& s, int first_col = 0) {

@@ -69,13 +69,6 @@ Room read_room(const Stmt& s, int c) {
   return r;
 }
 
-FileState file_state_of(std::string_view name) {
-  if (name == "ready") return FileState::ready;
-  if (name == "withheld") return FileState::withheld;
-  if (name == "blocked") return FileState::blocked;
-  return FileState::processing;
-}
-
 FileInfo read_file(const Stmt& s, int c) {
   FileInfo f;
   f.id = s.i64(c);
@@ -87,7 +80,7 @@ FileInfo read_file(const Stmt& s, int c) {
   f.sha256 = s.text(c + 6);
   f.declared_type = s.text(c + 7);
   f.from_internet = s.i64(c + 8) != 0;
-  f.state = file_state_of(s.text(c + 9));
+  f.state = file_state_from_name(s.text(c + 9));
   f.reason = s.text(c + 10);
   f.detected_type = s.text(c + 11);
   f.clean_sha256 = s.text(c + 12);

@@ -55,12 +55,36 @@ struct User {
   std::string status;
   Role role = Role::staff;
   bool disabled = false;
+  std::string extension;  // 内線 (the phone extension), as the municipality writes it
   // May use tonari through an Internet-zone listener (the admin's 利用制限).
   bool internet_allowed = true;
 };
 
 enum class RoomKind { group, direct };
 const char* room_kind_name(RoomKind k);
+
+// Which members an official room keeps in step with the org tree (services/rooms.h,
+// sync): everyone of a department (and its sub-departments), or everyone of the tenant.
+struct OrgSync {
+  enum class Kind { none, department, tenant };
+  Kind kind = Kind::none;
+  DeptId dept = 0;       // department: the department
+  bool subtree = true;   // department: its sub-departments too
+  bool operator==(const OrgSync&) const = default;
+};
+const char* org_sync_kind_name(OrgSync::Kind k);
+OrgSync::Kind org_sync_kind_from_name(std::string_view name);  // none for an unknown name
+
+// A group room's rules: who may do what besides its owners and admins (and the tenant's
+// administrators, above every room). Applied by services/policies.h.
+struct RoomRules {
+  bool announcement = false;   // お知らせ専用: only owners and admins post; members read
+  bool official = false;       // 公式: set by a tenant admin; members cannot leave it
+  bool members_invite = true;  // members may add members (false: owners and admins only)
+  bool members_edit = false;   // members may rename and describe it (false: owners, admins)
+  OrgSync sync;                // official rooms: membership follows the org tree
+  bool operator==(const RoomRules&) const = default;
+};
 
 struct Room {
   RoomId id = 0;
@@ -72,9 +96,15 @@ struct Room {
   Seq msg_seq = 0;
   EventNo ev = 0;
   TimeMs last_activity = 0;
+  std::string description;  // 説明 (services::Limits::max_description_chars)
+  RoomRules rules;          // group rooms
 };
 
-enum class MemberRole { member, owner };
+// A member's role in a room: owners and admins manage it (services/policies.h); owners
+// also change roles. A group room always keeps an owner while it has active members.
+enum class MemberRole { member, admin, owner };
+const char* member_role_name(MemberRole r);
+std::optional<MemberRole> member_role_from_name(std::string_view name);
 
 struct Member {
   UserId user = 0;
@@ -127,12 +157,21 @@ struct FileInfo {
   std::int32_t attempts = 0;  // sanitizing jobs started (a node that died mid-job)
 };
 
+// The message a reply quotes, as it is now: edits of the quoted message update it (body
+// and edited), a delete blanks it.
 struct ReplySnapshot {
   Seq seq = 0;
   UserId sender = 0;
   std::string sender_name;
   std::string body;  // cut to 100 characters
+  bool edited = false;  // the quoted message was edited
 };
+
+// text: what a member wrote. system: what happened to the room (renamed, members added,
+// ...), written by the store in the transaction of the change; its sender is who did it
+// (0: tonari itself, e.g. the org-tree sync), its body the JSON text of a
+// wire::SystemNote. A system message cannot be edited, deleted or quoted.
+enum class MessageKind { text, system };
 
 struct Message {
   MessageId id = 0;
@@ -142,6 +181,7 @@ struct Message {
   std::string sender_name;
   std::string client_id;
   std::string body;
+  MessageKind kind = MessageKind::text;
   std::optional<ReplySnapshot> reply_to;
   std::vector<UserId> mentions;
   bool mention_all = false;
@@ -150,6 +190,19 @@ struct Message {
   bool deleted = false;
   std::int64_t read_count = -1;  // -1 = not computed
   std::vector<FileInfo> files;   // attachments, in the order the sender gave
+};
+
+// What one user may do in a room (policy::abilities), sent with the room so that the
+// client shows only what will work; the server checks every action again.
+struct RoomAbilities {
+  bool post = false;
+  bool edit_info = false;   // rename, description
+  bool invite = false;      // add members
+  bool remove = false;      // remove other members
+  bool leave = false;
+  bool set_roles = false;
+  bool edit_rules = false;  // announcement, members_invite, members_edit
+  bool edit_official = false;  // official, sync (tenant admins)
 };
 
 // A room as one member sees it in their room list.
@@ -162,6 +215,7 @@ struct RoomSummary {
   std::int64_t mention_unread = 0;
   MemberRole role = MemberRole::member;
   std::optional<Message> last_message;
+  RoomAbilities can;  // filled by services (policy::abilities), not by the store
 };
 
 // A committed room event, as stored and as sent: `frame` is the exact JSON text clients get.

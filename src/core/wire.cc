@@ -1,6 +1,7 @@
 #include "core/wire.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 
@@ -31,6 +32,37 @@ FileState file_state_from_name(std::string_view name) {
   return FileState::processing;
 }
 
+const char* member_role_name(MemberRole r) {
+  switch (r) {
+    case MemberRole::owner: return "owner";
+    case MemberRole::admin: return "admin";
+    case MemberRole::member: return "member";
+  }
+  return "member";
+}
+
+std::optional<MemberRole> member_role_from_name(std::string_view name) {
+  if (name == "owner") return MemberRole::owner;
+  if (name == "admin") return MemberRole::admin;
+  if (name == "member") return MemberRole::member;
+  return std::nullopt;
+}
+
+const char* org_sync_kind_name(OrgSync::Kind k) {
+  switch (k) {
+    case OrgSync::Kind::department: return "department";
+    case OrgSync::Kind::tenant: return "tenant";
+    case OrgSync::Kind::none: return "none";
+  }
+  return "none";
+}
+
+OrgSync::Kind org_sync_kind_from_name(std::string_view name) {
+  if (name == "department") return OrgSync::Kind::department;
+  if (name == "tenant") return OrgSync::Kind::tenant;
+  return OrgSync::Kind::none;
+}
+
 namespace wire {
 
 json::object user(const User& u) {
@@ -46,7 +78,9 @@ json::object user(const User& u) {
   }
   o["title"] = u.title;
   o["status"] = u.status;
+  o["extension"] = u.extension;
   o["role"] = u.role == Role::admin ? "admin" : "staff";
+  o["disabled"] = u.disabled;
   return o;
 }
 
@@ -69,12 +103,21 @@ json::object message(const Message& m) {
   o["sender"] = m.sender;
   o["sender_name"] = m.sender_name;
   o["client_id"] = m.client_id;
-  o["body"] = m.body;
+  if (m.kind == MessageKind::system) {
+    o["body"] = "";
+    o["kind"] = "system";
+    boost::system::error_code ec;
+    json::value note = json::parse(m.body, ec);
+    o["system"] = ec ? json::value(json::object{}) : std::move(note);
+  } else {
+    o["body"] = m.body;
+  }
   if (m.reply_to) {
     o["reply_to"] = json::object{{"seq", m.reply_to->seq},
                                  {"sender", m.reply_to->sender},
                                  {"sender_name", m.reply_to->sender_name},
-                                 {"body", m.reply_to->body}};
+                                 {"body", m.reply_to->body},
+                                 {"edited", m.reply_to->edited}};
   } else {
     o["reply_to"] = nullptr;
   }
@@ -194,13 +237,20 @@ void append_message(std::string& out, const Message& m) {
   append_field(out, ",\"sender\":", m.sender);
   append_field(out, ",\"sender_name\":", m.sender_name);
   append_field(out, ",\"client_id\":", m.client_id);
-  append_field(out, ",\"body\":", m.body);
+  if (m.kind == MessageKind::system) {
+    // Rare (a room changed): the DOM path, so the two cannot drift apart.
+    json::object o = message(m);
+    out += ",\"body\":\"\",\"kind\":\"system\",\"system\":";
+    out += json::serialize(o["system"]);
+  } else {
+    append_field(out, ",\"body\":", m.body);
+  }
   if (m.reply_to) {
     append_field(out, ",\"reply_to\":{\"seq\":", m.reply_to->seq);
     append_field(out, ",\"sender\":", m.reply_to->sender);
     append_field(out, ",\"sender_name\":", m.reply_to->sender_name);
     append_field(out, ",\"body\":", m.reply_to->body);
-    out += '}';
+    out += m.reply_to->edited ? ",\"edited\":true}" : ",\"edited\":false}";
   } else {
     out += ",\"reply_to\":null";
   }
@@ -240,9 +290,56 @@ json::object room_summary(const RoomSummary& s) {
   o["mention_unread"] = s.mention_unread;
   if (s.last_message) o["last_message"] = message(*s.last_message); else o["last_message"] = nullptr;
   o["last_activity"] = s.room.last_activity;
-  o["role"] = s.role == MemberRole::owner ? "owner" : "member";
+  o["role"] = member_role_name(s.role);
   if (s.peer) o["peer"] = s.peer; else o["peer"] = nullptr;
+  o["description"] = s.room.description;
+  o["rules"] = room_rules(s.room.rules);
+  o["can"] = json::object{{"post", s.can.post},
+                          {"edit_info", s.can.edit_info},
+                          {"invite", s.can.invite},
+                          {"remove", s.can.remove},
+                          {"leave", s.can.leave},
+                          {"set_roles", s.can.set_roles},
+                          {"edit_rules", s.can.edit_rules},
+                          {"edit_official", s.can.edit_official}};
   return o;
+}
+
+json::object room_rules(const RoomRules& r) {
+  json::object o;
+  o["announcement"] = r.announcement;
+  o["official"] = r.official;
+  o["members_invite"] = r.members_invite;
+  o["members_edit"] = r.members_edit;
+  switch (r.sync.kind) {
+    case OrgSync::Kind::none: o["sync"] = nullptr; break;
+    case OrgSync::Kind::tenant: o["sync"] = json::object{{"kind", "tenant"}}; break;
+    case OrgSync::Kind::department:
+      o["sync"] = json::object{
+          {"kind", "department"}, {"dept", r.sync.dept}, {"subtree", r.sync.subtree}};
+      break;
+  }
+  return o;
+}
+
+std::string system_note_json(const SystemNote& n) {
+  json::object o;
+  o["action"] = n.action;
+  if (!n.users.empty() || n.count) {
+    json::array users;
+    for (std::size_t i = 0; i < n.users.size() && i < kMaxUsersPerSystemNote; ++i) {
+      users.push_back(json::object{{"id", n.users[i].first}, {"name", n.users[i].second}});
+    }
+    o["users"] = std::move(users);
+    o["count"] = std::max<std::int64_t>(n.count, static_cast<std::int64_t>(n.users.size()));
+  }
+  if (!n.name.empty()) o["name"] = n.name;
+  if (!n.old_name.empty()) o["old_name"] = n.old_name;
+  if (n.action == "description_changed") o["description"] = n.description;
+  if (!n.role.empty()) o["role"] = n.role;
+  if (!n.reason.empty()) o["reason"] = n.reason;
+  if (n.rules) o["rules"] = room_rules(*n.rules);
+  return json::serialize(o);
 }
 
 std::string message_event(const char* type, const Message& m, EventNo ev) {
@@ -275,9 +372,14 @@ std::string member_left_event(RoomId room, EventNo ev, UserId u, UserId by) {
       {"type", "member.left"}, {"room", room}, {"ev", ev}, {"user", u}, {"by", by}});
 }
 
-std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by) {
-  return json::serialize(json::object{
-      {"type", "room.updated"}, {"room", room}, {"ev", ev}, {"name", name}, {"by", by}});
+std::string room_updated_event(const Room& room, EventNo ev, UserId by) {
+  return json::serialize(json::object{{"type", "room.updated"},
+                                      {"room", room.id},
+                                      {"ev", ev},
+                                      {"name", room.name},
+                                      {"description", room.description},
+                                      {"rules", room_rules(room.rules)},
+                                      {"by", by}});
 }
 
 std::string member_role_changed_event(RoomId room, EventNo ev, UserId u, MemberRole role,
@@ -286,7 +388,7 @@ std::string member_role_changed_event(RoomId room, EventNo ev, UserId u, MemberR
                                       {"room", room},
                                       {"ev", ev},
                                       {"user", u},
-                                      {"role", role == MemberRole::owner ? "owner" : "member"},
+                                      {"role", member_role_name(role)},
                                       {"by", by},
                                       {"reason", reason}});
 }

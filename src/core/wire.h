@@ -3,7 +3,9 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +24,34 @@ boost::json::object file(const FileInfo& f);
 void append_message(std::string& out, const Message& m);
 // `s` as a JSON string literal (quotes included), appended to `out`. `s` is UTF-8.
 void append_json_string(std::string& out, std::string_view s);
+// The room as its member sees it, with its rules and what they may do (s.can).
 boost::json::object room_summary(const RoomSummary& s);
+// {"announcement", "official", "members_invite", "members_edit", "sync"} (docs/api.md).
+boost::json::object room_rules(const RoomRules& r);
+
+// What a system message (MessageKind::system) says, stored as its body (system_note_json)
+// and sent as the message's "system" object. Actions and their fields (docs/api.md):
+//   room_created        name, users (the first members, without the creator), count
+//   renamed             name, old_name
+//   description_changed description
+//   rules_changed       rules (after the change)
+//   members_added       users, count
+//   member_removed      users (the one removed)
+//   member_left         users (the one who left)
+//   role_changed        users (the one), role
+//   taken_over          users (the new owner)
+// reason (optional): owner_left, owner_disabled, takeover (role_changed by the handover
+// rule), org (a change the org-tree sync made).
+struct SystemNote {
+  std::string action;
+  std::vector<std::pair<UserId, std::string>> users;  // id and name; at most
+                                                      // kMaxUsersPerSystemNote are kept
+  std::int64_t count = 0;  // how many users the action concerned (users may list fewer)
+  std::string name, old_name, description, role, reason;
+  std::optional<RoomRules> rules;
+};
+inline constexpr std::size_t kMaxUsersPerSystemNote = 20;
+std::string system_note_json(const SystemNote& n);
 
 // Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text.
 std::string message_event(const char* type, const Message& m, EventNo ev);
@@ -30,9 +59,12 @@ inline constexpr std::size_t kMaxUsersPerJoinEvent = 100;
 // `users` lists at most kMaxUsersPerJoinEvent of them; `count` says how many joined.
 std::string member_joined_event(RoomId room, EventNo ev, const std::vector<User>& users, UserId by);
 std::string member_left_event(RoomId room, EventNo ev, UserId user, UserId by);
-std::string room_updated_event(RoomId room, EventNo ev, const std::string& name, UserId by);
+// The room's name, description or rules changed: {"type":"room.updated", "room", "ev",
+// "name", "description", "rules", "by"} (all three as they are after the change).
+std::string room_updated_event(const Room& room, EventNo ev, UserId by);
 // `user`'s role in the room became `role`; `by` 0: by the handover rule, not a person;
-// `reason`: owner_left, owner_disabled or takeover (docs/api.md).
+// `reason`: owner_left, owner_disabled, takeover or set (a member with the right changed it;
+// docs/api.md).
 std::string member_role_changed_event(RoomId room, EventNo ev, UserId user, MemberRole role,
                                       UserId by, const char* reason);
 

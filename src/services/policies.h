@@ -8,6 +8,8 @@
 
 #include <optional>
 
+#include "store/store.h"
+
 #include "core/status.h"
 #include "core/types.h"
 
@@ -33,6 +35,29 @@ Status can_remove_member(const User& actor, const Room& room, const std::optiona
 // permission_denied). A 1:1 room has no owner to take over (permission_denied).
 Status can_take_over(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m);
+// Change what `patch` changes: name and description need edit_info; announcement,
+// members_invite, members_edit need edit_rules; official and sync need edit_official
+// (abilities below). A direct room: permission_denied.
+Status can_update_room(const User& actor, const Room& room, const std::optional<Member>& m,
+                       const store::RoomPatch& patch);
+// Give `target` the role `role` (set_roles).
+Status can_set_role(const User& actor, const Room& room, const std::optional<Member>& m,
+                    UserId target, MemberRole role);
+// Everything `actor` may do in the room (RoomAbilities), the same rules as the can_*
+// functions: the client shows only these; the server checks each action again.
+//   group room, for a member:
+//     post        not an announcement room, or owner/admin, or tenant admin
+//     edit_info   owner/admin, tenant admin, or rules.members_edit
+//     invite      owner/admin, tenant admin, or rules.members_invite
+//     remove      owner/admin, tenant admin
+//     leave       not an official room (tenant admins may leave one)
+//     set_roles   owner, tenant admin
+//     edit_rules  owner/admin, tenant admin
+//     edit_official tenant admin
+//   a tenant admin who is not a member: edit_info, invite, remove, set_roles, edit_rules,
+//     edit_official (they manage every group room of their municipality), not post;
+//   a 1:1 room: post (members) only.
+RoomAbilities abilities(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_edit_message(const User& actor, const Message& msg);
 Status can_delete_message(const User& actor, const Message& msg);
 

@@ -76,6 +76,8 @@ struct NewRoom {
   std::vector<UserId> members;  // besides the creator
   TimeMs now = 0;
   std::int64_t max_members = 0;  // the room's cap, creator included (room_full); 0: none
+  std::string description;  // group rooms
+  RoomRules rules;          // group rooms
 };
 
 // A place in a room's member list, whose order is 五十音 (the users' readings, then their
@@ -125,6 +127,26 @@ struct NewMessage {
   // (invalid_argument "file N cannot be attached" otherwise, nothing written); at most
   // kMaxFilesPerMessage. With files the body may be empty.
   std::vector<FileId> files;
+  // The sender is an administrator of the room's municipality: may post in an
+  // announcement room without being one of its owners or admins.
+  bool tenant_admin = false;
+};
+
+// The changes update_room makes: each field given replaces the room's.
+struct RoomPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<RoomRules> rules;
+};
+
+// The changes update_user makes: each field given replaces the user's.
+struct UserPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> reading;
+  std::optional<DeptId> dept;  // 0: none
+  std::optional<std::string> title;
+  std::optional<std::string> extension;
+  std::optional<std::string> status;
 };
 
 struct NewFile {
@@ -262,6 +284,12 @@ class Store {
   // others are left out), read in one snapshot: a reconnecting client's replay.
   virtual Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
       UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) = 0;
+  // The group rooms of `tenant` whose rules sync membership with the org tree
+  // (rules.sync.kind != none), by id.
+  virtual Result<std::vector<Room>> synced_rooms(TenantId tenant) {
+    (void)tenant;
+    return internal_error("synced_rooms: not implemented");
+  }
   // For each non-deleted message with seq in (lo, hi], ascending: its sender, whether they
   // are still a member, and its count (members other than the sender whose read
   // position >= seq).
@@ -274,6 +302,14 @@ class Store {
   // Fails with conflict if the login is taken in the tenant.
   virtual void create_user(NewUser u, TimeMs now, Callback<User> done) = 0;
   virtual void set_status(UserId user, std::string status, Callback<User> done) = 0;
+  // Changes the user's profile fields given in `patch` (an administrator's edit, a
+  // transfer to another department: 異動). not_found if there is no such user;
+  // invalid_argument if patch.dept (not 0) is not a department of the user's tenant.
+  // Room membership does not change here (services::Rooms::sync_user follows the org tree).
+  virtual void update_user(UserId user, UserPatch patch, Callback<User> done) {
+    (void)user, (void)patch;
+    done(internal_error("update_user: not implemented"));
+  }
   // Disables or enables the account. Disabling also deletes its sessions (every device is
   // logged out) and appends a revocation (revocations_after) for the servers' live
   // connections, and hands over the group rooms it owns (see remove_member; the events
@@ -292,7 +328,8 @@ class Store {
 
   // Creates a room with the creator as owner. For a direct room (exactly one other member)
   // returns the existing room with created=false if there is one. room_full (nothing
-  // written) if the members would be more than r.max_members.
+  // written) if the members would be more than r.max_members. A new group room's first
+  // message (seq 1) is a system message room_created (see "System messages" below).
   virtual void create_room(NewRoom r, Callback<RoomChange> done) = 0;
   // Adding, removing and renaming apply `may` (the rule for `by`, see RoomRule) in the
   // transaction that writes; not_found if the room does not exist.
@@ -316,8 +353,52 @@ class Store {
   // exist; invalid_argument for a direct room. Who may is policy (can_take_over).
   virtual void take_over_room(RoomId room, UserId user, TimeMs now,
                               Callback<RoomChange> done) = 0;
+  // Changes the group room's name, description and rules given in `patch` (the fields
+  // equal to the room's are left out): a room.updated event, then a system message per
+  // changed aspect (renamed, description_changed, rules_changed), in that order.
+  // created=false and nothing written when nothing changes. invalid_argument for a direct
+  // room.
+  virtual void update_room(RoomId room, UserId by, RoomPatch patch, TimeMs now, RoomRule may,
+                           Callback<RoomChange> done) {
+    (void)room, (void)by, (void)patch, (void)now, (void)may;
+    done(internal_error("update_room: not implemented"));
+  }
+  // Sets `user`'s role in the group room (a member.role_changed event, reason "set", and a
+  // system message role_changed). not_found if `user` is not a member; conflict if that
+  // would leave the room with no owner (the last owner cannot step down: they hand over
+  // first); created=false and nothing written if the role is already that.
+  virtual void set_member_role(RoomId room, UserId by, UserId user, MemberRole role,
+                               TimeMs now, RoomRule may, Callback<RoomChange> done) {
+    (void)room, (void)by, (void)user, (void)role, (void)now, (void)may;
+    done(internal_error("set_member_role: not implemented"));
+  }
+  // Superseded by update_room (removed once both stores implement it).
   virtual void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
                            RoomRule may, Callback<RoomChange> done) = 0;
+
+  // ---- System messages ----------------------------------------------------------------
+  // The writes that change a group room write, in the same transaction and after the
+  // events they already wrote, a system message (MessageKind::system, body
+  // wire::system_note_json, sender `by`, sender_name their name; by 0: sender 0, name "")
+  // that takes the room's next seq and ev like any message (a message.created event):
+  //   create_room (group)  room_created
+  //   add_members          members_added (by 0: reason org)
+  //   remove_member        member_left (by == user) or member_removed; with a handover,
+  //                        role_changed (reason owner_left) after it
+  //   set_user_disabled    role_changed (reason owner_disabled) in each room handed over
+  //   take_over_room       taken_over
+  //   update_room          renamed / description_changed / rules_changed
+  //   set_member_role      role_changed
+  // As with post_message, the sender's read position moves to it if they are a member.
+  // post_message refuses reply_to a system message (invalid_argument); edit_message and
+  // delete_message refuse a system message (permission_denied).
+  //
+  // Announcement rooms: post_message refuses (permission_denied) a sender who is a member
+  // with role member of a room whose rules.announcement is set, unless m.tenant_admin.
+  //
+  // Quotes follow edits: edit_message also sets, in the same transaction, every reply's
+  // snapshot of the edited message (body cut as at post time, edited = true) and rewrites
+  // those replies' stored message.created events, as delete_message blanks them.
 
   // The writes about messages keep the rule that non-members do not see a room: to anyone
   // who is not a member at the time of the write (and, for post_message with m.tenant

@@ -519,7 +519,7 @@ void PgStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs no
     out.room = *room;
     out.room.name = name;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return wire::room_updated_event(room_id, ev, name, by);
+      return wire::room_updated_event(out.room, ev, by);
     }));
     return out;
   }, std::move(done));

@@ -6,6 +6,7 @@ import { store } from '../state/app';
 import { useStore } from '../state/useStore';
 import { AddMembersDialog } from './lazy';
 import { Avatar } from './Avatar';
+import { ask } from './confirm';
 import { Icon } from './Icon';
 import { PanelHead } from './PanelHead';
 import { PersonRow } from './PersonRow';
@@ -112,7 +113,11 @@ export function DetailsPanel({ room }: { room: number }) {
                       class="icon-btn"
                       aria-label={t('removeMember', { name: m.user.name })}
                       onClick={() => {
-                        if (window.confirm(t('confirmRemove', { name: m.user.name }))) void store.removeMember(room, m.user.id);
+                        void ask(t('confirmRemove', { name: m.user.name }), t('remove')).then(
+                          (yes) => {
+                            if (yes) void store.removeMember(room, m.user.id);
+                          },
+                        );
                       }}
                     >
                       <Icon name="close" size={18} />
@@ -134,7 +139,7 @@ export function DetailsPanel({ room }: { room: number }) {
             type="button"
             class="btn btn-danger btn-block"
             onClick={async () => {
-              if (!window.confirm(t('confirmLeave', { name: s.name }))) return;
+              if (!(await ask(t('confirmLeave', { name: s.name }), t('leave')))) return;
               if (await store.removeMember(room, me.id)) store.toast(t('left'));
             }}
           >

@@ -1,9 +1,11 @@
 // The logged-in layout. PC: room list | timeline | details. Phone (≤ 480 px): one pane at a
-// time, chosen by the route, with back navigation.
+// time, chosen by the route, with back navigation. The panes are the page's main landmark
+// (on a phone the room list is all there is to see).
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
+import { ConfirmHost } from './confirm';
 import { DetailsPanel } from './DetailsPanel';
 import { NewChatDialog, preloadDialogs, SettingsDialog } from './lazy';
 import { ProfileView } from './ProfileView';
@@ -39,11 +41,11 @@ export function Shell() {
       </a>
       <TopBar onSettings={() => setDialog('settings')} />
       <ConnectionBanner />
-      <div class="panes">
+      <main class="panes">
         <nav class="pane pane-list" aria-label={t('roomList')}>
           <RoomList onNew={() => setDialog('new')} />
         </nav>
-        <main class="pane pane-room" id="main" tabIndex={-1}>
+        <div class="pane pane-room" id="main" tabIndex={-1}>
           {route.room !== null ? (
             <RoomView key={route.room} room={route.room} />
           ) : (
@@ -54,7 +56,7 @@ export function Shell() {
               <p>{t('selectRoom')}</p>
             </div>
           )}
-        </main>
+        </div>
         {(route.room !== null || profile !== null) && (
           <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t('detailsTitle')}>
             {profile !== null ? (
@@ -64,10 +66,11 @@ export function Shell() {
             )}
           </aside>
         )}
-      </div>
+      </main>
       {dialog === 'new' && <NewChatDialog onClose={() => setDialog(null)} />}
       {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
       <Toast />
+      <ConfirmHost />
     </div>
   );
 }

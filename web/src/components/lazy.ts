@@ -8,6 +8,7 @@ export const NewChatDialog = lazy(() => import('./NewChatDialog').then((m) => m.
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
 export const AddMembersDialog = lazy(() => import('./AddMembersDialog').then((m) => m.AddMembersDialog));
 export const ReadersDialog = lazy(() => import('./ReadersDialog').then((m) => m.ReadersDialog));
+export const ConfirmDialog = lazy(() => import('./ConfirmDialog').then((m) => m.ConfirmDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.
 export const Viewer = lazy(() => Promise.all([import('./Viewer'), loadFileTexts()]).then(([m]) => m.Viewer));
 export const AttachmentTray = lazy(() =>
@@ -17,7 +18,7 @@ export const AttachmentTray = lazy(() =>
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
   const run = () => {
-    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, Viewer, AttachmentTray].forEach((c) => c.preload());
+    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, ConfirmDialog, Viewer, AttachmentTray].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };
   const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number };

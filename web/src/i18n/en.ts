@@ -222,6 +222,8 @@ const en: Dict & FileTexts = {
   emptyGroup: 'No messages yet. Send the first message.',
   groupNameBlank: 'Enter a name for the chat (a name of only spaces is not allowed).',
   confirmTitle: 'Confirm',
+  remove: 'Remove',
+  leave: 'Leave',
   appUpdated: 'A new version was loaded.',
 };
 

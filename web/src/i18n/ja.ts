@@ -195,6 +195,8 @@ const ja = {
   emptyGroup: 'まだメッセージはありません。最初のメッセージを送ってみましょう。',
   groupNameBlank: 'トーク名を入力してください（空白だけの名前は使えません）。',
   confirmTitle: '確認',
+  remove: '外す',
+  leave: '退出',
   appUpdated: '新しいバージョンを読み込みました。',
 };
 

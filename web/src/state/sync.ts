@@ -86,8 +86,9 @@ export class Sync implements Link {
   /** The browser's online and offline events: shown at once, not after a ping times out. */
   setBrowserOnline(online: boolean): void {
     this.browserOffline = !online;
+    // Either way, check the socket now: it may have died meanwhile, or still be fine.
+    this.conn?.probe();
     if (online) this.wake();
-    else this.conn?.probe();
     this.publish();
   }
 

@@ -1,6 +1,7 @@
 /// <reference types="vitest" />
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
@@ -11,7 +12,8 @@ function serviceWorker(): Plugin {
   return {
     name: 'tonari-sw',
     apply: 'build',
-    generateBundle(_options, bundle) {
+    // After the bundle is written: index.html is part of it only by then.
+    writeBundle(options, bundle) {
       const built = Object.keys(bundle).filter((f) => f !== 'sw.js');
       const copied = readdirSync(new URL('./public/', import.meta.url));
       const files = [...built, ...copied].sort().map((f) => '/' + f);
@@ -24,7 +26,7 @@ function serviceWorker(): Plugin {
       const source = readFileSync(new URL('./sw/sw.js', import.meta.url), 'utf8')
         .replace('__VERSION__', version)
         .replace('__FILES__', JSON.stringify(files));
-      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+      writeFileSync(join(options.dir!, 'sw.js'), source);
     },
   };
 }

@@ -287,14 +287,14 @@ describe('Store', () => {
   it('is offline at once when the browser says so or a request gets no answer', async () => {
     const { store, sock } = await bootLive();
     store.setOnline(false);
-    expect(store.state.offline).toBe(true);
+    expect(store.state.net).toBe('offline');
     expect(sock.sentOfType('ping')).toHaveLength(1); // the socket is checked now
     store.setOnline(true);
-    expect(store.state.offline).toBe(false);
+    expect(store.state.net).toBe('online');
     store.sync.reached(false);
-    expect(store.state.offline).toBe(true);
+    expect(store.state.net).toBe('unreachable');
     sock.receive({ type: 'pong' }); // the server answers again
-    expect(store.state.offline).toBe(false);
+    expect(store.state.net).toBe('online');
   });
 
   it('shows a failed room load as an error, and loads on retry', async () => {

@@ -104,8 +104,8 @@ export class Sync implements Link {
   }
 
   private publish(): void {
-    const offline = this.browserOffline || this.unreachable;
-    if (offline !== this.hub.state.offline) this.hub.set({ offline });
+    const net = this.browserOffline ? 'offline' : this.unreachable ? 'unreachable' : 'online';
+    if (net !== this.hub.state.net) this.hub.set({ net });
   }
 
   /** Don't wait for the back-off (the network came back, the tab became visible). */

@@ -95,18 +95,20 @@ TEST(SqliteStoreUpgrade, Version3DropsTheReadPositionIndex) {
 
 TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   Room room = group_room();  // alice, bob, carol
-  must(post(room.id, alice_.id, "a-1", "一"));
-  must(post(room.id, alice_.id, "a-2", "二"));
-  must(mark_read(room.id, bob_.id, 1));
+  const Seq a1 = must(post(room.id, alice_.id, "a-1", "一")).message->seq;
+  const Seq a2 = must(post(room.id, alice_.id, "a-2", "二")).message->seq;
+  must(mark_read(room.id, bob_.id, a1));
   // Turn the database back into what version 3 wrote: every position in its member row
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
-  // one key of users' order, no members' sort keys, no files.
+  // one key of users' order, no members' sort keys, no files, no room rules nor message
+  // kinds (the room_created message stays, as a message like any).
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
+    db.exec(("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
             "ALTER TABLE users DROP COLUMN internet_allowed; ALTER TABLE messages DROP COLUMN nfiles;"
-            "UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
+            "UPDATE members SET read_seq=" + std::to_string(a2) +
+            " WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
             "DROP TRIGGER members_sort_key; DROP INDEX members_order;"
             "ALTER TABLE members DROP COLUMN sort_key;"
@@ -114,19 +116,25 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
             "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"
             "CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);"
             "DROP TABLE node_ids; DROP TABLE secrets;"
-            "PRAGMA user_version=3;");
+            "DROP INDEX rooms_synced; ALTER TABLE rooms DROP COLUMN description;"
+            "ALTER TABLE rooms DROP COLUMN announcement; ALTER TABLE rooms DROP COLUMN official;"
+            "ALTER TABLE rooms DROP COLUMN members_invite; ALTER TABLE rooms DROP COLUMN members_edit;"
+            "ALTER TABLE rooms DROP COLUMN sync_kind; ALTER TABLE rooms DROP COLUMN sync_dept;"
+            "ALTER TABLE rooms DROP COLUMN sync_subtree; ALTER TABLE users DROP COLUMN extension;"
+            "ALTER TABLE messages DROP COLUMN kind; ALTER TABLE messages DROP COLUMN reply_edited;"
+            "PRAGMA user_version=3;").c_str());
   }
   open();
   auto position = [&](UserId user) { return must(store().member(room.id, user))->read_seq; };
-  EXPECT_EQ(position(alice_.id), 2);
-  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(alice_.id), a2);
+  EXPECT_EQ(position(bob_.id), a1);
   EXPECT_EQ(position(carol_.id), 0);
   // carol posts: nobody's position was implied before (last_sender 0), so nothing moves
   // but hers.
-  must(post(room.id, carol_.id, "c-3", "三"));
-  EXPECT_EQ(position(alice_.id), 2);
-  EXPECT_EQ(position(bob_.id), 1);
-  EXPECT_EQ(position(carol_.id), 3);
+  const Seq c3 = must(post(room.id, carol_.id, "c-3", "三")).message->seq;
+  EXPECT_EQ(position(alice_.id), a2);
+  EXPECT_EQ(position(bob_.id), a1);
+  EXPECT_EQ(position(carol_.id), c3);
 }
 
 // Users written before the order was fixed (a key of "reading name") are ordered by
@@ -264,6 +272,56 @@ INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, crea
   EXPECT_TRUE(page[0].files.empty());
   ASSERT_EQ(page[1].files.size(), 1u);
   EXPECT_EQ(page[1].files[0].name, "写真.jpg");
+}
+
+// A database of schema version 10 gets rooms with rules: its rooms have the rules of a new
+// group room and no description, its users no extension, its messages are text and their
+// quotes unedited; its members take the role admin, and its rooms system messages.
+TEST(SqliteStoreUpgrade, Version11AddsRulesRolesAndSystemMessages) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 10);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0),
+        (2, 1, 'bob', '伊藤 文', 'いとう ぶん', x'02', 'bob', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 2, 3, 2, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 2, 0),
+  (7, 2, 'member', 2, 0);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '一通目', 0, 2);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,
+  reply_sender, reply_sender_name, reply_body, created_at, created_ev)
+  VALUES(7, 2, 2, '伊藤 文', 'c-2', '返信', 1, 1, '阿部 愛', '一通目', 0, 3);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  Room room = must(store.room(7));
+  EXPECT_EQ(room.description, "");
+  EXPECT_EQ(room.rules, RoomRules{});
+  EXPECT_EQ(must(store.user(1)).extension, "");
+  auto page = must(store.messages(7, 0, 0, 10));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].kind, MessageKind::text);
+  ASSERT_TRUE(page[1].reply_to.has_value());
+  EXPECT_FALSE(page[1].reply_to->edited);
+  auto promoted = must(wait<store::RoomChange>([&](auto cb) {
+    store.set_member_role(7, 1, 2, MemberRole::admin, 10, nullptr, cb);
+  }));
+  EXPECT_EQ(promoted.room.msg_seq, 3);
+  EXPECT_EQ(must(store.member(7, 2))->role, MemberRole::admin);
+  must(wait<store::RoomChange>(
+      [&](auto cb) { store.edit_message(7, 1, 1, "一通目（訂正）", 20, cb); }));
+  auto reply = must(store.message(7, 2));
+  EXPECT_EQ(reply.reply_to->body, "一通目（訂正）");
+  EXPECT_TRUE(reply.reply_to->edited);
 }
 
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {

@@ -745,7 +745,7 @@ void PgStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole
     set_role(db, room_id, user, role);
     // Under the room's lock: no other change of its owners comes between.
     if (*was == MemberRole::owner && active_owners(db, room_id) == 0) {
-      return conflict("the room's last owner cannot step down: hand the room over first");
+      return conflict("the room's last owner cannot step down: make someone else owner first");
     }
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::member_role_changed_event(room_id, ev, user, role, by, "set");

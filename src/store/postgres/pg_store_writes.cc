@@ -188,7 +188,7 @@ void append_system_message(PgConn& db, RoomChange& out, UserId by, const wire::S
   m.created_at = now;
   if (by) std::tie(m.sender, m.sender_name) = named(db, by);
   // Unique per room, as the idempotency key needs; a client's ids never look like this.
-  m.client_id = "system-" + std::to_string(m.seq);
+  m.client_id = "system\u00b7" + std::to_string(m.seq);
   m.body = wire::system_note_json(note);
   const EventNo ev = out.room.ev + 1;
   PgResult ins = db.exec("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id,"

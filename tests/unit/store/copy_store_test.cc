@@ -41,7 +41,8 @@ TEST_F(CopyStorePostgres, FilesSettingsAndInternetAccessAreCopied) {
   m.client_id = "photo";
   m.now = kT0 + 20;
   m.files = {photo.id};
-  must(wait<RoomChange>([&](auto cb) { store().post_message(m, cb); }));
+  const Seq photo_seq =
+      must(wait<RoomChange>([&](auto cb) { store().post_message(m, cb); })).message->seq;
   auto job = must(wait<std::optional<FileInfo>>(
       [&](auto cb) { store().claim_file_job(1, kT0 + 30, 60'000, cb); }));
   ASSERT_TRUE(job && job->id == photo.id);
@@ -86,7 +87,7 @@ TEST_F(CopyStorePostgres, FilesSettingsAndInternetAccessAreCopied) {
     ASSERT_TRUE(f.lat && f.lon);
     EXPECT_EQ(*f.lat, 35.68123456789012);
     EXPECT_EQ(*f.lon, 139.7671234567891);
-    EXPECT_EQ(must(pg.message(room.id, 1)).files.size(), 1u);
+    EXPECT_EQ(must(pg.message(room.id, photo_seq)).files.size(), 1u);
     EXPECT_EQ(must(pg.tenant_file_bytes(tenant_.id)), 4012355);
     EXPECT_EQ(must(pg.tenant_setting(tenant_.id, "file_policy")), R"({"pdf":"rasterize"})");
     EXPECT_FALSE(must(pg.user(bob_.id)).internet_allowed);

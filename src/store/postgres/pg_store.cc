@@ -12,7 +12,7 @@ namespace tonari::store::postgres {
 // ---- Row mappers ----------------------------------------------------------------------
 
 MemberRole member_role(std::string_view role) {
-  return role == "owner" ? MemberRole::owner : MemberRole::member;
+  return member_role_from_name(role).value_or(MemberRole::member);
 }
 
 User read_user(const Row& row, int c) {
@@ -29,6 +29,7 @@ User read_user(const Row& row, int c) {
   u.role = row.view(c + 9) == "admin" ? Role::admin : Role::staff;
   u.disabled = row.boolean(c + 10);
   u.internet_allowed = row.boolean(c + 11);
+  u.extension = row.text(c + 12);
   return u;
 }
 
@@ -42,13 +43,15 @@ Message read_message(const Row& row, int c) {
   m.client_id = row.text(c + 5);
   m.body = row.text(c + 6);
   if (!row.is_null(c + 7)) {
-    m.reply_to = ReplySnapshot{row.i64(c + 7), row.i64(c + 8), row.text(c + 9), row.text(c + 10)};
+    m.reply_to = ReplySnapshot{row.i64(c + 7), row.i64(c + 8), row.text(c + 9), row.text(c + 10),
+                               row.boolean(c + 17)};
   }
   m.mentions = split_ids(row.view(c + 11));
   m.mention_all = row.boolean(c + 12);
   m.created_at = row.i64(c + 13);
   m.edited_at = row.i64(c + 14);
   m.deleted = row.boolean(c + 15);
+  m.kind = row.view(c + 16) == "system" ? MessageKind::system : MessageKind::text;
   return m;
 }
 
@@ -63,6 +66,14 @@ Room read_room(const Row& row, int c) {
   r.msg_seq = row.i64(c + 6);
   r.ev = row.i64(c + 7);
   r.last_activity = row.i64(c + 8);
+  r.description = row.text(c + 9);
+  r.rules.announcement = row.boolean(c + 10);
+  r.rules.official = row.boolean(c + 11);
+  r.rules.members_invite = row.boolean(c + 12);
+  r.rules.members_edit = row.boolean(c + 13);
+  r.rules.sync.kind = org_sync_kind_from_name(row.view(c + 14));
+  r.rules.sync.dept = row.i64(c + 15);
+  r.rules.sync.subtree = row.boolean(c + 16);
   return r;
 }
 

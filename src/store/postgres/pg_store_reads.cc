@@ -527,6 +527,17 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> PgStore::events_a
   });
 }
 
+Result<std::vector<Room>> PgStore::synced_rooms(TenantId tenant) {
+  return read<std::vector<Room>>([&](PgConn& db) -> Result<std::vector<Room>> {
+    PgResult r = db.exec("SELECT " TONARI_PG_ROOM_COLS " FROM rooms r WHERE r.tenant_id=$1"
+                         " AND r.sync_kind<>'none' AND r.kind='group' ORDER BY r.id",
+                         Params().i64(tenant));
+    std::vector<Room> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_room(r.row(i)));
+    return out;
+  });
+}
+
 Result<std::vector<ReadCount>> PgStore::read_counts(RoomId room, Seq lo, Seq hi) {
   using Out = std::vector<ReadCount>;
   return read<Out>([&](PgConn& db) -> Result<Out> {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <tuple>
 
 #include "core/wire.h"
 #include "search/collation.h"
@@ -112,8 +113,7 @@ void insert_member(PgConn& db, RoomId room, UserId user, MemberRole role, Seq re
   // member list is read in 五十音 order along members_order; a trigger keeps it in step.
   db.exec("INSERT INTO members(room_id, user_id, role, read_seq, joined_at, sort_key)"
           " VALUES($1,$2,$3,$4,$5,(SELECT reading_key || '\\x00'::bytea || name_key FROM users WHERE id=$2))",
-          Params().i64(room).i64(user).text(role == MemberRole::owner ? "owner" : "member")
-              .i64(read_seq).i64(now));
+          Params().i64(room).i64(user).text(member_role_name(role)).i64(read_seq).i64(now));
   db.exec("UPDATE rooms SET member_count=member_count+1 WHERE id=$1", Params().i64(room));
 }
 
@@ -126,28 +126,117 @@ std::optional<MemberRole> role_of(PgConn& db, RoomId room, UserId user) {
 
 void set_role(PgConn& db, RoomId room, UserId user, MemberRole role) {
   db.exec("UPDATE members SET role=$1 WHERE room_id=$2 AND user_id=$3",
-          Params().text(role == MemberRole::owner ? "owner" : "member").i64(room).i64(user));
+          Params().text(member_role_name(role)).i64(room).i64(user));
+}
+
+// How many owners of the room are active accounts.
+std::int64_t active_owners(PgConn& db, RoomId room) {
+  return db.exec("SELECT count(*) FROM members m JOIN users u ON u.id=m.user_id"
+                 " WHERE m.room_id=$1 AND m.role='owner' AND NOT u.disabled",
+                 Params().i64(room)).row(0).i64(0);
 }
 
 // The handover rule (store.h, remove_member): if no active account owns the group room
-// any more, its longest-standing active member — earliest joined, then lowest user id —
-// becomes its owner, with a member.role_changed event appended to `out`.
-void keep_an_owner(PgConn& db, RoomChange& out, TimeMs now, const char* reason) {
-  if (out.room.kind != RoomKind::group) return;
-  if (!db.exec("SELECT 1 FROM members m JOIN users u ON u.id=m.user_id"
-               " WHERE m.room_id=$1 AND m.role='owner' AND NOT u.disabled LIMIT 1",
-               Params().i64(out.room.id)).empty()) {
-    return;
-  }
+// any more, its longest-standing active admin, else member — earliest joined, then lowest
+// user id — becomes its owner, with a member.role_changed event appended to `out`.
+// Returns the new owner (0: none), for the system message that follows the events.
+UserId keep_an_owner(PgConn& db, RoomChange& out, TimeMs now, const char* reason) {
+  if (out.room.kind != RoomKind::group || active_owners(db, out.room.id) > 0) return 0;
   PgResult r = db.exec("SELECT m.user_id FROM members m JOIN users u ON u.id=m.user_id"
-                       " WHERE m.room_id=$1 AND NOT u.disabled ORDER BY m.joined_at, m.user_id LIMIT 1",
+                       " WHERE m.room_id=$1 AND NOT u.disabled"
+                       " ORDER BY m.role='admin' DESC, m.joined_at, m.user_id LIMIT 1",
                        Params().i64(out.room.id));
-  if (r.empty()) return;
+  if (r.empty()) return 0;
   const UserId heir = r.row(0).i64(0);
   set_role(db, out.room.id, heir, MemberRole::owner);
   out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
     return wire::member_role_changed_event(out.room.id, ev, heir, MemberRole::owner, 0, reason);
   }));
+  return heir;
+}
+
+// A user as a system message names them: id and name.
+std::pair<UserId, std::string> named(PgConn& db, UserId id) {
+  PgResult r = db.exec("SELECT name FROM users WHERE id=$1", Params().i64(id));
+  return {id, r.empty() ? std::string() : r.row(0).text(0)};
+}
+
+wire::SystemNote note(const char* action) {
+  wire::SystemNote n;
+  n.action = action;
+  return n;
+}
+
+// A system note about one user.
+wire::SystemNote note_about(PgConn& db, const char* action, UserId user) {
+  wire::SystemNote n = note(action);
+  n.users.push_back(named(db, user));
+  return n;
+}
+
+// Appends the system message `note` to the group room (store.h, "System messages"), sent
+// by `by` (0: tonari itself): the room's next seq and ev, with its message.created event
+// in `out`. `by` becomes the room's last sender if a member (they have read it, as after a
+// post: tonari_post); the last sender before, if someone else, keeps in their member row
+// what that gave them.
+void append_system_message(PgConn& db, RoomChange& out, UserId by, const wire::SystemNote& note,
+                           TimeMs now) {
+  Message m;
+  m.room = out.room.id;
+  m.seq = out.room.msg_seq + 1;
+  m.kind = MessageKind::system;
+  m.created_at = now;
+  if (by) std::tie(m.sender, m.sender_name) = named(db, by);
+  // Unique per room, as the idempotency key needs; a client's ids never look like this.
+  m.client_id = "system-" + std::to_string(m.seq);
+  m.body = wire::system_note_json(note);
+  const EventNo ev = out.room.ev + 1;
+  PgResult ins = db.exec("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id,"
+                         " body, kind, created_at, created_ev)"
+                         " VALUES($1,$2,$3,$4,$5,$6,'system',$7,$8) RETURNING id",
+                         Params().i64(m.room).i64(m.seq).i64(m.sender).text(m.sender_name)
+                             .text(m.client_id).text(m.body).i64(now).i64(ev));
+  m.id = ins.row(0).i64(0);
+  const UserId reader = by && is_member(db, m.room, by) ? by : 0;
+  db.exec("UPDATE members mb SET read_seq=greatest(mb.read_seq, r.msg_seq) FROM rooms r"
+          " WHERE r.id=$1 AND mb.room_id=r.id AND mb.user_id=r.last_sender AND r.last_sender<>$2",
+          Params().i64(m.room).i64(reader));
+  db.exec("UPDATE rooms SET msg_seq=$1, ev=$2, last_activity=$3, last_sender=$4 WHERE id=$5",
+          Params().i64(m.seq).i64(ev).i64(now).i64(reader).i64(m.room));
+  out.room.msg_seq = m.seq;
+  out.room.ev = ev;
+  out.room.last_activity = now;
+  out.events.push_back(message_created_event(m, ev));
+}
+
+// The system message role_changed: `user`'s role is now `role`, for `reason` (may be null).
+void note_role_changed(PgConn& db, RoomChange& out, UserId by, UserId user, MemberRole role,
+                       const char* reason, TimeMs now) {
+  wire::SystemNote n = note_about(db, "role_changed", user);
+  n.role = member_role_name(role);
+  if (reason) n.reason = reason;
+  append_system_message(db, out, by, n, now);
+}
+
+// The room's description and rules as the parameters of rooms' columns description,
+// announcement, official, members_invite, members_edit, sync_kind, sync_dept, sync_subtree.
+void rules_params(Params& p, const Room& room) {
+  const RoomRules& r = room.rules;
+  p.text(room.description).boolean(r.announcement).boolean(r.official)
+      .boolean(r.members_invite).boolean(r.members_edit).text(org_sync_kind_name(r.sync.kind))
+      .i64(r.sync.dept).boolean(r.sync.subtree);
+}
+
+// Rewrites the stored events of the replies whose seqs are `replies`' first column (their
+// quote changed).
+void rewrite_replies(PgConn& db, RoomId room, const PgResult& replies) {
+  for (int i = 0; i < replies.rows(); ++i) {
+    if (auto reply = load_message(db, room, replies.row(i).i64(0))) rewrite_events(db, *reply);
+  }
+}
+
+Status system_message_refused(const char* what) {
+  return permission_denied(std::string("a system message cannot be ") + what);
 }
 
 std::string search_key(const std::string& name, const std::string& reading,
@@ -267,6 +356,45 @@ void PgStore::set_status(UserId user, std::string status, Callback<User> done) {
       std::move(done));
 }
 
+void PgStore::update_user(UserId user, UserPatch patch, Callback<User> done) {
+  write<User>(0, [user, patch = std::move(patch)](PgConn& db) -> Result<User> {
+    PgResult cur = db.exec("SELECT tenant_id, login, name, reading FROM users WHERE id=$1 FOR UPDATE",
+                           Params().i64(user));
+    if (cur.empty()) return not_found("user " + std::to_string(user) + " not found");
+    const TenantId tenant = cur.row(0).i64(0);
+    if (patch.dept && *patch.dept != 0 &&
+        db.exec("SELECT 1 FROM departments WHERE id=$1 AND tenant_id=$2",
+                Params().i64(*patch.dept).i64(tenant)).empty()) {
+      return invalid_argument("department " + std::to_string(*patch.dept) +
+                              " is not a department of this municipality");
+    }
+    if (patch.name || patch.reading) {
+      // The order and search keys follow (and a trigger the members' copies of the order).
+      const std::string name = patch.name.value_or(cur.row(0).text(2));
+      const std::string reading = patch.reading.value_or(cur.row(0).text(3));
+      db.exec("UPDATE users SET name=$1, reading=$2, reading_key=$3, name_key=$4, search_key=$5"
+              " WHERE id=$6",
+              Params().text(name).text(reading).bytes(search::sort_key_ja(reading))
+                  .bytes(search::sort_key_ja(name))
+                  .text(search_key(name, reading, cur.row(0).text(1))).i64(user));
+    }
+    if (patch.dept) {
+      Params p;
+      if (*patch.dept) p.i64(*patch.dept); else p.null();
+      db.exec("UPDATE users SET dept_id=$1 WHERE id=$2", p.i64(user));
+    }
+    auto set_text = [&](const char* sql, const std::optional<std::string>& v) {
+      if (v) db.exec(sql, Params().text(*v).i64(user));
+    };
+    set_text("UPDATE users SET title=$1 WHERE id=$2", patch.title);
+    set_text("UPDATE users SET extension=$1 WHERE id=$2", patch.extension);
+    set_text("UPDATE users SET status=$1 WHERE id=$2", patch.status);
+    auto u = load_user(db, user);
+    if (!u) return not_found("user " + std::to_string(user) + " not found");
+    return *u;
+  }, std::move(done));
+}
+
 void PgStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) {
   write<User>(0, [=](PgConn& db) -> Result<User> {
     PgResult up = db.exec("UPDATE users SET disabled=$1 WHERE id=$2",
@@ -292,7 +420,9 @@ void PgStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Callback
           return wire::member_role_changed_event(id, ev, user, MemberRole::member, 0,
                                                  "owner_disabled");
         }));
-        keep_an_owner(db, change, now, "owner_disabled");
+        if (UserId heir = keep_an_owner(db, change, now, "owner_disabled")) {
+          note_role_changed(db, change, 0, heir, MemberRole::owner, "owner_disabled", now);
+        }
       }
     }
     auto u = load_user(db, user);
@@ -365,20 +495,28 @@ void PgStore::create_room(NewRoom r, Callback<RoomChange> done) {
                    std::to_string(std::max(r.creator, peer));
       if (auto existing = existing_direct()) return std::move(*existing);
     }
+    RoomChange out;
+    out.room = Room{0, r.tenant, r.kind, r.name, r.creator, r.now, 0, 0, r.now, {}, {}};
+    if (r.kind == RoomKind::group) {
+      out.room.description = r.description;
+      out.room.rules = r.rules;
+    }
     Params p;
     p.i64(r.tenant).text(room_kind_name(r.kind)).text(r.name);
     if (direct_key) p.text(*direct_key); else p.null();
     p.i64(r.creator).i64(r.now).i64(r.now);
+    rules_params(p, out.room);
     // Another node may create the same direct room meanwhile: then its room is the one.
     PgResult ins = db.exec("INSERT INTO rooms(tenant_id, kind, name, direct_key, created_by,"
-                           " created_at, last_activity) VALUES($1,$2,$3,$4,$5,$6,$7)"
+                           " created_at, last_activity, description, announcement, official,"
+                           " members_invite, members_edit, sync_kind, sync_dept, sync_subtree)"
+                           " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
                            " ON CONFLICT (direct_key) DO NOTHING RETURNING id", p);
     if (ins.empty()) {
       if (auto existing = existing_direct()) return std::move(*existing);
       return conflict("the direct room was created meanwhile; try again");
     }
-    RoomChange out;
-    out.room = Room{ins.row(0).i64(0), r.tenant, r.kind, r.name, r.creator, r.now, 0, 0, r.now};
+    out.room.id = ins.row(0).i64(0);
     insert_member(db, out.room.id, r.creator, MemberRole::owner, 0, r.now);
     std::vector<User> joined;
     if (auto u = load_user(db, r.creator)) joined.push_back(*u);
@@ -392,6 +530,15 @@ void PgStore::create_room(NewRoom r, Callback<RoomChange> done) {
     out.events.push_back(append_event(db, out.room, r.now, [&](EventNo ev) {
       return wire::member_joined_event(out.room.id, ev, joined, r.creator);
     }));
+    if (r.kind == RoomKind::group) {
+      wire::SystemNote n = note("room_created");
+      n.name = r.name;
+      for (const User& u : joined) {
+        if (u.id != r.creator) n.users.emplace_back(u.id, u.name);
+      }
+      n.count = static_cast<std::int64_t>(n.users.size());
+      append_system_message(db, out, r.creator, n, r.now);
+    }
     return out;
   }, std::move(done));
 }
@@ -436,6 +583,13 @@ void PgStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, 
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::member_joined_event(room_id, ev, joined, by);
     }));
+    if (out.room.kind == RoomKind::group) {
+      wire::SystemNote n = note("members_added");
+      for (const User& u : joined) n.users.emplace_back(u.id, u.name);
+      n.count = static_cast<std::int64_t>(joined.size());
+      if (by == 0) n.reason = "org";
+      append_system_message(db, out, by, n, now);
+    }
     return out;
   }, std::move(done));
 }
@@ -457,7 +611,12 @@ void PgStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs now,
     db.exec("DELETE FROM members WHERE room_id=$1 AND user_id=$2", Params().i64(room_id).i64(user));
     db.exec("UPDATE rooms SET member_count=member_count-1 WHERE id=$1", Params().i64(room_id));
     out.left.push_back(user);
-    if (*role == MemberRole::owner) keep_an_owner(db, out, now, "owner_left");
+    const UserId heir = *role == MemberRole::owner ? keep_an_owner(db, out, now, "owner_left") : 0;
+    if (out.room.kind == RoomKind::group) {
+      append_system_message(
+          db, out, by, note_about(db, by == user ? "member_left" : "member_removed", user), now);
+      if (heir) note_role_changed(db, out, by, heir, MemberRole::owner, "owner_left", now);
+    }
     return out;
   }, std::move(done));
 }
@@ -504,23 +663,94 @@ void PgStore::take_over_room(RoomId room_id, UserId user, TimeMs now,
                                                "takeover");
       }));
     }
+    append_system_message(db, out, user, note_about(db, "taken_over", user), now);
+    return out;
+  }, std::move(done));
+}
+
+void PgStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs now,
+                          RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>(room_id, [=, patch = std::move(patch),
+                              may = std::move(may)](PgConn& db) -> Result<RoomChange> {
+    auto room = load_room(db, room_id);
+    if (!room) return room_hidden(room_id);
+    TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
+    if (room->kind != RoomKind::group) {
+      return invalid_argument("a 1:1 room has no name, description or rules to change");
+    }
+    RoomChange out;
+    out.room = *room;
+    const bool renamed = patch.name && *patch.name != room->name;
+    const bool described = patch.description && *patch.description != room->description;
+    const bool ruled = patch.rules && *patch.rules != room->rules;
+    if (!renamed && !described && !ruled) {
+      out.created = false;
+      return out;
+    }
+    if (renamed) out.room.name = *patch.name;
+    if (described) out.room.description = *patch.description;
+    if (ruled) out.room.rules = *patch.rules;
+    Params p;
+    p.text(out.room.name);
+    rules_params(p, out.room);
+    p.i64(room_id);
+    db.exec("UPDATE rooms SET name=$1, description=$2, announcement=$3, official=$4,"
+            " members_invite=$5, members_edit=$6, sync_kind=$7, sync_dept=$8, sync_subtree=$9"
+            " WHERE id=$10", p);
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::room_updated_event(out.room, ev, by);
+    }));
+    if (renamed) {
+      wire::SystemNote n = note("renamed");
+      n.name = out.room.name;
+      n.old_name = room->name;
+      append_system_message(db, out, by, n, now);
+    }
+    if (described) {
+      wire::SystemNote n = note("description_changed");
+      n.description = out.room.description;
+      append_system_message(db, out, by, n, now);
+    }
+    if (ruled) {
+      wire::SystemNote n = note("rules_changed");
+      n.rules = out.room.rules;
+      append_system_message(db, out, by, n, now);
+    }
     return out;
   }, std::move(done));
 }
 
 void PgStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
                           RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>(room_id, [=, name = std::move(name), may = std::move(may)](PgConn& db) -> Result<RoomChange> {
+  RoomPatch patch;
+  patch.name = std::move(name);
+  update_room(room_id, by, std::move(patch), now, std::move(may), std::move(done));
+}
+
+void PgStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole role,
+                              TimeMs now, RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>(room_id, [=, may = std::move(may)](PgConn& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     if (!room) return room_hidden(room_id);
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
-    db.exec("UPDATE rooms SET name=$1 WHERE id=$2", Params().text(name).i64(room_id));
+    if (room->kind != RoomKind::group) return invalid_argument("a 1:1 room has no roles");
+    const auto was = role_of(db, room_id, user);
+    if (!was) return not_found("user is not a member of this room");
     RoomChange out;
     out.room = *room;
-    out.room.name = name;
+    if (*was == role) {
+      out.created = false;
+      return out;
+    }
+    set_role(db, room_id, user, role);
+    // Under the room's lock: no other change of its owners comes between.
+    if (*was == MemberRole::owner && active_owners(db, room_id) == 0) {
+      return conflict("the room's last owner cannot step down: make someone else owner first");
+    }
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return wire::room_updated_event(out.room, ev, by);
+      return wire::member_role_changed_event(room_id, ev, user, role, by, "set");
     }));
+    note_role_changed(db, out, by, user, role, nullptr, now);
     return out;
   }, std::move(done));
 }
@@ -538,12 +768,21 @@ void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string b
     if (!room || !is_member(db, room_id, editor)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->kind == MessageKind::system) return system_message_refused("edited");
     if (msg->sender != editor) return permission_denied("only the sender can edit a message");
     if (msg->deleted) return invalid_argument("a deleted message cannot be edited");
     db.exec("UPDATE messages SET body=$1, edited_at=$2 WHERE room_id=$3 AND seq=$4",
             Params().text(body).i64(now).i64(room_id).i64(seq));
     msg->body = body;
     msg->edited_at = now;
+    // Quotes follow the edit (cut as tonari_post cuts them), in the replies' rows and in
+    // their stored events.
+    PgResult replies = db.exec(
+        "UPDATE messages SET reply_edited=true, reply_body=CASE WHEN char_length($1::text) > 100"
+        " THEN left($1::text, 100) || '…' ELSE $1::text END"
+        " WHERE room_id=$2 AND reply_seq=$3 RETURNING seq",
+        Params().text(body).i64(room_id).i64(seq));
+    rewrite_replies(db, room_id, replies);
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
@@ -561,6 +800,7 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     if (!room || !is_member(db, room_id, by)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->kind == MessageKind::system) return system_message_refused("deleted");
     if (msg->sender != by) return permission_denied("only the sender can delete a message");
     RoomChange out;
     out.room = *room;
@@ -589,13 +829,10 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     // The deleted text must not come back through resume, nor live on in the quotes of
     // replies: rewrite the stored events of the message and of every reply to it.
     rewrite_events(db, *msg);
-    PgResult replies = db.exec("SELECT seq FROM messages WHERE room_id=$1 AND reply_seq=$2",
-                               Params().i64(room_id).i64(seq));
-    db.exec("UPDATE messages SET reply_body='' WHERE room_id=$1 AND reply_seq=$2",
-            Params().i64(room_id).i64(seq));
-    for (int i = 0; i < replies.rows(); ++i) {
-      if (auto reply = load_message(db, room_id, replies.row(i).i64(0))) rewrite_events(db, *reply);
-    }
+    rewrite_replies(db, room_id,
+                    db.exec("UPDATE messages SET reply_body='' WHERE room_id=$1 AND reply_seq=$2"
+                            " RETURNING seq",
+                            Params().i64(room_id).i64(seq)));
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::message_event("message.deleted", *msg, ev);
     }, seq));

@@ -13,18 +13,22 @@ constexpr const char* kPostOne =
     "SELECT p.code, p.detail, p.created, p.read_before,"
     " (p.room).id, (p.room).tenant_id, (p.room).kind, (p.room).name, (p.room).created_by,"
     " (p.room).created_at, (p.room).msg_seq, (p.room).ev, (p.room).last_activity,"
+    " (p.room).description, (p.room).announcement, (p.room).official,"
+    " (p.room).members_invite, (p.room).members_edit, (p.room).sync_kind, (p.room).sync_dept,"
+    " (p.room).sync_subtree,"
     " (p.msg).id, (p.msg).room_id, (p.msg).seq, (p.msg).sender_id, (p.msg).sender_name,"
     " (p.msg).client_id, (p.msg).body, (p.msg).reply_seq, (p.msg).reply_sender,"
     " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
-    " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted,"
-    " coalesce((p.msg).nfiles, 0)"
-    " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10) p";
+    " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted, (p.msg).kind,"
+    " (p.msg).reply_edited, coalesce((p.msg).nfiles, 0)"
+    " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10,$11) p";
 
 // The plain messages of a batch, in two statements. The first locks their rooms, in id
 // order as every batch does, so that the second's snapshot, taken after the locks, sees
 // each room and its members as the last write left them. The second applies the rules of
 // tonari_post to all of them at once: a message is refused (code 1) if the room is not
-// the sender's; one whose (room, sender, client_id) exists, stored or earlier in the batch,
+// the sender's, or (code 6, unless one with its key is stored) if the sender is a plain
+// member of an announcement room and not a tenant admin; one whose (room, sender, client_id) exists, stored or earlier in the batch,
 // answers with that message (created false); the others are numbered in batch order per
 // room, inserted, and move their room's counters and last sender (the sender before, if
 // someone else, keeps in their member row what that gave them). One row per message, in
@@ -35,30 +39,38 @@ constexpr const char* kLockRooms =
 
 constexpr const char* kPostMany = R"sql(
 WITH inp AS (
-  SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant
+  SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant, t.tenant_admin
     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                $7::bigint[]) WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, i)),
-chk AS (
+                $7::bigint[], $8::bigint[])
+         WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, tenant_admin, i)),
+vis AS (
   SELECT inp.*, r.tenant_id, r.kind, r.name AS room_name, r.created_by, r.created_at AS room_created,
          r.msg_seq AS base_seq, r.ev AS base_ev, r.last_sender AS base_last,
-         r.last_activity AS base_activity, mb.read_seq AS stored_read,
+         r.last_activity AS base_activity, r.description, r.announcement, r.official,
+         r.members_invite, r.members_edit, r.sync_kind, r.sync_dept, r.sync_subtree,
+         mb.read_seq AS stored_read,
          mb.user_id IS NOT NULL AND (inp.tenant = 0 OR r.tenant_id = inp.tenant) AS visible,
+         r.announcement AND mb.role = 'member' AND inp.tenant_admin = 0 AS silenced,
          e.id AS e_id, e.seq AS e_seq, e.sender_name AS e_sender_name, e.body AS e_body,
          e.reply_seq AS e_reply_seq, e.reply_sender AS e_reply_sender,
          e.reply_sender_name AS e_reply_sender_name, e.reply_body AS e_reply_body,
          e.mentions AS e_mentions, e.mention_all AS e_mention_all, e.created_at AS e_created_at,
-         e.edited_at AS e_edited_at, e.deleted AS e_deleted, e.nfiles AS e_nfiles,
+         e.edited_at AS e_edited_at, e.deleted AS e_deleted, e.kind AS e_kind,
+         e.reply_edited AS e_reply_edited, e.nfiles AS e_nfiles,
          min(inp.i) OVER (PARTITION BY inp.room, inp.sender, inp.client_id) AS first_i
     FROM inp
     LEFT JOIN rooms r ON r.id = inp.room
     LEFT JOIN members mb ON mb.room_id = inp.room AND mb.user_id = inp.sender
     LEFT JOIN messages e ON e.client_id = inp.client_id AND e.sender_id = inp.sender
                         AND e.room_id = inp.room),
+chk AS (
+  SELECT vis.*, CASE WHEN NOT visible THEN 1 WHEN silenced AND e_id IS NULL THEN 6 ELSE 0 END AS code
+    FROM vis),
 run AS (
-  SELECT chk.*, visible AND e_id IS NULL AND i = first_i AS inserts,
-         count(*) FILTER (WHERE visible AND e_id IS NULL AND i = first_i)
+  SELECT chk.*, code = 0 AND e_id IS NULL AND i = first_i AS inserts,
+         count(*) FILTER (WHERE code = 0 AND e_id IS NULL AND i = first_i)
            OVER (PARTITION BY room ORDER BY i) AS upto,
-         max(now_ms) FILTER (WHERE visible AND e_id IS NULL AND i = first_i)
+         max(now_ms) FILTER (WHERE code = 0 AND e_id IS NULL AND i = first_i)
            OVER (PARTITION BY room ORDER BY i) AS upto_activity
     FROM chk),
 new AS (
@@ -82,19 +94,21 @@ readers_up AS (
     FROM (SELECT room, prev_sender, max(seq) - 1 AS pos FROM new
            WHERE prev_sender <> 0 AND prev_sender <> sender GROUP BY room, prev_sender) x
    WHERE m.room_id = x.room AND m.user_id = x.prev_sender)
-SELECT c.i, CASE WHEN c.visible THEN 0 ELSE 1 END, 0, coalesce(o.i = c.i, false),
+SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
        CASE WHEN o.i IS DISTINCT FROM c.i THEN 0
             WHEN o.prev_sender = o.sender THEN o.seq - 1
             ELSE greatest(c.stored_read, CASE WHEN c.base_last = c.sender THEN c.base_seq ELSE 0 END,
                           coalesce(o.own_before, 0)) END,
        c.room, c.tenant_id, c.kind, c.room_name, c.created_by, c.room_created,
        c.base_seq + c.upto, c.base_ev + c.upto, coalesce(c.upto_activity, c.base_activity),
+       c.description, c.announcement, c.official, c.members_invite, c.members_edit, c.sync_kind,
+       c.sync_dept, c.sync_subtree,
        coalesce(c.e_id, ins.id), c.room, coalesce(c.e_seq, o.seq), c.sender,
        coalesce(c.e_sender_name, o.name), c.client_id, coalesce(c.e_body, o.body),
        c.e_reply_seq, c.e_reply_sender, c.e_reply_sender_name, c.e_reply_body,
        coalesce(c.e_mentions, ''), coalesce(c.e_mention_all, false),
        coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false),
-       coalesce(c.e_nfiles, 0)
+       coalesce(c.e_kind, 'text'), coalesce(c.e_reply_edited, false), coalesce(c.e_nfiles, 0)
   FROM run c
   LEFT JOIN own o ON o.room = c.room AND o.i = c.first_i
   LEFT JOIN ins ON ins.room_id = o.room AND ins.seq = o.seq
@@ -104,7 +118,7 @@ SELECT c.i, CASE WHEN c.visible THEN 0 ELSE 1 END, 0, coalesce(o.i = c.i, false)
 class PlainPosts final : public JobGroup {
  public:
   std::vector<Piped> statements(const std::vector<PgJob*>& jobs) const override {
-    std::vector<std::int64_t> rooms, senders, nows, tenants;
+    std::vector<std::int64_t> rooms, senders, nows, tenants, tenant_admins;
     std::vector<std::string> names, client_ids, bodies;
     for (PgJob* job : jobs) {
       const NewMessage& m = static_cast<PostJob*>(job)->message();
@@ -115,11 +129,13 @@ class PlainPosts final : public JobGroup {
       bodies.push_back(m.body);
       nows.push_back(m.now);
       tenants.push_back(m.tenant);
+      tenant_admins.push_back(m.tenant_admin ? 1 : 0);
     }
     std::vector<Piped> out;
     out.push_back(Piped{kLockRooms, Params().ids(rooms), {}, {}});
     Params p;
-    p.ids(rooms).ids(senders).texts(names).texts(client_ids).texts(bodies).ids(nows).ids(tenants);
+    p.ids(rooms).ids(senders).texts(names).texts(client_ids).texts(bodies).ids(nows).ids(tenants)
+        .ids(tenant_admins);
     out.push_back(Piped{kPostMany, std::move(p), {}, {}});
     return out;
   }
@@ -141,7 +157,8 @@ const JobGroup* PostJob::group_of() const {
 Piped PostJob::statement() {
   Params p;
   p.i64(m_.room).i64(m_.sender).text(m_.sender_name).text(m_.client_id).text(m_.body)
-      .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant);
+      .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant)
+      .boolean(m_.tenant_admin);
   return Piped{kPostOne, std::move(p), {}, {}};
 }
 
@@ -212,6 +229,9 @@ Result<RoomChange> PostJob::decode(const Row& row, int c) const {
     case 5:
       return invalid_argument("mentions: user " + std::to_string(row.i64(c + 1)) +
                               " is not a member of this room");
+    case 6:
+      return permission_denied("only the owners and admins of an announcement room post in it");
+    case 7: return invalid_argument("reply_to: a system message cannot be quoted");
     default: return internal_error("posting: unknown code " + row.text(c));
   }
   RoomChange out;

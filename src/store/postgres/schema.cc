@@ -1,7 +1,8 @@
 // The PostgreSQL schema and its migrations. Version 1 is the SQLite store's schema at its
-// version 9 (version 2 its version 10), translated: the same tables, columns and indexes (ids from identity columns,
-// ICU sort keys as bytea, which compares like memcmp, as SQLite's BLOBs do), plus the
-// server-side function that posts a message in one call.
+// version 9 (versions 2 and 3 its versions 10 and 11), translated: the same tables,
+// columns and indexes (ids from identity columns, ICU sort keys as bytea, which compares
+// like memcmp, as SQLite's BLOBs do), plus the server-side function that posts a message
+// in one call.
 #include "store/postgres/schema.h"
 
 #include <stdexcept>
@@ -319,6 +320,133 @@ CREATE TABLE tenant_settings(
   key text NOT NULL,
   value text NOT NULL,
   PRIMARY KEY(tenant_id, key));
+)sql",
+    // 3 (issue 20, rooms with rules): the SQLite store's version 11. A room's description
+    // and rules (rules.sync as sync_kind 'none' | 'department' | 'tenant', sync_dept,
+    // sync_subtree), a user's extension (内線), system messages (messages.kind 'system':
+    // the body is a wire::SystemNote's JSON), whether a reply's quote was edited since
+    // (reply_edited), and members' role 'admin'. tonari_post gains the announcement rule
+    // and refuses to quote a system message.
+    R"sql(
+ALTER TABLE rooms ADD COLUMN description text NOT NULL DEFAULT '';
+ALTER TABLE rooms ADD COLUMN announcement boolean NOT NULL DEFAULT false;
+ALTER TABLE rooms ADD COLUMN official boolean NOT NULL DEFAULT false;
+ALTER TABLE rooms ADD COLUMN members_invite boolean NOT NULL DEFAULT true;
+ALTER TABLE rooms ADD COLUMN members_edit boolean NOT NULL DEFAULT false;
+ALTER TABLE rooms ADD COLUMN sync_kind text NOT NULL DEFAULT 'none';
+ALTER TABLE rooms ADD COLUMN sync_dept bigint NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN sync_subtree boolean NOT NULL DEFAULT true;
+CREATE INDEX rooms_synced ON rooms(tenant_id, id) WHERE sync_kind <> 'none';
+ALTER TABLE users ADD COLUMN extension text NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'text';
+ALTER TABLE messages ADD COLUMN reply_edited boolean NOT NULL DEFAULT false;
+
+-- As in version 1, with p_tenant_admin and two more refusals: 6: the room is an
+-- announcement room and the sender one of its members with role member (and not a tenant
+-- admin); 7: reply_to is a system message. A quote of a message edited before is marked
+-- edited.
+DROP FUNCTION tonari_post(bigint, bigint, text, text, text, bigint, bigint[], boolean, bigint, bigint);
+CREATE FUNCTION tonari_post(p_room bigint, p_sender bigint, p_sender_name text,
+    p_client_id text, p_body text, p_reply_to bigint, p_mentions bigint[],
+    p_mention_all boolean, p_now bigint, p_tenant bigint, p_tenant_admin boolean,
+    OUT code integer, OUT detail bigint, OUT created boolean, OUT read_before bigint,
+    OUT room rooms, OUT msg messages)
+LANGUAGE plpgsql AS $$
+DECLARE
+  quoted messages;
+  mentioned bigint[];
+  missing bigint;
+  sender_role text;
+BEGIN
+  code := 0; detail := 0; created := false; read_before := 0;
+  SELECT * INTO room FROM rooms WHERE id = p_room FOR NO KEY UPDATE;
+  IF NOT FOUND THEN code := 1; RETURN; END IF;
+  SELECT greatest(mb.read_seq, CASE WHEN room.last_sender = mb.user_id THEN room.msg_seq ELSE 0 END),
+         mb.role
+    INTO read_before, sender_role FROM members mb WHERE mb.room_id = p_room AND mb.user_id = p_sender;
+  IF NOT FOUND OR (p_tenant <> 0 AND room.tenant_id <> p_tenant) THEN
+    code := 1; read_before := 0; RETURN;
+  END IF;
+  IF room.announcement AND sender_role = 'member' AND NOT p_tenant_admin THEN code := 6; END IF;
+  msg.sender_name := p_sender_name;
+  IF code = 0 AND p_sender_name = '' THEN
+    SELECT u.name INTO msg.sender_name FROM users u WHERE u.id = p_sender;
+    IF NOT FOUND THEN code := 2; END IF;
+  END IF;
+  IF code = 0 AND p_reply_to > 0 THEN
+    SELECT * INTO quoted FROM messages q WHERE q.room_id = p_room AND q.seq = p_reply_to;
+    IF NOT FOUND THEN code := 3;
+    ELSIF quoted.deleted THEN code := 4;
+    ELSIF quoted.kind = 'system' THEN code := 7;
+    END IF;
+  END IF;
+  IF code = 0 AND cardinality(p_mentions) > 0 THEN
+    SELECT array_agg(DISTINCT x ORDER BY x) INTO mentioned FROM unnest(p_mentions) x;
+    SELECT min(x) INTO missing FROM unnest(mentioned) x
+     WHERE NOT EXISTS (SELECT 1 FROM members mb WHERE mb.room_id = p_room AND mb.user_id = x);
+    IF missing IS NOT NULL THEN code := 5; detail := missing; END IF;
+  END IF;
+  IF code <> 0 THEN
+    SELECT * INTO msg FROM messages m
+     WHERE m.client_id = p_client_id AND m.sender_id = p_sender AND m.room_id = p_room;
+    IF FOUND THEN code := 0; detail := 0; read_before := 0; END IF;
+    RETURN;
+  END IF;
+  msg.room_id := p_room;
+  msg.seq := room.msg_seq + 1;
+  msg.sender_id := p_sender;
+  msg.client_id := p_client_id;
+  msg.body := p_body;
+  msg.kind := 'text';
+  msg.reply_edited := false;
+  IF p_reply_to > 0 THEN
+    msg.reply_seq := quoted.seq;
+    msg.reply_sender := quoted.sender_id;
+    msg.reply_sender_name := quoted.sender_name;
+    msg.reply_body := CASE WHEN char_length(quoted.body) > 100
+                           THEN left(quoted.body, 100) || '…' ELSE quoted.body END;
+    msg.reply_edited := quoted.edited_at IS NOT NULL;
+  END IF;
+  msg.mentions := coalesce(array_to_string(mentioned, ','), '');
+  msg.mention_all := p_mention_all;
+  msg.created_at := p_now;
+  msg.deleted := false;
+  msg.nfiles := 0;
+  msg.created_ev := room.ev + 1;
+  INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,
+                       reply_sender, reply_sender_name, reply_body, reply_edited, mentions,
+                       mention_all, created_at, created_ev)
+  VALUES (p_room, msg.seq, p_sender, msg.sender_name, p_client_id, p_body, msg.reply_seq,
+          msg.reply_sender, msg.reply_sender_name, msg.reply_body, msg.reply_edited,
+          msg.mentions, p_mention_all, p_now, msg.created_ev)
+  ON CONFLICT (client_id, sender_id, room_id) DO NOTHING
+  RETURNING id INTO msg.id;
+  IF NOT FOUND THEN  -- the idempotency key exists: a retry, nothing written
+    SELECT * INTO msg FROM messages m
+     WHERE m.client_id = p_client_id AND m.sender_id = p_sender AND m.room_id = p_room;
+    RETURN;
+  END IF;
+  IF cardinality(mentioned) > 0 THEN
+    INSERT INTO mentions(room_id, user_id, seq) SELECT p_room, x, msg.seq FROM unnest(mentioned) x;
+  END IF;
+  IF p_mention_all THEN
+    INSERT INTO mentions(room_id, user_id, seq) VALUES (p_room, 0, msg.seq);
+  END IF;
+  -- The sender becomes the room's last sender; the one before them, if someone else, keeps
+  -- what that gave them in their member row.
+  IF room.last_sender <> 0 AND room.last_sender <> p_sender THEN
+    UPDATE members SET read_seq = greatest(read_seq, room.msg_seq)
+     WHERE room_id = p_room AND user_id = room.last_sender;
+  END IF;
+  UPDATE rooms SET ev = msg.created_ev, msg_seq = msg.seq, last_activity = p_now,
+                   last_sender = p_sender
+   WHERE id = p_room;
+  room.ev := msg.created_ev;
+  room.msg_seq := msg.seq;
+  room.last_activity := p_now;
+  room.last_sender := p_sender;
+  created := true;
+END $$;
 )sql",
 };
 

@@ -15,17 +15,17 @@
 // read the same positions.
 #define TONARI_PG_USER_COLS                                                                 \
   "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
-  "u.title,u.status,u.role,u.disabled,u.internet_allowed"
+  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension"
 #define TONARI_PG_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
-#define TONARI_PG_USER_NCOLS 12
+#define TONARI_PG_USER_NCOLS 13
 // 五十音 order of users: the reading's sort key, then the name's, then the id.
 #define TONARI_PG_USER_ORDER "u.reading_key, u.name_key, u.id"
 
 #define TONARI_PG_MESSAGE_COLS                                                              \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted,m.nfiles"
-#define TONARI_PG_MESSAGE_NCOLS 17
+  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles"
+#define TONARI_PG_MESSAGE_NCOLS 19
 
 #define TONARI_PG_FILE_COLS                                                                 \
   "f.id,f.tenant_id,f.room_id,f.uploader_id,f.name,f.size,f.sha256,f.declared_type,"        \
@@ -34,9 +34,11 @@
   "f.lon,f.seq,f.deleted,f.created_at,f.updated_at,f.attempts"
 #define TONARI_PG_FILE_NCOLS 28
 
-#define TONARI_PG_ROOM_COLS \
-  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
-#define TONARI_PG_ROOM_NCOLS 9
+#define TONARI_PG_ROOM_COLS                                                                 \
+  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity,"  \
+  "r.description,r.announcement,r.official,r.members_invite,r.members_edit,r.sync_kind,"     \
+  "r.sync_dept,r.sync_subtree"
+#define TONARI_PG_ROOM_NCOLS 17
 
 // The read position of member row `mb` in room row `r`: the sender of a room's last
 // message has read up to its msg_seq without a write to `members` (rooms.last_sender).

@@ -20,8 +20,9 @@ class SequencerTest : public SqliteStoreTest {
     SqliteStoreTest::SetUp();
     sequencer_ = std::make_unique<bus::Sequencer>(
         store(), [this](const bus::Event& e) { delivered_.push_back(e); });
-    auto created = must(create_group(alice_.id, {bob_.id}));  // ev 1: member.joined
+    auto created = must(create_group(alice_.id, {bob_.id}));
     room_ = created.room.id;
+    created_ = created.room.ev;  // member.joined, then the room_created message
   }
   void TearDown() override {
     sequencer_.reset();
@@ -49,39 +50,40 @@ class SequencerTest : public SqliteStoreTest {
   std::unique_ptr<bus::Sequencer> sequencer_;
   std::vector<bus::Event> delivered_;
   RoomId room_ = 0;
+  EventNo created_ = 0;  // the room's event after its creation
 };
 
 TEST_F(SequencerTest, DeliversEventsInOrder) {
-  sequencer_->room_followed(room_, 1);
+  sequencer_->room_followed(room_, created_);
   auto two = post_one("a");
   auto three = post_one("b");
   sequencer_->on_event(live(two));
   sequencer_->on_event(live(three));
-  EXPECT_EQ(evs(), (std::vector<EventNo>{2, 3}));
+  EXPECT_EQ(evs(), (std::vector<EventNo>{two.room.ev, three.room.ev}));
   EXPECT_EQ(delivered_[0].origin, 77u);  // the live events themselves, not store copies
-  EXPECT_EQ(sequencer_->last(room_), 3);
+  EXPECT_EQ(sequencer_->last(room_), three.room.ev);
   EXPECT_EQ(stats().events_filled, 0u);
 }
 
 TEST_F(SequencerTest, DropsDuplicates) {
-  sequencer_->room_followed(room_, 1);
+  sequencer_->room_followed(room_, created_);
   auto two = post_one("a");
   sequencer_->on_event(live(two));
   sequencer_->on_event(live(two));
   bus::Event old = live(two);
-  old.ev = 1;
+  old.ev = created_;
   sequencer_->on_event(old);
-  EXPECT_EQ(evs(), (std::vector<EventNo>{2}));
+  EXPECT_EQ(evs(), (std::vector<EventNo>{two.room.ev}));
   EXPECT_EQ(stats().dropped_duplicates, 2u);
 }
 
 TEST_F(SequencerTest, FillsAGapFromTheStoreThenDeliversTheEvent) {
-  sequencer_->room_followed(room_, 1);
-  post_one("a");
-  post_one("b");
+  sequencer_->room_followed(room_, created_);
+  auto two = post_one("a");
+  auto three = post_one("b");
   auto four = post_one("c");
-  sequencer_->on_event(live(four));  // 2 and 3 were lost on the way
-  ASSERT_EQ(evs(), (std::vector<EventNo>{2, 3, 4}));
+  sequencer_->on_event(live(four));  // two and three were lost on the way
+  ASSERT_EQ(evs(), (std::vector<EventNo>{two.room.ev, three.room.ev, four.room.ev}));
   EXPECT_EQ(delivered_[0].origin, 0u);  // read from the store
   EXPECT_NE(delivered_[0].frame->find("本文 a"), std::string::npos);
   EXPECT_EQ(delivered_[2].origin, 77u);  // the live one
@@ -94,23 +96,31 @@ TEST_F(SequencerTest, FillsAGapFromTheStoreThenDeliversTheEvent) {
 }
 
 TEST_F(SequencerTest, AFilledMembershipEventCarriesWhoJoinedAndWhoLeft) {
-  sequencer_->room_followed(room_, 1);
-  must(wait<RoomChange>([&](auto cb) {
+  sequencer_->room_followed(room_, created_);
+  // Each membership change is its event and then its system message.
+  auto added = must(wait<RoomChange>([&](auto cb) {
     store().add_members(room_, alice_.id, {carol_.id, dave_.id}, kT0 + 2, 0, nullptr, cb);
   }));
-  must(wait<RoomChange>([&](auto cb) {
+  auto removed = must(wait<RoomChange>([&](auto cb) {
     store().remove_member(room_, alice_.id, bob_.id, kT0 + 3, nullptr, cb);
   }));
-  auto four = must(post(room_, alice_.id, "x", "本文"));
-  sequencer_->on_event(live(four));
-  ASSERT_EQ(evs(), (std::vector<EventNo>{2, 3, 4}));
+  ASSERT_EQ(added.events.size(), 2u);
+  ASSERT_EQ(removed.events.size(), 2u);
+  auto last = must(post(room_, alice_.id, "x", "本文"));
+  sequencer_->on_event(live(last));
+  ASSERT_EQ(evs(), (std::vector<EventNo>{added.events[0].ev, added.events[1].ev,
+                                         removed.events[0].ev, removed.events[1].ev,
+                                         last.room.ev}));
   std::vector<UserId> joined = delivered_[0].joined;
   std::sort(joined.begin(), joined.end());
   EXPECT_EQ(joined, (std::vector<UserId>{carol_.id, dave_.id}));
   EXPECT_TRUE(delivered_[0].left.empty());
-  EXPECT_EQ(delivered_[1].left, (std::vector<UserId>{bob_.id}));
-  EXPECT_TRUE(delivered_[1].joined.empty());
+  EXPECT_EQ(delivered_[2].left, (std::vector<UserId>{bob_.id}));
   EXPECT_TRUE(delivered_[2].joined.empty());
+  for (std::size_t i : {1u, 3u, 4u}) {  // the system messages and the post
+    EXPECT_TRUE(delivered_[i].joined.empty()) << i;
+    EXPECT_TRUE(delivered_[i].left.empty()) << i;
+  }
 }
 
 // A member.joined frame names at most 100 users: a filled one that names fewer than joined
@@ -122,13 +132,14 @@ TEST_F(SequencerTest, AFilledJoinOfMoreUsersThanItsFrameNamesAddsTheRoomsMembers
     many.push_back(make_user(tenant_.id, "u" + std::to_string(i), "職員" + std::to_string(i),
                              "しょくいん").id);
   }
-  sequencer_->room_followed(room_, 1);
-  must(wait<RoomChange>([&](auto cb) {
+  sequencer_->room_followed(room_, created_);
+  auto added = must(wait<RoomChange>([&](auto cb) {
     store().add_members(room_, alice_.id, many, kT0 + 2, 0, nullptr, cb);
   }));
-  auto three = must(post(room_, alice_.id, "x", "本文"));
-  sequencer_->on_event(live(three));
-  ASSERT_EQ(evs(), (std::vector<EventNo>{2, 3}));
+  ASSERT_EQ(added.events.size(), 2u);  // member.joined, then its system message
+  auto last = must(post(room_, alice_.id, "x", "本文"));
+  sequencer_->on_event(live(last));
+  ASSERT_EQ(evs(), (std::vector<EventNo>{added.events[0].ev, added.events[1].ev, last.room.ev}));
   std::vector<UserId> joined = delivered_[0].joined;
   std::sort(joined.begin(), joined.end());
   std::vector<UserId> expected = many;
@@ -139,13 +150,13 @@ TEST_F(SequencerTest, AFilledJoinOfMoreUsersThanItsFrameNamesAddsTheRoomsMembers
 }
 
 TEST_F(SequencerTest, ACheckFindsTheTailTheBusLost) {
-  sequencer_->room_followed(room_, 1);
+  sequencer_->room_followed(room_, created_);
   EXPECT_TRUE(sequencer_->check_new());
   EXPECT_TRUE(delivered_.empty());
-  post_one("a");
-  post_one("b");  // neither reaches this node
+  auto two = post_one("a");
+  auto three = post_one("b");  // neither reaches this node
   EXPECT_TRUE(sequencer_->check(sequencer_->followed()));
-  EXPECT_EQ(evs(), (std::vector<EventNo>{2, 3}));
+  EXPECT_EQ(evs(), (std::vector<EventNo>{two.room.ev, three.room.ev}));
   EXPECT_EQ(stats().gap_fills, 1u);
   delivered_.clear();
   EXPECT_TRUE(sequencer_->check(sequencer_->followed()));  // nothing more
@@ -158,10 +169,10 @@ TEST_F(SequencerTest, ARoomNewHereIsCheckedFromWhatItsFirstFollowerKnows) {
   auto two = post_one("a");
   sequencer_->on_event(live(two));  // nobody follows the room here yet: dropped
   EXPECT_TRUE(delivered_.empty());
-  sequencer_->room_followed(room_, 1);
-  sequencer_->room_followed(room_, 2);  // followed already: changes nothing
+  sequencer_->room_followed(room_, created_);
+  sequencer_->room_followed(room_, two.room.ev);  // followed already: changes nothing
   EXPECT_TRUE(sequencer_->check_new());
-  EXPECT_EQ(evs(), (std::vector<EventNo>{2}));
+  EXPECT_EQ(evs(), (std::vector<EventNo>{two.room.ev}));
 }
 
 TEST_F(SequencerTest, RoomsNobodyFollowsHereHaveNoStateButMembershipEventsPass) {
@@ -172,13 +183,13 @@ TEST_F(SequencerTest, RoomsNobodyFollowsHereHaveNoStateButMembershipEventsPass) 
     store().add_members(room_, alice_.id, {carol_.id}, kT0 + 2, 0, nullptr, cb);
   }));
   sequencer_->on_event(live(joined));  // carol may have a connection here: the hub decides
-  EXPECT_EQ(evs(), (std::vector<EventNo>{3}));
+  EXPECT_EQ(evs(), (std::vector<EventNo>{joined.events[0].ev}));
   EXPECT_FALSE(sequencer_->follows(room_));
   bus::Event ephemeral{room_, 0, tenant_.id, std::make_shared<const std::string>("{}"), {}, {}, {bob_.id}};
   sequencer_->on_event(ephemeral);
   EXPECT_EQ(delivered_.size(), 2u);
 
-  sequencer_->room_followed(room_, 3);
+  sequencer_->room_followed(room_, joined.room.ev);
   sequencer_->room_unfollowed(room_);
   EXPECT_FALSE(sequencer_->follows(room_));
   EXPECT_TRUE(sequencer_->followed().empty());

@@ -139,26 +139,28 @@ void ExpectReadsFor(const bus::Event& e, UserId user, RoomId room, const std::st
 }
 
 TEST_F(ReadReceiptsTest, EachSenderIsToldOfTheirOwnMessagesOnly) {
-  must(post(room_.id, bob_.id, "b-4", "ボブ"));    // seq 4
-  must(post(room_.id, alice_.id, "c-5", "本文"));  // seq 5
-  read(room_.id, carol_.id, 5);
+  // alice sent 1..4: the room_created message (counted like any message) and SetUp's posts.
+  EXPECT_EQ(must(post(room_.id, bob_.id, "b-4", "ボブ")).message->seq, 5);
+  EXPECT_EQ(must(post(room_.id, alice_.id, "c-5", "本文")).message->seq, 6);
+  read(room_.id, carol_.id, 6);
   ASSERT_EQ(receipts_->flush_due(), 1u);
   const auto events = bus_.events();
   ASSERT_EQ(events.size(), 2u);
   // In the order of each sender's first message among those counted.
-  ExpectReadsFor(events[0], alice_.id, room_.id, "[[1,2],[2,2],[3,2],[5,1]]");
-  ExpectReadsFor(events[1], bob_.id, room_.id, "[[4,2]]");
+  ExpectReadsFor(events[0], alice_.id, room_.id, "[[1,2],[2,2],[3,2],[4,2],[6,1]]");
+  ExpectReadsFor(events[1], bob_.id, room_.id, "[[5,2]]");
 }
 
 TEST_F(ReadReceiptsTest, ASenderWhoHasLeftIsNotToldAnyMore) {
   Room room = must(create_group(alice_.id, {bob_.id, carol_.id})).room;
-  must(post(room.id, bob_.id, "b-1", "ボブ"));     // seq 1
-  must(post(room.id, alice_.id, "a-2", "アリス"));  // seq 2
+  // seq 1: the room_created message alice sent.
+  EXPECT_EQ(must(post(room.id, bob_.id, "b-1", "ボブ")).message->seq, 2);
+  EXPECT_EQ(must(post(room.id, alice_.id, "a-2", "アリス")).message->seq, 3);
   must(wait<store::RoomChange>([&](auto cb) { store().remove_member(room.id, alice_.id, bob_.id, kT0 + 50, nullptr, cb); }));
-  read(room.id, carol_.id, 2);
+  read(room.id, carol_.id, 3);
   ASSERT_EQ(receipts_->flush_due(), 1u);
-  ASSERT_EQ(bus_.events().size(), 1u);
-  ExpectReadsFor(bus_.events()[0], alice_.id, room.id, "[[2,1]]");
+  ASSERT_EQ(bus_.events().size(), 1u);  // nothing to bob about his seq 2
+  ExpectReadsFor(bus_.events()[0], alice_.id, room.id, "[[1,1],[3,1]]");
 }
 
 TEST_F(ReadReceiptsTest, NotesWithinOnePeriodAreCoalescedIntoOneEventWithFinalCounts) {
@@ -243,7 +245,8 @@ TEST_F(ReadReceiptsTest, NoteThatDoesNotMoveForwardIsIgnored) {
 }
 
 TEST_F(ReadReceiptsTest, CountsAreLimitedToTheMostRecentHundredMessages) {
-  // 150 messages in all (3 from SetUp, 147 more), then bob reads everything.
+  // 151 messages in all (the room_created message and 3 posts from SetUp, 147 more), then
+  // bob reads up to 150.
   for (int i = 4; i <= 150; ++i) {
     store::NewMessage m;
     m.room = room_.id;

@@ -26,7 +26,7 @@ TEST_F(SqliteStoreTest, ABackupIsACheckedSnapshotThatCarriesFiles) {
   EXPECT_GT(info.bytes, 0);
   EXPECT_EQ(info.files, std::vector<std::string>{"cookie.key"});
   std::map<std::string, std::int64_t> counts(info.counts.begin(), info.counts.end());
-  EXPECT_EQ(counts["messages"], 1);
+  EXPECT_EQ(counts["messages"], 2);  // the room_created message and the post
   EXPECT_EQ(counts["users"], 5);
   auto files = must(store::sqlite::backup_files(out));
   ASSERT_EQ(files.size(), 1u);
@@ -39,7 +39,7 @@ TEST_F(SqliteStoreTest, ABackupIsACheckedSnapshotThatCarriesFiles) {
   opts.path = out;
   opts.synchronous = "NORMAL";
   store::sqlite::SqliteStore copy(opts);
-  auto msgs = must(copy.messages(room.id, -1, 0, 10));
+  auto msgs = must(copy.messages(room.id, room.msg_seq, 0, 10));  // after the creation
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].body, "バックアップ前");
 }

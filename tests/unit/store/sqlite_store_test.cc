@@ -82,17 +82,18 @@ TEST_F(SqliteStoreTest, ConcurrentPostsAreGroupCommittedWithGaplessSeqs) {
   for (const Room& room : {room_a, room_b}) {
     const auto& seqs = seqs_in_callback_order[room.id];
     ASSERT_EQ(seqs.size(), static_cast<std::size_t>(per_room));
-    // Completions run in commit order, so the seqs arrive exactly as 1, 2, ..., N.
+    // Completions run in commit order, so the seqs arrive exactly as 1, 2, ..., N after
+    // the room's creation (its room_created message).
     for (int i = 0; i < per_room; ++i) {
-      ASSERT_EQ(seqs[i], i + 1) << "room " << room.id << " position " << i;
+      ASSERT_EQ(seqs[i], room.msg_seq + i + 1) << "room " << room.id << " position " << i;
     }
     auto stored = must(store().room(room.id));
-    EXPECT_EQ(stored.msg_seq, per_room);
-    EXPECT_EQ(stored.ev, per_room + 1);
-    auto msgs = must(store().messages(room.id, 0, 0, per_room + 10));
+    EXPECT_EQ(stored.msg_seq, room.msg_seq + per_room);
+    EXPECT_EQ(stored.ev, room.ev + per_room);
+    auto msgs = must(store().messages(room.id, room.msg_seq, 0, per_room + 10));
     ASSERT_EQ(msgs.size(), static_cast<std::size_t>(per_room));
-    for (int i = 0; i < per_room; ++i) EXPECT_EQ(msgs[i].seq, i + 1);
-    EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(per_room + 1));
+    for (int i = 0; i < per_room; ++i) EXPECT_EQ(msgs[i].seq, room.msg_seq + i + 1);
+    EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(room.ev + per_room));
   }
 
   const auto batches = sqlite().writer_stats().batches.load() - batches_before;
@@ -111,17 +112,18 @@ TEST_F(SqliteStoreTest, ConcurrentPostsAreGroupCommittedWithGaplessSeqs) {
 // 既読), or another connection, such as `tonari admin` while the server runs.
 TEST_F(SqliteStoreTest, APostSeesWhatOtherWritesChangedSinceTheSendersLastPost) {
   Room room = group_room();
-  EXPECT_EQ(must(post(room.id, alice_.id, "c-1", "一")).sender_read_before, 0);
+  auto first = must(post(room.id, alice_.id, "c-1", "一"));
+  EXPECT_EQ(first.sender_read_before, room.msg_seq);  // the room_created message she sent
   must(post(room.id, bob_.id, "c-2", "二"));
-  must(post(room.id, bob_.id, "c-3", "三"));
+  const Seq bobs = must(post(room.id, bob_.id, "c-3", "三")).message->seq;
   auto second = must(post(room.id, alice_.id, "c-4", "四"));  // the room as bob's posts left it
-  EXPECT_EQ(second.message->seq, 4);
-  EXPECT_EQ(second.room.msg_seq, 4);
-  EXPECT_EQ(second.sender_read_before, 1);
-  must(post(room.id, bob_.id, "c-5", "五"));
-  must(mark_read(room.id, alice_.id, 5));
-  EXPECT_EQ(must(post(room.id, alice_.id, "c-6", "六")).sender_read_before, 5);
-  must(post(room.id, bob_.id, "c-7", "七"));
+  EXPECT_EQ(second.message->seq, bobs + 1);
+  EXPECT_EQ(second.room.msg_seq, bobs + 1);
+  EXPECT_EQ(second.sender_read_before, first.message->seq);
+  const Seq read = must(post(room.id, bob_.id, "c-5", "五")).message->seq;
+  must(mark_read(room.id, alice_.id, read));
+  EXPECT_EQ(must(post(room.id, alice_.id, "c-6", "六")).sender_read_before, read);
+  const Seq last = must(post(room.id, bob_.id, "c-7", "七")).message->seq;
 
   {
     store::sqlite::Connection other(db_path_, "FULL", false);
@@ -132,7 +134,7 @@ TEST_F(SqliteStoreTest, APostSeesWhatOtherWritesChangedSinceTheSendersLastPost) 
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.status().code(), Code::not_found);
   auto third = must(post(room.id, alice_.id, "c-9", "九"));
-  EXPECT_EQ(third.message->seq, 8);
+  EXPECT_EQ(third.message->seq, last + 1);
   EXPECT_EQ(third.room.ev, must(store().room(room.id)).ev);
 }
 
@@ -152,27 +154,28 @@ TEST_F(SqliteStoreTest, TheLastSendersReadPositionIsTheirsWithoutAWriteToTheirMe
   };
   auto position = [&](UserId user) { return must(store().member(room.id, user))->read_seq; };
 
+  // alice sent the room_created message, then posts twice.
   must(post(room.id, alice_.id, "a-1", "一"));
-  must(post(room.id, alice_.id, "a-2", "二"));
-  EXPECT_EQ(position(alice_.id), 2);
+  const Seq a2 = must(post(room.id, alice_.id, "a-2", "二")).message->seq;
+  EXPECT_EQ(position(alice_.id), a2);
   EXPECT_EQ(stored(alice_.id), 0);
 
   // bob posts, mentioning alice: alice's position is written down, bob's is implied.
-  must(post(room.id, bob_.id, "b-3", "三", 0, {alice_.id}));
-  EXPECT_EQ(stored(alice_.id), 2);
-  EXPECT_EQ(position(bob_.id), 3);
+  const Seq b3 = must(post(room.id, bob_.id, "b-3", "三", 0, {alice_.id})).message->seq;
+  EXPECT_EQ(stored(alice_.id), a2);
+  EXPECT_EQ(position(bob_.id), b3);
   EXPECT_EQ(stored(bob_.id), 0);
 
   // alice answers: bob's position is written down now.
-  must(post(room.id, alice_.id, "a-4", "四"));
-  EXPECT_EQ(position(alice_.id), 4);
-  EXPECT_EQ(stored(alice_.id), 2);
-  EXPECT_EQ(stored(bob_.id), 3);
+  const Seq a4 = must(post(room.id, alice_.id, "a-4", "四")).message->seq;
+  EXPECT_EQ(position(alice_.id), a4);
+  EXPECT_EQ(stored(alice_.id), a2);
+  EXPECT_EQ(stored(bob_.id), b3);
 
   // A retry of the last post writes nothing either.
   EXPECT_FALSE(must(post(room.id, alice_.id, "a-4", "四")).created);
-  EXPECT_EQ(stored(alice_.id), 2);
-  EXPECT_EQ(position(alice_.id), 4);
+  EXPECT_EQ(stored(alice_.id), a2);
+  EXPECT_EQ(position(alice_.id), a4);
 }
 
 // ---- Connections ------------------------------------------------------------------

@@ -95,18 +95,20 @@ TEST(SqliteStoreUpgrade, Version3DropsTheReadPositionIndex) {
 
 TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   Room room = group_room();  // alice, bob, carol
-  must(post(room.id, alice_.id, "a-1", "一"));
-  must(post(room.id, alice_.id, "a-2", "二"));
-  must(mark_read(room.id, bob_.id, 1));
+  const Seq a1 = must(post(room.id, alice_.id, "a-1", "一")).message->seq;
+  const Seq a2 = must(post(room.id, alice_.id, "a-2", "二")).message->seq;
+  must(mark_read(room.id, bob_.id, a1));
   // Turn the database back into what version 3 wrote: every position in its member row
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
-  // one key of users' order, no members' sort keys, no files.
+  // one key of users' order, no members' sort keys, no files, no room rules nor message
+  // kinds (the room_created message stays, as a message like any).
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
+    db.exec(("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
             "ALTER TABLE users DROP COLUMN internet_allowed; ALTER TABLE messages DROP COLUMN nfiles;"
-            "UPDATE members SET read_seq=2 WHERE user_id=(SELECT id FROM users WHERE login='alice');"
+            "UPDATE members SET read_seq=" + std::to_string(a2) +
+            " WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
             "DROP TRIGGER members_sort_key; DROP INDEX members_order;"
             "ALTER TABLE members DROP COLUMN sort_key;"
@@ -114,19 +116,25 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
             "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"
             "CREATE INDEX users_tenant_order ON users(tenant_id, reading_key);"
             "DROP TABLE node_ids; DROP TABLE secrets;"
-            "PRAGMA user_version=3;");
+            "DROP INDEX rooms_synced; ALTER TABLE rooms DROP COLUMN description;"
+            "ALTER TABLE rooms DROP COLUMN announcement; ALTER TABLE rooms DROP COLUMN official;"
+            "ALTER TABLE rooms DROP COLUMN members_invite; ALTER TABLE rooms DROP COLUMN members_edit;"
+            "ALTER TABLE rooms DROP COLUMN sync_kind; ALTER TABLE rooms DROP COLUMN sync_dept;"
+            "ALTER TABLE rooms DROP COLUMN sync_subtree; ALTER TABLE users DROP COLUMN extension;"
+            "ALTER TABLE messages DROP COLUMN kind; ALTER TABLE messages DROP COLUMN reply_edited;"
+            "PRAGMA user_version=3;").c_str());
   }
   open();
   auto position = [&](UserId user) { return must(store().member(room.id, user))->read_seq; };
-  EXPECT_EQ(position(alice_.id), 2);
-  EXPECT_EQ(position(bob_.id), 1);
+  EXPECT_EQ(position(alice_.id), a2);
+  EXPECT_EQ(position(bob_.id), a1);
   EXPECT_EQ(position(carol_.id), 0);
   // carol posts: nobody's position was implied before (last_sender 0), so nothing moves
   // but hers.
-  must(post(room.id, carol_.id, "c-3", "三"));
-  EXPECT_EQ(position(alice_.id), 2);
-  EXPECT_EQ(position(bob_.id), 1);
-  EXPECT_EQ(position(carol_.id), 3);
+  const Seq c3 = must(post(room.id, carol_.id, "c-3", "三")).message->seq;
+  EXPECT_EQ(position(alice_.id), a2);
+  EXPECT_EQ(position(bob_.id), a1);
+  EXPECT_EQ(position(carol_.id), c3);
 }
 
 // Users written before the order was fixed (a key of "reading name") are ordered by

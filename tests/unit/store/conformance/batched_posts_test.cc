@@ -18,8 +18,11 @@ using store::ReadChange;
 using store::RoomChange;
 
 TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
-  const Room a = group_room();  // alice (owner), bob, carol; ev 1
+  const Room a = group_room();  // alice (owner), bob, carol; alice sent its room_created
   const Room b = must(create_group(bob_.id, {alice_.id}, "B")).room;
+  // The seq of the k-th post in A (nth(0): the room_created message); each post takes one
+  // ev more.
+  auto nth = [&](Seq k) { return a.msg_seq + k; };
 
   // Every write below is queued while the first one's callback holds the store's writer
   // (on the writer thread when callbacks are not handed off), so that they are applied in
@@ -56,13 +59,13 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
     });
   };
 
-  submit(0, a.id, alice_, "g");            // seq 1
-  submit(1, a.id, bob_, "x");              // seq 2
-  submit(2, a.id, alice_, "x");            // seq 3: another sender's key
-  submit(3, a.id, bob_, "x");              // a retry of 1: seq 2, nothing written
+  submit(0, a.id, alice_, "g");            // nth(1)
+  submit(1, a.id, bob_, "x");              // nth(2)
+  submit(2, a.id, alice_, "x");            // nth(3): another sender's key
+  submit(3, a.id, bob_, "x");              // a retry of 1: nth(2), nothing written
   submit(4, a.id, dave_, "d");             // not a member: not found
   submit(5, a.id, eve_, "e");              // another municipality: not found
-  submit(6, a.id, alice_, "y");            // seq 4
+  submit(6, a.id, alice_, "y");            // nth(4)
   {
     std::lock_guard lock(mu);
     ++pending;
@@ -71,13 +74,13 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
     std::lock_guard lock(mu);
     carol_read.emplace(std::move(r));
     if (--pending == 0) cv.notify_all();
-  });                                      // carol: 0 -> 4
-  submit(7, a.id, carol_, "z", 2);         // seq 5, quoting bob's seq 2
-  submit(8, b.id, bob_, "x");              // room B, seq 1
-  submit(9, a.id, bob_, "w");              // seq 6
-  submit(10, a.id, alice_, "g");           // a retry of 0: seq 1
-  submit(11, a.id, carol_, "m", 0, {alice_.id});  // seq 7, mentioning alice
-  submit(12, a.id, alice_, "n");           // seq 8
+  });                                      // carol: 0 -> nth(4)
+  submit(7, a.id, carol_, "z", nth(2));    // nth(5), quoting bob's nth(2)
+  submit(8, b.id, bob_, "x");              // room B's first post
+  submit(9, a.id, bob_, "w");              // nth(6)
+  submit(10, a.id, alice_, "g");           // a retry of 0: nth(1)
+  submit(11, a.id, carol_, "m", 0, {alice_.id});  // nth(7), mentioning alice
+  submit(12, a.id, alice_, "n");           // nth(8)
   gate.set_value();
   {
     std::unique_lock lock(mu);
@@ -95,11 +98,11 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
     EXPECT_EQ(r->message->body, "本文 " + std::to_string(n));
     EXPECT_EQ(r->message->created_at, kT0 + 10 + n);
     EXPECT_EQ(r->room.msg_seq, seq);
-    EXPECT_EQ(r->room.ev, seq + 1);
+    EXPECT_EQ(r->room.ev, a.ev + (seq - a.msg_seq));
     EXPECT_EQ(r->room.last_activity, kT0 + 10 + n);
     EXPECT_EQ(r->sender_read_before, read_before);
     ASSERT_EQ(r->events.size(), 1u);
-    EXPECT_EQ(r->events[0].ev, seq + 1);
+    EXPECT_EQ(r->events[0].ev, a.ev + (seq - a.msg_seq));
   };
   auto retried = [&](int n, Seq seq, int first) {
     SCOPED_TRACE("post " + std::to_string(n));
@@ -119,58 +122,58 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
     EXPECT_EQ(posted[n]->status().code(), Code::not_found);
   };
 
-  created(0, 1, 0);
-  created(1, 2, 0);
-  created(2, 3, 1);  // alice's own post, seq 1, was read when bob posted after it
-  retried(3, 2, 1);
+  created(0, nth(1), nth(0));  // after the room_created message she sent
+  created(1, nth(2), 0);
+  created(2, nth(3), nth(1));  // alice's own nth(1) was read when bob posted after it
+  retried(3, nth(2), 1);
   hidden(4);
   hidden(5);
-  created(6, 4, 3);  // after her own seq 3
+  created(6, nth(4), nth(3));  // after her own nth(3)
   ASSERT_TRUE(carol_read.has_value());
   ASSERT_TRUE(carol_read->ok());
   EXPECT_EQ((*carol_read)->old_seq, 0);
-  EXPECT_EQ((*carol_read)->new_seq, 4);
-  created(7, 5, 4);
+  EXPECT_EQ((*carol_read)->new_seq, nth(4));
+  created(7, nth(5), nth(4));
   ASSERT_TRUE((*posted[7])->message->reply_to.has_value());
-  EXPECT_EQ((*posted[7])->message->reply_to->seq, 2);
+  EXPECT_EQ((*posted[7])->message->reply_to->seq, nth(2));
   EXPECT_EQ((*posted[7])->message->reply_to->sender, bob_.id);
   EXPECT_EQ((*posted[7])->message->reply_to->body, "本文 1");
   {
     SCOPED_TRACE("post 8, room B");
     ASSERT_TRUE(posted[8]->ok());
     EXPECT_TRUE((*posted[8])->created);
-    EXPECT_EQ((*posted[8])->message->seq, 1);
+    EXPECT_EQ((*posted[8])->message->seq, b.msg_seq + 1);
     EXPECT_EQ((*posted[8])->room.id, b.id);
   }
-  created(9, 6, 2);  // bob's seq 2 was read when alice posted after it
-  retried(10, 1, 0);
-  created(11, 7, 5);
+  created(9, nth(6), nth(2));  // bob's nth(2) was read when alice posted after it
+  retried(10, nth(1), 0);
+  created(11, nth(7), nth(5));
   EXPECT_EQ((*posted[11])->message->mentions, std::vector<UserId>{alice_.id});
-  created(12, 8, 4);
+  created(12, nth(8), nth(4));
 
   // What was stored: the same as the answers.
   const Room stored = must(store().room(a.id));
-  EXPECT_EQ(stored.msg_seq, 8);
-  EXPECT_EQ(stored.ev, 9);
+  EXPECT_EQ(stored.msg_seq, nth(8));
+  EXPECT_EQ(stored.ev, a.ev + 8);
   EXPECT_EQ(stored.last_activity, kT0 + 22);
-  auto msgs = must(store().messages(a.id, 0, 0, 50));
+  auto msgs = must(store().messages(a.id, nth(0), 0, 50));
   ASSERT_EQ(msgs.size(), 8u);
   const std::vector<UserId> senders = {alice_.id, bob_.id,   alice_.id, alice_.id,
                                        carol_.id, bob_.id,   carol_.id, alice_.id};
   for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(msgs[i].seq, i + 1);
-    EXPECT_EQ(msgs[i].sender, senders[i]) << "seq " << i + 1;
+    EXPECT_EQ(msgs[i].seq, nth(i + 1));
+    EXPECT_EQ(msgs[i].sender, senders[i]) << "post " << i + 1;
     if (i > 0) {
       EXPECT_LT(msgs[i - 1].id, msgs[i].id);
     }
   }
-  EXPECT_EQ(all_events(a.id).size(), 9u);
+  EXPECT_EQ(all_events(a.id).size(), static_cast<std::size_t>(a.ev + 8));
   // Read positions: the last sender has read everything; each earlier sender up to the
   // message before the one that followed theirs.
-  EXPECT_EQ(must(store().member(a.id, alice_.id))->read_seq, 8);
-  EXPECT_EQ(must(store().member(a.id, bob_.id))->read_seq, 6);
-  EXPECT_EQ(must(store().member(a.id, carol_.id))->read_seq, 7);
-  EXPECT_EQ(must(store().room(b.id)).msg_seq, 1);
+  EXPECT_EQ(must(store().member(a.id, alice_.id))->read_seq, nth(8));
+  EXPECT_EQ(must(store().member(a.id, bob_.id))->read_seq, nth(6));
+  EXPECT_EQ(must(store().member(a.id, carol_.id))->read_seq, nth(7));
+  EXPECT_EQ(must(store().room(b.id)).msg_seq, b.msg_seq + 1);
 }
 
 }  // namespace

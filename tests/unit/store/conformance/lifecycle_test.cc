@@ -25,9 +25,9 @@ using store::RoomChange;
 
 TEST_P(StoreTest, ReopenedStoreStillHasTheData) {
   Room room = group_room();
-  must(post(room.id, alice_.id, "c-1", "再起動前の一通目"));
-  must(post(room.id, bob_.id, "c-2", "再起動前の二通目"));
-  must(mark_read(room.id, carol_.id, 1));
+  auto first = must(post(room.id, alice_.id, "c-1", "再起動前の一通目"));
+  auto last = must(post(room.id, bob_.id, "c-2", "再起動前の二通目"));
+  must(mark_read(room.id, carol_.id, first.message->seq));
   auto direct = must(create_direct(alice_.id, dave_.id));
 
   reopen();
@@ -35,31 +35,31 @@ TEST_P(StoreTest, ReopenedStoreStillHasTheData) {
   EXPECT_EQ(must(store().tenant_by_code("999001")).name, "テスト市");
   EXPECT_EQ(must(store().user(carol_.id)).login, "carol");
   auto stored = must(store().room(room.id));
-  EXPECT_EQ(stored.msg_seq, 2);
-  EXPECT_EQ(stored.ev, 3);
-  auto msgs = must(store().messages(room.id, 0, 0, 50));
+  EXPECT_EQ(stored.msg_seq, last.room.msg_seq);
+  EXPECT_EQ(stored.ev, last.room.ev);
+  auto msgs = must(store().messages(room.id, room.msg_seq, 0, 50));  // after the creation
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[0].body, "再起動前の一通目");
   EXPECT_EQ(msgs[1].body, "再起動前の二通目");
-  EXPECT_EQ(all_events(room.id).size(), 3u);
-  EXPECT_EQ(must(store().member(room.id, carol_.id))->read_seq, 1);
+  EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(last.room.ev));
+  EXPECT_EQ(must(store().member(room.id, carol_.id))->read_seq, first.message->seq);
   EXPECT_EQ(must(store().direct_room(dave_.id, alice_.id)),
             std::optional<RoomId>(direct.room.id));
 
   // Numbering continues where it stopped, and old client ids are still remembered.
   auto next = must(post(room.id, alice_.id, "c-3", "再起動後"));
-  EXPECT_EQ(next.message->seq, 3);
-  EXPECT_EQ(next.room.ev, 4);
+  EXPECT_EQ(next.message->seq, last.message->seq + 1);
+  EXPECT_EQ(next.room.ev, last.room.ev + 1);
   auto retry = must(post(room.id, alice_.id, "c-1", "再送"));
   EXPECT_FALSE(retry.created);
-  EXPECT_EQ(retry.message->seq, 1);
+  EXPECT_EQ(retry.message->seq, first.message->seq);
 }
 
 // ---- Concurrent writers ------------------------------------------------------------
 
-// Posts from several threads into two rooms at once: each room's messages are numbered 1, 2,
-// ... N without a gap, and the callbacks run one at a time in commit order, so each room's
-// numbers arrive in order.
+// Posts from several threads into two rooms at once: each room's posts are numbered on from
+// its creation (its room_created message) without a gap, and the callbacks run one at a
+// time in commit order, so each room's numbers arrive in order.
 TEST_P(StoreTest, ConcurrentPostsGetGaplessSeqsAndCallbacksInCommitOrder) {
   Room room_a = must(create_group(alice_.id, {bob_.id, carol_.id, dave_.id}, "A")).room;
   Room room_b = must(create_group(bob_.id, {alice_.id, carol_.id, dave_.id}, "B")).room;
@@ -117,15 +117,15 @@ TEST_P(StoreTest, ConcurrentPostsGetGaplessSeqsAndCallbacksInCommitOrder) {
     const auto& seqs = seqs_in_callback_order[room.id];
     ASSERT_EQ(seqs.size(), static_cast<std::size_t>(per_room));
     for (int i = 0; i < per_room; ++i) {
-      ASSERT_EQ(seqs[i], i + 1) << "room " << room.id << " position " << i;
+      ASSERT_EQ(seqs[i], room.msg_seq + i + 1) << "room " << room.id << " position " << i;
     }
     auto stored = must(store().room(room.id));
-    EXPECT_EQ(stored.msg_seq, per_room);
-    EXPECT_EQ(stored.ev, per_room + 1);
-    auto msgs = must(store().messages(room.id, 0, 0, per_room + 10));
+    EXPECT_EQ(stored.msg_seq, room.msg_seq + per_room);
+    EXPECT_EQ(stored.ev, room.ev + per_room);
+    auto msgs = must(store().messages(room.id, room.msg_seq, 0, per_room + 10));
     ASSERT_EQ(msgs.size(), static_cast<std::size_t>(per_room));
-    for (int i = 0; i < per_room; ++i) EXPECT_EQ(msgs[i].seq, i + 1);
-    EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(per_room + 1));
+    for (int i = 0; i < per_room; ++i) EXPECT_EQ(msgs[i].seq, room.msg_seq + i + 1);
+    EXPECT_EQ(all_events(room.id).size(), static_cast<std::size_t>(room.ev + per_room));
   }
 }
 
@@ -181,7 +181,7 @@ TEST_P(StoreTest, ShutdownAppliesEveryQueuedWriteFirst) {
   EXPECT_EQ(answered.load(), kPosts);
   EXPECT_EQ(succeeded.load(), kPosts);
   reopen();
-  EXPECT_EQ(must(store().room(room.id)).msg_seq, kPosts);
+  EXPECT_EQ(must(store().room(room.id)).msg_seq, room.msg_seq + kPosts);
 }
 
 // Calls `write` (with a callback) on this thread and on another, and expects it refused at
@@ -223,8 +223,8 @@ void expect_refused_at_once(const char* name,
 // nothing is written.
 TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
   Room room = group_room();
-  must(post(room.id, alice_.id, "c-1", "一"));
-  const EventNo ev = must(store().room(room.id)).ev;
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "一")).message->seq;
+  const Room before = must(store().room(room.id));
   store().shutdown();
 
   store::NewMessage m;
@@ -278,13 +278,13 @@ TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
   });
   expect_refused_at_once<RoomChange>("post_message", [&](auto cb) { s.post_message(m, cb); });
   expect_refused_at_once<RoomChange>("edit_message", [&](auto cb) {
-    s.edit_message(id, 1, alice_.id, "直す", kT0, cb);
+    s.edit_message(id, seq, alice_.id, "直す", kT0, cb);
   });
   expect_refused_at_once<RoomChange>("delete_message", [&](auto cb) {
-    s.delete_message(id, 1, alice_.id, kT0, cb);
+    s.delete_message(id, seq, alice_.id, kT0, cb);
   });
   expect_refused_at_once<store::ReadChange>("mark_read", [&](auto cb) {
-    s.mark_read(id, carol_.id, 1, 0, cb);
+    s.mark_read(id, carol_.id, seq, 0, cb);
   });
   expect_refused_at_once<std::int64_t>("claim_node_id",
                                        [&](auto cb) { s.claim_node_id(kT0, cb); });
@@ -292,8 +292,10 @@ TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
                                       [&](auto cb) { s.ensure_secret("device_key", "x", cb); });
 
   reopen();
-  EXPECT_EQ(must(store().room(room.id)).ev, ev);
-  EXPECT_EQ(must(store().messages(room.id, 0, 0, 10)).size(), 1u);
+  EXPECT_EQ(must(store().room(room.id)).ev, before.ev);
+  EXPECT_EQ(must(store().room(room.id)).msg_seq, before.msg_seq);
+  EXPECT_EQ(must(store().messages(room.id, 0, 0, 10)).back().seq, seq);
+  EXPECT_EQ(must(store().member(room.id, carol_.id))->read_seq, 0);
   EXPECT_EQ(must(store().user(bob_.id)).status, "");
   EXPECT_FALSE(must(store().user(bob_.id)).disabled);
   EXPECT_EQ(store().tenant_by_code("999003").status().code(), Code::not_found);

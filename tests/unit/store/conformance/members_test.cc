@@ -37,21 +37,21 @@ TEST_P(StoreTest, EqualReadingsAreOrderedByUserId) {
 
 TEST_P(StoreTest, ReaderPagesAndCountsLeaveOutTheSender) {
   auto room = must(create_group(alice_.id, {bob_.id, carol_.id, dave_.id})).room;
-  must(post(room.id, alice_.id, "c-1", "一通目"));
-  must(post(room.id, alice_.id, "c-2", "二通目"));
-  must(mark_read(room.id, carol_.id, 2));
-  must(mark_read(room.id, bob_.id, 1));
-  EXPECT_EQ(walk(room.id, 1, {MemberFilter::read, 2, alice_.id}), (std::vector<UserId>{carol_.id}));
-  EXPECT_EQ(walk(room.id, 1, {MemberFilter::unread, 2, alice_.id}),
+  const Seq s1 = must(post(room.id, alice_.id, "c-1", "一通目")).message->seq;
+  const Seq s2 = must(post(room.id, alice_.id, "c-2", "二通目")).message->seq;
+  must(mark_read(room.id, carol_.id, s2));
+  must(mark_read(room.id, bob_.id, s1));
+  EXPECT_EQ(walk(room.id, 1, {MemberFilter::read, s2, alice_.id}), (std::vector<UserId>{carol_.id}));
+  EXPECT_EQ(walk(room.id, 1, {MemberFilter::unread, s2, alice_.id}),
             (std::vector<UserId>{bob_.id, dave_.id}));
-  EXPECT_EQ(walk(room.id, 5, {MemberFilter::read, 1, alice_.id}),
+  EXPECT_EQ(walk(room.id, 5, {MemberFilter::read, s1, alice_.id}),
             (std::vector<UserId>{bob_.id, carol_.id}));
-  EXPECT_EQ(must(store().reader_counts(room.id, 2, alice_.id)), std::make_pair(int64_t{1}, int64_t{2}));
-  EXPECT_EQ(must(store().reader_counts(room.id, 1, alice_.id)), std::make_pair(int64_t{2}, int64_t{1}));
+  EXPECT_EQ(must(store().reader_counts(room.id, s2, alice_.id)), std::make_pair(int64_t{1}, int64_t{2}));
+  EXPECT_EQ(must(store().reader_counts(room.id, s1, alice_.id)), std::make_pair(int64_t{2}, int64_t{1}));
   // The last sender has read their own message.
-  must(post(room.id, dave_.id, "c-3", "三通目"));
-  EXPECT_EQ(must(store().reader_counts(room.id, 3, dave_.id)), std::make_pair(int64_t{0}, int64_t{3}));
-  EXPECT_EQ(walk(room.id, 2, {MemberFilter::read, 2, alice_.id}),
+  const Seq s3 = must(post(room.id, dave_.id, "c-3", "三通目")).message->seq;
+  EXPECT_EQ(must(store().reader_counts(room.id, s3, dave_.id)), std::make_pair(int64_t{0}, int64_t{3}));
+  EXPECT_EQ(walk(room.id, 2, {MemberFilter::read, s2, alice_.id}),
             (std::vector<UserId>{carol_.id, dave_.id}));
 }
 

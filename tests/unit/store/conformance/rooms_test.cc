@@ -18,10 +18,11 @@ TEST_P(StoreTest, CreateGroupRoomMakesCreatorOwnerAndWritesMemberJoined) {
   EXPECT_EQ(c.room.kind, RoomKind::group);
   EXPECT_EQ(c.room.name, "防災訓練PJ");
   EXPECT_EQ(c.room.created_by, alice_.id);
-  EXPECT_EQ(c.room.msg_seq, 0);
-  EXPECT_EQ(c.room.ev, 1);
+  // member.joined (ev 1), then the room_created system message (seq 1, ev 2).
+  EXPECT_EQ(c.room.msg_seq, 1);
+  EXPECT_EQ(c.room.ev, 2);
   EXPECT_EQ(c.joined, (std::vector<UserId>{alice_.id, bob_.id, carol_.id}));
-  ASSERT_EQ(c.events.size(), 1u);
+  ASSERT_EQ(c.events.size(), 2u);
   EXPECT_EQ(c.events[0].ev, 1);
   auto f = parse_frame(c.events[0]);
   EXPECT_EQ(str_at(f, "type"), "member.joined");
@@ -29,6 +30,8 @@ TEST_P(StoreTest, CreateGroupRoomMakesCreatorOwnerAndWritesMemberJoined) {
   EXPECT_EQ(f.at("ev").as_int64(), 1);
   EXPECT_EQ(f.at("by").as_int64(), alice_.id);
   EXPECT_EQ(f.at("users").as_array().size(), 3u);
+  EXPECT_EQ(c.events[1].ev, 2);
+  EXPECT_EQ(str_at(note_of(c.events[1]), "action"), "room_created");
 
   auto members = must(store().members(c.room.id));
   ASSERT_EQ(members.size(), 3u);
@@ -99,7 +102,8 @@ TEST_P(StoreTest, WhenTheOwnerLeavesTheLongestStandingMemberBecomesOwner) {
   // alice owns; bob and carol joined with her (the same instant: the lower id wins).
   auto room = must(create_group(alice_.id, {carol_.id, bob_.id})).room;
   auto left = must(remove(room.id, alice_.id, alice_.id));
-  ASSERT_EQ(left.events.size(), 2u);
+  // member.left, member.role_changed, then their system messages (member_left, role_changed).
+  ASSERT_EQ(left.events.size(), 4u);
   EXPECT_EQ(parse_frame(left.events[0]).at("type").as_string(), "member.left");
   auto f = parse_frame(left.events[1]);
   EXPECT_EQ(f.at("type").as_string(), "member.role_changed");
@@ -108,16 +112,19 @@ TEST_P(StoreTest, WhenTheOwnerLeavesTheLongestStandingMemberBecomesOwner) {
   EXPECT_EQ(f.at("by").as_int64(), 0);
   EXPECT_EQ(f.at("reason").as_string(), "owner_left");
   EXPECT_EQ(f.at("ev").as_int64(), left.events[0].ev + 1);
+  EXPECT_EQ(str_at(note_of(left.events[2]), "action"), "member_left");
+  EXPECT_EQ(str_at(note_of(left.events[3]), "action"), "role_changed");
   EXPECT_EQ(left.left, std::vector<UserId>{alice_.id});
   EXPECT_EQ(owners(room.id), std::vector<UserId>{bob_.id});
-  // Stored like every event: a client resuming from before sees both.
+  // Stored like every event: a client resuming from before sees them all.
   auto replay = must(store().events_after(room.id, left.events[0].ev - 1, 10));
-  ASSERT_EQ(replay.size(), 2u);
+  ASSERT_EQ(replay.size(), 4u);
   EXPECT_EQ(*replay[1].frame, *left.events[1].frame);
 
-  // A member leaving changes no owner.
+  // A member leaving changes no owner (member.left and its member_left message only).
   auto plain = must(remove(room.id, carol_.id, carol_.id));
-  EXPECT_EQ(plain.events.size(), 1u);
+  ASSERT_EQ(plain.events.size(), 2u);
+  EXPECT_EQ(str_at(note_of(plain.events[1]), "action"), "member_left");
   EXPECT_EQ(owners(room.id), std::vector<UserId>{bob_.id});
 }
 
@@ -137,8 +144,9 @@ TEST_P(StoreTest, DisabledAccountsAreSkippedAndADisabledOwnerHandsOver) {
   // alice stays a member, no longer owner; bob (disabled) is passed over for carol.
   EXPECT_EQ(role(room.id, alice_.id), MemberRole::member);
   EXPECT_EQ(owners(room.id), std::vector<UserId>{carol_.id});
+  // The two role changes, then the system message naming the new owner.
   auto events = must(store().events_after(room.id, before, 10));
-  ASSERT_EQ(events.size(), 2u);
+  ASSERT_EQ(events.size(), 3u);
   auto demoted = parse_frame(events[0]);
   EXPECT_EQ(demoted.at("user").as_int64(), alice_.id);
   EXPECT_EQ(demoted.at("role").as_string(), "member");
@@ -146,6 +154,9 @@ TEST_P(StoreTest, DisabledAccountsAreSkippedAndADisabledOwnerHandsOver) {
   auto promoted = parse_frame(events[1]);
   EXPECT_EQ(promoted.at("user").as_int64(), carol_.id);
   EXPECT_EQ(promoted.at("role").as_string(), "owner");
+  auto note = note_of(events[2]);
+  EXPECT_EQ(str_at(note, "action"), "role_changed");
+  EXPECT_EQ(str_at(note, "reason"), "owner_disabled");
   // Enabling alice again gives her nothing back.
   must(wait<User>([&](auto cb) { store().set_user_disabled(alice_.id, false, kT0 + 30, cb); }));
   EXPECT_EQ(owners(room.id), std::vector<UserId>{carol_.id});
@@ -155,7 +166,10 @@ TEST_P(StoreTest, ARoomWithNoActiveMemberLeftHasNoOwner) {
   auto room = must(create_group(alice_.id, {bob_.id})).room;
   must(wait<User>([&](auto cb) { store().set_user_disabled(bob_.id, true, kT0 + 10, cb); }));
   auto left = must(remove(room.id, alice_.id, alice_.id));
-  EXPECT_EQ(left.events.size(), 1u);
+  // member.left and its member_left message: no role change, no role_changed message.
+  ASSERT_EQ(left.events.size(), 2u);
+  EXPECT_EQ(type_of(left.events[0]), "member.left");
+  EXPECT_EQ(str_at(note_of(left.events[1]), "action"), "member_left");
   EXPECT_TRUE(owners(room.id).empty());
 }
 
@@ -172,7 +186,8 @@ TEST_P(StoreTest, ATakeoverMakesTheOnlyOwnerAndJoinsANonMember) {
   auto t = must(take_over(room.id, dave_.id));
   EXPECT_TRUE(t.created);
   EXPECT_EQ(t.joined, std::vector<UserId>{dave_.id});
-  ASSERT_EQ(t.events.size(), 3u);
+  // member.joined, the two role changes, then the taken_over message.
+  ASSERT_EQ(t.events.size(), 4u);
   EXPECT_EQ(parse_frame(t.events[0]).at("type").as_string(), "member.joined");
   auto up = parse_frame(t.events[1]);
   EXPECT_EQ(up.at("user").as_int64(), dave_.id);
@@ -182,6 +197,7 @@ TEST_P(StoreTest, ATakeoverMakesTheOnlyOwnerAndJoinsANonMember) {
   auto down = parse_frame(t.events[2]);
   EXPECT_EQ(down.at("user").as_int64(), alice_.id);
   EXPECT_EQ(down.at("role").as_string(), "member");
+  EXPECT_EQ(str_at(note_of(t.events[3]), "action"), "taken_over");
   EXPECT_EQ(owners(room.id), std::vector<UserId>{dave_.id});
   EXPECT_EQ(must(store().room_summary(room.id, dave_.id)).member_count, 3);
   // Again: nothing to do, nothing written.

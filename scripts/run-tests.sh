@@ -64,8 +64,8 @@ if [ -d tests/integration ]; then
   integration "$abs_log/integration-cluster-security.tap" security.test.mjs
   count_tap "$abs_log/integration-cluster-security.tap" "cluster: security tests"
   integration "$abs_log/integration-cluster-authz.tap" \
-      --test-name-pattern='POST /api/direct returns the same|WS send gets an ack and arrives|only the sender may edit or delete|group room: create, rename|an administrator takes over a room' \
-      messaging.test.mjs org.test.mjs
+      --test-name-pattern='POST /api/direct returns the same|WS send gets an ack and arrives|only the sender may edit or delete|group room: create, rename|an administrator takes over a room|room permissions by role|announcement room: only owners|official room: members cannot leave|system messages: stored in history' \
+      messaging.test.mjs org.test.mjs rooms-rules.test.mjs
   count_tap "$abs_log/integration-cluster-authz.tap" "cluster: authorization tests"
   unset TONARI_TEST_STORE
 fi

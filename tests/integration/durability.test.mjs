@@ -111,13 +111,14 @@ test('SIGKILL mid-stream: every acked message survives, seqs stay gapless, retri
   assert.equal(sum.msg_seq, msgs.length, 'room msg_seq equals the number of messages');
 
   const byCid = new Map();
-  for (const m of msgs.slice(1)) {
+  // msgs[0] is the system message room_created, msgs[1] 'クラッシュ前'.
+  for (const m of msgs.slice(2)) {
     assert.ok(!byCid.has(m.client_id), `client_id ${m.client_id} stored twice`);
     byCid.set(m.client_id, m);
   }
   const allSent = new Map();
   runs.forEach((r, i) => { for (const [k, v] of r.sent) allSent.set(k, { body: v, sender: U[SENDERS[i]].id }); });
-  for (const m of msgs.slice(1)) {
+  for (const m of msgs.slice(2)) {
     const s = allSent.get(m.client_id);
     assert.ok(s, `stored message with unknown client_id ${m.client_id}`);
     assert.equal(m.body, s.body);
@@ -139,10 +140,10 @@ test('SIGKILL mid-stream: every acked message survives, seqs stay gapless, retri
   const c0 = sockets[0].welcome.rooms.find((r) => r.id === G).ev;
   const wsR = await T2.ws({ cursors: { [G]: c0 }, label: 'tanaka-after-crash' });
   const rep = wsR.log.slice(wsR.welcomeIndex + 1, wsR.syncedIndex).filter((f) => f.room === G);
-  assert.deepEqual(rep.map((f) => f.type), new Array(msgs.length - 1).fill('message.created'), 'one event per stored message');
-  assert.deepEqual(rep.map((f) => f.ev), range(c0 + 1, c0 + msgs.length - 1), 'events gapless after the crash');
-  assert.deepEqual(rep.map((f) => f.message.seq), range(2, msgs.length));
-  assert.equal(wsR.welcome.rooms.find((r) => r.id === G).ev, c0 + msgs.length - 1);
+  assert.deepEqual(rep.map((f) => f.type), new Array(msgs.length - 2).fill('message.created'), 'one event per stored message');
+  assert.deepEqual(rep.map((f) => f.ev), range(c0 + 1, c0 + msgs.length - 2), 'events gapless after the crash');
+  assert.deepEqual(rep.map((f) => f.message.seq), range(3, msgs.length));
+  assert.equal(wsR.welcome.rooms.find((r) => r.id === G).ev, c0 + msgs.length - 2);
   await wsR.close();
 
   const sRead = await roomSummary(await login(srv, 'sato'), G);
@@ -186,7 +187,7 @@ test('SIGKILL mid-stream: every acked message survives, seqs stay gapless, retri
   }
   const final = await fetchAllMessages(T2, G);
   assert.deepEqual(final.map((m) => m.seq), range(1, final.length), 'still gapless after retries');
-  const finalCids = final.slice(1).map((m) => m.client_id);
+  const finalCids = final.slice(2).map((m) => m.client_id);
   assert.equal(new Set(finalCids).size, finalCids.length, 'no client_id stored twice after retries');
   assert.deepEqual(new Set(finalCids), new Set(allSent.keys()), 'every sent client_id stored exactly once');
 });
@@ -253,7 +254,7 @@ test('idempotent send: same client_id over REST and WS yields exactly one messag
 
   const all = await fetchAllMessages(tanaka, R);
   assert.deepEqual(all.map((m) => m.seq), range(1, all.length));
-  assert.equal(all.length, 5, 'k1, k2, k3, barrier, sato k1');
+  assert.equal(all.length, 6, 'room_created, k1, k2, k3, barrier, sato k1');
   assert.deepEqual(wsS.evErrors, []);
   assert.deepEqual(wsT.evErrors, []);
   await wsT.close();
@@ -273,19 +274,21 @@ test('acknowledged edits, deletes, renames, membership changes and reads survive
   assertStatus(await tanaka.del(`/api/rooms/${R}/messages/${m2.seq}`), 200);
   assertStatus(await tanaka.patch(`/api/rooms/${R}`, { name: 'クラッシュ後の部屋' }), 200);
   assertStatus(await tanaka.del(`/api/rooms/${R}/members/${suzuki.id}`), 200);
-  assertStatus(await tanaka.post(`/api/rooms/${R}/read`, { seq: 3 }), 200);
+  assertStatus(await tanaka.post(`/api/rooms/${R}/read`, { seq: 4 }), 200);
   const evBefore = (await roomSummary(tanaka, R)).ev;
   await srv.kill9();
   await srv.start();
   const t2 = await login(srv, 'tanaka');
   const s2 = await login(srv, 'suzuki');
-  const h = await fetchAllMessages(t2, R);
-  assert.deepEqual(h.map((m) => [m.seq, m.body, m.deleted]), [[1, '編集済み', false], [2, '', true], [3, '読まれる', false]]);
+  const all = await fetchAllMessages(t2, R);
+  assert.deepEqual(all.filter((m) => m.kind === 'system').map((m) => m.system.action), ['room_created', 'renamed', 'member_removed']);
+  const h = all.filter((m) => m.kind !== 'system');
+  assert.deepEqual(h.map((m) => [m.seq, m.body, m.deleted]), [[2, '編集済み', false], [3, '', true], [4, '読まれる', false]]);
   assert.equal(typeof h[0].edited_at, 'number');
   const sum = await roomSummary(t2, R);
   assert.equal(sum.name, 'クラッシュ後の部屋');
   assert.equal(sum.member_count, 2);
-  assert.equal(sum.read_seq, 3);
+  assert.equal(sum.read_seq, 6, 'tanaka\'s own system messages moved his read position');
   assert.equal(sum.ev, evBefore, 'no events lost or added');
   assert.equal(h[2].read_count, 1, 'tanaka has read sato\'s message');
   assert.ok(!(await s2.get('/api/rooms')).json.rooms.some((r) => r.id === R), 'removal survived');

@@ -133,7 +133,7 @@ test('REST POST: reply_to snapshot, mentions, mention_all, validation', T, async
   assert.equal(m.sender, sato.id);
   assert.deepEqual(m.mentions, [tanaka.id]);
   assert.equal(m.mention_all, false);
-  assert.deepEqual(m.reply_to, { seq: 1, sender: tanaka.id, sender_name: tanaka.user.name, body: '明日の会議は10時からです' });
+  assert.deepEqual(m.reply_to, { seq: 1, sender: tanaka.id, sender_name: tanaka.user.name, body: '明日の会議は10時からです', edited: false });
 
   const ev = await wsT.next((f) => f.type === 'message.created' && f.message.id === m.id, 2000, 'REST message over WS');
   assert.deepEqual(ev.message.reply_to, m.reply_to);
@@ -246,7 +246,8 @@ test('history paging with before / after / limit and has_more', T, async () => {
   const room = await createGroup(tanaka, 'ページングPJ', [sato.id]);
   const sent = [];
   for (let i = 1; i <= 7; i++) sent.push(await postMessage(tanaka, room.id, `メッセージ${i}`));
-  assert.deepEqual(sent.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7]);
+  // seq 1 is the system message room_created.
+  assert.deepEqual(sent.map((m) => m.seq), [2, 3, 4, 5, 6, 7, 8]);
 
   const page = async (q) => {
     const r = await sato.get(`/api/rooms/${room.id}/messages?${q}`);
@@ -259,29 +260,29 @@ test('history paging with before / after / limit and has_more', T, async () => {
   };
 
   let p = await page('limit=3');
-  assert.deepEqual(p.seqs, [5, 6, 7], 'latest 3 in ascending order');
+  assert.deepEqual(p.seqs, [6, 7, 8], 'latest 3 in ascending order');
   assert.equal(p.more, true);
   assert.deepEqual(p.msgs.map((m) => m.body), ['メッセージ5', 'メッセージ6', 'メッセージ7']);
-  p = await page('before=5&limit=3');
-  assert.deepEqual(p.seqs, [2, 3, 4]);
+  p = await page('before=6&limit=3');
+  assert.deepEqual(p.seqs, [3, 4, 5]);
   assert.equal(p.more, true);
-  p = await page('before=2&limit=3');
-  assert.deepEqual(p.seqs, [1]);
+  p = await page('before=3&limit=3');
+  assert.deepEqual(p.seqs, [1, 2]);
   assert.equal(p.more, false);
   p = await page('before=3&limit=2');
   assert.deepEqual(p.seqs, [1, 2]);
   assert.equal(p.more, false, 'exactly filled page with nothing older: has_more=false');
-  p = await page('after=1&limit=2');
-  assert.deepEqual(p.seqs, [2, 3]);
+  p = await page('after=2&limit=2');
+  assert.deepEqual(p.seqs, [3, 4]);
   assert.equal(p.more, true);
-  p = await page('after=3&limit=4');
-  assert.deepEqual(p.seqs, [4, 5, 6, 7]);
+  p = await page('after=4&limit=4');
+  assert.deepEqual(p.seqs, [5, 6, 7, 8]);
   assert.equal(p.more, false);
-  p = await page('after=7');
+  p = await page('after=8');
   assert.deepEqual(p.seqs, []);
   assert.equal(p.more, false);
   p = await page('');
-  assert.deepEqual(p.seqs, [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(p.seqs, [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(p.more, false);
   assert.equal(p.msgs[0].read_count, 0, 'sato has not read anything yet');
   // after=0 means "seq > 0": the oldest messages, not the latest
@@ -327,7 +328,8 @@ test('group room: create, rename, add member, remove member, leave', T, async ()
   const roles = Object.fromEntries(det.json.members.map((m) => [m.user.login, m.role]));
   assert.deepEqual(roles, { tanaka: 'owner', sato: 'member', suzuki: 'member' });
 
-  // rename
+  // rename: the owner may, a plain member may not (rules.members_edit is off by default)
+  assertError(await sato.patch(`/api/rooms/${R}`, { name: '乗っ取り' }), 403, 'permission_denied', 'a plain member renames');
   const rn = await tanaka.patch(`/api/rooms/${R}`, { name: '防災訓練PJ2025' });
   assertStatus(rn, 200, 'rename');
   assert.equal(rn.json.room.name, '防災訓練PJ2025');
@@ -344,7 +346,7 @@ test('group room: create, rename, add member, remove member, leave', T, async ()
   const joined = await wsT.next((f) => f.type === 'member.joined' && f.room === R && f.users.some((u) => u.id === takahashi.id), 2000, 'member.joined');
   assert.equal(joined.by, sato.id);
   assert.deepEqual(joined.users.map((u) => u.id), [takahashi.id]);
-  assert.equal(joined.ev, upd.ev + 1);
+  assert.equal(joined.ev, upd.ev + 2, 'after room.updated and its system message');
   const added = await wsK.next((f) => f.type === 'room.added' && f.room && f.room.id === R, 3000, 'room.added at takahashi');
   assert.equal(added.room.name, '防災訓練PJ2025');
   assert.equal(added.room.member_count, 4);
@@ -354,7 +356,7 @@ test('group room: create, rename, add member, remove member, leave', T, async ()
 
   // the added user's live socket now receives the room's events
   const m1 = await postMessage(tanaka, R, 'ようこそ高橋さん');
-  const live = await wsK.next((f) => f.type === 'message.created' && f.room === R, 2000, 'live message at the added user');
+  const live = await wsK.next((f) => f.type === 'message.created' && f.room === R && f.message.kind !== 'system', 2000, 'live message at the added user');
   assert.equal(live.message.id, m1.id);
   assertStatus(await takahashi.get(`/api/rooms/${R}/messages`), 200, 'added user reads history');
 
@@ -421,25 +423,26 @@ test('room list: unread, mention_unread, read_seq and ordering by last activity'
   await postMessage(sato, A, '連絡2 @田中', { mentions: [tanaka.id] });
   await postMessage(sato, A, '連絡3 @all', { mention_all: true });
 
+  // seq 1 is the system message room_created, read by its creator.
   let a = await roomSummary(tanaka, A);
-  assert.equal(a.msg_seq, 3);
-  assert.equal(a.read_seq, 0);
+  assert.equal(a.msg_seq, 4);
+  assert.equal(a.read_seq, 1);
   assert.equal(a.unread, 3);
   assert.equal(a.mention_unread, 2);
-  assert.equal(a.last_message.seq, 3);
+  assert.equal(a.last_message.seq, 4);
   assert.equal(a.last_message.body, '連絡3 @all');
   assert.equal(typeof a.ev, 'number');
   assert.equal(typeof a.last_activity, 'number');
   assert.equal(a.role, 'owner');
   const sa = await roomSummary(sato, A);
-  assert.equal(sa.read_seq, 3, 'posting moves the sender read position');
+  assert.equal(sa.read_seq, 4, 'posting moves the sender read position');
   assert.equal(sa.unread, 0);
   assert.equal(sa.mention_unread, 0);
   assert.equal(sa.role, 'member');
 
-  const rd = await tanaka.post(`/api/rooms/${A}/read`, { seq: 2 });
+  const rd = await tanaka.post(`/api/rooms/${A}/read`, { seq: 3 });
   assertStatus(rd, 200);
-  assert.equal(rd.json.read_seq, 2);
+  assert.equal(rd.json.read_seq, 3);
   a = await roomSummary(tanaka, A);
   assert.equal(a.unread, 1);
   assert.equal(a.mention_unread, 1, 'the @all message is still unread');
@@ -462,7 +465,7 @@ test('room list: unread, mention_unread, read_seq and ordering by last activity'
   a = list[idx(A)];
   assert.equal(a.unread, 0, 'own post moves the read position');
   assert.equal(a.mention_unread, 0);
-  assert.equal(a.read_seq, 4);
+  assert.equal(a.read_seq, 5);
 });
 
 test('a direct room opened while the peer is connected delivers to the peer live', T, async () => {
@@ -482,11 +485,11 @@ test('a deleted mention no longer counts in mention_unread; last_message follows
   const R = (await createGroup(sato, 'メンション削除', [tanaka.id])).id;
   const m = await postMessage(sato, R, '@田中 至急', { mentions: [tanaka.id] });
   let s = await roomSummary(tanaka, R);
-  assert.equal(s.unread, 1);
+  assert.equal(s.unread, 2, 'the system message room_created and the mention');
   assert.equal(s.mention_unread, 1);
   assertStatus(await sato.del(`/api/rooms/${R}/messages/${m.seq}`), 200);
   s = await roomSummary(tanaka, R);
-  assert.equal(s.unread, 1, 'the deleted message keeps its seq');
+  assert.equal(s.unread, 2, 'the deleted message keeps its seq');
   assert.equal(s.mention_unread, 0, 'a deleted message has no mentions');
   assert.equal(s.last_message.deleted, true);
   assert.equal(s.last_message.body, '');
@@ -501,13 +504,13 @@ test('a removed member who is added again gets room.added and live events again'
   await postMessage(tanaka, R, '不在中');
   assertStatus(await tanaka.post(`/api/rooms/${R}/members`, { users: [sato.id] }), 200);
   const added = await wsS.next((f) => f.type === 'room.added' && f.room && f.room.id === R, 3000, 'room.added again');
-  assert.equal(added.room.msg_seq, 1);
+  assert.equal(added.room.msg_seq, 4, 'room_created, member_removed, 不在中, members_added');
   const m = await postMessage(tanaka, R, 'おかえりなさい');
   const got = await wsS.next((f) => f.type === 'message.created' && f.message.id === m.id, 3000, 'live event after re-join');
   assert.equal(got.room, R);
   const h = await sato.get(`/api/rooms/${R}/messages`);
   assertStatus(h, 200, 'history after re-join');
-  assert.deepEqual(h.json.messages.map((x) => x.body), ['不在中', 'おかえりなさい']);
+  assert.deepEqual(h.json.messages.filter((x) => x.kind !== 'system').map((x) => x.body), ['不在中', 'おかえりなさい']);
   await wsS.close();
 });
 
@@ -526,14 +529,14 @@ test('history limit is capped at 200', T, async () => {
   const r = await sato.get(`/api/rooms/${R}/messages?limit=1000`);
   if (r.status === 200) {
     assert.equal(r.json.messages.length, 200, 'limit > 200 returns at most 200');
-    assert.equal(r.json.messages[0].seq, 6);
+    assert.equal(r.json.messages[0].seq, 7, 'seq 1 is the system message room_created');
     assert.equal(r.json.has_more, true);
   } else {
     assertError(r, 400, 'invalid_argument', 'limit=1000');
   }
   const d = await sato.get(`/api/rooms/${R}/messages`);
   assert.equal(d.json.messages.length, 50, 'default limit 50');
-  assert.equal(d.json.messages[49].seq, 205);
+  assert.equal(d.json.messages[49].seq, 206);
   assert.equal(d.json.has_more, true);
 });
 
@@ -551,15 +554,15 @@ test('a server with one I/O thread acks, delivers and serves history', T, async 
     for (const [i, id] of ids.entries()) {
       const ack = await wsT.ack(id);
       assert.equal(ack.type, 'ack', `ack ${i}: ${JSON.stringify(ack)}`);
-      assert.equal(ack.seq, i + 1, 'acks come in order with consecutive seqs');
+      assert.equal(ack.seq, i + 2, 'acks come in order with consecutive seqs (after room_created)');
     }
     for (let i = 1; i <= 20; i++) {
-      const f = await wsS.next((x) => x.type === 'message.created' && x.room === room && x.message.seq === i, 5000);
+      const f = await wsS.next((x) => x.type === 'message.created' && x.room === room && x.message.seq === i + 1, 5000);
       assert.equal(f.message.body, `連絡 ${i}`);
     }
     const h = await sato.get(`/api/rooms/${room}/messages?limit=50`);
     assertStatus(h, 200, 'history on a one-thread server');
-    assert.equal(h.json.messages.length, 20);
+    assert.equal(h.json.messages.filter((m) => m.kind !== 'system').length, 20);
     await wsT.close();
     await wsS.close();
   } finally {

@@ -105,7 +105,11 @@ test('ownership passes to the longest-standing member when the owner leaves', { 
   assert.equal((await heirClient.ok('GET', `/api/rooms/${room.id}`)).room.role, 'owner');
   // A client resuming from before the leave replays both events.
   const resumed = await first.ws({ cursors: { [room.id]: left.ev - 1 } });
-  assert.deepEqual(resumed.events(room.id).map((f) => f.type), ['member.left', 'member.role_changed']);
+  const replayed = resumed.events(room.id);
+  assert.deepEqual(replayed.map((f) => f.type), ['member.left', 'member.role_changed', 'message.created', 'message.created']);
+  // Then their system messages, in the same order.
+  assert.deepEqual(replayed.slice(2).map((f) => [f.message.system.action, f.message.system.reason]),
+    [['member_left', undefined], ['role_changed', 'owner_left']]);
 });
 
 test('a disabled owner hands the room over; a returning account gets nothing back', { timeout: 60000 }, async () => {
@@ -128,7 +132,9 @@ test('a disabled owner hands the room over; a returning account gets nothing bac
   assert.deepEqual(seen.map((f) => [f.type, f.user, f.role, f.reason]), [
     ['member.role_changed', owner.id, 'member', 'owner_disabled'],
     ['member.role_changed', Math.min(a.id, b.id), 'owner', 'owner_disabled'],
+    ['message.created', undefined, undefined, undefined],
   ]);
+  assert.deepEqual([seen[2].message.system.action, seen[2].message.system.reason], ['role_changed', 'owner_disabled']);
 
   await runTonari(['admin', 'enable-user', '--data', srv.dataDir, '--tenant', DEMO_TENANT, '--login', 'kato']);
   const back = await login(srv, 'kato', { token: true });

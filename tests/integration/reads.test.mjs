@@ -45,18 +45,19 @@ test('read receipts: reads frame to the sender, read_count in history, readers i
   const wsS = await sato.ws();
   const wsZ = await suzuki.ws();
   const m = await postMessage(sato, G, '明日の訓練は9時集合です');
-  assert.equal(m.seq, 1);
+  assert.equal(m.seq, 2, 'after the system message room_created');
+  const S = m.seq;
   await wsZ.next((f) => f.type === 'message.created' && f.message.id === m.id, 2000, 'created at suzuki');
 
-  const fresh = await historyMsg(sato, G, 1);
+  const fresh = await historyMsg(sato, G, S);
   assert.equal(fresh.read_count, 0, 'the sender does not count as a reader');
 
-  const rr = await tanaka.post(`/api/rooms/${G}/read`, { seq: 1 });
+  const rr = await tanaka.post(`/api/rooms/${G}/read`, { seq: S });
   assertStatus(rr, 200, 'REST read');
-  assert.deepEqual(rr.json, { read_seq: 1 });
-  wsZ.send({ type: 'read', room: G, seq: 1 });
+  assert.deepEqual(rr.json, { read_seq: S });
+  wsZ.send({ type: 'read', room: G, seq: S });
 
-  const reads = await wsS.next((f) => f.type === 'reads' && f.room === G && countFor(f, 1) === 2, 3500, 'reads frame with count 2');
+  const reads = await wsS.next((f) => f.type === 'reads' && f.room === G && countFor(f, S) === 2, 3500, 'reads frame with count 2');
   for (const p of reads.counts) {
     assert.ok(Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && Number.isInteger(p[1]), `counts entries are [seq, count]: ${JSON.stringify(reads.counts)}`);
   }
@@ -67,31 +68,31 @@ test('read receipts: reads frame to the sender, read_count in history, readers i
   assert.deepEqual(wsZ.seen((f) => f.type === 'reads'), [], 'no reads frames to members who did not send');
   // all reads frames seen so far are consistent (count never above 2)
   for (const f of wsS.seen((x) => x.type === 'reads' && x.room === G)) {
-    const c = countFor(f, 1);
+    const c = countFor(f, S);
     assert.ok(c === undefined || c === 1 || c === 2, `unexpected count ${c}`);
   }
 
-  assert.equal((await historyMsg(sato, G, 1)).read_count, 2, 'history read_count');
-  assert.equal((await historyMsg(ito, G, 1)).read_count, 2, 'read_count is the same for every member');
+  assert.equal((await historyMsg(sato, G, S)).read_count, 2, 'history read_count');
+  assert.equal((await historyMsg(ito, G, S)).read_count, 2, 'read_count is the same for every member');
 
-  const rd = await sato.get(`/api/rooms/${G}/messages/1/readers`);
+  const rd = await sato.get(`/api/rooms/${G}/messages/${S}/readers`);
   assertStatus(rd, 200, 'readers');
   assertGojuon(rd.json.read, 'read list');
   assertGojuon(rd.json.unread, 'unread list');
   assert.deepEqual(rd.json.read.map((u) => u.id), byReading([tanaka, suzuki]), 'read: tanaka and suzuki in 五十音 order');
   assert.deepEqual(rd.json.unread.map((u) => u.id), byReading([yamada, takahashi, ito, watanabe]), 'unread: the rest in 五十音 order');
   assert.ok(![...rd.json.read, ...rd.json.unread].some((u) => u.id === sato.id), 'the sender is in neither list');
-  const rd2 = await ito.get(`/api/rooms/${G}/messages/1/readers`);
+  const rd2 = await ito.get(`/api/rooms/${G}/messages/${S}/readers`);
   assertStatus(rd2, 200, 'any member may list readers');
   assert.deepEqual(rd2.json, rd.json);
 
   assertError(await sato.get(`/api/rooms/${G}/messages/999/readers`), 404, 'not_found', 'readers of an unknown seq');
 
   const ts = await roomSummary(tanaka, G);
-  assert.equal(ts.read_seq, 1);
+  assert.equal(ts.read_seq, S);
   assert.equal(ts.unread, 0);
   const zs = await roomSummary(suzuki, G);
-  assert.equal(zs.read_seq, 1, 'WS read frame moved the read position');
+  assert.equal(zs.read_seq, S, 'WS read frame moved the read position');
   await wsS.close();
   await wsZ.close();
 });
@@ -104,13 +105,15 @@ test('read_count per message: sender excluded, a later read covers earlier messa
   const c = await postMessage(tanaka, G, 'C(田中)');
   assertStatus(await tanaka.post(`/api/rooms/${G}/read`, { seq: a.seq }), 200); // no-op: tanaka posted c
   assertStatus(await suzuki.post(`/api/rooms/${G}/read`, { seq: b.seq }), 200);
-  const h = (await sato.get(`/api/rooms/${G}/messages`)).json.messages;
+  const texts = (r) => r.json.messages.filter((m) => m.kind !== 'system');
+  const h = texts(await sato.get(`/api/rooms/${G}/messages`));
   const rc = Object.fromEntries(h.map((m) => [m.body, m.read_count]));
-  // a: tanaka (posted c ⇒ read to 3) + suzuki (2) = 2; b: same = 2;
-  // c (sender tanaka): sato (posted b, read_seq 2 < 3) no, suzuki no, ito no = 0
+  // (seq 1 is the system message room_created: A is 2, B 3, C 4.)
+  // a: tanaka (posted c ⇒ read to 4) + suzuki (3) = 2; b: same = 2;
+  // c (sender tanaka): sato (posted b, read_seq 3 < 4) no, suzuki no, ito no = 0
   assert.deepEqual(rc, { A: 2, B: 2, 'C(田中)': 0 });
   assertStatus(await ito.post(`/api/rooms/${G}/read`, { seq: c.seq }), 200);
-  const h2 = (await sato.get(`/api/rooms/${G}/messages`)).json.messages;
+  const h2 = texts(await sato.get(`/api/rooms/${G}/messages`));
   assert.deepEqual(h2.map((m) => m.read_count), [3, 3, 1]);
   const rd = (await sato.get(`/api/rooms/${G}/messages/${c.seq}/readers`)).json;
   assert.deepEqual(rd.read.map((u) => u.id), [ito.id]);
@@ -120,43 +123,43 @@ test('read_count per message: sender excluded, a later read covers earlier messa
 test('read positions only move forward, are clamped, and read.self reaches the other device', T, async () => {
   const { tanaka, sato } = U;
   const G = (await createGroup(sato, '既読位置', [tanaka.id])).id;
-  for (let i = 1; i <= 4; i++) await postMessage(sato, G, `位置${i}`);
+  for (let i = 1; i <= 4; i++) await postMessage(sato, G, `位置${i}`);  // seqs 2-5 (1: room_created)
   const ws1 = await tanaka.ws({ label: 'tanaka-pc' });
   const ws2 = await tanaka.ws({ label: 'tanaka-phone' });
 
-  ws1.send({ type: 'read', room: G, seq: 3 });
+  ws1.send({ type: 'read', room: G, seq: 4 });
   const self = await ws2.next((f) => f.type === 'read.self' && f.room === G, 2000, 'read.self on the other device');
-  assert.equal(self.read_seq, 3);
+  assert.equal(self.read_seq, 4);
   await ws1.ping();
   assert.deepEqual(ws1.seen((f) => f.type === 'read.self'), [], 'the device that sent the read is not told it back');
 
-  const back = await tanaka.post(`/api/rooms/${G}/read`, { seq: 2 });
+  const back = await tanaka.post(`/api/rooms/${G}/read`, { seq: 3 });
   assertStatus(back, 200, 'backwards read');
-  assert.deepEqual(back.json, { read_seq: 3 }, 'read position does not move backwards');
+  assert.deepEqual(back.json, { read_seq: 4 }, 'read position does not move backwards');
   let s = await roomSummary(tanaka, G);
-  assert.equal(s.read_seq, 3);
+  assert.equal(s.read_seq, 4);
   assert.equal(s.unread, 1);
 
-  ws1.send({ type: 'read', room: G, seq: 1 });
+  ws1.send({ type: 'read', room: G, seq: 2 });
   await ws1.ping();
   s = await roomSummary(tanaka, G);
-  assert.equal(s.read_seq, 3, 'a backwards WS read is ignored');
+  assert.equal(s.read_seq, 4, 'a backwards WS read is ignored');
 
   const clamp = await tanaka.post(`/api/rooms/${G}/read`, { seq: 999 });
   assertStatus(clamp, 200, 'read beyond the end');
-  assert.deepEqual(clamp.json, { read_seq: 4 }, 'clamped to the last message');
-  const self2 = await ws2.next((f) => f.type === 'read.self' && f.room === G && f.read_seq === 4, 2000, 'read.self after REST read');
-  assert.equal(self2.read_seq, 4);
-  await ws1.next((f) => f.type === 'read.self' && f.room === G && f.read_seq === 4, 2000, 'read.self on the device that did not read');
+  assert.deepEqual(clamp.json, { read_seq: 5 }, 'clamped to the last message');
+  const self2 = await ws2.next((f) => f.type === 'read.self' && f.room === G && f.read_seq === 5, 2000, 'read.self after REST read');
+  assert.equal(self2.read_seq, 5);
+  await ws1.next((f) => f.type === 'read.self' && f.room === G && f.read_seq === 5, 2000, 'read.self on the device that did not read');
   s = await roomSummary(tanaka, G);
-  assert.equal(s.read_seq, 4);
+  assert.equal(s.read_seq, 5);
   assert.equal(s.unread, 0);
   const det = (await tanaka.get(`/api/rooms/${G}`)).json;
-  assert.equal(det.members.find((m) => m.user.id === tanaka.id).read_seq, 4);
+  assert.equal(det.members.find((m) => m.user.id === tanaka.id).read_seq, 5);
 
   assertError(await tanaka.post(`/api/rooms/${G}/read`, { seq: 'x' }), 400, 'invalid_argument', 'non-integer seq');
   assertError(await tanaka.post(`/api/rooms/${G}/read`, {}), 400, 'invalid_argument', 'missing seq');
-  assert.equal((await historyMsg(sato, G, 4)).read_count, 1);
+  assert.equal((await historyMsg(sato, G, 5)).read_count, 1);
   await ws1.close();
   await ws2.close();
 });

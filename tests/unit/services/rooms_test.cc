@@ -66,10 +66,16 @@ class RoomsTest : public SqliteStoreTest {
   Room room_;
 };
 
-TEST_F(RoomsTest, AMemberRemovedAfterTheCheckCannotRename) {
-  removed_in_between(alice_, bob_);
+services::RoomUpdate named(std::string name) {
+  services::RoomUpdate u;
+  u.name = std::move(name);
+  return u;
+}
+
+TEST_F(RoomsTest, AnOwnerWhoLeftAfterTheCheckCannotRename) {
+  removed_in_between(alice_, alice_);  // the owner leaves
   auto r = wait<store::RoomChange>(
-      [&](auto cb) { rooms_->rename(actor(bob_), room_.id, "乗っ取り", cb); });
+      [&](auto cb) { rooms_->update(actor(alice_), room_.id, named("乗っ取り"), cb); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::not_found);
   EXPECT_EQ(must(store().room(room_.id)).name, room_.name);
@@ -94,17 +100,67 @@ TEST_F(RoomsTest, AnOwnerWhoLeftAfterTheCheckCannotRemoveMembers) {
 }
 
 TEST_F(RoomsTest, WithoutAChangeInBetweenTheyAllSucceed) {
-  must(wait<store::RoomChange>([&](auto cb) { rooms_->rename(actor(bob_), room_.id, "新しい名前", cb); }));
+  must(wait<store::RoomChange>([&](auto cb) { rooms_->update(actor(alice_), room_.id, named("新しい名前"), cb); }));
   must(wait<store::RoomChange>([&](auto cb) { rooms_->add_members(actor(bob_), room_.id, {dave_.id}, cb); }));
   must(wait<store::RoomChange>([&](auto cb) { rooms_->remove_member(actor(alice_), room_.id, carol_.id, cb); }));
   EXPECT_EQ(must(store().room(room_.id)).name, "新しい名前");
   EXPECT_TRUE(is_member(dave_));
   EXPECT_FALSE(is_member(carol_));
-  // A plain member still may not remove others, checked in the write as before it.
+  // A plain member still may not remove others nor rename, checked in the write as before it.
+  auto renamed = wait<store::RoomChange>(
+      [&](auto cb) { rooms_->update(actor(bob_), room_.id, named("乗っ取り"), cb); });
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_EQ(renamed.status().code(), Code::permission_denied);
   auto r = wait<store::RoomChange>(
       [&](auto cb) { rooms_->remove_member(actor(bob_), room_.id, dave_.id, cb); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::permission_denied);
+}
+
+// The org-tree sync of official rooms: linking adds the department's people, a transfer
+// moves a user out of the rooms that followed only the old department and into the new
+// one's; members added by hand stay.
+TEST_F(RoomsTest, OfficialRoomsFollowTheOrgTree) {
+  Department d;
+  d.tenant = tenant_.id;
+  d.name = "別の係";
+  const Department other = must(wait<Department>([&](auto cb) { store().create_department(d, cb); }));
+  auto move = [&](const User& u, DeptId to) {
+    store::UserPatch p;
+    p.dept = to;
+    const User after = must(wait<User>([&](auto cb) { store().update_user(u.id, p, cb); }));
+    must(wait<bool>([&](auto cb) {
+      rooms_->sync_user(after, u.dept, [cb](Status st) { st.is_ok() ? cb(true) : cb(st); });
+    }));
+    return after;
+  };
+  store::NewRoom r;
+  r.tenant = tenant_.id;
+  r.name = "公式";
+  r.creator = alice_.id;
+  r.now = kT0;
+  r.rules.official = true;
+  r.rules.sync = OrgSync{OrgSync::Kind::department, dept_.id, true};
+  const Room room = must(wait<store::RoomChange>([&](auto cb) { store().create_room(r, cb); })).room;
+  must(wait<bool>([&](auto cb) {
+    rooms_->sync_room(room, [cb](Status st) { st.is_ok() ? cb(true) : cb(st); });
+  }));
+  auto in = [&](const User& u) { return must(store().member(room.id, u.id)).has_value(); };
+  EXPECT_TRUE(in(bob_) && in(carol_) && in(dave_));
+  EXPECT_FALSE(in(eve_));  // another municipality
+
+  const User moved = move(dave_, other.id);
+  EXPECT_FALSE(in(dave_));
+  // Added by hand, then moved: nothing takes them out but a transfer away from the
+  // department the room follows.
+  must(wait<store::RoomChange>([&](auto cb) {
+    rooms_->add_members(actor(alice_), room.id, {moved.id}, cb);
+  }));
+  move(carol_, other.id);
+  EXPECT_TRUE(in(dave_));
+  EXPECT_FALSE(in(carol_));
+  move(moved, dept_.id);
+  EXPECT_TRUE(in(dave_));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadFileTexts } from '../i18n';
+import { loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -14,10 +14,25 @@ export const AttachmentTray = lazy(() =>
   Promise.all([import('./AttachmentTray'), loadFileTexts()]).then(([m]) => m.AttachmentTray),
 );
 
+// Room rules, roles, system messages, people's facts: with the room texts (i18n/ja-rooms.ts).
+const withRoomTexts = <M>(module: Promise<M>) => Promise.all([module, loadRoomTexts()]).then(([m]) => m);
+const notes = () => withRoomTexts(import('./RoomNotes'));
+export const SystemText = lazy(() => notes().then((m) => m.SystemText));
+export const RoomSub = lazy(() => notes().then((m) => m.RoomSub));
+export const DisabledMark = lazy(() => notes().then((m) => m.DisabledMark));
+export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));
+export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).then((m) => m.DetailsPanel));
+export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
+export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
+
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
+  // The room notes at once: a timeline may show system messages as soon as it loads.
+  SystemText.preload();
   const run = () => {
-    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, Viewer, AttachmentTray].forEach((c) => c.preload());
+    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, Viewer, AttachmentTray, DetailsPanel, ProfileView, RoomSettingsDialog].forEach(
+      (c) => c.preload(),
+    );
     store.attachments.load().catch(() => {});
   };
   const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number };

@@ -1,7 +1,10 @@
+import enRooms from './en-rooms';
 import type { FileTexts } from './ja-files';
+import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts = {
+const en: Dict & FileTexts & RoomTexts = {
+  ...enRooms,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',

@@ -1,0 +1,168 @@
+// The shared application state and what every part of the store uses: the one state object
+// (components select from it), change notification, toasts, reporting a failed action.
+// The parts (sync.ts, roomList.ts, navigation.ts, timelines.ts, directory.ts, sending.ts)
+// each own a slice of AppState and change only that slice.
+import type { Api } from '../api/client';
+import type { Member, Tenant, User, Zone } from '../api/types';
+import { realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
+import type { Pending } from './outbox';
+import { sortRoomIds, type RoomEntry } from './rooms';
+import { HOME, type Route } from './router';
+import { loadSettings, type Settings } from './settings';
+import type { Timeline } from './timeline';
+
+export type Phase = 'boot' | 'login' | 'app';
+
+export interface Toast {
+  id: number;
+  text: string;
+  kind: 'info' | 'error';
+}
+
+export interface AppState {
+  phase: Phase;
+  me: User | null;
+  tenant: Tenant | null;
+  /** The zone this page talks to the server through (what files it may get depends on it). */
+  zone: Zone;
+  conn: ConnState;
+  /** The connection was live at least once since login (so a drop is a "reconnect"). */
+  everLive: boolean;
+  rooms: Record<number, RoomEntry>;
+  roomsLoaded: boolean;
+  order: number[];
+  timelines: Record<number, Timeline>;
+  pending: Pending[];
+  members: Record<number, Member[]>;
+  /** Per room: where the next page of members starts (null: all loaded). */
+  membersNext: Record<number, string | null>;
+  users: Record<number, User>;
+  route: Route;
+  /** First unread seq when the room was opened ("ここから未読"). */
+  dividers: Record<number, number>;
+  settings: Settings;
+  toast: Toast | null;
+  loginMessage: string | null;
+}
+
+export interface Env {
+  /** The page is visible and focused enough to count messages as read. */
+  visible(): boolean;
+  notify?(title: string, body: string, tag: string, onClick: () => void): void;
+  storage: Storage | null;
+  /** Replace/push the URL; null in tests. */
+  history: { push(path: string): void; replace(path: string): void; back(): void; depth(): number } | null;
+  wsUrl(): string;
+}
+
+export type Texts = {
+  sessionEnded: string;
+  removedFromRoom: string;
+  sendFailed: string;
+  error: (e: unknown) => string;
+  notifyTitle: (room: string, sender: string, direct: boolean) => string;
+};
+
+export interface StoreDeps {
+  api: Api;
+  env: Env;
+  createSocket?: (url: string) => SocketLike;
+  timers?: Timers;
+  texts: Texts;
+}
+
+/** The slices that belong to a session (emptied on logout). */
+export const sessionSlices = (): Partial<AppState> => ({
+  me: null,
+  tenant: null,
+  conn: 'idle',
+  everLive: false,
+  rooms: {},
+  roomsLoaded: false,
+  timelines: {},
+  pending: [],
+  members: {},
+  membersNext: {},
+  users: {},
+  dividers: {},
+});
+
+export class Hub {
+  state: AppState;
+  readonly api: Api;
+  readonly env: Env;
+  readonly texts: Texts;
+  readonly timers: Timers;
+  private readonly listeners = new Set<() => void>();
+  private toastSeq = 0;
+  private toastTimer: ReturnType<typeof setTimeout> | null = null;
+  private batching = 0;
+  private changed = false;
+
+  constructor(readonly deps: StoreDeps) {
+    this.api = deps.api;
+    this.env = deps.env;
+    this.texts = deps.texts;
+    this.timers = deps.timers ?? realTimers;
+    this.state = {
+      phase: 'boot',
+      zone: 'lgwan',
+      order: [],
+      route: HOME,
+      settings: loadSettings(deps.env.storage),
+      toast: null,
+      loginMessage: null,
+      ...(sessionSlices() as Omit<AppState, 'phase' | 'zone' | 'order' | 'route' | 'settings' | 'toast' | 'loginMessage'>),
+    };
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  set(patch: Partial<AppState>): void {
+    const next = { ...this.state, ...patch };
+    if (patch.rooms && patch.rooms !== this.state.rooms) next.order = sortRoomIds(patch.rooms);
+    this.state = next;
+    if (this.batching) this.changed = true;
+    else this.listeners.forEach((l) => l());
+  }
+
+  /** Runs `fn`, telling the listeners once at the end about all the changes it made. */
+  batch(fn: () => void): void {
+    this.batching++;
+    try {
+      fn();
+    } finally {
+      if (--this.batching === 0 && this.changed) {
+        this.changed = false;
+        this.listeners.forEach((l) => l());
+      }
+    }
+  }
+
+  toast(text: string, kind: Toast['kind'] = 'info'): void {
+    const id = ++this.toastSeq;
+    this.set({ toast: { id, text, kind } });
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      if (this.state.toast?.id === id) this.set({ toast: null });
+    }, 5000);
+  }
+
+  fail(e: unknown): void {
+    this.toast(this.texts.error(e), 'error');
+  }
+
+  /** Runs a user action; a failure is reported (fail) instead of thrown. True if it worked. */
+  async attempt(action: () => Promise<void>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+}

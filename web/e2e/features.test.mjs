@@ -92,9 +92,10 @@ test('member picker: search by reading, org tree; start a 1:1 and a group', { sk
   const ito = await newPage(env.browser);
   await login(ito, env.srv.base, 'ito');
   await ito.locator('.room-name', { hasText: '避難所運営チーム' }).waitFor();
-  await p.locator('.pane-details').getByRole('button', { name: '名前を変更' }).click();
-  await p.locator('.pane-details').getByLabel('トーク名').fill('避難所運営チーム（第一中）');
-  await p.locator('.pane-details').getByRole('button', { name: '保存' }).click();
+  await p.locator('.pane-details').getByRole('button', { name: 'トークの設定' }).click();
+  const settings = p.getByRole('dialog', { name: 'トークの設定' });
+  await settings.getByLabel('トーク名').fill('避難所運営チーム（第一中）');
+  await settings.getByRole('button', { name: '保存' }).click();
   await p.locator('#room-title', { hasText: '避難所運営チーム（第一中）' }).waitFor();
   await ito.locator('.room-name', { hasText: '避難所運営チーム（第一中）' }).waitFor();
   await openRoom(ito, '避難所運営チーム（第一中）');

@@ -4,18 +4,19 @@ import { loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
-export const NewChatDialog = lazy(() => import('./NewChatDialog').then((m) => m.NewChatDialog));
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
-export const AddMembersDialog = lazy(() => import('./AddMembersDialog').then((m) => m.AddMembersDialog));
-export const ReadersDialog = lazy(() => import('./ReadersDialog').then((m) => m.ReadersDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.
 export const Viewer = lazy(() => Promise.all([import('./Viewer'), loadFileTexts()]).then(([m]) => m.Viewer));
 export const AttachmentTray = lazy(() =>
   Promise.all([import('./AttachmentTray'), loadFileTexts()]).then(([m]) => m.AttachmentTray),
 );
 
-// Room rules, roles, system messages, people's facts: with the room texts (i18n/ja-rooms.ts).
+// Rooms and people (rules, roles, system messages, details, profiles, pickers, readers):
+// with the room texts (i18n/ja-rooms.ts).
 const withRoomTexts = <M>(module: Promise<M>) => Promise.all([module, loadRoomTexts()]).then(([m]) => m);
+export const NewChatDialog = lazy(() => withRoomTexts(import('./NewChatDialog')).then((m) => m.NewChatDialog));
+export const AddMembersDialog = lazy(() => withRoomTexts(import('./AddMembersDialog')).then((m) => m.AddMembersDialog));
+export const ReadersDialog = lazy(() => withRoomTexts(import('./ReadersDialog')).then((m) => m.ReadersDialog));
 const notes = () => withRoomTexts(import('./RoomNotes'));
 export const SystemText = lazy(() => notes().then((m) => m.SystemText));
 export const RoomSub = lazy(() => notes().then((m) => m.RoomSub));

@@ -1,7 +1,7 @@
 // Tiny i18n: Japanese by default, English selectable. t('readN', {n: 3}) → "既読 3".
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
-// loadFileTexts) and room rules, roles, system messages (ja-rooms.ts, loadRoomTexts).
+// loadFileTexts) and rooms and people (ja-rooms.ts, loadRoomTexts).
 import ja, { type Dict } from './ja';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
@@ -52,7 +52,7 @@ export const hasFileTexts = files.has;
 /** Loads the Japanese file texts (upload states and errors, the viewer, reasons). */
 export const loadFileTexts = files.get;
 export const hasRoomTexts = rooms.has;
-/** Loads the Japanese texts of room rules, roles, system messages and profiles. */
+/** Loads the Japanese texts of rooms and people (rules, system messages, details, pickers). */
 export const loadRoomTexts = rooms.get;
 
 export function setLang(l: Lang): void {

@@ -1,5 +1,6 @@
-// Japanese texts of room rules, roles, system messages and profiles: loaded once a screen
-// needs them (i18n/index.ts, loadRoomTexts), so they are not part of the initial load.
+// Japanese texts of rooms and people (rules, roles, system messages, details, profiles,
+// pickers, readers): loaded with the screens that show them (components/lazy.ts,
+// i18n/index.ts loadRoomTexts), so they are not part of the initial load.
 // en-rooms.ts has their English, merged into en.ts.
 const jaRooms = {
   // system messages ({actor}, {users}, {user}: people as sysPerson/sysYou make them)
@@ -75,6 +76,42 @@ const jaRooms = {
   extension: '内線',
   extensionN: '内線 {n}',
   accountDisabled: 'このアカウントは利用停止中です',
+  // rooms and people: details, profiles, pickers, readers (moved from the initial load)
+  members: 'メンバー',
+  memberCount: '{n}人',
+  readList: '既読（{n}人）',
+  unreadList: '未読（{n}人）',
+  nobody: 'なし',
+  showMore: 'もっと見る',
+  roomName: 'トーク名',
+  addMembers: 'メンバーを追加',
+  leaveRoom: 'このトークから退出',
+  confirmLeave: '「{name}」から退出しますか？',
+  confirmRemove: '{name}さんをこのトークから外しますか？',
+  directChat: '1:1トーク',
+  groupRoom: 'グループ',
+  left: 'トークから退出しました。',
+  title: '役職',
+  statusPlaceholder: '例：本日は第2庁舎2F',
+  statusEmpty: '（未設定）',
+  editStatus: 'ひとことを編集',
+  saved: '保存しました',
+  startChat: 'トークを開始',
+  newChatTitle: '新規トーク',
+  tabDirect: '1:1トーク',
+  tabGroup: 'グループを作成',
+  searchPeople: '職員を検索',
+  searchPlaceholder: '氏名・よみがなで検索（例：たなか）',
+  orgTree: '組織から探す',
+  searchResults: '検索結果',
+  noPeople: '該当する職員はいません。',
+  selected: '選択中（{n}人）',
+  groupName: 'グループ名',
+  groupNamePlaceholder: '例：防災訓練プロジェクト',
+  create: '作成',
+  chooseOne: 'トークする相手を選んでください。',
+  chooseMembers: 'メンバーを選んでください（複数可）。',
+  alreadyMember: '参加済み',
 };
 
 export default jaRooms;

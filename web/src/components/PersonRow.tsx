@@ -1,9 +1,8 @@
 import type { User } from '../api/types';
-import { deptPath } from '../util/people';
 import { Avatar } from './Avatar';
-import { DisabledMark } from './lazy';
+import { DisabledMark, personFacts } from './RoomNotes';
 
-/** Name, 所属 path and title of a colleague (the content of list rows); 利用停止 marked. */
+/** A colleague in a list row: name, 所属 path, title, 内線, ひとこと; 利用停止 marked. */
 export function PersonRow({ u, extra }: { u: User; extra?: string }) {
   return (
     <>
@@ -14,7 +13,7 @@ export function PersonRow({ u, extra }: { u: User; extra?: string }) {
           {extra && <span class="tag">{extra}</span>}
           {u.disabled && <DisabledMark />}
         </span>
-        <span class="person-sub">{[deptPath(u), u.title].filter(Boolean).join(' ')}</span>
+        <span class="person-sub">{personFacts(u)}</span>
       </span>
     </>
   );

@@ -23,7 +23,8 @@ export function RoomView({ room }: { room: number }) {
 
   if (!entry) return <div class="empty-state">{t('loading')}</div>;
   // Only drags that carry files (not text or a link being moved about) show the drop zone.
-  const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+  const hasFiles = (e: DragEvent) =>
+    entry.summary.can.post && !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
   const onDragEnter = (e: DragEvent) => {
     if (!hasFiles(e)) return;
     e.preventDefault();

@@ -99,8 +99,8 @@ test('member picker: search by reading, org tree; start a 1:1 and a group', { sk
   await p.locator('#room-title', { hasText: '避難所運営チーム（第一中）' }).waitFor();
   await ito.locator('.room-name', { hasText: '避難所運営チーム（第一中）' }).waitFor();
   await openRoom(ito, '避難所運営チーム（第一中）');
-  ito.once('dialog', (d) => d.accept());
   await ito.getByRole('button', { name: 'このトークから退出' }).click();
+  await ito.getByRole('dialog', { name: '確認' }).getByRole('button', { name: '退出' }).click();
   await ito.locator('.room-name', { hasText: '避難所運営チーム' }).waitFor({ state: 'detached' });
   assert.equal(new URL(ito.url()).pathname, '/');
   await p.locator('.room-sub', { hasText: '2人' }).waitFor();
@@ -185,10 +185,10 @@ test('edit and delete; unread divider; title count; older history on scroll', { 
   const fixed = m;
   await fixed.locator('.edited').waitFor();
   assert.equal(await fixed.locator('.msg-body').innerText(), '誤字を直したメッセージです');
-  p.once('dialog', (d) => d.accept());
   await fixed.hover();
   await fixed.getByRole('button', { name: 'メッセージの操作' }).click();
   await p.getByRole('menuitem', { name: '削除' }).click();
+  await p.getByRole('dialog', { name: '確認' }).getByRole('button', { name: '削除' }).click();
   await m.locator('.deleted-text').waitFor();
   assert.equal(await msgLocator(p, '誤字を直したメッセージです').count(), 0);
   // Opening the room marked it read: no badge left on it.

@@ -52,6 +52,8 @@ export class Api {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   onUnauthenticated?: () => void;
+  /** Told after every request whether the server answered (false: network error, timeout). */
+  onReach?: (answered: boolean) => void;
 
   constructor(opts: ApiOptions = {}) {
     this.base = opts.base ?? '';
@@ -88,13 +90,18 @@ export class Api {
       });
       text = await res.text();
     } catch (e) {
-      if (timedOut) throw new ApiError(0, 'network', 'no answer within ' + this.timeoutMs / 1000 + ' s');
+      if (timedOut) {
+        this.onReach?.(false);
+        throw new ApiError(0, 'network', 'no answer within ' + this.timeoutMs / 1000 + ' s');
+      }
       if ((e as Error)?.name === 'AbortError') throw e;
+      this.onReach?.(false);
       throw new ApiError(0, 'network', (e as Error)?.message || 'network error');
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+    this.onReach?.(true);
     let data: unknown = null;
     if (text) {
       try {

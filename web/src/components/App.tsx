@@ -27,15 +27,19 @@ export function App() {
         store.onVisible();
       }
     };
-    const onOnline = () => store.wake();
+    const onOnline = () => store.setOnline(true);
+    const onOffline = () => store.setOnline(false);
+    if (!navigator.onLine) onOffline();
     const onPop = () => store.fromLocation(location.pathname);
     document.addEventListener('visibilitychange', onVis);
     window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
     window.addEventListener('focus', onVis);
     window.addEventListener('popstate', onPop);
     return () => {
       document.removeEventListener('visibilitychange', onVis);
       window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
       window.removeEventListener('focus', onVis);
       window.removeEventListener('popstate', onPop);
     };

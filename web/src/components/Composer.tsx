@@ -7,7 +7,7 @@ import type { Message } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { useStore } from '../state/useStore';
-import { composerKeyAction, sendable } from '../util/composer';
+import { COUNT_FROM, composerKeyAction, lengthAfterPaste, MAX_CHARS, sendable, type SendMode } from '../util/composer';
 import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
 import { useAttachments } from '../state/useAttachments';
@@ -15,10 +15,8 @@ import { Icon } from './Icon';
 import { AttachmentTray } from './lazy';
 import { MentionSuggest, type Candidate } from './MentionSuggest';
 
-const MAX = 10000;
-
-/** The phone layout (styles.css): the input is narrow, and a phone keyboard needs no key hint. */
-const narrow = () => typeof matchMedia === 'function' && matchMedia('(max-width: 480px)').matches;
+/** A touch screen (a phone, a tablet): its keyboard has no Shift+Enter, so the button sends. */
+const touch = () => typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 
 /** Attaches files to the room's next message; says so when some did not fit. */
 export function attachFiles(room: number, files: File[], pasted = false): void {
@@ -46,6 +44,8 @@ export function Composer({
   const members = useStore((s) => s.members[room]);
   const kind = useStore((s) => s.rooms[room]?.summary.kind);
   const sendKey = useStore((s) => s.settings.sendKey);
+  const mode: SendMode = touch() ? 'button' : sendKey;
+  const [note, setNote] = useState<string | null>(null);
   const [text, setText] = useState(() => store.drafts.get(me.id, room));
   const [mq, setMq] = useState<MentionQuery | null>(null);
   const [active, setActive] = useState(0);
@@ -104,6 +104,7 @@ export function Composer({
 
   const change = (v: string) => {
     setText(v);
+    setNote(null);
     if (saveTimer.current) clearTimeout(saveTimer.current);
     saveTimer.current = setTimeout(() => store.drafts.set(me.id, room, v), 400);
   };
@@ -158,7 +159,7 @@ export function Composer({
       onCancelReply();
       return;
     }
-    if (composerKeyAction(e, sendKey, composing.current) === 'send') {
+    if (composerKeyAction(e, mode, composing.current) === 'send') {
       e.preventDefault();
       submit();
     }
@@ -174,8 +175,18 @@ export function Composer({
   // too (cells copied from Excel come with a picture of them) pastes the text.
   const onPaste = (e: ClipboardEvent) => {
     const dt = e.clipboardData;
-    if (!dt || !dt.files || dt.files.length === 0) return;
-    if (dt.types.includes('text/plain') && dt.getData('text/plain')) return;
+    if (!dt) return;
+    const pasted = dt.getData('text/plain');
+    const el = e.currentTarget as HTMLTextAreaElement;
+    const n = pasted ? lengthAfterPaste(el.value, el.selectionStart ?? 0, el.selectionEnd ?? 0, pasted) : 0;
+    if (n > MAX_CHARS) {
+      // Never cut silently: the whole paste is refused, and the composer says why.
+      e.preventDefault();
+      setNote(t('pasteTooLong', { n, max: MAX_CHARS }));
+      return;
+    }
+    if (!dt.files || dt.files.length === 0) return;
+    if (pasted) return;
     e.preventDefault();
     attachFiles(room, Array.from(dt.files), true);
   };
@@ -246,14 +257,18 @@ export function Composer({
           id="composer-input"
           class="composer-input"
           rows={1}
-          maxLength={MAX}
+          maxLength={MAX_CHARS}
           aria-label={t('composer')}
           placeholder={
-            narrow() ? t('composer') : sendKey === 'enter' ? t('composerPlaceholderEnter') : t('composerPlaceholderCtrl')
+            mode === 'button'
+              ? t('composerPlaceholderTouch')
+              : mode === 'enter'
+                ? t('composerPlaceholderEnter')
+                : t('composerPlaceholderCtrl')
           }
-          role="combobox"
+          enterkeyhint={mode === 'button' ? 'enter' : 'send'}
           aria-autocomplete="list"
-          aria-expanded={open}
+          aria-describedby={text.length >= COUNT_FROM || note ? 'composer-note' : undefined}
           aria-controls={open ? 'mention-list' : undefined}
           aria-activedescendant={open ? 'mention-opt-' + active : undefined}
           value={text}
@@ -281,6 +296,11 @@ export function Composer({
           <span class="send-label">{t('send')}</span>
         </button>
       </div>
+      {(text.length >= COUNT_FROM || note) && (
+        <p id="composer-note" class={'composer-note' + (note ? ' error' : '')} role={note ? 'alert' : undefined}>
+          {note ?? t('charCount', { n: text.length, max: MAX_CHARS })}
+        </p>
+      )}
     </form>
   );
 }

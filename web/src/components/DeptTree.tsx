@@ -5,6 +5,7 @@ import type { Department, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { Icon } from './Icon';
+import { LoadError } from './LoadError';
 
 let deptCache: Promise<Department[]> | null = null;
 export function departments(): Promise<Department[]> {
@@ -23,16 +24,19 @@ function DeptNode({
 }) {
   const [open, setOpen] = useState(false);
   const [users, setUsers] = useState<User[] | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
   const children = all.filter((x) => x.parent === d.id);
+  const load = () => {
+    setFailed(null);
+    store.api.users({ department: d.id, limit: 200 }).then(
+      (us) => setUsers(us.filter((u) => u.department?.id === d.id)),
+      (e) => setFailed(store.hub.texts.error(e)),
+    );
+  };
   const toggle = () => {
     const next = !open;
     setOpen(next);
-    if (next && users === null) {
-      store.api.users({ department: d.id, limit: 200 }).then(
-        (us) => setUsers(us.filter((u) => u.department?.id === d.id)),
-        () => setUsers([]),
-      );
-    }
+    if (next && users === null) load();
   };
   return (
     <li class="dept">
@@ -45,7 +49,11 @@ function DeptNode({
           {children.map((c) => (
             <DeptNode key={c.id} d={c} all={all} renderUser={renderUser} />
           ))}
-          {users === null ? (
+          {failed !== null ? (
+            <li>
+              <LoadError text={t('searchFailed', { msg: failed })} onRetry={load} />
+            </li>
+          ) : users === null ? (
             <li class="muted pad-s">{t('loading')}</li>
           ) : (
             users.map((u) => <li key={u.id}>{renderUser(u)}</li>)
@@ -58,9 +66,13 @@ function DeptNode({
 
 export function DeptTree({ renderUser }: { renderUser: (u: User) => ComponentChild }) {
   const [all, setAll] = useState<Department[] | null>(null);
-  useEffect(() => {
-    departments().then(setAll, () => setAll([]));
-  }, []);
+  const [failed, setFailed] = useState<string | null>(null);
+  const load = () => {
+    setFailed(null);
+    departments().then(setAll, (e) => setFailed(store.hub.texts.error(e)));
+  };
+  useEffect(load, []);
+  if (failed !== null) return <LoadError text={t('searchFailed', { msg: failed })} onRetry={load} />;
   if (!all) return <p class="muted">{t('loading')}</p>;
   return (
     <ul class="dept-tree">

@@ -7,6 +7,7 @@ import { store } from '../state/app';
 import { useStore } from '../state/useStore';
 import { AddMembersDialog, RoomSettingsDialog } from './lazy';
 import { Avatar } from './Avatar';
+import { ask } from './confirm';
 import { Icon } from './Icon';
 import { Menu, type MenuItem } from './Menu';
 import { PanelHead } from './PanelHead';
@@ -39,8 +40,8 @@ function MemberMenu({ s, m }: { s: RoomSummary; m: Member }) {
       label: t('removeFromRoom'),
       icon: 'close',
       danger: true,
-      run: () => {
-        if (window.confirm(t('confirmRemove', { name }))) void store.removeMember(s.id, m.user.id);
+      run: async () => {
+        if (await ask(t('confirmRemove', { name }), t('remove'))) void store.removeMember(s.id, m.user.id);
       },
     });
   }
@@ -136,7 +137,7 @@ export function DetailsPanel({ room }: { room: number }) {
             type="button"
             class="btn btn-danger btn-block"
             onClick={async () => {
-              if (!window.confirm(t('confirmLeave', { name: s.name }))) return;
+              if (!(await ask(t('confirmLeave', { name: s.name }), t('leave')))) return;
               if (await store.removeMember(room, me.id)) store.toast(t('left'));
             }}
           >

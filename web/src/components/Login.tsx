@@ -6,6 +6,12 @@ import { useStore } from '../state/useStore';
 
 const TENANT_KEY = 'tonari.tenant';
 
+/** A lock-out's wait in whole minutes (the server says seconds; a lock-out lasts minutes). */
+function minutes(err: ApiError): number {
+  const ms = typeof err.detail.retry_after_ms === 'number' ? err.detail.retry_after_ms : (err.retryAfter ?? 60) * 1000;
+  return Math.max(1, Math.ceil(ms / 60000));
+}
+
 function remembered(): string {
   try {
     return localStorage.getItem(TENANT_KEY) || '';
@@ -36,8 +42,9 @@ export function Login() {
         /* ignore */
       }
     } catch (err) {
-      setPassword('');
-      if (err instanceof ApiError && err.status === 429) setError(t('loginRateLimited', { n: err.retryAfter ?? 60 }));
+      // Only a refused password is cleared: after a network error the user just tries again.
+      if (err instanceof ApiError && (err.status === 401 || err.status === 400)) setPassword('');
+      if (err instanceof ApiError && err.status === 429) setError(t('loginRateLimited', { n: minutes(err) }));
       else if (err instanceof ApiError && err.status === 503) setError(t('loginBusy', { n: err.retryAfter ?? 5 }));
       else if (err instanceof ApiError && (err.status === 401 || err.status === 400)) setError(t('loginFailed'));
       else if (err instanceof ApiError && err.status === 0) setError(t('errNetwork'));

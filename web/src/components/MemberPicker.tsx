@@ -5,6 +5,7 @@ import { t } from '../i18n';
 import { store } from '../state/app';
 import { DeptTree } from './DeptTree';
 import { Icon } from './Icon';
+import { LoadError } from './LoadError';
 import { PersonRow } from './PersonRow';
 
 export function MemberPicker({
@@ -23,6 +24,8 @@ export function MemberPicker({
 }) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<User[] | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const ctrl = useRef<AbortController | null>(null);
 
@@ -30,7 +33,9 @@ export function MemberPicker({
     if (timer.current) clearTimeout(timer.current);
     const query = q.trim();
     if (!query) {
+      ctrl.current?.abort();
       setResults(null);
+      setFailed(null);
       return;
     }
     timer.current = setTimeout(() => {
@@ -38,11 +43,20 @@ export function MemberPicker({
       const c = new AbortController();
       ctrl.current = c;
       store.api.users({ q: query, limit: 50 }, c.signal).then(
-        (us) => !c.signal.aborted && setResults(us),
-        () => {},
+        (us) => {
+          if (c.signal.aborted) return;
+          setFailed(null);
+          setResults(us);
+        },
+        (e) => {
+          if (c.signal.aborted) return;
+          // Never an empty list for a search that did not run: say so, with a retry.
+          setResults(null);
+          setFailed(store.hub.texts.error(e));
+        },
       );
     }, 200);
-  }, [q]);
+  }, [q, attempt]);
 
   const renderUser = (u: User) => {
     const out = exclude.has(u.id);
@@ -76,7 +90,9 @@ export function MemberPicker({
         />
       </div>
       <div class="picker-list">
-        {results !== null ? (
+        {failed !== null ? (
+          <LoadError text={t('searchFailed', { msg: failed })} onRetry={() => setAttempt((n) => n + 1)} tag="search" />
+        ) : results !== null ? (
           <section aria-label={t('searchResults')}>
             {results.length ? (
               <ul class="people" data-list="search">

@@ -6,6 +6,7 @@ import { composerKeyAction, sendable } from '../util/composer';
 import { formatFull, formatTime } from '../util/date';
 import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
+import { ask } from './confirm';
 import { FileList } from './FileList';
 import { DisabledMark, SystemText } from './lazy';
 import { MessageBody } from './MessageBody';
@@ -108,7 +109,9 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
                 onReply={() => onAction('reply', m)}
                 onEdit={() => onAction('edit', m)}
                 onDelete={() => {
-                  if (window.confirm(t('confirmDelete'))) void store.remove(m.room, m.seq);
+                  void ask(t('confirmDelete'), t('delete')).then((yes) => {
+                    if (yes) void store.remove(m.room, m.seq);
+                  });
                 }}
                 onCopy={() => {
                   navigator.clipboard?.writeText(m.body).then(

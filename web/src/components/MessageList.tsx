@@ -10,6 +10,7 @@ import { useStore } from '../state/useStore';
 import { sameDay } from '../util/date';
 import { DayDivider } from './DayDivider';
 import { Icon } from './Icon';
+import { LoadError } from './LoadError';
 import { Viewer } from './lazy';
 import { MessageItem, SystemNotice, type MessageAction } from './MessageItem';
 import { PendingItem } from './PendingItem';
@@ -34,6 +35,7 @@ export function MessageList({
   const users = useStore((s) => s.users);
   const divider = useStore((s) => s.dividers[room]);
   const unread = useStore((s) => (s.rooms[room] ? unreadOf(s.rooms[room]) : 0));
+  const roomName = useStore((s) => s.rooms[room]?.summary.name ?? '');
   const [editing, setEditing] = useState<number | null>(null);
   const [viewing, setViewing] = useState<{ images: FileInfo[]; index: number } | null>(null);
   const onView = useCallback((images: FileInfo[], index: number) => setViewing({ images, index }), []);
@@ -112,6 +114,14 @@ export function MessageList({
   };
 
   const items: VNode[] = [];
+  if (tl?.loaded && !tl.messages.length && !pending.length) {
+    // A new room: say what it is instead of showing nothing.
+    items.push(
+      <li key="empty" class="tl-note tl-empty">
+        {kind === 'direct' ? t('emptyDirect', { name: roomName }) : t('emptyGroup')}
+      </li>,
+    );
+  }
   if (tl?.loaded) {
     if (!tl.hasMore && tl.messages.length) {
       items.push(
@@ -186,7 +196,13 @@ export function MessageList({
         tabIndex={0}
         onScroll={check}
       >
-        {!tl?.loaded ? <p class="tl-note">{t('loading')}</p> : <ol class="messages">{items}</ol>}
+        {tl?.loaded ? (
+          <ol class="messages">{items}</ol>
+        ) : tl?.error && !tl.loading ? (
+          <LoadError text={t('loadFailed', { msg: tl.error })} onRetry={() => store.loadLatest(room)} tag="timeline" />
+        ) : (
+          <p class="tl-note">{t('loading')}</p>
+        )}
       </div>
       {!atBottom && (
         <button type="button" class={'jump-btn' + (unread ? ' has-new' : '')} onClick={jumpToBottom}>

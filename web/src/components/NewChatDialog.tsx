@@ -15,6 +15,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const [selected, setSelected] = useState<Map<number, User>>(new Map());
   const [busy, setBusy] = useState(false);
   const exclude = new Set([me.id]);
+  const blank = name.length > 0 && !name.trim();
 
   const toggle = (u: User) => {
     const next = new Map(selected);
@@ -80,9 +81,16 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
               maxLength={100}
               value={name}
               placeholder={t('groupNamePlaceholder')}
+              aria-invalid={blank}
+              aria-describedby={blank ? 'group-name-error' : undefined}
               onInput={(e) => setName(e.currentTarget.value)}
             />
           </label>
+          {blank && (
+            <p id="group-name-error" class="form-error" role="alert">
+              {t('groupNameBlank')}
+            </p>
+          )}
           <p class="muted">{t('chooseMembers')}</p>
           {selected.size > 0 && (
             <div class="chips" aria-label={t('selected', { n: selected.size })}>

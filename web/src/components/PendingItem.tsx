@@ -1,13 +1,38 @@
-// One of my messages that the server has not confirmed yet.
+// One of my messages that the server has not confirmed yet. After a few seconds without an
+// answer (or at once when offline) it says it is not sent yet — it still goes by itself when
+// the connection is back — and offers to send it again now or to discard it.
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { store } from '../state/app';
-import type { Pending } from '../state/outbox';
+import { UNSENT_AFTER_MS, type Pending } from '../state/outbox';
+import { useStore } from '../state/useStore';
 import { FileList } from './FileList';
 
 export function PendingItem({ p }: { p: Pending }) {
+  const offline = useStore((s) => s.offline || s.conn === 'waiting');
+  const since = p.triedAt ?? p.created_at;
+  const [late, setLate] = useState(() => Date.now() - since >= UNSENT_AFTER_MS);
+  useEffect(() => {
+    const wait = since + UNSENT_AFTER_MS - Date.now();
+    setLate(wait <= 0);
+    if (wait <= 0) return;
+    const timer = setTimeout(() => setLate(true), wait);
+    return () => clearTimeout(timer);
+  }, [since]);
   const failed = p.status === 'failed';
+  const unsent = !failed && p.ackSeq === undefined && (late || offline);
+  const actions = (
+    <>
+      <button type="button" class="btn btn-small" onClick={() => store.retry(p.client_id)}>
+        {t('retry')}
+      </button>
+      <button type="button" class="btn btn-small" onClick={() => store.discard(p.client_id)}>
+        {t('discard')}
+      </button>
+    </>
+  );
   return (
-    <li class={'msg mine pending' + (failed ? ' failed' : '')} data-client-id={p.client_id}>
+    <li class={'msg mine pending' + (failed ? ' failed' : unsent ? ' unsent' : '')} data-client-id={p.client_id}>
       <div class="msg-main">
         <div class="msg-row">
           <div class="bubble">
@@ -25,12 +50,12 @@ export function PendingItem({ p }: { p: Pending }) {
               <span class="send-failed" role="alert">
                 {t('sendFailedShort')}
                 {p.error ? `（${p.error}）` : ''}
-                <button type="button" class="btn btn-small" onClick={() => store.retry(p.client_id)}>
-                  {t('retry')}
-                </button>
-                <button type="button" class="btn btn-small" onClick={() => store.discard(p.client_id)}>
-                  {t('discard')}
-                </button>
+                {actions}
+              </span>
+            ) : unsent ? (
+              <span class="send-failed send-unsent" role="status">
+                {t('unsent')}
+                {actions}
               </span>
             ) : (
               <span class="sending">{t('sending')}</span>

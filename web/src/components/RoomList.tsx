@@ -1,8 +1,10 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
+import { store } from '../state/app';
 import { filterRooms } from '../state/rooms';
 import { useStore } from '../state/useStore';
 import { Icon } from './Icon';
+import { LoadError } from './LoadError';
 import { NotifyHint } from './NotifyHint';
 import { RoomListItem } from './RoomListItem';
 
@@ -10,6 +12,7 @@ export function RoomList({ onNew }: { onNew: () => void }) {
   const rooms = useStore((s) => s.rooms);
   const order = useStore((s) => s.order);
   const loaded = useStore((s) => s.roomsLoaded);
+  const loadError = useStore((s) => s.roomsError);
   const active = useStore((s) => s.route.room);
   const users = useStore((s) => s.users);
   const [q, setQ] = useState('');
@@ -56,6 +59,9 @@ export function RoomList({ onNew }: { onNew: () => void }) {
           }}
         />
       </div>
+      {loadError && (
+        <LoadError text={t('roomsFailed', { msg: loadError })} onRetry={() => store.reloadRooms()} tag="rooms" />
+      )}
       {loaded && !ids.length && <p class="muted pad">{order.length ? t('noMatch') : t('noRooms')}</p>}
       <ul class="rooms" ref={listRef} onKeyDown={onKeyDown}>
         {ids.map((id) => (

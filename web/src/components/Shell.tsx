@@ -1,9 +1,11 @@
 // The logged-in layout. PC: room list | timeline | details. Phone (≤ 480 px): one pane at a
-// time, chosen by the route, with back navigation.
+// time, chosen by the route, with back navigation. The panes are the page's main landmark
+// (on a phone the room list is all there is to see).
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
+import { ConfirmHost } from './confirm';
 import { DetailsPanel, NewChatDialog, preloadDialogs, ProfileView, SettingsDialog } from './lazy';
 import { RoomList } from './RoomList';
 import { RoomView } from './RoomView';
@@ -37,11 +39,11 @@ export function Shell() {
       </a>
       <TopBar onSettings={() => setDialog('settings')} />
       <ConnectionBanner />
-      <div class="panes">
+      <main class="panes">
         <nav class="pane pane-list" aria-label={t('roomList')}>
           <RoomList onNew={() => setDialog('new')} />
         </nav>
-        <main class="pane pane-room" id="main" tabIndex={-1}>
+        <div class="pane pane-room" id="main" tabIndex={-1}>
           {route.room !== null ? (
             <RoomView key={route.room} room={route.room} />
           ) : (
@@ -52,7 +54,7 @@ export function Shell() {
               <p>{t('selectRoom')}</p>
             </div>
           )}
-        </main>
+        </div>
         {(route.room !== null || profile !== null) && (
           <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t('detailsTitle')}>
             {profile !== null ? (
@@ -62,10 +64,11 @@ export function Shell() {
             )}
           </aside>
         )}
-      </div>
+      </main>
       {dialog === 'new' && <NewChatDialog onClose={() => setDialog(null)} />}
       {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
       <Toast />
+      <ConfirmHost />
     </div>
   );
 }

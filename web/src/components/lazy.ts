@@ -5,6 +5,7 @@ import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
+export const ConfirmDialog = lazy(() => import('./ConfirmDialog').then((m) => m.ConfirmDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.
 export const Viewer = lazy(() => Promise.all([import('./Viewer'), loadFileTexts()]).then(([m]) => m.Viewer));
 export const AttachmentTray = lazy(() =>
@@ -31,9 +32,18 @@ export function preloadDialogs(): void {
   // The room notes at once: a timeline may show system messages as soon as it loads.
   SystemText.preload();
   const run = () => {
-    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, Viewer, AttachmentTray, DetailsPanel, ProfileView, RoomSettingsDialog].forEach(
-      (c) => c.preload(),
-    );
+    [
+      NewChatDialog,
+      SettingsDialog,
+      AddMembersDialog,
+      ReadersDialog,
+      ConfirmDialog,
+      Viewer,
+      AttachmentTray,
+      DetailsPanel,
+      ProfileView,
+      RoomSettingsDialog,
+    ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };
   const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number };

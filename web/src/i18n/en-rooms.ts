@@ -66,7 +66,6 @@ const enRooms: RoomTexts = {
   syncNote: 'Its staff join automatically (people added by hand are never removed)',
   nameRequired: 'Please enter a chat name',
   descriptionTooLong: 'The description may have at most {n} characters',
-  nothingChanged: 'Nothing changed',
   extension: 'Extension',
   extensionN: 'Ext. {n}',
   accountDisabled: 'This account is disabled',

@@ -71,7 +71,6 @@ const jaRooms = {
   syncNote: '同期すると、その部署の職員が自動で参加します（手動で追加した人は外れません）',
   nameRequired: 'トーク名を入力してください',
   descriptionTooLong: '説明は{n}文字以内にしてください',
-  nothingChanged: '変更はありません',
   // profiles
   extension: '内線',
   extensionN: '内線 {n}',

@@ -122,6 +122,21 @@ export class Connection {
     this.open();
   }
 
+  /**
+   * Checks now that the socket still answers (the browser went offline, a request failed):
+   * a ping, and the socket is dropped if nothing comes back within pongTimeoutMs.
+   */
+  probe(): void {
+    const s = this.sock;
+    if (!s || this.stopped || this.pingSentAt || s.readyState !== OPEN) return;
+    try {
+      s.send(JSON.stringify({ type: 'ping' }));
+      this.pingSentAt = this.o.timers.now();
+    } catch {
+      /* close follows */
+    }
+  }
+
   /** Drop the socket and resume from the cursors (used when a gap in ev is detected). */
   forceReconnect(): void {
     if (this.stopped) return;

@@ -1,7 +1,7 @@
 // The one Store of the running page, wired to the browser (location, history, visibility,
 // notifications, localStorage).
 import { ApiError } from '../api/client';
-import { t } from '../i18n';
+import { t, type Key } from '../i18n';
 import { Store, type Env } from './store';
 
 function safeStorage(): Storage | null {
@@ -14,12 +14,23 @@ function safeStorage(): Storage | null {
   }
 }
 
+// The server's message is English; where its code says enough, the user reads their language.
+// invalid_argument keeps the server's message (it says which input was wrong).
+const byCode: Record<string, Key> = {
+  permission_denied: 'errPermission',
+  not_found: 'errNotFound',
+  conflict: 'errConflict',
+  rate_limited: 'errRateLimited',
+  unavailable: 'errBusy',
+};
+
 function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 0) return t('errNetwork');
-    if (e.code === 'permission_denied') return t('errPermission');
-    if (e.code === 'not_found') return t('errNotFound');
+    if (byCode[e.code]) return t(byCode[e.code]);
     if (e.code === 'invalid_argument') return t('errInvalid', { msg: e.message });
+    if (e.status === 429) return t('errRateLimited');
+    if (e.status === 503) return t('errBusy');
     return t('errGeneric', { msg: e.message });
   }
   return t('errGeneric', { msg: String((e as Error)?.message ?? e) });
@@ -46,15 +57,17 @@ const env: Env = {
   wsUrl: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ws`,
   notify(title, body, tag, onClick) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    const options = { body, tag, icon: '/icon-192.png', data: { url: tag.startsWith('room-') ? '/rooms/' + tag.slice(5) : '/' } };
     try {
-      const n = new Notification(title, { body, tag, icon: '/icon-192.png' });
+      const n = new Notification(title, options);
       n.onclick = () => {
         window.focus();
         onClick();
         n.close();
       };
     } catch {
-      /* some platforms only allow notifications from a service worker */
+      // Android Chrome allows them only from a service worker (sw.ts opens the room on a click).
+      navigator.serviceWorker?.ready.then((r) => r.showNotification(title, options)).catch(() => {});
     }
   },
 };
@@ -64,6 +77,9 @@ export const store = new Store({
   texts: {
     get sessionEnded() {
       return t('sessionEnded');
+    },
+    get offline() {
+      return t('connOfflineNow');
     },
     get removedFromRoom() {
       return t('removedFromRoom');

@@ -26,10 +26,14 @@ export interface AppState {
   /** The zone this page talks to the server through (what files it may get depends on it). */
   zone: Zone;
   conn: ConnState;
+  /** The browser says it is offline, or the server did not answer the last request. */
+  offline: boolean;
   /** The connection was live at least once since login (so a drop is a "reconnect"). */
   everLive: boolean;
   rooms: Record<number, RoomEntry>;
   roomsLoaded: boolean;
+  /** Why the room list could not be loaded (shown with a retry), null if it could. */
+  roomsError: string | null;
   order: number[];
   timelines: Record<number, Timeline>;
   pending: Pending[];
@@ -57,6 +61,8 @@ export interface Env {
 
 export type Texts = {
   sessionEnded: string;
+  /** The server cannot be reached (at boot: the session is not known). */
+  offline: string;
   removedFromRoom: string;
   sendFailed: string;
   error: (e: unknown) => string;
@@ -79,6 +85,7 @@ export const sessionSlices = (): Partial<AppState> => ({
   everLive: false,
   rooms: {},
   roomsLoaded: false,
+  roomsError: null,
   timelines: {},
   pending: [],
   members: {},
@@ -107,12 +114,13 @@ export class Hub {
     this.state = {
       phase: 'boot',
       zone: 'lgwan',
+      offline: false,
       order: [],
       route: HOME,
       settings: loadSettings(deps.env.storage),
       toast: null,
       loginMessage: null,
-      ...(sessionSlices() as Omit<AppState, 'phase' | 'zone' | 'order' | 'route' | 'settings' | 'toast' | 'loginMessage'>),
+      ...(sessionSlices() as Omit<AppState, 'phase' | 'zone' | 'offline' | 'order' | 'route' | 'settings' | 'toast' | 'loginMessage'>),
     };
   }
 

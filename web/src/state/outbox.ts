@@ -15,6 +15,8 @@ export interface Pending {
   /** Uploaded files it carries (sent as their ids). */
   files?: FileInfo[];
   created_at: number;
+  /** When the user last asked for it to go (created_at, or a 再送信). */
+  triedAt?: number;
   status: PendingStatus;
   error?: string;
   /** Connection generation it was last sent on (0: not sent yet). */
@@ -22,6 +24,9 @@ export interface Pending {
   /** seq from the ack, once acknowledged. */
   ackSeq?: number;
 }
+
+/** A send not acknowledged this long after it was asked for is shown as 未送信. */
+export const UNSENT_AFTER_MS = 5000;
 
 let counter = 0;
 export function newClientId(now = Date.now(), random = Math.random): string {

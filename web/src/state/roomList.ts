@@ -43,14 +43,34 @@ export class RoomList {
     if (e !== this.rooms[id]) this.hub.set({ rooms: { ...this.rooms, [id]: e } });
   }
 
+  /** The room list (on login); a failure is kept in roomsError and shown with a retry. */
   async load(): Promise<void> {
-    const list = await this.hub.api.rooms();
+    let list: RoomSummary[];
+    try {
+      list = await this.hub.api.rooms();
+    } catch (e) {
+      this.hub.set({ roomsError: this.hub.texts.error(e) });
+      return;
+    }
     const rooms: Record<number, RoomEntry> = {};
     for (const s of list) {
       rooms[s.id] = entryFromSummary(s);
       if (!this.cursors.has(s.id)) this.cursors.set(s.id, s.ev);
     }
-    this.hub.set({ rooms, roomsLoaded: true });
+    this.hub.set({ rooms, roomsLoaded: true, roomsError: null });
+  }
+
+  /** Loads the list again after a failure, keeping what events have added meanwhile. */
+  async reload(): Promise<void> {
+    try {
+      const list = await this.hub.api.rooms();
+      this.hub.batch(() => {
+        list.forEach((s) => this.add(s));
+        this.hub.set({ roomsLoaded: true, roomsError: null });
+      });
+    } catch (e) {
+      this.hub.set({ roomsError: this.hub.texts.error(e) });
+    }
   }
 
   /** A room summary from the server: added to the list (with its cursor) or merged. */

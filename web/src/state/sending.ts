@@ -18,7 +18,7 @@ function fileIds(p: Pending): { files?: number[] } {
 }
 
 export interface OutboxParts {
-  link: Link;
+  link: Link & { wake(): void };
   timelines: Pick<Timelines, 'get' | 'apply'>;
   rooms: Pick<RoomList, 'applyOwn'>;
   /** A send was queued: the open room scrolls to the bottom. */
@@ -75,7 +75,8 @@ export class Outbox {
 
   retry(clientId: string): void {
     if (!this.pending.some((q) => q.client_id === clientId)) return;
-    this.change(clientId, { status: 'sending', error: undefined, sentOn: 0 });
+    this.change(clientId, { status: 'sending', error: undefined, sentOn: 0, triedAt: Date.now() });
+    this.parts.link.wake();
     this.trySend(this.pending.find((x) => x.client_id === clientId)!);
     this.armRest();
   }

@@ -43,6 +43,7 @@ function makeStore(api: unknown, timers: ManualTimers) {
     timers,
     texts: {
       sessionEnded: 'ended',
+      offline: 'offline',
       removedFromRoom: 'removed',
       sendFailed: 'failed',
       error: (e) => String(e),

@@ -2,7 +2,7 @@
 // (useStore() reads it, the methods are the actions). The work is done by the parts, each
 // owning one concern and slice of AppState (hub.ts); this class wires them together and
 // runs the session: boot, login, logout, the end of a session.
-import { Api } from '../api/client';
+import { Api, ApiError } from '../api/client';
 import type { FileInfo, Message, RoomPatch, RoomRole, ServerFrame, Session, User } from '../api/types';
 import type { Connection } from '../realtime/connection';
 import { Attachments } from './attachments';
@@ -22,6 +22,8 @@ export type StoreDeps = Omit<HubDeps, 'api'> & { api?: Api };
 
 export class Store {
   readonly hub: Hub;
+  private bootFailed = false;
+  private bootPath = '/';
   readonly api: Api;
   readonly drafts: Drafts;
   /** Files being uploaded for each room's composer. */
@@ -36,6 +38,7 @@ export class Store {
   constructor(deps: StoreDeps) {
     this.api = deps.api ?? new Api();
     this.api.onUnauthenticated = () => this.sessionEnded();
+    this.api.onReach = (answered) => this.sync.reached(answered);
     this.hub = new Hub({ ...deps, api: this.api });
     this.drafts = new Drafts(deps.env.storage);
     this.attachments = new Attachments(this.api, deps.timers);
@@ -82,13 +85,26 @@ export class Store {
   // ---- session --------------------------------------------------------------------------
 
   async boot(path: string): Promise<void> {
+    this.bootPath = path;
     this.set({ route: parseRoute(path) });
+    let s: Session;
     try {
-      const s = await this.api.me();
-      await this.startApp(s);
-    } catch {
-      this.set({ phase: 'login' });
+      s = await this.api.me();
+    } catch (e) {
+      // Unreachable (offline, the app shell came from the service worker): the login form
+      // says so, and the session is asked for again when the network is back.
+      this.bootFailed = e instanceof ApiError && e.status === 0;
+      this.set({ phase: 'login', loginMessage: this.bootFailed ? this.hub.texts.offline : null });
+      return;
     }
+    this.bootFailed = false;
+    await this.startApp(s);
+  }
+
+  /** The browser's online/offline events. */
+  setOnline(online: boolean): void {
+    this.sync.setBrowserOnline(online);
+    if (online && this.bootFailed && this.state.phase === 'login') void this.boot(this.bootPath);
   }
 
   async login(tenant: string, login: string, password: string): Promise<void> {
@@ -132,12 +148,8 @@ export class Store {
       loginMessage: null,
       users: { [s.user.id]: s.user },
     });
-    try {
-      await this.rooms.load();
-    } catch (e) {
-      // Not fatal: welcome lists the rooms, and each unknown one is then fetched.
-      this.hub.fail(e);
-    }
+    // A failure is not fatal: welcome lists the rooms, and each unknown one is then fetched.
+    await this.rooms.load();
     if (this.state.phase !== 'app') return;
     this.sync.start();
     const r = this.state.route;
@@ -170,6 +182,7 @@ export class Store {
   maybeMarkRead = (room: number) => this.nav.maybeMarkRead(room);
   onVisible = () => this.nav.onVisible();
 
+  reloadRooms = () => this.rooms.reload();
   loadLatest = (room: number) => this.timelines.loadLatest(room);
   loadOlder = (room: number) => this.timelines.loadOlder(room);
   edit = (room: number, seq: number, body: string) => this.timelines.edit(room, seq, body);

@@ -22,7 +22,7 @@ export interface Link {
 }
 
 export interface SyncParts {
-  rooms: Pick<RoomList, 'add' | 'fetch' | 'remove' | 'refreshAll' | 'onEvent' | 'markRead' | 'notifyOf'>;
+  rooms: Pick<RoomList, 'add' | 'fetch' | 'remove' | 'refreshAll' | 'reload' | 'onEvent' | 'markRead' | 'notifyOf'>;
   timelines: Pick<Timelines, 'onEvent' | 'onReads' | 'reload'>;
   outbox: Pick<Outbox, 'flush' | 'onAck' | 'onRefused' | 'confirm'>;
   directory: Pick<Directory, 'onEvent' | 'remember' | 'loadMembers'>;
@@ -33,6 +33,8 @@ export class Sync implements Link {
   readonly cursors = new Cursors();
   conn: Connection | null = null;
   private liveCount = 0;
+  private browserOffline = false;
+  private unreachable = false;
 
   constructor(
     private readonly hub: Hub,
@@ -81,13 +83,40 @@ export class Sync implements Link {
     this.liveCount = 0;
   }
 
+  /** The browser's online and offline events: shown at once, not after a ping times out. */
+  setBrowserOnline(online: boolean): void {
+    this.browserOffline = !online;
+    if (online) this.wake();
+    else this.conn?.probe();
+    this.publish();
+  }
+
+  /** Whether the server answered (a request, a frame): a failed request is shown at once. */
+  reached(answered: boolean): void {
+    if (this.unreachable === !answered) return;
+    this.unreachable = !answered;
+    if (!answered) {
+      this.conn?.probe();
+      this.wake();
+    }
+    this.publish();
+  }
+
+  private publish(): void {
+    const offline = this.browserOffline || this.unreachable;
+    if (offline !== this.hub.state.offline) this.hub.set({ offline });
+  }
+
   /** Don't wait for the back-off (the network came back, the tab became visible). */
   wake(): void {
     this.conn?.reconnectNow();
   }
 
   handleFrame(f: ServerFrame): void {
-    this.hub.batch(() => this.route(f));
+    this.hub.batch(() => {
+      this.reached(true);
+      this.route(f);
+    });
   }
 
   private route(f: ServerFrame): void {
@@ -145,6 +174,7 @@ export class Sync implements Link {
     this.liveCount++;
     hub.set({ everLive: true });
     parts.outbox.flush();
+    if (hub.state.roomsError) parts.rooms.reload();
     const open = hub.state.route.room;
     if (this.liveCount > 1) {
       // What is not carried by events (read positions from other devices, read counts)

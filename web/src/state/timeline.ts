@@ -10,6 +10,8 @@ export interface Timeline {
   loaded: boolean;
   loading: boolean;
   loadingOlder: boolean;
+  /** Why the first page could not be loaded (shown with a retry instead of 読み込み中…). */
+  error?: string;
 }
 
 export const emptyTimeline = (): Timeline => ({

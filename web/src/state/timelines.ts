@@ -54,7 +54,7 @@ export class Timelines {
   async loadLatest(room: number): Promise<void> {
     const { hub } = this;
     const cur = this.get(room) ?? emptyTimeline();
-    this.put(room, { ...cur, loading: true });
+    this.put(room, { ...cur, loading: true, error: undefined });
     const e = hub.state.rooms[room];
     const limit = Math.min(200, Math.max(PAGE, (e ? unreadOf(e) : 0) + 10));
     try {
@@ -75,8 +75,9 @@ export class Timelines {
       });
     } catch (err) {
       const tl = this.get(room);
-      if (tl) this.put(room, { ...tl, loading: false });
-      if (!(err instanceof ApiError && err.status === 0)) hub.fail(err);
+      if (tl && !tl.loaded) this.put(room, { ...tl, loading: false, error: hub.texts.error(err) });
+      else if (tl) this.put(room, { ...tl, loading: false });
+      if (tl?.loaded && !(err instanceof ApiError && err.status === 0)) hub.fail(err);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composerKeyAction, sendable } from './composer';
+import { composerKeyAction, lengthAfterPaste, sendable } from './composer';
 
 describe('composerKeyAction', () => {
   it('Enter sends and Shift+Enter adds a line (default)', () => {
@@ -12,6 +12,15 @@ describe('composerKeyAction', () => {
     expect(composerKeyAction({ key: 'Enter', keyCode: 229 }, 'enter')).toBe('none');
     expect(composerKeyAction({ key: 'Enter' }, 'enter', true)).toBe('none');
     expect(composerKeyAction({ key: 'Enter', ctrlKey: true, isComposing: true }, 'ctrl-enter')).toBe('none');
+  });
+  it('on a touch screen Enter always adds a line (the button sends)', () => {
+    expect(composerKeyAction({ key: 'Enter' }, 'button')).toBe('newline');
+    expect(composerKeyAction({ key: 'Enter', ctrlKey: true }, 'button')).toBe('newline');
+    expect(composerKeyAction({ key: 'Enter', isComposing: true }, 'button')).toBe('none');
+  });
+  it('measures a paste as replacing the selection', () => {
+    expect(lengthAfterPaste('abcdef', 1, 3, 'xyz')).toBe(7);
+    expect(lengthAfterPaste('', 0, 0, 'x'.repeat(10001))).toBe(10001);
   });
   it('can be switched to Ctrl+Enter', () => {
     expect(composerKeyAction({ key: 'Enter' }, 'ctrl-enter')).toBe('newline');

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
+#include <unordered_map>
 #include <boost/json/fwd.hpp>
 #include <string>
 #include <vector>
@@ -81,6 +83,19 @@ class Api {
   http::Handler authed(AuthedHandler h);
 
   Deps& d_;
+};
+
+// Users as docs/api.md shows them, their department with its path (総務部/総務課/庶務係):
+// the municipality's departments are read once, when the first user with one comes.
+class UserJson {
+ public:
+  UserJson(services::Accounts& accounts, TenantId tenant) : accounts_(accounts), tenant_(tenant) {}
+  boost::json::object operator()(const User& u);
+
+ private:
+  services::Accounts& accounts_;
+  TenantId tenant_;
+  std::optional<std::unordered_map<DeptId, std::string>> paths_;
 };
 
 // JSON error response for a non-ok status, with the status's HTTP code.

@@ -61,6 +61,26 @@ bool Fields::boolean(const char* key, bool fallback) {
   return it->value().as_bool();
 }
 
+std::optional<std::string> Fields::opt_str(const char* key) {
+  if (!has(key) || o_.at(key).is_null()) return std::nullopt;
+  return str(key);
+}
+
+std::optional<bool> Fields::opt_bool(const char* key) {
+  if (!has(key) || o_.at(key).is_null()) return std::nullopt;
+  return boolean(key);
+}
+
+const json::object* Fields::object(const char* key) {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) return nullptr;
+  if (!it->value().is_object()) {
+    fail(key, "must be an object");
+    return nullptr;
+  }
+  return &it->value().as_object();
+}
+
 std::vector<std::int64_t> Fields::ids(const char* key, bool required) {
   std::vector<std::int64_t> out;
   auto it = o_.find(key);

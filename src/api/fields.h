@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,11 @@ class Fields {
   // An array of integer ids (empty if absent and not required).
   std::vector<std::int64_t> ids(const char* key, bool required = false);
   bool has(const char* key) const { return o_.contains(key); }
+  // Absent (or null): nullopt; a value of another type fails.
+  std::optional<std::string> opt_str(const char* key);
+  std::optional<bool> opt_bool(const char* key);
+  // The object at `key`, or null when absent or null (another type fails).
+  const boost::json::object* object(const char* key);
 
   // Ok, or the first problem found (invalid_argument naming the field).
   const Status& status() const { return first_; }

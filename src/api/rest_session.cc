@@ -29,14 +29,26 @@ Response retry_response(const Status& st, TimeMs retry_ms) {
   return error_response(Status(st.code(), st.message(), std::max<TimeMs>(retry_ms, 1)));
 }
 
-json::object me_body(const services::Actor& a, http::Zone zone) {
-  return json::object{{"user", wire::user(a.user)},
+json::object me_body(const services::Actor& a, http::Zone zone, UserJson& users) {
+  return json::object{{"user", users(a.user)},
                       {"csrf_token", a.csrf},
                       {"tenant", json::object{{"code", a.tenant.code}, {"name", a.tenant.name}}},
                       {"zone", http::zone_name(zone)}};
 }
 
 }  // namespace
+
+json::object UserJson::operator()(const User& u) {
+  json::object o = wire::user(u);
+  if (!u.dept) return o;
+  if (!paths_) {
+    auto got = accounts_.department_paths(tenant_);
+    paths_.emplace(got.ok() ? std::move(*got) : std::unordered_map<DeptId, std::string>{});
+  }
+  auto it = paths_->find(u.dept);
+  o["department"].as_object()["path"] = it != paths_->end() ? it->second : u.dept_name;
+  return o;
+}
 
 void Api::install_session(http::Router& router) {
   router.add("POST", "/api/login", [this](Request& req) -> awaitable<Response> {
@@ -67,7 +79,8 @@ void Api::install_session(http::Router& router) {
       co_return error_response(result.status());
     }
     d_.metrics.logins_ok.fetch_add(1);
-    json::object out{{"user", wire::user(result->user)},
+    UserJson users(d_.accounts, result->user.tenant);
+    json::object out{{"user", users(result->user)},
                      {"csrf_token", result->csrf},
                      {"tenant", json::object{{"code", result->tenant.code},
                                              {"name", result->tenant.name}}},
@@ -102,20 +115,57 @@ void Api::install_session(http::Router& router) {
     co_return res;
   }));
 
-  router.add("GET", "/api/me", authed([](Request& req, const Caller& c) -> awaitable<Response> {
-    co_return json_response(200, me_body(c.actor, req.zone));
+  router.add("GET", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    UserJson users(d_.accounts, c.actor.user.tenant);
+    co_return json_response(200, me_body(c.actor, req.zone, users));
   }));
 
   router.add("PATCH", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto body = parse_object(req.body);
     if (!body.ok()) co_return error_response(body.status());
     Fields f(*body);
-    std::string status = f.str("status");
+    auto status = f.opt_str("status");
+    auto extension = f.opt_str("extension");
     if (!f.status().is_ok()) co_return error_response(f.status());
-    auto u = co_await await_result<User>(
-        [&](auto cb) { d_.accounts.set_status(c.actor, std::move(status), std::move(cb)); });
+    auto u = co_await await_result<User>([&](auto cb) {
+      d_.accounts.update_me(c.actor, std::move(status), std::move(extension), std::move(cb));
+    });
     if (!u.ok()) co_return error_response(u.status());
-    co_return json_response(200, json::object{{"user", wire::user(*u)}});
+    UserJson users(d_.accounts, c.actor.user.tenant);
+    co_return json_response(200, json::object{{"user", users(*u)}});
+  }));
+
+  // An administrator's edit of a profile; a department change (異動) moves the user in the
+  // official rooms that follow the org tree.
+  router.add("PATCH", "/api/admin/users/{id}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    UserId id = parse_id(req.params["id"]);
+    if (!id) co_return error_response(not_found("user " + param_text(req, "id") + " not found"));
+    auto body = parse_object(req.body);
+    if (!body.ok()) co_return error_response(body.status());
+    Fields f(*body);
+    store::UserPatch patch;
+    patch.name = f.opt_str("name");
+    patch.reading = f.opt_str("reading");
+    patch.title = f.opt_str("title");
+    patch.extension = f.opt_str("extension");
+    if (f.has("dept")) patch.dept = f.int64("dept", false);
+    if (!f.status().is_ok()) co_return error_response(f.status());
+    auto changed = co_await await_result<std::pair<User, User>>([&](auto cb) {
+      d_.accounts.update_user(&c.actor, id, std::move(patch), std::move(cb));
+    });
+    if (!changed.ok()) co_return error_response(changed.status());
+    const auto& [before, after] = *changed;
+    if (before.dept != after.dept) {
+      auto synced = co_await await_result<bool>([&](auto cb) {
+        d_.rooms.sync_user(after, before.dept, [cb = std::move(cb)](Status st) mutable {
+          if (!st.is_ok()) return cb(st);
+          cb(true);
+        });
+      });
+      if (!synced.ok()) co_return error_response(synced.status());
+    }
+    UserJson users(d_.accounts, c.actor.user.tenant);
+    co_return json_response(200, json::object{{"user", users(after)}});
   }));
 
   router.add("GET", "/api/departments", authed([this](Request&, const Caller& c) -> awaitable<Response> {
@@ -136,7 +186,8 @@ void Api::install_session(http::Router& router) {
     auto users = d_.accounts.find_users(c.actor, req.query_param("q"), dept, static_cast<int>(limit));
     if (!users.ok()) co_return error_response(users.status());
     json::array arr;
-    for (const auto& u : *users) arr.push_back(wire::user(u));
+    UserJson user_json(d_.accounts, c.actor.user.tenant);
+    for (const auto& u : *users) arr.push_back(user_json(u));
     co_return json_response(200, json::object{{"users", std::move(arr)}});
   }));
 
@@ -145,7 +196,8 @@ void Api::install_session(http::Router& router) {
     if (!id) co_return error_response(not_found("user " + param_text(req, "id") + " not found"));
     auto u = d_.accounts.user(c.actor, id);
     if (!u.ok()) co_return error_response(u.status());
-    co_return json_response(200, json::object{{"user", wire::user(*u)}});
+    UserJson users(d_.accounts, c.actor.user.tenant);
+    co_return json_response(200, json::object{{"user", users(*u)}});
   }));
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/text_limits.h"
 #include "log/log.h"
+#include "search/collation.h"
 #include "search/normalize.h"
 #include "services/crypto.h"
 #include "services/org.h"
@@ -374,21 +375,64 @@ Result<std::vector<User>> Accounts::find_users(const Actor& actor, std::string_v
                                                DeptId dept, int limit) {
   if (!text::valid_utf8(query)) return invalid_argument("q: not valid UTF-8");
   if (text::char_count(query) > 100) return invalid_argument("q: at most 100 characters");
-  std::vector<DeptId> depts;
-  if (dept) {
-    auto all = ctx_.store.departments(actor.user.tenant);
-    if (!all.ok()) return all.status();
-    std::set<DeptId> wanted{dept};
-    bool found = false;
-    for (const auto& d : *all) found |= d.id == dept;
-    if (!found) return not_found("department " + std::to_string(dept) + " not found");
-    // Departments are created parents first, so one pass in id order collects the subtree.
-    for (const auto& d : *all) {
+  const std::string folded = search::fold(query);
+  std::vector<Department> all;
+  if (dept || !folded.empty()) {
+    auto got = ctx_.store.departments(actor.user.tenant);
+    if (!got.ok()) return got.status();
+    all = std::move(*got);
+  }
+  // Departments are created parents first, so one pass in id order collects a subtree.
+  auto subtree = [&all](std::set<DeptId> wanted) {
+    for (const auto& d : all) {
       if (d.parent && wanted.count(d.parent)) wanted.insert(d.id);
     }
-    depts.assign(wanted.begin(), wanted.end());
+    return wanted;
+  };
+  std::set<DeptId> within;  // empty: everyone
+  if (dept) {
+    bool found = false;
+    for (const auto& d : all) found |= d.id == dept;
+    if (!found) return not_found("department " + std::to_string(dept) + " not found");
+    within = subtree({dept});
   }
-  return ctx_.store.find_users(actor.user.tenant, search::fold(query), depts, limit);
+  std::vector<DeptId> depts(within.begin(), within.end());
+  auto found = ctx_.store.find_users(actor.user.tenant, folded, depts, limit);
+  if (!found.ok() || folded.empty()) return found;
+
+  // Everyone of the departments whose name has the query in it, merged in.
+  std::set<DeptId> named;
+  for (const auto& d : all) {
+    if (search::fold(d.name).find(folded) != std::string::npos) named.insert(d.id);
+  }
+  if (named.empty()) return found;
+  std::vector<DeptId> by_dept;
+  for (DeptId id : subtree(std::move(named))) {
+    if (within.empty() || within.count(id)) by_dept.push_back(id);
+  }
+  if (by_dept.empty()) return found;
+  auto members = ctx_.store.find_users(actor.user.tenant, "", by_dept, limit);
+  if (!members.ok()) return members.status();
+  std::set<UserId> seen;
+  std::vector<std::pair<std::string, User>> merged;  // 五十音 key, as the store orders
+  for (auto* list : {&*found, &*members}) {
+    for (User& u : *list) {
+      if (!seen.insert(u.id).second) continue;
+      std::string key = search::sort_key_ja(u.reading);
+      key.push_back('\0');
+      key += search::sort_key_ja(u.name);
+      merged.emplace_back(std::move(key), std::move(u));
+    }
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second.id < b.second.id;
+  });
+  std::vector<User> out;
+  for (auto& [key, u] : merged) {
+    if (static_cast<int>(out.size()) == limit) break;
+    out.push_back(std::move(u));
+  }
+  return out;
 }
 
 Result<User> Accounts::user(const Actor& actor, UserId id) {
@@ -405,6 +449,79 @@ void Accounts::set_status(const Actor& actor, std::string status, store::Callbac
   // A write like the others a user makes (user_limits.h): no unlimited path to the writer.
   if (Status st = ctx_.take_write(actor.user.id, "set_status"); !st.is_ok()) return done(st);
   ctx_.store.set_status(actor.user.id, std::string(text::trim(status)), std::move(done));
+}
+
+void Accounts::update_me(const Actor& actor, std::optional<std::string> status,
+                         std::optional<std::string> extension, store::Callback<User> done) {
+  if (!extension) {
+    if (!status) return done(invalid_argument("nothing to change: give status or extension"));
+    return set_status(actor, std::move(*status), std::move(done));
+  }
+  store::UserPatch patch;
+  patch.status = std::move(status);
+  patch.extension = std::move(extension);
+  if (Status st = check_profile(patch); !st.is_ok()) return done(st);
+  if (Status st = ctx_.take_write(actor.user.id, "update_me"); !st.is_ok()) return done(st);
+  ctx_.store.update_user(actor.user.id, std::move(patch), std::move(done));
+}
+
+Status Accounts::check_profile(store::UserPatch& p) const {
+  const std::size_t names = ctx_.limits.max_name_chars;
+  struct Field {
+    std::optional<std::string>* value;
+    const char* name;
+    std::size_t max;
+    bool required;
+  };
+  for (const Field& f : {Field{&p.name, "name", names, true}, Field{&p.reading, "reading", names, true},
+                         Field{&p.title, "title", names, false},
+                         Field{&p.extension, "extension", kMaxExtensionChars, false},
+                         Field{&p.status, "status", ctx_.limits.max_status_chars, false}}) {
+    if (!*f.value) continue;
+    TONARI_RETURN_IF_ERROR(check_text(**f.value, f.name, f.max, f.required));
+    **f.value = std::string(text::trim(**f.value));
+  }
+  return Status::ok();
+}
+
+void Accounts::update_user(const Actor* admin, UserId id, store::UserPatch patch,
+                           store::Callback<std::pair<User, User>> done) {
+  auto before = ctx_.store.user(id);
+  if (!before.ok()) return done(not_found("user " + std::to_string(id) + " not found"));
+  if (admin) {
+    if (admin->user.role != Role::admin) {
+      return done(permission_denied("only an administrator of the municipality can edit a profile"));
+    }
+    if (admin->user.tenant != before->tenant) {
+      return done(not_found("user " + std::to_string(id) + " not found"));
+    }
+  }
+  if (Status st = check_profile(patch); !st.is_ok()) return done(st);
+  if (patch.dept && *patch.dept) {
+    auto all = ctx_.store.departments(before->tenant);
+    if (!all.ok()) return done(all.status());
+    if (std::none_of(all->begin(), all->end(), [&](const Department& d) { return d.id == *patch.dept; })) {
+      return done(invalid_argument("dept: department " + std::to_string(*patch.dept) +
+                                   " is not a department of this municipality"));
+    }
+  }
+  if (admin) {
+    if (Status st = ctx_.take_write(admin->user.id, "update_user"); !st.is_ok()) return done(st);
+  }
+  ctx_.store.update_user(id, std::move(patch),
+                         [before = std::move(*before), done = std::move(done)](Result<User> r) mutable {
+                           if (!r.ok()) return done(r.status());
+                           done(std::make_pair(std::move(before), std::move(*r)));
+                         });
+}
+
+Result<std::unordered_map<DeptId, std::string>> Accounts::department_paths(TenantId tenant) {
+  auto all = ctx_.store.departments(tenant);
+  if (!all.ok()) return all.status();
+  org::fill_paths(*all);
+  std::unordered_map<DeptId, std::string> out;
+  for (auto& d : *all) out.emplace(d.id, std::move(d.path));
+  return out;
 }
 
 Result<Tenant> Accounts::create_tenant(const std::string& code, const std::string& name) {

@@ -104,14 +104,28 @@ class Accounts {
 
   // The departments of the actor's municipality, with their paths.
   Result<std::vector<Department>> departments(const Actor& actor);
-  // Directory search in the actor's municipality, 五十音 order. `dept` 0 = everyone;
-  // otherwise that department and its descendants.
+  // Directory search in the actor's municipality, 五十音 order, disabled accounts left
+  // out. `dept` 0 = everyone; otherwise that department and its descendants. A query
+  // finds users by name or reading and everyone of a department whose name contains it
+  // (and of its sub-departments): 防災 finds everyone in 防災係.
   Result<std::vector<User>> find_users(const Actor& actor, std::string_view query, DeptId dept,
                                        int limit);
   Result<User> user(const Actor& actor, UserId id);
   // Sets the actor's status line; rate_limited (with a retry hint) over their write rate
   // (Context::take_write).
   void set_status(const Actor& actor, std::string status, store::Callback<User> done);
+  // The actor's own status line and extension (内線), those given; rate_limited as
+  // set_status.
+  void update_me(const Actor& actor, std::optional<std::string> status,
+                 std::optional<std::string> extension, store::Callback<User> done);
+  // An administrator's edit of a user's profile (a transfer: 異動): `admin` must be a tenant
+  // admin of the user's municipality (the CLI: null, anyone). invalid_argument for a bad
+  // field or a department not of the municipality. `done` gets the user before and after
+  // (the caller follows a department change with Rooms::sync_user).
+  void update_user(const Actor* admin, UserId id, store::UserPatch patch,
+                   store::Callback<std::pair<User, User>> done);
+  // The departments' paths (総務部/総務課/庶務係) of `tenant`, by id.
+  Result<std::unordered_map<DeptId, std::string>> department_paths(TenantId tenant);
 
   // Administration (CLI and seeding). Synchronous: they wait for the commit.
   Result<Tenant> create_tenant(const std::string& code, const std::string& name);
@@ -144,6 +158,9 @@ class Accounts {
   Result<store::Session> cached_session(const std::string& hash, TimeMs now);
   Result<Tenant> cached_tenant(TenantId id, TimeMs now);
 
+  // Checks (and trims) the profile fields `p` gives.
+  Status check_profile(store::UserPatch& p) const;
+  static constexpr std::size_t kMaxExtensionChars = 32;
   // Validates `req` and hashes its password: the row create_user() would insert.
   Result<store::NewUser> prepare_user(const NewUserRequest& req);
 

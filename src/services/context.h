@@ -36,6 +36,7 @@ struct LoginLimits {
 struct Limits {
   std::size_t max_message_chars = 10000;
   std::size_t max_name_chars = 100;
+  std::size_t max_description_chars = 1000;  // a room's 説明
   std::size_t max_status_chars = 100;
   TimeMs session_ttl_ms = 30LL * 24 * 3600 * 1000;
   LoginLimits login;

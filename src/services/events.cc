@@ -1,8 +1,10 @@
 #include "services/events.h"
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "core/wire.h"
+#include "services/policies.h"
 
 namespace tonari::services {
 
@@ -24,6 +26,17 @@ void publish_change(Context& ctx, const store::RoomChange& change) {
   // in the role, so one read serves all of them (an all-staff room can add thousands).
   auto base = ctx.store.room_summary(change.room.id, change.joined.front());
   if (!base.ok()) return;
+  // What each may do depends on their role in the room and on whether they administer
+  // the municipality (policy::abilities): one read finds those who do.
+  std::set<UserId> admins;
+  if (change.room.kind == RoomKind::group) {
+    auto users = ctx.store.users_in_tenant(tenant, change.joined);
+    if (users.ok()) {
+      for (const User& u : *users) {
+        if (u.role == Role::admin) admins.insert(u.id);
+      }
+    }
+  }
   for (UserId u : change.joined) {
     RoomSummary s;
     if (change.room.kind == RoomKind::direct) {
@@ -36,6 +49,11 @@ void publish_change(Context& ctx, const store::RoomChange& change) {
       s = *base;
       if (u != change.joined.front()) s.role = MemberRole::member;
     }
+    User who;
+    who.id = u;
+    who.tenant = tenant;
+    who.role = admins.count(u) ? Role::admin : Role::staff;
+    s.can = policy::abilities(who, s.room, Member{u, s.role, s.read_seq});
     boost::json::object frame{{"type", "room.added"}, {"room", wire::room_summary(s)}};
     auto text = std::make_shared<const std::string>(boost::json::serialize(frame));
     ctx.bus.publish(bus::Event{change.room.id, 0, tenant, text, {}, {}, {u}});

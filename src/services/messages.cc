@@ -60,12 +60,13 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   if (Status st = check_body(req.body, !req.files.empty()); !st.is_ok()) return done(st);
   if (req.mentions.size() > 1000) return done(invalid_argument("mentions: at most 1000 users"));
   if (Status st = ctx_.take_message(actor.user.id); !st.is_ok()) return done(st);
-  // policy::can_post (a member, same municipality) is checked by the store inside the
-  // transaction that inserts: no read here, and no window between the check and the write.
+  // policy::can_post (a member, same municipality; an announcement room's rule) is checked
+  // by the store inside the transaction that inserts: no read here, and no window between
+  // the check and the write.
   store::NewMessage m{req.room,          actor.user.id,          actor.user.name,
                       std::move(req.client_id), std::move(req.body), req.reply_to,
                       std::move(req.mentions), req.mention_all,    ctx_.clock.now_ms(),
-                      actor.user.tenant, std::move(req.files)};
+                      actor.user.tenant, std::move(req.files),  actor.user.role == Role::admin};
   ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
     if (r.ok() && r->created) {
       publish_change(ctx_, *r);

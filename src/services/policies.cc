@@ -9,10 +9,18 @@ Status room_hidden(const Room& room) {
   return not_found("room " + std::to_string(room.id) + " not found");
 }
 
+// A room the actor may act on: one they are a member of, or, for an administrator of its
+// municipality, any group room of it. To anyone else it does not exist.
+Status visible(const User& actor, const Room& room, const std::optional<Member>& m) {
+  if (room.tenant != actor.tenant) return room_hidden(room);
+  if (m || (actor.role == Role::admin && room.kind == RoomKind::group)) return Status::ok();
+  return room_hidden(room);
+}
+
 }  // namespace
 
 Status can_see_user(const User& actor, const User& target) {
-  if (actor.tenant != target.tenant || target.disabled) {
+  if (actor.tenant != target.tenant) {
     return not_found("user " + std::to_string(target.id) + " not found");
   }
   return Status::ok();
@@ -20,8 +28,10 @@ Status can_see_user(const User& actor, const User& target) {
 
 Status can_contact(const User& actor, const User& target) {
   // Contact restrictions (e.g. the mayor's office) come with the administration policies;
-  // today anyone may contact anyone they can see.
-  return can_see_user(actor, target);
+  // today anyone may contact anyone they can see who is still active.
+  TONARI_RETURN_IF_ERROR(can_see_user(actor, target));
+  if (target.disabled) return not_found("user " + std::to_string(target.id) + " not found");
+  return Status::ok();
 }
 
 Status can_read_room(const User& actor, const Room& room, const std::optional<Member>& m) {
@@ -30,22 +40,33 @@ Status can_read_room(const User& actor, const Room& room, const std::optional<Me
 }
 
 Status can_post(const User& actor, const Room& room, const std::optional<Member>& m) {
-  return can_read_room(actor, room, m);
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (!abilities(actor, room, m).post) {
+    return permission_denied("only the room's owners and admins can post in an announcement room");
+  }
+  return Status::ok();
 }
 
 Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m) {
-  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  TONARI_RETURN_IF_ERROR(visible(actor, room, m));
   if (room.kind != RoomKind::group) return permission_denied("members of a 1:1 room cannot change");
+  if (!abilities(actor, room, m).invite) {
+    return permission_denied("only the room's owners and admins can add members");
+  }
   return Status::ok();
 }
 
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
                          UserId target) {
-  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  TONARI_RETURN_IF_ERROR(visible(actor, room, m));
   if (room.kind != RoomKind::group) return permission_denied("members of a 1:1 room cannot change");
-  if (target == actor.id) return Status::ok();  // leaving
-  if (m->role == MemberRole::owner || actor.role == Role::admin) return Status::ok();
-  return permission_denied("only the room's owner or an administrator can remove members");
+  const RoomAbilities a = abilities(actor, room, m);
+  if (target == actor.id && m) {
+    if (!a.leave) return permission_denied("members cannot leave an official room");
+    return Status::ok();
+  }
+  if (!a.remove) return permission_denied("only the room's owners and admins can remove members");
+  return Status::ok();
 }
 
 Status can_take_over(const User& actor, const Room& room, const std::optional<Member>& m) {
@@ -58,10 +79,67 @@ Status can_take_over(const User& actor, const Room& room, const std::optional<Me
   return Status::ok();
 }
 
-Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m) {
-  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
-  if (room.kind != RoomKind::group) return permission_denied("a 1:1 room has no name to change");
+Status can_update_room(const User& actor, const Room& room, const std::optional<Member>& m,
+                       const store::RoomPatch& patch) {
+  TONARI_RETURN_IF_ERROR(visible(actor, room, m));
+  if (room.kind != RoomKind::group) {
+    return permission_denied("a 1:1 room has no name, description or rules to change");
+  }
+  const RoomAbilities a = abilities(actor, room, m);
+  if ((patch.name || patch.description) && !a.edit_info) {
+    return permission_denied("only the room's owners and admins can change its name and description");
+  }
+  if (patch.rules) {
+    const RoomRules& now = room.rules;
+    const RoomRules& next = *patch.rules;
+    if (next.official != now.official || next.sync != now.sync) {
+      if (!a.edit_official) {
+        return permission_denied(
+            "only an administrator of the municipality can make a room official or sync it "
+            "with the org tree");
+      }
+    }
+    if ((next.announcement != now.announcement || next.members_invite != now.members_invite ||
+         next.members_edit != now.members_edit) &&
+        !a.edit_rules) {
+      return permission_denied("only the room's owners and admins can change its rules");
+    }
+  }
   return Status::ok();
+}
+
+Status can_set_role(const User& actor, const Room& room, const std::optional<Member>& m,
+                    UserId target, MemberRole role) {
+  (void)target, (void)role;  // an owner may give any role, their own included (store: the
+                             // last owner cannot step down)
+  TONARI_RETURN_IF_ERROR(visible(actor, room, m));
+  if (room.kind != RoomKind::group) return permission_denied("a 1:1 room has no roles");
+  if (!abilities(actor, room, m).set_roles) {
+    return permission_denied("only the room's owners can change roles");
+  }
+  return Status::ok();
+}
+
+RoomAbilities abilities(const User& actor, const Room& room, const std::optional<Member>& m) {
+  RoomAbilities a;
+  if (room.tenant != actor.tenant) return a;
+  if (room.kind != RoomKind::group) {
+    a.post = m.has_value();
+    return a;
+  }
+  const bool admin = actor.role == Role::admin;  // of the municipality: above every room
+  if (!m && !admin) return a;
+  const bool owner = m && m->role == MemberRole::owner;
+  const bool manager = owner || (m && m->role == MemberRole::admin) || admin;
+  a.post = m && (!room.rules.announcement || manager);
+  a.edit_info = manager || (m && room.rules.members_edit);
+  a.invite = manager || (m && room.rules.members_invite);
+  a.remove = manager;
+  a.leave = m && (!room.rules.official || admin);
+  a.set_roles = owner || admin;
+  a.edit_rules = manager;
+  a.edit_official = admin;
+  return a;
 }
 
 Status can_edit_message(const User& actor, const Message& msg) {

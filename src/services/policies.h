@@ -15,17 +15,22 @@
 
 namespace tonari::services::policy {
 
-// May `actor` see `target` in the directory and profile views?
+// May `actor` see `target`'s profile? A disabled account too (marked 利用停止); the
+// directory search leaves those out (the store's find_users).
 Status can_see_user(const User& actor, const User& target);
-// May `actor` start a conversation with `target` (direct room, invitation)?
+// May `actor` start a conversation with `target` (direct room, invitation)? Not with a
+// disabled account.
 Status can_contact(const User& actor, const User& target);
 // Read history, receive events, mark read, list readers, see room details. Marking read
 // does not call it: SqliteStore::mark_read applies the same rule in its write (keep the two
 // in step).
 Status can_read_room(const User& actor, const Room& room, const std::optional<Member>& m);
-// The rule for posting. Messages::post does not call it: SqliteStore::post_message applies
-// the same rule inside the transaction that inserts (keep the two in step).
+// The rule for posting (a member; in an announcement room an owner, admin or tenant
+// admin). Messages::post does not call it: the stores' post_message apply the same rule
+// inside the transaction that inserts (NewMessage::tenant_admin; keep them in step).
 Status can_post(const User& actor, const Room& room, const std::optional<Member>& m);
+// Adding, removing (leaving: `target` is the actor), changing the room and roles: a
+// member with the ability (abilities below), or a tenant admin, member or not.
 Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
                          UserId target);
@@ -34,7 +39,6 @@ Status can_remove_member(const User& actor, const Room& room, const std::optiona
 // not. To anyone else the room is not_found unless they are a member (then
 // permission_denied). A 1:1 room has no owner to take over (permission_denied).
 Status can_take_over(const User& actor, const Room& room, const std::optional<Member>& m);
-Status can_rename(const User& actor, const Room& room, const std::optional<Member>& m);
 // Change what `patch` changes: name and description need edit_info; announcement,
 // members_invite, members_edit need edit_rules; official and sync need edit_official
 // (abilities below). A direct room: permission_denied.

@@ -1,6 +1,7 @@
 #include "services/rooms.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/text_limits.h"
@@ -17,15 +18,46 @@ Result<std::pair<Room, std::optional<Member>>> Rooms::load(const Actor& actor, R
   return std::move(*rm);
 }
 
+Result<std::pair<Room, std::optional<Member>>> Rooms::load_any(const Actor& actor, RoomId id) {
+  auto rm = ctx_.store.room_and_member(id, actor.user.id);
+  if (!rm.ok() && rm.status().code() != Code::not_found) return rm.status();
+  if (!rm.ok()) return not_found("room " + std::to_string(id) + " not found");
+  return std::move(*rm);
+}
+
 Status Rooms::check_name(const std::string& name) const {
   if (!text::valid_utf8(name)) return invalid_argument("name: not valid UTF-8");
   auto trimmed = text::trim(name);
-  if (trimmed.empty()) return invalid_argument("name is required");
+  if (trimmed.empty()) return invalid_argument("name: a room needs a name (it is blank)");
   if (text::char_count(trimmed) > ctx_.limits.max_name_chars) {
-    return invalid_argument("name: at most " + std::to_string(ctx_.limits.max_name_chars) +
+    return invalid_argument("name: too long, at most " + std::to_string(ctx_.limits.max_name_chars) +
                             " characters");
   }
   return Status::ok();
+}
+
+Status Rooms::check_description(const std::string& description) const {
+  if (!text::valid_utf8(description)) return invalid_argument("description: not valid UTF-8");
+  if (text::char_count(description) > ctx_.limits.max_description_chars) {
+    return invalid_argument("description: too long, at most " +
+                            std::to_string(ctx_.limits.max_description_chars) + " characters");
+  }
+  return Status::ok();
+}
+
+Status Rooms::check_sync(TenantId tenant, const OrgSync& sync) {
+  if (sync.kind != OrgSync::Kind::department) return Status::ok();
+  auto all = ctx_.store.departments(tenant);
+  if (!all.ok()) return all.status();
+  for (const Department& d : *all) {
+    if (d.id == sync.dept) return Status::ok();
+  }
+  return invalid_argument("rules.sync: department " + std::to_string(sync.dept) +
+                          " is not a department of this municipality");
+}
+
+void Rooms::fill_can(const Actor& actor, RoomSummary& s) const {
+  s.can = policy::abilities(actor.user, s.room, Member{actor.user.id, s.role, s.read_seq});
 }
 
 Status Rooms::check_contacts(const Actor& actor, const std::vector<UserId>& ids) {
@@ -50,13 +82,32 @@ store::Callback<store::RoomChange> Rooms::publishing(store::Callback<store::Room
 }
 
 Result<std::vector<RoomSummary>> Rooms::list(const Actor& actor) {
-  return ctx_.store.rooms_for_user(actor.user.id);
+  auto all = ctx_.store.rooms_for_user(actor.user.id);
+  if (all.ok()) {
+    for (RoomSummary& s : *all) fill_can(actor, s);
+  }
+  return all;
 }
 
-Result<RoomSummary> Rooms::summary(const Actor& actor, RoomId room) {
-  auto loaded = load(actor, room);
-  if (!loaded.ok()) return loaded.status();
-  return ctx_.store.room_summary(room, actor.user.id);
+Result<RoomSummary> Rooms::summary(const Actor& actor, RoomId room, bool managing) {
+  auto rm = ctx_.store.room_and_member(room, actor.user.id);
+  if (!rm.ok()) return not_found("room " + std::to_string(room) + " not found");
+  const auto& [r, m] = *rm;
+  if (!m && managing && policy::abilities(actor.user, r, m).edit_official) {
+    RoomSummary s;
+    s.room = r;
+    s.display_name = r.name;
+    // Every member has or has not read "message 0": both counts are all of them.
+    auto counts = ctx_.store.reader_counts(room, 0, 0);
+    if (!counts.ok()) return counts.status();
+    s.member_count = counts->first + counts->second;
+    s.can = policy::abilities(actor.user, r, m);
+    return s;
+  }
+  TONARI_RETURN_IF_ERROR(policy::can_read_room(actor.user, r, m));
+  auto s = ctx_.store.room_summary(room, actor.user.id);
+  if (s.ok()) fill_can(actor, *s);
+  return s;
 }
 
 Result<RoomDetail> Rooms::detail(const Actor& actor, RoomId room, int limit) {
@@ -127,9 +178,19 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> Rooms::missed_eve
   return ctx_.store.events_after_as_member(actor.user.id, wanted, limit);
 }
 
-void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserId> members,
-                         store::Callback<store::RoomChange> done) {
-  if (Status st = check_name(name); !st.is_ok()) return done(st);
+void Rooms::create_group(const Actor& actor, NewGroup g, store::Callback<store::RoomChange> done) {
+  if (Status st = check_name(g.name); !st.is_ok()) return done(st);
+  if (Status st = check_description(g.description); !st.is_ok()) return done(st);
+  const bool official = g.rules.official || g.rules.sync.kind != OrgSync::Kind::none;
+  if (official && actor.user.role != Role::admin) {
+    return done(permission_denied(
+        "only an administrator of the municipality can create an official room"));
+  }
+  if (g.rules.sync.kind != OrgSync::Kind::none && !g.rules.official) {
+    return done(invalid_argument("rules.sync: only an official room follows the org tree"));
+  }
+  if (Status st = check_sync(actor.user.tenant, g.rules.sync); !st.is_ok()) return done(st);
+  std::vector<UserId>& members = g.members;
   std::erase(members, actor.user.id);
   std::sort(members.begin(), members.end());
   members.erase(std::unique(members.begin(), members.end()), members.end());
@@ -139,6 +200,11 @@ void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserI
   }
   if (Status st = check_contacts(actor, members); !st.is_ok()) return done(st);
   if (Status st = ctx_.take_write(actor.user.id, "create_room"); !st.is_ok()) return done(st);
+  if (g.rules.sync.kind != OrgSync::Kind::none) {
+    done = [this, done = std::move(done)](Result<store::RoomChange> r) mutable {
+      then_sync(std::move(r), std::move(done));
+    };
+  }
   // The room with the first batch; the rest (a large room) batch by batch after it.
   const std::size_t first = std::max<std::size_t>(1, ctx_.limits.members_per_batch) - 1;
   auto rest = std::make_shared<Batches>();
@@ -146,8 +212,9 @@ void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserI
     rest->users.assign(members.begin() + static_cast<std::ptrdiff_t>(first), members.end());
     members.resize(first);
   }
-  store::NewRoom r{actor.user.tenant, RoomKind::group, std::string(text::trim(name)),
-                   actor.user.id, std::move(members), ctx_.clock.now_ms(), cap};
+  store::NewRoom r{actor.user.tenant, RoomKind::group, std::string(text::trim(g.name)),
+                   actor.user.id,     std::move(members), ctx_.clock.now_ms(), cap,
+                   std::string(text::trim(g.description)), g.rules};
   if (rest->users.empty()) return ctx_.store.create_room(std::move(r), publishing(std::move(done)));
   rest->by = actor.user.id;
   rest->created = true;
@@ -161,6 +228,18 @@ void Rooms::create_group(const Actor& actor, std::string name, std::vector<UserI
   });
 }
 
+void Rooms::then_sync(Result<store::RoomChange> r, store::Callback<store::RoomChange> done) {
+  if (!r.ok()) return done(std::move(r));
+  auto change = std::make_shared<store::RoomChange>(std::move(*r));
+  sync_room(change->room, [change, done = std::move(done)](Status st) {
+    if (!st.is_ok()) {
+      return done(Status(st.code(), st.message() + " (room " + std::to_string(change->room.id) +
+                                        " was changed; its org-tree members are not all in)"));
+    }
+    done(std::move(*change));
+  });
+}
+
 void Rooms::open_direct(const Actor& actor, UserId peer, store::Callback<store::RoomChange> done) {
   if (peer == actor.user.id) return done(invalid_argument("a 1:1 room needs another person"));
   if (Status st = check_contacts(actor, {peer}); !st.is_ok()) return done(st);
@@ -170,26 +249,81 @@ void Rooms::open_direct(const Actor& actor, UserId peer, store::Callback<store::
   ctx_.store.create_room(std::move(r), publishing(std::move(done)));
 }
 
-void Rooms::rename(const Actor& actor, RoomId room, std::string name,
+void Rooms::update(const Actor& actor, RoomId room, RoomUpdate u,
                    store::Callback<store::RoomChange> done) {
-  auto loaded = load(actor, room);
+  auto loaded = load_any(actor, room);
   if (!loaded.ok()) return done(loaded.status());
-  if (Status st = policy::can_rename(actor.user, loaded->first, loaded->second); !st.is_ok()) {
+  const Room& current = loaded->first;
+  store::RoomPatch patch;
+  patch.name = u.name;
+  patch.description = u.description;
+  if (u.has_rules()) {
+    RoomRules r = current.rules;
+    if (u.announcement) r.announcement = *u.announcement;
+    if (u.official) r.official = *u.official;
+    if (u.members_invite) r.members_invite = *u.members_invite;
+    if (u.members_edit) r.members_edit = *u.members_edit;
+    if (u.sync) r.sync = *u.sync;
+    patch.rules = r;
+  }
+  if (Status st = policy::can_update_room(actor.user, current, loaded->second, patch);
+      !st.is_ok()) {
     return done(st);
   }
-  if (Status st = check_name(name); !st.is_ok()) return done(st);
+  if (!patch.name && !patch.description && !patch.rules) {
+    return done(invalid_argument("nothing to change: give name, description or rules"));
+  }
+  if (patch.name) {
+    if (Status st = check_name(*patch.name); !st.is_ok()) return done(st);
+    patch.name = std::string(text::trim(*patch.name));
+  }
+  if (patch.description) {
+    if (Status st = check_description(*patch.description); !st.is_ok()) return done(st);
+    patch.description = std::string(text::trim(*patch.description));
+  }
+  bool linking = false;
+  if (patch.rules) {
+    const OrgSync& sync = patch.rules->sync;
+    if (sync.kind != OrgSync::Kind::none && !patch.rules->official) {
+      return done(invalid_argument("rules.sync: only an official room follows the org tree"));
+    }
+    if (Status st = check_sync(current.tenant, sync); !st.is_ok()) return done(st);
+    linking = sync.kind != OrgSync::Kind::none && sync != current.rules.sync;
+  }
+  if (Status st = ctx_.take_write(actor.user.id, "update_room"); !st.is_ok()) return done(st);
+  if (linking) {
+    done = [this, done = std::move(done)](Result<store::RoomChange> r) mutable {
+      then_sync(std::move(r), std::move(done));
+    };
+  }
   // The rule again in the write: the room or the actor's membership may change meanwhile.
-  if (Status st = ctx_.take_write(actor.user.id, "rename"); !st.is_ok()) return done(st);
-  ctx_.store.rename_room(room, actor.user.id, std::string(text::trim(name)), ctx_.clock.now_ms(),
-                         [user = actor.user](const Room& r, const std::optional<Member>& m) {
-                           return policy::can_rename(user, r, m);
-                         },
-                         publishing(std::move(done)));
+  store::RoomRule may = [user = actor.user, patch](const Room& r, const std::optional<Member>& m) {
+    return policy::can_update_room(user, r, m, patch);
+  };
+  ctx_.store.update_room(room, actor.user.id, std::move(patch), ctx_.clock.now_ms(),
+                         std::move(may), publishing(std::move(done)));
+}
+
+void Rooms::set_role(const Actor& actor, RoomId room, UserId user, MemberRole role,
+                     store::Callback<store::RoomChange> done) {
+  auto loaded = load_any(actor, room);
+  if (!loaded.ok()) return done(loaded.status());
+  if (Status st = policy::can_set_role(actor.user, loaded->first, loaded->second, user, role);
+      !st.is_ok()) {
+    return done(st);
+  }
+  if (Status st = ctx_.take_write(actor.user.id, "set_role"); !st.is_ok()) return done(st);
+  ctx_.store.set_member_role(
+      room, actor.user.id, user, role, ctx_.clock.now_ms(),
+      [by = actor.user, user, role](const Room& r, const std::optional<Member>& m) {
+        return policy::can_set_role(by, r, m, user, role);
+      },
+      publishing(std::move(done)));
 }
 
 void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> users,
                         store::Callback<store::RoomChange> done) {
-  auto loaded = load(actor, room);
+  auto loaded = load_any(actor, room);
   if (!loaded.ok()) return done(loaded.status());
   if (Status st = policy::can_add_members(actor.user, loaded->first, loaded->second);
       !st.is_ok()) {
@@ -218,7 +352,7 @@ void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> use
 
 void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
                           store::Callback<store::RoomChange> done) {
-  auto loaded = load(actor, room);
+  auto loaded = load_any(actor, room);
   if (!loaded.ok()) return done(loaded.status());
   if (Status st = policy::can_remove_member(actor.user, loaded->first, loaded->second, user);
       !st.is_ok()) {
@@ -249,6 +383,103 @@ void Rooms::take_over(const Actor& actor, RoomId room, store::Callback<store::Ro
         }
         done(std::move(r));
       }));
+}
+
+namespace {
+
+// Whether `sync` follows a user of department `dept` (0: none): the municipality, or the
+// department itself or, with subtree, one of its descendants (`parent`: each one's parent).
+bool follows(const OrgSync& sync, DeptId dept, const std::map<DeptId, DeptId>& parent) {
+  if (sync.kind == OrgSync::Kind::tenant) return true;
+  if (sync.kind != OrgSync::Kind::department || !dept) return false;
+  if (dept == sync.dept) return true;
+  if (!sync.subtree) return false;
+  // At most as many steps as there are departments: a broken tree never loops.
+  for (std::size_t steps = 0; steps <= parent.size(); ++steps) {
+    auto it = parent.find(dept);
+    if (it == parent.end() || !it->second) return false;
+    dept = it->second;
+    if (dept == sync.dept) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Rooms::sync_room(const Room& room, std::function<void(Status)> done) {
+  const OrgSync& sync = room.rules.sync;
+  if (sync.kind == OrgSync::Kind::none || room.kind != RoomKind::group) return done(Status::ok());
+  std::vector<DeptId> depts;
+  if (sync.kind == OrgSync::Kind::department) {
+    auto all = ctx_.store.departments(room.tenant);
+    if (!all.ok()) return done(all.status());
+    std::map<DeptId, DeptId> parent;
+    for (const Department& d : *all) parent[d.id] = d.parent;
+    for (const Department& d : *all) {
+      if (follows(sync, d.id, parent)) depts.push_back(d.id);
+    }
+    if (depts.empty()) return done(Status::ok());
+  }
+  // Active users only (find_users leaves the disabled out), every one of them.
+  const int limit = static_cast<int>(std::max<std::int64_t>(ctx_.limits.max_room_members, 1));
+  auto users = ctx_.store.find_users(room.tenant, "", depts, limit);
+  if (!users.ok()) return done(users.status());
+  if (users->empty()) return done(Status::ok());
+  auto b = std::make_shared<Batches>();
+  b->room = room.id;
+  b->by = 0;  // the org tree, not a person: the system note says reason org
+  for (const User& u : *users) b->users.push_back(u.id);
+  std::sort(b->users.begin(), b->users.end());
+  b->done = [done = std::move(done)](Result<store::RoomChange> r) { done(r.status()); };
+  add_batch(std::move(b));
+}
+
+// One sync_user going through its rooms in turn.
+struct Rooms::UserSync {
+  UserId user = 0;
+  std::vector<std::pair<RoomId, bool>> steps;  // the room, and join (true) or leave
+  std::size_t next = 0;
+  Status first;  // the first refusal (room_full), reported once the others are done
+  std::function<void(Status)> done;
+};
+
+void Rooms::sync_user(const User& user, std::optional<DeptId> old_dept,
+                      std::function<void(Status)> done) {
+  auto rooms = ctx_.store.synced_rooms(user.tenant);
+  if (!rooms.ok()) return done(rooms.status());
+  if (rooms->empty()) return done(Status::ok());
+  auto all = ctx_.store.departments(user.tenant);
+  if (!all.ok()) return done(all.status());
+  std::map<DeptId, DeptId> parent;
+  for (const Department& d : *all) parent[d.id] = d.parent;
+  auto sync = std::make_shared<UserSync>();
+  sync->user = user.id;
+  sync->done = std::move(done);
+  for (const Room& r : *rooms) {
+    const bool now = !user.disabled && follows(r.rules.sync, user.dept, parent);
+    const bool before = old_dept && follows(r.rules.sync, *old_dept, parent);
+    if (now && !before) sync->steps.emplace_back(r.id, true);
+    if (before && !follows(r.rules.sync, user.dept, parent)) sync->steps.emplace_back(r.id, false);
+  }
+  sync_step(std::move(sync));
+}
+
+
+void Rooms::sync_step(std::shared_ptr<UserSync> s) {
+  if (s->next == s->steps.size()) return s->done(s->first);
+  const auto [room, join] = s->steps[s->next++];
+  auto next = [this, s](Result<store::RoomChange> r) {
+    if (r.ok() && r->created) publish_change(ctx_, *r);
+    // not_found: not a member (any more), nothing to leave.
+    if (!r.ok() && r.status().code() != Code::not_found && s->first.is_ok()) s->first = r.status();
+    sync_step(s);
+  };
+  if (join) {
+    ctx_.store.add_members(room, 0, {s->user}, ctx_.clock.now_ms(), ctx_.limits.max_room_members,
+                           {}, std::move(next));
+  } else {
+    ctx_.store.remove_member(room, 0, s->user, ctx_.clock.now_ms(), {}, std::move(next));
+  }
 }
 
 }  // namespace tonari::services

@@ -176,6 +176,39 @@ int admin_create_user(const Config& cfg, services::NewUserRequest req) {
   auto u = node.accounts->create_user(req);
   if (!u.ok()) return report(u.status());
   std::cout << "created user " << u->login << " " << u->name << " (id " << u->id << ")\n";
+  if (Status st = follow_org(node, *u); !st.is_ok()) return report(st);
+  return 0;
+}
+
+int admin_update_user(const Config& cfg, const std::string& tenant, const std::string& login,
+                      const UserChange& change) {
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto c = node.store->credentials(t->id, login);
+  if (!c.ok()) return report(not_found("no user " + login + " in " + tenant));
+  store::UserPatch patch;
+  patch.title = change.title;
+  patch.extension = change.extension;
+  if (change.department) {
+    patch.dept = 0;  // "": none
+    if (!change.department->empty()) {
+      auto d = node.accounts->find_department(t->id, *change.department);
+      if (!d.ok()) return report(d.status());
+      patch.dept = d->id;
+    }
+  }
+  auto changed = services::wait_for<std::pair<User, User>>([&](auto cb) {
+    node.accounts->update_user(nullptr, c->user.id, std::move(patch), std::move(cb));
+  });
+  if (!changed.ok()) return report(changed.status());
+  const auto& [before, after] = *changed;
+  if (before.dept != after.dept) {
+    if (Status st = follow_org(node, after, before.dept); !st.is_ok()) return report(st);
+  }
+  std::cout << "updated user " << after.login << " " << after.name << " (id " << after.id << ")"
+            << (before.dept != after.dept ? ": moved to " + (after.dept_name.empty() ? std::string("no department") : after.dept_name) : "")
+            << '\n';
   return 0;
 }
 
@@ -195,10 +228,10 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
   auto results = node.accounts->create_users(reqs);
   int failed = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok()) {
+    Status st = results[i].ok() ? follow_org(node, *results[i]) : results[i].status();
+    if (!st.is_ok()) {
       ++failed;
-      std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": "
-                << results[i].status().message() << '\n';
+      std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": " << st.message() << '\n';
     }
   }
   std::cout << "imported " << results.size() - failed << " users, " << failed << " failed\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -25,6 +26,14 @@ int admin_create_user(const Config& cfg, services::NewUserRequest req);
 // Imports staff from a CSV file (UTF-8 or Shift_JIS) with the header
 // login,name,reading,department,title,password[,admin]; reports each failed row.
 int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path);
+// Changes a staff account's department (異動: its code, full path or a name only one has),
+// title or extension, those given; a department change moves the user in the official
+// rooms that follow the org tree.
+struct UserChange {
+  std::optional<std::string> department, title, extension;
+};
+int admin_update_user(const Config& cfg, const std::string& tenant, const std::string& login,
+                      const UserChange& change);
 // Disables (logging it out everywhere) or enables again a staff account.
 int admin_set_disabled(const Config& cfg, const std::string& tenant, const std::string& login,
                        bool disabled);

@@ -20,11 +20,19 @@ struct DemoUser {
   const char* title;     // 部長, 課長, 係長, 主査, 主任, 主事, 会計年度任用職員 ...
   const char* status;    // free status line, may be "" (e.g. "本日は第2庁舎2F", "午後から現地調査")
   bool admin;            // municipality IT administrator
+  const char* extension = "";  // 内線
+  bool disabled = false;       // left (退職): disabled after seeding, still a member of rooms
 };
 
 struct DemoRoom {
   const char* name;                    // group room name
   std::vector<const char*> members;    // logins; first one is the owner. Empty vector = everybody (all-staff room)
+  // An official room following the org tree: "tenant" (everyone), or a department's key
+  // (it and its sub-departments). nullptr: an ordinary room.
+  const char* official = nullptr;
+  bool announcement = false;           // お知らせ専用: only the owner and `admins` post
+  std::vector<const char*> admins = {};  // room admins (logins)
+  const char* description = "";
 };
 
 struct DemoMessage {

@@ -1,6 +1,7 @@
 #include "app/demo_seed.h"
 
 #include <map>
+#include <string_view>
 
 #include "app/demo_data.h"
 
@@ -25,6 +26,13 @@ std::string seed_demo(Node& node) {
                                  depts.at(u.dept_key).code, u.title, u.status, u.admin};
     auto created = node.accounts->create_user(req);
     if (!created.ok()) return std::string(u.login) + ": " + created.status().message();
+    if (*u.extension) {
+      store::UserPatch patch;
+      patch.extension = u.extension;
+      created = services::wait_for<User>(
+          [&](auto cb) { node.store->update_user(created->id, std::move(patch), std::move(cb)); });
+      if (!created.ok()) return std::string(u.login) + ": " + created.status().message();
+    }
     users[u.login] = *created;
   }
 
@@ -42,12 +50,37 @@ std::string seed_demo(Node& node) {
       owner = users.at(r.members.front()).id;
       for (const char* login : r.members) members.push_back(users.at(login).id);
     }
+    RoomRules rules;
+    if (r.official) {
+      rules.official = true;
+      rules.announcement = r.announcement;
+      if (std::string_view(r.official) == "tenant") {
+        rules.sync.kind = OrgSync::Kind::tenant;
+      } else {
+        rules.sync = OrgSync{OrgSync::Kind::department, depts.at(r.official).id, true};
+      }
+    }
     auto change = services::wait_for<store::RoomChange>([&](auto cb) {
-      node.store->create_room(store::NewRoom{tenant->id, RoomKind::group, r.name, owner,
-                                             members, start},
+      node.store->create_room(store::NewRoom{tenant->id, RoomKind::group, r.name, owner, members,
+                                             start, 0, r.description, rules},
                               std::move(cb));
     });
     if (!change.ok()) return std::string(r.name) + ": " + change.status().message();
+    for (const char* login : r.admins) {
+      auto set = services::wait_for<store::RoomChange>([&](auto cb) {
+        node.store->set_member_role(change->room.id, owner, users.at(login).id, MemberRole::admin,
+                                    start, {}, std::move(cb));
+      });
+      if (!set.ok()) return std::string(r.name) + ": " + set.status().message();
+    }
+    // Everyone the org tree puts in it (the listed members already are).
+    auto synced = services::wait_for<bool>([&](auto cb) {
+      node.rooms->sync_room(change->room, [cb = std::move(cb)](Status st) mutable {
+        if (!st.is_ok()) return cb(st);
+        cb(true);
+      });
+    });
+    if (!synced.ok()) return std::string(r.name) + ": " + synced.status().message();
     rooms.push_back(change->room);
   }
 
@@ -77,6 +110,12 @@ std::string seed_demo(Node& node) {
         node.store->mark_read(room.id, u.id, seq, 0, std::move(cb));
       });
     }
+  }
+  // Staff who left: disabled, still in their rooms (marked 利用停止 there).
+  for (const auto& u : demo_users()) {
+    if (!u.disabled) continue;
+    auto off = node.accounts->set_disabled(kDemoTenantCode, u.login, true);
+    if (!off.ok()) return std::string(u.login) + ": " + off.status().message();
   }
   return {};
 }

@@ -102,6 +102,19 @@ int main(int argc, char** argv) {
   eu->add_option("--tenant", tenant, "municipality code")->required();
   eu->add_option("--login", login, "login id")->required();
 
+  std::string new_dept, new_title, new_extension;
+  auto* uu = admin->add_subcommand(
+      "update-user", "change a staff account's department (異動), title or extension");
+  uu->add_option("--data", data_dir, "data directory");
+  uu->add_option("--tenant", tenant, "municipality code")->required();
+  uu->add_option("--login", login, "login id")->required();
+  auto* dept_opt = uu->add_option(
+      "--dept,--department", new_dept,
+      "the new department: its code or full path (総務部/総務課/庶務係), or a name only one has; "
+      "official rooms that follow the org tree follow the move");
+  auto* title_opt = uu->add_option("--title", new_title, "title, e.g. 主査");
+  auto* ext_opt = uu->add_option("--extension", new_extension, "内線 (phone extension), e.g. 2345");
+
   app::FilePolicyChange fpc;
   auto* fp = admin->add_subcommand("file-policy",
                                    "show or change a municipality's file policy (sanitizing, downloads, limits)");
@@ -220,6 +233,13 @@ int main(int argc, char** argv) {
         return 2;
       }
       return app::admin_set_internet(cfg, tenant, login, internet_allow);
+    }
+    if (uu->parsed()) {
+      app::UserChange uc;
+      if (dept_opt->count()) uc.department = new_dept;
+      if (title_opt->count()) uc.title = new_title;
+      if (ext_opt->count()) uc.extension = new_extension;
+      return app::admin_update_user(cfg, tenant, login, uc);
     }
     if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
     if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);

@@ -156,4 +156,14 @@ void Node::shutdown() {
   bus->shutdown();
 }
 
+Status follow_org(Node& node, const User& user, std::optional<DeptId> old_dept) {
+  auto r = services::wait_for<bool>([&](auto cb) {
+    node.rooms->sync_user(user, old_dept, [cb = std::move(cb)](Status st) mutable {
+      if (!st.is_ok()) return cb(st);
+      cb(true);
+    });
+  });
+  return r.status();
+}
+
 }  // namespace tonari::app

@@ -86,6 +86,11 @@ class Node {
   std::unique_ptr<services::FileJobs> file_jobs;
 };
 
+// Moves `user` in the official rooms that follow the org tree (services::Rooms::sync_user):
+// a new user (`old_dept` nullopt) joins those of their department, a transferred one
+// leaves those of the old. Waits for it (CLI, seeding).
+Status follow_org(Node& node, const User& user, std::optional<DeptId> old_dept = std::nullopt);
+
 // The secret of known-device tokens (services/known_devices.h), from DATA/device.key,
 // made (random, mode 0600) if absent: once per data directory, so that tokens outlive a
 // restart. Only `serve` calls it, so that an admin command run as another user never

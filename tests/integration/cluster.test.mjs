@@ -209,7 +209,7 @@ test('a client that left node A resumes on node C with exactly what it missed', 
   assert.equal(c, live0.ev);
   await ws1.close();
 
-  // While tanaka is away, 6 events, written through every node.
+  // While tanaka is away, 7 events (the rename with its system message), through every node.
   const m1 = await postMessage(sato, R, '不在中1');
   const m2 = await postMessage(onNode(sato, C), R, '不在中2');
   await postMessage(onNode(sato, A), R, '不在中3');
@@ -219,24 +219,25 @@ test('a client that left node A resumes on node C with exactly what it missed', 
 
   const tanakaOnC = onNode(tanaka, C);
   const ws2 = await tanakaOnC.ws({ cursors: { [R]: c }, label: 'tanaka@C' });
-  assert.equal(ws2.welcome.rooms.find((r) => r.id === R).ev, c + 6, 'welcome ev = cursor + 6');
+  assert.equal(ws2.welcome.rooms.find((r) => r.id === R).ev, c + 7, 'welcome ev = cursor + 7');
   const rep = replayed(ws2, R);
-  assert.deepEqual(rep.map((f) => f.ev), range(c + 1, c + 6));
+  assert.deepEqual(rep.map((f) => f.ev), range(c + 1, c + 7));
   assert.deepEqual(rep.map((f) => f.type),
-    ['message.created', 'message.created', 'message.created', 'message.edited', 'message.deleted', 'room.updated']);
+    ['message.created', 'message.created', 'message.created', 'message.edited', 'message.deleted', 'room.updated',
+      'message.created']);
   assert.equal(rep[1].message.deleted, true, 'a deleted message is replayed as deleted');
   assert.equal(rep[3].message.body, '不在中1(修正)');
   // Live from another node continues right after the replay.
   const m4 = await postMessage(onNode(sato, A), R, '再開後');
   const live = await ws2.next((f) => f.type === 'message.created' && f.message.id === m4.id, DELIVERY_MS, 'live on C');
-  assert.equal(live.ev, c + 7);
-  assertAllEventsOnce(ws2, R, c, c + 7);
+  assert.equal(live.ev, c + 8);
+  assertAllEventsOnce(ws2, R, c, c + 8);
   await ws2.close();
 
   // The hand-off race across nodes: sato streams 150 messages through A; tanaka connects to
   // B (and to C) with the cursor from before the stream at several points of it. Each socket
   // gets every event exactly once: replayed from PostgreSQL, then live from NATS.
-  const start = c + 7;
+  const start = c + 8;
   const wsStream = await onNode(sato, A).ws({ label: 'sato@A' });
   const progress = new EventEmitter();
   let acks = 0;

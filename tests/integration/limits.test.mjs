@@ -122,7 +122,9 @@ test('member and reader lists page in 五十音 order with counts', { timeout: 6
   assertError(await tanaka.get(`/api/rooms/${room.id}/members?cursor=zz`), 400, 'invalid_argument');
 
   // Readers: a fresh message, read by two others.
-  const posted = await tanaka.ok('POST', `/api/rooms/${room.id}/messages`, { client_id: cid(), body: '全員へ' }, 201);
+  // 全職員 is an announcement room: its owner posts.
+  const yamada = await login(srv, 'yamada');
+  const posted = await yamada.ok('POST', `/api/rooms/${room.id}/messages`, { client_id: cid(), body: '全員へ' }, 201);
   const seq = posted.message.seq;
   for (const l of ['sato', 'suzuki']) {
     const c = await login(srv, l);

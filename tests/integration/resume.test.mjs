@@ -52,7 +52,7 @@ test('reconnecting with cursors replays exactly the missed events, in ev order, 
   assert.equal(c, live0.ev);
   await ws1.close();
 
-  // while tanaka is away: 7 events
+  // while tanaka is away: 9 events (a rename and an addition each add a system message)
   const m1 = await postMessage(sato, R, '不在中1');
   const m2 = await postMessage(sato, R, '不在中2');
   const m3 = await postMessage(sato, R, '不在中3');
@@ -64,19 +64,22 @@ test('reconnecting with cursors replays exactly the missed events, in ev order, 
   const ws2 = await tanaka.ws({ cursors: { [R]: c } });
   const w = ws2.welcome.rooms.find((r) => r.id === R);
   assert.ok(w, 'welcome lists the room');
-  assert.equal(w.ev, c + 7, 'welcome ev = cursor + 7 missed events');
+  assert.equal(w.ev, c + 9, 'welcome ev = cursor + 9 missed events');
 
   const rep = replayed(ws2, R);
-  assert.deepEqual(rep.map((f) => f.ev), range(c + 1, c + 7), 'replayed ev cursor+1 … current');
+  assert.deepEqual(rep.map((f) => f.ev), range(c + 1, c + 9), 'replayed ev cursor+1 … current');
   assert.deepEqual(rep.map((f) => f.type),
-    ['message.created', 'message.created', 'message.created', 'message.edited', 'message.deleted', 'room.updated', 'member.joined']);
+    ['message.created', 'message.created', 'message.created', 'message.edited', 'message.deleted', 'room.updated',
+      'message.created', 'member.joined', 'message.created']);
   assert.deepEqual(rep.slice(0, 3).map((f) => f.message.id), [m1.id, m2.id, m3.id]);
   assert.equal(rep[1].message.deleted, true, 'a deleted message is replayed as deleted');
   assert.equal(rep[1].message.body, '');
   assert.equal(rep[3].message.body, '不在中1(修正)');
   assert.equal(rep[4].message.id, m2.id);
   assert.equal(rep[5].name, '再接続テスト改');
-  assert.deepEqual(rep[6].users.map((u) => u.id), [suzuki.id]);
+  assert.deepEqual([rep[6].message.kind, rep[6].message.system.action], ['system', 'renamed']);
+  assert.deepEqual(rep[7].users.map((u) => u.id), [suzuki.id]);
+  assert.deepEqual([rep[8].message.kind, rep[8].message.system.action], ['system', 'members_added']);
 
   // rooms without a cursor start live: nothing replayed for them
   const others = ws2.log.slice(ws2.welcomeIndex + 1, ws2.syncedIndex).filter((f) => EVENT_TYPES.has(f.type) && f.room !== R);
@@ -85,12 +88,12 @@ test('reconnecting with cursors replays exactly the missed events, in ev order, 
   // live events continue consecutively
   const m4 = await postMessage(sato, R, '再接続後');
   const live = await ws2.next((f) => f.type === 'message.created' && f.message.id === m4.id, 2000, 'live after synced');
-  assert.equal(live.ev, c + 8);
-  assertExactlyOnce(ws2, R, c + 1, c + 8);
+  assert.equal(live.ev, c + 10);
+  assertExactlyOnce(ws2, R, c + 1, c + 10);
   assert.deepEqual(ws2.evErrors, []);
 
   // reconnecting with an up-to-date cursor replays nothing
-  const ws3 = await tanaka.ws({ cursors: { [R]: c + 8 } });
+  const ws3 = await tanaka.ws({ cursors: { [R]: c + 10 } });
   assert.deepEqual(replayed(ws3, R), []);
   await ws2.close();
   await ws3.close();
@@ -269,7 +272,7 @@ test('resume across a server restart (stop + start on the same data dir)', T, as
   const c = await cursorOf(tanaka, R);
   const before1 = await postMessage(sato, R, '停止前1');
   const before2 = await postMessage(sato, R, '停止前2');
-  assert.deepEqual([before1.seq, before2.seq], [1, 2]);
+  assert.deepEqual([before1.seq, before2.seq], [2, 3], 'after the room_created system message');
 
   const stopped = await srv.stop();
   assert.equal(stopped.forced, false, `SIGTERM must stop the server within 15 s; stderr:\n${srv.stderrTail()}`);
@@ -278,7 +281,7 @@ test('resume across a server restart (stop + start on the same data dir)', T, as
   const sato2 = await login(srv, 'sato');
   const tanaka2 = await login(srv, 'tanaka');
   const after1 = await postMessage(sato2, R, '再起動後1');
-  assert.equal(after1.seq, 3, 'seq continues after a restart');
+  assert.equal(after1.seq, 4, 'seq continues after a restart');
 
   const ws = await tanaka2.ws({ cursors: { [R]: c } });
   const rep = replayed(ws, R);

@@ -17,9 +17,9 @@
 // keyed by the literal's address).
 #define TONARI_USER_COLS                                                                   \
   "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
-  "u.title,u.status,u.role,u.disabled,u.internet_allowed"
+  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension"
 #define TONARI_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
-#define TONARI_USER_NCOLS 12
+#define TONARI_USER_NCOLS 13
 
 // 五十音 order of users (`u`): the reading's collation key, then (only between equal
 // readings) the name's, then the id (schema migration 7). Two columns, not one key of
@@ -30,8 +30,8 @@
 #define TONARI_MESSAGE_COLS                                                                 \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted,m.nfiles"
-#define TONARI_MESSAGE_NCOLS 17
+  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles"
+#define TONARI_MESSAGE_NCOLS 19
 
 // Every field of FileInfo (read_file), in its order.
 #define TONARI_FILE_COLS                                                                    \
@@ -41,9 +41,11 @@
   "f.lon,f.seq,f.deleted,f.created_at,f.updated_at,f.attempts"
 #define TONARI_FILE_NCOLS 28
 
-#define TONARI_ROOM_COLS \
-  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity"
-#define TONARI_ROOM_NCOLS 9
+#define TONARI_ROOM_COLS                                                                    \
+  "r.id,r.tenant_id,r.kind,r.name,r.created_by,r.created_at,r.msg_seq,r.ev,r.last_activity,"  \
+  "r.description,r.announcement,r.official,r.members_invite,r.members_edit,r.sync_kind,"     \
+  "r.sync_dept,r.sync_subtree"
+#define TONARI_ROOM_NCOLS 17
 
 // The read position of member row `mb` in room row `r`. The sender of a room's last message
 // has read up to the room's msg_seq without a write to `members` (schema migration 4): their
@@ -59,6 +61,10 @@ User read_user(const Stmt& s, int first_col = 0);
 // fill_files().
 Message read_message(const Stmt& s, int first_col = 0);
 Room read_room(const Stmt& s, int first_col = 0);
+// members.role as MemberRole (member for a name it does not know).
+inline MemberRole read_role(const Stmt& s, int col) {
+  return member_role_from_name(s.text(col)).value_or(MemberRole::member);
+}
 FileInfo read_file(const Stmt& s, int first_col = 0);
 
 // Whether the message read by read_message(s, first_col) has files (messages.nfiles).

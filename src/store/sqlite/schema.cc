@@ -280,6 +280,25 @@ CREATE TABLE tenant_settings(
   value TEXT NOT NULL,
   PRIMARY KEY(tenant_id, key)) WITHOUT ROWID;
 )sql",
+    // 11 (issue 20, rooms with rules): a room's description and rules (RoomRules, one
+    // column each; rooms made before keep the defaults of a new group room), a member role
+    // 'admin' (members.role is text: no change), users' extension (内線), system messages
+    // (messages.kind 'system', body wire::SystemNote's JSON) and quotes that say whether
+    // the quoted message was edited.
+    R"sql(
+ALTER TABLE rooms ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE rooms ADD COLUMN announcement INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN official INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN members_invite INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE rooms ADD COLUMN members_edit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN sync_kind TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE rooms ADD COLUMN sync_dept INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN sync_subtree INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX rooms_synced ON rooms(tenant_id, id) WHERE sync_kind<>'none';
+ALTER TABLE users ADD COLUMN extension TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+ALTER TABLE messages ADD COLUMN reply_edited INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

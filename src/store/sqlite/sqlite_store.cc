@@ -27,6 +27,7 @@ User read_user(const Stmt& s, int c) {
   u.role = s.text(c + 9) == "admin" ? Role::admin : Role::staff;
   u.disabled = s.i64(c + 10) != 0;
   u.internet_allowed = s.i64(c + 11) != 0;
+  u.extension = s.text(c + 12);
   return u;
 }
 
@@ -40,13 +41,15 @@ Message read_message(const Stmt& s, int c) {
   m.client_id = s.text(c + 5);
   m.body = s.text(c + 6);
   if (!s.is_null(c + 7)) {
-    m.reply_to = ReplySnapshot{s.i64(c + 7), s.i64(c + 8), s.text(c + 9), s.text(c + 10)};
+    m.reply_to = ReplySnapshot{s.i64(c + 7), s.i64(c + 8), s.text(c + 9), s.text(c + 10),
+                               s.i64(c + 17) != 0};
   }
   m.mentions = split_ids(s.text(c + 11));
   m.mention_all = s.i64(c + 12) != 0;
   m.created_at = s.i64(c + 13);
   m.edited_at = s.i64(c + 14);
   m.deleted = s.i64(c + 15) != 0;
+  if (s.text(c + 16) == "system") m.kind = MessageKind::system;
   return m;
 }
 
@@ -66,6 +69,14 @@ Room read_room(const Stmt& s, int c) {
   r.msg_seq = s.i64(c + 6);
   r.ev = s.i64(c + 7);
   r.last_activity = s.i64(c + 8);
+  r.description = s.text(c + 9);
+  r.rules.announcement = s.i64(c + 10) != 0;
+  r.rules.official = s.i64(c + 11) != 0;
+  r.rules.members_invite = s.i64(c + 12) != 0;
+  r.rules.members_edit = s.i64(c + 13) != 0;
+  r.rules.sync.kind = org_sync_kind_from_name(s.text(c + 14));
+  r.rules.sync.dept = s.i64(c + 15);
+  r.rules.sync.subtree = s.i64(c + 16) != 0;
   return r;
 }
 

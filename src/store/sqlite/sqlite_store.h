@@ -72,6 +72,7 @@ class SqliteStore final : public Store {
   Result<std::vector<RoomEvent>> events_after(RoomId room, EventNo after, int limit) override;
   Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> events_after_as_member(
       UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) override;
+  Result<std::vector<Room>> synced_rooms(TenantId tenant) override;
   Result<std::vector<ReadCount>> read_counts(RoomId room, Seq lo, Seq hi) override;
 
   void create_tenant(std::string code, std::string name, TimeMs now,
@@ -79,6 +80,7 @@ class SqliteStore final : public Store {
   void create_department(Department d, Callback<Department> done) override;
   void create_user(NewUser u, TimeMs now, Callback<User> done) override;
   void set_status(UserId user, std::string status, Callback<User> done) override;
+  void update_user(UserId user, UserPatch patch, Callback<User> done) override;
   void set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) override;
   void create_session(Session s, Callback<bool> done) override;
   void extend_session(std::string token_hash, TimeMs expires_at, Callback<bool> done) override;
@@ -90,6 +92,10 @@ class SqliteStore final : public Store {
   void remove_member(RoomId room, UserId by, UserId user, TimeMs now, RoomRule may,
                      Callback<RoomChange> done) override;
   void take_over_room(RoomId room, UserId user, TimeMs now, Callback<RoomChange> done) override;
+  void update_room(RoomId room, UserId by, RoomPatch patch, TimeMs now, RoomRule may,
+                   Callback<RoomChange> done) override;
+  void set_member_role(RoomId room, UserId by, UserId user, MemberRole role, TimeMs now,
+                       RoomRule may, Callback<RoomChange> done) override;
   void rename_room(RoomId room, UserId by, std::string name, TimeMs now, RoomRule may,
                    Callback<RoomChange> done) override;
   void post_message(NewMessage m, Callback<RoomChange> done) override;

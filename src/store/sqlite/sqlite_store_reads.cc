@@ -24,7 +24,7 @@ RoomSummary read_summary(Connection& db, const Stmt& s) {
   RoomSummary out;
   out.room = read_room(s);
   const int c = TONARI_ROOM_NCOLS;
-  out.role = s.text(c) == "owner" ? MemberRole::owner : MemberRole::member;
+  out.role = read_role(s, c);
   out.read_seq = s.i64(c + 1);
   out.member_count = s.i64(c + 2);
   out.mention_unread = s.i64(c + 3);
@@ -212,7 +212,7 @@ Result<std::optional<Member>> SqliteStore::member(RoomId room, UserId user) {
     s.bind(1, room).bind(2, user);
     if (!s.step()) return std::optional<Member>();
     return std::optional<Member>(Member{
-        user, s.text(0) == "owner" ? MemberRole::owner : MemberRole::member, s.i64(1)});
+        user, read_role(s, 0), s.i64(1)});
   });
 }
 
@@ -227,7 +227,7 @@ Result<std::pair<Room, std::optional<Member>>> SqliteStore::room_and_member(Room
     Out out{read_room(s), std::nullopt};
     if (!s.is_null(TONARI_ROOM_NCOLS)) {
       out.second = Member{user,
-                          s.text(TONARI_ROOM_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+                          read_role(s, TONARI_ROOM_NCOLS),
                           s.i64(TONARI_ROOM_NCOLS + 1)};
     }
     return out;
@@ -246,7 +246,7 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
     while (s.step()) {
       User u = read_user(s);
       Member m{u.id,
-               s.text(TONARI_USER_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+               read_role(s, TONARI_USER_NCOLS),
                s.i64(TONARI_USER_NCOLS + 1)};
       out.emplace_back(std::move(u), m);
     }
@@ -290,7 +290,7 @@ Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after
       }
       User u = read_user(s);
       Member m{u.id,
-               s.text(TONARI_USER_NCOLS) == "owner" ? MemberRole::owner : MemberRole::member,
+               read_role(s, TONARI_USER_NCOLS),
                s.i64(TONARI_USER_NCOLS + 1)};
       last_key = s.text(TONARI_USER_NCOLS + 2);  // the blob's bytes
       out.members.emplace_back(std::move(u), m);
@@ -536,6 +536,17 @@ Result<std::vector<std::pair<RoomId, std::vector<RoomEvent>>>> SqliteStore::even
       if (c == member_of.end() || c->room != room) continue;  // not (or no longer) a member
       out.emplace_back(room, room_events_since(db, room, c->ev, c->seq, from, limit));
     }
+    return out;
+  });
+}
+
+Result<std::vector<Room>> SqliteStore::synced_rooms(TenantId tenant) {
+  return read<std::vector<Room>>([&](Connection& db) -> Result<std::vector<Room>> {
+    Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.tenant_id=?"
+                  " AND r.sync_kind<>'none' AND r.kind='group' ORDER BY r.id");
+    s.bind(1, tenant);
+    std::vector<Room> out;
+    while (s.step()) out.push_back(read_room(s));
     return out;
   });
 }

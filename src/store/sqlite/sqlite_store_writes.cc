@@ -36,7 +36,7 @@ Status check_rule(Connection& db, const RoomRule& may, const Room& room, UserId 
   s.bind(1, room.id).bind(2, by);
   std::optional<Member> member;
   if (s.step()) {
-    member = Member{by, s.text(0) == "owner" ? MemberRole::owner : MemberRole::member, s.i64(1)};
+    member = Member{by, read_role(s, 0), s.i64(1)};
   }
   return may(room, member);
 }
@@ -120,7 +120,7 @@ void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Se
   // trigger keeps the copies in step.
   db.q("INSERT INTO members(room_id, user_id, role, read_seq, joined_at, sort_key)"
        " VALUES(?1,?2,?3,?4,?5,(SELECT CAST(reading_key || x'00' || name_key AS BLOB) FROM users WHERE id=?2))")
-      .bind(1, room).bind(2, user).bind(3, role == MemberRole::owner ? "owner" : "member")
+      .bind(1, room).bind(2, user).bind(3, member_role_name(role))
       .bind(4, read_seq).bind(5, now).run();
   db.q("UPDATE rooms SET member_count=member_count+1 WHERE id=?").bind(1, room).run();
 }
@@ -129,38 +129,187 @@ std::optional<MemberRole> role_of(Connection& db, RoomId room, UserId user) {
   Stmt s = db.q("SELECT role FROM members WHERE room_id=? AND user_id=?");
   s.bind(1, room).bind(2, user);
   if (!s.step()) return std::nullopt;
-  return s.text(0) == "owner" ? MemberRole::owner : MemberRole::member;
+  return read_role(s, 0);
 }
 
 void set_role(Connection& db, RoomId room, UserId user, MemberRole role) {
   db.q("UPDATE members SET role=? WHERE room_id=? AND user_id=?")
-      .bind(1, role == MemberRole::owner ? "owner" : "member").bind(2, room).bind(3, user).run();
+      .bind(1, member_role_name(role)).bind(2, room).bind(3, user).run();
+}
+
+// Whether an active account other than `except` owns the group room.
+bool has_other_owner(Connection& db, RoomId room, UserId except) {
+  Stmt s = db.q("SELECT 1 FROM members m JOIN users u ON u.id=m.user_id"
+                " WHERE m.room_id=? AND m.role='owner' AND u.disabled=0 AND m.user_id<>? LIMIT 1");
+  s.bind(1, room).bind(2, except);
+  return s.step();
 }
 
 // The handover rule (store.h, remove_member): if no active account owns the group room
-// any more, its longest-standing active member — earliest joined, then lowest user id —
-// becomes its owner, with a member.role_changed event appended to `out`. Called after an
-// owner left or was disabled (a scan of the room's members, which only that pays).
-void keep_an_owner(Connection& db, RoomChange& out, TimeMs now, const char* reason) {
-  if (out.room.kind != RoomKind::group) return;
-  {
-    Stmt s = db.q("SELECT 1 FROM members m JOIN users u ON u.id=m.user_id"
-                  " WHERE m.room_id=? AND m.role='owner' AND u.disabled=0 LIMIT 1");
-    s.bind(1, out.room.id);
-    if (s.step()) return;
-  }
+// any more, its longest-standing active admin, else member — earliest joined, then lowest
+// user id — becomes its owner, with a member.role_changed event appended to `out`; returns
+// them (0: nobody). Called after an owner left or was disabled (a scan of the room's
+// members, which only that pays).
+UserId keep_an_owner(Connection& db, RoomChange& out, TimeMs now, const char* reason) {
+  if (out.room.kind != RoomKind::group || has_other_owner(db, out.room.id, 0)) return 0;
   UserId heir = 0;
   {
     Stmt s = db.q("SELECT m.user_id FROM members m JOIN users u ON u.id=m.user_id"
-                  " WHERE m.room_id=? AND u.disabled=0 ORDER BY m.joined_at, m.user_id LIMIT 1");
+                  " WHERE m.room_id=? AND u.disabled=0"
+                  " ORDER BY m.role<>'admin', m.joined_at, m.user_id LIMIT 1");
     s.bind(1, out.room.id);
-    if (!s.step()) return;
+    if (!s.step()) return 0;
     heir = s.i64(0);
   }
   set_role(db, out.room.id, heir, MemberRole::owner);
   out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
     return wire::member_role_changed_event(out.room.id, ev, heir, MemberRole::owner, 0, reason);
   }));
+  return heir;
+}
+
+std::string name_of(Connection& db, UserId user) {
+  Stmt s = db.q("SELECT name FROM users WHERE id=?");
+  s.bind(1, user);
+  return s.step() ? s.text(0) : std::string();
+}
+
+// A system note about one user.
+wire::SystemNote note_about(Connection& db, const char* action, UserId user) {
+  wire::SystemNote n;
+  n.action = action;
+  n.users.emplace_back(user, name_of(db, user));
+  return n;
+}
+
+// A system note about `users` (their first kMaxUsersPerSystemNote named, all counted).
+wire::SystemNote note_about(const char* action, const std::vector<User>& users) {
+  wire::SystemNote n;
+  n.action = action;
+  for (std::size_t i = 0; i < users.size() && i < wire::kMaxUsersPerSystemNote; ++i) {
+    n.users.emplace_back(users[i].id, users[i].name);
+  }
+  n.count = static_cast<std::int64_t>(users.size());
+  return n;
+}
+
+// Appends to a group room the system message saying `note` (store.h, "System messages"):
+// sent by `by` (0: tonari itself), numbered like a post (the room's next seq and ev; its
+// message.created, built from the row as for a post, goes into out.events). Like a post it
+// moves `by`'s read position to it if they are a member (TONARI_READ_SEQ: they become the
+// room's last sender; the one before keeps what that gave them). Direct rooms get none.
+void append_system_message(Connection& db, RoomChange& out, UserId by, const wire::SystemNote& note,
+                           TimeMs now) {
+  if (out.room.kind != RoomKind::group) return;
+  Message msg;
+  msg.room = out.room.id;
+  msg.seq = out.room.msg_seq + 1;
+  msg.sender = by;
+  if (by) msg.sender_name = name_of(db, by);
+  // Unique in the room, and not printable ASCII: no client's id (services::Messages) can
+  // be taken for it.
+  msg.client_id = "system\u00b7" + std::to_string(msg.seq);
+  msg.body = wire::system_note_json(note);
+  msg.kind = MessageKind::system;
+  msg.created_at = now;
+  const EventNo ev = out.room.ev + 1;
+  db.q("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at,"
+       " created_ev, kind) VALUES(?,?,?,?,?,?,?,?,'system')")
+      .bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
+      .bind(5, msg.client_id).bind(6, msg.body).bind(7, now).bind(8, ev).run();
+  msg.id = db.last_insert_id();
+  UserId last_sender = 0;
+  {
+    Stmt s = db.q("SELECT last_sender FROM rooms WHERE id=?");
+    s.bind(1, msg.room);
+    if (s.step()) last_sender = s.i64(0);
+  }
+  const UserId reader = by != 0 && is_member(db, msg.room, by) ? by : 0;
+  if (last_sender != 0 && last_sender != reader) {
+    db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
+        .bind(1, out.room.msg_seq).bind(2, msg.room).bind(3, last_sender).run();
+  }
+  out.room.msg_seq = msg.seq;
+  out.room.ev = ev;
+  out.room.last_activity = now;
+  db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=?, last_sender=? WHERE id=?")
+      .bind(1, ev).bind(2, msg.seq).bind(3, now).bind(4, reader).bind(5, msg.room).run();
+  out.events.push_back(message_created_event(msg, ev));
+}
+
+// Stores the room's name, description and rules as `room` has them.
+void store_settings(Connection& db, const Room& room) {
+  db.q("UPDATE rooms SET name=?, description=?, announcement=?, official=?, members_invite=?,"
+       " members_edit=?, sync_kind=?, sync_dept=?, sync_subtree=? WHERE id=?")
+      .bind(1, room.name).bind(2, room.description).bind(3, room.rules.announcement)
+      .bind(4, room.rules.official).bind(5, room.rules.members_invite)
+      .bind(6, room.rules.members_edit).bind(7, org_sync_kind_name(room.rules.sync.kind))
+      .bind(8, room.rules.sync.dept).bind(9, room.rules.sync.subtree).bind(10, room.id).run();
+}
+
+// update_room (and rename_room, its older form).
+Result<RoomChange> update_room_in(Connection& db, RoomId room_id, UserId by, const RoomPatch& patch,
+                                  TimeMs now, const RoomRule& may) {
+  auto room = load_room(db, room_id);
+  if (!room) return room_hidden(room_id);
+  TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
+  if (room->kind != RoomKind::group) {
+    return invalid_argument("a 1:1 room has no name, description or rules to change");
+  }
+  RoomChange out;
+  out.room = *room;
+  const bool renamed = patch.name && *patch.name != room->name;
+  const bool described = patch.description && *patch.description != room->description;
+  const bool ruled = patch.rules && *patch.rules != room->rules;
+  if (!renamed && !described && !ruled) {
+    out.created = false;
+    return out;
+  }
+  if (renamed) out.room.name = *patch.name;
+  if (described) out.room.description = *patch.description;
+  if (ruled) out.room.rules = *patch.rules;
+  store_settings(db, out.room);
+  out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+    return wire::room_updated_event(out.room, ev, by);
+  }));
+  if (renamed) {
+    wire::SystemNote n;
+    n.action = "renamed";
+    n.name = out.room.name;
+    n.old_name = room->name;
+    append_system_message(db, out, by, n, now);
+  }
+  if (described) {
+    wire::SystemNote n;
+    n.action = "description_changed";
+    n.description = out.room.description;
+    append_system_message(db, out, by, n, now);
+  }
+  if (ruled) {
+    wire::SystemNote n;
+    n.action = "rules_changed";
+    n.rules = out.room.rules;
+    append_system_message(db, out, by, n, now);
+  }
+  return out;
+}
+
+// Sets the quote of message `seq` in every reply to it (body; edited: marks it so) and
+// rewrites the replies' stored events: quotes follow edits, a delete blanks them.
+void requote(Connection& db, RoomId room, Seq seq, const std::string& body, bool edited) {
+  std::vector<Seq> replies;
+  {
+    Stmt s = db.q("SELECT seq FROM messages WHERE room_id=? AND reply_seq=?");
+    s.bind(1, room).bind(2, seq);
+    while (s.step()) replies.push_back(s.i64(0));
+  }
+  if (replies.empty()) return;
+  db.q("UPDATE messages SET reply_body=?, reply_edited=max(reply_edited, ?)"
+       " WHERE room_id=? AND reply_seq=?")
+      .bind(1, body).bind(2, edited).bind(3, room).bind(4, seq).run();
+  for (Seq r : replies) {
+    if (auto reply = load_message(db, room, r)) rewrite_events(db, *reply);
+  }
 }
 
 std::string search_key(const std::string& name, const std::string& reading,
@@ -281,6 +430,37 @@ void SqliteStore::set_status(UserId user, std::string status, Callback<User> don
   }, std::move(done));
 }
 
+void SqliteStore::update_user(UserId user, UserPatch patch, Callback<User> done) {
+  write<User>([user, patch = std::move(patch)](Connection& db) -> Result<User> {
+    auto u = load_user(db, user);
+    if (!u) return not_found("user " + std::to_string(user) + " not found");
+    if (patch.dept && *patch.dept != 0) {
+      Stmt s = db.q("SELECT 1 FROM departments WHERE id=? AND tenant_id=?");
+      s.bind(1, *patch.dept).bind(2, u->tenant);
+      if (!s.step()) {
+        return invalid_argument("department " + std::to_string(*patch.dept) +
+                                " is not one of this municipality's");
+      }
+    }
+    if (patch.name || patch.reading) {
+      // The order and search keys follow (the members_sort_key trigger: members' copies).
+      const std::string& name = patch.name ? *patch.name : u->name;
+      const std::string& reading = patch.reading ? *patch.reading : u->reading;
+      db.q("UPDATE users SET name=?, reading=?, reading_key=?, name_key=?, search_key=? WHERE id=?")
+          .bind(1, name).bind(2, reading).bind_blob(3, search::sort_key_ja(reading))
+          .bind_blob(4, search::sort_key_ja(name)).bind(5, search_key(name, reading, u->login))
+          .bind(6, user).run();
+    }
+    const DeptId dept = patch.dept ? *patch.dept : u->dept;
+    Stmt up = db.q("UPDATE users SET dept_id=?, title=?, extension=?, status=? WHERE id=?");
+    if (dept) up.bind(1, dept); else up.bind_null(1);
+    up.bind(2, patch.title ? *patch.title : u->title)
+        .bind(3, patch.extension ? *patch.extension : u->extension)
+        .bind(4, patch.status ? *patch.status : u->status).bind(5, user).run();
+    return *load_user(db, user);
+  }, std::move(done));
+}
+
 void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Callback<User> done) {
   write<User>([=](Connection& db) -> Result<User> {
     db.q("UPDATE users SET disabled=? WHERE id=?").bind(1, disabled ? 1 : 0).bind(2, user).run();
@@ -304,7 +484,12 @@ void SqliteStore::set_user_disabled(UserId user, bool disabled, TimeMs now, Call
           return wire::member_role_changed_event(id, ev, user, MemberRole::member, 0,
                                                  "owner_disabled");
         }));
-        keep_an_owner(db, change, now, "owner_disabled");
+        if (UserId heir = keep_an_owner(db, change, now, "owner_disabled")) {
+          wire::SystemNote n = note_about(db, "role_changed", heir);
+          n.role = member_role_name(MemberRole::owner);
+          n.reason = "owner_disabled";
+          append_system_message(db, change, 0, n, now);
+        }
       }
     }
     return *load_user(db, user);
@@ -378,7 +563,13 @@ void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
     ins.bind(5, r.creator).bind(6, r.now).bind(7, r.now).run();
 
     RoomChange out;
-    out.room = Room{db.last_insert_id(), r.tenant, r.kind, r.name, r.creator, r.now, 0, 0, r.now};
+    out.room = Room{db.last_insert_id(), r.tenant, r.kind, r.name, r.creator, r.now, 0, 0, r.now,
+                    {}, {}};
+    if (r.kind == RoomKind::group) {
+      out.room.description = r.description;
+      out.room.rules = r.rules;
+      store_settings(db, out.room);
+    }
     insert_member(db, out.room.id, r.creator, MemberRole::owner, 0, r.now);
     std::vector<User> joined;
     if (auto u = load_user(db, r.creator)) joined.push_back(*u);
@@ -392,6 +583,13 @@ void SqliteStore::create_room(NewRoom r, Callback<RoomChange> done) {
     out.events.push_back(append_event(db, out.room, r.now, [&](EventNo ev) {
       return wire::member_joined_event(out.room.id, ev, joined, r.creator);
     }));
+    std::vector<User> others;  // the note names the first members without the creator
+    for (const User& u : joined) {
+      if (u.id != r.creator) others.push_back(u);
+    }
+    wire::SystemNote n = note_about("room_created", others);
+    n.name = r.name;
+    append_system_message(db, out, r.creator, n, r.now);
     return out;
   }, std::move(done));
 }
@@ -436,6 +634,9 @@ void SqliteStore::add_members(RoomId room_id, UserId by, std::vector<UserId> use
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::member_joined_event(room_id, ev, joined, by);
     }));
+    wire::SystemNote n = note_about("members_added", joined);
+    if (by == 0) n.reason = "org";
+    append_system_message(db, out, by, n, now);
     return out;
   }, std::move(done));
 }
@@ -457,7 +658,15 @@ void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs n
     db.q("DELETE FROM members WHERE room_id=? AND user_id=?").bind(1, room_id).bind(2, user).run();
     db.q("UPDATE rooms SET member_count=member_count-1 WHERE id=?").bind(1, room_id).run();
     out.left.push_back(user);
-    if (*role == MemberRole::owner) keep_an_owner(db, out, now, "owner_left");
+    const UserId heir = *role == MemberRole::owner ? keep_an_owner(db, out, now, "owner_left") : 0;
+    append_system_message(db, out, by,
+                          note_about(db, by == user ? "member_left" : "member_removed", user), now);
+    if (heir) {
+      wire::SystemNote n = note_about(db, "role_changed", heir);
+      n.role = member_role_name(MemberRole::owner);
+      n.reason = "owner_left";
+      append_system_message(db, out, by, n, now);
+    }
     return out;
   }, std::move(done));
 }
@@ -504,23 +713,50 @@ void SqliteStore::take_over_room(RoomId room_id, UserId user, TimeMs now,
                                                "takeover");
       }));
     }
+    append_system_message(db, out, user, note_about(db, "taken_over", user), now);
     return out;
+  }, std::move(done));
+}
+
+void SqliteStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs now,
+                              RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, patch = std::move(patch), may = std::move(may)](Connection& db) {
+    return update_room_in(db, room_id, by, patch, now, may);
   }, std::move(done));
 }
 
 void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
                               RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>([=, name = std::move(name), may = std::move(may)](Connection& db) -> Result<RoomChange> {
+  RoomPatch patch;
+  patch.name = std::move(name);
+  update_room(room_id, by, std::move(patch), now, std::move(may), std::move(done));
+}
+
+void SqliteStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole role,
+                                  TimeMs now, RoomRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, may = std::move(may)](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     if (!room) return room_hidden(room_id);
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by));
-    db.q("UPDATE rooms SET name=? WHERE id=?").bind(1, name).bind(2, room_id).run();
+    if (room->kind != RoomKind::group) return invalid_argument("a 1:1 room has no roles");
+    const auto current = role_of(db, room_id, user);
+    if (!current) return not_found("user is not a member of this room");
     RoomChange out;
     out.room = *room;
-    out.room.name = name;
+    if (*current == role) {
+      out.created = false;
+      return out;
+    }
+    if (*current == MemberRole::owner && !has_other_owner(db, room_id, user)) {
+      return conflict("the room's last owner cannot step down: make someone else owner first");
+    }
+    set_role(db, room_id, user, role);
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return wire::room_updated_event(out.room, ev, by);
+      return wire::member_role_changed_event(room_id, ev, user, role, by, "set");
     }));
+    wire::SystemNote n = note_about(db, "role_changed", user);
+    n.role = member_role_name(role);
+    append_system_message(db, out, by, n, now);
     return out;
   }, std::move(done));
 }
@@ -573,6 +809,12 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       cache.remember(out.room, last_sender, m.sender, out.sender_read_before);
     }
     if (m.tenant && out.room.tenant != m.tenant) return hidden();
+    // An announcement room: only its owners and admins (and a tenant admin who is a
+    // member) post. A read only in such rooms: the hot path stays as it was.
+    if (out.room.rules.announcement && !m.tenant_admin &&
+        role_of(db, m.room, m.sender) == MemberRole::member) {
+      return refuse(permission_denied("only the owners and admins of an announcement room post in it"));
+    }
     std::string sender_name = m.sender_name;
     if (sender_name.empty()) {
       auto sender = load_user(db, m.sender);
@@ -593,8 +835,11 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       auto quoted = load_message(db, m.room, m.reply_to);
       if (!quoted) return refuse(invalid_argument("reply_to: no message " + std::to_string(m.reply_to) + " in this room"));
       if (quoted->deleted) return refuse(invalid_argument("reply_to: that message was deleted"));
+      if (quoted->kind == MessageKind::system) {
+        return refuse(invalid_argument("reply_to: a system message cannot be quoted"));
+      }
       msg.reply_to = ReplySnapshot{quoted->seq, quoted->sender, quoted->sender_name,
-                                   text::cut(quoted->body, 100)};
+                                   text::cut(quoted->body, 100), quoted->edited_at != 0};
     }
     for (UserId id : std::set<UserId>(m.mentions.begin(), m.mentions.end())) {
       if (!is_member(db, m.room, id))
@@ -624,7 +869,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       Stmt ins = db.q(
           "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
           " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-          " created_ev, nfiles) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+          " created_ev, nfiles, reply_edited) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
       ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind_ref(4, msg.sender_name)
           .bind_ref(5, msg.client_id).bind_ref(6, msg.body);
@@ -635,7 +880,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         ins.bind_null(7).bind_null(8).bind_null(9).bind_null(10);
       }
       ins.bind_ref(11, mentions).bind(12, msg.mention_all).bind(13, msg.created_at)
-          .bind(14, ev).bind(15, static_cast<std::int64_t>(msg.files.size())).run();
+          .bind(14, ev).bind(15, static_cast<std::int64_t>(msg.files.size()))
+          .bind(16, msg.reply_to && msg.reply_to->edited).run();
     }
     if (db.changes() == 0) {  // the idempotency key exists: a retry
       auto first = earlier();
@@ -690,12 +936,14 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
     if (!room || !is_member(db, room_id, editor)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->kind == MessageKind::system) return permission_denied("a system message cannot be edited");
     if (msg->sender != editor) return permission_denied("only the sender can edit a message");
     if (msg->deleted) return invalid_argument("a deleted message cannot be edited");
     db.q("UPDATE messages SET body=?, edited_at=? WHERE room_id=? AND seq=?")
         .bind(1, body).bind(2, now).bind(3, room_id).bind(4, seq).run();
     msg->body = body;
     msg->edited_at = now;
+    requote(db, room_id, seq, text::cut(body, 100), true);
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
@@ -713,6 +961,7 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     if (!room || !is_member(db, room_id, by)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
     if (!msg) return not_found("message " + std::to_string(seq) + " not found");
+    if (msg->kind == MessageKind::system) return permission_denied("a system message cannot be deleted");
     if (msg->sender != by) return permission_denied("only the sender can delete a message");
     RoomChange out;
     out.room = *room;
@@ -741,17 +990,7 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     // The deleted text must not come back through resume, nor live on in the quotes of
     // replies: rewrite the stored events of the message and of every reply to it.
     rewrite_events(db, *msg);
-    std::vector<Seq> replies;
-    {
-      Stmt s = db.q("SELECT seq FROM messages WHERE room_id=? AND reply_seq=?");
-      s.bind(1, room_id).bind(2, seq);
-      while (s.step()) replies.push_back(s.i64(0));
-    }
-    db.q("UPDATE messages SET reply_body='' WHERE room_id=? AND reply_seq=?")
-        .bind(1, room_id).bind(2, seq).run();
-    for (Seq r : replies) {
-      if (auto reply = load_message(db, room_id, r)) rewrite_events(db, *reply);
-    }
+    requote(db, room_id, seq, "", false);
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::message_event("message.deleted", *msg, ev);
     }, seq));

@@ -56,7 +56,7 @@ class PoliciesTest : public ::testing::Test {
 
 // ---- Users ----------------------------------------------------------------------------
 
-TEST_F(PoliciesTest, CanSeeUserOnlyInOwnTenantAndNotDisabled) {
+TEST_F(PoliciesTest, CanSeeUserOnlyInOwnTenantDisabledToo) {
   EXPECT_TRUE(can_see_user(staff_, owner_).is_ok());
   EXPECT_TRUE(can_see_user(staff_, staff_).is_ok());
   Status other = can_see_user(staff_, outsider_);
@@ -65,8 +65,9 @@ TEST_F(PoliciesTest, CanSeeUserOnlyInOwnTenantAndNotDisabled) {
   EXPECT_EQ(can_see_user(other_admin_, staff_).code(), Code::not_found);  // admins too
   User disabled = make_user(20, kTenant);
   disabled.disabled = true;
-  EXPECT_EQ(can_see_user(staff_, disabled).code(), Code::not_found);
-  EXPECT_EQ(can_see_user(admin_, disabled).code(), Code::not_found);
+  // Shown, marked 利用停止 (the directory search leaves them out).
+  EXPECT_TRUE(can_see_user(staff_, disabled).is_ok());
+  EXPECT_TRUE(can_see_user(admin_, disabled).is_ok());
 }
 
 TEST_F(PoliciesTest, CanContactFollowsVisibility) {
@@ -152,20 +153,141 @@ TEST_F(PoliciesTest, LeavingIsAllowedForEveryMember) {
 TEST_F(PoliciesTest, RemovingIsHiddenFromNonMembersAndOtherTenants) {
   EXPECT_EQ(can_remove_member(staff_, group_, std::nullopt, owner_.id).code(), Code::not_found);
   EXPECT_EQ(can_remove_member(staff_, group_, std::nullopt, staff_.id).code(), Code::not_found);
-  // A municipality admin who is not a member does not see the room either.
-  EXPECT_EQ(can_remove_member(admin_, group_, std::nullopt, staff_.id).code(), Code::not_found);
+  // A municipality admin manages every group room of theirs, member or not.
+  EXPECT_TRUE(can_remove_member(admin_, group_, std::nullopt, staff_.id).is_ok());
+  EXPECT_EQ(can_remove_member(admin_, direct_, std::nullopt, staff_.id).code(), Code::not_found);
   // Another municipality's admin, even with a membership row, gets not_found.
   EXPECT_EQ(can_remove_member(other_admin_, group_, member_of(other_admin_.id, MemberRole::owner),
                               staff_.id).code(),
             Code::not_found);
 }
 
-TEST_F(PoliciesTest, CanRenameGroupRoomsOnlyAsMember) {
-  EXPECT_TRUE(can_rename(staff_, group_, member_of(staff_.id)).is_ok());
-  EXPECT_EQ(can_rename(staff_, direct_, member_of(staff_.id)).code(), Code::permission_denied);
-  EXPECT_EQ(can_rename(staff_, group_, std::nullopt).code(), Code::not_found);
-  EXPECT_EQ(can_rename(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
-  EXPECT_EQ(can_rename(staff_, foreign_group_, member_of(staff_.id)).code(), Code::not_found);
+TEST_F(PoliciesTest, UpdatingARoomFollowsItsRules) {
+  store::RoomPatch rename;
+  rename.name = "新しい名前";
+  // Members rename only where rules.members_edit says so (not by default).
+  EXPECT_EQ(can_update_room(staff_, group_, member_of(staff_.id), rename).code(),
+            Code::permission_denied);
+  Room open = group_;
+  open.rules.members_edit = true;
+  EXPECT_TRUE(can_update_room(staff_, open, member_of(staff_.id), rename).is_ok());
+  EXPECT_TRUE(can_update_room(staff_, group_, member_of(staff_.id, MemberRole::admin), rename).is_ok());
+  EXPECT_TRUE(can_update_room(admin_, group_, std::nullopt, rename).is_ok());
+  EXPECT_EQ(can_update_room(staff_, direct_, member_of(staff_.id), rename).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_update_room(staff_, group_, std::nullopt, rename).code(), Code::not_found);
+  EXPECT_EQ(can_update_room(outsider_, group_, member_of(outsider_.id), rename).code(),
+            Code::not_found);
+  EXPECT_EQ(can_update_room(other_admin_, group_, std::nullopt, rename).code(), Code::not_found);
+
+  // Rules: owners/admins; official and sync: tenant admins only.
+  store::RoomPatch announce;
+  announce.rules = group_.rules;
+  announce.rules->announcement = true;
+  EXPECT_TRUE(can_update_room(owner_, group_, member_of(owner_.id, MemberRole::owner), announce).is_ok());
+  EXPECT_EQ(can_update_room(staff_, open, member_of(staff_.id), announce).code(),
+            Code::permission_denied);
+  store::RoomPatch official;
+  official.rules = group_.rules;
+  official.rules->official = true;
+  official.rules->sync.kind = OrgSync::Kind::tenant;
+  EXPECT_EQ(can_update_room(owner_, group_, member_of(owner_.id, MemberRole::owner), official).code(),
+            Code::permission_denied);
+  EXPECT_TRUE(can_update_room(admin_, group_, std::nullopt, official).is_ok());
+  // The same rules again change nothing, so they need no right.
+  store::RoomPatch same;
+  same.rules = group_.rules;
+  EXPECT_TRUE(can_update_room(owner_, group_, member_of(owner_.id, MemberRole::owner), same).is_ok());
+}
+
+TEST_F(PoliciesTest, OnlyOwnersAndTenantAdminsSetRoles) {
+  EXPECT_TRUE(can_set_role(owner_, group_, member_of(owner_.id, MemberRole::owner), staff_.id,
+                           MemberRole::admin).is_ok());
+  EXPECT_TRUE(can_set_role(admin_, group_, std::nullopt, staff_.id, MemberRole::owner).is_ok());
+  EXPECT_EQ(can_set_role(staff_, group_, member_of(staff_.id, MemberRole::admin), owner_.id,
+                         MemberRole::member).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_set_role(staff_, group_, std::nullopt, owner_.id, MemberRole::member).code(),
+            Code::not_found);
+  EXPECT_EQ(can_set_role(owner_, direct_, member_of(owner_.id, MemberRole::owner), staff_.id,
+                         MemberRole::admin).code(),
+            Code::permission_denied);
+}
+
+TEST_F(PoliciesTest, AnnouncementRoomsTakePostsFromOwnersAdminsAndTenantAdmins) {
+  Room r = group_;
+  r.rules.announcement = true;
+  EXPECT_EQ(can_post(staff_, r, member_of(staff_.id)).code(), Code::permission_denied);
+  EXPECT_TRUE(can_post(staff_, r, member_of(staff_.id, MemberRole::admin)).is_ok());
+  EXPECT_TRUE(can_post(owner_, r, member_of(owner_.id, MemberRole::owner)).is_ok());
+  EXPECT_TRUE(can_post(admin_, r, member_of(admin_.id)).is_ok());
+  // A tenant admin who is not a member manages the room but does not post in it.
+  EXPECT_EQ(can_post(admin_, r, std::nullopt).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, OfficialRoomsCannotBeLeftButMembersCanBeRemoved) {
+  Room r = group_;
+  r.rules.official = true;
+  EXPECT_EQ(can_remove_member(staff_, r, member_of(staff_.id), staff_.id).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_remove_member(owner_, r, member_of(owner_.id, MemberRole::owner), owner_.id).code(),
+            Code::permission_denied);
+  EXPECT_TRUE(can_remove_member(admin_, r, member_of(admin_.id), admin_.id).is_ok());
+  EXPECT_TRUE(can_remove_member(owner_, r, member_of(owner_.id, MemberRole::owner), staff_.id).is_ok());
+  EXPECT_TRUE(can_remove_member(admin_, r, std::nullopt, staff_.id).is_ok());
+}
+
+TEST_F(PoliciesTest, MembersInviteUnlessTheRulesSayOtherwise) {
+  Room closed = group_;
+  closed.rules.members_invite = false;
+  EXPECT_EQ(can_add_members(staff_, closed, member_of(staff_.id)).code(), Code::permission_denied);
+  EXPECT_TRUE(can_add_members(staff_, closed, member_of(staff_.id, MemberRole::admin)).is_ok());
+  EXPECT_TRUE(can_add_members(admin_, closed, std::nullopt).is_ok());
+}
+
+// The table of policies.h, row by row: what each kind of user may do in a group room.
+TEST_F(PoliciesTest, AbilitiesTable) {
+  struct Row {
+    const char* who;
+    User actor;
+    std::optional<Member> m;
+    RoomAbilities want;
+  };
+  //                                   post  info  invite remove leave roles rules official
+  const RoomAbilities owner{true, true, true, true, true, true, true, false};
+  const RoomAbilities radmin{true, true, true, true, true, false, true, false};
+  const RoomAbilities member{true, false, true, false, true, false, false, false};
+  const RoomAbilities tadmin{true, true, true, true, true, true, true, true};
+  const RoomAbilities tadmin_out{false, true, true, true, false, true, true, true};
+  const RoomAbilities none{};
+  const std::vector<Row> rows = {
+      {"owner", owner_, member_of(owner_.id, MemberRole::owner), owner},
+      {"room admin", staff_, member_of(staff_.id, MemberRole::admin), radmin},
+      {"member", staff_, member_of(staff_.id), member},
+      {"tenant admin, member", admin_, member_of(admin_.id), tadmin},
+      {"tenant admin, not a member", admin_, std::nullopt, tadmin_out},
+      {"non-member", staff_, std::nullopt, none},
+      {"another municipality's admin", other_admin_, std::nullopt, none},
+  };
+  auto same = [](const RoomAbilities& a, const RoomAbilities& b) {
+    return a.post == b.post && a.edit_info == b.edit_info && a.invite == b.invite &&
+           a.remove == b.remove && a.leave == b.leave && a.set_roles == b.set_roles &&
+           a.edit_rules == b.edit_rules && a.edit_official == b.edit_official;
+  };
+  for (const Row& r : rows) EXPECT_TRUE(same(abilities(r.actor, group_, r.m), r.want)) << r.who;
+
+  Room announce = group_;
+  announce.rules.announcement = true;
+  announce.rules.official = true;
+  const RoomAbilities a = abilities(staff_, announce, member_of(staff_.id));
+  EXPECT_FALSE(a.post);
+  EXPECT_FALSE(a.leave);
+  EXPECT_TRUE(abilities(admin_, announce, member_of(admin_.id)).post);
+  EXPECT_TRUE(abilities(admin_, announce, member_of(admin_.id)).leave);
+  // A 1:1 room: members post, nothing else.
+  const RoomAbilities d = abilities(admin_, direct_, member_of(admin_.id));
+  EXPECT_TRUE(same(d, RoomAbilities{true, false, false, false, false, false, false, false}));
+  EXPECT_TRUE(same(abilities(admin_, direct_, std::nullopt), none));
 }
 
 // ---- Messages -------------------------------------------------------------------------

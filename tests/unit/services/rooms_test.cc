@@ -66,10 +66,16 @@ class RoomsTest : public SqliteStoreTest {
   Room room_;
 };
 
-TEST_F(RoomsTest, AMemberRemovedAfterTheCheckCannotRename) {
-  removed_in_between(alice_, bob_);
+services::RoomUpdate named(std::string name) {
+  services::RoomUpdate u;
+  u.name = std::move(name);
+  return u;
+}
+
+TEST_F(RoomsTest, AnOwnerWhoLeftAfterTheCheckCannotRename) {
+  removed_in_between(alice_, alice_);  // the owner leaves
   auto r = wait<store::RoomChange>(
-      [&](auto cb) { rooms_->rename(actor(bob_), room_.id, "乗っ取り", cb); });
+      [&](auto cb) { rooms_->update(actor(alice_), room_.id, named("乗っ取り"), cb); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::not_found);
   EXPECT_EQ(must(store().room(room_.id)).name, room_.name);
@@ -94,13 +100,17 @@ TEST_F(RoomsTest, AnOwnerWhoLeftAfterTheCheckCannotRemoveMembers) {
 }
 
 TEST_F(RoomsTest, WithoutAChangeInBetweenTheyAllSucceed) {
-  must(wait<store::RoomChange>([&](auto cb) { rooms_->rename(actor(bob_), room_.id, "新しい名前", cb); }));
+  must(wait<store::RoomChange>([&](auto cb) { rooms_->update(actor(alice_), room_.id, named("新しい名前"), cb); }));
   must(wait<store::RoomChange>([&](auto cb) { rooms_->add_members(actor(bob_), room_.id, {dave_.id}, cb); }));
   must(wait<store::RoomChange>([&](auto cb) { rooms_->remove_member(actor(alice_), room_.id, carol_.id, cb); }));
   EXPECT_EQ(must(store().room(room_.id)).name, "新しい名前");
   EXPECT_TRUE(is_member(dave_));
   EXPECT_FALSE(is_member(carol_));
-  // A plain member still may not remove others, checked in the write as before it.
+  // A plain member still may not remove others nor rename, checked in the write as before it.
+  auto renamed = wait<store::RoomChange>(
+      [&](auto cb) { rooms_->update(actor(bob_), room_.id, named("乗っ取り"), cb); });
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_EQ(renamed.status().code(), Code::permission_denied);
   auto r = wait<store::RoomChange>(
       [&](auto cb) { rooms_->remove_member(actor(bob_), room_.id, dave_.id, cb); });
   ASSERT_FALSE(r.ok());

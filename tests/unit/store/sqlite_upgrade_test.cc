@@ -266,6 +266,56 @@ INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, crea
   EXPECT_EQ(page[1].files[0].name, "写真.jpg");
 }
 
+// A database of schema version 10 gets rooms with rules: its rooms have the rules of a new
+// group room and no description, its users no extension, its messages are text and their
+// quotes unedited; its members take the role admin, and its rooms system messages.
+TEST(SqliteStoreUpgrade, Version11AddsRulesRolesAndSystemMessages) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 10);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0),
+        (2, 1, 'bob', '伊藤 文', 'いとう ぶん', x'02', 'bob', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 2, 3, 2, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 2, 0),
+  (7, 2, 'member', 2, 0);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '一通目', 0, 2);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,
+  reply_sender, reply_sender_name, reply_body, created_at, created_ev)
+  VALUES(7, 2, 2, '伊藤 文', 'c-2', '返信', 1, 1, '阿部 愛', '一通目', 0, 3);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  Room room = must(store.room(7));
+  EXPECT_EQ(room.description, "");
+  EXPECT_EQ(room.rules, RoomRules{});
+  EXPECT_EQ(must(store.user(1)).extension, "");
+  auto page = must(store.messages(7, 0, 0, 10));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].kind, MessageKind::text);
+  ASSERT_TRUE(page[1].reply_to.has_value());
+  EXPECT_FALSE(page[1].reply_to->edited);
+  auto promoted = must(wait<store::RoomChange>([&](auto cb) {
+    store.set_member_role(7, 1, 2, MemberRole::admin, 10, nullptr, cb);
+  }));
+  EXPECT_EQ(promoted.room.msg_seq, 3);
+  EXPECT_EQ(must(store.member(7, 2))->role, MemberRole::admin);
+  must(wait<store::RoomChange>(
+      [&](auto cb) { store.edit_message(7, 1, 1, "一通目（訂正）", 20, cb); }));
+  auto reply = must(store.message(7, 2));
+  EXPECT_EQ(reply.reply_to->body, "一通目（訂正）");
+  EXPECT_TRUE(reply.reply_to->edited);
+}
+
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {
   TempDir dir;
   const std::string path = (dir.path() / "tonari.db").string();

@@ -64,6 +64,41 @@ void StoreTest::TearDown() {
   database_.reset();
 }
 
+Result<store::RoomChange> StoreTest::create_with_rules(RoomRules rules,
+                                                     std::vector<UserId> members,
+                                                     const std::string& name) {
+  store::NewRoom r;
+  r.tenant = tenant_.id;
+  r.kind = RoomKind::group;
+  r.name = name;
+  r.creator = alice_.id;
+  r.members = std::move(members);
+  r.now = kT0;
+  r.description = "庁内のお知らせを流します";
+  r.rules = rules;
+  return wait<store::RoomChange>([&](auto cb) { store().create_room(r, cb); });
+}
+
+std::vector<Message> StoreTest::system_messages(RoomId room) {
+  std::vector<Message> out;
+  for (Message& m : must(store().messages(room, 0, 0, 1000))) {
+    if (m.kind == MessageKind::system) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+boost::json::object StoreTest::note_of(const Message& m) {
+  return boost::json::parse(m.body).as_object();
+}
+
+boost::json::object StoreTest::note_of(const RoomEvent& e) {
+  auto f = parse_frame(e);
+  if (str_at(f, "type") != "message.created") return {};
+  const auto& msg = f.at("message").as_object();
+  if (!msg.contains("kind") || msg.at("kind").as_string() != "system") return {};
+  return msg.at("system").as_object();
+}
+
 MemberRole StoreTest::role(RoomId room, UserId user) {
   auto m = must(store().member(room, user));
   EXPECT_TRUE(m.has_value());

@@ -68,6 +68,28 @@ class StoreTest : public StoreFixture, public ::testing::WithParamInterface<Stor
     return wait<store::RoomChange>(
         [&](auto cb) { store().take_over_room(room, user, kT0 + 200, cb); });
   }
+  Result<store::RoomChange> update(RoomId room, UserId by, store::RoomPatch patch,
+                                   store::RoomRule may = nullptr, TimeMs now = kT0 + 300) {
+    return wait<store::RoomChange>(
+        [&](auto cb) { store().update_room(room, by, patch, now, may, cb); });
+  }
+  Result<store::RoomChange> set_role(RoomId room, UserId by, UserId user, MemberRole role,
+                                     store::RoomRule may = nullptr, TimeMs now = kT0 + 300) {
+    return wait<store::RoomChange>(
+        [&](auto cb) { store().set_member_role(room, by, user, role, now, may, cb); });
+  }
+  Result<User> update_user(UserId user, store::UserPatch patch) {
+    return wait<User>([&](auto cb) { store().update_user(user, patch, cb); });
+  }
+  // A group room of alice with `rules` (and a description).
+  Result<store::RoomChange> create_with_rules(RoomRules rules, std::vector<UserId> members,
+                                              const std::string& name = "お知らせ");
+  // The room's system messages (MessageKind::system), in order.
+  std::vector<Message> system_messages(RoomId room);
+  // The body of a system message, parsed (wire::SystemNote's JSON).
+  static boost::json::object note_of(const Message& m);
+  // The note of a message.created frame of a system message ({} if it is not one).
+  static boost::json::object note_of(const RoomEvent& e);
   MemberRole role(RoomId room, UserId user);
   std::vector<UserId> owners(RoomId room);
   // Every page of `filter`'s member list of `room`, `limit` rows at a time, joined.

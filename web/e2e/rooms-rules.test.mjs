@@ -36,19 +36,19 @@ test('system messages after a rename; the member menu makes an admin', { skip, t
   await openRoom(p, '避難所運営');
   await openRoom(t, '避難所運営');
   // The room's creation is the first message, a centred notice without avatar or menu.
-  const created = notice(p, '佐藤 花子さんがトーク「避難所運営」を作成しました');
+  const created = notice(p, 'あなたがトーク「避難所運営」を作成しました');
   await created.waitFor();
+  await notice(t, '佐藤 花子さんがトーク「避難所運営」を作成しました').waitFor();
   assert.equal(await created.locator('.avatar, .msg-menu-btn, .read-btn').count(), 0);
 
   // Rename in the settings dialog: a notice for both, live; the room list says it too.
-  await p.getByRole('button', { name: 'トーク情報を表示' }).click();
   await p.locator('.pane-details').getByRole('button', { name: 'トークの設定' }).click();
   const dlg = p.getByRole('dialog', { name: 'トークの設定' });
-  await dlg.getByLabel('トーク名').fill('');
+  await dlg.getByLabel('トーク名', { exact: true }).fill('');
   await dlg.getByRole('button', { name: '保存' }).click();
   await dlg.getByRole('alert').getByText('トーク名を入力してください').waitFor();
-  await dlg.getByLabel('トーク名').fill('避難所運営（第一中）');
-  await dlg.getByLabel('説明').fill('第一中学校の避難所の運営について');
+  await dlg.getByLabel('トーク名', { exact: true }).fill('避難所運営（第一中）');
+  await dlg.getByLabel('説明', { exact: true }).fill('第一中学校の避難所の運営について');
   await dlg.getByRole('button', { name: '保存' }).click();
   await dlg.waitFor({ state: 'detached' });
   const renamed = 'トーク名を「避難所運営」から「避難所運営（第一中）」に変更しました';
@@ -60,7 +60,6 @@ test('system messages after a rename; the member menu makes an admin', { skip, t
   await t.locator('.room-item.active .room-preview', { hasText: '説明を変更しました' }).waitFor();
 
   // 田中 is a member: no settings. 佐藤 (owner) makes him an admin from the member menu.
-  await t.getByRole('button', { name: 'トーク情報を表示' }).click();
   await t.locator('.pane-details .members .person-name').nth(2).waitFor();
   assert.equal(await t.locator('.pane-details').getByRole('button', { name: 'トークの設定' }).count(), 0);
   const members = p.locator('.pane-details .members');
@@ -90,7 +89,6 @@ test('an announcement room: members read, the composer gives way to a line', { s
   await openRoom(i, '防災お知らせ');
   await i.locator('#composer-input').waitFor();
 
-  await p.getByRole('button', { name: 'トーク情報を表示' }).click();
   await p.locator('.pane-details').getByRole('button', { name: 'トークの設定' }).click();
   const dlg = p.getByRole('dialog', { name: 'トークの設定' });
   await dlg.getByLabel(/お知らせ専用にする/).check();
@@ -149,40 +147,39 @@ test('a reply quote follows an edit of the quoted message', { skip, timeout: 900
 });
 
 test('a disabled account is marked 利用停止 where it appears', { skip, timeout: 90000 }, async () => {
-  // Disabled accounts stay members (demo data: one in 全職員); find one over the API.
-  const tok = await env.srv.token('sato');
-  const all = await env.srv.roomId(tok, '全職員');
-  const first = await env.srv.api(tok, 'GET', `/api/rooms/${all}`);
-  const list = first.members;
-  for (let next = first.members_next; next; ) {
-    const page = await env.srv.api(tok, 'GET', `/api/rooms/${all}/members?limit=100&cursor=${encodeURIComponent(next)}`);
-    list.push(...page.members);
-    next = page.next;
-  }
-  const off = list.find((m) => m.user.disabled)?.user;
-  assert.ok(off, 'the demo data has a disabled account in 全職員');
-
+  // Demo data: 西村 健一 (防災係) has left, his account disabled; he stays a member, marked.
   const p = await newPage(env.browser);
   await login(p, env.srv.base, 'sato');
-  await openRoom(p, '全職員');
-  await p.getByRole('button', { name: 'トーク情報を表示' }).click();
+  await openRoom(p, '防災係');
   const details = p.locator('.pane-details');
-  const row = details.locator('.members .member-row', { hasText: off.name });
-  await details.locator('.members .person-name').first().waitFor();
-  await until(
-    async () => {
-      if (await row.count()) return true;
-      const more = details.getByRole('button', { name: 'もっと見る' });
-      if (await more.count()) await more.click();
-      return false;
-    },
-    { what: `${off.name} in the member list` },
-  );
+  const row = details.locator('.members .member-row', { hasText: '西村 健一' });
   await row.locator('.tag', { hasText: '利用停止' }).waitFor();
+  assert.match(await row.locator('.person-sub').innerText(), /市民生活部 › 危機管理課 › 防災係/);
   await row.locator('.person').click();
   const prof = details.locator('.profile');
   await prof.locator('.profile-name .tag', { hasText: '利用停止' }).waitFor();
   await prof.getByText('このアカウントは利用停止中です').waitFor();
   await audit(p, 'profile of a disabled account');
+  // An active colleague's profile: the whole 所属 path and the 内線.
+  await openRoom(p, '防災係');
+  await details.locator('.members .member-row', { hasText: '伊藤 美咲' }).locator('.person').click();
+  await prof.getByText('市民生活部 › 危機管理課 › 防災係').waitFor();
+  await prof.getByText('3130').waitFor();
+  assert.deepEqual(p.errors, []);
+});
+
+test('全職員 (demo): official, announcements only; a member can neither post nor leave', { skip, timeout: 60000 }, async () => {
+  const p = await newPage(env.browser);
+  await login(p, env.srv.base, 'sato');
+  await openRoom(p, '全職員');
+  await p.locator('.room-head .tag', { hasText: '公式' }).waitFor();
+  await p.locator('.room-head .tag', { hasText: 'お知らせ専用' }).waitFor();
+  await p.getByText('このルームはお知らせ専用です。投稿できるのは管理者のみです').waitFor();
+  assert.equal(await p.locator('#composer-input').count(), 0);
+  const details = p.locator('.pane-details');
+  await details.getByText('公式ルームのため退出できません').waitFor();
+  assert.equal(await details.getByRole('button', { name: 'このトークから退出' }).count(), 0);
+  assert.equal(await details.getByRole('button', { name: 'トークの設定' }).count(), 0);
+  await audit(p, 'an official announcement room as a member');
   assert.deepEqual(p.errors, []);
 });

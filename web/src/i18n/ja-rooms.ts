@@ -59,7 +59,7 @@ const jaRooms = {
   rulesTitle: 'ルール',
   ruleAnnouncementLabel: 'お知らせ専用にする（投稿できるのはオーナーと管理者のみ）',
   ruleInviteLabel: 'メンバーも他の職員を追加できる',
-  ruleEditLabel: 'メンバーもトーク名と説明を変更できる',
+  ruleEditLabel: 'メンバーも名前と説明を変更できる',
   officialTitle: '公式ルーム',
   ruleOfficialLabel: '公式ルームにする（メンバーは退出できません）',
   syncLabel: 'メンバーを組織と同期',

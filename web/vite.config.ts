@@ -1,8 +1,39 @@
 /// <reference types="vitest" />
-import { defineConfig } from 'vite';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * Emits sw.js (from sw/sw.js) with this build's file list and a version hashed from its files:
+ * a new build is a new worker with a new cache.
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: 'tonari-sw',
+    apply: 'build',
+    // After the bundle is written: index.html is part of it only by then.
+    writeBundle(options, bundle) {
+      const built = Object.keys(bundle).filter((f) => f !== 'sw.js');
+      const copied = readdirSync(new URL('./public/', import.meta.url));
+      const files = [...built, ...copied].sort().map((f) => '/' + f);
+      const hash = createHash('sha256').update(files.join('\n'));
+      for (const f of built) {
+        const out = bundle[f];
+        hash.update(out.type === 'chunk' ? out.code : out.source);
+      }
+      const version = hash.digest('hex').slice(0, 12);
+      const source = readFileSync(new URL('./sw/sw.js', import.meta.url), 'utf8')
+        .replace('__VERSION__', version)
+        .replace('__FILES__', JSON.stringify(files));
+      writeFileSync(join(options.dir!, 'sw.js'), source);
+    },
+  };
+}
 
 // Preact without a plugin: esbuild compiles JSX with Preact's automatic runtime.
 export default defineConfig({
+  plugins: [serviceWorker()],
   esbuild: {
     jsx: 'automatic',
     jsxImportSource: 'preact',

@@ -5,7 +5,6 @@ import {
   login,
   msgLocator,
   newPage,
-  send,
   shot,
   browserSuite,
 } from './lib/harness.mjs';
@@ -35,7 +34,9 @@ test('the smartphone layout works at 390×844', { skip, timeout: 90000 }, async 
   const back = p.locator('.room-head').getByRole('button', { name: '戻る' });
   assert.ok(await back.isVisible());
 
-  await send(p, 'スマートフォンから送信しました。現地に到着しています。');
+  // On a touch screen Enter adds a line: the button sends.
+  await p.locator('#composer-input').fill('スマートフォンから送信しました。現地に到着しています。');
+  await p.locator('.send-btn').tap();
   const m = msgLocator(p, 'スマートフォンから送信しました');
   await m.waitFor();
   await p.locator('.msg.pending').waitFor({ state: 'detached' });

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DIST, skipReason } from './lib/harness.mjs';
 
-const BUDGET = 40 * 1024;
+const BUDGET = 44 * 1024; // docs/performance.md "The web client's first load"
 
-test('initial load is under 40 KiB gzipped', { skip: skipReason() }, () => {
+test('initial load is under 44 KiB gzipped', { skip: skipReason() }, () => {
   assert.ok(existsSync(join(DIST, 'index.html')), 'web/dist is built');
   const html = readFileSync(join(DIST, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);

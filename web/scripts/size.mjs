@@ -23,5 +23,5 @@ const all = readdirSync(join(dist, 'assets')).reduce((n, f) => n + statSync(join
 console.log('initial load (index.html + its JS and CSS):');
 console.log(rows.join('\n'));
 console.log(`  total ${(raw / 1024).toFixed(1)} KiB, gzipped ${(gz / 1024).toFixed(1)} KiB (all assets: ${(all / 1024).toFixed(1)} KiB raw)`);
-const limit = 40 * 1024;
+const limit = 44 * 1024;
 if (gz > limit) console.warn(`warning: initial load ${gz} B gz is over the budget of ${limit} B (e2e/size.test.mjs fails)`);

@@ -10,9 +10,10 @@ import { useStore } from '../state/useStore';
 export function ConnectionBanner() {
   const conn = useStore((s) => s.conn);
   const everLive = useStore((s) => s.everLive);
-  const offline = useStore((s) => s.offline);
+  const net = useStore((s) => s.net);
+  const offline = net === 'offline';
   const down = conn === 'waiting' || conn === 'connecting' || conn === 'syncing';
-  const show = offline || (down && (everLive || conn === 'waiting'));
+  const show = net !== 'online' || (down && (everLive || conn === 'waiting'));
   return (
     <div class="conn-banner-slot" role="status" aria-live="polite">
       {show && (

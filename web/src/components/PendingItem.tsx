@@ -9,7 +9,7 @@ import { useStore } from '../state/useStore';
 import { FileList } from './FileList';
 
 export function PendingItem({ p }: { p: Pending }) {
-  const offline = useStore((s) => s.offline || s.conn === 'waiting');
+  const offline = useStore((s) => s.net !== 'online' || s.conn === 'waiting');
   const since = p.triedAt ?? p.created_at;
   const [late, setLate] = useState(() => Date.now() - since >= UNSENT_AFTER_MS);
   useEffect(() => {

@@ -12,6 +12,7 @@ import { loadSettings, type Settings } from './settings';
 import type { Timeline } from './timeline';
 
 export type Phase = 'boot' | 'login' | 'app';
+export type Net = 'online' | 'offline' | 'unreachable';
 
 export interface Toast {
   id: number;
@@ -26,8 +27,8 @@ export interface AppState {
   /** The zone this page talks to the server through (what files it may get depends on it). */
   zone: Zone;
   conn: ConnState;
-  /** The browser says it is offline, or the server did not answer the last request. */
-  offline: boolean;
+  /** offline: the browser says so; unreachable: the server did not answer the last request. */
+  net: Net;
   /** The connection was live at least once since login (so a drop is a "reconnect"). */
   everLive: boolean;
   rooms: Record<number, RoomEntry>;
@@ -114,13 +115,13 @@ export class Hub {
     this.state = {
       phase: 'boot',
       zone: 'lgwan',
-      offline: false,
+      net: 'online',
       order: [],
       route: HOME,
       settings: loadSettings(deps.env.storage),
       toast: null,
       loginMessage: null,
-      ...(sessionSlices() as Omit<AppState, 'phase' | 'zone' | 'offline' | 'order' | 'route' | 'settings' | 'toast' | 'loginMessage'>),
+      ...(sessionSlices() as Omit<AppState, 'phase' | 'zone' | 'net' | 'order' | 'route' | 'settings' | 'toast' | 'loginMessage'>),
     };
   }
 

@@ -315,4 +315,40 @@ describe('Store', () => {
     await flush();
     expect(srv.api.room).not.toHaveBeenCalled();
   });
+
+  it('is offline at once when the browser says so or a request gets no answer', async () => {
+    const { store, sock } = await bootLive();
+    store.setOnline(false);
+    expect(store.state.net).toBe('offline');
+    expect(sock.sentOfType('ping')).toHaveLength(1); // the socket is checked now
+    store.setOnline(true);
+    expect(store.state.net).toBe('online');
+    store.sync.reached(false);
+    expect(store.state.net).toBe('unreachable');
+    sock.receive({ type: 'pong' }); // the server answers again
+    expect(store.state.net).toBe('online');
+  });
+
+  it('shows a failed room load as an error, and loads on retry', async () => {
+    const { store, srv } = await bootLive();
+    srv.api.messages.mockRejectedValueOnce(new Error('down'));
+    await store.loadLatest(7);
+    expect(store.state.timelines[7].error).toBe('Error: down');
+    expect(store.state.timelines[7].loaded).toBe(false);
+    await store.loadLatest(7);
+    expect(store.state.timelines[7].error).toBeUndefined();
+    expect(store.state.timelines[7].loaded).toBe(true);
+  });
+
+  it('keeps a failed room list as an error until a retry loads it', async () => {
+    const srv = server();
+    srv.api.rooms.mockRejectedValueOnce(new Error('down'));
+    const store = makeStore(srv.api, new ManualTimers());
+    await store.boot('/');
+    expect(store.state.roomsError).toBe('Error: down');
+    await store.reloadRooms();
+    expect(store.state.roomsError).toBeNull();
+    expect(store.state.order).toEqual([5]);
+  });
 });
+

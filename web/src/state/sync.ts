@@ -86,8 +86,9 @@ export class Sync implements Link {
   /** The browser's online and offline events: shown at once, not after a ping times out. */
   setBrowserOnline(online: boolean): void {
     this.browserOffline = !online;
+    // Either way, check the socket now: it may have died meanwhile, or still be fine.
+    this.conn?.probe();
     if (online) this.wake();
-    else this.conn?.probe();
     this.publish();
   }
 
@@ -103,8 +104,8 @@ export class Sync implements Link {
   }
 
   private publish(): void {
-    const offline = this.browserOffline || this.unreachable;
-    if (offline !== this.hub.state.offline) this.hub.set({ offline });
+    const net = this.browserOffline ? 'offline' : this.unreachable ? 'unreachable' : 'online';
+    if (net !== this.hub.state.net) this.hub.set({ net });
   }
 
   /** Don't wait for the back-off (the network came back, the tab became visible). */

@@ -159,6 +159,7 @@ test('a disabled account is marked 利用停止 where it appears', { skip, timeo
   const prof = details.locator('.profile');
   await prof.locator('.profile-name .tag', { hasText: '利用停止' }).waitFor();
   await prof.getByText('このアカウントは利用停止中です').waitFor();
+  assert.equal(await prof.getByRole('button', { name: 'トークを開始' }).count(), 0);
   await audit(p, 'profile of a disabled account');
   // An active colleague's profile: the whole 所属 path and the 内線.
   await openRoom(p, '防災係');

@@ -97,9 +97,12 @@ export function ProfileView({ user }: { user: number }) {
               </button>
             )
           ) : (
-            <button type="button" class="btn btn-primary btn-block" onClick={() => store.startDirect(u.id)}>
-              {t('startChat')}
-            </button>
+            // A disabled account cannot be talked to (the server refuses a new 1:1).
+            !u.disabled && (
+              <button type="button" class="btn btn-primary btn-block" onClick={() => store.startDirect(u.id)}>
+                {t('startChat')}
+              </button>
+            )
           )}
         </div>
       )}

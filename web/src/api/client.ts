@@ -5,6 +5,8 @@ import type {
   Member,
   Message,
   ReadersPage,
+  RoomPatch,
+  RoomRole,
   RoomSummary,
   SendInput,
   Session,
@@ -169,8 +171,12 @@ export class Api {
     const qs = new URLSearchParams({ limit: String(limit), cursor });
     return this.request('GET', `/api/rooms/${id}/members?${qs}`);
   }
-  async renameRoom(id: number, name: string): Promise<RoomSummary> {
-    return (await this.request<{ room: RoomSummary }>('PATCH', `/api/rooms/${id}`, { name })).room;
+  /** Name, description, rules (as far as the user may: RoomSummary.can). */
+  async updateRoom(id: number, patch: RoomPatch): Promise<RoomSummary> {
+    return (await this.request<{ room: RoomSummary }>('PATCH', `/api/rooms/${id}`, patch)).room;
+  }
+  async setRole(id: number, user: number, role: RoomRole): Promise<Member> {
+    return (await this.request<{ member: Member }>('PUT', `/api/rooms/${id}/members/${user}/role`, { role })).member;
   }
   async addMembers(id: number, users: number[]): Promise<number[]> {
     return (await this.request<{ added: number[] }>('POST', `/api/rooms/${id}/members`, { users })).added;

@@ -3,11 +3,14 @@
 
 export type Role = 'staff' | 'admin';
 export type RoomKind = 'group' | 'direct';
-export type RoomRole = 'owner' | 'member';
+/** A member's role in a room: owners and admins manage it; owners also change roles. */
+export type RoomRole = 'owner' | 'admin' | 'member';
 
 export interface DepartmentRef {
   id: number;
   name: string;
+  /** Names from the top down: "総務部/総務課/庶務係" (absent: name only). */
+  path?: string;
 }
 
 export interface User {
@@ -18,7 +21,11 @@ export interface User {
   department: DepartmentRef | null;
   title: string;
   status: string;
+  /** 内線 (phone extension), as the municipality writes it. */
+  extension: string;
   role: Role;
+  /** The account is disabled (利用停止): still shown, marked. */
+  disabled: boolean;
 }
 
 export interface Department {
@@ -37,6 +44,69 @@ export interface ReplyRef {
   sender: number;
   sender_name: string;
   body: string;
+  /** The quoted message was edited after the reply (body is its current text). */
+  edited?: boolean;
+}
+
+/** Who is kept in step with the org tree: everyone of a department (and below), or of the tenant. */
+export type OrgSync = { kind: 'tenant' } | { kind: 'department'; dept: number; subtree: boolean };
+
+export interface RoomRules {
+  /** お知らせ専用: only owners and admins post. */
+  announcement: boolean;
+  /** 公式: set by a tenant admin; members cannot leave it. */
+  official: boolean;
+  members_invite: boolean;
+  /** Members may rename and describe the room (false: owners and admins only). */
+  members_edit: boolean;
+  sync: OrgSync | null;
+}
+
+/** The body of a system message (docs/api.md): what happened to the room. */
+export interface SystemNote {
+  action:
+    | 'room_created'
+    | 'renamed'
+    | 'description_changed'
+    | 'rules_changed'
+    | 'members_added'
+    | 'member_removed'
+    | 'member_left'
+    | 'role_changed'
+    | 'taken_over';
+  /** The users concerned (the first 20); count: how many in all. */
+  users?: { id: number; name: string }[];
+  count?: number;
+  name?: string;
+  old_name?: string;
+  description?: string;
+  role?: RoomRole;
+  /** owner_left, owner_disabled, takeover, org (by the org-tree sync). */
+  reason?: string;
+  rules?: RoomRules;
+}
+
+/** What the user may do in a room (the server checks every action again). */
+export interface RoomAbilities {
+  post: boolean;
+  /** Rename, describe. */
+  edit_info: boolean;
+  invite: boolean;
+  /** Remove other members. */
+  remove: boolean;
+  leave: boolean;
+  set_roles: boolean;
+  /** announcement, members_invite, members_edit. */
+  edit_rules: boolean;
+  /** official, sync (tenant admins). */
+  edit_official: boolean;
+}
+
+/** PATCH /api/rooms/{id}: the fields to change (rules: only those given). */
+export interface RoomPatch {
+  name?: string;
+  description?: string;
+  rules?: Partial<RoomRules>;
 }
 
 export interface Message {
@@ -46,7 +116,11 @@ export interface Message {
   sender: number;
   sender_name: string;
   client_id: string;
+  /** '' for a system message. */
   body: string;
+  /** Absent: text. A system message (sender: who did it, 0 for tonari) has `system`. */
+  kind?: 'text' | 'system';
+  system?: SystemNote;
   reply_to: ReplyRef | null;
   mentions: number[];
   mention_all: boolean;
@@ -123,6 +197,9 @@ export interface RoomSummary {
   last_activity: number;
   role: RoomRole;
   peer: number | null;
+  description: string;
+  rules: RoomRules;
+  can: RoomAbilities;
 }
 
 export interface Member {
@@ -176,7 +253,15 @@ export type EventFrame =
   | { type: 'message.deleted'; room: number; ev: number; message: Message }
   | { type: 'member.joined'; room: number; ev: number; users: User[]; count?: number; by: number }
   | { type: 'member.left'; room: number; ev: number; user: number; by: number }
-  | { type: 'room.updated'; room: number; ev: number; name: string; by: number }
+  | {
+      type: 'room.updated';
+      room: number;
+      ev: number;
+      name: string;
+      description: string;
+      rules: RoomRules;
+      by: number;
+    }
   | { type: 'file.updated'; room: number; ev: number; file: FileInfo }
   | {
       type: 'member.role_changed';
@@ -185,7 +270,7 @@ export type EventFrame =
       user: number;
       role: RoomRole;
       by: number;
-      reason: 'owner_left' | 'owner_disabled' | 'takeover';
+      reason: 'owner_left' | 'owner_disabled' | 'takeover' | 'set';
     };
 
 export type ServerFrame =

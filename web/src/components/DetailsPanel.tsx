@@ -1,15 +1,53 @@
-// Room info: name (rename), members (profiles, add, remove), leave.
-import { focusOnce } from '../util/memo';
+// Room info: name, badges and description (settings), members with their roles (profiles,
+// add, change role, remove), leave. Only what RoomSummary.can allows is offered.
 import { useState } from 'preact/hooks';
+import type { Member, RoomRole, RoomSummary } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { useStore } from '../state/useStore';
-import { AddMembersDialog } from './lazy';
+import { AddMembersDialog, RoomSettingsDialog } from './lazy';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { Icon } from './Icon';
+import { Menu, type MenuItem } from './Menu';
 import { PanelHead } from './PanelHead';
 import { PersonRow } from './PersonRow';
+import { RoomBadges } from './RoomNotes';
+
+const ROLE_LABEL = { owner: 'roleOwner', admin: 'roleAdmin', member: 'roleMember' } as const;
+
+/** The ⋯ menu of one member: change the role (can.set_roles), remove (can.remove). */
+function MemberMenu({ s, m }: { s: RoomSummary; m: Member }) {
+  const name = m.user.name;
+  const items: MenuItem[] = [];
+  const roles: [RoomRole, 'makeAdmin' | 'makeOwner' | 'makeMember'][] = [
+    ['admin', 'makeAdmin'],
+    ['owner', 'makeOwner'],
+    ['member', 'makeMember'],
+  ];
+  for (const [role, label] of s.can.set_roles ? roles : []) {
+    if (m.role === role) continue;
+    items.push({
+      label: t(label),
+      icon: 'user',
+      run: async () => {
+        if (await store.setRole(s.id, m.user.id, role)) store.toast(t('roleChanged', { name, role: t(ROLE_LABEL[role]) }));
+      },
+    });
+  }
+  if (s.can.remove) {
+    items.push({
+      label: t('removeFromRoom'),
+      icon: 'close',
+      danger: true,
+      run: async () => {
+        if (await ask(t('confirmRemove', { name }), t('remove'))) void store.removeMember(s.id, m.user.id);
+      },
+    });
+  }
+  if (!items.length) return null;
+  return <Menu label={t('memberActions', { name })} items={items} wrapClass="menu-wrap" btnClass="member-menu-btn" menuClass="member-menu" />;
+}
 
 export function DetailsPanel({ room }: { room: number }) {
   const entry = useStore((s) => s.rooms[room]);
@@ -17,20 +55,11 @@ export function DetailsPanel({ room }: { room: number }) {
   const more = useStore((s) => s.membersNext[room]);
   const me = useStore((s) => s.me)!;
   const [adding, setAdding] = useState(false);
-  const [renaming, setRenaming] = useState(false);
-  const [name, setName] = useState('');
+  const [editing, setEditing] = useState(false);
   if (!entry) return null;
   const s = entry.summary;
   const group = s.kind === 'group';
-  // The server decides (owner or municipality admin may remove others); this only hides
-  // buttons that would be refused.
-  const mayRemoveOthers = s.role === 'owner' || me.role === 'admin';
-
-  const rename = async (e: Event) => {
-    e.preventDefault();
-    if (!name.trim()) return;
-    if (await store.rename(room, name.trim())) setRenaming(false);
-  };
+  const can = s.can;
 
   return (
     <div class="details" aria-labelledby="details-title">
@@ -38,54 +67,34 @@ export function DetailsPanel({ room }: { room: number }) {
       <div class="details-body">
         <div class="details-hero">
           <Avatar name={s.name} id={s.kind === 'direct' ? s.peer ?? s.id : s.id + 100} size={56} group={group} />
-          {renaming ? (
-            <form class="rename-form" onSubmit={rename}>
-              <label class="field">
-                <span>{t('roomName')}</span>
-                <input
-                  value={name}
-                  maxLength={100}
-                  required
-                  ref={focusOnce}
-                  onInput={(e) => setName(e.currentTarget.value)}
-                  onKeyDown={(e) => e.key === 'Escape' && setRenaming(false)}
-                />
-              </label>
-              <div class="edit-actions">
-                <button type="button" class="btn btn-small" onClick={() => setRenaming(false)}>
-                  {t('cancel')}
-                </button>
-                <button type="submit" class="btn btn-small btn-primary">
-                  {t('save')}
-                </button>
-              </div>
-            </form>
-          ) : (
-            <div class="details-name">
-              <h3>{s.name}</h3>
-              <span class="muted">{group ? t('groupRoom') + ' · ' + t('memberCount', { n: s.member_count }) : t('directChat')}</span>
-              {group && (
-                <button
-                  type="button"
-                  class="btn btn-small"
-                  onClick={() => {
-                    setName(s.name);
-                    setRenaming(true);
-                  }}
-                >
-                  <Icon name="edit" size={16} /> {t('rename')}
-                </button>
-              )}
-            </div>
-          )}
+          <div class="details-name">
+            <h3>{s.name}</h3>
+            <span class="muted">
+              {group && <RoomBadges rules={s.rules} />}
+              {group ? t('groupRoom') + ' · ' + t('memberCount', { n: s.member_count }) : t('directChat')}
+            </span>
+            {group && (can.edit_info || can.edit_rules || can.edit_official) && (
+              <button type="button" class="btn btn-small" onClick={() => setEditing(true)}>
+                <Icon name="edit" size={16} /> {t('roomSettings')}
+              </button>
+            )}
+          </div>
         </div>
+        {group && (
+          <section aria-labelledby="desc-title">
+            <h3 id="desc-title" class="section-head">
+              {t('description')}
+            </h3>
+            <p class={'details-desc' + (s.description ? '' : ' muted')}>{s.description || t('noDescription')}</p>
+          </section>
+        )}
 
         <section aria-labelledby="members-title">
           <div class="section-head">
             <h3 id="members-title">
               {t('members')} ({s.member_count.toLocaleString()})
             </h3>
-            {group && (
+            {group && can.invite && (
               <button type="button" class="btn btn-small" onClick={() => setAdding(true)}>
                 <Icon name="plus" size={16} /> {t('addMembers')}
               </button>
@@ -104,25 +113,14 @@ export function DetailsPanel({ room }: { room: number }) {
                   >
                     <PersonRow
                       u={m.user}
-                      extra={m.user.id === me.id ? t('you') : m.role === 'owner' ? t('owner') : undefined}
+                      extra={
+                        [m.user.id === me.id && t('you'), group && m.role !== 'member' && t(ROLE_LABEL[m.role])]
+                          .filter(Boolean)
+                          .join(' · ') || undefined
+                      }
                     />
                   </button>
-                  {group && mayRemoveOthers && m.user.id !== me.id && (
-                    <button
-                      type="button"
-                      class="icon-btn"
-                      aria-label={t('removeMember', { name: m.user.name })}
-                      onClick={() => {
-                        void ask(t('confirmRemove', { name: m.user.name }), t('remove')).then(
-                          (yes) => {
-                            if (yes) void store.removeMember(room, m.user.id);
-                          },
-                        );
-                      }}
-                    >
-                      <Icon name="close" size={18} />
-                    </button>
-                  )}
+                  {group && m.user.id !== me.id && <MemberMenu s={s} m={m} />}
                 </li>
               ))}
             </ul>
@@ -134,7 +132,7 @@ export function DetailsPanel({ room }: { room: number }) {
           )}
         </section>
 
-        {group && (
+        {group && can.leave && (
           <button
             type="button"
             class="btn btn-danger btn-block"
@@ -146,10 +144,12 @@ export function DetailsPanel({ room }: { room: number }) {
             <Icon name="logout" size={18} /> {t('leaveRoom')}
           </button>
         )}
+        {group && !can.leave && s.rules.official && <p class="muted leave-note">{t('cannotLeaveOfficial')}</p>}
       </div>
       {adding && members && (
         <AddMembersDialog room={room} current={new Set(members.map((m) => m.user.id))} onClose={() => setAdding(false)} />
       )}
+      {editing && <RoomSettingsDialog s={s} onClose={() => setEditing(false)} />}
     </div>
   );
 }

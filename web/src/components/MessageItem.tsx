@@ -8,6 +8,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
+import { DisabledMark, SystemText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -21,6 +22,8 @@ interface Props {
   /** Display names of the mentioned users, one per line. */
   names: string;
   mentionsMe: boolean;
+  /** The sender's account is disabled (利用停止), as far as we know. */
+  senderOff: boolean;
   editing: boolean;
   onAction: (a: MessageAction, m: Message) => void;
   /** Opens the image viewer on a message's images. */
@@ -35,9 +38,20 @@ function jumpTo(seq: number) {
   setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
-function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, onAction, onView }: Props) {
+/** A system message: a centred one-line notice (no avatar, 既読 or menu). */
+export function SystemNotice({ m }: { m: Message }) {
+  return (
+    <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
+      <span>
+        <SystemText m={m} />
+      </span>
+    </li>
+  );
+}
+
+function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, editing, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
-  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '']
+  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -55,6 +69,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, o
         {!mine && !compact && (
           <button type="button" class="msg-sender" onClick={() => onAction('profile', m)}>
             {m.sender_name}
+            {senderOff && <DisabledMark />}
           </button>
         )}
         <div class="msg-row">
@@ -65,9 +80,16 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, editing, o
                 type="button"
                 class="quote"
                 onClick={() => jumpTo(m.reply_to!.seq)}
-                aria-label={t('replyTo', { name: m.reply_to.sender_name }) + ': ' + (m.reply_to.body || t('quoteDeleted'))}
+                aria-label={
+                  t('replyTo', { name: m.reply_to.sender_name }) +
+                  ': ' +
+                  (m.reply_to.body ? m.reply_to.body + (m.reply_to.edited ? t('edited') : '') : t('quoteDeleted'))
+                }
               >
-                <span class="quote-name">{m.reply_to.sender_name}</span>
+                <span class="quote-name">
+                  {m.reply_to.sender_name}
+                  {m.reply_to.edited && m.reply_to.body && <span class="quote-edited">{t('edited')}</span>}
+                </span>
                 <span class={'quote-body' + (m.reply_to.body ? '' : ' deleted-text')}>{m.reply_to.body || t('quoteDeleted')}</span>
               </button>
             )}

@@ -12,7 +12,7 @@ import { DayDivider } from './DayDivider';
 import { Icon } from './Icon';
 import { LoadError } from './LoadError';
 import { Viewer } from './lazy';
-import { MessageItem, type MessageAction } from './MessageItem';
+import { MessageItem, SystemNotice, type MessageAction } from './MessageItem';
 import { PendingItem } from './PendingItem';
 import { UnreadDivider } from './UnreadDivider';
 
@@ -149,8 +149,18 @@ export function MessageList({
       if (newDay) items.push(<DayDivider key={'d' + m.seq} ts={m.created_at} />);
       const isDivider = divider !== undefined && m.seq === divider && m.sender !== myId;
       if (isDivider) items.push(<UnreadDivider key="unread" />);
+      if (m.kind === 'system') {
+        items.push(<SystemNotice key={m.seq} m={m} />);
+        prev = m;
+        continue;
+      }
       const compact =
-        !!prev && !newDay && !isDivider && prev.sender === m.sender && m.created_at - prev.created_at < GROUP_MS;
+        !!prev &&
+        !newDay &&
+        !isDivider &&
+        prev.kind !== 'system' &&
+        prev.sender === m.sender &&
+        m.created_at - prev.created_at < GROUP_MS;
       const names = m.mentions.map((id) => users[id]?.name).filter((n): n is string => !!n);
       items.push(
         <MessageItem
@@ -161,6 +171,7 @@ export function MessageList({
           kind={kind}
           names={names.join('\n')}
           mentionsMe={m.sender !== myId && !m.deleted && (m.mention_all || m.mentions.includes(myId))}
+          senderOff={!!users[m.sender]?.disabled}
           editing={editing === m.seq}
           onAction={onAction}
           onView={onView}

@@ -1,17 +1,19 @@
 import type { User } from '../api/types';
 import { Avatar } from './Avatar';
+import { DisabledMark, personFacts } from './RoomNotes';
 
-/** Name, department and title of a colleague (the content of list rows). */
+/** A colleague in a list row: name, 所属 path, title, 内線, ひとこと; 利用停止 marked. */
 export function PersonRow({ u, extra }: { u: User; extra?: string }) {
   return (
     <>
       <Avatar name={u.name} id={u.id} size={32} />
-      <span class="person-text">
+      <span class={'person-text' + (u.disabled ? ' is-off' : '')}>
         <span class="person-name">
           {u.name}
           {extra && <span class="tag">{extra}</span>}
+          {u.disabled && <DisabledMark />}
         </span>
-        <span class="person-sub">{[u.department?.name, u.title].filter(Boolean).join(' ')}</span>
+        <span class="person-sub">{personFacts(u)}</span>
       </span>
     </>
   );

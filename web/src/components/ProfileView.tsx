@@ -1,11 +1,14 @@
-// A colleague's profile (department, title, status line); one's own with the status editable.
+// A colleague's profile (所属 path, title, 内線, status line, 利用停止); one's own with the
+// status editable.
 import { focusOnce } from '../util/memo';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { useStore } from '../state/useStore';
+import { deptPath } from '../util/people';
 import { Avatar } from './Avatar';
 import { PanelHead } from './PanelHead';
+import { DisabledMark } from './RoomNotes';
 
 export function ProfileView({ user }: { user: number }) {
   const u = useStore((s) => s.users[user]);
@@ -37,23 +40,29 @@ export function ProfileView({ user }: { user: number }) {
         <p class="muted pad">{t('loading')}</p>
       ) : (
         <div class="details-body">
-          <div class="profile-hero">
+          <div class={'profile-hero' + (u.disabled ? ' is-off' : '')}>
             <Avatar name={u.name} id={u.id} size={72} />
             <div>
-              <h3 class="profile-name">{u.name}</h3>
+              <h3 class="profile-name">
+                {u.name}
+                {u.disabled && <DisabledMark />}
+              </h3>
               <div class="muted" lang="ja">
                 {u.reading}
               </div>
             </div>
           </div>
+          {u.disabled && <p class="form-error">{t('accountDisabled')}</p>}
           <dl class="profile-fields">
             <dt>{t('department')}</dt>
-            <dd>{u.department?.name || '—'}</dd>
+            <dd>{deptPath(u) || '—'}</dd>
             <dt>{t('title')}</dt>
             <dd>
               {u.title || '—'}
               {u.role === 'admin' && <span class="tag">{t('admin')}</span>}
             </dd>
+            <dt>{t('extension')}</dt>
+            <dd>{u.extension || '—'}</dd>
             <dt>{t('status')}</dt>
             <dd class="profile-status">
               {isMe && status !== null ? (
@@ -88,9 +97,12 @@ export function ProfileView({ user }: { user: number }) {
               </button>
             )
           ) : (
-            <button type="button" class="btn btn-primary btn-block" onClick={() => store.startDirect(u.id)}>
-              {t('startChat')}
-            </button>
+            // A disabled account cannot be talked to (the server refuses a new 1:1).
+            !u.disabled && (
+              <button type="button" class="btn btn-primary btn-block" onClick={() => store.startDirect(u.id)}>
+                {t('startChat')}
+              </button>
+            )
           )}
         </div>
       )}

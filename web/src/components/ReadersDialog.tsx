@@ -4,8 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Message, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
-import { Avatar } from './Avatar';
 import { Dialog } from './Dialog';
+import { PersonRow } from './PersonRow';
 
 type List = 'read' | 'unread';
 interface Loaded {
@@ -22,11 +22,7 @@ function People({ list, label, id, onMore }: { list: Loaded; label: string; id: 
         <ul class="people" data-list={id}>
           {list.users.map((u) => (
             <li key={u.id} class="person">
-              <Avatar name={u.name} id={u.id} size={32} />
-              <span class="person-text">
-                <span class="person-name">{u.name}</span>
-                <span class="person-sub">{[u.department?.name, u.title].filter(Boolean).join(' ')}</span>
-              </span>
+              <PersonRow u={u} />
             </li>
           ))}
         </ul>

@@ -4,17 +4,14 @@ import type { RoomEntry } from '../state/rooms';
 import { useStore } from '../state/useStore';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
+import { RoomSub } from './lazy';
 
 export function RoomHeader({ entry }: { entry: RoomEntry }) {
   const s = entry.summary;
   const peer = useStore((st) => (s.peer !== null ? st.users[s.peer] : undefined));
   const panelOpen = useStore((st) => st.route.panel !== null);
-  const sub =
-    s.kind === 'group'
-      ? t('memberCount', { n: s.member_count })
-      : [peer?.department?.name, peer?.title].filter(Boolean).join(' ') || t('directChat');
   return (
-    <header class="room-head">
+    <header class={'room-head' + (peer?.disabled ? ' is-off' : '')}>
       <button type="button" class="icon-btn back-btn" onClick={() => store.back()} aria-label={t('back')}>
         <Icon name="back" />
       </button>
@@ -23,7 +20,9 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
         <h2 id="room-title" class="room-title">
           {s.name}
         </h2>
-        <div class="room-sub">{sub}</div>
+        <div class="room-sub">
+          <RoomSub s={s} peer={peer} />
+        </div>
       </div>
       <button
         type="button"

@@ -14,6 +14,7 @@ export function RoomList({ onNew }: { onNew: () => void }) {
   const loaded = useStore((s) => s.roomsLoaded);
   const loadError = useStore((s) => s.roomsError);
   const active = useStore((s) => s.route.room);
+  const users = useStore((s) => s.users);
   const [q, setQ] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
   const ids = useMemo(() => filterRooms(rooms, order, q), [rooms, order, q]);
@@ -64,7 +65,12 @@ export function RoomList({ onNew }: { onNew: () => void }) {
       {loaded && !ids.length && <p class="muted pad">{order.length ? t('noMatch') : t('noRooms')}</p>}
       <ul class="rooms" ref={listRef} onKeyDown={onKeyDown}>
         {ids.map((id) => (
-          <RoomListItem key={id} entry={rooms[id]} active={id === active} />
+          <RoomListItem
+            key={id}
+            entry={rooms[id]}
+            active={id === active}
+            off={!!users[rooms[id].summary.peer ?? 0]?.disabled}
+          />
         ))}
       </ul>
       <NotifyHint />

@@ -5,10 +5,12 @@ import { formatListTime } from '../util/date';
 import { attachmentSummary } from '../util/files';
 import { memo } from '../util/memo';
 import { Avatar } from './Avatar';
+import { DisabledMark, SystemText } from './lazy';
 
-function preview(e: RoomEntry, me: number): string {
+function preview(e: RoomEntry, me: number) {
   const m = e.summary.last_message;
   if (!m) return t('noMessagesYet');
+  if (m.kind === 'system') return <SystemText m={m} />;
   if (m.deleted) return t('deletedMessage');
   const body = m.body.replace(/\s+/g, ' ') || attachmentSummary(m.files, t);
   if (m.sender === me) return `${t('you')}: ${body}`;
@@ -16,7 +18,8 @@ function preview(e: RoomEntry, me: number): string {
   return body;
 }
 
-function RoomListItemImpl({ entry, active }: { entry: RoomEntry; active: boolean }) {
+/** off: a 1:1 with a disabled account (利用停止). */
+function RoomListItemImpl({ entry, active, off }: { entry: RoomEntry; active: boolean; off: boolean }) {
   const s = entry.summary;
   const me = store.state.me?.id ?? 0;
   const unread = unreadOf(entry);
@@ -32,7 +35,7 @@ function RoomListItemImpl({ entry, active }: { entry: RoomEntry; active: boolean
     <li>
       <a
         href={`/rooms/${s.id}`}
-        class={'room-item' + (active ? ' active' : '') + (unread ? ' has-unread' : '')}
+        class={'room-item' + (active ? ' active' : '') + (unread ? ' has-unread' : '') + (off ? ' is-off' : '')}
         aria-current={active ? 'page' : undefined}
         data-room={s.id}
         onClick={(e) => {
@@ -47,6 +50,7 @@ function RoomListItemImpl({ entry, active }: { entry: RoomEntry; active: boolean
             <span class="room-name">
               {s.name}
               {s.kind === 'group' && <span class="room-count"> ({s.member_count})</span>}
+              {off && <DisabledMark />}
             </span>
             <time class="room-time" dateTime={ts ? new Date(ts).toISOString() : undefined}>
               {formatListTime(ts, lang())}

@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { attachFiles, Composer } from './Composer';
 import { MessageList } from './MessageList';
-import { ReadersDialog } from './lazy';
+import { PostingClosed, ReadersDialog } from './lazy';
 import { Icon } from './Icon';
 import { RoomHeader } from './RoomHeader';
 
@@ -23,7 +23,8 @@ export function RoomView({ room }: { room: number }) {
 
   if (!entry) return <div class="empty-state">{t('loading')}</div>;
   // Only drags that carry files (not text or a link being moved about) show the drop zone.
-  const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+  const hasFiles = (e: DragEvent) =>
+    entry.summary.can.post && !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
   const onDragEnter = (e: DragEvent) => {
     if (!hasFiles(e)) return;
     e.preventDefault();
@@ -60,7 +61,11 @@ export function RoomView({ room }: { room: number }) {
     >
       <RoomHeader entry={entry} />
       <MessageList room={room} kind={entry.summary.kind} onReply={onReply} onReaders={setReaders} />
-      <Composer room={room} reply={reply} onCancelReply={() => setReply(null)} onSent={() => setReply(null)} />
+      {entry.summary.can.post ? (
+        <Composer room={room} reply={reply} onCancelReply={() => setReply(null)} onSent={() => setReply(null)} />
+      ) : (
+        <PostingClosed rules={entry.summary.rules} />
+      )}
       {readers && <ReadersDialog message={readers} onClose={() => setReaders(null)} />}
       {dragging && (
         <div class="drop-zone" aria-hidden="true">

@@ -1,13 +1,10 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadFileTexts } from '../i18n';
+import { loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
-export const NewChatDialog = lazy(() => import('./NewChatDialog').then((m) => m.NewChatDialog));
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
-export const AddMembersDialog = lazy(() => import('./AddMembersDialog').then((m) => m.AddMembersDialog));
-export const ReadersDialog = lazy(() => import('./ReadersDialog').then((m) => m.ReadersDialog));
 export const ConfirmDialog = lazy(() => import('./ConfirmDialog').then((m) => m.ConfirmDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.
 export const Viewer = lazy(() => Promise.all([import('./Viewer'), loadFileTexts()]).then(([m]) => m.Viewer));
@@ -15,10 +12,38 @@ export const AttachmentTray = lazy(() =>
   Promise.all([import('./AttachmentTray'), loadFileTexts()]).then(([m]) => m.AttachmentTray),
 );
 
+// Rooms and people (rules, roles, system messages, details, profiles, pickers, readers):
+// with the room texts (i18n/ja-rooms.ts).
+const withRoomTexts = <M>(module: Promise<M>) => Promise.all([module, loadRoomTexts()]).then(([m]) => m);
+export const NewChatDialog = lazy(() => withRoomTexts(import('./NewChatDialog')).then((m) => m.NewChatDialog));
+export const AddMembersDialog = lazy(() => withRoomTexts(import('./AddMembersDialog')).then((m) => m.AddMembersDialog));
+export const ReadersDialog = lazy(() => withRoomTexts(import('./ReadersDialog')).then((m) => m.ReadersDialog));
+const notes = () => withRoomTexts(import('./RoomNotes'));
+export const SystemText = lazy(() => notes().then((m) => m.SystemText));
+export const RoomSub = lazy(() => notes().then((m) => m.RoomSub));
+export const DisabledMark = lazy(() => notes().then((m) => m.DisabledMark));
+export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));
+export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).then((m) => m.DetailsPanel));
+export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
+export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
+
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
+  // The room notes at once: a timeline may show system messages as soon as it loads.
+  SystemText.preload();
   const run = () => {
-    [NewChatDialog, SettingsDialog, AddMembersDialog, ReadersDialog, ConfirmDialog, Viewer, AttachmentTray].forEach((c) => c.preload());
+    [
+      NewChatDialog,
+      SettingsDialog,
+      AddMembersDialog,
+      ReadersDialog,
+      ConfirmDialog,
+      Viewer,
+      AttachmentTray,
+      DetailsPanel,
+      ProfileView,
+      RoomSettingsDialog,
+    ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };
   const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number };

@@ -1,17 +1,19 @@
 // Tiny i18n: Japanese by default, English selectable. t('readN', {n: 3}) → "既読 3".
 // English is loaded on demand (most users never need it; it is not in the initial load), and
-// so are the Japanese texts only file screens use (ja-files.ts: loadFileTexts).
+// so are the Japanese texts only some screens use: file screens (ja-files.ts,
+// loadFileTexts) and rooms and people (ja-rooms.ts, loadRoomTexts).
 import ja, { type Dict } from './ja';
 import type { FileTexts } from './ja-files';
+import type { RoomTexts } from './ja-rooms';
 
 export type Lang = 'ja' | 'en';
-export type Key = keyof Dict | keyof FileTexts;
+export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
 const dicts: Partial<Record<Lang, Texts>> = { ja };
-let jaFiles: Texts | null = null;
-let loadingFiles: Promise<void> | null = null;
+/** Japanese texts loaded on demand, looked up after the current language's. */
+let jaMore: Texts = {};
 let current: Lang = 'ja';
 
 export function hasLang(l: Lang): boolean {
@@ -22,25 +24,36 @@ export async function loadLang(l: Lang): Promise<void> {
   if (!dicts[l]) dicts[l] = (await import('./en')).default;
 }
 
-/** True once the file texts are here (English has them in en.ts). */
-export function hasFileTexts(): boolean {
-  return !!jaFiles;
+/** Loads a part of the Japanese texts once; a failed load is tried again next time. */
+function part(load: () => Promise<{ default: Texts }>) {
+  let loaded = false;
+  let loading: Promise<void> | null = null;
+  const get = () =>
+    loaded
+      ? Promise.resolve()
+      : (loading ??= load().then(
+          (m) => {
+            jaMore = { ...jaMore, ...m.default };
+            loaded = true;
+          },
+          (e) => {
+            loading = null;
+            throw e;
+          },
+        ));
+  return { has: () => loaded, get };
 }
 
+const files = part(() => import('./ja-files'));
+const rooms = part(() => import('./ja-rooms'));
+
+/** True once the file texts are here (English has them in en.ts). */
+export const hasFileTexts = files.has;
 /** Loads the Japanese file texts (upload states and errors, the viewer, reasons). */
-export function loadFileTexts(): Promise<void> {
-  if (jaFiles) return Promise.resolve();
-  loadingFiles ??= import('./ja-files').then(
-    (m) => {
-      jaFiles = m.default;
-    },
-    (e) => {
-      loadingFiles = null;
-      throw e;
-    },
-  );
-  return loadingFiles;
-}
+export const loadFileTexts = files.get;
+export const hasRoomTexts = rooms.has;
+/** Loads the Japanese texts of rooms and people (rules, system messages, details, pickers). */
+export const loadRoomTexts = rooms.get;
 
 export function setLang(l: Lang): void {
   current = l;
@@ -52,7 +65,7 @@ export function lang(): Lang {
 }
 
 export function t(key: Key, vars?: Record<string, string | number>): string {
-  let s = dicts[current]?.[key] ?? jaFiles?.[key] ?? ja[key as keyof Dict] ?? key;
+  let s = dicts[current]?.[key] ?? jaMore[key] ?? ja[key as keyof Dict] ?? key;
   if (vars) for (const k in vars) s = s.split('{' + k + '}').join(String(vars[k]));
   return s;
 }

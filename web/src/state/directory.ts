@@ -1,7 +1,7 @@
 // People: the users we know (by id), each room's member list (paged for large rooms), and
 // the actions on them (add, remove, one's own status).
 import { ApiError } from '../api/client';
-import type { EventFrame, Member, User } from '../api/types';
+import type { EventFrame, Member, RoomRole, User } from '../api/types';
 import type { Hub } from './hub';
 import type { RoomList } from './roomList';
 
@@ -108,6 +108,14 @@ export class Directory {
   async addMembers(room: number, users: number[]): Promise<boolean> {
     return this.hub.attempt(async () => {
       await this.hub.api.addMembers(room, users);
+      await this.loadMembers(room);
+    });
+  }
+
+  /** Makes a member owner, admin or member again (can.set_roles); the list and the room reload. */
+  async setRole(room: number, user: number, role: RoomRole): Promise<boolean> {
+    return this.hub.attempt(async () => {
+      await this.hub.api.setRole(room, user, role);
       await this.loadMembers(room);
     });
   }

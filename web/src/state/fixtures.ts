@@ -35,12 +35,35 @@ export function summary(over: Partial<RoomSummary> = {}): RoomSummary {
     last_activity: 1700000010000,
     role: 'member',
     peer: null,
+    description: '',
+    rules: { announcement: false, official: false, members_invite: true, members_edit: false, sync: null },
+    can: {
+      post: true,
+      edit_info: false,
+      invite: true,
+      remove: false,
+      leave: true,
+      set_roles: false,
+      edit_rules: false,
+      edit_official: false,
+    },
     ...over,
   };
 }
 
 export function user(id: number, name: string, reading: string): User {
-  return { id, login: 'u' + id, name, reading, department: null, title: '', status: '', role: 'staff' };
+  return {
+    id,
+    login: 'u' + id,
+    name,
+    reading,
+    department: null,
+    title: '',
+    status: '',
+    extension: '',
+    role: 'staff',
+    disabled: false,
+  };
 }
 
 export function fileInfo(over: Partial<FileInfo> = {}): FileInfo {

@@ -1,12 +1,20 @@
 // The room list: summaries from REST merged with events (rooms.ts), rooms appearing and
-// going away, creating and renaming rooms, and notifications for new messages.
+// going away, creating and changing rooms, and notifications for new messages.
 import { ApiError } from '../api/client';
-import type { EventFrame, Message, RoomSummary } from '../api/types';
+import type { EventFrame, Message, RoomPatch, RoomSummary } from '../api/types';
 import type { Cursors } from '../realtime/cursors';
 import type { Directory } from './directory';
 import type { Hub } from './hub';
 import type { Navigation } from './navigation';
-import { applyEventToEntry, entryFromSummary, markRead, mentionsMe, mergeSummary, type RoomEntry } from './rooms';
+import {
+  abilitiesChangedBy,
+  applyEventToEntry,
+  entryFromSummary,
+  markRead,
+  mentionsMe,
+  mergeSummary,
+  type RoomEntry,
+} from './rooms';
 import { HOME } from './router';
 import type { Outbox } from './sending';
 import type { Timelines } from './timelines';
@@ -127,7 +135,10 @@ export class RoomList {
 
   onEvent(f: EventFrame, me: number): void {
     const e = this.rooms[f.room];
-    if (e) this.put(f.room, applyEventToEntry(e, f.ev, f, me));
+    if (!e) return;
+    const stale = f.ev > e.summaryEv && abilitiesChangedBy(e, f, me);
+    this.put(f.room, applyEventToEntry(e, f.ev, f, me));
+    if (stale) this.fetch(f.room);
   }
 
   markRead(room: number, seq: number): void {
@@ -186,9 +197,10 @@ export class RoomList {
     });
   }
 
-  async rename(room: number, name: string): Promise<boolean> {
+  /** Changes the room's name, description or rules (RoomSettingsDialog). */
+  async update(room: number, patch: RoomPatch): Promise<boolean> {
     return this.hub.attempt(async () => {
-      this.add(await this.hub.api.renameRoom(room, name));
+      this.add(await this.hub.api.updateRoom(room, patch));
     });
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msg, summary } from './fixtures';
 import {
+  abilitiesChangedBy,
   applyEventToEntry,
   entryFromSummary,
   filterRooms,
@@ -73,10 +74,28 @@ describe('room entries', () => {
     expect(e.summary.read_seq).toBe(9);
   });
 
-  it('renames group rooms', () => {
+  it('takes name, description and rules from room.updated (group rooms)', () => {
+    const s = summary({ ev: 12 });
+    let e = entryFromSummary(s);
+    const rules = { ...s.rules, announcement: true };
+    const f = { type: 'room.updated' as const, name: '防災訓練PJ', description: '毎週月曜 9時', rules };
+    expect(abilitiesChangedBy(e, f, ME)).toBe(true);
+    expect(abilitiesChangedBy(e, { ...f, rules: s.rules }, ME)).toBe(false);
+    e = applyEventToEntry(e, 13, f, ME);
+    expect(e.summary).toMatchObject({ name: '防災訓練PJ', description: '毎週月曜 9時', rules });
+    // Replayed: nothing moves.
+    expect(applyEventToEntry(e, 13, { ...f, name: 'x' }, ME)).toBe(e);
+    const d = entryFromSummary(summary({ kind: 'direct', name: '伊藤 美咲' }));
+    expect(applyEventToEntry(d, 13, f, ME).summary.name).toBe('伊藤 美咲');
+  });
+
+  it('takes my new role (admin too); only my own role changes what I may do', () => {
     let e = entryFromSummary(summary({ ev: 12 }));
-    e = applyEventToEntry(e, 13, { type: 'room.updated', name: '防災訓練PJ' }, ME);
-    expect(e.summary.name).toBe('防災訓練PJ');
+    const f = { type: 'member.role_changed' as const, user: ME, role: 'admin' as const };
+    expect(abilitiesChangedBy(e, f, ME)).toBe(true);
+    expect(abilitiesChangedBy(e, { ...f, user: 3 }, ME)).toBe(false);
+    e = applyEventToEntry(e, 13, f, ME);
+    expect(e.summary.role).toBe('admin');
   });
 
   it('sorts by recent activity and filters by name', () => {

@@ -2,7 +2,7 @@
 // events are applied to it only if they are newer than that snapshot, and read positions
 // only move forward. So REST refreshes, replays and live events can come in any mix
 // without counting anything twice.
-import type { Message, RoomRole, RoomSummary } from '../api/types';
+import type { Message, RoomRole, RoomRules, RoomSummary } from '../api/types';
 import { fold } from '../util/kana';
 
 export interface RoomEntry {
@@ -66,7 +66,7 @@ export function applyEventToEntry(
     | { type: 'message.created' | 'message.edited' | 'message.deleted'; message: Message }
     | { type: 'member.joined'; users: unknown[]; count?: number }
     | { type: 'member.left'; user: number }
-    | { type: 'room.updated'; name: string }
+    | { type: 'room.updated'; name: string; description: string; rules: RoomRules }
     | { type: 'member.role_changed'; user: number; role: RoomRole }
     | { type: 'file.updated' },
   me: number,
@@ -103,11 +103,22 @@ export function applyEventToEntry(
     case 'member.left':
       return withSummary(next, { member_count: Math.max(0, next.summary.member_count - 1) });
     case 'room.updated':
-      return next.summary.kind === 'group' ? withSummary(next, { name: f.name }) : next;
+      return next.summary.kind === 'group'
+        ? withSummary(next, { name: f.name, description: f.description, rules: f.rules })
+        : next;
     case 'member.role_changed':
       return f.user === me ? withSummary(next, { role: f.role }) : next;
   }
   return next;
+}
+
+/**
+ * What the user may do (RoomSummary.can) is the server's to say: after this event the
+ * summary's `can` may be out of date (the rules or the user's own role changed).
+ */
+export function abilitiesChangedBy(e: RoomEntry, f: { type: string; rules?: RoomRules; user?: number }, me: number): boolean {
+  if (f.type === 'room.updated') return JSON.stringify(f.rules) !== JSON.stringify(e.summary.rules);
+  return f.type === 'member.role_changed' && f.user === me;
 }
 
 export function markRead(e: RoomEntry, seq: number): RoomEntry {

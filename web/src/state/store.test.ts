@@ -284,6 +284,38 @@ describe('Store', () => {
     expect(srv.api.post.mock.calls[0][1]).toMatchObject({ body: '', files: [31, 32] });
   });
 
+  it('updates the quotes of loaded replies on message.edited, live and after its own REST edit', async () => {
+    const { store, sock, srv } = await bootLive();
+    await flush();
+    const quote = { seq: 9, sender: 3, sender_name: '佐藤 花子', body: 'message 9' };
+    sock.receive(created(13, msg(11, { reply_to: quote })));
+    sock.receive({ type: 'message.edited', room: 5, ev: 14, message: msg(9, { body: '訂正しました', edited_at: 2 }) });
+    const reply = () => store.state.timelines[5].messages.find((m) => m.seq === 11)!.reply_to;
+    expect(reply()).toEqual({ ...quote, body: '訂正しました', edited: true });
+    (srv.api as unknown as { edit: unknown }).edit = vi.fn(async () => msg(9, { body: '再訂正', edited_at: 3 }));
+    await store.edit(5, 9, '再訂正');
+    expect(reply()?.body).toBe('再訂正');
+  });
+
+  it('takes room.updated live and asks the server what it may do when the rules change', async () => {
+    const { store, sock, srv } = await bootLive();
+    await flush();
+    const rules = { ...srv.room.rules, announcement: true };
+    const can = { ...srv.room.can, post: false };
+    srv.api.room.mockResolvedValueOnce({ room: { ...srv.room, ev: 13, rules, can }, members: [] });
+    srv.api.room.mockClear();
+    sock.receive({ type: 'room.updated', room: 5, ev: 13, name: '全職員', description: 'お知らせ', rules, by: 3 });
+    expect(store.state.rooms[5].summary).toMatchObject({ name: '全職員', description: 'お知らせ', rules });
+    await flush();
+    expect(srv.api.room).toHaveBeenCalledWith(5);
+    expect(store.state.rooms[5].summary.can.post).toBe(false);
+    // A rename alone does not change what one may do.
+    srv.api.room.mockClear();
+    sock.receive({ type: 'room.updated', room: 5, ev: 14, name: '全職員（本庁）', description: 'お知らせ', rules, by: 3 });
+    await flush();
+    expect(srv.api.room).not.toHaveBeenCalled();
+  });
+
   it('is offline at once when the browser says so or a request gets no answer', async () => {
     const { store, sock } = await bootLive();
     store.setOnline(false);

@@ -3,7 +3,7 @@
 // owning one concern and slice of AppState (hub.ts); this class wires them together and
 // runs the session: boot, login, logout, the end of a session.
 import { Api, ApiError } from '../api/client';
-import type { FileInfo, Message, ServerFrame, Session, User } from '../api/types';
+import type { FileInfo, Message, RoomPatch, RoomRole, ServerFrame, Session, User } from '../api/types';
 import type { Connection } from '../realtime/connection';
 import { Attachments } from './attachments';
 import { Directory } from './directory';
@@ -195,12 +195,13 @@ export class Store {
 
   startDirect = (user: number) => this.rooms.startDirect(user);
   createGroup = (name: string, members: number[]) => this.rooms.createGroup(name, members);
-  rename = (room: number, name: string) => this.rooms.rename(room, name);
+  updateRoom = (room: number, patch: RoomPatch) => this.rooms.update(room, patch);
 
   loadMembers = (room: number) => this.directory.loadMembers(room);
   loadMoreMembers = (room: number) => this.directory.loadMoreMembers(room);
   addMembers = (room: number, users: number[]) => this.directory.addMembers(room, users);
   removeMember = (room: number, user: number) => this.directory.removeMember(room, user);
+  setRole = (room: number, user: number, role: RoomRole) => this.directory.setRole(room, user, role);
   loadUser = (id: number): Promise<User | null> => this.directory.loadUser(id);
   setStatus = (status: string) => this.directory.setStatus(status);
 

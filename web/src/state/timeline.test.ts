@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { fileInfo, msg } from './fixtures';
-import { applyFileUpdate, applyReadCounts, clearQuotesOf, isContiguous, mergeAll, preferred, upsert } from './timeline';
+import {
+  applyFileUpdate,
+  applyReadCounts,
+  clearQuotesOf,
+  followEdit,
+  isContiguous,
+  mergeAll,
+  preferred,
+  upsert,
+} from './timeline';
 
 const seqs = (l: { seq: number }[]) => l.map((m) => m.seq);
 
@@ -70,5 +79,30 @@ describe('clearQuotesOf', () => {
     l = upsert(l, msg(3, { body: 'edited', edited_at: 1700000099000, files: [processing, { ...other, state: 'withheld', reason: 'encrypted' }] }));
     expect(l[1].body).toBe('edited');
     expect(l[1].files!.map((f) => f.state)).toEqual(['ready', 'withheld']);
+  });
+
+  it('quotes follow an edit of the quoted message: text cut to 100, marked edited', () => {
+    const quote = { seq: 2, sender: 3, sender_name: '佐藤 花子', body: '元の文' };
+    const l = [msg(2, { body: '元の文' }), msg(3, { reply_to: quote }), msg(4, { reply_to: { ...quote, seq: 1 } })];
+    const long = '😀'.repeat(120);
+    const edited = msg(2, { body: long, edited_at: 5 });
+    const out = followEdit(upsert(l, edited), edited);
+    expect(out[1].reply_to).toEqual({ ...quote, body: '😀'.repeat(100), edited: true });
+    expect(out[2]).toBe(l[2]); // quotes another message
+    expect(followEdit(out, edited)).toBe(out); // idempotent
+    // Not an edit (a new message), or a deleted quote: left alone.
+    expect(followEdit(l, msg(2))).toBe(l);
+    const gone = clearQuotesOf(l, 2);
+    expect(followEdit(gone, edited)).toBe(gone);
+  });
+
+  it("a reply copy from the server brings its quote's new text; a deleted quote stays deleted", () => {
+    const quote = { seq: 2, sender: 3, sender_name: '佐藤 花子', body: '元の文' };
+    const old = msg(3, { reply_to: quote });
+    const fresh = msg(3, { reply_to: { ...quote, body: '直した文', edited: true } });
+    expect(preferred(old, fresh).reply_to).toEqual(fresh.reply_to);
+    expect(preferred(old, msg(3, { reply_to: quote }))).toBe(old);
+    const deleted = msg(3, { reply_to: { ...quote, body: '' } });
+    expect(preferred(deleted, fresh)).toBe(deleted);
   });
 });

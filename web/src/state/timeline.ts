@@ -1,7 +1,7 @@
 // A room's loaded messages: ascending seq, one entry per seq. Every update is idempotent, so
 // a message that arrives twice (REST page and WebSocket event, replay after a reconnect)
 // is shown once, and an older copy never replaces a newer one.
-import type { FileInfo, Message } from '../api/types';
+import type { FileInfo, Message, ReplyRef } from '../api/types';
 
 export interface Timeline {
   messages: Message[];
@@ -22,6 +22,10 @@ export const emptyTimeline = (): Timeline => ({
   loadingOlder: false,
 });
 
+function sameQuote(a: ReplyRef, b: ReplyRef): boolean {
+  return a.body === b.body && !!a.edited === !!b.edited;
+}
+
 /** Which of two copies of the same message (same seq) to keep. */
 export function preferred(old: Message, next: Message): Message {
   let keep: Message;
@@ -30,6 +34,12 @@ export function preferred(old: Message, next: Message): Message {
   else if ((next.edited_at ?? 0) < (old.edited_at ?? 0)) keep = old;
   else if ((next.edited_at ?? 0) === (old.edited_at ?? 0) && next.body === old.body && next.deleted === old.deleted) keep = old;
   else keep = next;
+  // A reply's quote follows the quoted message (edits, deletion) while the reply itself
+  // stays the same: the new copy's quote is taken, unless ours says it was deleted (final).
+  const q = next.reply_to;
+  if (keep === old && old.reply_to && q && old.reply_to.body !== '' && !sameQuote(old.reply_to, q)) {
+    keep = { ...old, reply_to: q };
+  }
   // read_count travels separately (history responses, `reads` frames): keep the highest.
   const rc = Math.max(old.read_count ?? 0, next.read_count ?? 0);
   if ((keep.read_count ?? 0) !== rc) keep = { ...keep, read_count: rc };
@@ -143,6 +153,28 @@ export function clearQuotesOf(list: Message[], seq: number): Message[] {
     if (!r || r.seq !== seq || r.body === '') continue;
     if (out === list) out = list.slice();
     out[i] = { ...out[i], reply_to: { ...r, body: '' } };
+  }
+  return out;
+}
+
+/** A reply's quote as the server keeps it: the first 100 characters of the quoted text. */
+export function quoteBody(body: string): string {
+  return Array.from(body).slice(0, 100).join('');
+}
+
+/**
+ * The quoted message was edited: the quote of every loaded reply to it shows its new text
+ * and that it was edited (as the server also stores it).
+ */
+export function followEdit(list: Message[], edited: Message): Message[] {
+  if (edited.deleted || edited.edited_at === null) return list;
+  const body = quoteBody(edited.body);
+  let out = list;
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i].reply_to;
+    if (!r || r.seq !== edited.seq || r.body === '' || (r.body === body && r.edited)) continue;
+    if (out === list) out = list.slice();
+    out[i] = { ...out[i], reply_to: { ...r, body, edited: true } };
   }
   return out;
 }

@@ -10,6 +10,7 @@ import {
   applyReadCounts,
   clearQuotesOf,
   emptyTimeline,
+  followEdit,
   isContiguous,
   mergeAll,
   upsert,
@@ -113,11 +114,11 @@ export class Timelines {
   onEvent(f: EventFrame): void {
     switch (f.type) {
       case 'message.created':
-      case 'message.edited':
         this.change(f.room, (list) => upsert(list, f.message));
         return;
+      case 'message.edited':
       case 'message.deleted':
-        this.change(f.room, (list) => clearQuotesOf(upsert(list, f.message), f.message.seq));
+        this.apply(f.message);
         return;
       case 'file.updated':
         this.change(f.room, (list) => applyFileUpdate(list, f.file));
@@ -129,9 +130,12 @@ export class Timelines {
     this.change(room, (list) => applyReadCounts(list, counts));
   }
 
-  /** A message as the server returned it (a REST send, an edit, a deletion). */
+  /** A message as the server returned it (a REST send, an edit, a deletion); quotes of it follow. */
   apply(m: Message): void {
-    this.change(m.room, (list) => upsert(list, m));
+    this.change(m.room, (list) => {
+      const out = upsert(list, m);
+      return m.deleted ? clearQuotesOf(out, m.seq) : followEdit(out, m);
+    });
   }
 
   async edit(room: number, seq: number, body: string): Promise<boolean> {

@@ -57,7 +57,7 @@ Status can_add_members(const User& actor, const Room& room, const std::optional<
 }
 
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
-                         UserId target) {
+                         UserId target, MemberRole target_role) {
   TONARI_RETURN_IF_ERROR(visible(actor, room, m));
   if (room.kind != RoomKind::group) return permission_denied("members of a 1:1 room cannot change");
   const RoomAbilities a = abilities(actor, room, m);
@@ -66,6 +66,10 @@ Status can_remove_member(const User& actor, const Room& room, const std::optiona
     return Status::ok();
   }
   if (!a.remove) return permission_denied("only the room's owners and admins can remove members");
+  const bool above_admins = actor.role == Role::admin || (m && m->role == MemberRole::owner);
+  if (target_role != MemberRole::member && !above_admins) {
+    return permission_denied("only the room's owners can remove its owners and admins");
+  }
   return Status::ok();
 }
 

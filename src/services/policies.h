@@ -32,8 +32,10 @@ Status can_post(const User& actor, const Room& room, const std::optional<Member>
 // Adding, removing (leaving: `target` is the actor), changing the room and roles: a
 // member with the ability (abilities below), or a tenant admin, member or not.
 Status can_add_members(const User& actor, const Room& room, const std::optional<Member>& m);
+// `target_role`: the target's role in the room (a room admin removes members only; owners
+// and tenant admins remove anyone).
 Status can_remove_member(const User& actor, const Room& room, const std::optional<Member>& m,
-                         UserId target);
+                         UserId target, MemberRole target_role = MemberRole::member);
 // Take over a group room, becoming its only owner (store.h, take_over_room): a
 // municipality administrator may, for any group room of their municipality, member or
 // not. To anyone else the room is not_found unless they are a member (then

@@ -354,14 +354,20 @@ void Rooms::remove_member(const Actor& actor, RoomId room, UserId user,
                           store::Callback<store::RoomChange> done) {
   auto loaded = load_any(actor, room);
   if (!loaded.ok()) return done(loaded.status());
-  if (Status st = policy::can_remove_member(actor.user, loaded->first, loaded->second, user);
+  // The target's role as read now (a promotion racing this removal is not rechecked).
+  auto target = ctx_.store.member(room, user);
+  if (!target.ok()) return done(target.status());
+  const MemberRole target_role = *target ? (*target)->role : MemberRole::member;
+  if (Status st = policy::can_remove_member(actor.user, loaded->first, loaded->second, user,
+                                            target_role);
       !st.is_ok()) {
     return done(st);
   }
   if (Status st = ctx_.take_write(actor.user.id, "remove_member"); !st.is_ok()) return done(st);
   ctx_.store.remove_member(room, actor.user.id, user, ctx_.clock.now_ms(),
-                           [by = actor.user, user](const Room& r, const std::optional<Member>& m) {
-                             return policy::can_remove_member(by, r, m, user);
+                           [by = actor.user, user, target_role](const Room& r,
+                                                                const std::optional<Member>& m) {
+                             return policy::can_remove_member(by, r, m, user, target_role);
                            },
                            publishing(std::move(done)));
 }

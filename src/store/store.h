@@ -286,10 +286,7 @@ class Store {
       UserId user, const std::vector<std::pair<RoomId, EventNo>>& after, int limit) = 0;
   // The group rooms of `tenant` whose rules sync membership with the org tree
   // (rules.sync.kind != none), by id.
-  virtual Result<std::vector<Room>> synced_rooms(TenantId tenant) {
-    (void)tenant;
-    return internal_error("synced_rooms: not implemented");
-  }
+  virtual Result<std::vector<Room>> synced_rooms(TenantId tenant) = 0;
   // For each non-deleted message with seq in (lo, hi], ascending: its sender, whether they
   // are still a member, and its count (members other than the sender whose read
   // position >= seq).
@@ -306,10 +303,7 @@ class Store {
   // transfer to another department: 異動). not_found if there is no such user;
   // invalid_argument if patch.dept (not 0) is not a department of the user's tenant.
   // Room membership does not change here (services::Rooms::sync_user follows the org tree).
-  virtual void update_user(UserId user, UserPatch patch, Callback<User> done) {
-    (void)user, (void)patch;
-    done(internal_error("update_user: not implemented"));
-  }
+  virtual void update_user(UserId user, UserPatch patch, Callback<User> done) = 0;
   // Disables or enables the account. Disabling also deletes its sessions (every device is
   // logged out) and appends a revocation (revocations_after) for the servers' live
   // connections, and hands over the group rooms it owns (see remove_member; the events
@@ -359,22 +353,13 @@ class Store {
   // created=false and nothing written when nothing changes. invalid_argument for a direct
   // room.
   virtual void update_room(RoomId room, UserId by, RoomPatch patch, TimeMs now, RoomRule may,
-                           Callback<RoomChange> done) {
-    (void)room, (void)by, (void)patch, (void)now, (void)may;
-    done(internal_error("update_room: not implemented"));
-  }
+                           Callback<RoomChange> done) = 0;
   // Sets `user`'s role in the group room (a member.role_changed event, reason "set", and a
   // system message role_changed). not_found if `user` is not a member; conflict if that
   // would leave the room with no owner (the last owner cannot step down: they hand over
   // first); created=false and nothing written if the role is already that.
   virtual void set_member_role(RoomId room, UserId by, UserId user, MemberRole role,
-                               TimeMs now, RoomRule may, Callback<RoomChange> done) {
-    (void)room, (void)by, (void)user, (void)role, (void)now, (void)may;
-    done(internal_error("set_member_role: not implemented"));
-  }
-  // Superseded by update_room (removed once both stores implement it).
-  virtual void rename_room(RoomId room, UserId by, std::string name, TimeMs now,
-                           RoomRule may, Callback<RoomChange> done) = 0;
+                               TimeMs now, RoomRule may, Callback<RoomChange> done) = 0;
 
   // ---- System messages ----------------------------------------------------------------
   // The writes that change a group room write, in the same transaction and after the

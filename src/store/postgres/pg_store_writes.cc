@@ -720,13 +720,6 @@ void PgStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs now
   }, std::move(done));
 }
 
-void PgStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
-                          RoomRule may, Callback<RoomChange> done) {
-  RoomPatch patch;
-  patch.name = std::move(name);
-  update_room(room_id, by, std::move(patch), now, std::move(may), std::move(done));
-}
-
 void PgStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole role,
                               TimeMs now, RoomRule may, Callback<RoomChange> done) {
   write<RoomChange>(room_id, [=, may = std::move(may)](PgConn& db) -> Result<RoomChange> {

@@ -96,8 +96,6 @@ class SqliteStore final : public Store {
                    Callback<RoomChange> done) override;
   void set_member_role(RoomId room, UserId by, UserId user, MemberRole role, TimeMs now,
                        RoomRule may, Callback<RoomChange> done) override;
-  void rename_room(RoomId room, UserId by, std::string name, TimeMs now, RoomRule may,
-                   Callback<RoomChange> done) override;
   void post_message(NewMessage m, Callback<RoomChange> done) override;
   void edit_message(RoomId room, Seq seq, UserId editor, std::string body, TimeMs now,
                     Callback<RoomChange> done) override;

@@ -247,7 +247,7 @@ void store_settings(Connection& db, const Room& room) {
       .bind(8, room.rules.sync.dept).bind(9, room.rules.sync.subtree).bind(10, room.id).run();
 }
 
-// update_room (and rename_room, its older form).
+// update_room.
 Result<RoomChange> update_room_in(Connection& db, RoomId room_id, UserId by, const RoomPatch& patch,
                                   TimeMs now, const RoomRule& may) {
   auto room = load_room(db, room_id);
@@ -723,13 +723,6 @@ void SqliteStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs
   write<RoomChange>([=, patch = std::move(patch), may = std::move(may)](Connection& db) {
     return update_room_in(db, room_id, by, patch, now, may);
   }, std::move(done));
-}
-
-void SqliteStore::rename_room(RoomId room_id, UserId by, std::string name, TimeMs now,
-                              RoomRule may, Callback<RoomChange> done) {
-  RoomPatch patch;
-  patch.name = std::move(name);
-  update_room(room_id, by, std::move(patch), now, std::move(may), std::move(done));
 }
 
 void SqliteStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole role,

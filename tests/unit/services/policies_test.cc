@@ -155,6 +155,14 @@ TEST_F(PoliciesTest, RemovingIsHiddenFromNonMembersAndOtherTenants) {
   EXPECT_EQ(can_remove_member(staff_, group_, std::nullopt, staff_.id).code(), Code::not_found);
   // A municipality admin manages every group room of theirs, member or not.
   EXPECT_TRUE(can_remove_member(admin_, group_, std::nullopt, staff_.id).is_ok());
+  // A room admin removes members, not the owners or other admins; owners remove anyone.
+  EXPECT_EQ(can_remove_member(staff_, group_, member_of(staff_.id, MemberRole::admin), owner_.id,
+                              MemberRole::owner).code(),
+            Code::permission_denied);
+  EXPECT_TRUE(can_remove_member(staff_, group_, member_of(staff_.id, MemberRole::admin), owner_.id,
+                                MemberRole::member).is_ok());
+  EXPECT_TRUE(can_remove_member(owner_, group_, member_of(owner_.id, MemberRole::owner), staff_.id,
+                                MemberRole::admin).is_ok());
   EXPECT_EQ(can_remove_member(admin_, direct_, std::nullopt, staff_.id).code(), Code::not_found);
   // Another municipality's admin, even with a membership row, gets not_found.
   EXPECT_EQ(can_remove_member(other_admin_, group_, member_of(other_admin_.id, MemberRole::owner),

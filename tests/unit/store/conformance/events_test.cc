@@ -33,7 +33,9 @@ TEST_P(StoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
   // after them).
   EXPECT_EQ(must(store().member(room.id, dave_.id))->read_seq, second);
   must(wait<RoomChange>([&](auto cb) {
-    store().rename_room(room.id, alice_.id, "新しい名前", kT0 + 5, nullptr, cb);
+    store::RoomPatch p;
+    p.name = "新しい名前";
+    store().update_room(room.id, alice_.id, p, kT0 + 5, nullptr, cb);
   }));
   auto removed = must(remove(room.id, alice_.id, carol_.id, kT0 + 6));
   EXPECT_EQ(removed.left, (std::vector<UserId>{carol_.id}));
@@ -50,7 +52,7 @@ TEST_P(StoreTest, EventsAfterIsGaplessAcrossAllKindsOfChanges) {
       "message.created", "message.created",                 // the two posts
       "message.edited",                                     // edit_message
       "member.joined",   "message.created members_added",   // add_members
-      "room.updated",    "message.created renamed",         // rename_room
+      "room.updated",    "message.created renamed",         // update_room (name)
       "member.left",     "message.created member_removed",  // remove_member
       "message.deleted"};                                   // delete_message
   ASSERT_EQ(events.size(), expected.size());
@@ -185,7 +187,9 @@ TEST_P(StoreTest, RoomHeadsAreTheCurrentEventOfEachExistingRoomInTheOrderAsked) 
   // Every kind of event moves the head, as far as room().ev.
   auto other_node = open_store();
   must(wait<RoomChange>([&](auto cb) {
-    store().rename_room(a.id, alice_.id, "改名", kT0 + 5, nullptr, cb);
+    store::RoomPatch p;
+    p.name = "改名";
+    store().update_room(a.id, alice_.id, p, kT0 + 5, nullptr, cb);
   }));
   const EventNo a_moved = must(wait<RoomChange>([&](auto cb) {
     store().edit_message(a.id, a_post.message->seq, alice_.id, "一(訂正)", kT0 + 6, cb);

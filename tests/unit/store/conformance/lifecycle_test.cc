@@ -273,8 +273,10 @@ TEST_P(StoreTest, WritesAfterShutdownFailAtOnceWithUnavailable) {
   });
   expect_refused_at_once<RoomChange>("take_over_room",
                                      [&](auto cb) { s.take_over_room(id, dave_.id, kT0, cb); });
-  expect_refused_at_once<RoomChange>("rename_room", [&](auto cb) {
-    s.rename_room(id, alice_.id, "改名", kT0, nullptr, cb);
+  expect_refused_at_once<RoomChange>("update_room", [&](auto cb) {
+    store::RoomPatch p;
+    p.name = "改名";
+    s.update_room(id, alice_.id, p, kT0, nullptr, cb);
   });
   expect_refused_at_once<RoomChange>("post_message", [&](auto cb) { s.post_message(m, cb); });
   expect_refused_at_once<RoomChange>("edit_message", [&](auto cb) {

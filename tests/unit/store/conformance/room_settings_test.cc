@@ -154,17 +154,6 @@ TEST_P(StoreTest, UpdateRoomAppliesItsRuleAndRefusesDirectRooms) {
   EXPECT_EQ(update(987654, alice_.id, patch("x")).status().code(), Code::not_found);
 }
 
-TEST_P(StoreTest, RenameRoomStillWorksAsAnUpdate) {
-  Room room = group_room();
-  auto r = must(wait<RoomChange>([&](auto cb) {
-    store().rename_room(room.id, alice_.id, "旧API", kT0 + 300, nullptr, cb);
-  }));
-  EXPECT_EQ(r.room.name, "旧API");
-  ASSERT_EQ(r.events.size(), 2u);
-  EXPECT_EQ(type_of(r.events[0]), "room.updated");
-  EXPECT_EQ(str_at(note_of(r.events[1]), "action"), "renamed");
-}
-
 // ---- set_member_role --------------------------------------------------------------
 
 TEST_P(StoreTest, SetMemberRoleWritesAnEventAndASystemMessage) {

@@ -212,6 +212,15 @@ int admin_update_user(const Config& cfg, const std::string& tenant, const std::s
   return 0;
 }
 
+int admin_sync_rooms(const Config& cfg, const std::string& tenant) {
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  if (Status st = sync_rooms(node, t->id); !st.is_ok()) return report(st);
+  std::cout << "official rooms of " << tenant << " follow the org tree\n";
+  return 0;
+}
+
 int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path) {
   auto rows = read_csv(csv_path, {"login", "name", "reading", "department", "title", "password"},
                        "[,admin]");
@@ -228,13 +237,24 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
   auto results = node.accounts->create_users(reqs);
   int failed = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    Status st = results[i].ok() ? follow_org(node, *results[i]) : results[i].status();
-    if (!st.is_ok()) {
+    if (!results[i].ok()) {
       ++failed;
-      std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": " << st.message() << '\n';
+      std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": "
+                << results[i].status().message() << '\n';
     }
   }
   std::cout << "imported " << results.size() - failed << " users, " << failed << " failed\n";
+  // The official rooms that follow the org tree get the new users in batches (one
+  // members_added note each), not one write and one note per user.
+  if (failed < static_cast<int>(results.size())) {
+    auto t = node.store->tenant_by_code(tenant);
+    if (!t.ok()) return report(t.status());
+    if (Status st = sync_rooms(node, t->id); !st.is_ok()) {
+      std::cerr << "official rooms: " << st.message()
+                << " (run `tonari admin sync-rooms` to complete)\n";
+      return 2;
+    }
+  }
   return failed ? 2 : 0;
 }
 

@@ -32,6 +32,9 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
 struct UserChange {
   std::optional<std::string> department, title, extension;
 };
+// Adds to every official room that follows the org tree the active users it follows who
+// are not members yet (catching up after a sync that failed or was cut short).
+int admin_sync_rooms(const Config& cfg, const std::string& tenant);
 int admin_update_user(const Config& cfg, const std::string& tenant, const std::string& login,
                       const UserChange& change);
 // Disables (logging it out everywhere) or enables again a staff account.

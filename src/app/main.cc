@@ -115,6 +115,11 @@ int main(int argc, char** argv) {
   auto* title_opt = uu->add_option("--title", new_title, "title, e.g. 主査");
   auto* ext_opt = uu->add_option("--extension", new_extension, "内線 (phone extension), e.g. 2345");
 
+  auto* sr = admin->add_subcommand(
+      "sync-rooms", "add to the official rooms that follow the org tree everyone they follow");
+  sr->add_option("--data", data_dir, "data directory");
+  sr->add_option("--tenant", tenant, "municipality code")->required();
+
   app::FilePolicyChange fpc;
   auto* fp = admin->add_subcommand("file-policy",
                                    "show or change a municipality's file policy (sanitizing, downloads, limits)");
@@ -242,6 +247,7 @@ int main(int argc, char** argv) {
       return app::admin_update_user(cfg, tenant, login, uc);
     }
     if (du->parsed()) return app::admin_set_disabled(cfg, tenant, login, true);
+    if (sr->parsed()) return app::admin_sync_rooms(cfg, tenant);
     if (eu->parsed()) return app::admin_set_disabled(cfg, tenant, login, false);
     if (cu->parsed()) {
       if (password_stdin) std::getline(std::cin, user.password);

@@ -166,4 +166,14 @@ Status follow_org(Node& node, const User& user, std::optional<DeptId> old_dept) 
   return r.status();
 }
 
+Status sync_rooms(Node& node, TenantId tenant) {
+  auto r = services::wait_for<bool>([&](auto cb) {
+    node.rooms->sync_tenant(tenant, [cb = std::move(cb)](Status st) mutable {
+      if (!st.is_ok()) return cb(st);
+      cb(true);
+    });
+  });
+  return r.status();
+}
+
 }  // namespace tonari::app

@@ -90,6 +90,9 @@ class Node {
 // a new user (`old_dept` nullopt) joins those of their department, a transferred one
 // leaves those of the old. Waits for it (CLI, seeding).
 Status follow_org(Node& node, const User& user, std::optional<DeptId> old_dept = std::nullopt);
+// Every synced room of `tenant` gets the users it follows who are not members yet
+// (services::Rooms::sync_tenant), waiting for it.
+Status sync_rooms(Node& node, TenantId tenant);
 
 // The secret of known-device tokens (services/known_devices.h), from DATA/device.key,
 // made (random, mode 0600) if absent: once per data directory, so that tokens outlive a

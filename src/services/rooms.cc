@@ -1,6 +1,7 @@
 #include "services/rooms.h"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <set>
 
@@ -288,7 +289,9 @@ void Rooms::update(const Actor& actor, RoomId room, RoomUpdate u,
       return done(invalid_argument("rules.sync: only an official room follows the org tree"));
     }
     if (Status st = check_sync(current.tenant, sync); !st.is_ok()) return done(st);
-    linking = sync.kind != OrgSync::Kind::none && sync != current.rules.sync;
+    // Given again unchanged, the sync runs again: adding is idempotent, and this is how a
+    // link cut short (a crash, a full room) is completed.
+    linking = sync.kind != OrgSync::Kind::none;
   }
   if (Status st = ctx_.take_write(actor.user.id, "update_room"); !st.is_ok()) return done(st);
   if (linking) {
@@ -312,6 +315,12 @@ void Rooms::set_role(const Actor& actor, RoomId room, UserId user, MemberRole ro
       !st.is_ok()) {
     return done(st);
   }
+  if (role != MemberRole::member) {
+    auto target = ctx_.store.user(user);
+    if (target.ok() && target->disabled) {
+      return done(invalid_argument("a disabled (利用停止) account cannot be given a role"));
+    }
+  }
   if (Status st = ctx_.take_write(actor.user.id, "set_role"); !st.is_ok()) return done(st);
   ctx_.store.set_member_role(
       room, actor.user.id, user, role, ctx_.clock.now_ms(),
@@ -330,6 +339,11 @@ void Rooms::add_members(const Actor& actor, RoomId room, std::vector<UserId> use
     return done(st);
   }
   if (users.empty()) return done(invalid_argument("users: at least one user id"));
+  if (!loaded->second && std::find(users.begin(), users.end(), actor.user.id) != users.end()) {
+    // An administrator joins a room they are not in by taking it over (logged, and the
+    // owners learn of it), not by quietly adding themselves.
+    return done(permission_denied("an administrator joins a room they are not in by taking it over"));
+  }
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
   const std::int64_t cap = ctx_.limits.max_room_members;
@@ -427,7 +441,8 @@ void Rooms::sync_room(const Room& room, std::function<void(Status)> done) {
     if (depts.empty()) return done(Status::ok());
   }
   // Active users only (find_users leaves the disabled out), every one of them.
-  const int limit = static_cast<int>(std::max<std::int64_t>(ctx_.limits.max_room_members, 1));
+  const std::int64_t cap = ctx_.limits.max_room_members;  // 0: no cap
+  const int limit = cap > 0 ? static_cast<int>(std::min<std::int64_t>(cap, INT_MAX)) : INT_MAX;
   auto users = ctx_.store.find_users(room.tenant, "", depts, limit);
   if (!users.ok()) return done(users.status());
   if (users->empty()) return done(Status::ok());
@@ -438,6 +453,36 @@ void Rooms::sync_room(const Room& room, std::function<void(Status)> done) {
   std::sort(b->users.begin(), b->users.end());
   b->done = [done = std::move(done)](Result<store::RoomChange> r) { done(r.status()); };
   add_batch(std::move(b));
+}
+
+namespace {
+
+// One sync_tenant going through the tenant's synced rooms in turn.
+struct TenantWalk {
+  std::vector<Room> rooms;
+  std::size_t next = 0;
+  Status first;  // the first error, reported once every room was tried
+  std::function<void(Status)> done;
+};
+
+void walk(Rooms& rooms, std::shared_ptr<TenantWalk> w) {
+  if (w->next == w->rooms.size()) return w->done(w->first);
+  const Room& room = w->rooms[w->next++];
+  rooms.sync_room(room, [&rooms, w](Status st) {
+    if (!st.is_ok() && w->first.is_ok()) w->first = st;
+    walk(rooms, w);
+  });
+}
+
+}  // namespace
+
+void Rooms::sync_tenant(TenantId tenant, std::function<void(Status)> done) {
+  auto rooms = ctx_.store.synced_rooms(tenant);
+  if (!rooms.ok()) return done(rooms.status());
+  auto w = std::make_shared<TenantWalk>();
+  w->rooms = std::move(*rooms);
+  w->done = std::move(done);
+  walk(*this, std::move(w));
 }
 
 // One sync_user going through its rooms in turn.

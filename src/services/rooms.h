@@ -106,6 +106,11 @@ class Rooms {
   // the old one. Members added by hand are never removed; a disabled user is not added.
   void sync_user(const User& user, std::optional<DeptId> old_dept,
                  std::function<void(Status)> done);
+  // sync_room for every synced room of `tenant`, one after another: after a CSV import
+  // (one members_added note per batch, not one per user), and `tonari admin sync-rooms`
+  // to catch up after a sync that failed or was cut short. The first error is reported
+  // once every room was tried.
+  void sync_tenant(TenantId tenant, std::function<void(Status)> done);
 
  private:
   // The room and the actor's membership, if the actor may read it.

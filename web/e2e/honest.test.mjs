@@ -54,12 +54,25 @@ test('a send without an answer becomes 未送信, and 再送信 sends it', { ski
   await pending.getByRole('button', { name: '再送信' }).click();
   await msgLocator(p, '届かなかった連絡').waitFor();
   await pending.waitFor({ state: 'detached' });
-  // 破棄 drops one for good.
+  // Once handed to a socket it may already be stored: 再送信 only, no 破棄.
   drop = true;
+  await send(p, '届いたかもしれない連絡');
+  const sent = p.locator('.msg.pending', { hasText: '届いたかもしれない連絡' });
+  await sent.getByText('未送信（接続が戻ると自動で送信します）').waitFor({ timeout: 8000 });
+  assert.equal(await sent.getByRole('button', { name: '破棄' }).count(), 0);
+  drop = false;
+  await sent.getByRole('button', { name: '再送信' }).click();
+  await sent.waitFor({ state: 'detached' });
+  // One written offline never left the browser: 破棄 drops it for good.
+  await p.context().setOffline(true);
   await send(p, '取りやめる連絡');
   const second = p.locator('.msg.pending', { hasText: '取りやめる連絡' });
   await second.getByRole('button', { name: '破棄' }).click({ timeout: 8000 });
   await second.waitFor({ state: 'detached' });
+  await p.context().setOffline(false);
+  await p.locator('.conn-banner').waitFor({ state: 'detached', timeout: 15000 });
+  await p.waitForTimeout(500);
+  assert.equal(await msgLocator(p, '取りやめる連絡').count(), 0, 'a discarded message is never sent');
   assert.deepEqual(p.errors, []);
 });
 

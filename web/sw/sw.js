@@ -3,14 +3,19 @@
 // every build is a new worker with its own cache, so a page never mixes two builds.
 // - install: caches the app shell (index.html, every hashed asset, icons), then takes over at
 //   once (skipWaiting; the page reloads itself on controllerchange).
-// - activate: deletes the caches of older builds and claims the open pages.
+// - activate: keeps the cache of the build it replaces (a page of that build, still open
+//   until it reloads, may yet load one of its lazy chunks, which the server no longer has),
+//   deletes those of older builds, and claims the open pages.
 // - fetch: a navigation goes to the network and falls back to the cached index.html (the app
-//   then shows that it is offline); assets come from the cache; /api/ is never touched.
+//   then shows that it is offline); assets come from this build's cache, then the one before
+//   (hashed names never collide), then the network; /api/ is never touched.
 // - notificationclick: opens the room of a notification shown by the page through the worker
 //   (Android Chrome allows notifications only from a service worker).
 const VERSION = '__VERSION__';
 const FILES = __FILES__;
 const CACHE = 'tonari-' + VERSION;
+const META = 'tonari-meta';  // remembers which build's cache is the active one
+const ACTIVE = '/__tonari_active_cache';
 
 self.addEventListener('install', (e) => {
   e.waitUntil(
@@ -23,10 +28,16 @@ self.addEventListener('install', (e) => {
 
 self.addEventListener('activate', (e) => {
   e.waitUntil(
-    caches
-      .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('tonari-') && k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim()),
+    (async () => {
+      const meta = await caches.open(META);
+      const was = await meta.match(ACTIVE);
+      const previous = was ? await was.text() : '';
+      const keys = await caches.keys();
+      const old = keys.filter((k) => k.startsWith('tonari-') && k !== CACHE && k !== META && k !== previous);
+      await Promise.all(old.map((k) => caches.delete(k)));
+      await meta.put(ACTIVE, new Response(CACHE));
+      await self.clients.claim();
+    })(),
   );
 });
 
@@ -39,7 +50,12 @@ self.addEventListener('fetch', (e) => {
     e.respondWith(fetch(req).catch(() => caches.match('/index.html', { cacheName: CACHE }).then((r) => r || Response.error())));
     return;
   }
-  e.respondWith(caches.match(req, { cacheName: CACHE }).then((r) => r || fetch(req)));
+  e.respondWith(
+    caches
+      .match(req, { cacheName: CACHE })
+      .then((r) => r || caches.match(req))
+      .then((r) => r || fetch(req)),
+  );
 });
 
 self.addEventListener('notificationclick', (e) => {

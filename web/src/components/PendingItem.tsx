@@ -1,6 +1,8 @@
 // One of my messages that the server has not confirmed yet. After a few seconds without an
 // answer (or at once when offline) it says it is not sent yet — it still goes by itself when
-// the connection is back — and offers to send it again now or to discard it.
+// the connection is back — and offers to send it again now or, while it has not gone out on
+// any connection (or was refused), to discard it: once handed to a socket it may already be
+// stored, and discarding it would only hide it until it shows up.
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { store } from '../state/app';
@@ -21,14 +23,17 @@ export function PendingItem({ p }: { p: Pending }) {
   }, [since]);
   const failed = p.status === 'failed';
   const unsent = !failed && p.ackSeq === undefined && (late || offline);
+  const discardable = failed || p.sentOn === 0;
   const actions = (
     <>
       <button type="button" class="btn btn-small" onClick={() => store.retry(p.client_id)}>
         {t('retry')}
       </button>
-      <button type="button" class="btn btn-small" onClick={() => store.discard(p.client_id)}>
-        {t('discard')}
-      </button>
+      {discardable && (
+        <button type="button" class="btn btn-small" onClick={() => store.discard(p.client_id)}>
+          {t('discard')}
+        </button>
+      )}
     </>
   );
   return (

@@ -66,6 +66,7 @@ export function lang(): Lang {
 
 export function t(key: Key, vars?: Record<string, string | number>): string {
   let s = dicts[current]?.[key] ?? jaMore[key] ?? ja[key as keyof Dict] ?? key;
-  if (vars) for (const k in vars) s = s.split('{' + k + '}').join(String(vars[k]));
+  // One pass: a value (a name, a room name) containing "{name}" is never expanded again.
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
   return s;
 }

@@ -19,7 +19,7 @@ export interface Pending {
   triedAt?: number;
   status: PendingStatus;
   error?: string;
-  /** Connection generation it was last sent on (0: not sent yet). */
+  /** Connection generation it was last sent on (0: not sent yet; -1: sent over REST only). */
   sentOn: number;
   /** seq from the ack, once acknowledged. */
   ackSeq?: number;

@@ -143,6 +143,9 @@ export class Outbox {
 
   private trySend(p: Pending): boolean {
     const { link } = this.parts;
+    // The browser says there is no network: a socket not yet seen closed would swallow it.
+    // It waits (sentOn 0, so it can still be discarded) for the next connection.
+    if (this.hub.state.net === 'offline') return false;
     const ok = link.send({
       type: 'send',
       room: p.room,
@@ -183,6 +186,8 @@ export class Outbox {
     try {
       for (const p of waiting) {
         if (!this.pending.some((q) => q.client_id === p.client_id && q.ackSeq === undefined)) continue;
+        // Handed to the network: it may be stored even if no answer comes (no 破棄 then).
+        if (p.sentOn === 0) this.change(p.client_id, { sentOn: -1 });
         try {
           const m = await hub.api.post(p.room, {
             client_id: p.client_id,

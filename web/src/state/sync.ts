@@ -90,6 +90,9 @@ export class Sync implements Link {
     this.conn?.probe();
     if (online) this.wake();
     this.publish();
+    // Sends held back while offline go now if the socket lived through it (a new
+    // connection sends them itself).
+    if (online && this.hub.state.conn === 'live') this.parts.outbox.flush();
   }
 
   /** Whether the server answered (a request, a frame): a failed request is shown at once. */

@@ -2,7 +2,7 @@
 // (components select from it), change notification, toasts, reporting a failed action.
 // The parts (sync.ts, roomList.ts, navigation.ts, timelines.ts, directory.ts, sending.ts)
 // each own a slice of AppState and change only that slice.
-import type { Api } from '../api/client';
+import { ApiError, type Api } from '../api/client';
 import type { Member, Tenant, User, Zone } from '../api/types';
 import { realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
 import type { Pending } from './outbox';
@@ -18,6 +18,8 @@ export interface Toast {
   id: number;
   text: string;
   kind: 'info' | 'error';
+  /** An action that failed for a passing reason (no answer, a server error, too fast): tries it again. */
+  retry?: () => void;
 }
 
 export interface AppState {
@@ -151,26 +153,35 @@ export class Hub {
     }
   }
 
-  toast(text: string, kind: Toast['kind'] = 'info'): void {
+  toast(text: string, kind: Toast['kind'] = 'info', retry?: () => void): void {
     const id = ++this.toastSeq;
-    this.set({ toast: { id, text, kind } });
+    this.set({ toast: { id, text, kind, retry } });
     if (this.toastTimer) clearTimeout(this.toastTimer);
+    // One with a 再試行 stays long enough to be used.
     this.toastTimer = setTimeout(() => {
       if (this.state.toast?.id === id) this.set({ toast: null });
-    }, 5000);
+    }, retry ? 15000 : 5000);
   }
 
-  fail(e: unknown): void {
-    this.toast(this.texts.error(e), 'error');
+  fail(e: unknown, retry?: () => void): void {
+    this.toast(this.texts.error(e), 'error', retry);
   }
 
-  /** Runs a user action; a failure is reported (fail) instead of thrown. True if it worked. */
+  /**
+   * Runs a user action; a failure is reported (fail) instead of thrown, with a 再試行 when
+   * trying again may work (no answer, a server error, rate_limited; not a refusal or bad
+   * input). True if it worked.
+   */
   async attempt(action: () => Promise<void>): Promise<boolean> {
     try {
       await action();
       return true;
     } catch (e) {
-      this.fail(e);
+      const passing = e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500);
+      this.fail(e, passing ? () => {
+        this.set({ toast: null });
+        void this.attempt(action);
+      } : undefined);
       return false;
     }
   }

@@ -352,3 +352,34 @@ describe('Store', () => {
   });
 });
 
+
+describe('failed actions', () => {
+  it('offer 再試行 when trying again may work, not for a refusal', async () => {
+    const { api } = server();
+    const { ApiError } = await import('../api/client');
+    let calls = 0;
+    const full = api as typeof api & { setStatus: (s: string) => Promise<unknown>; removeMember: () => Promise<void> };
+    full.setStatus = vi.fn(async (s: string) => {
+      calls++;
+      if (calls === 1) throw new ApiError(0, 'network', 'no answer');
+      return { ...ME, status: s };
+    });
+    full.removeMember = vi.fn(async () => {
+      throw new ApiError(403, 'permission_denied', 'only the owners');
+    });
+    const s = makeStore(full, new ManualTimers());
+    expect(await s.setStatus('出張中')).toBe(false);
+    const toast = s.state.toast;
+    expect(toast?.kind).toBe('error');
+    expect(toast?.retry).toBeTypeOf('function');
+    toast!.retry!();
+    await flush();
+    expect(calls).toBe(2);
+    expect(s.state.toast).toBeNull();
+    expect(s.state.me?.status).toBe('出張中');
+
+    expect(await s.removeMember(5, 8)).toBe(false);
+    expect(s.state.toast?.kind).toBe('error');
+    expect(s.state.toast?.retry).toBeUndefined();
+  });
+});

@@ -105,6 +105,12 @@ test('an announcement room: members read, the composer gives way to a line', { s
   // The owner still posts; the member reads it.
   await send(p, '本日15時から避難訓練を行います。');
   await msgLocator(i, '本日15時から避難訓練を行います').waitFor();
+  // Replying is posting: the member's message menu offers copying, not 返信.
+  await msgLocator(i, '本日15時から避難訓練を行います').hover();
+  await msgLocator(i, '本日15時から避難訓練を行います').getByRole('button', { name: 'メッセージの操作' }).click();
+  await i.getByRole('menuitem', { name: 'コピー' }).waitFor();
+  assert.equal(await i.getByRole('menuitem', { name: '返信' }).count(), 0);
+  await i.keyboard.press('Escape');
   // After a reload too.
   await i.reload();
   await i.getByText('このルームはお知らせ専用です。投稿できるのは管理者のみです').waitFor();

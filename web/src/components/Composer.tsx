@@ -84,7 +84,8 @@ export function Composer({
 
   const candidates = useMemo((): Candidate[] => {
     if (!mq) return [];
-    const users = (members ?? []).map((m) => m.user).filter((u) => u.id !== me.id);
+    // 利用停止 accounts are not offered: they would never read it.
+    const users = (members ?? []).map((m) => m.user).filter((u) => u.id !== me.id && !u.disabled);
     const list: Candidate[] = users
       .filter((u) => matches(mq.query, u.name, u.reading, u.login))
       .slice(0, 8)

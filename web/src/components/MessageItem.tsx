@@ -24,6 +24,8 @@ interface Props {
   mentionsMe: boolean;
   /** The sender's account is disabled (利用停止), as far as we know. */
   senderOff: boolean;
+  /** The reader may post here: the menu offers 返信. */
+  canReply: boolean;
   editing: boolean;
   onAction: (a: MessageAction, m: Message) => void;
   /** Opens the image viewer on a message's images. */
@@ -49,7 +51,7 @@ export function SystemNotice({ m }: { m: Message }) {
   );
 }
 
-function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, editing, onAction, onView }: Props) {
+function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, canReply, editing, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
   const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '']
     .filter(Boolean)
@@ -106,7 +108,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
             {!m.deleted && !editing && (
               <MessageMenu
                 mine={mine}
-                onReply={() => onAction('reply', m)}
+                onReply={canReply ? () => onAction('reply', m) : undefined}
                 onEdit={() => onAction('edit', m)}
                 onDelete={() => {
                   void ask(t('confirmDelete'), t('delete')).then((yes) => {

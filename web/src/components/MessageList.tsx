@@ -36,6 +36,8 @@ export function MessageList({
   const divider = useStore((s) => s.dividers[room]);
   const unread = useStore((s) => (s.rooms[room] ? unreadOf(s.rooms[room]) : 0));
   const roomName = useStore((s) => s.rooms[room]?.summary.name ?? '');
+  // Replying is posting: not offered where the reader may not post (お知らせ専用).
+  const canReply = useStore((s) => s.rooms[room]?.summary.can?.post ?? true);
   const [editing, setEditing] = useState<number | null>(null);
   const [viewing, setViewing] = useState<{ images: FileInfo[]; index: number } | null>(null);
   const onView = useCallback((images: FileInfo[], index: number) => setViewing({ images, index }), []);
@@ -172,6 +174,7 @@ export function MessageList({
           names={names.join('\n')}
           mentionsMe={m.sender !== myId && !m.deleted && (m.mention_all || m.mentions.includes(myId))}
           senderOff={!!users[m.sender]?.disabled}
+          canReply={canReply}
           editing={editing === m.seq}
           onAction={onAction}
           onView={onView}

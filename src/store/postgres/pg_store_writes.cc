@@ -12,6 +12,7 @@
 #include "search/collation.h"
 #include "search/normalize.h"
 #include "store/file_rules.h"
+#include "store/room_rules.h"
 #include "store/postgres/post_job.h"
 #include "store/postgres/store_impl.h"
 
@@ -679,17 +680,11 @@ void PgStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs now
       return invalid_argument("a 1:1 room has no name, description or rules to change");
     }
     RoomChange out;
-    out.room = *room;
-    const bool renamed = patch.name && *patch.name != room->name;
-    const bool described = patch.description && *patch.description != room->description;
-    const bool ruled = patch.rules && *patch.rules != room->rules;
-    if (!renamed && !described && !ruled) {
+    const auto notes = apply_room_patch(*room, patch, out.room);
+    if (notes.empty()) {
       out.created = false;
       return out;
     }
-    if (renamed) out.room.name = *patch.name;
-    if (described) out.room.description = *patch.description;
-    if (ruled) out.room.rules = *patch.rules;
     Params p;
     p.text(out.room.name);
     rules_params(p, out.room);
@@ -700,22 +695,7 @@ void PgStore::update_room(RoomId room_id, UserId by, RoomPatch patch, TimeMs now
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::room_updated_event(out.room, ev, by);
     }));
-    if (renamed) {
-      wire::SystemNote n = note("renamed");
-      n.name = out.room.name;
-      n.old_name = room->name;
-      append_system_message(db, out, by, n, now);
-    }
-    if (described) {
-      wire::SystemNote n = note("description_changed");
-      n.description = out.room.description;
-      append_system_message(db, out, by, n, now);
-    }
-    if (ruled) {
-      wire::SystemNote n = note("rules_changed");
-      n.rules = out.room.rules;
-      append_system_message(db, out, by, n, now);
-    }
+    for (const wire::SystemNote& n : notes) append_system_message(db, out, by, n, now);
     return out;
   }, std::move(done));
 }

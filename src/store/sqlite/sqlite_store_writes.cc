@@ -10,6 +10,7 @@
 #include "search/collation.h"
 #include "search/normalize.h"
 #include "store/file_rules.h"
+#include "store/room_rules.h"
 #include "store/sqlite/store_impl.h"
 
 namespace tonari::store::sqlite {
@@ -257,40 +258,16 @@ Result<RoomChange> update_room_in(Connection& db, RoomId room_id, UserId by, con
     return invalid_argument("a 1:1 room has no name, description or rules to change");
   }
   RoomChange out;
-  out.room = *room;
-  const bool renamed = patch.name && *patch.name != room->name;
-  const bool described = patch.description && *patch.description != room->description;
-  const bool ruled = patch.rules && *patch.rules != room->rules;
-  if (!renamed && !described && !ruled) {
+  const auto notes = apply_room_patch(*room, patch, out.room);
+  if (notes.empty()) {
     out.created = false;
     return out;
   }
-  if (renamed) out.room.name = *patch.name;
-  if (described) out.room.description = *patch.description;
-  if (ruled) out.room.rules = *patch.rules;
   store_settings(db, out.room);
   out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
     return wire::room_updated_event(out.room, ev, by);
   }));
-  if (renamed) {
-    wire::SystemNote n;
-    n.action = "renamed";
-    n.name = out.room.name;
-    n.old_name = room->name;
-    append_system_message(db, out, by, n, now);
-  }
-  if (described) {
-    wire::SystemNote n;
-    n.action = "description_changed";
-    n.description = out.room.description;
-    append_system_message(db, out, by, n, now);
-  }
-  if (ruled) {
-    wire::SystemNote n;
-    n.action = "rules_changed";
-    n.rules = out.room.rules;
-    append_system_message(db, out, by, n, now);
-  }
+  for (const wire::SystemNote& n : notes) append_system_message(db, out, by, n, now);
   return out;
 }
 

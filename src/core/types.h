@@ -20,6 +20,7 @@ using Seq = std::int64_t;      // room-local message number, 1, 2, 3 ... no gaps
 using EventNo = std::int64_t;  // room-local event number, 1, 2, 3 ... no gaps
 using TimeMs = std::int64_t;   // milliseconds since the Unix epoch
 using FileId = std::int64_t;
+using NoteId = std::int64_t;
 
 struct Tenant {
   TenantId id = 0;
@@ -173,6 +174,73 @@ struct ReplySnapshot {
 // wire::SystemNote. A system message cannot be edited, deleted or quoted.
 enum class MessageKind { text, system };
 
+// A reaction on a message: a stamp ("s:" and its id in core/stamps.h, "s:ryokai") or one
+// emoji, how many members put it there, and whether the viewer did (REST reads only: an
+// event frame is the same for everyone and never says `mine`).
+struct ReactionCount {
+  std::string key;
+  std::int64_t count = 0;
+  bool mine = false;
+  bool operator==(const ReactionCount&) const = default;
+};
+
+// アクションスタンプ: a question a message asks, that members answer with one tap.
+//   yesno       はい / いいえ: two implicit options (0 yes, 1 no); pick exactly one
+//   attendance  出欠: three implicit options (0 出席, 1 欠席, 2 未定); pick exactly one
+//   choice      the asker's options; pick one, or several when `multiple`
+//   schedule    日程調整: candidate dates (options); every option gets ○ (0), △ (1) or × (2)
+//   task        タスク: a to-do for `assignees`; one implicit option (0 完了) each of them
+//               picks when done (withdrawing the answer undoes it)
+// The implicit options' labels are the client's (i18n); `options` is empty for them.
+enum class ActionKind { yesno, attendance, choice, schedule, task };
+const char* action_kind_name(ActionKind k);
+std::optional<ActionKind> action_kind_from_name(std::string_view name);
+// How many options a question has (the implicit ones counted) and how many values each
+// option's answer takes (schedule 3: ○△×; the others 1: "chosen").
+std::size_t action_option_count(ActionKind k, std::size_t custom_options);
+int action_values_per_option(ActionKind k);
+
+struct ActionSpec {
+  ActionKind kind = ActionKind::yesno;
+  std::string title;                 // the question (or the to-do), 1..200 characters
+  std::vector<std::string> options;  // choice: 2..20, schedule: 1..30 labels (1..100 chars)
+  bool multiple = false;             // choice: several may be picked
+  TimeMs deadline = 0;               // answers refused after it; 0: none
+  bool results_public = true;        // false: only the asker sees the counts and answerers
+  bool changeable = true;            // an answer may be changed or withdrawn (tasks: always)
+  bool anonymous = false;            // nobody, the asker included, sees who answered what
+  std::vector<UserId> assignees;     // task: 1..100 members who do it (only they answer)
+  bool operator==(const ActionSpec&) const = default;
+};
+
+// One part of an answer: for schedule, option `option` got value 0 ○, 1 △ or 2 ×; for the
+// other kinds an option picked (value 0). An answer lists its picks by option, ascending.
+struct ActionPick {
+  std::int32_t option = 0;
+  std::int32_t value = 0;
+  bool operator==(const ActionPick&) const = default;
+};
+
+struct ActionTally {
+  std::int64_t answered = 0;  // members who have answered (task: assignees done)
+  std::int64_t pending = 0;   // members (task: assignees still members) who have not
+  // counts[option * action_values_per_option(kind) + value]: how many picked it.
+  std::vector<std::int64_t> counts;
+  bool operator==(const ActionTally&) const = default;
+};
+
+// An action stamp as it is now: its question, whether it is closed, its tally, and the
+// viewer's own answer (REST reads only, like ReactionCount::mine).
+struct ActionState {
+  ActionSpec spec;
+  bool closed = false;
+  TimeMs closed_at = 0;
+  UserId closed_by = 0;
+  ActionTally tally;
+  std::vector<ActionPick> mine;  // empty: the viewer has not answered
+  TimeMs mine_at = 0;
+};
+
 struct Message {
   MessageId id = 0;
   RoomId room = 0;
@@ -190,7 +258,58 @@ struct Message {
   bool deleted = false;
   std::int64_t read_count = -1;  // -1 = not computed
   std::vector<FileInfo> files;   // attachments, in the order the sender gave
+  // A stamp message: the stamp's id (core/stamps.h); the body is then empty.
+  std::string stamp;
+  // Reactions, most used first (then first put there first); history reads fill them.
+  std::vector<ReactionCount> reactions;
+  // The action stamp this message asks (its body is then empty or a note to it).
+  std::optional<ActionState> action;
 };
+
+// ノート: a room's shared document (an agenda, a manual, 引継ぎ), in a safe Markdown subset.
+// Every save is a version; `version` is the current one (1, 2, 3 ...).
+struct Note {
+  NoteId id = 0;
+  RoomId room = 0;
+  TenantId tenant = 0;
+  std::string title;  // 1..100 characters
+  std::string body;   // Markdown, ..30,000 characters; empty in lists (notes())
+  std::int64_t version = 0;
+  UserId created_by = 0;
+  std::string created_by_name;
+  TimeMs created_at = 0;
+  UserId updated_by = 0;
+  std::string updated_by_name;
+  TimeMs updated_at = 0;
+  bool deleted = false;
+};
+
+// One saved version of a note (its body empty in lists).
+struct NoteVersion {
+  NoteId note = 0;
+  std::int64_t version = 0;
+  std::string title;
+  std::string body;
+  UserId by = 0;
+  std::string by_name;
+  TimeMs at = 0;
+  std::int64_t restored_from = 0;  // the version this save restored; 0: an edit
+};
+
+// Something pinned to the top of a room: a message (an action stamp is one) or a note.
+struct Pin {
+  enum class Kind { message, note };
+  Kind kind = Kind::message;
+  Seq seq = 0;     // message
+  NoteId note = 0; // note
+  UserId by = 0;
+  std::string by_name;
+  TimeMs at = 0;
+  // What it points to as it is now (reads fill them; a note without its body).
+  std::optional<Message> message;
+  std::optional<Note> note_info;
+};
+const char* pin_kind_name(Pin::Kind k);
 
 // What one user may do in a room (policy::abilities), sent with the room so that the
 // client shows only what will work; the server checks every action again.
@@ -203,6 +322,8 @@ struct RoomAbilities {
   bool set_roles = false;
   bool edit_rules = false;  // announcement, members_invite, members_edit
   bool edit_official = false;  // official, sync (tenant admins)
+  bool pin = false;         // pin and unpin messages and notes
+  bool edit_notes = false;  // create and edit notes
 };
 
 // A room as one member sees it in their room list.

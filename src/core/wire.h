@@ -24,6 +24,17 @@ boost::json::object file(const FileInfo& f);
 void append_message(std::string& out, const Message& m);
 // `s` as a JSON string literal (quotes included), appended to `out`. `s` is UTF-8.
 void append_json_string(std::string& out, std::string_view s);
+// Collaboration objects (docs/api.md). A message's "stamp", "reactions" and "action"
+// fields are written by message()/append_message (absent when empty; an action's `mine`
+// only when the viewer answered, `counts` only when m.action->tally.counts is not empty:
+// callers blank what the viewer may not see, e.g. a non-public question's counts).
+boost::json::object action_state(const ActionState& a);
+boost::json::object reaction(const ReactionCount& r);
+// A note; its "body" only when `with_body`.
+boost::json::object note(const Note& n, bool with_body);
+boost::json::object note_version(const NoteVersion& v, bool with_body);
+boost::json::object pin(const Pin& p);
+
 // The room as its member sees it, with its rules and what they may do (s.can).
 boost::json::object room_summary(const RoomSummary& s);
 // {"announcement", "official", "members_invite", "members_edit", "sync"} (docs/api.md).
@@ -40,6 +51,11 @@ boost::json::object room_rules(const RoomRules& r);
 //   member_left         users (the one who left)
 //   role_changed        users (the one), role
 //   taken_over          users (the new owner)
+//   note_created        note, title
+//   note_updated        note, title, version, restored_from (when a restore)
+//   note_deleted        note, title
+//   action_closed       seq (the action stamp's message), title
+//   action_reminded     seq, title, count (members reminded), users (the first of them)
 // reason (optional): owner_left, owner_disabled, takeover (role_changed by the handover
 // rule), org (a change the org-tree sync made).
 struct SystemNote {
@@ -49,6 +65,11 @@ struct SystemNote {
   std::int64_t count = 0;  // how many users the action concerned (users may list fewer)
   std::string name, old_name, description, role, reason;
   std::optional<RoomRules> rules;
+  NoteId note = 0;             // note_*
+  std::string title;           // note_*, action_*
+  std::int64_t version = 0;    // note_updated
+  std::int64_t restored_from = 0;
+  Seq seq = 0;                 // action_*
 };
 inline constexpr std::size_t kMaxUsersPerSystemNote = 20;
 std::string system_note_json(const SystemNote& n);
@@ -71,6 +92,24 @@ std::string member_role_changed_event(RoomId room, EventNo ev, UserId user, Memb
 // A file's state changed (its sanitizing job ended): {"type":"file.updated", "room", "ev",
 // "file"}.
 std::string file_updated_event(RoomId room, EventNo ev, const FileInfo& f);
+
+// Collaboration events (docs/api.md), stored in the room's log like every room event:
+// {"type":"reaction.updated","room","ev","seq","key","count","user","on"}: `user` put
+// (on) or took away (!on) reaction `key` on message `seq`, which now has `count` of it.
+std::string reaction_updated_event(RoomId room, EventNo ev, Seq seq, const std::string& key,
+                                   std::int64_t count, UserId user, bool on);
+// {"type":"action.updated","room","ev","seq","action":ActionState}: the tally (coalesced,
+// at most about once a second per question) or the question closed. `a` as everyone may
+// see it: without `mine`, and without counts for a non-public question.
+std::string action_updated_event(RoomId room, EventNo ev, Seq seq, const ActionState& a);
+// {"type":"note.updated","room","ev","note":Note without body} (created, edited, restored)
+std::string note_updated_event(RoomId room, EventNo ev, const Note& n);
+// {"type":"note.deleted","room","ev","note":id}
+std::string note_deleted_event(RoomId room, EventNo ev, NoteId note);
+// {"type":"pin.added","room","ev","pin":Pin} / {"type":"pin.removed","room","ev","kind",
+// "seq"|"note"}
+std::string pin_added_event(RoomId room, EventNo ev, const Pin& p);
+std::string pin_removed_event(RoomId room, EventNo ev, Pin::Kind kind, std::int64_t target);
 
 // {"error": {"code": ..., "message": ...}}
 std::string error_body(const char* code, const std::string& message);

@@ -60,11 +60,41 @@ Status can_set_role(const User& actor, const Room& room, const std::optional<Mem
 //     set_roles   owner, tenant admin
 //     edit_rules  owner/admin, tenant admin
 //     edit_official tenant admin
+//     pin, edit_notes  as post (in an announcement room the members read them)
 //   a tenant admin who is not a member: edit_info, invite, remove, set_roles, edit_rules,
 //     edit_official (they manage every group room of their municipality), not post;
 //   a 1:1 room: post (members) only.
 RoomAbilities abilities(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_edit_message(const User& actor, const Message& msg);
 Status can_delete_message(const User& actor, const Message& msg);
+
+// Working together (issue 21). Non-members (and other municipalities) get not_found.
+// React: any member, announcement rooms included (reacting is how members acknowledge).
+Status can_react(const User& actor, const Room& room, const std::optional<Member>& m);
+// Answer an action stamp: any member (a task: its assignees; the store checks that part).
+Status can_answer(const User& actor, const Room& room, const std::optional<Member>& m);
+// Close or remind an action stamp asked by `asker`: the asker, the room's owners and
+// admins, a tenant admin who is a member.
+Status can_manage_action(const User& actor, const Room& room, const std::optional<Member>& m,
+                         UserId asker);
+// See who answered what (answerer lists, the export) of an action stamp asked by `asker`:
+// nobody when it is anonymous (permission_denied, also for the asker); only the asker when
+// its results are not public; otherwise every member. The counts follow the same rule
+// except that anonymous counts are seen (by every member, or only the asker when not
+// public): see can_see_counts.
+Status can_see_answers(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId asker, const ActionSpec& spec);
+bool can_see_counts(const User& actor, UserId asker, const ActionSpec& spec);
+// Who has not answered (the pending list): members, unless the question is anonymous
+// (nobody: the list would tell who answered) or not public (the asker only).
+Status can_see_pending(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId asker, const ActionSpec& spec);
+// Create and edit notes, pin and unpin: abilities().edit_notes / .pin.
+Status can_edit_notes(const User& actor, const Room& room, const std::optional<Member>& m);
+Status can_pin(const User& actor, const Room& room, const std::optional<Member>& m);
+// Delete a note created by `creator`: its creator (who may still edit notes), the room's
+// owners and admins, a tenant admin who is a member.
+Status can_delete_note(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId creator);
 
 }  // namespace tonari::services::policy

@@ -95,12 +95,13 @@ struct MemberPage {
   std::optional<MemberKey> next;  // the key of the page's last row, when more follow
 };
 
-// Which members a page holds: all, or those other than a message's sender who have (or
-// have not) read it.
+// Which members a page holds: all, those other than a message's sender who have (or have
+// not) read it, or those who have not answered the action stamp of message `seq` (a task:
+// its assignees who are still members and not done).
 struct MemberFilter {
-  enum Kind { all, read, unread };
+  enum Kind { all, read, unread, unanswered };
   Kind kind = all;
-  Seq seq = 0;         // read / unread: the message
+  Seq seq = 0;         // read / unread / unanswered: the message
   UserId sender = 0;   // read / unread: left out
 };
 
@@ -130,7 +131,74 @@ struct NewMessage {
   // The sender is an administrator of the room's municipality: may post in an
   // announcement room without being one of its owners or admins.
   bool tenant_admin = false;
+  // A stamp message (an id of core/stamps.h, checked by the caller): the body is empty.
+  std::string stamp;
+  // An action stamp this message asks (validated by the caller: services/actions.h); the
+  // body may be empty. Stored with the message, with an empty tally.
+  std::optional<ActionSpec> action;
 };
+
+// A reaction put or taken away (react).
+struct NewReaction {
+  RoomId room = 0;
+  Seq seq = 0;
+  UserId user = 0;
+  TenantId tenant = 0;  // the reactor's municipality (0: not checked), as NewMessage::tenant
+  std::string key;      // "s:" + a stamp id, or one emoji (checked by the caller)
+  bool on = true;
+  TimeMs now = 0;
+};
+
+// An answer to an action stamp (answer_action); empty picks: withdraw the answer.
+struct NewAnswer {
+  RoomId room = 0;
+  Seq seq = 0;
+  UserId user = 0;
+  TenantId tenant = 0;
+  std::vector<ActionPick> picks;  // by option, ascending (the rules of ActionPick)
+  TimeMs now = 0;
+};
+
+// A page of users in 五十音 order (reactors, answerers), and where the next starts.
+struct UserPage {
+  std::vector<User> users;
+  std::vector<TimeMs> at;              // when each reacted or answered
+  std::vector<std::vector<ActionPick>> picks;  // action_answers_page with option < 0: each answer
+  std::optional<MemberKey> next;
+};
+
+struct NewNote {
+  RoomId room = 0;
+  TenantId tenant = 0;  // the author's municipality (0: not checked)
+  UserId by = 0;
+  std::string title;
+  std::string body;
+  TimeMs now = 0;
+};
+
+// A save of a note: based on version `base_version` (conflict if that is no longer the
+// current one), with this title and body; `restored_from` when it restores an old version.
+struct NoteEdit {
+  NoteId note = 0;
+  RoomId room = 0;
+  TenantId tenant = 0;
+  UserId by = 0;
+  std::int64_t base_version = 0;
+  std::string title;
+  std::string body;
+  std::int64_t restored_from = 0;
+  TimeMs now = 0;
+};
+
+// The most pins a room keeps (pin: conflict beyond).
+inline constexpr std::size_t kMaxPinsPerRoom = 20;
+// The most different reactions on one message (react: conflict beyond).
+inline constexpr std::size_t kMaxReactionKeysPerMessage = 20;
+
+// A rule about something a member made (an action stamp's asker, a note's creator),
+// applied like RoomRule in the write's transaction: `author` is who made it.
+using AuthorRule = std::function<Status(const Room& room, const std::optional<Member>& by,
+                                        UserId author)>;
 
 // The changes update_room makes: each field given replaces the room's.
 struct RoomPatch {
@@ -197,6 +265,9 @@ struct RoomChange {
   std::vector<UserId> left;
   bool created = true;  // false: an idempotent retry or an existing direct room
   std::optional<Message> message;
+  std::optional<Note> note;            // the notes' writes: the note after the change
+  std::optional<ActionState> action;   // the actions' writes: the question after the change
+  std::int64_t count = 0;              // react: the key's count; remind_action: reminded
   Seq sender_read_before = 0;  // post_message: the sender's read position before the post
 };
 
@@ -407,6 +478,137 @@ class Store {
   // here, in the transaction, so that a read costs no separate lookup).
   virtual void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                          Callback<ReadChange> done) = 0;
+
+  // ---- Working together: stamps, reactions, action stamps, notes, pins ----------------
+  // The rules of "the writes about messages" above hold for every write here: to a
+  // non-member (and, with `tenant` set, to another municipality) the room is not_found.
+  // A deleted message loses its reactions, answers, action and pins in delete_message's
+  // transaction (its later reads show none; pins() leaves it out).
+  //
+  // Stamp messages (NewMessage::stamp) and action stamps (NewMessage::action) are posted
+  // by post_message, the action's row written in the same transaction. messages() and
+  // message() fill Message::reactions (counts) and Message::action (spec, closed, tally;
+  // never `mine`: see viewer_marks).
+
+  // Puts (r.on) or takes away reaction r.key of r.user on message r.seq: a
+  // reaction.updated event (RoomChange.count: the key's count after it). created=false,
+  // nothing written, if it already was so. not_found for a deleted or unknown message;
+  // invalid_argument for a system message; conflict if the message already has
+  // kMaxReactionKeysPerMessage different keys and this is a new one.
+  virtual void react(NewReaction r, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // Records a.user's answer (replacing theirs; empty picks withdraw it). not_found: no such
+  // message, deleted, or it asks nothing; conflict: closed ("closed"), past the deadline
+  // ("deadline"), or an answer exists and the question is not changeable ("answered");
+  // permission_denied: a task's non-assignee; invalid_argument: picks that do not fit the
+  // question (unknown option or value, several picks of a single-choice question, a
+  // schedule not answering every option once). No event: the tally goes out coalesced
+  // (publish_action). RoomChange.action: the state after it, with the user's `mine`;
+  // created=false if the answer was already exactly that.
+  virtual void answer_action(NewAnswer a, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // Appends an action.updated event with the question's current state (the coalesced tally
+  // flush; services/actions.h). created=false, nothing written, if the message is deleted
+  // or gone.
+  virtual void publish_action(RoomId room, Seq seq, TimeMs now, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // Closes the question (an action.updated event, then a system message action_closed).
+  // created=false if already closed. `may` gets the asker as author.
+  virtual void close_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,
+                            Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // A system message action_reminded (sender `by`) that mentions every member who has
+  // not answered (MemberFilter::unanswered; mention rows for each, so that their
+  // mention_unread counts it; Message::mentions lists at most kMaxUsersPerSystemNote).
+  // RoomChange.count: how many. conflict if the question is closed or nobody is pending.
+  virtual void remind_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,
+                             Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+
+  // Creates a note (version 1, also its first NoteVersion): a note.updated event, then a
+  // system message note_created. RoomChange.note: the note with its body.
+  virtual void create_note(NewNote n, RoomRule may, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // Saves a new version: conflict (nothing written) if e.base_version is not the current
+  // version; not_found if the note is deleted or not in e.room. A save that changes
+  // nothing writes nothing (created=false). Else a note.updated event and a system message
+  // note_updated (restored_from set when a restore).
+  virtual void update_note(NoteEdit e, RoomRule may, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // Deletes it (its versions go with it; its pin too): a note.deleted event (and a
+  // pin.removed one if it was pinned), then a system message note_deleted. `may` gets the
+  // creator as author.
+  virtual void delete_note(RoomId room, NoteId note, UserId by, TimeMs now, AuthorRule may,
+                           Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+
+  // Pins a message (not deleted, not a system message) or a note (not deleted) of the
+  // room: a pin.added event. created=false if already pinned; conflict beyond
+  // kMaxPinsPerRoom; not_found for an unknown target.
+  virtual void pin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target, TimeMs now,
+                   RoomRule may, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+  // A pin.removed event; created=false if it was not pinned.
+  virtual void unpin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target, TimeMs now,
+                     RoomRule may, Callback<RoomChange> done)  {
+    done(Status(Code::internal, "not implemented"));  // TODO(i21)
+  }
+
+  // Reads. Callers check membership first (policy); these read what they are asked.
+  // What `viewer` did to the messages with seq in [lo, hi]: the reaction keys they put and
+  // their answers (services fill ReactionCount::mine and ActionState::mine with them).
+  struct ViewerMarks {
+    std::vector<std::pair<Seq, std::string>> reacted;
+    std::vector<std::pair<Seq, std::pair<std::vector<ActionPick>, TimeMs>>> answered;
+  };
+  virtual Result<ViewerMarks> viewer_marks(RoomId room, Seq lo, Seq hi, UserId viewer)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // Who put reaction `key` on message `seq`, in 五十音 order (UserPage::at: when), after
+  // `after`, at most `limit`.
+  virtual Result<UserPage> reactors_page(RoomId room, Seq seq, const std::string& key,
+                                         const MemberKey& after, int limit)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // The action stamp of message `seq` (not_found if none or deleted), without `mine`.
+  virtual Result<ActionState> action(RoomId room, Seq seq)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // Who answered, in 五十音 order of their readings then names, then user id: with
+  // option >= 0 those whose answer has pick (option, value), else every answerer with
+  // their picks (UserPage::picks; the export). After `after`, at most `limit`.
+  virtual Result<UserPage> action_answers_page(RoomId room, Seq seq, int option, int value,
+                                               const MemberKey& after, int limit)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // The room's notes, most recently updated first, without bodies.
+  virtual Result<std::vector<Note>> notes(RoomId room)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // not_found if there is no such note in the room or it is deleted.
+  virtual Result<Note> note(RoomId room, NoteId note)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // Its versions, newest first, without bodies.
+  virtual Result<std::vector<NoteVersion>> note_versions(RoomId room, NoteId note)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  virtual Result<NoteVersion> note_version(RoomId room, NoteId note, std::int64_t version)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
+  // The room's pins, most recently pinned first, with what they point to.
+  virtual Result<std::vector<Pin>> pins(RoomId room)  {
+    return Status(Code::internal, "not implemented");  // TODO(i21)
+  }
 
   // ---- Files --------------------------------------------------------------------------
   // (post_message attaches them: NewMessage::files; delete_message marks its files deleted

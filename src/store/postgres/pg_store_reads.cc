@@ -287,6 +287,8 @@ Result<MemberPage> PgStore::members_page(RoomId room, const MemberKey& after, in
         sql = TONARI_PG_PAGE_SELECT "AND mb.user_id<>$5 AND " TONARI_PG_READ_SEQ("mb", "r")
               "<$6" TONARI_PG_PAGE_ORDER;
         break;
+      case MemberFilter::unanswered:
+        return Status(Code::internal, "not implemented");  // TODO(i21)
     }
     // One row more than asked says whether another page follows.
     Params p;

@@ -162,7 +162,7 @@ std::pair<UserId, std::string> named(PgConn& db, UserId id) {
   return {id, r.empty() ? std::string() : r.row(0).text(0)};
 }
 
-wire::SystemNote note(const char* action) {
+wire::SystemNote note_of(const char* action) {
   wire::SystemNote n;
   n.action = action;
   return n;
@@ -170,7 +170,7 @@ wire::SystemNote note(const char* action) {
 
 // A system note about one user.
 wire::SystemNote note_about(PgConn& db, const char* action, UserId user) {
-  wire::SystemNote n = note(action);
+  wire::SystemNote n = note_of(action);
   n.users.push_back(named(db, user));
   return n;
 }
@@ -532,7 +532,7 @@ void PgStore::create_room(NewRoom r, Callback<RoomChange> done) {
       return wire::member_joined_event(out.room.id, ev, joined, r.creator);
     }));
     if (r.kind == RoomKind::group) {
-      wire::SystemNote n = note("room_created");
+      wire::SystemNote n = note_of("room_created");
       n.name = r.name;
       for (const User& u : joined) {
         if (u.id != r.creator) n.users.emplace_back(u.id, u.name);
@@ -585,7 +585,7 @@ void PgStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, 
       return wire::member_joined_event(room_id, ev, joined, by);
     }));
     if (out.room.kind == RoomKind::group) {
-      wire::SystemNote n = note("members_added");
+      wire::SystemNote n = note_of("members_added");
       for (const User& u : joined) n.users.emplace_back(u.id, u.name);
       n.count = static_cast<std::int64_t>(joined.size());
       if (by == 0) n.reason = "org";

@@ -276,6 +276,8 @@ Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after
       case MemberFilter::unread:
         sql = TONARI_PAGE_SELECT "AND mb.user_id<>?5 AND pos<?6" TONARI_PAGE_ORDER;
         break;
+      case MemberFilter::unanswered:
+        return Status(Code::internal, "not implemented");  // TODO(i21)
     }
     Stmt s = db.q(sql);
     // One row more than asked says whether another page follows.

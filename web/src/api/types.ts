@@ -73,7 +73,12 @@ export interface SystemNote {
     | 'member_removed'
     | 'member_left'
     | 'role_changed'
-    | 'taken_over';
+    | 'taken_over'
+    | 'note_created'
+    | 'note_updated'
+    | 'note_deleted'
+    | 'action_closed'
+    | 'action_reminded';
   /** The users concerned (the first 20); count: how many in all. */
   users?: { id: number; name: string }[];
   count?: number;
@@ -84,6 +89,13 @@ export interface SystemNote {
   /** owner_left, owner_disabled, takeover, org (by the org-tree sync). */
   reason?: string;
   rules?: RoomRules;
+  /** note_*: the note, its title; note_updated: its new version, and restored_from for a restore. */
+  note?: number;
+  title?: string;
+  version?: number;
+  restored_from?: number;
+  /** action_*: the action stamp's message. */
+  seq?: number;
 }
 
 /** What the user may do in a room (the server checks every action again). */
@@ -100,6 +112,10 @@ export interface RoomAbilities {
   edit_rules: boolean;
   /** official, sync (tenant admins). */
   edit_official: boolean;
+  /** Pin and unpin messages and notes. */
+  pin: boolean;
+  /** Create and edit notes. */
+  edit_notes: boolean;
 }
 
 /** PATCH /api/rooms/{id}: the fields to change (rules: only those given). */
@@ -131,6 +147,98 @@ export interface Message {
   read_count?: number;
   /** Attachments, in the order the sender gave (absent when none). */
   files?: FileInfo[];
+  /** A stamp message: the stamp's id (stamps/catalog.ts); the body is then ''. */
+  stamp?: string;
+  /** Reactions, most used first (absent when none). */
+  reactions?: Reaction[];
+  /** The action stamp this message asks. */
+  action?: ActionState;
+}
+
+/** A reaction: key "s:<stamp id>" or one emoji; `me` only in REST reads (the caller reacted). */
+export interface Reaction {
+  key: string;
+  count: number;
+  me?: boolean;
+}
+
+/**
+ * yesno: options 0 はい, 1 いいえ; attendance: 0 出席, 1 欠席, 2 未定 (labels are the
+ * client's); choice: the asker's options (one, or several when `multiple`); schedule:
+ * each option answered 0 ○, 1 △, 2 ×; task: option 0 完了, answered by the assignees.
+ */
+export type ActionKind = 'yesno' | 'attendance' | 'choice' | 'schedule' | 'task';
+
+export interface ActionPick {
+  option: number;
+  /** schedule: 0 ○, 1 △, 2 ×; other kinds: 0 (picked). */
+  value: number;
+}
+
+export interface ActionState {
+  kind: ActionKind;
+  title: string;
+  /** choice and schedule: the labels; [] for the other kinds. */
+  options: string[];
+  multiple: boolean;
+  /** ms since the epoch; 0: none. */
+  deadline: number;
+  /** false: only the asker sees counts and answerers. */
+  public: boolean;
+  changeable: boolean;
+  anonymous: boolean;
+  /** task: who does it. */
+  assignees: number[];
+  closed: boolean;
+  closed_at: number;
+  closed_by: number;
+  answered: number;
+  pending: number;
+  /** counts[option * (schedule ? 3 : 1) + value]; absent when the caller may not see them. */
+  counts?: number[];
+  /** The caller's answer (REST reads only); absent: not answered. */
+  mine?: ActionPick[];
+  mine_at?: number;
+}
+
+/** ノート: a room's shared document (safe Markdown subset). `body` absent in lists. */
+export interface Note {
+  id: number;
+  room: number;
+  title: string;
+  body?: string;
+  version: number;
+  created_by: number;
+  created_by_name: string;
+  created_at: number;
+  updated_by: number;
+  updated_by_name: string;
+  updated_at: number;
+}
+
+export interface NoteVersion {
+  note: number;
+  version: number;
+  title: string;
+  body?: string;
+  by: number;
+  by_name: string;
+  at: number;
+  /** The version this save restored; 0: an edit. */
+  restored_from: number;
+}
+
+/** Something pinned above a room's timeline, with what it points to as it is now. */
+export interface Pin {
+  kind: 'message' | 'note';
+  /** kind message: the message's seq; kind note: the note's id. */
+  seq?: number;
+  note?: number;
+  by: number;
+  by_name: string;
+  at: number;
+  message?: Message;
+  note_info?: Note;
 }
 
 /** Where a request comes from: the municipality's closed network or the Internet. */
@@ -243,6 +351,25 @@ export interface SendInput {
   mention_all?: boolean;
   /** Ids of uploaded files to attach (at most 10). */
   files?: number[];
+  /** A stamp message (body ''). */
+  stamp?: string;
+  /** An action stamp to ask (body may be ''). */
+  action?: ActionSpecInput;
+}
+
+/** What the composer sends to ask an action stamp (omitted fields: the defaults). */
+export interface ActionSpecInput {
+  kind: ActionKind;
+  title: string;
+  options?: string[];
+  multiple?: boolean;
+  deadline?: number;
+  /** Default true. */
+  public?: boolean;
+  /** Default true. */
+  changeable?: boolean;
+  anonymous?: boolean;
+  assignees?: number[];
 }
 
 // ---- WebSocket frames -------------------------------------------------------------------
@@ -271,7 +398,24 @@ export type EventFrame =
       role: RoomRole;
       by: number;
       reason: 'owner_left' | 'owner_disabled' | 'takeover' | 'set';
-    };
+    }
+  | {
+      type: 'reaction.updated';
+      room: number;
+      ev: number;
+      seq: number;
+      key: string;
+      count: number;
+      user: number;
+      on: boolean;
+    }
+  /** The tally (coalesced, about once a second) or the question closed; never `mine`. */
+  | { type: 'action.updated'; room: number; ev: number; seq: number; action: ActionState }
+  /** Created, edited or restored (`note` without its body). */
+  | { type: 'note.updated'; room: number; ev: number; note: Note }
+  | { type: 'note.deleted'; room: number; ev: number; note: number }
+  | { type: 'pin.added'; room: number; ev: number; pin: Pin }
+  | { type: 'pin.removed'; room: number; ev: number; kind: 'message' | 'note'; seq?: number; note?: number };
 
 export type ServerFrame =
   | EventFrame
@@ -301,6 +445,12 @@ export const EVENT_TYPES = new Set<string>([
   'room.updated',
   'member.role_changed',
   'file.updated',
+  'reaction.updated',
+  'action.updated',
+  'note.updated',
+  'note.deleted',
+  'pin.added',
+  'pin.removed',
 ]);
 
 export function isEventFrame(f: ServerFrame): f is EventFrame {

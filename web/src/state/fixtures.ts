@@ -46,6 +46,8 @@ export function summary(over: Partial<RoomSummary> = {}): RoomSummary {
       set_roles: false,
       edit_rules: false,
       edit_official: false,
+      pin: true,
+      edit_notes: true,
     },
     ...over,
   };

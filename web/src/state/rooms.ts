@@ -68,7 +68,16 @@ export function applyEventToEntry(
     | { type: 'member.left'; user: number }
     | { type: 'room.updated'; name: string; description: string; rules: RoomRules }
     | { type: 'member.role_changed'; user: number; role: RoomRole }
-    | { type: 'file.updated' },
+    | {
+        type:
+          | 'file.updated'
+          | 'reaction.updated'
+          | 'action.updated'
+          | 'note.updated'
+          | 'note.deleted'
+          | 'pin.added'
+          | 'pin.removed';
+      },
   me: number,
 ): RoomEntry {
   if (ev <= e.summaryEv) return e;

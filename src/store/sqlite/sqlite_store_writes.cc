@@ -98,15 +98,18 @@ void rewrite_events(Connection& db, const Message& msg) {
       Stmt s = db.q("SELECT frame FROM events WHERE room_id=? AND ev=?");
       s.bind(1, msg.room).bind(2, ev);
       if (!s.step()) continue;
-      boost::json::object o = boost::json::parse(s.text(0)).as_object();
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(s.text(0), ec);
+      boost::json::object* o = ec ? nullptr : v.if_object();
+      if (!o) continue;
       if (type == "pin.added") {
-        o["pin"].as_object()["message"] = wire::message(msg);
+        if (auto* pin = (*o)["pin"].if_object()) (*pin)["message"] = wire::message(msg);
       } else {
         ActionState gone;
         gone.closed = true;
-        o["action"] = wire::action_state(gone);
+        (*o)["action"] = wire::action_state(gone);
       }
-      frame = boost::json::serialize(o);
+      frame = boost::json::serialize(*o);
     } else {
       frame = wire::message_event(type.c_str(), msg, ev);
     }

@@ -44,10 +44,13 @@ RoomEvent action_event(PgConn& db, Room& room, Seq seq, const ActionState& a, Ti
   }, seq);
 }
 
-void add_pin_event(PgConn& db, RoomChange& out, const Pin& p, TimeMs now) {
+// pin.added, with what it points to as everyone may see it; a message's names it
+// (events.msg_seq), so that deleting the message blanks it (rewrite_events).
+void add_pin_event(PgConn& db, RoomChange& out, Pin p, TimeMs now) {
+  if (p.message && p.message->action) p.message->action = public_action(*p.message->action);
   out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
     return wire::pin_added_event(out.room.id, ev, p);
-  }));
+  }, p.kind == Pin::Kind::message ? p.seq : 0));
 }
 
 void remove_pin_event(PgConn& db, RoomChange& out, Pin::Kind kind, std::int64_t target,

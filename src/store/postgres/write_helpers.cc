@@ -78,7 +78,9 @@ std::optional<Message> load_message(PgConn& db, RoomId room, Seq seq) {
 }
 
 void rewrite_events(PgConn& db, const Message& msg) {
-  PgResult r = db.exec("SELECT ev, (frame::json)->>'type', coalesce(((frame::json)->'file'->>'id')::bigint, 0)"
+  PgResult r = db.exec("SELECT ev, (frame::json)->>'type', coalesce(((frame::json)->'file'->>'id')::bigint, 0),"
+                       " (frame::json)->'pin'->>'by', (frame::json)->'pin'->>'by_name',"
+                       " (frame::json)->'pin'->>'at'"
                        " FROM events WHERE room_id=$1 AND msg_seq=$2",
                        Params().i64(msg.room).i64(msg.seq));
   for (int i = 0; i < r.rows(); ++i) {
@@ -95,6 +97,14 @@ void rewrite_events(PgConn& db, const Message& msg) {
       frame = wire::file_updated_event(msg.room, ev, blank_file(*f));
     } else if (type == "action.updated") {
       frame = wire::action_updated_event(msg.room, ev, msg.seq, ActionState{});
+    } else if (type == "pin.added") {
+      Pin p;
+      p.seq = msg.seq;
+      p.by = r.row(i).i64(3);
+      p.by_name = r.row(i).text(4);
+      p.at = r.row(i).i64(5);
+      p.message = msg;
+      frame = wire::pin_added_event(msg.room, ev, p);
     } else {
       continue;  // reaction.updated: a key and who, nothing of the message
     }

@@ -33,7 +33,8 @@ std::optional<Message> load_message(PgConn& db, RoomId room, Seq seq);
 
 // Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
 // `msg_seq` names the message of an event about one (message.*, file.updated,
-// reaction.updated, action.updated; 0 for others): deleting it finds them (rewrite_events).
+// reaction.updated, action.updated, pin.added; 0 for others): deleting it finds them
+// (rewrite_events).
 template <class MakeFrame>
 RoomEvent append_event(PgConn& db, Room& room, TimeMs now, MakeFrame make_frame,
                        Seq msg_seq = 0) {
@@ -52,7 +53,7 @@ RoomEvent append_event(PgConn& db, Room& room, TimeMs now, MakeFrame make_frame,
 // Rewrites the stored message.* frames of `msg` to its current state, so that resume
 // replays only what may still be seen. A deleted message's file.updated frames keep only
 // which file they were about (blank_file()), its action.updated frames nothing of the
-// question.
+// question, its pin.added frames the deleted marker.
 void rewrite_events(PgConn& db, const Message& msg);
 // Rewrites the stored events of the replies whose seqs are `replies`' first column (their
 // quote changed).

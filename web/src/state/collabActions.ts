@@ -6,7 +6,11 @@ import * as calls from '../api/collab';
 import type { ActionPick, ActionState, EventFrame, Note, Pin } from '../api/types';
 import type { Collab, ListKeeper } from './collab';
 import { addPin, pinsFollowMessage, pinsFollowNote, removeNote, removePin, upsertNote } from './pins';
+import { t as tr } from '../i18n';
 import { setAction, setReaction } from './timeline';
+
+/** The most pins a room has (the server says so too, with a plain conflict). */
+const MAX_PINS = 20;
 
 interface Lists {
   pins: Pin[];
@@ -152,11 +156,18 @@ export function toggleReaction(c: Collab, room: number, seq: number, key: string
   return react(c, room, seq, key, !r?.me);
 }
 
-/** Pins or unpins; the pin.added/removed event moves the bar (loaded again if not live). */
-export function setPinned(c: Collab, room: number, t: calls.PinTarget, on: boolean): Promise<boolean> {
+/**
+ * Pins or unpins. Live, the pin.added/removed event moves the bar (in order with the other
+ * events); else the list the server answered does.
+ */
+export async function setPinned(c: Collab, room: number, t: calls.PinTarget, on: boolean): Promise<boolean> {
+  if (on && (c.hub.state.pins[room]?.length ?? 0) >= MAX_PINS) {
+    c.hub.toast(tr('pinLimit'), 'error');
+    return false;
+  }
   return c.hub.attempt(async () => {
-    await (on ? calls.pin : calls.unpin)(c.hub.api, room, t);
-    if (c.hub.state.conn !== 'live' && c.hub.state.pins[room]) await loadPins(c, room);
+    const pins = await (on ? calls.pin : calls.unpin)(c.hub.api, room, t);
+    if (c.hub.state.conn !== 'live') c.hub.set({ pins: { ...c.hub.state.pins, [room]: pins } });
   });
 }
 

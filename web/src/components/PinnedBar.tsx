@@ -53,11 +53,13 @@ export async function showMessage(room: number, seq: number): Promise<void> {
 export function PinnedBar({ room }: { room: number }) {
   const pins = useStore((s) => s.pins[room]);
   const canPin = useStore((s) => !!s.rooms[room]?.summary.can.pin);
+  const live = useStore((s) => s.conn === 'live');
   const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [room]);
   useEffect(() => {
-    setOpen(false);
-    if (!store.state.pins[room]) void loadPins(store.collab, room);
-  }, [room]);
+    // Not loaded (offline, say): no bar until the connection is back.
+    if (!store.state.pins[room]) loadPins(store.collab, room).catch(() => {});
+  }, [room, live]);
   if (!pins?.length) return null;
 
   const go = (p: Pin) => {

@@ -1,10 +1,13 @@
+import enCollab from './en-collab';
 import enRooms from './en-rooms';
+import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts = {
   ...enRooms,
+  ...enCollab,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',
@@ -60,6 +63,7 @@ const en: Dict & FileTexts & RoomTexts = {
   edited: '(edited)',
   sending: 'Sending…',
   sendFailedShort: 'Not sent',
+  stampPreview: 'Sticker',
   retry: 'Send again',
   discard: 'Discard',
   unsent: 'Not sent yet (it is sent by itself when the connection is back)',
@@ -67,6 +71,9 @@ const en: Dict & FileTexts & RoomTexts = {
   edit: 'Edit',
   delete: 'Delete',
   copy: 'Copy',
+  react: 'React',
+  pin: 'Pin',
+  unpin: 'Unpin',
   copied: 'Copied',
   messageActions: 'Message actions',
   confirmDelete: 'Delete this message?',

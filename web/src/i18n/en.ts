@@ -1,10 +1,13 @@
+import enActions from './en-actions';
 import enRooms from './en-rooms';
+import type { ActionTexts } from './ja-actions';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts = {
+const en: Dict & FileTexts & RoomTexts & ActionTexts = {
   ...enRooms,
+  ...enActions,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',
@@ -111,6 +114,7 @@ const en: Dict & FileTexts & RoomTexts = {
   attachFile: 'Choose files',
   takePhoto: 'Take a photo',
   choosePhoto: 'Choose photos',
+  actionStamp: 'Action stamp',
   dropHere: 'Drop here to attach',
   attachments: 'Files to attach',
   uploadQueued: 'Waiting',

@@ -8,7 +8,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { DisabledMark, SystemText } from './lazy';
+import { ActionCard, DisabledMark, SystemText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -40,11 +40,15 @@ function jumpTo(seq: number) {
   setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
-/** A system message: a centred one-line notice (no avatar, 既読 or menu). */
-export function SystemNotice({ m }: { m: Message }) {
+/**
+ * A system message: a centred one-line notice (no avatar, 既読 or menu). mentionsMe: a
+ * reminder of an action stamp I have not answered (util/actions.ts remindsMe).
+ */
+export function SystemNotice({ m, mentionsMe = false }: { m: Message; mentionsMe?: boolean }) {
   return (
-    <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
+    <li class={'sys-note' + (mentionsMe ? ' mentioned' : '')} id={'m-' + m.seq} data-seq={m.seq}>
       <span>
+        {mentionsMe && <span class="sr-only">{t('mentionedYou')}: </span>}
         <SystemText m={m} />
       </span>
     </li>
@@ -53,7 +57,8 @@ export function SystemNotice({ m }: { m: Message }) {
 
 function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, canReply, editing, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
-  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '']
+  const action = !m.deleted && !!m.action;
+  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -103,6 +108,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
               m.body && <MessageBody body={m.body} names={names ? names.split('\n') : []} />
             )}
             {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
+            {action && <ActionCard m={m} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (

@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadFileTexts, loadRoomTexts } from '../i18n';
+import { loadActionTexts, loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -27,6 +27,13 @@ export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).t
 export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
 export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
 
+// Action stamps (the card in the timeline, the creation dialog): with their texts
+// (i18n/ja-actions.ts) and the room texts (the people in their results).
+const withActionTexts = <M>(module: Promise<M>) =>
+  Promise.all([module, loadActionTexts(), loadRoomTexts()]).then(([m]) => m);
+export const ActionCard = lazy(() => withActionTexts(import('./ActionCard')).then((m) => m.ActionCard));
+export const ActionDialog = lazy(() => withActionTexts(import('./ActionDialog')).then((m) => m.ActionDialog));
+
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
   // The room notes at once: a timeline may show system messages as soon as it loads.
@@ -43,6 +50,8 @@ export function preloadDialogs(): void {
       DetailsPanel,
       ProfileView,
       RoomSettingsDialog,
+      ActionCard,
+      ActionDialog,
     ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };

@@ -15,13 +15,13 @@ import {
   parseDay,
   parseLocal,
   phaseOf,
-  remindsMe,
   schedulePicks,
   tapPicks,
   toSpec,
   validate,
   type Draft,
 } from './actions';
+import { remindsMe } from './reminder';
 
 beforeAll(() => Promise.all([loadActionTexts(), loadLang('en')]));
 

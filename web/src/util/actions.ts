@@ -122,17 +122,6 @@ export function mayExport(a: ActionState, asker: number, me: number): boolean {
   return maySeeNames(a, asker, me) || (a.anonymous && asker === me);
 }
 
-/**
- * A remind notice (action_reminded) is a mention to me while I have not answered: known from
- * the question when it is loaded, else from the notice's mentions (the first 20 reminded).
- */
-export function remindsMe(notice: Message, question: Message | undefined, me: number): boolean {
-  if (notice.system?.action !== 'action_reminded' || notice.sender === me) return false;
-  const a = question?.action;
-  if (a) return !a.closed && !a.mine?.length && (a.kind !== 'task' || a.assignees.includes(me));
-  return notice.mentions.includes(me);
-}
-
 // ---- composing a question ----------------------------------------------------------------
 
 export interface Draft {

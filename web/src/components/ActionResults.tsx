@@ -4,7 +4,7 @@
 // asker's export has counts only. The tally follows the timeline's copy (live).
 import { useEffect, useState } from 'preact/hooks';
 import type { User } from '../api/types';
-import { fetchAndSave } from '../api/files';
+import { fetchAndSave } from '../api/download';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { findBySeq } from '../state/timeline';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispositionName } from './files';
+import { dispositionName } from './download';
 
 describe('dispositionName', () => {
   it('prefers the RFC 5987 name, else the plain one', () => {

@@ -3,9 +3,11 @@
 // may manage it 締め切る and 未回答者に催促. Loaded with the action texts (components/lazy.ts).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
+import { remindAction } from '../api/collab';
 import type { ActionState, Message } from '../api/types';
 import { lang, t, type Key } from '../i18n';
 import { store } from '../state/app';
+import { answer, closeAction, loadAction, withdraw } from '../state/collabActions';
 import { useStore } from '../state/useStore';
 import { countOf, deadlineText, mayManage, maySeeNames, myValue, optionLabels, phaseOf, tapPicks, type Phase } from '../util/actions';
 import { ActionResults } from './ActionResults';
@@ -59,15 +61,19 @@ export function ActionCard({ m }: { m: Message }) {
   const manage = mayManage(m, me, role);
   // Nothing to show beyond the card to whom the results are hidden (not public, not the asker).
   const canOpenResults = !!a.counts || maySeeNames(a, m.sender, me.id);
+  // The asker sees counts that events leave out (results not public): asked for once here,
+  // then each action.updated brings them again (state/collab.ts).
+  useEffect(() => {
+    if (m.sender === me.id && !a.counts) void loadAction(store.collab, m.room, m.seq);
+  }, []);
 
   const close = async () => {
-    if (await ask(t('actConfirmClose', { title: a.title }), t('actClose'))) run(() => store.collab.closeAction(m.room, m.seq));
+    if (await ask(t('actConfirmClose', { title: a.title }), t('actClose'))) run(() => closeAction(store.collab, m.room, m.seq));
   };
   const remind = async () => {
     if (!(await ask(t('actConfirmRemind', { n: a.pending }), t('actRemindSend')))) return;
     run(async () => {
       try {
-        const { remindAction } = await import('../api/collab');
         store.toast(t('actReminded', { n: await remindAction(store.api, m.room, m.seq) }));
       } catch (e) {
         const wait = e instanceof ApiError && e.code === 'rate_limited';
@@ -143,7 +149,7 @@ function Choices({ m, open, busy, run }: { m: Message; open: boolean; busy: bool
   const tap = (option: number) => {
     const picks = tapPicks(a, option);
     if (picks === undefined) return;
-    run(() => (picks ? store.collab.answer(m.room, m.seq, picks) : store.collab.withdraw(m.room, m.seq)));
+    run(() => (picks ? answer(store.collab, m.room, m.seq, picks) : withdraw(store.collab, m.room, m.seq)));
   };
   return (
     <>

@@ -3,6 +3,7 @@
 // order; who has not answered; the export. Anonymous questions: counts only, and the
 // asker's export has counts only. The tally follows the timeline's copy (live).
 import { useEffect, useState } from 'preact/hooks';
+import { actionAnswers, actionExportUrl, actionPending } from '../api/collab';
 import type { User } from '../api/types';
 import { fetchAndSave } from '../api/download';
 import { t } from '../i18n';
@@ -19,8 +20,6 @@ const PAGE = 50;
 
 type Page = { users: User[]; next: string | null };
 type Load = (after: string | null) => Promise<Page>;
-
-const collab = () => import('../api/collab');
 
 /** One list of people behind a disclosure: loaded when opened, again when its count moves. */
 function People({ label, count, share, load }: { label: string; count: number; share?: number; load: Load }) {
@@ -102,15 +101,14 @@ export function ActionResults({ room, seq, onClose }: { room: number; seq: numbe
       rows.push({ option, value, label: per > 1 ? t('actCell', { label, value: t(VALUES[value].mark) }) : label });
     }
   });
-  const answers = (option: number, value: number): Load => async (after) =>
-    (await collab()).actionAnswers(store.api, room, seq, option, value, { after, limit: PAGE });
-  const pending: Load = async (after) => (await collab()).actionPending(store.api, room, seq, { after, limit: PAGE });
+  const answers = (option: number, value: number): Load => (after) =>
+    actionAnswers(store.api, room, seq, option, value, { after, limit: PAGE });
+  const pending: Load = (after) => actionPending(store.api, room, seq, { after, limit: PAGE });
 
   const save = (f: (typeof FORMATS)[number]) => {
     if (exporting) return;
     setExporting(true);
-    void collab()
-      .then(({ actionExportUrl }) => fetchAndSave(actionExportUrl(room, seq, f.format), `${a.title}.${f.ext}`))
+    fetchAndSave(actionExportUrl(room, seq, f.format), `${a.title}.${f.ext}`)
       .catch((e) => store.hub.fail(e))
       .finally(() => setExporting(false));
   };

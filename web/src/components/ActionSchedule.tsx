@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Message } from '../api/types';
 import { t, type Key } from '../i18n';
 import { store } from '../state/app';
+import { answer, withdraw } from '../state/collabActions';
 import { bestCandidates, countOf, myValue, schedulePicks, type Phase } from '../util/actions';
 
 export const VALUES: { mark: Key; name: Key }[] = [
@@ -82,12 +83,12 @@ export function ActionSchedule({
             type="button"
             class="btn btn-primary btn-small"
             disabled={busy || !picks || !changed}
-            onClick={() => picks && run(() => store.collab.answer(m.room, m.seq, picks))}
+            onClick={() => picks && run(() => answer(store.collab, m.room, m.seq, picks))}
           >
             {t(answered ? 'actChange' : 'actSubmit')}
           </button>
           {answered && (
-            <button type="button" class="btn btn-small" disabled={busy} onClick={() => run(() => store.collab.withdraw(m.room, m.seq))}>
+            <button type="button" class="btn btn-small" disabled={busy} onClick={() => run(() => withdraw(store.collab, m.room, m.seq))}>
               {t('actWithdraw')}
             </button>
           )}

@@ -1,9 +1,11 @@
 // タスク in the timeline: 完了にする for an assignee, and each assignee's 完了 / 未完了 where
 // the reader may see names (the answerers of option 0 and the pending list, 五十音 order).
 import { useEffect, useState } from 'preact/hooks';
+import { actionAnswers, actionPending } from '../api/collab';
 import type { Message, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { answer, withdraw } from '../state/collabActions';
 import { useStore } from '../state/useStore';
 import { maySeeNames, type Phase } from '../util/actions';
 import { Icon } from './Icon';
@@ -35,17 +37,13 @@ export function ActionTask({
   useEffect(() => {
     if (!names) return;
     let live = true;
-    import('../api/collab')
-      .then(({ actionAnswers, actionPending }) =>
-        Promise.all([
-          actionAnswers(store.api, m.room, m.seq, 0, 0, { limit: 100 }),
-          actionPending(store.api, m.room, m.seq, { limit: 100 }),
-        ]),
-      )
-      .then(
-        ([d, p]) => live && setWho({ done: d.users, todo: p.users }),
-        () => {}, // the counts stay; the names come with the next change
-      );
+    Promise.all([
+      actionAnswers(store.api, m.room, m.seq, 0, 0, { limit: 100 }),
+      actionPending(store.api, m.room, m.seq, { limit: 100 }),
+    ]).then(
+      ([d, p]) => live && setWho({ done: d.users, todo: p.users }),
+      () => {}, // the counts stay; the names come with the next change
+    );
     return () => {
       live = false;
     };
@@ -60,7 +58,7 @@ export function ActionTask({
           aria-pressed={done}
           disabled={phase !== 'open' || busy}
           onClick={() =>
-            run(() => (done ? store.collab.withdraw(m.room, m.seq) : store.collab.answer(m.room, m.seq, [{ option: 0, value: 0 }])))
+            run(() => (done ? withdraw(store.collab, m.room, m.seq) : answer(store.collab, m.room, m.seq, [{ option: 0, value: 0 }])))
           }
         >
           <Icon name="check" size={18} />

@@ -13,11 +13,14 @@ export function Dialog({
   onClose,
   children,
   wide = false,
+  sheet = false,
 }: {
   title: string;
   onClose: () => void;
   children: ComponentChildren;
   wide?: boolean;
+  /** On a phone, a sheet at the bottom rather than the whole screen. */
+  sheet?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const idRef = useRef('dlg-' + ++seq);
@@ -35,7 +38,7 @@ export function Dialog({
   };
 
   return (
-    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <div class={'overlay' + (sheet ? ' overlay-sheet' : '')} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
         class={'dialog' + (wide ? ' dialog-wide' : '')}

@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { attachFiles, Composer } from './Composer';
 import { MessageList } from './MessageList';
-import { ActionDialog, PostingClosed, ReadersDialog } from './lazy';
+import { ActionDialog, PinnedBar, PostingClosed, ReadersDialog } from './lazy';
 import { Icon } from './Icon';
 import { RoomHeader } from './RoomHeader';
 
@@ -61,6 +61,7 @@ export function RoomView({ room }: { room: number }) {
       onDrop={onDrop}
     >
       <RoomHeader entry={entry} />
+      <PinnedBar room={room} />
       <MessageList room={room} kind={entry.summary.kind} onReply={onReply} onReaders={setReaders} />
       {entry.summary.can.post ? (
         <Composer

@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadActionTexts, loadFileTexts, loadRoomTexts } from '../i18n';
+import { loadActionTexts, loadCollabTexts, loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -27,6 +27,15 @@ export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).t
 export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
 export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
 
+// Stamps, reactions and pins (with the texts of i18n/ja-collab.ts), one chunk: a timeline
+// shows stamps and reactions as soon as it loads.
+const collab = () => Promise.all([import('./collab'), loadCollabTexts()]).then(([m]) => m);
+export const StampImg = lazy(() => collab().then((m) => m.StampImg));
+export const Reactions = lazy(() => collab().then((m) => m.Reactions));
+export const StampPicker = lazy(() => collab().then((m) => m.StampPicker));
+export const ReactionPicker = lazy(() => collab().then((m) => m.ReactionPicker));
+export const PinnedBar = lazy(() => collab().then((m) => m.PinnedBar));
+
 // Action stamps (the card in the timeline, the creation dialog): with their texts
 // (i18n/ja-actions.ts) and the room texts (the people in their results).
 const withActionTexts = <M>(module: Promise<M>) =>
@@ -38,6 +47,7 @@ export const ActionDialog = lazy(() => withActionTexts(import('./ActionDialog'))
 export function preloadDialogs(): void {
   // The room notes at once: a timeline may show system messages as soon as it loads.
   SystemText.preload();
+  StampImg.preload();
   const run = () => {
     [
       NewChatDialog,

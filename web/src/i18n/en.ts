@@ -1,12 +1,15 @@
 import enActions from './en-actions';
+import enCollab from './en-collab';
 import enRooms from './en-rooms';
 import type { ActionTexts } from './ja-actions';
+import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & ActionTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts = {
   ...enRooms,
+  ...enCollab,
   ...enActions,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
@@ -71,6 +74,9 @@ const en: Dict & FileTexts & RoomTexts & ActionTexts = {
   edit: 'Edit',
   delete: 'Delete',
   copy: 'Copy',
+  react: 'React',
+  pin: 'Pin',
+  unpin: 'Unpin',
   copied: 'Copied',
   messageActions: 'Message actions',
   confirmDelete: 'Delete this message?',

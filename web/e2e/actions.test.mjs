@@ -167,10 +167,10 @@ test('results, remind as a mention, export; anonymous shows counts only', { skip
   await sato.getByRole('dialog', { name: '確認' }).getByRole('button', { name: '催促する' }).tap();
   await sato.locator('.toast', { hasText: /人に催促しました/ }).waitFor();
   const notice = ito.locator('.sys-note', { hasText: '未回答者' });
-  await notice.waitFor();
-  assert.match(await notice.getAttribute('class'), /mentioned/);
+  await notice.locator('span.mentioned').waitFor();
+  assert.match(await notice.innerText(), /佐藤 花子さんが「訓練資料の内容で問題ありませんか？」の未回答者\d+人に回答を催促しました/);
   await card(ito, '訓練資料の内容').getByRole('button', { name: /^いいえ/ }).tap();
-  await until(async () => !/mentioned/.test(await notice.getAttribute('class')), { what: 'the reminder to stop being a mention' });
+  await notice.locator('span.mentioned').waitFor({ state: 'detached' });
   // A second remind within 10 minutes is refused with the wait.
   await q.getByRole('button', { name: '未回答者に催促' }).tap();
   await sato.getByRole('dialog', { name: '確認' }).getByRole('button', { name: '催促する' }).tap();

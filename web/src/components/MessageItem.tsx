@@ -9,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { ActionCard, DisabledMark, Reactions, StampImg, SystemText } from './lazy';
+import { ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -46,17 +46,11 @@ export function jumpTo(seq: number): boolean {
   return true;
 }
 
-/**
- * A system message: a centred one-line notice (no avatar, 既読 or menu). mentionsMe: a
- * reminder of an action stamp I have not answered (util/reminder.ts).
- */
-export function SystemNotice({ m, mentionsMe = false }: { m: Message; mentionsMe?: boolean }) {
+/** A system message: a centred one-line notice (no avatar, 既読 or menu). */
+export function SystemNotice({ m }: { m: Message }) {
   return (
-    <li class={'sys-note' + (mentionsMe ? ' mentioned' : '')} id={'m-' + m.seq} data-seq={m.seq}>
-      <span>
-        {mentionsMe && <span class="sr-only">{t('mentionedYou')}: </span>}
-        <SystemText m={m} />
-      </span>
+    <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
+      <SystemNoticeText m={m} />
     </li>
   );
 }

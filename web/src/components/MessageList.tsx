@@ -6,9 +6,7 @@ import type { FileInfo, Message, RoomKind } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { unreadOf } from '../state/rooms';
-import { findBySeq } from '../state/timeline';
 import { useStore } from '../state/useStore';
-import { remindsMe } from '../util/reminder';
 import { sameDay } from '../util/date';
 import { DayDivider } from './DayDivider';
 import { Icon } from './Icon';
@@ -161,8 +159,7 @@ export function MessageList({
       const isDivider = divider !== undefined && m.seq === divider && m.sender !== myId;
       if (isDivider) items.push(<UnreadDivider key="unread" />);
       if (m.kind === 'system') {
-        const question = m.system?.seq ? findBySeq(tl.messages, m.system.seq) : undefined;
-        items.push(<SystemNotice key={m.seq} m={m} mentionsMe={remindsMe(m, question, myId)} />);
+        items.push(<SystemNotice key={m.seq} m={m} />);
         prev = m;
         continue;
       }

@@ -136,6 +136,32 @@ test('a pinned message shows in the pinned bar of another browser', { skip, time
   assert.deepEqual(b.errors, []);
 });
 
+test('a pinned message far back is loaded and shown from the pinned bar', { skip, timeout: 120000 }, async () => {
+  const { srv } = env;
+  const [suzuki, tanaka, ito, sato] = await Promise.all(['suzuki', 'tanaka', 'ito', 'sato'].map((u) => srv.token(u)));
+  const room = await srv.roomId(sato, '防災係');
+  const post = (tok, body, i) => srv.api(tok, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-${body}-${i}`, body });
+  const old = await post(suzuki, '来年度の防災計画の素案です。', 0);
+  await srv.api(tanaka, 'PUT', `/api/rooms/${room}/pins/message/${old.message.seq}`);
+  // 60 messages after it (20 each: within the write rate), read by sato: his timeline
+  // loads only the latest page.
+  let last = 0;
+  for (const tok of [suzuki, tanaka, ito]) {
+    for (let i = 1; i <= 20; i++) last = (await post(tok, '連絡 ' + i, i)).message.seq;
+  }
+  await srv.api(sato, 'POST', `/api/rooms/${room}/read`, { seq: last });
+
+  const b = await newPage(env.browser);
+  await login(b, srv.base, 'sato');
+  await openRoom(b, '防災係');
+  const m = msgLocator(b, '来年度の防災計画の素案です');
+  assert.equal(await m.count(), 0, 'not loaded at first');
+  await b.getByRole('region', { name: 'ピン留め' }).getByRole('button', { name: '来年度の防災計画の素案です。' }).click();
+  await m.and(b.locator('.flash')).waitFor();
+  assert.ok(await m.isVisible());
+  assert.deepEqual(b.errors, []);
+});
+
 test('a phone: a long press on a message opens the reactions sheet', { skip, timeout: 90000 }, async () => {
   const p = await newPage(env.browser, { width: 390, height: 844, mobile: true });
   await login(p, env.srv.base, 'sato');

@@ -58,7 +58,7 @@ export function SystemNotice({ m }: { m: Message }) {
 function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, canReply, editing, pinned, canPin, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
   // A phone's long press on the message: the reactions (the ⋯ menu has the rest).
-  const press = useLongPress(() => !m.deleted && onAction('react', m));
+  const press = useLongPress(() => !m.deleted && !editing && onAction('react', m));
   const stamp = !m.deleted && m.stamp;
   const action = !m.deleted && !!m.action;
   const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '']

@@ -26,7 +26,7 @@ export function StampPicker({ onPick, onClose }: { onPick: (id: string) => void;
       ref={ref}
       class="stamp-picker"
       role="dialog"
-      aria-label={t('stampPreview')}
+      aria-labelledby="stamp-picker-title"
       aria-describedby="stamp-picker-hint"
       onKeyDown={(e) => {
         if (e.key !== 'Escape') return;
@@ -36,6 +36,9 @@ export function StampPicker({ onPick, onClose }: { onPick: (id: string) => void;
       }}
     >
       <div class="stamp-picker-head">
+        <h2 id="stamp-picker-title" class="stamp-title">
+          {t('stampPreview')}
+        </h2>
         <span id="stamp-picker-hint" class="stamp-hint">
           {t('stampPickerHint')}
         </span>

@@ -36,6 +36,8 @@ function useNow(deadline: number): number {
   return now;
 }
 
+const stop = (e: Event) => e.stopPropagation();
+
 /** Runs an answer (or withdrawal) once at a time; the server's refusal is told by the store. */
 export function useBusy(): [boolean, (run: () => Promise<unknown>) => void] {
   const [busy, setBusy] = useState(false);
@@ -126,7 +128,13 @@ export function ActionCard({ m }: { m: Message }) {
           )}
         </div>
       )}
-      {results && <ActionResults room={m.room} seq={m.seq} onClose={() => setResults(false)} />}
+      {results && (
+        // Inside the message's bubble in the DOM, not part of it: a press in the dialog is not
+        // a long press on the message (its reactions).
+        <div class="action-results" onPointerDown={stop} onContextMenu={stop}>
+          <ActionResults room={m.room} seq={m.seq} onClose={() => setResults(false)} />
+        </div>
+      )}
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { ActionResults } from './ActionResults';
 import { ActionSchedule } from './ActionSchedule';
 import { ActionTask } from './ActionTask';
 import { ask } from './confirm';
+import { Icon } from './Icon';
 import './actions.css';
 
 const KIND: Record<ActionState['kind'], Key> = {
@@ -176,6 +177,7 @@ function Choices({ m, open, busy, run }: { m: Message; open: boolean; busy: bool
                 onClick={() => tap(i)}
               >
                 {a.counts && <span class="action-bar" style={{ width: (n / total) * 100 + '%' }} aria-hidden="true" />}
+                {picked && <Icon name="check" size={18} />}
                 <span class="action-opt-label">{label}</span>
                 {a.counts && <span class="action-opt-count">{t('actCount', { n })}</span>}
               </button>

@@ -42,3 +42,4 @@ export function saveUrl(url: string): void {
   a.click();
   a.remove();
 }
+

@@ -2,7 +2,8 @@
 // composition; @mention autocomplete by name or reading; one draft per room. Files are
 // attached with the clip button, a pasted screenshot, or on a phone the camera and the
 // photo library; the message goes with them once every upload has finished. The stamp
-// button opens the stamp picker; a stamp chosen there is sent at once.
+// button opens the stamp picker; a stamp chosen there is sent at once. The action stamp
+// button asks the room view for its creation dialog (onAsk).
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message } from '../api/types';
 import { t } from '../i18n';
@@ -35,11 +36,14 @@ export function Composer({
   reply,
   onCancelReply,
   onSent,
+  onAsk,
 }: {
   room: number;
   reply: Message | null;
   onCancelReply: () => void;
   onSent: () => void;
+  /** Opens the action stamp dialog. */
+  onAsk: () => void;
 }) {
   const me = useStore((s) => s.me)!;
   const members = useStore((s) => s.members[room]);
@@ -265,6 +269,16 @@ export function Composer({
             aria-label={t('choosePhoto')}
           >
             <Icon name="image" size={22} />
+          </button>
+          <button
+            type="button"
+            class="icon-btn attach-btn"
+            onClick={onAsk}
+            aria-label={t('actionStamp')}
+            title={t('actionStamp')}
+            aria-haspopup="dialog"
+          >
+            <Icon name="action" size={22} />
           </button>
           <input ref={fileInput} type="file" multiple hidden tabIndex={-1} data-input="file" onChange={picked} />
           <input

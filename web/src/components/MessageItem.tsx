@@ -9,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { DisabledMark, Reactions, StampImg, SystemText } from './lazy';
+import { ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -50,9 +50,7 @@ export function jumpTo(seq: number): boolean {
 export function SystemNotice({ m }: { m: Message }) {
   return (
     <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
-      <span>
-        <SystemText m={m} />
-      </span>
+      <SystemNoticeText m={m} />
     </li>
   );
 }
@@ -62,7 +60,8 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
   // A phone's long press on the message: the reactions (the ⋯ menu has the rest).
   const press = useLongPress(() => !m.deleted && !editing && onAction('react', m));
   const stamp = !m.deleted && m.stamp;
-  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '']
+  const action = !m.deleted && !!m.action;
+  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -114,6 +113,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
               m.body && <MessageBody body={m.body} names={names ? names.split('\n') : []} />
             )}
             {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
+            {action && <ActionCard m={m} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (
@@ -123,7 +123,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
                 onReact={() => onAction('react', m)}
                 pinned={pinned}
                 onPin={canPin ? () => onAction(pinned ? 'unpin' : 'pin', m) : undefined}
-                onEdit={stamp ? undefined : () => onAction('edit', m)}
+                onEdit={stamp || action ? undefined : () => onAction('edit', m)}
                 onDelete={() => {
                   void ask(t('confirmDelete'), t('delete')).then((yes) => {
                     if (yes) void store.remove(m.room, m.seq);

@@ -50,6 +50,7 @@ export function PendingItem({ p }: { p: Pending }) {
             )}
             {p.stamp && <StampImg id={p.stamp} />}
             {p.body && <div class="msg-body">{p.body}</div>}
+            {p.action && <div class="msg-body">{p.action.title}</div>}
             {p.files && <FileList files={p.files} />}
           </div>
           <div class="msg-meta">

@@ -4,13 +4,34 @@
 import type { Message, RoomRules, RoomSummary, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { findBySeq } from '../state/timeline';
+import { useStore } from '../state/useStore';
 import { deptPath } from '../util/people';
+import { remindsMe } from '../util/reminder';
 import { systemText } from '../util/systemText';
 import './rooms.css';
 
 /** A system message's line (timeline notice, room list preview). */
 export function SystemText({ m }: { m: Message }) {
   return <>{systemText(m, store.state.me?.id ?? 0, t)}</>;
+}
+
+/**
+ * A system message's notice in the timeline. A reminder of an action stamp I have not
+ * answered is a mention (util/reminder.ts), until I answer.
+ */
+export function SystemNoticeText({ m }: { m: Message }) {
+  const me = store.state.me?.id ?? 0;
+  const mention = useStore((s) => {
+    const tl = s.timelines[m.room];
+    return remindsMe(m, tl && m.system?.seq ? findBySeq(tl.messages, m.system.seq) : undefined, me);
+  });
+  return (
+    <span class={mention ? 'mentioned' : undefined}>
+      {mention && <span class="sr-only">{t('mentionedYou')}: </span>}
+      {systemText(m, me, t)}
+    </span>
+  );
 }
 
 export function RoomBadges({ rules }: { rules: RoomRules }) {

@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { attachFiles, Composer } from './Composer';
 import { MessageList } from './MessageList';
-import { PinnedBar, PostingClosed, ReadersDialog } from './lazy';
+import { ActionDialog, PinnedBar, PostingClosed, ReadersDialog } from './lazy';
 import { Icon } from './Icon';
 import { RoomHeader } from './RoomHeader';
 
@@ -14,6 +14,7 @@ export function RoomView({ room }: { room: number }) {
   const entry = useStore((s) => s.rooms[room]);
   const [reply, setReply] = useState<Message | null>(null);
   const [readers, setReaders] = useState<Message | null>(null);
+  const [asking, setAsking] = useState(false);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   const onReply = useCallback((m: Message) => {
@@ -63,11 +64,18 @@ export function RoomView({ room }: { room: number }) {
       <PinnedBar room={room} />
       <MessageList room={room} kind={entry.summary.kind} onReply={onReply} onReaders={setReaders} />
       {entry.summary.can.post ? (
-        <Composer room={room} reply={reply} onCancelReply={() => setReply(null)} onSent={() => setReply(null)} />
+        <Composer
+          room={room}
+          reply={reply}
+          onCancelReply={() => setReply(null)}
+          onSent={() => setReply(null)}
+          onAsk={() => setAsking(true)}
+        />
       ) : (
         <PostingClosed rules={entry.summary.rules} />
       )}
       {readers && <ReadersDialog message={readers} onClose={() => setReaders(null)} />}
+      {asking && <ActionDialog room={room} onClose={() => setAsking(false)} />}
       {dragging && (
         <div class="drop-zone" aria-hidden="true">
           <Icon name="clip" size={32} />

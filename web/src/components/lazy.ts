@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadCollabTexts, loadFileTexts, loadRoomTexts } from '../i18n';
+import { loadActionTexts, loadCollabTexts, loadFileTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -20,6 +20,7 @@ export const AddMembersDialog = lazy(() => withRoomTexts(import('./AddMembersDia
 export const ReadersDialog = lazy(() => withRoomTexts(import('./ReadersDialog')).then((m) => m.ReadersDialog));
 const notes = () => withRoomTexts(import('./RoomNotes'));
 export const SystemText = lazy(() => notes().then((m) => m.SystemText));
+export const SystemNoticeText = lazy(() => notes().then((m) => m.SystemNoticeText));
 export const RoomSub = lazy(() => notes().then((m) => m.RoomSub));
 export const DisabledMark = lazy(() => notes().then((m) => m.DisabledMark));
 export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));
@@ -35,6 +36,13 @@ export const Reactions = lazy(() => collab().then((m) => m.Reactions));
 export const StampPicker = lazy(() => collab().then((m) => m.StampPicker));
 export const ReactionPicker = lazy(() => collab().then((m) => m.ReactionPicker));
 export const PinnedBar = lazy(() => collab().then((m) => m.PinnedBar));
+
+// Action stamps (the card in the timeline, the creation dialog): one chunk, with their
+// texts (i18n/ja-actions.ts) and the room texts (the people in their results).
+const actions = () =>
+  Promise.all([import('./ActionStamps'), loadActionTexts(), loadRoomTexts()]).then(([m]) => m);
+export const ActionCard = lazy(() => actions().then((m) => m.ActionCard));
+export const ActionDialog = lazy(() => actions().then((m) => m.ActionDialog));
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
@@ -53,6 +61,7 @@ export function preloadDialogs(): void {
       DetailsPanel,
       ProfileView,
       RoomSettingsDialog,
+      ActionCard,
     ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };

@@ -25,6 +25,8 @@ const enRooms: RoomTexts = {
   sysOwnerLeft: 'The owner left, so {users} became the owner',
   sysOwnerDisabled: 'The owner\'s account was disabled, so {users} became the owner',
   sysTakenOver: '{users} took over the management of this chat',
+  sysActionClosed: '{actor} closed “{title}”',
+  sysActionReminded: '{actor} reminded the {n} who have not answered “{title}”',
   sysTonari: 'tonari',
   sysOther: 'The chat was updated',
   ruleOfficial: 'official',

@@ -1,13 +1,16 @@
+import enActions from './en-actions';
 import enCollab from './en-collab';
 import enRooms from './en-rooms';
+import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & CollabTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts = {
   ...enRooms,
   ...enCollab,
+  ...enActions,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',
@@ -118,6 +121,7 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts = {
   attachFile: 'Choose files',
   takePhoto: 'Take a photo',
   choosePhoto: 'Choose photos',
+  actionStamp: 'Action stamp',
   dropHere: 'Drop here to attach',
   attachments: 'Files to attach',
   uploadQueued: 'Waiting',

@@ -1,15 +1,16 @@
 // Tiny i18n: Japanese by default, English selectable. t('readN', {n: 3}) → "既読 3".
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
-// loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), and stamps, reactions
-// and pins (ja-collab.ts, loadCollabTexts).
+// loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
+// pins (ja-collab.ts, loadCollabTexts), and action stamps (ja-actions.ts, loadActionTexts).
 import ja, { type Dict } from './ja';
+import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { RoomTexts } from './ja-rooms';
 
 export type Lang = 'ja' | 'en';
-export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof CollabTexts;
+export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof CollabTexts | keyof ActionTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -49,6 +50,7 @@ function part(load: () => Promise<{ default: Texts }>) {
 const files = part(() => import('./ja-files'));
 const rooms = part(() => import('./ja-rooms'));
 const collab = part(() => import('./ja-collab'));
+const actions = part(() => import('./ja-actions'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -59,6 +61,8 @@ export const hasRoomTexts = rooms.has;
 export const loadRoomTexts = rooms.get;
 /** Loads the Japanese texts of stamps, reactions and pins. */
 export const loadCollabTexts = collab.get;
+/** Loads the Japanese texts of action stamps (creating, answering, results). */
+export const loadActionTexts = actions.get;
 
 export function setLang(l: Lang): void {
   current = l;

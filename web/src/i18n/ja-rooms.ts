@@ -27,6 +27,8 @@ const jaRooms = {
   sysOwnerLeft: '前のオーナーが退出したため、{users}がオーナーになりました',
   sysOwnerDisabled: '前のオーナーが利用停止になったため、{users}がオーナーになりました',
   sysTakenOver: '{users}がこのトークの管理を引き継ぎました',
+  sysActionClosed: '{actor}が「{title}」を締め切りました',
+  sysActionReminded: '{actor}が「{title}」の未回答者{n}人に回答を催促しました',
   sysTonari: 'tonari',
   sysOther: 'トークが更新されました',
   // rules, as a short list

@@ -123,6 +123,7 @@ const ja = {
   attachFile: 'ファイルを選ぶ',
   takePhoto: '写真を撮る',
   choosePhoto: '写真を選ぶ',
+  actionStamp: 'アクションスタンプ',
   dropHere: 'ここにドロップして添付',
   attachLimit: '一度に添付できるのは{n}件までです',
   waitUploads: 'アップロードが終わってから送信できます',

@@ -24,9 +24,19 @@ const byCode: Record<string, Key> = {
   unavailable: 'errBusy',
 };
 
+// A conflict's reason says precisely what stood in the way (an action stamp's answer; the
+// texts come with the action card, which is on screen when it is answered).
+const byReason: Record<string, Key> = {
+  closed: 'actErrClosed',
+  deadline: 'actErrPastDeadline',
+  answered: 'actErrAnswered',
+};
+
 function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 0) return t('errNetwork');
+    const reason = e.code === 'conflict' && byReason[String(e.detail.reason)];
+    if (reason) return t(reason);
     if (byCode[e.code]) return t(byCode[e.code]);
     if (e.code === 'invalid_argument') return t('errInvalid', { msg: e.message });
     if (e.status === 429) return t('errRateLimited');

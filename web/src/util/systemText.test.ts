@@ -74,6 +74,13 @@ describe('systemText (Japanese)', () => {
     );
   });
 
+  it('action stamps: closed and reminded', () => {
+    expect(ja({ action: 'action_closed', seq: 4, title: '説明会の出欠' })).toBe('佐藤さんが「説明会の出欠」を締め切りました');
+    expect(ja({ action: 'action_reminded', seq: 4, title: '説明会の出欠', users: [u(ME, '本人')], count: 12 })).toBe(
+      '佐藤さんが「説明会の出欠」の未回答者12人に回答を催促しました',
+    );
+  });
+
   it('an unknown action still says something', () => {
     expect(ja({ action: 'nope' as SystemNote['action'] })).toBe('トークが更新されました');
     expect(systemText(msg(1, { kind: 'system' }), ME, t)).toBe('トークが更新されました');

@@ -65,6 +65,10 @@ function sentence(m: Message, me: number, t: T): string {
       return text(n.role === 'owner' ? 'sysRoleOwner' : n.role === 'admin' ? 'sysRoleAdmin' : 'sysRoleMember');
     case 'taken_over':
       return text('sysTakenOver');
+    case 'action_closed':
+      return text('sysActionClosed', { title: n.title ?? '' });
+    case 'action_reminded':
+      return text('sysActionReminded', { title: n.title ?? '', n: n.count ?? 0 });
   }
   return t('sysOther');
 }

@@ -13,11 +13,14 @@ export function Dialog({
   onClose,
   children,
   wide = false,
+  cls = '',
 }: {
   title: string;
   onClose: () => void;
   children: ComponentChildren;
   wide?: boolean;
+  /** More classes of the dialog box (its size, its layout). */
+  cls?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const idRef = useRef('dlg-' + ++seq);
@@ -38,7 +41,7 @@ export function Dialog({
     <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
-        class={'dialog' + (wide ? ' dialog-wide' : '')}
+        class={'dialog' + (wide ? ' dialog-wide' : '') + (cls ? ' ' + cls : '')}
         role="dialog"
         aria-modal="true"
         aria-labelledby={idRef.current}

@@ -2,6 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import type { FileInfo, Message, RoomKind } from '../api/types';
 import { lang, t } from '../i18n';
 import { store } from '../state/app';
+import { openNote } from '../state/notesBridge';
 import { composerKeyAction, sendable } from '../util/composer';
 import { formatFull, formatTime } from '../util/date';
 import { focusOnce, memo } from '../util/memo';
@@ -40,13 +41,21 @@ function jumpTo(seq: number) {
   setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
-/** A system message: a centred one-line notice (no avatar, 既読 or menu). */
+/** A system message: a centred one-line notice (no avatar, 既読 or menu); a note's opens it. */
 export function SystemNotice({ m }: { m: Message }) {
+  const n = m.system;
+  const note = n?.note && n.action !== 'note_deleted' ? n.note : 0;
   return (
     <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
-      <span>
-        <SystemText m={m} />
-      </span>
+      {note ? (
+        <button type="button" class="sys-link" onClick={() => openNote(m.room, note)}>
+          <SystemText m={m} />
+        </button>
+      ) : (
+        <span>
+          <SystemText m={m} />
+        </span>
+      )}
     </li>
   );
 }

@@ -9,7 +9,11 @@ import { RoomSub } from './lazy';
 export function RoomHeader({ entry }: { entry: RoomEntry }) {
   const s = entry.summary;
   const peer = useStore((st) => (s.peer !== null ? st.users[s.peer] : undefined));
-  const panelOpen = useStore((st) => st.route.panel !== null);
+  const panel = useStore((st) => st.route.panel);
+  const panelOpen = panel !== null;
+  // The notes list once loaded (the details pane or the notes pane loads it).
+  const notes = useStore((st) => st.notes[s.id]);
+  const notesOpen = panel === 'notes' || (!!panel && typeof panel === 'object' && 'note' in panel);
   return (
     <header class={'room-head' + (peer?.disabled ? ' is-off' : '')}>
       <button type="button" class="icon-btn back-btn" onClick={() => store.back()} aria-label={t('back')}>
@@ -24,6 +28,22 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
           <RoomSub s={s} peer={peer} />
         </div>
       </div>
+      {(s.kind === 'group' || s.can.edit_notes) && (
+        <button
+          type="button"
+          class="icon-btn notes-btn"
+          aria-label={notes ? t('notesN', { n: notes.length }) : t('notes')}
+          aria-expanded={notesOpen}
+          onClick={() => store.navigate({ room: s.id, panel: notesOpen ? null : 'notes' })}
+        >
+          <Icon name="note" />
+          {!!notes?.length && (
+            <span class="notes-count" aria-hidden="true">
+              {notes.length}
+            </span>
+          )}
+        </button>
+      )}
       <button
         type="button"
         class="icon-btn details-btn"

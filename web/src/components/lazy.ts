@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadFileTexts, loadRoomTexts } from '../i18n';
+import { loadFileTexts, loadNoteTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -26,6 +26,10 @@ export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));
 export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).then((m) => m.DetailsPanel));
 export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
 export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
+// Notes (notes/: the list, the note, the editor, the Markdown renderer), with their texts.
+export const NotesPanel = lazy(() =>
+  Promise.all([import('../notes/NotesPanel'), loadNoteTexts()]).then(([m]) => m.NotesPanel),
+);
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
@@ -43,6 +47,7 @@ export function preloadDialogs(): void {
       DetailsPanel,
       ProfileView,
       RoomSettingsDialog,
+      NotesPanel,
     ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };

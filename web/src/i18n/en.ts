@@ -85,6 +85,8 @@ const en: Dict & FileTexts & RoomTexts = {
   mentionAll: 'Everyone',
   mentionAllHint: 'Notify everyone in this chat',
   detailsTitle: 'Chat info',
+  notes: 'Notes',
+  notesN: 'Notes ({n})',
   removedFromRoom: 'You were removed from this chat.',
   profile: 'Profile',
   department: 'Department',

@@ -27,6 +27,10 @@ const jaRooms = {
   sysOwnerLeft: '前のオーナーが退出したため、{users}がオーナーになりました',
   sysOwnerDisabled: '前のオーナーが利用停止になったため、{users}がオーナーになりました',
   sysTakenOver: '{users}がこのトークの管理を引き継ぎました',
+  sysNoteCreated: '{actor}がノート「{title}」を作成しました',
+  sysNoteUpdated: '{actor}がノート「{title}」を更新しました',
+  sysNoteRestored: '{actor}がノート「{title}」を版{n}に戻しました',
+  sysNoteDeleted: '{actor}がノート「{title}」を削除しました',
   sysTonari: 'tonari',
   sysOther: 'トークが更新されました',
   // rules, as a short list

@@ -88,6 +88,8 @@ const ja = {
   mentionAllHint: 'このトークの全員に通知',
   // details
   detailsTitle: 'トーク情報',
+  notes: 'ノート',
+  notesN: 'ノート（{n}）',
   removedFromRoom: 'このトークのメンバーから外されました。',
   // profile
   profile: 'プロフィール',

@@ -65,6 +65,14 @@ function sentence(m: Message, me: number, t: T): string {
       return text(n.role === 'owner' ? 'sysRoleOwner' : n.role === 'admin' ? 'sysRoleAdmin' : 'sysRoleMember');
     case 'taken_over':
       return text('sysTakenOver');
+    case 'note_created':
+      return text('sysNoteCreated', { title: n.title ?? '' });
+    case 'note_updated':
+      return n.restored_from
+        ? text('sysNoteRestored', { title: n.title ?? '', n: n.restored_from })
+        : text('sysNoteUpdated', { title: n.title ?? '' });
+    case 'note_deleted':
+      return text('sysNoteDeleted', { title: n.title ?? '' });
   }
   return t('sysOther');
 }

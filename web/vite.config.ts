@@ -1,12 +1,13 @@
 /// <reference types="vitest" />
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
  * Emits sw.js (from sw/sw.js) with this build's file list and a version hashed from its files:
- * a new build is a new worker with a new cache.
+ * a new build is a new worker with a new cache. public/ is listed with its folders (stamps/) and
+ * hashed by content, so a redrawn stamp or icon is a new build too.
  */
 function serviceWorker(): Plugin {
   return {
@@ -15,13 +16,17 @@ function serviceWorker(): Plugin {
     // After the bundle is written: index.html is part of it only by then.
     writeBundle(options, bundle) {
       const built = Object.keys(bundle).filter((f) => f !== 'sw.js');
-      const copied = readdirSync(new URL('./public/', import.meta.url));
+      const pub = new URL('./public/', import.meta.url);
+      const copied = readdirSync(pub, { recursive: true, encoding: 'utf8' })
+        .filter((f) => statSync(new URL(f, pub)).isFile())
+        .sort();
       const files = [...built, ...copied].sort().map((f) => '/' + f);
       const hash = createHash('sha256').update(files.join('\n'));
       for (const f of built) {
         const out = bundle[f];
         hash.update(out.type === 'chunk' ? out.code : out.source);
       }
+      for (const f of copied) hash.update(readFileSync(new URL(f, pub)));
       const version = hash.digest('hex').slice(0, 12);
       const source = readFileSync(new URL('./sw/sw.js', import.meta.url), 'utf8')
         .replace('__VERSION__', version)

@@ -21,6 +21,8 @@ export class ApiError extends Error {
     readonly retryAfter?: number,
     /** The whole error object of the answer (some carry more, e.g. offset_mismatch's `offset`). */
     readonly detail: Record<string, unknown> = {},
+    /** The whole answer (a note's 409 carries the current note beside the error). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -32,7 +34,7 @@ export function errorFromAnswer(status: number, data: unknown, statusText: strin
   const err = (data as { error?: Record<string, unknown> } | null)?.error ?? {};
   const code = typeof err.code === 'string' && err.code ? err.code : 'http_' + status;
   const message = typeof err.message === 'string' && err.message ? err.message : statusText;
-  return new ApiError(status, code, message, Number(retryAfter || '') || undefined, err);
+  return new ApiError(status, code, message, Number(retryAfter || '') || undefined, err, data);
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

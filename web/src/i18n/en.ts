@@ -60,6 +60,7 @@ const en: Dict & FileTexts & RoomTexts = {
   edited: '(edited)',
   sending: 'Sending…',
   sendFailedShort: 'Not sent',
+  stampPreview: 'Sticker',
   retry: 'Send again',
   discard: 'Discard',
   unsent: 'Not sent yet (it is sent by itself when the connection is back)',

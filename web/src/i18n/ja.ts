@@ -60,6 +60,7 @@ const ja = {
   edited: '（編集済み）',
   sending: '送信中…',
   sendFailedShort: '送信できませんでした',
+  stampPreview: 'スタンプ',
   retry: '再送信',
   discard: '破棄',
   unsent: '未送信（接続が戻ると自動で送信します）',

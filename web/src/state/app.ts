@@ -87,6 +87,9 @@ export const store = new Store({
     get sendFailed() {
       return t('sendFailedShort');
     },
+    get stamp() {
+      return t('stampPreview');
+    },
     error: errorText,
     notifyTitle: (room, sender, direct) => (direct ? t('notifyDirect', { sender }) : t('notifyMention', { room, sender })),
   },

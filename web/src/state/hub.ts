@@ -1,9 +1,9 @@
 // The shared application state and what every part of the store uses: the one state object
 // (components select from it), change notification, toasts, reporting a failed action.
-// The parts (sync.ts, roomList.ts, navigation.ts, timelines.ts, directory.ts, sending.ts)
-// each own a slice of AppState and change only that slice.
+// The parts (sync.ts, roomList.ts, navigation.ts, timelines.ts, directory.ts, sending.ts,
+// collab.ts) each own a slice of AppState and change only that slice.
 import { ApiError, type Api } from '../api/client';
-import type { Member, Tenant, User, Zone } from '../api/types';
+import type { Member, Note, Pin, Tenant, User, Zone } from '../api/types';
 import { realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
 import type { Pending } from './outbox';
 import { sortRoomIds, type RoomEntry } from './rooms';
@@ -44,6 +44,9 @@ export interface AppState {
   /** Per room: where the next page of members starts (null: all loaded). */
   membersNext: Record<number, string | null>;
   users: Record<number, User>;
+  /** Per room, once loaded (collab.ts): its pins, newest first; its notes, latest first (no bodies). */
+  pins: Record<number, Pin[]>;
+  notes: Record<number, Note[]>;
   route: Route;
   /** First unread seq when the room was opened ("ここから未読"). */
   dividers: Record<number, number>;
@@ -68,6 +71,8 @@ export type Texts = {
   offline: string;
   removedFromRoom: string;
   sendFailed: string;
+  /** What a stamp message says where only words fit (a notification). */
+  stamp: string;
   error: (e: unknown) => string;
   notifyTitle: (room: string, sender: string, direct: boolean) => string;
 };
@@ -94,6 +99,8 @@ export const sessionSlices = (): Partial<AppState> => ({
   members: {},
   membersNext: {},
   users: {},
+  pins: {},
+  notes: {},
   dividers: {},
 });
 

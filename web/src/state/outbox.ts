@@ -1,6 +1,6 @@
 // Messages being sent. Each has a client_id chosen here; the server stores a message once per
 // (sender, room, client_id), so resending after a reconnect can never duplicate it.
-import type { FileInfo, Message, ReplyRef } from '../api/types';
+import type { ActionSpecInput, FileInfo, Message, ReplyRef } from '../api/types';
 
 export type PendingStatus = 'sending' | 'failed';
 
@@ -14,6 +14,10 @@ export interface Pending {
   mention_all: boolean;
   /** Uploaded files it carries (sent as their ids). */
   files?: FileInfo[];
+  /** A stamp message (body ''). */
+  stamp?: string;
+  /** An action stamp it asks. */
+  action?: ActionSpecInput;
   created_at: number;
   /** When the user last asked for it to go (created_at, or a 再送信). */
   triedAt?: number;

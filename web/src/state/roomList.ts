@@ -3,6 +3,7 @@
 import { ApiError } from '../api/client';
 import type { EventFrame, Message, RoomPatch, RoomSummary } from '../api/types';
 import type { Cursors } from '../realtime/cursors';
+import type { Collab } from './collab';
 import type { Directory } from './directory';
 import type { Hub } from './hub';
 import type { Navigation } from './navigation';
@@ -24,6 +25,7 @@ export interface RoomListParts {
   directory: Pick<Directory, 'setMembers' | 'forget'>;
   timelines: Pick<Timelines, 'forget'>;
   outbox: Pick<Outbox, 'forgetRoom'>;
+  collab: Pick<Collab, 'forget'>;
 }
 
 export class RoomList {
@@ -126,6 +128,7 @@ export class RoomList {
       this.parts.timelines.forget(id);
       this.parts.directory.forget(id);
       this.parts.outbox.forgetRoom(id);
+      this.parts.collab.forget(id);
       if (hub.state.route.room === id) {
         this.parts.nav.navigate(HOME, true);
         if (had && tell) hub.toast(hub.texts.removedFromRoom);
@@ -177,7 +180,7 @@ export class RoomList {
     const direct = e.summary.kind === 'direct';
     if (!direct && !mentionsMe(m, state.me.id)) return;
     const title = texts.notifyTitle(e.summary.name, m.sender_name, direct);
-    const body = m.body || (m.files ?? []).map((f) => f.name).join('、');
+    const body = m.body || m.action?.title || (m.stamp ? texts.stamp : (m.files ?? []).map((f) => f.name).join('、'));
     env.notify(title, body.slice(0, 120), `room-${m.room}`, () => this.parts.nav.navigate({ room: m.room, panel: null }));
   }
 

@@ -2,7 +2,7 @@
 // client_id on every new connection until acknowledged, and over REST while the WebSocket
 // stays down. Refusals for rate (rate_limited) are sent again, in order, after the hint.
 import { ApiError } from '../api/client';
-import type { FileInfo, Message, ServerFrame } from '../api/types';
+import type { ActionSpecInput, FileInfo, Message, SendInput, ServerFrame } from '../api/types';
 import type { Hub } from './hub';
 import { confirm, newClientId, toSend, update, type Pending } from './outbox';
 import type { RoomList } from './roomList';
@@ -12,10 +12,22 @@ import { findBySeq } from './timeline';
 
 type Refusal = Extract<ServerFrame, { type: 'error' }>['error'];
 
-/** The `files` field of a send (absent when it carries none). */
-function fileIds(p: Pending): { files?: number[] } {
-  return p.files?.length ? { files: p.files.map((f) => f.id) } : {};
+/** What a send carries, over the WebSocket and over REST alike (absent fields: none). */
+function sendInput(p: Pending): SendInput {
+  return {
+    client_id: p.client_id,
+    body: p.body,
+    reply_to: p.reply_to,
+    mentions: p.mentions,
+    mention_all: p.mention_all,
+    ...(p.files?.length ? { files: p.files.map((f) => f.id) } : {}),
+    ...(p.stamp ? { stamp: p.stamp } : {}),
+    ...(p.action ? { action: p.action } : {}),
+  };
 }
+
+/** A stamp message, or an action stamp, instead of a text. */
+export type SendExtra = { stamp?: string; action?: ActionSpecInput };
 
 export interface OutboxParts {
   link: Link & { wake(): void };
@@ -52,7 +64,15 @@ export class Outbox {
     this.retryTimer = null;
   }
 
-  send(room: number, body: string, reply: Message | null, mentions: number[], mention_all: boolean, files: FileInfo[] = []): void {
+  send(
+    room: number,
+    body: string,
+    reply: Message | null,
+    mentions: number[],
+    mention_all: boolean,
+    files: FileInfo[] = [],
+    extra: SendExtra = {},
+  ): void {
     const p: Pending = {
       client_id: newClientId(),
       room,
@@ -62,6 +82,7 @@ export class Outbox {
       mentions,
       mention_all,
       files: files.length ? files : undefined,
+      ...extra,
       created_at: Date.now(),
       status: 'sending',
       sentOn: 0,
@@ -146,16 +167,7 @@ export class Outbox {
     // The browser says there is no network: a socket not yet seen closed would swallow it.
     // It waits (sentOn 0, so it can still be discarded) for the next connection.
     if (this.hub.state.net === 'offline') return false;
-    const ok = link.send({
-      type: 'send',
-      room: p.room,
-      client_id: p.client_id,
-      body: p.body,
-      reply_to: p.reply_to,
-      mentions: p.mentions,
-      mention_all: p.mention_all,
-      ...fileIds(p),
-    });
+    const ok = link.send({ type: 'send', room: p.room, ...sendInput(p) });
     if (ok) this.change(p.client_id, { sentOn: link.generation });
     return ok;
   }
@@ -189,14 +201,7 @@ export class Outbox {
         // Handed to the network: it may be stored even if no answer comes (no 破棄 then).
         if (p.sentOn === 0) this.change(p.client_id, { sentOn: -1 });
         try {
-          const m = await hub.api.post(p.room, {
-            client_id: p.client_id,
-            body: p.body,
-            reply_to: p.reply_to,
-            mentions: p.mentions,
-            mention_all: p.mention_all,
-            ...fileIds(p),
-          });
+          const m = await hub.api.post(p.room, sendInput(p));
           // Came back from REST, not as an event: idempotent updates only.
           hub.batch(() => {
             this.parts.timelines.apply(m);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Api } from '../api/client';
 import type { Message, RoomSummary, Session } from '../api/types';
 import { FakeSocket, ManualTimers } from '../realtime/fakes';
+import { loadPins, toggleReaction } from './collabActions';
 import { fileInfo, msg, summary, user } from './fixtures';
 import { Store } from './store';
 
@@ -46,6 +47,7 @@ function makeStore(api: unknown, timers: ManualTimers) {
       offline: 'offline',
       removedFromRoom: 'removed',
       sendFailed: 'failed',
+      stamp: 'stamp',
       error: (e) => String(e),
       notifyTitle: (r, s) => `${r} ${s}`,
     },
@@ -381,5 +383,92 @@ describe('failed actions', () => {
     expect(await s.removeMember(5, 8)).toBe(false);
     expect(s.state.toast?.kind).toBe('error');
     expect(s.state.toast?.retry).toBeUndefined();
+  });
+});
+
+describe('working together', () => {
+  const pinOf = (seq: number) => ({ kind: 'message' as const, seq, by: 3, by_name: '佐藤 花子', at: 1, message: msg(seq) });
+
+  /** A fake of the REST routes of api/collab.ts; `calls`: "METHOD path" of each. */
+  function collabRoutes(srv: ReturnType<typeof server>, answer: (method: string, path: string) => unknown) {
+    const calls: string[] = [];
+    const request = vi.fn(async (method: string, path: string) => {
+      calls.push(method + ' ' + path);
+      return answer(method, path);
+    });
+    (srv.api as unknown as { request: unknown }).request = request;
+    return Object.assign(calls, { request });
+  }
+
+  it('sends a stamp and an action stamp through the outbox, over the WebSocket and over REST', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { store, sock, srv } = await bootLive();
+    store.sendSpecial(5, { stamp: 'ryokai' });
+    store.sendSpecial(5, { action: { kind: 'attendance', title: '防災訓練' } }, '出欠をお願いします');
+    const [stamp, ask] = sock.sentOfType('send');
+    expect(stamp).toMatchObject({ room: 5, body: '', stamp: 'ryokai' });
+    expect('action' in stamp).toBe(false);
+    expect(ask).toMatchObject({ body: '出欠をお願いします', action: { kind: 'attendance', title: '防災訓練' } });
+    expect(store.state.pending.map((p) => p.stamp ?? p.action?.title)).toEqual(['ryokai', '防災訓練']);
+    sock.drop(1006);
+    await vi.advanceTimersByTimeAsync(4500);
+    await flush();
+    expect(srv.api.post.mock.calls[0][1]).toMatchObject({ body: '', stamp: 'ryokai' });
+  });
+
+  it('applies reaction.updated and action.updated live and again on a replay, once', async () => {
+    const { store, sock } = await bootLive();
+    await flush();
+    const act = { kind: 'yesno', title: '参加しますか', options: [], multiple: false, deadline: 0, public: true, changeable: true };
+    const state = { ...act, anonymous: false, assignees: [], closed: false, closed_at: 0, closed_by: 0, pending: 4 };
+    sock.receive(created(13, msg(11, { body: '', action: { ...state, answered: 1, counts: [1, 0], mine: [{ option: 0, value: 0 }] } } as Partial<Message>)));
+    sock.receive({ type: 'reaction.updated', room: 5, ev: 14, seq: 10, key: '👍', count: 1, user: ME.id, on: true });
+    sock.receive({ type: 'reaction.updated', room: 5, ev: 15, seq: 10, key: '👍', count: 2, user: 3, on: true });
+    sock.receive({ type: 'reaction.updated', room: 5, ev: 15, seq: 10, key: '👍', count: 2, user: 3, on: true }); // replayed
+    sock.receive({ type: 'action.updated', room: 5, ev: 16, seq: 11, action: { ...state, answered: 2, counts: [1, 1] } });
+    const m = (seq: number) => store.state.timelines[5].messages.find((x) => x.seq === seq)!;
+    expect(m(10).reactions).toEqual([{ key: '👍', count: 2, me: true }]);
+    expect(m(11).action).toMatchObject({ answered: 2, counts: [1, 1], mine: [{ option: 0, value: 0 }] });
+    expect(store.state.rooms[5].summary.ev).toBe(16);
+  });
+
+  it('shows my reaction at once and undoes it if the server refuses', async () => {
+    const { store, srv } = await bootLive();
+    await flush();
+    const { ApiError } = await import('../api/client');
+    let refuse = false;
+    const calls = collabRoutes(srv, () => {
+      if (refuse) throw new ApiError(409, 'conflict', 'too many reactions');
+      return { reaction: { key: 's:ryokai', count: 1, me: true } };
+    });
+    const r = () => store.state.timelines[5].messages[9].reactions;
+    const put = toggleReaction(store.collab, 5, 10, 's:ryokai');
+    expect(r()).toEqual([{ key: 's:ryokai', count: 1, me: true }]);
+    await put;
+    expect([...calls]).toEqual(['PUT /api/rooms/5/messages/10/reactions/s%3Aryokai']);
+    refuse = true;
+    await toggleReaction(store.collab, 5, 10, 's:ryokai');
+    expect(calls[1]).toBe('DELETE /api/rooms/5/messages/10/reactions/s%3Aryokai');
+    expect(r()).toEqual([{ key: 's:ryokai', count: 1, me: true }]);
+    expect(store.state.toast?.kind).toBe('error');
+  });
+
+  it('loads the pins once and keeps them by events; a pinned message deleted goes away', async () => {
+    const { store, sock, srv } = await bootLive();
+    await flush();
+    const { request } = collabRoutes(srv, () => ({ pins: [pinOf(3)] }));
+    const load = loadPins(store.collab, 5);
+    // An event while the list is on its way: loaded again after.
+    sock.receive({ type: 'pin.added', room: 5, ev: 13, pin: pinOf(8) });
+    await load;
+    await flush();
+    expect(request).toHaveBeenCalledTimes(2);
+    sock.receive({ type: 'pin.added', room: 5, ev: 14, pin: pinOf(9) });
+    sock.receive({ type: 'pin.removed', room: 5, ev: 15, kind: 'message', seq: 3 });
+    expect(store.state.pins[5].map((p) => p.seq)).toEqual([9]);
+    sock.receive({ type: 'message.deleted', room: 5, ev: 16, message: msg(9, { deleted: true, body: '' }) });
+    expect(store.state.pins[5]).toEqual([]);
+    sock.receive({ type: 'room.removed', room: 5 });
+    expect(store.state.pins[5]).toBeUndefined();
   });
 });

@@ -6,13 +6,14 @@ import { Api, ApiError } from '../api/client';
 import type { FileInfo, Message, RoomPatch, RoomRole, ServerFrame, Session, User } from '../api/types';
 import type { Connection } from '../realtime/connection';
 import { Attachments } from './attachments';
+import { Collab } from './collab';
 import { Directory } from './directory';
 import { Drafts } from './drafts';
 import { Hub, sessionSlices, type AppState, type StoreDeps as HubDeps, type Toast } from './hub';
 import { Navigation } from './navigation';
 import { RoomList } from './roomList';
 import { HOME, parseRoute, type Route } from './router';
-import { Outbox } from './sending';
+import { Outbox, type SendExtra } from './sending';
 import { saveSettings, type Settings } from './settings';
 import { Sync } from './sync';
 import { Timelines } from './timelines';
@@ -34,6 +35,7 @@ export class Store {
   readonly timelines: Timelines;
   readonly directory: Directory;
   readonly outbox: Outbox;
+  readonly collab: Collab;
 
   constructor(deps: StoreDeps) {
     this.api = deps.api ?? new Api();
@@ -47,6 +49,7 @@ export class Store {
     this.rooms = new RoomList(this.hub, this.sync.cursors, this);
     this.nav = new Navigation(this.hub, { link: this.sync, timelines: this, directory: this });
     this.timelines = new Timelines(this.hub, this);
+    this.collab = new Collab(this.hub, this.timelines);
     this.directory = new Directory(this.hub, this);
     this.outbox = new Outbox(this.hub, {
       link: this.sync,
@@ -190,6 +193,9 @@ export class Store {
 
   send = (room: number, body: string, reply: Message | null, mentions: number[], mentionAll: boolean, files: FileInfo[] = []) =>
     this.outbox.send(room, body, reply, mentions, mentionAll, files);
+  /** A stamp message, or an action stamp (with an optional text): through the outbox too. */
+  sendSpecial = (room: number, extra: SendExtra, body = '', reply: Message | null = null) =>
+    this.outbox.send(room, body, reply, [], false, [], extra);
   retry = (clientId: string) => this.outbox.retry(clientId);
   discard = (clientId: string) => this.outbox.discard(clientId);
 

@@ -6,6 +6,7 @@ import type { ClientFrame, EventFrame, ServerFrame } from '../api/types';
 import { isEventFrame } from '../api/types';
 import { Connection } from '../realtime/connection';
 import { Cursors, decideEvent } from '../realtime/cursors';
+import type { Collab } from './collab';
 import type { Directory } from './directory';
 import type { Hub } from './hub';
 import type { Navigation } from './navigation';
@@ -27,6 +28,7 @@ export interface SyncParts {
   outbox: Pick<Outbox, 'flush' | 'onAck' | 'onRefused' | 'confirm'>;
   directory: Pick<Directory, 'onEvent' | 'remember' | 'loadMembers'>;
   nav: Pick<Navigation, 'maybeMarkRead'>;
+  collab: Pick<Collab, 'onEvent' | 'reload'>;
 }
 
 export class Sync implements Link {
@@ -146,6 +148,7 @@ export class Sync implements Link {
         this.cursors.set(f.room, f.ev);
         parts.rooms.fetch(f.room);
         parts.timelines.reload(f.room);
+        parts.collab.reload(f.room);
         return;
       case 'synced':
         this.onSynced();
@@ -210,6 +213,7 @@ export class Sync implements Link {
     const me = hub.state.me?.id ?? 0;
     parts.rooms.onEvent(f, me);
     parts.timelines.onEvent(f);
+    parts.collab.onEvent(f, me);
     if (f.type === 'message.created') parts.outbox.confirm([f.message]);
     if (f.type === 'member.left' && f.user === me) {
       parts.rooms.remove(f.room, f.by !== me);

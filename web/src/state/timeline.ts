@@ -1,7 +1,8 @@
 // A room's loaded messages: ascending seq, one entry per seq. Every update is idempotent, so
 // a message that arrives twice (REST page and WebSocket event, replay after a reconnect)
 // is shown once, and an older copy never replaces a newer one.
-import type { FileInfo, Message, ReplyRef } from '../api/types';
+import type { ActionState, FileInfo, Message, ReplyRef } from '../api/types';
+import { keepMine, withMarksOf, withReaction } from './reactions';
 
 export interface Timeline {
   messages: Message[];
@@ -29,6 +30,7 @@ function sameQuote(a: ReplyRef, b: ReplyRef): boolean {
 /** Which of two copies of the same message (same seq) to keep. */
 export function preferred(old: Message, next: Message): Message {
   let keep: Message;
+  const stale = (old.deleted && !next.deleted) || (next.edited_at ?? 0) < (old.edited_at ?? 0);
   if (old.deleted && !next.deleted) keep = old; // a deletion is final
   else if (next.deleted && !old.deleted) keep = next;
   else if ((next.edited_at ?? 0) < (old.edited_at ?? 0)) keep = old;
@@ -39,6 +41,14 @@ export function preferred(old: Message, next: Message): Message {
   const q = next.reply_to;
   if (keep === old && old.reply_to && q && old.reply_to.body !== '' && !sameQuote(old.reply_to, q)) {
     keep = { ...old, reply_to: q };
+  }
+  // Reactions and the action's state: a copy not older brings their counts (reactions.ts).
+  if (!stale) {
+    const marked = withMarksOf(next, old);
+    if (keep === next) keep = marked;
+    else if (JSON.stringify([marked.reactions, marked.action]) !== JSON.stringify([old.reactions, old.action])) {
+      keep = { ...keep, reactions: marked.reactions, action: marked.action };
+    }
   }
   // read_count travels separately (history responses, `reads` frames): keep the highest.
   const rc = Math.max(old.read_count ?? 0, next.read_count ?? 0);
@@ -81,6 +91,33 @@ export function applyFileUpdate(list: Message[], file: FileInfo): Message[] {
   const out = list.slice();
   out[i] = { ...m, files };
   return out;
+}
+
+/** Replaces message `seq` (if loaded and not deleted) by `f(message)`; the same list if unchanged. */
+function changeMessage(list: Message[], seq: number, f: (m: Message) => Message): Message[] {
+  const i = indexOfSeq(list, seq);
+  if (i < 0 || list[i].deleted) return list;
+  const m = f(list[i]);
+  if (m === list[i]) return list;
+  const out = list.slice();
+  out[i] = m;
+  return out;
+}
+
+/** Reaction `key` of message `seq` now has `count`; `me`: whether I am among them (undefined: as it was). */
+export function setReaction(list: Message[], seq: number, key: string, count: number, me?: boolean): Message[] {
+  return changeMessage(list, seq, (m) => {
+    const reactions = withReaction(m.reactions, key, count, me);
+    return reactions === m.reactions ? m : { ...m, reactions };
+  });
+}
+
+/**
+ * Message `seq`'s action stamp now stands at `a`. withMine: `a` is what my own call
+ * answered, my answer included; else (an action.updated event) my answer stays.
+ */
+export function setAction(list: Message[], seq: number, a: ActionState, withMine = false): Message[] {
+  return changeMessage(list, seq, (m) => (m.action ? { ...m, action: withMine ? a : keepMine(a, m.action) } : m));
 }
 
 function indexOfSeq(list: Message[], seq: number): number {

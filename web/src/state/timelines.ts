@@ -104,7 +104,8 @@ export class Timelines {
     }
   }
 
-  private change(room: number, f: (messages: Message[]) => Message[]): void {
+  /** Replaces the room's loaded messages by `f(messages)` (nothing if not loaded). */
+  change(room: number, f: (messages: Message[]) => Message[]): void {
     const tl = this.get(room);
     if (!tl) return;
     const messages = f(tl.messages);

@@ -11,6 +11,7 @@ import type { Note } from '../api/types';
 import { Icon } from '../components/Icon';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { noteSaved } from '../state/collabActions';
 import { loadDraft, saveDraft, type NoteDraft } from './drafts';
 import { Markdown } from './Markdown';
 import { useWide } from './useWide';
@@ -108,7 +109,7 @@ export function NoteEditor({ room, note, latest, gone, onSaved, onCancel, dirty 
           : await createNote(store.api, room, edit.title, edit.body);
       saveDraft(me, room, id, null);
       dirty.current = false;
-      store.collab.noteSaved(n);
+      noteSaved(store.collab, n);
       onSaved(n);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && conflictReason(e) === 'version') await conflict(noteOfConflict(e));

@@ -10,6 +10,7 @@ import { ask } from '../components/confirm';
 import { Icon } from '../components/Icon';
 import { lang, t } from '../i18n';
 import { store } from '../state/app';
+import { noteSaved } from '../state/collabActions';
 import { formatFull } from '../util/date';
 import { diffLines, type DiffLine } from './diff';
 import { useWide } from './useWide';
@@ -74,7 +75,7 @@ function Changes({ room, note, v, canRestore, current, onRestored }: { room: num
     setError('');
     try {
       const n = await restoreNote(store.api, room, note.id, v, current);
-      store.collab.noteSaved(n);
+      noteSaved(store.collab, n);
       onRestored(n);
       store.toast(t('noteRestoredToast', { n: v }));
     } catch (e) {

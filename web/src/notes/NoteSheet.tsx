@@ -12,7 +12,7 @@ import { Icon } from '../components/Icon';
 import { Menu, type MenuItem } from '../components/Menu';
 import { lang, t } from '../i18n';
 import { store } from '../state/app';
-import { setPinned } from '../state/collabActions';
+import { noteDeleted, setPinned } from '../state/collabActions';
 import { isPinned } from '../state/pins';
 import { useStore } from '../state/useStore';
 import { formatFull } from '../util/date';
@@ -123,7 +123,7 @@ export function NoteSheet({ room, id, onClose, onCreated }: { room: number; id: 
         if (!(await ask(t('noteConfirmDelete', { title: note.title }), t('delete')))) return;
         const ok = await store.hub.attempt(async () => {
           await deleteNote(store.api, room, note.id);
-          store.collab.noteDeleted(room, note.id);
+          noteDeleted(store.collab, room, note.id);
         });
         if (!ok) return;
         bodies.delete(cacheKey(room, note.id));

@@ -45,16 +45,15 @@ function jumpTo(seq: number) {
 export function SystemNotice({ m }: { m: Message }) {
   const n = m.system;
   const note = n?.note && n.action !== 'note_deleted' ? n.note : 0;
+  const text = <SystemText m={m} />;
   return (
     <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
       {note ? (
         <button type="button" class="sys-link" onClick={() => openNote(m.room, note)}>
-          <SystemText m={m} />
+          {text}
         </button>
       ) : (
-        <span>
-          <SystemText m={m} />
-        </span>
+        <span>{text}</span>
       )}
     </li>
   );

@@ -11,8 +11,6 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
   const peer = useStore((st) => (s.peer !== null ? st.users[s.peer] : undefined));
   const panel = useStore((st) => st.route.panel);
   const panelOpen = panel !== null;
-  // The notes list once loaded (the details pane or the notes pane loads it).
-  const notes = useStore((st) => st.notes[s.id]);
   const notesOpen = panel === 'notes' || (!!panel && typeof panel === 'object' && 'note' in panel);
   return (
     <header class={'room-head' + (peer?.disabled ? ' is-off' : '')}>
@@ -31,17 +29,12 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
       {(s.kind === 'group' || s.can.edit_notes) && (
         <button
           type="button"
-          class="icon-btn notes-btn"
-          aria-label={notes ? t('notesN', { n: notes.length }) : t('notes')}
+          class="icon-btn"
+          aria-label={t('notes')}
           aria-expanded={notesOpen}
           onClick={() => store.navigate({ room: s.id, panel: notesOpen ? null : 'notes' })}
         >
           <Icon name="note" />
-          {!!notes?.length && (
-            <span class="notes-count" aria-hidden="true">
-              {notes.length}
-            </span>
-          )}
         </button>
       )}
       <button

@@ -28,7 +28,7 @@ export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).the
 export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
 // Notes (notes/: the list, the note, the editor, the Markdown renderer), with their texts.
 export const NotesPanel = lazy(() =>
-  Promise.all([import('../notes/NotesPanel'), loadNoteTexts()]).then(([m]) => m.NotesPanel),
+  Promise.all([withRoomTexts(import('../notes/NotesPanel')), loadNoteTexts()]).then(([m]) => m.NotesPanel),
 );
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */

@@ -1,4 +1,4 @@
-// English of i18n/ja-notes.ts (loaded with it while English is in use).
+// English of i18n/ja-notes.ts (merged into en.ts).
 import type { NoteTexts } from './ja-notes';
 
 const enNotes: NoteTexts = {

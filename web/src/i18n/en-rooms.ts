@@ -75,6 +75,7 @@ const enRooms: RoomTexts = {
   accountDisabled: 'This account is disabled',
   // rooms and people: details, profiles, pickers, readers (moved from the initial load)
   members: 'Members',
+  notesN: 'Notes ({n})',
   memberCount: '{n} members',
   readList: 'Read ({n})',
   unreadList: 'Not read yet ({n})',

@@ -1,10 +1,13 @@
+import enNotes from './en-notes';
 import enRooms from './en-rooms';
 import type { FileTexts } from './ja-files';
+import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts = {
+const en: Dict & FileTexts & RoomTexts & NoteTexts = {
   ...enRooms,
+  ...enNotes,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',
@@ -87,7 +90,6 @@ const en: Dict & FileTexts & RoomTexts = {
   mentionAllHint: 'Notify everyone in this chat',
   detailsTitle: 'Chat info',
   notes: 'Notes',
-  notesN: 'Notes ({n})',
   removedFromRoom: 'You were removed from this chat.',
   profile: 'Profile',
   department: 'Department',

@@ -1,8 +1,8 @@
 // Tiny i18n: Japanese by default, English selectable. t('readN', {n: 3}) → "既読 3".
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
-// loadFileTexts) and rooms and people (ja-rooms.ts, loadRoomTexts). Notes have both their
-// languages apart (ja-notes.ts, en-notes.ts, loadNoteTexts): the English only where it is used.
+// loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts) and notes (ja-notes.ts,
+// loadNoteTexts).
 import ja, { type Dict } from './ja';
 import type { FileTexts } from './ja-files';
 import type { NoteTexts } from './ja-notes';
@@ -14,10 +14,8 @@ export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof NoteTex
 type Texts = Partial<Record<Key, string>>;
 
 const dicts: Partial<Record<Lang, Texts>> = { ja };
-/** Texts of the parts loaded on demand, looked up after the current language's own. */
-const more: Record<Lang, Texts> = { ja: {}, en: {} };
-/** Loads the English of each part loaded so far (run when English is chosen). */
-const english: (() => Promise<void>)[] = [];
+/** Japanese texts loaded on demand, looked up after the current language's. */
+let jaMore: Texts = {};
 let current: Lang = 'ja';
 
 export function hasLang(l: Lang): boolean {
@@ -25,45 +23,32 @@ export function hasLang(l: Lang): boolean {
 }
 
 export async function loadLang(l: Lang): Promise<void> {
-  if (!dicts[l]) dicts[l] = (await Promise.all([import('./en'), ...english.map((f) => f())]))[0].default;
+  if (!dicts[l]) dicts[l] = (await import('./en')).default;
 }
 
-type Load = () => Promise<{ default: Texts }>;
-
-/** Once: loads `load` into more[lang]; a failed load is tried again next time. */
-function once(lang: Lang, load: Load): () => Promise<void> {
-  let loading: Promise<void> | null = null;
-  return () =>
-    (loading ??= load().then(
-      (m) => void (more[lang] = { ...more[lang], ...m.default }),
-      (e) => {
-        loading = null;
-        throw e;
-      },
-    ));
-}
-
-/**
- * A part of the texts: its Japanese, and its English when that is apart (`en`; else en.ts has
- * it), loaded only while English is in use or once it is chosen.
- */
-function part(ja: Load, en?: Load) {
+/** Loads a part of the Japanese texts once; a failed load is tried again next time. */
+function part(load: () => Promise<{ default: Texts }>) {
   let loaded = false;
-  const getJa = once('ja', ja);
-  const getEn = en && once('en', en);
-  const get = () => {
-    if (getEn && !english.includes(getEn)) english.push(getEn);
-    return Promise.all([getJa(), getEn && (current === 'en' || dicts.en) ? getEn() : null]).then(() => void (loaded = true));
-  };
+  let loading: Promise<void> | null = null;
+  const get = () =>
+    loaded
+      ? Promise.resolve()
+      : (loading ??= load().then(
+          (m) => {
+            jaMore = { ...jaMore, ...m.default };
+            loaded = true;
+          },
+          (e) => {
+            loading = null;
+            throw e;
+          },
+        ));
   return { has: () => loaded, get };
 }
 
 const files = part(() => import('./ja-files'));
 const rooms = part(() => import('./ja-rooms'));
-const notes = part(
-  () => import('./ja-notes'),
-  () => import('./en-notes'),
-);
+const notes = part(() => import('./ja-notes'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -72,7 +57,7 @@ export const loadFileTexts = files.get;
 export const hasRoomTexts = rooms.has;
 /** Loads the Japanese texts of rooms and people (rules, system messages, details, pickers). */
 export const loadRoomTexts = rooms.get;
-/** Loads the texts of notes (the list, the editor, versions, conflicts). */
+/** Loads the Japanese texts of notes (the list, the editor, versions, conflicts). */
 export const loadNoteTexts = notes.get;
 
 export function setLang(l: Lang): void {
@@ -85,7 +70,7 @@ export function lang(): Lang {
 }
 
 export function t(key: Key, vars?: Record<string, string | number>): string {
-  let s = dicts[current]?.[key] ?? more[current][key] ?? more.ja[key] ?? ja[key as keyof Dict] ?? key;
+  let s = dicts[current]?.[key] ?? jaMore[key] ?? ja[key as keyof Dict] ?? key;
   // One pass: a value (a name, a room name) containing "{name}" is never expanded again.
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
   return s;

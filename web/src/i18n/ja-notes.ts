@@ -1,6 +1,6 @@
 // Japanese texts of notes (ノート: the list, the rendered view, the editor, versions, conflicts):
 // loaded with the notes screens (i18n/index.ts loadNoteTexts), so they are not part of the
-// initial load. en-notes.ts has their English, loaded only when English is in use.
+// initial load. en-notes.ts has their English, merged into en.ts.
 const jaNotes = {
   noteNew: '新しいノート',
   noteNone: 'ノートはまだありません。',

@@ -81,6 +81,7 @@ const jaRooms = {
   accountDisabled: 'このアカウントは利用停止中です',
   // rooms and people: details, profiles, pickers, readers (moved from the initial load)
   members: 'メンバー',
+  notesN: 'ノート（{n}）',
   memberCount: '{n}人',
   readList: '既読（{n}人）',
   unreadList: '未読（{n}人）',

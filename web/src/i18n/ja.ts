@@ -90,7 +90,6 @@ const ja = {
   // details
   detailsTitle: 'トーク情報',
   notes: 'ノート',
-  notesN: 'ノート（{n}）',
   removedFromRoom: 'このトークのメンバーから外されました。',
   // profile
   profile: 'プロフィール',

@@ -151,6 +151,8 @@ export function NoteEditor({ room, note, latest, gone, onSaved, onCancel, dirty 
         <textarea
           class="note-textarea"
           value={body}
+          data-autofocus={!!note || undefined}
+          data-focus={!!note || undefined}
           onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)}
           aria-describedby="note-hint note-count"
           spellcheck={false}
@@ -226,7 +228,8 @@ export function NoteEditor({ room, note, latest, gone, onSaved, onCancel, dirty 
         <input
           ref={titleRef}
           value={title}
-          data-autofocus
+          data-autofocus={!note || undefined}
+          data-focus={!note || undefined}
           onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
           aria-invalid={titleLen > MAX_TITLE || undefined}
         />

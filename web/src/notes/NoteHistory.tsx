@@ -175,7 +175,7 @@ export function NoteHistory({ room, note, canRestore, onBack, onRestored }: { ro
   );
   return (
     <div class={'note-history' + (wide ? ' is-wide' : '')}>
-      <button type="button" class="btn btn-small note-back" onClick={shown !== null && !wide ? () => setPicked(null) : onBack}>
+      <button type="button" class="btn btn-small note-back" data-focus onClick={shown !== null && !wide ? () => setPicked(null) : onBack}>
         <Icon name="back" size={16} /> {t(shown !== null && !wide ? 'noteVersions' : 'noteBackToNote')}
       </button>
       {error && (

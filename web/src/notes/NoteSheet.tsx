@@ -48,6 +48,12 @@ export function NoteSheet({ room, id, onClose, onCreated }: { room: number; id: 
   const [failed, setFailed] = useState('');
   const dirty = useRef(false);
   const seen = useRef(false);
+  const firstMode = useRef(true);
+  // A new mode moves focus to its first control (the one that opened it is gone).
+  useEffect(() => {
+    if (firstMode.current) firstMode.current = false;
+    else document.querySelector<HTMLElement>('.note-sheet [data-focus]')?.focus();
+  }, [mode]);
 
   const show = (n: Note) => {
     bodies.set(cacheKey(room, n.id), n);
@@ -175,15 +181,15 @@ export function NoteSheet({ room, id, onClose, onCreated }: { room: number; id: 
           </p>
           <span class="note-buttons">
             {s.can.edit_notes && !gone && (
-              <button type="button" class="btn btn-small" onClick={() => setMode('edit')}>
+              <button type="button" class="btn btn-small" data-focus onClick={() => setMode('edit')}>
                 <Icon name="edit" size={16} /> {t('edit')}
               </button>
             )}
-            <button type="button" class="btn btn-small" onClick={() => setMode('history')}>
+            <button type="button" class="btn btn-small" data-focus={!s.can.edit_notes || gone || undefined} onClick={() => setMode('history')}>
               {t('noteHistory')}
             </button>
             {items.length > 0 && (
-              <Menu label={t('noteMenu')} items={items} wrapClass="menu-wrap" btnClass="icon-btn" menuClass="member-menu note-menu" />
+              <Menu label={t('noteMenu')} items={items} wrapClass="menu-wrap" btnClass="icon-btn" menuClass="note-menu" />
             )}
           </span>
         </div>

@@ -103,6 +103,11 @@ describe('blocks', () => {
     walk(ol, (v) => v.type === 'ol' && expect(v.props.start).toBe(3));
   });
 
+  it('only a list numbered from 1 interrupts a paragraph', () => {
+    expect(parse('予定\n2024. 4. 1 実施')).toEqual([{ t: 'p', c: ['予定', { t: 'br' }, '2024. 4. 1 実施'] }]);
+    expect(parse('予定\n1. 集合')[1]).toMatchObject({ t: 'list', ordered: true, start: 1 });
+  });
+
   it('a lazy line continues the item; a blank line then indented text stays in it', () => {
     expect(parse('- a\nb\n\n  c\n\nd')).toEqual([
       {

@@ -68,9 +68,13 @@ const TABLE_DELIM = /^ *\|? *:?-+:? *(\| *:?-+:? *)*\|? *$/;
 const blank = (l: string) => !l.trim();
 const indentOf = (l: string) => l.length - l.trimStart().length;
 
-/** A line that starts a block other than a paragraph (it ends a paragraph). */
+/**
+ * A line that starts a block other than a paragraph, so ends one. A numbered list must start
+ * at 1 to do so (as in CommonMark): "2024. 4. 1 実施" goes on a paragraph.
+ */
 function startsBlock(l: string): boolean {
-  return HEADING.test(l) || HR.test(l) || FENCE.test(l) || QUOTE.test(l) || listMarker(l) !== null;
+  const m = listMarker(l);
+  return HEADING.test(l) || HR.test(l) || FENCE.test(l) || QUOTE.test(l) || (!!m && (!m.ordered || m.start === 1));
 }
 
 interface Marker {
@@ -183,7 +187,7 @@ function list(lines: string[], i: number, first: Marker, depth: number, out: Blo
         break;
       }
       if (indentOf(l) > m.indent) body.push(l.slice(Math.min(indentOf(l), m.content)));
-      else if (!startsBlock(l) && !blank(body[body.length - 1])) body.push(l);
+      else if (!startsBlock(l) && !listMarker(l) && !blank(body[body.length - 1])) body.push(l);
       else break;
       i++;
     }

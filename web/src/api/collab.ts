@@ -171,10 +171,11 @@ export async function listPins(api: Api, room: number): Promise<Pin[]> {
   return (await api.request<{ pins: Pin[] }>('GET', `/api/rooms/${room}/pins`)).pins;
 }
 
-export async function pin(api: Api, room: number, t: PinTarget): Promise<void> {
-  await api.request<unknown>('PUT', pinPath(room, t));
+/** Pins (a repeat changes nothing); the room's pins after it. 409 beyond 20. */
+export async function pin(api: Api, room: number, t: PinTarget): Promise<Pin[]> {
+  return (await api.request<{ pins: Pin[] }>('PUT', pinPath(room, t))).pins;
 }
 
-export async function unpin(api: Api, room: number, t: PinTarget): Promise<void> {
-  await api.request<unknown>('DELETE', pinPath(room, t));
+export async function unpin(api: Api, room: number, t: PinTarget): Promise<Pin[]> {
+  return (await api.request<{ pins: Pin[] }>('DELETE', pinPath(room, t))).pins;
 }

@@ -1,7 +1,8 @@
 // The message composer: Enter sends (or Ctrl+Enter, per settings), never during an IME
 // composition; @mention autocomplete by name or reading; one draft per room. Files are
 // attached with the clip button, a pasted screenshot, or on a phone the camera and the
-// photo library; the message goes with them once every upload has finished.
+// photo library; the message goes with them once every upload has finished. The stamp
+// button opens the stamp picker; a stamp chosen there is sent at once.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Message } from '../api/types';
 import { t } from '../i18n';
@@ -12,7 +13,7 @@ import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
 import { useAttachments } from '../state/useAttachments';
 import { Icon } from './Icon';
-import { AttachmentTray } from './lazy';
+import { AttachmentTray, StampPicker } from './lazy';
 import { MentionSuggest, type Candidate } from './MentionSuggest';
 
 /** A touch screen (a phone, a tablet): its keyboard has no Shift+Enter, so the button sends. */
@@ -60,6 +61,8 @@ export function Composer({
   const fileInput = useRef<HTMLInputElement>(null);
   const cameraInput = useRef<HTMLInputElement>(null);
   const photoInput = useRef<HTMLInputElement>(null);
+  const stampBtn = useRef<HTMLButtonElement>(null);
+  const [stamps, setStamps] = useState(false);
   const canSend = (sendable(text) || attachState === 'ready') && (attachState === 'empty' || attachState === 'ready');
 
   // Keep the draft when leaving the room (the component is keyed by room).
@@ -136,6 +139,16 @@ export function Composer({
     onSent();
   };
 
+  const closeStamps = () => {
+    setStamps(false);
+    stampBtn.current?.focus();
+  };
+  const sendStamp = (id: string) => {
+    store.sendSpecial(room, { stamp: id }, '', reply);
+    closeStamps();
+    onSent();
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
     const isComposing = e.isComposing || composing.current || e.keyCode === 229;
     if (open && !isComposing) {
@@ -204,7 +217,7 @@ export function Composer({
         <div class="reply-bar">
           <div class="quote">
             <span class="quote-name">{t('replyTo', { name: reply.sender_name })}</span>
-            <span class="quote-body">{reply.body.slice(0, 100)}</span>
+            <span class="quote-body">{reply.body.slice(0, 100) || (reply.stamp && t('stampPreview'))}</span>
           </div>
           <button type="button" class="icon-btn" onClick={onCancelReply} aria-label={t('cancelReply')}>
             <Icon name="close" size={18} />
@@ -213,6 +226,7 @@ export function Composer({
       )}
       {open && <MentionSuggest items={candidates} active={active} onPick={pick} />}
       {attached.length > 0 && <AttachmentTray room={room} list={attached} />}
+      {stamps && <StampPicker onPick={sendStamp} onClose={closeStamps} />}
       <div class="composer-row">
         <div class="attach-btns">
           <button
@@ -223,6 +237,18 @@ export function Composer({
             title={t('attach')}
           >
             <Icon name="clip" size={22} />
+          </button>
+          <button
+            ref={stampBtn}
+            type="button"
+            class="icon-btn attach-btn stamp-btn"
+            onClick={() => setStamps(!stamps)}
+            aria-label={t('stampPreview')}
+            aria-haspopup="dialog"
+            aria-expanded={stamps}
+            title={t('stampPreview')}
+          >
+            <Icon name="smile" size={22} />
           </button>
           <button
             type="button"

@@ -13,12 +13,15 @@ export function Dialog({
   onClose,
   children,
   wide = false,
+  sheet = false,
   cls = '',
 }: {
   title: string;
   onClose: () => void;
   children: ComponentChildren;
   wide?: boolean;
+  /** On a phone, a sheet at the bottom rather than the whole screen. */
+  sheet?: boolean;
   /** More classes of the dialog box (its size, its layout). */
   cls?: string;
 }) {
@@ -38,7 +41,7 @@ export function Dialog({
   };
 
   return (
-    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <div class={'overlay' + (sheet ? ' overlay-sheet' : '')} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
         class={'dialog' + (wide ? ' dialog-wide' : '') + (cls ? ' ' + cls : '')}

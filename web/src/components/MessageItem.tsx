@@ -5,15 +5,16 @@ import { store } from '../state/app';
 import { openNote } from '../state/notesBridge';
 import { composerKeyAction, sendable } from '../util/composer';
 import { formatFull, formatTime } from '../util/date';
+import { useLongPress } from '../util/longPress';
 import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { DisabledMark, SystemText } from './lazy';
+import { DisabledMark, Reactions, StampImg, SystemText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
-export type MessageAction = 'reply' | 'readers' | 'edit' | 'edit-done' | 'profile';
+export type MessageAction = 'reply' | 'readers' | 'edit' | 'edit-done' | 'profile' | 'react' | 'pin' | 'unpin';
 
 interface Props {
   m: Message;
@@ -28,17 +29,22 @@ interface Props {
   /** The reader may post here: the menu offers 返信. */
   canReply: boolean;
   editing: boolean;
+  /** The message is pinned; canPin: the reader may pin and unpin (can.pin). */
+  pinned: boolean;
+  canPin: boolean;
   onAction: (a: MessageAction, m: Message) => void;
   /** Opens the image viewer on a message's images. */
   onView: (images: FileInfo[], index: number) => void;
 }
 
-function jumpTo(seq: number) {
+/** Scrolls to message `seq` and makes it flash; false if it is not in the timeline. */
+export function jumpTo(seq: number): boolean {
   const el = document.getElementById('m-' + seq);
-  if (!el) return;
+  if (!el) return false;
   el.scrollIntoView({ block: 'center', behavior: 'smooth' });
   el.classList.add('flash');
   setTimeout(() => el.classList.remove('flash'), 1600);
+  return true;
 }
 
 /** A system message: a centred one-line notice (no avatar, 既読 or menu); a note's opens it. */
@@ -59,8 +65,11 @@ export function SystemNotice({ m }: { m: Message }) {
   );
 }
 
-function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, canReply, editing, onAction, onView }: Props) {
+function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff, canReply, editing, pinned, canPin, onAction, onView }: Props) {
   const readCount = m.read_count ?? 0;
+  // A phone's long press on the message: the reactions (the ⋯ menu has the rest).
+  const press = useLongPress(() => !m.deleted && !editing && onAction('react', m));
+  const stamp = !m.deleted && m.stamp;
   const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '']
     .filter(Boolean)
     .join(' ');
@@ -83,7 +92,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
           </button>
         )}
         <div class="msg-row">
-          <div class="bubble">
+          <div class={stamp ? 'stamp-msg' : 'bubble'} {...press}>
             {mentionsMe && <span class="sr-only">{t('mentionedYou')}: </span>}
             {m.reply_to && !m.deleted && (
               <button
@@ -107,6 +116,8 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
               <div class="msg-body deleted-text">{t('deletedMessage')}</div>
             ) : editing ? (
               <EditBox m={m} onDone={() => onAction('edit-done', m)} />
+            ) : stamp ? (
+              <StampImg id={stamp} />
             ) : (
               m.body && <MessageBody body={m.body} names={names ? names.split('\n') : []} />
             )}
@@ -117,18 +128,21 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
               <MessageMenu
                 mine={mine}
                 onReply={canReply ? () => onAction('reply', m) : undefined}
-                onEdit={() => onAction('edit', m)}
+                onReact={() => onAction('react', m)}
+                pinned={pinned}
+                onPin={canPin ? () => onAction(pinned ? 'unpin' : 'pin', m) : undefined}
+                onEdit={stamp ? undefined : () => onAction('edit', m)}
                 onDelete={() => {
                   void ask(t('confirmDelete'), t('delete')).then((yes) => {
                     if (yes) void store.remove(m.room, m.seq);
                   });
                 }}
-                onCopy={() => {
+                onCopy={m.body ? () => {
                   navigator.clipboard?.writeText(m.body).then(
                     () => store.toast(t('copied')),
                     () => {},
                   );
-                }}
+                } : undefined}
               />
             )}
 
@@ -148,6 +162,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
             </time>
           </div>
         </div>
+        {m.reactions && !m.deleted && <Reactions m={m} />}
       </div>
     </li>
   );

@@ -11,7 +11,7 @@ import { sameDay } from '../util/date';
 import { DayDivider } from './DayDivider';
 import { Icon } from './Icon';
 import { LoadError } from './LoadError';
-import { Viewer } from './lazy';
+import { ReactionPicker, Viewer } from './lazy';
 import { MessageItem, SystemNotice, type MessageAction } from './MessageItem';
 import { PendingItem } from './PendingItem';
 import { UnreadDivider } from './UnreadDivider';
@@ -38,6 +38,9 @@ export function MessageList({
   const roomName = useStore((s) => s.rooms[room]?.summary.name ?? '');
   // Replying is posting: not offered where the reader may not post (お知らせ専用).
   const canReply = useStore((s) => s.rooms[room]?.summary.can?.post ?? true);
+  const canPin = useStore((s) => !!s.rooms[room]?.summary.can?.pin);
+  const pins = useStore((s) => s.pins[room]);
+  const [reacting, setReacting] = useState<Message | null>(null);
   const [editing, setEditing] = useState<number | null>(null);
   const [viewing, setViewing] = useState<{ images: FileInfo[]; index: number } | null>(null);
   const onView = useCallback((images: FileInfo[], index: number) => setViewing({ images, index }), []);
@@ -104,6 +107,10 @@ export function MessageList({
       else if (a === 'edit') setEditing(m.seq);
       else if (a === 'edit-done') setEditing(null);
       else if (a === 'profile') store.navigate({ room, panel: { user: m.sender } });
+      else if (a === 'react') setReacting(m);
+      else if (a === 'pin' || a === 'unpin') {
+        void import('../state/collabActions').then((c) => c.setPinned(store.collab, room, { kind: 'message', seq: m.seq }, a === 'pin'));
+      }
     },
     [room, onReply, onReaders],
   );
@@ -176,6 +183,8 @@ export function MessageList({
           senderOff={!!users[m.sender]?.disabled}
           canReply={canReply}
           editing={editing === m.seq}
+          pinned={!!pins?.some((p) => p.kind === 'message' && p.seq === m.seq)}
+          canPin={canPin}
           onAction={onAction}
           onView={onView}
         />,
@@ -214,6 +223,7 @@ export function MessageList({
           <span class="sr-only">{unread ? '' : t('newMessages')}</span>
         </button>
       )}
+      {reacting && <ReactionPicker m={reacting} onClose={() => setReacting(null)} />}
       {viewing && <Viewer images={viewing.images} index={viewing.index} onClose={() => setViewing(null)} />}
     </div>
   );

@@ -9,6 +9,7 @@ import { store } from '../state/app';
 import { UNSENT_AFTER_MS, type Pending } from '../state/outbox';
 import { useStore } from '../state/useStore';
 import { FileList } from './FileList';
+import { StampImg } from './lazy';
 
 export function PendingItem({ p }: { p: Pending }) {
   const offline = useStore((s) => s.net !== 'online' || s.conn === 'waiting');
@@ -40,13 +41,14 @@ export function PendingItem({ p }: { p: Pending }) {
     <li class={'msg mine pending' + (failed ? ' failed' : unsent ? ' unsent' : '')} data-client-id={p.client_id}>
       <div class="msg-main">
         <div class="msg-row">
-          <div class="bubble">
+          <div class={p.stamp ? 'stamp-msg' : 'bubble'}>
             {p.reply && (
               <div class="quote">
                 <span class="quote-name">{p.reply.sender_name}</span>
                 <span class="quote-body">{p.reply.body}</span>
               </div>
             )}
+            {p.stamp && <StampImg id={p.stamp} />}
             {p.body && <div class="msg-body">{p.body}</div>}
             {p.files && <FileList files={p.files} />}
           </div>

@@ -12,7 +12,7 @@ function preview(e: RoomEntry, me: number) {
   if (!m) return t('noMessagesYet');
   if (m.kind === 'system') return <SystemText m={m} />;
   if (m.deleted) return t('deletedMessage');
-  const body = m.body.replace(/\s+/g, ' ') || attachmentSummary(m.files, t);
+  const body = m.body.replace(/\s+/g, ' ') || (m.stamp ? t('stampPreview') : attachmentSummary(m.files, t));
   if (m.sender === me) return `${t('you')}: ${body}`;
   if (e.summary.kind === 'group') return `${m.sender_name.split(/[\s\u3000]/)[0]}: ${body}`;
   return body;

@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { attachFiles, Composer } from './Composer';
 import { MessageList } from './MessageList';
-import { PostingClosed, ReadersDialog } from './lazy';
+import { PinnedBar, PostingClosed, ReadersDialog } from './lazy';
 import { Icon } from './Icon';
 import { RoomHeader } from './RoomHeader';
 
@@ -60,6 +60,7 @@ export function RoomView({ room }: { room: number }) {
       onDrop={onDrop}
     >
       <RoomHeader entry={entry} />
+      <PinnedBar room={room} />
       <MessageList room={room} kind={entry.summary.kind} onReply={onReply} onReaders={setReaders} />
       {entry.summary.can.post ? (
         <Composer room={room} reply={reply} onCancelReply={() => setReply(null)} onSent={() => setReply(null)} />

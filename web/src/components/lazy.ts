@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadFileTexts, loadNoteTexts, loadRoomTexts } from '../i18n';
+import { loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -31,10 +31,20 @@ export const NotesPanel = lazy(() =>
   Promise.all([withRoomTexts(import('../notes/NotesPanel')), loadNoteTexts()]).then(([m]) => m.NotesPanel),
 );
 
+// Stamps, reactions and pins (with the texts of i18n/ja-collab.ts), one chunk: a timeline
+// shows stamps and reactions as soon as it loads.
+const collab = () => Promise.all([import('./collab'), loadCollabTexts()]).then(([m]) => m);
+export const StampImg = lazy(() => collab().then((m) => m.StampImg));
+export const Reactions = lazy(() => collab().then((m) => m.Reactions));
+export const StampPicker = lazy(() => collab().then((m) => m.StampPicker));
+export const ReactionPicker = lazy(() => collab().then((m) => m.ReactionPicker));
+export const PinnedBar = lazy(() => collab().then((m) => m.PinnedBar));
+
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
   // The room notes at once: a timeline may show system messages as soon as it loads.
   SystemText.preload();
+  StampImg.preload();
   const run = () => {
     [
       NewChatDialog,

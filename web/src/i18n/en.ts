@@ -1,12 +1,15 @@
+import enCollab from './en-collab';
 import enNotes from './en-notes';
 import enRooms from './en-rooms';
+import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & NoteTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & NoteTexts = {
   ...enRooms,
+  ...enCollab,
   ...enNotes,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
@@ -71,6 +74,9 @@ const en: Dict & FileTexts & RoomTexts & NoteTexts = {
   edit: 'Edit',
   delete: 'Delete',
   copy: 'Copy',
+  react: 'React',
+  pin: 'Pin',
+  unpin: 'Unpin',
   copied: 'Copied',
   messageActions: 'Message actions',
   confirmDelete: 'Delete this message?',

@@ -1,15 +1,16 @@
 // Tiny i18n: Japanese by default, English selectable. t('readN', {n: 3}) → "既読 3".
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
-// loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts) and notes (ja-notes.ts,
-// loadNoteTexts).
+// loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
+// pins (ja-collab.ts, loadCollabTexts) and notes (ja-notes.ts, loadNoteTexts).
 import ja, { type Dict } from './ja';
+import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 
 export type Lang = 'ja' | 'en';
-export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof NoteTexts;
+export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof CollabTexts | keyof NoteTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -48,6 +49,7 @@ function part(load: () => Promise<{ default: Texts }>) {
 
 const files = part(() => import('./ja-files'));
 const rooms = part(() => import('./ja-rooms'));
+const collab = part(() => import('./ja-collab'));
 const notes = part(() => import('./ja-notes'));
 
 /** True once the file texts are here (English has them in en.ts). */
@@ -57,6 +59,8 @@ export const loadFileTexts = files.get;
 export const hasRoomTexts = rooms.has;
 /** Loads the Japanese texts of rooms and people (rules, system messages, details, pickers). */
 export const loadRoomTexts = rooms.get;
+/** Loads the Japanese texts of stamps, reactions and pins. */
+export const loadCollabTexts = collab.get;
 /** Loads the Japanese texts of notes (the list, the editor, versions, conflicts). */
 export const loadNoteTexts = notes.get;
 

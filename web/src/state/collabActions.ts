@@ -6,7 +6,11 @@ import * as calls from '../api/collab';
 import type { ActionPick, ActionState, EventFrame, Note, Pin } from '../api/types';
 import type { Collab, ListKeeper } from './collab';
 import { addPin, pinsFollowMessage, pinsFollowNote, removeNote, removePin, upsertNote } from './pins';
+import { t as tr } from '../i18n';
 import { setAction, setReaction } from './timeline';
+
+/** The most pins a room has (the server says so too, with a plain conflict). */
+const MAX_PINS = 20;
 
 interface Lists {
   pins: Pin[];
@@ -55,8 +59,9 @@ function keeper(c: Collab): ListKeeper {
       }
     },
     reload(room) {
-      if (c.hub.state.pins[room]) void loadPins(c, room);
-      if (c.hub.state.notes[room]) void loadNotes(c, room);
+      // Not loaded: the old list stays until the next resync or reconnect.
+      if (c.hub.state.pins[room]) loadPins(c, room).catch(() => {});
+      if (c.hub.state.notes[room]) loadNotes(c, room).catch(() => {});
     },
     forget(room) {
       const { pins, notes } = c.hub.state;
@@ -70,29 +75,34 @@ function keeper(c: Collab): ListKeeper {
   };
 }
 
+/**
+ * Loads a list once (a load under way is not started twice). A failure is not reported:
+ * the list stays unloaded and the screen that asked may say so (the error is thrown).
+ */
 async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<void> {
   c.lists ??= keeper(c);
   if (loading[key].has(room)) return;
   loading[key].set(room, false);
+  let list: Lists[K];
   try {
-    const list = await get();
-    const again = loading[key].get(room);
-    loading[key].delete(room);
-    if (!c.hub.state.rooms[room]) return; // left meanwhile
-    c.hub.set({ [key]: { ...c.hub.state[key], [room]: list } });
-    if (again) await load(c, key, room, get);
+    list = await get();
   } catch (e) {
     loading[key].delete(room);
-    c.hub.fail(e);
+    throw e;
   }
+  const again = loading[key].get(room);
+  loading[key].delete(room);
+  if (!c.hub.state.rooms[room]) return; // left meanwhile
+  c.hub.set({ [key]: { ...c.hub.state[key], [room]: list } });
+  if (again) await load(c, key, room, get);
 }
 
-/** The room's pins (the pinned bar); then events keep them. */
+/** The room's pins (the pinned bar); then events keep them. Throws if it cannot load. */
 export function loadPins(c: Collab, room: number): Promise<void> {
   return load(c, 'pins', room, () => calls.listPins(c.hub.api, room));
 }
 
-/** The room's notes, without bodies; then events keep them. */
+/** The room's notes, without bodies; then events keep them. Throws if it cannot load. */
 export function loadNotes(c: Collab, room: number): Promise<void> {
   return load(c, 'notes', room, () => calls.listNotes(c.hub.api, room));
 }
@@ -152,11 +162,18 @@ export function toggleReaction(c: Collab, room: number, seq: number, key: string
   return react(c, room, seq, key, !r?.me);
 }
 
-/** Pins or unpins; the pin.added/removed event moves the bar (loaded again if not live). */
-export function setPinned(c: Collab, room: number, t: calls.PinTarget, on: boolean): Promise<boolean> {
+/**
+ * Pins or unpins. Live, the pin.added/removed event moves the bar (in order with the other
+ * events); else the list the server answered does.
+ */
+export async function setPinned(c: Collab, room: number, t: calls.PinTarget, on: boolean): Promise<boolean> {
+  if (on && (c.hub.state.pins[room]?.length ?? 0) >= MAX_PINS) {
+    c.hub.toast(tr('pinLimit'), 'error');
+    return false;
+  }
   return c.hub.attempt(async () => {
-    await (on ? calls.pin : calls.unpin)(c.hub.api, room, t);
-    if (c.hub.state.conn !== 'live' && c.hub.state.pins[room]) await loadPins(c, room);
+    const pins = await (on ? calls.pin : calls.unpin)(c.hub.api, room, t);
+    if (c.hub.state.conn !== 'live') c.hub.set({ pins: { ...c.hub.state.pins, [room]: pins } });
   });
 }
 

@@ -81,12 +81,13 @@ export class Timelines {
     }
   }
 
-  async loadOlder(room: number): Promise<boolean> {
+  /** The `limit` messages before the oldest loaded; false if none came (or one is under way). */
+  async loadOlder(room: number, limit = PAGE): Promise<boolean> {
     const tl = this.get(room);
     if (!tl || !tl.loaded || !tl.hasMore || tl.loadingOlder || !tl.messages.length) return false;
     this.put(room, { ...tl, loadingOlder: true });
     try {
-      const page = await this.hub.api.messages(room, { before: tl.messages[0].seq, limit: PAGE });
+      const page = await this.hub.api.messages(room, { before: tl.messages[0].seq, limit });
       const cur = this.get(room);
       if (!cur) return false;
       this.put(room, {

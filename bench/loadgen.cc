@@ -5,7 +5,8 @@
 // (--only 6 runs ingest alone; 7 needs 6 to fill the store and runs both; 8 is the loopback
 // floor: ingest's load against a server that only answers, floor.cc; 9 is a login burst;
 // 10 and 11 are 1 and 2 on a cluster of 2 nodes on PostgreSQL + NATS, 12 is ingest (6) into
-// one node on PostgreSQL: scripts/test-pg.sh and test-nats.sh start those, --scripts DIR.)
+// one node on PostgreSQL: scripts/test-pg.sh and test-nats.sh start those, --scripts DIR;
+// 13 is an action stamp answered by everyone in a 5,000-member room.)
 //   tonari-loadgen --floor-server   (that server; the loadgen starts it itself)
 #include <sched.h>
 #include <sys/resource.h>
@@ -172,6 +173,7 @@ int main(int argc, char** argv) {
       }
       if (want(8)) emit({bench::loopback_floor(s)});
       if (want(9)) emit({bench::login_burst(s)});
+      if (want(13)) emit({bench::action_stamp(s)});
       if (want(10) || want(11) || want(12)) {
         bench::Settings c = s;
         c.topology.nodes = 2;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <random>
@@ -722,6 +723,148 @@ json::object login_burst(const Settings& s) {
   }
   unlink(cfg_name);
   return out;
+}
+
+// 13. An action stamp (出欠) in a 5,000-member room, everyone connected: its asker posts
+// it, then every member answers once over REST, at evenly spaced times over a minute in a
+// shuffled order. The server coalesces the tally (one action.updated per second at most);
+// measured: from the last answer's response until each member has an action.updated that
+// counts every answer, the action.updated frames each member got per answer, and the
+// server's memory before the question and after the last member had the final tally.
+json::object action_stamp(const Settings& s) {
+  const int members = scaled(s, 5000, 10);
+  const auto spread = std::chrono::milliseconds(static_cast<int>(60000 * std::max(0.1, s.scale)));
+  const int answer_connections = 64;
+  ServerOptions so = s.server;
+  so.users = members;
+  Servers srv(so, s.topology);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.ports());
+    if (!co_await fleet.login(members, 32)) co_return json::object{{"error", "login failed"}};
+    long long room = 0;
+    Http http(ioc, srv.port());
+    {
+      std::vector<int> ids;
+      for (int m = 2; m <= members; ++m) ids.push_back(m);
+      room = co_await fleet.create_room(http, 1, "全職員", ids);
+    }
+    if (room == 0) co_return json::object{{"error", "room not created"}};
+    // Per member: the question's action.updated frames, the most answers a tally of them
+    // counted, and when that tally arrived (now_us). Answers are never withdrawn here, so
+    // a member has the final tally once its count reaches the answers that succeeded.
+    long long seq = -1, update_bytes = 0;
+    std::vector<long long> updates(members, 0), counted(members, 0), counted_at(members, -1);
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      if (frame_type(f) != "action.updated" || frame_int(f, "seq") != seq) return;
+      const int i = c.index - 1;
+      ++updates[i];
+      update_bytes += static_cast<long long>(f.size());
+      if (const long long n = frame_int(f, "answered"); n > counted[i]) {
+        counted[i] = n;
+        counted_at[i] = now_us();
+      }
+    };
+    const int connected = co_await fleet.connect(0, members, 512, false);
+    co_await sleep_for(ioc, 2s);
+    const long rss0 = srv.rss_bytes();
+    const long long heap0 = co_await heap_in_use(ioc, srv.port());
+
+    const json::object question{
+        {"client_id", "bench-action"},
+        {"action", json::object{{"kind", "attendance"}, {"title", "【訓練】防災訓練への参加"}}}};
+    auto posted = co_await http.request("POST", "/api/rooms/" + std::to_string(room) + "/messages",
+                                        json::serialize(question), fleet.clients[0].token);
+    if (posted.status != 201) {
+      co_return json::object{{"error", "action not posted: " + std::to_string(posted.status) + " " + posted.body}};
+    }
+    seq = frame_int(posted.body, "seq");
+    const std::string answer_path = "/api/rooms/" + std::to_string(room) + "/messages/" +
+                                    std::to_string(seq) + "/action/answer";
+    const std::string answer_body = R"({"picks":[{"option":0,"value":0}]})";
+
+    srv.mark("action-start");  // first: what a profiler's hook costs is not the workload's
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    std::vector<int> order(members);
+    for (int i = 0; i < members; ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937(42));
+    Samples answer_latency;
+    long long answers_ok = 0, failures = 0, last_response = 0;
+    int next = 0;
+    std::string first_failure;
+    const auto start = Clock::now();
+    WaitGroup answerers(ioc);
+    for (int w = 0; w < answer_connections; ++w) {
+      answerers.add();
+      asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+        Http h(ioc, srv.port());
+        asio::steady_timer due(ioc);
+        while (next < members) {
+          const int k = next++;
+          due.expires_at(start + spread * k / members);
+          co_await due.async_wait(asio::as_tuple(asio::use_awaitable));
+          const long long t = now_us();
+          auto r = co_await h.request("PUT", answer_path, answer_body, fleet.clients[order[k]].token);
+          last_response = std::max<long long>(last_response, now_us());
+          answer_latency.add(now_us() - t);
+          if (r.status == 200) {
+            ++answers_ok;
+          } else if (failures++ == 0) {
+            first_failure = std::to_string(r.status) + " " + r.body;
+          }
+        }
+        answerers.done();
+      }, asio::detached);
+    }
+    co_await answerers.wait();
+    const double answers_s = std::chrono::duration<double>(Clock::now() - start).count();
+    // Every member's final tally (bounded: 30 s), then a second more for any late frame.
+    auto missing = [&] {
+      long long n = 0;
+      for (int i = 0; i < members; ++i) {
+        n += fleet.clients[i].ws && fleet.clients[i].ws->open() && counted[i] < answers_ok;
+      }
+      return n;
+    };
+    const auto give_up = Clock::now() + 30s;
+    while (missing() > 0 && Clock::now() < give_up) co_await sleep_for(ioc, 20ms);
+    srv.mark("action-end");
+    const double cpu = srv.cpu_seconds() - cpu0, self = self_cpu_seconds() - self0;
+    co_await sleep_for(ioc, 1s);
+    const long rss1 = srv.rss_bytes();
+    const long long heap1 = co_await heap_in_use(ioc, srv.port());
+    Samples final_latency;
+    for (int i = 0; i < members; ++i) {
+      if (counted_at[i] < 0 || counted[i] < answers_ok) continue;
+      final_latency.add(std::max(0LL, counted_at[i] - last_response));
+    }
+    long long frames = 0, fewest = members > 0 ? updates[0] : 0, most = 0;
+    for (long long n : updates) {
+      frames += n;
+      fewest = std::min(fewest, n);
+      most = std::max(most, n);
+    }
+    const double per_member = connected ? static_cast<double>(frames) / connected : 0.0;
+    json::object out{
+        {"workload", "action_stamp"}, {"members", members}, {"connected", connected},
+        {"answers", answers_ok}, {"answer_failures", failures},
+        {"answers_seconds", answers_s},
+        {"answer_p50_ms", answer_latency.pct_ms(50)}, {"answer_p99_ms", answer_latency.pct_ms(99)},
+        // From the last answer's response to each member's first frame counting every
+        // answer (0 when it came before that response: the server published first).
+        {"members_with_final_tally", static_cast<long long>(final_latency.count())},
+        {"final_tally_p50_ms", final_latency.pct_ms(50)},
+        {"final_tally_p99_ms", final_latency.pct_ms(99)},
+        {"final_tally_max_ms", final_latency.pct_ms(100)},
+        {"updates_per_member", per_member},
+        {"updates_per_member_min", fewest}, {"updates_per_member_max", most},
+        {"updates_per_member_per_answer", answers_ok ? per_member / answers_ok : 0.0},
+        {"update_bytes_per_member", connected ? static_cast<double>(update_bytes) / connected : 0.0},
+        {"server_rss_before_mb", rss0 / 1048576.0}, {"server_rss_after_mb", rss1 / 1048576.0},
+        {"server_heap_before_mb", heap0 / 1048576.0}, {"server_heap_after_mb", heap1 / 1048576.0},
+        {"server_cpu_s", cpu}, {"loadgen_cpu_s", self}};
+    if (!first_failure.empty()) out["first_answer_failure"] = first_failure;
+    co_return out;
+  });
 }
 
 }  // namespace bench

@@ -32,5 +32,6 @@ boost::json::object idle_and_storm(const Settings& s);     // 4 and 5
 boost::json::object ingest_and_history(const Settings& s); // 6 and 7
 boost::json::object loopback_floor(const Settings& s);     // 8
 boost::json::object login_burst(const Settings& s);        // 9
+boost::json::object action_stamp(const Settings& s);       // 13
 
 }  // namespace bench

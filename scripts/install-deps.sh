@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libsodium-dev libicu-dev libssl-dev zlib1g-dev libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libspdlog-dev
   libpq-dev libnats-dev
+  libxlsxwriter-dev  # an action stamp's results as XLSX
   # The sanitizer worker (tonari-sanitize): images, PDF, OOXML/ZIP, types, confinement.
   libvips-dev libqpdf-dev libzip-dev libmagic-dev libpugixml-dev libseccomp-dev libexif-dev
   libvips-tools  # the vips command: make bench makes its test photo with it
@@ -22,6 +23,8 @@ if [ "$mode" = test ]; then
   packages+=(chromium fonts-noto-cjk postgresql-15 nats-server)
   # Independent checkers of the sanitizer's output.
   packages+=(qpdf unzip libimage-exiftool-perl poppler-utils)
+  # Reads the XLSX export back (an independent checker of libxlsxwriter's output).
+  packages+=(python3-openpyxl)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -57,8 +57,9 @@ if [ -d tests/integration ]; then
   count_tap "$abs_log/integration.tap" "integration tests"
 
   # Authorization and tenant isolation again, against a node of a 3-node cluster
-  # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, and the tests of
-  # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on).
+  # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, the tests of
+  # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on),
+  # and the key tests of collab.test.mjs.
   echo "== authorization and tenant isolation on a cluster node (TONARI_TEST_STORE=cluster)"
   export TONARI_TEST_STORE=cluster
   integration "$abs_log/integration-cluster-security.tap" security.test.mjs
@@ -67,6 +68,11 @@ if [ -d tests/integration ]; then
       --test-name-pattern='POST /api/direct returns the same|WS send gets an ack and arrives|only the sender may edit or delete|group room: create, rename|an administrator takes over a room|room permissions by role|announcement room: only owners|official room: members cannot leave|system messages: stored in history' \
       messaging.test.mjs org.test.mjs rooms-rules.test.mjs
   count_tap "$abs_log/integration-cluster-authz.tap" "cluster: authorization tests"
+  # Working together (issue 21): the key tests of collab.test.mjs on a cluster node.
+  integration "$abs_log/integration-cluster-collab.tap" \
+      --test-name-pattern='reactions: put and taken away|出欠: answers from several|pending and remind|anonymous questions|results for the asker only|notes: create, edit|pins: messages and notes|authorization: every new path' \
+      collab.test.mjs
+  count_tap "$abs_log/integration-cluster-collab.tap" "cluster: working together tests"
   unset TONARI_TEST_STORE
 fi
 

@@ -59,6 +59,16 @@ http::Response error_response(const Status& st) {
   return res;
 }
 
+http::Response error_with(const Status& st, json::object extra, json::object beside) {
+  if (st.code() == Code::internal || st.retry_after_ms() > 0) return error_response(st);
+  json::object error{{"code", code_name(st.code())}, {"message", st.message()}};
+  for (auto& [k, v] : extra) error[k] = v;
+  beside["error"] = std::move(error);
+  http::Response out = json_response(http_status(st.code()), beside);
+  out.error_code = code_name(st.code());
+  return out;
+}
+
 http::Response json_response(int status, const boost::json::object& body) {
   return http::Response{status, boost::json::serialize(body), "application/json; charset=utf-8", {}};
 }
@@ -81,6 +91,8 @@ void Api::install(http::Router& router) {
   install_rooms(router);
   install_messages(router);
   if (d_.files) install_files(router);
+  if (d_.reactions && d_.actions && d_.pins) install_collab(router);
+  if (d_.notes) install_notes(router);
 }
 
 http::UpgradeHandler Api::upgrade_handler() {

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <optional>
 #include <unordered_map>
-#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
 #include <string>
 #include <vector>
 
@@ -18,8 +18,12 @@
 #include "http/server.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/actions.h"
 #include "services/files.h"
 #include "services/messages.h"
+#include "services/notes.h"
+#include "services/pins.h"
+#include "services/reactions.h"
 #include "services/rooms.h"
 
 namespace tonari::api {
@@ -54,7 +58,17 @@ struct Deps {
   std::int64_t node_id = 0;
   // Uploads and files (rest_files.cc); null: no file routes (tests).
   services::Files* files = nullptr;
+  // Reactions, action stamps and pins (rest_collab.cc), notes (rest_notes.cc); null: none
+  // of those routes (tests).
+  services::Reactions* reactions = nullptr;
+  services::Actions* actions = nullptr;
+  services::Notes* notes = nullptr;
+  services::Pins* pins = nullptr;
 };
+
+// The body limit of the note routes (a note's 30,000 characters, as JSON): the server's
+// LargeBodyRoute for POST and PUT under /api/rooms/*/notes.
+inline constexpr std::size_t kNoteBodyBytes = 256 * 1024;
 
 // The authenticated caller of a REST request.
 struct Caller {
@@ -79,6 +93,8 @@ class Api {
   void install_rooms(http::Router& router);
   void install_messages(http::Router& router);
   void install_files(http::Router& router);
+  void install_collab(http::Router& router);
+  void install_notes(http::Router& router);
   // Wraps `h` with authentication and, for unsafe methods, the CSRF and Origin checks.
   http::Handler authed(AuthedHandler h);
 
@@ -100,6 +116,11 @@ class UserJson {
 
 // JSON error response for a non-ok status, with the status's HTTP code.
 http::Response error_response(const Status& st);
+// The error response of `st` with more fields in its error object (`extra`: an upload's
+// offset, a conflict's reason) and beside it (`beside`: e.g. the state the conflict was
+// about). As error_response for internal errors and refusals with a retry hint.
+http::Response error_with(const Status& st, boost::json::object extra,
+                          boost::json::object beside = {});
 int http_status(Code code);
 http::Response json_response(int status, const boost::json::object& body);
 

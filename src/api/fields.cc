@@ -103,6 +103,24 @@ std::vector<std::int64_t> Fields::ids(const char* key, bool required) {
   return out;
 }
 
+std::vector<std::string> Fields::strings(const char* key) {
+  std::vector<std::string> out;
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) return out;
+  if (!it->value().is_array()) {
+    fail(key, "must be an array of strings");
+    return out;
+  }
+  for (const json::value& v : it->value().as_array()) {
+    if (!v.is_string()) {
+      fail(key, "must be an array of strings");
+      return {};
+    }
+    out.emplace_back(v.as_string());
+  }
+  return out;
+}
+
 std::int64_t parse_id(std::string_view s) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

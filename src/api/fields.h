@@ -29,6 +29,8 @@ class Fields {
   bool boolean(const char* key, bool fallback = false);
   // An array of integer ids (empty if absent and not required).
   std::vector<std::int64_t> ids(const char* key, bool required = false);
+  // An array of strings (empty if absent).
+  std::vector<std::string> strings(const char* key);
   bool has(const char* key) const { return o_.contains(key); }
   // Absent (or null): nullopt; a value of another type fails.
   std::optional<std::string> opt_str(const char* key);

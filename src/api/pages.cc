@@ -47,9 +47,11 @@ Result<store::MemberKey> parse_cursor(std::string_view text) {
   return key;
 }
 
-boost::json::value next_json(const store::MemberPage& page) {
-  if (!page.next) return nullptr;
-  return boost::json::value(cursor_text(*page.next));
+boost::json::value next_json(const store::MemberPage& page) { return next_json(page.next); }
+
+boost::json::value next_json(const std::optional<store::MemberKey>& next) {
+  if (!next) return nullptr;
+  return boost::json::value(cursor_text(*next));
 }
 
 Result<PageParams> page_params(const http::Request& req) {
@@ -62,7 +64,9 @@ Result<PageParams> page_params(const http::Request& req) {
     }
     p.limit = static_cast<int>(n);
   }
-  if (std::string v = req.query_param("cursor"); !v.empty()) {
+  std::string v = req.query_param("cursor");
+  if (v.empty()) v = req.query_param("after");
+  if (!v.empty()) {
     auto key = parse_cursor(v);
     if (!key.ok()) return key.status();
     p.after = std::move(*key);

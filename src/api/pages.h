@@ -17,8 +17,9 @@ struct PageParams {
   int limit = 100;
 };
 
-// `limit` (1..500, default 100) and `cursor` (from a previous page's `next`) of `req`;
-// invalid_argument naming the parameter otherwise.
+// `limit` (1..500, default 100) and `cursor` (from a previous page's `next`; `after` is
+// the same, the name the lists of reactors, answerers and pending members document) of
+// `req`; invalid_argument naming the parameter otherwise.
 Result<PageParams> page_params(const http::Request& req);
 
 // The text of a cursor ("1.<sort key, hex>.<user id>": opaque to clients, versioned so
@@ -28,5 +29,6 @@ Result<store::MemberKey> parse_cursor(std::string_view text);
 
 // A page's `next`: its cursor text, or null on the last page.
 boost::json::value next_json(const store::MemberPage& page);
+boost::json::value next_json(const std::optional<store::MemberKey>& next);
 
 }  // namespace tonari::api

@@ -32,18 +32,6 @@ json::object upload_json(const files::UploadStatus& u, std::int64_t chunk_bytes)
                       {"chunk_bytes", chunk_bytes}};
 }
 
-// The error response of `st` with more fields in its error object (the offset to resume
-// from, a withheld file's reason).
-Response error_with(const Status& st, json::object extra) {
-  Response res = error_response(st);
-  if (st.code() == Code::internal || st.retry_after_ms() > 0) return res;
-  json::object error{{"code", code_name(st.code())}, {"message", st.message()}};
-  for (auto& [k, v] : extra) error[k] = v;
-  Response out = json_response(http_status(st.code()), json::object{{"error", std::move(error)}});
-  out.error_code = code_name(st.code());
-  return out;
-}
-
 Response upload_answer(const services::UploadOutcome& o, std::int64_t chunk_bytes, bool created) {
   if (!o.status.is_ok()) {
     if (o.status.code() == Code::offset_mismatch) {

@@ -15,18 +15,50 @@ using boost::asio::awaitable;
 using http::Request;
 using http::Response;
 
+namespace {
+
+// The "action" of a post: an ActionSpec (docs/api.md), its defaults for what is left out.
+Result<ActionSpec> action_spec(const json::object& o) {
+  Fields f(o);
+  ActionSpec a;
+  const std::string kind = f.str("kind");
+  a.title = f.str("title");
+  a.options = f.strings("options");
+  a.multiple = f.boolean("multiple");
+  a.deadline = f.int64("deadline", false, 0);
+  a.results_public = f.boolean("public", true);
+  a.changeable = f.boolean("changeable", true);
+  a.anonymous = f.boolean("anonymous");
+  a.assignees = f.ids("assignees");
+  if (!f.status().is_ok()) return invalid_argument("action." + f.status().message());
+  auto k = action_kind_from_name(kind);
+  if (!k) return invalid_argument("action.kind: yesno, attendance, choice, schedule or task");
+  a.kind = *k;
+  return a;
+}
+
+}  // namespace
+
 Result<services::PostRequest> post_request(const json::object& o, RoomId room) {
   Fields f(o);
   services::PostRequest p;
   p.room = room;
   p.client_id = f.str("client_id");
   p.files = f.ids("files");
-  p.body = f.str("body", p.files.empty());  // with files, the text may be left out
+  p.stamp = f.str("stamp", false);
+  const json::object* action = f.object("action");
+  // With files, a stamp or an action stamp, the text may be left out.
+  p.body = f.str("body", p.files.empty() && p.stamp.empty() && !action);
   p.reply_to = f.int64("reply_to", false, 0);
   p.mentions = f.ids("mentions");
   p.mention_all = f.boolean("mention_all");
   if (!f.status().is_ok()) return f.status();
   if (p.reply_to < 0) return invalid_argument("reply_to: must be a message seq");
+  if (action) {
+    auto spec = action_spec(*action);
+    if (!spec.ok()) return spec.status();
+    p.action = std::move(*spec);
+  }
   return p;
 }
 
@@ -71,6 +103,16 @@ void Api::install_messages(http::Router& router) {
     if (!r.ok()) co_return error_response(r.status());
     if (r->created) d_.metrics.messages_posted.fetch_add(1);
     co_return json_response(r->created ? 201 : 200, json::object{{"message", wire::message(*r->message)}});
+  }));
+
+  router.add("GET", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    RoomId id = room_param(req);
+    Seq seq = parse_id(req.params["seq"]);
+    if (!id) co_return error_response(unknown_room(req));
+    if (!seq) co_return error_response(not_found("message " + param_text(req, "seq") + " not found"));
+    auto m = d_.messages.get(c.actor, id, seq);
+    if (!m.ok()) co_return error_response(m.status());
+    co_return json_response(200, json::object{{"message", wire::message(*m)}});
   }));
 
   router.add("PATCH", "/api/rooms/{id}/messages/{seq}", authed([this](Request& req, const Caller& c) -> awaitable<Response> {

@@ -123,6 +123,11 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   receipts = std::make_unique<services::ReadReceipts>(*ctx);
   rooms = std::make_unique<services::Rooms>(*ctx);
   messages = std::make_unique<services::Messages>(*ctx, *receipts);
+  reactions = std::make_unique<services::Reactions>(*ctx);
+  tallies = std::make_unique<services::ActionTallies>(*ctx);
+  actions = std::make_unique<services::Actions>(*ctx, *tallies);
+  notes = std::make_unique<services::Notes>(*ctx);
+  pins = std::make_unique<services::Pins>(*ctx);
   {
     files::FilesConfig fc = cfg.files;
     if (fc.dir.empty()) fc.dir = (std::filesystem::path(cfg.data_dir) / "files").string();

@@ -15,9 +15,13 @@
 #include "files/uploads.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/actions.h"
 #include "services/file_jobs.h"
 #include "services/files.h"
 #include "services/messages.h"
+#include "services/notes.h"
+#include "services/pins.h"
+#include "services/reactions.h"
 #include "services/read_receipts.h"
 #include "services/rooms.h"
 #include "store/postgres/pg_store.h"
@@ -64,9 +68,9 @@ class Node {
   // Password hashing (each login's argon2id verify), on [login] verifiers threads (2 by
   // default): Accounts keeps each busy with its queue of waiting logins.
   boost::asio::thread_pool blocking;
-  // The server's periodic work that must not wait behind that queue: read-receipt flushes
-  // (既読 counts every 10-100 ms) and acting on revocations (a disabled account's
-  // connections closed within a second). serve.cc's ticker posts both here.
+  // The server's periodic work that must not wait behind that queue: read-receipt and
+  // action-tally flushes (every 10-100 ms) and acting on revocations (a disabled account's
+  // connections closed within a second). serve.cc's ticker posts them here.
   boost::asio::thread_pool housekeeping{1};
   // Per-user rates and WebSocket counts: `serve` puts them into ctx (the admin commands and
   // the demo seed act for the operator, not for a user, and are not limited).
@@ -76,6 +80,13 @@ class Node {
   std::unique_ptr<services::ReadReceipts> receipts;
   std::unique_ptr<services::Rooms> rooms;
   std::unique_ptr<services::Messages> messages;
+  // Working together: reactions, action stamps (their tallies published by the ticker),
+  // notes and pins.
+  std::unique_ptr<services::Reactions> reactions;
+  std::unique_ptr<services::ActionTallies> tallies;
+  std::unique_ptr<services::Actions> actions;
+  std::unique_ptr<services::Notes> notes;
+  std::unique_ptr<services::Pins> pins;
   // Files: the blob store and upload sessions in [files] dir (<data_dir>/files), and the
   // service over them, whose file I/O (chunks, hashing) runs on `file_io`'s threads.
   boost::asio::thread_pool file_io{2};

@@ -180,11 +180,12 @@ void act_on_revocations(Node& node, std::int64_t& up_to) {
   }
 }
 
-// Housekeeping: flushes coalesced read receipts (on the housekeeping thread: the counts
-// are store reads; not on the blocking pool, where a login rush queues password hashes),
+// Housekeeping: flushes coalesced read receipts and action tallies (on the housekeeping
+// thread: the counts are store reads; not on the blocking pool, where a login rush queues
+// password hashes),
 // expires cached session rows and acts on revocations every second, and
-// purges expired sessions every hour. The flush runs every 10 ms while read receipts flow
-// (ReadReceipts::active) and every 100 ms otherwise. In a cluster it also sends the
+// purges expired sessions every hour. The flushes run every 10 ms while read receipts or
+// answers flow (ReadReceipts::active, ActionTallies::active) and every 100 ms otherwise. In a cluster it also sends the
 // per-user rates' tokens taken here to the other nodes, every 100 ms.
 // Each room is flushed at most once per period, when it falls due: a short tick spreads the
 // rooms' flushes out, where a 100 ms tick gathered a tenth of a second's rooms into one
@@ -201,12 +202,14 @@ asio::awaitable<void> ticker(Node& node, bool clustered) {
   auto revoking = std::make_shared<std::atomic<bool>>(false);
   auto revoked_up_to = std::make_shared<std::int64_t>(0);  // the revoking task's alone
   for (;;) {
-    t.expires_after(node.receipts->active() ? milliseconds(10) : milliseconds(100));
+    const bool busy = node.receipts->active() || node.tallies->active();
+    t.expires_after(busy ? milliseconds(10) : milliseconds(100));
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     if (!flushing->exchange(true)) {
       asio::post(node.housekeeping, [&node, flushing] {
         node.receipts->flush_due();
+        node.tallies->flush_due();
         flushing->store(false);
       });
     }
@@ -299,8 +302,11 @@ int serve(const Config& cfg_in) {
   node.ctx->user_limits = node.user_limits.get();
 
   http::Router router;
-  api::Deps deps{*node.accounts, *node.rooms, *node.messages, node.hub, *node.bus, node.clock,
-                 cfg.api, {}, node.user_limits.get(), node.node_id, node.files.get()};
+  api::Deps deps{*node.accounts, *node.rooms,   *node.messages,        node.hub,
+                 *node.bus,      node.clock,    cfg.api,               {},
+                 node.user_limits.get(),        node.node_id,          node.files.get(),
+                 node.reactions.get(),          node.actions.get(),    node.notes.get(),
+                 node.pins.get()};
   log::info("server.node", {{"node", node.node_id},
                             {"bus", cfg.bus_url.empty() ? "in-process" : bus::redacted_url(cfg.bus_url)}});
   api::Api api(deps);
@@ -310,6 +316,10 @@ int serve(const Config& cfg_in) {
   // An upload chunk may be larger than other bodies.
   limits.large_bodies.push_back(
       {"PUT", "/api/uploads/", static_cast<std::size_t>(node.files->chunk_bytes())});
+  // A note's body (30,000 characters) has its own limit, whatever max_body_bytes is.
+  for (const char* method : {"POST", "PUT"}) {
+    limits.large_bodies.push_back({method, "/api/rooms/*/notes", api::kNoteBodyBytes});
+  }
   http::Server server(ioc, router, api.upgrade_handler(), limits);
 
   router.add("GET", "/healthz", [&node](http::Request&) -> asio::awaitable<http::Response> {

@@ -199,6 +199,22 @@ struct OpenFile {
 
 constexpr std::size_t kFilePiece = 64 * 1024;
 
+// Whether `target` starts with `prefix`, a segment "*" of which matches any one segment.
+bool path_has_prefix(std::string_view target, std::string_view prefix) {
+  std::size_t t = 0;
+  for (std::size_t p = 0; p < prefix.size(); ++p) {
+    if (prefix[p] == '*' && (p == 0 || prefix[p - 1] == '/')) {
+      const std::size_t start = t;
+      while (t < target.size() && target[t] != '/' && target[t] != '?') ++t;
+      if (t == start) return false;
+      continue;
+    }
+    if (t >= target.size() || target[t] != prefix[p]) return false;
+    ++t;
+  }
+  return true;
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -216,7 +232,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // The body limit of the request whose header is `r`.
   std::size_t body_limit_for(const bhttp::request<bhttp::string_body>& r) const {
     for (const LargeBodyRoute& route : limits.large_bodies) {
-      if (r.method_string() == route.method && r.target().starts_with(route.path_prefix)) {
+      if (r.method_string() == route.method && path_has_prefix(r.target(), route.path_prefix)) {
         return route.max_body_bytes;
       }
     }

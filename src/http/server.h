@@ -23,8 +23,9 @@ struct ListenerConfig {
   Zone zone = Zone::lgwan;
 };
 
-// Requests whose body may be larger than max_body_bytes: those with this method and a
-// path starting with `path_prefix` (the upload chunks, PUT /api/uploads/...).
+// Requests whose body has a limit of its own instead of max_body_bytes: those with this
+// method and a path starting with `path_prefix`, where a segment "*" stands for any one
+// segment (the upload chunks, PUT /api/uploads/...; notes, /api/rooms/*/notes).
 struct LargeBodyRoute {
   std::string method;
   std::string path_prefix;

@@ -1,6 +1,7 @@
 #include "search/encoding.h"
 
 #include <unicode/ucnv.h>
+#include <unicode/ustring.h>
 
 #include "core/text_limits.h"
 
@@ -44,6 +45,29 @@ std::optional<std::string> to_utf8(std::string_view bytes) {
       out += static_cast<char>(0x80 | (c & 0x3F));
     }
   }
+  return out;
+}
+
+std::optional<std::string> to_windows31j(std::string_view text) {
+  UErrorCode err = U_ZERO_ERROR;
+  std::u16string utf16(text.size(), u'\0');  // never more UTF-16 units than UTF-8 bytes
+  int32_t n = 0;
+  u_strFromUTF8WithSub(reinterpret_cast<UChar*>(utf16.data()),
+                       static_cast<int32_t>(utf16.size()), &n, text.data(),
+                       static_cast<int32_t>(text.size()), u'?', nullptr, &err);
+  if (U_FAILURE(err)) return std::nullopt;
+  UConverter* conv = ucnv_open("windows-31j", &err);
+  if (U_FAILURE(err)) return std::nullopt;
+  ucnv_setSubstChars(conv, "?", 1, &err);
+  // Fallbacks: the characters Macs and phones type where Windows has its own (〜 for ～).
+  ucnv_setFallback(conv, true);
+  // Windows-31J takes at most 2 bytes per UTF-16 unit (a surrogate pair becomes one "?").
+  std::string out(static_cast<std::size_t>(n) * 2, '\0');
+  int32_t len = ucnv_fromUChars(conv, out.data(), static_cast<int32_t>(out.size()),
+                                reinterpret_cast<const UChar*>(utf16.data()), n, &err);
+  ucnv_close(conv);
+  if (U_FAILURE(err)) return std::nullopt;
+  out.resize(len);
   return out;
 }
 

@@ -1,8 +1,11 @@
 // An action stamp's results as a file for Excel: CSV (UTF-8 with BOM, or Shift_JIS as
-// Windows-31J) and XLSX. Columns: 氏名, よみ, 所属, one per option, 回答日時 (JST); one row
-// per answerer in the order given (五十音: store::action_answers_page), then a blank row and
-// the tally (選択肢, 件数 — schedule: ○, △, ×). An anonymous question's export has the
-// tally only. No I/O.
+// Windows-31J; CRLF) and XLSX. Columns: 氏名, よみ, 所属, one per option (○ chosen; schedule
+// ○/△/×), 回答日時 (JST "2026/12/06 10:15"; in XLSX a date cell shown so); one row per
+// answerer in the order given (五十音: store::action_answers_page), then a blank row and the
+// tally (選択肢, 件数 — schedule: ○, △, × — then 回答済み and 未回答). An anonymous question's
+// export has the tally only. Text that a spreadsheet would run as a formula is defused.
+// No I/O but XLSX's: libxlsxwriter 1.1.4 writes a file, in a private temporary directory
+// removed before the call returns.
 // Thread safety: pure functions, safe from any thread.
 #pragma once
 
@@ -33,6 +36,7 @@ struct ExportRow {
 
 // `option_labels`: the labels of every option, the implicit ones included (the caller
 // fills はい/いいえ, 出席/欠席/未定, 完了 for the kinds whose labels are the client's).
+// `a.tally.counts` must hold every option's counts: an internal error otherwise.
 Result<std::string> export_action(const ActionState& a,
                                   const std::vector<std::string>& option_labels,
                                   const std::vector<ExportRow>& rows, ExportFormat f);

@@ -41,6 +41,8 @@ struct Limits {
   TimeMs session_ttl_ms = 30LL * 24 * 3600 * 1000;
   LoginLimits login;
   TimeMs read_flush_period_ms = 1000;
+  // An action stamp's tally goes out at most once per this period (ActionTallies).
+  TimeMs tally_flush_period_ms = 1000;
   std::int64_t max_room_members = 20000;
   // add_members and create_group write at most this many members per writer job (each its
   // own transaction and member.joined event).

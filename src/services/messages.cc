@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "core/stamps.h"
 #include "core/text_limits.h"
+#include "services/access.h"
+#include "services/actions.h"
 #include "services/events.h"
 #include "services/policies.h"
 
@@ -17,9 +20,7 @@ bool valid_client_id(std::string_view id) {
 }  // namespace
 
 Status Messages::check_member(const Actor& actor, RoomId id) {
-  auto rm = ctx_.store.room_and_member(id, actor.user.id);
-  if (!rm.ok()) return not_found("room " + std::to_string(id) + " not found");
-  return policy::can_read_room(actor.user, rm->first, rm->second);
+  return member_room(ctx_, actor, id).status();
 }
 
 Status Messages::check_body(std::string_view body, bool may_be_empty) const {
@@ -45,7 +46,72 @@ Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Se
     if (after >= 0) msgs->pop_back(); else msgs->erase(msgs->begin());
   }
   h.messages = std::move(*msgs);  // with their 既読 counts (store: the rule of read_counts)
+  TONARI_RETURN_IF_ERROR(for_viewer(actor, room, h.messages));
   return h;
+}
+
+Result<Message> Messages::get(const Actor& actor, RoomId room, Seq seq) {
+  TONARI_RETURN_IF_ERROR(check_member(actor, room));
+  auto msg = ctx_.store.message(room, seq);
+  if (!msg.ok()) return msg.status();
+  std::vector<Message> one{std::move(*msg)};
+  TONARI_RETURN_IF_ERROR(for_viewer(actor, room, one));
+  return std::move(one.front());
+}
+
+Status Messages::for_viewer(const Actor& actor, RoomId room, std::vector<Message>& msgs) const {
+  Seq lo = 0, hi = 0;
+  for (Message& m : msgs) {
+    if (m.reactions.empty() && !m.action) continue;
+    if (!lo) lo = m.seq;
+    hi = m.seq;
+    if (m.action && !policy::can_see_counts(actor.user, m.sender, m.action->spec)) {
+      m.action->tally.counts.clear();
+    }
+  }
+  if (!lo) return Status::ok();  // nothing to mark: no read (most pages)
+  auto marks = ctx_.store.viewer_marks(room, lo, hi, actor.user.id);
+  if (!marks.ok()) return marks.status();
+  const auto find = [&](Seq seq) -> Message* {
+    auto it = std::lower_bound(msgs.begin(), msgs.end(), seq,
+                               [](const Message& m, Seq s) { return m.seq < s; });
+    return it != msgs.end() && it->seq == seq ? &*it : nullptr;
+  };
+  for (const auto& [seq, key] : marks->reacted) {
+    if (Message* m = find(seq)) {
+      for (ReactionCount& r : m->reactions) r.mine |= r.key == key;
+    }
+  }
+  for (auto& [seq, answer] : marks->answered) {
+    Message* m = find(seq);
+    if (!m || !m->action) continue;
+    m->action->mine = std::move(answer.first);
+    m->action->mine_at = answer.second;
+  }
+  return Status::ok();
+}
+
+Status Messages::check_kind(const Actor& actor, PostRequest& req) const {
+  if (!req.stamp.empty()) {
+    if (!find_stamp(req.stamp)) return invalid_argument("unknown stamp");
+    if (!req.body.empty()) return invalid_argument("body: a stamp message has no text");
+    if (!req.files.empty()) return invalid_argument("files: a stamp message has none");
+    if (req.action) return invalid_argument("stamp: a message is a stamp or an action stamp, not both");
+    return Status::ok();
+  }
+  if (!req.action) return Status::ok();
+  TONARI_RETURN_IF_ERROR(check_action_spec(*req.action, ctx_.clock.now_ms()));
+  if (req.action->assignees.empty()) return Status::ok();
+  // Whether the assignees are members is told only to a member.
+  TONARI_RETURN_IF_ERROR(member_room(ctx_, actor, req.room).status());
+  for (UserId u : req.action->assignees) {
+    auto m = ctx_.store.member(req.room, u);
+    if (!m.ok()) return m.status();
+    if (!*m) {
+      return invalid_argument("action.assignees: user " + std::to_string(u) + " is not a member of the room");
+    }
+  }
+  return Status::ok();
 }
 
 void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::RoomChange> done) {
@@ -56,8 +122,10 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
     return done(invalid_argument("files: at most " + std::to_string(store::kMaxFilesPerMessage) +
                                  " per message"));
   }
-  // A message with files may have no text.
-  if (Status st = check_body(req.body, !req.files.empty()); !st.is_ok()) return done(st);
+  if (Status st = check_kind(actor, req); !st.is_ok()) return done(st);
+  // A message with files, a stamp or an action stamp may have no text.
+  const bool may_be_empty = !req.files.empty() || !req.stamp.empty() || req.action;
+  if (Status st = check_body(req.body, may_be_empty); !st.is_ok()) return done(st);
   if (req.mentions.size() > 1000) return done(invalid_argument("mentions: at most 1000 users"));
   if (Status st = ctx_.take_message(actor.user.id); !st.is_ok()) return done(st);
   // policy::can_post (a member, same municipality; an announcement room's rule) is checked
@@ -66,7 +134,8 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
   store::NewMessage m{req.room,          actor.user.id,          actor.user.name,
                       std::move(req.client_id), std::move(req.body), req.reply_to,
                       std::move(req.mentions), req.mention_all,    ctx_.clock.now_ms(),
-                      actor.user.tenant, std::move(req.files),  actor.user.role == Role::admin};
+                      actor.user.tenant, std::move(req.files),  actor.user.role == Role::admin,
+                      std::move(req.stamp), std::move(req.action)};
   ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
     if (r.ok() && r->created) {
       publish_change(ctx_, *r);

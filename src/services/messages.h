@@ -3,6 +3,7 @@
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,17 @@ struct PostRequest {
   // Uploaded by the sender to this room, not attached yet; at most
   // store::kMaxFilesPerMessage.
   std::vector<FileId> files;
+  // A stamp message: an id of core/stamps.h ("unknown stamp" otherwise); no body, no files.
+  std::string stamp;
+  // An action stamp to ask (check_action_spec; task assignees must be members); the body
+  // may then be empty.
+  std::optional<ActionSpec> action;
 };
 
 struct History {
-  std::vector<Message> messages;  // ascending seq, with read_count
+  // Ascending seq, with read_count, the caller's marks (ReactionCount::mine,
+  // ActionState::mine) and an action's counts blanked unless policy::can_see_counts.
+  std::vector<Message> messages;
   bool has_more = false;
 };
 
@@ -45,6 +53,8 @@ class Messages {
 
   // Messages with seq in (after, before); the latest `limit` if after < 0 (not given).
   Result<History> history(const Actor& actor, RoomId room, Seq after, Seq before, int limit);
+  // One message, as history() gives it.
+  Result<Message> get(const Actor& actor, RoomId room, Seq seq);
   // Posts a message; `done` gets the change (created=false for a retried client id).
   void post(const Actor& actor, PostRequest req, store::Callback<store::RoomChange> done);
   void edit(const Actor& actor, RoomId room, Seq seq, std::string body,
@@ -61,6 +71,10 @@ class Messages {
  private:
   Status check_member(const Actor& actor, RoomId room);
   Status check_body(std::string_view body, bool may_be_empty = false) const;
+  // The stamp, or the action stamp and its assignees' membership, of a post.
+  Status check_kind(const Actor& actor, PostRequest& req) const;
+  // Fills what the actor did to `msgs` (ascending seq) and blanks what they may not see.
+  Status for_viewer(const Actor& actor, RoomId room, std::vector<Message>& msgs) const;
 
   Context& ctx_;
   ReadReceipts& receipts_;

@@ -17,6 +17,13 @@ Status visible(const User& actor, const Room& room, const std::optional<Member>&
   return room_hidden(room);
 }
 
+// A member who manages what others made in a group room: its owners and admins, and an
+// administrator of the municipality (roles in a 1:1 room carry no rights).
+bool manages(const User& actor, const Room& room, const Member& m) {
+  if (room.kind != RoomKind::group) return false;
+  return m.role == MemberRole::owner || m.role == MemberRole::admin || actor.role == Role::admin;
+}
+
 }  // namespace
 
 Status can_see_user(const User& actor, const User& target) {
@@ -128,7 +135,7 @@ RoomAbilities abilities(const User& actor, const Room& room, const std::optional
   RoomAbilities a;
   if (room.tenant != actor.tenant) return a;
   if (room.kind != RoomKind::group) {
-    a.post = m.has_value();
+    a.post = a.pin = a.edit_notes = m.has_value();
     return a;
   }
   const bool admin = actor.role == Role::admin;  // of the municipality: above every room
@@ -143,6 +150,7 @@ RoomAbilities abilities(const User& actor, const Room& room, const std::optional
   a.set_roles = owner || admin;
   a.edit_rules = manager;
   a.edit_official = admin;
+  a.pin = a.edit_notes = a.post;
   return a;
 }
 
@@ -155,6 +163,71 @@ Status can_edit_message(const User& actor, const Message& msg) {
 Status can_delete_message(const User& actor, const Message& msg) {
   if (msg.sender != actor.id) return permission_denied("only the sender can delete a message");
   return Status::ok();
+}
+
+Status can_react(const User& actor, const Room& room, const std::optional<Member>& m) {
+  return can_read_room(actor, room, m);
+}
+
+Status can_answer(const User& actor, const Room& room, const std::optional<Member>& m) {
+  return can_read_room(actor, room, m);
+}
+
+Status can_manage_action(const User& actor, const Room& room, const std::optional<Member>& m,
+                         UserId asker) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (actor.id == asker || manages(actor, room, *m)) return Status::ok();
+  return permission_denied("only the asker and the room's owners and admins can close or remind");
+}
+
+Status can_see_answers(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId asker, const ActionSpec& spec) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (spec.anonymous) return permission_denied("the question is anonymous: nobody sees who answered what");
+  if (!can_see_counts(actor, asker, spec)) {
+    return permission_denied("the question's results are shown only to the asker");
+  }
+  return Status::ok();
+}
+
+bool can_see_counts(const User& actor, UserId asker, const ActionSpec& spec) {
+  return spec.results_public || actor.id == asker;
+}
+
+Status can_see_pending(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId asker, const ActionSpec& spec) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (spec.anonymous) {
+    return permission_denied("the question is anonymous: who has not answered is not shown");
+  }
+  if (!can_see_counts(actor, asker, spec)) {
+    return permission_denied("the question's results are shown only to the asker");
+  }
+  return Status::ok();
+}
+
+Status can_edit_notes(const User& actor, const Room& room, const std::optional<Member>& m) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (!abilities(actor, room, m).edit_notes) {
+    return permission_denied("only the room's owners and admins can edit notes in an announcement room");
+  }
+  return Status::ok();
+}
+
+Status can_pin(const User& actor, const Room& room, const std::optional<Member>& m) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (!abilities(actor, room, m).pin) {
+    return permission_denied("only the room's owners and admins can pin in an announcement room");
+  }
+  return Status::ok();
+}
+
+Status can_delete_note(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId creator) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (manages(actor, room, *m)) return Status::ok();
+  if (actor.id == creator && abilities(actor, room, m).edit_notes) return Status::ok();
+  return permission_denied("only the note's creator and the room's owners and admins can delete it");
 }
 
 }  // namespace tonari::services::policy

@@ -63,7 +63,7 @@ Status can_set_role(const User& actor, const Room& room, const std::optional<Mem
 //     pin, edit_notes  as post (in an announcement room the members read them)
 //   a tenant admin who is not a member: edit_info, invite, remove, set_roles, edit_rules,
 //     edit_official (they manage every group room of their municipality), not post;
-//   a 1:1 room: post (members) only.
+//   a 1:1 room: post, pin, edit_notes (members) only.
 RoomAbilities abilities(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_edit_message(const User& actor, const Message& msg);
 Status can_delete_message(const User& actor, const Message& msg);
@@ -74,7 +74,7 @@ Status can_react(const User& actor, const Room& room, const std::optional<Member
 // Answer an action stamp: any member (a task: its assignees; the store checks that part).
 Status can_answer(const User& actor, const Room& room, const std::optional<Member>& m);
 // Close or remind an action stamp asked by `asker`: the asker, the room's owners and
-// admins, a tenant admin who is a member.
+// admins, a tenant admin who is a member (in a 1:1 room: the asker).
 Status can_manage_action(const User& actor, const Room& room, const std::optional<Member>& m,
                          UserId asker);
 // See who answered what (answerer lists, the export) of an action stamp asked by `asker`:
@@ -93,7 +93,7 @@ Status can_see_pending(const User& actor, const Room& room, const std::optional<
 Status can_edit_notes(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_pin(const User& actor, const Room& room, const std::optional<Member>& m);
 // Delete a note created by `creator`: its creator (who may still edit notes), the room's
-// owners and admins, a tenant admin who is a member.
+// owners and admins, a tenant admin who is a member (in a 1:1 room: its creator).
 Status can_delete_note(const User& actor, const Room& room, const std::optional<Member>& m,
                        UserId creator);
 

@@ -261,12 +261,12 @@ TEST_F(PoliciesTest, AbilitiesTable) {
     std::optional<Member> m;
     RoomAbilities want;
   };
-  //                                   post  info  invite remove leave roles rules official
-  const RoomAbilities owner{true, true, true, true, true, true, true, false};
-  const RoomAbilities radmin{true, true, true, true, true, false, true, false};
-  const RoomAbilities member{true, false, true, false, true, false, false, false};
-  const RoomAbilities tadmin{true, true, true, true, true, true, true, true};
-  const RoomAbilities tadmin_out{false, true, true, true, false, true, true, true};
+  //                         post  info  invite remove leave roles rules official pin notes
+  const RoomAbilities owner{true, true, true, true, true, true, true, false, true, true};
+  const RoomAbilities radmin{true, true, true, true, true, false, true, false, true, true};
+  const RoomAbilities member{true, false, true, false, true, false, false, false, true, true};
+  const RoomAbilities tadmin{true, true, true, true, true, true, true, true, true, true};
+  const RoomAbilities tadmin_out{false, true, true, true, false, true, true, true, false, false};
   const RoomAbilities none{};
   const std::vector<Row> rows = {
       {"owner", owner_, member_of(owner_.id, MemberRole::owner), owner},
@@ -280,7 +280,8 @@ TEST_F(PoliciesTest, AbilitiesTable) {
   auto same = [](const RoomAbilities& a, const RoomAbilities& b) {
     return a.post == b.post && a.edit_info == b.edit_info && a.invite == b.invite &&
            a.remove == b.remove && a.leave == b.leave && a.set_roles == b.set_roles &&
-           a.edit_rules == b.edit_rules && a.edit_official == b.edit_official;
+           a.edit_rules == b.edit_rules && a.edit_official == b.edit_official &&
+           a.pin == b.pin && a.edit_notes == b.edit_notes;
   };
   for (const Row& r : rows) EXPECT_TRUE(same(abilities(r.actor, group_, r.m), r.want)) << r.who;
 
@@ -290,12 +291,133 @@ TEST_F(PoliciesTest, AbilitiesTable) {
   const RoomAbilities a = abilities(staff_, announce, member_of(staff_.id));
   EXPECT_FALSE(a.post);
   EXPECT_FALSE(a.leave);
+  // In an announcement room the members read the notes and pins.
+  EXPECT_FALSE(a.pin);
+  EXPECT_FALSE(a.edit_notes);
   EXPECT_TRUE(abilities(admin_, announce, member_of(admin_.id)).post);
   EXPECT_TRUE(abilities(admin_, announce, member_of(admin_.id)).leave);
-  // A 1:1 room: members post, nothing else.
+  EXPECT_TRUE(abilities(staff_, announce, member_of(staff_.id, MemberRole::admin)).edit_notes);
+  // A 1:1 room: members post, pin and write notes, nothing else.
   const RoomAbilities d = abilities(admin_, direct_, member_of(admin_.id));
-  EXPECT_TRUE(same(d, RoomAbilities{true, false, false, false, false, false, false, false}));
+  EXPECT_TRUE(same(d, RoomAbilities{true, false, false, false, false, false, false, false, true, true}));
   EXPECT_TRUE(same(abilities(admin_, direct_, std::nullopt), none));
+}
+
+// ---- Working together: reactions, action stamps, notes, pins ---------------------------
+
+TEST_F(PoliciesTest, AnyMemberReactsAndAnswersAnnouncementRoomsIncluded) {
+  Room announce = group_;
+  announce.rules.announcement = true;
+  for (const Room* r : {&group_, &announce, &direct_}) {
+    EXPECT_TRUE(can_react(staff_, *r, member_of(staff_.id)).is_ok());
+    EXPECT_TRUE(can_answer(staff_, *r, member_of(staff_.id)).is_ok());
+  }
+  // A tenant admin who is not a member manages the room but does not react or answer in it.
+  EXPECT_EQ(can_react(admin_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_answer(admin_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_react(staff_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_react(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+  EXPECT_EQ(can_answer(staff_, foreign_group_, member_of(staff_.id)).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, TheAskerOwnersAdminsAndTenantAdminsManageAnAction) {
+  const UserId asker = 30;
+  const User asker_user = make_user(asker, kTenant);
+  EXPECT_TRUE(can_manage_action(asker_user, group_, member_of(asker), asker).is_ok());
+  EXPECT_TRUE(can_manage_action(owner_, group_, member_of(owner_.id, MemberRole::owner), asker).is_ok());
+  EXPECT_TRUE(can_manage_action(staff_, group_, member_of(staff_.id, MemberRole::admin), asker).is_ok());
+  EXPECT_TRUE(can_manage_action(admin_, group_, member_of(admin_.id), asker).is_ok());
+  EXPECT_EQ(can_manage_action(staff_, group_, member_of(staff_.id), asker).code(),
+            Code::permission_denied);
+  // A tenant admin must be a member; others learn nothing.
+  EXPECT_EQ(can_manage_action(admin_, group_, std::nullopt, asker).code(), Code::not_found);
+  EXPECT_EQ(can_manage_action(outsider_, group_, member_of(outsider_.id), outsider_.id).code(),
+            Code::not_found);
+  // In a 1:1 room roles carry no rights: the asker only.
+  EXPECT_TRUE(can_manage_action(asker_user, direct_, member_of(asker, MemberRole::owner), asker).is_ok());
+  EXPECT_EQ(can_manage_action(staff_, direct_, member_of(staff_.id, MemberRole::owner), asker).code(),
+            Code::permission_denied);
+}
+
+TEST_F(PoliciesTest, WhoSeesAnswersCountsAndPending) {
+  const UserId asker = 30;
+  const User asker_user = make_user(asker, kTenant);
+  ActionSpec open;
+  ActionSpec closed_results;
+  closed_results.results_public = false;
+  ActionSpec anonymous;
+  anonymous.anonymous = true;
+  ActionSpec anonymous_private = anonymous;
+  anonymous_private.results_public = false;
+
+  struct Row {
+    const char* what;
+    const ActionSpec& spec;
+    bool asker_answers, member_answers, asker_counts, member_counts, asker_pending, member_pending;
+  };
+  const std::vector<Row> rows = {
+      {"public", open, true, true, true, true, true, true},
+      {"results for the asker", closed_results, true, false, true, false, true, false},
+      {"anonymous", anonymous, false, false, true, true, false, false},
+      {"anonymous, for the asker", anonymous_private, false, false, true, false, false, false},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(can_see_answers(asker_user, group_, member_of(asker), asker, r.spec).is_ok(),
+              r.asker_answers) << r.what;
+    EXPECT_EQ(can_see_answers(staff_, group_, member_of(staff_.id), asker, r.spec).is_ok(),
+              r.member_answers) << r.what;
+    EXPECT_EQ(can_see_counts(asker_user, asker, r.spec), r.asker_counts) << r.what;
+    EXPECT_EQ(can_see_counts(staff_, asker, r.spec), r.member_counts) << r.what;
+    EXPECT_EQ(can_see_pending(asker_user, group_, member_of(asker), asker, r.spec).is_ok(),
+              r.asker_pending) << r.what;
+    EXPECT_EQ(can_see_pending(staff_, group_, member_of(staff_.id), asker, r.spec).is_ok(),
+              r.member_pending) << r.what;
+    // Refused to a member: permission_denied; to a non-member: not_found.
+    if (!r.member_answers) {
+      EXPECT_EQ(can_see_answers(staff_, group_, member_of(staff_.id), asker, r.spec).code(),
+                Code::permission_denied) << r.what;
+    }
+    EXPECT_EQ(can_see_answers(staff_, group_, std::nullopt, asker, r.spec).code(), Code::not_found);
+    EXPECT_EQ(can_see_pending(outsider_, group_, member_of(outsider_.id), asker, r.spec).code(),
+              Code::not_found);
+  }
+  // Room owners see no more than members: the asker's choice holds.
+  EXPECT_EQ(can_see_answers(owner_, group_, member_of(owner_.id, MemberRole::owner), asker,
+                            closed_results).code(),
+            Code::permission_denied);
+}
+
+TEST_F(PoliciesTest, NotesAndPinsAsPosting) {
+  Room announce = group_;
+  announce.rules.announcement = true;
+  EXPECT_TRUE(can_edit_notes(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_TRUE(can_pin(staff_, group_, member_of(staff_.id)).is_ok());
+  EXPECT_TRUE(can_pin(staff_, direct_, member_of(staff_.id)).is_ok());
+  EXPECT_EQ(can_edit_notes(staff_, announce, member_of(staff_.id)).code(), Code::permission_denied);
+  EXPECT_EQ(can_pin(staff_, announce, member_of(staff_.id)).code(), Code::permission_denied);
+  EXPECT_TRUE(can_edit_notes(staff_, announce, member_of(staff_.id, MemberRole::admin)).is_ok());
+  EXPECT_TRUE(can_pin(admin_, announce, member_of(admin_.id)).is_ok());
+  EXPECT_EQ(can_edit_notes(admin_, group_, std::nullopt).code(), Code::not_found);
+  EXPECT_EQ(can_pin(outsider_, group_, member_of(outsider_.id)).code(), Code::not_found);
+}
+
+TEST_F(PoliciesTest, TheCreatorOwnersAdminsAndTenantAdminsDeleteANote) {
+  const UserId creator = staff_.id;
+  EXPECT_TRUE(can_delete_note(staff_, group_, member_of(staff_.id), creator).is_ok());
+  EXPECT_TRUE(can_delete_note(owner_, group_, member_of(owner_.id, MemberRole::owner), creator).is_ok());
+  EXPECT_TRUE(can_delete_note(admin_, group_, member_of(admin_.id), creator).is_ok());
+  const User other = make_user(31, kTenant);
+  EXPECT_EQ(can_delete_note(other, group_, member_of(other.id), creator).code(),
+            Code::permission_denied);
+  // A creator who may no longer edit notes (the room became an announcement room).
+  Room announce = group_;
+  announce.rules.announcement = true;
+  EXPECT_EQ(can_delete_note(staff_, announce, member_of(staff_.id), creator).code(),
+            Code::permission_denied);
+  EXPECT_EQ(can_delete_note(admin_, group_, std::nullopt, creator).code(), Code::not_found);
+  EXPECT_TRUE(can_delete_note(staff_, direct_, member_of(staff_.id), creator).is_ok());
+  EXPECT_EQ(can_delete_note(other, direct_, member_of(other.id, MemberRole::owner), creator).code(),
+            Code::permission_denied);
 }
 
 // ---- Messages -------------------------------------------------------------------------

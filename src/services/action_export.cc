@@ -1,0 +1,294 @@
+#include "services/action_export.h"
+
+#include <stdlib.h>
+#include <xlsxwriter.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "search/encoding.h"
+
+namespace tonari::services {
+namespace {
+
+constexpr TimeMs kJstOffsetMs = 9 * 3600 * 1000;  // Japan has no summer time
+constexpr const char* kScheduleMarks[] = {"○", "△", "×"};
+
+// A cell: text, a count, or an answer time. Built once, then written as CSV or XLSX.
+struct Cell {
+  enum class Kind { text, number, time };
+  Kind kind = Kind::text;
+  std::string text;
+  std::int64_t number = 0;  // number: the count; time: ms since the epoch
+};
+using Row = std::vector<Cell>;
+
+Cell text(std::string s) { return {Cell::Kind::text, std::move(s), 0}; }
+Cell number(std::int64_t n) { return {Cell::Kind::number, {}, n}; }
+Cell time_cell(TimeMs at) { return {Cell::Kind::time, {}, at}; }
+
+// The broken-down JST time of `at` (ms since the epoch).
+std::tm jst(TimeMs at) {
+  const std::time_t secs = (at + kJstOffsetMs) / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+
+std::string jst_text(TimeMs at) {
+  const std::tm tm = jst(at);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M", &tm);
+  return buf;
+}
+
+// The sheet as rows: the answerers' table (not for anonymous questions), a blank row, and
+// the tally. The caller has checked the sizes of labels and counts.
+std::vector<Row> build_rows(const ActionState& a, const std::vector<std::string>& labels,
+                            const std::vector<ExportRow>& answers) {
+  const bool schedule = a.spec.kind == ActionKind::schedule;
+  const std::size_t values = static_cast<std::size_t>(action_values_per_option(a.spec.kind));
+  std::vector<Row> rows;
+  if (!a.spec.anonymous) {
+    Row head = {text("氏名"), text("よみ"), text("所属")};
+    for (const auto& l : labels) head.push_back(text(l));
+    head.push_back(text("回答日時"));
+    rows.push_back(std::move(head));
+    for (const auto& r : answers) {
+      Row row = {text(r.name), text(r.reading), text(r.dept)};
+      row.resize(3 + labels.size());
+      for (const auto& p : r.picks) {
+        if (p.option < 0 || static_cast<std::size_t>(p.option) >= labels.size()) continue;
+        row[3 + p.option] = text(schedule && p.value >= 0 && p.value < 3
+                                     ? kScheduleMarks[p.value]
+                                     : "○");
+      }
+      row.push_back(r.at > 0 ? time_cell(r.at) : text(""));
+      rows.push_back(std::move(row));
+    }
+    rows.emplace_back();
+  }
+  Row head = {text("選択肢")};
+  if (schedule) {
+    for (const char* m : kScheduleMarks) head.push_back(text(m));
+  } else {
+    head.push_back(text("件数"));
+  }
+  rows.push_back(std::move(head));
+  for (std::size_t o = 0; o < labels.size(); ++o) {
+    Row row = {text(labels[o])};
+    for (std::size_t v = 0; v < values; ++v) row.push_back(number(a.tally.counts[o * values + v]));
+    rows.push_back(std::move(row));
+  }
+  rows.push_back({text("回答済み"), number(a.tally.answered)});
+  rows.push_back({text("未回答"), number(a.tally.pending)});
+  return rows;
+}
+
+// Formula injection (CSV injection): Excel runs a cell that starts with = + - @ (or a tab
+// or CR, which it strips first) as a formula, and a name or a label comes from a user. The
+// CSV gets a leading ' on such a cell, which Excel shows as text; the XLSX writes every
+// text cell as a string, which Excel never evaluates.
+std::string csv_field(const Cell& c) {
+  if (c.kind == Cell::Kind::number) return std::to_string(c.number);
+  if (c.kind == Cell::Kind::time) return jst_text(c.number);
+  std::string s = c.text;
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                     s[0] == '\t' || s[0] == '\r')) {
+    s.insert(s.begin(), '\'');
+  }
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"') q += '"';
+    q += ch;
+  }
+  q += '"';
+  return q;
+}
+
+std::string csv(const std::vector<Row>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += ',';
+      out += csv_field(row[i]);
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+// A private directory for libxlsxwriter's file and its temporary files (1.1.4 writes only
+// to a file: its in-memory output came in 1.1.5), removed when done.
+class TempDir {
+ public:
+  TempDir() {
+    std::error_code ec;
+    auto base = std::filesystem::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string tmpl = (base / "tonari-export-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;  // mode 0700
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // Empty if the directory could not be made.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+Result<std::string> xlsx(const ActionState& a, const std::vector<Row>& rows,
+                         std::size_t option_count) {
+  TempDir dir;
+  if (dir.path().empty()) return internal_error("export: no temporary directory");
+  const std::string file = (dir.path() / "export.xlsx").string();
+  std::string tmpdir = dir.path().string();
+  // Constant memory: rows go to a temporary file as they are written, so a 20,000-member
+  // room's export holds one row at a time (its strings are then inline, not shared).
+  lxw_workbook_options opts{};
+  opts.constant_memory = LXW_TRUE;
+  opts.tmpdir = tmpdir.data();
+  lxw_workbook* wb = workbook_new_opt(file.c_str(), &opts);
+  if (wb == nullptr) return internal_error("export: xlsx workbook not created");
+  lxw_doc_properties props{};
+  std::string title = a.spec.title;
+  props.title = title.data();
+  workbook_set_properties(wb, &props);
+  lxw_worksheet* ws = workbook_add_worksheet(wb, "回答");
+  lxw_format* bold = workbook_add_format(wb);
+  format_set_bold(bold);
+  lxw_format* when = workbook_add_format(wb);
+  format_set_num_format(when, "yyyy/mm/dd hh:mm");
+  lxw_error err = LXW_NO_ERROR;
+  auto keep = [&err](lxw_error e) {
+    if (err == LXW_NO_ERROR) err = e;
+  };
+  if (ws != nullptr) {
+    // Column widths first: constant memory mode cannot change them after the first row.
+    keep(worksheet_set_column(ws, 0, 2, 16, nullptr));
+    keep(worksheet_set_column(ws, 3, static_cast<lxw_col_t>(2 + option_count), 10, nullptr));
+    keep(worksheet_set_column(ws, static_cast<lxw_col_t>(3 + option_count),
+                              static_cast<lxw_col_t>(3 + option_count), 17, nullptr));
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const bool head = r == 0 || rows[r - 1].empty();  // a table's first row
+      for (std::size_t c = 0; c < rows[r].size(); ++c) {
+        const Cell& cell = rows[r][c];
+        const auto row = static_cast<lxw_row_t>(r);
+        const auto col = static_cast<lxw_col_t>(c);
+        switch (cell.kind) {
+          case Cell::Kind::text:
+            if (!cell.text.empty()) {
+              keep(worksheet_write_string(ws, row, col, cell.text.c_str(), head ? bold : nullptr));
+            }
+            break;
+          case Cell::Kind::number:
+            keep(worksheet_write_number(ws, row, col, static_cast<double>(cell.number), nullptr));
+            break;
+          case Cell::Kind::time: {
+            const std::tm tm = jst(cell.number);
+            lxw_datetime dt{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                            static_cast<double>(tm.tm_sec)};
+            keep(worksheet_write_datetime(ws, row, col, &dt, when));
+            break;
+          }
+        }
+      }
+    }
+  }
+  const lxw_error closed = workbook_close(wb);  // frees wb in every case
+  if (ws == nullptr) return internal_error("export: xlsx worksheet not created");
+  if (err != LXW_NO_ERROR) return internal_error(std::string("export: xlsx: ") + lxw_strerror(err));
+  if (closed != LXW_NO_ERROR) {
+    return internal_error(std::string("export: xlsx: ") + lxw_strerror(closed));
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return internal_error("export: xlsx not read back");
+  return bytes;
+}
+
+// Characters Windows refuses in a file name, and control characters.
+bool bad_in_file_name(unsigned char c) {
+  return c < 0x20 || c == 0x7F || c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' ||
+         c == '"' || c == '<' || c == '>' || c == '|';
+}
+
+}  // namespace
+
+std::optional<ExportFormat> export_format_from_name(std::string_view name) {
+  if (name == "csv") return ExportFormat::csv_utf8;
+  if (name == "csv_sjis") return ExportFormat::csv_sjis;
+  if (name == "xlsx") return ExportFormat::xlsx;
+  return std::nullopt;
+}
+
+const char* export_content_type(ExportFormat f) {
+  switch (f) {
+    case ExportFormat::csv_utf8: return "text/csv; charset=utf-8";
+    case ExportFormat::csv_sjis: return "text/csv; charset=Shift_JIS";
+    case ExportFormat::xlsx:
+      return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  return "application/octet-stream";
+}
+
+std::string export_file_name(const ActionState& a, ExportFormat f) {
+  // At most 50 characters of the title (cut on a character boundary), the characters a
+  // file name may not hold replaced by "_", without leading dots or trailing spaces.
+  constexpr std::size_t kMaxChars = 50;
+  std::string base;
+  std::size_t chars = 0;
+  const std::string& t = a.spec.title;
+  for (std::size_t i = 0; i < t.size();) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    len = std::min(len, t.size() - i);
+    if (++chars > kMaxChars) break;
+    if (len == 1 && bad_in_file_name(c)) {
+      base += '_';
+    } else if (!(base.empty() && (c == '.' || c == ' '))) {
+      base.append(t, i, len);
+    }
+    i += len;
+  }
+  while (!base.empty() && (base.back() == ' ' || base.back() == '.')) base.pop_back();
+  if (!base.empty()) base += "_";
+  return base + "回答" + (f == ExportFormat::xlsx ? ".xlsx" : ".csv");
+}
+
+Result<std::string> export_action(const ActionState& a,
+                                  const std::vector<std::string>& option_labels,
+                                  const std::vector<ExportRow>& rows, ExportFormat f) {
+  const std::size_t options = action_option_count(a.spec.kind, a.spec.options.size());
+  const auto values = static_cast<std::size_t>(action_values_per_option(a.spec.kind));
+  if (option_labels.size() != options) {
+    return internal_error("export: " + std::to_string(option_labels.size()) +
+                          " labels for " + std::to_string(options) + " options");
+  }
+  if (a.tally.counts.size() != options * values) {
+    return internal_error("export: the tally has no counts for every option");
+  }
+  const std::vector<Row> sheet = build_rows(a, option_labels, rows);
+  switch (f) {
+    case ExportFormat::csv_utf8: return "\xEF\xBB\xBF" + csv(sheet);
+    case ExportFormat::csv_sjis: {
+      auto sjis = search::to_windows31j(csv(sheet));
+      if (!sjis) return internal_error("export: no Windows-31J converter");
+      return std::move(*sjis);
+    }
+    case ExportFormat::xlsx: return xlsx(a, sheet, options);
+  }
+  return internal_error("export: unknown format");
+}
+
+}  // namespace tonari::services

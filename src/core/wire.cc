@@ -134,6 +134,98 @@ json::object message(const Message& m) {
     for (const FileInfo& f : m.files) files.push_back(file(f));
     o["files"] = std::move(files);
   }
+  if (!m.stamp.empty()) o["stamp"] = m.stamp;
+  if (!m.reactions.empty()) {
+    json::array reactions;
+    for (const ReactionCount& r : m.reactions) reactions.push_back(reaction(r));
+    o["reactions"] = std::move(reactions);
+  }
+  if (m.action) o["action"] = action_state(*m.action);
+  return o;
+}
+
+json::object action_state(const ActionState& a) {
+  json::object o;
+  o["kind"] = action_kind_name(a.spec.kind);
+  o["title"] = a.spec.title;
+  json::array options;
+  for (const std::string& label : a.spec.options) options.push_back(json::string(label));
+  o["options"] = std::move(options);
+  o["multiple"] = a.spec.multiple;
+  o["deadline"] = a.spec.deadline;
+  o["public"] = a.spec.results_public;
+  o["changeable"] = a.spec.changeable;
+  o["anonymous"] = a.spec.anonymous;
+  json::array assignees;
+  for (UserId id : a.spec.assignees) assignees.push_back(id);
+  o["assignees"] = std::move(assignees);
+  o["closed"] = a.closed;
+  o["closed_at"] = a.closed_at;
+  o["closed_by"] = a.closed_by;
+  o["answered"] = a.tally.answered;
+  o["pending"] = a.tally.pending;
+  if (!a.tally.counts.empty()) {
+    json::array counts;
+    for (std::int64_t c : a.tally.counts) counts.push_back(c);
+    o["counts"] = std::move(counts);
+  }
+  if (!a.mine.empty()) {
+    json::array mine;
+    for (const ActionPick& p : a.mine) {
+      mine.push_back(json::object{{"option", p.option}, {"value", p.value}});
+    }
+    o["mine"] = std::move(mine);
+    o["mine_at"] = a.mine_at;
+  }
+  return o;
+}
+
+json::object reaction(const ReactionCount& r) {
+  json::object o;
+  o["key"] = r.key;
+  o["count"] = r.count;
+  if (r.mine) o["me"] = true;
+  return o;
+}
+
+json::object note(const Note& n, bool with_body) {
+  json::object o;
+  o["id"] = n.id;
+  o["room"] = n.room;
+  o["title"] = n.title;
+  if (with_body) o["body"] = n.body;
+  o["version"] = n.version;
+  o["created_by"] = n.created_by;
+  o["created_by_name"] = n.created_by_name;
+  o["created_at"] = n.created_at;
+  o["updated_by"] = n.updated_by;
+  o["updated_by_name"] = n.updated_by_name;
+  o["updated_at"] = n.updated_at;
+  return o;
+}
+
+json::object note_version(const NoteVersion& v, bool with_body) {
+  json::object o;
+  o["note"] = v.note;
+  o["version"] = v.version;
+  o["title"] = v.title;
+  if (with_body) o["body"] = v.body;
+  o["by"] = v.by;
+  o["by_name"] = v.by_name;
+  o["at"] = v.at;
+  o["restored_from"] = v.restored_from;
+  return o;
+}
+
+json::object pin(const Pin& p) {
+  json::object o;
+  o["kind"] = pin_kind_name(p.kind);
+  if (p.kind == Pin::Kind::message) o["seq"] = p.seq; else o["note"] = p.note;
+  o["by"] = p.by;
+  o["by_name"] = p.by_name;
+  o["at"] = p.at;
+  if (p.message) o["message"] = message(*p.message);
+  if (p.note_info) o["note_info"] = note(*p.note_info, false);
   return o;
 }
 
@@ -274,6 +366,21 @@ void append_message(std::string& out, const Message& m) {
     }
     out += ']';
   }
+  if (!m.stamp.empty()) append_field(out, ",\"stamp\":", m.stamp);
+  if (!m.reactions.empty()) {
+    out += ",\"reactions\":[";
+    for (std::size_t i = 0; i < m.reactions.size(); ++i) {
+      append_field(out, i ? ",{\"key\":" : "{\"key\":", m.reactions[i].key);
+      append_field(out, ",\"count\":", m.reactions[i].count);
+      out += m.reactions[i].mine ? ",\"me\":true}" : "}";
+    }
+    out += ']';
+  }
+  if (m.action) {
+    // One per question, not per message of a page: the DOM path, so the two cannot drift.
+    out += ",\"action\":";
+    out += json::serialize(action_state(*m.action));
+  }
   out += '}';
 }
 
@@ -301,7 +408,9 @@ json::object room_summary(const RoomSummary& s) {
                           {"leave", s.can.leave},
                           {"set_roles", s.can.set_roles},
                           {"edit_rules", s.can.edit_rules},
-                          {"edit_official", s.can.edit_official}};
+                          {"edit_official", s.can.edit_official},
+                          {"pin", s.can.pin},
+                          {"edit_notes", s.can.edit_notes}};
   return o;
 }
 
@@ -339,10 +448,21 @@ std::string system_note_json(const SystemNote& n) {
   if (!n.role.empty()) o["role"] = n.role;
   if (!n.reason.empty()) o["reason"] = n.reason;
   if (n.rules) o["rules"] = room_rules(*n.rules);
+  if (n.note) o["note"] = n.note;
+  if (n.seq) o["seq"] = n.seq;
+  if (!n.title.empty()) o["title"] = n.title;
+  if (n.version) o["version"] = n.version;
+  if (n.restored_from) o["restored_from"] = n.restored_from;
   return json::serialize(o);
 }
 
 std::string message_event(const char* type, const Message& m, EventNo ev) {
+  if (m.action && (!m.action->mine.empty() ||
+                   (!m.action->spec.results_public && !m.action->tally.counts.empty()))) {
+    Message everyone = m;
+    everyone.action = for_everyone(*m.action);
+    return message_event(type, everyone, ev);
+  }
   std::string out;
   out.reserve(256 + m.body.size() + (m.reply_to ? m.reply_to->body.size() : 0));
   out += "{\"type\":";
@@ -391,6 +511,59 @@ std::string member_role_changed_event(RoomId room, EventNo ev, UserId u, MemberR
                                       {"role", member_role_name(role)},
                                       {"by", by},
                                       {"reason", reason}});
+}
+
+ActionState for_everyone(const ActionState& a) {
+  ActionState out = a;
+  out.mine.clear();
+  out.mine_at = 0;
+  if (!a.spec.results_public) out.tally.counts.clear();
+  return out;
+}
+
+std::string reaction_updated_event(RoomId room, EventNo ev, Seq seq, const std::string& key,
+                                   std::int64_t count, UserId user, bool on) {
+  return json::serialize(json::object{{"type", "reaction.updated"},
+                                      {"room", room},
+                                      {"ev", ev},
+                                      {"seq", seq},
+                                      {"key", key},
+                                      {"count", count},
+                                      {"user", user},
+                                      {"on", on}});
+}
+
+std::string action_updated_event(RoomId room, EventNo ev, Seq seq, const ActionState& a) {
+  return json::serialize(json::object{{"type", "action.updated"},
+                                      {"room", room},
+                                      {"ev", ev},
+                                      {"seq", seq},
+                                      {"action", action_state(for_everyone(a))}});
+}
+
+std::string note_updated_event(RoomId room, EventNo ev, const Note& n) {
+  return json::serialize(json::object{
+      {"type", "note.updated"}, {"room", room}, {"ev", ev}, {"note", note(n, false)}});
+}
+
+std::string note_deleted_event(RoomId room, EventNo ev, NoteId id) {
+  return json::serialize(
+      json::object{{"type", "note.deleted"}, {"room", room}, {"ev", ev}, {"note", id}});
+}
+
+std::string pin_added_event(RoomId room, EventNo ev, const Pin& p) {
+  Pin everyone = p;
+  if (everyone.message && everyone.message->action) {
+    everyone.message->action = for_everyone(*everyone.message->action);
+  }
+  return json::serialize(
+      json::object{{"type", "pin.added"}, {"room", room}, {"ev", ev}, {"pin", pin(everyone)}});
+}
+
+std::string pin_removed_event(RoomId room, EventNo ev, Pin::Kind kind, std::int64_t target) {
+  json::object o{{"type", "pin.removed"}, {"room", room}, {"ev", ev}, {"kind", pin_kind_name(kind)}};
+  o[kind == Pin::Kind::note ? "note" : "seq"] = target;
+  return json::serialize(o);
 }
 
 std::string error_body(const char* code, const std::string& msg) {

@@ -34,6 +34,9 @@ boost::json::object reaction(const ReactionCount& r);
 boost::json::object note(const Note& n, bool with_body);
 boost::json::object note_version(const NoteVersion& v, bool with_body);
 boost::json::object pin(const Pin& p);
+// `a` as everyone may see it, as event frames carry it: without `mine`, and without counts
+// unless its results are public (message_event and the events below apply it themselves).
+ActionState for_everyone(const ActionState& a);
 
 // The room as its member sees it, with its rules and what they may do (s.can).
 boost::json::object room_summary(const RoomSummary& s);
@@ -74,7 +77,8 @@ struct SystemNote {
 inline constexpr std::size_t kMaxUsersPerSystemNote = 20;
 std::string system_note_json(const SystemNote& n);
 
-// Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text.
+// Event frames ({"type": ..., "room": ..., "ev": ..., ...}) serialized to text. A frame is
+// the same for everyone: an action stamp in it is for_everyone().
 std::string message_event(const char* type, const Message& m, EventNo ev);
 inline constexpr std::size_t kMaxUsersPerJoinEvent = 100;
 // `users` lists at most kMaxUsersPerJoinEvent of them; `count` says how many joined.

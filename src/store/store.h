@@ -483,7 +483,9 @@ class Store {
   // The rules of "the writes about messages" above hold for every write here: to a
   // non-member (and, with `tenant` set, to another municipality) the room is not_found.
   // A deleted message loses its reactions, answers, action and pins in delete_message's
-  // transaction (its later reads show none; pins() leaves it out).
+  // transaction (its later reads show none; pins() leaves it out; like its message.*
+  // frames, its stored action.updated and pin.added frames no longer say what it asked or
+  // said: resume does not bring it back).
   //
   // Stamp messages (NewMessage::stamp) and action stamps (NewMessage::action) are posted
   // by post_message, the action's row written in the same transaction. messages() and

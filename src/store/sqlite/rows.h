@@ -30,8 +30,8 @@
 #define TONARI_MESSAGE_COLS                                                                 \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles"
-#define TONARI_MESSAGE_NCOLS 19
+  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.stamp,m.nfiles"
+#define TONARI_MESSAGE_NCOLS 20
 
 // Every field of FileInfo (read_file), in its order.
 #define TONARI_FILE_COLS                                                                    \
@@ -74,6 +74,21 @@ inline bool has_files(const Stmt& s, int first_col = 0) {
 // Gives each of `msgs` (of `room`, ascending seq, each one with files) its files, in the
 // order the sender gave them: one query for all. Files of a deleted message are left out.
 void fill_files(Connection& db, RoomId room, const std::vector<Message*>& msgs);
+// Gives each of `msgs` (of `room`, ascending seq) its reactions (Message::reactions, most
+// used first) and its action stamp (Message::action, without `mine`): a range read of
+// reaction_counts and of actions, each along its key, whatever the messages are.
+void fill_collab(Connection& db, RoomId room, const std::vector<Message*>& msgs);
+
+// An action stamp as stored (schema migration 12), and who asked it.
+struct StoredAction {
+  ActionState state;
+  UserId asker = 0;
+};
+// The action stamp of message `seq` (its tally as it stands, without `mine`), if any.
+std::optional<StoredAction> load_action(Connection& db, RoomId room, Seq seq);
+// An answer's picks as action_answers.picks holds them ("option:value,..."), and back.
+std::string picks_text(const std::vector<ActionPick>& picks);
+std::vector<ActionPick> picks_of(std::string_view text);
 
 // The message.created event of `m` at `ev`. It is not stored: the live path (post_message)
 // and replay (events_after) both build it here from the message, so they cannot differ.

@@ -299,6 +299,119 @@ ALTER TABLE users ADD COLUMN extension TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
 ALTER TABLE messages ADD COLUMN reply_edited INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 12 (issue 21, working together): stamp messages, reactions, action stamps, notes and
+    // pins. Each table that lists users (reactions, answers, picks) carries the user's
+    // order key (members.sort_key) next to them, so that who reacted, who answered an
+    // option and who has not answered are read in 五十音 order along an index, a page at a
+    // time; the trigger keeps those copies in step too (in the rooms the user is in).
+    // - reaction_counts: per message and key, how many; its rowid is the order keys were
+    //   first put there (most used first, then that). A history page reads it by range.
+    // - actions: the question with its tally, kept in step by each answer's transaction
+    //   (counts: "n,n,...", answered), so that reading it never counts answers. gone: the
+    //   answers of users who are no longer members (pending = members - answered + gone).
+    // - action_answers: one per user (picks "option:value,..."); action_picks: one row per
+    //   pick, for the answerers of one option and value.
+    R"sql(
+ALTER TABLE messages ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+CREATE TABLE reaction_counts(
+  id INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  UNIQUE(room_id, seq, key));
+CREATE TABLE reactions(
+  room_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  sort_key BLOB NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, user_id, seq, key)) WITHOUT ROWID;
+CREATE INDEX reactions_order ON reactions(room_id, seq, key, sort_key, user_id);
+CREATE TABLE actions(
+  room_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  asker INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  options TEXT NOT NULL,
+  multiple INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  results_public INTEGER NOT NULL,
+  changeable INTEGER NOT NULL,
+  anonymous INTEGER NOT NULL,
+  assignees TEXT NOT NULL,
+  closed INTEGER NOT NULL DEFAULT 0,
+  closed_at INTEGER NOT NULL DEFAULT 0,
+  closed_by INTEGER NOT NULL DEFAULT 0,
+  answered INTEGER NOT NULL DEFAULT 0,
+  gone INTEGER NOT NULL DEFAULT 0,
+  counts TEXT NOT NULL,
+  PRIMARY KEY(room_id, seq)) WITHOUT ROWID;
+CREATE TABLE action_answers(
+  room_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  picks TEXT NOT NULL,
+  sort_key BLOB NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, user_id, seq)) WITHOUT ROWID;
+CREATE INDEX action_answers_order ON action_answers(room_id, seq, sort_key, user_id);
+CREATE TABLE action_picks(
+  room_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  option INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  sort_key BLOB NOT NULL,
+  user_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, seq, option, value, sort_key, user_id)) WITHOUT ROWID;
+-- A deleted note keeps its row (deleted, body emptied) so that its id is never reused.
+CREATE TABLE notes(
+  id INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_by INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_by INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX notes_room ON notes(room_id, updated_at) WHERE deleted=0;
+CREATE TABLE note_versions(
+  id INTEGER PRIMARY KEY,
+  note_id INTEGER NOT NULL REFERENCES notes(id),
+  version INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  by_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  restored_from INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(note_id, version));
+-- kind 'message' (target: the seq) or 'note' (target: the note's id); newest: highest id.
+CREATE TABLE pins(
+  id INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  kind TEXT NOT NULL,
+  target INTEGER NOT NULL,
+  by_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  UNIQUE(room_id, kind, target));
+DROP TRIGGER members_sort_key;
+CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users BEGIN
+  UPDATE members SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB) WHERE user_id=NEW.id;
+  UPDATE reactions SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id) AND user_id=NEW.id;
+  UPDATE action_answers SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id) AND user_id=NEW.id;
+  UPDATE action_picks SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE (room_id, seq) IN (SELECT room_id, seq FROM action_answers WHERE user_id=NEW.id
+                             AND room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id))
+      AND user_id=NEW.id;
+END;
+)sql",
 };
 
 }  // namespace

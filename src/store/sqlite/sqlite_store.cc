@@ -50,6 +50,7 @@ Message read_message(const Stmt& s, int c) {
   m.edited_at = s.i64(c + 14);
   m.deleted = s.i64(c + 15) != 0;
   if (s.text(c + 16) == "system") m.kind = MessageKind::system;
+  m.stamp = s.text(c + 18);
   return m;
 }
 

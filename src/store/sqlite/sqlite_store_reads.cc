@@ -40,6 +40,7 @@ void attach_last_message(Connection& db, RoomSummary& s) {
   if (!q.step()) return;
   s.last_message = read_message(q);
   if (has_files(q)) fill_files(db, s.room.id, {&*s.last_message});
+  fill_collab(db, s.room.id, {&*s.last_message});
 }
 
 // The messages of `msgs` (ascending seq) whose seq is one of `seqs` (ascending).
@@ -263,11 +264,15 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
   " LEFT JOIN departments d ON d.id=u.dept_id"                                              \
   " WHERE mb.room_id=?1 AND (mb.sort_key, mb.user_id) > (?2, ?3) "
 #define TONARI_PAGE_ORDER " ORDER BY mb.sort_key, mb.user_id LIMIT ?4"
+#define TONARI_UNANSWERED \
+  "AND NOT EXISTS(SELECT 1 FROM action_answers a WHERE a.room_id=?1 AND a.user_id=mb.user_id" \
+  " AND a.seq=?6) "
 
 Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after, int limit,
                                              const MemberFilter& filter) {
   return read<MemberPage>([&](Connection& db) -> Result<MemberPage> {
     const char* sql = nullptr;
+    std::string assignees;  // a task's, as a JSON array
     switch (filter.kind) {
       case MemberFilter::all: sql = TONARI_PAGE_SELECT TONARI_PAGE_ORDER; break;
       case MemberFilter::read:
@@ -276,13 +281,26 @@ Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after
       case MemberFilter::unread:
         sql = TONARI_PAGE_SELECT "AND mb.user_id<>?5 AND pos<?6" TONARI_PAGE_ORDER;
         break;
-      case MemberFilter::unanswered:
-        return Status(Code::internal, "not implemented");  // TODO(i21)
+      case MemberFilter::unanswered: {
+        // Along members_order, each member's answer looked up by its key; a task's
+        // assignees (?7) only.
+        auto action = load_action(db, room, filter.seq);
+        if (!action) return not_found("message " + std::to_string(filter.seq) + " asks nothing");
+        if (action->state.spec.kind == ActionKind::task) {
+          assignees = json_ids(action->state.spec.assignees);
+          sql = TONARI_PAGE_SELECT TONARI_UNANSWERED
+              "AND mb.user_id IN (SELECT value FROM json_each(?7))" TONARI_PAGE_ORDER;
+        } else {
+          sql = TONARI_PAGE_SELECT TONARI_UNANSWERED TONARI_PAGE_ORDER;
+        }
+        break;
+      }
     }
     Stmt s = db.q(sql);
     // One row more than asked says whether another page follows.
     s.bind(1, room).bind_blob(2, after.sort_key).bind(3, after.user).bind(4, limit + 1);
     if (filter.kind != MemberFilter::all) s.bind(5, filter.sender).bind(6, filter.seq);
+    if (!assignees.empty()) s.bind(7, assignees);
     MemberPage out;
     std::string last_key;
     while (s.step()) {
@@ -410,6 +428,10 @@ Result<std::vector<Message>> SqliteStore::messages(RoomId room, Seq after, Seq b
       std::reverse(files_of.begin(), files_of.end());
     }
     if (!files_of.empty()) fill_files(db, room, with_seqs(out, files_of));
+    std::vector<Message*> all;
+    all.reserve(out.size());
+    for (Message& m : out) all.push_back(&m);
+    fill_collab(db, room, all);
     if (!out.empty()) {
       const ReadPositions readers = read_positions(db, room, out.front().seq - 1);
       for (Message& m : out) {
@@ -427,6 +449,7 @@ Result<Message> SqliteStore::message(RoomId room, Seq seq) {
     if (!s.step()) return not_found("message " + std::to_string(seq) + " not found");
     Message m = read_message(s);
     if (has_files(s)) fill_files(db, room, {&m});
+    fill_collab(db, room, {&m});
     return m;
   });
 }
@@ -465,6 +488,12 @@ std::vector<RoomEvent> room_events_since(Connection& db, RoomId room, EventNo ro
     std::vector<Message*> with;
     for (std::size_t i : files_of) with.push_back(&msgs[i].first);
     fill_files(db, room, with);
+  }
+  // And its reactions and action stamp as they are now (later events update them).
+  {
+    std::vector<Message*> all;
+    for (auto& [msg, ev] : msgs) all.push_back(&msg);
+    fill_collab(db, room, all);
   }
   if (static_cast<EventNo>(msgs.size()) == missed) {  // every missed event a message.created
     for (const auto& [msg, ev] : msgs) out.push_back(message_created_event(msg, ev));

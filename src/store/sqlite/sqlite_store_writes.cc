@@ -2,9 +2,11 @@
 // a savepoint of a group-commit transaction (writer.h); returning a non-ok Result rolls
 // back that job alone.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <set>
 
+#include "core/stamps.h"
 #include "core/text_limits.h"
 #include "core/wire.h"
 #include "search/collation.h"
@@ -12,9 +14,9 @@
 #include "store/file_rules.h"
 #include "store/room_rules.h"
 #include "store/sqlite/store_impl.h"
+#include "store/sqlite/write_helpers.h"
 
 namespace tonari::store::sqlite {
-namespace {
 
 std::optional<Room> load_room(Connection& db, RoomId id) {
   Stmt s = db.q("SELECT " TONARI_ROOM_COLS " FROM rooms r WHERE r.id=?");
@@ -29,17 +31,17 @@ bool is_member(Connection& db, RoomId room, UserId user) {
   return s.step();
 }
 
-// Applies `may` (if any) to the room and `by`'s membership as this transaction sees them.
-Status check_rule(Connection& db, const RoomRule& may, const Room& room, UserId by) {
-  if (!may) return Status::ok();
+std::optional<Member> member_of(Connection& db, RoomId room, UserId user) {
   Stmt s = db.q("SELECT mb.role, " TONARI_READ_SEQ("mb", "r") " FROM members mb"
                 " JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=? AND mb.user_id=?");
-  s.bind(1, room.id).bind(2, by);
-  std::optional<Member> member;
-  if (s.step()) {
-    member = Member{by, read_role(s, 0), s.i64(1)};
-  }
-  return may(room, member);
+  s.bind(1, room).bind(2, user);
+  if (!s.step()) return std::nullopt;
+  return Member{user, read_role(s, 0), s.i64(1)};
+}
+
+Status check_rule(Connection& db, const RoomRule& may, const Room& room, UserId by) {
+  if (!may) return Status::ok();
+  return may(room, member_of(db, room.id, by));
 }
 
 Status room_hidden(RoomId room) { return not_found("room " + std::to_string(room) + " not found"); }
@@ -57,6 +59,7 @@ std::optional<Message> load_message(Connection& db, RoomId room, Seq seq) {
   if (!s.step()) return std::nullopt;
   Message m = read_message(s);
   if (has_files(s)) fill_files(db, room, {&m});
+  fill_collab(db, room, {&m});
   return m;
 }
 
@@ -67,25 +70,7 @@ std::optional<FileInfo> load_file(Connection& db, FileId id) {
   return read_file(s);
 }
 
-// Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
-// `msg_seq` names the message of a message.* event (0 for others).
-template <class MakeFrame>
-RoomEvent append_event(Connection& db, Room& room, TimeMs now, MakeFrame make_frame,
-                       Seq msg_seq = 0) {
-  const EventNo ev = room.ev + 1;
-  auto frame = std::make_shared<const std::string>(make_frame(ev));
-  Stmt ins = db.q("INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES(?,?,?,?,?)");
-  ins.bind(1, room.id).bind(2, ev).bind(3, *frame);
-  if (msg_seq) ins.bind(4, msg_seq); else ins.bind_null(4);
-  ins.bind(5, now).run();
-  db.q("UPDATE rooms SET ev=? WHERE id=?").bind(1, ev).bind(2, room.id).run();
-  room.ev = ev;
-  return RoomEvent{room.id, ev, std::move(frame)};
-}
 
-// Rewrites the stored message.* frames of `msg` to its current state, so that resume
-// replays only what may still be seen. A deleted message's file.updated frames keep only
-// which file they were about (blank_file()).
 void rewrite_events(Connection& db, const Message& msg) {
   struct Stored {
     EventNo ev;
@@ -106,6 +91,25 @@ void rewrite_events(Connection& db, const Message& msg) {
       auto f = load_file(db, file);
       if (!f) continue;
       frame = wire::file_updated_event(msg.room, ev, blank_file(*f));
+    } else if (type == "action.updated" || type == "pin.added") {
+      // What they say of the message (its question, its text) goes with it; that they
+      // happened stays.
+      if (!msg.deleted) continue;
+      Stmt s = db.q("SELECT frame FROM events WHERE room_id=? AND ev=?");
+      s.bind(1, msg.room).bind(2, ev);
+      if (!s.step()) continue;
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(s.text(0), ec);
+      boost::json::object* o = ec ? nullptr : v.if_object();
+      if (!o) continue;
+      if (type == "pin.added") {
+        if (auto* pin = (*o)["pin"].if_object()) (*pin)["message"] = wire::message(msg);
+      } else {
+        ActionState gone;
+        gone.closed = true;
+        (*o)["action"] = wire::action_state(gone);
+      }
+      frame = boost::json::serialize(*o);
     } else {
       frame = wire::message_event(type.c_str(), msg, ev);
     }
@@ -113,6 +117,57 @@ void rewrite_events(Connection& db, const Message& msg) {
         .bind(1, frame).bind(2, msg.room).bind(3, ev).run();
   }
 }
+
+std::string name_of(Connection& db, UserId user) {
+  Stmt s = db.q("SELECT name FROM users WHERE id=?");
+  s.bind(1, user);
+  return s.step() ? s.text(0) : std::string();
+}
+
+bool append_system_message(Connection& db, RoomChange& out, UserId by,
+                           const wire::SystemNote& note, TimeMs now,
+                           const std::vector<UserId>& mentions) {
+  if (out.room.kind != RoomKind::group) return false;
+  Message msg;
+  msg.room = out.room.id;
+  msg.seq = out.room.msg_seq + 1;
+  msg.sender = by;
+  if (by) msg.sender_name = name_of(db, by);
+  // Unique in the room, and not printable ASCII: no client's id (services::Messages) can
+  // be taken for it.
+  msg.client_id = "system\u00b7" + std::to_string(msg.seq);
+  msg.body = wire::system_note_json(note);
+  msg.kind = MessageKind::system;
+  msg.created_at = now;
+  msg.mentions = mentions;
+  const EventNo ev = out.room.ev + 1;
+  db.q("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at,"
+       " created_ev, kind, mentions) VALUES(?,?,?,?,?,?,?,?,'system',?)")
+      .bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
+      .bind(5, msg.client_id).bind(6, msg.body).bind(7, now).bind(8, ev)
+      .bind(9, join_ids(mentions)).run();
+  msg.id = db.last_insert_id();
+  UserId last_sender = 0;
+  {
+    Stmt s = db.q("SELECT last_sender FROM rooms WHERE id=?");
+    s.bind(1, msg.room);
+    if (s.step()) last_sender = s.i64(0);
+  }
+  const UserId reader = by != 0 && is_member(db, msg.room, by) ? by : 0;
+  if (last_sender != 0 && last_sender != reader) {
+    db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
+        .bind(1, out.room.msg_seq).bind(2, msg.room).bind(3, last_sender).run();
+  }
+  out.room.msg_seq = msg.seq;
+  out.room.ev = ev;
+  out.room.last_activity = now;
+  db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=?, last_sender=? WHERE id=?")
+      .bind(1, ev).bind(2, msg.seq).bind(3, now).bind(4, reader).bind(5, msg.room).run();
+  out.events.push_back(message_created_event(msg, ev));
+  return true;
+}
+
+namespace {
 
 void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Seq read_seq,
                    TimeMs now) {
@@ -124,6 +179,7 @@ void insert_member(Connection& db, RoomId room, UserId user, MemberRole role, Se
       .bind(1, room).bind(2, user).bind(3, member_role_name(role))
       .bind(4, read_seq).bind(5, now).run();
   db.q("UPDATE rooms SET member_count=member_count+1 WHERE id=?").bind(1, room).run();
+  count_answers_of_gone(db, room, user, false);
 }
 
 std::optional<MemberRole> role_of(Connection& db, RoomId room, UserId user) {
@@ -169,12 +225,6 @@ UserId keep_an_owner(Connection& db, RoomChange& out, TimeMs now, const char* re
   return heir;
 }
 
-std::string name_of(Connection& db, UserId user) {
-  Stmt s = db.q("SELECT name FROM users WHERE id=?");
-  s.bind(1, user);
-  return s.step() ? s.text(0) : std::string();
-}
-
 // A system note about one user.
 wire::SystemNote note_about(Connection& db, const char* action, UserId user) {
   wire::SystemNote n;
@@ -192,50 +242,6 @@ wire::SystemNote note_about(const char* action, const std::vector<User>& users) 
   }
   n.count = static_cast<std::int64_t>(users.size());
   return n;
-}
-
-// Appends to a group room the system message saying `note` (store.h, "System messages"):
-// sent by `by` (0: tonari itself), numbered like a post (the room's next seq and ev; its
-// message.created, built from the row as for a post, goes into out.events). Like a post it
-// moves `by`'s read position to it if they are a member (TONARI_READ_SEQ: they become the
-// room's last sender; the one before keeps what that gave them). Direct rooms get none.
-void append_system_message(Connection& db, RoomChange& out, UserId by, const wire::SystemNote& note,
-                           TimeMs now) {
-  if (out.room.kind != RoomKind::group) return;
-  Message msg;
-  msg.room = out.room.id;
-  msg.seq = out.room.msg_seq + 1;
-  msg.sender = by;
-  if (by) msg.sender_name = name_of(db, by);
-  // Unique in the room, and not printable ASCII: no client's id (services::Messages) can
-  // be taken for it.
-  msg.client_id = "system\u00b7" + std::to_string(msg.seq);
-  msg.body = wire::system_note_json(note);
-  msg.kind = MessageKind::system;
-  msg.created_at = now;
-  const EventNo ev = out.room.ev + 1;
-  db.q("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at,"
-       " created_ev, kind) VALUES(?,?,?,?,?,?,?,?,'system')")
-      .bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind(4, msg.sender_name)
-      .bind(5, msg.client_id).bind(6, msg.body).bind(7, now).bind(8, ev).run();
-  msg.id = db.last_insert_id();
-  UserId last_sender = 0;
-  {
-    Stmt s = db.q("SELECT last_sender FROM rooms WHERE id=?");
-    s.bind(1, msg.room);
-    if (s.step()) last_sender = s.i64(0);
-  }
-  const UserId reader = by != 0 && is_member(db, msg.room, by) ? by : 0;
-  if (last_sender != 0 && last_sender != reader) {
-    db.q("UPDATE members SET read_seq=max(read_seq, ?) WHERE room_id=? AND user_id=?")
-        .bind(1, out.room.msg_seq).bind(2, msg.room).bind(3, last_sender).run();
-  }
-  out.room.msg_seq = msg.seq;
-  out.room.ev = ev;
-  out.room.last_activity = now;
-  db.q("UPDATE rooms SET ev=?, msg_seq=?, last_activity=?, last_sender=? WHERE id=?")
-      .bind(1, ev).bind(2, msg.seq).bind(3, now).bind(4, reader).bind(5, msg.room).run();
-  out.events.push_back(message_created_event(msg, ev));
 }
 
 // Stores the room's name, description and rules as `room` has them.
@@ -269,6 +275,16 @@ Result<RoomChange> update_room_in(Connection& db, RoomId room_id, UserId by, con
   }));
   for (const wire::SystemNote& n : notes) append_system_message(db, out, by, n, now);
   return out;
+}
+
+// What a reply quotes of `m` (its first 100 characters): a stamp's words, an action
+// stamp's question, else the text.
+std::string quote_of(const Message& m) {
+  if (!m.stamp.empty()) {
+    if (const StampInfo* st = find_stamp(m.stamp)) return std::string(st->ja);
+  }
+  if (m.action) return text::cut(m.action->spec.title, 100);
+  return text::cut(m.body, 100);
 }
 
 // Sets the quote of message `seq` in every reply to it (body; edited: marks it so) and
@@ -634,6 +650,7 @@ void SqliteStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs n
     }));
     db.q("DELETE FROM members WHERE room_id=? AND user_id=?").bind(1, room_id).bind(2, user).run();
     db.q("UPDATE rooms SET member_count=member_count-1 WHERE id=?").bind(1, room_id).run();
+    count_answers_of_gone(db, room_id, user, true);
     out.left.push_back(user);
     const UserId heir = *role == MemberRole::owner ? keep_an_owner(db, out, now, "owner_left") : 0;
     append_system_message(db, out, by,
@@ -744,6 +761,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       out.created = false;
       out.message = read_message(s);
       if (has_files(s)) fill_files(db, m.room, {&*out.message});
+      fill_collab(db, m.room, {&*out.message});
       return out;
     };
     // A refusal of the message's content is checked against a retry first: the message
@@ -799,6 +817,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     msg.sender_name = std::move(sender_name);
     msg.client_id = m.client_id;
     msg.body = m.body;
+    msg.stamp = m.stamp;
     msg.mention_all = m.mention_all;
     msg.created_at = m.now;
     if (m.reply_to > 0) {
@@ -809,7 +828,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
         return refuse(invalid_argument("reply_to: a system message cannot be quoted"));
       }
       msg.reply_to = ReplySnapshot{quoted->seq, quoted->sender, quoted->sender_name,
-                                   text::cut(quoted->body, 100), quoted->edited_at != 0};
+                                   quote_of(*quoted), quoted->edited_at != 0};
     }
     for (UserId id : std::set<UserId>(m.mentions.begin(), m.mentions.end())) {
       if (!is_member(db, m.room, id))
@@ -839,7 +858,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       Stmt ins = db.q(
           "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
           " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-          " created_ev, nfiles, reply_edited) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+          " created_ev, nfiles, reply_edited, stamp) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
       ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind_ref(4, msg.sender_name)
           .bind_ref(5, msg.client_id).bind_ref(6, msg.body);
@@ -851,7 +870,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       }
       ins.bind_ref(11, mentions).bind(12, msg.mention_all).bind(13, msg.created_at)
           .bind(14, ev).bind(15, static_cast<std::int64_t>(msg.files.size()))
-          .bind(16, msg.reply_to && msg.reply_to->edited).run();
+          .bind(16, msg.reply_to && msg.reply_to->edited).bind_ref(17, msg.stamp).run();
     }
     if (db.changes() == 0) {  // the idempotency key exists: a retry
       auto first = earlier();
@@ -860,6 +879,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       return std::move(*first);
     }
     msg.id = db.last_insert_id();
+    if (m.action) msg.action = insert_action(db, msg.room, msg.seq, msg.sender, *m.action);
     for (UserId id : msg.mentions) {
       db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,?,?)")
           .bind(1, msg.room).bind(2, id).bind(3, msg.seq).run();
@@ -909,11 +929,13 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
     if (msg->kind == MessageKind::system) return permission_denied("a system message cannot be edited");
     if (msg->sender != editor) return permission_denied("only the sender can edit a message");
     if (msg->deleted) return invalid_argument("a deleted message cannot be edited");
+    if (!msg->stamp.empty()) return invalid_argument("a stamp has no text to edit");
     db.q("UPDATE messages SET body=?, edited_at=? WHERE room_id=? AND seq=?")
         .bind(1, body).bind(2, now).bind(3, room_id).bind(4, seq).run();
     msg->body = body;
     msg->edited_at = now;
-    requote(db, room_id, seq, text::cut(body, 100), true);
+    // Replies to an action stamp quote its question, which an edit leaves as it was.
+    if (!msg->action) requote(db, room_id, seq, quote_of(*msg), true);
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
@@ -951,12 +973,16 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
           .bind(1, now).bind(2, room_id).bind(3, seq).run();
       msg->files.clear();
     }
+    // Its reactions, answers, question and pins go with it.
+    delete_collab_of(db, room_id, seq);
     msg->body.clear();
     msg->reply_to.reset();
     msg->mentions.clear();
     msg->mention_all = false;
     msg->deleted = true;
     msg->edited_at = now;
+    msg->reactions.clear();
+    msg->action.reset();
     // The deleted text must not come back through resume, nor live on in the quotes of
     // replies: rewrite the stored events of the message and of every reply to it.
     rewrite_events(db, *msg);

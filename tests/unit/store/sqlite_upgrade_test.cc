@@ -101,16 +101,20 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   // Turn the database back into what version 3 wrote: every position in its member row
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
   // one key of users' order, no members' sort keys, no files, no room rules nor message
-  // kinds (the room_created message stays, as a message like any).
+  // kinds (the room_created message stays, as a message like any), no stamps, reactions,
+  // action stamps, notes nor pins.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec(("DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
+    db.exec(("DROP TRIGGER members_sort_key; DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
+            "DROP TABLE action_picks; DROP TABLE action_answers; DROP TABLE actions;"
+            "DROP TABLE reactions; DROP TABLE reaction_counts;"
+            "ALTER TABLE messages DROP COLUMN stamp; DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
             "ALTER TABLE users DROP COLUMN internet_allowed; ALTER TABLE messages DROP COLUMN nfiles;"
             "UPDATE members SET read_seq=" + std::to_string(a2) +
             " WHERE user_id=(SELECT id FROM users WHERE login='alice');"
             "ALTER TABLE rooms DROP COLUMN last_sender; DROP TABLE revocations;"
-            "DROP TRIGGER members_sort_key; DROP INDEX members_order;"
+            "DROP INDEX members_order;"
             "ALTER TABLE members DROP COLUMN sort_key;"
             "DROP INDEX departments_code; ALTER TABLE departments DROP COLUMN code;"
             "DROP INDEX users_tenant_order; ALTER TABLE users DROP COLUMN name_key;"

@@ -203,6 +203,140 @@ void StoreTest::hold(FileId id, std::int64_t node) {
   FAIL() << "file " << id << " was never claimed";
 }
 
+// ---- Working together ----------------------------------------------------------------
+
+Result<store::RoomChange> StoreTest::post_stamp(RoomId room, UserId sender,
+                                                const std::string& client_id,
+                                                const std::string& stamp, Seq reply_to) {
+  store::NewMessage m;
+  m.room = room;
+  m.sender = sender;
+  m.client_id = client_id;
+  m.stamp = stamp;
+  m.reply_to = reply_to;
+  m.now = kT0 + 1000;
+  m.tenant = tenant_.id;
+  return wait<store::RoomChange>([&](auto cb) { store().post_message(m, cb); });
+}
+
+Result<store::RoomChange> StoreTest::ask(RoomId room, UserId sender, const std::string& client_id,
+                                         ActionSpec spec, const std::string& body) {
+  store::NewMessage m;
+  m.room = room;
+  m.sender = sender;
+  m.client_id = client_id;
+  m.body = body;
+  m.action = std::move(spec);
+  m.now = kT0 + 1000;
+  m.tenant = tenant_.id;
+  return wait<store::RoomChange>([&](auto cb) { store().post_message(m, cb); });
+}
+
+Result<store::RoomChange> StoreTest::react(RoomId room, Seq seq, UserId user,
+                                           const std::string& key, bool on, TimeMs now,
+                                           TenantId tenant) {
+  store::NewReaction r{room, seq, user, tenant, key, on, now};
+  return wait<store::RoomChange>([&](auto cb) { store().react(r, cb); });
+}
+
+Result<store::RoomChange> StoreTest::answer(RoomId room, Seq seq, UserId user,
+                                            std::vector<ActionPick> picks, TimeMs now,
+                                            TenantId tenant) {
+  store::NewAnswer a{room, seq, user, tenant, std::move(picks), now};
+  return wait<store::RoomChange>([&](auto cb) { store().answer_action(a, cb); });
+}
+
+Result<store::RoomChange> StoreTest::close_action(RoomId room, Seq seq, UserId by,
+                                                  store::AuthorRule may, TimeMs now) {
+  return wait<store::RoomChange>(
+      [&](auto cb) { store().close_action(room, seq, by, now, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::remind(RoomId room, Seq seq, UserId by,
+                                            store::AuthorRule may, TimeMs now) {
+  return wait<store::RoomChange>(
+      [&](auto cb) { store().remind_action(room, seq, by, now, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::add_note(RoomId room, UserId by, const std::string& title,
+                                              const std::string& body, store::RoomRule may,
+                                              TimeMs now, TenantId tenant) {
+  store::NewNote n{room, tenant, by, title, body, now};
+  return wait<store::RoomChange>([&](auto cb) { store().create_note(n, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::save_note(RoomId room, NoteId note, UserId by,
+                                               std::int64_t base_version, const std::string& title,
+                                               const std::string& body,
+                                               std::int64_t restored_from, store::RoomRule may,
+                                               TimeMs now, TenantId tenant) {
+  store::NoteEdit e{note, room, tenant, by, base_version, title, body, restored_from, now};
+  return wait<store::RoomChange>([&](auto cb) { store().update_note(e, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::drop_note(RoomId room, NoteId note, UserId by,
+                                               store::AuthorRule may, TimeMs now) {
+  return wait<store::RoomChange>(
+      [&](auto cb) { store().delete_note(room, note, by, now, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::put_pin(RoomId room, UserId by, Pin::Kind kind,
+                                             std::int64_t target, store::RoomRule may,
+                                             TimeMs now) {
+  return wait<store::RoomChange>(
+      [&](auto cb) { store().pin(room, by, kind, target, now, may, cb); });
+}
+
+Result<store::RoomChange> StoreTest::take_pin(RoomId room, UserId by, Pin::Kind kind,
+                                              std::int64_t target, store::RoomRule may,
+                                              TimeMs now) {
+  return wait<store::RoomChange>(
+      [&](auto cb) { store().unpin(room, by, kind, target, now, may, cb); });
+}
+
+namespace {
+// Every page of `read(after)` joined, checking each page's bounds.
+template <class Read>
+std::vector<UserId> walk_pages(int limit, Read read) {
+  std::vector<UserId> out;
+  store::MemberKey after;
+  for (int pages = 0; pages < 100; ++pages) {
+    store::UserPage page = must(read(after));
+    EXPECT_LE(static_cast<int>(page.users.size()), limit);
+    EXPECT_EQ(page.at.size(), page.users.size());
+    for (const User& u : page.users) out.push_back(u.id);
+    if (!page.next) return out;
+    EXPECT_EQ(page.next->user, page.users.back().id);
+    after = *page.next;
+  }
+  ADD_FAILURE() << "the pages never ended";
+  return out;
+}
+}  // namespace
+
+std::vector<UserId> StoreTest::walk_reactors(RoomId room, Seq seq, const std::string& key,
+                                             int limit) {
+  return walk_pages(limit, [&](const store::MemberKey& after) {
+    return store().reactors_page(room, seq, key, after, limit);
+  });
+}
+
+std::vector<UserId> StoreTest::walk_answers(RoomId room, Seq seq, int option, int value,
+                                            int limit) {
+  return walk_pages(limit, [&](const store::MemberKey& after) {
+    return store().action_answers_page(room, seq, option, value, after, limit);
+  });
+}
+
+StoreTest::Gojuon StoreTest::gojuon_users() {
+  Gojuon g;
+  g.safuji = make_user(tenant_.id, "safuji", "佐藤 花子", "さふじ はなこ");
+  g.zato = make_user(tenant_.id, "zato", "座頭 花子", "ざとう はなこ");
+  g.sado = make_user(tenant_.id, "sado", "佐渡 花子", "さどう はなこ");
+  g.sato = make_user(tenant_.id, "sato", "佐藤 花子", "さとう はなこ");
+  return g;
+}
+
 INSTANTIATE_TEST_SUITE_P(Conformance, StoreTest,
                          ::testing::Values(StoreKind::sqlite, StoreKind::postgres),
                          [](const ::testing::TestParamInfo<StoreKind>& info) {

@@ -114,6 +114,46 @@ class StoreTest : public StoreFixture, public ::testing::WithParamInterface<Stor
   // Claims jobs as `node` until it gets `id`'s (the oldest first): the lease on it.
   void hold(FileId id, std::int64_t node);
 
+  // ---- Working together (collab_*_test.cc) ----
+  Result<store::RoomChange> post_stamp(RoomId room, UserId sender, const std::string& client_id,
+                                       const std::string& stamp, Seq reply_to = 0);
+  // Posts message asking `spec` (an action stamp), with `body` as its text.
+  Result<store::RoomChange> ask(RoomId room, UserId sender, const std::string& client_id,
+                                ActionSpec spec, const std::string& body = "");
+  Result<store::RoomChange> react(RoomId room, Seq seq, UserId user, const std::string& key,
+                                  bool on = true, TimeMs now = kT0 + 2000, TenantId tenant = 0);
+  Result<store::RoomChange> answer(RoomId room, Seq seq, UserId user,
+                                   std::vector<ActionPick> picks, TimeMs now = kT0 + 2000,
+                                   TenantId tenant = 0);
+  Result<store::RoomChange> close_action(RoomId room, Seq seq, UserId by,
+                                         store::AuthorRule may = nullptr, TimeMs now = kT0 + 3000);
+  Result<store::RoomChange> remind(RoomId room, Seq seq, UserId by,
+                                   store::AuthorRule may = nullptr, TimeMs now = kT0 + 3000);
+  Result<store::RoomChange> add_note(RoomId room, UserId by, const std::string& title,
+                                     const std::string& body, store::RoomRule may = nullptr,
+                                     TimeMs now = kT0 + 4000, TenantId tenant = 0);
+  Result<store::RoomChange> save_note(RoomId room, NoteId note, UserId by,
+                                      std::int64_t base_version, const std::string& title,
+                                      const std::string& body, std::int64_t restored_from = 0,
+                                      store::RoomRule may = nullptr, TimeMs now = kT0 + 5000,
+                                      TenantId tenant = 0);
+  Result<store::RoomChange> drop_note(RoomId room, NoteId note, UserId by,
+                                      store::AuthorRule may = nullptr, TimeMs now = kT0 + 6000);
+  Result<store::RoomChange> put_pin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target,
+                                    store::RoomRule may = nullptr, TimeMs now = kT0 + 7000);
+  Result<store::RoomChange> take_pin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target,
+                                     store::RoomRule may = nullptr, TimeMs now = kT0 + 8000);
+  // Every page of reactors_page / action_answers_page, `limit` rows at a time, joined (and
+  // checked: no page longer than asked, each page's `next` its last row).
+  std::vector<UserId> walk_reactors(RoomId room, Seq seq, const std::string& key, int limit);
+  std::vector<UserId> walk_answers(RoomId room, Seq seq, int option, int value, int limit);
+  // Users whose readings sort in that order though two of them are named 佐藤 花子 (the
+  // order of the readings decides, voicing included): さとう, さどう, ざとう, さふじ.
+  struct Gojuon {
+    User sato, sado, zato, safuji;
+  };
+  Gojuon gojuon_users();
+
   std::unique_ptr<ScratchDatabase> database_;
 };
 

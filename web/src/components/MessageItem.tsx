@@ -2,7 +2,6 @@ import { useRef, useState } from 'preact/hooks';
 import type { FileInfo, Message, RoomKind } from '../api/types';
 import { lang, t } from '../i18n';
 import { store } from '../state/app';
-import { openNote } from '../state/notesBridge';
 import { composerKeyAction, sendable } from '../util/composer';
 import { formatFull, formatTime } from '../util/date';
 import { useLongPress } from '../util/longPress';
@@ -10,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { DisabledMark, Reactions, StampImg, SystemText } from './lazy';
+import { DisabledMark, Reactions, StampImg, SystemLine } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -47,20 +46,11 @@ export function jumpTo(seq: number): boolean {
   return true;
 }
 
-/** A system message: a centred one-line notice (no avatar, 既読 or menu); a note's opens it. */
+/** A system message: a centred one-line notice (no avatar, 既読 or menu). */
 export function SystemNotice({ m }: { m: Message }) {
-  const n = m.system;
-  const note = n?.note && n.action !== 'note_deleted' ? n.note : 0;
-  const text = <SystemText m={m} />;
   return (
     <li class="sys-note" id={'m-' + m.seq} data-seq={m.seq}>
-      {note ? (
-        <button type="button" class="sys-link" onClick={() => openNote(m.room, note)}>
-          {text}
-        </button>
-      ) : (
-        <span>{text}</span>
-      )}
+      <SystemLine m={m} />
     </li>
   );
 }

@@ -1,9 +1,10 @@
 // Small pieces about room rules and people, loaded with the room texts (components/lazy.ts):
-// system messages, the official/announcement badges, the 利用停止 mark, the header's
-// second line, the line that replaces the composer where one may not post.
+// system messages (a note's opens it), the official/announcement badges, the 利用停止 mark,
+// the header's second line, the line that replaces the composer where one may not post.
 import type { Message, RoomRules, RoomSummary, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { openNote } from '../state/notesBridge';
 import { deptPath } from '../util/people';
 import { systemText } from '../util/systemText';
 import './rooms.css';
@@ -11,6 +12,18 @@ import './rooms.css';
 /** A system message's line (timeline notice, room list preview). */
 export function SystemText({ m }: { m: Message }) {
   return <>{systemText(m, store.state.me?.id ?? 0, t)}</>;
+}
+
+/** A timeline notice's line; a note's opens the note (not once it is deleted). */
+export function SystemLine({ m }: { m: Message }) {
+  const n = m.system;
+  const note = n?.note && n.action !== 'note_deleted' ? n.note : 0;
+  if (!note) return <span>{systemText(m, store.state.me?.id ?? 0, t)}</span>;
+  return (
+    <button type="button" class="sys-link" onClick={() => openNote(m.room, note)}>
+      {systemText(m, store.state.me?.id ?? 0, t)}
+    </button>
+  );
 }
 
 export function RoomBadges({ rules }: { rules: RoomRules }) {

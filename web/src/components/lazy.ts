@@ -20,6 +20,7 @@ export const AddMembersDialog = lazy(() => withRoomTexts(import('./AddMembersDia
 export const ReadersDialog = lazy(() => withRoomTexts(import('./ReadersDialog')).then((m) => m.ReadersDialog));
 const notes = () => withRoomTexts(import('./RoomNotes'));
 export const SystemText = lazy(() => notes().then((m) => m.SystemText));
+export const SystemLine = lazy(() => notes().then((m) => m.SystemLine));
 export const RoomSub = lazy(() => notes().then((m) => m.RoomSub));
 export const DisabledMark = lazy(() => notes().then((m) => m.DisabledMark));
 export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));

@@ -156,12 +156,12 @@ test('versions: the diff of each, and 「この版に戻す」; delete', { skip,
   assert.equal(v.version, 3);
   assert.equal(v.body, '日時: 4月1日\n場所: 3階会議室\n議題: 予算');
 
-  // Delete (the creator may): the list empties, the timeline says so.
+  // Delete (the creator may): the room's notes are none, the timeline says so.
   await s.getByRole('button', { name: 'ノートの操作' }).click();
   await p.getByRole('menuitem', { name: '削除' }).click();
   await p.getByRole('dialog').getByRole('button', { name: '削除' }).last().click();
   await s.waitFor({ state: 'detached' });
-  await p.locator('.notes-panel').getByText('ノートはまだありません').waitFor();
+  await p.locator('.pane-details').getByRole('button', { name: 'ノート（0）' }).waitFor();
   await notice(p, 'あなたがノート「第1回会議」を削除しました').waitFor();
   assert.deepEqual(p.errors, []);
 });
@@ -188,7 +188,7 @@ test("a note's javascript: link is not a link", { skip, timeout: 90000 }, async 
   assert.deepEqual(await preview.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), ['https://www.city.example.jp/']);
   // The server refuses to save it, precisely; the text stays.
   await s.getByRole('button', { name: '保存' }).click();
-  await s.getByRole('alert').getByText('scheme not allowed').waitFor();
+  await s.locator('.note-error', { hasText: 'scheme not allowed' }).waitFor();
   assert.ok((await s.locator('.note-textarea').inputValue()).includes('javascript:alert(1)'));
 
   // What the server keeps (a bare javascript: text, HTML) is shown as text.

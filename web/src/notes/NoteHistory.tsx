@@ -12,33 +12,8 @@ import { lang, t } from '../i18n';
 import { store } from '../state/app';
 import { noteSaved } from '../state/collabActions';
 import { formatFull } from '../util/date';
-import { diffLines, type DiffLine } from './diff';
+import { diffLines, fold } from './diff';
 import { useWide } from './useWide';
-
-/** Unchanged lines shown around each change; longer unchanged runs are folded. */
-const CONTEXT = 2;
-
-type Row = DiffLine | { op: 'fold'; n: number };
-
-function fold(lines: DiffLine[]): Row[] {
-  const keep = lines.map(() => false);
-  lines.forEach((l, i) => {
-    if (l.op === ' ') return;
-    for (let k = Math.max(0, i - CONTEXT); k <= Math.min(lines.length - 1, i + CONTEXT); k++) keep[k] = true;
-  });
-  const out: Row[] = [];
-  for (let i = 0; i < lines.length; ) {
-    if (keep[i]) {
-      out.push(lines[i++]);
-      continue;
-    }
-    let j = i;
-    while (j < lines.length && !keep[j]) j++;
-    out.push({ op: 'fold', n: j - i });
-    i = j;
-  }
-  return out;
-}
 
 /** Versions with their bodies, fetched once (a version never changes). */
 const cache = new Map<string, Promise<NoteVersion>>();
@@ -94,7 +69,9 @@ function Changes({ room, note, v, canRestore, current, onRestored }: { room: num
   }
   if (!pair) return <p class="muted">{t('loading')}</p>;
   const [before, after] = pair;
-  const rows = fold(diffLines(before?.body ?? '', after.body ?? ''));
+  // The first version: all of it is new.
+  const body = after.body ?? '';
+  const rows = fold(before ? diffLines(before.body ?? '', body) : body.split('\n').map((text) => ({ op: '+' as const, text })));
   const titled = before && before.title !== after.title;
   return (
     <section class="note-changes" aria-labelledby="note-changes-head">

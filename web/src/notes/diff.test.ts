@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMs } from './cpuTime';
-import { diffLines, type DiffLine } from './diff';
+import { diffLines, fold, type DiffLine } from './diff';
 
 /** Applies a diff's removals and additions: the old text gives the new one. */
 const sides = (d: DiffLine[]) => [
@@ -46,5 +46,21 @@ describe('diffLines', () => {
     let d: DiffLine[] = [];
     expect(cpuMs(() => (d = diffLines(a, b)))).toBeLessThan(2000);
     expect(sides(d)).toEqual([a, b]);
+  });
+
+  it('folds long unchanged runs, keeping two lines around each change', () => {
+    const a = Array.from({ length: 20 }, (_, i) => 'l' + i).join('\n');
+    const b = a.replace('l10', 'L10');
+    expect(fold(diffLines(a, b)).map((r) => (r.op === 'fold' ? 'fold ' + r.n : r.op + r.text))).toEqual([
+      'fold 8',
+      ' l8',
+      ' l9',
+      '-l10',
+      '+L10',
+      ' l11',
+      ' l12',
+      'fold 7',
+    ]);
+    expect(fold(diffLines('a', 'a'))).toEqual([{ op: 'fold', n: 1 }]);
   });
 });

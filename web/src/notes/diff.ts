@@ -79,3 +79,24 @@ function backtrack(trace: Int32Array[], x: string[], y: string[]): DiffLine[] {
   }
   return out.reverse();
 }
+
+/** A run of unchanged lines left out of the view. */
+export type DiffRow = DiffLine | { op: 'fold'; n: number };
+
+/** The diff as shown: `context` unchanged lines around each change, longer runs folded. */
+export function fold(lines: DiffLine[], context = 2): DiffRow[] {
+  const keep = lines.map(() => false);
+  lines.forEach((l, i) => {
+    if (l.op === ' ') return;
+    for (let k = Math.max(0, i - context); k <= Math.min(lines.length - 1, i + context); k++) keep[k] = true;
+  });
+  const out: DiffRow[] = [];
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && keep[j] === keep[i]) j++;
+    if (keep[i]) out.push(...lines.slice(i, j));
+    else out.push({ op: 'fold', n: j - i });
+    i = j;
+  }
+  return out;
+}

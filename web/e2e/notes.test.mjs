@@ -18,9 +18,10 @@ async function ids(...logins) {
   return out;
 }
 
+/** A new group room (its id) of `owner` with `members`. */
 async function newRoom(u, owner, name, members) {
   const { room } = await env.srv.api(u[owner].tok, 'POST', '/api/rooms', { name, members: members.map((m) => u[m].id) });
-  return room;
+  return room.id;
 }
 
 const notice = (page, text) => page.locator('.sys-note', { hasText: text });
@@ -35,12 +36,12 @@ async function write(page, { title, body }) {
 
 test('create a note; two browsers edit it: the conflict shows both texts and is resolved', { skip, timeout: 200000 }, async () => {
   const u = await ids('sato', 'tanaka');
-  const room = await newRoom(u, 'sato', '防災訓練', ['tanaka']);
+  const room = await newRoom(u, 'sato', '避難訓練メモ', ['tanaka']);
   const p = await newPage(env.browser);
   await login(p, env.srv.base, 'sato');
   const t = await newPage(env.browser, { width: 390, height: 844, mobile: true });
   await login(t, env.srv.base, 'tanaka');
-  await openRoom(p, '防災訓練');
+  await openRoom(p, '避難訓練メモ');
 
   // 佐藤 (PC) creates a note from the room header: the preview stands beside the text.
   await p.locator('.room-head').getByRole('button', { name: 'ノート' }).click();
@@ -63,7 +64,7 @@ test('create a note; two browsers edit it: the conflict shows both texts and is 
   await p.locator('.notes-panel .note-item', { hasText: '訓練の手順' }).waitFor();
 
   // 田中 (phone) opens it from the timeline's notice.
-  await t.locator('.room-item', { has: t.locator('.room-name', { hasText: '防災訓練' }) }).tap();
+  await t.locator('.room-item', { has: t.locator('.room-name', { hasText: '避難訓練メモ' }) }).tap();
   await notice(t, '佐藤 花子さんがノート「訓練の手順」を作成しました').locator('button').tap();
   await sheet(t).locator('.note-view h3', { hasText: '手順' }).waitFor();
   assert.equal(new URL(t.url()).pathname, `/rooms/${room}/notes/${(await env.srv.api(u.tanaka.tok, 'GET', `/api/rooms/${room}/notes`)).notes[0].id}`);

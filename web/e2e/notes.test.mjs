@@ -157,6 +157,15 @@ test('versions: the diff of each, and 「この版に戻す」; delete', { skip,
   assert.equal(v.version, 3);
   assert.equal(v.body, '日時: 4月1日\n場所: 3階会議室\n議題: 予算');
 
+  // Pinned as an announcement: the pinned bar above the timeline opens it again.
+  await s.getByRole('button', { name: 'ノートの操作' }).click();
+  await p.getByRole('menuitem', { name: 'お知らせとしてピン留め' }).click();
+  await p.locator('.toast', { hasText: 'ピン留めしました' }).waitFor();
+  await s.getByRole('button', { name: '閉じる' }).click();
+  await s.waitFor({ state: 'detached' });
+  await p.locator('.pinned-bar .pin-open', { hasText: 'ノート「第1回会議」' }).click();
+  await s.locator('.note-view', { hasText: '3階会議室' }).waitFor();
+
   // Delete (the creator may): the room's notes are none, the timeline says so.
   await s.getByRole('button', { name: 'ノートの操作' }).click();
   await p.getByRole('menuitem', { name: '削除' }).click();

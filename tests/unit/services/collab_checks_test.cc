@@ -143,8 +143,8 @@ TEST(TextChecks, ControlCharactersAreLocated) {
   EXPECT_TRUE(check_text("一行目\n\t二行目", "body", 100).is_ok());
   EXPECT_EQ(check_text("ab\ncd\re", "body", 100).message(),
             "body: control character U+000D at line 2, column 3 (only line feeds and tabs are allowed)");
-  EXPECT_EQ(check_text("日本語\x07", "body", 100).message().substr(0, 53),
-            "body: control character U+0007 at line 1, column 4 (");
+  EXPECT_TRUE(check_text("日本語\x07", "body", 100).message().starts_with(
+      "body: control character U+0007 at line 1, column 4 ("));
   EXPECT_NE(check_text("x\xC2\x85", "body", 100).message().find("U+0085"), std::string::npos);
   EXPECT_NE(check_text("x\x7f", "body", 100).message().find("U+007F"), std::string::npos);
   EXPECT_NE(check_text("あいう", "body", 2).message().find("at most 2 characters (it has 3)"),

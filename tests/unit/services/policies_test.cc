@@ -308,7 +308,7 @@ TEST_F(PoliciesTest, AbilitiesTable) {
 TEST_F(PoliciesTest, AnyMemberReactsAndAnswersAnnouncementRoomsIncluded) {
   Room announce = group_;
   announce.rules.announcement = true;
-  for (const Room* r : {&group_, &announce, &direct_}) {
+  for (const Room* r : std::vector<const Room*>{&group_, &announce, &direct_}) {
     EXPECT_TRUE(can_react(staff_, *r, member_of(staff_.id)).is_ok());
     EXPECT_TRUE(can_answer(staff_, *r, member_of(staff_.id)).is_ok());
   }

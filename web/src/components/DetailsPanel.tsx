@@ -1,9 +1,10 @@
 // Room info: name, badges and description (settings), members with their roles (profiles,
 // add, change role, remove), leave. Only what RoomSummary.can allows is offered.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Member, RoomRole, RoomSummary } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { loadNotes } from '../state/collabActions';
 import { useStore } from '../state/useStore';
 import { AddMembersDialog, RoomSettingsDialog } from './lazy';
 import { Avatar } from './Avatar';
@@ -54,10 +55,15 @@ export function DetailsPanel({ room }: { room: number }) {
   const members = useStore((s) => s.members[room]);
   const more = useStore((s) => s.membersNext[room]);
   const me = useStore((s) => s.me)!;
+  const notes = useStore((s) => s.notes[room]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState(false);
-  if (!entry) return null;
-  const s = entry.summary;
+  const s = entry?.summary;
+  const withNotes = !!s && (s.kind === 'group' || s.can.edit_notes);
+  useEffect(() => {
+    if (withNotes && !store.state.notes[room]) void loadNotes(store.collab, room);
+  }, [room, withNotes]);
+  if (!s) return null;
   const group = s.kind === 'group';
   const can = s.can;
 
@@ -87,6 +93,14 @@ export function DetailsPanel({ room }: { room: number }) {
             </h3>
             <p class={'details-desc' + (s.description ? '' : ' muted')}>{s.description || t('noDescription')}</p>
           </section>
+        )}
+
+        {withNotes && (
+          <button type="button" class="details-link" onClick={() => store.navigate({ room, panel: 'notes' })}>
+            <Icon name="note" size={18} />
+            <span class="details-link-label">{notes ? t('notesN', { n: notes.length }) : t('notes')}</span>
+            <Icon name="right" size={18} />
+          </button>
         )}
 
         <section aria-labelledby="members-title">

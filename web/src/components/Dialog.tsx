@@ -14,6 +14,7 @@ export function Dialog({
   children,
   wide = false,
   sheet = false,
+  cls = '',
 }: {
   title: string;
   onClose: () => void;
@@ -21,6 +22,8 @@ export function Dialog({
   wide?: boolean;
   /** On a phone, a sheet at the bottom rather than the whole screen. */
   sheet?: boolean;
+  /** More classes of the dialog box (its size, its layout). */
+  cls?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const idRef = useRef('dlg-' + ++seq);
@@ -41,7 +44,7 @@ export function Dialog({
     <div class={'overlay' + (sheet ? ' overlay-sheet' : '')} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
-        class={'dialog' + (wide ? ' dialog-wide' : '')}
+        class={'dialog' + (wide ? ' dialog-wide' : '') + (cls ? ' ' + cls : '')}
         role="dialog"
         aria-modal="true"
         aria-labelledby={idRef.current}

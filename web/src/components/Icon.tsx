@@ -19,6 +19,7 @@ const paths = {
   camera: 'M4 8h3l2-3h6l2 3h3v11H4V8Zm8 9a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7Z',
   image: 'M4 5h16v14H4V5Zm0 11 4.5-4.5L13 16m-2-2 3-3 6 6M15.5 9h.01',
   file: 'M6 3h8l4 4v14H6V3Zm8 0v4h4',
+  note: 'M6 3h12v18H6V3Zm3 5h6m-6 4h6m-6 4h4',
   download: 'M12 4v11m-5-5 5 5 5-5M5 20h14',
   minus: 'M5 12h14',
   action: 'M10 6h10M10 12h10M10 18h10M3.5 6l1.5 1.5L7.5 5M3.5 12l1.5 1.5 2.5-2.5M3.5 18l1.5 1.5 2.5-2.5',

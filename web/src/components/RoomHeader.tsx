@@ -9,7 +9,9 @@ import { RoomSub } from './lazy';
 export function RoomHeader({ entry }: { entry: RoomEntry }) {
   const s = entry.summary;
   const peer = useStore((st) => (s.peer !== null ? st.users[s.peer] : undefined));
-  const panelOpen = useStore((st) => st.route.panel !== null);
+  const panel = useStore((st) => st.route.panel);
+  const panelOpen = panel !== null;
+  const notesOpen = panel === 'notes' || (!!panel && typeof panel === 'object' && 'note' in panel);
   return (
     <header class={'room-head' + (peer?.disabled ? ' is-off' : '')}>
       <button type="button" class="icon-btn back-btn" onClick={() => store.back()} aria-label={t('back')}>
@@ -24,6 +26,17 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
           <RoomSub s={s} peer={peer} />
         </div>
       </div>
+      {(s.kind === 'group' || s.can.edit_notes) && (
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label={t('notes')}
+          aria-expanded={notesOpen}
+          onClick={() => store.navigate({ room: s.id, panel: notesOpen ? null : 'notes' })}
+        >
+          <Icon name="note" />
+        </button>
+      )}
       <button
         type="button"
         class="icon-btn details-btn"

@@ -1,11 +1,12 @@
 // Small pieces about room rules and people, loaded with the room texts (components/lazy.ts):
-// system messages, the official/announcement badges, the 利用停止 mark, the header's
-// second line, the line that replaces the composer where one may not post.
+// system messages (a note's opens it), the official/announcement badges, the 利用停止 mark,
+// the header's second line, the line that replaces the composer where one may not post.
 import type { Message, RoomRules, RoomSummary, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { findBySeq } from '../state/timeline';
 import { useStore } from '../state/useStore';
+import { openNote } from '../state/notesBridge';
 import { deptPath } from '../util/people';
 import { remindsMe } from '../util/reminder';
 import { systemText } from '../util/systemText';
@@ -18,7 +19,8 @@ export function SystemText({ m }: { m: Message }) {
 
 /**
  * A system message's notice in the timeline. A reminder of an action stamp I have not
- * answered is a mention (util/reminder.ts), until I answer.
+ * answered is a mention (util/reminder.ts), until I answer; a note's notice opens the note
+ * (not once it is deleted).
  */
 export function SystemNoticeText({ m }: { m: Message }) {
   const me = store.state.me?.id ?? 0;
@@ -26,6 +28,15 @@ export function SystemNoticeText({ m }: { m: Message }) {
     const tl = s.timelines[m.room];
     return remindsMe(m, tl && m.system?.seq ? findBySeq(tl.messages, m.system.seq) : undefined, me);
   });
+  const n = m.system;
+  const note = n?.note && n.action !== 'note_deleted' ? n.note : 0;
+  if (note) {
+    return (
+      <button type="button" class="sys-link" onClick={() => openNote(m.room, note)}>
+        {systemText(m, me, t)}
+      </button>
+    );
+  }
   return (
     <span class={mention ? 'mentioned' : undefined}>
       {mention && <span class="sr-only">{t('mentionedYou')}: </span>}

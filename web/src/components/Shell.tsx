@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ConfirmHost } from './confirm';
-import { DetailsPanel, NewChatDialog, preloadDialogs, ProfileView, SettingsDialog } from './lazy';
+import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SettingsDialog } from './lazy';
 import { RoomList } from './RoomList';
 import { RoomView } from './RoomView';
 import { Toast } from './Toast';
@@ -16,7 +16,11 @@ export function Shell() {
   const route = useStore((s) => s.route);
   const [dialog, setDialog] = useState<null | 'new' | 'settings'>(null);
   const pane = route.room === null && route.panel === null ? 'list' : route.panel === null ? 'room' : 'details';
-  const profile = route.panel && typeof route.panel === 'object' ? route.panel.user : null;
+  const panel = route.panel;
+  const profile = panel && typeof panel === 'object' && 'user' in panel ? panel.user : null;
+  // The room's notes, maybe with one of them open (notes/NotesPanel.tsx).
+  const note = panel && typeof panel === 'object' && 'note' in panel ? panel.note : null;
+  const notes = panel === 'notes' || note !== null;
   useEffect(preloadDialogs, []);
   // Files dropped beside the room (which attaches them) must not make the browser open them
   // in place of the app.
@@ -56,9 +60,11 @@ export function Shell() {
           )}
         </div>
         {(route.room !== null || profile !== null) && (
-          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t('detailsTitle')}>
+          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t(notes ? 'notes' : 'detailsTitle')}>
             {profile !== null ? (
               <ProfileView key={profile} user={profile} />
+            ) : notes ? (
+              <NotesPanel key={route.room!} room={route.room!} open={note} />
             ) : (
               <DetailsPanel key={route.room!} room={route.room!} />
             )}

@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadActionTexts, loadCollabTexts, loadFileTexts, loadRoomTexts } from '../i18n';
+import { loadActionTexts, loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -27,6 +27,10 @@ export const PostingClosed = lazy(() => notes().then((m) => m.PostingClosed));
 export const DetailsPanel = lazy(() => withRoomTexts(import('./DetailsPanel')).then((m) => m.DetailsPanel));
 export const ProfileView = lazy(() => withRoomTexts(import('./ProfileView')).then((m) => m.ProfileView));
 export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSettingsDialog')).then((m) => m.RoomSettingsDialog));
+// Notes (notes/: the list, the note, the editor, the Markdown renderer), with their texts.
+export const NotesPanel = lazy(() =>
+  Promise.all([withRoomTexts(import('../notes/NotesPanel')), loadNoteTexts()]).then(([m]) => m.NotesPanel),
+);
 
 // Stamps, reactions and pins (with the texts of i18n/ja-collab.ts), one chunk: a timeline
 // shows stamps and reactions as soon as it loads.
@@ -62,6 +66,7 @@ export function preloadDialogs(): void {
       ProfileView,
       RoomSettingsDialog,
       ActionCard,
+      NotesPanel,
     ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };

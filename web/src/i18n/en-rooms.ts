@@ -27,6 +27,10 @@ const enRooms: RoomTexts = {
   sysTakenOver: '{users} took over the management of this chat',
   sysActionClosed: '{actor} closed “{title}”',
   sysActionReminded: '{actor} reminded the {n} who have not answered “{title}”',
+  sysNoteCreated: '{actor} created the note "{title}"',
+  sysNoteUpdated: '{actor} updated the note "{title}"',
+  sysNoteRestored: '{actor} restored the note "{title}" to version {n}',
+  sysNoteDeleted: '{actor} deleted the note "{title}"',
   sysTonari: 'tonari',
   sysOther: 'The chat was updated',
   ruleOfficial: 'official',
@@ -73,6 +77,7 @@ const enRooms: RoomTexts = {
   accountDisabled: 'This account is disabled',
   // rooms and people: details, profiles, pickers, readers (moved from the initial load)
   members: 'Members',
+  notesN: 'Notes ({n})',
   memberCount: '{n} members',
   readList: 'Read ({n})',
   unreadList: 'Not read yet ({n})',

@@ -1,16 +1,19 @@
 import enActions from './en-actions';
 import enCollab from './en-collab';
+import enNotes from './en-notes';
 import enRooms from './en-rooms';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts = {
   ...enRooms,
   ...enCollab,
   ...enActions,
+  ...enNotes,
   appName: 'tonari',
   appTagline: 'Business chat for local government staff',
   loginTitle: 'Log in',
@@ -95,6 +98,7 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts = {
   mentionAll: 'Everyone',
   mentionAllHint: 'Notify everyone in this chat',
   detailsTitle: 'Chat info',
+  notes: 'Notes',
   removedFromRoom: 'You were removed from this chat.',
   profile: 'Profile',
   department: 'Department',

@@ -2,15 +2,23 @@
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
 // loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
-// pins (ja-collab.ts, loadCollabTexts), and action stamps (ja-actions.ts, loadActionTexts).
+// pins (ja-collab.ts, loadCollabTexts), action stamps (ja-actions.ts, loadActionTexts)
+// and notes (ja-notes.ts, loadNoteTexts).
 import ja, { type Dict } from './ja';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 
 export type Lang = 'ja' | 'en';
-export type Key = keyof Dict | keyof FileTexts | keyof RoomTexts | keyof CollabTexts | keyof ActionTexts;
+export type Key =
+  | keyof Dict
+  | keyof FileTexts
+  | keyof RoomTexts
+  | keyof CollabTexts
+  | keyof ActionTexts
+  | keyof NoteTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -51,6 +59,7 @@ const files = part(() => import('./ja-files'));
 const rooms = part(() => import('./ja-rooms'));
 const collab = part(() => import('./ja-collab'));
 const actions = part(() => import('./ja-actions'));
+const notes = part(() => import('./ja-notes'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -63,6 +72,8 @@ export const loadRoomTexts = rooms.get;
 export const loadCollabTexts = collab.get;
 /** Loads the Japanese texts of action stamps (creating, answering, results). */
 export const loadActionTexts = actions.get;
+/** Loads the Japanese texts of notes (the list, the editor, versions, conflicts). */
+export const loadNoteTexts = notes.get;
 
 export function setLang(l: Lang): void {
   current = l;

@@ -29,6 +29,10 @@ const jaRooms = {
   sysTakenOver: '{users}がこのトークの管理を引き継ぎました',
   sysActionClosed: '{actor}が「{title}」を締め切りました',
   sysActionReminded: '{actor}が「{title}」の未回答者{n}人に回答を催促しました',
+  sysNoteCreated: '{actor}がノート「{title}」を作成しました',
+  sysNoteUpdated: '{actor}がノート「{title}」を更新しました',
+  sysNoteRestored: '{actor}がノート「{title}」を版{n}に戻しました',
+  sysNoteDeleted: '{actor}がノート「{title}」を削除しました',
   sysTonari: 'tonari',
   sysOther: 'トークが更新されました',
   // rules, as a short list
@@ -79,6 +83,7 @@ const jaRooms = {
   accountDisabled: 'このアカウントは利用停止中です',
   // rooms and people: details, profiles, pickers, readers (moved from the initial load)
   members: 'メンバー',
+  notesN: 'ノート（{n}）',
   memberCount: '{n}人',
   readList: '既読（{n}人）',
   unreadList: '未読（{n}人）',

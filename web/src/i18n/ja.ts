@@ -92,6 +92,7 @@ const ja = {
   mentionAllHint: 'このトークの全員に通知',
   // details
   detailsTitle: 'トーク情報',
+  notes: 'ノート',
   removedFromRoom: 'このトークのメンバーから外されました。',
   // profile
   profile: 'プロフィール',

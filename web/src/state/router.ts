@@ -3,8 +3,10 @@
 //   /rooms/5             room 5
 //   /rooms/5/details     room 5 with its details (phone: the details pane)
 //   /rooms/5/users/7     room 5 with user 7's profile
+//   /rooms/5/notes       room 5 with its notes
+//   /rooms/5/notes/12    room 5 with note 12 open over its notes
 //   /users/7             user 7's profile
-export type Panel = null | 'details' | { user: number };
+export type Panel = null | 'details' | 'notes' | { user: number } | { note: number };
 
 export interface Route {
   room: number | null;
@@ -20,6 +22,10 @@ export function parseRoute(path: string): Route {
     const room = num(parts[1]);
     if (room === null) return HOME;
     if (parts[2] === 'details') return { room, panel: 'details' };
+    if (parts[2] === 'notes') {
+      const note = num(parts[3]);
+      return { room, panel: note === null ? 'notes' : { note } };
+    }
     if (parts[2] === 'users') {
       const user = num(parts[3]);
       return user === null ? { room, panel: null } : { room, panel: { user } };
@@ -35,8 +41,10 @@ export function parseRoute(path: string): Route {
 
 export function formatRoute(r: Route): string {
   let p = r.room !== null ? `/rooms/${r.room}` : '';
-  if (r.panel === 'details' && r.room !== null) p += '/details';
-  else if (r.panel && typeof r.panel === 'object') p += `/users/${r.panel.user}`;
+  const panel = r.panel;
+  if (r.room !== null && (panel === 'details' || panel === 'notes')) p += '/' + panel;
+  else if (r.room !== null && panel && typeof panel === 'object' && 'note' in panel) p += `/notes/${panel.note}`;
+  else if (panel && typeof panel === 'object' && 'user' in panel) p += `/users/${panel.user}`;
   return p || '/';
 }
 

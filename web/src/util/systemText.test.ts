@@ -81,6 +81,15 @@ describe('systemText (Japanese)', () => {
     );
   });
 
+  it('says what happened to a note, and to which version a restore went back', () => {
+    expect(ja({ action: 'note_created', note: 4, title: '議事録', version: 1 })).toBe('佐藤さんがノート「議事録」を作成しました');
+    expect(ja({ action: 'note_updated', note: 4, title: '議事録', version: 3 })).toBe('佐藤さんがノート「議事録」を更新しました');
+    expect(ja({ action: 'note_updated', note: 4, title: '議事録', version: 4, restored_from: 2 })).toBe(
+      '佐藤さんがノート「議事録」を版2に戻しました',
+    );
+    expect(ja({ action: 'note_deleted', note: 4, title: '議事録' }, ME, '本人')).toBe('あなたがノート「議事録」を削除しました');
+  });
+
   it('an unknown action still says something', () => {
     expect(ja({ action: 'nope' as SystemNote['action'] })).toBe('トークが更新されました');
     expect(systemText(msg(1, { kind: 'system' }), ME, t)).toBe('トークが更新されました');
@@ -96,6 +105,9 @@ describe('systemText (English)', () => {
         'Tanaka added Yamada, Suzuki and 2 others',
       );
       expect(ja({ action: 'renamed', name: 'B', old_name: 'A' }, ME, 'Me')).toBe('You renamed the chat from "A" to "B"');
+      expect(ja({ action: 'note_updated', note: 4, title: 'Minutes', restored_from: 2 }, 2, 'Tanaka')).toBe(
+        'Tanaka restored the note "Minutes" to version 2',
+      );
     } finally {
       setLang('ja');
     }

@@ -69,6 +69,14 @@ function sentence(m: Message, me: number, t: T): string {
       return text('sysActionClosed', { title: n.title ?? '' });
     case 'action_reminded':
       return text('sysActionReminded', { title: n.title ?? '', n: n.count ?? 0 });
+    case 'note_created':
+      return text('sysNoteCreated', { title: n.title ?? '' });
+    case 'note_updated':
+      return n.restored_from
+        ? text('sysNoteRestored', { title: n.title ?? '', n: n.restored_from })
+        : text('sysNoteUpdated', { title: n.title ?? '' });
+    case 'note_deleted':
+      return text('sysNoteDeleted', { title: n.title ?? '' });
   }
   return t('sysOther');
 }

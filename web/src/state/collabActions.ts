@@ -4,9 +4,9 @@
 // its own failure (Hub.attempt).
 import * as calls from '../api/collab';
 import type { ActionPick, ActionState, EventFrame, Note, Pin } from '../api/types';
+import { t as tr } from '../i18n';
 import type { Collab, ListKeeper } from './collab';
 import { addPin, pinsFollowMessage, pinsFollowNote, removeNote, removePin, upsertNote } from './pins';
-import { t as tr } from '../i18n';
 import { setAction, setReaction } from './timeline';
 
 /** The most pins a room has (the server says so too, with a plain conflict). */
@@ -18,13 +18,19 @@ interface Lists {
 }
 type ListKey = keyof Lists;
 
-/** Rooms whose pins or notes are being loaded; true: an event came meanwhile (load again). */
-const loading: Record<ListKey, Map<number, boolean>> = { pins: new Map(), notes: new Map() };
+/** Per store, the rooms whose list is being loaded; true: an event came meanwhile (load again). */
+const loadingOf = new WeakMap<Collab, Record<ListKey, Map<number, boolean>>>();
+function loadingIn(c: Collab, key: ListKey): Map<number, boolean> {
+  let l = loadingOf.get(c);
+  if (!l) loadingOf.set(c, (l = { pins: new Map(), notes: new Map() }));
+  return l[key];
+}
 
 /** Changes the room's list if loaded; a load under way is done again after it. */
 function changeList<K extends ListKey>(c: Collab, key: K, room: number, f: (l: Lists[K]) => Lists[K]): void {
   const all = c.hub.state[key] as Record<number, Lists[K]>;
-  if (loading[key].has(room)) loading[key].set(room, true);
+  const loading = loadingIn(c, key);
+  if (loading.has(room)) loading.set(room, true);
   const cur = all[room];
   const next = cur && f(cur);
   if (next !== cur) c.hub.set({ [key]: { ...all, [room]: next } });
@@ -81,17 +87,18 @@ function keeper(c: Collab): ListKeeper {
  */
 async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<void> {
   c.lists ??= keeper(c);
-  if (loading[key].has(room)) return;
-  loading[key].set(room, false);
+  const loading = loadingIn(c, key);
+  if (loading.has(room)) return;
+  loading.set(room, false);
   let list: Lists[K];
   try {
     list = await get();
   } catch (e) {
-    loading[key].delete(room);
+    loading.delete(room);
     throw e;
   }
-  const again = loading[key].get(room);
-  loading[key].delete(room);
+  const again = loading.get(room);
+  loading.delete(room);
   if (!c.hub.state.rooms[room]) return; // left meanwhile
   c.hub.set({ [key]: { ...c.hub.state[key], [room]: list } });
   if (again) await load(c, key, room, get);

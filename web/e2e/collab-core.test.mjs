@@ -17,6 +17,16 @@ async function menu(page, m, item) {
   await page.getByRole('menuitem', { name: item }).click();
 }
 
+/** Touch and hold, through the DevTools protocol (the browser makes the pointer events). */
+async function hold(cdp, locator) {
+  await locator.scrollIntoViewIfNeeded();
+  const box = await locator.boundingBox();
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at] });
+  await sleep(700);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+
 test('a stamp from the picker; reactions live; who reacted', { skip, timeout: 120000 }, async () => {
   const a = await newPage(env.browser); // 田中 太郎 (tanaka)
   const b = await newPage(env.browser); // 佐藤 花子 (sato)
@@ -174,14 +184,8 @@ test('a phone: a long press on a message opens the reactions sheet', { skip, tim
   await m.waitFor();
   await p.locator('.msg.pending').waitFor({ state: 'detached' });
 
-  // Touch and hold, through the DevTools protocol (the browser makes the pointer events).
-  await m.locator('.bubble').scrollIntoViewIfNeeded();
-  const box = await m.locator('.bubble').boundingBox();
-  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   const cdp = await p.context().newCDPSession(p);
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at] });
-  await sleep(700);
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await hold(cdp, m.locator('.bubble'));
   const sheet = p.getByRole('dialog', { name: 'リアクションを選ぶ' });
   await sheet.waitFor();
   const sb = await sheet.boundingBox();
@@ -189,7 +193,17 @@ test('a phone: a long press on a message opens the reactions sheet', { skip, tim
   await audit(p, 'phone reaction sheet');
   await shot(p, 'collab-phone-sheet');
   await sheet.getByRole('button', { name: '了解しました' }).tap();
-  await m.locator('.reaction-chip[aria-pressed="true"] img[src="/stamps/ryokai.svg"]').waitFor();
+  const chip = m.locator('.reaction-chip[aria-pressed="true"]', { has: p.locator('img[src="/stamps/ryokai.svg"]') });
+  await chip.waitFor();
+
+  // A long press on the chip says who reacted (and does not take mine away); a touch
+  // elsewhere closes it.
+  await hold(cdp, chip);
+  const who = m.getByRole('group', { name: '了解しましたでリアクションした人' });
+  await who.locator('.reacted-names', { hasText: '佐藤 花子' }).waitFor();
+  assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+  await p.locator('#room-title').tap();
+  await who.waitFor({ state: 'detached' });
 
   // The stamp picker is a sheet at the bottom too.
   await p.getByRole('button', { name: 'スタンプ', exact: true }).tap();

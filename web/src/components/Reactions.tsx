@@ -35,6 +35,13 @@ function Chip({ m, r }: { m: Message; r: Reaction }) {
   };
   const where = () => ((li.current?.getBoundingClientRect().top ?? 0) > window.innerHeight / 2 ? 'above' : 'below');
   useEffect(() => () => clearTimeout(timer.current), []);
+  // A touch elsewhere closes it (a phone has no pointer that leaves).
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: PointerEvent) => !li.current?.contains(e.target as Node) && later(false, 0);
+    document.addEventListener('pointerdown', away, true);
+    return () => document.removeEventListener('pointerdown', away, true);
+  }, [open]);
   const press = useLongPress(() => setOpen(where()));
   const stamp = stampOfKey(r.key);
   const what = reactionName(r.key);
@@ -42,8 +49,9 @@ function Chip({ m, r }: { m: Message; r: Reaction }) {
     <li
       ref={li}
       class="reaction"
-      onMouseEnter={() => later(true, OPEN_MS)}
-      onMouseLeave={() => later(false, 200)}
+      // A mouse only: a finger's tap sends these too, and a tap toggles.
+      onPointerEnter={(e) => e.pointerType === 'mouse' && later(true, OPEN_MS)}
+      onPointerLeave={(e) => e.pointerType === 'mouse' && later(false, 200)}
       onFocusOut={(e) => {
         if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node)) later(false, 0);
       }}

@@ -65,9 +65,9 @@ function keeper(c: Collab): ListKeeper {
       }
     },
     reload(room) {
-      // Not loaded: the old list stays until the next resync or reconnect.
-      if (c.hub.state.pins[room]) loadPins(c, room).catch(() => {});
-      if (c.hub.state.notes[room]) loadNotes(c, room).catch(() => {});
+      // Not loaded: the old list stays until the next resync.
+      if (c.hub.state.pins[room]) void loadPins(c, room);
+      if (c.hub.state.notes[room]) void loadNotes(c, room);
     },
     forget(room) {
       const { pins, notes } = c.hub.state;
@@ -82,35 +82,35 @@ function keeper(c: Collab): ListKeeper {
 }
 
 /**
- * Loads a list once (a load under way is not started twice). A failure is not reported:
- * the list stays unloaded and the screen that asked may say so (the error is thrown).
+ * Loads a list; false if it could not (true as well if a load is under way already). A
+ * failure is not reported: the list stays unloaded, and the screen that asked may say so.
  */
-async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<void> {
+async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<boolean> {
   c.lists ??= keeper(c);
   const loading = loadingIn(c, key);
-  if (loading.has(room)) return;
+  if (loading.has(room)) return true;
   loading.set(room, false);
   let list: Lists[K];
   try {
     list = await get();
-  } catch (e) {
+  } catch {
     loading.delete(room);
-    throw e;
+    return false;
   }
   const again = loading.get(room);
   loading.delete(room);
-  if (!c.hub.state.rooms[room]) return; // left meanwhile
+  if (!c.hub.state.rooms[room]) return false; // left meanwhile
   c.hub.set({ [key]: { ...c.hub.state[key], [room]: list } });
-  if (again) await load(c, key, room, get);
+  return again ? load(c, key, room, get) : true;
 }
 
-/** The room's pins (the pinned bar); then events keep them. Throws if it cannot load. */
-export function loadPins(c: Collab, room: number): Promise<void> {
+/** The room's pins (the pinned bar); then events keep them. */
+export function loadPins(c: Collab, room: number): Promise<boolean> {
   return load(c, 'pins', room, () => calls.listPins(c.hub.api, room));
 }
 
-/** The room's notes, without bodies; then events keep them. Throws if it cannot load. */
-export function loadNotes(c: Collab, room: number): Promise<void> {
+/** The room's notes, without bodies; then events keep them. */
+export function loadNotes(c: Collab, room: number): Promise<boolean> {
   return load(c, 'notes', room, () => calls.listNotes(c.hub.api, room));
 }
 

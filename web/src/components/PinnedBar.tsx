@@ -58,7 +58,7 @@ export function PinnedBar({ room }: { room: number }) {
   useEffect(() => setOpen(false), [room]);
   useEffect(() => {
     // Not loaded (offline, say): no bar until the connection is back.
-    if (!store.state.pins[room]) loadPins(store.collab, room).catch(() => {});
+    if (!store.state.pins[room]) void loadPins(store.collab, room);
   }, [room, live]);
   if (!pins?.length) return null;
 

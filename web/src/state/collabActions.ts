@@ -4,9 +4,9 @@
 // its own failure (Hub.attempt).
 import * as calls from '../api/collab';
 import type { ActionPick, ActionState, EventFrame, Note, Pin } from '../api/types';
+import { t as tr } from '../i18n';
 import type { Collab, ListKeeper } from './collab';
 import { addPin, pinsFollowMessage, pinsFollowNote, removeNote, removePin, upsertNote } from './pins';
-import { t as tr } from '../i18n';
 import { setAction, setReaction } from './timeline';
 
 /** The most pins a room has (the server says so too, with a plain conflict). */
@@ -18,13 +18,19 @@ interface Lists {
 }
 type ListKey = keyof Lists;
 
-/** Rooms whose pins or notes are being loaded; true: an event came meanwhile (load again). */
-const loading: Record<ListKey, Map<number, boolean>> = { pins: new Map(), notes: new Map() };
+/** Per store, the rooms whose list is being loaded; true: an event came meanwhile (load again). */
+const loadingOf = new WeakMap<Collab, Record<ListKey, Map<number, boolean>>>();
+function loadingIn(c: Collab, key: ListKey): Map<number, boolean> {
+  let l = loadingOf.get(c);
+  if (!l) loadingOf.set(c, (l = { pins: new Map(), notes: new Map() }));
+  return l[key];
+}
 
 /** Changes the room's list if loaded; a load under way is done again after it. */
 function changeList<K extends ListKey>(c: Collab, key: K, room: number, f: (l: Lists[K]) => Lists[K]): void {
   const all = c.hub.state[key] as Record<number, Lists[K]>;
-  if (loading[key].has(room)) loading[key].set(room, true);
+  const loading = loadingIn(c, key);
+  if (loading.has(room)) loading.set(room, true);
   const cur = all[room];
   const next = cur && f(cur);
   if (next !== cur) c.hub.set({ [key]: { ...all, [room]: next } });
@@ -59,9 +65,9 @@ function keeper(c: Collab): ListKeeper {
       }
     },
     reload(room) {
-      // Not loaded: the old list stays until the next resync or reconnect.
-      if (c.hub.state.pins[room]) loadPins(c, room).catch(() => {});
-      if (c.hub.state.notes[room]) loadNotes(c, room).catch(() => {});
+      // Not loaded: the old list stays until the next resync.
+      if (c.hub.state.pins[room]) void loadPins(c, room);
+      if (c.hub.state.notes[room]) void loadNotes(c, room);
     },
     forget(room) {
       const { pins, notes } = c.hub.state;
@@ -76,34 +82,35 @@ function keeper(c: Collab): ListKeeper {
 }
 
 /**
- * Loads a list once (a load under way is not started twice). A failure is not reported:
- * the list stays unloaded and the screen that asked may say so (the error is thrown).
+ * Loads a list; false if it could not (true as well if a load is under way already). A
+ * failure is not reported: the list stays unloaded, and the screen that asked may say so.
  */
-async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<void> {
+async function load<K extends ListKey>(c: Collab, key: K, room: number, get: () => Promise<Lists[K]>): Promise<boolean> {
   c.lists ??= keeper(c);
-  if (loading[key].has(room)) return;
-  loading[key].set(room, false);
+  const loading = loadingIn(c, key);
+  if (loading.has(room)) return true;
+  loading.set(room, false);
   let list: Lists[K];
   try {
     list = await get();
-  } catch (e) {
-    loading[key].delete(room);
-    throw e;
+  } catch {
+    loading.delete(room);
+    return false;
   }
-  const again = loading[key].get(room);
-  loading[key].delete(room);
-  if (!c.hub.state.rooms[room]) return; // left meanwhile
+  const again = loading.get(room);
+  loading.delete(room);
+  if (!c.hub.state.rooms[room]) return false; // left meanwhile
   c.hub.set({ [key]: { ...c.hub.state[key], [room]: list } });
-  if (again) await load(c, key, room, get);
+  return again ? load(c, key, room, get) : true;
 }
 
-/** The room's pins (the pinned bar); then events keep them. Throws if it cannot load. */
-export function loadPins(c: Collab, room: number): Promise<void> {
+/** The room's pins (the pinned bar); then events keep them. */
+export function loadPins(c: Collab, room: number): Promise<boolean> {
   return load(c, 'pins', room, () => calls.listPins(c.hub.api, room));
 }
 
-/** The room's notes, without bodies; then events keep them. Throws if it cannot load. */
-export function loadNotes(c: Collab, room: number): Promise<void> {
+/** The room's notes, without bodies; then events keep them. */
+export function loadNotes(c: Collab, room: number): Promise<boolean> {
   return load(c, 'notes', room, () => calls.listNotes(c.hub.api, room));
 }
 

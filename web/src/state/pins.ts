@@ -27,10 +27,11 @@ export function pinsFollowMessage(pins: Pin[], m: Message): Pin[] {
   return pins.map((p) => (p.kind === 'message' && p.seq === m.seq ? { ...p, message: m } : p));
 }
 
-/** A pinned note was saved: its pin shows the new title. */
+/** A pinned note was saved: its pin shows the new title (the note without its body). */
 export function pinsFollowNote(pins: Pin[], n: Note): Pin[] {
   if (!isPinned(pins, 'note', n.id)) return pins;
-  return pins.map((p) => (p.kind === 'note' && p.note === n.id ? { ...p, note_info: n } : p));
+  const { body: _, ...meta } = n;
+  return pins.map((p) => (p.kind === 'note' && p.note === n.id ? { ...p, note_info: meta } : p));
 }
 
 /** note.updated: the note (without its body) comes first, replacing an older copy. */

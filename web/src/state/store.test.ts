@@ -471,4 +471,16 @@ describe('working together', () => {
     sock.receive({ type: 'room.removed', room: 5 });
     expect(store.state.pins[5]).toBeUndefined();
   });
+
+  it('leaves a list that cannot load unloaded, quietly', async () => {
+    const { store, srv } = await bootLive();
+    await flush();
+    const { ApiError } = await import('../api/client');
+    collabRoutes(srv, () => {
+      throw new ApiError(0, 'network', 'no answer');
+    });
+    expect(await loadPins(store.collab, 5)).toBe(false);
+    expect(store.state.pins[5]).toBeUndefined();
+    expect(store.state.toast).toBeNull();
+  });
 });

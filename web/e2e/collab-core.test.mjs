@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { audit, browserSuite, login, msgLocator, newPage, openRoom, send, shot, sleep, until } from './lib/harness.mjs';
 
-const env = browserSuite();
+const env = browserSuite({ watchdogMs: 240000 });
 const { skip } = env;
 
 /** The stamp message showing stamp `words` (its picture's alt). */
@@ -111,11 +111,12 @@ test('a pinned message shows in the pinned bar of another browser', { skip, time
 
   // sato's pinned bar shows it at once, and opens it in the timeline.
   const bar = b.getByRole('region', { name: 'ピン留め' });
-  await bar.getByRole('button', { name: text }).waitFor();
+  const pinned = (t) => bar.locator('.pin-open', { hasText: t });
+  await pinned(text).waitFor();
   await a.getByRole('region', { name: 'ピン留め' }).waitFor();
   await audit(b, 'pinned bar');
   await shot(b, 'collab-pinned');
-  await bar.getByRole('button', { name: text }).click();
+  await pinned(text).click();
   await msgLocator(b, text).and(b.locator('.flash')).waitFor();
 
   // A second pin: the bar shows the newest and opens to show both.
@@ -124,9 +125,9 @@ test('a pinned message shows in the pinned bar of another browser', { skip, time
   await second.waitFor();
   await until(async () => (await a.locator('.msg.pending').count()) === 0, { what: 'ack' });
   await menu(a, second, 'ピン留め');
-  await bar.getByRole('button', { name: '本日の訓練は10時開始です。' }).waitFor();
+  await pinned('本日の訓練は10時開始です。').waitFor();
   await bar.getByRole('button', { name: 'ピン留めをすべて表示' }).click();
-  await bar.getByRole('button', { name: text }).waitFor();
+  await pinned(text).waitFor();
   assert.equal(await bar.locator('.pin-open').count(), 2);
 
   // The menu now offers ピン留めを外す; unpinned, it leaves both bars.
@@ -140,7 +141,7 @@ test('a pinned message far back is loaded and shown from the pinned bar', { skip
   const { srv } = env;
   const [suzuki, tanaka, ito, sato] = await Promise.all(['suzuki', 'tanaka', 'ito', 'sato'].map((u) => srv.token(u)));
   const room = await srv.roomId(sato, '防災係');
-  const post = (tok, body, i) => srv.api(tok, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-${body}-${i}`, body });
+  const post = (tok, body, i) => srv.api(tok, 'POST', `/api/rooms/${room}/messages`, { client_id: `e2e-${tok.slice(-6)}-${i}`, body });
   const old = await post(suzuki, '来年度の防災計画の素案です。', 0);
   await srv.api(tanaka, 'PUT', `/api/rooms/${room}/pins/message/${old.message.seq}`);
   // 60 messages after it (20 each: within the write rate), read by sato: his timeline
@@ -174,6 +175,7 @@ test('a phone: a long press on a message opens the reactions sheet', { skip, tim
   await p.locator('.msg.pending').waitFor({ state: 'detached' });
 
   // Touch and hold, through the DevTools protocol (the browser makes the pointer events).
+  await m.locator('.bubble').scrollIntoViewIfNeeded();
   const box = await m.locator('.bubble').boundingBox();
   const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   const cdp = await p.context().newCDPSession(p);

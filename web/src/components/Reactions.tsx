@@ -25,18 +25,22 @@ export function Reactions({ m }: { m: Message }) {
 }
 
 function Chip({ m, r }: { m: Message; r: Reaction }) {
-  const [open, setOpen] = useState(false);
+  // Open: below the chip, or above it in the lower half of the window (the timeline clips).
+  const [open, setOpen] = useState<'' | 'below' | 'above'>('');
+  const li = useRef<HTMLLIElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>();
   const later = (v: boolean, ms: number) => {
     clearTimeout(timer.current);
-    timer.current = setTimeout(() => setOpen(v), ms);
+    timer.current = setTimeout(() => setOpen(v ? where() : ''), ms);
   };
+  const where = () => ((li.current?.getBoundingClientRect().top ?? 0) > window.innerHeight / 2 ? 'above' : 'below');
   useEffect(() => () => clearTimeout(timer.current), []);
-  const press = useLongPress(() => setOpen(true));
+  const press = useLongPress(() => setOpen(where()));
   const stamp = stampOfKey(r.key);
   const what = reactionName(r.key);
   return (
     <li
+      ref={li}
       class="reaction"
       onMouseEnter={() => later(true, OPEN_MS)}
       onMouseLeave={() => later(false, 200)}
@@ -62,13 +66,13 @@ function Chip({ m, r }: { m: Message; r: Reaction }) {
         {stamp ? <StampImg id={stamp.id} size={22} label={false} /> : <span class="reaction-emoji">{r.key}</span>}
         <span class="reaction-count">{r.count}</span>
       </button>
-      {open && <ReactedBy m={m} r={r} what={what} />}
+      {open && <ReactedBy m={m} r={r} what={what} above={open === 'above'} />}
     </li>
   );
 }
 
 /** Who put reaction `r`: the first page, then more on request; "ほかN人" for the rest. */
-function ReactedBy({ m, r, what }: { m: Message; r: Reaction; what: string }) {
+function ReactedBy({ m, r, what, above }: { m: Message; r: Reaction; what: string; above: boolean }) {
   const [users, setUsers] = useState<UserAt[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -89,7 +93,7 @@ function ReactedBy({ m, r, what }: { m: Message; r: Reaction; what: string }) {
   }, [r.count]);
   const rest = users ? Math.max(0, r.count - users.length) : 0;
   return (
-    <div class="reacted-by" role="group" aria-label={t('reactedBy', { what })}>
+    <div class={'reacted-by' + (above ? ' above' : '')} role="group" aria-label={t('reactedBy', { what })}>
       <p class="reacted-what">{t('reactedBy', { what })}</p>
       {users === null ? (
         <p class="reacted-names">{t('loading')}</p>

@@ -1,8 +1,22 @@
 // A long press with a finger (about half a second without moving): phones have no hover and
-// no right click, so it opens what those would. The click that ends it is swallowed.
+// no right click, so it opens what those would. The mouse events and click that the
+// browser may still send when the finger lifts are swallowed (they would land on what the
+// long press opened, a dialog's backdrop say).
 import { useMemo, useRef } from 'preact/hooks';
 
 const HOLD_MS = 500;
+
+function swallowNextClick(): void {
+  const types = ['mousedown', 'mouseup', 'click'];
+  const eat = (e: Event) => {
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.type === 'click') done();
+  };
+  const done = () => types.forEach((t) => document.removeEventListener(t, eat, true));
+  types.forEach((t) => document.addEventListener(t, eat, true));
+  setTimeout(done, 1000);
+}
 
 /** Handlers to spread on an element; `fire` runs on a long press by touch (or pen). */
 export function useLongPress(fire: (el: HTMLElement) => void) {
@@ -13,21 +27,19 @@ export function useLongPress(fire: (el: HTMLElement) => void) {
     let el: HTMLElement | null = null;
     let x = 0;
     let y = 0;
-    let fired = false;
     const stop = () => {
       clearTimeout(timer);
       el = null;
     };
     const go = () => {
-      if (!el) return;
-      fired = true;
       const at = el;
+      if (!at) return;
       stop();
+      swallowNextClick();
       cb.current(at);
     };
     return {
       onPointerDown(e: PointerEvent) {
-        fired = false;
         stop();
         if (e.pointerType === 'mouse') return;
         el = e.currentTarget as HTMLElement;
@@ -42,15 +54,9 @@ export function useLongPress(fire: (el: HTMLElement) => void) {
       onPointerCancel: stop,
       onContextMenu(e: Event) {
         // Android opens its own menu on a long press: ours instead.
-        if (!el && !fired) return;
+        if (!el) return;
         e.preventDefault();
         go();
-      },
-      onClickCapture(e: Event) {
-        if (!fired) return;
-        fired = false;
-        e.preventDefault();
-        e.stopPropagation();
       },
     };
   }, []);

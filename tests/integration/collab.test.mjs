@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { login, cid, sleep } from './lib/client.mjs';
@@ -82,6 +82,10 @@ async function download(c, path) {
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
+// The system's Python: the one scripts/install-deps.sh gives python3-openpyxl (a python3
+// earlier in PATH, e.g. pyenv's, may not have it).
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 // The rows of an export as Python reads them: csv with the encoding, or openpyxl.
 function pythonRows(bytes, kind) {
   const dir = mkdtempSync(join(tmpdir(), 'tonari-export-'));
@@ -94,7 +98,7 @@ print(json.dumps([["" if v is None else str(v) for v in row] for row in ws.iter_
     : `import csv, json, sys
 with open(sys.argv[1], newline="", encoding=sys.argv[2]) as f:
     print(json.dumps(list(csv.reader(f))))`;
-  const out = execFileSync('python3', ['-c', script, file, kind === 'csv_sjis' ? 'cp932' : 'utf-8-sig'], { encoding: 'utf8' });
+  const out = execFileSync(PYTHON, ['-c', script, file, kind === 'csv_sjis' ? 'cp932' : 'utf-8-sig'], { encoding: 'utf8' });
   return JSON.parse(out);
 }
 
@@ -506,7 +510,11 @@ test('export: CSV (UTF-8 with BOM, Shift_JIS) and XLSX as Python reads them, in 
     assert.deepEqual(rows[0], ['氏名', 'よみ', '所属', '12/8 10:00', '12/9 15:00', '回答日時'], `${ctx}: header`);
     const body = rows.slice(1, 1 + PEOPLE.length);
     assert.deepEqual(body.map((r) => [r[0], r[1], [r[3], r[4]]]), expectedRows, `${ctx}: rows in 五十音 order`);
-    for (const r of body) assert.match(r[5], /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/, `${ctx}: 回答日時 in JST`);
+    // 回答日時 in JST: text in a CSV, a date cell in the XLSX (openpyxl: a datetime).
+    const times = body.map((r) => (ctx === 'xlsx' ? r[5].replace(/^(\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2}):\d{2}$/, '$1/$2/$3 $4') : r[5]));
+    for (const t of times) assert.match(t, /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/, `${ctx}: 回答日時`);
+    assert.ok(times.every((t) => Math.abs(Date.parse(`${t.replaceAll('/', '-')}:00+09:00`) - Date.now()) < 600000),
+      `${ctx}: 回答日時 is now, in JST: ${times}`);
     // Then a blank row and the tally (trailing empty cells of a sheet's rows left out).
     const tail = rows.slice(1 + PEOPLE.length).map((r) => {
       const t = [...r];

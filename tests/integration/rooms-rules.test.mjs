@@ -37,12 +37,12 @@ test('room permissions by role: rename, describe, add, remove, set role', T, asy
   const asOwner = await roomOf(sato, R);
   assert.equal(asOwner.room.role, 'owner');
   assert.deepEqual(asOwner.room.can, {
-    post: true, edit_info: true, invite: true, remove: true, leave: true, set_roles: true, edit_rules: true, edit_official: false,
+    post: true, edit_info: true, invite: true, remove: true, leave: true, set_roles: true, edit_rules: true, edit_official: false, pin: true, edit_notes: true,
   });
   assert.deepEqual(asOwner.room.rules, { announcement: false, official: false, members_invite: true, members_edit: false, sync: null });
   const asMember = await roomOf(tanaka, R);
   assert.deepEqual(asMember.room.can, {
-    post: true, edit_info: false, invite: true, remove: false, leave: true, set_roles: false, edit_rules: false, edit_official: false,
+    post: true, edit_info: false, invite: true, remove: false, leave: true, set_roles: false, edit_rules: false, edit_official: false, pin: true, edit_notes: true,
   });
 
   // A plain member: no rename ("any member can rename 危機管理課" was the bug), no description,

@@ -1,7 +1,10 @@
 #include "store/postgres/pg_store.h"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
+
+#include <boost/json.hpp>
 
 #include "core/wire.h"
 #include "store/postgres/schema.h"
@@ -52,7 +55,13 @@ Message read_message(const Row& row, int c) {
   m.edited_at = row.i64(c + 14);
   m.deleted = row.boolean(c + 15);
   m.kind = row.view(c + 16) == "system" ? MessageKind::system : MessageKind::text;
+  m.stamp = row.text(c + 19);
   return m;
+}
+
+MessageParts parts_of(const Row& row, int c) {
+  if (row.boolean(c + 15)) return {};
+  return MessageParts{row.i64(c + 18) != 0, row.i64(c + 20) != 0, row.boolean(c + 21)};
 }
 
 Room read_room(const Row& row, int c) {
@@ -127,9 +136,122 @@ void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs) {
   }
 }
 
+namespace {
+
+// Each of `msgs` (ascending seq, each one with reactions) its reaction counts, most used
+// first, then first put there first.
+void fill_reactions(PgConn& db, RoomId room, const std::vector<Message*>& msgs) {
+  std::vector<Seq> seqs;
+  for (const Message* m : msgs) seqs.push_back(m->seq);
+  PgResult r = db.exec("SELECT seq, key, count FROM reaction_counts WHERE room_id=$1"
+                       " AND seq = ANY($2::bigint[]) ORDER BY seq, count DESC, first_ev",
+                       Params().i64(room).ids(seqs));
+  std::size_t i = 0;
+  for (int k = 0; k < r.rows(); ++k) {
+    const Seq seq = r.row(k).i64(0);
+    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
+    if (i == msgs.size()) break;
+    if (msgs[i]->seq == seq) msgs[i]->reactions.push_back({r.row(k).text(1), r.row(k).i64(2)});
+  }
+}
+
+// An action's option labels, stored as a JSON array of strings.
+std::vector<std::string> parse_options(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& e : v.as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
+                const std::vector<MessageParts>& parts) {
+  std::vector<Message*> files, reactions;
+  std::vector<Seq> actions;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    if (parts[i].files) files.push_back(msgs[i]);
+    if (parts[i].reactions) reactions.push_back(msgs[i]);
+    if (parts[i].action) actions.push_back(msgs[i]->seq);
+  }
+  fill_files(db, room, files);
+  if (!reactions.empty()) fill_reactions(db, room, reactions);
+  if (actions.empty()) return;
+  std::size_t i = 0;
+  for (auto& [seq, a] : load_actions(db, room, actions)) {
+    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
+    if (i == msgs.size()) break;
+    if (msgs[i]->seq == seq) msgs[i]->action = std::move(a);
+  }
+}
+
+std::vector<std::pair<Seq, ActionState>> load_actions(PgConn& db, RoomId room,
+                                                      const std::vector<Seq>& seqs) {
+  // pending: the room's members (a task: its assignees who are members) less those of them
+  // who answered (actions.answered_members).
+  PgResult r = db.exec(
+      "SELECT a.seq, a.kind, a.title, a.options, a.multiple, a.deadline, a.results_public,"
+      " a.changeable, a.anonymous, a.assignees, a.closed, a.closed_at, a.closed_by, a.answered,"
+      " (SELECT string_agg(c.count::text, ',' ORDER BY c.slot) FROM action_counts c"
+      "   WHERE c.room_id=a.room_id AND c.seq=a.seq),"
+      " CASE WHEN a.kind='task' THEN (SELECT count(*) FROM members mb WHERE mb.room_id=a.room_id"
+      "   AND mb.user_id = ANY(string_to_array(nullif(a.assignees, ''), ',')::bigint[]))"
+      "   ELSE r.member_count END - a.answered_members"
+      " FROM actions a JOIN messages m ON m.room_id=a.room_id AND m.seq=a.seq AND NOT m.deleted"
+      " JOIN rooms r ON r.id=a.room_id"
+      " WHERE a.room_id=$1 AND a.seq = ANY($2::bigint[]) ORDER BY a.seq",
+      Params().i64(room).ids(seqs));
+  std::vector<std::pair<Seq, ActionState>> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    const Row row = r.row(i);
+    ActionState a;
+    a.spec.kind = action_kind_from_name(row.view(1)).value_or(ActionKind::yesno);
+    a.spec.title = row.text(2);
+    a.spec.options = parse_options(row.view(3));
+    a.spec.multiple = row.boolean(4);
+    a.spec.deadline = row.i64(5);
+    a.spec.results_public = row.boolean(6);
+    a.spec.changeable = row.boolean(7);
+    a.spec.anonymous = row.boolean(8);
+    a.spec.assignees = split_ids(row.view(9));
+    a.closed = row.boolean(10);
+    a.closed_at = row.i64(11);
+    a.closed_by = row.i64(12);
+    a.tally.answered = row.i64(13);
+    a.tally.counts = split_ids(row.view(14));
+    a.tally.pending = std::max<std::int64_t>(0, row.i64(15));
+    out.emplace_back(row.i64(0), std::move(a));
+  }
+  return out;
+}
+
+std::optional<ActionState> load_action(PgConn& db, RoomId room, Seq seq) {
+  auto found = load_actions(db, room, {seq});
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front().second);
+}
+
+ActionState public_action(ActionState a) {
+  a.mine.clear();
+  a.mine_at = 0;
+  if (!a.spec.results_public) a.tally.counts.clear();
+  return a;
+}
+
+std::string message_frame(const char* type, const Message& m, EventNo ev) {
+  if (!m.action) return wire::message_event(type, m, ev);
+  Message seen = m;
+  seen.action = public_action(std::move(*seen.action));
+  return wire::message_event(type, seen, ev);
+}
+
 RoomEvent message_created_event(const Message& m, EventNo ev) {
-  return RoomEvent{m.room, ev, std::make_shared<const std::string>(
-                                   wire::message_event("message.created", m, ev))};
+  return RoomEvent{m.room, ev,
+                   std::make_shared<const std::string>(message_frame("message.created", m, ev))};
 }
 
 std::vector<UserId> split_ids(std::string_view s) {

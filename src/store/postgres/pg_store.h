@@ -122,6 +122,33 @@ class PgStore final : public Store {
   void mark_read(RoomId room, UserId user, Seq seq, TenantId tenant,
                  Callback<ReadChange> done) override;
 
+  void react(NewReaction r, Callback<RoomChange> done) override;
+  void answer_action(NewAnswer a, Callback<RoomChange> done) override;
+  void publish_action(RoomId room, Seq seq, TimeMs now, Callback<RoomChange> done) override;
+  void close_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,
+                    Callback<RoomChange> done) override;
+  void remind_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,
+                     Callback<RoomChange> done) override;
+  void create_note(NewNote n, RoomRule may, Callback<RoomChange> done) override;
+  void update_note(NoteEdit e, RoomRule may, Callback<RoomChange> done) override;
+  void delete_note(RoomId room, NoteId note, UserId by, TimeMs now, AuthorRule may,
+                   Callback<RoomChange> done) override;
+  void pin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target, TimeMs now,
+           RoomRule may, Callback<RoomChange> done) override;
+  void unpin(RoomId room, UserId by, Pin::Kind kind, std::int64_t target, TimeMs now,
+             RoomRule may, Callback<RoomChange> done) override;
+  Result<ViewerMarks> viewer_marks(RoomId room, Seq lo, Seq hi, UserId viewer) override;
+  Result<UserPage> reactors_page(RoomId room, Seq seq, const std::string& key,
+                                 const MemberKey& after, int limit) override;
+  Result<ActionState> action(RoomId room, Seq seq) override;
+  Result<UserPage> action_answers_page(RoomId room, Seq seq, int option, int value,
+                                       const MemberKey& after, int limit) override;
+  Result<std::vector<Note>> notes(RoomId room) override;
+  Result<Note> note(RoomId room, NoteId note) override;
+  Result<std::vector<NoteVersion>> note_versions(RoomId room, NoteId note) override;
+  Result<NoteVersion> note_version(RoomId room, NoteId note, std::int64_t version) override;
+  Result<std::vector<Pin>> pins(RoomId room) override;
+
   Result<FileInfo> file(FileId id) override;
   Result<std::int64_t> tenant_file_bytes(TenantId tenant) override;
   void create_file(NewFile f, std::int64_t quota_bytes, Callback<FileInfo> done) override;

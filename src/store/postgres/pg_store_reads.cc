@@ -39,7 +39,7 @@ RoomSummary read_summary(const Row& row) {
 // Whether the summary row's last message has files.
 bool last_message_has_files(const Row& row) {
   const int c = TONARI_PG_ROOM_NCOLS + 6;
-  return !row.is_null(c) && has_files(row, c);
+  return !row.is_null(c) && parts_of(row, c).files;
 }
 
 // Gives the last messages of `summaries` their files: one query for all of them.
@@ -62,17 +62,6 @@ void fill_last_files(PgConn& db, const std::vector<RoomSummary*>& summaries) {
       it->second->files.push_back(std::move(f));
     }
   }
-}
-
-// The messages of `msgs` (ascending seq) whose seq is one of `seqs` (ascending).
-std::vector<Message*> with_seqs(std::vector<Message>& msgs, const std::vector<Seq>& seqs) {
-  std::vector<Message*> out;
-  std::size_t i = 0;
-  for (Message& m : msgs) {
-    while (i < seqs.size() && seqs[i] < m.seq) ++i;
-    if (i < seqs.size() && seqs[i] == m.seq) out.push_back(&m);
-  }
-  return out;
 }
 
 // The room's read positions past `lo`, for counting the readers of messages after `lo`:
@@ -288,12 +277,29 @@ Result<MemberPage> PgStore::members_page(RoomId room, const MemberKey& after, in
               "<$6" TONARI_PG_PAGE_ORDER;
         break;
       case MemberFilter::unanswered:
-        return Status(Code::internal, "not implemented");  // TODO(i21)
+        sql = TONARI_PG_PAGE_SELECT "AND " TONARI_PG_UNANSWERED("$5") TONARI_PG_PAGE_ORDER;
+        break;
     }
     // One row more than asked says whether another page follows.
     Params p;
     p.i64(room).bytes(after.sort_key).i64(after.user).i64(limit + 1);
-    if (filter.kind != MemberFilter::all) p.i64(filter.sender).i64(filter.seq);
+    if (filter.kind == MemberFilter::read || filter.kind == MemberFilter::unread) {
+      p.i64(filter.sender).i64(filter.seq);
+    } else if (filter.kind == MemberFilter::unanswered) {
+      // A task's pending are its assignees who have not answered: a handful of members,
+      // found by their ids instead of along the whole list.
+      PgResult a = db.exec("SELECT a.kind, a.assignees FROM actions a JOIN messages m"
+                           " ON m.room_id=a.room_id AND m.seq=a.seq AND NOT m.deleted"
+                           " WHERE a.room_id=$1 AND a.seq=$2",
+                           Params().i64(room).i64(filter.seq));
+      if (a.empty()) return not_found("message " + std::to_string(filter.seq) + " asks no question");
+      p.i64(filter.seq);
+      if (a.row(0).view(0) == "task") {
+        sql = TONARI_PG_PAGE_SELECT "AND " TONARI_PG_UNANSWERED("$5")
+              " AND mb.user_id = ANY($6::bigint[])" TONARI_PG_PAGE_ORDER;
+        p.ids(split_ids(a.row(0).view(1)));
+      }
+    }
     PgResult r = db.exec(sql, p);
     MemberPage out;
     std::string last_key;
@@ -401,25 +407,25 @@ Result<std::vector<Message>> PgStore::messages(RoomId room, Seq after, Seq befor
     Out out;
     out.reserve(static_cast<std::size_t>(std::clamp(limit, 0, 256)));
     const Seq upper = before > 0 ? before : std::numeric_limits<Seq>::max();
-    std::vector<Seq> files_of;  // the messages with files (nearly always none)
+    std::vector<MessageParts> parts;
+    auto take = [&](const Row& row) {
+      out.push_back(read_message(row));
+      parts.push_back(parts_of(row));
+    };
     if (after >= 0) {
       PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m"
                            " WHERE m.room_id=$1 AND m.seq>$2 AND m.seq<$3 ORDER BY m.seq LIMIT $4",
                            Params().i64(room).i64(after).i64(upper).i64(limit));
-      for (int i = 0; i < r.rows(); ++i) {
-        out.push_back(read_message(r.row(i)));
-        if (has_files(r.row(i))) files_of.push_back(out.back().seq);
-      }
+      for (int i = 0; i < r.rows(); ++i) take(r.row(i));
     } else {
       PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m"
                            " WHERE m.room_id=$1 AND m.seq<$2 ORDER BY m.seq DESC LIMIT $3",
                            Params().i64(room).i64(upper).i64(limit));
-      for (int i = r.rows(); i-- > 0;) {
-        out.push_back(read_message(r.row(i)));
-        if (has_files(r.row(i))) files_of.push_back(out.back().seq);
-      }
+      for (int i = r.rows(); i-- > 0;) take(r.row(i));
     }
-    if (!files_of.empty()) fill_files(db, room, with_seqs(out, files_of));
+    std::vector<Message*> msgs;
+    for (Message& m : out) msgs.push_back(&m);
+    fill_parts(db, room, msgs, parts);
     if (!out.empty()) {
       const ReadPositions readers = read_positions(db, room, out.front().seq - 1);
       for (Message& m : out) {
@@ -437,7 +443,7 @@ Result<Message> PgStore::message(RoomId room, Seq seq) {
                          Params().i64(room).i64(seq));
     if (r.empty()) return not_found("message " + std::to_string(seq) + " not found");
     Message m = read_message(r.row(0));
-    if (has_files(r.row(0))) fill_files(db, room, {&m});
+    fill_parts(db, room, {&m}, {parts_of(r.row(0))});
     return m;
   });
 }
@@ -458,15 +464,18 @@ std::vector<RoomEvent> room_events_since(PgConn& db, RoomId room, EventNo room_e
                        " WHERE m.room_id=$1 AND m.seq>$2 AND m.created_ev>$3 ORDER BY m.seq LIMIT $4",
                        Params().i64(room).i64(std::max<Seq>(0, room_seq - missed)).i64(after).i64(limit));
   std::vector<std::pair<Message, EventNo>> msgs;  // with created_ev
-  std::vector<Message*> with_files;               // nearly always none
+  std::vector<Message*> ptrs;
+  std::vector<MessageParts> parts;
   msgs.reserve(static_cast<std::size_t>(m.rows()));
   for (int i = 0; i < m.rows(); ++i) {
     msgs.emplace_back(read_message(m.row(i)), m.row(i).i64(TONARI_PG_MESSAGE_NCOLS));
-    if (has_files(m.row(i))) with_files.push_back(&msgs.back().first);
+    ptrs.push_back(&msgs.back().first);
+    parts.push_back(parts_of(m.row(i)));
   }
-  // message.created carries the files as they are now (their state, as the file.updated
-  // events among these have left them).
-  fill_files(db, room, with_files);
+  // message.created carries the message's parts as they are now (its files' state as the
+  // file.updated events among these have left them; its reactions and action stamp as the
+  // later reaction.updated and action.updated events leave them).
+  fill_parts(db, room, ptrs, parts);
   // Most of what a client misses is messages: when they account for every event missed,
   // the events table has nothing to add and is not read.
   if (static_cast<EventNo>(msgs.size()) == missed) {

@@ -1,4 +1,5 @@
-// The write half of PgStore. The functions given to write() run on a writer thread inside a
+// The write half of PgStore (the "Working together" writes: pg_store_collab.cc; what both
+// share: write_helpers.h). The functions given to write() run on a writer thread inside a
 // savepoint of a group-commit transaction (writer.h): returning a non-ok Result rolls back
 // that job alone. Those given to write_statement() are one statement each, sent in a
 // pipeline with the batch's others. A write that changes a room takes the room's row lock
@@ -6,7 +7,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <tuple>
 
 #include "core/wire.h"
 #include "search/collation.h"
@@ -15,98 +15,10 @@
 #include "store/room_rules.h"
 #include "store/postgres/post_job.h"
 #include "store/postgres/store_impl.h"
+#include "store/postgres/write_helpers.h"
 
 namespace tonari::store::postgres {
 namespace {
-
-// The room, locked until the transaction ends.
-std::optional<Room> load_room(PgConn& db, RoomId id) {
-  PgResult r = db.exec("SELECT " TONARI_PG_ROOM_COLS " FROM rooms r WHERE r.id=$1 FOR NO KEY UPDATE",
-                       Params().i64(id));
-  if (r.empty()) return std::nullopt;
-  return read_room(r.row(0));
-}
-
-bool is_member(PgConn& db, RoomId room, UserId user) {
-  return !db.exec("SELECT 1 FROM members WHERE room_id=$1 AND user_id=$2",
-                  Params().i64(room).i64(user)).empty();
-}
-
-// Applies `may` (if any) to the room and `by`'s membership as this transaction sees them.
-Status check_rule(PgConn& db, const RoomRule& may, const Room& room, UserId by) {
-  if (!may) return Status::ok();
-  PgResult r = db.exec("SELECT mb.role, " TONARI_PG_READ_SEQ("mb", "r") " FROM members mb"
-                       " JOIN rooms r ON r.id=mb.room_id WHERE mb.room_id=$1 AND mb.user_id=$2",
-                       Params().i64(room.id).i64(by));
-  std::optional<Member> member;
-  if (!r.empty()) member = Member{by, member_role(r.row(0).view(0)), r.row(0).i64(1)};
-  return may(room, member);
-}
-
-Status room_hidden(RoomId room) { return not_found("room " + std::to_string(room) + " not found"); }
-
-std::optional<User> load_user(PgConn& db, UserId id) {
-  PgResult r = db.exec("SELECT " TONARI_PG_USER_COLS TONARI_PG_USER_FROM "WHERE u.id=$1",
-                       Params().i64(id));
-  if (r.empty()) return std::nullopt;
-  return read_user(r.row(0));
-}
-
-std::optional<Message> load_message(PgConn& db, RoomId room, Seq seq) {
-  PgResult r = db.exec("SELECT " TONARI_PG_MESSAGE_COLS " FROM messages m WHERE m.room_id=$1 AND m.seq=$2",
-                       Params().i64(room).i64(seq));
-  if (r.empty()) return std::nullopt;
-  Message m = read_message(r.row(0));
-  if (has_files(r.row(0))) fill_files(db, room, {&m});
-  return m;
-}
-
-std::optional<FileInfo> load_file(PgConn& db, FileId id) {
-  PgResult r = db.exec("SELECT " TONARI_PG_FILE_COLS " FROM files f WHERE f.id=$1", Params().i64(id));
-  if (r.empty()) return std::nullopt;
-  return read_file(r.row(0));
-}
-
-// Appends an event built by `make_frame(ev)` to the room's log and advances room.ev.
-// `msg_seq` names the message of a message.* event (0 for others).
-template <class MakeFrame>
-RoomEvent append_event(PgConn& db, Room& room, TimeMs now, MakeFrame make_frame,
-                       Seq msg_seq = 0) {
-  const EventNo ev = room.ev + 1;
-  auto frame = std::make_shared<const std::string>(make_frame(ev));
-  Params p;
-  p.i64(room.id).i64(ev).text(*frame);
-  if (msg_seq) p.i64(msg_seq); else p.null();
-  p.i64(now);
-  db.exec("INSERT INTO events(room_id, ev, frame, msg_seq, created_at) VALUES($1,$2,$3,$4,$5)", p);
-  db.exec("UPDATE rooms SET ev=$1 WHERE id=$2", Params().i64(ev).i64(room.id));
-  room.ev = ev;
-  return RoomEvent{room.id, ev, std::move(frame)};
-}
-
-// Rewrites the stored message.* frames of `msg` to its current state, so that resume
-// replays only what may still be seen. A deleted message's file.updated frames keep only
-// which file they were about (blank_file()).
-void rewrite_events(PgConn& db, const Message& msg) {
-  PgResult r = db.exec("SELECT ev, (frame::json)->>'type', coalesce(((frame::json)->'file'->>'id')::bigint, 0)"
-                       " FROM events WHERE room_id=$1 AND msg_seq=$2",
-                       Params().i64(msg.room).i64(msg.seq));
-  for (int i = 0; i < r.rows(); ++i) {
-    const EventNo ev = r.row(i).i64(0);
-    const std::string type = r.row(i).text(1);
-    std::string frame;
-    if (type == "file.updated") {
-      if (!msg.deleted) continue;
-      auto f = load_file(db, r.row(i).i64(2));
-      if (!f) continue;
-      frame = wire::file_updated_event(msg.room, ev, blank_file(*f));
-    } else {
-      frame = wire::message_event(type.c_str(), msg, ev);
-    }
-    db.exec("UPDATE events SET frame=$1 WHERE room_id=$2 AND ev=$3",
-            Params().text(frame).i64(msg.room).i64(ev));
-  }
-}
 
 void insert_member(PgConn& db, RoomId room, UserId user, MemberRole role, Seq read_seq,
                    TimeMs now) {
@@ -156,58 +68,11 @@ UserId keep_an_owner(PgConn& db, RoomChange& out, TimeMs now, const char* reason
   return heir;
 }
 
-// A user as a system message names them: id and name.
-std::pair<UserId, std::string> named(PgConn& db, UserId id) {
-  PgResult r = db.exec("SELECT name FROM users WHERE id=$1", Params().i64(id));
-  return {id, r.empty() ? std::string() : r.row(0).text(0)};
-}
-
-wire::SystemNote note_of(const char* action) {
-  wire::SystemNote n;
-  n.action = action;
-  return n;
-}
-
 // A system note about one user.
 wire::SystemNote note_about(PgConn& db, const char* action, UserId user) {
   wire::SystemNote n = note_of(action);
   n.users.push_back(named(db, user));
   return n;
-}
-
-// Appends the system message `note` to the group room (store.h, "System messages"), sent
-// by `by` (0: tonari itself): the room's next seq and ev, with its message.created event
-// in `out`. `by` becomes the room's last sender if a member (they have read it, as after a
-// post: tonari_post); the last sender before, if someone else, keeps in their member row
-// what that gave them.
-void append_system_message(PgConn& db, RoomChange& out, UserId by, const wire::SystemNote& note,
-                           TimeMs now) {
-  Message m;
-  m.room = out.room.id;
-  m.seq = out.room.msg_seq + 1;
-  m.kind = MessageKind::system;
-  m.created_at = now;
-  if (by) std::tie(m.sender, m.sender_name) = named(db, by);
-  // Unique per room, as the idempotency key needs; a client's ids never look like this.
-  m.client_id = "system\u00b7" + std::to_string(m.seq);
-  m.body = wire::system_note_json(note);
-  const EventNo ev = out.room.ev + 1;
-  PgResult ins = db.exec("INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id,"
-                         " body, kind, created_at, created_ev)"
-                         " VALUES($1,$2,$3,$4,$5,$6,'system',$7,$8) RETURNING id",
-                         Params().i64(m.room).i64(m.seq).i64(m.sender).text(m.sender_name)
-                             .text(m.client_id).text(m.body).i64(now).i64(ev));
-  m.id = ins.row(0).i64(0);
-  const UserId reader = by && is_member(db, m.room, by) ? by : 0;
-  db.exec("UPDATE members mb SET read_seq=greatest(mb.read_seq, r.msg_seq) FROM rooms r"
-          " WHERE r.id=$1 AND mb.room_id=r.id AND mb.user_id=r.last_sender AND r.last_sender<>$2",
-          Params().i64(m.room).i64(reader));
-  db.exec("UPDATE rooms SET msg_seq=$1, ev=$2, last_activity=$3, last_sender=$4 WHERE id=$5",
-          Params().i64(m.seq).i64(ev).i64(now).i64(reader).i64(m.room));
-  out.room.msg_seq = m.seq;
-  out.room.ev = ev;
-  out.room.last_activity = now;
-  out.events.push_back(message_created_event(m, ev));
 }
 
 // The system message role_changed: `user`'s role is now `role`, for `reason` (may be null).
@@ -226,18 +91,6 @@ void rules_params(Params& p, const Room& room) {
   p.text(room.description).boolean(r.announcement).boolean(r.official)
       .boolean(r.members_invite).boolean(r.members_edit).text(org_sync_kind_name(r.sync.kind))
       .i64(r.sync.dept).boolean(r.sync.subtree);
-}
-
-// Rewrites the stored events of the replies whose seqs are `replies`' first column (their
-// quote changed).
-void rewrite_replies(PgConn& db, RoomId room, const PgResult& replies) {
-  for (int i = 0; i < replies.rows(); ++i) {
-    if (auto reply = load_message(db, room, replies.row(i).i64(0))) rewrite_events(db, *reply);
-  }
-}
-
-Status system_message_refused(const char* what) {
-  return permission_denied(std::string("a system message cannot be ") + what);
 }
 
 std::string search_key(const std::string& name, const std::string& reading,
@@ -581,6 +434,7 @@ void PgStore::add_members(RoomId room_id, UserId by, std::vector<UserId> users, 
       out.created = false;
       return out;
     }
+    recount_answers(db, room_id, out.joined, 1);
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
       return wire::member_joined_event(room_id, ev, joined, by);
     }));
@@ -610,6 +464,7 @@ void PgStore::remove_member(RoomId room_id, UserId by, UserId user, TimeMs now,
       return wire::member_left_event(room_id, ev, user, by);
     }));
     db.exec("DELETE FROM members WHERE room_id=$1 AND user_id=$2", Params().i64(room_id).i64(user));
+    recount_answers(db, room_id, {user}, -1);
     db.exec("UPDATE rooms SET member_count=member_count-1 WHERE id=$1", Params().i64(room_id));
     out.left.push_back(user);
     const UserId heir = *role == MemberRole::owner ? keep_an_owner(db, out, now, "owner_left") : 0;
@@ -645,6 +500,7 @@ void PgStore::take_over_room(RoomId room_id, UserId user, TimeMs now,
       auto u = load_user(db, user);
       if (!u || u->tenant != room->tenant || u->disabled) return not_found("user not found");
       insert_member(db, room_id, user, MemberRole::owner, room->msg_seq, now);
+      recount_answers(db, room_id, {user}, 1);
       out.joined.push_back(user);
       out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
         return wire::member_joined_event(room_id, ev, {*u}, user);
@@ -744,22 +600,26 @@ void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string b
     if (msg->kind == MessageKind::system) return system_message_refused("edited");
     if (msg->sender != editor) return permission_denied("only the sender can edit a message");
     if (msg->deleted) return invalid_argument("a deleted message cannot be edited");
+    if (!msg->stamp.empty()) return invalid_argument("a stamp message cannot be edited");
     db.exec("UPDATE messages SET body=$1, edited_at=$2 WHERE room_id=$3 AND seq=$4",
             Params().text(body).i64(now).i64(room_id).i64(seq));
     msg->body = body;
     msg->edited_at = now;
     // Quotes follow the edit (cut as tonari_post cuts them), in the replies' rows and in
-    // their stored events.
-    PgResult replies = db.exec(
-        "UPDATE messages SET reply_edited=true, reply_body=CASE WHEN char_length($1::text) > 100"
-        " THEN left($1::text, 100) || '…' ELSE $1::text END"
-        " WHERE room_id=$2 AND reply_seq=$3 RETURNING seq",
-        Params().text(body).i64(room_id).i64(seq));
-    rewrite_replies(db, room_id, replies);
+    // their stored events; those of a stamp or an action stamp show its quote_text, which
+    // the body does not change.
+    if (msg->stamp.empty() && !msg->action) {
+      PgResult replies = db.exec(
+          "UPDATE messages SET reply_edited=true, reply_body=CASE WHEN char_length($1::text) > 100"
+          " THEN left($1::text, 100) || '…' ELSE $1::text END"
+          " WHERE room_id=$2 AND reply_seq=$3 RETURNING seq",
+          Params().text(body).i64(room_id).i64(seq));
+      rewrite_replies(db, room_id, replies);
+    }
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return wire::message_event("message.edited", *msg, ev);
+      return message_frame("message.edited", *msg, ev);
     }, seq));
     out.message = std::move(*msg);
     return out;
@@ -784,9 +644,11 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     }
     db.exec("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
             " reply_body=NULL, mentions='', mention_all=false, deleted=true, edited_at=$1,"
-            " nfiles=0 WHERE room_id=$2 AND seq=$3",
+            " nfiles=0, stamp='', quote_text='', has_action=false, reaction_keys=0"
+            " WHERE room_id=$2 AND seq=$3",
             Params().i64(now).i64(room_id).i64(seq));
     db.exec("DELETE FROM mentions WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
+    forget_message_parts(db, room_id, seq);
     // Its files go with it: nobody gets them any more (FileInfo::deleted).
     if (!msg->files.empty()) {
       db.exec("UPDATE files SET deleted=true, updated_at=$1 WHERE room_id=$2 AND seq=$3",
@@ -794,6 +656,9 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
       msg->files.clear();
     }
     msg->body.clear();
+    msg->stamp.clear();
+    msg->reactions.clear();
+    msg->action.reset();
     msg->reply_to.reset();
     msg->mentions.clear();
     msg->mention_all = false;
@@ -807,7 +672,7 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
                             " RETURNING seq",
                             Params().i64(room_id).i64(seq)));
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return wire::message_event("message.deleted", *msg, ev);
+      return message_frame("message.deleted", *msg, ev);
     }, seq));
     out.message = std::move(*msg);
     return out;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
+#include "core/stamps.h"
 #include "store/file_rules.h"
 #include "store/postgres/store_impl.h"
 
@@ -20,8 +23,9 @@ constexpr const char* kPostOne =
     " (p.msg).client_id, (p.msg).body, (p.msg).reply_seq, (p.msg).reply_sender,"
     " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
     " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted, (p.msg).kind,"
-    " (p.msg).reply_edited, coalesce((p.msg).nfiles, 0)"
-    " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10,$11) p";
+    " (p.msg).reply_edited, coalesce((p.msg).nfiles, 0), coalesce((p.msg).stamp, ''),"
+    " coalesce((p.msg).reaction_keys, 0), coalesce((p.msg).has_action, false)"
+    " FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10,$11,$12,$13,$14) p";
 
 // The plain messages of a batch, in two statements. The first locks their rooms, in id
 // order as every batch does, so that the second's snapshot, taken after the locks, sees
@@ -39,10 +43,12 @@ constexpr const char* kLockRooms =
 
 constexpr const char* kPostMany = R"sql(
 WITH inp AS (
-  SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant, t.tenant_admin
+  SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant, t.tenant_admin,
+         t.stamp, t.quote_text
     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                $7::bigint[], $8::bigint[])
-         WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, tenant_admin, i)),
+                $7::bigint[], $8::bigint[], $9::text[], $10::text[])
+         WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, tenant_admin,
+                              stamp, quote_text, i)),
 vis AS (
   SELECT inp.*, r.tenant_id, r.kind, r.name AS room_name, r.created_by, r.created_at AS room_created,
          r.msg_seq AS base_seq, r.ev AS base_ev, r.last_sender AS base_last,
@@ -56,7 +62,8 @@ vis AS (
          e.reply_sender_name AS e_reply_sender_name, e.reply_body AS e_reply_body,
          e.mentions AS e_mentions, e.mention_all AS e_mention_all, e.created_at AS e_created_at,
          e.edited_at AS e_edited_at, e.deleted AS e_deleted, e.kind AS e_kind,
-         e.reply_edited AS e_reply_edited, e.nfiles AS e_nfiles,
+         e.reply_edited AS e_reply_edited, e.nfiles AS e_nfiles, e.stamp AS e_stamp,
+         e.reaction_keys AS e_reaction_keys, e.has_action AS e_has_action,
          min(inp.i) OVER (PARTITION BY inp.room, inp.sender, inp.client_id) AS first_i
     FROM inp
     LEFT JOIN rooms r ON r.id = inp.room
@@ -82,8 +89,10 @@ own AS (
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS own_before
     FROM new),
 ins AS (
-  INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
-  SELECT room, seq, sender, name, client_id, body, now_ms, ev FROM new ORDER BY room, seq
+  INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev,
+                       stamp, quote_text)
+  SELECT room, seq, sender, name, client_id, body, now_ms, ev, stamp, quote_text FROM new
+   ORDER BY room, seq
   RETURNING id, room_id, seq),
 rooms_up AS (
   UPDATE rooms r SET msg_seq = x.seq, ev = x.ev, last_activity = x.now_ms, last_sender = x.sender
@@ -108,18 +117,52 @@ SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
        c.e_reply_seq, c.e_reply_sender, c.e_reply_sender_name, c.e_reply_body,
        coalesce(c.e_mentions, ''), coalesce(c.e_mention_all, false),
        coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false),
-       coalesce(c.e_kind, 'text'), coalesce(c.e_reply_edited, false), coalesce(c.e_nfiles, 0)
+       coalesce(c.e_kind, 'text'), coalesce(c.e_reply_edited, false), coalesce(c.e_nfiles, 0),
+       coalesce(c.e_stamp, o.stamp, ''), coalesce(c.e_reaction_keys, 0),
+       coalesce(c.e_has_action, false)
   FROM run c
   LEFT JOIN own o ON o.room = c.room AND o.i = c.first_i
   LEFT JOIN ins ON ins.room_id = o.room AND ins.seq = o.seq
  ORDER BY c.i
 )sql";
 
+// What a reply quotes of `m` instead of its body (messages.quote_text): a stamp's words,
+// an action stamp's title.
+std::string quote_text(const NewMessage& m) {
+  if (m.action) return m.action->title;
+  if (const StampInfo* s = m.stamp.empty() ? nullptr : find_stamp(m.stamp)) {
+    return std::string(s->ja);
+  }
+  return {};
+}
+
+// The row of the action stamp that message `seq`, just posted, asks, with an empty tally.
+void insert_action(PgConn& db, RoomId room, Seq seq, const ActionSpec& a) {
+  boost::json::array options;
+  for (const std::string& o : a.options) options.emplace_back(o);
+  std::string assignees;
+  for (UserId id : a.assignees) {
+    if (!assignees.empty()) assignees += ',';
+    assignees += std::to_string(id);
+  }
+  db.exec("INSERT INTO actions(room_id, seq, kind, title, options, multiple, deadline,"
+          " results_public, changeable, anonymous, assignees)"
+          " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+          Params().i64(room).i64(seq).text(action_kind_name(a.kind)).text(a.title)
+              .text(boost::json::serialize(options)).boolean(a.multiple).i64(a.deadline)
+              .boolean(a.results_public).boolean(a.changeable).boolean(a.anonymous)
+              .text(assignees));
+  const auto slots = static_cast<std::int64_t>(action_option_count(a.kind, a.options.size()) *
+                                               action_values_per_option(a.kind));
+  db.exec("INSERT INTO action_counts(room_id, seq, slot) SELECT $1, $2, generate_series(0, $3 - 1)",
+          Params().i64(room).i64(seq).i64(slots));
+}
+
 class PlainPosts final : public JobGroup {
  public:
   std::vector<Piped> statements(const std::vector<PgJob*>& jobs) const override {
     std::vector<std::int64_t> rooms, senders, nows, tenants, tenant_admins;
-    std::vector<std::string> names, client_ids, bodies;
+    std::vector<std::string> names, client_ids, bodies, stamps, quote_texts;
     for (PgJob* job : jobs) {
       const NewMessage& m = static_cast<PostJob*>(job)->message();
       rooms.push_back(m.room);
@@ -130,12 +173,14 @@ class PlainPosts final : public JobGroup {
       nows.push_back(m.now);
       tenants.push_back(m.tenant);
       tenant_admins.push_back(m.tenant_admin ? 1 : 0);
+      stamps.push_back(m.stamp);
+      quote_texts.push_back(quote_text(m));
     }
     std::vector<Piped> out;
     out.push_back(Piped{kLockRooms, Params().ids(rooms), {}, {}});
     Params p;
     p.ids(rooms).ids(senders).texts(names).texts(client_ids).texts(bodies).ids(nows).ids(tenants)
-        .ids(tenant_admins);
+        .ids(tenant_admins).texts(stamps).texts(quote_texts);
     out.push_back(Piped{kPostMany, std::move(p), {}, {}});
     return out;
   }
@@ -150,7 +195,7 @@ PostJob::PostJob(NewMessage m, Callback<RoomChange> done)
 
 const JobGroup* PostJob::group_of() const {
   const bool plain = m_.reply_to <= 0 && m_.mentions.empty() && !m_.mention_all &&
-                     !m_.sender_name.empty() && m_.files.empty();
+                     !m_.sender_name.empty() && m_.files.empty() && !m_.action;
   return plain ? &kPlainPosts : nullptr;
 }
 
@@ -158,7 +203,7 @@ Piped PostJob::statement() {
   Params p;
   p.i64(m_.room).i64(m_.sender).text(m_.sender_name).text(m_.client_id).text(m_.body)
       .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant)
-      .boolean(m_.tenant_admin);
+      .boolean(m_.tenant_admin).text(m_.stamp).text(quote_text(m_)).boolean(m_.action.has_value());
   return Piped{kPostOne, std::move(p), {}, {}};
 }
 
@@ -175,15 +220,20 @@ bool PostJob::apply(PgConn& db) {
       result_.emplace(std::move(attached));
       return false;  // the message goes too
     }
-  } else if (out.ok() && has_files(rows.row(0), 4 + TONARI_PG_ROOM_NCOLS)) {
-    // A retry: the first message, with its files.
-    fill_files(db, m_.room, {&*out->message});
+    if (m_.action) {
+      insert_action(db, m_.room, out->message->seq, *m_.action);
+      out->message->action = load_action(db, m_.room, out->message->seq);
+    }
+  } else if (out.ok()) {
+    // A retry: the first message, with its parts.
+    fill_parts(db, m_.room, {&*out->message}, {parts_of(rows.row(0), 4 + TONARI_PG_ROOM_NCOLS)});
   }
   result_.emplace(std::move(out));
   return result_->ok();
 }
 
 Status PostJob::attach_files(PgConn& db, RoomChange& out) const {
+  if (m_.files.empty()) return Status::ok();
   if (m_.files.size() > kMaxFilesPerMessage) return too_many_files();
   Message& msg = *out.message;
   for (std::size_t i = 0; i < m_.files.size(); ++i) {

@@ -1,10 +1,11 @@
 // Posting a message on PostgreSQL: a write job of its own (writer.h). A plain message (no
-// reply, no mentions, no files, the sender's name given: nearly every message) joins the
-// batch's other plain messages in one statement, which locks their rooms, checks, numbers
-// and inserts them all; any other is one call of the server-side function tonari_post
-// (schema.cc), and a message with files then attaches them in the same savepoint (undone
-// with the message if one cannot be attached). All follow Store::post_message's rules,
-// with the same results.
+// reply, no mentions, no files, no action stamp, the sender's name given: nearly every
+// message, stamps included) joins the batch's other plain messages in one statement, which
+// locks their rooms, checks, numbers and inserts them all; any other is one call of the
+// server-side function tonari_post (schema.cc), and a message with files then attaches
+// them in the same savepoint (undone with the message if one cannot be attached), one with
+// an action stamp writes its rows. All follow Store::post_message's rules, with the same
+// results.
 #pragma once
 
 #include <optional>
@@ -18,8 +19,9 @@ class PostJob final : public PgJob {
  public:
   PostJob(NewMessage m, Callback<RoomChange> done);
 
-  // A message with files runs alone (apply), to check and attach them after the insert.
-  bool pipelined() const override { return m_.files.empty(); }
+  // A message with files or an action stamp runs alone (apply), to check and attach the
+  // files, or write the action's rows, after the insert.
+  bool pipelined() const override { return m_.files.empty() && !m_.action; }
   Piped statement() override;
   bool apply(PgConn& db) override;
   void take(const PgResult& rows) override;

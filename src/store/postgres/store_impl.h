@@ -24,8 +24,9 @@
 #define TONARI_PG_MESSAGE_COLS                                                              \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles"
-#define TONARI_PG_MESSAGE_NCOLS 19
+  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles,m.stamp,m.reaction_keys,"  \
+  "m.has_action"
+#define TONARI_PG_MESSAGE_NCOLS 22
 
 #define TONARI_PG_FILE_COLS                                                                 \
   "f.id,f.tenant_id,f.room_id,f.uploader_id,f.name,f.size,f.sha256,f.declared_type,"        \
@@ -46,24 +47,58 @@
 #define TONARI_PG_READ_SEQ(mb, r) \
   "greatest(" mb ".read_seq, CASE WHEN " r ".last_sender=" mb ".user_id THEN " r ".msg_seq ELSE 0 END)"
 
+// Member row `mb` (of room $1) has not answered the action stamp of message `seq` (a
+// parameter): the condition of MemberFilter::unanswered (a task adds: an assignee).
+#define TONARI_PG_UNANSWERED(seq)                                                            \
+  "NOT EXISTS (SELECT 1 FROM action_answers an WHERE an.room_id=$1 AND an.seq=" seq          \
+  " AND an.user_id=mb.user_id)"
+
 namespace tonari::store::postgres {
 
 User read_user(const Row& row, int first_col = 0);
-// A message without its files: those of a row for which has_files() is true are read by
-// fill_files().
+// A message without the parts kept in other tables (its files, reactions and action stamp:
+// parts_of() says which it has, fill_parts() reads them).
 Message read_message(const Row& row, int first_col = 0);
 Room read_room(const Row& row, int first_col = 0);
 FileInfo read_file(const Row& row, int first_col = 0);
 MemberRole member_role(std::string_view role);
 
-// Whether the message read by read_message(row, first_col) has files (messages.nfiles).
-inline bool has_files(const Row& row, int first_col = 0) {
-  return row.i64(first_col + TONARI_PG_MESSAGE_NCOLS - 1) != 0;
-}
+// The parts of the message read by read_message(row, first_col) that are kept in other
+// tables (messages.nfiles, reaction_keys, has_action; a deleted message has none).
+struct MessageParts {
+  bool files = false;
+  bool reactions = false;
+  bool action = false;
+};
+MessageParts parts_of(const Row& row, int first_col = 0);
+// Gives each of `msgs` (of `room`, ascending seq) the parts that `parts` (the same length)
+// says it has: one query per kind for all of them.
+void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
+                const std::vector<MessageParts>& parts);
 // Gives each of `msgs` (of `room`, ascending seq, each one with files) its files, in the
 // order the sender gave them: one query for all. Files of a deleted message are left out.
 void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs);
+// The action stamps of messages `seqs` of `room` that are not deleted, as they are now
+// (without `mine`), by seq.
+std::vector<std::pair<Seq, ActionState>> load_actions(PgConn& db, RoomId room,
+                                                      const std::vector<Seq>& seqs);
+std::optional<ActionState> load_action(PgConn& db, RoomId room, Seq seq);
 
+// Note `id` of `room` (not_found: none), with its body if `with_body`.
+std::optional<Note> load_note(PgConn& db, RoomId room, NoteId id, bool with_body);
+// The room's pins, most recently pinned first, with what they point to (Pin::message: not
+// deleted ones; Pin::note_info: without its body); only `only` (kind, target) when given.
+std::vector<Pin> load_pins(PgConn& db, RoomId room,
+                           std::optional<std::pair<Pin::Kind, std::int64_t>> only = {});
+// The picks of an answer as action_answers.picks keeps them ("option:value,...") and back.
+std::string picks_text(const std::vector<ActionPick>& picks);
+std::vector<ActionPick> parse_picks(std::string_view text);
+
+// `a` as everyone may see it in an event: without `mine`, and without its counts unless
+// its results are public.
+ActionState public_action(ActionState a);
+// wire::message_event of `m` as everyone may see it (its action stamp: public_action).
+std::string message_frame(const char* type, const Message& m, EventNo ev);
 // The message.created event of `m` at `ev`, built from the message (it is not stored).
 RoomEvent message_created_event(const Message& m, EventNo ev);
 

@@ -17,6 +17,43 @@ namespace {
 using store::ReadChange;
 using store::RoomChange;
 
+// Writes queued while the first one's callback holds the store's writer (on the writer
+// thread when callbacks are not handed off), so that they are applied in as few batches as
+// the store makes. Each write's result goes where add() says; wait() opens the gate and
+// returns once every callback has run.
+class Queued {
+ public:
+  template <class T, class Write>
+  void add(std::optional<Result<T>>* into, Write write) {
+    bool first = false;
+    {
+      std::lock_guard lock(mu_);
+      first = !started_;
+      started_ = true;
+      ++pending_;
+    }
+    write([this, into, first](Result<T> r) {
+      if (first) open_.wait();
+      std::lock_guard lock(mu_);
+      into->emplace(std::move(r));
+      if (--pending_ == 0) done_.notify_all();
+    });
+  }
+  void wait() {
+    gate_.set_value();
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [&] { return pending_ == 0; });
+  }
+
+ private:
+  std::promise<void> gate_;
+  std::shared_future<void> open_ = gate_.get_future().share();
+  std::mutex mu_;
+  std::condition_variable done_;
+  int pending_ = 0;      // guarded by mu_
+  bool started_ = false;  // guarded by mu_
+};
+
 TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
   const Room a = group_room();  // alice (owner), bob, carol; alice sent its room_created
   const Room b = must(create_group(bob_.id, {alice_.id}, "B")).room;
@@ -24,16 +61,9 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
   // ev more.
   auto nth = [&](Seq k) { return a.msg_seq + k; };
 
-  // Every write below is queued while the first one's callback holds the store's writer
-  // (on the writer thread when callbacks are not handed off), so that they are applied in
-  // as few batches as the store makes.
-  std::promise<void> gate;
-  std::shared_future<void> gate_open = gate.get_future().share();
+  Queued queued;
   std::vector<std::optional<Result<RoomChange>>> posted(13);
   std::optional<Result<ReadChange>> carol_read;
-  std::mutex mu;
-  std::condition_variable cv;
-  int pending = 0;
 
   auto submit = [&](int n, RoomId room, const User& sender, const std::string& client_id,
                     Seq reply_to = 0, std::vector<UserId> mentions = {}) {
@@ -47,16 +77,7 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
     m.mentions = std::move(mentions);
     m.now = kT0 + 10 + n;
     m.tenant = sender.tenant;
-    {
-      std::lock_guard lock(mu);
-      ++pending;
-    }
-    store().post_message(std::move(m), [&, n](Result<RoomChange> r) {
-      if (n == 0) gate_open.wait();
-      std::lock_guard lock(mu);
-      posted[n].emplace(std::move(r));
-      if (--pending == 0) cv.notify_all();
-    });
+    queued.add(&posted[n], [&, m](auto cb) { store().post_message(m, cb); });
   };
 
   submit(0, a.id, alice_, "g");            // nth(1)
@@ -66,26 +87,16 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
   submit(4, a.id, dave_, "d");             // not a member: not found
   submit(5, a.id, eve_, "e");              // another municipality: not found
   submit(6, a.id, alice_, "y");            // nth(4)
-  {
-    std::lock_guard lock(mu);
-    ++pending;
-  }
-  store().mark_read(a.id, carol_.id, 100, 0, [&](Result<ReadChange> r) {
-    std::lock_guard lock(mu);
-    carol_read.emplace(std::move(r));
-    if (--pending == 0) cv.notify_all();
-  });                                      // carol: 0 -> nth(4)
+  queued.add(&carol_read, [&](auto cb) {   // carol: 0 -> nth(4)
+    store().mark_read(a.id, carol_.id, 100, 0, cb);
+  });
   submit(7, a.id, carol_, "z", nth(2));    // nth(5), quoting bob's nth(2)
   submit(8, b.id, bob_, "x");              // room B's first post
   submit(9, a.id, bob_, "w");              // nth(6)
   submit(10, a.id, alice_, "g");           // a retry of 0: nth(1)
   submit(11, a.id, carol_, "m", 0, {alice_.id});  // nth(7), mentioning alice
   submit(12, a.id, alice_, "n");           // nth(8)
-  gate.set_value();
-  {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return pending == 0; });
-  }
+  queued.wait();
 
   auto created = [&](int n, Seq seq, Seq read_before) {
     SCOPED_TRACE("post " + std::to_string(n));
@@ -174,6 +185,73 @@ TEST_P(StoreTest, PostsQueuedTogetherFollowTheRulesOfOneAtATime) {
   EXPECT_EQ(must(store().member(a.id, bob_.id))->read_seq, nth(6));
   EXPECT_EQ(must(store().member(a.id, carol_.id))->read_seq, nth(7));
   EXPECT_EQ(must(store().room(b.id)).msg_seq, b.msg_seq + 1);
+}
+
+TEST_P(StoreTest, StampsAndActionStampsQueuedTogetherKeepWhatEachIs) {
+  const Room a = group_room();
+  const Seq first = a.msg_seq + 1;
+  Queued queued;
+  std::vector<std::optional<Result<RoomChange>>> posted(5);
+  auto submit = [&](int n, const User& sender, const std::string& client_id,
+                    const std::string& stamp, std::optional<ActionSpec> action = {},
+                    Seq reply_to = 0) {
+    store::NewMessage m;
+    m.room = a.id;
+    m.sender = sender.id;
+    m.sender_name = sender.name;
+    m.client_id = client_id;
+    m.body = stamp.empty() ? "本文 " + std::to_string(n) : "";
+    m.stamp = stamp;
+    m.action = std::move(action);
+    m.reply_to = reply_to;
+    m.now = kT0 + 10 + n;
+    m.tenant = sender.tenant;
+    queued.add(&posted[n], [&, m](auto cb) { store().post_message(m, cb); });
+  };
+  ActionSpec lunch;
+  lunch.kind = ActionKind::choice;
+  lunch.title = "昼食";
+  lunch.options = {"弁当", "外食"};
+  submit(0, alice_, "s1", "ryokai");         // first
+  submit(1, bob_, "s2", "arigato");          // first + 1
+  submit(2, carol_, "q1", "", lunch);        // first + 2
+  submit(3, alice_, "s1", "iine");           // a retry of 0
+  submit(4, bob_, "r1", "", {}, first);      // first + 3, quoting 0
+  queued.wait();
+
+  std::vector<RoomChange> out;
+  for (auto& p : posted) {
+    ASSERT_TRUE(p.has_value() && p->ok()) << (p ? p->status().message() : "no answer");
+    out.push_back(**p);
+  }
+  EXPECT_EQ(out[0].message->seq, first);
+  EXPECT_EQ(out[0].message->stamp, "ryokai");
+  EXPECT_EQ(out[1].message->seq, first + 1);
+  EXPECT_EQ(out[1].message->stamp, "arigato");
+  EXPECT_EQ(out[2].message->seq, first + 2);
+  ASSERT_TRUE(out[2].message->action.has_value());
+  EXPECT_EQ(out[2].message->action->spec, lunch);
+  EXPECT_EQ(out[2].message->action->tally, (ActionTally{0, 3, {0, 0}}));
+  EXPECT_FALSE(out[3].created);
+  EXPECT_EQ(out[3].message->seq, first);
+  EXPECT_EQ(out[3].message->stamp, "ryokai");
+  EXPECT_EQ(out[4].message->seq, first + 3);
+  ASSERT_TRUE(out[4].message->reply_to.has_value());
+  EXPECT_EQ(out[4].message->reply_to->body, "了解しました");
+  // Stored as answered: replay builds the frames that were sent.
+  auto events = all_events(a.id);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(a.ev + 4));
+  for (int n : {0, 1, 2, 4}) {
+    ASSERT_EQ(out[n].events.size(), 1u) << n;
+    EXPECT_EQ(*events.at(static_cast<std::size_t>(out[n].events[0].ev - 1)).frame,
+              *out[n].events[0].frame) << n;
+  }
+  auto msgs = must(store().messages(a.id, a.msg_seq, 0, 10));
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].stamp, "arigato");
+  ASSERT_TRUE(msgs[2].action.has_value());
+  EXPECT_EQ(msgs[2].action->spec.title, "昼食");
+  EXPECT_EQ(msgs[3].stamp, "");
 }
 
 }  // namespace

@@ -216,3 +216,30 @@ test('results, remind as a mention, export; anonymous shows counts only', { skip
   assert.deepEqual(sato.errors, []);
   assert.deepEqual(ito.errors, []);
 });
+
+test('タスク: assignees from the room, 完了 by the assignee, each one shown', { skip, timeout: 120000 }, async () => {
+  const sato = await phoneIn('sato');
+  const suzuki = await phoneIn('suzuki');
+  const dlg = await startAsking(sato, 'タスク', '避難所運営マニュアルの確認');
+  await dlg.getByRole('button', { name: '送信' }).tap();
+  await dlg.getByText('担当者を1〜100人選んでください。').waitFor();
+  await dlg.getByLabel('メンバーを検索').fill('すずき');
+  await dlg.locator('.act-people label', { hasText: '鈴木 一郎' }).tap();
+  await dlg.getByLabel('メンバーを検索').fill('いとう');
+  await dlg.locator('.act-people label', { hasText: '伊藤 美咲' }).tap();
+  await dlg.getByText('担当者（2人選択中）').waitFor();
+  await dlg.getByRole('button', { name: '送信' }).tap();
+
+  const asked = card(sato, 'マニュアルの確認');
+  await asked.locator('.task-todo', { hasText: '鈴木 一郎' }).waitFor();
+  assert.equal(await asked.getByRole('button', { name: '完了にする' }).count(), 0, 'not an assignee');
+  const task = card(suzuki, 'マニュアルの確認');
+  await task.getByRole('button', { name: '完了にする' }).tap();
+  await task.getByRole('button', { name: '完了を取り消す' }).waitFor();
+  await asked.locator('.task-done', { hasText: '鈴木 一郎' }).waitFor({ timeout: 10000 });
+  assert.match(await asked.locator('.action-tally').innerText(), /完了 1 \/ 2人/);
+  await touchTargets(task, 'the タスク card');
+  await audit(sato, 'a task card on my own bubble');
+  assert.deepEqual(sato.errors, []);
+  assert.deepEqual(suzuki.errors, []);
+});

@@ -144,7 +144,7 @@ void fill_reactions(PgConn& db, RoomId room, const std::vector<Message*>& msgs) 
   std::vector<Seq> seqs;
   for (const Message* m : msgs) seqs.push_back(m->seq);
   PgResult r = db.exec("SELECT seq, key, count FROM reaction_counts WHERE room_id=$1"
-                       " AND seq = ANY($2::bigint[]) ORDER BY seq, count DESC, first_ev",
+                       " AND seq = ANY($2::bigint[]) ORDER BY seq, count DESC, id",
                        Params().i64(room).ids(seqs));
   std::size_t i = 0;
   for (int k = 0; k < r.rows(); ++k) {
@@ -191,16 +191,15 @@ void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
 
 std::vector<std::pair<Seq, ActionState>> load_actions(PgConn& db, RoomId room,
                                                       const std::vector<Seq>& seqs) {
-  // pending: the room's members (a task: its assignees who are members) less those of them
-  // who answered (actions.answered_members).
+  // pending: the room's members (a task: its assignees who are members) less the members
+  // who answered (answered - gone).
   PgResult r = db.exec(
       "SELECT a.seq, a.kind, a.title, a.options, a.multiple, a.deadline, a.results_public,"
       " a.changeable, a.anonymous, a.assignees, a.closed, a.closed_at, a.closed_by, a.answered,"
-      " (SELECT string_agg(c.count::text, ',' ORDER BY c.slot) FROM action_counts c"
-      "   WHERE c.room_id=a.room_id AND c.seq=a.seq),"
+      " a.counts,"
       " CASE WHEN a.kind='task' THEN (SELECT count(*) FROM members mb WHERE mb.room_id=a.room_id"
       "   AND mb.user_id = ANY(string_to_array(nullif(a.assignees, ''), ',')::bigint[]))"
-      "   ELSE r.member_count END - a.answered_members"
+      "   ELSE r.member_count END - (a.answered - a.gone)"
       " FROM actions a JOIN messages m ON m.room_id=a.room_id AND m.seq=a.seq AND NOT m.deleted"
       " JOIN rooms r ON r.id=a.room_id"
       " WHERE a.room_id=$1 AND a.seq = ANY($2::bigint[]) ORDER BY a.seq",
@@ -235,23 +234,9 @@ std::optional<ActionState> load_action(PgConn& db, RoomId room, Seq seq) {
   return std::move(found.front().second);
 }
 
-ActionState public_action(ActionState a) {
-  a.mine.clear();
-  a.mine_at = 0;
-  if (!a.spec.results_public) a.tally.counts.clear();
-  return a;
-}
-
-std::string message_frame(const char* type, const Message& m, EventNo ev) {
-  if (!m.action) return wire::message_event(type, m, ev);
-  Message seen = m;
-  seen.action = public_action(std::move(*seen.action));
-  return wire::message_event(type, seen, ev);
-}
-
 RoomEvent message_created_event(const Message& m, EventNo ev) {
   return RoomEvent{m.room, ev,
-                   std::make_shared<const std::string>(message_frame("message.created", m, ev))};
+                   std::make_shared<const std::string>(wire::message_event("message.created", m, ev))};
 }
 
 std::vector<UserId> split_ids(std::string_view s) {
@@ -265,6 +250,15 @@ std::vector<UserId> split_ids(std::string_view s) {
     out.push_back(v);
     p = next;
     if (p < end && *p == ',') ++p;
+  }
+  return out;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (std::int64_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
   }
   return out;
 }

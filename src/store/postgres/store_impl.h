@@ -94,15 +94,12 @@ std::vector<Pin> load_pins(PgConn& db, RoomId room,
 std::string picks_text(const std::vector<ActionPick>& picks);
 std::vector<ActionPick> parse_picks(std::string_view text);
 
-// `a` as everyone may see it in an event: without `mine`, and without its counts unless
-// its results are public.
-ActionState public_action(ActionState a);
-// wire::message_event of `m` as everyone may see it (its action stamp: public_action).
-std::string message_frame(const char* type, const Message& m, EventNo ev);
 // The message.created event of `m` at `ev`, built from the message (it is not stored).
 RoomEvent message_created_event(const Message& m, EventNo ev);
 
 std::vector<UserId> split_ids(std::string_view s);
+// "1,2,3", as split_ids() reads it.
+std::string join_ids(const std::vector<std::int64_t>& ids);
 
 // The Status of a read that failed.
 Status read_status(const PgError& e);

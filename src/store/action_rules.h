@@ -3,7 +3,6 @@
 // Internal to the stores.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,14 +25,11 @@ inline std::size_t action_slot(const ActionSpec& spec, const ActionPick& p) {
          static_cast<std::size_t>(p.value);
 }
 
-// Puts `picks` in order (by option) and checks that they answer the question: known
-// options and values, each option at most once, exactly one pick for a single-choice
-// question (yesno, attendance, choice without `multiple`, task), every option for a
-// schedule. Empty picks (a withdrawal) fit every question. invalid_argument otherwise.
-inline Status check_picks(const ActionSpec& spec, std::vector<ActionPick>& picks) {
+// Whether the picks fit the question (ActionPick's rules: each option once, ascending;
+// known options and values; exactly one pick for a single-choice question, every option
+// for a schedule): invalid_argument saying how not. Empty picks (a withdrawal) fit.
+inline Status check_picks(const ActionSpec& spec, const std::vector<ActionPick>& picks) {
   if (picks.empty()) return Status::ok();
-  std::sort(picks.begin(), picks.end(),
-            [](const ActionPick& a, const ActionPick& b) { return a.option < b.option; });
   const auto options = static_cast<std::int64_t>(action_option_count(spec.kind, spec.options.size()));
   const int values = action_values_per_option(spec.kind);
   for (std::size_t i = 0; i < picks.size(); ++i) {
@@ -42,18 +38,19 @@ inline Status check_picks(const ActionSpec& spec, std::vector<ActionPick>& picks
       return invalid_argument("unknown option " + std::to_string(p.option));
     }
     if (p.value < 0 || p.value >= values) {
-      return invalid_argument("bad value " + std::to_string(p.value) + " for option " +
-                              std::to_string(p.option));
+      return invalid_argument("option " + std::to_string(p.option) + ": no value " +
+                              std::to_string(p.value));
     }
-    if (i > 0 && picks[i - 1].option == p.option) {
-      return invalid_argument("option " + std::to_string(p.option) + " picked twice");
+    if (i > 0 && p.option <= picks[i - 1].option) {
+      return invalid_argument("picks name each option once, in ascending order");
     }
   }
-  const bool several = spec.kind == ActionKind::schedule ||
-                       (spec.kind == ActionKind::choice && spec.multiple);
-  if (!several && picks.size() != 1) return invalid_argument("pick exactly one option");
-  if (spec.kind == ActionKind::schedule && static_cast<std::int64_t>(picks.size()) != options) {
-    return invalid_argument("a schedule's answer gives every date ○, △ or ×");
+  if (spec.kind == ActionKind::schedule) {
+    if (static_cast<std::int64_t>(picks.size()) != options) {
+      return invalid_argument("a schedule is answered for every option");
+    }
+  } else if (!(spec.kind == ActionKind::choice && spec.multiple) && picks.size() != 1) {
+    return invalid_argument("pick exactly one option");
   }
   return Status::ok();
 }

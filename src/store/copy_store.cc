@@ -13,6 +13,7 @@
 #include "core/wire.h"
 #include "store/postgres/pg.h"
 #include "store/postgres/pg_store.h"
+#include "store/postgres/schema.h"
 #include "store/sqlite/sqlite_store.h"
 
 #include <boost/json.hpp>
@@ -29,9 +30,11 @@ using postgres::PgError;
 // secrets (the town's known-device key is a file of its data directory: devices log in
 // again once after the move, as after any key change). The files' bytes are not in the
 // store but in the files directory ([files] dir), which the operator copies.
-constexpr const char* kTables[] = {"tenants",  "departments", "users",        "sessions",
-                                   "rooms",    "members",     "messages",     "mentions",
-                                   "events",   "files",       "tenant_usage", "tenant_settings"};
+constexpr const char* kTables[] = {
+    "tenants",         "departments",     "users",          "sessions",       "rooms",
+    "members",         "messages",        "mentions",       "events",         "files",
+    "tenant_usage",    "tenant_settings", "reaction_counts", "reactions",     "actions",
+    "action_answers",  "action_picks",    "notes",          "note_versions",  "pins"};
 // Rows per INSERT (each column one array parameter).
 constexpr int kRowsPerInsert = 2000;
 
@@ -107,8 +110,9 @@ std::vector<Column> common_columns(sqlite3* lite, PgConn& pg, const std::string&
     }
   }
   if (out.empty()) throw std::runtime_error("PostgreSQL has no table " + table);
-  // SQLite's rowid of the event log only orders appends, which (room_id, ev) does too.
-  if (table == "events") in_sqlite.erase("id");
+  // SQLite's rowid of the event log only orders appends, which (room_id, ev) does too; that
+  // of note_versions names what (note_id, version) does.
+  if (table == "events" || table == "note_versions") in_sqlite.erase("id");
   if (!in_sqlite.empty()) {
     throw std::runtime_error("SQLite's " + table + "." + *in_sqlite.begin() +
                              " has no counterpart in PostgreSQL: its data would be lost");
@@ -218,7 +222,8 @@ class Digest {
 };
 
 // What a store says about a room: the room, its members with read positions and roles,
-// every message (with its 既読 count) and every event of its log, as one checksum.
+// every message (with its 既読 count, reactions and action stamp), its notes with every
+// version, its pins and every event of its log, as one checksum.
 struct RoomDigest {
   std::string sum;
   std::int64_t messages = 0;
@@ -251,6 +256,17 @@ RoomDigest digest_room(Store& store, RoomId id) {
       ++out.messages;
     }
     after = page.back().seq;
+  }
+  for (const Note& listed : must(store.notes(id), "notes of room " + std::to_string(id))) {
+    const std::string what = "note " + std::to_string(listed.id);
+    d.add(boost::json::serialize(wire::note(must(store.note(id, listed.id), what), true)));
+    for (const NoteVersion& v : must(store.note_versions(id, listed.id), what)) {
+      d.add(boost::json::serialize(
+          wire::note_version(must(store.note_version(id, listed.id, v.version), what), true)));
+    }
+  }
+  for (const Pin& p : must(store.pins(id), "pins of room " + std::to_string(id))) {
+    d.add(boost::json::serialize(wire::pin(p)));
   }
   for (EventNo after = 0;;) {
     const auto page = must(store.events_after(id, after, 500), "events of room " + std::to_string(id));
@@ -326,6 +342,7 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       progress(std::string(table) + ": " + std::to_string(c.to) + " rows");
       report.tables.push_back(c);
     }
+    postgres::fill_derived_columns(*pg);
     // Counted again inside the transaction, before it commits.
     for (auto& c : report.tables) {
       const std::int64_t in_pg = pg->exec("SELECT count(*) FROM " + c.table).row(0).i64(0);

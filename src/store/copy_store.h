@@ -2,8 +2,9 @@
 // empty PostgreSQL database (same ids, sequence numbers, read positions and event log), in
 // one transaction (row counts checked before it commits), then checked through the Store
 // interface of both: each municipality's departments and users (password hashes and the
-// directory's order included), and each room — members, read positions, history and event
-// log, message by message — by checksum. A difference empties the PostgreSQL database again.
+// directory's order included), and each room — members, read positions, history (with
+// reactions and action stamps) and event log, message by message, notes and pins — by
+// checksum. A difference empties the PostgreSQL database again.
 // Thread safety: plain functions; nothing else may write to either database meanwhile.
 #pragma once
 

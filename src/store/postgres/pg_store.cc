@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -138,22 +139,22 @@ void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs) {
 
 namespace {
 
-// Each of `msgs` (ascending seq, each one with reactions) its reaction counts, most used
-// first, then first put there first.
-void fill_reactions(PgConn& db, RoomId room, const std::vector<Message*>& msgs) {
-  std::vector<Seq> seqs;
-  for (const Message* m : msgs) seqs.push_back(m->seq);
-  PgResult r = db.exec("SELECT seq, key, count FROM reaction_counts WHERE room_id=$1"
-                       " AND seq = ANY($2::bigint[]) ORDER BY seq, count DESC, first_ev",
-                       Params().i64(room).ids(seqs));
-  std::size_t i = 0;
-  for (int k = 0; k < r.rows(); ++k) {
-    const Seq seq = r.row(k).i64(0);
-    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
-    if (i == msgs.size()) break;
-    if (msgs[i]->seq == seq) msgs[i]->reactions.push_back({r.row(k).text(1), r.row(k).i64(2)});
+// The messages of a read by (room, seq), and those keys as arrays for unnest().
+struct MessageKeys {
+  explicit MessageKeys(const std::vector<Message*>& msgs) {
+    for (Message* m : msgs) {
+      by_key.emplace(std::make_pair(m->room, m->seq), m);
+      rooms.push_back(m->room);
+      seqs.push_back(m->seq);
+    }
   }
-}
+  Message* find(RoomId room, Seq seq) const {
+    auto it = by_key.find({room, seq});
+    return it == by_key.end() ? nullptr : it->second;
+  }
+  std::map<std::pair<RoomId, Seq>, Message*> by_key;
+  std::vector<std::int64_t> rooms, seqs;
+};
 
 // An action's option labels, stored as a JSON array of strings.
 std::vector<std::string> parse_options(std::string_view text) {
@@ -167,91 +168,95 @@ std::vector<std::string> parse_options(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
-                const std::vector<MessageParts>& parts) {
-  std::vector<Message*> files, reactions;
-  std::vector<Seq> actions;
-  for (std::size_t i = 0; i < msgs.size(); ++i) {
-    if (parts[i].files) files.push_back(msgs[i]);
-    if (parts[i].reactions) reactions.push_back(msgs[i]);
-    if (parts[i].action) actions.push_back(msgs[i]->seq);
-  }
-  fill_files(db, room, files);
-  if (!reactions.empty()) fill_reactions(db, room, reactions);
-  if (actions.empty()) return;
-  std::size_t i = 0;
-  for (auto& [seq, a] : load_actions(db, room, actions)) {
-    while (i < msgs.size() && msgs[i]->seq < seq) ++i;
-    if (i == msgs.size()) break;
-    if (msgs[i]->seq == seq) msgs[i]->action = std::move(a);
-  }
-}
-
-std::vector<std::pair<Seq, ActionState>> load_actions(PgConn& db, RoomId room,
-                                                      const std::vector<Seq>& seqs) {
-  // pending: the room's members (a task: its assignees who are members) less those of them
-  // who answered (actions.answered_members).
+// The action stamps that messages (rooms[i], seqs[i]) ask, unless deleted, as they are now
+// (without `mine`).
+std::vector<std::pair<std::pair<RoomId, Seq>, ActionState>> load_actions(
+    PgConn& db, const std::vector<std::int64_t>& rooms, const std::vector<std::int64_t>& seqs) {
+  // pending: the room's members (a task: its assignees who are members) less the members
+  // who answered (answered - gone).
   PgResult r = db.exec(
-      "SELECT a.seq, a.kind, a.title, a.options, a.multiple, a.deadline, a.results_public,"
-      " a.changeable, a.anonymous, a.assignees, a.closed, a.closed_at, a.closed_by, a.answered,"
-      " (SELECT string_agg(c.count::text, ',' ORDER BY c.slot) FROM action_counts c"
-      "   WHERE c.room_id=a.room_id AND c.seq=a.seq),"
+      "SELECT a.room_id, a.seq, a.kind, a.title, a.options, a.multiple, a.deadline,"
+      " a.results_public, a.changeable, a.anonymous, a.assignees, a.closed, a.closed_at,"
+      " a.closed_by, a.answered, a.counts,"
       " CASE WHEN a.kind='task' THEN (SELECT count(*) FROM members mb WHERE mb.room_id=a.room_id"
       "   AND mb.user_id = ANY(string_to_array(nullif(a.assignees, ''), ',')::bigint[]))"
-      "   ELSE r.member_count END - a.answered_members"
-      " FROM actions a JOIN messages m ON m.room_id=a.room_id AND m.seq=a.seq AND NOT m.deleted"
-      " JOIN rooms r ON r.id=a.room_id"
-      " WHERE a.room_id=$1 AND a.seq = ANY($2::bigint[]) ORDER BY a.seq",
-      Params().i64(room).ids(seqs));
-  std::vector<std::pair<Seq, ActionState>> out;
+      "   ELSE r.member_count END - (a.answered - a.gone)"
+      " FROM unnest($1::bigint[], $2::bigint[]) AS k(room, seq)"
+      " JOIN actions a ON a.room_id=k.room AND a.seq=k.seq"
+      " JOIN messages m ON m.room_id=a.room_id AND m.seq=a.seq AND NOT m.deleted"
+      " JOIN rooms r ON r.id=a.room_id",
+      Params().ids(rooms).ids(seqs));
+  std::vector<std::pair<std::pair<RoomId, Seq>, ActionState>> out;
   for (int i = 0; i < r.rows(); ++i) {
     const Row row = r.row(i);
     ActionState a;
-    a.spec.kind = action_kind_from_name(row.view(1)).value_or(ActionKind::yesno);
-    a.spec.title = row.text(2);
-    a.spec.options = parse_options(row.view(3));
-    a.spec.multiple = row.boolean(4);
-    a.spec.deadline = row.i64(5);
-    a.spec.results_public = row.boolean(6);
-    a.spec.changeable = row.boolean(7);
-    a.spec.anonymous = row.boolean(8);
-    a.spec.assignees = split_ids(row.view(9));
-    a.closed = row.boolean(10);
-    a.closed_at = row.i64(11);
-    a.closed_by = row.i64(12);
-    a.tally.answered = row.i64(13);
-    a.tally.counts = split_ids(row.view(14));
-    a.tally.pending = std::max<std::int64_t>(0, row.i64(15));
-    out.emplace_back(row.i64(0), std::move(a));
+    a.spec.kind = action_kind_from_name(row.view(2)).value_or(ActionKind::yesno);
+    a.spec.title = row.text(3);
+    a.spec.options = parse_options(row.view(4));
+    a.spec.multiple = row.boolean(5);
+    a.spec.deadline = row.i64(6);
+    a.spec.results_public = row.boolean(7);
+    a.spec.changeable = row.boolean(8);
+    a.spec.anonymous = row.boolean(9);
+    a.spec.assignees = split_ids(row.view(10));
+    a.closed = row.boolean(11);
+    a.closed_at = row.i64(12);
+    a.closed_by = row.i64(13);
+    a.tally.answered = row.i64(14);
+    a.tally.counts = split_ids(row.view(15));
+    a.tally.pending = std::max<std::int64_t>(0, row.i64(16));
+    out.emplace_back(std::make_pair(row.i64(0), row.i64(1)), std::move(a));
   }
   return out;
 }
 
+}  // namespace
+
+void fill_reactions(PgConn& db, const std::vector<Message*>& msgs) {
+  if (msgs.empty()) return;
+  const MessageKeys keys(msgs);
+  PgResult r = db.exec("SELECT c.room_id, c.seq, c.key, c.count"
+                       " FROM unnest($1::bigint[], $2::bigint[]) AS k(room, seq)"
+                       " JOIN reaction_counts c ON c.room_id=k.room AND c.seq=k.seq"
+                       " ORDER BY c.room_id, c.seq, c.count DESC, c.id",
+                       Params().ids(keys.rooms).ids(keys.seqs));
+  for (int i = 0; i < r.rows(); ++i) {
+    if (Message* m = keys.find(r.row(i).i64(0), r.row(i).i64(1))) {
+      m->reactions.push_back({r.row(i).text(2), r.row(i).i64(3)});
+    }
+  }
+}
+
+void fill_actions(PgConn& db, const std::vector<Message*>& msgs) {
+  if (msgs.empty()) return;
+  const MessageKeys keys(msgs);
+  for (auto& [key, a] : load_actions(db, keys.rooms, keys.seqs)) {
+    if (Message* m = keys.find(key.first, key.second)) m->action = std::move(a);
+  }
+}
+
+void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
+                const std::vector<MessageParts>& parts) {
+  std::vector<Message*> files, reactions, actions;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    if (parts[i].files) files.push_back(msgs[i]);
+    if (parts[i].reactions) reactions.push_back(msgs[i]);
+    if (parts[i].action) actions.push_back(msgs[i]);
+  }
+  fill_files(db, room, files);
+  fill_reactions(db, reactions);
+  fill_actions(db, actions);
+}
+
 std::optional<ActionState> load_action(PgConn& db, RoomId room, Seq seq) {
-  auto found = load_actions(db, room, {seq});
+  auto found = load_actions(db, {room}, {seq});
   if (found.empty()) return std::nullopt;
   return std::move(found.front().second);
 }
 
-ActionState public_action(ActionState a) {
-  a.mine.clear();
-  a.mine_at = 0;
-  if (!a.spec.results_public) a.tally.counts.clear();
-  return a;
-}
-
-std::string message_frame(const char* type, const Message& m, EventNo ev) {
-  if (!m.action) return wire::message_event(type, m, ev);
-  Message seen = m;
-  seen.action = public_action(std::move(*seen.action));
-  return wire::message_event(type, seen, ev);
-}
-
 RoomEvent message_created_event(const Message& m, EventNo ev) {
   return RoomEvent{m.room, ev,
-                   std::make_shared<const std::string>(message_frame("message.created", m, ev))};
+                   std::make_shared<const std::string>(wire::message_event("message.created", m, ev))};
 }
 
 std::vector<UserId> split_ids(std::string_view s) {
@@ -265,6 +270,15 @@ std::vector<UserId> split_ids(std::string_view s) {
     out.push_back(v);
     p = next;
     if (p < end && *p == ',') ++p;
+  }
+  return out;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (std::int64_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
   }
   return out;
 }

@@ -1,10 +1,8 @@
 // The writes of PgStore's "Working together" (store.h): reactions, action stamps, notes and
 // pins. Each runs in a writer's transaction and takes the room's row lock first, like every
-// write of a room, so that the tallies it keeps (reaction_counts, actions.answered,
-// action_counts) change one write at a time: an answer costs a few rows whatever the
-// room's size.
+// write of a room, so that the tallies it keeps (reaction_counts; actions.answered, gone,
+// counts) change one write at a time: an answer costs a few rows whatever the room's size.
 #include <algorithm>
-#include <map>
 
 #include "store/action_rules.h"
 #include "store/postgres/write_helpers.h"
@@ -33,21 +31,20 @@ Status note_gone(NoteId id) { return not_found("note " + std::to_string(id) + " 
 Result<std::pair<UserId, ActionState>> asked(PgConn& db, RoomId room, Seq seq) {
   auto state = load_action(db, room, seq);
   if (!state) return no_action(seq);
-  PgResult m = db.exec("SELECT sender_id FROM messages WHERE room_id=$1 AND seq=$2",
+  PgResult a = db.exec("SELECT asker FROM actions WHERE room_id=$1 AND seq=$2",
                        Params().i64(room).i64(seq));
-  return std::make_pair(m.row(0).i64(0), std::move(*state));
+  return std::make_pair(a.row(0).i64(0), std::move(*state));
 }
 
 RoomEvent action_event(PgConn& db, Room& room, Seq seq, const ActionState& a, TimeMs now) {
   return append_event(db, room, now, [&](EventNo ev) {
-    return wire::action_updated_event(room.id, ev, seq, public_action(a));
+    return wire::action_updated_event(room.id, ev, seq, a);
   }, seq);
 }
 
-// pin.added, with what it points to as everyone may see it; a message's names it
-// (events.msg_seq), so that deleting the message blanks it (rewrite_events).
-void add_pin_event(PgConn& db, RoomChange& out, Pin p, TimeMs now) {
-  if (p.message && p.message->action) p.message->action = public_action(*p.message->action);
+// pin.added; a message's names it (events.msg_seq), so that deleting the message blanks
+// it (rewrite_events).
+void add_pin_event(PgConn& db, RoomChange& out, const Pin& p, TimeMs now) {
   out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
     return wire::pin_added_event(out.room.id, ev, p);
   }, p.kind == Pin::Kind::message ? p.seq : 0));
@@ -62,20 +59,23 @@ void remove_pin_event(PgConn& db, RoomChange& out, Pin::Kind kind, std::int64_t 
 
 }  // namespace
 
-void forget_message_parts(PgConn& db, RoomId room, Seq seq) {
-  const Params key = Params().i64(room).i64(seq);
-  db.exec("DELETE FROM reactions WHERE room_id=$1 AND seq=$2", key);
-  db.exec("DELETE FROM reaction_counts WHERE room_id=$1 AND seq=$2", key);
-  db.exec("DELETE FROM action_picks WHERE room_id=$1 AND seq=$2", key);
-  db.exec("DELETE FROM action_answers WHERE room_id=$1 AND seq=$2", key);
-  db.exec("DELETE FROM action_counts WHERE room_id=$1 AND seq=$2", key);
-  db.exec("DELETE FROM actions WHERE room_id=$1 AND seq=$2", key);
+void forget_message_parts(PgConn& db, const Message& msg) {
+  const Params key = Params().i64(msg.room).i64(msg.seq);
+  if (!msg.reactions.empty()) {
+    db.exec("DELETE FROM reactions WHERE room_id=$1 AND seq=$2", key);
+    db.exec("DELETE FROM reaction_counts WHERE room_id=$1 AND seq=$2", key);
+  }
+  if (msg.action) {
+    db.exec("DELETE FROM action_picks WHERE room_id=$1 AND seq=$2", key);
+    db.exec("DELETE FROM action_answers WHERE room_id=$1 AND seq=$2", key);
+    db.exec("DELETE FROM actions WHERE room_id=$1 AND seq=$2", key);
+  }
   db.exec("DELETE FROM pins WHERE room_id=$1 AND kind='message' AND target=$2", key);
 }
 
 void recount_answers(PgConn& db, RoomId room, const std::vector<UserId>& users, int by) {
   if (users.empty()) return;
-  db.exec("UPDATE actions a SET answered_members=a.answered_members+$3*x.n"
+  db.exec("UPDATE actions a SET gone=a.gone-$3*x.n"
           " FROM (SELECT seq, count(*) AS n FROM action_answers"
           "       WHERE user_id = ANY($2::bigint[]) AND room_id=$1 GROUP BY seq) x"
           " WHERE a.room_id=$1 AND a.seq=x.seq",
@@ -121,8 +121,7 @@ void PgStore::react(NewReaction r, Callback<RoomChange> done) {
     }, r.seq));
     const Params key = Params().i64(r.room).i64(r.seq).text(r.key);
     if (new_key) {
-      db.exec("INSERT INTO reaction_counts(room_id, seq, key, count, first_ev) VALUES($1,$2,$3,1,$4)",
-              Params().i64(r.room).i64(r.seq).text(r.key).i64(out.room.ev));
+      db.exec("INSERT INTO reaction_counts(room_id, seq, key, count) VALUES($1,$2,$3,1)", key);
     } else if (count == 0) {
       db.exec("DELETE FROM reaction_counts WHERE room_id=$1 AND seq=$2 AND key=$3", key);
     } else {
@@ -175,9 +174,6 @@ void PgStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
     if (!before.empty() && !spec.changeable && !task) return conflict("answered");
 
     // The answer's row, its picks' rows, and the tally: the counts it leaves and takes.
-    std::map<std::size_t, std::int64_t> delta;
-    for (const ActionPick& p : before) --delta[action_slot(spec, p)];
-    for (const ActionPick& p : a.picks) ++delta[action_slot(spec, p)];
     const std::int64_t answered = before.empty() ? 1 : a.picks.empty() ? -1 : 0;
     const std::string sort_key = mb.row(0).bytes(0);
     if (a.picks.empty()) {
@@ -198,27 +194,19 @@ void PgStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
         options.push_back(p.option);
         values.push_back(p.value);
       }
-      db.exec("INSERT INTO action_picks(room_id, seq, user_id, option, value, sort_key)"
-              " SELECT $1, $2, $3, o, v, $6 FROM unnest($4::bigint[], $5::bigint[]) AS p(o, v)",
-              Params().i64(a.room).i64(a.seq).i64(a.user).ids(options).ids(values).bytes(sort_key));
+      db.exec("INSERT INTO action_picks(room_id, seq, user_id, option, value, sort_key, at)"
+              " SELECT $1, $2, $3, o, v, $6, $7 FROM unnest($4::bigint[], $5::bigint[]) AS p(o, v)",
+              Params().i64(a.room).i64(a.seq).i64(a.user).ids(options).ids(values)
+                  .bytes(sort_key).i64(a.now));
     }
-    std::vector<std::int64_t> slots, by;
-    for (const auto& [slot, d] : delta) {
-      if (d == 0) continue;
-      slots.push_back(static_cast<std::int64_t>(slot));
-      by.push_back(d);
-      if (slot < state->tally.counts.size()) state->tally.counts[slot] += d;
-    }
-    db.exec("UPDATE action_counts c SET count=c.count+d.by FROM unnest($3::bigint[], $4::bigint[])"
-            " AS d(slot, by) WHERE c.room_id=$1 AND c.seq=$2 AND c.slot=d.slot",
-            Params().i64(a.room).i64(a.seq).ids(slots).ids(by));
-    if (answered != 0) {
-      db.exec("UPDATE actions SET answered=answered+$3, answered_members=answered_members+$3"
-              " WHERE room_id=$1 AND seq=$2",
-              Params().i64(a.room).i64(a.seq).i64(answered));
-      state->tally.answered += answered;
-      state->tally.pending = std::max<std::int64_t>(0, state->tally.pending - answered);
-    }
+    std::vector<std::int64_t>& counts = state->tally.counts;
+    counts.resize(action_slots(spec));
+    for (const ActionPick& p : before) --counts[action_slot(spec, p)];
+    for (const ActionPick& p : a.picks) ++counts[action_slot(spec, p)];
+    db.exec("UPDATE actions SET answered=answered+$3, counts=$4 WHERE room_id=$1 AND seq=$2",
+            Params().i64(a.room).i64(a.seq).i64(answered).text(join_ids(counts)));
+    state->tally.answered += answered;
+    state->tally.pending = std::max<std::int64_t>(0, state->tally.pending - answered);
     state->mine = a.picks;
     state->mine_at = a.picks.empty() ? 0 : a.now;
     out.action = std::move(*state);
@@ -408,7 +396,7 @@ void PgStore::delete_note(RoomId room_id, NoteId note_id, UserId by, TimeMs now,
     if (!note) return note_gone(note_id);
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by, note->created_by));
     db.exec("DELETE FROM note_versions WHERE note_id=$1", Params().i64(note_id));
-    db.exec("DELETE FROM notes WHERE id=$1", Params().i64(note_id));
+    db.exec("UPDATE notes SET deleted=true, body='' WHERE id=$1", Params().i64(note_id));
     const bool pinned = db.exec("DELETE FROM pins WHERE room_id=$1 AND kind='note' AND target=$2",
                                 Params().i64(room_id).i64(note_id)).affected() > 0;
     RoomChange out;

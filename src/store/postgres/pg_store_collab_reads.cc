@@ -36,7 +36,7 @@ Note read_note(const Row& row) {
 #define TONARI_PG_VERSION_SELECT(body)                                                       \
   "SELECT v.note_id, v.version, v.title, " body ", v.by_id, coalesce(u.name, ''), v.at,"    \
   " v.restored_from FROM note_versions v JOIN notes n ON n.id=v.note_id"                     \
-  " LEFT JOIN users u ON u.id=v.by_id WHERE n.room_id=$1 AND v.note_id=$2 "
+  " LEFT JOIN users u ON u.id=v.by_id WHERE n.room_id=$1 AND v.note_id=$2 AND NOT n.deleted "
 
 NoteVersion read_version(const Row& row) {
   return NoteVersion{row.i64(0), row.i64(1), row.text(2), row.text(3),
@@ -91,8 +91,10 @@ std::vector<ActionPick> parse_picks(std::string_view text) {
 }
 
 std::optional<Note> load_note(PgConn& db, RoomId room, NoteId id, bool with_body) {
-  PgResult r = db.exec(with_body ? TONARI_PG_NOTE_SELECT("n.body") "WHERE n.id=$1 AND n.room_id=$2"
-                                 : TONARI_PG_NOTE_SELECT("''") "WHERE n.id=$1 AND n.room_id=$2",
+  PgResult r = db.exec(with_body ? TONARI_PG_NOTE_SELECT("n.body")
+                                   "WHERE n.id=$1 AND n.room_id=$2 AND NOT n.deleted"
+                                 : TONARI_PG_NOTE_SELECT("''")
+                                   "WHERE n.id=$1 AND n.room_id=$2 AND NOT n.deleted",
                        Params().i64(id).i64(room));
   if (r.empty()) return std::nullopt;
   return read_note(r.row(0));
@@ -138,7 +140,8 @@ std::vector<Pin> load_pins(PgConn& db, RoomId room,
   }
   std::map<NoteId, Note> noted;
   if (!notes.empty()) {
-    PgResult n = db.exec(TONARI_PG_NOTE_SELECT("''") "WHERE n.room_id=$1 AND n.id = ANY($2::bigint[])",
+    PgResult n = db.exec(TONARI_PG_NOTE_SELECT("''")
+                         "WHERE n.room_id=$1 AND n.id = ANY($2::bigint[]) AND NOT n.deleted",
                          Params().i64(room).ids(notes));
     for (int i = 0; i < n.rows(); ++i) noted.emplace(n.row(i).i64(0), read_note(n.row(i)));
   }
@@ -216,8 +219,7 @@ Result<UserPage> PgStore::action_answers_page(RoomId room, Seq seq, int option, 
     }
     p.i64(option).i64(value);
     PgResult r = db.exec(
-        "SELECT " TONARI_PG_USER_COLS ", an.at, x.sort_key FROM action_picks x"
-        " JOIN action_answers an ON an.room_id=x.room_id AND an.seq=x.seq AND an.user_id=x.user_id"
+        "SELECT " TONARI_PG_USER_COLS ", x.at, x.sort_key FROM action_picks x"
         " JOIN users u ON u.id=x.user_id LEFT JOIN departments d ON d.id=u.dept_id"
         " WHERE x.room_id=$1 AND x.seq=$2 AND x.option=$6 AND x.value=$7"
         " AND (x.sort_key, x.user_id) > ($3::bytea, $4::bigint)"
@@ -230,7 +232,7 @@ Result<UserPage> PgStore::action_answers_page(RoomId room, Seq seq, int option, 
 Result<std::vector<Note>> PgStore::notes(RoomId room) {
   return read<std::vector<Note>>([&](PgConn& db) -> Result<std::vector<Note>> {
     PgResult r = db.exec(TONARI_PG_NOTE_SELECT("''")
-                         "WHERE n.room_id=$1 ORDER BY n.updated_at DESC, n.id DESC",
+                         "WHERE n.room_id=$1 AND NOT n.deleted ORDER BY n.updated_at DESC, n.id DESC",
                          Params().i64(room));
     std::vector<Note> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_note(r.row(i)));

@@ -36,10 +36,10 @@ RoomSummary read_summary(const Row& row) {
   return out;
 }
 
-// Whether the summary row's last message has files.
-bool last_message_has_files(const Row& row) {
+// What the summary row's last message has in other tables (none if there is none).
+MessageParts last_message_parts(const Row& row) {
   const int c = TONARI_PG_ROOM_NCOLS + 6;
-  return !row.is_null(c) && parts_of(row, c).files;
+  return row.is_null(c) ? MessageParts{} : parts_of(row, c);
 }
 
 // Gives the last messages of `summaries` their files: one query for all of them.
@@ -339,12 +339,19 @@ Result<std::vector<RoomSummary>> PgStore::rooms_for_user(UserId user) {
                          Params().i64(user));
     Out out;
     out.reserve(static_cast<std::size_t>(r.rows()));
-    std::vector<RoomSummary*> with_files;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_summary(r.row(i)));
+    std::vector<RoomSummary*> with_files;
+    std::vector<Message*> with_reactions, with_action;
     for (int i = 0; i < r.rows(); ++i) {
-      if (last_message_has_files(r.row(i))) with_files.push_back(&out[static_cast<std::size_t>(i)]);
+      RoomSummary& s = out[static_cast<std::size_t>(i)];
+      const MessageParts parts = last_message_parts(r.row(i));
+      if (parts.files) with_files.push_back(&s);
+      if (parts.reactions) with_reactions.push_back(&*s.last_message);
+      if (parts.action) with_action.push_back(&*s.last_message);
     }
     fill_last_files(db, with_files);
+    fill_reactions(db, with_reactions);
+    fill_actions(db, with_action);
     return out;
   });
 }
@@ -355,7 +362,7 @@ Result<RoomSummary> PgStore::room_summary(RoomId room, UserId user) {
                          Params().i64(user).i64(room));
     if (r.empty()) return not_found("room " + std::to_string(room) + " not found");
     RoomSummary out = read_summary(r.row(0));
-    if (last_message_has_files(r.row(0))) fill_last_files(db, {&out});
+    if (out.last_message) fill_parts(db, room, {&*out.last_message}, {last_message_parts(r.row(0))});
     return out;
   });
 }

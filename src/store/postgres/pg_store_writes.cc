@@ -619,7 +619,7 @@ void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string b
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return message_frame("message.edited", *msg, ev);
+      return wire::message_event("message.edited", *msg, ev);
     }, seq));
     out.message = std::move(*msg);
     return out;
@@ -648,7 +648,7 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
             " WHERE room_id=$2 AND seq=$3",
             Params().i64(now).i64(room_id).i64(seq));
     db.exec("DELETE FROM mentions WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
-    forget_message_parts(db, room_id, seq);
+    forget_message_parts(db, *msg);
     // Its files go with it: nobody gets them any more (FileInfo::deleted).
     if (!msg->files.empty()) {
       db.exec("UPDATE files SET deleted=true, updated_at=$1 WHERE room_id=$2 AND seq=$3",
@@ -672,7 +672,7 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
                             " RETURNING seq",
                             Params().i64(room_id).i64(seq)));
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
-      return message_frame("message.deleted", *msg, ev);
+      return wire::message_event("message.deleted", *msg, ev);
     }, seq));
     out.message = std::move(*msg);
     return out;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/stamps.h"
+#include "store/action_rules.h"
 #include "store/file_rules.h"
 #include "store/postgres/store_impl.h"
 
@@ -136,26 +137,19 @@ std::string quote_text(const NewMessage& m) {
   return {};
 }
 
-// The row of the action stamp that message `seq`, just posted, asks, with an empty tally.
-void insert_action(PgConn& db, RoomId room, Seq seq, const ActionSpec& a) {
+// The row of the action stamp that message `seq`, just posted by `asker`, asks, with an
+// empty tally.
+void insert_action(PgConn& db, RoomId room, Seq seq, UserId asker, const ActionSpec& a) {
   boost::json::array options;
   for (const std::string& o : a.options) options.emplace_back(o);
-  std::string assignees;
-  for (UserId id : a.assignees) {
-    if (!assignees.empty()) assignees += ',';
-    assignees += std::to_string(id);
-  }
-  db.exec("INSERT INTO actions(room_id, seq, kind, title, options, multiple, deadline,"
-          " results_public, changeable, anonymous, assignees)"
-          " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-          Params().i64(room).i64(seq).text(action_kind_name(a.kind)).text(a.title)
+  db.exec("INSERT INTO actions(room_id, seq, asker, kind, title, options, multiple, deadline,"
+          " results_public, changeable, anonymous, assignees, counts)"
+          " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+          Params().i64(room).i64(seq).i64(asker).text(action_kind_name(a.kind)).text(a.title)
               .text(boost::json::serialize(options)).boolean(a.multiple).i64(a.deadline)
               .boolean(a.results_public).boolean(a.changeable).boolean(a.anonymous)
-              .text(assignees));
-  const auto slots = static_cast<std::int64_t>(action_option_count(a.kind, a.options.size()) *
-                                               action_values_per_option(a.kind));
-  db.exec("INSERT INTO action_counts(room_id, seq, slot) SELECT $1, $2, generate_series(0, $3 - 1)",
-          Params().i64(room).i64(seq).i64(slots));
+              .text(join_ids(a.assignees))
+              .text(join_ids(std::vector<std::int64_t>(action_slots(a), 0))));
 }
 
 class PlainPosts final : public JobGroup {
@@ -221,7 +215,7 @@ bool PostJob::apply(PgConn& db) {
       return false;  // the message goes too
     }
     if (m_.action) {
-      insert_action(db, m_.room, out->message->seq, *m_.action);
+      insert_action(db, m_.room, out->message->seq, m_.sender, *m_.action);
       out->message->action = load_action(db, m_.room, out->message->seq);
     }
   } else if (out.ok()) {

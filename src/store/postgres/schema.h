@@ -11,4 +11,9 @@ namespace tonari::store::postgres {
 // message says to run `tonari admin migrate`, or that the database is newer than this tonari.
 void check_version(PgConn& db);
 
+// Sets the columns that only PostgreSQL keeps, derived from the others (schema version 4:
+// messages.quote_text, has_action, reaction_keys), for rows copied in from SQLite
+// (copy-store), which has only the others.
+void fill_derived_columns(PgConn& db);
+
 }  // namespace tonari::store::postgres

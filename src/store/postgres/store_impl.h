@@ -78,10 +78,12 @@ void fill_parts(PgConn& db, RoomId room, const std::vector<Message*>& msgs,
 // Gives each of `msgs` (of `room`, ascending seq, each one with files) its files, in the
 // order the sender gave them: one query for all. Files of a deleted message are left out.
 void fill_files(PgConn& db, RoomId room, const std::vector<Message*>& msgs);
-// The action stamps of messages `seqs` of `room` that are not deleted, as they are now
-// (without `mine`), by seq.
-std::vector<std::pair<Seq, ActionState>> load_actions(PgConn& db, RoomId room,
-                                                      const std::vector<Seq>& seqs);
+// Gives each of `msgs` (of any rooms) its reactions, most used first, then first put there
+// first; or the action stamp it asks (without `mine`): one query for all.
+void fill_reactions(PgConn& db, const std::vector<Message*>& msgs);
+void fill_actions(PgConn& db, const std::vector<Message*>& msgs);
+// The action stamp that message `seq` asks, as it is now (without `mine`); none if the
+// message is deleted.
 std::optional<ActionState> load_action(PgConn& db, RoomId room, Seq seq);
 
 // Note `id` of `room` (not_found: none), with its body if `with_body`.
@@ -94,15 +96,12 @@ std::vector<Pin> load_pins(PgConn& db, RoomId room,
 std::string picks_text(const std::vector<ActionPick>& picks);
 std::vector<ActionPick> parse_picks(std::string_view text);
 
-// `a` as everyone may see it in an event: without `mine`, and without its counts unless
-// its results are public.
-ActionState public_action(ActionState a);
-// wire::message_event of `m` as everyone may see it (its action stamp: public_action).
-std::string message_frame(const char* type, const Message& m, EventNo ev);
 // The message.created event of `m` at `ev`, built from the message (it is not stored).
 RoomEvent message_created_event(const Message& m, EventNo ev);
 
 std::vector<UserId> split_ids(std::string_view s);
+// "1,2,3", as split_ids() reads it.
+std::string join_ids(const std::vector<std::int64_t>& ids);
 
 // The Status of a read that failed.
 Status read_status(const PgError& e);

@@ -13,15 +13,6 @@ std::optional<FileInfo> load_file(PgConn& db, FileId id) {
   return read_file(r.row(0));
 }
 
-std::string ids_text(const std::vector<UserId>& ids) {
-  std::string out;
-  for (UserId id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<Room> load_room(PgConn& db, RoomId id) {
@@ -88,7 +79,7 @@ void rewrite_events(PgConn& db, const Message& msg) {
     const std::string type = r.row(i).text(1);
     std::string frame;
     if (type.starts_with("message.")) {
-      frame = message_frame(type.c_str(), msg, ev);
+      frame = wire::message_event(type.c_str(), msg, ev);
     } else if (!msg.deleted) {
       continue;
     } else if (type == "file.updated") {
@@ -149,7 +140,7 @@ Message append_system_message(PgConn& db, RoomChange& out, UserId by,
                          " VALUES($1,$2,$3,$4,$5,$6,'system',$7,$8,$9) RETURNING id",
                          Params().i64(m.room).i64(m.seq).i64(m.sender).text(m.sender_name)
                              .text(m.client_id).text(m.body).i64(now).i64(ev)
-                             .text(ids_text(mentions)));
+                             .text(join_ids(mentions)));
   m.id = ins.row(0).i64(0);
   const UserId reader = by && is_member(db, m.room, by) ? by : 0;
   db.exec("UPDATE members mb SET read_seq=greatest(mb.read_seq, r.msg_seq) FROM rooms r"

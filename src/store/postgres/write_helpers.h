@@ -59,11 +59,11 @@ void rewrite_events(PgConn& db, const Message& msg);
 // quote changed).
 void rewrite_replies(PgConn& db, RoomId room, const PgResult& replies);
 
-// Deletes what message `seq` has in other tables: its reactions, its action stamp with the
-// answers, its pin (delete_message).
-void forget_message_parts(PgConn& db, RoomId room, Seq seq);
-// Counts `users`' answers to the room's action stamps in (by +1: they joined) or out of
-// (by -1: they left) the answers of members (actions.answered_members).
+// Deletes what `msg` (as load_message() read it) has in other tables: its reactions, its
+// action stamp with the answers, its pin (delete_message).
+void forget_message_parts(PgConn& db, const Message& msg);
+// `users` joined the room (by +1) or left it (by -1): their answers to its action stamps
+// count as members' again, or as those of users gone (actions.gone).
 void recount_answers(PgConn& db, RoomId room, const std::vector<UserId>& users, int by);
 
 // A user as a system message names them: id and name.

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "core/wire.h"
+#include "store/action_rules.h"
 #include "store/sqlite/store_impl.h"
 #include "store/sqlite/write_helpers.h"
 
@@ -93,33 +94,6 @@ std::string sort_key_in(Connection& db, RoomId room, UserId user) {
 }
 
 Status no_message(Seq seq) { return not_found("message " + std::to_string(seq) + " not found"); }
-
-// Whether the picks fit the question (ActionPick's rules): invalid_argument saying how not.
-Status check_picks(const ActionSpec& spec, const std::vector<ActionPick>& picks) {
-  const auto options = static_cast<std::int64_t>(action_option_count(spec.kind, spec.options.size()));
-  const int values = action_values_per_option(spec.kind);
-  for (std::size_t i = 0; i < picks.size(); ++i) {
-    const ActionPick& p = picks[i];
-    if (p.option < 0 || p.option >= options) {
-      return invalid_argument("unknown option " + std::to_string(p.option));
-    }
-    if (p.value < 0 || p.value >= values) {
-      return invalid_argument("option " + std::to_string(p.option) + ": no value " +
-                              std::to_string(p.value));
-    }
-    if (i > 0 && p.option <= picks[i - 1].option) {
-      return invalid_argument("picks name each option once, in ascending order");
-    }
-  }
-  if (spec.kind == ActionKind::schedule) {
-    if (static_cast<std::int64_t>(picks.size()) != options) {
-      return invalid_argument("a schedule is answered for every option");
-    }
-  } else if (!(spec.kind == ActionKind::choice && spec.multiple) && picks.size() != 1) {
-    return invalid_argument("pick exactly one option");
-  }
-  return Status::ok();
-}
 
 Note read_note_row(const Stmt& s) {
   Note n;
@@ -249,9 +223,7 @@ ActionState insert_action(Connection& db, RoomId room, Seq seq, UserId asker,
                           const ActionSpec& spec) {
   ActionState a;
   a.spec = spec;
-  a.tally.counts.assign(action_option_count(spec.kind, spec.options.size()) *
-                            static_cast<std::size_t>(action_values_per_option(spec.kind)),
-                        0);
+  a.tally.counts.assign(action_slots(spec), 0);
   boost::json::array options;
   for (const std::string& label : spec.options) options.emplace_back(label);
   db.q("INSERT INTO actions(room_id, seq, asker, kind, title, options, multiple, deadline,"
@@ -404,9 +376,8 @@ void SqliteStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
     if (before && !spec.changeable && !task) return conflict("answered");
 
     // The tally, kept in this transaction: the old picks out, the new ones in.
-    const int values = action_values_per_option(spec.kind);
     auto& counts = state.tally.counts;
-    auto slot = [&](const ActionPick& p) { return static_cast<std::size_t>(p.option * values + p.value); };
+    auto slot = [&](const ActionPick& p) { return action_slot(spec, p); };
     if (before) {
       for (const ActionPick& p : *before) {
         if (slot(p) < counts.size() && counts[slot(p)] > 0) --counts[slot(p)];

@@ -1,7 +1,8 @@
 // copy_sqlite_to_postgres (store/copy_store.h) on what issue 19 added: files (attached, with
 // a sanitizing outcome and a position, and not attached), the tenants' file bytes and
-// settings, and who may use the Internet zone. The names contain "Postgres": these run in
-// the one process of the PostgreSQL tests (tests/unit/CMakeLists.txt).
+// settings, and who may use the Internet zone; and on what issue 21 added: stamps,
+// reactions, action stamps, notes and pins. The names contain "Postgres": these run in the
+// one process of the PostgreSQL tests (tests/unit/CMakeLists.txt).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -96,6 +97,103 @@ TEST_F(CopyStorePostgres, FilesSettingsAndInternetAccessAreCopied) {
     nf.name = "次.jpg";
     FileInfo next = must(wait<FileInfo>([&](auto cb) { pg.create_file(nf, 0, cb); }));
     EXPECT_GT(next.id, photo.id + 1);
+    pg.shutdown();
+  }
+  EXPECT_TRUE(TestPostgres::instance().drop_database(*name).is_ok());
+}
+
+TEST_F(CopyStorePostgres, WorkingTogetherIsCopiedAndGoesOnThere) {
+  Room room = group_room();
+  auto send = [&](store::NewMessage m) {
+    m.room = room.id;
+    m.now = kT0 + 20;
+    return must(wait<RoomChange>([&](auto cb) { store().post_message(m, cb); })).message->seq;
+  };
+  store::NewMessage stamp;
+  stamp.sender = bob_.id;
+  stamp.client_id = "stamp";
+  stamp.stamp = "otsukare";
+  const Seq stamp_seq = send(stamp);
+  store::NewMessage asking;
+  asking.sender = alice_.id;
+  asking.client_id = "ask";
+  asking.action = ActionSpec{ActionKind::choice, "弁当", {"幕の内", "のり弁"}};
+  const Seq ask_seq = send(asking);
+  for (const auto& [user, key] : std::vector<std::pair<UserId, std::string>>{
+           {alice_.id, "s:ryokai"}, {carol_.id, "s:ryokai"}, {carol_.id, "👍"}}) {
+    store::NewReaction r{room.id, stamp_seq, user, 0, key, true, kT0 + 30};
+    must(wait<RoomChange>([&](auto cb) { store().react(r, cb); }));
+  }
+  for (UserId user : {bob_.id, carol_.id}) {
+    store::NewAnswer a{room.id, ask_seq, user, 0, {{user == bob_.id ? 0 : 1, 0}}, kT0 + 40};
+    must(wait<RoomChange>([&](auto cb) { store().answer_action(a, cb); }));
+  }
+  must(wait<RoomChange>(  // carol leaves: her answer stays, she is no longer pending
+      [&](auto cb) { store().remove_member(room.id, carol_.id, carol_.id, kT0 + 50, nullptr, cb); }));
+  auto add_note = [&](const std::string& title) {
+    store::NewNote n{room.id, 0, bob_.id, title, "本文", kT0 + 60};
+    return must(wait<RoomChange>([&](auto cb) { store().create_note(n, nullptr, cb); })).note->id;
+  };
+  const NoteId kept = add_note("議事録");
+  store::NoteEdit e{kept, room.id, 0, alice_.id, 1, "議事録", "本文 改", 0, kT0 + 70};
+  must(wait<RoomChange>([&](auto cb) { store().update_note(e, nullptr, cb); }));
+  const NoteId gone = add_note("下書き");
+  must(wait<RoomChange>(
+      [&](auto cb) { store().delete_note(room.id, gone, bob_.id, kT0 + 80, nullptr, cb); }));
+  for (const auto& [kind, target] : std::vector<std::pair<Pin::Kind, std::int64_t>>{
+           {Pin::Kind::message, ask_seq}, {Pin::Kind::note, kept}}) {
+    must(wait<RoomChange>(
+        [&](auto cb) { store().pin(room.id, alice_.id, kind, target, kT0 + 90, nullptr, cb); }));
+  }
+  store_->shutdown();
+  store_.reset();
+
+  auto name = TestPostgres::instance().create_database();
+  ASSERT_TRUE(name.ok()) << name.status().message();
+  const std::string uri = TestPostgres::instance().uri(*name);
+  {
+    // The copy's own check compares every message (reactions, action), note and pin.
+    auto report = store::copy_sqlite_to_postgres(db_path_, uri, [](const std::string&) {});
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    std::map<std::string, std::int64_t> copied;
+    for (const auto& t : report->tables) copied[t.table] = t.to;
+    EXPECT_EQ(copied["reactions"], 3);
+    EXPECT_EQ(copied["action_answers"], 2);
+    EXPECT_EQ(copied["pins"], 2);
+
+    store::postgres::PgStore pg(store::postgres::Options{.conninfo = uri});
+    auto on_pg = [&](auto write) { return must(wait<RoomChange>(write)); };
+    // What PostgreSQL derives (quotes, which messages have parts) was derived.
+    store::NewMessage reply;
+    reply.room = room.id;
+    reply.sender = alice_.id;
+    reply.client_id = "reply";
+    reply.body = "こちらこそ";
+    reply.reply_to = stamp_seq;
+    reply.now = kT0 + 100;
+    EXPECT_EQ(on_pg([&](auto cb) { pg.post_message(reply, cb); }).message->reply_to->body,
+              "お疲れさまです");
+    reply.client_id = "reply-2";
+    reply.reply_to = ask_seq;
+    EXPECT_EQ(on_pg([&](auto cb) { pg.post_message(reply, cb); }).message->reply_to->body, "弁当");
+    auto msg = must(pg.message(room.id, stamp_seq));
+    ASSERT_EQ(msg.reactions.size(), 2u);
+    EXPECT_EQ(msg.reactions[0], (ReactionCount{"s:ryokai", 2, false}));
+    // The tallies go on from where they were.
+    EXPECT_EQ(must(pg.action(room.id, ask_seq)).tally, (ActionTally{2, 1, {1, 1}}));
+    store::NewAnswer a{room.id, ask_seq, alice_.id, 0, {{1, 0}}, kT0 + 110};
+    EXPECT_EQ(on_pg([&](auto cb) { pg.answer_action(a, cb); }).action->tally,
+              (ActionTally{3, 0, {1, 2}}));
+    store::NewReaction r{room.id, stamp_seq, bob_.id, 0, "s:ryokai", true, kT0 + 120};
+    EXPECT_EQ(on_pg([&](auto cb) { pg.react(r, cb); }).count, 3);
+    // Notes: the deleted one stays deleted, new ones get ids after the copied ones.
+    EXPECT_EQ(pg.note(room.id, gone).status().code(), Code::not_found);
+    EXPECT_EQ(must(pg.note_versions(room.id, kept)).size(), 2u);
+    store::NewNote n{room.id, 0, bob_.id, "次", "", kT0 + 130};
+    EXPECT_GT(on_pg([&](auto cb) { pg.create_note(n, nullptr, cb); }).note->id, gone);
+    auto pins = must(pg.pins(room.id));
+    ASSERT_EQ(pins.size(), 2u);
+    EXPECT_EQ(pins[0].note, kept);
     pg.shutdown();
   }
   EXPECT_TRUE(TestPostgres::instance().drop_database(*name).is_ok());

@@ -252,6 +252,16 @@ TEST_P(StoreTest, StampsAndActionStampsQueuedTogetherKeepWhatEachIs) {
   ASSERT_TRUE(msgs[2].action.has_value());
   EXPECT_EQ(msgs[2].action->spec.title, "昼食");
   EXPECT_EQ(msgs[3].stamp, "");
+  // Room lists show the last message with its question.
+  must(ask(a.id, carol_.id, "q2", lunch));
+  auto summary = must(store().room_summary(a.id, bob_.id));
+  ASSERT_TRUE(summary.last_message && summary.last_message->action);
+  EXPECT_EQ(summary.last_message->action->spec.title, "昼食");
+  for (const RoomSummary& s : must(store().rooms_for_user(bob_.id))) {
+    if (s.room.id != a.id) continue;
+    ASSERT_TRUE(s.last_message && s.last_message->action);
+    EXPECT_EQ(s.last_message->action->tally.pending, 3);
+  }
 }
 
 }  // namespace

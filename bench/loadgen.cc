@@ -39,9 +39,15 @@ void raise_fd_limit() {
 
 std::string num(const json::value& v) {
   char buf[32];
-  if (v.is_double()) std::snprintf(buf, sizeof buf, "%.2f", v.as_double());
-  else if (v.is_int64()) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.as_int64()));
-  else return json::serialize(v);
+  if (v.is_double()) {
+    // Small ratios (action.updated frames per member per answer, ~0.012) keep 4 digits.
+    const double d = v.as_double();
+    std::snprintf(buf, sizeof buf, d != 0 && std::fabs(d) < 0.1 ? "%.4f" : "%.2f", d);
+  } else if (v.is_int64()) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.as_int64()));
+  } else {
+    return json::serialize(v);
+  }
   return buf;
 }
 

@@ -18,29 +18,23 @@ namespace {
 constexpr TimeMs kJstOffsetMs = 9 * 3600 * 1000;  // Japan has no summer time
 constexpr const char* kScheduleMarks[] = {"○", "△", "×"};
 
-// A cell: text, a count, or an answer time. Built once, then written as CSV or XLSX.
+// A cell: text or a count. Built once, then written as CSV or XLSX.
 struct Cell {
-  enum class Kind { text, number, time };
-  Kind kind = Kind::text;
+  bool is_number = false;
   std::string text;
-  std::int64_t number = 0;  // number: the count; time: ms since the epoch
+  std::int64_t number = 0;
 };
 using Row = std::vector<Cell>;
 
-Cell text(std::string s) { return {Cell::Kind::text, std::move(s), 0}; }
-Cell number(std::int64_t n) { return {Cell::Kind::number, {}, n}; }
-Cell time_cell(TimeMs at) { return {Cell::Kind::time, {}, at}; }
+Cell text(std::string s) { return {false, std::move(s), 0}; }
+Cell number(std::int64_t n) { return {true, {}, n}; }
 
-// The broken-down JST time of `at` (ms since the epoch).
-std::tm jst(TimeMs at) {
+// "2026/12/06 10:15" in JST. The same text in every format (in XLSX too, where it sorts
+// as a date would: the fields run from the year down, zero-padded).
+std::string jst_text(TimeMs at) {
   const std::time_t secs = (at + kJstOffsetMs) / 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return tm;
-}
-
-std::string jst_text(TimeMs at) {
-  const std::tm tm = jst(at);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M", &tm);
   return buf;
@@ -67,7 +61,7 @@ std::vector<Row> build_rows(const ActionState& a, const std::vector<std::string>
                                      ? kScheduleMarks[p.value]
                                      : "○");
       }
-      row.push_back(r.at > 0 ? time_cell(r.at) : text(""));
+      row.push_back(text(r.at > 0 ? jst_text(r.at) : ""));
       rows.push_back(std::move(row));
     }
     rows.emplace_back();
@@ -94,8 +88,7 @@ std::vector<Row> build_rows(const ActionState& a, const std::vector<std::string>
 // CSV gets a leading ' on such a cell, which Excel shows as text; the XLSX writes every
 // text cell as a string, which Excel never evaluates.
 std::string csv_field(const Cell& c) {
-  if (c.kind == Cell::Kind::number) return std::to_string(c.number);
-  if (c.kind == Cell::Kind::time) return jst_text(c.number);
+  if (c.is_number) return std::to_string(c.number);
   std::string s = c.text;
   if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
                      s[0] == '\t' || s[0] == '\r')) {
@@ -167,8 +160,6 @@ Result<std::string> xlsx(const ActionState& a, const std::vector<Row>& rows,
   lxw_worksheet* ws = workbook_add_worksheet(wb, "回答");
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
-  lxw_format* when = workbook_add_format(wb);
-  format_set_num_format(when, "yyyy/mm/dd hh:mm");
   lxw_error err = LXW_NO_ERROR;
   auto keep = [&err](lxw_error e) {
     if (err == LXW_NO_ERROR) err = e;
@@ -185,22 +176,10 @@ Result<std::string> xlsx(const ActionState& a, const std::vector<Row>& rows,
         const Cell& cell = rows[r][c];
         const auto row = static_cast<lxw_row_t>(r);
         const auto col = static_cast<lxw_col_t>(c);
-        switch (cell.kind) {
-          case Cell::Kind::text:
-            if (!cell.text.empty()) {
-              keep(worksheet_write_string(ws, row, col, cell.text.c_str(), head ? bold : nullptr));
-            }
-            break;
-          case Cell::Kind::number:
-            keep(worksheet_write_number(ws, row, col, static_cast<double>(cell.number), nullptr));
-            break;
-          case Cell::Kind::time: {
-            const std::tm tm = jst(cell.number);
-            lxw_datetime dt{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                            static_cast<double>(tm.tm_sec)};
-            keep(worksheet_write_datetime(ws, row, col, &dt, when));
-            break;
-          }
+        if (cell.is_number) {
+          keep(worksheet_write_number(ws, row, col, static_cast<double>(cell.number), nullptr));
+        } else if (!cell.text.empty()) {
+          keep(worksheet_write_string(ws, row, col, cell.text.c_str(), head ? bold : nullptr));
         }
       }
     }

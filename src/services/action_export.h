@@ -1,6 +1,6 @@
 // An action stamp's results as a file for Excel: CSV (UTF-8 with BOM, or Shift_JIS as
 // Windows-31J; CRLF) and XLSX. Columns: 氏名, よみ, 所属, one per option (○ chosen; schedule
-// ○/△/×), 回答日時 (JST "2026/12/06 10:15"; in XLSX a date cell shown so); one row per
+// ○/△/×), 回答日時 (JST "2026/12/06 10:15", text in every format); one row per
 // answerer in the order given (五十音: store::action_answers_page), then a blank row and the
 // tally (選択肢, 件数 — schedule: ○, △, × — then 回答済み and 未回答). An anonymous question's
 // export has the tally only. Text that a spreadsheet would run as a formula is defused.

@@ -228,7 +228,7 @@ TEST(ActionExportTest, XlsxReadsBackWithOpenpyxl) {
   EXPECT_EQ(out,
             "回答\n"
             "('氏名', 'よみ', '所属', '=1+1', '幕の内', '回答日時')\n"
-            "('佐藤', 'さとう', '総務課', None, '○', datetime.datetime(2026, 12, 6, 10, 15))\n"
+            "('佐藤', 'さとう', '総務課', None, '○', '2026/12/06 10:15')\n"
             "(None, None, None, None, None, None)\n"
             "('選択肢', '件数', None, None, None, None)\n"
             "('=1+1', 0, None, None, None, None)\n"

@@ -421,6 +421,9 @@ test('results for the asker only: counts and lists hidden from the others, live 
   assert.equal((await message(sato, room, q.seq)).action.counts, undefined, 'not in reads');
   assert.deepEqual((await actionOf(tanaka, room, q.seq)).counts, [0, 1], 'the asker sees them');
   assert.deepEqual((await message(tanaka, room, q.seq)).action.counts, [0, 1]);
+  // The room list shows the question as its last message, to each as they may see it.
+  assert.equal((await roomSummary(sato, room)).last_message.action.counts, undefined, 'not in the room list');
+  assert.deepEqual((await roomSummary(tanaka, room)).last_message.action.counts, [0, 1]);
   for (const path of ['answers', 'pending', 'export?format=csv']) {
     assertError(await suzuki.get(`${M(room, q.seq)}/action/${path}`), 403, 'permission_denied', `a member: ${path}`);
   }

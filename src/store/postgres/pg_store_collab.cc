@@ -88,7 +88,8 @@ void PgStore::react(NewReaction r, Callback<RoomChange> done) {
   write<RoomChange>(r.room, [r = std::move(r)](PgConn& db) -> Result<RoomChange> {
     auto room = member_room(db, r.room, r.user, r.tenant);
     if (!room.ok()) return room.status();
-    PgResult m = db.exec("SELECT kind, deleted, reaction_keys FROM messages WHERE room_id=$1 AND seq=$2",
+    PgResult m = db.exec("SELECT kind, deleted, reaction_keys FROM messages"
+                         " WHERE room_id=$1 AND seq=$2",
                          Params().i64(r.room).i64(r.seq));
     if (m.empty() || m.row(0).boolean(1)) return message_gone(r.seq);
     if (m.row(0).view(0) == "system") return invalid_argument("a system message has no reactions");
@@ -140,7 +141,7 @@ void PgStore::react(NewReaction r, Callback<RoomChange> done) {
 // ---- Action stamps ----------------------------------------------------------------------
 
 void PgStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
-  write<RoomChange>(a.room, [a = std::move(a)](PgConn& db) mutable -> Result<RoomChange> {
+  write<RoomChange>(a.room, [a = std::move(a)](PgConn& db) -> Result<RoomChange> {
     auto room = load_room(db, a.room);
     PgResult mb = db.exec("SELECT sort_key FROM members WHERE room_id=$1 AND user_id=$2",
                           Params().i64(a.room).i64(a.user));
@@ -153,12 +154,14 @@ void PgStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
     if (state->closed) return conflict("closed");
     if (spec.deadline > 0 && a.now > spec.deadline) return conflict("deadline");
     const bool task = spec.kind == ActionKind::task;
-    if (task && std::find(spec.assignees.begin(), spec.assignees.end(), a.user) == spec.assignees.end()) {
+    if (task && std::find(spec.assignees.begin(), spec.assignees.end(), a.user) ==
+                    spec.assignees.end()) {
       return permission_denied("only the task's assignees answer it");
     }
     TONARI_RETURN_IF_ERROR(check_picks(spec, a.picks));
     const Params key = Params().i64(a.room).i64(a.seq).i64(a.user);
-    PgResult old = db.exec("SELECT picks, at FROM action_answers WHERE room_id=$1 AND seq=$2 AND user_id=$3",
+    PgResult old = db.exec("SELECT picks, at FROM action_answers"
+                           " WHERE room_id=$1 AND seq=$2 AND user_id=$3",
                            key);
     const std::vector<ActionPick> before = old.empty() ? std::vector<ActionPick>{}
                                                        : parse_picks(old.row(0).view(0));

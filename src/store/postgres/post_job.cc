@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/stamps.h"
+#include "core/text_limits.h"
 #include "store/action_rules.h"
 #include "store/file_rules.h"
 #include "store/postgres/store_impl.h"
@@ -128,9 +129,9 @@ SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
 )sql";
 
 // What a reply quotes of `m` instead of its body (messages.quote_text): a stamp's words,
-// an action stamp's title.
+// an action stamp's title (cut as tonari_post cuts a body).
 std::string quote_text(const NewMessage& m) {
-  if (m.action) return m.action->title;
+  if (m.action) return text::cut(m.action->title, 100);
   if (const StampInfo* s = m.stamp.empty() ? nullptr : find_stamp(m.stamp)) {
     return std::string(s->ja);
   }

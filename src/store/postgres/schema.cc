@@ -457,10 +457,10 @@ END $$;
     // - messages.stamp: a stamp message's stamp id (core/stamps.h; its body is empty).
     //   PostgreSQL only, derived (copy-store fills them: fill_derived_columns()):
     //   quote_text, what a reply quotes of the message instead of its body (a stamp's
-    //   words, an action stamp's title; '' for the others), set at post time by the
-    //   caller, which knows the stamp catalog; has_action and reaction_keys (how many
-    //   different reactions it has), so that reads of plain messages never look at the
-    //   tables below, as nfiles does for files.
+    //   words, an action stamp's title cut as a body is; '' for the others), set at post
+    //   time by the caller, which knows the stamp catalog; has_action and reaction_keys
+    //   (how many different reactions it has), so that reads of plain messages never look
+    //   at the tables below, as nfiles does for files.
     // - reactions, action_answers and action_picks keep a copy of the user's order key
     //   (members.sort_key), so that the pages of who reacted, who answered and who picked
     //   an option are read in 五十音 order along an index from a keyset cursor; the
@@ -768,7 +768,8 @@ void fill_derived_columns(PgConn& db) {
   db.exec("UPDATE messages m SET quote_text=s.words FROM unnest($1::text[], $2::text[]) AS s(id, words)"
           " WHERE m.stamp=s.id AND NOT m.deleted",
           Params().texts(ids).texts(words));
-  db.exec("UPDATE messages m SET has_action=true, quote_text=a.title FROM actions a"
+  db.exec("UPDATE messages m SET has_action=true, quote_text=CASE WHEN char_length(a.title) > 100"
+          " THEN left(a.title, 100) || '…' ELSE a.title END FROM actions a"
           " WHERE a.room_id=m.room_id AND a.seq=m.seq AND NOT m.deleted");
   db.exec("UPDATE messages m SET reaction_keys=c.n FROM (SELECT room_id, seq, count(*) AS n"
           " FROM reaction_counts GROUP BY room_id, seq) c"

@@ -76,6 +76,10 @@ TEST_P(StoreTest, QuotingAStampQuotesItsWordsAndAnActionItsTitle) {
     store().edit_message(room.id, asked, alice_.id, "金曜 19 時から", kT0 + 1500, cb);
   }));
   EXPECT_EQ(must(store().message(room.id, r2.message->seq)).reply_to->body, "懇親会に参加しますか");
+  // A long question is quoted cut, as a long text is.
+  const Seq long_q = must(ask(room.id, alice_.id, "c-5", yesno(std::string(150, 'q')))).message->seq;
+  EXPECT_EQ(must(post(room.id, carol_.id, "c-6", "はい", long_q)).message->reply_to->body,
+            std::string(100, 'q') + "…");
 }
 
 TEST_P(StoreTest, AStampMessageCannotBeEdited) {

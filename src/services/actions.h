@@ -11,9 +11,9 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>

@@ -14,4 +14,10 @@ Result<RoomAccess> member_room(Context& ctx, const Actor& actor, RoomId room) {
   return std::move(*rm);
 }
 
+void blank_for_viewer(const User& viewer, Message& m) {
+  if (m.action && !policy::can_see_counts(viewer, m.sender, m.action->spec)) {
+    m.action->tally.counts.clear();
+  }
+}
+
 }  // namespace tonari::services

@@ -81,46 +81,6 @@ Status check_action_spec(ActionSpec& spec, TimeMs now) {
   return Status::ok();
 }
 
-Status check_picks(const ActionSpec& spec, std::vector<ActionPick>& picks) {
-  const auto options = static_cast<std::int32_t>(action_option_count(spec.kind, spec.options.size()));
-  const int values = action_values_per_option(spec.kind);
-  std::sort(picks.begin(), picks.end(), [](const ActionPick& a, const ActionPick& b) {
-    return a.option != b.option ? a.option < b.option : a.value < b.value;
-  });
-  for (std::size_t i = 0; i < picks.size(); ++i) {
-    const ActionPick& p = picks[i];
-    if (p.option < 0 || p.option >= options) {
-      return invalid_argument("picks: unknown option " + std::to_string(p.option) + " (the question has " +
-                              std::to_string(options) + ")");
-    }
-    if (p.value < 0 || p.value >= values) {
-      return invalid_argument("picks: bad value " + std::to_string(p.value) + " for option " +
-                              std::to_string(p.option) +
-                              (values == 3 ? " (0 ○, 1 △, 2 ×)" : " (0: picked)"));
-    }
-    if (i > 0 && picks[i - 1].option == p.option) {
-      return invalid_argument("picks: option " + std::to_string(p.option) + " is given twice");
-    }
-  }
-  if (picks.empty()) return invalid_argument("picks: at least one");
-  switch (spec.kind) {
-    case ActionKind::schedule:
-      if (picks.size() != static_cast<std::size_t>(options)) {
-        return invalid_argument("picks: a schedule answers every option once (" +
-                                std::to_string(options) + " options)");
-      }
-      break;
-    case ActionKind::choice:
-      if (!spec.multiple && picks.size() != 1) {
-        return invalid_argument("picks: one option (the question takes one answer)");
-      }
-      break;
-    default:
-      if (picks.size() != 1) return invalid_argument("picks: exactly one option");
-  }
-  return Status::ok();
-}
-
 const char* action_conflict_reason(const Status& st, bool answering) {
   if (st.code() != Code::conflict) return nullptr;
   const std::string& m = st.message();
@@ -214,11 +174,12 @@ void Actions::answer(const Actor& actor, RoomId room, Seq seq, std::vector<Actio
   auto q = load(actor, room, seq);
   if (!q.ok()) return done(q.status());
   if (Status st = policy::can_answer(actor.user, q->room, q->member); !st.is_ok()) return done(st);
-  if (!picks.empty()) {
-    if (Status st = check_picks(q->message.action->spec, picks); !st.is_ok()) return done(st);
-  }
+  std::sort(picks.begin(), picks.end(), [](const ActionPick& a, const ActionPick& b) {
+    return a.option != b.option ? a.option < b.option : a.value < b.value;
+  });
   if (Status st = ctx_.take_write(actor.user.id, "answer"); !st.is_ok()) return done(st);
-  // Closed, the deadline, a changed answer and a task's assignees: the store, in the write.
+  // Whether the picks fit, closed, the deadline, a changed answer and a task's assignees:
+  // the store, in the write.
   store::NewAnswer a{room, seq, actor.user.id, actor.user.tenant, std::move(picks), ctx_.clock.now_ms()};
   ctx_.store.answer_action(std::move(a), [this, room, seq, viewer = actor.user, asker = q->message.sender,
                                           done = std::move(done)](Result<store::RoomChange> r) {

@@ -11,9 +11,9 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,10 +29,6 @@ namespace tonari::services {
 // always changeable. invalid_argument naming the field otherwise. Membership of the
 // assignees is the caller's to check.
 Status check_action_spec(ActionSpec& spec, TimeMs now);
-// An answer that fits `spec` (sorted here by option): yesno, attendance, task: one pick;
-// choice: one, or several different ones when `multiple`; schedule: every option once with
-// a value 0 ○, 1 △ or 2 ×. invalid_argument otherwise.
-Status check_picks(const ActionSpec& spec, std::vector<ActionPick>& picks);
 // Why an answer met a conflict, for clients to translate: "closed", "deadline" or
 // "answered" (from the store's message), or nullptr. With `answering` false (a close, a
 // reminder), only "closed".
@@ -83,8 +79,9 @@ class Actions {
   // counts blanked unless policy::can_see_counts. not_found: not a member, no such message,
   // deleted, or it asks nothing.
   Result<ActionState> state(const Actor& actor, RoomId room, Seq seq);
-  // Records the actor's answer (empty `picks`: withdraws it); `done` gets the state as
-  // state() gives it. Refusals (codes exactly): invalid_argument (picks that do not fit),
+  // Records the actor's answer (empty `picks`: withdraws it; picks in any order: sorted
+  // here); `done` gets the state as state() gives it. Refusals (codes exactly):
+  // invalid_argument (picks that do not fit the question: the store's rule, in the write),
   // conflict (closed, past the deadline, answered and not changeable:
   // action_conflict_reason), permission_denied (a task's non-assignee), not_found.
   void answer(const Actor& actor, RoomId room, Seq seq, std::vector<ActionPick> picks,

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/wire.h"
+#include "services/access.h"
 #include "services/policies.h"
 
 namespace tonari::services {
@@ -54,6 +55,7 @@ void publish_change(Context& ctx, const store::RoomChange& change) {
     who.tenant = tenant;
     who.role = admins.count(u) ? Role::admin : Role::staff;
     s.can = policy::abilities(who, s.room, Member{u, s.role, s.read_seq});
+    if (s.last_message) blank_for_viewer(who, *s.last_message);
     boost::json::object frame{{"type", "room.added"}, {"room", wire::room_summary(s)}};
     auto text = std::make_shared<const std::string>(boost::json::serialize(frame));
     ctx.bus.publish(bus::Event{change.room.id, 0, tenant, text, {}, {}, {u}});

@@ -65,9 +65,7 @@ Status Messages::for_viewer(const Actor& actor, RoomId room, std::vector<Message
     if (m.reactions.empty() && !m.action) continue;
     if (!lo) lo = m.seq;
     hi = m.seq;
-    if (m.action && !policy::can_see_counts(actor.user, m.sender, m.action->spec)) {
-      m.action->tally.counts.clear();
-    }
+    blank_for_viewer(actor.user, m);
   }
   if (!lo) return Status::ok();  // nothing to mark: no read (most pages)
   auto marks = ctx_.store.viewer_marks(room, lo, hi, actor.user.id);

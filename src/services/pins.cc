@@ -11,9 +11,7 @@ Result<std::vector<Pin>> Pins::list(const Actor& actor, RoomId room) {
   auto pins = ctx_.store.pins(room);
   if (!pins.ok()) return pins.status();
   for (Pin& p : *pins) {
-    if (!p.message || !p.message->action) continue;
-    ActionState& a = *p.message->action;
-    if (!policy::can_see_counts(actor.user, p.message->sender, a.spec)) a.tally.counts.clear();
+    if (p.message) blank_for_viewer(actor.user, *p.message);
   }
   return pins;
 }

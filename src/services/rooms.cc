@@ -7,6 +7,7 @@
 
 #include "core/text_limits.h"
 #include "log/log.h"
+#include "services/access.h"
 #include "services/events.h"
 #include "services/policies.h"
 
@@ -57,8 +58,9 @@ Status Rooms::check_sync(TenantId tenant, const OrgSync& sync) {
                           " is not a department of this municipality");
 }
 
-void Rooms::fill_can(const Actor& actor, RoomSummary& s) const {
+void Rooms::for_viewer(const Actor& actor, RoomSummary& s) const {
   s.can = policy::abilities(actor.user, s.room, Member{actor.user.id, s.role, s.read_seq});
+  if (s.last_message) blank_for_viewer(actor.user, *s.last_message);
 }
 
 Status Rooms::check_contacts(const Actor& actor, const std::vector<UserId>& ids) {
@@ -85,7 +87,7 @@ store::Callback<store::RoomChange> Rooms::publishing(store::Callback<store::Room
 Result<std::vector<RoomSummary>> Rooms::list(const Actor& actor) {
   auto all = ctx_.store.rooms_for_user(actor.user.id);
   if (all.ok()) {
-    for (RoomSummary& s : *all) fill_can(actor, s);
+    for (RoomSummary& s : *all) for_viewer(actor, s);
   }
   return all;
 }
@@ -107,7 +109,7 @@ Result<RoomSummary> Rooms::summary(const Actor& actor, RoomId room, bool managin
   }
   TONARI_RETURN_IF_ERROR(policy::can_read_room(actor.user, r, m));
   auto s = ctx_.store.room_summary(room, actor.user.id);
-  if (s.ok()) fill_can(actor, *s);
+  if (s.ok()) for_viewer(actor, *s);
   return s;
 }
 

@@ -121,8 +121,9 @@ class Rooms {
   Status check_description(const std::string& description) const;
   // invalid_argument unless a department sync names a department of `tenant`.
   Status check_sync(TenantId tenant, const OrgSync& sync);
-  // The summaries' `can` for `actor`.
-  void fill_can(const Actor& actor, RoomSummary& s) const;
+  // A summary as `actor` sees it: their `can`, and its last message for them
+  // (blank_for_viewer).
+  void for_viewer(const Actor& actor, RoomSummary& s) const;
   // After a write that linked `change.room` to the org tree: sync_room, then `done`.
   void then_sync(Result<store::RoomChange> r, store::Callback<store::RoomChange> done);
   // Every id must be a user the actor can contact; not_found names the first that is not.

@@ -142,8 +142,14 @@ TEST_F(ActionsTest, TheAnswererGetsTheirAnswerAndOnlyTheAskerCountsOfAPrivateQue
   ASSERT_EQ(updates().size(), 1u);
   EXPECT_FALSE(updates()[0].at("action").as_object().contains("counts"));
 
-  // A picked option that does not exist: refused before the store.
+  // Picks in any order; one that does not fit is refused.
   EXPECT_EQ(answer(carol_, q, {{2, 0}}).status().code(), Code::invalid_argument);
+  ActionSpec schedule;
+  schedule.kind = ActionKind::schedule;
+  schedule.title = "日程";
+  schedule.options = {"月", "火"};
+  const Seq s = ask(alice_, schedule);
+  EXPECT_EQ(must(answer(carol_, s, {{1, 2}, {0, 1}})).mine, (std::vector<ActionPick>{{0, 1}, {1, 2}}));
   EXPECT_EQ(answer(eve_, q, {{0, 0}}).status().code(), Code::not_found);
 }
 

@@ -99,34 +99,6 @@ TEST(ActionSpecCheck, TitleDeadlineAndAssignees) {
   EXPECT_FALSE(check_action_spec(task, kNow).is_ok());
 }
 
-TEST(PicksCheck, EachKindsShape) {
-  auto check = [](const ActionSpec& s, std::vector<ActionPick> p) { return check_picks(s, p); };
-  const ActionSpec yesno = spec(ActionKind::yesno);
-  EXPECT_TRUE(check(yesno, {{1, 0}}).is_ok());
-  EXPECT_EQ(check(yesno, {{2, 0}}).message(), "picks: unknown option 2 (the question has 2)");
-  EXPECT_NE(check(yesno, {{0, 1}}).message().find("bad value 1"), std::string::npos);
-  EXPECT_EQ(check(yesno, {{0, 0}, {1, 0}}).message(), "picks: exactly one option");
-  EXPECT_FALSE(check(yesno, {}).is_ok());
-  EXPECT_TRUE(check(spec(ActionKind::attendance), {{2, 0}}).is_ok());
-
-  ActionSpec choice = spec(ActionKind::choice, {"A", "B", "C"});
-  EXPECT_FALSE(check(choice, {{0, 0}, {2, 0}}).is_ok());
-  choice.multiple = true;
-  std::vector<ActionPick> several{{2, 0}, {0, 0}};
-  EXPECT_TRUE(check_picks(choice, several).is_ok());
-  EXPECT_EQ(several, (std::vector<ActionPick>{{0, 0}, {2, 0}}));  // sorted
-  EXPECT_EQ(check(choice, {{1, 0}, {1, 0}}).message(), "picks: option 1 is given twice");
-
-  const ActionSpec schedule = spec(ActionKind::schedule, {"月", "火"});
-  EXPECT_TRUE(check(schedule, {{1, 2}, {0, 1}}).is_ok());
-  EXPECT_NE(check(schedule, {{0, 0}}).message().find("every option once"), std::string::npos);
-  EXPECT_NE(check(schedule, {{0, 3}, {1, 0}}).message().find("(0 ○, 1 △, 2 ×)"), std::string::npos);
-
-  ActionSpec task = spec(ActionKind::task);
-  EXPECT_TRUE(check(task, {{0, 0}}).is_ok());
-  EXPECT_FALSE(check(task, {{1, 0}}).is_ok());
-}
-
 TEST(ActionConflictReason, FromTheStoresMessage) {
   EXPECT_STREQ(action_conflict_reason(conflict("closed")), "closed");
   EXPECT_STREQ(action_conflict_reason(conflict("the question is closed")), "closed");

@@ -17,8 +17,17 @@ using http::Response;
 
 namespace {
 
-Status unknown_message(Request& req) {
-  return not_found("message " + param_text(req, "seq") + " not found");
+// The message of a /api/rooms/{id}/messages/{seq}/... path, or the not_found of a bad id.
+struct MessageRef {
+  RoomId room = 0;
+  Seq seq = 0;
+};
+Result<MessageRef> message_param(Request& req) {
+  const RoomId id = room_param(req);
+  if (!id) return unknown_room(req);
+  const Seq seq = parse_id(req.params["seq"]);
+  if (!seq) return not_found("message " + param_text(req, "seq") + " not found");
+  return MessageRef{id, seq};
 }
 
 // An action stamp's refusal; a conflict carries its reason ("closed", "deadline",
@@ -86,10 +95,9 @@ void Api::install_collab(http::Router& router) {
     const bool on = std::string_view(method) == "PUT";
     router.add(method, "/api/rooms/{id}/messages/{seq}/reactions/{key}",
                authed([this, on](Request& req, const Caller& c) -> awaitable<Response> {
-      RoomId id = room_param(req);
-      Seq seq = parse_id(req.params["seq"]);
-      if (!id) co_return error_response(unknown_room(req));
-      if (!seq) co_return error_response(unknown_message(req));
+      auto at = message_param(req);
+      if (!at.ok()) co_return error_response(at.status());
+      const auto [id, seq] = *at;
       std::string key = req.params["key"];
       auto r = co_await await_result<store::RoomChange>([&](auto cb) {
         d_.reactions->react(c.actor, id, seq, key, on, std::move(cb));
@@ -103,10 +111,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/reactions/{key}/users",
              authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     auto page = page_params(req);
     if (!page.ok()) co_return error_response(page.status());
     auto r = d_.reactions->users(c.actor, id, seq, req.params["key"], page->after, page->limit);
@@ -125,10 +132,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/action",
              authed([state_response](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     co_return state_response(c, id, seq);
   }));
 
@@ -136,10 +142,9 @@ void Api::install_collab(http::Router& router) {
     const bool put = std::string_view(method) == "PUT";
     router.add(method, "/api/rooms/{id}/messages/{seq}/action/answer",
                authed([this, put](Request& req, const Caller& c) -> awaitable<Response> {
-      RoomId id = room_param(req);
-      Seq seq = parse_id(req.params["seq"]);
-      if (!id) co_return error_response(unknown_room(req));
-      if (!seq) co_return error_response(unknown_message(req));
+      auto at = message_param(req);
+      if (!at.ok()) co_return error_response(at.status());
+      const auto [id, seq] = *at;
       std::vector<ActionPick> picks;  // none: withdraw
       if (put) {
         auto body = parse_object(req.body);
@@ -158,10 +163,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/action/answers",
              authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     auto page = page_params(req);
     if (!page.ok()) co_return error_response(page.status());
     const int option = int_param(req, "option", -1);
@@ -177,10 +181,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/action/pending",
              authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     auto page = page_params(req);
     if (!page.ok()) co_return error_response(page.status());
     auto r = d_.actions->pending(c.actor, id, seq, page->after, page->limit);
@@ -195,10 +198,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("POST", "/api/rooms/{id}/messages/{seq}/action/close",
              authed([this, state_response](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     auto r = co_await await_result<bool>(
         [&](auto cb) { d_.actions->close(c.actor, id, seq, std::move(cb)); });
     if (!r.ok()) co_return action_error(r.status(), false);
@@ -207,10 +209,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("POST", "/api/rooms/{id}/messages/{seq}/action/remind",
              authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     auto r = co_await await_result<std::int64_t>(
         [&](auto cb) { d_.actions->remind(c.actor, id, seq, std::move(cb)); });
     if (!r.ok()) co_return action_error(r.status(), false);
@@ -219,10 +220,9 @@ void Api::install_collab(http::Router& router) {
 
   router.add("GET", "/api/rooms/{id}/messages/{seq}/action/export",
              authed([this](Request& req, const Caller& c) -> awaitable<Response> {
-    RoomId id = room_param(req);
-    Seq seq = parse_id(req.params["seq"]);
-    if (!id) co_return error_response(unknown_room(req));
-    if (!seq) co_return error_response(unknown_message(req));
+    auto at = message_param(req);
+    if (!at.ok()) co_return error_response(at.status());
+    const auto [id, seq] = *at;
     std::string name = req.query_param("format");
     auto format = services::export_format_from_name(name.empty() ? "csv" : name);
     if (!format) co_return error_response(invalid_argument("format: csv, csv_sjis or xlsx"));

@@ -1,10 +1,12 @@
 // What both stores decide the same way about action stamps (store.h, answer_action):
-// whether an answer fits its question, where a pick is counted, and the refusals' texts.
+// whether an answer fits its question, where a pick is counted, the refusals' texts, and
+// how an answer's picks are kept as text ("0:0,2:1").
 // Internal to the stores.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -54,5 +56,10 @@ inline Status check_picks(const ActionSpec& spec, const std::vector<ActionPick>&
   }
   return Status::ok();
 }
+
+// An answer's picks as the stores keep them, "option:value" by option, comma-separated;
+// and back (what does not parse ends the list).
+std::string picks_text(const std::vector<ActionPick>& picks);
+std::vector<ActionPick> picks_of(std::string_view text);
 
 }  // namespace tonari::store

@@ -164,7 +164,7 @@ void PgStore::answer_action(NewAnswer a, Callback<RoomChange> done) {
                            " WHERE room_id=$1 AND seq=$2 AND user_id=$3",
                            key);
     const std::vector<ActionPick> before = old.empty() ? std::vector<ActionPick>{}
-                                                       : parse_picks(old.row(0).view(0));
+                                                       : picks_of(old.row(0).view(0));
     RoomChange out;
     out.room = *room;
     if (before == a.picks) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "store/action_rules.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -57,38 +58,12 @@ UserPage user_page(const PgResult& r, int limit, bool with_picks) {
     out.users.push_back(read_user(row));
     out.at.push_back(row.i64(TONARI_PG_USER_NCOLS));
     last_key = row.bytes(TONARI_PG_USER_NCOLS + 1);
-    if (with_picks) out.picks.push_back(parse_picks(row.view(TONARI_PG_USER_NCOLS + 2)));
+    if (with_picks) out.picks.push_back(picks_of(row.view(TONARI_PG_USER_NCOLS + 2)));
   }
   return out;
 }
 
 }  // namespace
-
-std::string picks_text(const std::vector<ActionPick>& picks) {
-  std::string out;
-  for (const ActionPick& p : picks) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(p.option) + ":" + std::to_string(p.value);
-  }
-  return out;
-}
-
-std::vector<ActionPick> parse_picks(std::string_view text) {
-  std::vector<ActionPick> out;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  while (p < end) {
-    ActionPick pick;
-    auto [colon, ec] = std::from_chars(p, end, pick.option);
-    if (ec != std::errc() || colon == end || *colon != ':') break;
-    auto [next, ec2] = std::from_chars(colon + 1, end, pick.value);
-    if (ec2 != std::errc()) break;
-    out.push_back(pick);
-    p = next;
-    if (p < end && *p == ',') ++p;
-  }
-  return out;
-}
 
 std::optional<Note> load_note(PgConn& db, RoomId room, NoteId id, bool with_body) {
   PgResult r = db.exec(with_body ? TONARI_PG_NOTE_SELECT("n.body")
@@ -175,7 +150,7 @@ Result<Store::ViewerMarks> PgStore::viewer_marks(RoomId room, Seq lo, Seq hi, Us
                          p);
     for (int i = 0; i < a.rows(); ++i) {
       out.answered.emplace_back(a.row(i).i64(0),
-                                std::make_pair(parse_picks(a.row(i).view(1)), a.row(i).i64(2)));
+                                std::make_pair(picks_of(a.row(i).view(1)), a.row(i).i64(2)));
     }
     return out;
   });

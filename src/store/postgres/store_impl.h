@@ -93,8 +93,6 @@ std::optional<Note> load_note(PgConn& db, RoomId room, NoteId id, bool with_body
 std::vector<Pin> load_pins(PgConn& db, RoomId room,
                            std::optional<std::pair<Pin::Kind, std::int64_t>> only = {});
 // The picks of an answer as action_answers.picks keeps them ("option:value,...") and back.
-std::string picks_text(const std::vector<ActionPick>& picks);
-std::vector<ActionPick> parse_picks(std::string_view text);
 
 // The message.created event of `m` at `ev`, built from the message (it is not stored).
 RoomEvent message_created_event(const Message& m, EventNo ev);

@@ -87,8 +87,6 @@ struct StoredAction {
 // The action stamp of message `seq` (its tally as it stands, without `mine`), if any.
 std::optional<StoredAction> load_action(Connection& db, RoomId room, Seq seq);
 // An answer's picks as action_answers.picks holds them ("option:value,..."), and back.
-std::string picks_text(const std::vector<ActionPick>& picks);
-std::vector<ActionPick> picks_of(std::string_view text);
 
 // The message.created event of `m` at `ev`. It is not stored: the live path (post_message)
 // and replay (events_after) both build it here from the message, so they cannot differ.

@@ -105,6 +105,46 @@ struct MemberFilter {
   UserId sender = 0;   // read / unread: left out
 };
 
+// A search (Store::search). Every filter narrows; the permission filter is `rooms`.
+struct SearchQuery {
+  TenantId tenant = 0;
+  std::vector<RoomId> rooms;          // the rooms the searcher may read now; empty: no result
+  std::vector<std::string> terms;     // search::Query::terms: each must occur (non-empty)
+  std::vector<std::string> excluded;  // search::Query::excluded: none may occur
+  enum class Kind { all, messages, notes, files };
+  Kind kind = Kind::all;
+  bool has_file = false;   // only messages with files, and files
+  UserId sender = 0;       // only documents of this sender (message sender, note's last
+                           // editor, file's uploader); 0: anyone
+  TimeMs from = 0, to = 0; // at in [from, to); 0: open
+  bool relevance = false;  // false: newest first; true: by search::relevance over the
+                           // newest search::kRelevanceWindow matches (then newest first)
+  std::string after;       // SearchPage::next of the previous page; empty: the first page
+  int limit = 50;          // 1..100
+};
+
+// One search result: what it is, where, and its original text for the snippet.
+struct SearchHit {
+  enum class Kind { message, note, file };
+  Kind kind = Kind::message;
+  RoomId room = 0;
+  Seq seq = 0;        // message, file: the message (a file's message)
+  NoteId note = 0;    // note
+  FileId file = 0;    // file
+  UserId sender = 0;  // see SearchQuery::sender
+  std::string sender_name;
+  TimeMs at = 0;      // message: posted; note: last saved; file: its message posted
+  std::string title;  // note: its title; file: its name
+  std::string text;   // message: body; note: body; file: extracted text (may be empty).
+                      // The document's search form is normalize(title + "\n" + text) for
+                      // notes and files, normalize(text) for messages.
+};
+
+struct SearchPage {
+  std::vector<SearchHit> hits;
+  std::string next;  // opaque; empty when there is no more
+};
+
 // The most files one message may have (NewMessage::files).
 inline constexpr std::size_t kMaxFilesPerMessage = 10;
 
@@ -244,8 +284,12 @@ struct FileOutcome {
   std::string thumb_sha256;
   std::int32_t width = 0, height = 0, pages = 0;
   std::optional<double> lat, lon;
+  // The text of the delivered file (a ready file: a PDF's or Office file's text, a text
+  // file), UTF-8, at most kMaxFileTextBytes; kept for search (SearchHit::text).
+  std::string text;
   TimeMs now = 0;
 };
+inline constexpr std::size_t kMaxFileTextBytes = 1 << 20;
 
 // A message's 既読 count (read_counts): members other than its sender who have read it.
 struct ReadCount {
@@ -640,6 +684,29 @@ class Store {
   // event to its room (RoomChange.events, the room's next ev); created=false and no event
   // otherwise.
   virtual void finish_file_job(FileOutcome o, Callback<RoomChange> done) = 0;
+
+  // ---- Search (issue 22) ------------------------------------------------------------
+  // The stores keep one search document per message (its body; not system, stamp or
+  // deleted messages), per note (title, a new line, body) and per file attached to a
+  // message not deleted (its name, and once ready FileOutcome::text), written in the same
+  // transaction as what it indexes: posting, editing (the document keeps its place),
+  // deleting (it goes, the message's files' documents with it), note create/update (the
+  // note's document moves to the newest place)/delete, attaching, finish_file_job. Each
+  // document keeps its search form (search::normalize of `text` below) and its tokens
+  // (search::index_tokens) in an index; search() asks the index for term_patterns and
+  // rechecks each term as a substring of the search form, so results are exact.
+  virtual Result<SearchPage> search(const SearchQuery& q) {
+    return Status(Code::internal, "not implemented");  // TODO(i22)
+  }
+  // Rebuilds the search documents of `tenant` (0: all) from the messages, notes and files,
+  // in batches of `batch` source rows per transaction (others write meanwhile), calling
+  // `progress(done, total)` after each; documents of gone sources are dropped. Returns the
+  // number of documents written. Also how a store fills the index of data written before
+  // it had one (its migration calls it).
+  virtual Result<std::int64_t> reindex(TenantId tenant, int batch,
+                                       const std::function<void(std::int64_t, std::int64_t)>& progress) {
+    return Status(Code::internal, "not implemented");  // TODO(i22)
+  }
 
   // ---- Settings -----------------------------------------------------------------------
   // A tenant's setting `key` (e.g. "file_policy": JSON text the services parse), or

@@ -22,6 +22,9 @@ struct Options {
   std::string synchronous = "FULL";    // FULL: every commit is fsynced before any ack
   std::size_t max_batch = 1024;        // jobs per group commit
   int wal_limit_frames = 16384;        // Writer: about 64 MiB of log (4 KiB pages)
+  // false: writes leave the search documents alone ([search] index = false, for the
+  // benchmark's posting ratio); search() and reindex() still work on what is there.
+  bool search_index = true;
 };
 
 class SqliteStore final : public Store {

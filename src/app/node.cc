@@ -133,6 +133,7 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   actions = std::make_unique<services::Actions>(*ctx, *tallies);
   notes = std::make_unique<services::Notes>(*ctx);
   pins = std::make_unique<services::Pins>(*ctx);
+  search = std::make_unique<services::Search>(*ctx, cfg.search_index);
   {
     files::FilesConfig fc = cfg.files;
     if (fc.dir.empty()) fc.dir = (std::filesystem::path(cfg.data_dir) / "files").string();

@@ -94,9 +94,9 @@ struct UserLimitsConfig {
   double messages_per_second = 5;
   double write_burst = 20;
   double writes_per_second = 2;
+  int ws_per_user = 10;
   double search_burst = 20;
   double searches_per_second = 2;
-  int ws_per_user = 10;
 };
 
 // The limits of one node, shared by the services (posting, other writes) and the API

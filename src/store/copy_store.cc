@@ -31,9 +31,10 @@ using postgres::PgError;
 // running server's notices, a day long), node_ids (each cluster node claims its own) and
 // secrets (the town's known-device key is a file of its data directory: devices log in
 // again once after the move, as after any key change). The files' bytes are not in the
-// store but in the files directory ([files] dir), which the operator copies. The search
-// documents are not copied but written again on PostgreSQL (its tsvector from this
-// binary's tokens), in the same transaction: rebuild_search().
+// store but in the files directory ([files] dir), which the operator copies. Nor is the
+// search index (search_docs, and SQLite's search_fts and search_state): PostgreSQL's
+// documents carry a tsvector that only tonari's tokenizer makes, so they are written again
+// from the copied rows (files.text included), in the same transaction: rebuild_search().
 constexpr const char* kTables[] = {
     "tenants",         "departments",     "users",          "sessions",       "rooms",
     "members",         "messages",        "mentions",       "events",         "files",
@@ -44,9 +45,16 @@ constexpr int kRowsPerInsert = 2000;
 
 // Writes every search document of the rows just copied (postgres/search_docs.h), in the
 // open transaction; returns how many.
-std::int64_t rebuild_search(PgConn& pg) {
+std::int64_t rebuild_search(PgConn& pg, const std::function<void(const std::string&)>& progress) {
   postgres::ReindexCursor cursor;
+  const std::int64_t total = postgres::reindex_total(pg, 0);
+  std::int64_t shown = 0;
   while (postgres::reindex_step(pg, 0, 2000, cursor)) {
+    // A line per tenth, not per batch.
+    if (total > 0 && cursor.done * 10 / total > shown) {
+      shown = cursor.done * 10 / total;
+      progress("search index: " + std::to_string(cursor.done) + "/" + std::to_string(total));
+    }
   }
   postgres::set_search_state(pg, "norm_version", search::kFulltextVersion);
   return cursor.written;
@@ -357,7 +365,9 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       report.tables.push_back(c);
     }
     postgres::fill_derived_columns(*pg);
-    progress("search_docs: " + std::to_string(rebuild_search(*pg)) + " documents written");
+    progress("building the search index");
+    report.search_documents = rebuild_search(*pg, progress);
+    progress("search_docs: " + std::to_string(report.search_documents) + " documents written");
     // Counted again inside the transaction, before it commits.
     for (auto& c : report.tables) {
       const std::int64_t in_pg = pg->exec("SELECT count(*) FROM " + c.table).row(0).i64(0);

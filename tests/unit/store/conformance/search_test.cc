@@ -148,7 +148,7 @@ TEST_P(SearchTest, AMessageIsFoundByAnyPartOfItsSearchForm) {
   EXPECT_EQ(find("lgw", {room.id}), Labels{m(s3)});         // a word from its start
   EXPECT_EQ(find("ＬＧＷＡＮ端末", {room.id}), Labels{m(s3)});
   EXPECT_EQ(find("wan", {room.id}), Labels{});              // ... only from its start
-  EXPECT_EQ(find("3", {room.id}), Labels{m(s3), m(s1)});    // 30 and 第3
+  EXPECT_EQ(find("3", {room.id}), (Labels{m(s3), m(s1)}));  // 30 and 第3
   EXPECT_EQ(find("防災 会議室", {room.id}), Labels{m(s1)}); // every term
   EXPECT_EQ(find("防災 ワクチン", {room.id}), Labels{});
   EXPECT_EQ(find("\"会議は第3\"", {room.id}), Labels{m(s1)});  // a phrase

@@ -6,7 +6,8 @@
 // floor: ingest's load against a server that only answers, floor.cc; 9 is a login burst;
 // 10 and 11 are 1 and 2 on a cluster of 2 nodes on PostgreSQL + NATS, 12 is ingest (6) into
 // one node on PostgreSQL: scripts/test-pg.sh and test-nats.sh start those, --scripts DIR;
-// 13 is an action stamp answered by everyone in a 5,000-member room.)
+// 13 is an action stamp answered by everyone in a 5,000-member room; 14 and 15 search a
+// million messages on SQLite and on one PostgreSQL node.)
 //   tonari-loadgen --floor-server   (that server; the loadgen starts it itself)
 #include <sched.h>
 #include <sys/resource.h>
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
       if (want(8)) emit({bench::loopback_floor(s)});
       if (want(9)) emit({bench::login_burst(s)});
       if (want(13)) emit({bench::action_stamp(s)});
-      if (want(10) || want(11) || want(12)) {
+      if (want(14)) emit({bench::search(s)});
+      if (want(10) || want(11) || want(12) || want(15)) {
         bench::Settings c = s;
         c.topology.nodes = 2;
         if (want(10)) emit({bench::department_rooms(c)});
@@ -191,6 +193,11 @@ int main(int argc, char** argv) {
           c.history = false;
           json::object r = bench::ingest_and_history(c);
           emit({r.contains("ingest") ? r["ingest"].as_object() : r});
+        }
+        if (want(15)) {
+          c.topology.nodes = 1;
+          c.topology.bus = false;
+          emit({bench::search(c)});
         }
       }
     }

@@ -31,6 +31,7 @@ class ServerProcess {
   ~ServerProcess();  // kills the server and removes the data directory
 
   unsigned short port() const { return port_; }
+  const std::string& data_dir() const { return dir_; }
   pid_t pid() const { return pid_; }
   // CPU seconds (user + system) the server has used so far.
   double cpu_seconds() const;

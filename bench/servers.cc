@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <sqlite3.h>
+
 namespace bench {
 namespace {
 
@@ -125,6 +127,30 @@ double Servers::backend_cpu_seconds() const {
     }
   }
   return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+}
+
+double Servers::store_number(const std::string& sql) const {
+  if (!pg_url_.empty()) {
+    FILE* p = popen(("psql '" + pg_url_ + "' -At -c \"" + sql + "\" 2>/dev/null").c_str(), "r");
+    if (!p) return -1;
+    char buf[128] = {};
+    bool got = std::fgets(buf, sizeof buf, p) != nullptr;
+    pclose(p);
+    return got && buf[0] ? std::atof(buf) : -1;
+  }
+  sqlite3* db = nullptr;
+  std::string path = nodes_.front()->data_dir() + "/tonari.db";
+  double v = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      v = sqlite3_column_double(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return v;
 }
 
 long Servers::rss_bytes() const {

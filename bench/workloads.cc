@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "fleet.h"
+#include "municipal_text.h"
 #include "stats.h"
 
 namespace bench {
@@ -863,6 +867,216 @@ json::object action_stamp(const Settings& s) {
         {"server_heap_before_mb", heap0 / 1048576.0}, {"server_heap_after_mb", heap1 / 1048576.0},
         {"server_cpu_s", cpu}, {"loadgen_cpu_s", self}};
     if (!first_failure.empty()) out["first_answer_failure"] = first_failure;
+    co_return out;
+  });
+}
+
+
+namespace {
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The bench configuration with the search index off: the same server, no documents written.
+std::string config_without_index(const std::string& config) {
+  std::ifstream in(config);
+  std::stringstream text;
+  text << in.rdbuf() << "\n[search]\nindex = false\n";
+  char path[] = "/tmp/tonari-bench-noindex-XXXXXX.toml";
+  int fd = mkstemps(path, 5);
+  if (fd < 0) throw std::runtime_error("mkstemps failed");
+  std::string t = text.str();
+  if (write(fd, t.data(), t.size()) != static_cast<ssize_t>(t.size())) {
+    close(fd);
+    throw std::runtime_error("writing the configuration failed");
+  }
+  close(fd);
+  return path;
+}
+
+// Workload 14's corpus: `senders` users own two rooms each; the searcher (the user after
+// them) is a member of every `stride`-th room; the rare words go only into some of the
+// rooms the searcher is not in.
+struct SearchCorpus {
+  int senders = 0;
+  int stride = 40;
+  std::vector<long long> room_ids;  // sender i (0-based) owns 2i and 2i+1
+  int searcher() const { return senders + 1; }
+  bool joined(int room) const { return room % stride == 0; }
+  bool rare(int room) const { return !joined(room) && room % 10 == 5; }
+};
+
+asio::awaitable<bool> set_up_corpus(Http& http, Fleet& fleet, SearchCorpus& c) {
+  c.room_ids.assign(2 * c.senders, 0);
+  for (int r = 0; r < 2 * c.senders; ++r) {
+    std::vector<int> members;
+    if (c.joined(r)) members.push_back(c.searcher());
+    c.room_ids[r] = co_await fleet.create_room(http, r / 2 + 1, "係内連絡 " + std::to_string(r), members);
+    if (c.room_ids[r] == 0) co_return false;
+  }
+  co_return true;
+}
+
+// Posts municipal messages, `window` in flight per sender, each sender alternating between
+// its two rooms: the rate over the first `measure`, then on until `target` messages in all
+// (bounded by `limit`). Returns the rate and the messages acked.
+asio::awaitable<std::pair<double, long long>> post_corpus(asio::io_context& ioc, Fleet& fleet,
+                                                          const SearchCorpus& corpus,
+                                                          std::chrono::milliseconds measure,
+                                                          long long target,
+                                                          std::chrono::seconds limit) {
+  MunicipalText text(7);
+  const int window = 8;
+  long long sent = 0, acked = 0, counted = -1, errors = 0;
+  std::vector<char> toggle(corpus.senders, 0);
+  const auto t0 = Clock::now();
+  const auto measure_end = t0 + measure, end = t0 + limit;
+  auto send_next = [&](Client& c) {
+    const int i = c.index - 1;
+    const int room = 2 * i + toggle[i];
+    toggle[i] ^= 1;
+    ++sent;
+    c.ws->send(send_frame(corpus.room_ids[room], make_client_id(sent), text.message(corpus.rare(room))));
+  };
+  fleet.on_frame = [&](Client& c, std::string_view f) {
+    std::string_view type = frame_type(f);
+    if (type == "error") ++errors;
+    if (type != "ack" && type != "error") return;
+    ++acked;
+    if (sent < target && Clock::now() < end) send_next(c);
+  };
+  for (int w = 0; w < window; ++w) {
+    for (int i = 0; i < corpus.senders && sent < target; ++i) send_next(fleet.clients[i]);
+  }
+  while (acked < sent && Clock::now() < end) {
+    co_await sleep_for(ioc, 100ms);
+    if (counted < 0 && Clock::now() >= measure_end) counted = acked;
+  }
+  if (counted < 0) counted = acked;
+  fleet.on_frame = nullptr;
+  co_return std::pair{counted / std::chrono::duration<double>(measure).count(), acked - errors};
+}
+
+}  // namespace
+
+// 14 (SQLite) and 15 (PostgreSQL). Search over a city hall's years of chat: 1,000,000
+// messages of municipal Japanese in 2,000 rooms, searched newest first (top 50) by a user
+// in 50 of them; posting with the index on against the same load with it off.
+json::object search(const Settings& s) {
+  SearchCorpus corpus;
+  corpus.senders = scaled(s, 1000, 20);
+  const long long target = std::max(20000LL, static_cast<long long>(1000000 * s.scale));
+  const auto measure = closed_loop_duration(s);
+  ServerOptions so = s.server;
+  so.users = corpus.senders + 1;
+  const bool pg = s.topology.nodes > 0;
+
+  // Posting with the index off: a fresh server, the same rooms and load, for `measure`.
+  double rate_off = 0;
+  {
+    ServerOptions off = so;
+    off.config = config_without_index(s.server.config);
+    Servers srv(off, s.topology);
+    std::remove(off.config.c_str());
+    json::object r = run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+      Fleet fleet(ioc, srv.ports());
+      if (!co_await fleet.login(corpus.senders + 1, 32)) co_return json::object{{"error", "login failed"}};
+      Http http(ioc, srv.port());
+      SearchCorpus c = corpus;
+      if (!co_await set_up_corpus(http, fleet, c)) co_return json::object{{"error", "rooms failed"}};
+      co_await fleet.connect(0, c.senders, 256, false);
+      auto [rate, acked] = co_await post_corpus(ioc, fleet, c, measure, 1LL << 40, std::chrono::duration_cast<std::chrono::seconds>(measure));
+      rate_off = rate;
+      fleet.drop(0, c.senders);
+      co_return json::object{};
+    });
+    if (r.contains("error")) return r;
+  }
+
+  Servers srv(so, s.topology);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.ports());
+    if (!co_await fleet.login(corpus.senders + 1, 32)) co_return json::object{{"error", "login failed"}};
+    Http http(ioc, srv.port());
+    if (!co_await set_up_corpus(http, fleet, corpus)) co_return json::object{{"error", "rooms failed"}};
+    co_await fleet.connect(0, corpus.senders, 256, false);
+    const double cpu0 = srv.cpu_seconds();
+    auto [rate_on, stored] = co_await post_corpus(ioc, fleet, corpus, measure, target, 900s);
+    const double post_cpu = srv.cpu_seconds() - cpu0;
+    fleet.drop(0, corpus.senders);
+    if (!pg) co_await wal_checkpointed(ioc, srv.port(), 120s);
+    ::sync();
+
+    // One search at a time (latency, not throughput), each query class in turn.
+    const std::string& token = fleet.clients[corpus.searcher() - 1].token;
+    struct Class {
+      const char* name;
+      std::vector<std::string> queries;
+    };
+    const std::vector<Class> classes = {
+        {"one_char", {"課", "会", "防", "予", "税", "館", "案", "票"}},
+        {"two_char", {"会議", "防災", "予算", "訓練", "資料", "確認", "接種", "窓口"}},
+        {"three_char", {"避難所", "審査会", "説明会", "会議室", "公民館", "回答案", "わくちん", "ＬＧＷ"}},
+        {"two_words", {"防災 訓練", "予算 資料", "会議室 変更", "住民 説明会", "議会 答弁",
+                       "ワクチン 会場", "RPA 導入", "入札 仕様書"}},
+        // Words only in rooms the searcher is not in: the index offers every one of their
+        // documents and the room filter refuses each (the permission filter's worst case).
+        {"elsewhere_only", {MunicipalText::rare_words()[0], MunicipalText::rare_words()[1], "除雪"}},
+    };
+    const int rounds = std::max(3, static_cast<int>(25 * std::min(1.0, s.scale * 4)));
+    json::object out{{"workload", pg ? "search_postgres" : "search"},
+                     {"messages", stored}, {"rooms", 2 * corpus.senders},
+                     {"searcher_rooms", (2 * corpus.senders + corpus.stride - 1) / corpus.stride},
+                     {"posting_per_s_index_on", rate_on}, {"posting_per_s_index_off", rate_off},
+                     {"posting_ratio_on_off", rate_off > 0 ? rate_on / rate_off : 0.0},
+                     {"server_cpu_s_posting", post_cpu}};
+    srv.mark("search-start");
+    for (const auto& cls : classes) {
+      Samples latency;
+      long long failures = 0, hits = 0, requests = 0;
+      for (int round = 0; round < rounds; ++round) {
+        for (const auto& q : cls.queries) {
+          auto t = now_us();
+          auto r = co_await http.request("GET", "/api/search?limit=50&q=" + url_encode(q), "", token);
+          latency.add(now_us() - t);
+          ++requests;
+          if (r.status != 200) {
+            ++failures;
+            continue;
+          }
+          hits += static_cast<long long>(json::parse(r.body).at("results").as_array().size());
+        }
+      }
+      const std::string k = cls.name;
+      out[k + "_p50_ms"] = latency.pct_ms(50);
+      out[k + "_p99_ms"] = latency.pct_ms(99);
+      out[k + "_results_mean"] = requests ? double(hits) / double(requests) : 0.0;
+      if (failures) out[k + "_failures"] = failures;
+    }
+    srv.mark("search-end");
+    // The index's size against the text it indexes.
+    const double text_bytes = srv.store_number(
+        pg ? "SELECT sum(octet_length(body)) FROM messages"
+           : "SELECT sum(length(CAST(body AS BLOB))) FROM messages");
+    const double index_bytes = srv.store_number(
+        pg ? "SELECT pg_total_relation_size('search_docs')"
+           : "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%'");
+    out["text_mb"] = text_bytes / 1048576.0;
+    out["index_mb"] = index_bytes / 1048576.0;
+    out["index_to_text"] = text_bytes > 0 ? index_bytes / text_bytes : 0.0;
+    out["server_rss_mb"] = srv.rss_bytes() / 1048576.0;
     co_return out;
   });
 }

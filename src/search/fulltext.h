@@ -12,10 +12,11 @@
 // The search form: NFKC with case folding (ＲＰＡ = RPA = rpa, ｶｲｷﾞ = カイギ), katakana
 // folded to hiragana (ワクチン = わくちん), long vowel and dash variants (ー ｰ - ‐ ‑ ‒ – — ―
 // − ─ ━ ﹣ －) as one ー, variation selectors and other default-ignorable code points
-// dropped, white space runs as one space, and a space at every edge of a word (a run of
-// letters and digits that are not Japanese: Latin, digits, Greek, Cyrillic ...), a leading
-// one included. So a Japanese term matches anywhere (京都 finds 東京都), while a word
-// matches only from its start (lgw finds LGWAN, wan does not; 3 finds 30).
+// dropped, white space runs as one space (none at either end), and a space before every
+// word (a run of letters and digits that are not Japanese: Latin, digits, Greek ...), at
+// the text's start too, and after it unless the text ends there. So a Japanese term
+// matches anywhere (京都 finds 東京都), while a word matches only from its start (lgw finds
+// LGWAN, wan does not; 3 finds 30). Symbols and emoji stay, matched as they are.
 //
 // Thread safety: pure functions, safe from any thread.
 #pragma once

@@ -29,7 +29,10 @@ using postgres::PgError;
 // running server's notices, a day long), node_ids (each cluster node claims its own) and
 // secrets (the town's known-device key is a file of its data directory: devices log in
 // again once after the move, as after any key change). The files' bytes are not in the
-// store but in the files directory ([files] dir), which the operator copies.
+// store but in the files directory ([files] dir), which the operator copies. Nor is the
+// search index (search_docs, and SQLite's search_fts and search_state): PostgreSQL's
+// documents carry a tsvector that only tonari's tokenizer makes, so the target builds its
+// own from the copied rows (Store::reindex, files.text included) once they are checked.
 constexpr const char* kTables[] = {
     "tenants",         "departments",     "users",          "sessions",       "rooms",
     "members",         "messages",        "mentions",       "events",         "files",
@@ -413,6 +416,24 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       ++report.rooms_checked;
       report.messages_checked += a.messages;
       report.events_checked += a.events;
+    }
+    {
+      progress("building the search index");
+      std::int64_t shown = -1;
+      auto docs = to.reindex(0, 1000, [&](std::int64_t done, std::int64_t total) {
+        // A line per tenth, not per batch.
+        const std::int64_t tenth = total > 0 ? done * 10 / total : 10;
+        if (tenth == shown) return;
+        shown = tenth;
+        progress("search index: " + std::to_string(done) + "/" + std::to_string(total));
+      });
+      if (!docs.ok()) {
+        from.shutdown();
+        to.shutdown();
+        return internal_error("the data is copied and checked, but building its search index failed (" +
+                              docs.status().message() + "): run `tonari admin reindex` on it");
+      }
+      report.search_documents = *docs;
     }
     from.shutdown();
     to.shutdown();

@@ -26,6 +26,9 @@ struct Options {
   int writers = 2;              // connections that apply writes, one thread each
   std::size_t max_batch = 256;  // writes per transaction (group commit)
   int connect_timeout_s = 5;
+  // false: writes leave the search documents alone ([search] index = false, for the
+  // benchmark's posting ratio); search() and reindex() still work on what is there.
+  bool search_index = true;
 };
 
 // This binary's schema version.

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "store/sqlite/db.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/search_index.h"
 
 namespace tonari::store::sqlite {
 namespace {
@@ -31,6 +33,13 @@ Result<Db> open(const std::string& path, int flags) {
     return internal_error("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, 10000);
+  // The search index (search_fts) is copied like any table, as pages: its tokenizer is only
+  // needed to read or check it, which a newer SQLite's quick_check does.
+  try {
+    register_search_tokenizer(raw);
+  } catch (const DbError& e) {
+    return internal_error("open " + path + ": " + e.what());
+  }
   return db;
 }
 
@@ -159,7 +168,9 @@ Result<BackupInfo> backup_info(const std::string& path) {
                             ", newer than this tonari's " + std::to_string(latest_version()) +
                             ": restore it with the tonari that wrote it");
   }
-  for (const char* table : {"tenants", "users", "rooms", "messages"}) {
+  std::vector<const char*> tables = {"tenants", "users", "rooms", "messages"};
+  if (info.schema_version >= 13) tables.push_back("search_docs");  // the search index's documents
+  for (const char* table : tables) {
     auto s = prepare(d, (std::string("SELECT count(*) FROM ") + table).c_str());
     if (!s.ok() || sqlite3_step(s->get()) != SQLITE_ROW) {
       return not_tonari(std::string("no table ") + table);

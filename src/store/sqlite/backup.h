@@ -26,7 +26,8 @@ struct BackupFile {
 struct BackupInfo {
   std::int64_t bytes = 0;           // size of the backup file
   std::int64_t schema_version = 0;  // PRAGMA user_version
-  std::vector<std::pair<std::string, std::int64_t>> counts;  // rows: tenants, users, rooms, messages
+  // rows: tenants, users, rooms, messages (and search_docs, schema 13 on)
+  std::vector<std::pair<std::string, std::int64_t>> counts;
   std::vector<std::string> files;   // names of the carried files
 };
 

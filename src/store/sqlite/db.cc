@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "store/sqlite/coalescing_vfs.h"
+#include "store/sqlite/search_index.h"
 #include "log/log.h"
 
 namespace tonari::store::sqlite {
@@ -110,6 +111,8 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
   // object whose constructor threw).
   try {
     sqlite3_busy_timeout(db_, 10000);
+    // Before any statement can touch the search index (a migration creates it).
+    register_search_tokenizer(db_);
     if (!read_only) {
       exec("PRAGMA journal_mode=WAL");
       // Told the log's length at each commit. This also turns SQLite's own checkpoints off:
@@ -140,6 +143,8 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
                {{"path", path}, {"error", log::describe(std::current_exception())}});
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     cache_.clear();
+    for (auto& [sql, stmt] : built_) sqlite3_finalize(stmt);
+    built_.clear();
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
@@ -148,6 +153,7 @@ Connection::Connection(const std::string& path, const std::string& synchronous, 
 
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : built_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -158,6 +164,21 @@ Stmt Connection::q(const char* sql) {
   int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) fail(db_, rc, sql);
   cache_.emplace(sql, s);
+  return Stmt(s);
+}
+
+Stmt Connection::q_built(const std::string& sql) {
+  auto it = built_.find(sql);
+  if (it != built_.end()) return Stmt(it->second);
+  if (built_.size() >= kMaxBuilt) {
+    for (auto& [text, stmt] : built_) sqlite3_finalize(stmt);
+    built_.clear();
+  }
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, sql.c_str());
+  built_.emplace(sql, s);
   return Stmt(s);
 }
 

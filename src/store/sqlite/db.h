@@ -82,6 +82,11 @@ class Connection {
 
   // A cached prepared statement for `sql` (the pointer is the cache key: pass literals).
   Stmt q(const char* sql);
+  // The same for a statement built at run time (search's, whose shape follows the query),
+  // keyed by its text. At most kMaxBuilt are kept (the cache starts over beyond): no other
+  // statement of q_built may be in use when calling it.
+  Stmt q_built(const std::string& sql);
+  static constexpr std::size_t kMaxBuilt = 64;
   // Runs one or more statements without results.
   void exec(const char* sql);
   // Makes `fn` callable from SQL on this connection as `name(text)`, returning a BLOB
@@ -104,6 +109,7 @@ class Connection {
   sqlite3* db_ = nullptr;
   int wal_frames_ = 0;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*> built_;
 };
 
 }  // namespace tonari::store::sqlite

@@ -412,6 +412,44 @@ CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users B
       AND user_id=NEW.id;
 END;
 )sql",
+    // 13 (issue 22, full-text search): one search document per message, note and attached
+    // file (search_index.h says which, and when each is written), in search_docs with its
+    // search form (norm: search::normalize), and an FTS5 index over norm with the "tonari"
+    // tokenizer (search::index_tokens; registered on every connection by Connection).
+    // - search_fts is an external-content table: the text is only in search_docs, the
+    //   index holds which documents have each token (detail=none: no positions, since a
+    //   match is decided by rechecking the substring in norm; columnsize=0: no bm25).
+    //   Besides norm's tokens it indexes one token per document for its room
+    //   (room_token, a control character and the room's id), so that the searcher's rooms
+    //   are part of the MATCH; and a prefix index of one character, so that a
+    //   one-character term is one doclist instead of a merge of every token starting with
+    //   it. Both measured: search_index.cc, run_search().
+    // - files.text: a ready file's extracted text (FileOutcome::text), kept with the file
+    //   so that a file attached after it was sanitized, and reindex, can index it.
+    // - search_state: fts_version, the tokens the FTS index was built with, and
+    //   norm_version, the normalizer of search_docs.norm (kFulltextVersion; no row: the
+    //   documents were never all written — SqliteStore fills them when it opens).
+    // - search_docs_source finds a source's document (by message, note or file).
+    R"sql(
+ALTER TABLE files ADD COLUMN text TEXT NOT NULL DEFAULT '';
+CREATE TABLE search_docs(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL,
+  room_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,                -- 'm' message, 'n' note, 'f' file
+  seq INTEGER NOT NULL DEFAULT 0,    -- message: its seq; file: its message's
+  note_id INTEGER NOT NULL DEFAULT 0,
+  file_id INTEGER NOT NULL DEFAULT 0,
+  sender_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  has_file INTEGER NOT NULL DEFAULT 0,
+  norm TEXT NOT NULL,
+  room_token TEXT GENERATED ALWAYS AS (char(1) || room_id) VIRTUAL);
+CREATE UNIQUE INDEX search_docs_source ON search_docs(room_id, kind, seq, note_id, file_id);
+CREATE VIRTUAL TABLE search_fts USING fts5(norm, room_token, content='search_docs',
+  content_rowid='id', tokenize='tonari', detail=none, columnsize=0, prefix='1');
+CREATE TABLE search_state(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

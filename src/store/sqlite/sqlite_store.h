@@ -22,6 +22,10 @@ struct Options {
   std::string synchronous = "FULL";    // FULL: every commit is fsynced before any ack
   std::size_t max_batch = 1024;        // jobs per group commit
   int wal_limit_frames = 16384;        // Writer: about 64 MiB of log (4 KiB pages)
+  // Full-text search documents written with each post, edit, note and file (issue 22).
+  // false only to measure what indexing costs a post ([search] index, the bench): no
+  // documents are written, and the next open with it on writes the missing ones.
+  bool search_index = true;
 };
 
 class SqliteStore final : public Store {
@@ -146,6 +150,13 @@ class SqliteStore final : public Store {
   void set_tenant_setting(TenantId tenant, std::string key, std::string value,
                           Callback<bool> done) override;
   void set_internet_allowed(UserId user, bool allowed, Callback<User> done) override;
+
+  // Full-text search (search_index.h).
+  Result<SearchPage> search(const SearchQuery& q) override;
+  // Each batch is a write job of its own (others' writes go on between them); the
+  // calling thread waits for each. Not from the writer thread.
+  Result<std::int64_t> reindex(TenantId tenant, int batch,
+                               const std::function<void(std::int64_t, std::int64_t)>& progress) override;
 
  private:
   class ReaderLease;

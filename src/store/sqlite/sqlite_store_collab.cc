@@ -8,6 +8,7 @@
 
 #include "core/wire.h"
 #include "store/action_rules.h"
+#include "store/sqlite/search_index.h"
 #include "store/sqlite/store_impl.h"
 #include "store/sqlite/write_helpers.h"
 
@@ -500,7 +501,8 @@ void SqliteStore::remind_action(RoomId room_id, Seq seq, UserId by, TimeMs now, 
 // ---- Notes --------------------------------------------------------------------------------
 
 void SqliteStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>([n = std::move(n), may = std::move(may)](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([n = std::move(n), may = std::move(may),
+                     index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     auto room = room_of_member(db, n.room, n.by, n.tenant);
     if (!room.ok()) return room.status();
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, n.by));
@@ -511,6 +513,7 @@ void SqliteStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done
     const NoteId id = db.last_insert_id();
     db.q("INSERT INTO note_versions(note_id, version, title, body, by_id, at) VALUES(?,1,?,?,?,?)")
         .bind(1, id).bind(2, n.title).bind(3, n.body).bind(4, n.by).bind(5, n.now).run();
+    if (index) index_note(db, room->tenant, n.room, id);
     RoomChange out;
     out.room = *room;
     out.note = load_note(db, n.room, id, true);
@@ -528,7 +531,8 @@ void SqliteStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done
 }
 
 void SqliteStore::update_note(NoteEdit e, RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>([e = std::move(e), may = std::move(may)](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([e = std::move(e), may = std::move(may),
+                     index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     auto room = room_of_member(db, e.room, e.by, e.tenant);
     if (!room.ok()) return room.status();
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, e.by));
@@ -551,6 +555,7 @@ void SqliteStore::update_note(NoteEdit e, RoomRule may, Callback<RoomChange> don
          " VALUES(?,?,?,?,?,?,?)")
         .bind(1, e.note).bind(2, version).bind(3, e.title).bind(4, e.body).bind(5, e.by)
         .bind(6, e.now).bind(7, e.restored_from).run();
+    if (index) index_note(db, room->tenant, e.room, e.note);  // a new id: the newest place
     out.note = load_note(db, e.room, e.note, true);
     out.events.push_back(append_event(db, out.room, e.now, [&](EventNo ev) {
       return wire::note_updated_event(e.room, ev, *out.note);
@@ -568,7 +573,7 @@ void SqliteStore::update_note(NoteEdit e, RoomRule may, Callback<RoomChange> don
 
 void SqliteStore::delete_note(RoomId room_id, NoteId note, UserId by, TimeMs now, AuthorRule may,
                               Callback<RoomChange> done) {
-  write<RoomChange>([=, may = std::move(may)](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([=, may = std::move(may), index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     auto room = room_of_member(db, room_id, by, 0);
     if (!room.ok()) return room.status();
     auto current = load_note(db, room_id, note, false);
@@ -576,6 +581,7 @@ void SqliteStore::delete_note(RoomId room_id, NoteId note, UserId by, TimeMs now
     if (may) TONARI_RETURN_IF_ERROR(may(*room, member_of(db, room_id, by), current->created_by));
     db.q("UPDATE notes SET deleted=1, body='' WHERE id=?").bind(1, note).run();
     db.q("DELETE FROM note_versions WHERE note_id=?").bind(1, note).run();
+    if (index) unindex_note(db, room_id, note);
     RoomChange out;
     out.room = *room;
     out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {

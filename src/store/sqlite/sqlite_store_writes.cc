@@ -13,6 +13,7 @@
 #include "search/normalize.h"
 #include "store/file_rules.h"
 #include "store/room_rules.h"
+#include "store/sqlite/search_index.h"
 #include "store/sqlite/store_impl.h"
 #include "store/sqlite/write_helpers.h"
 
@@ -750,7 +751,10 @@ void SqliteStore::set_member_role(RoomId room_id, UserId by, UserId user, Member
 
 void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
   // Every refusal below comes before the first write (the insert).
-  write_checks_first<RoomChange>([m = std::move(m), &cache = post_cache_](Connection& db) -> Result<RoomChange> {
+  // The search form is made here, on the caller's thread (search_index.h).
+  std::string norm = opts_.search_index ? new_message_norm(m) : std::string();
+  write_checks_first<RoomChange>([m = std::move(m), &cache = post_cache_, norm = std::move(norm),
+                                  index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     // An idempotent retry: the first message with this client id, nothing written.
     auto earlier = [&]() -> std::optional<RoomChange> {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
@@ -893,6 +897,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
           .bind(1, msg.seq).bind(2, static_cast<std::int64_t>(i)).bind(3, m.now)
           .bind(4, msg.files[i].id).run();
     }
+    if (index) index_new_message(db, out.room.tenant, msg, norm);
     // message.created is not stored in `events`: replay rebuilds it from this row. Its
     // frame is built after the commit, off the writer thread (below).
     // The sender has read their own message without a write of their own (TONARI_READ_SEQ):
@@ -919,7 +924,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
 
 void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,
                                TimeMs now, Callback<RoomChange> done) {
-  write<RoomChange>([=, body = std::move(body)](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([=, body = std::move(body), index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     // Checked here, in the write: the service's check came before, and the editor may have
     // left since.
@@ -932,6 +937,7 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
     if (!msg->stamp.empty()) return invalid_argument("a stamp has no text to edit");
     db.q("UPDATE messages SET body=?, edited_at=? WHERE room_id=? AND seq=?")
         .bind(1, body).bind(2, now).bind(3, room_id).bind(4, seq).run();
+    if (index) reindex_message_text(db, room_id, seq);  // in place: it keeps its place
     msg->body = body;
     msg->edited_at = now;
     // Replies to an action stamp quote its question, which an edit leaves as it was.
@@ -948,7 +954,7 @@ void SqliteStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::stri
 
 void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
                                  Callback<RoomChange> done) {
-  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([=, index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     if (!room || !is_member(db, room_id, by)) return room_hidden(room_id);
     auto msg = load_message(db, room_id, seq);
@@ -973,8 +979,9 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
           .bind(1, now).bind(2, room_id).bind(3, seq).run();
       msg->files.clear();
     }
-    // Its reactions, answers, question and pins go with it.
+    // Its reactions, answers, question and pins go with it, and its search documents.
     delete_collab_of(db, room_id, seq);
+    if (index) unindex_message(db, room_id, seq);
     msg->body.clear();
     msg->reply_to.reset();
     msg->mentions.clear();
@@ -1088,7 +1095,7 @@ void SqliteStore::release_file_jobs(std::int64_t node, Callback<std::int64_t> do
 }
 
 void SqliteStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
-  write<RoomChange>([o = std::move(o)](Connection& db) -> Result<RoomChange> {
+  write<RoomChange>([o = std::move(o), index = opts_.search_index](Connection& db) -> Result<RoomChange> {
     if (o.state == FileState::processing) {
       return invalid_argument("a sanitizing job ends in ready, withheld or blocked");
     }
@@ -1104,14 +1111,18 @@ void SqliteStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
     Stmt up = db.q("UPDATE files SET state=?, reason=?, detected_type=?, clean_sha256=?,"
                    " clean_size=?, clean_type=?, clean_name=?, sanitized=?, thumb_sha256=?,"
                    " width=?, height=?, pages=?, lat=?, lon=?, updated_at=?, lease_node=0,"
-                   " lease_until=0 WHERE id=?");
+                   " lease_until=0, text=? WHERE id=?");
     up.bind(1, file_state_name(o.state)).bind(2, o.reason).bind(3, o.detected_type)
         .bind(4, o.clean_sha256).bind(5, o.clean_size).bind(6, o.clean_type)
         .bind(7, o.clean_name).bind(8, o.sanitized).bind(9, o.thumb_sha256).bind(10, o.width)
         .bind(11, o.height).bind(12, o.pages);
     if (o.lat) up.bind_f64(13, *o.lat); else up.bind_null(13);
     if (o.lon) up.bind_f64(14, *o.lon); else up.bind_null(14);
-    up.bind(15, o.now).bind(16, o.file).run();
+    // Only a delivered file has text to find (a withheld or blocked one its name alone).
+    up.bind(15, o.now)
+        .bind(16, o.state == FileState::ready ? file_text(o.text) : "")
+        .bind(17, o.file).run();
+    if (index) reindex_file(db, o.file);
     f = load_file(db, o.file);
     RoomChange out;
     out.created = false;

@@ -2,6 +2,7 @@
 #include "store/conformance/store_test.h"
 
 #include "store/postgres/pg_store.h"
+#include "store/sqlite/db.h"
 #include "store/test_postgres.h"
 
 namespace tonari::testing {
@@ -14,6 +15,15 @@ class SqliteDatabase final : public ScratchDatabase {
     opts.path = (dir_.path() / "tonari.db").string();
     opts.synchronous = "NORMAL";
     return std::make_unique<store::sqlite::SqliteStore>(opts);
+  }
+  Status exec(const std::string& sql) override {
+    try {
+      store::sqlite::Connection db((dir_.path() / "tonari.db").string(), "NORMAL", false);
+      db.exec(sql.c_str());
+      return Status::ok();
+    } catch (const store::sqlite::DbError& e) {
+      return internal_error(e.what());
+    }
   }
 
  private:
@@ -32,6 +42,20 @@ class PostgresDatabase final : public ScratchDatabase {
     store::postgres::Options opts;
     opts.conninfo = TestPostgres::instance().uri(name_);
     return std::make_unique<store::postgres::PgStore>(opts);
+  }
+  Status exec(const std::string& sql) override {
+    PGconn* c = PQconnectdb(TestPostgres::instance().uri(name_).c_str());
+    Status out = Status::ok();
+    if (PQstatus(c) != CONNECTION_OK) {
+      out = internal_error(PQerrorMessage(c));
+    } else {
+      PGresult* r = PQexec(c, sql.c_str());
+      const auto st = PQresultStatus(r);
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) out = internal_error(PQerrorMessage(c));
+      PQclear(r);
+    }
+    PQfinish(c);
+    return out;
   }
 
  private:

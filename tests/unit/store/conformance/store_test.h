@@ -39,6 +39,9 @@ class ScratchDatabase {
   // A new store object on the database (a second one while the first is open: as a
   // second node of a cluster would).
   virtual std::unique_ptr<store::Store> open() = 0;
+  // Runs `sql` (one or more statements) on the database behind the stores' backs, for tests
+  // that break what a store keeps (search_test.cc): the SQL is of this kind's dialect.
+  virtual Status exec(const std::string& sql) = 0;
 };
 
 class StoreTest : public StoreFixture, public ::testing::WithParamInterface<StoreKind> {

@@ -1,0 +1,72 @@
+// Full-text search on SqliteStore (issue 22): the read, and reindex as a run of write jobs.
+// The documents and the index: search_index.h.
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "log/log.h"
+#include "search/fulltext.h"
+#include "store/sqlite/search_index.h"
+#include "store/sqlite/store_impl.h"
+
+namespace tonari::store::sqlite {
+
+Result<SearchPage> SqliteStore::search(const SearchQuery& q) {
+  if (!opts_.search_index) return Status(Code::unavailable, "search is off");
+  return read<SearchPage>([&](Connection& db) { return run_search(db, q); });
+}
+
+Result<std::int64_t> SqliteStore::reindex(
+    TenantId tenant, int batch, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  if (!opts_.search_index) return Status(Code::unavailable, "search is off");
+  if (batch < 1) return invalid_argument("batch must be at least 1");
+  // Each batch one write job: the writer runs others' writes between two of them, and each
+  // reads the sources as they are then (a post meanwhile has its document already).
+  auto run = [&](auto fn) -> Result<bool> {
+    std::promise<Result<bool>> p;
+    auto f = p.get_future();
+    write<bool>(std::move(fn), [&p](Result<bool> r) { p.set_value(std::move(r)); });
+    return f.get();
+  };
+  ReindexCursor cursor;
+  std::int64_t total = 0;
+  {
+    auto counted = read<std::int64_t>([&](Connection& db) -> Result<std::int64_t> {
+      return reindex_total(db, tenant);
+    });
+    if (!counted.ok()) return counted.status();
+    total = *counted;
+  }
+  log::info("search.reindex", {{"tenant", tenant}, {"done", 0}, {"total", total}});
+  int retries = 0;
+  for (;;) {
+    // The job works on a copy of the cursor, kept only if the batch commits: a batch
+    // rolled back (a busy writer: "try again") is run again from where it began.
+    ReindexCursor next = cursor;
+    auto more = run([&next, tenant, batch](Connection& db) -> Result<bool> {
+      const bool more = reindex_step(db, tenant, batch, next);
+      // The documents are all of this normalizer's once a rebuild of every tenant ends.
+      if (!more && tenant == 0) set_search_state(db, "norm_version", search::kFulltextVersion);
+      return more;
+    });
+    if (!more.ok()) {
+      // A batch rolled back with others' (or refused by a full queue): again, a few times.
+      if (more.status().code() == Code::unavailable && ++retries <= 5) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * retries));
+        continue;
+      }
+      log::error("search.reindex_failed", {{"tenant", tenant}, {"error", more.status().message()}});
+      return more.status();
+    }
+    cursor = next;
+    retries = 0;
+    if (progress) progress(std::min(cursor.done, total), total);
+    if (!*more) break;
+  }
+  log::info("search.reindex",
+            {{"tenant", tenant}, {"done", cursor.done}, {"total", total}, {"documents", cursor.written}});
+  return cursor.written;
+}
+
+}  // namespace tonari::store::sqlite

@@ -93,7 +93,7 @@ function nearEnd(store: Store, el: Element): void {
   if (room !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 240) void loadNewer(store, room);
 }
 
-let watching = false;
+const watched = new WeakSet<Store>();
 
 /**
  * Once: newer pages as a timeline is scrolled down (every timeline's scrolling, caught on
@@ -102,8 +102,8 @@ let watching = false;
  * message shows).
  */
 function watch(store: Store): void {
-  if (watching) return;
-  watching = true;
+  if (watched.has(store)) return;
+  watched.add(store);
   document.addEventListener(
     'scroll',
     (e) => {

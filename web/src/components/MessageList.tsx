@@ -56,7 +56,8 @@ export function MessageList({
 
   const check = useCallback(() => {
     const el = ref.current;
-    if (!el) return;
+    // Hidden (a phone showing another pane): nothing is seen, nothing to load.
+    if (!el?.clientHeight) return;
     const cur = store.state.timelines[room];
     // Opened at an older message (hasNewer, state/around.ts): its end is not the newest.
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48 && !cur?.hasNewer;

@@ -16,9 +16,9 @@ export function SearchFilters({ state }: { state: SearchState }) {
   const order = useStore((s) => s.order);
   return (
     <div id="search-filters" class="search-filters">
-      <label class="search-field">
-        <span>{t('searchRoom')}</span>
-        <select value={String(f.room)} onChange={(e) => state.filter({ room: Number(e.currentTarget.value) })}>
+      <div class="search-field">
+        <label for="search-room">{t('searchRoom')}</label>
+        <select id="search-room" value={String(f.room)} onChange={(e) => state.filter({ room: Number(e.currentTarget.value) })}>
           <option value="0">{t('searchRoomAll')}</option>
           {order.map((id) => (
             <option key={id} value={String(id)}>
@@ -26,7 +26,7 @@ export function SearchFilters({ state }: { state: SearchState }) {
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <SenderPicker state={state} />
       <fieldset class="search-field search-period">
         <legend>{t('searchPeriod')}</legend>

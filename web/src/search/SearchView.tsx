@@ -52,8 +52,11 @@ export function SearchView() {
     if (s.status === 'idle' && s.q.trim()) state.run(s.q);
   }, []);
 
-  // Asked to take the focus (a shortcut, a header's button, the room list's box).
+  // Asked to take the focus (a shortcut, a header's button, the room list's box); a view
+  // coming back to its results leaves it on the result that was opened (below).
   useEffect(() => {
+    if (s.focus === state.focused && s.results.length) return;
+    state.focused = s.focus;
     inputRef.current?.focus();
   }, [s.focus]);
 

@@ -46,6 +46,8 @@ export class SearchState {
   /** Where the results list was scrolled and which result was opened (restored when back). */
   scrollTop = 0;
   opened = '';
+  /** The last `focus` the view has honoured. */
+  focused = 0;
   private gen = 0;
   private ctl: AbortController | null = null;
   private readonly listeners = new Set<() => void>();

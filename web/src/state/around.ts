@@ -78,19 +78,25 @@ async function show(store: Store, room: number, seq: number): Promise<void> {
       el.tabIndex = -1;
       el.focus({ preventScroll: true });
     }
-    // A short page may not scroll at all: its end may already be on screen.
-    const list = el.closest('.timeline');
-    if (list) nearEnd(store, list);
     break;
   }
   const tl = store.timelines.get(room);
-  if (tl?.target === seq) store.timelines.put(room, { ...tl, target: undefined });
+  if (tl?.target !== seq) return;
+  store.timelines.put(room, { ...tl, target: undefined });
+  // A short page may not scroll at all: its end may already be on screen.
+  const list = document.getElementById('m-' + seq)?.closest('.timeline');
+  if (list) nearEnd(store, list);
 }
 
-/** Loads newer messages of the open room if the timeline `el` is scrolled near its end. */
+/**
+ * Loads newer messages of the open room if the timeline `el` is scrolled near its end; not
+ * while a target waits to be shown (the page around it has just replaced what was drawn, and
+ * where that left the scrolling says nothing).
+ */
 function nearEnd(store: Store, el: Element): void {
   const room = store.state.route.room;
-  if (room !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 240) void loadNewer(store, room);
+  if (room === null || store.timelines.get(room)?.target !== undefined) return;
+  if (el.scrollHeight - el.scrollTop - el.clientHeight < 240) void loadNewer(store, room);
 }
 
 const watched = new WeakSet<Store>();

@@ -1,6 +1,7 @@
 // Full-text search in real Chromium against the real server, on a PC and on a phone: the
 // search box (`/`, Ctrl+K, the room list's box, a room's header), the results with their
-// matches marked (as text: markup in a message stays text), the filters, and a result
+// matches marked (as text: markup in a message stays text), the filters (kind, sender,
+// room), and a result
 // opened in its room at that message with the history around it (not the newest page),
 // paging on to the newest; on a phone, back brings the results again. axe on the view.
 import assert from 'node:assert/strict';
@@ -87,7 +88,18 @@ test('PC: search from the room list, filter, open a result in its context', { sk
   assert.equal(texts.length, 1);
   assert.match(texts[0], new RegExp(`${WORD}（改訂案）`));
   await chip(view, 'すべて').click();
+  // The sender: looked up by reading, picked with the keyboard.
   await view.getByRole('button', { name: '絞り込み' }).click();
+  const sender = view.getByRole('combobox', { name: '送信者' });
+  await sender.fill('あおき');
+  await view.getByRole('option', { name: /青木 綾/ }).waitFor();
+  await sender.press('ArrowDown');
+  await sender.press('Enter');
+  texts = await resultTexts(p);
+  assert.equal(texts.length, 1);
+  assert.match(texts[0], /危機管理課/);
+  await view.getByRole('button', { name: /送信者の指定を解除/ }).click();
+  assert.equal((await resultTexts(p)).length, 3);
   await view.getByLabel('トーク', { exact: true }).selectOption({ label: '防災係' });
   texts = await resultTexts(p);
   assert.equal(texts.length, 2);

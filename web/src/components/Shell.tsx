@@ -67,10 +67,7 @@ export function Shell() {
           )}
         </div>
         {(route.room !== null || profile !== null || search) && (
-          <aside
-            class={'pane pane-details' + (search ? ' pane-search' : '')}
-            aria-label={profile !== null ? t('profile') : t(search ? 'filterRooms' : notes ? 'notes' : 'detailsTitle')}
-          >
+          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t(search ? 'filterRooms' : notes ? 'notes' : 'detailsTitle')}>
             {search ? (
               <SearchView />
             ) : profile !== null ? (

@@ -818,7 +818,8 @@ void prepare_search(Connection& db, bool indexing) {
   auto last_log = started;
   ReindexCursor cursor;
   const std::int64_t total = reindex_total(db, 0);
-  log::info("search.reindex", {{"done", 0}, {"total", total}, {"by", "open"}});
+  // (A new database has nothing to write: no lines about it.)
+  if (total > 0) log::info("search.reindex", {{"done", 0}, {"total", total}, {"by", "open"}});
   bool more = true;
   while (more) {
     db.exec("BEGIN IMMEDIATE");
@@ -831,7 +832,7 @@ void prepare_search(Connection& db, bool indexing) {
       throw;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (!more || now - last_log >= std::chrono::seconds(2)) {
+    if (total > 0 && (!more || now - last_log >= std::chrono::seconds(2))) {
       last_log = now;
       log::info("search.reindex",
                 {{"done", cursor.done}, {"total", total}, {"documents", cursor.written},

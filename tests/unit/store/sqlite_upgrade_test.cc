@@ -102,11 +102,12 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   // (a post wrote its sender's), no last_sender, no revocations, no department codes,
   // one key of users' order, no members' sort keys, no files, no room rules nor message
   // kinds (the room_created message stays, as a message like any), no stamps, reactions,
-  // action stamps, notes nor pins.
+  // action stamps, notes nor pins, no search index.
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec(("DROP TRIGGER members_sort_key; DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
+    db.exec(("DROP TABLE search_fts; DROP TABLE search_docs; DROP TABLE search_state;"
+            "DROP TRIGGER members_sort_key; DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
             "DROP TABLE action_picks; DROP TABLE action_answers; DROP TABLE actions;"
             "DROP TABLE reactions; DROP TABLE reaction_counts;"
             "ALTER TABLE messages DROP COLUMN stamp; DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"

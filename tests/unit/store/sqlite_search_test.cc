@@ -1,0 +1,192 @@
+// What only the SQLite store's search has (store/sqlite/search_index.h): the upgrade that
+// fills the index on open, the versions of the tokens and of the search forms, indexing
+// turned off and on, the two ways of filtering rooms, and backups that carry the index.
+// What every store does is in conformance/search_test.cc.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "search/fulltext.h"
+#include "store/sqlite/backup.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/test_store.h"
+
+namespace tonari::testing {
+namespace {
+
+class SqliteSearchTest : public SqliteStoreTest {
+ protected:
+  // The seqs (messages) or ids (notes: "n7", files: "f2") found for `box` in `rooms`.
+  std::vector<std::string> find(store::Store& on, const std::string& box,
+                                std::vector<RoomId> rooms) {
+    store::SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = std::move(rooms);
+    auto parsed = search::parse_query(box);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    if (!parsed.ok()) return {};
+    q.terms = parsed->terms;
+    q.limit = 100;
+    std::vector<std::string> out;
+    for (const auto& h : must(on.search(q)).hits) {
+      switch (h.kind) {
+        case store::SearchHit::Kind::message: out.push_back("m" + std::to_string(h.seq)); break;
+        case store::SearchHit::Kind::note: out.push_back("n" + std::to_string(h.note)); break;
+        case store::SearchHit::Kind::file: out.push_back("f" + std::to_string(h.file)); break;
+      }
+    }
+    return out;
+  }
+  std::vector<std::string> find(const std::string& box, std::vector<RoomId> rooms) {
+    return find(store(), box, std::move(rooms));
+  }
+  std::int64_t state(const char* name) {
+    store::sqlite::Connection db(db_path_, "NORMAL", true);
+    store::sqlite::Stmt s = db.q("SELECT value FROM search_state WHERE name=?");
+    s.bind(1, name);
+    return s.step() ? s.i64(0) : -1;
+  }
+  void exec(const char* sql) {
+    store::sqlite::Connection db(db_path_, "NORMAL", false);
+    db.exec(sql);
+  }
+  std::unique_ptr<store::Store> open_with(bool indexing) {
+    store::sqlite::Options opts;
+    opts.path = db_path_;
+    opts.synchronous = "NORMAL";
+    opts.search_index = indexing;
+    return std::make_unique<store::sqlite::SqliteStore>(opts);
+  }
+};
+
+TEST(SqliteSearchUpgrade, AVersion12DatabaseGetsItsIndexWhenOpened) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 12);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 3, 3, 1, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 3, 0);
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev, nfiles)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '避難所の開設手順', 100, 1, 0),
+        (7, 2, 1, '阿部 愛', 'c-2', '', 200, 2, 1),
+        (7, 3, 1, '阿部 愛', 'c-3', '避難訓練の日程', 400, 3, 0);
+INSERT INTO files(id, tenant_id, room_id, uploader_id, name, size, sha256, state, seq, pos, created_at, updated_at)
+  VALUES(5, 1, 7, 1, '避難所一覧.pdf', 10, 'x', 'ready', 2, 0, 200, 200);
+INSERT INTO notes(id, room_id, title, body, version, created_by, created_at, updated_by, updated_at)
+  VALUES(9, 7, '避難計画', '本文', 1, 1, 300, 1, 300);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  store::SearchQuery q;
+  q.tenant = 1;
+  q.rooms = {7};
+  q.terms = must(search::parse_query("避難")).terms;
+  q.limit = 10;
+  std::vector<std::string> found;
+  for (const auto& h : must(store.search(q)).hits) {
+    found.push_back(h.kind == store::SearchHit::Kind::message ? "m" + std::to_string(h.seq)
+                    : h.kind == store::SearchHit::Kind::note  ? "n" + std::to_string(h.note)
+                                                              : "f" + std::to_string(h.file));
+  }
+  // In time order, as if indexed as they were written: message 3, the note, the file
+  // (with its message, 2), message 1.
+  EXPECT_EQ(found, (std::vector<std::string>{"m3", "n9", "f5", "m1"}));
+}
+
+TEST_F(SqliteSearchTest, AnIndexOfOtherTokensIsRebuiltAndOtherSearchFormsAskForAReindex) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "防災無線の点検")).message->seq;
+  EXPECT_EQ(state("fts_version"), search::kFulltextVersion);
+  EXPECT_EQ(state("norm_version"), search::kFulltextVersion);
+  // As an older tonari would have left them.
+  store_.reset();
+  exec("UPDATE search_state SET value=0");
+  open();
+  EXPECT_EQ(state("fts_version"), search::kFulltextVersion);  // rebuilt on open
+  EXPECT_EQ(state("norm_version"), 0);                        // a warning: reindex
+  EXPECT_EQ(find("点検", {room.id}), std::vector<std::string>{"m" + std::to_string(seq)});
+  // Deleting works on the rebuilt index.
+  must(wait<store::RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, seq, alice_.id, kT0 + 2000, cb); }));
+  EXPECT_TRUE(find("点検", {room.id}).empty());
+  ASSERT_TRUE(store().reindex(0, 100, nullptr).ok());
+  EXPECT_EQ(state("norm_version"), search::kFulltextVersion);
+  ASSERT_TRUE(store().reindex(tenant_.id, 100, nullptr).ok());  // a tenant's: no version
+  EXPECT_EQ(state("norm_version"), search::kFulltextVersion);
+}
+
+TEST_F(SqliteSearchTest, WithIndexingOffNothingIsWrittenAndTheNextOpenCatchesUp) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  const Seq before = must(post(room.id, alice_.id, "c-1", "議会答弁の準備")).message->seq;
+  store_.reset();
+  store_ = open_with(false);
+  EXPECT_EQ(state("norm_version"), -1);
+  const Seq during = must(post(room.id, alice_.id, "c-2", "議会答弁の修正")).message->seq;
+  store::SearchQuery q;
+  q.tenant = tenant_.id;
+  q.rooms = {room.id};
+  q.terms = {"答弁"};
+  EXPECT_EQ(store().search(q).status().code(), Code::unavailable);
+  store_.reset();
+  open();
+  EXPECT_EQ(state("norm_version"), search::kFulltextVersion);
+  EXPECT_EQ(find("答弁", {room.id}),
+            (std::vector<std::string>{"m" + std::to_string(during), "m" + std::to_string(before)}));
+}
+
+TEST_F(SqliteSearchTest, ManyRoomsAreFilteredByTheJoinWithTheSameResults) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  auto other = must(create_group(carol_.id, {dave_.id}, "財政課")).room;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 12; ++i) {
+    const Seq s = must(post(room.id, alice_.id, "c-" + std::to_string(i), "課内連絡 " + std::to_string(i)))
+                      .message->seq;
+    must(post(other.id, carol_.id, "o-" + std::to_string(i), "課内連絡 " + std::to_string(i)));
+    expected.insert(expected.begin(), "m" + std::to_string(s));
+  }
+  // Rooms in the MATCH (a few), and in the join only (more than 100: ids of no room).
+  std::vector<RoomId> many = {room.id};
+  for (RoomId r = 100000; r < 100200; ++r) many.push_back(r);
+  EXPECT_EQ(find("課", {room.id}), expected);
+  EXPECT_EQ(find("課", many), expected);
+  EXPECT_EQ(find("連絡", many), expected);
+}
+
+TEST_F(SqliteSearchTest, ABackupCarriesTheIndex) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "ふるさと納税の返礼品")).message->seq;
+  const std::string out = (dir_.path() / "backup.db").string();
+  auto info = must(store::sqlite::write_backup(db_path_, out, {}));
+  std::map<std::string, std::int64_t> counts(info.counts.begin(), info.counts.end());
+  EXPECT_EQ(counts["search_docs"], 1);
+  ASSERT_TRUE(store::sqlite::strip_backup(out).is_ok());
+  store::sqlite::Options opts;
+  opts.path = out;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore copy(opts);
+  EXPECT_EQ(find(copy, "返礼品", {room.id}), std::vector<std::string>{"m" + std::to_string(seq)});
+  {
+    // Restored as it was: nothing for the open to write again.
+    store::sqlite::Connection db(out, "NORMAL", true);
+    store::sqlite::Stmt s = db.q("SELECT count(*) FROM search_docs");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.i64(0), 1);
+  }
+}
+
+}  // namespace
+}  // namespace tonari::testing

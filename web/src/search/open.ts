@@ -34,14 +34,26 @@ function safeSession(): Storage | null {
 
 let state: SearchState | null = null;
 
-/** The page's search state (made on first use). */
+/**
+ * The page's search state (made on first use). A logout, or another user logging in on the
+ * same page, empties it: one user's searches are never shown to the next.
+ */
 export function searchState(): SearchState {
-  return (state ??= new SearchState({
+  if (state) return state;
+  const s = new SearchState({
     fetch: (r, after, limit, signal) => search(store.api, r, after, limit, signal),
     error: errorText,
     passing: (e) => e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500),
     storage: safeSession(),
-  }));
+    user: () => store.state.me?.id ?? 0,
+  });
+  let user = store.state.me?.id;
+  store.subscribe(() => {
+    if (store.state.me?.id === user) return;
+    user = store.state.me?.id;
+    s.reset();
+  });
+  return (state = s);
 }
 
 /** Opens result `r` (see above). */

@@ -32,13 +32,14 @@ function memoryStorage(): Storage {
   };
 }
 
-function make(storage: Storage | null = null) {
+function make(storage: Storage | null = null, user = 7) {
   const srv = server();
   const deps: SearchDeps = {
     fetch: srv.fetch,
     error: (e) => 'failed: ' + String((e as Error).message),
     passing: (e) => (e as Error).message === 'offline',
     storage,
+    user: () => user,
   };
   return { srv, state: new SearchState(deps) };
 }
@@ -153,7 +154,21 @@ describe('SearchState', () => {
     const again = make(storage).state;
     expect(again.snap).toMatchObject({ q: '議事録', status: 'idle', expanded: true });
     expect(again.snap.filters).toEqual({ ...NO_FILTERS, sender, kind: 'files' });
+    // Not another user's.
+    expect(make(storage, 8).state.snap.q).toBe('');
     storage.setItem('tonari.search', '{bad json');
     expect(make(storage).state.snap.q).toBe('');
+  });
+
+  it('forgets everything on reset (a logout), the answer under way too', async () => {
+    const storage = memoryStorage();
+    const { srv, state } = make(storage);
+    state.run('議事録', { ...NO_FILTERS, room: 3 });
+    state.reset();
+    expect(srv.calls[0].signal.aborted).toBe(true);
+    srv.calls[0].answer({ results: [hit()], next: null });
+    await flush();
+    expect(state.snap).toMatchObject({ q: '', status: 'idle', results: [], filters: NO_FILTERS });
+    expect(storage.getItem('tonari.search')).toBeNull();
   });
 });

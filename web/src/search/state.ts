@@ -36,6 +36,8 @@ export interface SearchDeps {
   /** True for a failure that may pass. */
   passing: (e: unknown) => boolean;
   storage?: Storage | null;
+  /** Who is logged in: what another user saved in this tab is not theirs to see. */
+  user: () => number;
 }
 
 const KEY = 'tonari.search';
@@ -53,28 +55,29 @@ export class SearchState {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly deps: SearchDeps) {
-    this.snap = {
-      q: '',
-      filters: NO_FILTERS,
-      asked: null,
-      results: [],
-      next: null,
-      status: 'idle',
-      problem: null,
-      error: '',
-      retry: false,
-      expanded: false,
-      focus: 0,
-    };
+    this.snap = empty();
     try {
-      const saved = JSON.parse(deps.storage?.getItem(KEY) ?? 'null') as { q?: unknown; filters?: Partial<Filters> } | null;
-      if (saved && typeof saved.q === 'string') {
+      const saved = JSON.parse(deps.storage?.getItem(KEY) ?? 'null') as { user?: unknown; q?: unknown; filters?: Partial<Filters> } | null;
+      if (saved && saved.user === deps.user() && typeof saved.q === 'string') {
         const filters = { ...NO_FILTERS, ...saved.filters };
         this.snap = { ...this.snap, q: saved.q, filters, expanded: activeFilters(filters) > 0 };
       }
     } catch {
       /* nothing saved, or not ours */
     }
+  }
+
+  /** Forgets everything (the user logged out, or another logged in). */
+  reset(): void {
+    this.cancel();
+    this.scrollTop = 0;
+    this.opened = '';
+    try {
+      this.deps.storage?.removeItem(KEY);
+    } catch {
+      /* not allowed */
+    }
+    this.set({ ...empty(), focus: this.snap.focus });
   }
 
   subscribe(fn: () => void): () => void {
@@ -176,9 +179,25 @@ export class SearchState {
 
   private save(q: string, filters: Filters): void {
     try {
-      this.deps.storage?.setItem(KEY, JSON.stringify({ q, filters }));
+      this.deps.storage?.setItem(KEY, JSON.stringify({ user: this.deps.user(), q, filters }));
     } catch {
       /* full or not allowed: a reload starts empty */
     }
   }
+}
+
+function empty(): SearchSnapshot {
+  return {
+    q: '',
+    filters: NO_FILTERS,
+    asked: null,
+    results: [],
+    next: null,
+    status: 'idle',
+    problem: null,
+    error: '',
+    retry: false,
+    expanded: false,
+    focus: 0,
+  };
 }

@@ -15,14 +15,15 @@ namespace tonari::store::postgres {
 namespace {
 
 // One call of tonari_post (schema.cc): a message with a reply, mentions or no name; and
-// its search document ($15: written; $16 its norm, $17 its tokens, $18 has_file) if the
-// call inserted it.
+// its search document ($15: written; $16 its norm, $17 its tokens, to which the room's
+// lexeme is added (search_docs.h), $18 has_file) if the call inserted it.
 constexpr const char* kPostOne =
     "WITH p AS MATERIALIZED (SELECT * FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10,"
     "   $11,$12,$13,$14)),"
     " d AS (INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, has_file,"
     "   norm, tsv) SELECT (p.room).tenant_id, (p.msg).room_id, 'm', (p.msg).seq,"
-    "   (p.msg).sender_id, (p.msg).created_at, $18, $16, array_to_tsvector($17::text[])"
+    "   (p.msg).sender_id, (p.msg).created_at, $18, $16,"
+    "   array_to_tsvector($17::text[] || ('#' || (p.msg).room_id))"
     "   FROM p WHERE p.created AND $15)"
     " SELECT p.code, p.detail, p.created, p.read_before,"
     " (p.room).id, (p.room).tenant_id, (p.room).kind, (p.room).name, (p.room).created_by,"
@@ -119,7 +120,7 @@ readers_up AS (
 docs AS (
   INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, norm, tsv)
   SELECT tenant_id, room, 'm', seq, sender, now_ms, norm,
-         array_to_tsvector(string_to_array(toks, chr(31)))
+         array_to_tsvector(string_to_array(toks, chr(31)) || ('#' || room))
     FROM new WHERE indexed <> 0 ORDER BY i)
 SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
        CASE WHEN o.i IS DISTINCT FROM c.i THEN 0

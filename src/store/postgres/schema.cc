@@ -705,10 +705,10 @@ END $$;
     // 5 (issue 22, full-text search): the SQLite store's version 13 without its FTS5
     // table: one search document per message, note and attached file (search_docs.h says
     // which, and when each is written), with its search form (norm: search::normalize) and
-    // its tokens (search::index_tokens, verbatim, no positions) as a tsvector under a GIN
-    // index. A search asks the index for a tsquery of the term patterns and rechecks each
-    // term in norm with strpos() (search_docs.cc, run_search, says why the rooms are a
-    // plain condition and not lexemes).
+    // its tokens (search::index_tokens, verbatim, no positions) and a lexeme of its room
+    // as a tsvector under a GIN index. A search asks the index for a tsquery of the term
+    // patterns and the searcher's rooms, and rechecks each term in norm with strpos()
+    // (search_docs.cc, run_search).
     // - files.text: a ready file's extracted text (FileOutcome::text).
     // - search_state: norm_version, the normalizer the documents were written with
     //   (search::kFulltextVersion); no row: not all written yet. migrate() writes the

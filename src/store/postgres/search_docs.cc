@@ -142,7 +142,7 @@ void put_docs(PgConn& db, const std::vector<Doc>& docs) {
   db.exec("INSERT INTO search_docs AS d(tenant_id, room_id, kind, seq, note_id, file_id,"
           " sender_id, at, has_file, norm, tsv)"
           " SELECT x.t, x.r, x.k, x.s, x.n, x.f, x.u, x.a, x.h<>0, x.norm,"
-          "  array_to_tsvector(string_to_array(x.toks, chr(31)))"
+          "  array_to_tsvector(string_to_array(x.toks, chr(31)) || ('#' || x.r))"
           " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],"
           "  $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])"
           "  WITH ORDINALITY AS x(t, r, k, s, n, f, u, a, h, norm, toks, i)"
@@ -249,6 +249,9 @@ void reindex_file(PgConn& db, FileId file) {
 // ---- Search -----------------------------------------------------------------------------
 
 namespace {
+
+// The most rooms a search asks the index for as lexemes (run_search).
+constexpr std::size_t kMaxRoomLexemes = 100;
 
 
 // A pattern as a tsquery operand, verbatim (no parser, no stemming): single-quoted with '
@@ -369,21 +372,23 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 // counts only real results: a page is never short because of them.
 // 1. The newest `window` documents, walked along the primary key, newest first, each
 //    checked for tenant and rooms before its tsvector: a frequent term (課, 会議) fills
-//    the page within a few thousand rows, whatever the corpus's size.
-// 2. If the page is not full: the older documents through the index, the GIN bitmap of
-//    the term patterns ANDed with search_docs_source's bitmap of the rooms; the matches
-//    are rare by then (fewer than one in `window` / page), so few heap rows are read.
-// The planner alone picks between these two well for most terms but not all: it guessed
-// a prefix term ('の':*) at a third of its frequency and took the bitmaps, 130 ms where
-// the walk took 20; and a term frequent in other rooms than the searcher's would make its
-// walk read the whole table.
-//
-// The rooms are a plain condition (room_id = ANY), not a part of the index. Measured over
-// 200,000 messages in 2,000 rooms for a member of 50 (docs/performance.md, "Search"):
-// room lexemes in the tsvector made the bitmaps no cheaper than ANDing the rooms' btree
-// bitmap, and the walk dearer (each row's tsquery holds 50 rooms); btree_gin's
-// (room_id, tsv) index scans the term's posting lists once per room (GIN has no
-// ScalarArrayOp): many times slower for a prefix term.
+//    the page there, whatever the corpus's size.
+// 2. If the page is not full: the older documents through the GIN index, asked for the
+//    term patterns AND one of the searcher's room lexemes, then the heap rows of the
+//    candidates; the matches are rarer than one in `window` / page by then, so they are few.
+// Measured over 200,000 bench/municipal_text messages in 2,000 rooms, for a member of 50,
+// the bench's query classes (1, 2, 3 characters, two words, a word only in others' rooms),
+// on a shared 2-core machine (load 10: the figures are high, their ratios are what count):
+// - the walk of 10,000 documents took at most 8-12 ms per class; of 50,000, up to 56;
+// - the planner alone (one statement) picks the walk or the bitmaps well for most terms
+//   but guessed 'の':* at a third of its frequency and took the bitmaps (130 ms where the
+//   walk took 20), and a term frequent only in others' rooms makes its walk read the
+//   whole table; so the second statement is made to use the bitmaps (SET LOCAL);
+// - the rooms in the index's query, against `room_id = ANY` ANDed as a bitmap of
+//   search_docs_source, worst of each class (min of 15): 30 / 7 / 11 / 8 / 6 ms against
+//   42 / 25 / 27 / 24 / 12 ms; btree_gin's (room_id, tsv) index instead scans the terms'
+//   posting lists once per room (GIN has no ScalarArrayOp): 54 ms for two words, 800 ms
+//   for a prefix word (rpa).
 Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t window) {
   if (q.terms.empty()) return invalid_argument("a search needs at least one term");
   if (q.limit < 1 || q.limit > 100) return invalid_argument("limit must be 1..100");
@@ -463,9 +468,9 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   }
   // $1 the tsquery, $2 the tenant, $3 the rooms, $4 the ids' bound (exclusive), then the
   // values of `rest`, then the limits.
-  auto params = [&](std::int64_t below) {
+  auto params = [&](const std::string& match, std::int64_t below) {
     Params p;
-    p.text(tsquery).i64(q.tenant).ids(q.rooms).i64(below);
+    p.text(match).i64(q.tenant).ids(q.rooms).i64(below);
     p.append(values);
     return p;
   };
@@ -500,7 +505,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // rooms) before the index's and the substrings: a frequent term fills the page there,
   // whatever the corpus's size.
   {
-    Params p = params(bound);
+    Params p = params(tsquery, bound);
     p.i64(window).i64(want);
     take(db.exec(std::string(cols) + norm +
                  " FROM (SELECT * FROM search_docs WHERE id<$4 ORDER BY id DESC LIMIT " + first_n +
@@ -509,22 +514,38 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                  " ORDER BY d.id DESC LIMIT " + next_n,
                  p));
   }
-  // Then, if the page is not full, the older documents through the index (bitmaps of the
-  // GIN index and of the rooms, then the heap rows of the candidates): the matches are
-  // rarer than one in `window` / want, so there are few heap rows to read.
+  // Then, if the page is not full, the older documents through the index, the searcher's
+  // rooms as lexemes of the tsquery (a few rooms: the index intersects their posting lists
+  // with the terms'), then the heap rows of the candidates: the matches are rarer than one
+  // in `window` / want, so there are few to read.
   if (static_cast<std::int64_t>(rows.size()) < want) {
     PgResult w = db.exec("SELECT min(id), count(*) FROM (SELECT id FROM search_docs WHERE id<$1"
                          " ORDER BY id DESC LIMIT $2) w",
                          Params().i64(bound).i64(window));
     if (w.row(0).i64(1) == window) {
-      Params p = params(w.row(0).i64(0));
+      std::string match = tsquery;
+      // `+ 0`: the room lexemes narrow to the rooms already, a bitmap of search_docs_source
+      // for them would only add work; the condition stays as the exact filter.
+      const char* rooms = "d.room_id + 0 = ANY($3::bigint[])";
+      if (q.rooms.size() <= kMaxRoomLexemes) {
+        match = "(" + tsquery + ") & (";
+        for (std::size_t i = 0; i < q.rooms.size(); ++i) {
+          match += (i ? " | '#" : "'#") + std::to_string(q.rooms[i]) + "'";
+        }
+        match += ")";
+      } else {
+        // A member of many rooms: a tsquery of each would cost the index more than the
+        // bitmap of their ids in search_docs_source, ANDed with the terms'.
+        rooms = "d.room_id = ANY($3::bigint[])";
+      }
+      Params p = params(match, w.row(0).i64(0));
       p.i64(want - static_cast<std::int64_t>(rows.size()));
       // Until the snapshot's transaction ends: the bitmaps, whatever the planner guesses
       // of a prefix term's frequency (it guessed 'の':* at a third of what it is).
       db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
       take(db.exec_planned(std::string(cols) + norm +
                            " FROM search_docs d WHERE d.tsv @@ $1::tsquery AND d.tenant_id=$2"
-                           " AND d.room_id = ANY($3::bigint[]) AND d.id<$4" + rest +
+                           " AND " + rooms + " AND d.id<$4" + rest +
                            " ORDER BY d.id DESC LIMIT " + first_n,
                            p));
     }

@@ -12,7 +12,9 @@
 //   gives it a new id (it moves to the newest place);
 // - a file attached to a message not deleted, whatever its state: name, a new line, its
 //   text (files.text: FileOutcome::text of a ready file); the uploader, its message's time.
-// Ids grow with time (an identity column); newest first is by id.
+// Ids grow with time (an identity column); newest first is by id. A document's tsvector
+// holds its tokens and one lexeme for its room, '#' and the room's id (no token has a '#'),
+// which the search's second statement asks for with the terms (run_search says why).
 // Thread safety: functions of one PgConn, which one thread uses at a time.
 #pragma once
 

@@ -147,6 +147,10 @@ TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
     EXPECT_EQ(from_walk, from_index) << text;
     EXPECT_EQ(from_walk.size(), expected) << text;
     EXPECT_GT(expected, 0u) << text;
+    // A member of many rooms (more than the index is asked for as lexemes).
+    SearchQuery many = q;
+    for (RoomId r = 1000000; r < 1000200; ++r) many.rooms.push_back(r);
+    EXPECT_EQ(walk(*walker, many, 7), from_walk) << text;
     q.relevance = true;
     const auto ranked_walk = walk(store(), q, 5);
     EXPECT_EQ(ranked_walk, walk(*walker, q, 5)) << text;

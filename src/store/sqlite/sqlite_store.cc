@@ -209,6 +209,7 @@ void SqliteStore::checkpoint_loop() {
         stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
       }
       failing = false;
+      maybe_flush_search();
     } catch (const DbError& e) {
       // Retried on the next round; the WAL only grows meanwhile.
       if (!failing) {

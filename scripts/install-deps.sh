@@ -16,6 +16,9 @@ packages=(
   libxlsxwriter-dev  # an action stamp's results as XLSX
   # The sanitizer worker (tonari-sanitize): images, PDF, OOXML/ZIP, types, confinement.
   libvips-dev libqpdf-dev libzip-dev libmagic-dev libpugixml-dev libseccomp-dev libexif-dev
+  # The delivered file's text for search: PDF (poppler-cpp; poppler-data's CMaps for
+  # Japanese fonts that are not embedded).
+  libpoppler-cpp-dev poppler-data
   libvips-tools  # the vips command: make bench makes its test photo with it
 )
 if [ "$mode" = test ]; then

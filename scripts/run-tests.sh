@@ -59,7 +59,7 @@ if [ -d tests/integration ]; then
   # Authorization and tenant isolation again, against a node of a 3-node cluster
   # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, the tests of
   # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on),
-  # and the key tests of collab.test.mjs.
+  # the key tests of collab.test.mjs and of search.test.mjs.
   echo "== authorization and tenant isolation on a cluster node (TONARI_TEST_STORE=cluster)"
   export TONARI_TEST_STORE=cluster
   integration "$abs_log/integration-cluster-security.tap" security.test.mjs
@@ -73,6 +73,12 @@ if [ -d tests/integration ]; then
       --test-name-pattern='reactions: put and taken away|出欠: answers from several|pending and remind|anonymous questions|results for the asker only|notes: create, edit|pins: messages and notes|authorization: every new path' \
       collab.test.mjs
   count_tap "$abs_log/integration-cluster-collab.tap" "cluster: working together tests"
+  # Full-text search (issue 22) on PostgreSQL: the oracle, filters, authorization, paging,
+  # around= and the reindex CLI of search.test.mjs on a cluster node.
+  integration "$abs_log/integration-cluster-search.tap" \
+      --test-name-pattern='results equal a brute-force|relevance order|filters: room|authorization: non-member|invalid searches|pages do not shift|around=: a message|tonari admin reindex rebuilds' \
+      search.test.mjs
+  count_tap "$abs_log/integration-cluster-search.tap" "cluster: search tests"
   unset TONARI_TEST_STORE
 fi
 

@@ -93,6 +93,7 @@ void Api::install(http::Router& router) {
   if (d_.files) install_files(router);
   if (d_.reactions && d_.actions && d_.pins) install_collab(router);
   if (d_.notes) install_notes(router);
+  if (d_.search) install_search(router);
 }
 
 http::UpgradeHandler Api::upgrade_handler() {

@@ -25,6 +25,7 @@
 #include "services/pins.h"
 #include "services/reactions.h"
 #include "services/rooms.h"
+#include "services/search.h"
 
 namespace tonari::api {
 
@@ -64,6 +65,8 @@ struct Deps {
   services::Actions* actions = nullptr;
   services::Notes* notes = nullptr;
   services::Pins* pins = nullptr;
+  // Full-text search (rest_search.cc); null: no search route (tests).
+  services::Search* search = nullptr;
 };
 
 // The body limit of the note routes (a note's 30,000 characters, as JSON): the server's
@@ -95,6 +98,7 @@ class Api {
   void install_files(http::Router& router);
   void install_collab(http::Router& router);
   void install_notes(http::Router& router);
+  void install_search(http::Router& router);
   // Wraps `h` with authentication and, for unsafe methods, the CSRF and Origin checks.
   http::Handler authed(AuthedHandler h);
 

@@ -72,12 +72,17 @@ void Api::install_messages(http::Router& router) {
       out = parse_id(v);
       return out > 0 || v == "0";
     };
-    std::int64_t before = 0, after = -1, limit = 50;
-    if (!num("before", 0, before) || !num("after", -1, after) || !num("limit", 50, limit) ||
-        limit < 1 || limit > 200) {
-      co_return error_response(invalid_argument("before, after: message seqs; limit: 1 to 200"));
+    std::int64_t before = 0, after = -1, around = -1, limit = 50;
+    if (!num("before", 0, before) || !num("after", -1, after) || !num("around", -1, around) ||
+        !num("limit", 50, limit) || limit < 1 || limit > 200) {
+      co_return error_response(
+          invalid_argument("before, after, around: message seqs; limit: 1 to 200"));
     }
-    auto h = d_.messages.history(c.actor, id, after, before, static_cast<int>(limit));
+    if (around >= 0 && (before > 0 || after >= 0)) {
+      co_return error_response(invalid_argument("around: not with before or after"));
+    }
+    auto h = around >= 0 ? d_.messages.around(c.actor, id, around, static_cast<int>(limit))
+                         : d_.messages.history(c.actor, id, after, before, static_cast<int>(limit));
     if (!h.ok()) co_return error_response(h.status());
     // Written straight into the body: a page of history is the hottest read.
     std::string body;
@@ -87,7 +92,13 @@ void Api::install_messages(http::Router& router) {
       if (i) body += ',';
       wire::append_message(body, h->messages[i]);
     }
-    body += h->has_more ? "],\"has_more\":true}" : "],\"has_more\":false}";
+    if (around >= 0) {
+      // Both directions page on from here: before=<first seq>, after=<last seq>.
+      body += h->has_more ? "],\"has_more_before\":true" : "],\"has_more_before\":false";
+      body += h->has_more_after ? ",\"has_more_after\":true}" : ",\"has_more_after\":false}";
+    } else {
+      body += h->has_more ? "],\"has_more\":true}" : "],\"has_more\":false}";
+    }
     co_return Response{200, std::move(body), "application/json; charset=utf-8", {}};
   }));
 

@@ -9,10 +9,12 @@
 #include <tuple>
 
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "app/csv.h"
 #include "app/data_dir.h"
 #include "search/encoding.h"
+#include "search/fulltext.h"
 
 #include "app/node.h"
 #include "services/crypto.h"
@@ -344,6 +346,61 @@ int admin_set_internet(const Config& cfg, const std::string& tenant, const std::
   std::cout << (allowed ? "allowed " : "restricted ") << "Internet use for " << login << " ("
             << u->name << ") in " << tenant << "\n";
   return 0;
+}
+
+int admin_reindex(const Config& cfg, const std::string& tenant, int batch) {
+  Node node(cfg);
+  TenantId id = 0;
+  if (!tenant.empty()) {
+    auto t = node.store->tenant_by_code(tenant);
+    if (!t.ok()) return report(t.status());
+    id = t->id;
+  }
+  // A line per second at most (and the last): a million messages are a thousand batches.
+  using Clock = std::chrono::steady_clock;
+  auto last = Clock::now() - std::chrono::seconds(1);
+  auto n = node.store->reindex(id, batch, [&](std::int64_t done, std::int64_t total) {
+    if (done < total && Clock::now() - last < std::chrono::seconds(1)) return;
+    last = Clock::now();
+    std::cerr << "search reindex: " << done << "/" << total << std::endl;
+  });
+  if (!n.ok()) return report(n.status());
+  std::cout << "reindexed " << (tenant.empty() ? std::string("every municipality") : tenant)
+            << ": " << *n << " search documents\n";
+  return 0;
+}
+
+int admin_normalize(bool query) {
+  std::string line;
+  int bad = 0;
+  while (std::getline(std::cin, line)) {
+    std::string text;
+    try {
+      const boost::json::value v = boost::json::parse(line);
+      if (!v.is_string()) throw std::invalid_argument("not a JSON string");
+      text = std::string(v.as_string());
+    } catch (const std::exception& e) {
+      std::cerr << "tonari: line " << line.substr(0, 40) << ": " << e.what() << '\n';
+      ++bad;
+      std::cout << "null\n";
+      continue;
+    }
+    if (!query) {
+      std::cout << boost::json::serialize(boost::json::value(search::normalize(text))) << '\n';
+      continue;
+    }
+    auto q = search::parse_query(text);
+    boost::json::object o;
+    if (!q.ok()) {
+      o["error"] = q.status().message();
+    } else {
+      o["terms"] = boost::json::value_from(q->terms);
+      o["excluded"] = boost::json::value_from(q->excluded);
+    }
+    std::cout << boost::json::serialize(o) << '\n';
+  }
+  std::cout.flush();
+  return bad ? 2 : 0;
 }
 
 }  // namespace tonari::app

@@ -60,6 +60,17 @@ int admin_set_internet(const Config& cfg, const std::string& tenant, const std::
 // at once are safe; or the SQLite store of cfg.data_dir, which migrates as it opens.
 int admin_migrate(const Config& cfg);
 
+// Rebuilds the search documents of municipality `tenant` (a code; empty: all) while the
+// server may run (Store::reindex, `batch` source rows per transaction), with progress on
+// stderr ("search reindex: 12000/1000000"); prints the documents written.
+int admin_reindex(const Config& cfg, const std::string& tenant, int batch);
+
+// Hidden, for tests: reads JSON strings, one a line, from stdin, and writes for each its
+// search form (search::normalize) as a JSON string; with `query`, the parsed query
+// (search::parse_query) as {"terms": [...], "excluded": [...]} or {"error": "..."}. The
+// integration tests' brute-force oracle uses it, so that it shares the one normalizer.
+int admin_normalize(bool query);
+
 // Copies a town's SQLite data directory (`from`: sqlite:DIR or DIR; no server may run on it)
 // into an empty PostgreSQL database (`to`), then checks both through the store interface;
 // prints each table's rows and the checksum of every room's history.

@@ -202,7 +202,9 @@ std::string load_toml(const std::string& path, Config& cfg) {
            rate("message_burst", cfg.user_limits.message_burst),
            rate("messages_per_second", cfg.user_limits.messages_per_second),
            rate("write_burst", cfg.user_limits.write_burst),
-           rate("writes_per_second", cfg.user_limits.writes_per_second)}) {
+           rate("writes_per_second", cfg.user_limits.writes_per_second),
+           rate("search_burst", cfg.user_limits.search_burst),
+           rate("searches_per_second", cfg.user_limits.searches_per_second)}) {
     if (!err.empty()) return err;
   }
   // A bucket that holds less than one token would refuse everything, or (as the limiter
@@ -212,6 +214,14 @@ std::string load_toml(const std::string& path, Config& cfg) {
   }
   if (cfg.user_limits.writes_per_second > 0 && cfg.user_limits.write_burst < 1) {
     return path + ": limits.write_burst must be at least 1 while writes_per_second is set";
+  }
+  if (cfg.user_limits.searches_per_second > 0 && cfg.user_limits.search_burst < 1) {
+    return path + ": limits.search_burst must be at least 1 while searches_per_second is set";
+  }
+  if (auto node = t["search"]["index"]) {
+    auto v = node.value<bool>();
+    if (!v) return path + ": search.index must be true or false";
+    cfg.search_index = *v;
   }
   if (auto v = t["security"]["session_ttl_days"].value<int64_t>()) {
     cfg.limits.session_ttl_ms = *v * 24 * 3600 * 1000;

@@ -35,6 +35,9 @@ struct Config {
   api::ApiConfig api;
   log::Options log;
   files::FilesConfig files;  // [files]
+  // [search] index: false writes no search documents and answers searches 503 (for the
+  // benchmark's posting ratio with indexing on and off; not for production).
+  bool search_index = true;
 };
 
 // Reads `path` into `cfg` (keys absent from the file keep their values). Returns an error

@@ -173,6 +173,21 @@ int main(int argc, char** argv) {
   cs->add_option("--from", copy_from, "sqlite:DIR, the data directory (no server running on it)")->required();
   cs->add_option("--to", copy_to, "postgres://... (migrated first; must hold no municipality)")->required();
 
+  int reindex_batch = 1000;
+  auto* ri = admin->add_subcommand(
+      "reindex", "rebuild the search index (online: the server may run meanwhile)");
+  ri->add_option("--data", data_dir, "data directory");
+  ri->add_option("--tenant", tenant, "municipality code (default: every municipality)");
+  ri->add_option("--batch", reindex_batch, "messages, notes or files per transaction (default 1000)")
+      ->check(CLI::Range(1, 100000));
+
+  // For tests (hidden): the search forms of JSON strings on stdin, or with --query the
+  // parsed queries.
+  bool normalize_query = false;
+  auto* nz = admin->add_subcommand("normalize", "");
+  nz->group("");
+  nz->add_flag("--query", normalize_query, "parse queries");
+
   // `admin --store URL create-user ...` and `admin create-user --store URL ...` alike.
   for (auto* sub : admin->get_subcommands({})) sub->fallthrough();
 
@@ -222,6 +237,8 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) return app::serve(cfg);
     if (mg->parsed()) return app::admin_migrate(cfg);
+    if (nz->parsed()) return app::admin_normalize(normalize_query);
+    if (ri->parsed()) return app::admin_reindex(cfg, tenant, reindex_batch);
     if (ct->parsed()) return app::admin_create_tenant(cfg, code, name);
     if (cd->parsed()) {
       return app::admin_create_department(cfg, tenant, name, reading, parent, dept_code);

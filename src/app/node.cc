@@ -45,7 +45,9 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   if (is_postgres_url(cfg.store_url)) {
     // The cluster's record; the data directory stays this node's own (its lock above).
     auto pg_store = std::make_unique<store::postgres::PgStore>(
-        store::postgres::Options{.conninfo = cfg.store_url, .pool_size = cfg.store_pool});
+        store::postgres::Options{.conninfo = cfg.store_url,
+                                 .pool_size = cfg.store_pool,
+                                 .search_index = cfg.search_index});
     postgres = pg_store.get();
     store = std::move(pg_store);
   } else if (!cfg.store_url.empty()) {
@@ -53,7 +55,10 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
                              ": expected sqlite:DIR or postgres://... (postgresql://...)");
   } else {
     auto sqlite_store = std::make_unique<store::sqlite::SqliteStore>(store::sqlite::Options{
-        (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(), cfg.synchronous, 1024});
+        .path = (std::filesystem::path(cfg.data_dir) / kDatabaseFile).string(),
+        .synchronous = cfg.synchronous,
+        .max_batch = 1024,
+        .search_index = cfg.search_index});
     sqlite = sqlite_store.get();
     store = std::move(sqlite_store);
   }
@@ -128,6 +133,7 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   actions = std::make_unique<services::Actions>(*ctx, *tallies);
   notes = std::make_unique<services::Notes>(*ctx);
   pins = std::make_unique<services::Pins>(*ctx);
+  search = std::make_unique<services::Search>(*ctx, cfg.search_index);
   {
     files::FilesConfig fc = cfg.files;
     if (fc.dir.empty()) fc.dir = (std::filesystem::path(cfg.data_dir) / "files").string();

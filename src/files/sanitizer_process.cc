@@ -91,6 +91,7 @@ std::vector<std::string> worker_arguments(const WorkerLimits& limits, const Work
       // ends a spinning worker whose server died.
       "--cpu-seconds", std::to_string(limits.seconds + 1),
       "--max-output-mb", std::to_string(limits.max_output_mb),
+      "--text-of", job.text_of_original ? "original" : "delivered",
   };
   if (limits.allow_test_hooks && !job.test_hook.empty()) {
     a.insert(a.end(), {"--allow-test-hooks", "--test-hook", job.test_hook});
@@ -184,6 +185,8 @@ std::string parse_result(std::string_view text, const std::filesystem::path& out
   r.output_type = str("output_type");
   r.output_name = str("output_name");
   const std::string thumbnail = str("thumbnail");
+  const std::string text_file = str("text");
+  r.text_note = str("text_note");
   r.width = int32("width");
   r.height = int32("height");
   r.pages = int32("pages");
@@ -204,6 +207,9 @@ std::string parse_result(std::string_view text, const std::filesystem::path& out
   }
   if (!thumbnail.empty()) {
     if (std::string e = checked_output(out_dir, thumbnail, r.thumbnail); !e.empty()) return e;
+  }
+  if (!text_file.empty()) {
+    if (std::string e = checked_output(out_dir, text_file, r.text); !e.empty()) return e;
   }
   return {};
 }

@@ -31,12 +31,15 @@ struct WorkerJob {
   std::filesystem::path out_dir;  // an empty private directory for the outputs
   std::string policy_json;        // {"image","pdf","office","keep_gps"}
   std::string test_hook;          // crash|loop|oom, or empty (only with allow_test_hooks)
+  // Whose text the worker writes for search: the file tonari delivers (false), or the
+  // original whatever the outcome but blocked (true: the server delivers it as it is).
+  bool text_of_original = false;
 };
 
 // What the worker printed (the brief's JSON), checked: `outcome` is one of the four,
-// `reason` a code (lower-case letters and '_'), and `output`/`thumbnail` are plain names of
-// regular files in out_dir (never a path elsewhere: a worker that processed a hostile file
-// is not trusted to name files).
+// `reason` a code (lower-case letters and '_'), and `output`/`thumbnail`/`text` are plain
+// names of regular files in out_dir (never a path elsewhere: a worker that processed a
+// hostile file is not trusted to name files).
 struct WorkerResult {
   std::string outcome;  // sanitized | clean | withheld | blocked
   std::string reason;
@@ -47,6 +50,10 @@ struct WorkerResult {
   std::string output_type;
   std::string output_name;
   std::filesystem::path thumbnail;  // absolute, in out_dir; empty: none
+  // The text of the file the job delivers (WorkerJob::text_of_original: of the original),
+  // UTF-8 as the worker wrote it (the caller checks and bounds it); empty: none.
+  std::filesystem::path text;
+  std::string text_note;  // English, for the logs: why there is no text or only part of it
   std::int32_t width = 0, height = 0, pages = 0;
   std::optional<double> lat, lon;
 };

@@ -5,10 +5,17 @@
 //
 //   tonari-sanitize --in FILE --name ORIGINAL_NAME --out DIR --policy JSON
 //                   [--memory-mb 1024] [--cpu-seconds 60] [--max-output-mb 512]
-//                   [--test-hook crash|loop|oom|net|kill-parent|io-uring|pidfd|read:PATH]
+//                   [--text-of delivered|original|none]
+//                   [--test-hook crash|loop|oom|net|kill-parent|io-uring|pidfd|read:PATH|
+//                                text-crash|text-loop]
 //                   [--allow-test-hooks]
+// Once the file is sanitized, the text of the delivered file (or the original's, with
+// --text-of original) is written beside the outputs (extract_text()). That phase cannot
+// fail the job: a crash, an abort or running out of time there prints the result without
+// the text and exits 0.
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +23,7 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -45,7 +53,7 @@ struct Args {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "tonari-sanitize: " << problem << "\n"
             << "usage: tonari-sanitize --in FILE --name NAME --out DIR --policy JSON [--memory-mb N]"
-               " [--cpu-seconds N] [--max-output-mb N]\n";
+               " [--cpu-seconds N] [--max-output-mb N] [--text-of delivered|original|none]\n";
   std::exit(2);
 }
 
@@ -89,7 +97,7 @@ Args parse(int argc, char** argv) {
       a.allow_test_hooks = true;
     } else if (i + 1 < argc && (flag == "--in" || flag == "--name" || flag == "--out" || flag == "--policy" ||
                                 flag == "--memory-mb" || flag == "--cpu-seconds" || flag == "--max-output-mb" ||
-                                flag == "--test-hook")) {
+                                flag == "--test-hook" || flag == "--text-of")) {
       v[flag] = argv[++i];
     } else {
       usage("unknown or incomplete argument " + flag);
@@ -107,6 +115,13 @@ Args parse(int argc, char** argv) {
   if (v.count("--cpu-seconds")) a.confinement.cpu_seconds = positive("--cpu-seconds", v["--cpu-seconds"]);
   if (v.count("--max-output-mb")) a.confinement.max_output_mb = positive("--max-output-mb", v["--max-output-mb"]);
   a.job.limits.max_output_bytes = a.confinement.max_output_mb << 20;
+  if (v.count("--text-of")) {
+    const std::string& of = v["--text-of"];
+    if (of == "delivered") a.job.text_of = TextOf::delivered;
+    else if (of == "original") a.job.text_of = TextOf::original;
+    else if (of == "none") a.job.text_of = TextOf::none;
+    else usage("--text-of must be delivered, original or none");
+  }
   a.test_hook = v.count("--test-hook") ? v["--test-hook"] : "";
   return a;
 }
@@ -115,6 +130,7 @@ Args parse(int argc, char** argv) {
 // confinement itself; they run confined. read:PATH answers instead of the job, with
 // detail "opened" or "denied: <errno name>".
 std::optional<Result> run_test_hook(const std::string& hook) {
+  if (hook == "text-crash" || hook == "text-loop") return std::nullopt;  // in the text phase
   if (hook == "crash") std::abort();
   if (hook == "loop") {
     volatile unsigned long spins = 0;
@@ -213,12 +229,92 @@ std::string to_json(const Result& r) {
     o["lat"] = *r.lat;
     o["lon"] = *r.lon;
   }
+  o["text"] = valid_utf8(base_name(r.text));
+  o["text_note"] = valid_utf8(r.text_note);
   return json::serialize(o);
+}
+
+bool write_line(int fd, const std::string& line) {
+  for (std::size_t done = 0; done < line.size();) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// The text phase's way out (see the top of the file): the result line without the text,
+// prepared before the phase began, written from a signal handler (write and _exit only).
+const char* g_fallback = nullptr;
+std::size_t g_fallback_size = 0;
+int g_result_fd = -1;
+constexpr int kTextPhaseSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM, SIGXCPU};
+
+extern "C" void text_phase_failed(int) {
+  const char* p = g_fallback;
+  std::size_t left = g_fallback_size;
+  while (left > 0) {
+    const ssize_t n = ::write(g_result_fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(4);
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::_exit(0);
+}
+
+void set_timer(std::chrono::microseconds after) {
+  itimerval t{};
+  t.it_value.tv_sec = static_cast<time_t>(after.count() / 1'000'000);
+  t.it_value.tv_usec = static_cast<suseconds_t>(after.count() % 1'000'000);
+  ::setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+// Runs extract_text() with the way out armed: a fault or an abort in a library, or the
+// hard deadline (an alarm), ends the process with `fallback` printed.
+void extract_guarded(const Args& args, Result& result, const std::string& fallback, int result_fd,
+                     std::chrono::steady_clock::time_point soft, std::chrono::steady_clock::time_point hard) {
+  using namespace std::chrono;
+  const auto left = duration_cast<microseconds>(hard - steady_clock::now());
+  if (left <= microseconds(0)) {
+    result.text_note = "no time left to read the text";
+    return;
+  }
+  g_fallback = fallback.data();
+  g_fallback_size = fallback.size();
+  g_result_fd = result_fd;
+  // A stack of its own: a runaway recursion in a parser faults on the normal one.
+  static char alt_stack[64 * 1024];
+  stack_t ss{};
+  ss.ss_sp = alt_stack;
+  ss.ss_size = sizeof alt_stack;
+  ::sigaltstack(&ss, nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = text_phase_failed;
+  sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigfillset(&sa.sa_mask);
+  for (const int sig : kTextPhaseSignals) ::sigaction(sig, &sa, nullptr);
+  set_timer(left);
+
+  if (args.allow_test_hooks && args.test_hook == "text-crash") {
+    std::raise(SIGSEGV);
+  } else if (args.allow_test_hooks && args.test_hook == "text-loop") {
+    volatile unsigned long spins = 0;
+    for (;;) spins = spins + 1;
+  }
+  extract_text(args.job, result, soft);
+
+  set_timer(microseconds(0));
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (const int sig : kTextPhaseSignals) ::sigaction(sig, &dfl, nullptr);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   Args args = parse(argc, argv);
   // Before any library starts: one job needs no parallelism, and glibc's per-thread
   // arenas would reserve address space that RLIMIT_AS counts. vips' temporary files
@@ -261,14 +357,19 @@ int main(int argc, char** argv) {
       std::cerr << "tonari-sanitize: --test-hook ignored without --allow-test-hooks\n";
   }
 
-  const Result result = hook_result ? *hook_result : sanitize_file(args.job);
-  const std::string line = to_json(result) + "\n";
-  std::fflush(stdout);
-  for (std::size_t done = 0; done < line.size();) {
-    const ssize_t n = ::write(result_fd, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 4;
-    done += static_cast<std::size_t>(n);
+  Result result = hook_result ? *hook_result : sanitize_file(args.job);
+  if (!hook_result) {
+    // The server kills the worker at --cpu-seconds - 1 s of wall time: the text phase ends
+    // well before, by itself at 75 % of it (with the text so far), by the alarm at 90 %.
+    const std::chrono::milliseconds wall =
+        std::chrono::seconds(std::max<std::int64_t>(args.confinement.cpu_seconds - 1, 1));
+    const auto soft = started + wall * 3 / 4, hard = started + wall * 9 / 10;
+    Result without_text = result;
+    without_text.text_note = "reading the text crashed or ran out of time";
+    const std::string fallback = to_json(without_text) + "\n";
+    extract_guarded(args, result, fallback, result_fd, soft, hard);
   }
+  std::fflush(stdout);
+  if (!write_line(result_fd, to_json(result) + "\n")) return 4;
   return 0;
 }

@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "sanitize/detect.h"
+#include "sanitize/opc.h"
 #include "sanitize/runtime.h"
 #include "sanitize/sanitize.h"
 #include "sanitize/zip_archive.h"
@@ -58,6 +59,10 @@
 namespace tonari::sanitize {
 namespace {
 
+using opc::local_name;
+using opc::part_key;
+using opc::rel_type_suffix;
+using opc::resolve_target;
 using zipio::Refusal;
 
 constexpr std::string_view kRelNs[] = {
@@ -144,11 +149,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == lower(prefix);
 }
 
-std::string_view local_name(std::string_view qname) {
-  std::size_t colon = qname.find(':');
-  return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
-}
-
 std::string_view prefix_of(std::string_view qname) {
   std::size_t colon = qname.find(':');
   return colon == std::string_view::npos ? std::string_view() : qname.substr(0, colon);
@@ -174,61 +174,6 @@ bool is_rel_attr(pugi::xml_node el, pugi::xml_attribute a) {
   return !p.empty() && p != "xmlns" && one_of(ns_uri(el, p), kRelNs);
 }
 
-// OPC part names compare ASCII case-insensitively, after percent-decoding.
-std::string part_key(std::string_view name) {
-  if (!name.empty() && name.front() == '/') name.remove_prefix(1);
-  std::string out;
-  out.reserve(name.size());
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '%' && i + 2 < name.size() && std::isxdigit(static_cast<unsigned char>(name[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(name[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(name.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += name[i];
-    }
-  }
-  return lower(out);
-}
-
-// The key of the part a relationship of `source` (a part name, "" for the package) points
-// at, or nothing when the target leaves the package.
-std::optional<std::string> resolve_target(std::string_view source, std::string_view target) {
-  target = target.substr(0, target.find('#'));
-  std::vector<std::string_view> segs;
-  if (!target.empty() && target.front() == '/') {
-    target.remove_prefix(1);
-  } else {
-    std::size_t slash = source.rfind('/');
-    std::string_view dir = slash == std::string_view::npos ? std::string_view() : source.substr(0, slash);
-    while (!dir.empty()) {
-      std::size_t s = dir.find('/');
-      segs.push_back(dir.substr(0, s));
-      if (s == std::string_view::npos) break;
-      dir.remove_prefix(s + 1);
-    }
-  }
-  while (true) {
-    std::size_t s = target.find('/');
-    std::string_view seg = target.substr(0, s);
-    if (seg == "..") {
-      if (segs.empty()) return std::nullopt;
-      segs.pop_back();
-    } else if (!seg.empty() && seg != ".") {
-      segs.push_back(seg);
-    }
-    if (s == std::string_view::npos) break;
-    target.remove_prefix(s + 1);
-  }
-  if (segs.empty()) return std::nullopt;
-  std::string joined;
-  for (std::string_view seg : segs) {
-    if (!joined.empty()) joined += '/';
-    joined += seg;
-  }
-  return part_key(joined);
-}
-
 // "word/_rels/document.xml.rels" -> "word/document.xml"; "_rels/.rels" -> "" (the package).
 std::optional<std::string> rels_source(std::string_view key) {
   std::size_t at = key.rfind("_rels/");
@@ -239,11 +184,6 @@ std::optional<std::string> rels_source(std::string_view key) {
   std::string_view file = key.substr(at + 6);
   if (file.find('/') != std::string_view::npos) return std::nullopt;
   return std::string(key.substr(0, at)) + std::string(file.substr(0, file.size() - 5));
-}
-
-std::string rel_type_suffix(std::string_view type) {
-  std::size_t at = type.rfind("/relationships/");
-  return std::string(at == std::string_view::npos ? type : type.substr(at + 15));
 }
 
 bool safe_hyperlink(std::string_view target) {

@@ -276,6 +276,11 @@ Result sanitize_pdf_checked(const Job& job, Outputs& outputs) {
     if (!rasterize(job, outputs, rebuilt, r.pages, out, &error))
       return withheld("corrupt", "cannot render the pages: " + error);
     r.detail += "; pages rasterized at " + std::to_string(static_cast<int>(kRasterDpi)) + " dpi";
+    // The images show the rebuilt file's pages: search finds the delivered copy by its text.
+    if (job.depth == 0) {
+      outputs.keep(rebuilt);
+      r.text_source = rebuilt;
+    }
   }
   outputs.keep(out);
   r.outcome = Outcome::sanitized;

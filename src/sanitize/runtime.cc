@@ -1,5 +1,6 @@
 #include "sanitize/runtime.h"
 
+#include <iconv.h>
 #include <magic.h>
 #include <vips/vips.h>
 
@@ -27,10 +28,22 @@ void restrict_loaders() {
     vips_operation_block_set(name, FALSE);
 }
 
+// poppler-cpp converts a page's text between UTF-8 and UTF-16LE with iconv, whose UTF-16
+// module glibc loads from its gconv folder on first use: the confined worker could not read
+// it then (Landlock). Loaded here, and held open for the process's life so that glibc never
+// unloads it, the module is there whenever poppler asks again.
+void load_utf16_converters() {
+  static const iconv_t to_utf16 = ::iconv_open("UTF-16LE", "UTF-8");
+  static const iconv_t from_utf16 = ::iconv_open("UTF-8", "UTF-16LE");
+  (void)to_utf16;
+  (void)from_utf16;
+}
+
 void init_once() {
   // glibc reads the time zone (/etc/localtime) here, once: libzip's entry times need it and
   // the worker cannot read the file later.
   ::tzset();
+  load_utf16_converters();
   g_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR | MAGIC_NO_CHECK_COMPRESS);
   if (!g_magic || magic_load(g_magic, nullptr) != 0) {
     g_init_error = std::string("libmagic: ") + (g_magic ? magic_error(g_magic) : "magic_open failed");

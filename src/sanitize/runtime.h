@@ -1,7 +1,7 @@
 // The libraries the sanitizer uses, loaded once per process and set up for untrusted
-// input: libmagic's database, and libvips with only the loaders we chose (JPEG, PNG,
-// GIF, WebP, HEIF, SVG, PDF; every other loader blocked), one thread per operation and
-// no operation cache. The worker calls init_runtime() before its seccomp filter goes on,
+// input: libmagic's database, libvips with only the loaders we chose (JPEG, PNG, GIF,
+// WebP, HEIF, SVG, PDF; every other loader blocked), one thread per operation and no
+// operation cache, and glibc's UTF-16 converter (poppler-cpp's text goes through iconv). The worker calls init_runtime() before its seccomp filter goes on,
 // so that nothing is loaded from disk afterwards; sanitize_file() calls it too (in-process
 // tests). Thread-safe.
 #pragma once

@@ -64,6 +64,7 @@ Result sanitize_checked(const Job& job) {
   if (r.outcome == Outcome::withheld || r.outcome == Outcome::blocked) {
     r.output.clear();
     r.output_type.clear();
+    r.text_source.clear();
   }
   return r;
 }

@@ -7,6 +7,8 @@
 // name; a name whose extension contradicts the content is blocked.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +34,17 @@ struct Limits {
   std::int64_t max_output_bytes = 512ll << 20;
 };
 
+// The most text extract_text() writes: the server keeps as much (store::kMaxFileTextBytes).
+inline constexpr std::size_t kMaxTextBytes = 1 << 20;
+
+// Whose text extract_text() takes.
+enum class TextOf {
+  delivered,  // the file tonari delivers: the sanitized output, the original when clean
+  original,   // the original whatever the outcome but blocked: the server delivers it as it
+              // is (an LGWAN upload that the municipality does not have checked)
+  none,
+};
+
 enum class Outcome {
   clean,      // the original passes byte-for-byte (text, CSV)
   sanitized,  // `output` is a rebuilt file
@@ -52,6 +65,12 @@ struct Result {
   std::string thumbnail;      // path of a JPEG thumbnail (images, a PDF's first page), or empty
   int width = 0, height = 0, pages = 0;
   std::optional<double> lat, lon;
+  // The file whose text `output` shows when the output holds none itself (a rasterized
+  // PDF: its rebuilt copy, in out_dir; extract_text() removes it), or empty: then the
+  // text is the output's own.
+  std::string text_source;
+  std::string text;       // extract_text(): path of a UTF-8 file in out_dir, or empty
+  std::string text_note;  // extract_text(): why there is no text or only part of it (English)
 };
 
 // What one sanitizing call works on.
@@ -63,11 +82,24 @@ struct Job {
   Limits limits;
   int depth = 0;         // archive nesting: 0 for the uploaded file itself
   bool thumbnail = true; // make a thumbnail (not for archive members)
+  TextOf text_of = TextOf::delivered;  // for extract_text()
 };
 
 // Detects the type and runs the family's sanitizer. Never throws; a failure of a
 // library is a withheld result (corrupt or sanitizer_failed), never a crash of the caller.
 Result sanitize_file(const Job& job);
+
+// Writes the text of the file `r` is about (job.text_of) into a new file in job.out_dir and
+// names it in r.text: a PDF's (poppler, page by page), an OOXML document's (Word: body,
+// then headers, footers, foot- and endnotes; Excel: sheet names, shared and inline
+// strings; PowerPoint: the slides in their order), a text file's (UTF-8 or Shift_JIS).
+// At most kMaxTextBytes of valid UTF-8, cut at a character boundary, without NUL or other
+// control characters but tab and newline. Nothing for a withheld or blocked outcome
+// (text_of == original: only blocked), for other types, or when nothing could be read;
+// r.text_note then says why, as it does when the text was cut or `deadline` came first
+// (it stops there with what it has). The archive limits of job.limits hold for OOXML.
+// Never throws and never changes the outcome: a file's text is a convenience for search.
+void extract_text(const Job& job, Result& r, std::chrono::steady_clock::time_point deadline);
 
 // The families (each in its own file). They may assume sanitize_file detected the family.
 Result sanitize_image(const Job& job, const std::string& detected_type);

@@ -69,6 +69,9 @@ struct Context {
   Status take_write(UserId user, const char* what) const {
     return user_limits ? user_limits->take_write(user, clock.now_ms(), what) : Status::ok();
   }
+  Status take_search(UserId user) const {
+    return user_limits ? user_limits->take_search(user, clock.now_ms()) : Status::ok();
+  }
 };
 
 // The authenticated caller of a request.

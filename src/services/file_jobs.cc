@@ -7,8 +7,10 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <system_error>
 
+#include "core/text_limits.h"
 #include "core/thread_name.h"
 #include "files/names.h"
 #include "log/log.h"
@@ -90,6 +92,30 @@ std::string without_name(std::string text, const std::string& name) {
   if (name.empty()) return text;
   for (std::size_t at; (at = text.find(name)) != std::string::npos;) text.replace(at, name.size(), "<name>");
   return text;
+}
+
+// The text file a worker wrote: at most store::kMaxFileTextBytes, cut back to the end of
+// the last whole UTF-8 character. nullopt if it cannot be read or is not well-formed UTF-8
+// without NUL (the worker writes such text only; one that does not is not believed).
+std::optional<std::string> read_worker_text(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return std::nullopt;
+  std::string bytes(store::kMaxFileTextBytes, '\0');
+  f.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(f.gcount()));
+  if (f.bad()) return std::nullopt;
+  if (f.peek() != std::char_traits<char>::eof()) {
+    // Longer than the limit: drop a character the cut split.
+    std::size_t lead = bytes.size();
+    while (lead > 0 && bytes.size() - lead < 4 && (static_cast<unsigned char>(bytes[lead - 1]) & 0xC0) == 0x80) --lead;
+    if (lead > 0) {
+      const auto c = static_cast<unsigned char>(bytes[lead - 1]);
+      const std::size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (bytes.size() - (lead - 1) < need) bytes.resize(lead - 1);
+    }
+  }
+  if (!text::valid_utf8(bytes)) return std::nullopt;
+  return bytes;
 }
 
 // Removes job directories that a crash left under `dir` (older than `age`: in a cluster
@@ -278,8 +304,11 @@ void FileJobs::run(FileInfo f) {
     }
     fs::permissions(job_dir, fs::perms::owner_all, ec);
     stats_.running.fetch_add(1);
+    // An LGWAN upload the municipality does not have checked is delivered as it is
+    // (outcome()): the text for search is then the original's.
+    const bool delivers_original = !f.from_internet && !policy.check_lgwan_uploads;
     report = files::run_worker(limits_, {*in, f.name, job_dir, sanitizer_policy_json(policy),
-                                         test_hook(options_.config, f.name)},
+                                         test_hook(options_.config, f.name), delivers_original},
                                cancel_fd_);
     stats_.running.fetch_sub(1);
     if (report.cancelled) {
@@ -335,6 +364,9 @@ void FileJobs::run(FileInfo f) {
   if (detail.size() > 600) detail.resize(600);
   const bool ready = o.state == FileState::ready;
   const std::string shown_detail = ready ? std::string() : without_name(std::move(detail), f.name);
+  // Why a ready file has no text or only part of it (a PDF that is only scans, a cut).
+  const std::string text_note =
+      ready && report.result ? text::printable(without_name(report.result->text_note, f.name), 200) : std::string();
   const auto level = o.reason == "sanitizer_failed" ? log::Level::warn : log::Level::info;
   if (!log::enabled(level)) return;
   log::write(level, ready ? "file.sanitized" : "file.withheld",
@@ -350,6 +382,8 @@ void FileJobs::run(FileInfo f) {
               {"worker_ms", report.ms},
               {"since_upload_ms", o.now - f.created_at},
               {"rss_kb", report.peak_rss_kb},
+              {"text_bytes", static_cast<std::int64_t>(o.text.size())},
+              {"text_note", text_note},
               {"detail", shown_detail}});
 }
 
@@ -426,6 +460,15 @@ Status FileJobs::outcome(const FileInfo& f, const FilePolicy& policy,
     if (stem.empty()) stem = "file";
     o.clean_name = have == ext ? f.name : stem + "." + ext;
     o.sanitized = true;
+  }
+  // The text of what is delivered, for search (withheld and blocked files have none). A
+  // text that cannot be used costs the file its search by content, never its delivery.
+  if (o.state == FileState::ready && !r.text.empty()) {
+    if (auto text = read_worker_text(r.text)) {
+      o.text = std::move(*text);
+    } else {
+      log::warn("file.text_dropped", {{"file", f.id}, {"tenant", f.tenant}, {"error", "not UTF-8 text"}});
+    }
   }
   return Status::ok();
 }

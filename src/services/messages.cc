@@ -50,6 +50,28 @@ Result<History> Messages::history(const Actor& actor, RoomId room, Seq after, Se
   return h;
 }
 
+Result<History> Messages::around(const Actor& actor, RoomId room, Seq seq, int limit) {
+  TONARI_RETURN_IF_ERROR(check_member(actor, room));
+  limit = std::clamp(limit, 1, 200);
+  seq = std::max<Seq>(seq, 1);  // messages() reads a `before` of 0 as "no upper bound"
+  const int before_n = limit / 2, after_n = limit - before_n;
+  // One more than asked on each side tells whether there is more beyond it.
+  auto older = ctx_.store.messages(room, -1, seq, before_n + 1);
+  if (!older.ok()) return older.status();
+  auto newer = ctx_.store.messages(room, seq - 1, 0, after_n + 1);
+  if (!newer.ok()) return newer.status();
+  History h;
+  h.has_more = static_cast<int>(older->size()) > before_n;
+  if (h.has_more) older->erase(older->begin());
+  h.has_more_after = static_cast<int>(newer->size()) > after_n;
+  if (h.has_more_after) newer->pop_back();
+  h.messages = std::move(*older);
+  h.messages.insert(h.messages.end(), std::make_move_iterator(newer->begin()),
+                    std::make_move_iterator(newer->end()));
+  TONARI_RETURN_IF_ERROR(for_viewer(actor, room, h.messages));
+  return h;
+}
+
 Result<Message> Messages::get(const Actor& actor, RoomId room, Seq seq) {
   TONARI_RETURN_IF_ERROR(check_member(actor, room));
   auto msg = ctx_.store.message(room, seq);

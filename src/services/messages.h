@@ -33,7 +33,8 @@ struct History {
   // Ascending seq, with read_count, the caller's marks (ReactionCount::mine,
   // ActionState::mine) and an action's counts blanked unless policy::can_see_counts.
   std::vector<Message> messages;
-  bool has_more = false;
+  bool has_more = false;        // around(): more before the first
+  bool has_more_after = false;  // around() only: more after the last
 };
 
 // Who has read a message (members other than its sender): pages of each list, 五十音
@@ -53,6 +54,10 @@ class Messages {
 
   // Messages with seq in (after, before); the latest `limit` if after < 0 (not given).
   Result<History> history(const Actor& actor, RoomId room, Seq after, Seq before, int limit);
+  // Up to `limit` messages centred on `seq` (a search result opened in its context): the
+  // limit/2 before it and the rest from it on, fewer on a side that has fewer (the other
+  // side does not make up for them). `seq` need not exist.
+  Result<History> around(const Actor& actor, RoomId room, Seq seq, int limit);
   // One message, as history() gives it.
   Result<Message> get(const Actor& actor, RoomId room, Seq seq);
   // Posts a message; `done` gets the change (created=false for a retried client id).

@@ -124,8 +124,20 @@ Status UserLimits::take_write(UserId user, TimeMs now, const char* what) {
                       t.retry_after_ms);
 }
 
-// A notice: records of 13 bytes, (kind: 'm' messages or 'w' other writes, user id as 8
-// bytes little-endian, count as 4).
+Status UserLimits::take_search(UserId user, TimeMs now) {
+  auto t = searches_.take(user, now);
+  if (t.retry_after_ms == 0) return Status::ok();
+  if (t.log) {
+    log::warn("limits.rate_limited",
+              {{"user", user}, {"what", "search"}, {"retry_after_ms", t.retry_after_ms}});
+  }
+  return rate_limited("too many searches; try again in " + std::to_string(t.retry_after_ms) + " ms",
+                      t.retry_after_ms);
+}
+
+// A notice: records of 13 bytes, (kind: 'm' messages, 'w' other writes or 's' searches,
+// user id as 8 bytes little-endian, count as 4). A node that does not know a kind skips
+// its records.
 std::string UserLimits::take_notice() {
   std::string out;
   auto put = [&](char kind, const std::vector<std::pair<UserId, std::uint32_t>>& taken) {
@@ -137,6 +149,7 @@ std::string UserLimits::take_notice() {
   };
   put('m', messages_.drain());
   put('w', writes_.drain());
+  put('s', searches_.drain());
   return out;
 }
 
@@ -153,6 +166,8 @@ void UserLimits::apply_notice(std::string_view notice, TimeMs now) {
       messages_.charge(static_cast<UserId>(user), n, now);
     } else if (p[0] == 'w') {
       writes_.charge(static_cast<UserId>(user), n, now);
+    } else if (p[0] == 's') {
+      searches_.charge(static_cast<UserId>(user), n, now);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Per-user abuse limits: token buckets on writes (one for posting messages, one for the
-// other writes: edits, deletions, rooms and members) and the count of each user's open
+// other writes: edits, deletions, rooms and members), one on full-text searches (each a
+// scan of the index, dearer than other reads) and the count of each user's open
 // WebSockets on this node. One user flooding is refused with rate_limited and a retry
 // hint; everyone else goes on as before. In a cluster the buckets are the cluster's: each
 // node sends the tokens its users took, every 100 ms, as a bus notice (take_notice), and
@@ -94,6 +95,8 @@ struct UserLimitsConfig {
   double write_burst = 20;
   double writes_per_second = 2;
   int ws_per_user = 10;
+  double search_burst = 20;
+  double searches_per_second = 2;
 };
 
 // The limits of one node, shared by the services (posting, other writes) and the API
@@ -102,19 +105,23 @@ class UserLimits {
  public:
   explicit UserLimits(const UserLimitsConfig& c)
       : messages_(c.message_burst, c.messages_per_second),
-        writes_(c.write_burst, c.writes_per_second), ws_(c.ws_per_user) {}
+        writes_(c.write_burst, c.writes_per_second),
+        searches_(c.search_burst, c.searches_per_second), ws_(c.ws_per_user) {}
 
   // ok, or rate_limited with the wait before `user` may post again (logged as
   // limits.rate_limited, at most once per user per 10 s).
   Status take_message(UserId user, TimeMs now);
   // The same for the other writes (`what` names the kind in the log line).
   Status take_write(UserId user, TimeMs now, const char* what);
+  // The same for full-text searches (each page of results is one).
+  Status take_search(UserId user, TimeMs now);
   ConnectionSlots& ws_slots() { return ws_; }
 
   // A cluster: from now on the tokens taken here are recorded for take_notice().
   void share() {
     messages_.record_takes();
     writes_.record_takes();
+    searches_.record_takes();
   }
   // The tokens taken here since the last call, as a notice for the other nodes (empty if
   // none were).
@@ -125,6 +132,7 @@ class UserLimits {
  private:
   TokenBuckets messages_;
   TokenBuckets writes_;
+  TokenBuckets searches_;
   ConnectionSlots ws_;
 };
 

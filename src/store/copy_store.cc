@@ -11,9 +11,11 @@
 #include <stdexcept>
 
 #include "core/wire.h"
+#include "search/fulltext.h"
 #include "store/postgres/pg.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/schema.h"
+#include "store/postgres/search_docs.h"
 #include "store/sqlite/sqlite_store.h"
 
 #include <boost/json.hpp>
@@ -31,8 +33,8 @@ using postgres::PgError;
 // again once after the move, as after any key change). The files' bytes are not in the
 // store but in the files directory ([files] dir), which the operator copies. Nor is the
 // search index (search_docs, and SQLite's search_fts and search_state): PostgreSQL's
-// documents carry a tsvector that only tonari's tokenizer makes, so the target builds its
-// own from the copied rows (Store::reindex, files.text included) once they are checked.
+// documents carry a tsvector that only tonari's tokenizer makes, so they are written again
+// from the copied rows (files.text included), in the same transaction: rebuild_search().
 constexpr const char* kTables[] = {
     "tenants",         "departments",     "users",          "sessions",       "rooms",
     "members",         "messages",        "mentions",       "events",         "files",
@@ -40,6 +42,23 @@ constexpr const char* kTables[] = {
     "action_answers",  "action_picks",    "notes",          "note_versions",  "pins"};
 // Rows per INSERT (each column one array parameter).
 constexpr int kRowsPerInsert = 2000;
+
+// Writes every search document of the rows just copied (postgres/search_docs.h), in the
+// open transaction; returns how many.
+std::int64_t rebuild_search(PgConn& pg, const std::function<void(const std::string&)>& progress) {
+  postgres::ReindexCursor cursor;
+  const std::int64_t total = postgres::reindex_total(pg, 0);
+  std::int64_t shown = 0;
+  while (postgres::reindex_step(pg, 0, 2000, cursor)) {
+    // A line per tenth, not per batch.
+    if (total > 0 && cursor.done * 10 / total > shown) {
+      shown = cursor.done * 10 / total;
+      progress("search index: " + std::to_string(cursor.done) + "/" + std::to_string(total));
+    }
+  }
+  postgres::set_search_state(pg, "norm_version", search::kFulltextVersion);
+  return cursor.written;
+}
 
 struct SqliteDb {
   sqlite3* db = nullptr;
@@ -346,6 +365,9 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       report.tables.push_back(c);
     }
     postgres::fill_derived_columns(*pg);
+    progress("building the search index");
+    report.search_documents = rebuild_search(*pg, progress);
+    progress("search_docs: " + std::to_string(report.search_documents) + " documents written");
     // Counted again inside the transaction, before it commits.
     for (auto& c : report.tables) {
       const std::int64_t in_pg = pg->exec("SELECT count(*) FROM " + c.table).row(0).i64(0);
@@ -364,6 +386,7 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       try {
         std::string tables;
         for (const char* t : kTables) tables += std::string(tables.empty() ? "" : ", ") + t;
+        tables += ", search_docs";
         pg->script(("TRUNCATE " + tables + " CASCADE").c_str());
       } catch (const std::exception& e) {
         progress(std::string("could not empty the PostgreSQL database again: ") + e.what());
@@ -416,24 +439,6 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       ++report.rooms_checked;
       report.messages_checked += a.messages;
       report.events_checked += a.events;
-    }
-    {
-      progress("building the search index");
-      std::int64_t shown = -1;
-      auto docs = to.reindex(0, 1000, [&](std::int64_t done, std::int64_t total) {
-        // A line per tenth, not per batch.
-        const std::int64_t tenth = total > 0 ? done * 10 / total : 10;
-        if (tenth == shown) return;
-        shown = tenth;
-        progress("search index: " + std::to_string(done) + "/" + std::to_string(total));
-      });
-      if (!docs.ok()) {
-        from.shutdown();
-        to.shutdown();
-        return internal_error("the data is copied and checked, but building its search index failed (" +
-                              docs.status().message() + "): run `tonari admin reindex` on it");
-      }
-      report.search_documents = *docs;
     }
     from.shutdown();
     to.shutdown();

@@ -4,8 +4,8 @@
 // interface of both: each municipality's departments and users (password hashes and the
 // directory's order included), and each room — members, read positions, history (with
 // reactions and action stamps) and event log, message by message, notes and pins — by
-// checksum. A difference empties the PostgreSQL database again. Last, PostgreSQL builds its
-// search index from the copied rows (the index itself is not copied).
+// checksum. A difference empties the PostgreSQL database again. The search documents are
+// not copied: PostgreSQL's are written from the copied rows, in the copy's transaction.
 // Thread safety: plain functions; nothing else may write to either database meanwhile.
 #pragma once
 
@@ -29,7 +29,7 @@ struct CopyReport {
   std::int64_t rooms_checked = 0;
   std::int64_t messages_checked = 0;
   std::int64_t events_checked = 0;
-  std::int64_t search_documents = 0;  // written by the target's reindex
+  std::int64_t search_documents = 0;  // written on PostgreSQL from the copied rows
   // A checksum over every room's checksum, in room order: the same on both sides.
   std::string checksum;
 };

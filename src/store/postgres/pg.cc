@@ -63,6 +63,13 @@ Params& Params::texts(const std::vector<std::string>& v) {
   return text(s);
 }
 
+Params& Params::append(const Params& o) {
+  values_.insert(values_.end(), o.values_.begin(), o.values_.end());
+  is_null_.insert(is_null_.end(), o.is_null_.begin(), o.is_null_.end());
+  binary_.insert(binary_.end(), o.binary_.begin(), o.binary_.end());
+  return *this;
+}
+
 // ---- Results --------------------------------------------------------------------------
 
 PgResult& PgResult::operator=(PgResult&& o) noexcept {
@@ -311,6 +318,18 @@ PgResult PgConn::exec(const char* sql, const Params& p) {
   ParamArrays a(p.values_, p.is_null_);
   if (!PQsendQueryPrepared(c_, name.c_str(), p.size(), a.values.data(), a.lengths.data(),
                            p.binary_.data(), 0)) {
+    fail_broken(PQerrorMessage(c_));
+  }
+  flush(until);
+  return finish_statement(until);
+}
+
+PgResult PgConn::exec_planned(const std::string& sql, const Params& p) {
+  if (broken_) fail_broken("");
+  const Deadline until = deadline();
+  ParamArrays a(p.values_, p.is_null_);
+  if (!PQsendQueryParams(c_, sql.c_str(), p.size(), nullptr, a.values.data(), a.lengths.data(),
+                         p.binary_.data(), 0)) {
     fail_broken(PQerrorMessage(c_));
   }
   flush(until);

@@ -55,6 +55,9 @@ class Params {
   // A text[].
   Params& texts(const std::vector<std::string>& v);
 
+  // The parameters of `o`, after these.
+  Params& append(const Params& o);
+
   int size() const { return static_cast<int>(values_.size()); }
 
  private:
@@ -137,6 +140,11 @@ class PgConn {
   PgResult exec(const std::string& sql, const Params& params = {}) {
     return exec(sql.c_str(), params);
   }
+  // Runs one statement without preparing it (the unnamed statement), planned for these
+  // parameter values each time: for a statement whose best plan depends on its values (a
+  // search: how frequent its terms are), which a prepared statement's generic plan cannot
+  // see. Throws PgError.
+  PgResult exec_planned(const std::string& sql, const Params& params);
   // Runs a script of statements without parameters (the simple query protocol: BEGIN,
   // migrations). Throws PgError.
   void script(const char* sql);

@@ -9,6 +9,7 @@
 
 #include "core/wire.h"
 #include "store/postgres/schema.h"
+#include "store/postgres/search_docs.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -313,6 +314,7 @@ PgStore::PgStore(Options opts) : opts_(std::move(opts)) {
       auto lease = pool_->acquire();
       if (!lease.ok()) throw std::runtime_error(lease.status().message());
       check_version(*lease.value());
+      check_search_state(*lease.value(), opts_.search_index);
     }
     writers_ = std::make_unique<WriterGroup>(connect_options(opts_), opts_.writers, opts_.max_batch,
                                              stats_);

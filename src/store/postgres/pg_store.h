@@ -26,13 +26,23 @@ struct Options {
   int writers = 2;              // connections that apply writes, one thread each
   std::size_t max_batch = 256;  // writes per transaction (group commit)
   int connect_timeout_s = 5;
+  // Full-text search documents written with each post, edit, note and file (issue 22).
+  // false only to measure what indexing costs a post ([search] index, the bench): no
+  // documents are written (deletions still drop theirs), search() is unavailable, and the
+  // index is marked incomplete until `tonari admin migrate` or `reindex` completes it.
+  bool search_index = true;
+  // How many of the newest documents a search reads one by one before it asks the index
+  // (search_docs.cc, run_search); tests make it small to reach the index with a few.
+  std::int64_t search_window = 10000;
 };
 
 // This binary's schema version.
 std::int64_t latest_version();
 
 // Applies the migrations up to latest_version() under an advisory lock (several nodes may
-// call it at once) and returns the version reached. Throws std::runtime_error if the
+// call it at once), then writes the search documents if they are not all written (the
+// upgrade to version 5: `search.reindex` progress in the log), and returns the version
+// reached. Throws std::runtime_error if the
 // database cannot be reached or a migration fails, or when the database is newer than this
 // binary.
 std::int64_t migrate(const std::string& conninfo);
@@ -161,6 +171,13 @@ class PgStore final : public Store {
   void set_tenant_setting(TenantId tenant, std::string key, std::string value,
                           Callback<bool> done) override;
   void set_internet_allowed(UserId user, bool allowed, Callback<User> done) override;
+
+  // Full-text search (search_docs.h). reindex runs on a connection of its own, each batch a
+  // transaction that holds its rooms' share locks (the writers of those rooms wait for it,
+  // the others go on); the calling thread waits for it all.
+  Result<SearchPage> search(const SearchQuery& q) override;
+  Result<std::int64_t> reindex(TenantId tenant, int batch,
+                               const std::function<void(std::int64_t, std::int64_t)>& progress) override;
 
  private:
   // Runs `fn(PgConn&) -> Result<T>` on a pooled connection (store_impl.h).

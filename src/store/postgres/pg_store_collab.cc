@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "store/action_rules.h"
+#include "store/postgres/search_docs.h"
 #include "store/postgres/write_helpers.h"
 
 namespace tonari::store::postgres {
@@ -322,7 +323,7 @@ void PgStore::remind_action(RoomId room_id, Seq seq, UserId by, TimeMs now, Auth
 // ---- Notes ------------------------------------------------------------------------------
 
 void PgStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>(n.room, [n = std::move(n), may = std::move(may)](PgConn& db) -> Result<RoomChange> {
+  write<RoomChange>(n.room, [n = std::move(n), may = std::move(may), index = opts_.search_index](PgConn& db) -> Result<RoomChange> {
     auto room = member_room(db, n.room, n.by, n.tenant);
     if (!room.ok()) return room.status();
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, n.by));
@@ -333,6 +334,7 @@ void PgStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done) {
     db.exec("INSERT INTO note_versions(note_id, version, title, body, by_id, at)"
             " VALUES($1,1,$2,$3,$4,$5)",
             Params().i64(id).text(n.title).text(n.body).i64(n.by).i64(n.now));
+    if (index) index_note(db, room->tenant, n.room, id);
     RoomChange out;
     out.room = *room;
     out.note = load_note(db, n.room, id, true);
@@ -350,7 +352,7 @@ void PgStore::create_note(NewNote n, RoomRule may, Callback<RoomChange> done) {
 }
 
 void PgStore::update_note(NoteEdit e, RoomRule may, Callback<RoomChange> done) {
-  write<RoomChange>(e.room, [e = std::move(e), may = std::move(may)](PgConn& db) -> Result<RoomChange> {
+  write<RoomChange>(e.room, [e = std::move(e), may = std::move(may), index = opts_.search_index](PgConn& db) -> Result<RoomChange> {
     auto room = member_room(db, e.room, e.by, e.tenant);
     if (!room.ok()) return room.status();
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, e.by));
@@ -374,6 +376,8 @@ void PgStore::update_note(NoteEdit e, RoomRule may, Callback<RoomChange> done) {
             " VALUES($1,$2,$3,$4,$5,$6,$7)",
             Params().i64(e.note).i64(version).text(e.title).text(e.body).i64(e.by).i64(e.now)
                 .i64(e.restored_from));
+    // A new document: the saved note moves to the newest place.
+    if (index) index_note(db, room->tenant, e.room, e.note);
     out.note = load_note(db, e.room, e.note, true);
     out.events.push_back(append_event(db, out.room, e.now, [&](EventNo ev) {
       Note listed = *out.note;
@@ -400,6 +404,7 @@ void PgStore::delete_note(RoomId room_id, NoteId note_id, UserId by, TimeMs now,
     TONARI_RETURN_IF_ERROR(check_rule(db, may, *room, by, note->created_by));
     db.exec("DELETE FROM note_versions WHERE note_id=$1", Params().i64(note_id));
     db.exec("UPDATE notes SET deleted=true, body='' WHERE id=$1", Params().i64(note_id));
+    unindex_note(db, room_id, note_id);  // even with indexing off (delete_message says why)
     const bool pinned = db.exec("DELETE FROM pins WHERE room_id=$1 AND kind='note' AND target=$2",
                                 Params().i64(room_id).i64(note_id)).affected() > 0;
     RoomChange out;

@@ -14,6 +14,7 @@
 #include "store/file_rules.h"
 #include "store/room_rules.h"
 #include "store/postgres/post_job.h"
+#include "store/postgres/search_docs.h"
 #include "store/postgres/store_impl.h"
 #include "store/postgres/write_helpers.h"
 
@@ -585,12 +586,12 @@ void PgStore::set_member_role(RoomId room_id, UserId by, UserId user, MemberRole
 }
 
 void PgStore::post_message(NewMessage m, Callback<RoomChange> done) {
-  writers_->submit(std::make_unique<PostJob>(std::move(m), std::move(done)));
+  writers_->submit(std::make_unique<PostJob>(std::move(m), opts_.search_index, std::move(done)));
 }
 
 void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string body,
                            TimeMs now, Callback<RoomChange> done) {
-  write<RoomChange>(room_id, [=, body = std::move(body)](PgConn& db) -> Result<RoomChange> {
+  write<RoomChange>(room_id, [=, body = std::move(body), index = opts_.search_index](PgConn& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     // Checked here, in the write: the service's check came before, and the editor may have
     // left since.
@@ -605,6 +606,7 @@ void PgStore::edit_message(RoomId room_id, Seq seq, UserId editor, std::string b
             Params().text(body).i64(now).i64(room_id).i64(seq));
     msg->body = body;
     msg->edited_at = now;
+    if (index) index_message(db, room->tenant, *msg);  // in place: it keeps its place
     // Quotes follow the edit (cut as tonari_post cuts them), in the replies' rows and in
     // their stored events; those of a stamp or an action stamp show its quote_text, which
     // the body does not change.
@@ -649,6 +651,9 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
             Params().i64(now).i64(room_id).i64(seq));
     db.exec("DELETE FROM mentions WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
     forget_message_parts(db, *msg);
+    // Its search documents go, its files' with them; even with indexing off, so that a
+    // document written before never finds it.
+    unindex_message(db, room_id, seq);
     // Its files go with it: nobody gets them any more (FileInfo::deleted).
     if (!msg->files.empty()) {
       db.exec("UPDATE files SET deleted=true, updated_at=$1 WHERE room_id=$2 AND seq=$3",
@@ -781,7 +786,7 @@ void PgStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
     return;
   }
   const RoomId room_id = file->room;
-  write<RoomChange>(room_id, [o = std::move(o), room_id](PgConn& db) -> Result<RoomChange> {
+  write<RoomChange>(room_id, [o = std::move(o), room_id, index = opts_.search_index](PgConn& db) -> Result<RoomChange> {
     auto room = load_room(db, room_id);
     PgResult cur = db.exec("SELECT state, lease_node FROM files WHERE id=$1 FOR UPDATE",
                            Params().i64(o.file));
@@ -795,13 +800,16 @@ void PgStore::finish_file_job(FileOutcome o, Callback<RoomChange> done) {
         .text(o.thumb_sha256).i64(o.width).i64(o.height).i64(o.pages);
     if (o.lat) p.f64(*o.lat); else p.null();
     if (o.lon) p.f64(*o.lon); else p.null();
-    p.i64(o.now).i64(o.file);
+    // Only a delivered file has text to find (a withheld or blocked one its name alone).
+    p.i64(o.now).text(o.state == FileState::ready ? file_text(o.text) : std::string_view())
+        .i64(o.file);
     PgResult up = db.exec(
         "UPDATE files f SET state=$1, reason=$2, detected_type=$3, clean_sha256=$4, clean_size=$5,"
         " clean_type=$6, clean_name=$7, sanitized=$8, thumb_sha256=$9, width=$10, height=$11,"
-        " pages=$12, lat=$13, lon=$14, updated_at=$15, lease_node=0, lease_until=0"
-        " WHERE id=$16 RETURNING " TONARI_PG_FILE_COLS, p);
+        " pages=$12, lat=$13, lon=$14, updated_at=$15, lease_node=0, lease_until=0, text=$16"
+        " WHERE id=$17 RETURNING " TONARI_PG_FILE_COLS, p);
     const FileInfo f = read_file(up.row(0));
+    if (index) reindex_file(db, o.file);
     RoomChange out;
     out.created = false;
     if (room) out.room = *room;

@@ -5,11 +5,13 @@
 // server-side function tonari_post (schema.cc), and a message with files then attaches
 // them in the same savepoint (undone with the message if one cannot be attached), one with
 // an action stamp writes its rows. All follow Store::post_message's rules, with the same
-// results.
+// results. Each also writes the message's search document (search_docs.h) and its files',
+// in the same statement or savepoint.
 #pragma once
 
 #include <optional>
 
+#include "store/postgres/search_docs.h"
 #include "store/postgres/writer.h"
 #include "store/store.h"
 
@@ -17,7 +19,8 @@ namespace tonari::store::postgres {
 
 class PostJob final : public PgJob {
  public:
-  PostJob(NewMessage m, Callback<RoomChange> done);
+  // `index`: write the message's search documents (Options::search_index).
+  PostJob(NewMessage m, bool index, Callback<RoomChange> done);
 
   // A message with files or an action stamp runs alone (apply), to check and attach the
   // files, or write the action's rows, after the insert.
@@ -31,6 +34,8 @@ class PostJob final : public PgJob {
   void finish(bool committed) override;
 
   const NewMessage& message() const { return m_; }
+  // The search document's text, if the message gets one.
+  const std::optional<DocText>& doc() const { return doc_; }
 
  protected:
   const JobGroup* group_of() const override;
@@ -45,6 +50,7 @@ class PostJob final : public PgJob {
   Status attach_files(PgConn& db, RoomChange& out) const;
 
   const NewMessage m_;
+  std::optional<DocText> doc_;
   Callback<RoomChange> done_;
   std::optional<Result<RoomChange>> result_;
 };

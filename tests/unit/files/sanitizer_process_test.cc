@@ -78,6 +78,23 @@ TEST_F(RealWorkerTest, ExecutableNamedJpgIsBlocked) {
   EXPECT_TRUE(r.result->output.empty());
 }
 
+TEST_F(RealWorkerTest, TheTextOfTheDeliveredFileIsNamed) {
+  auto r = run("clean.docx");
+  ASSERT_TRUE(r.result) << r.failure << "\n" << r.stderr_tail;
+  EXPECT_EQ(r.result->outcome, "sanitized");
+  ASSERT_FALSE(r.result->text.empty()) << r.result->text_note;
+  EXPECT_EQ(r.result->text.parent_path(), out_);
+  EXPECT_EQ(slurp(r.result->text), "例規審査会 資料");
+  // The original's, whatever the outcome, when the server delivers the original as it is.
+  const fs::path out = dir_.path() / "original";
+  fs::create_directory(out);
+  auto o = files::run_worker(limits_, {kFixtures / "clean.docx", "a.docx", out, R"({"office":"rasterize"})", "", true});
+  ASSERT_TRUE(o.result) << o.failure << "\n" << o.stderr_tail;
+  EXPECT_EQ(o.result->outcome, "withheld");
+  ASSERT_FALSE(o.result->text.empty());
+  EXPECT_EQ(slurp(o.result->text), "例規審査会 資料");
+}
+
 TEST_F(RealWorkerTest, EncryptedZipIsWithheld) {
   auto r = run("ppap.zip");
   ASSERT_TRUE(r.result) << r.failure << "\n" << r.stderr_tail;
@@ -169,11 +186,13 @@ class HostileWorkerTest : public ::testing::Test {
 };
 
 TEST_F(HostileWorkerTest, AValidResultIsParsed) {
-  auto r = run(R"(cd "$HOME" && printf 'x' > o.jpg && printf 't' > t.jpg &&
-echo '{"outcome":"sanitized","reason":"","detail":"ok","detected_type":"image/jpeg","family":"image","output":"o.jpg","output_type":"image/jpeg","output_name":"a.jpg","thumbnail":"t.jpg","width":3,"height":2,"pages":0,"lat":35.5,"lon":139.25}')");
+  auto r = run(R"(cd "$HOME" && printf 'x' > o.jpg && printf 't' > t.jpg && printf 'text' > x.txt &&
+echo '{"outcome":"sanitized","reason":"","detail":"ok","detected_type":"image/jpeg","family":"image","output":"o.jpg","output_type":"image/jpeg","output_name":"a.jpg","thumbnail":"t.jpg","width":3,"height":2,"pages":0,"lat":35.5,"lon":139.25,"text":"x.txt","text_note":"cut"}')");
   ASSERT_TRUE(r.result) << r.failure << r.stderr_tail;
   EXPECT_EQ(r.result->output, out_ / "o.jpg");
   EXPECT_EQ(r.result->thumbnail, out_ / "t.jpg");
+  EXPECT_EQ(r.result->text, out_ / "x.txt");
+  EXPECT_EQ(r.result->text_note, "cut");
   EXPECT_EQ(r.result->output_name, "a.jpg");
   EXPECT_EQ(r.result->width, 3);
   EXPECT_EQ(r.result->lat, 35.5);
@@ -188,6 +207,14 @@ echo '{"outcome":"sanitized","output":")") + name + R"("}')");
     EXPECT_TRUE(r.failure == "output name is not a plain file name" ||
                 r.failure == std::string("output ") + name + " is not a regular file of its own")
         << name << ": " << r.failure;
+  }
+}
+
+TEST_F(HostileWorkerTest, ATextFileOutsideTheDirectoryIsRefused) {
+  for (const char* name : {"../../etc/passwd", "link.txt"}) {
+    auto r = run(std::string(R"(cd "$HOME" && ln -s /etc/passwd link.txt;
+echo '{"outcome":"clean","text":")") + name + R"("}')");
+    EXPECT_FALSE(r.result) << name;
   }
 }
 

@@ -4,6 +4,7 @@
 // in qpdf's QDF output, pdftotext and the file's own cross-reference structure.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "checks.h"
@@ -211,7 +212,11 @@ TEST(SanitizePdf, RasterizeLeavesOnlyPageImages) {
   // The page keeps its size: 612x792 points.
   EXPECT_NE(test::run({"pdfinfo", r.output}).out.find("612 x 792"), std::string::npos);
   std::vector<std::string> left = dir.entries();
-  EXPECT_EQ(left.size(), 2u);  // the PDF and its thumbnail; no page images or interim file
+  // The PDF, its thumbnail and the rebuilt file whose text extract_text() reads (it removes
+  // it then); no page images.
+  EXPECT_EQ(left.size(), 3u);
+  EXPECT_FALSE(r.text_source.empty());
+  EXPECT_TRUE(std::filesystem::exists(r.text_source));
 }
 
 }  // namespace

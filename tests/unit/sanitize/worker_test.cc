@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,8 @@ TEST(SanitizeWorker, PrintsOneLineOfJsonWithEveryField) {
   EXPECT_NEAR(o.at("lat").to_number<double>(), 36.0556, 1e-3);
   EXPECT_NEAR(o.at("lon").to_number<double>(), 139.1839, 1e-3);
   EXPECT_FALSE(o.at("detail").as_string().empty());
+  EXPECT_EQ(o.at("text").as_string(), "");  // a photo has none, and nothing to say about it
+  EXPECT_EQ(o.at("text_note").as_string(), "");
   // Outputs are bare names inside --out.
   const std::string output(o.at("output").as_string()), thumbnail(o.at("thumbnail").as_string());
   EXPECT_EQ(output.find('/'), std::string::npos);
@@ -68,9 +71,12 @@ TEST(SanitizeWorker, RefusalsAreResultsToo) {
   EXPECT_EQ(blocked.at("reason").as_string(), "executable");
   EXPECT_EQ(blocked.at("output").as_string(), "");
   EXPECT_FALSE(blocked.contains("lat"));
+  EXPECT_EQ(blocked.at("text").as_string(), "");
   const json::object clean = result_of(worker(test::fixture("voters-sjis.csv"), "voters-sjis.csv", out));
   EXPECT_EQ(clean.at("outcome").as_string(), "clean");
-  EXPECT_EQ(out.entries(), std::vector<std::string>{});
+  EXPECT_EQ(clean.at("output").as_string(), "");
+  // Only the text of the original it passes.
+  EXPECT_EQ(out.entries(), std::vector<std::string>{std::string(clean.at("text").as_string())});
 }
 
 TEST(SanitizeWorker, PixelFloodStaysSmallUnderATightMemoryLimit) {
@@ -205,12 +211,19 @@ TEST(SanitizeWorker, EveryFixtureGivesTheUnconfinedResult) {
     const std::string word = level == Level::rebuild ? "rebuild" : "rasterize";
     const std::string policy_json = json::serialize(json::object{{"image", word}, {"pdf", word}, {"office", word}});
     const Policy policy{.image = level, .pdf = level, .office = level};
-    for (const auto& entry : std::filesystem::directory_iterator(test::fixture(""))) {
-      const std::string in = entry.path().string(), name = entry.path().filename().string();
+    std::vector<std::filesystem::path> inputs;
+    for (const std::string dir : {test::fixture(""), std::string(TONARI_SANITIZE_TEST_DIR) + "/fixtures"}) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir))
+        if (entry.path().extension() != ".py") inputs.push_back(entry.path());
+    }
+    for (const auto& path : inputs) {
+      const std::string in = path.string(), name = path.filename().string();
       SCOPED_TRACE(name + " " + word);
       TempDir confined, here;
       const json::object o = result_of(worker(in, name, confined, {}, policy_json));
-      const Result r = sanitize_file(test::job(in, name, here, policy));
+      const Job job = test::job(in, name, here, policy);
+      Result r = sanitize_file(job);
+      extract_text(job, r, std::chrono::steady_clock::now() + std::chrono::minutes(1));
       const auto text = [&o](const char* key) { return std::string(o.at(key).as_string()); };
       EXPECT_EQ(text("outcome"), outcome_name(r.outcome)) << text("detail");
       EXPECT_EQ(text("reason"), r.reason);
@@ -226,8 +239,84 @@ TEST(SanitizeWorker, EveryFixtureGivesTheUnconfinedResult) {
       EXPECT_TRUE(comparable_bytes(thumbnail.empty() ? "" : confined.file(thumbnail)) ==
                   comparable_bytes(r.thumbnail))
           << "the thumbnails differ";
+      // The text too: poppler's CMaps and UTF-16 converter, libzip and ICU work confined.
+      EXPECT_EQ(text("text_note"), r.text_note);
+      EXPECT_EQ(text("text").empty() ? "" : test::read_file(confined.file(text("text"))),
+                r.text.empty() ? "" : test::read_file(r.text));
     }
   }
+}
+
+std::string text_fixture(const std::string& name) { return std::string(TONARI_SANITIZE_TEST_DIR) + "/fixtures/" + name; }
+
+std::string text_of(const json::object& o, const TempDir& out) {
+  const std::string name(o.at("text").as_string());
+  EXPECT_EQ(name.find('/'), std::string::npos);
+  return name.empty() ? "" : test::read_file(out.file(name));
+}
+
+TEST(SanitizeWorker, WritesTheDeliveredFilesTextBesideItsOutput) {
+  TempDir out;
+  const json::object pdf = result_of(worker(text_fixture("notice-ja.pdf"), "お知らせ.pdf", out));
+  EXPECT_EQ(pdf.at("outcome").as_string(), "sanitized");
+  EXPECT_TRUE(text_of(pdf, out).starts_with("防災訓練のお知らせ\n例規審査会")) << text_of(pdf, out);
+  // A font that is not embedded: poppler-data's CMaps, read under Landlock.
+  if (std::filesystem::exists("/usr/share/poppler/cMap")) {
+    const std::string in = out.file("cid.pdf");
+    test::write_file(in, test::make_pdf({
+        "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        test::pdf_stream("BT /F1 12 Tf 20 100 Td <4F1A8B70> Tj ET"),
+        "<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-H /DescendantFonts [6 0 R] >>",
+        "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe)"
+        " /Ordering (Japan1) /Supplement 2 >> /FontDescriptor 7 0 R >>",
+        "<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [-123 -257 1001 910] /ItalicAngle 0"
+        " /Ascent 859 /Descent -141 /CapHeight 709 /StemV 69 >>"}));
+    TempDir cid_out;
+    EXPECT_EQ(text_of(result_of(worker(in, "cid.pdf", cid_out)), cid_out), "会議");
+  }
+}
+
+TEST(SanitizeWorker, TextOfTheOriginalOrNoneOnRequest) {
+  TempDir out;
+  const std::string docx = text_fixture("minutes-ja.docx");
+  const std::string rasterize = R"({"office":"rasterize"})";
+  const json::object delivered = result_of(worker(docx, "要領.docx", out, {}, rasterize));
+  EXPECT_EQ(delivered.at("reason").as_string(), "no_converter");
+  EXPECT_EQ(delivered.at("text").as_string(), "");
+  const json::object original = result_of(worker(docx, "要領.docx", out, {"--text-of", "original"}, rasterize));
+  EXPECT_EQ(original.at("outcome").as_string(), "withheld");
+  EXPECT_TRUE(text_of(original, out).starts_with("令和8年度 防災訓練実施要領")) << text_of(original, out);
+  const json::object none = result_of(worker(docx, "要領.docx", out, {"--text-of", "none"}));
+  EXPECT_EQ(none.at("outcome").as_string(), "sanitized");
+  EXPECT_EQ(none.at("text").as_string(), "");
+  EXPECT_TRUE(worker(docx, "a.docx", out, {"--text-of", "everything"}).exited(2));
+}
+
+// Reading the text never fails the job: a crash there, or a reader that does not return,
+// still gives the sanitized result (without text), with status 0, before the server's kill.
+TEST(SanitizeWorker, ACrashWhileReadingTheTextStillGivesTheResult) {
+  TempDir out;
+  const test::Run r = worker(text_fixture("notice-ja.pdf"), "a.pdf", out, {"--allow-test-hooks", "--test-hook", "text-crash"});
+  const json::object o = result_of(r);
+  EXPECT_EQ(o.at("outcome").as_string(), "sanitized");
+  EXPECT_TRUE(std::filesystem::is_regular_file(out.file(std::string(o.at("output").as_string()))));
+  EXPECT_EQ(o.at("text").as_string(), "");
+  EXPECT_NE(o.at("text_note").as_string().find("crashed"), json::string::npos);
+}
+
+TEST(SanitizeWorker, AHangWhileReadingTheTextEndsBeforeTheServerKills) {
+  TempDir out;
+  const auto started = std::chrono::steady_clock::now();
+  // --cpu-seconds 4: the server's wall clock is 3 s; the alarm comes at 90 % of it.
+  const test::Run r = worker(text_fixture("minutes-ja.docx"), "a.docx", out,
+                             {"--cpu-seconds", "4", "--allow-test-hooks", "--test-hook", "text-loop"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  const json::object o = result_of(r);
+  EXPECT_EQ(o.at("outcome").as_string(), "sanitized");
+  EXPECT_EQ(o.at("text").as_string(), "");
+  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_GT(took, std::chrono::seconds(2));
 }
 
 TEST(SanitizeWorker, TestHooksNeedTheirOwnFlag) {

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <thread>
 
+#include "search/fulltext.h"
 #include "store/test_store.h"
 
 namespace tonari::testing {
@@ -19,6 +21,8 @@ using std::chrono::milliseconds;
 
 const fs::path kWorker = fs::path(TONARI_BINARY_DIR) / "tonari-sanitize";
 const fs::path kFixtures = fs::path(TONARI_SOURCE_DIR) / ".." / "shared" / "fixtures" / "sanitize";
+// Japanese documents for the text extraction (make_text_fixtures.py).
+const fs::path kTextFixtures = fs::path(TONARI_SOURCE_DIR) / "tests" / "unit" / "sanitize" / "fixtures";
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -61,15 +65,18 @@ class FileJobsTest : public SqliteStoreTest {
   // Stores fixture `name` as a blob and records it as uploaded by bob, attached to a
   // message of room_.
   FileInfo upload(const std::string& fixture, const std::string& name, bool from_internet) {
+    return upload_file(kFixtures / fixture, name, from_internet);
+  }
+  FileInfo upload_file(const fs::path& source, const std::string& name, bool from_internet) {
     const fs::path tmp = blobs_->temp_path();
-    fs::copy_file(kFixtures / fixture, tmp);
+    fs::copy_file(source, tmp);
     const std::string sha = must(blobs_->put_hashed(tmp));
     store::NewFile nf;
     nf.tenant = tenant_.id;
     nf.room = room_.id;
     nf.uploader = bob_.id;
     nf.name = name;
-    nf.size = static_cast<std::int64_t>(fs::file_size(kFixtures / fixture));
+    nf.size = static_cast<std::int64_t>(fs::file_size(source));
     nf.sha256 = sha;
     nf.declared_type = "image/jpeg";
     nf.from_internet = from_internet;
@@ -108,6 +115,18 @@ class FileJobsTest : public SqliteStoreTest {
   std::vector<std::string> events() {
     std::lock_guard lock(mu_);
     return events_;
+  }
+
+  // The files of room_ whose search form holds `word`, with their text (SearchHit::text).
+  std::map<FileId, std::string> files_with(const std::string& word) {
+    store::SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {room_.id};
+    q.terms = {search::normalize(word)};
+    q.kind = store::SearchQuery::Kind::files;
+    std::map<FileId, std::string> out;
+    for (const auto& hit : must(store().search(q)).hits) out[hit.file] = hit.text;
+    return out;
   }
 
   SystemClock clock_;
@@ -175,6 +194,33 @@ TEST_F(FileJobsTest, AnLgwanUploadPassesAsItselfUnlessTheMunicipalityChecksThem)
   EXPECT_EQ(e.state, FileState::ready);
   EXPECT_TRUE(e.sanitized);
   EXPECT_NE(e.clean_sha256, e.sha256);
+}
+
+// The text of what each file delivers reaches the store (FileOutcome::text): a sanitized
+// copy's, an unchecked LGWAN upload's original's; a withheld file has none.
+TEST_F(FileJobsTest, TheDeliveredFilesTextIsKeptForSearch) {
+  FileInfo pdf = upload_file(kTextFixtures / "notice-ja.pdf", "お知らせ.pdf", true);
+  FileInfo docx = upload_file(kTextFixtures / "minutes-ja.docx", "要領.docx", false);
+  start();
+  ASSERT_EQ(done(pdf.id).state, FileState::ready);
+  ASSERT_EQ(done(docx.id).state, FileState::ready);
+  const auto found = files_with("例規審査会");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found.begin()->first, pdf.id);
+  EXPECT_EQ(found.begin()->second, "防災訓練のお知らせ\n例規審査会は１０月１日に第2庁舎で開きます。\nワクチン接種 RPA 課");
+  const auto word = files_with("危機管理課");
+  ASSERT_EQ(word.size(), 1u);
+  EXPECT_TRUE(word.at(docx.id).starts_with("令和8年度 防災訓練実施要領\n避難経路")) << word.at(docx.id);
+
+  set_policy(R"({"office":"rasterize"})");  // no converter: an Internet upload is withheld
+  FileInfo withheld = upload_file(kTextFixtures / "slides-ja.pptx", "案内.pptx", true);
+  FileInfo lgwan = upload_file(kTextFixtures / "budget-ja.xlsx", "予算.xlsx", false);
+  jobs_->notify();
+  EXPECT_EQ(done(withheld.id).state, FileState::withheld);
+  EXPECT_EQ(done(lgwan.id).state, FileState::ready);  // delivered as it is
+  EXPECT_TRUE(files_with("健康推進課").empty());
+  EXPECT_EQ(files_with("案内").size(), 1u);  // by its name
+  EXPECT_EQ(files_with("ＲＰＡ導入経費").count(lgwan.id), 1u);
 }
 
 TEST_F(FileJobsTest, AnExecutableIsBlockedWhereverItCameFrom) {

@@ -91,6 +91,24 @@ TEST(UserLimits, AClusterSharesTheBucketsThroughNotices) {
   EXPECT_TRUE(alone.take_message(7, t0).is_ok());
 }
 
+TEST(UserLimits, SearchesHaveABucketOfTheirOwnSharedInACluster) {
+  UserLimits a(UserLimitsConfig{1, 1, 1, 1, 10, 2, 1}), b(UserLimitsConfig{1, 1, 1, 1, 10, 2, 1});
+  a.share();
+  b.share();
+  const TimeMs t0 = 2'000'000;
+  ASSERT_TRUE(a.take_search(7, t0).is_ok());
+  ASSERT_TRUE(a.take_search(7, t0).is_ok());
+  Status st = a.take_search(7, t0);
+  EXPECT_EQ(st.code(), Code::rate_limited);
+  EXPECT_EQ(st.retry_after_ms(), 1000);
+  EXPECT_TRUE(a.take_message(7, t0).is_ok());  // posting is not searching
+  const std::string notice = a.take_notice();
+  EXPECT_EQ(notice.size(), 2u * 13u);  // (7, searches), (7, messages)
+  b.apply_notice(notice, t0);
+  EXPECT_EQ(b.take_search(7, t0).code(), Code::rate_limited) << "spent on the other node";
+  EXPECT_TRUE(b.take_search(8, t0).is_ok());
+}
+
 TEST(ConnectionSlots, CapPerUserAndRelease) {
   ConnectionSlots slots(2);
   bool log = false;

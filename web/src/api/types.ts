@@ -456,3 +456,42 @@ export const EVENT_TYPES = new Set<string>([
 export function isEventFrame(f: ServerFrame): f is EventFrame {
   return EVENT_TYPES.has(f.type);
 }
+
+// ---- full-text search (GET /api/search) ----
+
+/** A piece of a snippet or title: plain text, or a match (hit) shown marked. */
+export interface SearchPiece {
+  text: string;
+  hit: boolean;
+}
+
+/**
+ * One search result. message: `seq`; note: `note` (its id) and `title`; file: `seq` (the
+ * message it is attached to), `file` and `title` (its name). `at`: the message's time, or
+ * when the note was last saved. `sender`: the message's sender, the note's last editor, the
+ * file's uploader.
+ */
+export interface SearchResult {
+  kind: 'message' | 'note' | 'file';
+  room: { id: number; name: string; kind: RoomKind };
+  seq?: number;
+  note?: number;
+  file?: { id: number; name: string };
+  title?: SearchPiece[];
+  sender: { id: number; name: string };
+  at: number;
+  snippet: SearchPiece[];
+}
+
+/** A page of results, newest first (or by relevance); `next`: where the next page starts. */
+export interface SearchPage {
+  results: SearchResult[];
+  next: string | null;
+}
+
+/** A page of history around a message (`?around=`): either side may have more. */
+export interface AroundPage {
+  messages: Message[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}

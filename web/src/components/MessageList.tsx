@@ -56,11 +56,13 @@ export function MessageList({
 
   const check = useCallback(() => {
     const el = ref.current;
-    if (!el) return;
-    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    // Hidden (a phone showing another pane): nothing is seen, nothing to load.
+    if (!el?.clientHeight) return;
+    const cur = store.state.timelines[room];
+    // Opened at an older message (hasNewer, state/around.ts): its end is not the newest.
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48 && !cur?.hasNewer;
     if (bottom !== store.atBottom) store.setAtBottom(bottom);
     setAtBottom(bottom);
-    const cur = store.state.timelines[room];
     if (cur && cur.loaded && cur.hasMore && !cur.loadingOlder && el.scrollTop < 240) void store.loadOlder(room);
   }, [room]);
 
@@ -72,7 +74,10 @@ export function MessageList({
     if (!positioned.current) {
       positioned.current = true;
       const div = el.querySelector<HTMLElement>('#unread-divider');
-      if (div) {
+      // Opened at a message (state/around.ts scrolls to it): not at the unread or the newest.
+      if (tl.target !== undefined) {
+        // left as it is
+      } else if (div) {
         el.scrollTop = Math.max(0, div.offsetTop - 8);
       } else {
         el.scrollTop = el.scrollHeight;
@@ -118,6 +123,8 @@ export function MessageList({
   const jumpToBottom = () => {
     const el = ref.current;
     if (!el) return;
+    // Opened at an older message: the newest page in place of it.
+    if (tl?.hasNewer) store.timelines.reload(room);
     el.scrollTop = el.scrollHeight;
     check();
   };

@@ -1,6 +1,7 @@
 import { t } from '../i18n';
 import { store } from '../state/app';
 import type { RoomEntry } from '../state/rooms';
+import { openSearch } from '../state/searchBridge';
 import { useStore } from '../state/useStore';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -26,6 +27,9 @@ export function RoomHeader({ entry }: { entry: RoomEntry }) {
           <RoomSub s={s} peer={peer} />
         </div>
       </div>
+      <button type="button" class="icon-btn" aria-label={t('searchInRoom')} onClick={() => openSearch('', s.id)}>
+        <Icon name="search" />
+      </button>
       {(s.kind === 'group' || s.can.edit_notes) && (
         <button
           type="button"

@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { filterRooms } from '../state/rooms';
+import { openSearch } from '../state/searchBridge';
 import { useStore } from '../state/useStore';
 import { Icon } from './Icon';
 import { LoadError } from './LoadError';
@@ -18,6 +19,12 @@ export function RoomList({ onNew }: { onNew: () => void }) {
   const [q, setQ] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
   const ids = useMemo(() => filterRooms(rooms, order, q), [rooms, order, q]);
+  // The words go to the search view (its own box), and the room list shows every room again.
+  const run = () => {
+    if (!q.trim()) return;
+    openSearch(q.trim());
+    setQ('');
+  };
 
   // Arrow keys move between rooms (Tab leaves the list).
   const onKeyDown = (e: KeyboardEvent) => {
@@ -43,9 +50,11 @@ export function RoomList({ onNew }: { onNew: () => void }) {
           <span>{t('newChat')}</span>
         </button>
       </div>
-      <div class="search-box">
+      {/* Typing filters the rooms; Enter (or the button under it) searches the messages. */}
+      <form class="search-box" role="search" onSubmit={(e) => (e.preventDefault(), run())}>
         <Icon name="search" size={18} />
         <input
+          id="room-search"
           type="search"
           aria-label={t('filterRooms')}
           placeholder={t('filterPlaceholder')}
@@ -58,7 +67,13 @@ export function RoomList({ onNew }: { onNew: () => void }) {
             }
           }}
         />
-      </div>
+      </form>
+      {q.trim() && (
+        <button type="button" class="search-run" onClick={run}>
+          <Icon name="search" size={16} />
+          <span>{t('searchRun', { q: q.trim() })}</span>
+        </button>
+      )}
       {loadError && (
         <LoadError text={t('roomsFailed', { msg: loadError })} onRetry={() => store.reloadRooms()} tag="rooms" />
       )}

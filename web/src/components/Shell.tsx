@@ -6,7 +6,8 @@ import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ConfirmHost } from './confirm';
-import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SettingsDialog } from './lazy';
+import { onShortcut } from '../state/searchBridge';
+import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SearchView, SettingsDialog } from './lazy';
 import { RoomList } from './RoomList';
 import { RoomView } from './RoomView';
 import { Toast } from './Toast';
@@ -21,7 +22,13 @@ export function Shell() {
   // The room's notes, maybe with one of them open (notes/NotesPanel.tsx).
   const note = panel && typeof panel === 'object' && 'note' in panel ? panel.note : null;
   const notes = panel === 'notes' || note !== null;
+  const search = panel === 'search';
   useEffect(preloadDialogs, []);
+  // `/` and Ctrl+K / ⌘K go to the search box.
+  useEffect(() => {
+    document.addEventListener('keydown', onShortcut);
+    return () => document.removeEventListener('keydown', onShortcut);
+  }, []);
   // Files dropped beside the room (which attaches them) must not make the browser open them
   // in place of the app.
   useEffect(() => {
@@ -59,9 +66,11 @@ export function Shell() {
             </div>
           )}
         </div>
-        {(route.room !== null || profile !== null) && (
-          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t(notes ? 'notes' : 'detailsTitle')}>
-            {profile !== null ? (
+        {(route.room !== null || profile !== null || search) && (
+          <aside class="pane pane-details" aria-label={profile !== null ? t('profile') : t(search ? 'filterRooms' : notes ? 'notes' : 'detailsTitle')}>
+            {search ? (
+              <SearchView />
+            ) : profile !== null ? (
               <ProfileView key={profile} user={profile} />
             ) : notes ? (
               <NotesPanel key={route.room!} room={route.room!} open={note} />

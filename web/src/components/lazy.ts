@@ -1,6 +1,6 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadActionTexts, loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts } from '../i18n';
+import { loadActionTexts, loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts, loadSearchTexts } from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
@@ -30,6 +30,12 @@ export const RoomSettingsDialog = lazy(() => withRoomTexts(import('./RoomSetting
 // Notes (notes/: the list, the note, the editor, the Markdown renderer), with their texts.
 export const NotesPanel = lazy(() =>
   Promise.all([withRoomTexts(import('../notes/NotesPanel')), loadNoteTexts()]).then(([m]) => m.NotesPanel),
+);
+
+// Full-text search (search/: the view, its state, opening a result), with its texts and
+// rooms.css (its panel head; RoomNotes brings it).
+export const SearchView = lazy(() =>
+  Promise.all([import('../search/SearchView'), loadSearchTexts(), notes()]).then(([m]) => m.SearchView),
 );
 
 // Stamps, reactions and pins (with the texts of i18n/ja-collab.ts), one chunk: a timeline
@@ -67,6 +73,7 @@ export function preloadDialogs(): void {
       RoomSettingsDialog,
       ActionCard,
       NotesPanel,
+      SearchView,
     ].forEach((c) => c.preload());
     store.attachments.load().catch(() => {});
   };

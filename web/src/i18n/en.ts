@@ -2,15 +2,18 @@ import enActions from './en-actions';
 import enCollab from './en-collab';
 import enNotes from './en-notes';
 import enRooms from './en-rooms';
+import enSearch from './en-search';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
+import type { SearchTexts } from './ja-search';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts & SearchTexts = {
   ...enRooms,
+  ...enSearch,
   ...enCollab,
   ...enActions,
   ...enNotes,
@@ -42,8 +45,10 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts =
   connLive: 'Connected',
   rooms: 'Chats',
   roomList: 'Chat list',
-  filterRooms: 'Search chats',
-  filterPlaceholder: 'Filter by name or text',
+  filterRooms: 'Search',
+  filterPlaceholder: 'Search chats and messages',
+  searchRun: 'Search messages for “{q}”',
+  searchInRoom: 'Search in this chat',
   newChat: 'New chat',
   noRooms: 'No chats yet. Start one with “New chat”.',
   noMatch: 'No matching chats.',

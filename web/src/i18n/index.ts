@@ -2,14 +2,15 @@
 // English is loaded on demand (most users never need it; it is not in the initial load), and
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
 // loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
-// pins (ja-collab.ts, loadCollabTexts), action stamps (ja-actions.ts, loadActionTexts)
-// and notes (ja-notes.ts, loadNoteTexts).
+// pins (ja-collab.ts, loadCollabTexts), action stamps (ja-actions.ts, loadActionTexts),
+// notes (ja-notes.ts, loadNoteTexts) and search (ja-search.ts, loadSearchTexts).
 import ja, { type Dict } from './ja';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
+import type { SearchTexts } from './ja-search';
 
 export type Lang = 'ja' | 'en';
 export type Key =
@@ -18,7 +19,8 @@ export type Key =
   | keyof RoomTexts
   | keyof CollabTexts
   | keyof ActionTexts
-  | keyof NoteTexts;
+  | keyof NoteTexts
+  | keyof SearchTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -60,6 +62,7 @@ const rooms = part(() => import('./ja-rooms'));
 const collab = part(() => import('./ja-collab'));
 const actions = part(() => import('./ja-actions'));
 const notes = part(() => import('./ja-notes'));
+const search = part(() => import('./ja-search'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -74,6 +77,8 @@ export const loadCollabTexts = collab.get;
 export const loadActionTexts = actions.get;
 /** Loads the Japanese texts of notes (the list, the editor, versions, conflicts). */
 export const loadNoteTexts = notes.get;
+/** Loads the Japanese texts of search (the view, its filters, a timeline opened at a result). */
+export const loadSearchTexts = search.get;
 
 export function setLang(l: Lang): void {
   current = l;

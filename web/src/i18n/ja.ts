@@ -32,8 +32,10 @@ const ja = {
   // room list
   rooms: 'トーク',
   roomList: 'トーク一覧',
-  filterRooms: 'トークを検索',
-  filterPlaceholder: 'トーク名・本文で絞り込み',
+  filterRooms: '検索',
+  filterPlaceholder: 'トーク名・メッセージを検索',
+  searchRun: '「{q}」でメッセージを検索',
+  searchInRoom: 'このトーク内を検索',
   newChat: '新規トーク',
   noRooms: 'トークはまだありません。「新規トーク」から始めましょう。',
   noMatch: '該当するトークはありません。',

@@ -1,5 +1,5 @@
 // Builders for test data shaped like docs/api.md.
-import type { FileInfo, Message, RoomSummary, User } from '../api/types';
+import type { FileInfo, Message, RoomSummary, SearchResult, User } from '../api/types';
 
 export function msg(seq: number, over: Partial<Message> = {}): Message {
   return {
@@ -81,6 +81,23 @@ export function fileInfo(over: Partial<FileInfo> = {}): FileInfo {
     state: 'ready',
     thumbnail: true,
     created_at: 1,
+    ...over,
+  };
+}
+
+/** A search result (docs/api.md, GET /api/search): a message of room 5 by default. */
+export function searchHit(over: Partial<SearchResult> = {}): SearchResult {
+  return {
+    kind: 'message',
+    room: { id: 5, name: '防災係', kind: 'group' },
+    seq: 12,
+    sender: { id: 3, name: '佐藤 花子' },
+    at: 1700000000000,
+    snippet: [
+      { text: '明日の', hit: false },
+      { text: '防災訓練', hit: true },
+      { text: 'は9時から', hit: false },
+    ],
     ...over,
   };
 }

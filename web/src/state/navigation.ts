@@ -65,9 +65,10 @@ export class Navigation {
     const dividers = { ...hub.state.dividers };
     if (e && unreadOf(e) > 0) dividers[id] = e.summary.read_seq + 1;
     else delete dividers[id];
-    this.atBottom = true;
-    hub.set({ route: { room: id, panel }, dividers });
     const tl = hub.state.timelines[id];
+    // Opened at a message (a search result, state/around.ts): not at the newest.
+    this.atBottom = tl?.target === undefined;
+    hub.set({ route: { room: id, panel }, dividers });
     if (!tl || (!tl.loaded && !tl.loading)) this.parts.timelines.loadLatest(id);
     if (!hub.state.members[id]) this.parts.directory.loadMembers(id);
     this.maybeMarkRead(id);

@@ -5,8 +5,10 @@
 //   /rooms/5/users/7     room 5 with user 7's profile
 //   /rooms/5/notes       room 5 with its notes
 //   /rooms/5/notes/12    room 5 with note 12 open over its notes
+//   /rooms/5/search      room 5 with the search view (full-text search) beside it
+//   /search              the search view with no room open
 //   /users/7             user 7's profile
-export type Panel = null | 'details' | 'notes' | { user: number } | { note: number };
+export type Panel = null | 'details' | 'notes' | 'search' | { user: number } | { note: number };
 
 export interface Route {
   room: number | null;
@@ -21,7 +23,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'rooms') {
     const room = num(parts[1]);
     if (room === null) return HOME;
-    if (parts[2] === 'details') return { room, panel: 'details' };
+    if (parts[2] === 'details' || parts[2] === 'search') return { room, panel: parts[2] };
     if (parts[2] === 'notes') {
       const note = num(parts[3]);
       return { room, panel: note === null ? 'notes' : { note } };
@@ -32,6 +34,7 @@ export function parseRoute(path: string): Route {
     }
     return { room, panel: null };
   }
+  if (parts[0] === 'search') return { room: null, panel: 'search' };
   if (parts[0] === 'users') {
     const user = num(parts[1]);
     if (user !== null) return { room: null, panel: { user } };
@@ -42,7 +45,7 @@ export function parseRoute(path: string): Route {
 export function formatRoute(r: Route): string {
   let p = r.room !== null ? `/rooms/${r.room}` : '';
   const panel = r.panel;
-  if (r.room !== null && (panel === 'details' || panel === 'notes')) p += '/' + panel;
+  if (panel === 'search' || (r.room !== null && (panel === 'details' || panel === 'notes'))) p += '/' + panel;
   else if (r.room !== null && panel && typeof panel === 'object' && 'note' in panel) p += `/notes/${panel.note}`;
   else if (panel && typeof panel === 'object' && 'user' in panel) p += `/users/${panel.user}`;
   return p || '/';

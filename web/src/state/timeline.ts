@@ -11,6 +11,14 @@ export interface Timeline {
   loaded: boolean;
   loading: boolean;
   loadingOlder: boolean;
+  /**
+   * Opened at a message (state/around.ts): more messages newer than the last loaded exist,
+   * so events beyond it are not put in (they would leave a hole); paged on towards the newest.
+   */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  /** A message to scroll to and highlight once it is drawn (MessageList), then cleared. */
+  target?: number;
   /** Why the first page could not be loaded (shown with a retry instead of 読み込み中…). */
   error?: string;
 }
@@ -166,6 +174,12 @@ export function applyReadCounts(list: Message[], counts: [number, number][]): Me
     out[i] = { ...out[i], read_count: n };
   }
   return out;
+}
+
+/** True if message `seq` lies beyond a loaded end that has more on the server (a gap). */
+export function outside(tl: Timeline, seq: number): boolean {
+  const m = tl.messages;
+  return !!m.length && ((!!tl.hasNewer && seq > m[m.length - 1].seq) || (tl.hasMore && seq < m[0].seq));
 }
 
 export function findBySeq(list: Message[], seq: number): Message | undefined {

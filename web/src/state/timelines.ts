@@ -13,6 +13,7 @@ import {
   followEdit,
   isContiguous,
   mergeAll,
+  outside,
   upsert,
   type Timeline,
 } from './timeline';
@@ -33,7 +34,8 @@ export class Timelines {
     return this.hub.state.timelines[room];
   }
 
-  private put(room: number, tl: Timeline): void {
+  /** Replaces the room's timeline (state/around.ts loads a page around a message with it). */
+  put(room: number, tl: Timeline): void {
     this.hub.set({ timelines: { ...this.hub.state.timelines, [room]: tl } });
   }
 
@@ -70,7 +72,7 @@ export class Timelines {
       }
       if (page.messages.length && messages[0].seq === page.messages[0].seq) hasMore = page.has_more;
       hub.batch(() => {
-        this.put(room, { ...tl, messages, hasMore, loaded: true, loading: false });
+        this.put(room, { ...tl, messages, hasMore, hasNewer: false, loaded: true, loading: false });
         this.parts.outbox.confirm(page.messages);
       });
     } catch (err) {
@@ -89,7 +91,8 @@ export class Timelines {
     try {
       const page = await this.hub.api.messages(room, { before: tl.messages[0].seq, limit });
       const cur = this.get(room);
-      if (!cur) return false;
+      // Gone, or replaced meanwhile (a reload, a page around a message): not its history.
+      if (!cur?.loadingOlder) return false;
       this.put(room, {
         ...cur,
         messages: mergeAll(cur.messages, page.messages),
@@ -116,8 +119,6 @@ export class Timelines {
   onEvent(f: EventFrame): void {
     switch (f.type) {
       case 'message.created':
-        this.change(f.room, (list) => upsert(list, f.message));
-        return;
       case 'message.edited':
       case 'message.deleted':
         this.apply(f.message);
@@ -132,10 +133,13 @@ export class Timelines {
     this.change(room, (list) => applyReadCounts(list, counts));
   }
 
-  /** A message as the server returned it (a REST send, an edit, a deletion); quotes of it follow. */
+  /**
+   * A message as the server returned it (a REST send, an edit, a deletion, an event); quotes
+   * of it follow. One beyond a loaded end with more on the server is left for paging to load.
+   */
   apply(m: Message): void {
     this.change(m.room, (list) => {
-      const out = upsert(list, m);
+      const out = outside(this.get(m.room)!, m.seq) ? list : upsert(list, m);
       return m.deleted ? clearQuotesOf(out, m.seq) : followEdit(out, m);
     });
   }

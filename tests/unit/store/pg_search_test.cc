@@ -1,0 +1,290 @@
+// What only the PostgreSQL store's full-text search has (store/postgres/search_docs.h): its
+// two statements (the newest documents one by one, then the index) give what either would
+// alone; `tonari admin migrate` writes the documents of data from before the index; reindex
+// rebuilds them while others post, edit and delete; copy-store writes them on PostgreSQL.
+// What every store's search does is in conformance/search_test.cc. The names contain
+// "Postgres": these run in the one process of the PostgreSQL tests
+// (tests/unit/CMakeLists.txt).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "search/fulltext.h"
+#include "store/copy_store.h"
+#include "store/postgres/pg_store.h"
+#include "store/test_postgres.h"
+#include "store/test_store.h"
+
+namespace tonari::testing {
+namespace {
+
+using store::RoomChange;
+using store::SearchHit;
+using store::SearchQuery;
+
+// One row of `sql` as text columns (empty when there is none); a test failure if it fails.
+std::vector<std::string> sql_row(const std::string& uri, const std::string& sql) {
+  std::vector<std::string> out;
+  PGconn* c = PQconnectdb(uri.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  const auto status = PQresultStatus(r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
+  } else if (PQntuples(r) > 0) {
+    for (int i = 0; i < PQnfields(r); ++i) out.emplace_back(PQgetvalue(r, 0, i));
+  }
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+// The fixture's municipality on a PostgreSQL database of its own (test_postgres.h); stores
+// opened with `window` (Options::search_window).
+class SearchOnPostgres : public StoreFixture {
+ protected:
+  void SetUp() override {
+    auto name = TestPostgres::instance().create_database();
+    ASSERT_TRUE(name.ok()) << name.status().message();
+    name_ = *name;
+    StoreFixture::SetUp();
+  }
+  void TearDown() override {
+    StoreFixture::TearDown();
+    if (!name_.empty()) EXPECT_TRUE(TestPostgres::instance().drop_database(name_).is_ok());
+  }
+  std::unique_ptr<store::Store> open_store() override { return open_with(10000); }
+  std::unique_ptr<store::postgres::PgStore> open_with(std::int64_t window) {
+    store::postgres::Options o;
+    o.conninfo = uri();
+    o.pool_size = 2;
+    o.writers = 2;
+    o.search_window = window;
+    return std::make_unique<store::postgres::PgStore>(o);
+  }
+  std::string uri() const { return TestPostgres::instance().uri(name_); }
+  std::int64_t count(const std::string& sql) {
+    auto row = sql_row(uri(), sql);
+    return row.empty() ? -1 : std::stoll(row[0]);
+  }
+
+  // Every page of `q` on `s`, `limit` at a time: (kind, room, seq or note or file) of each.
+  static std::vector<std::string> walk(store::Store& s, SearchQuery q, int limit) {
+    std::vector<std::string> out;
+    q.limit = limit;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = s.search(q);
+      if (!page.ok()) {
+        ADD_FAILURE() << page.status().message();
+        break;
+      }
+      for (const SearchHit& h : page->hits) {
+        out.push_back(std::to_string(static_cast<int>(h.kind)) + ":" + std::to_string(h.room) +
+                      ":" + std::to_string(h.seq) + ":" + std::to_string(h.note) + ":" +
+                      std::to_string(h.file));
+      }
+      if (page->next.empty()) break;
+      q.after = page->next;
+    }
+    return out;
+  }
+
+  std::string name_;
+};
+
+// Words of the test corpus: frequent and rare, one and two characters, a Latin word.
+const char* const kWords[] = {"会議", "課", "防災", "訓練", "予算", "の", "を", "ワクチン",
+                              "わくちん", "ＲＰＡ", "rpa", "市民", "窓口", "例規審査会", "京都"};
+
+TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
+  const Room a = group_room();
+  const Room b = must(create_group(alice_.id, {bob_.id}, "財政課")).room;
+  const Room hidden = must(create_group(dave_.id, {}, "秘密")).room;
+  // 240 messages of 1..6 words, over three rooms (one not alice's): the walk of the newest
+  // 7 documents and the index see different parts of them.
+  std::map<std::pair<RoomId, Seq>, std::string> bodies;
+  unsigned x = 22;
+  for (int i = 0; i < 240; ++i) {
+    std::string body;
+    x = x * 1103515245u + 12345u;
+    const int words = 1 + static_cast<int>((x >> 16) % 6);
+    for (int w = 0; w < words; ++w) {
+      x = x * 1103515245u + 12345u;
+      body += kWords[(x >> 16) % (sizeof kWords / sizeof kWords[0])];
+      if ((x >> 8) % 3 == 0) body += " ";
+    }
+    const Room& room = i % 3 == 0 ? a : i % 3 == 1 ? b : hidden;
+    const UserId sender = room.id == hidden.id ? dave_.id : alice_.id;
+    auto c = must(post(room.id, sender, "m" + std::to_string(i), body, 0, {}, kT0 + 1000 + i));
+    bodies[{room.id, c.message->seq}] = body;
+  }
+  auto walker = open_with(7);
+  for (const char* text : {"会議", "課", "の", "防災 訓練", "わくちん", "rpa", "京都 -会議", "例規"}) {
+    auto parsed = search::parse_query(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status().message();
+    SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {a.id, b.id};
+    q.terms = parsed->terms;
+    q.excluded = parsed->excluded;
+    // Brute force over the search forms.
+    std::size_t expected = 0;
+    for (const auto& [key, body] : bodies) {
+      if (key.first == hidden.id) continue;
+      const std::string norm = search::normalize(body);
+      bool match = true;
+      for (const auto& t : q.terms) match = match && norm.find(t) != std::string::npos;
+      for (const auto& t : q.excluded) match = match && norm.find(t) == std::string::npos;
+      if (match) ++expected;
+    }
+    const auto from_walk = walk(store(), q, 7);
+    const auto from_index = walk(*walker, q, 7);
+    EXPECT_EQ(from_walk, from_index) << text;
+    EXPECT_EQ(from_walk.size(), expected) << text;
+    EXPECT_GT(expected, 0u) << text;
+    // A member of many rooms (more than the index is asked for as lexemes).
+    SearchQuery many = q;
+    for (RoomId r = 1000000; r < 1000200; ++r) many.rooms.push_back(r);
+    EXPECT_EQ(walk(*walker, many, 7), from_walk) << text;
+    q.relevance = true;
+    const auto ranked_walk = walk(store(), q, 5);
+    EXPECT_EQ(ranked_walk, walk(*walker, q, 5)) << text;
+    EXPECT_EQ(std::set<std::string>(ranked_walk.begin(), ranked_walk.end()),
+              std::set<std::string>(from_walk.begin(), from_walk.end()))
+        << text;
+  }
+}
+
+TEST_F(SearchOnPostgres, MigrateWritesTheDocumentsOfDataFromBeforeTheIndex) {
+  const Room room = group_room();
+  must(post(room.id, alice_.id, "a", "防災会議の資料"));
+  must(post(room.id, bob_.id, "b", "了解です"));
+  must(wait<RoomChange>([&](auto cb) {
+    store::NewNote n;
+    n.room = room.id;
+    n.by = bob_.id;
+    n.title = "議事録";
+    n.body = "予算の確認";
+    n.now = kT0 + 2000;
+    store().create_note(n, nullptr, cb);
+  }));
+  const std::int64_t docs = count("SELECT count(*) FROM search_docs");
+  EXPECT_EQ(docs, 3);  // two messages and the note (its system message has none)
+  // As an older tonari left it: no documents, no version.
+  sql_row(uri(), "DELETE FROM search_docs");
+  sql_row(uri(), "DELETE FROM search_state");
+  EXPECT_EQ(store::postgres::migrate(uri()), store::postgres::latest_version());
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs"), docs);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs WHERE kind='n'"), 1);
+  EXPECT_EQ(count("SELECT value FROM search_state WHERE name='norm_version'"),
+            search::kFulltextVersion);
+  // In time order: the note, saved last, is the newest.
+  EXPECT_EQ(count("SELECT (kind='n')::int FROM search_docs ORDER BY id DESC LIMIT 1"), 1);
+}
+
+TEST_F(SearchOnPostgres, ReindexRebuildsWhileOthersPostEditAndDelete) {
+  const Room room = group_room();
+  for (int i = 0; i < 300; ++i) {
+    must(post(room.id, alice_.id, "old" + std::to_string(i), "古い連絡 " + std::to_string(i)));
+  }
+  // A lost index, and a stray document of nothing.
+  sql_row(uri(), "DELETE FROM search_docs WHERE seq % 2 = 0");
+  sql_row(uri(), "INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, norm, tsv)"
+                 " VALUES(" + std::to_string(tenant_.id) + ", " + std::to_string(room.id) +
+                 ", 'm', 100000, 1, 1, 'x', ''::tsvector)");
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; !done || i < 40; ++i) {
+      auto c = post(room.id, bob_.id, "new" + std::to_string(i), "新しい連絡 " + std::to_string(i));
+      if (!c.ok()) continue;
+      const Seq edited = 1 + i * 7 % 300;
+      (void)wait<RoomChange>([&](auto cb) {
+        store().edit_message(room.id, edited, alice_.id, "直した連絡 " + std::to_string(i),
+                             kT0 + 5000 + i, cb);
+      });
+      if (i % 5 == 0) {
+        (void)wait<RoomChange>([&](auto cb) {
+          store().delete_message(room.id, 2 + i * 11 % 300, alice_.id, kT0 + 6000 + i, cb);
+        });
+      }
+    }
+  });
+  std::int64_t calls = 0, last_done = -1, last_total = -1;
+  auto written = store().reindex(0, 13, [&](std::int64_t d, std::int64_t t) {
+    ++calls;
+    EXPECT_GE(d, last_done);
+    last_done = d;
+    last_total = t;
+  });
+  done = true;
+  writer.join();
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_GT(calls, 20);
+  EXPECT_EQ(last_done, last_total);
+  // Every message that has a document has the one of its text now, and no other has one.
+  PGconn* c = PQconnectdb(uri().c_str());
+  PGresult* r = PQexec(c, "SELECT m.seq, m.body, m.deleted OR m.kind='system', d.norm,"
+                          " (SELECT count(*) FROM search_docs x WHERE x.room_id=m.room_id"
+                          "  AND x.seq=m.seq)"
+                          " FROM messages m LEFT JOIN search_docs d ON d.room_id=m.room_id"
+                          " AND d.seq=m.seq AND d.kind='m' ORDER BY m.seq");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  int checked = 0;
+  for (int i = 0; i < PQntuples(r); ++i) {
+    const std::string seq = PQgetvalue(r, i, 0);
+    const bool none = std::string(PQgetvalue(r, i, 2)) == "t";
+    if (none) {
+      EXPECT_EQ(std::string(PQgetvalue(r, i, 4)), "0") << "seq " << seq;
+      continue;
+    }
+    EXPECT_EQ(std::string(PQgetvalue(r, i, 4)), "1") << "seq " << seq;
+    EXPECT_EQ(std::string(PQgetvalue(r, i, 3)), search::normalize(PQgetvalue(r, i, 1)))
+        << "seq " << seq;
+    ++checked;
+  }
+  PQclear(r);
+  PQfinish(c);
+  EXPECT_GT(checked, 300);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs WHERE seq=100000"), 0);
+  EXPECT_EQ(count("SELECT value FROM search_state WHERE name='norm_version'"),
+            search::kFulltextVersion);
+}
+
+class CopyStoreSearchPostgres : public SqliteStoreTest {};
+
+TEST_F(CopyStoreSearchPostgres, TheCopyIsSearchable) {
+  const Room room = group_room();
+  const Seq seq = must(post(room.id, alice_.id, "a", "防災会議の資料です")).message->seq;
+  must(post(room.id, bob_.id, "b", "了解"));
+  store().shutdown();
+  auto name = TestPostgres::instance().create_database();
+  ASSERT_TRUE(name.ok()) << name.status().message();
+  const std::string uri = TestPostgres::instance().uri(*name);
+  auto report = store::copy_sqlite_to_postgres(db_path_, uri, [](const std::string&) {});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  {
+    store::postgres::PgStore pg(store::postgres::Options{.conninfo = uri});
+    auto parsed = search::parse_query("会議");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {room.id};
+    q.terms = parsed->terms;
+    auto page = pg.search(q);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    ASSERT_EQ(page->hits.size(), 1u);
+    EXPECT_EQ(page->hits[0].seq, seq);
+    EXPECT_EQ(page->hits[0].text, "防災会議の資料です");
+    EXPECT_EQ(page->hits[0].sender_name, "阿部 愛");
+    pg.shutdown();
+  }
+  EXPECT_TRUE(TestPostgres::instance().drop_database(*name).is_ok());
+}
+
+}  // namespace
+}  // namespace tonari::testing

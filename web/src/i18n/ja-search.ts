@@ -1,0 +1,53 @@
+// Japanese texts of full-text search (the search view, its filters and results, a timeline
+// opened at a result): loaded with the search view (i18n/index.ts loadSearchTexts), so they
+// are not part of the initial load. en-search.ts has their English, merged into en.ts.
+// Wording as municipal staff know it from their other systems: 検索, 絞り込み, 期間, 送信者.
+const jaSearch = {
+  searchTitle: '検索',
+  searchKeyword: '検索キーワード',
+  searchKeywordPlaceholder: 'キーワードを入力',
+  searchGo: '検索',
+  searchHint: 'スペースで区切ると、すべての語を含むものを探します。"語句" はそのままの並びで、-語 はその語を含まないものを探します。',
+  searchStart: 'キーワードを入力して検索してください。メッセージ、ノート、ファイルの中身から探します。',
+  searchKind: '種類',
+  searchKindAll: 'すべて',
+  searchKindMessages: 'メッセージ',
+  searchKindNotes: 'ノート',
+  searchKindFiles: 'ファイル',
+  searchHasFile: '添付ファイルあり',
+  searchFilters: '絞り込み',
+  searchFiltersN: '絞り込み（{n}）',
+  searchRoom: 'トーク',
+  searchRoomAll: 'すべてのトーク',
+  searchSender: '送信者',
+  searchSenderPlaceholder: '氏名・よみがなで検索',
+  searchSenderClear: '送信者の指定を解除（{name}）',
+  searchSenderNone: '該当する職員はいません',
+  searchPeriod: '期間',
+  searchFrom: '期間の開始日',
+  searchTo: '期間の終了日',
+  searchOrder: '並び順',
+  searchNewest: '新しい順',
+  searchRelevance: '関連度順',
+  searchClear: '条件をクリア',
+  searching: '検索中…',
+  searchCount: '{n}件',
+  searchCountMore: '{n}件以上',
+  searchResultsList: '検索結果',
+  searchNone: '該当するメッセージはありません。',
+  searchNoneNotes: '該当するノートはありません。',
+  searchNoneFiles: '該当するファイルはありません。',
+  searchMore: 'もっと見る',
+  searchLoadingMore: '読み込み中…',
+  searchEmpty: '検索する語を入力してください。',
+  searchOnlyExcluded: '除く語（-）だけでは検索できません。探す語も入力してください。',
+  searchTooMany: '検索する語は{n}個までです。',
+  searchTooLong: '検索キーワードは{n}文字までです。',
+  searchBadRange: '期間の開始日が終了日より後になっています。',
+  searchOff: '検索は現在利用できません。管理者にお問い合わせください。',
+  searchRateLimited: '検索が続きすぎています。少し待ってからもう一度お試しください。',
+  searchInvalid: 'この条件では検索できません：{msg}',
+};
+
+export default jaSearch;
+export type SearchTexts = typeof jaSearch;

@@ -69,8 +69,8 @@ void reindex_file(Connection& db, FileId file);
 // them off the pending list; returns how many. Writes put a document's row and its id in
 // search_pending in their own transaction, and leave its tokens to this: FTS5 writes a
 // segment per transaction and merges segments as they pile up, so that documents indexed
-// a few thousand at a time cost a fraction of one at a time in the group commits of
-// posts (measured: sqlite_store.cc, kFlushDocs). Searches read pending documents
+// a few thousand at a time cost a fraction of one at a time in the group commits of posts
+// (measured: sqlite_store_search.cc, maybe_flush_search). Searches read pending documents
 // directly (run_search), so nothing is ever missing from a result.
 std::int64_t flush_search_index(Connection& db, std::int64_t max_docs);
 std::int64_t pending_documents(Connection& db);

@@ -464,9 +464,10 @@ void fill_hit(Connection& db, const Row& r, SearchHit& h) {
 
 }  // namespace
 
-// One statement: the index narrows to documents that have every pattern of every term,
-// newest first (FTS5 walks its doclists by descending rowid, so LIMIT stops it early); the
-// same statement keeps only the searcher's rooms and tenant, rechecks each term as a
+// Two statements, each with every condition: the indexed documents — the index narrows to
+// those with every pattern of every term, newest first (FTS5 walks its doclists by
+// descending rowid, so LIMIT stops it early) — and the pending ones (flush_search_index),
+// merged by id. Each keeps only the searcher's rooms and tenant, rechecks each term as a
 // substring of the search form and applies the filters, so that LIMIT counts only real
 // results: a page is never short because of them.
 //
@@ -476,10 +477,13 @@ void fill_hit(Connection& db, const Row& r, SearchHit& h) {
 // (200,000 bench/municipal_text messages in 2,000 rooms, newest 50, p50 on a shared
 // machine), for a member of 50 rooms, join only → rooms in the MATCH: 1-character terms
 // 0.87 → 0.38 ms, 2-character 1.14 → 0.46, a word only in others' rooms 6.9 → 1.1 (it
-// grows with the corpus for the join: every document of the word is looked up); of 100
-// rooms about even, 1.9 against 11.5 for the word elsewhere; of 500, 2.0–17 ms against
-// 0.15–8.4: the OR of many room tokens costs more than it saves. Without the prefix index
-// a 1-character term cost 9.8–11.8 ms (FTS5 merges every token that starts with it).
+// grows with the corpus for the join: every document of the word is looked up); for a
+// member of 100 rooms about even (the word elsewhere 1.9 against 11.5 ms); of 500 rooms
+// 2.0–17 ms against 0.15–8.4: the OR of many room tokens costs more than it saves. Without
+// the prefix index a 1-character term cost 9.8–11.8 ms (FTS5 merges every token that
+// starts with it). Through SqliteStore::search over 1,000,000 messages (a member of 50),
+// p50/p99: one character 2.0/21 ms, two 2.2/11, three 2.4/24, two words 6.2/19, words
+// only elsewhere 8.2/15 (a busy machine).
 constexpr std::size_t kMaxRoomsInMatch = 100;
 
 Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {

@@ -180,8 +180,10 @@ TEST_F(SqliteSearchTest, IndexedAndPendingDocumentsAreFoundAlike) {
     return out;
   };
   for (int i = 0; i < 6; ++i) say("夜間巡回の報告 " + std::to_string(i));
+  // (The checkpointer flushes too, a second or more after a write: the counts of what
+  // index_pending() took are not checked.)
   EXPECT_EQ(find("巡回", {room.id}), newest_first(seqs));  // all pending
-  EXPECT_EQ(must(sqlite().index_pending()), 6);
+  must(sqlite().index_pending());
   EXPECT_EQ(must(sqlite().index_pending()), 0);
   EXPECT_EQ(find("巡回", {room.id}), newest_first(seqs));  // all indexed
   for (int i = 6; i < 10; ++i) say("夜間巡回の報告 " + std::to_string(i));
@@ -214,7 +216,7 @@ TEST_F(SqliteSearchTest, IndexedAndPendingDocumentsAreFoundAlike) {
   EXPECT_EQ(find("点検", {room.id}), (std::vector<std::string>{"m" + std::to_string(seqs[8]),
                                                                "m" + std::to_string(seqs[1])}));
   EXPECT_EQ(find("巡回", {room.id}).size(), 8u);
-  EXPECT_EQ(must(sqlite().index_pending()), 5);  // four new, one edited
+  must(sqlite().index_pending());  // four new, one edited
   EXPECT_EQ(find("点検", {room.id}), (std::vector<std::string>{"m" + std::to_string(seqs[8]),
                                                                "m" + std::to_string(seqs[1])}));
   for (Seq seq : {seqs[1], seqs[9]}) {
@@ -224,6 +226,24 @@ TEST_F(SqliteSearchTest, IndexedAndPendingDocumentsAreFoundAlike) {
   EXPECT_EQ(find("点検", {room.id}), std::vector<std::string>{"m" + std::to_string(seqs[8])});
   EXPECT_EQ(find("巡回", {room.id}).size(), 7u);
   // The FTS index agrees with its documents.
+  store_.reset();
+  exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
+}
+
+// Pending documents are rows committed with what they index: a store closed (or killed)
+// before a flush leaves them pending, and the next open puts them into the index.
+TEST_F(SqliteSearchTest, PendingDocumentsSurviveAndAreIndexedOnOpen) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "選挙事務の説明会")).message->seq;
+  auto pending = [&] {
+    store::sqlite::Connection db(db_path_, "NORMAL", true);
+    store::sqlite::Stmt s = db.q("SELECT count(*) FROM search_pending");
+    return s.step() ? s.i64(0) : -1;
+  };
+  EXPECT_LE(pending(), 1);  // 1 unless the checkpointer has flushed meanwhile
+  reopen();
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(find("説明会", {room.id}), std::vector<std::string>{"m" + std::to_string(seq)});
   store_.reset();
   exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
 }

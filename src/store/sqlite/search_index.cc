@@ -131,6 +131,7 @@ struct Doc {
   UserId sender = 0;
   TimeMs at = 0;
   bool has_file = false;
+  std::int64_t source = 0;  // message: messages.id; note: notes.id; file: files.id
   std::string norm;
 };
 
@@ -139,20 +140,24 @@ std::string kind_text(char kind) { return std::string(1, kind); }
 // search_docs.room_token: what `char(1) || room_id` gives.
 std::string room_token(RoomId room) { return "\x01" + std::to_string(room); }
 
+// A new document: its row, and its id among the pending ones (flush_search_index).
 void insert_doc(Connection& db, const Doc& d) {
   const std::string kind = kind_text(d.kind);
   db.q("INSERT INTO search_docs(tenant_id, room_id, kind, seq, note_id, file_id, sender_id, at,"
-       " has_file, norm) VALUES(?,?,?,?,?,?,?,?,?,?)")
+       " has_file, source, norm) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, d.tenant).bind(2, d.room).bind_ref(3, kind).bind(4, d.seq).bind(5, d.note)
-      .bind(6, d.file).bind(7, d.sender).bind(8, d.at).bind(9, d.has_file)
-      .bind_ref(10, d.norm).run();
-  db.q("INSERT INTO search_fts(rowid, norm, room_token) VALUES(?,?,?)")
-      .bind(1, db.last_insert_id()).bind_ref(2, d.norm).bind(3, room_token(d.room)).run();
+      .bind(6, d.file).bind(7, d.sender).bind(8, d.at).bind(9, d.has_file).bind(10, d.source)
+      .bind_ref(11, d.norm).run();
+  db.q("INSERT INTO search_pending(id) VALUES(?)").bind(1, db.last_insert_id()).run();
 }
 
-// Removing a document from the external-content index takes the tokens it was indexed
-// with: its stored norm (and its room).
+// Takes a document out of the index (before its norm changes or its row goes): pending,
+// it is only no longer pending; indexed, the index is given the tokens it was indexed
+// with — its stored norm and its room — to delete (an external-content index keeps no
+// copy of them).
 void unindex_doc(Connection& db, std::int64_t id, RoomId room, const std::string& norm) {
+  db.q("DELETE FROM search_pending WHERE id=?").bind(1, id).run();
+  if (db.changes() > 0) return;
   db.q("INSERT INTO search_fts(search_fts, rowid, norm, room_token) VALUES('delete',?,?,?)")
       .bind(1, id).bind_ref(2, norm).bind(3, room_token(room)).run();
 }
@@ -167,22 +172,23 @@ struct Existing {
   Doc doc;
 };
 
-std::optional<Existing> find_doc(Connection& db, RoomId room, char kind, Seq seq, NoteId note,
-                                 FileId file) {
+// The document of a source (kind, and its row's id).
+std::optional<Existing> find_doc(Connection& db, char kind, std::int64_t source) {
   const std::string k = kind_text(kind);
-  Stmt s = db.q("SELECT id, tenant_id, sender_id, at, has_file, norm FROM search_docs"
-                " WHERE room_id=? AND kind=? AND seq=? AND note_id=? AND file_id=?");
-  s.bind(1, room).bind_ref(2, k).bind(3, seq).bind(4, note).bind(5, file);
+  Stmt s = db.q("SELECT id, tenant_id, room_id, seq, note_id, file_id, sender_id, at, has_file,"
+                " norm FROM search_docs WHERE kind=? AND source=?");
+  s.bind_ref(1, k).bind(2, source);
   if (!s.step()) return std::nullopt;
   Existing e;
   e.id = s.i64(0);
-  e.doc = Doc{s.i64(1), room, kind, seq, note, file, s.i64(2), s.i64(3), s.i64(4) != 0, s.text(5)};
+  e.doc = Doc{s.i64(1), s.i64(2), kind, s.i64(3), s.i64(4), s.i64(5), s.i64(6), s.i64(7),
+              s.i64(8) != 0, source, s.text(9)};
   return e;
 }
 
 // Writes `d` over the document of its source (same id), or as a new one. Returns true.
 bool upsert_doc(Connection& db, const Doc& d) {
-  auto old = find_doc(db, d.room, d.kind, d.seq, d.note, d.file);
+  auto old = find_doc(db, d.kind, d.source);
   if (!old) {
     insert_doc(db, d);
     return true;
@@ -195,15 +201,12 @@ bool upsert_doc(Connection& db, const Doc& d) {
   db.q("UPDATE search_docs SET tenant_id=?, sender_id=?, at=?, has_file=?, norm=? WHERE id=?")
       .bind(1, d.tenant).bind(2, d.sender).bind(3, d.at).bind(4, d.has_file)
       .bind_ref(5, d.norm).bind(6, old->id).run();
-  if (o.norm != d.norm) {
-    db.q("INSERT INTO search_fts(rowid, norm, room_token) VALUES(?,?,?)")
-        .bind(1, old->id).bind_ref(2, d.norm).bind(3, room_token(d.room)).run();
-  }
+  if (o.norm != d.norm) db.q("INSERT INTO search_pending(id) VALUES(?)").bind(1, old->id).run();
   return true;
 }
 
-void drop_doc(Connection& db, RoomId room, char kind, Seq seq, NoteId note, FileId file) {
-  if (auto old = find_doc(db, room, kind, seq, note, file)) remove_doc(db, old->id, room, old->doc.norm);
+void drop_doc(Connection& db, char kind, std::int64_t source) {
+  if (auto old = find_doc(db, kind, source)) remove_doc(db, old->id, old->doc.room, old->doc.norm);
 }
 
 std::string titled(std::string_view title, std::string_view text) {
@@ -219,7 +222,7 @@ std::string titled(std::string_view title, std::string_view text) {
 // such message).
 #define TONARI_MESSAGE_DOC_COLS                                                             \
   "m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind, m.stamp, m.deleted,"      \
-  " m.nfiles, r.tenant_id, coalesce(a.title, ''), coalesce(a.options, '')"
+  " m.nfiles, r.tenant_id, coalesce(a.title, ''), coalesce(a.options, ''), m.id"
 #define TONARI_MESSAGE_DOC_FROM                                                             \
   " FROM messages m JOIN rooms r ON r.id=m.room_id"                                        \
   " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq "
@@ -238,6 +241,7 @@ Doc message_doc(const Stmt& s, int c) {
   d.at = s.i64(c + 3);
   d.has_file = s.i64(c + 8) != 0;
   d.tenant = s.i64(c + 9);
+  d.source = s.i64(c + 12);
   d.norm = search::normalize(message_text(s.text(c + 4), s.text(c + 10), s.text(c + 11)));
   return d;
 }
@@ -252,6 +256,7 @@ std::optional<Doc> note_doc(Connection& db, NoteId note) {
   d.tenant = s.i64(1);
   d.kind = 'n';
   d.note = note;
+  d.source = note;
   d.sender = s.i64(4);
   d.at = s.i64(5);
   d.norm = search::normalize(titled(s.text(2), s.text(3)));
@@ -271,6 +276,7 @@ std::optional<Doc> file_doc(Connection& db, FileId file) {
   d.kind = 'f';
   d.seq = s.i64(2);
   d.file = file;
+  d.source = file;
   d.sender = s.i64(3);
   d.at = s.i64(6);
   d.has_file = true;
@@ -307,6 +313,7 @@ void index_new_message(Connection& db, TenantId tenant, const Message& m, const 
   d.sender = m.sender;
   d.at = m.created_at;
   d.has_file = !m.files.empty();
+  d.source = m.id;
   d.norm = norm;  // a copy: a job may be applied again after a rollback
   insert_doc(db, d);
   for (const FileInfo& f : m.files) {
@@ -320,7 +327,7 @@ void reindex_message_text(Connection& db, RoomId room, Seq seq) {
   s.bind(1, room).bind(2, seq);
   if (!s.step()) return;
   if (!message_has_doc(s, 0)) {
-    drop_doc(db, room, 'm', seq, 0, 0);
+    drop_doc(db, 'm', s.i64(12));
     return;
   }
   const Doc d = message_doc(s, 0);
@@ -328,41 +335,57 @@ void reindex_message_text(Connection& db, RoomId room, Seq seq) {
 }
 
 void unindex_message(Connection& db, RoomId room, Seq seq) {
-  std::vector<std::pair<std::int64_t, std::string>> gone;
+  std::vector<std::pair<char, std::int64_t>> sources;
   {
-    Stmt s = db.q("SELECT id, norm FROM search_docs WHERE room_id=? AND kind IN ('m','f') AND seq=?");
+    Stmt s = db.q("SELECT id FROM messages WHERE room_id=? AND seq=?");
     s.bind(1, room).bind(2, seq);
-    while (s.step()) gone.emplace_back(s.i64(0), s.text(1));
+    if (s.step()) sources.emplace_back('m', s.i64(0));
   }
-  for (const auto& [id, norm] : gone) remove_doc(db, id, room, norm);
+  {
+    Stmt s = db.q("SELECT id FROM files WHERE room_id=? AND seq=?");
+    s.bind(1, room).bind(2, seq);
+    while (s.step()) sources.emplace_back('f', s.i64(0));
+  }
+  for (const auto& [kind, source] : sources) drop_doc(db, kind, source);
 }
 
 void index_note(Connection& db, TenantId tenant, RoomId room, NoteId note) {
-  drop_doc(db, room, 'n', 0, note, 0);
+  drop_doc(db, 'n', note);
   if (auto d = note_doc(db, note)) {
     if (tenant) d->tenant = tenant;
     insert_doc(db, *d);
   }
 }
 
-void unindex_note(Connection& db, RoomId room, NoteId note) { drop_doc(db, room, 'n', 0, note, 0); }
+void unindex_note(Connection& db, RoomId, NoteId note) { drop_doc(db, 'n', note); }
 
 void reindex_file(Connection& db, FileId file) {
-  RoomId room = 0;
-  Seq seq = 0;
-  {
-    Stmt s = db.q("SELECT room_id, seq FROM files WHERE id=?");
-    s.bind(1, file);
-    if (!s.step()) return;
-    room = s.i64(0);
-    seq = s.i64(1);
-  }
-  if (seq == 0) return;  // not attached: no document until it is
   if (auto d = file_doc(db, file)) {
     upsert_doc(db, *d);
   } else {
-    drop_doc(db, room, 'f', seq, 0, file);
+    drop_doc(db, 'f', file);  // not attached (no document), or its message is gone
   }
+}
+
+std::int64_t flush_search_index(Connection& db, std::int64_t max_docs) {
+  std::int64_t upto = 0, n = 0;
+  {
+    Stmt s = db.q("SELECT max(id), count(*) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)");
+    s.bind(1, max_docs);
+    if (!s.step() || s.is_null(0)) return 0;
+    upto = s.i64(0);
+    n = s.i64(1);
+  }
+  db.q("INSERT INTO search_fts(rowid, norm, room_token) SELECT d.id, d.norm, d.room_token"
+       " FROM search_pending p JOIN search_docs d ON d.id=p.id WHERE p.id<=? ORDER BY p.id")
+      .bind(1, upto).run();
+  db.q("DELETE FROM search_pending WHERE id<=?").bind(1, upto).run();
+  return n;
+}
+
+std::int64_t pending_documents(Connection& db) {
+  Stmt s = db.q("SELECT count(*) FROM search_pending");
+  return s.step() ? s.i64(0) : 0;
 }
 
 // ---- Search -------------------------------------------------------------------------------
@@ -441,9 +464,10 @@ void fill_hit(Connection& db, const Row& r, SearchHit& h) {
 
 }  // namespace
 
-// One statement: the index narrows to documents that have every pattern of every term,
-// newest first (FTS5 walks its doclists by descending rowid, so LIMIT stops it early); the
-// same statement keeps only the searcher's rooms and tenant, rechecks each term as a
+// Two statements, each with every condition: the indexed documents — the index narrows to
+// those with every pattern of every term, newest first (FTS5 walks its doclists by
+// descending rowid, so LIMIT stops it early) — and the pending ones (flush_search_index),
+// merged by id. Each keeps only the searcher's rooms and tenant, rechecks each term as a
 // substring of the search form and applies the filters, so that LIMIT counts only real
 // results: a page is never short because of them.
 //
@@ -453,10 +477,13 @@ void fill_hit(Connection& db, const Row& r, SearchHit& h) {
 // (200,000 bench/municipal_text messages in 2,000 rooms, newest 50, p50 on a shared
 // machine), for a member of 50 rooms, join only → rooms in the MATCH: 1-character terms
 // 0.87 → 0.38 ms, 2-character 1.14 → 0.46, a word only in others' rooms 6.9 → 1.1 (it
-// grows with the corpus for the join: every document of the word is looked up); of 100
-// rooms about even, 1.9 against 11.5 for the word elsewhere; of 500, 2.0–17 ms against
-// 0.15–8.4: the OR of many room tokens costs more than it saves. Without the prefix index
-// a 1-character term cost 9.8–11.8 ms (FTS5 merges every token that starts with it).
+// grows with the corpus for the join: every document of the word is looked up); for a
+// member of 100 rooms about even (the word elsewhere 1.9 against 11.5 ms); of 500 rooms
+// 2.0–17 ms against 0.15–8.4: the OR of many room tokens costs more than it saves. Without
+// the prefix index a 1-character term cost 9.8–11.8 ms (FTS5 merges every token that
+// starts with it). Through SqliteStore::search over 1,000,000 messages (a member of 50),
+// p50/p99: one character 2.0/21 ms, two 2.2/11, three 2.4/24, two words 6.2/19, words
+// only elsewhere 8.2/15 (a busy machine).
 constexpr std::size_t kMaxRoomsInMatch = 100;
 
 Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {
@@ -500,20 +527,19 @@ Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {
     (q.relevance ? offset : before) = *v;
   }
 
-  // The statement's text follows the query's shape (how many terms, which filters); the
-  // values are all bound.
-  std::string sql =
-      "SELECT d.id, d.kind, d.room_id, d.seq, d.note_id, d.file_id, d.sender_id, d.at";
-  sql += q.relevance ? ", d.norm" : ", ''";
-  sql += " FROM search_fts CROSS JOIN search_docs d ON d.id=search_fts.rowid"
-         " WHERE search_fts MATCH ?1 AND d.tenant_id=?2"
-         " AND d.room_id IN (SELECT value FROM json_each(?3))";
+  // The statements' text follows the query's shape (how many terms, which filters); the
+  // values are all bound. ?1 is the MATCH, which the pending documents' statement has not.
+  std::string where = " AND d.tenant_id=?2 AND d.room_id IN (SELECT value FROM json_each(?3))";
   int n = 3;
   auto param = [&] { return "?" + std::to_string(++n); };
-  if (before > 0) sql += " AND search_fts.rowid<" + param();
-  for (std::size_t i = 0; i < q.terms.size(); ++i) sql += " AND instr(d.norm, " + param() + ")>0";
+  std::string before_param;
+  if (before > 0) {
+    before_param = param();
+    where += " AND d.id<" + before_param;
+  }
+  for (std::size_t i = 0; i < q.terms.size(); ++i) where += " AND instr(d.norm, " + param() + ")>0";
   for (std::size_t i = 0; i < q.excluded.size(); ++i) {
-    sql += " AND instr(d.norm, " + param() + ")=0";
+    where += " AND instr(d.norm, " + param() + ")=0";
   }
   const char* kind = nullptr;
   switch (q.kind) {
@@ -522,44 +548,57 @@ Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {
     case SearchQuery::Kind::notes: kind = "n"; break;
     case SearchQuery::Kind::files: kind = "f"; break;
   }
-  if (kind) sql += " AND d.kind=" + param();
-  if (q.has_file) sql += " AND d.has_file=1";
-  if (q.sender) sql += " AND d.sender_id=" + param();
-  if (q.from) sql += " AND d.at>=" + param();
-  if (q.to) sql += " AND d.at<" + param();
-  sql += " ORDER BY search_fts.rowid DESC LIMIT " + param();
-
-  Stmt s = db.q_built(sql);
-  s.bind(1, match).bind(2, q.tenant).bind(3, json_ids(q.rooms));
-  n = 3;
-  if (before > 0) s.bind(++n, before);
-  for (const std::string& t : q.terms) s.bind_ref(++n, t);
-  for (const std::string& t : q.excluded) s.bind_ref(++n, t);
-  if (kind) s.bind(++n, kind);
-  if (q.sender) s.bind(++n, q.sender);
-  if (q.from) s.bind(++n, q.from);
-  if (q.to) s.bind(++n, q.to);
+  if (kind) where += " AND d.kind=" + param();
+  if (q.has_file) where += " AND d.has_file=1";
+  if (q.sender) where += " AND d.sender_id=" + param();
+  if (q.from) where += " AND d.at>=" + param();
+  if (q.to) where += " AND d.at<" + param();
+  const std::string limit = param();
+  std::string cols = "SELECT d.id, d.kind, d.room_id, d.seq, d.note_id, d.file_id, d.sender_id, d.at";
+  cols += q.relevance ? ", d.norm" : ", ''";
   // Newest first: one more than the page, to know whether there is a next one. Relevance:
-  // the whole window, ranked here.
-  s.bind(++n, q.relevance ? std::int64_t{search::kRelevanceWindow} : std::int64_t{q.limit} + 1);
+  // the whole window, ranked below.
+  const std::int64_t wanted =
+      q.relevance ? std::int64_t{search::kRelevanceWindow} : std::int64_t{q.limit} + 1;
 
   std::vector<Row> rows;
-  while (s.step()) {
-    Row r;
-    r.id = s.i64(0);
-    const std::string k = s.text(1);
-    r.kind = k.empty() ? 'm' : k[0];
-    r.room = s.i64(2);
-    r.seq = s.i64(3);
-    r.note = s.i64(4);
-    r.file = s.i64(5);
-    r.sender = s.i64(6);
-    r.at = s.i64(7);
-    if (q.relevance) {
-      r.score = search::relevance(s.text(8), q.terms);
+  auto collect = [&](const std::string& sql) {
+    Stmt s = db.q_built(sql);
+    s.bind(1, match).bind(2, q.tenant).bind(3, json_ids(q.rooms));
+    int i = 3;
+    if (before > 0) s.bind(++i, before);
+    for (const std::string& t : q.terms) s.bind_ref(++i, t);
+    for (const std::string& t : q.excluded) s.bind_ref(++i, t);
+    if (kind) s.bind(++i, kind);
+    if (q.sender) s.bind(++i, q.sender);
+    if (q.from) s.bind(++i, q.from);
+    if (q.to) s.bind(++i, q.to);
+    s.bind(++i, wanted);
+    while (s.step()) {
+      Row r;
+      r.id = s.i64(0);
+      const std::string k = s.text(1);
+      r.kind = k.empty() ? 'm' : k[0];
+      r.room = s.i64(2);
+      r.seq = s.i64(3);
+      r.note = s.i64(4);
+      r.file = s.i64(5);
+      r.sender = s.i64(6);
+      r.at = s.i64(7);
+      if (q.relevance) r.score = search::relevance(s.text(8), q.terms);
+      rows.push_back(std::move(r));
     }
-    rows.push_back(std::move(r));
-  }
+  };
+  collect(cols + " FROM search_fts CROSS JOIN search_docs d ON d.id=search_fts.rowid"
+                 " WHERE search_fts MATCH ?1" +
+          (before > 0 ? " AND search_fts.rowid<" + before_param : std::string()) + where +
+          " ORDER BY search_fts.rowid DESC LIMIT " + limit);
+  // The documents not in the index yet (a few thousand at most: flush_search_index), read
+  // one by one: every term is rechecked anyway.
+  collect(cols + " FROM search_pending p CROSS JOIN search_docs d ON d.id=p.id WHERE 1" + where +
+          " ORDER BY p.id DESC LIMIT " + limit);
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id > b.id; });
+  if (rows.size() > static_cast<std::size_t>(wanted)) rows.resize(static_cast<std::size_t>(wanted));
 
   std::size_t first = 0, end = rows.size();
   if (q.relevance) {
@@ -751,6 +790,8 @@ bool reindex_step(Connection& db, TenantId tenant, int batch, ReindexCursor& cur
   if (batch < 1) batch = 1;
   if (cursor.phase == 0) reindex_sources(db, tenant, batch, cursor);
   else if (cursor.phase == 1) sweep_orphans(db, tenant, batch, cursor);
+  // What the batch wrote goes into the index with it, in one segment.
+  while (flush_search_index(db, 100000) > 0) {}
   return cursor.phase < 2;
 }
 
@@ -785,7 +826,8 @@ void prepare_search(Connection& db, bool indexing) {
     }
     db.exec("BEGIN IMMEDIATE");
     try {
-      db.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild')");
+      // Every document is in the index after this, pending ones too.
+      db.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild'); DELETE FROM search_pending;");
       set_search_state(db, "fts_version", search::kFulltextVersion);
       db.exec("COMMIT");
     } catch (...) {
@@ -801,6 +843,17 @@ void prepare_search(Connection& db, bool indexing) {
       log::warn("search.indexing_off", {});
     }
     return;
+  }
+  // Documents left pending by the last run (SqliteStore flushes them every so often).
+  for (bool more = true; more;) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      more = flush_search_index(db, 20000) > 0;
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
   }
   if (norm_version >= 0) {
     if (norm_version != search::kFulltextVersion) {

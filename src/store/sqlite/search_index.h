@@ -65,6 +65,16 @@ void unindex_note(Connection& db, RoomId room, NoteId note);
 // file is attached to a message still there.
 void reindex_file(Connection& db, FileId file);
 
+// Adds up to `max_docs` pending documents (the oldest first) to the FTS index and takes
+// them off the pending list; returns how many. Writes put a document's row and its id in
+// search_pending in their own transaction, and leave its tokens to this: FTS5 writes a
+// segment per transaction and merges segments as they pile up, so that documents indexed
+// a few thousand at a time cost a fraction of one at a time in the group commits of posts
+// (measured: sqlite_store_search.cc, maybe_flush_search). Searches read pending documents
+// directly (run_search), so nothing is ever missing from a result.
+std::int64_t flush_search_index(Connection& db, std::int64_t max_docs);
+std::int64_t pending_documents(Connection& db);
+
 // ---- Reads ------------------------------------------------------------------------------
 
 // Store::search on a read connection (inside its read transaction).

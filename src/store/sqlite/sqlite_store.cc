@@ -163,7 +163,8 @@ std::string json_ids(const std::vector<std::int64_t>& ids) { return "[" + join_i
 SqliteStore::SqliteStore(Options opts) : opts_(std::move(opts)) {
   auto db = std::make_unique<Connection>(opts_.path, opts_.synchronous, false);
   migrate(*db);
-  prepare_search(*db, opts_.search_index);
+  prepare_search(*db, opts_.search_index);  // nothing pending after it
+  last_flush_ = std::chrono::steady_clock::now();
   // SQLite's own checkpoints are off (the writer's connection has a WAL hook): this
   // store's checkpointer runs them off the writer thread, and the writer only finishes one
   // when the log has grown long (wal_limit_frames, writer.h).
@@ -209,6 +210,7 @@ void SqliteStore::checkpoint_loop() {
         stats_.wal_checkpointed.store(copied, std::memory_order_relaxed);
       }
       failing = false;
+      maybe_flush_search();
     } catch (const DbError& e) {
       // Retried on the next round; the WAL only grows meanwhile.
       if (!failing) {

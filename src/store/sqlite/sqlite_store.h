@@ -3,6 +3,8 @@
 // Thread safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <condition_variable>
 #include <mutex>
@@ -157,6 +159,9 @@ class SqliteStore final : public Store {
   // calling thread waits for each. Not from the writer thread.
   Result<std::int64_t> reindex(TenantId tenant, int batch,
                                const std::function<void(std::int64_t, std::int64_t)>& progress) override;
+  // Puts every pending search document into the FTS index now (search_index.h,
+  // flush_search_index), as the checkpointer does every so often; returns how many.
+  Result<std::int64_t> index_pending();
 
  private:
   class ReaderLease;
@@ -199,6 +204,16 @@ class SqliteStore final : public Store {
   std::condition_variable ckpt_cv_;
   bool ckpt_stop_ = false;  // guarded by ckpt_mu_
   std::thread checkpointer_;
+  // Search documents written since the last flush (about: the flush takes what is
+  // pending, whoever wrote it); the checkpointer has them indexed once there are
+  // kFlushDocs, or kFlushAfter after the last flush (sqlite_store_search.cc).
+  void maybe_flush_search();
+  static constexpr std::int64_t kFlushDocs = 2000;
+  static constexpr std::int64_t kMaxFlushDocs = 5000;
+  static constexpr std::chrono::milliseconds kFlushAfter{1000};
+  std::atomic<std::int64_t> unindexed_{0};
+  std::atomic<bool> flushing_{false};
+  std::chrono::steady_clock::time_point last_flush_{};  // the checkpointer's
   WriterStats stats_;               // kept after shutdown
   PostCache post_cache_;            // the writer thread's (post_message)
 };

@@ -17,6 +17,50 @@ Result<SearchPage> SqliteStore::search(const SearchQuery& q) {
   return read<SearchPage>([&](Connection& db) { return run_search(db, q); });
 }
 
+Result<std::int64_t> SqliteStore::index_pending() {
+  std::promise<Result<std::int64_t>> p;
+  auto f = p.get_future();
+  write<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
+    std::int64_t n = 0;
+    for (std::int64_t k; (k = flush_search_index(db, 100000)) > 0;) n += k;
+    return n;
+  }, [&p](Result<std::int64_t> r) { p.set_value(std::move(r)); });
+  auto r = f.get();
+  if (r.ok()) unindexed_.store(0);
+  return r;
+}
+
+// Measured with 200,000 municipal messages posted through the store alone (4,000 in
+// flight, synchronous NORMAL), process CPU per message: indexing off 13.2–17.7 µs; every
+// document put into FTS5 in the group commit of its post (a few hundred a transaction)
+// 41.6 µs; flushed 2,000 to 5,000 at a time 27.3 µs, and 22.4–25.6 µs once documents were
+// found by source id instead of by room. FTS5 writes a segment per transaction and merges
+// segments as they pile up: small ones cost much more per document to write and to merge.
+// A flush of 5,000 holds the writer for some 50 ms.
+void SqliteStore::maybe_flush_search() {
+  if (!opts_.search_index || flushing_.load()) return;
+  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t posted = unindexed_.load();
+  // Edits, notes and files are not counted: a look every 10 s finds theirs.
+  if (posted < kFlushDocs &&
+      (now - last_flush_ < kFlushAfter || (posted <= 0 && now - last_flush_ < 10 * kFlushAfter))) {
+    return;
+  }
+  last_flush_ = now;
+  flushing_.store(true);
+  write<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
+    return flush_search_index(db, kMaxFlushDocs);
+  }, [this](Result<std::int64_t> r) {
+    if (r.ok()) {
+      // What others wrote is flushed too: never below none.
+      if (unindexed_.fetch_sub(*r) - *r < 0) unindexed_.store(0);
+    } else {
+      log::warn("search.flush_failed", {{"error", r.status().message()}});
+    }
+    flushing_.store(false);
+  });
+}
+
 Result<std::int64_t> SqliteStore::reindex(
     TenantId tenant, int batch, const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (!opts_.search_index) return Status(Code::unavailable, "search is off");

@@ -754,7 +754,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
   // The search form is made here, on the caller's thread (search_index.h).
   std::string norm = opts_.search_index ? new_message_norm(m) : std::string();
   write_checks_first<RoomChange>([m = std::move(m), &cache = post_cache_, norm = std::move(norm),
-                                  index = opts_.search_index](Connection& db) -> Result<RoomChange> {
+                                  index = opts_.search_index,
+                                  &unindexed = unindexed_](Connection& db) -> Result<RoomChange> {
     // An idempotent retry: the first message with this client id, nothing written.
     auto earlier = [&]() -> std::optional<RoomChange> {
       Stmt s = db.q("SELECT " TONARI_MESSAGE_COLS " FROM messages m"
@@ -897,7 +898,10 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
           .bind(1, msg.seq).bind(2, static_cast<std::int64_t>(i)).bind(3, m.now)
           .bind(4, msg.files[i].id).run();
     }
-    if (index) index_new_message(db, out.room.tenant, msg, norm);
+    if (index && msg.stamp.empty()) {
+      index_new_message(db, out.room.tenant, msg, norm);
+      unindexed.fetch_add(1 + static_cast<std::int64_t>(msg.files.size()), std::memory_order_relaxed);
+    }
     // message.created is not stored in `events`: replay rebuilds it from this row. Its
     // frame is built after the commit, off the writer thread (below).
     // The sender has read their own message without a write of their own (TONARI_READ_SEQ):

@@ -166,6 +166,88 @@ TEST_F(SqliteSearchTest, ManyRoomsAreFilteredByTheJoinWithTheSameResults) {
   EXPECT_EQ(find("連絡", many), expected);
 }
 
+// Documents reach the FTS index a few thousand at a time (flush_search_index); until
+// then searches read them directly. Both kinds, mixed, give the same results.
+TEST_F(SqliteSearchTest, IndexedAndPendingDocumentsAreFoundAlike) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  std::vector<Seq> seqs;
+  auto say = [&](const std::string& body) {
+    seqs.push_back(must(post(room.id, alice_.id, "c-" + std::to_string(seqs.size()), body)).message->seq);
+  };
+  auto newest_first = [&](std::vector<Seq> only) {
+    std::vector<std::string> out;
+    for (auto it = only.rbegin(); it != only.rend(); ++it) out.push_back("m" + std::to_string(*it));
+    return out;
+  };
+  for (int i = 0; i < 6; ++i) say("夜間巡回の報告 " + std::to_string(i));
+  // (The checkpointer flushes too, a second or more after a write: the counts of what
+  // index_pending() took are not checked.)
+  EXPECT_EQ(find("巡回", {room.id}), newest_first(seqs));  // all pending
+  must(sqlite().index_pending());
+  EXPECT_EQ(must(sqlite().index_pending()), 0);
+  EXPECT_EQ(find("巡回", {room.id}), newest_first(seqs));  // all indexed
+  for (int i = 6; i < 10; ++i) say("夜間巡回の報告 " + std::to_string(i));
+  EXPECT_EQ(find("巡回", {room.id}), newest_first(seqs));  // both
+
+  // Pages over both, without repeats or gaps.
+  {
+    store::SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {room.id};
+    q.terms = {"巡回"};
+    q.limit = 3;
+    std::vector<std::string> walked;
+    for (int pages = 0; pages < 10; ++pages) {
+      auto page = must(store().search(q));
+      for (const auto& h : page.hits) walked.push_back("m" + std::to_string(h.seq));
+      if (page.next.empty()) break;
+      q.after = page.next;
+    }
+    EXPECT_EQ(walked, newest_first(seqs));
+  }
+
+  // An indexed message and a pending one edited, then deleted.
+  auto edit = [&](Seq seq, const std::string& body) {
+    must(wait<store::RoomChange>(
+        [&](auto cb) { store().edit_message(room.id, seq, alice_.id, body, kT0 + 3000, cb); }));
+  };
+  edit(seqs[1], "防災無線の点検");
+  edit(seqs[8], "防災倉庫の点検");
+  EXPECT_EQ(find("点検", {room.id}), (std::vector<std::string>{"m" + std::to_string(seqs[8]),
+                                                               "m" + std::to_string(seqs[1])}));
+  EXPECT_EQ(find("巡回", {room.id}).size(), 8u);
+  must(sqlite().index_pending());  // four new, one edited
+  EXPECT_EQ(find("点検", {room.id}), (std::vector<std::string>{"m" + std::to_string(seqs[8]),
+                                                               "m" + std::to_string(seqs[1])}));
+  for (Seq seq : {seqs[1], seqs[9]}) {
+    must(wait<store::RoomChange>(
+        [&](auto cb) { store().delete_message(room.id, seq, alice_.id, kT0 + 4000, cb); }));
+  }
+  EXPECT_EQ(find("点検", {room.id}), std::vector<std::string>{"m" + std::to_string(seqs[8])});
+  EXPECT_EQ(find("巡回", {room.id}).size(), 7u);
+  // The FTS index agrees with its documents.
+  store_.reset();
+  exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
+}
+
+// Pending documents are rows committed with what they index: a store closed (or killed)
+// before a flush leaves them pending, and the next open puts them into the index.
+TEST_F(SqliteSearchTest, PendingDocumentsSurviveAndAreIndexedOnOpen) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "選挙事務の説明会")).message->seq;
+  auto pending = [&] {
+    store::sqlite::Connection db(db_path_, "NORMAL", true);
+    store::sqlite::Stmt s = db.q("SELECT count(*) FROM search_pending");
+    return s.step() ? s.i64(0) : -1;
+  };
+  EXPECT_LE(pending(), 1);  // 1 unless the checkpointer has flushed meanwhile
+  reopen();
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(find("説明会", {room.id}), std::vector<std::string>{"m" + std::to_string(seq)});
+  store_.reset();
+  exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
+}
+
 TEST_F(SqliteSearchTest, ABackupCarriesTheIndex) {
   auto room = must(create_group(alice_.id, {bob_.id})).room;
   const Seq seq = must(post(room.id, alice_.id, "c-1", "ふるさと納税の返礼品")).message->seq;

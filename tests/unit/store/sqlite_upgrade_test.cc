@@ -107,6 +107,7 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
     db.exec(("DROP TABLE search_fts; DROP TABLE search_docs; DROP TABLE search_state;"
+            "DROP TABLE search_pending;"
             "DROP TRIGGER members_sort_key; DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
             "DROP TABLE action_picks; DROP TABLE action_answers; DROP TABLE actions;"
             "DROP TABLE reactions; DROP TABLE reaction_counts;"

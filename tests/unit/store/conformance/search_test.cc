@@ -471,7 +471,8 @@ TEST_P(SearchTest, ReindexRestoresADroppedIndexInTimeOrder) {
   ASSERT_TRUE(written.ok()) << written.status().message();
   EXPECT_EQ(find("点検", {room.id}), before);
 
-  exec("INSERT INTO search_fts(search_fts) VALUES('delete-all'); DELETE FROM search_docs;",
+  exec("INSERT INTO search_fts(search_fts) VALUES('delete-all'); DELETE FROM search_docs;"
+       " DELETE FROM search_pending;",
        "DELETE FROM search_docs;");
   reopen();
   EXPECT_EQ(find("点検", {room.id}), Labels{});
@@ -498,8 +499,8 @@ TEST_P(SearchTest, ReindexDropsDocumentsWhoseSourceIsGone) {
                     a = std::to_string(alice_.id);
   // A note that never was, and a second document of a message that is not there.
   exec("INSERT INTO search_docs(tenant_id, room_id, kind, seq, note_id, file_id, sender_id, at,"
-       " has_file, norm) VALUES(" + t + "," + r + ",'n',0,999999,0," + a + ",0,0,'孤立した文書'),"
-       " (" + t + "," + r + ",'m',777,0,0," + a + ",0,0,'孤立した文書');"
+       " has_file, source, norm) VALUES(" + t + "," + r + ",'n',0,999999,0," + a + ",0,0,999999,"
+       "'孤立した文書'), (" + t + "," + r + ",'m',777,0,0," + a + ",0,0,777777,'孤立した文書');"
        " INSERT INTO search_fts(rowid, norm, room_token) SELECT id, norm, room_token FROM search_docs"
        " WHERE note_id=999999 OR seq=777;",
        "INSERT INTO search_docs(tenant_id, room_id, kind, seq, note_id, file_id, sender_id, at,"

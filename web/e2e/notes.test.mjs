@@ -102,7 +102,7 @@ test('create a note; two browsers edit it: the conflict shows both texts and is 
   await sheet(t).getByRole('button', { name: '編集' }).tap();
   await write(p, { body: '佐藤の版4' });
   await sheet(p).getByRole('button', { name: '保存' }).click();
-  await sheet(p).getByText('版4').waitFor();
+  await sheet(p).locator('.note-meta').getByText('版4').waitFor();
   await write(t, { body: '田中の下書き' });
   await sheet(t).getByRole('button', { name: '保存' }).tap();
   await sheet(t).getByRole('button', { name: '相手の版を読み込む' }).tap();

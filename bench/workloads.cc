@@ -1018,6 +1018,7 @@ json::object search(const Settings& s) {
     fleet.drop(0, corpus.senders);
     if (!pg) co_await wal_checkpointed(ioc, srv.port(), 120s);
     ::sync();
+    if (const char* w = std::getenv("TONARI_BENCH_SEARCH_SETTLE_S")) co_await sleep_for(ioc, std::chrono::seconds(std::atoi(w)));
 
     // One search at a time (latency, not throughput), each query class in turn.
     const std::string& token = fleet.clients[corpus.searcher() - 1].token;

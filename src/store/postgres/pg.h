@@ -143,7 +143,7 @@ class PgConn {
   // Runs one statement without preparing it (the unnamed statement), planned for these
   // parameter values each time: for a statement whose best plan depends on its values (a
   // search: how frequent its terms are), which a prepared statement's generic plan cannot
-  // see. Throws PgError.
+  // see, or whose text takes too many shapes to keep each prepared. Throws PgError.
   PgResult exec_planned(const std::string& sql, const Params& params);
   // Runs a script of statements without parameters (the simple query protocol: BEGIN,
   // migrations). Throws PgError.

@@ -389,6 +389,9 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 //   42 / 25 / 27 / 24 / 12 ms; btree_gin's (room_id, tsv) index instead scans the terms'
 //   posting lists once per room (GIN has no ScalarArrayOp): 54 ms for two words, 800 ms
 //   for a prefix word (rpa).
+// Both are planned for their values each time (exec_planned), not prepared: their text
+// follows the query's shape (terms, filters), thousands of shapes that would each keep a
+// prepared statement in every pooled connection.
 Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t window) {
   if (q.terms.empty()) return invalid_argument("a search needs at least one term");
   if (q.limit < 1 || q.limit > 100) return invalid_argument("limit must be 1..100");
@@ -507,12 +510,12 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   {
     Params p = params(tsquery, bound);
     p.i64(window).i64(want);
-    take(db.exec(std::string(cols) + norm +
-                 " FROM (SELECT * FROM search_docs WHERE id<$4 ORDER BY id DESC LIMIT " + first_n +
-                 ") d WHERE CASE WHEN d.tenant_id=$2 AND d.room_id = ANY($3::bigint[])"
-                 " THEN d.tsv @@ $1::tsquery" + rest + " ELSE false END"
-                 " ORDER BY d.id DESC LIMIT " + next_n,
-                 p));
+    take(db.exec_planned(std::string(cols) + norm +
+                         " FROM (SELECT * FROM search_docs WHERE id<$4 ORDER BY id DESC LIMIT " +
+                         first_n + ") d WHERE CASE WHEN d.tenant_id=$2 AND d.room_id = ANY($3::bigint[])"
+                         " THEN d.tsv @@ $1::tsquery" + rest + " ELSE false END"
+                         " ORDER BY d.id DESC LIMIT " + next_n,
+                         p));
   }
   // Then, if the page is not full, the older documents through the index, the searcher's
   // rooms as lexemes of the tsquery (a few rooms: the index intersects their posting lists
@@ -548,6 +551,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                            " AND " + rooms + " AND d.id<$4" + rest +
                            " ORDER BY d.id DESC LIMIT " + first_n,
                            p));
+      db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
     }
   }
 
@@ -642,7 +646,6 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
     Doc doc;
   };
   std::map<std::int64_t, MessageRow> messages;  // by message id
-  std::vector<std::int64_t> doc_rooms, doc_seqs;  // the messages with documents, for files
   if (!message_ids.empty()) {
     PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
                          " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
@@ -663,20 +666,6 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
       m.doc.has_file = row.i64(9) != 0;
       m.doc.tenant = row.i64(10);
       m.doc.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
-      doc_rooms.push_back(m.doc.room);
-      doc_seqs.push_back(m.doc.seq);
-    }
-  }
-  std::map<std::pair<RoomId, Seq>, std::vector<Doc>> files;  // by message, in order
-  if (!doc_rooms.empty()) {
-    PgResult r = db.exec("SELECT f.id, f.tenant_id, f.room_id, f.seq, f.uploader_id, f.name, f.text"
-                         " FROM unnest($1::bigint[], $2::bigint[]) AS k(room, seq)"
-                         " JOIN files f ON f.room_id=k.room AND f.seq=k.seq"
-                         " WHERE NOT f.deleted ORDER BY f.room_id, f.seq, f.pos",
-                         Params().ids(doc_rooms).ids(doc_seqs));
-    for (int i = 0; i < r.rows(); ++i) {
-      const Row row = r.row(i);
-      files[{row.i64(2), row.i64(3)}].push_back(file_doc(row, 1, row.i64(0), 0));
     }
   }
   std::map<NoteId, Doc> notes;
@@ -699,25 +688,40 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
     }
   }
 
+  // Written a few MiB at a time: a batch's files may hold up to kMaxFileTextBytes of text
+  // each, read one message's at a time.
   std::vector<Doc> docs;
+  std::size_t pending = 0;
+  auto add = [&](Doc d) {
+    pending += d.text.norm.size();
+    docs.push_back(std::move(d));
+    ++c.written;
+    if (pending > (16u << 20)) {
+      put_docs(db, docs);
+      docs.clear();
+      pending = 0;
+    }
+  };
   std::vector<std::int64_t> gone_rooms, gone_seqs;
   for (const Source& s : sources) {
     if (s.note) {
       // A note deleted since it was listed lost its document with it (delete_note).
-      if (auto it = notes.find(s.id); it != notes.end()) docs.push_back(std::move(it->second));
+      if (auto it = notes.find(s.id); it != notes.end()) add(std::move(it->second));
       c.note_at = s.at;
       c.note = s.id;
     } else if (auto it = messages.find(s.id); it != messages.end()) {
       MessageRow& m = it->second;
       if (m.has_doc) {
-        auto fs = files.find({m.doc.room, m.doc.seq});
+        const RoomId room = m.doc.room;
+        const Seq seq = m.doc.seq;
         const TimeMs at = m.doc.at;
-        docs.push_back(std::move(m.doc));
-        if (fs != files.end()) {
-          for (Doc& f : fs->second) {
-            f.at = at;
-            docs.push_back(std::move(f));
-          }
+        const bool has_file = m.doc.has_file;
+        add(std::move(m.doc));
+        if (has_file) {
+          PgResult r = db.exec("SELECT id, tenant_id, room_id, seq, uploader_id, name, text FROM files"
+                               " WHERE room_id=$1 AND seq=$2 AND NOT deleted ORDER BY pos",
+                               Params().i64(room).i64(seq));
+          for (int i = 0; i < r.rows(); ++i) add(file_doc(r.row(i), 1, r.row(i).i64(0), at));
         }
       } else {
         gone_rooms.push_back(m.doc.room);
@@ -734,7 +738,6 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
             " WHERE d.room_id=k.room AND d.kind IN ('m','f') AND d.seq=k.seq",
             Params().ids(gone_rooms).ids(gone_seqs));
   }
-  c.written += static_cast<std::int64_t>(docs.size());
   put_docs(db, docs);
 }
 

@@ -56,7 +56,9 @@ class SearchOnPostgres : public StoreFixture {
   }
   void TearDown() override {
     StoreFixture::TearDown();
-    if (!name_.empty()) EXPECT_TRUE(TestPostgres::instance().drop_database(name_).is_ok());
+    if (!name_.empty()) {
+      EXPECT_TRUE(TestPostgres::instance().drop_database(name_).is_ok());
+    }
   }
   std::unique_ptr<store::Store> open_store() override { return open_with(10000); }
   std::unique_ptr<store::postgres::PgStore> open_with(std::int64_t window) {

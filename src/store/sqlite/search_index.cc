@@ -370,7 +370,8 @@ void reindex_file(Connection& db, FileId file) {
 std::int64_t flush_search_index(Connection& db, std::int64_t max_docs) {
   std::int64_t upto = 0, n = 0;
   {
-    Stmt s = db.q("SELECT max(id), count(*) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)");
+    Stmt s = db.q("SELECT max(id), count(*) FROM"
+                  " (SELECT id FROM search_pending ORDER BY id LIMIT ?)");
     s.bind(1, max_docs);
     if (!s.step() || s.is_null(0)) return 0;
     upto = s.i64(0);
@@ -554,7 +555,8 @@ Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {
   if (q.from) where += " AND d.at>=" + param();
   if (q.to) where += " AND d.at<" + param();
   const std::string limit = param();
-  std::string cols = "SELECT d.id, d.kind, d.room_id, d.seq, d.note_id, d.file_id, d.sender_id, d.at";
+  std::string cols =
+      "SELECT d.id, d.kind, d.room_id, d.seq, d.note_id, d.file_id, d.sender_id, d.at";
   cols += q.relevance ? ", d.norm" : ", ''";
   // Newest first: one more than the page, to know whether there is a next one. Relevance:
   // the whole window, ranked below.
@@ -779,7 +781,9 @@ void sweep_orphans(Connection& db, TenantId tenant, int batch, ReindexCursor& c)
     return;
   }
   for (const Found& d : docs) {
-    if (!has_source(db, d.kind, d.room, d.seq, d.note, d.file)) remove_doc(db, d.id, d.room, d.norm);
+    if (!has_source(db, d.kind, d.room, d.seq, d.note, d.file)) {
+      remove_doc(db, d.id, d.room, d.norm);
+    }
     c.doc = d.id;
   }
 }
@@ -889,7 +893,8 @@ void prepare_search(Connection& db, bool indexing) {
       last_log = now;
       log::info("search.reindex",
                 {{"done", cursor.done}, {"total", total}, {"documents", cursor.written},
-                 {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()}});
+                 {"ms",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()}});
     }
   }
 }

@@ -109,7 +109,10 @@ Result<std::int64_t> SqliteStore::reindex(
     if (!*more) break;
   }
   log::info("search.reindex",
-            {{"tenant", tenant}, {"done", cursor.done}, {"total", total}, {"documents", cursor.written}});
+            {{"tenant", tenant},
+             {"done", cursor.done},
+             {"total", total},
+             {"documents", cursor.written}});
   return cursor.written;
 }
 

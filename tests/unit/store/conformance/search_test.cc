@@ -433,7 +433,8 @@ TEST_P(SearchTest, NewestFirstPagesNeitherRepeatNorSkip) {
 TEST_P(SearchTest, RelevanceRanksTheWindowAndPagesThroughIt) {
   Room room = group_room();
   // Ranked by how much of the text the term is; ties newest first.
-  const Seq lng = say(room.id, alice_.id, "本日の巡回は雨天のため中止としますが明日は通常どおり実施します", kT0 + 1000);
+  const Seq lng = say(room.id, alice_.id,
+                      "本日の巡回は雨天のため中止としますが明日は通常どおり実施します", kT0 + 1000);
   const Seq shrt = say(room.id, alice_.id, "巡回", kT0 + 2000);
   const Seq mid1 = say(room.id, alice_.id, "巡回の当番表", kT0 + 3000);
   const Seq mid2 = say(room.id, alice_.id, "巡回の当番表", kT0 + 4000);

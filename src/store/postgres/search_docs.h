@@ -24,17 +24,10 @@
 #include <vector>
 
 #include "store/postgres/pg.h"
+#include "store/search_text.h"
 #include "store/store.h"
 
 namespace tonari::store::postgres {
-
-// The text of a message's document: its body, then an action stamp's title and option
-// labels, one per line (`options_json`: actions.options, a JSON array of strings).
-std::string message_text(std::string_view body, const ActionSpec* action);
-std::string message_text(std::string_view body, std::string_view action_title,
-                         std::string_view action_options_json);
-// FileOutcome::text as it is kept: at most kMaxFileTextBytes, cut at a character boundary.
-std::string_view file_text(std::string_view text);
 
 // A document's search form and its distinct tokens: the lexemes of its tsvector.
 struct DocText {

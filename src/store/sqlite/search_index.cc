@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -80,43 +79,6 @@ void register_search_tokenizer(sqlite3* db) {
 }
 
 // ---- Documents ------------------------------------------------------------------------------
-
-namespace {
-
-void append_action(std::string& out, std::string_view title,
-                   const std::vector<std::string>& options) {
-  if (!out.empty()) out += '\n';
-  out += title;
-  for (const std::string& o : options) {
-    out += '\n';
-    out += o;
-  }
-}
-
-}  // namespace
-
-std::string message_text(std::string_view body, std::string_view action_title,
-                         std::string_view action_options_json) {
-  std::string out(body);
-  if (action_title.empty() && action_options_json.empty()) return out;
-  std::vector<std::string> options;
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(action_options_json, ec);
-  if (!ec && v.is_array()) {
-    for (const auto& o : v.as_array()) {
-      if (o.is_string()) options.emplace_back(o.as_string());
-    }
-  }
-  append_action(out, action_title, options);
-  return out;
-}
-
-std::string_view file_text(std::string_view text) {
-  if (text.size() <= kMaxFileTextBytes) return text;
-  std::size_t n = kMaxFileTextBytes;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // mid-character
-  return text.substr(0, n);
-}
 
 namespace {
 
@@ -209,15 +171,6 @@ void drop_doc(Connection& db, char kind, std::int64_t source) {
   if (auto old = find_doc(db, kind, source)) remove_doc(db, old->id, old->doc.room, old->doc.norm);
 }
 
-std::string titled(std::string_view title, std::string_view text) {
-  std::string out;
-  out.reserve(title.size() + 1 + text.size());
-  out += title;
-  out += '\n';
-  out += text;
-  return out;
-}
-
 // A message's document as its row says it should be; nullopt: it has none (or there is no
 // such message).
 #define TONARI_MESSAGE_DOC_COLS                                                             \
@@ -297,10 +250,7 @@ std::vector<FileId> files_of(Connection& db, RoomId room, Seq seq) {
 
 std::string new_message_norm(const NewMessage& m) {
   if (!m.stamp.empty()) return {};
-  if (!m.action) return search::normalize(m.body);
-  std::string text = m.body;
-  append_action(text, m.action->title, m.action->options);
-  return search::normalize(text);
+  return search::normalize(message_text(m.body, m.action ? &*m.action : nullptr));
 }
 
 void index_new_message(Connection& db, TenantId tenant, const Message& m, const std::string& norm) {

@@ -25,6 +25,7 @@
 
 #include "core/types.h"
 #include "store/sqlite/db.h"
+#include "store/search_text.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -36,15 +37,6 @@ namespace tonari::store::sqlite {
 // mode its input verbatim as one token (search() quotes each pattern). Throws DbError if
 // this SQLite has no FTS5.
 void register_search_tokenizer(sqlite3* db);
-
-// The text of a message's document: its body, then an action stamp's title and option
-// labels (`options`: actions.options, a JSON array of strings), one per line.
-std::string message_text(std::string_view body, std::string_view action_title,
-                         std::string_view action_options_json);
-
-// A file's text as kept (files.text): at most kMaxFileTextBytes, cut at a character
-// boundary (the worker cuts it already; a longer one is not refused).
-std::string_view file_text(std::string_view text);
 
 // ---- Writes (inside the caller's transaction) -------------------------------------------
 

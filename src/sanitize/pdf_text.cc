@@ -4,6 +4,7 @@
 #include <poppler-document.h>
 #include <poppler-global.h>
 #include <poppler-page.h>
+#include <unicode/unistr.h>
 
 #include <memory>
 #include <mutex>
@@ -17,32 +18,12 @@ namespace {
 // server keeps for the logs of failed jobs; a failure here is a note instead.
 void quiet(const std::string&, void*) {}
 
-// ustring is UTF-16 in native order; lone surrogates become U+FFFD. (poppler's own
-// to_utf8() goes through iconv, whose modules the confined worker may not load.)
+// ustring is UTF-16 in native order; ICU turns lone surrogates into U+FFFD. (poppler's
+// own to_utf8() goes through iconv, whose modules the confined worker may not load.)
 void append_utf8(const poppler::ustring& u, std::string& out) {
-  for (std::size_t i = 0; i < u.size(); ++i) {
-    std::uint32_t c = u[i];
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < u.size() && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (u[++i] - 0xDC00);
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
+  static_assert(sizeof(poppler::ustring::value_type) == sizeof(char16_t));
+  icu::UnicodeString(reinterpret_cast<const char16_t*>(u.data()), static_cast<int32_t>(u.size()))
+      .toUTF8String(out);
 }
 
 }  // namespace

@@ -145,7 +145,8 @@ test('attaching files to messages over REST and WebSocket; who may see them', as
   const msg = r.json.message;
   assert.deepEqual(msg.files.map((f) => f.id), [first.file.id, second.file.id]);
   assert.equal(msg.files[0].seq, msg.seq);
-  assert.equal(msg.files[0].state, 'processing');
+  // Its job may have ended already (a few hundred ms on an idle machine, racing this test).
+  assert.ok(['processing', 'ready'].includes(msg.files[0].state), msg.files[0].state);
   // Attached once only.
   r = await tanaka.post(`/api/rooms/${room}/messages`, { client_id: cid(), body: 'again', files: [first.file.id] });
   assert.equal(r.status, 400, r.text);

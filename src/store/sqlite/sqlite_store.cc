@@ -194,8 +194,12 @@ void SqliteStore::checkpoint_loop() {
   bool busy = false;
   while (!ckpt_stop_) {
     // Every 500 ms; every 50 ms while the log grows fast, so that what is left for the
-    // writer to copy when it lets the log start over stays small (Writer::keep_wal_short).
-    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(busy ? 50 : 500));
+    // writer to copy when it lets the log start over stays small (Writer::keep_wal_short),
+    // and while search documents wait to be indexed after a burst (a backlog drained at
+    // the idle pace took half a minute after a million posts, and searches read every
+    // pending document meanwhile).
+    const bool backlog = flush_backlog_.load() || unindexed_.load() >= kFlushDocs;
+    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(busy || backlog ? 50 : 500));
     lock.unlock();
     try {
       // The figures are about the log of this generation, or of none if it starts over

@@ -162,6 +162,8 @@ class SqliteStore final : public Store {
   // Puts every pending search document into the FTS index now (search_index.h,
   // flush_search_index), as the checkpointer does every so often; returns how many.
   Result<std::int64_t> index_pending();
+  // Search documents posted and not yet flushed into the index (about; a metric).
+  std::int64_t unindexed_documents() const { return std::max<std::int64_t>(0, unindexed_.load()); }
 
  private:
   class ReaderLease;
@@ -213,6 +215,9 @@ class SqliteStore final : public Store {
   static constexpr std::chrono::milliseconds kFlushAfter{1000};
   std::atomic<std::int64_t> unindexed_{0};
   std::atomic<bool> flushing_{false};
+  // The last flush took a whole kMaxFlushDocs: more are waiting (a burst of posts), and the
+  // checkpointer comes back at its fast pace until they are in.
+  std::atomic<bool> flush_backlog_{false};
   std::chrono::steady_clock::time_point last_flush_{};  // the checkpointer's
   WriterStats stats_;               // kept after shutdown
   PostCache post_cache_;            // the writer thread's (post_message)

@@ -42,7 +42,7 @@ void SqliteStore::maybe_flush_search() {
   const auto now = std::chrono::steady_clock::now();
   const std::int64_t posted = unindexed_.load();
   // Edits, notes and files are not counted: a look every 10 s finds theirs.
-  if (posted < kFlushDocs &&
+  if (posted < kFlushDocs && !flush_backlog_.load() &&
       (now - last_flush_ < kFlushAfter || (posted <= 0 && now - last_flush_ < 10 * kFlushAfter))) {
     return;
   }
@@ -54,6 +54,7 @@ void SqliteStore::maybe_flush_search() {
     if (r.ok()) {
       // What others wrote is flushed too: never below none.
       if (unindexed_.fetch_sub(*r) - *r < 0) unindexed_.store(0);
+      flush_backlog_.store(*r >= kMaxFlushDocs);
     } else {
       log::warn("search.flush_failed", {{"error", r.status().message()}});
     }

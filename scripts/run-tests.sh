@@ -79,6 +79,10 @@ if [ -d tests/integration ]; then
       --test-name-pattern='results equal a brute-force|relevance order|filters: room|authorization: non-member|invalid searches|pages do not shift|around=: a message|tonari admin reindex rebuilds' \
       search.test.mjs
   count_tap "$abs_log/integration-cluster-search.tap" "cluster: search tests"
+  # Files found by their text (the sanitizing job's FileOutcome::text in PostgreSQL's
+  # documents): the whole of files-search.test.mjs on a one-node cluster (lib/files.mjs).
+  integration "$abs_log/integration-cluster-files-search.tap" files-search.test.mjs
+  count_tap "$abs_log/integration-cluster-files-search.tap" "cluster: file search tests"
   unset TONARI_TEST_STORE
 fi
 

@@ -125,8 +125,9 @@ export class TonariCluster {
   // first and then writes, so nodes starting together on an empty store would race);
   // extraArgs: for every node (e.g. --config FILE); firstDataDir: the first node's data
   // directory (one a test has prepared, e.g. with a configuration file in it).
-  constructor({ nodes = 3, demo = true, extraArgs = [], firstDataDir } = {}) {
+  constructor({ nodes = 3, demo = true, extraArgs = [], firstDataDir, listen } = {}) {
     this.size = nodes;
+    this.listen = listen;  // as TonariServer's (null: the --config file's listeners)
     this.demo = demo;
     this.extraArgs = extraArgs;
     this.firstDataDir = firstDataDir;
@@ -156,7 +157,7 @@ export class TonariCluster {
   // Starts one more node on the cluster's store and bus; resolves once it is ready.
   async addNode({ demo = false, dataDir, extraArgs = [] } = {}) {
     const node = new TonariServer({
-      dataDir, demo, extraArgs: [...this.extraArgs, ...extraArgs],
+      dataDir, demo, extraArgs: [...this.extraArgs, ...extraArgs], listen: this.listen,
       store: this.storeUrl, bus: this.busUrl, adminDir: this.adminDir,
     });
     node.label = `node${this.nodes.length}`;

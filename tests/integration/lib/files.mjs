@@ -9,17 +9,25 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TonariServer, makeDataDir } from './server.mjs';
+import { TonariServer, makeDataDir, CLUSTER_MODE } from './server.mjs';
 
 // A tonari with two listeners on 127.0.0.1 port 0: lgwan first, then internet. `toml`:
 // more configuration (e.g. a [files] section).
+// TONARI_TEST_STORE=cluster: the server is the one node of a cluster (PostgreSQL + NATS).
 export async function startZoned({ toml = '', dataDir, demo = true } = {}) {
   const dir = dataDir || makeDataDir();
   const file = join(dir, 'tonari.toml');
   writeFileSync(file, '[[listen]]\naddress = "127.0.0.1"\nport = 0\nzone = "lgwan"\n' +
     '[[listen]]\naddress = "127.0.0.1"\nport = 0\nzone = "internet"\n' + toml);
-  const srv = new TonariServer({ dataDir: dir, demo, listen: null, extraArgs: ['--config', file] });
-  await srv.start();
+  let srv;
+  if (CLUSTER_MODE) {
+    const { startCluster } = await import('./cluster.mjs');
+    const cluster = await startCluster({ nodes: 1, demo, listen: null, firstDataDir: dir, extraArgs: ['--config', file] });
+    srv = cluster.nodes[0];
+  } else {
+    srv = new TonariServer({ dataDir: dir, demo, listen: null, extraArgs: ['--config', file] });
+    await srv.start();
+  }
   return { srv, internet: internetOf(srv) };
 }
 

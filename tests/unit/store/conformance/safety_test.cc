@@ -245,6 +245,13 @@ TEST_P(SafetyTest, TallyCountsPerDepartmentAtStart) {
   EXPECT_EQ(sub.total.targets, 3);
   EXPECT_EQ(sub.total.counts, (std::vector<store::SafetyCount>{{0, 0, 1}, {0, 1, 1}, {1, 2, 1}}));
   EXPECT_EQ(must(store().safety_unanswered_ids(check.id, somu.id)), (std::vector<UserId>{c.id}));
+  // Target pages of a subtree, by the department at start.
+  SafetyTargetFilter in_somu;
+  in_somu.dept = somu.id;
+  EXPECT_EQ(walk_targets(check.id, 1, in_somu), (std::vector<UserId>{a.id, c.id, b.id}));
+  in_somu.dept = somuka.id;
+  in_somu.state = SafetyTargetFilter::State::unanswered;
+  EXPECT_EQ(walk_targets(check.id, 1, in_somu), (std::vector<UserId>{c.id}));
   EXPECT_EQ(must(store().safety_unanswered_ids(check.id, 0)).size(), 4u);
   EXPECT_EQ(store().safety_tally(check.id + 100, 0).status().code(), Code::not_found);
 }

@@ -153,10 +153,20 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
 
   json::array rooms;
   for (const auto& [room, ev] : *now) rooms.push_back(json::object{{"id", room}, {"ev", ev}});
-  send_text(json::serialize(json::object{{"type", "welcome"},
-                                         {"user", wire::user(actor_.user)},
-                                         {"rooms", std::move(rooms)},
-                                         {"server_time", d_.clock.now_ms()}}));
+  json::object welcome{{"type", "welcome"},
+                       {"user", wire::user(actor_.user)},
+                       {"rooms", std::move(rooms)},
+                       {"server_time", d_.clock.now_ms()}};
+  if (d_.safety) {
+    // The open 安否確認 I am a target of, as state (read after attaching: a check started
+    // since then comes as well as a safety.started, which the client merges by id).
+    json::array safety;
+    if (auto open = d_.safety->open_for(actor_.user); open.ok()) {
+      for (const auto& [check, target] : *open) safety.push_back(services::safety_mine_json(check, target));
+    }
+    welcome["safety"] = std::move(safety);
+  }
+  send_text(json::serialize(welcome));
 
   // Which rooms to replay: those behind, while the total stays within the budget; the
   // others (too far behind) get a resync.

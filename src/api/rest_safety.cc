@@ -118,7 +118,7 @@ void Api::install_safety(http::Router& router) {
     if (v->tally) {
       auto depts = d_.accounts.departments(c.actor);
       if (!depts.ok()) co_return error_response(depts.status());
-      out["tally"] = services::safety_tally_json(*v->tally, *depts);
+      out["tally"] = services::safety_tally_json(*v->tally, *depts, v->scope);
       out["scope"] = v->scope;
       out["can"] = json::object{{"close", v->may_close && v->check.closed_at == 0},
                                 {"remind", v->check.closed_at == 0},

@@ -142,13 +142,6 @@ std::string answer_text(const SafetyQuestion& q, const json::object& a) {
   return "";
 }
 
-std::int64_t count_of(const store::SafetyTallyRow& row, int question, int option) {
-  for (const auto& c : row.counts) {
-    if (c.question == question && c.option == option) return c.count;
-  }
-  return 0;
-}
-
 json::object row_json(const store::SafetyTallyRow& r) {
   json::array counts;
   for (const auto& c : r.counts) {
@@ -238,21 +231,40 @@ json::object safety_target_json(const store::SafetyTarget& t,
                       {"answer", parse_or_null(t.answer)}};
 }
 
-json::object safety_tally_json(const store::SafetyTally& t, const std::vector<Department>& depts) {
+json::object safety_tally_json(const store::SafetyTally& t, const std::vector<Department>& depts, DeptId root) {
   std::vector<Department> named = depts;
   org::fill_paths(named);
   std::unordered_map<DeptId, const Department*> by_id;
   for (const Department& d : named) by_id.emplace(d.id, &d);
-  json::array rows;
+  // The store counts by the targets' own department; the dashboard shows 部 → 課 → 係, each
+  // with its subtree's sums: every row is added to its ancestors up to `root` (a 所属長's
+  // department: above it the sums would be of their subtree only, and misleading).
+  std::map<DeptId, store::SafetyTallyRow> rolled;
+  std::map<DeptId, std::map<std::pair<int, int>, std::int64_t>> counts;
   for (const auto& r : t.depts) {
+    DeptId d = r.dept;
+    for (std::size_t steps = 0; steps <= named.size(); ++steps) {
+      store::SafetyTallyRow& x = rolled[d];
+      x.dept = d;
+      x.targets += r.targets;
+      x.answered += r.answered;
+      for (const auto& c : r.counts) counts[d][{c.question, c.option}] += c.count;
+      auto it = by_id.find(d);
+      if (d == 0 || d == root || it == by_id.end() || it->second->parent == 0) break;
+      d = it->second->parent;
+    }
+  }
+  json::array rows;
+  for (auto& [id, r] : rolled) {
+    for (const auto& [k, n] : counts[id]) r.counts.push_back(store::SafetyCount{k.first, k.second, n});
     json::object o = row_json(r);
-    if (auto it = by_id.find(r.dept); it != by_id.end()) {
+    if (auto it = by_id.find(id); it != by_id.end()) {
       o["name"] = it->second->name;
       o["path"] = it->second->path;
-      o["parent"] = it->second->parent;
+      o["parent"] = id == root ? 0 : it->second->parent;
     } else {
-      o["name"] = r.dept == 0 ? "所属なし" : "";
-      o["path"] = o["name"];
+      o["name"] = "所属なし";
+      o["path"] = "所属なし";
       o["parent"] = 0;
     }
     rows.push_back(std::move(o));
@@ -311,12 +323,9 @@ void SafetyTallies::publish(store::SafetyId id) {
     log::warn("safety.tally_failed", {{"check", id}, {"error", (!tally.ok() ? tally.status() : depts.status()).message()}});
     return;
   }
-  // The managers as the store has them now (a directory read: 20,000 users in a few ms),
-  // once per flush; their number is small, the frames' size is one tally.
-  auto users = ctx_.store.find_users(check->tenant, "", {}, 1'000'000);
-  if (!users.ok()) return;
+  // Few managers, one tally each: the frames cost O(managers), never O(targets).
   std::vector<UserId> all;
-  for (const User& u : *users) {
+  for (const User& u : managers(check->tenant)) {
     switch (policy::safety_reach(u, check->tenant)) {
       case policy::SafetyReach::all: all.push_back(u.id); break;
       case policy::SafetyReach::dept:
@@ -325,7 +334,7 @@ void SafetyTallies::publish(store::SafetyId id) {
                      json::object{{"type", "safety.updated"},
                                   {"safety", safety_check_json(*check)},
                                   {"scope", u.dept},
-                                  {"tally", safety_tally_json(narrowed(*tally, *depts, u.dept), *depts)}});
+                                  {"tally", safety_tally_json(narrowed(*tally, *depts, u.dept), *depts, u.dept)}});
         }
         break;
       case policy::SafetyReach::none: break;
@@ -335,7 +344,27 @@ void SafetyTallies::publish(store::SafetyId id) {
              json::object{{"type", "safety.updated"},
                           {"safety", safety_check_json(*check)},
                           {"scope", 0},
-                          {"tally", safety_tally_json(*tally, *depts)}});
+                          {"tally", safety_tally_json(*tally, *depts, 0)}});
+}
+
+std::vector<User> SafetyTallies::managers(TenantId tenant) {
+  const TimeMs now = ctx_.clock.now_ms();
+  {
+    std::lock_guard lock(managers_mu_);
+    auto it = managers_.find(tenant);
+    if (it != managers_.end() && now >= it->second.first && now - it->second.first < kManagersTtlMs) {
+      return it->second.second;
+    }
+  }
+  auto users = ctx_.store.find_users(tenant, "", {}, 1'000'000);
+  if (!users.ok()) return {};
+  std::vector<User> out;
+  for (User& u : *users) {
+    if (policy::safety_reach(u, tenant) != policy::SafetyReach::none) out.push_back(std::move(u));
+  }
+  std::lock_guard lock(managers_mu_);
+  managers_[tenant] = {now, out};
+  return out;
 }
 
 // ---- Safety ------------------------------------------------------------------------------
@@ -808,25 +837,35 @@ Result<std::string> Safety::print_page(const Actor& actor, store::SafetyId id) {
     for (const auto& o : q.options) h += "<th>" + html_escape(q.label) + "<br>" + html_escape(o) + "</th>";
   }
   h += "</tr>\n";
-  auto row = [&](const std::string& name, const store::SafetyTallyRow& r) {
-    h += "<tr><td>" + html_escape(name) + "</td><td>" + std::to_string(r.targets) + "</td><td>" +
-         std::to_string(r.answered) + "</td><td>" + std::to_string(r.targets - r.answered) + "</td>";
+  // The rows as the dashboard shows them (部 rows sum their 課 and 係), in path order.
+  auto row = [&](const std::string& name, const json::object& r) {
+    const std::int64_t targets = r.at("targets").as_int64();
+    const std::int64_t answered = r.at("answered").as_int64();
+    h += "<tr><td>" + html_escape(name) + "</td><td>" + std::to_string(targets) + "</td><td>" +
+         std::to_string(answered) + "</td><td>" + std::to_string(targets - answered) + "</td>";
     for (std::size_t qi = 0; qi < qs.size(); ++qi) {
       if (qs[qi].kind != SafetyQuestionKind::choice) continue;
       for (std::size_t oi = 0; oi < qs[qi].options.size(); ++oi) {
-        h += "<td>" + std::to_string(count_of(r, static_cast<int>(qi), static_cast<int>(oi))) + "</td>";
+        std::int64_t n = 0;
+        for (const json::value& c : r.at("counts").as_array()) {
+          if (c.at("question").as_int64() == static_cast<std::int64_t>(qi) &&
+              c.at("option").as_int64() == static_cast<std::int64_t>(oi)) {
+            n = c.at("count").as_int64();
+          }
+        }
+        h += "<td>" + std::to_string(n) + "</td>";
       }
     }
     h += "</tr>\n";
   };
-  std::vector<std::pair<std::string, const store::SafetyTallyRow*>> rows;
-  for (const auto& r : tally->depts) {
-    auto p = paths.find(r.dept);
-    rows.emplace_back(p == paths.end() ? "所属なし" : p->second, &r);
+  const json::object rolled = safety_tally_json(*tally, *depts, *scope);
+  std::vector<std::pair<std::string, const json::object*>> rows;
+  for (const json::value& r : rolled.at("depts").as_array()) {
+    rows.emplace_back(std::string(r.at("path").as_string()), &r.as_object());
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [name, r] : rows) row(name, *r);
-  row("合計", tally->total);
+  row("合計", rolled.at("total").as_object());
   h += "</table>\n<h2>未回答者</h2>\n<table><tr><th>所属</th><th>氏名</th><th>よみ</th><th>内線</th></tr>\n";
   store::SafetyTargetFilter filter;
   filter.dept = *scope;

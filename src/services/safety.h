@@ -77,8 +77,10 @@ boost::json::object safety_answer_json(const store::SafetyAnswer& a);
 // answer (parsed).
 boost::json::object safety_target_json(const store::SafetyTarget& t,
                                        const std::unordered_map<DeptId, std::string>& paths);
+// The tally with a row for every department that has targets in its subtree (a 部 row
+// sums its 課 and 係), up to `root` (0: the top), each with name, path and parent.
 boost::json::object safety_tally_json(const store::SafetyTally& t,
-                                      const std::vector<Department>& depts);
+                                      const std::vector<Department>& depts, DeptId root);
 
 // The coalesced tally publisher (the timer: the app's ticker, like ActionTallies').
 class SafetyTallies {
@@ -93,8 +95,13 @@ class SafetyTallies {
 
  private:
   void publish(store::SafetyId id);
+  // The municipality's managers (policy::safety_reach not none), read again every
+  // kManagersTtlMs: a directory read of 20,000 users is not for every flush.
+  std::vector<User> managers(TenantId tenant);
 
   Context& ctx_;
+  std::mutex managers_mu_;
+  std::map<TenantId, std::pair<TimeMs, std::vector<User>>> managers_;  // guarded by managers_mu_
   std::mutex mu_;
   std::set<store::SafetyId> pending_;                // guarded by mu_
   std::map<store::SafetyId, TimeMs> last_flush_;     // guarded by mu_

@@ -276,12 +276,14 @@ void WsClient::deliver(const bus::Event& e) {
   // The read.self of this connection's own `read`: its client knows (all-staff: one frame
   // fewer per member and message).
   if (e.origin != 0 && e.origin == origin_) return;
-  if (e.room == 0) {
+  if (e.room == 0 && e.frame->starts_with(R"({"type":"session.ended")")) {
     // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
     if (e.frame->find(actor_.token_hash) == std::string::npos) return;
     close(4001, "session_ended");
     return;
   }
+  // Other events of no room are addressed to users (安否確認's safety.* frames): they go
+  // out as they are, in the order of the rooms' events around them.
   std::lock_guard lock(mu_);
   if (replaying_) {
     // Held for the replay's end, against the same bound as the send queue: a client that

@@ -149,6 +149,12 @@ test('templates, start for two departments, only the targets see it', { timeout:
   const full = await c.takahashi.ok('GET', `/api/safety/${s.id}`);
   assert.equal(full.tally.total.targets, 10);
   assert.equal(full.can.close, true);
+  // Rows summed up the org tree: 部 → 課 → 係.
+  const row = (tally, path) => tally.depts.find((d) => d.path === path);
+  assert.equal(row(full.tally, '総務部').targets, 4);
+  assert.equal(row(full.tally, '市民生活部').targets, 6);
+  assert.equal(row(full.tally, '市民生活部/危機管理課/防災係').targets, 4);
+  assert.equal(row(full.tally, '市民生活部').answered, 1);
   const part = await c.kato.ok('GET', `/api/safety/${s.id}`);
   assert.equal(part.target, false);
   assert.equal(part.tally.total.targets, 6);

@@ -725,27 +725,29 @@ void Safety::close(const Actor& actor, store::SafetyId id, store::Callback<store
   ctx_.store.close_safety(id, actor.user.tenant, actor.user.id, ctx_.clock.now_ms(),
                           [this, done = std::move(done)](Result<store::SafetyCheck> r) {
     if (!r.ok()) return done(r.status());
-    // Everyone it asked (their banners go) and the managers (their dashboards): the
-    // targets in pages, one event.
-    std::vector<UserId> to;
-    store::MemberKey after;
-    for (;;) {
-      auto page = ctx_.store.safety_targets_page(r->id, {}, after, kClosePage);
-      if (!page.ok()) break;
-      for (const auto& t : page->targets) to.push_back(t.user.id);
-      if (!page->next) break;
-      after = *page->next;
-    }
-    if (auto users = ctx_.store.find_users(r->tenant, "", {}, 1'000'000); users.ok()) {
-      for (const User& u : *users) {
-        if (policy::safety_reach(u, r->tenant) != policy::SafetyReach::none) to.push_back(u.id);
-      }
-    }
-    std::sort(to.begin(), to.end());
-    to.erase(std::unique(to.begin(), to.end()), to.end());
     log::info("safety.closed", {{"check", r->id}, {"by", r->closed_by}});
-    publish_to(ctx_, r->tenant, std::move(to),
-               json::object{{"type", "safety.closed"}, {"safety", safety_check_json(*r)}});
+    // Everyone it asked (their banners go) and the managers (their dashboards): the
+    // targets read in pages, one event — off the store's callback thread, which 20,000
+    // targets' reads would hold up for the commits after this one.
+    ctx_.run_blocking([this, check = *r] {
+      std::vector<UserId> to;
+      store::MemberKey after;
+      for (;;) {
+        auto page = ctx_.store.safety_targets_page(check.id, {}, after, kClosePage);
+        if (!page.ok()) {
+          log::warn("safety.close_notice_failed", {{"check", check.id}, {"error", page.status().message()}});
+          break;
+        }
+        for (const auto& t : page->targets) to.push_back(t.user.id);
+        if (!page->next) break;
+        after = *page->next;
+      }
+      for (const User& u : tallies_.managers(check.tenant)) to.push_back(u.id);
+      std::sort(to.begin(), to.end());
+      to.erase(std::unique(to.begin(), to.end()), to.end());
+      publish_to(ctx_, check.tenant, std::move(to),
+                 json::object{{"type", "safety.closed"}, {"safety", safety_check_json(check)}});
+    });
     done(std::move(*r));
   });
 }

@@ -92,12 +92,12 @@ class SafetyTallies {
   // ago. Returns the number of checks flushed.
   std::size_t flush_due();
   bool active();
+  // The municipality's managers (policy::safety_reach not none), read again every 30 s:
+  // a directory read of 20,000 users is not for every flush.
+  std::vector<User> managers(TenantId tenant);
 
  private:
   void publish(store::SafetyId id);
-  // The municipality's managers (policy::safety_reach not none), read again every
-  // kManagersTtlMs: a directory read of 20,000 users is not for every flush.
-  std::vector<User> managers(TenantId tenant);
 
   Context& ctx_;
   std::mutex managers_mu_;

@@ -416,16 +416,22 @@ Result<SafetyTargetPage> PgStore::safety_targets_page(SafetyId id, const SafetyT
     const int state = filter.state == SafetyTargetFilter::State::answered     ? 1
                       : filter.state == SafetyTargetFilter::State::unanswered ? 2
                                                                                : 0;
-    // Along safety_targets_order (check_id, sort_key, user_id) from the cursor on.
+    // The department's subtree first, so that the page's statement is a plain walk along
+    // safety_targets_order (check_id, sort_key, user_id) from the cursor on.
+    std::vector<DeptId> depts;
+    if (filter.dept != 0) {
+      PgResult sub = db.exec(TONARI_PG_SUBTREE("1") "SELECT id FROM sub", Params().i64(filter.dept));
+      for (int i = 0; i < sub.rows(); ++i) depts.push_back(sub.row(i).i64(0));
+    }
     PgResult r = db.exec(
-        TONARI_PG_SUBTREE("3") "SELECT " TONARI_PG_TARGET_COLS TONARI_PG_TARGET_FROM
+        "SELECT " TONARI_PG_TARGET_COLS TONARI_PG_TARGET_FROM
         "WHERE t.check_id=$1 AND (t.sort_key, t.user_id) > ($4::bytea, $5::bigint)"
-        " AND ($3=0 OR t.dept_id IN (SELECT id FROM sub))"
+        " AND (cardinality($3::bigint[])=0 OR t.dept_id = ANY($3::bigint[]))"
         " AND ($2=0 OR ($2=1 AND t.answered_at<>0) OR ($2=2 AND t.answered_at=0))"
         " AND ($6<0 OR EXISTS(SELECT 1 FROM safety_picks p WHERE p.check_id=$1"
         " AND p.user_id=t.user_id AND p.question=$6 AND p.option=$7))"
         " ORDER BY t.sort_key, t.user_id LIMIT $8",
-        Params().i64(id).i64(state).i64(filter.dept).bytes(after.sort_key).i64(after.user)
+        Params().i64(id).i64(state).ids(depts).bytes(after.sort_key).i64(after.user)
             .i64(filter.question).i64(filter.option).i64(limit + 1));
     SafetyTargetPage out;
     std::string last_key;

@@ -245,6 +245,13 @@ TEST_P(SafetyTest, TallyCountsPerDepartmentAtStart) {
   EXPECT_EQ(sub.total.targets, 3);
   EXPECT_EQ(sub.total.counts, (std::vector<store::SafetyCount>{{0, 0, 1}, {0, 1, 1}, {1, 2, 1}}));
   EXPECT_EQ(must(store().safety_unanswered_ids(check.id, somu.id)), (std::vector<UserId>{c.id}));
+  // Target pages of a subtree, by the department at start.
+  SafetyTargetFilter in_somu;
+  in_somu.dept = somu.id;
+  EXPECT_EQ(walk_targets(check.id, 1, in_somu), (std::vector<UserId>{a.id, c.id, b.id}));
+  in_somu.dept = somuka.id;
+  in_somu.state = SafetyTargetFilter::State::unanswered;
+  EXPECT_EQ(walk_targets(check.id, 1, in_somu), (std::vector<UserId>{c.id}));
   EXPECT_EQ(must(store().safety_unanswered_ids(check.id, 0)).size(), 4u);
   EXPECT_EQ(store().safety_tally(check.id + 100, 0).status().code(), Code::not_found);
 }
@@ -361,13 +368,17 @@ TEST_P(SafetyTest, DISABLED_StartFor20000Targets) {
   std::printf("safety_tally: %.1f ms\n",
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tally_begin).count());
   EXPECT_EQ(tally.total.targets, kUsers + 4);
-  auto page_begin = std::chrono::steady_clock::now();
   SafetyTargetFilter unanswered;
   unanswered.state = SafetyTargetFilter::State::unanswered;
-  auto page = must(store().safety_targets_page(started.check.id, unanswered, {}, 100));
-  std::printf("a page of 100 unanswered: %.1f ms\n",
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - page_begin).count());
-  EXPECT_EQ(page.targets.size(), 100u);
+  for (int i = 0; i < 4; ++i) {  // the first on a connection also plans the statement
+    // The last after ANALYZE: what autovacuum will have done a minute after the start.
+    if (i == 3 && GetParam() == StoreKind::postgres) ASSERT_TRUE(database_->exec("ANALYZE").is_ok());
+    auto page_begin = std::chrono::steady_clock::now();
+    auto page = must(store().safety_targets_page(started.check.id, unanswered, {}, 100));
+    std::printf("a page of 100 unanswered: %.1f ms\n",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - page_begin).count());
+    EXPECT_EQ(page.targets.size(), 100u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, SafetyTest,

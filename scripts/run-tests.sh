@@ -59,7 +59,7 @@ if [ -d tests/integration ]; then
   # Authorization and tenant isolation again, against a node of a 3-node cluster
   # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, the tests of
   # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on),
-  # the key tests of collab.test.mjs and of search.test.mjs.
+  # the key tests of collab.test.mjs, search.test.mjs and safety.test.mjs.
   echo "== authorization and tenant isolation on a cluster node (TONARI_TEST_STORE=cluster)"
   export TONARI_TEST_STORE=cluster
   integration "$abs_log/integration-cluster-security.tap" security.test.mjs
@@ -83,6 +83,12 @@ if [ -d tests/integration ]; then
   # documents): the whole of files-search.test.mjs on a one-node cluster (lib/files.mjs).
   integration "$abs_log/integration-cluster-files-search.tap" files-search.test.mjs
   count_tap "$abs_log/integration-cluster-files-search.tap" "cluster: file search tests"
+  # 安否確認 (issue 23) on PostgreSQL + NATS: start, answers, tallies, proxy, reminders,
+  # close, export, authorization, training and the webhook of safety.test.mjs.
+  integration "$abs_log/integration-cluster-safety.tap" \
+      --test-name-pattern='templates, start for two departments|training: labelled everywhere|webhook: nothing starts' \
+      safety.test.mjs
+  count_tap "$abs_log/integration-cluster-safety.tap" "cluster: safety tests"
   unset TONARI_TEST_STORE
 fi
 

@@ -73,12 +73,15 @@ http::Response json_response(int status, const boost::json::object& body) {
   return http::Response{status, boost::json::serialize(body), "application/json; charset=utf-8", {}};
 }
 
-http::Handler Api::authed(AuthedHandler h) {
-  return [this, h = std::move(h)](http::Request& req) -> boost::asio::awaitable<http::Response> {
+http::Handler Api::authed(AuthedHandler h, bool restricted_ok) {
+  return [this, h = std::move(h), restricted_ok](http::Request& req) -> boost::asio::awaitable<http::Response> {
     auto caller = authenticate(req, d_.accounts);
     if (!caller.ok()) co_return error_response(caller.status());
     req.user_id = caller->actor.user.id;
-    if (Status st = check_zone(req, caller->actor.user); !st.is_ok()) co_return error_response(st);
+    if (Status st = check_zone(req, caller->actor.user); !st.is_ok()) {
+      if (!restricted_ok) co_return error_response(st);
+      caller->restricted = true;
+    }
     if (Status st = check_csrf(req, *caller, d_.config); !st.is_ok()) {
       co_return error_response(st);
     }
@@ -94,6 +97,7 @@ void Api::install(http::Router& router) {
   if (d_.reactions && d_.actions && d_.pins) install_collab(router);
   if (d_.notes) install_notes(router);
   if (d_.search) install_search(router);
+  if (d_.safety) install_safety(router);
 }
 
 http::UpgradeHandler Api::upgrade_handler() {

@@ -25,6 +25,7 @@
 #include "services/pins.h"
 #include "services/reactions.h"
 #include "services/rooms.h"
+#include "services/safety.h"
 #include "services/search.h"
 
 namespace tonari::api {
@@ -67,6 +68,8 @@ struct Deps {
   services::Pins* pins = nullptr;
   // Full-text search (rest_search.cc); null: no search route (tests).
   services::Search* search = nullptr;
+  // 安否確認 (rest_safety.cc); null: none of those routes (tests).
+  services::Safety* safety = nullptr;
 };
 
 // The body limit of the note routes (a note's 30,000 characters, as JSON): the server's
@@ -77,6 +80,9 @@ inline constexpr std::size_t kNoteBodyBytes = 256 * 1024;
 struct Caller {
   services::Actor actor;
   bool via_cookie = false;
+  // Through an Internet-zone listener without Internet use (利用制限): only the routes
+  // that allow it (authed's `restricted_ok`: answering a 安否確認) get such a caller.
+  bool restricted = false;
 };
 
 using AuthedHandler =
@@ -99,8 +105,11 @@ class Api {
   void install_collab(http::Router& router);
   void install_notes(http::Router& router);
   void install_search(http::Router& router);
+  void install_safety(http::Router& router);
   // Wraps `h` with authentication and, for unsafe methods, the CSRF and Origin checks.
-  http::Handler authed(AuthedHandler h);
+  // `restricted_ok`: a user whose Internet use is restricted may call it through the
+  // Internet zone (Caller::restricted tells the handler, which narrows what it does).
+  http::Handler authed(AuthedHandler h, bool restricted_ok = false);
 
   Deps& d_;
 };

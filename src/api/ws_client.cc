@@ -153,10 +153,20 @@ boost::asio::awaitable<void> WsClient::hello(json::object msg) {
 
   json::array rooms;
   for (const auto& [room, ev] : *now) rooms.push_back(json::object{{"id", room}, {"ev", ev}});
-  send_text(json::serialize(json::object{{"type", "welcome"},
-                                         {"user", wire::user(actor_.user)},
-                                         {"rooms", std::move(rooms)},
-                                         {"server_time", d_.clock.now_ms()}}));
+  json::object welcome{{"type", "welcome"},
+                       {"user", wire::user(actor_.user)},
+                       {"rooms", std::move(rooms)},
+                       {"server_time", d_.clock.now_ms()}};
+  if (d_.safety) {
+    // The open 安否確認 I am a target of, as state (read after attaching: a check started
+    // since then comes as well as a safety.started, which the client merges by id).
+    json::array safety;
+    if (auto open = d_.safety->open_for(actor_.user); open.ok()) {
+      for (const auto& [check, target] : *open) safety.push_back(services::safety_mine_json(check, target));
+    }
+    welcome["safety"] = std::move(safety);
+  }
+  send_text(json::serialize(welcome));
 
   // Which rooms to replay: those behind, while the total stays within the budget; the
   // others (too far behind) get a resync.
@@ -266,12 +276,14 @@ void WsClient::deliver(const bus::Event& e) {
   // The read.self of this connection's own `read`: its client knows (all-staff: one frame
   // fewer per member and message).
   if (e.origin != 0 && e.origin == origin_) return;
-  if (e.room == 0) {
+  if (e.room == 0 && e.frame->starts_with(R"({"type":"session.ended")")) {
     // Internal notices: {"type":"session.ended","session":"<hash>"} ends this session's sockets.
     if (e.frame->find(actor_.token_hash) == std::string::npos) return;
     close(4001, "session_ended");
     return;
   }
+  // Other events of no room are addressed to users (安否確認's safety.* frames): they go
+  // out as they are, in the order of the rooms' events around them.
   std::lock_guard lock(mu_);
   if (replaying_) {
     // Held for the replay's end, against the same bound as the send queue: a client that

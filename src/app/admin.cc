@@ -344,6 +344,50 @@ int admin_file_policy(const Config& cfg, const std::string& tenant, const FilePo
   return 0;
 }
 
+int admin_set_safety_webhook(const Config& cfg, const std::string& tenant, const std::string& secret_file) {
+  // Shorter secrets could be guessed offline from one signed request.
+  constexpr std::size_t kMinSecretChars = 32;
+  std::string secret;
+  if (!secret_file.empty()) {
+    std::ifstream in(secret_file);
+    if (!in) return report(not_found("cannot read " + secret_file));
+    std::getline(in, secret);
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    if (secret.size() < kMinSecretChars) {
+      return report(invalid_argument("the secret must have at least 32 characters (e.g. openssl rand -hex 32)"));
+    }
+  }
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto r = services::wait_for<bool>([&](auto cb) {
+    node.store->set_tenant_setting(t->id, services::kSafetyWebhookKey, secret, std::move(cb));
+  });
+  if (!r.ok()) return report(r.status());
+  if (secret.empty()) {
+    std::cout << "removed the safety webhook secret of " << tenant << ": the webhook refuses every request\n";
+  } else {
+    std::cout << "set the safety webhook secret of " << tenant << ": POST /api/hooks/safety/" << tenant
+              << "/<earthquake|flood|drill>\n";
+  }
+  return 0;
+}
+
+int admin_set_safety_roles(const Config& cfg, const std::string& tenant, const std::string& login,
+                           bool crisis, bool dept_head) {
+  Node node(cfg);
+  auto t = node.store->tenant_by_code(tenant);
+  if (!t.ok()) return report(t.status());
+  auto c = node.store->credentials(t->id, login);
+  if (!c.ok()) return report(not_found("no user " + login + " in " + tenant));
+  auto u = services::wait_for<User>(
+      [&](auto cb) { node.store->set_user_flags(c->user.id, crisis, dept_head, std::move(cb)); });
+  if (!u.ok()) return report(u.status());
+  std::cout << login << " (" << u->name << ") in " << tenant << ": 危機管理 " << (u->crisis ? "yes" : "no")
+            << ", 所属長 " << (u->dept_head ? "yes" : "no") << "\n";
+  return 0;
+}
+
 int admin_set_internet(const Config& cfg, const std::string& tenant, const std::string& login,
                        bool allowed) {
   Node node(cfg);

@@ -52,6 +52,12 @@ struct FilePolicyChange {
 // the policy as it then is (JSON).
 int admin_file_policy(const Config& cfg, const std::string& tenant, const FilePolicyChange& change);
 // Allows or restricts the account's use of tonari through Internet-zone listeners.
+// 安否確認 (issue 23): the webhook's secret, read from `secret_file` (its first line; at
+// least 32 characters), kept with the municipality's settings; an empty path removes it.
+int admin_set_safety_webhook(const Config& cfg, const std::string& tenant, const std::string& secret_file);
+// Gives or takes the 危機管理 (crisis) and 所属長 (dept_head) roles.
+int admin_set_safety_roles(const Config& cfg, const std::string& tenant, const std::string& login,
+                           bool crisis, bool dept_head);
 int admin_set_internet(const Config& cfg, const std::string& tenant, const std::string& login,
                        bool allowed);
 

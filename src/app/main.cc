@@ -152,6 +152,22 @@ int main(int argc, char** argv) {
   allow_flag->excludes(deny_flag);
   deny_flag->excludes(allow_flag);
 
+  std::string secret_file;
+  auto* sw = admin->add_subcommand("set-safety-webhook",
+                                   "set the secret that signs the 安否確認 webhook of a municipality");
+  sw->add_option("--data", data_dir, "data directory");
+  sw->add_option("--tenant", tenant, "municipality code")->required();
+  sw->add_option("--secret-file", secret_file, "a file whose first line is the secret (32+ characters); \"\": remove it")
+      ->required();
+  bool safety_crisis = false, safety_dept_head = false;
+  auto* ss = admin->add_subcommand("set-safety-roles",
+                                   "give a staff account the 危機管理 and/or 所属長 role of 安否確認 (none: take them)");
+  ss->add_option("--data", data_dir, "data directory");
+  ss->add_option("--tenant", tenant, "municipality code")->required();
+  ss->add_option("--login", login, "login id")->required();
+  ss->add_flag("--crisis", safety_crisis, "危機管理: starts, closes and sees every 安否確認");
+  ss->add_flag("--dept-head", safety_dept_head, "所属長: sees and reminds their department's answers");
+
   auto* mg = admin->add_subcommand(
       "migrate", "bring the store's schema up to this tonari's version (PostgreSQL: before the nodes start)");
   mg->add_option("--data", data_dir, "data directory (SQLite)");
@@ -249,6 +265,8 @@ int main(int argc, char** argv) {
     if (cs->parsed()) return app::admin_copy_store(copy_from, copy_to);
     if (rs->parsed()) return app::admin_restore(restore_from, cfg.data_dir, force);
     if (fp->parsed()) return app::admin_file_policy(cfg, tenant, fpc);
+    if (sw->parsed()) return app::admin_set_safety_webhook(cfg, tenant, secret_file);
+    if (ss->parsed()) return app::admin_set_safety_roles(cfg, tenant, login, safety_crisis, safety_dept_head);
     if (si->parsed()) {
       if (!internet_allow && !internet_deny) {
         std::cerr << "tonari: admin set-internet: give --allow or --deny\n";

@@ -134,6 +134,8 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   notes = std::make_unique<services::Notes>(*ctx);
   pins = std::make_unique<services::Pins>(*ctx);
   search = std::make_unique<services::Search>(*ctx, cfg.search_index);
+  safety_tallies = std::make_unique<services::SafetyTallies>(*ctx);
+  safety = std::make_unique<services::Safety>(*ctx, *safety_tallies);
   {
     files::FilesConfig fc = cfg.files;
     if (fc.dir.empty()) fc.dir = (std::filesystem::path(cfg.data_dir) / "files").string();

@@ -24,6 +24,7 @@
 #include "services/reactions.h"
 #include "services/read_receipts.h"
 #include "services/rooms.h"
+#include "services/safety.h"
 #include "services/search.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -90,6 +91,9 @@ class Node {
   std::unique_ptr<services::Pins> pins;
   // Full-text search (off with [search] index = false).
   std::unique_ptr<services::Search> search;
+  // 安否確認 (its tallies published by the ticker, like the action stamps').
+  std::unique_ptr<services::SafetyTallies> safety_tallies;
+  std::unique_ptr<services::Safety> safety;
   // Files: the blob store and upload sessions in [files] dir (<data_dir>/files), and the
   // service over them, whose file I/O (chunks, hashing) runs on `file_io`'s threads.
   boost::asio::thread_pool file_io{2};

@@ -206,7 +206,7 @@ asio::awaitable<void> ticker(Node& node, bool clustered) {
   auto revoking = std::make_shared<std::atomic<bool>>(false);
   auto revoked_up_to = std::make_shared<std::int64_t>(0);  // the revoking task's alone
   for (;;) {
-    const bool busy = node.receipts->active() || node.tallies->active();
+    const bool busy = node.receipts->active() || node.tallies->active() || node.safety_tallies->active();
     t.expires_after(busy ? milliseconds(10) : milliseconds(100));
     auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
@@ -214,6 +214,7 @@ asio::awaitable<void> ticker(Node& node, bool clustered) {
       asio::post(node.housekeeping, [&node, flushing] {
         node.receipts->flush_due();
         node.tallies->flush_due();
+        node.safety_tallies->flush_due();
         flushing->store(false);
       });
     }
@@ -310,7 +311,7 @@ int serve(const Config& cfg_in) {
                  *node.bus,      node.clock,    cfg.api,               {},
                  node.user_limits.get(),        node.node_id,          node.files.get(),
                  node.reactions.get(),          node.actions.get(),    node.notes.get(),
-                 node.pins.get(),               node.search.get()};
+                 node.pins.get(),               node.search.get(),     node.safety.get()};
   log::info("server.node", {{"node", node.node_id},
                             {"bus", cfg.bus_url.empty() ? "in-process" : bus::redacted_url(cfg.bus_url)}});
   api::Api api(deps);

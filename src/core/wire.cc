@@ -81,6 +81,9 @@ json::object user(const User& u) {
   o["extension"] = u.extension;
   o["role"] = u.role == Role::admin ? "admin" : "staff";
   o["disabled"] = u.disabled;
+  // The 安否確認 roles (issue 23), shown only when held: a client offers their actions.
+  if (u.crisis) o["crisis"] = true;
+  if (u.dept_head) o["dept_head"] = true;
   return o;
 }
 

@@ -202,7 +202,16 @@ bool Accounts::verify(PendingLogin p) {
   }
   throttle_.succeeded(p.admission);
   ctx_.bus.publish_notice(kThrottleTopic, LoginThrottle::notice(p.admission, false));
+  // The one exception to the 利用制限: an open 安否確認 that allows answering from the
+  // Internet zone, of which the user is a target. The session gets no further than that:
+  // every other route and the WebSocket still refuse it (api/ authed, restricted_ok).
+  bool safety_answer = false;
   if (req.internet && !creds->user.internet_allowed) {
+    if (auto open = ctx_.store.open_safety_checks_for(creds->user.id); open.ok()) {
+      for (const auto& [check, target] : *open) safety_answer |= check.internet_answer;
+    }
+  }
+  if (req.internet && !creds->user.internet_allowed && !safety_answer) {
     log::info("login.refused", {{"tenant", req.tenant_code},
                                 {"login", req.login},
                                 {"address", req.client_address},

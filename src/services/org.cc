@@ -101,4 +101,17 @@ Status check_code(std::string_view code) {
   return Status::ok();
 }
 
+bool in_subtree(const std::vector<Department>& depts, DeptId d, DeptId root) {
+  if (root == 0 || d == 0) return false;
+  std::unordered_map<DeptId, DeptId> parent;
+  for (const Department& x : depts) parent.emplace(x.id, x.parent);
+  for (std::size_t steps = 0; d != 0 && steps <= depts.size(); ++steps) {
+    if (d == root) return true;
+    auto it = parent.find(d);
+    if (it == parent.end()) return false;
+    d = it->second;
+  }
+  return false;
+}
+
 }  // namespace tonari::services::org

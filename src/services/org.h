@@ -32,4 +32,8 @@ Result<Department> resolve(const std::vector<Department>& depts, std::string_vie
 // path never look alike).
 Status check_code(std::string_view code);
 
+// Whether department `d` is `root` or one of its descendants among `depts` (a broken
+// parent chain ends the walk: false, never loops).
+bool in_subtree(const std::vector<Department>& depts, DeptId d, DeptId root);
+
 }  // namespace tonari::services::org

@@ -230,4 +230,60 @@ Status can_delete_note(const User& actor, const Room& room, const std::optional<
   return permission_denied("only the note's creator and the room's owners and admins can delete it");
 }
 
+SafetyReach safety_reach(const User& actor, TenantId tenant) {
+  if (actor.tenant != tenant || actor.disabled) return SafetyReach::none;
+  if (actor.role == Role::admin || actor.crisis) return SafetyReach::all;
+  if (actor.dept_head && actor.dept != 0) return SafetyReach::dept;
+  return SafetyReach::none;
+}
+
+Status can_set_safety_roles(const User& actor) {
+  if (actor.role == Role::admin && !actor.disabled) return Status::ok();
+  return permission_denied("only an administrator can give the 危機管理 and 所属長 roles");
+}
+
+Status can_start_safety(const User& actor) {
+  if (safety_reach(actor, actor.tenant) == SafetyReach::all) return Status::ok();
+  return permission_denied("only 危機管理 staff and administrators can start a safety confirmation");
+}
+
+namespace {
+Status safety_hidden() { return not_found("safety confirmation not found"); }
+}  // namespace
+
+Status can_see_safety(const User& actor, TenantId tenant, bool target, bool in_reach) {
+  if (actor.tenant != tenant) return safety_hidden();
+  const SafetyReach r = safety_reach(actor, tenant);
+  if (target || r == SafetyReach::all || (r == SafetyReach::dept && in_reach)) return Status::ok();
+  return safety_hidden();
+}
+
+Status can_close_safety(const User& actor, TenantId tenant, bool target, bool in_reach) {
+  TONARI_RETURN_IF_ERROR(can_see_safety(actor, tenant, target, in_reach));
+  if (safety_reach(actor, tenant) == SafetyReach::all) return Status::ok();
+  return permission_denied("only 危機管理 staff and administrators can close a safety confirmation");
+}
+
+Result<DeptId> safety_dashboard_scope(const User& actor, TenantId tenant, bool target, bool in_reach) {
+  TONARI_RETURN_IF_ERROR(can_see_safety(actor, tenant, target, in_reach));
+  switch (safety_reach(actor, tenant)) {
+    case SafetyReach::all: return DeptId{0};
+    case SafetyReach::dept:
+      if (in_reach) return actor.dept;
+      break;
+    case SafetyReach::none: break;
+  }
+  return permission_denied("the answers are shown to 危機管理 staff, administrators and 所属長 only");
+}
+
+Status can_answer_safety_for(const User& actor, TenantId tenant, bool target, bool in_reach,
+                             bool target_in_subtree) {
+  TONARI_RETURN_IF_ERROR(can_see_safety(actor, tenant, target, in_reach));
+  const SafetyReach r = safety_reach(actor, tenant);
+  if (r == SafetyReach::all || (r == SafetyReach::dept && target_in_subtree)) return Status::ok();
+  return permission_denied(r == SafetyReach::dept
+                               ? "a 所属長 answers for the staff of their own department only"
+                               : "only 危機管理 staff, administrators and 所属長 can answer for someone else");
+}
+
 }  // namespace tonari::services::policy

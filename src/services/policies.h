@@ -97,4 +97,30 @@ Status can_pin(const User& actor, const Room& room, const std::optional<Member>&
 Status can_delete_note(const User& actor, const Room& room, const std::optional<Member>& m,
                        UserId creator);
 
+// 安否確認 (issue 23). How far a user manages a check of `tenant`: all of it (a tenant
+// admin or a 危機管理 user of that municipality), their department's subtree (a 所属長 with
+// a department), or none. A check is visible to its targets and its managers; to anyone
+// else (another municipality too) it is not_found.
+enum class SafetyReach { none, dept, all };
+SafetyReach safety_reach(const User& actor, TenantId tenant);
+// Give or take the 危機管理 and 所属長 roles: an administrator (permission_denied).
+Status can_set_safety_roles(const User& actor);
+// Start one: an administrator or a 危機管理 user (permission_denied).
+Status can_start_safety(const User& actor);
+// See the check (and one's own answer): a target or a manager (dept: `in_reach`, the check
+// reaches someone of their subtree). not_found otherwise.
+Status can_see_safety(const User& actor, TenantId tenant, bool target, bool in_reach);
+// Close it: SafetyReach::all. A target or a 所属長 who sees it gets permission_denied;
+// anyone else not_found.
+Status can_close_safety(const User& actor, TenantId tenant, bool target, bool in_reach);
+// The dashboard, the target lists, the export and reminders: a manager. On success the
+// department whose subtree they see (0: all). dept_head: their own department; a target
+// who manages nothing gets permission_denied; anyone else not_found.
+Result<DeptId> safety_dashboard_scope(const User& actor, TenantId tenant, bool target, bool in_reach);
+// 代理回答 for `target_user` (its department at start in `actor`'s subtree:
+// `target_in_subtree`): SafetyReach::all, or a 所属長 for their subtree. Answering for
+// oneself is not a proxy answer and needs no check here.
+Status can_answer_safety_for(const User& actor, TenantId tenant, bool target, bool in_reach,
+                             bool target_in_subtree);
+
 }  // namespace tonari::services::policy

@@ -73,5 +73,17 @@ TEST(Org, ACodeIsPlainCharacters) {
   EXPECT_FALSE(check_code(std::string(33, '1')).is_ok());
 }
 
+
+TEST(Org, SubtreesFollowTheParents) {
+  auto all = tree();
+  EXPECT_TRUE(in_subtree(all, 4, 1));   // 庶務係 in 総務部
+  EXPECT_TRUE(in_subtree(all, 2, 2));   // a department is in its own subtree
+  EXPECT_FALSE(in_subtree(all, 1, 4));  // not upwards
+  EXPECT_FALSE(in_subtree(all, 5, 2));  // nor sideways
+  EXPECT_FALSE(in_subtree(all, 0, 1));
+  std::vector<Department> loop{dept(1, 2, "甲", "a"), dept(2, 1, "乙", "b")};
+  EXPECT_FALSE(in_subtree(loop, 1, 7));  // a cycle ends the walk
+}
+
 }  // namespace
 }  // namespace tonari::services::org

@@ -457,5 +457,59 @@ TEST(TakeOverPolicy, OnlyAnAdministratorOfTheMunicipalityForAGroupRoom) {
   EXPECT_EQ(can_take_over(admin, direct, std::nullopt).code(), Code::permission_denied);
 }
 
+
+// 安否確認 (issue 23): who sees, manages, closes and answers for others.
+TEST(PoliciesSafety, ReachAndRefusals) {
+  User staff = make_user(1, kTenant);
+  User admin = make_user(2, kTenant, Role::admin);
+  User crisis = make_user(3, kTenant);
+  crisis.crisis = true;
+  User head = make_user(4, kTenant);
+  head.dept_head = true;
+  head.dept = 10;
+  User headless = make_user(5, kTenant);
+  headless.dept_head = true;  // no department: manages nothing
+  User stranger = make_user(6, kOtherTenant, Role::admin);
+
+  EXPECT_EQ(safety_reach(admin, kTenant), SafetyReach::all);
+  EXPECT_EQ(safety_reach(crisis, kTenant), SafetyReach::all);
+  EXPECT_EQ(safety_reach(head, kTenant), SafetyReach::dept);
+  EXPECT_EQ(safety_reach(headless, kTenant), SafetyReach::none);
+  EXPECT_EQ(safety_reach(stranger, kTenant), SafetyReach::none);
+
+  EXPECT_TRUE(can_start_safety(crisis).is_ok());
+  EXPECT_TRUE(can_start_safety(admin).is_ok());
+  EXPECT_EQ(can_start_safety(head).code(), Code::permission_denied);
+  EXPECT_EQ(can_start_safety(staff).code(), Code::permission_denied);
+
+  // Seeing: targets and managers; others (another municipality too) not_found.
+  EXPECT_TRUE(can_see_safety(staff, kTenant, true, false).is_ok());
+  EXPECT_EQ(can_see_safety(staff, kTenant, false, false).code(), Code::not_found);
+  EXPECT_EQ(can_see_safety(stranger, kTenant, false, false).code(), Code::not_found);
+  EXPECT_TRUE(can_see_safety(head, kTenant, false, true).is_ok());
+  EXPECT_EQ(can_see_safety(head, kTenant, false, false).code(), Code::not_found);
+
+  // The dashboard's scope.
+  EXPECT_EQ(*safety_dashboard_scope(crisis, kTenant, false, false), 0);
+  EXPECT_EQ(*safety_dashboard_scope(head, kTenant, false, true), 10);
+  EXPECT_EQ(safety_dashboard_scope(staff, kTenant, true, false).status().code(), Code::permission_denied);
+  EXPECT_EQ(safety_dashboard_scope(staff, kTenant, false, false).status().code(), Code::not_found);
+
+  // Closing: the whole-municipality managers only.
+  EXPECT_TRUE(can_close_safety(crisis, kTenant, false, false).is_ok());
+  EXPECT_EQ(can_close_safety(head, kTenant, false, true).code(), Code::permission_denied);
+  EXPECT_EQ(can_close_safety(staff, kTenant, true, false).code(), Code::permission_denied);
+  EXPECT_EQ(can_close_safety(staff, kTenant, false, false).code(), Code::not_found);
+
+  // 代理回答: a 所属長 within their subtree only.
+  EXPECT_TRUE(can_answer_safety_for(crisis, kTenant, false, false, false).is_ok());
+  EXPECT_TRUE(can_answer_safety_for(head, kTenant, false, true, true).is_ok());
+  EXPECT_EQ(can_answer_safety_for(head, kTenant, false, true, false).code(), Code::permission_denied);
+  EXPECT_EQ(can_answer_safety_for(staff, kTenant, true, false, true).code(), Code::permission_denied);
+
+  EXPECT_TRUE(can_set_safety_roles(admin).is_ok());
+  EXPECT_EQ(can_set_safety_roles(crisis).code(), Code::permission_denied);
+}
+
 }  // namespace
 }  // namespace tonari::services::policy

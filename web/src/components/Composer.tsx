@@ -67,6 +67,8 @@ export function Composer({
   const photoInput = useRef<HTMLInputElement>(null);
   const stampBtn = useRef<HTMLButtonElement>(null);
   const [stamps, setStamps] = useState(false);
+  // 重要・確認必須: the next text asks members to confirm it (one send at a time).
+  const [ack, setAck] = useState(false);
   const canSend = (sendable(text) || attachState === 'ready') && (attachState === 'empty' || attachState === 'ready');
 
   // Keep the draft when leaving the room (the component is keyed by room).
@@ -136,7 +138,8 @@ export function Composer({
     const files = store.attachments.take(room);
     const people = (members ?? []).map((m) => ({ id: m.user.id, name: m.user.name })).filter((p) => p.id !== me.id);
     const { mentions, mention_all } = collectMentions(body, people);
-    store.send(room, body, reply, mentions, mention_all && kind === 'group', files);
+    store.send(room, body, reply, mentions, mention_all && kind === 'group', files, ack ? { ack_required: true } : {});
+    setAck(false);
     change('');
     store.drafts.set(me.id, room, '');
     setMq(null);
@@ -231,6 +234,11 @@ export function Composer({
       {open && <MentionSuggest items={candidates} active={active} onPick={pick} />}
       {attached.length > 0 && <AttachmentTray room={room} list={attached} />}
       {stamps && <StampPicker onPick={sendStamp} onClose={closeStamps} />}
+      {ack && (
+        <p class="composer-ack" id="composer-ack">
+          {t('ackToggleOn')}
+        </p>
+      )}
       <div class="composer-row">
         <div class="attach-btns">
           <button
@@ -279,6 +287,16 @@ export function Composer({
             aria-haspopup="dialog"
           >
             <Icon name="action" size={22} />
+          </button>
+          <button
+            type="button"
+            class={'icon-btn attach-btn ack-toggle' + (ack ? ' on' : '')}
+            onClick={() => setAck(!ack)}
+            aria-label={t('ackToggle')}
+            aria-pressed={ack}
+            title={t('ackToggle')}
+          >
+            <Icon name="alert" size={22} />
           </button>
           <input ref={fileInput} type="file" multiple hidden tabIndex={-1} data-input="file" onChange={picked} />
           <input

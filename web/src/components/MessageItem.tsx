@@ -9,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
+import { AckCard, ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -61,7 +61,8 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
   const press = useLongPress(() => !m.deleted && !editing && onAction('react', m));
   const stamp = !m.deleted && m.stamp;
   const action = !m.deleted && !!m.action;
-  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '']
+  const ack = !m.deleted && !!m.ack_required;
+  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '', ack ? 'has-ack' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -114,6 +115,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
             )}
             {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
             {action && <ActionCard m={m} />}
+            {ack && !editing && <AckCard m={m} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (

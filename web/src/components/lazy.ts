@@ -53,6 +53,7 @@ const actions = () =>
   Promise.all([import('./ActionStamps'), loadActionTexts(), loadRoomTexts()]).then(([m]) => m);
 export const ActionCard = lazy(() => actions().then((m) => m.ActionCard));
 export const ActionDialog = lazy(() => actions().then((m) => m.ActionDialog));
+export const AckCard = lazy(() => actions().then((m) => m.AckCard));
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {

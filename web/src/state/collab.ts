@@ -4,7 +4,7 @@
 // page) and plugs into `lists` when it does.
 import type { ActionState, EventFrame, Message } from '../api/types';
 import type { Hub } from './hub';
-import { findBySeq, setAction, setReaction } from './timeline';
+import { findBySeq, setAcks, setAction, setReaction } from './timeline';
 import type { Timelines } from './timelines';
 
 /** What keeps the loaded pins and notes lists (collabActions.ts). */
@@ -42,7 +42,14 @@ export class Collab {
       this.timelines.change(f.room, (l) => setReaction(l, f.seq, f.key, f.count, f.user === me ? f.on : undefined));
     } else if (f.type === 'action.updated') {
       this.onActionUpdated(f.room, f.seq, f.action);
+    } else if (f.type === 'message.acks') {
+      this.timelines.change(f.room, (l) => setAcks(l, f.seq, f.ack_count));
     } else this.lists?.onEvent(f);
+  }
+
+  /** I confirmed message `seq` (my own call, or message.acked from another device). */
+  acked(room: number, seq: number, count: number): void {
+    this.timelines.change(room, (l) => setAcks(l, seq, count, true));
   }
 
   /**

@@ -128,6 +128,15 @@ export function setAction(list: Message[], seq: number, a: ActionState, withMine
   return changeMessage(list, seq, (m) => (m.action ? { ...m, action: withMine ? a : keepMine(a, m.action) } : m));
 }
 
+/** 確認必須 message `seq` now has `count` confirmations; acked: I confirmed it (undefined: as it was). */
+export function setAcks(list: Message[], seq: number, count: number, acked?: boolean): Message[] {
+  return changeMessage(list, seq, (m) => {
+    if (!m.ack_required) return m;
+    const mine = acked || m.acked;  // confirming cannot be undone
+    return count === m.ack_count && mine === m.acked ? m : { ...m, ack_count: count, acked: mine };
+  });
+}
+
 function indexOfSeq(list: Message[], seq: number): number {
   let lo = 0;
   let hi = list.length - 1;

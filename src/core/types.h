@@ -59,6 +59,12 @@ struct User {
   std::string extension;  // 内線 (the phone extension), as the municipality writes it
   // May use tonari through an Internet-zone listener (the admin's 利用制限).
   bool internet_allowed = true;
+  // 危機管理 (issue 23): may start, close and remind 安否確認, answer for others and see
+  // every dashboard of the tenant.
+  bool crisis = false;
+  // 所属長: sees the dashboards of their department and its sub-departments, and may
+  // remind and answer for others there.
+  bool dept_head = false;
 };
 
 enum class RoomKind { group, direct };
@@ -264,6 +270,12 @@ struct Message {
   std::vector<ReactionCount> reactions;
   // The action stamp this message asks (its body is then empty or a note to it).
   std::optional<ActionState> action;
+  // 確認必須 (issue 23): members are asked to acknowledge it (確認しました), distinct from
+  // 既読. ack_count: how many did; acked: whether the viewer did (services fill it from
+  // Store::viewer_marks, like ActionState::mine).
+  bool ack_required = false;
+  std::int64_t ack_count = 0;
+  bool acked = false;
 };
 
 // ノート: a room's shared document (an agenda, a manual, 引継ぎ), in a safe Markdown subset.

@@ -20,6 +20,7 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "store/safety.h"
 
 namespace tonari::store {
 
@@ -96,13 +97,22 @@ struct MemberPage {
 };
 
 // Which members a page holds: all, those other than a message's sender who have (or have
-// not) read it, or those who have not answered the action stamp of message `seq` (a task:
-// its assignees who are still members and not done).
+// not) read it, those who have not answered the action stamp of message `seq` (a task:
+// its assignees who are still members and not done), or those other than the sender who
+// have (or have not) acknowledged message `seq` (確認必須, ack_message).
 struct MemberFilter {
-  enum Kind { all, read, unread, unanswered };
+  enum Kind { all, read, unread, unanswered, acked, unacked };
   Kind kind = all;
-  Seq seq = 0;         // read / unread / unanswered: the message
-  UserId sender = 0;   // read / unread: left out
+  Seq seq = 0;         // read / unread / unanswered / acked / unacked: the message
+  UserId sender = 0;   // read / unread / acked / unacked: left out
+  // acked / unacked: only members whose department is this one or in its subtree; 0: any.
+  DeptId dept = 0;
+};
+
+// A page of a check's targets (Store::safety_targets_page) in the member-list order.
+struct SafetyTargetPage {
+  std::vector<SafetyTarget> targets;
+  std::optional<MemberKey> next;
 };
 
 // A search (Store::search). Every filter narrows; the permission filter is `rooms`.
@@ -176,6 +186,8 @@ struct NewMessage {
   // An action stamp this message asks (validated by the caller: services/actions.h); the
   // body may be empty. Stored with the message, with an empty tally.
   std::optional<ActionSpec> action;
+  // 確認必須: members are asked to acknowledge it (ack_message). Not for a system message.
+  bool ack_required = false;
 };
 
 // A reaction put or taken away (react).
@@ -610,11 +622,13 @@ class Store {
   }
 
   // Reads. Callers check membership first (policy); these read what they are asked.
-  // What `viewer` did to the messages with seq in [lo, hi]: the reaction keys they put and
-  // their answers (services fill ReactionCount::mine and ActionState::mine with them).
+  // What `viewer` did to the messages with seq in [lo, hi]: the reaction keys they put,
+  // their answers and the messages they acknowledged, ascending (services fill
+  // ReactionCount::mine, ActionState::mine and Message::acked with them).
   struct ViewerMarks {
     std::vector<std::pair<Seq, std::string>> reacted;
     std::vector<std::pair<Seq, std::pair<std::vector<ActionPick>, TimeMs>>> answered;
+    std::vector<Seq> acked;
   };
   virtual Result<ViewerMarks> viewer_marks(RoomId room, Seq lo, Seq hi, UserId viewer)  {
     return Status(Code::internal, "not implemented");  // TODO(i21)
@@ -708,6 +722,111 @@ class Store {
     return Status(Code::internal, "not implemented");  // TODO(i22)
   }
 
+  // ---- 確認必須: acknowledged messages (issue 23) -------------------------------------
+  // post_message stores NewMessage::ack_required (invalid_argument for a system message is
+  // not possible: system messages never ask). messages() and message() fill
+  // Message::ack_required and ack_count (never `acked`: see viewer_marks). A deleted
+  // message loses its acks in delete_message's transaction (ack_count 0).
+
+  // Records that `user` acknowledged message `seq`. The rules of "the writes about
+  // messages": to a non-member (or, with `tenant` set, another municipality) the room is
+  // not_found; not_found for an unknown or deleted message; invalid_argument
+  // "not ack required" for a message that does not ask. No event (the count goes out
+  // coalesced). RoomChange.count: the message's ack count after it; created=false,
+  // nothing written, if the user had acknowledged it already (a retry).
+  virtual void ack_message(RoomId room, Seq seq, UserId user, TenantId tenant, TimeMs now,
+                           Callback<RoomChange> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
+  // Members other than `sender` who have acknowledged message `seq`, and who have not (the
+  // counts of MemberFilter::acked / unacked with dept 0).
+  virtual Result<std::pair<std::int64_t, std::int64_t>> ack_counts(RoomId room, Seq seq,
+                                                                   UserId sender) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // A system message ack_reminded (sender `by`) that mentions every member other than the
+  // sender who has not acknowledged message `seq` (in department `dept`'s subtree if not 0),
+  // like remind_action. RoomChange.count: how many. not_found for an unknown or deleted
+  // message; invalid_argument "not ack required"; conflict if nobody is pending. `may`
+  // gets the message's sender as author.
+  virtual void remind_ack(RoomId room, Seq seq, UserId by, DeptId dept, TimeMs now,
+                          AuthorRule may, Callback<RoomChange> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
+
+  // ---- 安否確認: safety confirmations (issue 23; store/safety.h) -----------------------
+  // The store decides no policy: who may start, answer for whom or see what is
+  // services/policies. `tenant` arguments (0: not checked) make another municipality's
+  // check not_found.
+
+  // Starts a check: its targets are the active (not disabled) users of s.tenant — all, or
+  // those of the s.scope departments and their subtrees — with their department now, all
+  // written in the one transaction. With s.webhook_event set and a check of that event in
+  // the tenant: that check, created=false, nothing written. invalid_argument if a scope
+  // department is not one of the tenant's; not_found for an unknown tenant.
+  virtual void start_safety(SafetyStart s, Callback<SafetyStarted> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
+  // Records a.user's answer (it becomes their latest; the history keeps every one) and
+  // the picks the tallies count. A retry — (check, user, client_id) already stored —
+  // returns the stored answer with created=false and writes nothing, even once closed.
+  // not_found: no such check (or another tenant's) or a.user is not a target;
+  // conflict "closed": the check is closed; invalid_argument: empty client_id.
+  virtual void answer_safety(SafetyAnswerWrite a, Callback<SafetyAnswered> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
+  // Closes it (closed_at = now, closed_by = by). not_found: no such check (or another
+  // tenant's); conflict "closed" if it already is.
+  virtual void close_safety(SafetyId id, TenantId tenant, UserId by, TimeMs now,
+                            Callback<SafetyCheck> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
+  // not_found if none; with its targets and answered counts.
+  virtual Result<SafetyCheck> safety_check(SafetyId id) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // The open checks `user` is a target of, newest first, each with the user's own row
+  // (their latest answer): hello/resume and the banner. Counts not filled.
+  virtual Result<std::vector<std::pair<SafetyCheck, SafetyTarget>>> open_safety_checks_for(
+      UserId user) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // The tenant's checks with id < `before` (0: from the newest), newest first, at most
+  // `limit`, with their counts; training ones included (SafetyCheck::training).
+  virtual Result<SafetyCheckPage> safety_checks(TenantId tenant, SafetyId before, int limit) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // Per department of the targets at start (in `dept`'s subtree if not 0): targets,
+  // answered, and the count of each (question, option) of the latest answers; plus the
+  // totals of those rows. One GROUP BY. not_found if no such check.
+  virtual Result<SafetyTally> safety_tally(SafetyId id, DeptId dept) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // Targets after `after` in 五十音 order (MemberKey, as members_page) that pass `filter`,
+  // at most `limit`. not_found if no such check.
+  virtual Result<SafetyTargetPage> safety_targets_page(SafetyId id,
+                                                       const SafetyTargetFilter& filter,
+                                                       const MemberKey& after, int limit) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // One target's row; not_found if `user` is not a target of check `id`.
+  virtual Result<SafetyTarget> safety_target(SafetyId id, UserId user) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // Every answer given for `user`, oldest first.
+  virtual Result<std::vector<SafetyAnswer>> safety_answer_history(SafetyId id, UserId user) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // The targets who have not answered (in `dept`'s subtree if not 0), by user id: remind.
+  virtual Result<std::vector<UserId>> safety_unanswered_ids(SafetyId id, DeptId dept) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+  // The check of webhook event `event` in `tenant`, if any (the replay's answer).
+  virtual Result<std::optional<SafetyCheck>> safety_check_by_event(TenantId tenant,
+                                                                   std::string_view event) {
+    return Status(Code::unavailable, "not implemented");  // TODO(i23)
+  }
+
   // ---- Settings -----------------------------------------------------------------------
   // A tenant's setting `key` (e.g. "file_policy": JSON text the services parse), or
   // nullopt if never set.
@@ -720,6 +839,11 @@ class Store {
   // is no such user. Denying appends a revocation (revocations_after), so that servers
   // forget the user's cached sessions and recheck their live connections.
   virtual void set_internet_allowed(UserId user, bool allowed, Callback<User> done) = 0;
+  // Sets the user's 危機管理 and 所属長 flags (User::crisis, dept_head); not_found if there
+  // is no such user.
+  virtual void set_user_flags(UserId user, bool crisis, bool dept_head, Callback<User> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
 };
 
 }  // namespace tonari::store

@@ -9,6 +9,7 @@ import { ackList, ackMessage, remindAcks, type AckState } from '../api/collab';
 import type { Department, Message, User } from '../api/types';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { setAcks } from '../state/timeline';
 import { useStore } from '../state/useStore';
 import { mayManage } from '../util/actions';
 import { useBusy } from './ActionCard';
@@ -20,6 +21,39 @@ import './actions.css';
 
 const PAGE = 100;
 
+/** The card of message `m`, or (without it) the composer's toggle: components/lazy.ts Ack. */
+export function Ack(p: { m: Message } | { on: boolean; onToggle: () => void }) {
+  return 'm' in p ? <AckCard m={p.m} /> : <AckToggle on={p.on} onToggle={p.onToggle} />;
+}
+
+/**
+ * The composer's 重要・確認必須 toggle (the next text asks members to confirm it) and, while
+ * it is on, a note above the composer saying so.
+ */
+export function AckToggle({ on, onToggle }: { on: boolean; onToggle: () => void }) {
+  return (
+    <>
+    <button
+      type="button"
+      class={'icon-btn attach-btn ack-toggle' + (on ? ' on' : '')}
+      onClick={onToggle}
+      aria-label={t('ackToggle')}
+      aria-pressed={on}
+      title={t('ackToggle')}
+    >
+      <svg class="icon" width={22} height={22} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <path d="M12 4 2.5 20h19L12 4Zm0 6v4.5m0 3v.1" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+      </svg>
+    </button>
+    {on && (
+      <p class="composer-ack" id="composer-ack">
+        {t('ackToggleOn')}
+      </p>
+    )}
+    </>
+  );
+}
+
 export function AckCard({ m }: { m: Message }) {
   const me = useStore((s) => s.me)!;
   const role = useStore((s) => s.rooms[m.room]?.summary.role);
@@ -29,7 +63,8 @@ export function AckCard({ m }: { m: Message }) {
   const confirm = () =>
     run(async () => {
       try {
-        store.collab.acked(m.room, m.seq, await ackMessage(store.api, m.room, m.seq));
+        const n = await ackMessage(store.api, m.room, m.seq);
+        store.timelines.change(m.room, (l) => setAcks(l, m.seq, n, true));
       } catch (e) {
         store.hub.fail(e);
       }

@@ -14,7 +14,7 @@ import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
 import { useAttachments } from '../state/useAttachments';
 import { Icon } from './Icon';
-import { AttachmentTray, StampPicker } from './lazy';
+import { Ack, AttachmentTray, StampPicker } from './lazy';
 import { MentionSuggest, type Candidate } from './MentionSuggest';
 
 /** A touch screen (a phone, a tablet): its keyboard has no Shift+Enter, so the button sends. */
@@ -138,7 +138,8 @@ export function Composer({
     const files = store.attachments.take(room);
     const people = (members ?? []).map((m) => ({ id: m.user.id, name: m.user.name })).filter((p) => p.id !== me.id);
     const { mentions, mention_all } = collectMentions(body, people);
-    store.send(room, body, reply, mentions, mention_all && kind === 'group', files, ack ? { ack_required: true } : {});
+    // (The outbox itself: store.send has no extra, and the initial load no room for one.)
+    store.outbox.send(room, body, reply, mentions, mention_all && kind === 'group', files, { ack_required: ack });
     setAck(false);
     change('');
     store.drafts.set(me.id, room, '');
@@ -234,11 +235,6 @@ export function Composer({
       {open && <MentionSuggest items={candidates} active={active} onPick={pick} />}
       {attached.length > 0 && <AttachmentTray room={room} list={attached} />}
       {stamps && <StampPicker onPick={sendStamp} onClose={closeStamps} />}
-      {ack && (
-        <p class="composer-ack" id="composer-ack">
-          {t('ackToggleOn')}
-        </p>
-      )}
       <div class="composer-row">
         <div class="attach-btns">
           <button
@@ -288,16 +284,7 @@ export function Composer({
           >
             <Icon name="action" size={22} />
           </button>
-          <button
-            type="button"
-            class={'icon-btn attach-btn ack-toggle' + (ack ? ' on' : '')}
-            onClick={() => setAck(!ack)}
-            aria-label={t('ackToggle')}
-            aria-pressed={ack}
-            title={t('ackToggle')}
-          >
-            <Icon name="alert" size={22} />
-          </button>
+          <Ack on={ack} onToggle={() => setAck(!ack)} />
           <input ref={fileInput} type="file" multiple hidden tabIndex={-1} data-input="file" onChange={picked} />
           <input
             ref={cameraInput}

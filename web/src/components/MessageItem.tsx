@@ -9,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { AckCard, ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
+import { Ack, ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -61,8 +61,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
   const press = useLongPress(() => !m.deleted && !editing && onAction('react', m));
   const stamp = !m.deleted && m.stamp;
   const action = !m.deleted && !!m.action;
-  const ack = !m.deleted && !!m.ack_required;
-  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '', ack ? 'has-ack' : '']
+  const cls = ['msg', mine ? 'mine' : 'theirs', compact ? 'compact' : '', mentionsMe ? 'mentioned' : '', m.deleted ? 'deleted' : '', senderOff ? 'is-off' : '', action ? 'has-action' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -115,7 +114,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
             )}
             {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
             {action && <ActionCard m={m} />}
-            {ack && !editing && <AckCard m={m} />}
+            {m.ack_required && !m.deleted && !editing && <Ack m={m} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (

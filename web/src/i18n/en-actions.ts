@@ -125,6 +125,8 @@ const enActions: ActionTexts = {
   actXlsx: 'Excel',
   actExportOf: 'Download as {format}',
   actExportCounts: 'Anonymous: only the counts are exported.',
+  ackToggle: 'Important: ask to confirm',
+  ackToggleOn: 'Sent as important: everyone is asked to confirm it',
   ackBadge: 'Important: please confirm',
   ackCount: '{n} confirmed',
   ackConfirm: 'Confirm',

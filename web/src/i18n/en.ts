@@ -125,8 +125,6 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts &
   notifyOn: 'Notify me',
   notifyDirect: '{sender} (direct)',
   notifyMention: '{sender} mentioned you in {room}',
-  ackToggle: 'Important: ask to confirm',
-  ackToggleOn: 'Sent as important: everyone is asked to confirm it',
   attach: 'Attach',
   attachMenu: 'Attach photos or files',
   attachFile: 'Choose files',

@@ -130,7 +130,9 @@ const jaActions = {
   actXlsx: 'Excel',
   actExportOf: '{format}でダウンロード',
   actExportCounts: '匿名のため、件数だけを出力します。',
-  // 確認必須 (AckCard)
+  // 確認必須 (AckCard; the composer's AckToggle)
+  ackToggle: '重要・確認必須',
+  ackToggleOn: '重要・確認必須として送信します（全員に「確認しました」を求めます）',
   ackBadge: '重要・確認必須',
   ackCount: '確認 {n}人',
   ackConfirm: '確認しました',

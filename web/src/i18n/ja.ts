@@ -121,9 +121,6 @@ const ja = {
   notifyDirect: '{sender}さん（1:1トーク）',
   notifyMention: '{room}で{sender}さんがあなたをメンションしました',
   // attachments (添付)
-  // 重要・確認必須 (the composer's toggle; the rest is in ja-actions.ts)
-  ackToggle: '重要・確認必須',
-  ackToggleOn: '重要・確認必須として送信します（全員に「確認しました」を求めます）',
   attach: '添付',
   attachMenu: '写真・ファイルを添付',
   attachFile: 'ファイルを選ぶ',

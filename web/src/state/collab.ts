@@ -47,10 +47,6 @@ export class Collab {
     } else this.lists?.onEvent(f);
   }
 
-  /** I confirmed message `seq` (my own call, or message.acked from another device). */
-  acked(room: number, seq: number, count: number): void {
-    this.timelines.change(room, (l) => setAcks(l, seq, count, true));
-  }
 
   /**
    * The tally as everyone may see it. Who saw counts the event leaves out (the asker of a

@@ -23,7 +23,7 @@ function sendInput(p: Pending): SendInput {
     ...(p.files?.length ? { files: p.files.map((f) => f.id) } : {}),
     ...(p.stamp ? { stamp: p.stamp } : {}),
     ...(p.action ? { action: p.action } : {}),
-    ...(p.ack_required ? { ack_required: true } : {}),
+    ack_required: p.ack_required, // undefined: left out of the JSON
   };
 }
 

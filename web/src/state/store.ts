@@ -191,15 +191,8 @@ export class Store {
   edit = (room: number, seq: number, body: string) => this.timelines.edit(room, seq, body);
   remove = (room: number, seq: number) => this.timelines.remove(room, seq);
 
-  send = (
-    room: number,
-    body: string,
-    reply: Message | null,
-    mentions: number[],
-    mentionAll: boolean,
-    files: FileInfo[] = [],
-    extra: SendExtra = {},
-  ) => this.outbox.send(room, body, reply, mentions, mentionAll, files, extra);
+  send = (room: number, body: string, reply: Message | null, mentions: number[], mentionAll: boolean, files: FileInfo[] = []) =>
+    this.outbox.send(room, body, reply, mentions, mentionAll, files);
   /** A stamp message, or an action stamp (with an optional text): through the outbox too. */
   sendSpecial = (room: number, extra: SendExtra, body = '', reply: Message | null = null) =>
     this.outbox.send(room, body, reply, [], false, [], extra);

@@ -28,7 +28,7 @@ export interface SyncParts {
   outbox: Pick<Outbox, 'flush' | 'onAck' | 'onRefused' | 'confirm'>;
   directory: Pick<Directory, 'onEvent' | 'remember' | 'loadMembers'>;
   nav: Pick<Navigation, 'maybeMarkRead'>;
-  collab: Pick<Collab, 'onEvent' | 'reload' | 'acked'>;
+  collab: Pick<Collab, 'onEvent' | 'reload'>;
 }
 
 export class Sync implements Link {
@@ -164,9 +164,6 @@ export class Sync implements Link {
         return;
       case 'read.self':
         parts.rooms.markRead(f.room, f.read_seq);
-        return;
-      case 'message.acked':
-        parts.collab.acked(f.room, f.seq, f.ack_count);
         return;
       case 'room.added':
         parts.rooms.add(f.room);

@@ -128,13 +128,12 @@ export function setAction(list: Message[], seq: number, a: ActionState, withMine
   return changeMessage(list, seq, (m) => (m.action ? { ...m, action: withMine ? a : keepMine(a, m.action) } : m));
 }
 
-/** 確認必須 message `seq` now has `count` confirmations; acked: I confirmed it (undefined: as it was). */
-export function setAcks(list: Message[], seq: number, count: number, acked?: boolean): Message[] {
-  return changeMessage(list, seq, (m) => {
-    if (!m.ack_required) return m;
-    const mine = acked || m.acked;  // confirming cannot be undone
-    return count === m.ack_count && mine === m.acked ? m : { ...m, ack_count: count, acked: mine };
-  });
+/**
+ * Message `seq` (a 確認必須 one: the event is of no other) now has `count` confirmations;
+ * `acked`: I confirmed it (absent: as it was).
+ */
+export function setAcks(list: Message[], seq: number, count: number, acked?: true): Message[] {
+  return changeMessage(list, seq, (m) => ({ ...m, ack_count: count, acked: acked || m.acked }));
 }
 
 function indexOfSeq(list: Message[], seq: number): number {

@@ -30,13 +30,17 @@ Status Acks::check_dept(const Actor& actor, DeptId dept) {
     if (d.id == dept) return Status::ok();
   }
   // Told apart from "nobody there": a mistyped id would otherwise read as an empty list.
-  return invalid_argument("dept: " + std::to_string(dept) + " is not a department of the municipality");
+  return invalid_argument("dept: " + std::to_string(dept) +
+                          " is not a department of the municipality");
 }
 
 void Acks::ack(const Actor& actor, RoomId room, Seq seq, store::Callback<AckResult> done) {
   auto q = load(actor, room, seq);
   if (!q.ok()) return done(q.status());
-  if (Status st = policy::can_ack(actor.user, q->room, q->member, q->message.sender); !st.is_ok()) return done(st);
+  if (Status st = policy::can_ack(actor.user, q->room, q->member, q->message.sender);
+      !st.is_ok()) {
+    return done(st);
+  }
   if (Status st = ctx_.take_write(actor.user.id, "ack"); !st.is_ok()) return done(st);
   // Membership, deletion and the flag again in the write: no window between check and ack.
   const UserId user = actor.user.id;

@@ -225,20 +225,31 @@ int admin_sync_rooms(const Config& cfg, const std::string& tenant) {
 
 int admin_import_users(const Config& cfg, const std::string& tenant, const std::string& csv_path) {
   auto rows = read_csv(csv_path, {"login", "name", "reading", "department", "title", "password"},
-                       "[,admin]");
+                       "[,admin[,crisis[,dept_head]]]");
   if (!rows.ok()) return report(rows.status());
+  // The optional columns, in this order after the six (issue 23 added crisis, 危機管理,
+  // and dept_head, 所属長: "1" or "true").
+  const auto yes = [](const std::string& v) { return v == "1" || v == "true"; };
   std::vector<services::NewUserRequest> reqs;
+  std::vector<std::pair<bool, bool>> flags;
   for (std::size_t i = 1; i < rows->size(); ++i) {
     auto& r = (*rows)[i];
-    r.resize(7);
+    r.resize(9);
     reqs.push_back(services::NewUserRequest{tenant, r[0], r[1], r[2], r[5], r[3], r[4], "",
-                                            r[6] == "1" || r[6] == "true" || r[6] == "admin"});
+                                            yes(r[6]) || r[6] == "admin"});
+    flags.emplace_back(yes(r[7]), yes(r[8]));
   }
   if (!services::init_crypto()) return 1;
   Node node(cfg);
   auto results = node.accounts->create_users(reqs);
   int failed = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok() && (flags[i].first || flags[i].second)) {
+      auto flagged = services::wait_for<User>([&](auto cb) {
+        node.store->set_user_flags(results[i]->id, flags[i].first, flags[i].second, std::move(cb));
+      });
+      if (!flagged.ok()) results[i] = flagged.status();
+    }
     if (!results[i].ok()) {
       ++failed;
       std::cerr << csv_path << ":" << i + 2 << ": " << reqs[i].login << ": "

@@ -39,7 +39,8 @@ constexpr const char* kTables[] = {
     "tenants",         "departments",     "users",          "sessions",       "rooms",
     "members",         "messages",        "mentions",       "events",         "files",
     "tenant_usage",    "tenant_settings", "reaction_counts", "reactions",     "actions",
-    "action_answers",  "action_picks",    "notes",          "note_versions",  "pins"};
+    "action_answers",  "action_picks",    "notes",          "note_versions",  "pins",
+    "message_acks",    "safety_checks",   "safety_targets", "safety_picks",   "safety_answers"};
 // Rows per INSERT (each column one array parameter).
 constexpr int kRowsPerInsert = 2000;
 
@@ -258,6 +259,12 @@ T must(Result<T> r, const std::string& what) {
   return std::move(*r);
 }
 
+std::string join_scope(const std::vector<DeptId>& ids) {
+  std::string out;
+  for (DeptId id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
 RoomDigest digest_room(Store& store, RoomId id) {
   Digest d;
   RoomDigest out;
@@ -275,6 +282,7 @@ RoomDigest digest_room(Store& store, RoomId id) {
     if (page.empty()) break;
     for (const Message& msg : page) {
       d.add(boost::json::serialize(wire::message(msg)));
+      d.add(std::string(msg.ack_required ? "1|" : "0|") + std::to_string(msg.ack_count));
       ++out.messages;
     }
     after = page.back().seq;
@@ -319,12 +327,48 @@ std::string digest_tenant(Store& store, TenantId id, const std::vector<UserId>& 
     d.add(std::to_string(u.id) + "|" + std::to_string(u.tenant) + "|" + u.login + "|" + u.name +
           "|" + u.reading + "|" + std::to_string(u.dept) + "|" + u.title + "|" + u.status + "|" +
           std::to_string(static_cast<int>(u.role)) + "|" + (u.disabled ? "1" : "0") + "|" +
-          (u.internet_allowed ? "1" : "0"));
+          (u.internet_allowed ? "1" : "0") + "|" + (u.crisis ? "1" : "0") +
+          (u.dept_head ? "1" : "0"));
     auto c = store.credentials(id, u.login);
     d.add(c.ok() ? c->password_hash : "-");
   }
   for (const User& u : must(store.find_users(id, "", {}, 1'000'000), "directory of " + t.code)) {
     d.add(std::to_string(u.id));  // the directory's order
+  }
+  // 安否確認: each check, its tally and its targets in 五十音 order with their answers.
+  for (SafetyId before = 0;;) {
+    const auto page = must(store.safety_checks(id, before, 100), "safety checks of " + t.code);
+    for (const SafetyCheck& c : page.checks) {
+      const std::string what = "safety check " + std::to_string(c.id);
+      d.add(std::to_string(c.id) + "|" + c.title + "|" + c.template_key + "|" +
+            (c.training ? "1" : "0") + "|" + c.questions + "|" + join_scope(c.scope) + "|" +
+            (c.internet_answer ? "1" : "0") + "|" + std::to_string(c.started_by) + "|" +
+            std::to_string(c.started_at) + "|" + std::to_string(c.closed_at) + "|" +
+            std::to_string(c.closed_by) + "|" + c.origin + "|" + c.webhook_event + "|" +
+            std::to_string(c.targets) + "|" + std::to_string(c.answered));
+      const SafetyTally tally = must(store.safety_tally(c.id, 0), what);
+      for (const SafetyTallyRow& r : tally.depts) {
+        d.add(std::to_string(r.dept) + "|" + std::to_string(r.targets) + "|" +
+              std::to_string(r.answered));
+        for (const SafetyCount& n : r.counts) {
+          d.add(std::to_string(n.question) + ":" + std::to_string(n.option) + "=" +
+                std::to_string(n.count));
+        }
+      }
+      for (MemberKey after;;) {
+        const auto targets = must(store.safety_targets_page(c.id, {}, after, 500), what);
+        for (const SafetyTarget& x : targets.targets) {
+          d.add(std::to_string(x.user.id) + "|" + std::to_string(x.dept) + "|" +
+                std::to_string(x.answered_at) + "|" + std::to_string(x.answered_by) + "|" +
+                (x.proxy ? "1" : "0") + "|" + x.answer + "|" +
+                std::to_string(must(store.safety_answer_history(c.id, x.user.id), what).size()));
+        }
+        if (!targets.next) break;
+        after = *targets.next;
+      }
+    }
+    if (!page.next) break;
+    before = page.next;
   }
   return d.hex();
 }

@@ -35,6 +35,8 @@ User read_user(const Row& row, int c) {
   u.disabled = row.boolean(c + 10);
   u.internet_allowed = row.boolean(c + 11);
   u.extension = row.text(c + 12);
+  u.crisis = row.boolean(c + 13);
+  u.dept_head = row.boolean(c + 14);
   return u;
 }
 
@@ -58,6 +60,8 @@ Message read_message(const Row& row, int c) {
   m.deleted = row.boolean(c + 15);
   m.kind = row.view(c + 16) == "system" ? MessageKind::system : MessageKind::text;
   m.stamp = row.text(c + 19);
+  m.ack_required = row.boolean(c + 22);
+  m.ack_count = row.i64(c + 23);
   return m;
 }
 

@@ -152,6 +152,10 @@ Result<Store::ViewerMarks> PgStore::viewer_marks(RoomId room, Seq lo, Seq hi, Us
       out.answered.emplace_back(a.row(i).i64(0),
                                 std::make_pair(picks_of(a.row(i).view(1)), a.row(i).i64(2)));
     }
+    PgResult k = db.exec("SELECT seq FROM message_acks WHERE user_id=$1 AND room_id=$2"
+                         " AND seq>=$3 AND seq<=$4 ORDER BY seq",
+                         p);
+    for (int i = 0; i < k.rows(); ++i) out.acked.push_back(k.row(i).i64(0));
     return out;
   });
 }

@@ -261,6 +261,14 @@ Result<std::vector<std::pair<User, Member>>> PgStore::members(RoomId room) {
   " LEFT JOIN departments d ON d.id=u.dept_id"                                               \
   " WHERE mb.room_id=$1 AND (mb.sort_key, mb.user_id) > ($2::bytea, $3::bigint) "
 #define TONARI_PG_PAGE_ORDER " ORDER BY mb.sort_key, mb.user_id LIMIT $4"
+// acked / unacked: members other than the sender ($5) who have (not) acknowledged message
+// $6; with a department ($7, not 0) only those in its subtree (`sub`).
+#define TONARI_PG_ACK_PAGE_SELECT                                                           \
+  "WITH RECURSIVE sub(id) AS (SELECT $7::bigint UNION SELECT d2.id FROM departments d2"     \
+  " JOIN sub ON d2.parent_id=sub.id) " TONARI_PG_PAGE_SELECT                               \
+  "AND mb.user_id<>$5 AND ($7=0 OR coalesce(u.dept_id,0) IN (SELECT id FROM sub)) AND "
+#define TONARI_PG_ACKED \
+  "EXISTS(SELECT 1 FROM message_acks a WHERE a.room_id=$1 AND a.seq=$6 AND a.user_id=mb.user_id)"
 
 Result<MemberPage> PgStore::members_page(RoomId room, const MemberKey& after, int limit,
                                          const MemberFilter& filter) {
@@ -279,12 +287,20 @@ Result<MemberPage> PgStore::members_page(RoomId room, const MemberKey& after, in
       case MemberFilter::unanswered:
         sql = TONARI_PG_PAGE_SELECT "AND " TONARI_PG_UNANSWERED("$5") TONARI_PG_PAGE_ORDER;
         break;
+      case MemberFilter::acked:
+        sql = TONARI_PG_ACK_PAGE_SELECT TONARI_PG_ACKED TONARI_PG_PAGE_ORDER;
+        break;
+      case MemberFilter::unacked:
+        sql = TONARI_PG_ACK_PAGE_SELECT "NOT " TONARI_PG_ACKED TONARI_PG_PAGE_ORDER;
+        break;
     }
     // One row more than asked says whether another page follows.
     Params p;
     p.i64(room).bytes(after.sort_key).i64(after.user).i64(limit + 1);
     if (filter.kind == MemberFilter::read || filter.kind == MemberFilter::unread) {
       p.i64(filter.sender).i64(filter.seq);
+    } else if (filter.kind == MemberFilter::acked || filter.kind == MemberFilter::unacked) {
+      p.i64(filter.sender).i64(filter.seq).i64(filter.dept);
     } else if (filter.kind == MemberFilter::unanswered) {
       // A task's pending are its assignees who have not answered: a handful of members,
       // found by their ids instead of along the whole list.

@@ -646,10 +646,14 @@ void PgStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
     }
     db.exec("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
             " reply_body=NULL, mentions='', mention_all=false, deleted=true, edited_at=$1,"
-            " nfiles=0, stamp='', quote_text='', has_action=false, reaction_keys=0"
+            " nfiles=0, stamp='', quote_text='', has_action=false, reaction_keys=0, ack_count=0"
             " WHERE room_id=$2 AND seq=$3",
             Params().i64(now).i64(room_id).i64(seq));
     db.exec("DELETE FROM mentions WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
+    if (msg->ack_required) {
+      db.exec("DELETE FROM message_acks WHERE room_id=$1 AND seq=$2", Params().i64(room_id).i64(seq));
+      msg->ack_count = 0;
+    }
     forget_message_parts(db, *msg);
     // Its search documents go, its files' with them; even with indexing off, so that a
     // document written before never finds it.

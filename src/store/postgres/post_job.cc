@@ -36,7 +36,8 @@ constexpr const char* kPostOne =
     " (p.msg).reply_sender_name, (p.msg).reply_body, (p.msg).mentions, (p.msg).mention_all,"
     " (p.msg).created_at, coalesce((p.msg).edited_at, 0), (p.msg).deleted, (p.msg).kind,"
     " (p.msg).reply_edited, coalesce((p.msg).nfiles, 0), coalesce((p.msg).stamp, ''),"
-    " coalesce((p.msg).reaction_keys, 0), coalesce((p.msg).has_action, false)"
+    " coalesce((p.msg).reaction_keys, 0), coalesce((p.msg).has_action, false),"
+    " coalesce((p.msg).ack_required, false), coalesce((p.msg).ack_count, 0)"
     " FROM p";
 
 // The plain messages of a batch, in two statements. The first locks their rooms, in id
@@ -78,6 +79,7 @@ vis AS (
          e.edited_at AS e_edited_at, e.deleted AS e_deleted, e.kind AS e_kind,
          e.reply_edited AS e_reply_edited, e.nfiles AS e_nfiles, e.stamp AS e_stamp,
          e.reaction_keys AS e_reaction_keys, e.has_action AS e_has_action,
+         e.ack_required AS e_ack_required, e.ack_count AS e_ack_count,
          min(inp.i) OVER (PARTITION BY inp.room, inp.sender, inp.client_id) AS first_i
     FROM inp
     LEFT JOIN rooms r ON r.id = inp.room
@@ -138,7 +140,8 @@ SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
        coalesce(c.e_created_at, o.now_ms), coalesce(c.e_edited_at, 0), coalesce(c.e_deleted, false),
        coalesce(c.e_kind, 'text'), coalesce(c.e_reply_edited, false), coalesce(c.e_nfiles, 0),
        coalesce(c.e_stamp, o.stamp, ''), coalesce(c.e_reaction_keys, 0),
-       coalesce(c.e_has_action, false)
+       coalesce(c.e_has_action, false), coalesce(c.e_ack_required, false),
+       coalesce(c.e_ack_count, 0)
   FROM run c
   LEFT JOIN own o ON o.room = c.room AND o.i = c.first_i
   LEFT JOIN ins ON ins.room_id = o.room AND ins.seq = o.seq
@@ -218,7 +221,8 @@ PostJob::PostJob(NewMessage m, bool index, Callback<RoomChange> done)
 
 const JobGroup* PostJob::group_of() const {
   const bool plain = m_.reply_to <= 0 && m_.mentions.empty() && !m_.mention_all &&
-                     !m_.sender_name.empty() && m_.files.empty() && !m_.action;
+                     !m_.sender_name.empty() && m_.files.empty() && !m_.action &&
+                     !m_.ack_required;
   return plain ? &kPlainPosts : nullptr;
 }
 
@@ -249,6 +253,11 @@ bool PostJob::apply(PgConn& db) {
     if (m_.action) {
       insert_action(db, m_.room, out->message->seq, m_.sender, *m_.action);
       out->message->action = load_action(db, m_.room, out->message->seq);
+    }
+    if (m_.ack_required) {
+      db.exec("UPDATE messages SET ack_required=true WHERE room_id=$1 AND seq=$2",
+              Params().i64(m_.room).i64(out->message->seq));
+      out->message->ack_required = true;
     }
   } else if (out.ok()) {
     // A retry: the first message, with its parts.

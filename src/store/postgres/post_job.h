@@ -22,9 +22,9 @@ class PostJob final : public PgJob {
   // `index`: write the message's search documents (Options::search_index).
   PostJob(NewMessage m, bool index, Callback<RoomChange> done);
 
-  // A message with files or an action stamp runs alone (apply), to check and attach the
-  // files, or write the action's rows, after the insert.
-  bool pipelined() const override { return m_.files.empty() && !m_.action; }
+  // A message with files, an action stamp or ack_required runs alone (apply), to check
+  // and attach the files, write the action's rows or mark it, after the insert.
+  bool pipelined() const override { return m_.files.empty() && !m_.action && !m_.ack_required; }
   Piped statement() override;
   bool apply(PgConn& db) override;
   void take(const PgResult& rows) override;

@@ -15,9 +15,9 @@
 // read the same positions.
 #define TONARI_PG_USER_COLS                                                                 \
   "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
-  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension"
+  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension,u.crisis,u.dept_head"
 #define TONARI_PG_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
-#define TONARI_PG_USER_NCOLS 13
+#define TONARI_PG_USER_NCOLS 15
 // 五十音 order of users: the reading's sort key, then the name's, then the id.
 #define TONARI_PG_USER_ORDER "u.reading_key, u.name_key, u.id"
 
@@ -25,8 +25,8 @@
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
   "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.nfiles,m.stamp,m.reaction_keys,"  \
-  "m.has_action"
-#define TONARI_PG_MESSAGE_NCOLS 22
+  "m.has_action,m.ack_required,m.ack_count"
+#define TONARI_PG_MESSAGE_NCOLS 24
 
 #define TONARI_PG_FILE_COLS                                                                 \
   "f.id,f.tenant_id,f.room_id,f.uploader_id,f.name,f.size,f.sha256,f.declared_type,"        \

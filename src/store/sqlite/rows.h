@@ -17,9 +17,9 @@
 // keyed by the literal's address).
 #define TONARI_USER_COLS                                                                   \
   "u.id,u.tenant_id,u.login,u.name,u.reading,coalesce(u.dept_id,0),coalesce(d.name,''),"   \
-  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension"
+  "u.title,u.status,u.role,u.disabled,u.internet_allowed,u.extension,u.crisis,u.dept_head"
 #define TONARI_USER_FROM " FROM users u LEFT JOIN departments d ON d.id=u.dept_id "
-#define TONARI_USER_NCOLS 13
+#define TONARI_USER_NCOLS 15
 
 // 五十音 order of users (`u`): the reading's collation key, then (only between equal
 // readings) the name's, then the id (schema migration 7). Two columns, not one key of
@@ -30,8 +30,9 @@
 #define TONARI_MESSAGE_COLS                                                                 \
   "m.id,m.room_id,m.seq,m.sender_id,m.sender_name,m.client_id,m.body,m.reply_seq,"          \
   "m.reply_sender,m.reply_sender_name,m.reply_body,m.mentions,m.mention_all,m.created_at,"  \
-  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.stamp,m.nfiles"
-#define TONARI_MESSAGE_NCOLS 20
+  "coalesce(m.edited_at,0),m.deleted,m.kind,m.reply_edited,m.stamp,m.ack_required,"      \
+  "m.ack_count,m.nfiles"
+#define TONARI_MESSAGE_NCOLS 22
 
 // Every field of FileInfo (read_file), in its order.
 #define TONARI_FILE_COLS                                                                    \

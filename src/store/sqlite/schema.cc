@@ -456,6 +456,92 @@ CREATE VIRTUAL TABLE search_fts USING fts5(norm, room_token, content='search_doc
 CREATE TABLE search_pending(id INTEGER PRIMARY KEY);
 CREATE TABLE search_state(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // 14 (issue 23, disaster mode):
+    // - users.crisis / dept_head: the 危機管理 and 所属長 flags.
+    // - 確認必須: messages.ack_required and ack_count (kept with the message, so that history
+    //   reads cost no count), message_acks one row per acknowledgement.
+    // - 安否確認: safety_checks; safety_targets, every target written when the check starts
+    //   (dept_id: their department then; sort_key: the member-list order, kept current by
+    //   the members_sort_key trigger like the other copies) with the latest answer;
+    //   safety_picks, the latest answer's choices with the target's dept_id, so that a tally
+    //   is one GROUP BY; safety_answers, every answer, (check, user, client_id) unique: a
+    //   retried answer is found, not written twice.
+    R"sql(
+ALTER TABLE users ADD COLUMN crisis INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN dept_head INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN ack_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN ack_count INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE message_acks(
+  room_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY(room_id, seq, user_id)) WITHOUT ROWID;
+CREATE INDEX message_acks_user ON message_acks(room_id, user_id, seq);
+CREATE TABLE safety_checks(
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  title TEXT NOT NULL,
+  template TEXT NOT NULL DEFAULT '',
+  training INTEGER NOT NULL DEFAULT 0,
+  questions TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '',       -- department ids "1,2"; '': the whole tenant
+  internet_answer INTEGER NOT NULL DEFAULT 0,
+  started_by INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  closed_at INTEGER NOT NULL DEFAULT 0,
+  closed_by INTEGER NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL DEFAULT 'manual',
+  webhook_event TEXT NOT NULL DEFAULT '',
+  targets INTEGER NOT NULL DEFAULT 0,   -- counts kept with the check: lists read no targets
+  answered INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX safety_checks_tenant ON safety_checks(tenant_id, id);
+CREATE UNIQUE INDEX safety_checks_event ON safety_checks(tenant_id, webhook_event)
+  WHERE webhook_event<>'';
+CREATE TABLE safety_targets(
+  check_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  dept_id INTEGER NOT NULL DEFAULT 0,
+  sort_key BLOB NOT NULL,
+  answered_at INTEGER NOT NULL DEFAULT 0,
+  answered_by INTEGER NOT NULL DEFAULT 0,
+  proxy INTEGER NOT NULL DEFAULT 0,
+  answer TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(check_id, user_id)) WITHOUT ROWID;
+CREATE INDEX safety_targets_order ON safety_targets(check_id, sort_key, user_id);
+CREATE INDEX safety_targets_user ON safety_targets(user_id, check_id);
+CREATE TABLE safety_picks(
+  check_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  question INTEGER NOT NULL,
+  option INTEGER NOT NULL,
+  dept_id INTEGER NOT NULL,
+  PRIMARY KEY(check_id, user_id, question)) WITHOUT ROWID;
+CREATE TABLE safety_answers(
+  id INTEGER PRIMARY KEY,
+  check_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  by_id INTEGER NOT NULL,
+  proxy INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  answer TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  UNIQUE(check_id, user_id, client_id));
+DROP TRIGGER members_sort_key;
+CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users BEGIN
+  UPDATE members SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB) WHERE user_id=NEW.id;
+  UPDATE reactions SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id) AND user_id=NEW.id;
+  UPDATE action_answers SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id) AND user_id=NEW.id;
+  UPDATE action_picks SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE (room_id, seq) IN (SELECT room_id, seq FROM action_answers WHERE user_id=NEW.id
+                             AND room_id IN (SELECT room_id FROM members WHERE user_id=NEW.id))
+      AND user_id=NEW.id;
+  UPDATE safety_targets SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
+    WHERE user_id=NEW.id;
+END;
+)sql",
 };
 
 }  // namespace

@@ -29,6 +29,8 @@ User read_user(const Stmt& s, int c) {
   u.disabled = s.i64(c + 10) != 0;
   u.internet_allowed = s.i64(c + 11) != 0;
   u.extension = s.text(c + 12);
+  u.crisis = s.i64(c + 13) != 0;
+  u.dept_head = s.i64(c + 14) != 0;
   return u;
 }
 
@@ -52,6 +54,8 @@ Message read_message(const Stmt& s, int c) {
   m.deleted = s.i64(c + 15) != 0;
   if (s.text(c + 16) == "system") m.kind = MessageKind::system;
   m.stamp = s.text(c + 18);
+  m.ack_required = s.i64(c + 19) != 0;
+  m.ack_count = s.i64(c + 20);
   return m;
 }
 

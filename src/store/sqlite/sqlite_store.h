@@ -153,6 +153,31 @@ class SqliteStore final : public Store {
   void set_tenant_setting(TenantId tenant, std::string key, std::string value,
                           Callback<bool> done) override;
   void set_internet_allowed(UserId user, bool allowed, Callback<User> done) override;
+  void set_user_flags(UserId user, bool crisis, bool dept_head, Callback<User> done) override;
+
+  void ack_message(RoomId room, Seq seq, UserId user, TenantId tenant, TimeMs now,
+                   Callback<RoomChange> done) override;
+  Result<std::pair<std::int64_t, std::int64_t>> ack_counts(RoomId room, Seq seq,
+                                                           UserId sender) override;
+  void remind_ack(RoomId room, Seq seq, UserId by, DeptId dept, TimeMs now, AuthorRule may,
+                  Callback<RoomChange> done) override;
+
+  void start_safety(SafetyStart s, Callback<SafetyStarted> done) override;
+  void answer_safety(SafetyAnswerWrite a, Callback<SafetyAnswered> done) override;
+  void close_safety(SafetyId id, TenantId tenant, UserId by, TimeMs now,
+                    Callback<SafetyCheck> done) override;
+  Result<SafetyCheck> safety_check(SafetyId id) override;
+  Result<std::vector<std::pair<SafetyCheck, SafetyTarget>>> open_safety_checks_for(
+      UserId user) override;
+  Result<SafetyCheckPage> safety_checks(TenantId tenant, SafetyId before, int limit) override;
+  Result<SafetyTally> safety_tally(SafetyId id, DeptId dept) override;
+  Result<SafetyTargetPage> safety_targets_page(SafetyId id, const SafetyTargetFilter& filter,
+                                               const MemberKey& after, int limit) override;
+  Result<SafetyTarget> safety_target(SafetyId id, UserId user) override;
+  Result<std::vector<SafetyAnswer>> safety_answer_history(SafetyId id, UserId user) override;
+  Result<std::vector<UserId>> safety_unanswered_ids(SafetyId id, DeptId dept) override;
+  Result<std::optional<SafetyCheck>> safety_check_by_event(TenantId tenant,
+                                                           std::string_view event) override;
 
   // Full-text search (search_index.h).
   Result<SearchPage> search(const SearchQuery& q) override;

@@ -708,10 +708,16 @@ Result<Store::ViewerMarks> SqliteStore::viewer_marks(RoomId room, Seq lo, Seq hi
       s.bind(1, room).bind(2, viewer).bind(3, lo).bind(4, hi);
       while (s.step()) out.reacted.emplace_back(s.i64(0), s.text(1));
     }
-    Stmt s = db.q("SELECT seq, picks, at FROM action_answers WHERE room_id=? AND user_id=?"
-                  " AND seq>=? AND seq<=? ORDER BY seq");
+    {
+      Stmt s = db.q("SELECT seq, picks, at FROM action_answers WHERE room_id=? AND user_id=?"
+                    " AND seq>=? AND seq<=? ORDER BY seq");
+      s.bind(1, room).bind(2, viewer).bind(3, lo).bind(4, hi);
+      while (s.step()) out.answered.emplace_back(s.i64(0), std::make_pair(picks_of(s.text(1)), s.i64(2)));
+    }
+    Stmt s = db.q("SELECT seq FROM message_acks WHERE room_id=? AND user_id=? AND seq>=?"
+                  " AND seq<=? ORDER BY seq");
     s.bind(1, room).bind(2, viewer).bind(3, lo).bind(4, hi);
-    while (s.step()) out.answered.emplace_back(s.i64(0), std::make_pair(picks_of(s.text(1)), s.i64(2)));
+    while (s.step()) out.acked.push_back(s.i64(0));
     return out;
   });
 }
@@ -838,6 +844,103 @@ Result<std::vector<Pin>> SqliteStore::pins(RoomId room) {
     }
     return out;
   });
+}
+
+// ---- 確認必須: acknowledged messages --------------------------------------------------
+
+void SqliteStore::ack_message(RoomId room_id, Seq seq, UserId user, TenantId tenant, TimeMs now,
+                              Callback<RoomChange> done) {
+  write<RoomChange>([=](Connection& db) -> Result<RoomChange> {
+    auto room = room_of_member(db, room_id, user, tenant);
+    if (!room.ok()) return room.status();
+    std::int64_t count = 0;
+    {
+      Stmt s = db.q("SELECT deleted, ack_required, ack_count FROM messages WHERE room_id=? AND seq=?");
+      s.bind(1, room_id).bind(2, seq);
+      if (!s.step() || s.i64(0) != 0) return no_message(seq);
+      if (s.i64(1) == 0) return invalid_argument("not ack required");
+      count = s.i64(2);
+    }
+    RoomChange out;
+    out.room = *room;
+    db.q("INSERT INTO message_acks(room_id, seq, user_id, at) VALUES(?,?,?,?)"
+         " ON CONFLICT DO NOTHING")
+        .bind(1, room_id).bind(2, seq).bind(3, user).bind(4, now).run();
+    if (db.changes() == 0) {  // acknowledged already: a retry
+      out.created = false;
+      out.count = count;
+      return out;
+    }
+    db.q("UPDATE messages SET ack_count=ack_count+1 WHERE room_id=? AND seq=?")
+        .bind(1, room_id).bind(2, seq).run();
+    out.count = count + 1;
+    return out;
+  }, std::move(done));
+}
+
+Result<std::pair<std::int64_t, std::int64_t>> SqliteStore::ack_counts(RoomId room, Seq seq,
+                                                                      UserId sender) {
+  using Out = std::pair<std::int64_t, std::int64_t>;
+  return read<Out>([&](Connection& db) -> Result<Out> {
+    Stmt s = db.q("SELECT coalesce(sum(a.user_id IS NOT NULL),0), coalesce(sum(a.user_id IS NULL),0)"
+                  " FROM members mb LEFT JOIN message_acks a ON a.room_id=mb.room_id AND a.seq=?2"
+                  " AND a.user_id=mb.user_id WHERE mb.room_id=?1 AND mb.user_id<>?3");
+    s.bind(1, room).bind(2, seq).bind(3, sender);
+    if (!s.step()) return Out{0, 0};
+    return Out{s.i64(0), s.i64(1)};
+  });
+}
+
+void SqliteStore::remind_ack(RoomId room_id, Seq seq, UserId by, DeptId dept, TimeMs now,
+                             AuthorRule may, Callback<RoomChange> done) {
+  write<RoomChange>([=, may = std::move(may)](Connection& db) -> Result<RoomChange> {
+    auto room = room_of_member(db, room_id, by, 0);
+    if (!room.ok()) return room.status();
+    UserId sender = 0;
+    {
+      Stmt s = db.q("SELECT deleted, ack_required, sender_id FROM messages WHERE room_id=? AND seq=?");
+      s.bind(1, room_id).bind(2, seq);
+      if (!s.step() || s.i64(0) != 0) return no_message(seq);
+      if (s.i64(1) == 0) return invalid_argument("not ack required");
+      sender = s.i64(2);
+    }
+    if (may) TONARI_RETURN_IF_ERROR(may(*room, member_of(db, room_id, by), sender));
+    // MemberFilter::unacked, in member-list order.
+    std::vector<UserId> pending;
+    {
+      Stmt s = db.q("WITH RECURSIVE sub(id) AS (SELECT ?4 UNION SELECT d.id FROM departments d"
+                    " JOIN sub ON d.parent_id=sub.id)"
+                    " SELECT mb.user_id FROM members mb JOIN users u ON u.id=mb.user_id"
+                    " WHERE mb.room_id=?1 AND mb.user_id<>?3"
+                    " AND (?4=0 OR coalesce(u.dept_id,0) IN (SELECT id FROM sub))"
+                    " AND NOT EXISTS(SELECT 1 FROM message_acks a WHERE a.room_id=?1 AND a.seq=?2"
+                    " AND a.user_id=mb.user_id) ORDER BY mb.sort_key, mb.user_id");
+      s.bind(1, room_id).bind(2, seq).bind(3, sender).bind(4, dept);
+      while (s.step()) pending.push_back(s.i64(0));
+    }
+    if (pending.empty()) return conflict("everyone has acknowledged");
+    wire::SystemNote n;
+    n.action = "ack_reminded";
+    n.seq = seq;
+    n.count = static_cast<std::int64_t>(pending.size());
+    const std::size_t named = std::min(pending.size(), wire::kMaxUsersPerSystemNote);
+    const std::vector<UserId> first(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(named));
+    for (UserId id : first) n.users.emplace_back(id, name_of(db, id));
+    RoomChange out;
+    out.room = *room;
+    out.count = n.count;
+    if (!append_system_message(db, out, by, n, now, first)) {
+      out.created = false;  // a 1:1 room: no system messages there
+    } else {
+      // Every one of them has it as a mention (mention_unread), not only those it names.
+      for (UserId id : pending) {
+        db.q("INSERT INTO mentions(room_id, user_id, seq) VALUES(?,?,?)")
+            .bind(1, room_id).bind(2, id).bind(3, out.room.msg_seq).run();
+      }
+      out.message = load_message(db, room_id, out.room.msg_seq);
+    }
+    return out;
+  }, std::move(done));
 }
 
 }  // namespace tonari::store::sqlite

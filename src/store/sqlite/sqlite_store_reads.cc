@@ -264,6 +264,14 @@ Result<std::vector<std::pair<User, Member>>> SqliteStore::members(RoomId room) {
   " LEFT JOIN departments d ON d.id=u.dept_id"                                              \
   " WHERE mb.room_id=?1 AND (mb.sort_key, mb.user_id) > (?2, ?3) "
 #define TONARI_PAGE_ORDER " ORDER BY mb.sort_key, mb.user_id LIMIT ?4"
+// acked / unacked: with a department (?7, not 0), only members in its subtree (?7's
+// recursive `sub`, read once per statement).
+#define TONARI_ACK_PAGE_SELECT                                                              \
+  "WITH RECURSIVE sub(id) AS (SELECT ?7 UNION SELECT d2.id FROM departments d2"              \
+  " JOIN sub ON d2.parent_id=sub.id) " TONARI_PAGE_SELECT                                   \
+  "AND mb.user_id<>?5 AND (?7=0 OR coalesce(u.dept_id,0) IN (SELECT id FROM sub)) "
+#define TONARI_ACKED \
+  "EXISTS(SELECT 1 FROM message_acks a WHERE a.room_id=?1 AND a.seq=?6 AND a.user_id=mb.user_id) "
 #define TONARI_UNANSWERED \
   "AND NOT EXISTS(SELECT 1 FROM action_answers a WHERE a.room_id=?1 AND a.user_id=mb.user_id" \
   " AND a.seq=?6) "
@@ -295,12 +303,21 @@ Result<MemberPage> SqliteStore::members_page(RoomId room, const MemberKey& after
         }
         break;
       }
+      case MemberFilter::acked:
+        sql = TONARI_ACK_PAGE_SELECT "AND " TONARI_ACKED TONARI_PAGE_ORDER;
+        break;
+      case MemberFilter::unacked:
+        sql = TONARI_ACK_PAGE_SELECT "AND NOT " TONARI_ACKED TONARI_PAGE_ORDER;
+        break;
     }
     Stmt s = db.q(sql);
     // One row more than asked says whether another page follows.
     s.bind(1, room).bind_blob(2, after.sort_key).bind(3, after.user).bind(4, limit + 1);
     if (filter.kind != MemberFilter::all) s.bind(5, filter.sender).bind(6, filter.seq);
     if (!assignees.empty()) s.bind(7, assignees);
+    if (filter.kind == MemberFilter::acked || filter.kind == MemberFilter::unacked) {
+      s.bind(7, filter.dept);
+    }
     MemberPage out;
     std::string last_key;
     while (s.step()) {

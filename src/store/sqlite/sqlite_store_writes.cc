@@ -823,6 +823,7 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
     msg.client_id = m.client_id;
     msg.body = m.body;
     msg.stamp = m.stamp;
+    msg.ack_required = m.ack_required;
     msg.mention_all = m.mention_all;
     msg.created_at = m.now;
     if (m.reply_to > 0) {
@@ -863,7 +864,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       Stmt ins = db.q(
           "INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, reply_seq,"
           " reply_sender, reply_sender_name, reply_body, mentions, mention_all, created_at,"
-          " created_ev, nfiles, reply_edited, stamp) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+          " created_ev, nfiles, reply_edited, stamp, ack_required)"
+          " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT(client_id, sender_id, room_id) DO NOTHING");
       ins.bind(1, msg.room).bind(2, msg.seq).bind(3, msg.sender).bind_ref(4, msg.sender_name)
           .bind_ref(5, msg.client_id).bind_ref(6, msg.body);
@@ -875,7 +877,8 @@ void SqliteStore::post_message(NewMessage m, Callback<RoomChange> done) {
       }
       ins.bind_ref(11, mentions).bind(12, msg.mention_all).bind(13, msg.created_at)
           .bind(14, ev).bind(15, static_cast<std::int64_t>(msg.files.size()))
-          .bind(16, msg.reply_to && msg.reply_to->edited).bind_ref(17, msg.stamp).run();
+          .bind(16, msg.reply_to && msg.reply_to->edited).bind_ref(17, msg.stamp)
+          .bind(18, msg.ack_required).run();
     }
     if (db.changes() == 0) {  // the idempotency key exists: a retry
       auto first = earlier();
@@ -973,10 +976,14 @@ void SqliteStore::delete_message(RoomId room_id, Seq seq, UserId by, TimeMs now,
       return out;
     }
     db.q("UPDATE messages SET body='', reply_seq=NULL, reply_sender=NULL, reply_sender_name=NULL,"
-         " reply_body=NULL, mentions='', mention_all=0, deleted=1, edited_at=?, nfiles=0"
-         " WHERE room_id=? AND seq=?")
+         " reply_body=NULL, mentions='', mention_all=0, deleted=1, edited_at=?, nfiles=0,"
+         " ack_count=0 WHERE room_id=? AND seq=?")
         .bind(1, now).bind(2, room_id).bind(3, seq).run();
     db.q("DELETE FROM mentions WHERE room_id=? AND seq=?").bind(1, room_id).bind(2, seq).run();
+    if (msg->ack_required) {
+      db.q("DELETE FROM message_acks WHERE room_id=? AND seq=?").bind(1, room_id).bind(2, seq).run();
+      msg->ack_count = 0;
+    }
     // Its files go with it: nobody gets them any more (FileInfo::deleted).
     if (!msg->files.empty()) {
       db.q("UPDATE files SET deleted=1, updated_at=? WHERE room_id=? AND seq=?")

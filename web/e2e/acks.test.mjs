@@ -4,7 +4,7 @@
 // department, 五十音) and reminds those who have not.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { audit, browserSuite, login, msgLocator, newPage, openRoom, until } from './lib/harness.mjs';
+import { audit, browserSuite, login, msgLocator, newPage, openRoom, shot, until } from './lib/harness.mjs';
 
 const env = browserSuite({ watchdogMs: 240000 });
 const { skip } = env;
@@ -44,6 +44,7 @@ test('重要・確認必須: send, confirm on a phone, the count live, the lists
   await theirs.getByText('確認済み').waitFor();
   await until(async () => /確認 1人/.test(await mine.innerText()), { timeout: 10000, what: 'the sender to see 確認 1人' });
   await audit(suzuki, 'a 確認必須 message on a phone');
+  await shot(suzuki, 'acks-phone');
 
   // 確認状況: who confirmed, who has not (五十音), by department; a reminder.
   await mine.getByRole('button', { name: '確認状況' }).click();
@@ -61,6 +62,7 @@ test('重要・確認必須: send, confirm on a phone, the count live, the lists
   await dlg.getByLabel('所属').selectOption({ label: '建設部/道路課' });
   await dlg.getByText('該当する人はいません').waitFor();
   await audit(sato, 'the 確認状況 dialog');
+  await shot(sato, 'acks-status');
   await dlg.getByLabel('所属').selectOption({ label: 'すべての所属' });
   await dlg.getByRole('tab', { name: /未確認/ }).click();
   await dlg.getByRole('button', { name: '未確認者に催促' }).click();

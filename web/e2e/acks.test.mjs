@@ -68,4 +68,6 @@ test('重要・確認必須: send, confirm on a phone, the count live, the lists
   await dlg.getByRole('button', { name: '未確認者に催促' }).click();
   await sato.getByRole('dialog', { name: '確認', exact: true }).getByRole('button', { name: '未確認者に催促' }).click();
   await sato.locator('.toast', { hasText: /人に催促しました/ }).waitFor();
+  // The reminder in the room, as members see it.
+  await suzuki.locator('.sys-note', { hasText: /佐藤 花子さんが確認必須のお知らせの未確認者\d+人に確認を催促しました/ }).waitFor();
 });

@@ -78,7 +78,8 @@ export interface SystemNote {
     | 'note_updated'
     | 'note_deleted'
     | 'action_closed'
-    | 'action_reminded';
+    | 'action_reminded'
+    | 'ack_reminded';
   /** The users concerned (the first 20); count: how many in all. */
   users?: { id: number; name: string }[];
   count?: number;

@@ -199,5 +199,77 @@ TEST_F(CopyStorePostgres, WorkingTogetherIsCopiedAndGoesOnThere) {
   EXPECT_TRUE(TestPostgres::instance().drop_database(*name).is_ok());
 }
 
+// Issue 23: the role flags, acknowledgements and a safety check with answers (a proxy one,
+// a changed one) are copied, checked by the copy's digests, and go on on PostgreSQL.
+TEST_F(CopyStorePostgres, SafetyChecksAndAcksAreCopiedAndGoOnThere) {
+  Room room = group_room();  // alice, bob, carol
+  store::NewMessage m;
+  m.room = room.id;
+  m.sender = alice_.id;
+  m.client_id = "notice";
+  m.body = "全職員へ";
+  m.ack_required = true;
+  m.now = kT0 + 10;
+  const Seq notice = must(wait<RoomChange>([&](auto cb) { store().post_message(m, cb); })).message->seq;
+  must(wait<RoomChange>([&](auto cb) { store().ack_message(room.id, notice, bob_.id, 0, kT0 + 20, cb); }));
+  must(wait<User>([&](auto cb) { store().set_user_flags(alice_.id, true, false, cb); }));
+  must(wait<User>([&](auto cb) { store().set_user_flags(bob_.id, false, true, cb); }));
+  store::SafetyStart s;
+  s.tenant = tenant_.id;
+  s.title = "地震";
+  s.questions = R"([{"key":"status","kind":"choice","options":["無事","軽傷","重傷"]}])";
+  s.by = alice_.id;
+  s.origin = "webhook";
+  s.webhook_event = "ev-1";
+  s.now = kT0 + 30;
+  const auto check = must(wait<store::SafetyStarted>([&](auto cb) { store().start_safety(s, cb); })).check;
+  auto answer = [&](store::Store& on, UserId user, UserId by, const std::string& client_id, int option) {
+    store::SafetyAnswerWrite a{check.id, tenant_.id, user, by, client_id,
+                               "{\"status\":" + std::to_string(option) + "}", {{0, option}}, kT0 + 40};
+    return must(wait<store::SafetyAnswered>([&](auto cb) { on.answer_safety(a, cb); }));
+  };
+  answer(store(), bob_.id, bob_.id, "b-1", 0);
+  answer(store(), bob_.id, bob_.id, "b-2", 1);
+  answer(store(), carol_.id, alice_.id, "p-1", 2);
+  store_->shutdown();
+  store_.reset();
+
+  auto name = TestPostgres::instance().create_database();
+  ASSERT_TRUE(name.ok()) << name.status().message();
+  const std::string uri = TestPostgres::instance().uri(*name);
+  {
+    auto report = store::copy_sqlite_to_postgres(db_path_, uri, [](const std::string&) {});
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    std::map<std::string, std::int64_t> copied;
+    for (const auto& t : report->tables) copied[t.table] = t.to;
+    EXPECT_EQ(copied["message_acks"], 1);
+    EXPECT_EQ(copied["safety_checks"], 1);
+    EXPECT_EQ(copied["safety_targets"], 4);
+    EXPECT_EQ(copied["safety_answers"], 3);
+    EXPECT_EQ(copied["safety_picks"], 2);
+
+    store::postgres::PgStore pg(store::postgres::Options{.conninfo = uri});
+    EXPECT_TRUE(must(pg.user(alice_.id)).crisis);
+    EXPECT_TRUE(must(pg.user(bob_.id)).dept_head);
+    EXPECT_EQ(must(pg.message(room.id, notice)).ack_count, 1);
+    EXPECT_EQ(must(wait<RoomChange>([&](auto cb) {
+                pg.ack_message(room.id, notice, carol_.id, 0, kT0 + 50, cb);
+              })).count, 2);
+    auto copied_check = must(pg.safety_check(check.id));
+    EXPECT_EQ(copied_check.answered, 2);
+    EXPECT_EQ(copied_check.webhook_event, "ev-1");
+    EXPECT_TRUE(must(pg.safety_target(check.id, carol_.id)).proxy);
+    EXPECT_EQ(must(pg.safety_answer_history(check.id, bob_.id)).size(), 2u);
+    // A retry of a copied answer is still one; new answers and checks get new ids.
+    EXPECT_FALSE(answer(pg, bob_.id, bob_.id, "b-2", 1).created);
+    EXPECT_TRUE(answer(pg, dave_.id, dave_.id, "d-1", 0).created);
+    s.webhook_event = "ev-2";
+    auto next = must(wait<store::SafetyStarted>([&](auto cb) { pg.start_safety(s, cb); }));
+    EXPECT_GT(next.check.id, check.id);
+    pg.shutdown();
+  }
+  EXPECT_TRUE(TestPostgres::instance().drop_database(*name).is_ok());
+}
+
 }  // namespace
 }  // namespace tonari::testing

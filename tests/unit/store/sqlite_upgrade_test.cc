@@ -106,9 +106,14 @@ TEST_F(SqliteStoreTest, Version4KeepsTheReadPositionsOfAVersion3Database) {
   store_.reset();
   {
     store::sqlite::Connection db(db_path_, "NORMAL", false);
-    db.exec(("DROP TABLE search_fts; DROP TABLE search_docs; DROP TABLE search_state;"
+    db.exec(("DROP TRIGGER members_sort_key;"
+            "DROP TABLE message_acks; DROP TABLE safety_checks; DROP TABLE safety_targets;"
+            "DROP TABLE safety_picks; DROP TABLE safety_answers;"
+            "ALTER TABLE users DROP COLUMN crisis; ALTER TABLE users DROP COLUMN dept_head;"
+            "ALTER TABLE messages DROP COLUMN ack_required; ALTER TABLE messages DROP COLUMN ack_count;"
+            "DROP TABLE search_fts; DROP TABLE search_docs; DROP TABLE search_state;"
             "DROP TABLE search_pending;"
-            "DROP TRIGGER members_sort_key; DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
+            "DROP TABLE pins; DROP TABLE note_versions; DROP TABLE notes;"
             "DROP TABLE action_picks; DROP TABLE action_answers; DROP TABLE actions;"
             "DROP TABLE reactions; DROP TABLE reaction_counts;"
             "ALTER TABLE messages DROP COLUMN stamp; DROP TABLE files; DROP TABLE tenant_usage; DROP TABLE tenant_settings;"
@@ -328,6 +333,53 @@ INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, repl
   auto reply = must(store.message(7, 2));
   EXPECT_EQ(reply.reply_to->body, "一通目（訂正）");
   EXPECT_TRUE(reply.reply_to->edited);
+}
+
+// Version 14 (issue 23) gives existing users no role flags and existing messages no
+// acknowledgement; a check started on the upgraded database finds their order keys.
+TEST(SqliteStoreUpgrade, Version14AddsSafetyChecksAndAcksToAnExistingTown) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 13);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, name_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'02', x'01', 'alice', 'x', 0),
+        (2, 1, 'bob', '伊藤 文', 'いとう ぶん', x'01', x'01', 'bob', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 1, 2, 2, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at, sort_key) VALUES(7, 1, 'owner', 1, 0, x'0200'),
+  (7, 2, 'member', 0, 0, x'0100');
+INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev)
+  VALUES(7, 1, 1, '阿部 愛', 'c-1', '一通目', 0, 2);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  const User alice = must(store.user(1));
+  EXPECT_FALSE(alice.crisis);
+  EXPECT_FALSE(alice.dept_head);
+  const Message m = must(store.message(7, 1));
+  EXPECT_FALSE(m.ack_required);
+  EXPECT_EQ(m.ack_count, 0);
+  auto refused = wait<store::RoomChange>([&](auto cb) { store.ack_message(7, 1, 2, 0, 10, cb); });
+  EXPECT_EQ(refused.status().code(), Code::invalid_argument);
+  store::SafetyStart s;
+  s.tenant = 1;
+  s.title = "訓練";
+  s.training = true;
+  s.questions = "[]";
+  s.by = 1;
+  s.now = 10;
+  auto started = must(wait<store::SafetyStarted>([&](auto cb) { store.start_safety(s, cb); }));
+  EXPECT_EQ(started.targets, (std::vector<UserId>{1, 2}));
+  auto page = must(store.safety_targets_page(started.check.id, {}, {}, 10));
+  ASSERT_EQ(page.targets.size(), 2u);
+  EXPECT_EQ(page.targets[0].user.id, 2);  // bob's reading key sorts first
 }
 
 TEST(SqliteStoreUpgrade, ANewerTonarisDatabaseIsRefused) {

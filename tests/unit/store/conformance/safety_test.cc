@@ -361,13 +361,17 @@ TEST_P(SafetyTest, DISABLED_StartFor20000Targets) {
   std::printf("safety_tally: %.1f ms\n",
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tally_begin).count());
   EXPECT_EQ(tally.total.targets, kUsers + 4);
-  auto page_begin = std::chrono::steady_clock::now();
   SafetyTargetFilter unanswered;
   unanswered.state = SafetyTargetFilter::State::unanswered;
-  auto page = must(store().safety_targets_page(started.check.id, unanswered, {}, 100));
-  std::printf("a page of 100 unanswered: %.1f ms\n",
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - page_begin).count());
-  EXPECT_EQ(page.targets.size(), 100u);
+  for (int i = 0; i < 4; ++i) {  // the first on a connection also plans the statement
+    // The last after ANALYZE: what autovacuum will have done a minute after the start.
+    if (i == 3 && GetParam() == StoreKind::postgres) ASSERT_TRUE(database_->exec("ANALYZE").is_ok());
+    auto page_begin = std::chrono::steady_clock::now();
+    auto page = must(store().safety_targets_page(started.check.id, unanswered, {}, 100));
+    std::printf("a page of 100 unanswered: %.1f ms\n",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - page_begin).count());
+    EXPECT_EQ(page.targets.size(), 100u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, SafetyTest,

@@ -59,7 +59,7 @@ if [ -d tests/integration ]; then
   # Authorization and tenant isolation again, against a node of a 3-node cluster
   # (PostgreSQL + NATS, lib/cluster.mjs): the whole of security.test.mjs, the tests of
   # who may do what from messaging.test.mjs and org.test.mjs (with the ones they build on),
-  # the key tests of collab.test.mjs, search.test.mjs and safety.test.mjs.
+  # the key tests of collab.test.mjs, search.test.mjs and safety.test.mjs, and acks.test.mjs.
   echo "== authorization and tenant isolation on a cluster node (TONARI_TEST_STORE=cluster)"
   export TONARI_TEST_STORE=cluster
   integration "$abs_log/integration-cluster-security.tap" security.test.mjs
@@ -89,6 +89,10 @@ if [ -d tests/integration ]; then
       --test-name-pattern='templates, start for two departments|training: labelled everywhere|webhook: nothing starts' \
       safety.test.mjs
   count_tap "$abs_log/integration-cluster-safety.tap" "cluster: safety tests"
+  # 確認必須 (issue 23) on PostgreSQL: all of acks.test.mjs (posting, acks live and on
+  # resume, the lists by department, remind, every refusal) on a cluster node.
+  integration "$abs_log/integration-cluster-acks.tap" acks.test.mjs
+  count_tap "$abs_log/integration-cluster-acks.tap" "cluster: acknowledgement tests"
   unset TONARI_TEST_STORE
 fi
 

@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/acks.h"
 #include "services/actions.h"
 #include "services/files.h"
 #include "services/messages.h"
@@ -70,6 +71,8 @@ struct Deps {
   services::Search* search = nullptr;
   // 安否確認 (rest_safety.cc); null: none of those routes (tests).
   services::Safety* safety = nullptr;
+  // 確認必須 acknowledgements (rest_collab.cc); null: none of those routes (tests).
+  services::Acks* acks = nullptr;
 };
 
 // The body limit of the note routes (a note's 30,000 characters, as JSON): the server's

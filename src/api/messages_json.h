@@ -8,7 +8,7 @@
 namespace tonari::api {
 
 // The fields of a post (client_id, body, reply_to, mentions, mention_all, files, stamp,
-// action) for `room`.
+// action, ack_required) for `room`.
 Result<services::PostRequest> post_request(const boost::json::object& o, RoomId room);
 
 }  // namespace tonari::api

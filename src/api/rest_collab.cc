@@ -1,4 +1,5 @@
-// REST: reactions, action stamps (answers, lists, close, remind, export) and pins.
+// REST: reactions, action stamps (answers, lists, close, remind, export), 確認必須
+// acknowledgements (ack, lists, remind) and pins.
 #include <boost/json.hpp>
 
 #include "api/api.h"
@@ -37,6 +38,28 @@ Response action_error(const Status& st, bool answering = true) {
     return error_with(st, json::object{{"reason", reason}});
   }
   return error_response(st);
+}
+
+// A 確認必須 refusal: an ordinary message is invalid_argument with reason
+// "not_ack_required" (services::Acks says so first in its message; the store, in the
+// write, "not ack required"), for clients to test like the action stamps' reasons; the
+// rest as everywhere.
+Response ack_error(const Status& st) {
+  const std::string& m = st.message();
+  if (st.code() == Code::invalid_argument &&
+      (m.rfind("not_ack_required", 0) == 0 || m.find("not ack required") != std::string::npos)) {
+    return error_with(st, json::object{{"reason", "not_ack_required"}});
+  }
+  return error_response(st);
+}
+
+// The ?dept= of a list: a department id, 0 or absent for every department.
+Result<DeptId> dept_param(const Request& req) {
+  const std::string v = req.query_param("dept");
+  if (v.empty() || v == "0") return DeptId{0};
+  const DeptId d = parse_id(v);
+  if (!d) return invalid_argument("dept: a department id");
+  return d;
 }
 
 json::array picks_json(const std::vector<ActionPick>& picks) {
@@ -232,6 +255,68 @@ void Api::install_collab(http::Router& router) {
     res.headers.emplace_back("Content-Disposition", content_disposition(false, file->name));
     co_return res;
   }));
+
+  // ---- 確認必須 (acknowledgements) --------------------------------------------------------
+  if (d_.acks) {
+    router.add("PUT", "/api/rooms/{id}/messages/{seq}/ack",
+               authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+      auto at = message_param(req);
+      if (!at.ok()) co_return error_response(at.status());
+      const auto [id, seq] = *at;
+      auto r = co_await await_result<services::AckResult>(
+          [&](auto cb) { d_.acks->ack(c.actor, id, seq, std::move(cb)); });
+      if (!r.ok()) co_return ack_error(r.status());
+      co_return json_response(200, json::object{{"ack_count", r->ack_count}, {"acked", true}});
+    }));
+
+    router.add("GET", "/api/rooms/{id}/messages/{seq}/acks",
+               authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+      auto at = message_param(req);
+      if (!at.ok()) co_return error_response(at.status());
+      const auto [id, seq] = *at;
+      auto page = page_params(req);
+      if (!page.ok()) co_return error_response(page.status());
+      const std::string state = req.query_param("state");
+      if (!state.empty() && state != "acked" && state != "unacked") {
+        co_return error_response(invalid_argument("state: acked or unacked"));
+      }
+      auto dept = dept_param(req);
+      if (!dept.ok()) co_return error_response(dept.status());
+      auto r = d_.acks->list(c.actor, id, seq,
+                             state == "acked" ? services::AckState::acked : services::AckState::unacked,
+                             *dept, page->after, page->limit);
+      if (!r.ok()) co_return ack_error(r.status());
+      UserJson user_json(d_.accounts, c.actor.user.tenant);
+      json::array users;
+      users.reserve(r->page.members.size());
+      for (const auto& [u, m] : r->page.members) users.push_back(user_json(u));
+      co_return json_response(200, json::object{
+          {"state", state.empty() ? "unacked" : state},
+          {"users", std::move(users)},
+          {"next", next_json(r->page)},
+          {"counts", json::object{{"acked", r->acked}, {"unacked", r->unacked}}}});
+    }));
+
+    router.add("POST", "/api/rooms/{id}/messages/{seq}/ack-remind",
+               authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+      auto at = message_param(req);
+      if (!at.ok()) co_return error_response(at.status());
+      const auto [id, seq] = *at;
+      DeptId dept = 0;
+      if (!req.body.empty()) {
+        auto body = parse_object(req.body);
+        if (!body.ok()) co_return error_response(body.status());
+        Fields f(*body);
+        dept = f.int64("dept", false, 0);
+        if (!f.status().is_ok()) co_return error_response(f.status());
+        if (dept < 0) co_return error_response(invalid_argument("dept: a department id"));
+      }
+      auto r = co_await await_result<std::int64_t>(
+          [&](auto cb) { d_.acks->remind(c.actor, id, seq, dept, std::move(cb)); });
+      if (!r.ok()) co_return ack_error(r.status());
+      co_return json_response(200, json::object{{"count", *r}});
+    }));
+  }
 
   // ---- Pins -----------------------------------------------------------------------------
   auto pins_response = [this](const Caller& c, RoomId room) {

@@ -52,6 +52,7 @@ Result<services::PostRequest> post_request(const json::object& o, RoomId room) {
   p.reply_to = f.int64("reply_to", false, 0);
   p.mentions = f.ids("mentions");
   p.mention_all = f.boolean("mention_all");
+  p.ack_required = f.boolean("ack_required");
   if (!f.status().is_ok()) return f.status();
   if (p.reply_to < 0) return invalid_argument("reply_to: must be a message seq");
   if (action) {

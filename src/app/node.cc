@@ -131,6 +131,7 @@ Node::Node(const Config& cfg) : blocking(std::max(cfg.limits.login.verifiers, 1)
   reactions = std::make_unique<services::Reactions>(*ctx);
   tallies = std::make_unique<services::ActionTallies>(*ctx);
   actions = std::make_unique<services::Actions>(*ctx, *tallies);
+  acks = std::make_unique<services::Acks>(*ctx, *tallies);
   notes = std::make_unique<services::Notes>(*ctx);
   pins = std::make_unique<services::Pins>(*ctx);
   search = std::make_unique<services::Search>(*ctx, cfg.search_index);

@@ -15,6 +15,7 @@
 #include "files/uploads.h"
 #include "realtime/hub.h"
 #include "services/accounts.h"
+#include "services/acks.h"
 #include "services/actions.h"
 #include "services/file_jobs.h"
 #include "services/files.h"
@@ -87,6 +88,7 @@ class Node {
   std::unique_ptr<services::Reactions> reactions;
   std::unique_ptr<services::ActionTallies> tallies;
   std::unique_ptr<services::Actions> actions;
+  std::unique_ptr<services::Acks> acks;  // 確認必須 (their counts published by the ticker too)
   std::unique_ptr<services::Notes> notes;
   std::unique_ptr<services::Pins> pins;
   // Full-text search (off with [search] index = false).

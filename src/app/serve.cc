@@ -311,7 +311,8 @@ int serve(const Config& cfg_in) {
                  *node.bus,      node.clock,    cfg.api,               {},
                  node.user_limits.get(),        node.node_id,          node.files.get(),
                  node.reactions.get(),          node.actions.get(),    node.notes.get(),
-                 node.pins.get(),               node.search.get(),     node.safety.get()};
+                 node.pins.get(),               node.search.get(),     node.safety.get(),
+                 node.acks.get()};
   log::info("server.node", {{"node", node.node_id},
                             {"bus", cfg.bus_url.empty() ? "in-process" : bus::redacted_url(cfg.bus_url)}});
   api::Api api(deps);

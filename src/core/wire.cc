@@ -144,6 +144,11 @@ json::object message(const Message& m) {
     o["reactions"] = std::move(reactions);
   }
   if (m.action) o["action"] = action_state(*m.action);
+  if (m.ack_required) {
+    o["ack_required"] = true;
+    o["ack_count"] = m.ack_count;
+    o["acked"] = m.acked;
+  }
   return o;
 }
 
@@ -384,6 +389,10 @@ void append_message(std::string& out, const Message& m) {
     out += ",\"action\":";
     out += json::serialize(action_state(*m.action));
   }
+  if (m.ack_required) {
+    append_field(out, ",\"ack_required\":true,\"ack_count\":", m.ack_count);
+    out += m.acked ? ",\"acked\":true" : ",\"acked\":false";
+  }
   out += '}';
 }
 
@@ -542,6 +551,14 @@ std::string action_updated_event(RoomId room, EventNo ev, Seq seq, const ActionS
                                       {"ev", ev},
                                       {"seq", seq},
                                       {"action", action_state(for_everyone(a))}});
+}
+
+std::string message_acks_event(RoomId room, EventNo ev, Seq seq, std::int64_t ack_count) {
+  return json::serialize(json::object{{"type", "message.acks"},
+                                      {"room", room},
+                                      {"ev", ev},
+                                      {"seq", seq},
+                                      {"ack_count", ack_count}});
 }
 
 std::string note_updated_event(RoomId room, EventNo ev, const Note& n) {

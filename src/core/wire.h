@@ -25,7 +25,8 @@ void append_message(std::string& out, const Message& m);
 // `s` as a JSON string literal (quotes included), appended to `out`. `s` is UTF-8.
 void append_json_string(std::string& out, std::string_view s);
 // Collaboration objects (docs/api.md). A message's "stamp", "reactions" and "action"
-// fields are written by message()/append_message (absent when empty; an action's `mine`
+// fields are written by message()/append_message (absent when empty; "ack_required",
+// "ack_count" and "acked" only for a 確認必須 message; an action's `mine`
 // only when the viewer answered, `counts` only when m.action->tally.counts is not empty:
 // callers blank what the viewer may not see, e.g. a non-public question's counts).
 boost::json::object action_state(const ActionState& a);
@@ -106,6 +107,10 @@ std::string reaction_updated_event(RoomId room, EventNo ev, Seq seq, const std::
 // at most about once a second per question) or the question closed. `a` as everyone may
 // see it: without `mine`, and without counts for a non-public question.
 std::string action_updated_event(RoomId room, EventNo ev, Seq seq, const ActionState& a);
+// {"type":"message.acks","room","ev","seq","ack_count"}: how many have acknowledged the
+// 確認必須 message `seq` (coalesced, at most about once a second per message; nobody's own
+// `acked`: that is in reads, and in the acknowledger's per-user message.acked frame).
+std::string message_acks_event(RoomId room, EventNo ev, Seq seq, std::int64_t ack_count);
 // {"type":"note.updated","room","ev","note":Note without body} (created, edited, restored)
 std::string note_updated_event(RoomId room, EventNo ev, const Note& n);
 // {"type":"note.deleted","room","ev","note":id}

@@ -98,7 +98,14 @@ void ActionTallies::note(RoomId room, Seq seq) {
   const TimeMs now = ctx_.clock.now_ms();
   std::lock_guard lock(mu_);
   last_noted_ = now;
-  pending_.emplace(room, seq);
+  pending_.emplace(room, seq, false);
+}
+
+void ActionTallies::note_acks(RoomId room, Seq seq) {
+  const TimeMs now = ctx_.clock.now_ms();
+  std::lock_guard lock(mu_);
+  last_noted_ = now;
+  pending_.emplace(room, seq, true);
 }
 
 bool ActionTallies::active() {
@@ -130,10 +137,16 @@ std::size_t ActionTallies::flush_due() {
   }
   // The store reads the tally in the write: every answer committed before it is counted,
   // and one committed after it was noted after its commit, so a later flush counts it.
-  for (const auto& [room, seq] : due) {
-    ctx_.store.publish_action(room, seq, now, [this](Result<store::RoomChange> r) {
+  // The same holds for acknowledgements and publish_acks.
+  for (const auto& [room, seq, acks] : due) {
+    auto publish = [this](Result<store::RoomChange> r) {
       if (r.ok() && r->created) publish_change(ctx_, *r);
-    });
+    };
+    if (acks) {
+      ctx_.store.publish_acks(room, seq, now, std::move(publish));
+    } else {
+      ctx_.store.publish_action(room, seq, now, std::move(publish));
+    }
   }
   return due.size();
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,14 +42,18 @@ class ActionTallies {
 
   // Question `seq` of `room` got, changed or lost an answer.
   void note(RoomId room, Seq seq);
-  // Publishes (Store::publish_action) each noted question whose last flush is at least
-  // Limits::tally_flush_period_ms ago. Returns the number of questions flushed.
+  // 確認必須 message `seq` of `room` got an acknowledgement (services/acks.h): its count
+  // goes out the same way, through Store::publish_acks.
+  void note_acks(RoomId room, Seq seq);
+  // Publishes (Store::publish_action, publish_acks) each noted question or message whose
+  // last flush is at least Limits::tally_flush_period_ms ago. Returns how many.
   std::size_t flush_due();
   // Whether questions are noted or were within the last period (the ticker's pace).
   bool active();
 
  private:
-  using Question = std::pair<RoomId, Seq>;
+  // A question (acks false) or a 確認必須 message's count (acks true).
+  using Question = std::tuple<RoomId, Seq, bool>;
   Context& ctx_;
   std::mutex mu_;
   std::set<Question> pending_;             // guarded by mu_

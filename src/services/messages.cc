@@ -84,7 +84,7 @@ Result<Message> Messages::get(const Actor& actor, RoomId room, Seq seq) {
 Status Messages::for_viewer(const Actor& actor, RoomId room, std::vector<Message>& msgs) const {
   Seq lo = 0, hi = 0;
   for (Message& m : msgs) {
-    if (m.reactions.empty() && !m.action) continue;
+    if (m.reactions.empty() && !m.action && !m.ack_required) continue;
     if (!lo) lo = m.seq;
     hi = m.seq;
     blank_for_viewer(actor.user, m);
@@ -108,10 +108,16 @@ Status Messages::for_viewer(const Actor& actor, RoomId room, std::vector<Message
     m->action->mine = std::move(answer.first);
     m->action->mine_at = answer.second;
   }
+  for (Seq seq : marks->acked) {
+    if (Message* m = find(seq)) m->acked = m->ack_required;
+  }
   return Status::ok();
 }
 
 Status Messages::check_kind(const Actor& actor, PostRequest& req) const {
+  if (req.ack_required && (!req.stamp.empty() || req.action)) {
+    return invalid_argument("ack_required: not with a stamp or an action stamp");
+  }
   if (!req.stamp.empty()) {
     if (!find_stamp(req.stamp)) return invalid_argument("unknown stamp");
     if (!req.body.empty()) return invalid_argument("body: a stamp message has no text");
@@ -156,6 +162,7 @@ void Messages::post(const Actor& actor, PostRequest req, store::Callback<store::
                       std::move(req.mentions), req.mention_all,    ctx_.clock.now_ms(),
                       actor.user.tenant, std::move(req.files),  actor.user.role == Role::admin,
                       std::move(req.stamp), std::move(req.action)};
+  m.ack_required = req.ack_required;
   ctx_.store.post_message(std::move(m), [this, done = std::move(done)](Result<store::RoomChange> r) {
     if (r.ok() && r->created) {
       publish_change(ctx_, *r);

@@ -27,11 +27,15 @@ struct PostRequest {
   // An action stamp to ask (check_action_spec; task assignees must be members); the body
   // may then be empty.
   std::optional<ActionSpec> action;
+  // 重要・確認必須: members are asked to acknowledge it (services/acks.h). Not with a stamp
+  // or an action stamp (those ask their own answer).
+  bool ack_required = false;
 };
 
 struct History {
   // Ascending seq, with read_count, the caller's marks (ReactionCount::mine,
-  // ActionState::mine) and an action's counts blanked unless policy::can_see_counts.
+  // ActionState::mine, Message::acked) and an action's counts blanked unless
+  // policy::can_see_counts.
   std::vector<Message> messages;
   bool has_more = false;        // around(): more before the first
   bool has_more_after = false;  // around() only: more after the last

@@ -180,6 +180,27 @@ Status can_manage_action(const User& actor, const Room& room, const std::optiona
   return permission_denied("only the asker and the room's owners and admins can close or remind");
 }
 
+Status can_ack(const User& actor, const Room& room, const std::optional<Member>& m,
+               UserId sender) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (actor.id == sender) return permission_denied("the sender does not confirm their own message");
+  return Status::ok();
+}
+
+Status can_see_acks(const User& actor, const Room& room, const std::optional<Member>& m,
+                    UserId sender) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (actor.id == sender || manages(actor, room, *m)) return Status::ok();
+  return permission_denied("only the sender and the room's owners and admins see who has confirmed");
+}
+
+Status can_remind_acks(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId sender) {
+  TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));
+  if (actor.id == sender || manages(actor, room, *m)) return Status::ok();
+  return permission_denied("only the sender and the room's owners and admins can remind");
+}
+
 Status can_see_answers(const User& actor, const Room& room, const std::optional<Member>& m,
                        UserId asker, const ActionSpec& spec) {
   TONARI_RETURN_IF_ERROR(can_read_room(actor, room, m));

@@ -89,6 +89,21 @@ bool can_see_counts(const User& actor, UserId asker, const ActionSpec& spec);
 // (nobody: the list would tell who answered) or not public (the asker only).
 Status can_see_pending(const User& actor, const Room& room, const std::optional<Member>& m,
                        UserId asker, const ActionSpec& spec);
+// 確認必須 (services/acks.h). Acknowledge a message of `sender` that asks for it: any member
+// other than its sender (announcement rooms included: confirming is what their members are
+// there for). The sender is refused (permission_denied): the counts and lists are of the
+// members other than the sender, as 既読's.
+Status can_ack(const User& actor, const Room& room, const std::optional<Member>& m,
+               UserId sender);
+// See who has and has not acknowledged message of `sender`: the sender, the room's owners
+// and admins, a tenant admin who is a member (in a 1:1 room: the sender). The others see
+// the count only: the list tells who has not yet read the rules, which is the sender's
+// business, not every colleague's.
+Status can_see_acks(const User& actor, const Room& room, const std::optional<Member>& m,
+                    UserId sender);
+// Remind those who have not acknowledged: as can_see_acks.
+Status can_remind_acks(const User& actor, const Room& room, const std::optional<Member>& m,
+                       UserId sender);
 // Create and edit notes, pin and unpin: abilities().edit_notes / .pin.
 Status can_edit_notes(const User& actor, const Room& room, const std::optional<Member>& m);
 Status can_pin(const User& actor, const Room& room, const std::optional<Member>& m);

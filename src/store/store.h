@@ -753,6 +753,14 @@ class Store {
                           AuthorRule may, Callback<RoomChange> done) {
     done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
   }
+  // Appends a message.acks event (wire::message_acks_event) with message `seq`'s current
+  // ack count: the coalesced count flush (services/acks.h), as publish_action for action
+  // stamps. RoomChange.count: the count. created=false, nothing written, if the message is
+  // deleted, gone, or does not ask. The event names no message (events.msg_seq 0): it
+  // says nothing of the message's content, so a deletion has nothing in it to blank.
+  virtual void publish_acks(RoomId room, Seq seq, TimeMs now, Callback<RoomChange> done) {
+    done(Status(Code::unavailable, "not implemented"));  // TODO(i23)
+  }
 
   // ---- 安否確認: safety confirmations (issue 23; store/safety.h) -----------------------
   // The store decides no policy: who may start, answer for whom or see what is

@@ -135,6 +135,7 @@ class PgStore final : public Store {
   void react(NewReaction r, Callback<RoomChange> done) override;
   void answer_action(NewAnswer a, Callback<RoomChange> done) override;
   void publish_action(RoomId room, Seq seq, TimeMs now, Callback<RoomChange> done) override;
+  void publish_acks(RoomId room, Seq seq, TimeMs now, Callback<RoomChange> done) override;
   void close_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,
                     Callback<RoomChange> done) override;
   void remind_action(RoomId room, Seq seq, UserId by, TimeMs now, AuthorRule may,

@@ -234,6 +234,25 @@ void PgStore::publish_action(RoomId room_id, Seq seq, TimeMs now, Callback<RoomC
   }, std::move(done));
 }
 
+void PgStore::publish_acks(RoomId room_id, Seq seq, TimeMs now, Callback<RoomChange> done) {
+  write<RoomChange>(room_id, [=](PgConn& db) -> Result<RoomChange> {
+    RoomChange out;
+    out.created = false;
+    auto room = load_room(db, room_id);
+    if (!room) return out;
+    out.room = *room;
+    // The count as this transaction reads it: every ack committed before it is counted.
+    auto msg = load_message(db, room_id, seq);
+    if (!msg || msg->deleted || !msg->ack_required) return out;
+    out.created = true;
+    out.count = msg->ack_count;
+    out.events.push_back(append_event(db, out.room, now, [&](EventNo ev) {
+      return wire::message_acks_event(room_id, ev, seq, msg->ack_count);
+    }));
+    return out;
+  }, std::move(done));
+}
+
 void PgStore::close_action(RoomId room_id, Seq seq, UserId by, TimeMs now, AuthorRule may,
                            Callback<RoomChange> done) {
   write<RoomChange>(room_id, [=, may = std::move(may)](PgConn& db) -> Result<RoomChange> {

@@ -12,7 +12,7 @@ import { DEMO_TENANT, DEMO_PASSWORD, registerCleanup } from './server.mjs';
 
 // Frame types that are room events (carry a room-local `ev`).
 export const EVENT_TYPES = new Set(['message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'room.updated', 'member.role_changed', 'file.updated',
-  'reaction.updated', 'action.updated', 'note.updated', 'note.deleted', 'pin.added', 'pin.removed']);
+  'reaction.updated', 'action.updated', 'message.acks', 'note.updated', 'note.deleted', 'pin.added', 'pin.removed']);
 
 export const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 

@@ -87,7 +87,14 @@ TEST(WireTest, AppendMessageEqualsTheDomBuiltMessage) {
   no_counts.action->tally.counts.clear();
   no_counts.action->mine.clear();
 
-  for (const Message* m : {&plain, &full, &stamp, &asks, &no_counts}) {
+  Message acks = plain;  // 確認必須, acknowledged by the viewer
+  acks.ack_required = true;
+  acks.ack_count = 4213;
+  acks.acked = true;
+  Message not_acked = acks;
+  not_acked.acked = false;
+
+  for (const Message* m : {&plain, &full, &stamp, &asks, &no_counts, &acks, &not_acked}) {
     std::string out = "[";
     append_message(out, *m);
     out += "]";
@@ -103,6 +110,10 @@ TEST(WireTest, MessageExtrasAreWrittenOnlyWhenThere) {
   EXPECT_FALSE(plain.contains("stamp"));
   EXPECT_FALSE(plain.contains("reactions"));
   EXPECT_FALSE(plain.contains("action"));
+  // 確認必須's three fields only for a message that asks.
+  EXPECT_FALSE(plain.contains("ack_required"));
+  EXPECT_FALSE(plain.contains("ack_count"));
+  EXPECT_FALSE(plain.contains("acked"));
   m.stamp = "arigato";
   m.reactions = {{"s:arigato", 2, true}, {"🙏", 1, false}};
   ActionState a;
@@ -123,6 +134,14 @@ TEST(WireTest, MessageExtrasAreWrittenOnlyWhenThere) {
   EXPECT_EQ(act["counts"], (json::value{1, 0}));
   EXPECT_FALSE(act.contains("mine"));
   EXPECT_FALSE(act.contains("mine_at"));
+
+  Message asks;
+  asks.ack_required = true;
+  asks.ack_count = 2;
+  json::object ack = message(asks);
+  EXPECT_TRUE(ack["ack_required"].as_bool());
+  EXPECT_EQ(ack["ack_count"].as_int64(), 2);
+  EXPECT_FALSE(ack["acked"].as_bool());
 }
 
 // An event frame is the same for everyone: no `mine`, and counts only of a public question.

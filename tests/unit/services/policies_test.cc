@@ -339,6 +339,26 @@ TEST_F(PoliciesTest, TheAskerOwnersAdminsAndTenantAdminsManageAnAction) {
             Code::permission_denied);
 }
 
+TEST_F(PoliciesTest, AcksAreForMembersButTheSenderWhoListsAndReminds) {
+  const UserId sender = 30;
+  const User sender_user = make_user(sender, kTenant);
+  // Any member acknowledges, in an announcement room too; not the sender; others learn nothing.
+  EXPECT_TRUE(can_ack(staff_, group_, member_of(staff_.id), sender).is_ok());
+  EXPECT_EQ(can_ack(sender_user, group_, member_of(sender), sender).code(), Code::permission_denied);
+  EXPECT_EQ(can_ack(staff_, group_, std::nullopt, sender).code(), Code::not_found);
+  EXPECT_EQ(can_ack(outsider_, group_, member_of(outsider_.id), sender).code(), Code::not_found);
+  // The lists and reminders: the sender, owners, admins, a tenant admin who is a member.
+  for (auto rule : {&can_see_acks, &can_remind_acks}) {
+    EXPECT_TRUE(rule(sender_user, group_, member_of(sender), sender).is_ok());
+    EXPECT_TRUE(rule(owner_, group_, member_of(owner_.id, MemberRole::owner), sender).is_ok());
+    EXPECT_TRUE(rule(staff_, group_, member_of(staff_.id, MemberRole::admin), sender).is_ok());
+    EXPECT_TRUE(rule(admin_, group_, member_of(admin_.id), sender).is_ok());
+    EXPECT_EQ(rule(staff_, group_, member_of(staff_.id), sender).code(), Code::permission_denied);
+    EXPECT_EQ(rule(admin_, group_, std::nullopt, sender).code(), Code::not_found);
+    EXPECT_EQ(rule(outsider_, group_, member_of(outsider_.id), outsider_.id).code(), Code::not_found);
+  }
+}
+
 TEST_F(PoliciesTest, WhoSeesAnswersCountsAndPending) {
   const UserId asker = 30;
   const User asker_user = make_user(asker, kTenant);

@@ -1,4 +1,5 @@
-// REST calls of working together (docs/api.md): reactions, action stamps, notes and pins.
+// REST calls of working together (docs/api.md): reactions, action stamps, 確認必須, notes
+// and pins.
 // Each takes the page's Api (client.ts: CSRF, errors as ApiError). Kept out of client.ts so
 // they load with the screens that use them, not with the first page.
 import type { Api } from './client';
@@ -108,6 +109,38 @@ export type ExportFormat = 'csv' | 'csv_sjis' | 'xlsx';
 /** Where the answers are downloaded from (api/files.ts probe and saveUrl). */
 export function actionExportUrl(room: number, seq: number, format: ExportFormat): string {
   return `${actionPath(room, seq)}/export?format=${format}`;
+}
+
+// ---- 確認必須 (acknowledgements) ----
+
+/** 確認しました (a repeat changes nothing); the message's count after it. */
+export async function ackMessage(api: Api, room: number, seq: number): Promise<number> {
+  return (await api.request<{ ack_count: number }>('PUT', msgPath(room, seq) + '/ack')).ack_count;
+}
+
+export type AckState = 'acked' | 'unacked';
+
+/** A page of who has (or has not) confirmed, 五十音 order; `counts`: the whole room's. */
+export interface AcksPage extends UsersPage<User> {
+  counts: { acked: number; unacked: number };
+}
+
+/** The sender's (and the room's owners') list; `dept`: a department and its sub-departments. */
+export function ackList(
+  api: Api,
+  room: number,
+  seq: number,
+  state: AckState,
+  p: { after?: string | null; limit?: number; dept?: number } = {},
+): Promise<AcksPage> {
+  const more: Record<string, string | number> = { state };
+  if (p.dept) more.dept = p.dept;
+  return api.request('GET', msgPath(room, seq) + '/acks' + page(p, more));
+}
+
+/** Reminds who has not confirmed (of `dept`); how many. 429 within 10 minutes of the last. */
+export async function remindAcks(api: Api, room: number, seq: number, dept = 0): Promise<number> {
+  return (await api.request<{ count: number }>('POST', msgPath(room, seq) + '/ack-remind', dept ? { dept } : {})).count;
 }
 
 // ---- notes ----

@@ -78,7 +78,8 @@ export interface SystemNote {
     | 'note_updated'
     | 'note_deleted'
     | 'action_closed'
-    | 'action_reminded';
+    | 'action_reminded'
+    | 'ack_reminded';
   /** The users concerned (the first 20); count: how many in all. */
   users?: { id: number; name: string }[];
   count?: number;
@@ -153,6 +154,12 @@ export interface Message {
   reactions?: Reaction[];
   /** The action stamp this message asks. */
   action?: ActionState;
+  /** 確認必須: members are asked to confirm it (all three absent on an ordinary message). */
+  ack_required?: boolean;
+  /** How many confirmed (a message.acks event brings it again, coalesced). */
+  ack_count?: number;
+  /** Whether I confirmed (REST reads and message.acked; false in event frames). */
+  acked?: boolean;
 }
 
 /** A reaction: key "s:<stamp id>" or one emoji; `me` only in REST reads (the caller reacted). */
@@ -355,6 +362,8 @@ export interface SendInput {
   stamp?: string;
   /** An action stamp to ask (body may be ''). */
   action?: ActionSpecInput;
+  /** 重要・確認必須: members are asked to confirm it. */
+  ack_required?: boolean;
 }
 
 /** What the composer sends to ask an action stamp (omitted fields: the defaults). */
@@ -411,6 +420,8 @@ export type EventFrame =
     }
   /** The tally (coalesced, about once a second) or the question closed; never `mine`. */
   | { type: 'action.updated'; room: number; ev: number; seq: number; action: ActionState }
+  /** How many confirmed the 確認必須 message `seq` (coalesced, about once a second). */
+  | { type: 'message.acks'; room: number; ev: number; seq: number; ack_count: number }
   /** Created, edited or restored (`note` without its body). */
   | { type: 'note.updated'; room: number; ev: number; note: Note }
   | { type: 'note.deleted'; room: number; ev: number; note: number }
@@ -427,6 +438,8 @@ export type ServerFrame =
   | { type: 'pong' }
   | { type: 'reads'; room: number; counts: [number, number][] }
   | { type: 'read.self'; room: number; read_seq: number }
+  /** I confirmed message `seq` (here or on another of my devices). */
+  | { type: 'message.acked'; room: number; seq: number; ack_count: number }
   | { type: 'room.added'; room: RoomSummary }
   | { type: 'room.removed'; room: number };
 
@@ -447,6 +460,7 @@ export const EVENT_TYPES = new Set<string>([
   'file.updated',
   'reaction.updated',
   'action.updated',
+  'message.acks',
   'note.updated',
   'note.deleted',
   'pin.added',

@@ -14,7 +14,7 @@ import { matches } from '../util/kana';
 import { collectMentions, insertMention, mentionQueryAt, type MentionQuery } from '../util/mentions';
 import { useAttachments } from '../state/useAttachments';
 import { Icon } from './Icon';
-import { AttachmentTray, StampPicker } from './lazy';
+import { Ack, AttachmentTray, StampPicker } from './lazy';
 import { MentionSuggest, type Candidate } from './MentionSuggest';
 
 /** A touch screen (a phone, a tablet): its keyboard has no Shift+Enter, so the button sends. */
@@ -67,6 +67,8 @@ export function Composer({
   const photoInput = useRef<HTMLInputElement>(null);
   const stampBtn = useRef<HTMLButtonElement>(null);
   const [stamps, setStamps] = useState(false);
+  // 重要・確認必須: the next text asks members to confirm it (one send at a time).
+  const [ack, setAck] = useState(false);
   const canSend = (sendable(text) || attachState === 'ready') && (attachState === 'empty' || attachState === 'ready');
 
   // Keep the draft when leaving the room (the component is keyed by room).
@@ -136,7 +138,9 @@ export function Composer({
     const files = store.attachments.take(room);
     const people = (members ?? []).map((m) => ({ id: m.user.id, name: m.user.name })).filter((p) => p.id !== me.id);
     const { mentions, mention_all } = collectMentions(body, people);
-    store.send(room, body, reply, mentions, mention_all && kind === 'group', files);
+    // (The outbox itself: store.send has no extra, and the initial load no room for one.)
+    store.outbox.send(room, body, reply, mentions, mention_all && kind === 'group', files, { ack_required: ack });
+    setAck(false);
     change('');
     store.drafts.set(me.id, room, '');
     setMq(null);
@@ -280,6 +284,7 @@ export function Composer({
           >
             <Icon name="action" size={22} />
           </button>
+          <Ack on={ack} onToggle={() => setAck(!ack)} />
           <input ref={fileInput} type="file" multiple hidden tabIndex={-1} data-input="file" onChange={picked} />
           <input
             ref={cameraInput}

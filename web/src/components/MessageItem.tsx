@@ -9,7 +9,7 @@ import { focusOnce, memo } from '../util/memo';
 import { Avatar } from './Avatar';
 import { ask } from './confirm';
 import { FileList } from './FileList';
-import { ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
+import { Ack, ActionCard, DisabledMark, Reactions, StampImg, SystemNoticeText } from './lazy';
 import { MessageBody } from './MessageBody';
 import { MessageMenu } from './MessageMenu';
 
@@ -114,6 +114,7 @@ function MessageItemImpl({ m, mine, compact, kind, names, mentionsMe, senderOff,
             )}
             {!m.deleted && m.files && m.files.length > 0 && <FileList files={m.files} onView={onView} />}
             {action && <ActionCard m={m} />}
+            {m.ack_required && !m.deleted && !editing && <Ack m={m} />}
           </div>
           <div class="msg-meta">
             {!m.deleted && !editing && (

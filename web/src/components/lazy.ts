@@ -53,6 +53,9 @@ const actions = () =>
   Promise.all([import('./ActionStamps'), loadActionTexts(), loadRoomTexts()]).then(([m]) => m);
 export const ActionCard = lazy(() => actions().then((m) => m.ActionCard));
 export const ActionDialog = lazy(() => actions().then((m) => m.ActionDialog));
+// 確認必須: the card of such a message (m), or the composer's toggle (on, onToggle): one
+// wrapper for both, the initial load being tight.
+export const Ack = lazy(() => actions().then((m) => m.Ack));
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {

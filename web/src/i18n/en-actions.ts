@@ -125,6 +125,21 @@ const enActions: ActionTexts = {
   actXlsx: 'Excel',
   actExportOf: 'Download as {format}',
   actExportCounts: 'Anonymous: only the counts are exported.',
+  ackToggle: 'Important: ask to confirm',
+  ackToggleOn: 'Sent as important: everyone is asked to confirm it',
+  ackBadge: 'Important: please confirm',
+  ackCount: '{n} confirmed',
+  ackConfirm: 'Confirm',
+  ackConfirmed: 'Confirmed',
+  ackStatus: 'Who confirmed',
+  ackListAcked: 'Confirmed ({n})',
+  ackListUnacked: 'Not confirmed ({n})',
+  ackDept: 'Department',
+  ackAllDepts: 'All departments',
+  ackRemind: 'Remind those who have not',
+  ackConfirmRemind: 'Remind the {n} who have not confirmed?',
+  ackConfirmRemindDept: 'Remind those in {dept} who have not confirmed?',
+  ackReminded: 'Reminded {n}',
 };
 
 export default enActions;

@@ -27,6 +27,7 @@ const enRooms: RoomTexts = {
   sysTakenOver: '{users} took over the management of this chat',
   sysActionClosed: '{actor} closed “{title}”',
   sysActionReminded: '{actor} reminded the {n} who have not answered “{title}”',
+  sysAckReminded: '{actor} reminded the {n} who have not confirmed an important notice',
   sysNoteCreated: '{actor} created the note "{title}"',
   sysNoteUpdated: '{actor} updated the note "{title}"',
   sysNoteRestored: '{actor} restored the note "{title}" to version {n}',

@@ -130,6 +130,22 @@ const jaActions = {
   actXlsx: 'Excel',
   actExportOf: '{format}でダウンロード',
   actExportCounts: '匿名のため、件数だけを出力します。',
+  // 確認必須 (AckCard; the composer's AckToggle)
+  ackToggle: '重要・確認必須',
+  ackToggleOn: '重要・確認必須として送信します（全員に「確認しました」を求めます）',
+  ackBadge: '重要・確認必須',
+  ackCount: '確認 {n}人',
+  ackConfirm: '確認しました',
+  ackConfirmed: '確認済み',
+  ackStatus: '確認状況',
+  ackListAcked: '確認済み（{n}人）',
+  ackListUnacked: '未確認（{n}人）',
+  ackDept: '所属',
+  ackAllDepts: 'すべての所属',
+  ackRemind: '未確認者に催促',
+  ackConfirmRemind: '未確認の{n}人に催促しますか？',
+  ackConfirmRemindDept: '{dept}の未確認者に催促しますか？',
+  ackReminded: '{n}人に催促しました',
 };
 
 export default jaActions;

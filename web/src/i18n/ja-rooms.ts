@@ -29,6 +29,7 @@ const jaRooms = {
   sysTakenOver: '{users}がこのトークの管理を引き継ぎました',
   sysActionClosed: '{actor}が「{title}」を締め切りました',
   sysActionReminded: '{actor}が「{title}」の未回答者{n}人に回答を催促しました',
+  sysAckReminded: '{actor}が確認必須のお知らせの未確認者{n}人に確認を催促しました',
   sysNoteCreated: '{actor}がノート「{title}」を作成しました',
   sysNoteUpdated: '{actor}がノート「{title}」を更新しました',
   sysNoteRestored: '{actor}がノート「{title}」を版{n}に戻しました',

@@ -3,7 +3,7 @@ import type { ActionState, Note, Pin } from '../api/types';
 import { msg } from './fixtures';
 import { addPin, isPinned, pinsFollowMessage, pinsFollowNote, removeNote, removePin, upsertNote } from './pins';
 import { withReaction } from './reactions';
-import { mergeAll, setAction, setReaction, upsert } from './timeline';
+import { mergeAll, setAcks, setAction, setReaction, upsert } from './timeline';
 
 function action(over: Partial<ActionState> = {}): ActionState {
   return {
@@ -111,6 +111,18 @@ describe('action stamps', () => {
     // Not an action message: nothing.
     const plain = mergeAll([], [msg(2)]);
     expect(setAction(plain, 2, action())).toBe(plain);
+  });
+});
+
+describe('確認必須', () => {
+  it('takes the count of message.acks and keeps my confirmation', () => {
+    const l = mergeAll([], [msg(1, { ack_required: true, ack_count: 0, acked: false })]);
+    const mine = setAcks(l, 1, 1, true);
+    expect(mine[0]).toMatchObject({ ack_count: 1, acked: true });
+    // A later count (an event: acked not said) keeps my own.
+    expect(setAcks(mine, 1, 5)[0]).toMatchObject({ ack_count: 5, acked: true });
+    // A message not loaded: nothing.
+    expect(setAcks(mine, 3, 5)).toBe(mine);
   });
 });
 

@@ -4,7 +4,7 @@
 // page) and plugs into `lists` when it does.
 import type { ActionState, EventFrame, Message } from '../api/types';
 import type { Hub } from './hub';
-import { findBySeq, setAction, setReaction } from './timeline';
+import { findBySeq, setAcks, setAction, setReaction } from './timeline';
 import type { Timelines } from './timelines';
 
 /** What keeps the loaded pins and notes lists (collabActions.ts). */
@@ -42,8 +42,11 @@ export class Collab {
       this.timelines.change(f.room, (l) => setReaction(l, f.seq, f.key, f.count, f.user === me ? f.on : undefined));
     } else if (f.type === 'action.updated') {
       this.onActionUpdated(f.room, f.seq, f.action);
+    } else if (f.type === 'message.acks') {
+      this.timelines.change(f.room, (l) => setAcks(l, f.seq, f.ack_count));
     } else this.lists?.onEvent(f);
   }
+
 
   /**
    * The tally as everyone may see it. Who saw counts the event leaves out (the asker of a

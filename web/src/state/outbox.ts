@@ -18,6 +18,8 @@ export interface Pending {
   stamp?: string;
   /** An action stamp it asks. */
   action?: ActionSpecInput;
+  /** 重要・確認必須. */
+  ack_required?: boolean;
   created_at: number;
   /** When the user last asked for it to go (created_at, or a 再送信). */
   triedAt?: number;

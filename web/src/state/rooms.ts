@@ -73,6 +73,7 @@ export function applyEventToEntry(
           | 'file.updated'
           | 'reaction.updated'
           | 'action.updated'
+          | 'message.acks'
           | 'note.updated'
           | 'note.deleted'
           | 'pin.added'

@@ -23,11 +23,12 @@ function sendInput(p: Pending): SendInput {
     ...(p.files?.length ? { files: p.files.map((f) => f.id) } : {}),
     ...(p.stamp ? { stamp: p.stamp } : {}),
     ...(p.action ? { action: p.action } : {}),
+    ack_required: p.ack_required, // undefined: left out of the JSON
   };
 }
 
-/** A stamp message, or an action stamp, instead of a text. */
-export type SendExtra = { stamp?: string; action?: ActionSpecInput };
+/** A stamp message, or an action stamp, instead of a text; or a text to be confirmed. */
+export type SendExtra = { stamp?: string; action?: ActionSpecInput; ack_required?: boolean };
 
 export interface OutboxParts {
   link: Link & { wake(): void };

@@ -128,6 +128,14 @@ export function setAction(list: Message[], seq: number, a: ActionState, withMine
   return changeMessage(list, seq, (m) => (m.action ? { ...m, action: withMine ? a : keepMine(a, m.action) } : m));
 }
 
+/**
+ * Message `seq` (a 確認必須 one: the event is of no other) now has `count` confirmations;
+ * `acked`: I confirmed it (absent: as it was).
+ */
+export function setAcks(list: Message[], seq: number, count: number, acked?: true): Message[] {
+  return changeMessage(list, seq, (m) => ({ ...m, ack_count: count, acked: acked || m.acked }));
+}
+
 function indexOfSeq(list: Message[], seq: number): number {
   let lo = 0;
   let hi = list.length - 1;

@@ -81,6 +81,12 @@ describe('systemText (Japanese)', () => {
     );
   });
 
+  it('確認必須: reminded', () => {
+    expect(ja({ action: 'ack_reminded', seq: 4, users: [u(ME, '本人')], count: 30 })).toBe(
+      '佐藤さんが確認必須のお知らせの未確認者30人に確認を催促しました',
+    );
+  });
+
   it('says what happened to a note, and to which version a restore went back', () => {
     expect(ja({ action: 'note_created', note: 4, title: '議事録', version: 1 })).toBe('佐藤さんがノート「議事録」を作成しました');
     expect(ja({ action: 'note_updated', note: 4, title: '議事録', version: 3 })).toBe('佐藤さんがノート「議事録」を更新しました');

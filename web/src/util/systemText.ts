@@ -69,6 +69,8 @@ function sentence(m: Message, me: number, t: T): string {
       return text('sysActionClosed', { title: n.title ?? '' });
     case 'action_reminded':
       return text('sysActionReminded', { title: n.title ?? '', n: n.count ?? 0 });
+    case 'ack_reminded':
+      return text('sysAckReminded', { n: n.count ?? 0 });
     case 'note_created':
       return text('sysNoteCreated', { title: n.title ?? '' });
     case 'note_updated':

@@ -116,6 +116,40 @@ TEST_P(AckTest, ARemindMentionsTheUnacknowledged) {
   EXPECT_EQ(nobody.status().code(), Code::conflict);
 }
 
+// The coalesced count (services/acks.h): one message.acks event with the count the write
+// reads; nothing for an ordinary or deleted message.
+TEST_P(AckTest, PublishAcksAppendsTheCountAsAnEvent) {
+  auto room = must(create_group(alice_.id, {bob_.id, carol_.id})).room;
+  const Seq seq = must(post_ack(room.id, alice_.id, "a-1")).message->seq;
+  const Seq plain = must(post_ack(room.id, alice_.id, "a-2", false)).message->seq;
+  must(ack(room.id, seq, bob_.id));
+  must(ack(room.id, seq, carol_.id));
+  auto published = must(wait<RoomChange>(
+      [&](auto cb) { store().publish_acks(room.id, seq, kT0 + 3000, cb); }));
+  EXPECT_TRUE(published.created);
+  EXPECT_EQ(published.count, 2);
+  ASSERT_EQ(published.events.size(), 1u);
+  auto f = parse_frame(published.events[0]);
+  EXPECT_EQ(str_at(f, "type"), "message.acks");
+  EXPECT_EQ(f.at("seq").as_int64(), seq);
+  EXPECT_EQ(f.at("ack_count").as_int64(), 2);
+  EXPECT_EQ(f.at("ev").as_int64(), published.room.ev);
+  // Stored: a resume replays it.
+  auto stored = must(store().events_after(room.id, published.room.ev - 1, 10));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(*stored[0].frame, *published.events[0].frame);
+
+  auto ordinary = must(wait<RoomChange>(
+      [&](auto cb) { store().publish_acks(room.id, plain, kT0 + 3000, cb); }));
+  EXPECT_FALSE(ordinary.created);
+  EXPECT_TRUE(ordinary.events.empty());
+  must(wait<RoomChange>([&](auto cb) { store().delete_message(room.id, seq, alice_.id, kT0 + 4000, cb); }));
+  auto deleted = must(wait<RoomChange>(
+      [&](auto cb) { store().publish_acks(room.id, seq, kT0 + 5000, cb); }));
+  EXPECT_FALSE(deleted.created);
+  EXPECT_TRUE(deleted.events.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Conformance, AckTest,
                          ::testing::Values(StoreKind::sqlite, StoreKind::postgres),
                          [](const ::testing::TestParamInfo<StoreKind>& info) {

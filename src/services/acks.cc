@@ -100,26 +100,8 @@ void Acks::remind(const Actor& actor, RoomId room, Seq seq, DeptId dept,
   if (Status st = check_dept(actor, dept); !st.is_ok()) return done(st);
   const TimeMs now = ctx_.clock.now_ms();
   const std::tuple<RoomId, Seq, DeptId> key{room, seq, dept};
-  {
-    // The slot is taken now, so that two reminders at once make one; given back if the
-    // reminder fails (as Actions::remind).
-    std::lock_guard lock(remind_mu_);
-    auto it = reminded_.find(key);
-    if (it != reminded_.end() && now - it->second < kRemindPeriodMs && now >= it->second) {
-      const TimeMs wait = it->second + kRemindPeriodMs - now;
-      return done(rate_limited("a message may be reminded once every 10 minutes; try again in " +
-                                   std::to_string((wait + 59999) / 60000) + " min",
-                               wait));
-    }
-    if (reminded_.size() > 4096) {
-      std::erase_if(reminded_, [&](const auto& kv) { return now - kv.second >= kRemindPeriodMs; });
-    }
-    reminded_[key] = now;
-  }
-  auto give_back = [this, key, now] {
-    std::lock_guard lock(remind_mu_);
-    if (auto it = reminded_.find(key); it != reminded_.end() && it->second == now) reminded_.erase(it);
-  };
+  if (Status st = remind_slots_.take(key, now); !st.is_ok()) return done(st);
+  auto give_back = [this, key, now] { remind_slots_.give_back(key, now); };
   if (Status st = ctx_.take_write(actor.user.id, "remind"); !st.is_ok()) {
     give_back();
     return done(st);

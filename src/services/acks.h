@@ -13,13 +13,12 @@
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <tuple>
 #include <utility>
 
 #include "services/actions.h"
 #include "services/context.h"
+#include "services/remind_slots.h"
 
 namespace tonari::services {
 
@@ -75,8 +74,7 @@ class Acks {
 
   Context& ctx_;
   ActionTallies& tallies_;
-  std::mutex remind_mu_;
-  std::map<std::tuple<RoomId, Seq, DeptId>, TimeMs> reminded_;  // guarded by remind_mu_
+  RemindSlots<std::tuple<RoomId, Seq, DeptId>> remind_slots_{kRemindPeriodMs, "a message"};
 };
 
 }  // namespace tonari::services

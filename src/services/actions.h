@@ -21,6 +21,7 @@
 
 #include "services/action_export.h"
 #include "services/context.h"
+#include "services/remind_slots.h"
 
 namespace tonari::services {
 
@@ -124,8 +125,7 @@ class Actions {
 
   Context& ctx_;
   ActionTallies& tallies_;
-  std::mutex remind_mu_;
-  std::map<std::pair<RoomId, Seq>, TimeMs> reminded_;  // guarded by remind_mu_
+  RemindSlots<std::pair<RoomId, Seq>> remind_slots_{kRemindPeriodMs, "a question"};
 };
 
 }  // namespace tonari::services

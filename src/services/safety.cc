@@ -683,26 +683,14 @@ void Safety::remind(const Actor& actor, store::SafetyId id, DeptId dept, store::
   if (l->check.closed_at != 0) return done(Status(Code::conflict, "closed: the safety confirmation is closed"));
   const TimeMs now = ctx_.clock.now_ms();
   const std::pair<store::SafetyId, DeptId> key{id, dept};
-  {
-    std::lock_guard lock(remind_mu_);
-    auto it = reminded_.find(key);
-    if (it != reminded_.end() && now >= it->second && now - it->second < kRemindPeriodMs) {
-      const TimeMs wait = it->second + kRemindPeriodMs - now;
-      return done(rate_limited("a safety confirmation may be reminded once every 5 minutes; try again in " +
-                                   std::to_string((wait + 59999) / 60000) + " min",
-                               wait));
-    }
-  }
+  if (Status st = remind_slots_.take(key, now); !st.is_ok()) return done(st);
   auto ids = ctx_.store.safety_unanswered_ids(id, dept);
-  if (!ids.ok()) return done(ids.status());
-  if (ids->empty()) return done(Status(Code::conflict, "everyone has answered"));
-  if (Status st = ctx_.take_write(actor.user.id, "remind"); !st.is_ok()) return done(st);
-  {
-    std::lock_guard lock(remind_mu_);
-    if (reminded_.size() > 4096) {
-      std::erase_if(reminded_, [&](const auto& kv) { return now - kv.second >= kRemindPeriodMs; });
-    }
-    reminded_[key] = now;
+  Status st = !ids.ok()        ? ids.status()
+              : ids->empty() ? Status(Code::conflict, "everyone has answered")
+                             : ctx_.take_write(actor.user.id, "remind");
+  if (!st.is_ok()) {
+    remind_slots_.give_back(key, now);
+    return done(st);
   }
   const auto n = static_cast<std::int64_t>(ids->size());
   log::info("safety.reminded", {{"check", id}, {"by", actor.user.id}, {"dept", dept}, {"count", n}});

@@ -27,6 +27,7 @@
 
 #include "services/actions.h"
 #include "services/context.h"
+#include "services/remind_slots.h"
 #include "services/safety_rules.h"
 
 namespace tonari::services {
@@ -173,8 +174,7 @@ class Safety {
 
   Context& ctx_;
   SafetyTallies& tallies_;
-  std::mutex remind_mu_;
-  std::map<std::pair<store::SafetyId, DeptId>, TimeMs> reminded_;  // guarded by remind_mu_
+  RemindSlots<std::pair<store::SafetyId, DeptId>> remind_slots_{kRemindPeriodMs, "a safety confirmation"};
 };
 
 }  // namespace tonari::services

@@ -4,18 +4,16 @@
 #include <xlsxwriter.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
-#include "search/encoding.h"
+#include "services/export_text.h"
 
 namespace tonari::services {
 namespace {
 
-constexpr TimeMs kJstOffsetMs = 9 * 3600 * 1000;  // Japan has no summer time
 constexpr const char* kScheduleMarks[] = {"○", "△", "×"};
 
 // A cell: text or a count. Built once, then written as CSV or XLSX.
@@ -28,17 +26,6 @@ using Row = std::vector<Cell>;
 
 Cell text(std::string s) { return {false, std::move(s), 0}; }
 Cell number(std::int64_t n) { return {true, {}, n}; }
-
-// "2026/12/06 10:15" in JST. The same text in every format (in XLSX too, where it sorts
-// as a date would: the fields run from the year down, zero-padded).
-std::string jst_text(TimeMs at) {
-  const std::time_t secs = (at + kJstOffsetMs) / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M", &tm);
-  return buf;
-}
 
 // The sheet as rows: the answerers' table (not for anonymous questions), a blank row, and
 // the tally. The caller has checked the sizes of labels and counts.
@@ -61,7 +48,7 @@ std::vector<Row> build_rows(const ActionState& a, const std::vector<std::string>
                                      ? kScheduleMarks[p.value]
                                      : "○");
       }
-      row.push_back(text(r.at > 0 ? jst_text(r.at) : ""));
+      row.push_back(text(r.at > 0 ? jst_minutes(r.at) : ""));
       rows.push_back(std::move(row));
     }
     rows.emplace_back();
@@ -83,25 +70,8 @@ std::vector<Row> build_rows(const ActionState& a, const std::vector<std::string>
   return rows;
 }
 
-// Formula injection (CSV injection): Excel runs a cell that starts with = + - @ (or a tab
-// or CR, which it strips first) as a formula, and a name or a label comes from a user. The
-// CSV gets a leading ' on such a cell, which Excel shows as text; the XLSX writes every
-// text cell as a string, which Excel never evaluates.
 std::string csv_field(const Cell& c) {
-  if (c.is_number) return std::to_string(c.number);
-  std::string s = c.text;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                     s[0] == '\t' || s[0] == '\r')) {
-    s.insert(s.begin(), '\'');
-  }
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"') q += '"';
-    q += ch;
-  }
-  q += '"';
-  return q;
+  return c.is_number ? std::to_string(c.number) : csv_cell(c.text);
 }
 
 std::string csv(const std::vector<Row>& rows) {
@@ -196,12 +166,6 @@ Result<std::string> xlsx(const ActionState& a, const std::vector<Row>& rows,
   return bytes;
 }
 
-// Characters Windows refuses in a file name, and control characters.
-bool bad_in_file_name(unsigned char c) {
-  return c < 0x20 || c == 0x7F || c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' ||
-         c == '"' || c == '<' || c == '>' || c == '|';
-}
-
 }  // namespace
 
 std::optional<ExportFormat> export_format_from_name(std::string_view name) {
@@ -222,25 +186,7 @@ const char* export_content_type(ExportFormat f) {
 }
 
 std::string export_file_name(const ActionState& a, ExportFormat f) {
-  // At most 50 characters of the title (cut on a character boundary), the characters a
-  // file name may not hold replaced by "_", without leading dots or trailing spaces.
-  constexpr std::size_t kMaxChars = 50;
-  std::string base;
-  std::size_t chars = 0;
-  const std::string& t = a.spec.title;
-  for (std::size_t i = 0; i < t.size();) {
-    const auto c = static_cast<unsigned char>(t[i]);
-    std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    len = std::min(len, t.size() - i);
-    if (++chars > kMaxChars) break;
-    if (len == 1 && bad_in_file_name(c)) {
-      base += '_';
-    } else if (!(base.empty() && (c == '.' || c == ' '))) {
-      base.append(t, i, len);
-    }
-    i += len;
-  }
-  while (!base.empty() && (base.back() == ' ' || base.back() == '.')) base.pop_back();
+  std::string base = file_stem(a.spec.title);
   if (!base.empty()) base += "_";
   return base + "回答" + (f == ExportFormat::xlsx ? ".xlsx" : ".csv");
 }
@@ -259,12 +205,8 @@ Result<std::string> export_action(const ActionState& a,
   }
   const std::vector<Row> sheet = build_rows(a, option_labels, rows);
   switch (f) {
-    case ExportFormat::csv_utf8: return "\xEF\xBB\xBF" + csv(sheet);
-    case ExportFormat::csv_sjis: {
-      auto sjis = search::to_windows31j(csv(sheet));
-      if (!sjis) return internal_error("export: no Windows-31J converter");
-      return std::move(*sjis);
-    }
+    case ExportFormat::csv_utf8: return encode_csv(csv(sheet), false);
+    case ExportFormat::csv_sjis: return encode_csv(csv(sheet), true);
     case ExportFormat::xlsx: return xlsx(a, sheet, options);
   }
   return internal_error("export: unknown format");

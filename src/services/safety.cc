@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <ctime>
 
 #include "log/log.h"
-#include "search/encoding.h"
+#include "services/export_text.h"
 #include "services/accounts.h"
 #include "services/org.h"
 #include "services/policies.h"
@@ -26,7 +25,6 @@ constexpr int kExportPage = 1000;
 constexpr int kClosePage = 5000;
 // Who manages a municipality's checks is read again after this long (the frames' addressees).
 constexpr TimeMs kManagersTtlMs = 30 * 1000;
-constexpr TimeMs kJstOffsetMs = 9 * 3600 * 1000;
 
 // JSON text the store keeps, back to a value (null if it is not JSON: never expected).
 json::value parse_or_null(std::string_view text) {
@@ -70,31 +68,6 @@ std::unordered_map<DeptId, std::string> paths_of(std::vector<Department> depts) 
   std::unordered_map<DeptId, std::string> paths;
   for (Department& d : depts) paths.emplace(d.id, std::move(d.path));
   return paths;
-}
-
-std::string jst_text(TimeMs at) {
-  const std::time_t secs = (at + kJstOffsetMs) / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M", &tm);
-  return buf;
-}
-
-// Formula injection: a cell a spreadsheet would run as a formula gets a leading ' (as the
-// action stamps' export does).
-std::string csv_field(std::string s) {
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                     s[0] == '\r')) {
-    s.insert(s.begin(), '\'');
-  }
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"') q += '"';
-    q += ch;
-  }
-  return q + '"';
 }
 
 std::string html_escape(std::string_view s) {
@@ -752,7 +725,7 @@ Result<ExportFile> Safety::export_csv(const Actor& actor, store::SafetyId id, bo
   std::string out;
   {
     std::string head = "所属,氏名,よみ";
-    for (const auto& q : qs) head += "," + csv_field(q.label);
+    for (const auto& q : qs) head += "," + csv_cell(q.label);
     head += ",回答日時,代理回答\r\n";
     out += head;
   }
@@ -764,37 +737,25 @@ Result<ExportFile> Safety::export_csv(const Actor& actor, store::SafetyId id, bo
     if (!page.ok()) return page.status();
     for (const auto& t : page->targets) {
       auto path = paths.find(t.dept);
-      out += csv_field(path == paths.end() ? "" : path->second) + "," + csv_field(t.user.name) + "," +
-             csv_field(t.user.reading);
+      out += csv_cell(path == paths.end() ? "" : path->second) + "," + csv_cell(t.user.name) + "," +
+             csv_cell(t.user.reading);
       const json::value a = parse_or_null(t.answer);
       const json::object none;
       const json::object& ao = a.is_object() ? a.as_object() : none;
-      for (const auto& q : qs) out += "," + csv_field(answer_text(q, ao));
-      out += "," + (t.answered_at ? jst_text(t.answered_at) : std::string("未回答"));
+      for (const auto& q : qs) out += "," + csv_cell(answer_text(q, ao));
+      out += "," + (t.answered_at ? jst_minutes(t.answered_at) : std::string("未回答"));
       out += std::string(",") + (t.proxy ? "代理" : "") + "\r\n";
     }
     if (!page->next) break;
     after = *page->next;
   }
   ExportFile f;
-  std::string base = l->check.title;
-  for (char& c : base) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' ||
-        c == '>' || c == '|') {
-      c = '_';
-    }
-  }
-  f.name = base + "_安否確認.csv";
-  if (sjis) {
-    auto converted = search::to_windows31j(out);
-    if (!converted) return internal_error("export: no Windows-31J converter");
-    f.bytes = std::move(*converted);
-    f.content_type = "text/csv; charset=Shift_JIS";
-  } else {
-    f.bytes = "\xEF\xBB\xBF" + out;
-    f.content_type = "text/csv; charset=utf-8";
-  }
+  const std::string stem = file_stem(l->check.title);
+  f.name = (stem.empty() ? "" : stem + "_") + "安否確認.csv";
+  auto bytes = encode_csv(std::move(out), sjis);
+  if (!bytes.ok()) return bytes.status();
+  f.bytes = std::move(*bytes);
+  f.content_type = sjis ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8";
   return f;
 }
 
@@ -817,9 +778,9 @@ Result<std::string> Safety::print_page(const Actor& actor, store::SafetyId id) {
        ".training{color:#b00;font-weight:bold}@media print{@page{size:A4 landscape;margin:10mm}body{margin:0}"
        "h2{break-before:page}}</style></head><body>\n";
   if (c.training) h += "<p class=\"training\">【訓練】この安否確認は訓練です。</p>\n";
-  h += "<h1>" + html_escape(c.title) + "</h1>\n<p>開始 " + jst_text(c.started_at);
-  if (c.closed_at) h += " ／ 終了 " + jst_text(c.closed_at);
-  h += " ／ 印刷 " + jst_text(ctx_.clock.now_ms()) + "</p>\n";
+  h += "<h1>" + html_escape(c.title) + "</h1>\n<p>開始 " + jst_minutes(c.started_at);
+  if (c.closed_at) h += " ／ 終了 " + jst_minutes(c.closed_at);
+  h += " ／ 印刷 " + jst_minutes(ctx_.clock.now_ms()) + "</p>\n";
   // The tally: a row per department, a column per option of each choice question.
   h += "<table><tr><th>所属</th><th>対象</th><th>回答</th><th>未回答</th>";
   for (const auto& q : qs) {

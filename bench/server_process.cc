@@ -66,12 +66,36 @@ ServerProcess::ServerProcess(const ServerOptions& o) {
                       kTenant, "--name", "ベンチ市"})) != 0) {
     throw std::runtime_error("create-tenant failed");
   }
+  if (!o.floor && o.setup && o.org) {
+    std::string csv = dir_ + "/departments.csv";
+    std::ofstream f(csv);
+    f << "code,name,reading,parent_code\n";
+    for (int b = 0; b < 5; ++b) {
+      f << "B" << b << ",第" << b + 1 << "部,,\n";
+      for (int k = 0; k < 4; ++k) {
+        f << "B" << b << "K" << k << ",第" << k + 1 << "課,,B" << b << "\n";
+        for (int g = 0; g < 3; ++g) f << "B" << b << "K" << k << "G" << g << ",第" << g + 1 << "係,,B" << b << "K" << k << "\n";
+      }
+    }
+    f.close();
+    if (run(with_store({o.binary, "admin", "--config", o.config, "import-departments", "--data", dir_,
+                        "--tenant", kTenant, "--csv", csv})) != 0) {
+      throw std::runtime_error("import-departments failed");
+    }
+  }
   if (!o.floor && o.setup && o.users > 0) {
     std::string csv = dir_ + "/users.csv";
     std::ofstream f(csv);
-    f << "login,name,reading,department,title,password\n";
+    f << "login,name,reading,department,title,password" << (o.org ? ",admin,crisis" : "") << "\n";
     for (int i = 1; i <= o.users; ++i) {
-      f << user_login(i) << ",職員 " << i << ",しょくいん " << i << ",,," << kPassword << "\n";
+      f << user_login(i) << ",職員 " << i << ",しょくいん " << i << ",";
+      if (o.org) {
+        const int g = (i - 1) % 60;
+        f << "B" << g / 12 << "K" << g / 3 % 4 << "G" << g % 3;
+      }
+      f << ",," << kPassword;
+      if (o.org) f << ",," << (i == 1 ? "1" : "");
+      f << "\n";
     }
     f.close();
     if (run(with_store({o.binary, "admin", "--config", o.config, "import-users", "--data", dir_,

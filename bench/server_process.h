@@ -14,6 +14,9 @@ struct ServerOptions {
   int cpu = 0;             // core to pin the server to (-1: every core)
   int users = 0;           // users u000001 .. to import, password kPassword
   bool floor = false;      // start the loopback floor's server (floor.cc) instead of tonari
+  // An org tree (5 部 × 4 課 × 3 係), user i in 係 (i - 1) % 60, and user 1 a
+  // 危機管理 (crisis) who may start 安否確認 (workload 16).
+  bool org = false;
   // A cluster's node (Servers): the shared store and bus, and whether this node sets up the
   // tenant and users (the first does; the store is shared).
   std::string store_url;

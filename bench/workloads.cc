@@ -872,6 +872,145 @@ json::object action_stamp(const Settings& s) {
 }
 
 
+// 16. 安否確認 after an earthquake: 20,000 targets (the whole municipality, in 60 係 of an
+// org tree), 5,000 of them connected. The time from the start request until each connected
+// target has the banner (safety.started); then 5,000 answers within a minute, and the time
+// from the last answer's response until the crisis manager's dashboard (safety.updated,
+// coalesced) counts all of them.
+json::object safety(const Settings& s) {
+  const int targets = scaled(s, 20000, 60), connected_n = scaled(s, 5000, 20);
+  const auto spread = std::chrono::milliseconds(static_cast<int>(60000 * std::max(0.1, s.scale)));
+  const int answer_connections = 64;
+  ServerOptions so = s.server;
+  so.users = targets;
+  so.org = true;
+  Servers srv(so, s.topology);
+  return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
+    Fleet fleet(ioc, srv.ports());
+    if (!co_await fleet.login(connected_n, 32)) co_return json::object{{"error", "login failed"}};
+    Http http(ioc, srv.port());
+    long long check = -1, t0 = 0;
+    // Per connected target: when the banner arrived (now_us). The manager (user 1, also a
+    // target): the dashboard's frames and when its count last grew.
+    std::vector<long long> banner_at(connected_n, -1);
+    long long updates = 0, update_bytes = 0, dashboard_answered = 0, dashboard_at = -1;
+    fleet.on_frame = [&](Client& c, std::string_view f) {
+      const std::string_view type = frame_type(f);
+      if (type == "safety.started") {
+        if (banner_at[c.index - 1] < 0) banner_at[c.index - 1] = now_us();
+      } else if (type == "safety.updated" && c.index == 1) {
+        ++updates;
+        update_bytes += static_cast<long long>(f.size());
+        // The dashboard's total: tally.total.answered (the frame's one full parse).
+        boost::system::error_code ec;
+        const json::value v = json::parse(f, ec);
+        if (ec) return;
+        const json::value* n = v.find_pointer("/tally/total/answered", ec);
+        if (n && n->is_int64() && n->as_int64() > dashboard_answered) {
+          dashboard_answered = n->as_int64();
+          dashboard_at = now_us();
+        }
+      }
+    };
+    const int connected = co_await fleet.connect(0, connected_n, 512, false);
+    co_await sleep_for(ioc, 2s);
+
+    srv.mark("safety-start");  // first: what a profiler's hook costs is not the workload's
+    const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
+    t0 = now_us();
+    auto started = co_await http.request(
+        "POST", "/api/safety", R"({"template":"earthquake","scope":"all"})", fleet.clients[0].token);
+    const long long start_us = now_us() - t0;
+    if (started.status != 201) {
+      co_return json::object{{"error", "not started: " + std::to_string(started.status) + " " + started.body}};
+    }
+    {
+      boost::system::error_code ec;
+      const json::value v = json::parse(started.body, ec);
+      const json::value* id = ec ? nullptr : v.find_pointer("/safety/id", ec);
+      if (!id || !id->is_int64()) co_return json::object{{"error", "no check id: " + started.body}};
+      check = id->as_int64();
+    }
+    // Every connected target's banner (bounded: 30 s).
+    auto without_banner = [&] {
+      long long n = 0;
+      for (int i = 0; i < connected_n; ++i) n += fleet.clients[i].ws && fleet.clients[i].ws->open() && banner_at[i] < 0;
+      return n;
+    };
+    for (const auto give_up = Clock::now() + 30s; without_banner() > 0 && Clock::now() < give_up;) {
+      co_await sleep_for(ioc, 10ms);
+    }
+    Samples banner;
+    for (long long at : banner_at) {
+      if (at >= 0) banner.add(at - t0);
+    }
+    const double start_cpu = srv.cpu_seconds() - cpu0;
+
+    // 5,000 answers spread over a minute, from 64 connections, in a shuffled order.
+    const std::string answer_path = "/api/safety/" + std::to_string(check) + "/answer";
+    std::vector<int> order(connected_n);
+    for (int i = 0; i < connected_n; ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937(16));
+    Samples answer_latency;
+    long long answers_ok = 0, failures = 0, last_response = 0;
+    std::string first_failure;
+    int next = 0;
+    const auto start = Clock::now();
+    WaitGroup answerers(ioc);
+    for (int w = 0; w < answer_connections; ++w) {
+      answerers.add();
+      asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+        Http h(ioc, srv.port());
+        asio::steady_timer due(ioc);
+        while (next < connected_n) {
+          const int k = next++;
+          due.expires_at(start + spread * k / connected_n);
+          co_await due.async_wait(asio::as_tuple(asio::use_awaitable));
+          const int i = order[k];
+          const std::string body = "{\"client_id\":\"a" + std::to_string(i) +
+                                   "\",\"answer\":{\"status\":" + std::to_string(i % 7 == 0 ? 1 : 0) +
+                                   ",\"work\":" + std::to_string(i % 5 == 0 ? 2 : 0) + "}}";
+          const long long t = now_us();
+          auto r = co_await h.request("PUT", answer_path, body, fleet.clients[i].token);
+          last_response = std::max<long long>(last_response, now_us());
+          answer_latency.add(now_us() - t);
+          if (r.status == 200) {
+            ++answers_ok;
+          } else if (failures++ == 0) {
+            first_failure = std::to_string(r.status) + " " + r.body;
+          }
+        }
+        answerers.done();
+      }, asio::detached);
+    }
+    co_await answerers.wait();
+    const double answers_s = std::chrono::duration<double>(Clock::now() - start).count();
+    for (const auto give_up = Clock::now() + 30s; dashboard_answered < answers_ok && Clock::now() < give_up;) {
+      co_await sleep_for(ioc, 10ms);
+    }
+    srv.mark("safety-end");
+    const double cpu = srv.cpu_seconds() - cpu0, self = self_cpu_seconds() - self0;
+    const bool complete = dashboard_answered >= answers_ok;
+    json::object out{
+        {"workload", "safety"}, {"targets", targets}, {"connected", connected},
+        {"start_request_ms", start_us / 1000.0},
+        {"banners", static_cast<long long>(banner.count())},
+        {"banner_p50_ms", banner.pct_ms(50)}, {"banner_p99_ms", banner.pct_ms(99)},
+        {"banner_max_ms", banner.pct_ms(100)}, {"server_cpu_s_start", start_cpu},
+        {"answers", answers_ok}, {"answer_failures", failures}, {"answers_seconds", answers_s},
+        {"answer_p50_ms", answer_latency.pct_ms(50)}, {"answer_p99_ms", answer_latency.pct_ms(99)},
+        {"dashboard_answered", dashboard_answered},
+        // From the last answer's response to the dashboard frame counting every answer (0:
+        // it came first); -1 if it never did within 30 s.
+        {"dashboard_final_ms", complete ? std::max(0LL, dashboard_at - last_response) / 1000.0 : -1.0},
+        {"dashboard_updates", updates},
+        {"dashboard_update_bytes_mean", updates ? static_cast<double>(update_bytes) / updates : 0.0},
+        {"server_cpu_s", cpu}, {"loadgen_cpu_s", self}};
+    if (!first_failure.empty()) out["first_answer_failure"] = first_failure;
+    co_return out;
+  });
+}
+
 namespace {
 
 std::string url_encode(std::string_view s) {

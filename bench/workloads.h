@@ -34,5 +34,6 @@ boost::json::object loopback_floor(const Settings& s);     // 8
 boost::json::object login_burst(const Settings& s);        // 9
 boost::json::object action_stamp(const Settings& s);       // 13
 boost::json::object search(const Settings& s);             // 14 (SQLite), 15 (PostgreSQL)
+boost::json::object safety(const Settings& s);             // 16
 
 }  // namespace bench

@@ -120,6 +120,8 @@ const ja = {
   // notifications
   notifyDirect: '{sender}さん（1:1トーク）',
   notifyMention: '{room}で{sender}さんがあなたをメンションしました',
+  safety: '安否確認',
+  safetyBy: '{name}さんから催促：',
   // attachments (添付)
   attach: '添付',
   attachMenu: '写真・ファイルを添付',

@@ -1,9 +1,22 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadActionTexts, loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts, loadSafetyTexts, loadSearchTexts } from '../i18n';
+import {
+  loadActionTexts,
+  loadCollabTexts,
+  loadFileTexts,
+  loadLoginTexts,
+  loadNoteTexts,
+  loadRoomTexts,
+  loadSafetyTexts,
+  loadSearchTexts,
+} from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
+// The login page: a session lasts 30 days, so most loads never show it.
+export const Login = lazy(() => Promise.all([import('./Login'), loadLoginTexts()]).then(([m]) => m.Login));
+// The one-time offer to turn on notifications.
+export const NotifyHint = lazy(() => import('./NotifyHint').then((m) => m.NotifyHint));
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
 export const ConfirmDialog = lazy(() => import('./ConfirmDialog').then((m) => m.ConfirmDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.

@@ -7,13 +7,14 @@ import enSearch from './en-search';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { LoginTexts } from './ja-login';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 import type { SafetyTexts } from './ja-safety';
 import type { SearchTexts } from './ja-search';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts & SearchTexts & SafetyTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts & SearchTexts & SafetyTexts & LoginTexts = {
   ...enRooms,
   ...enSafety,
   ...enSearch,

@@ -4,11 +4,12 @@
 // loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
 // pins (ja-collab.ts, loadCollabTexts), action stamps (ja-actions.ts, loadActionTexts),
 // notes (ja-notes.ts, loadNoteTexts), search (ja-search.ts, loadSearchTexts) and 安否確認
-// (ja-safety.ts, loadSafetyTexts).
+// (ja-safety.ts, loadSafetyTexts); the login page's too (ja-login.ts, loadLoginTexts).
 import ja, { type Dict } from './ja';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { LoginTexts } from './ja-login';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
 import type { SafetyTexts } from './ja-safety';
@@ -23,7 +24,8 @@ export type Key =
   | keyof ActionTexts
   | keyof NoteTexts
   | keyof SearchTexts
-  | keyof SafetyTexts;
+  | keyof SafetyTexts
+  | keyof LoginTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -67,6 +69,7 @@ const actions = part(() => import('./ja-actions'));
 const notes = part(() => import('./ja-notes'));
 const search = part(() => import('./ja-search'));
 const safety = part(() => import('./ja-safety'));
+const login = part(() => import('./ja-login'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -85,6 +88,8 @@ export const loadNoteTexts = notes.get;
 export const loadSearchTexts = search.get;
 /** Loads the Japanese texts of 安否確認 (the banner, the answer sheet, the dashboard). */
 export const loadSafetyTexts = safety.get;
+/** Loads the Japanese texts of the login page. */
+export const loadLoginTexts = login.get;
 
 export function setLang(l: Lang): void {
   current = l;

@@ -133,6 +133,8 @@ export function Dashboard({ id }: { id: number }) {
 function Totals({ s, tally }: { s: Safety; tally: SafetyTally }) {
   const total = tally.total;
   const pct = total.targets ? Math.round((total.answered / total.targets) * 100) : 0;
+  // The first question's options are coloured (重傷 in red); the others are plain.
+  const first = s.questions.findIndex((q) => q.kind === 'choice');
   return (
     <div class="sf-totals" aria-live="polite">
       <p class="sf-rate">
@@ -147,7 +149,7 @@ function Totals({ s, tally }: { s: Safety; tally: SafetyTally }) {
             <h2>{q.label}</h2>
             <ul>
               {q.options!.map((o, oi) => (
-                <li key={oi} class={'sf-count sf-opt-' + oi} data-q={q.key} data-opt={oi}>
+                <li key={oi} class={'sf-count' + (qi === first ? ' sf-opt-' + oi : '')} data-q={q.key} data-opt={oi}>
                   <span>{o}</span>
                   <strong>{count(total, qi, oi).toLocaleString()}</strong>
                 </li>

@@ -26,6 +26,10 @@ export interface User {
   role: Role;
   /** The account is disabled (利用停止): still shown, marked. */
   disabled: boolean;
+  /** 安否確認 roles (absent: not held): 危機管理 starts and manages every check. */
+  crisis?: boolean;
+  /** 所属長: sees and manages the checks of their department and below. */
+  dept_head?: boolean;
 }
 
 export interface Department {
@@ -381,6 +385,74 @@ export interface ActionSpecInput {
   assignees?: number[];
 }
 
+// ---- 安否確認 (safety confirmations) ----
+
+/** A question of a check: a choice (option indexes), a place, or free text. */
+export interface SafetyQuestion {
+  key: string;
+  label: string;
+  kind: 'choice' | 'location' | 'text';
+  options?: string[];
+  required: boolean;
+}
+
+/** An answer: per question key, an option index, a place or a text. */
+export type SafetyAnswer = Record<string, number | string | { text?: string; lat?: number; lon?: number }>;
+
+/**
+ * A check. As a target sees it (GET /api/safety `safety`, welcome, frames to targets) it also
+ * has my answer: `answered_at` 0 = not yet, `answer` null.
+ */
+export interface Safety {
+  id: number;
+  title: string;
+  template: string;
+  training: boolean;
+  questions: SafetyQuestion[];
+  scope: 'all' | { depts: number[] };
+  internet_answer: boolean;
+  started_by: number;
+  started_at: number;
+  closed_at: number;
+  closed_by: number;
+  origin: 'manual' | 'webhook';
+  open: boolean;
+  targets?: number;
+  answered?: number;
+  answered_at?: number;
+  answered_by?: number;
+  proxy?: boolean;
+  answer?: SafetyAnswer | null;
+}
+
+/** One recorded answer (PUT …/answer, safety.answered, history). */
+export interface SafetyAnswerRecord {
+  check: number;
+  user: number;
+  by: number;
+  by_name: string;
+  proxy: boolean;
+  at: number;
+  answer: SafetyAnswer;
+  client_id: string;
+}
+
+export interface SafetyTallyRow {
+  dept: number;
+  targets: number;
+  answered: number;
+  counts: { question: number; option: number; count: number }[];
+  name?: string;
+  path?: string;
+  /** 0: a top row (a 部, or a 所属長's own department). */
+  parent?: number;
+}
+
+export interface SafetyTally {
+  total: SafetyTallyRow;
+  depts: SafetyTallyRow[];
+}
+
 // ---- WebSocket frames -------------------------------------------------------------------
 
 export type EventFrame =
@@ -430,7 +502,7 @@ export type EventFrame =
 
 export type ServerFrame =
   | EventFrame
-  | { type: 'welcome'; user: User; rooms: { id: number; ev: number }[]; server_time: number }
+  | { type: 'welcome'; user: User; rooms: { id: number; ev: number }[]; server_time: number; safety?: Safety[] }
   | { type: 'resync'; room: number; ev: number }
   | { type: 'synced' }
   | { type: 'ack'; client_id: string; room: number; seq: number; id: number }
@@ -441,7 +513,12 @@ export type ServerFrame =
   /** I confirmed message `seq` (here or on another of my devices). */
   | { type: 'message.acked'; room: number; seq: number; ack_count: number }
   | { type: 'room.added'; room: RoomSummary }
-  | { type: 'room.removed'; room: number };
+  | { type: 'room.removed'; room: number }
+  | { type: 'safety.started'; safety: Safety }
+  | { type: 'safety.answered'; answer: SafetyAnswerRecord }
+  | { type: 'safety.updated'; safety: Safety; scope: number; tally: SafetyTally }
+  | { type: 'safety.reminded'; safety: Safety; by: number; by_name: string }
+  | { type: 'safety.closed'; safety: Safety };
 
 export type ClientFrame =
   | { type: 'hello'; cursors: Record<string, number>; batch?: boolean }

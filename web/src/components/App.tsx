@@ -3,7 +3,7 @@ import { hasLang, loadLang, setLang, t } from '../i18n';
 import { store } from '../state/app';
 import { totalUnread } from '../state/rooms';
 import { useStore } from '../state/useStore';
-import { Login } from './Login';
+import { Login } from './lazy';
 import { Shell } from './Shell';
 
 export function App() {

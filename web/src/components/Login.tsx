@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { t, type Lang } from '../i18n';
 import { store } from '../state/app';
 import { useStore } from '../state/useStore';
+import './login.css';
 
 const TENANT_KEY = 'tonari.tenant';
 

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { useStore } from '../state/useStore';
 import { Icon } from './Icon';
+import './notify.css';
 
 const KEY = 'tonari.notifyHintDone';
 

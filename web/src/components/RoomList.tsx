@@ -6,7 +6,7 @@ import { openSearch } from '../state/searchBridge';
 import { useStore } from '../state/useStore';
 import { Icon } from './Icon';
 import { LoadError } from './LoadError';
-import { NotifyHint } from './NotifyHint';
+import { NotifyHint } from './lazy';
 import { RoomListItem } from './RoomListItem';
 
 export function RoomList({ onNew }: { onNew: () => void }) {

@@ -7,7 +7,7 @@ import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ConfirmHost } from './confirm';
 import { onShortcut } from '../state/searchBridge';
-import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SearchView, SettingsDialog } from './lazy';
+import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SafetyBanner, SafetyView, SearchView, SettingsDialog } from './lazy';
 import { RoomList } from './RoomList';
 import { RoomView } from './RoomView';
 import { Toast } from './Toast';
@@ -15,9 +15,12 @@ import { TopBar } from './TopBar';
 
 export function Shell() {
   const route = useStore((s) => s.route);
+  const checks = useStore((s) => s.safety.length);
   const [dialog, setDialog] = useState<null | 'new' | 'settings'>(null);
-  const pane = route.room === null && route.panel === null ? 'list' : route.panel === null ? 'room' : 'details';
   const panel = route.panel;
+  // 安否確認's list (0) or a check's dashboard: the room's place.
+  const safety = panel === 'safety' ? 0 : panel && typeof panel === 'object' && 'safety' in panel ? panel.safety : null;
+  const pane = route.room === null && panel === null ? 'list' : panel === null || safety !== null ? 'room' : 'details';
   const profile = panel && typeof panel === 'object' && 'user' in panel ? panel.user : null;
   // The room's notes, maybe with one of them open (notes/NotesPanel.tsx).
   const note = panel && typeof panel === 'object' && 'note' in panel ? panel.note : null;
@@ -44,11 +47,12 @@ export function Shell() {
   }, []);
 
   return (
-    <div class="app" data-pane={pane} data-panel={route.panel ? 'open' : 'closed'}>
+    <div class="app" data-pane={pane} data-panel={panel && safety === null ? 'open' : 'closed'}>
       <a class="skip-link" href="#main">
         {t('skipToMain')}
       </a>
       <TopBar onSettings={() => setDialog('settings')} />
+      {checks > 0 && <SafetyBanner />}
       <ConnectionBanner />
       <main class="panes">
         <nav class="pane pane-list" aria-label={t('roomList')}>
@@ -57,6 +61,8 @@ export function Shell() {
         <div class="pane pane-room" id="main" tabIndex={-1}>
           {route.room !== null ? (
             <RoomView key={route.room} room={route.room} />
+          ) : safety !== null ? (
+            <SafetyView id={safety} />
           ) : (
             <div class="empty-state">
               <span class="brand-mark brand-mark-large" aria-hidden="true">

@@ -87,6 +87,18 @@ export function TopBar({ onSettings }: { onSettings: () => void }) {
             >
               <Icon name="user" size={18} /> {t('myProfile')}
             </button>
+            {(me.crisis || me.dept_head || me.role === 'admin') && (
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  setOpen(false);
+                  store.navigate({ room: null, panel: 'safety' });
+                }}
+              >
+                <Icon name="check" size={18} /> {t('safety')}
+              </button>
+            )}
             <button
               type="button"
               role="menuitem"

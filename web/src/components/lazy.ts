@@ -1,9 +1,22 @@
 // Dialogs, the image viewer and the attachment tray: used now and then, so not part of the
 // initial load.
-import { loadActionTexts, loadCollabTexts, loadFileTexts, loadNoteTexts, loadRoomTexts, loadSearchTexts } from '../i18n';
+import {
+  loadActionTexts,
+  loadCollabTexts,
+  loadFileTexts,
+  loadLoginTexts,
+  loadNoteTexts,
+  loadRoomTexts,
+  loadSafetyTexts,
+  loadSearchTexts,
+} from '../i18n';
 import { store } from '../state/app';
 import { lazy } from '../util/lazy';
 
+// The login page: a session lasts 30 days, so most loads never show it.
+export const Login = lazy(() => Promise.all([import('./Login'), loadLoginTexts()]).then(([m]) => m.Login));
+// The one-time offer to turn on notifications.
+export const NotifyHint = lazy(() => import('./NotifyHint').then((m) => m.NotifyHint));
 export const SettingsDialog = lazy(() => import('./SettingsDialog').then((m) => m.SettingsDialog));
 export const ConfirmDialog = lazy(() => import('./ConfirmDialog').then((m) => m.ConfirmDialog));
 // These two show texts of i18n/ja-files.ts: they come with them.
@@ -56,6 +69,12 @@ export const ActionDialog = lazy(() => actions().then((m) => m.ActionDialog));
 // 確認必須: the card of such a message (m), or the composer's toggle (on, onToggle): one
 // wrapper for both, the initial load being tight.
 export const Ack = lazy(() => actions().then((m) => m.Ack));
+
+// 安否確認 (safety/): the banner and its answer sheet, shown once a check is open (the
+// state is in state/safety.ts); the managers' list and dashboard, with the room texts.
+const safety = () => Promise.all([import('../safety/Safety'), loadSafetyTexts(), loadRoomTexts()]).then(([m]) => m);
+export const SafetyBanner = lazy(() => safety().then((m) => m.SafetyBanner));
+export const SafetyView = lazy(() => safety().then((m) => m.SafetyView));
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {

@@ -2,17 +2,21 @@ import enActions from './en-actions';
 import enCollab from './en-collab';
 import enNotes from './en-notes';
 import enRooms from './en-rooms';
+import enSafety from './en-safety';
 import enSearch from './en-search';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { LoginTexts } from './ja-login';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
+import type { SafetyTexts } from './ja-safety';
 import type { SearchTexts } from './ja-search';
 import type { Dict } from './ja';
 
-const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts & SearchTexts = {
+const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts & SearchTexts & SafetyTexts & LoginTexts = {
   ...enRooms,
+  ...enSafety,
   ...enSearch,
   ...enCollab,
   ...enActions,
@@ -125,6 +129,8 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts &
   notifyOn: 'Notify me',
   notifyDirect: '{sender} (direct)',
   notifyMention: '{sender} mentioned you in {room}',
+  safety: 'Safety check',
+  safetyBy: 'Reminder from {name}: ',
   attach: 'Attach',
   attachMenu: 'Attach photos or files',
   attachFile: 'Choose files',

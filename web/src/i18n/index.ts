@@ -3,13 +3,16 @@
 // so are the Japanese texts only some screens use: file screens (ja-files.ts,
 // loadFileTexts), rooms and people (ja-rooms.ts, loadRoomTexts), stamps, reactions and
 // pins (ja-collab.ts, loadCollabTexts), action stamps (ja-actions.ts, loadActionTexts),
-// notes (ja-notes.ts, loadNoteTexts) and search (ja-search.ts, loadSearchTexts).
+// notes (ja-notes.ts, loadNoteTexts), search (ja-search.ts, loadSearchTexts) and 安否確認
+// (ja-safety.ts, loadSafetyTexts); the login page's too (ja-login.ts, loadLoginTexts).
 import ja, { type Dict } from './ja';
 import type { ActionTexts } from './ja-actions';
 import type { CollabTexts } from './ja-collab';
 import type { FileTexts } from './ja-files';
+import type { LoginTexts } from './ja-login';
 import type { NoteTexts } from './ja-notes';
 import type { RoomTexts } from './ja-rooms';
+import type { SafetyTexts } from './ja-safety';
 import type { SearchTexts } from './ja-search';
 
 export type Lang = 'ja' | 'en';
@@ -20,7 +23,9 @@ export type Key =
   | keyof CollabTexts
   | keyof ActionTexts
   | keyof NoteTexts
-  | keyof SearchTexts;
+  | keyof SearchTexts
+  | keyof SafetyTexts
+  | keyof LoginTexts;
 
 type Texts = Partial<Record<Key, string>>;
 
@@ -63,6 +68,8 @@ const collab = part(() => import('./ja-collab'));
 const actions = part(() => import('./ja-actions'));
 const notes = part(() => import('./ja-notes'));
 const search = part(() => import('./ja-search'));
+const safety = part(() => import('./ja-safety'));
+const login = part(() => import('./ja-login'));
 
 /** True once the file texts are here (English has them in en.ts). */
 export const hasFileTexts = files.has;
@@ -79,6 +86,10 @@ export const loadActionTexts = actions.get;
 export const loadNoteTexts = notes.get;
 /** Loads the Japanese texts of search (the view, its filters, a timeline opened at a result). */
 export const loadSearchTexts = search.get;
+/** Loads the Japanese texts of 安否確認 (the banner, the answer sheet, the dashboard). */
+export const loadSafetyTexts = safety.get;
+/** Loads the Japanese texts of the login page. */
+export const loadLoginTexts = login.get;
 
 export function setLang(l: Lang): void {
   current = l;

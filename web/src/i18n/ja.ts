@@ -1,18 +1,6 @@
 // Japanese (default). Wording as municipal staff use it: トーク, 既読, メンバー, 退出.
 const ja = {
   appName: 'tonari',
-  appTagline: '自治体職員のためのビジネスチャット',
-  // login
-  loginTitle: 'ログイン',
-  tenantCode: '自治体コード',
-  loginId: 'ログインID',
-  password: 'パスワード',
-  loginButton: 'ログイン',
-  loggingIn: 'ログイン中…',
-  loginFailed: '自治体コード、ログインIDまたはパスワードが正しくありません。',
-  loginRateLimited: 'ログインの試行回数が多すぎます。{n}分ほど待ってから再度お試しください。',
-  loginBusy: 'ただいまログインが混み合っています。{n}秒ほど待ってから再度お試しください。',
-  loginZoneForbidden: 'このアカウントはインターネット側からの利用が許可されていません。管理者にお問い合わせください。',
   sessionEnded: 'セッションが終了しました。もう一度ログインしてください。',
   loading: '読み込み中…',
   // header / menu
@@ -120,6 +108,8 @@ const ja = {
   // notifications
   notifyDirect: '{sender}さん（1:1トーク）',
   notifyMention: '{room}で{sender}さんがあなたをメンションしました',
+  safety: '安否確認',
+  safetyBy: '{name}さんから催促：',
   // attachments (添付)
   attach: '添付',
   attachMenu: '写真・ファイルを添付',

@@ -101,6 +101,7 @@ export const store = new Store({
       return t('stampPreview');
     },
     error: errorText,
+    safety: (by) => (by ? t('safetyBy', { name: by }) : t('safety')),
     notifyTitle: (room, sender, direct) => (direct ? t('notifyDirect', { sender }) : t('notifyMention', { room, sender })),
   },
 });

@@ -168,3 +168,14 @@ describe('notes list', () => {
     expect(removeNote(l, 9)).toBe(l);
   });
 });
+
+describe('message.acked', () => {
+  it('marks the message confirmed with its count at once', async () => {
+    const { Collab } = await import('./collab');
+    let list = [msg(4, { ack_required: true, ack_count: 2, acked: false })];
+    const c = new Collab({} as never, { get: () => undefined, change: (_room: number, fn: (l: typeof list) => typeof list) => void (list = fn(list)) } as never);
+    c.onAcked(5, 4, 3);
+    expect(list[0].acked).toBe(true);
+    expect(list[0].ack_count).toBe(3);
+  });
+});

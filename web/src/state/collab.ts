@@ -47,6 +47,10 @@ export class Collab {
     } else this.lists?.onEvent(f);
   }
 
+  /** message.acked: I confirmed it (here or on another device of mine). */
+  onAcked(room: number, seq: number, count: number): void {
+    this.timelines.change(room, (l) => setAcks(l, seq, count, true));
+  }
 
   /**
    * The tally as everyone may see it. Who saw counts the event leaves out (the asker of a

@@ -6,6 +6,7 @@ import { ApiError, type Api } from '../api/client';
 import type { Member, Note, Pin, Tenant, User, Zone } from '../api/types';
 import { realTimers, type ConnState, type SocketLike, type Timers } from '../realtime/connection';
 import type { Pending } from './outbox';
+import type { LiveTally, MyCheck } from './safety';
 import { sortRoomIds, type RoomEntry } from './rooms';
 import { HOME, type Route } from './router';
 import { loadSettings, type Settings } from './settings';
@@ -47,6 +48,9 @@ export interface AppState {
   /** Per room, once loaded (collab.ts): its pins, newest first; its notes, latest first (no bodies). */
   pins: Record<number, Pin[]>;
   notes: Record<number, Note[]>;
+  /** 安否確認 (safety.ts): the open checks I am a target of; managers: the live tallies. */
+  safety: MyCheck[];
+  safetyLive: Record<number, LiveTally>;
   route: Route;
   /** First unread seq when the room was opened ("ここから未読"). */
   dividers: Record<number, number>;
@@ -75,6 +79,8 @@ export type Texts = {
   stamp: string;
   error: (e: unknown) => string;
   notifyTitle: (room: string, sender: string, direct: boolean) => string;
+  /** A 安否確認 notification's title (no name), or its reminder's lead (who reminded). */
+  safety?: (by?: string) => string;
 };
 
 export interface StoreDeps {
@@ -101,6 +107,8 @@ export const sessionSlices = (): Partial<AppState> => ({
   users: {},
   pins: {},
   notes: {},
+  safety: [],
+  safetyLive: {},
   dividers: {},
 });
 

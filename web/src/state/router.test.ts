@@ -3,7 +3,7 @@ import { formatRoute, parentRoute, parseRoute } from './router';
 
 describe('router', () => {
   it('round-trips every route', () => {
-    for (const p of ['/', '/rooms/5', '/rooms/5/details', '/rooms/5/users/7', '/users/7', '/rooms/5/notes', '/rooms/5/notes/12', '/search', '/rooms/5/search']) {
+    for (const p of ['/', '/rooms/5', '/rooms/5/details', '/rooms/5/users/7', '/users/7', '/rooms/5/notes', '/rooms/5/notes/12', '/search', '/rooms/5/search', '/safety', '/safety/3']) {
       expect(formatRoute(parseRoute(p))).toBe(p);
     }
   });

@@ -8,7 +8,9 @@
 //   /rooms/5/search      room 5 with the search view (full-text search) beside it
 //   /search              the search view with no room open
 //   /users/7             user 7's profile
-export type Panel = null | 'details' | 'notes' | 'search' | { user: number } | { note: number };
+//   /safety              安否確認: the checks a manager sees (the room's place)
+//   /safety/3            the dashboard of check 3
+export type Panel = null | 'details' | 'notes' | 'search' | 'safety' | { user: number } | { note: number } | { safety: number };
 
 export interface Route {
   room: number | null;
@@ -35,6 +37,10 @@ export function parseRoute(path: string): Route {
     return { room, panel: null };
   }
   if (parts[0] === 'search') return { room: null, panel: 'search' };
+  if (parts[0] === 'safety') {
+    const id = num(parts[1]);
+    return { room: null, panel: id === null ? 'safety' : { safety: id } };
+  }
   if (parts[0] === 'users') {
     const user = num(parts[1]);
     if (user !== null) return { room: null, panel: { user } };
@@ -45,9 +51,10 @@ export function parseRoute(path: string): Route {
 export function formatRoute(r: Route): string {
   let p = r.room !== null ? `/rooms/${r.room}` : '';
   const panel = r.panel;
-  if (panel === 'search' || (r.room !== null && (panel === 'details' || panel === 'notes'))) p += '/' + panel;
+  if (panel === 'search' || panel === 'safety' || (r.room !== null && (panel === 'details' || panel === 'notes'))) p += '/' + panel;
   else if (r.room !== null && panel && typeof panel === 'object' && 'note' in panel) p += `/notes/${panel.note}`;
   else if (panel && typeof panel === 'object' && 'user' in panel) p += `/users/${panel.user}`;
+  else if (panel && typeof panel === 'object' && 'safety' in panel) p = `/safety/${panel.safety}`;
   return p || '/';
 }
 

@@ -12,6 +12,7 @@ import { Drafts } from './drafts';
 import { Hub, sessionSlices, type AppState, type StoreDeps as HubDeps, type Toast } from './hub';
 import { Navigation } from './navigation';
 import { RoomList } from './roomList';
+import { SafetyPart } from './safety';
 import { HOME, parseRoute, type Route } from './router';
 import { Outbox, type SendExtra } from './sending';
 import { saveSettings, type Settings } from './settings';
@@ -36,6 +37,7 @@ export class Store {
   readonly directory: Directory;
   readonly outbox: Outbox;
   readonly collab: Collab;
+  readonly safety: SafetyPart;
 
   constructor(deps: StoreDeps) {
     this.api = deps.api ?? new Api();
@@ -50,6 +52,7 @@ export class Store {
     this.nav = new Navigation(this.hub, { link: this.sync, timelines: this, directory: this });
     this.timelines = new Timelines(this.hub, this);
     this.collab = new Collab(this.hub, this.timelines);
+    this.safety = new SafetyPart(this.hub);
     this.directory = new Directory(this.hub, this);
     this.outbox = new Outbox(this.hub, {
       link: this.sync,

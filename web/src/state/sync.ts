@@ -11,6 +11,7 @@ import type { Directory } from './directory';
 import type { Hub } from './hub';
 import type { Navigation } from './navigation';
 import type { RoomList } from './roomList';
+import type { SafetyPart } from './safety';
 import type { Outbox } from './sending';
 import type { Timelines } from './timelines';
 
@@ -28,7 +29,8 @@ export interface SyncParts {
   outbox: Pick<Outbox, 'flush' | 'onAck' | 'onRefused' | 'confirm'>;
   directory: Pick<Directory, 'onEvent' | 'remember' | 'loadMembers'>;
   nav: Pick<Navigation, 'maybeMarkRead'>;
-  collab: Pick<Collab, 'onEvent' | 'reload'>;
+  collab: Pick<Collab, 'onEvent' | 'reload' | 'onAcked'>;
+  safety: Pick<SafetyPart, 'onFrame'>;
 }
 
 export class Sync implements Link {
@@ -131,6 +133,7 @@ export class Sync implements Link {
       this.handleEvent(f);
       return;
     }
+    if (parts.safety.onFrame(f) && f.type !== 'welcome') return;
     switch (f.type) {
       case 'welcome': {
         hub.set({ me: f.user });
@@ -164,6 +167,9 @@ export class Sync implements Link {
         return;
       case 'read.self':
         parts.rooms.markRead(f.room, f.read_seq);
+        return;
+      case 'message.acked':
+        parts.collab.onAcked(f.room, f.seq, f.ack_count);
         return;
       case 'room.added':
         parts.rooms.add(f.room);

@@ -1,0 +1,122 @@
+// The 安否確認 banner above the shell (PC and phone): one per open check I am a target of.
+// Unanswered: the title, when it started, a reminder's sender, and the first required choice
+// question's options as big buttons — tap 1 picks one and opens the answer sheet, whose last
+// required pick (tap 2) sends the answer at once. Answered: a compact line 回答済み：無事・
+// 出勤可能 with 変更, which can be hidden until a reminder comes. Training: another look and
+// 【訓練】. An answer not yet stored by the server shows 送信待ち (answers.ts, queue.ts).
+import { useState } from 'preact/hooks';
+import type { SafetyAnswer } from '../api/types';
+import { t } from '../i18n';
+import { Icon } from '../components/Icon';
+import { store } from '../state/app';
+import type { MyCheck } from '../state/safety';
+import { useStore } from '../state/useStore';
+import { formatTime } from '../util/date';
+import { summary, useAnswers } from './answers';
+import { AnswerSheet } from './AnswerSheet';
+import './safety.css';
+
+export function SafetyBanner() {
+  const checks = useStore((s) => s.safety);
+  return (
+    <div class="safety-banners">
+      {[...checks].reverse().map((c) => (
+        <Banner key={c.id} c={c} />
+      ))}
+    </div>
+  );
+}
+
+/** 【訓練】 where a check is training (the title may say 訓練 already: the label stays). */
+export function TrainingTag({ on }: { on: boolean }) {
+  return on ? <span class="tag tag-training">{t('sfTraining')}</span> : null;
+}
+
+function Banner({ c }: { c: MyCheck }) {
+  const me = useStore((s) => s.me);
+  const queue = useAnswers();
+  const waiting = queue.of(c.id);
+  const [sheet, setSheet] = useState<{ start: SafetyAnswer; now?: boolean } | null>(null);
+  // Hidden (when answered) until a reminder newer than the hiding comes.
+  const [hiddenAt, setHiddenAt] = useState(0);
+  const answer = waiting?.answer ?? c.answer;
+  const answered = !!answer;
+  const reminded = c.reminded;
+  const first = c.questions.find((q) => q.kind === 'choice' && q.required);
+  const manager = !!me && (me.crisis || me.dept_head || me.role === 'admin');
+  if (answered && hiddenAt && !(reminded && reminded.at > hiddenAt)) return null;
+
+  const cls = 'safety-banner' + (c.training ? ' is-training' : '') + (answered ? ' is-answered' : '');
+  const head = (
+    <span class="sf-title">
+      <strong class="sf-kind">{t('safety')}</strong>
+      <TrainingTag on={c.training} />
+      <span class="sf-name">{c.title}</span>
+    </span>
+  );
+  return (
+    <section class={cls} aria-label={t('safety') + ' ' + c.title} data-check={c.id}>
+      {reminded && (!answered || reminded.at > hiddenAt) && (
+        <p class="sf-reminded" key={reminded.at}>
+          {t('sfRemindedBy', { name: reminded.by_name })}
+        </p>
+      )}
+      {answered ? (
+        <div class="sf-line">
+          {head}
+          <span class="sf-done">
+            {waiting ? (
+              <span class="sf-waiting">
+                <span class="spinner" aria-hidden="true" /> {t('sfWaiting')}
+              </span>
+            ) : (
+              '✓ '
+            )}
+            {t('sfAnswered', { answer: summary(c.questions, answer) })}
+            {!waiting && c.proxy && <span class="tag">{t('sfProxy')}</span>}
+          </span>
+          <span class="sf-actions">
+            <button type="button" class="btn btn-small" onClick={() => setSheet({ start: { ...answer } })}>
+              {t('sfChange')}
+            </button>
+            {manager && <DashLink id={c.id} />}
+            <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => setHiddenAt(Date.now())}>
+              <Icon name="close" size={18} />
+            </button>
+          </span>
+        </div>
+      ) : (
+        <>
+          <div class="sf-line">
+            {head}
+            <span class="sf-time">{t('sfStartedAt', { time: formatTime(c.started_at) })}</span>
+            {manager && <DashLink id={c.id} />}
+          </div>
+          {first ? (
+            <div class="sf-ask" role="group" aria-label={first.label}>
+              <span class="sf-q">{first.label}</span>
+              {first.options!.map((o, i) => (
+                <button key={i} type="button" class={'sf-big sf-opt-' + i} onClick={() => setSheet({ start: { [first.key]: i }, now: true })}>
+                  {o}
+                </button>
+              ))}
+            </div>
+          ) : (
+            <button type="button" class="btn btn-primary" onClick={() => setSheet({ start: {} })}>
+              {t('sfAnswer')}
+            </button>
+          )}
+        </>
+      )}
+      {sheet && <AnswerSheet c={c} start={sheet.start} sendNow={sheet.now} onClose={() => setSheet(null)} />}
+    </section>
+  );
+}
+
+function DashLink({ id }: { id: number }) {
+  return (
+    <button type="button" class="btn btn-small" onClick={() => store.navigate({ room: null, panel: { safety: id } })}>
+      {t('sfDashboard')}
+    </button>
+  );
+}

@@ -236,7 +236,7 @@ int admin_import_users(const Config& cfg, const std::string& tenant, const std::
     auto& r = (*rows)[i];
     r.resize(9);
     reqs.push_back(services::NewUserRequest{tenant, r[0], r[1], r[2], r[5], r[3], r[4], "",
-                                            yes(r[6]) || r[6] == "admin"});
+                                            yes(r[6]) || r[6] == "admin", ""});
     flags.emplace_back(yes(r[7]), yes(r[8]));
   }
   if (!services::init_crypto()) return 1;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "app/demo_data.h"
+#include "services/crypto.h"
 
 namespace tonari::app {
 namespace {
@@ -147,10 +148,14 @@ std::string seed_demo(Node& node) {
     depts[d.key] = *created;
   }
 
+  // Every demo account has the same published password: it is hashed once.
+  const std::string password_hash = services::hash_password(
+      kDemoPassword, node.ctx->limits.pwhash_opslimit, node.ctx->limits.pwhash_memlimit);
+  if (password_hash.empty()) return "password hashing failed (out of memory?)";
   std::map<std::string, User> users;
   for (const auto& u : demo_users()) {
-    services::NewUserRequest req{kDemoTenantCode, u.login, u.name, u.reading, kDemoPassword,
-                                 depts.at(u.dept_key).code, u.title, u.status, u.admin};
+    services::NewUserRequest req{kDemoTenantCode, u.login, u.name, u.reading, "",
+                                 depts.at(u.dept_key).code, u.title, u.status, u.admin, password_hash};
     auto created = node.accounts->create_user(req);
     if (!created.ok()) return std::string(u.login) + ": " + created.status().message();
     if (*u.extension) {

@@ -611,7 +611,9 @@ Result<store::NewUser> Accounts::prepare_user(const NewUserRequest& req) {
   TONARI_RETURN_IF_ERROR(check_text(req.reading, "reading", ctx_.limits.max_name_chars, true));
   TONARI_RETURN_IF_ERROR(check_text(req.title, "title", ctx_.limits.max_name_chars, false));
   TONARI_RETURN_IF_ERROR(check_text(req.status, "status", ctx_.limits.max_status_chars, false));
-  if (req.password.size() < 8) return invalid_argument("password: at least 8 characters");
+  if (req.password_hash.empty() && req.password.size() < 8) {
+    return invalid_argument("password: at least 8 characters");
+  }
   DeptId dept = 0;
   if (!req.department.empty()) {
     auto d = find_department(tenant->id, req.department);
@@ -620,8 +622,10 @@ Result<store::NewUser> Accounts::prepare_user(const NewUserRequest& req) {
   }
   store::NewUser u{tenant->id, req.login, req.name, req.reading, dept, req.title, req.status,
                    req.admin ? Role::admin : Role::staff,
-                   hash_password(req.password, ctx_.limits.pwhash_opslimit,
-                                 ctx_.limits.pwhash_memlimit)};
+                   !req.password_hash.empty()
+                       ? req.password_hash
+                       : hash_password(req.password, ctx_.limits.pwhash_opslimit,
+                                       ctx_.limits.pwhash_memlimit)};
   if (u.password_hash.empty()) return internal_error("password hashing failed (out of memory?)");
   return u;
 }

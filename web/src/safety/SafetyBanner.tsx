@@ -46,7 +46,7 @@ function session(): Storage | null {
 function Banner({ c }: { c: MyCheck }) {
   const me = useStore((s) => s.me);
   const ask = useStore((s) => s.safetyAsk);
-  // The answer-only screen (AnswerOnly.tsx) has no dashboard.
+  // The answer-only screen (AnswerOnly.tsx) has no dashboard, and never hides a check.
   const app = useStore((s) => s.phase === 'app');
   const queue = useAnswers();
   const waiting = queue.of(c.id);
@@ -118,9 +118,12 @@ function Banner({ c }: { c: MyCheck }) {
               {t('sfChange')}
             </button>
             {manager && <DashLink id={c.id} />}
-            <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => hide(Date.now())}>
-              <Icon name="close" size={18} />
-            </button>
+            {/* The answer-only screen has nothing else to show. */}
+            {app && (
+              <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => hide(Date.now())}>
+                <Icon name="close" size={18} />
+              </button>
+            )}
           </span>
         </div>
       ) : (

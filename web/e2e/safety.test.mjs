@@ -2,11 +2,11 @@
 // banner appears live on a phone (390×844) when a check starts; answering takes exactly two
 // taps and is stored; the 危機管理 user's dashboard in another browser follows the answer
 // live; a training check is labelled 訓練; an answer given offline is sent when the link
-// comes back and stored exactly once; a restricted account answers from the Internet zone on
+// comes back and stored exactly once (and, hidden, stays hidden after a reload); a restricted account answers from the Internet zone on
 // a page of its own; a 危機管理 user starts, watches, answers for, reminds and closes a check.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { PASSWORD, TENANT, audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, watchdog } from './lib/harness.mjs';
+import { PASSWORD, TENANT, audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, waitLive, watchdog } from './lib/harness.mjs';
 
 watchdog(120000);
 const skip = skipReason();
@@ -132,6 +132,21 @@ test('offline: the answer waits, goes when the link is back, and is stored once'
   assert.equal(answers.length, 1);
   assert.deepEqual([answers[0].answer.status, answers[0].answer.work], [1, 2]);
   assert.equal(await phone.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tonari.safetyAnswers.')).length), 0);
+
+  // Hidden, the answered banner stays hidden after a reload in the same tab.
+  await sheet.getByRole('button', { name: '閉じる' }).first().tap();
+  await banner.getByRole('button', { name: '隠す' }).tap();
+  await banner.waitFor({ state: 'detached' });
+  await phone.reload();
+  await waitLive(phone);
+  await phone.locator('.room-item').first().waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await banner.count(), 0);
+  assert.ok(await phone.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('tonari.safetyHidden.'))));
+  // (The check is still there: without the hiding it shows.)
+  await phone.evaluate(() => sessionStorage.clear());
+  await phone.reload();
+  await banner.getByText('回答済み').waitFor();
   await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
 });
 

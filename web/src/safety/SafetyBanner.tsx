@@ -82,7 +82,7 @@ function Banner({ c }: { c: MyCheck }) {
       setSheet({ start: { ...answer } });
     }
   }, [ask]);
-  if (answered && hiddenAt && !(reminded && reminded.at > hiddenAt)) return null;
+  if (app && answered && hiddenAt && !(reminded && reminded.at > hiddenAt)) return null;
 
   const cls = 'safety-banner' + (c.training ? ' is-training' : '') + (answered ? ' is-answered' : '');
   const head = (

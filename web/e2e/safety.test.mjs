@@ -1,7 +1,7 @@
 // 安否確認 in real Chromium against one server (shared by the tests, to stay fast): the
 // banner appears live on a phone (390×844) when a check starts; answering takes exactly two
 // taps and is stored; the 危機管理 user's dashboard in another browser follows the answer
-// live; a training check is labelled 訓練; an answer given offline is sent when the link
+// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; an answer given offline is sent when the link
 // comes back and stored exactly once (and, hidden, stays hidden after a reload); a restricted account answers from the Internet zone on
 // a page of its own; a 危機管理 user starts, watches, answers for, reminds and closes a check.
 import assert from 'node:assert/strict';
@@ -105,6 +105,12 @@ test('a training check is labelled 訓練', { skip, timeout: 30000 }, async () =
   assert.ok((await banner.getAttribute('class')).includes('is-training'));
   await banner.locator('.tag-training', { hasText: '【訓練】' }).waitFor();
   await shot(phone, 'safety-phone-training');
+  // A notification's click through the service worker opens /safety/N: a target without a
+  // role gets the check's answer sheet there, over the room list.
+  await phone.goto(srv.base + '/safety/' + s.id);
+  const sheet = phone.getByRole('dialog', { name: '安否確認' });
+  await sheet.getByText('【訓練】安否確認').first().waitFor();
+  assert.equal(new URL(phone.url()).pathname, '/');
   await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
 });
 

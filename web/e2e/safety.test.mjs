@@ -1,9 +1,10 @@
 // 安否確認 in real Chromium against one server (shared by the tests, to stay fast): the
 // banner appears live on a phone (390×844) when a check starts; answering takes exactly two
 // taps and is stored; the 危機管理 user's dashboard in another browser follows the answer
-// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; an answer given offline is sent when the link
-// comes back and stored exactly once (and, hidden, stays hidden after a reload); a restricted account answers from the Internet zone on
-// a page of its own; a 危機管理 user starts, watches, answers for, reminds and closes a check.
+// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; an answer
+// given offline is sent when the link comes back and stored exactly once (and, hidden, stays
+// hidden after a reload); a restricted account answers from the Internet zone on a page of
+// its own; a 危機管理 user starts, watches, answers for, reminds and closes a check.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, TENANT, audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, waitLive, watchdog } from './lib/harness.mjs';

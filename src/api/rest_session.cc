@@ -101,6 +101,8 @@ void Api::install_session(http::Router& router) {
     co_return res;
   });
 
+  // A restricted session (the Internet zone under 利用制限, let in only to answer a 安否確認)
+  // may still log out, and read itself: a reloaded page gets its CSRF token only here.
   router.add("POST", "/api/logout", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto r = co_await await_result<bool>(
         [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
@@ -113,12 +115,12 @@ void Api::install_session(http::Router& router) {
     Response res = json_response(200, json::object{});
     res.headers.emplace_back("Set-Cookie", set_cookie(req, kSessionCookie, "", 0));
     co_return res;
-  }));
+  }, true));
 
   router.add("GET", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     UserJson users(d_.accounts, c.actor.user.tenant);
     co_return json_response(200, me_body(c.actor, req.zone, users));
-  }));
+  }, true));
 
   router.add("PATCH", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto body = parse_object(req.body);

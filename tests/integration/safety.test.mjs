@@ -352,5 +352,20 @@ test('Internet zone: a restricted account may answer a check that allows it, and
   assertError(await field.get('/api/rooms'), 403, 'zone_forbidden');
   assertError(await field.get(`/api/safety/${open.id}/targets`), 403, 'zone_forbidden');
   await assert.rejects(field.ws(), /403/);
+  assertError(await field.patch('/api/me', { status: 'x' }), 403, 'zone_forbidden');
+
+  // A reloaded page has its session cookie but not its CSRF token: GET /api/me gives it
+  // (and the user), so it can still answer; then it can log out.
+  const { Client } = await import('./lib/client.mjs');
+  const reloaded = new Client(internet, { login: 'ito' });
+  reloaded.cookie = field.cookie;
+  const me = await reloaded.ok('GET', '/api/me');
+  assert.equal(me.user.id, field.id);
+  assert.equal(me.zone, 'internet');
+  assertError(await answer(reloaded, open.id, { status: 1, work: 2 }), 403, 'csrf_failed');
+  reloaded.csrf = me.csrf_token;
+  assert.equal((await answer(reloaded, open.id, { status: 1, work: 2 })).status, 200);
+  assert.equal((await reloaded.post('/api/logout')).status, 200);
+  assertError(await reloaded.get('/api/safety'), 401, 'unauthenticated');
   await lg.stop();
 });

@@ -1,11 +1,13 @@
 // 安否確認 in real Chromium against one server (shared by the tests, to stay fast): the
 // banner appears live on a phone (390×844) when a check starts; answering takes exactly two
 // taps and is stored; the 危機管理 user's dashboard in another browser follows the answer
-// live; a training check is labelled 訓練; an answer given offline is sent when the link
-// comes back and stored exactly once.
+// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; an answer
+// given offline is sent when the link comes back and stored exactly once (and, hidden, stays
+// hidden after a reload); a restricted account answers from the Internet zone on a page of
+// its own; a 危機管理 user starts, watches, answers for, reminds and closes a check.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, watchdog } from './lib/harness.mjs';
+import { PASSWORD, TENANT, audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, waitLive, watchdog } from './lib/harness.mjs';
 
 watchdog(120000);
 const skip = skipReason();
@@ -27,7 +29,7 @@ async function history(id, login) {
 
 before(async () => {
   if (skip) return;
-  srv = await new Server().start();
+  srv = await new Server({ internet: true }).start();
   browser = await launch();
   const admin = await srv.token('yamada');
   boss = await srv.token('takahashi');
@@ -104,6 +106,12 @@ test('a training check is labelled 訓練', { skip, timeout: 30000 }, async () =
   assert.ok((await banner.getAttribute('class')).includes('is-training'));
   await banner.locator('.tag-training', { hasText: '【訓練】' }).waitFor();
   await shot(phone, 'safety-phone-training');
+  // A notification's click through the service worker opens /safety/N: a target without a
+  // role gets the check's answer sheet there, over the room list.
+  await phone.goto(srv.base + '/safety/' + s.id);
+  const sheet = phone.getByRole('dialog', { name: '安否確認' });
+  await sheet.getByText('【訓練】安否確認').first().waitFor();
+  assert.equal(new URL(phone.url()).pathname, '/');
   await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
 });
 
@@ -131,5 +139,144 @@ test('offline: the answer waits, goes when the link is back, and is stored once'
   assert.equal(answers.length, 1);
   assert.deepEqual([answers[0].answer.status, answers[0].answer.work], [1, 2]);
   assert.equal(await phone.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tonari.safetyAnswers.')).length), 0);
+
+  // Hidden, the answered banner stays hidden after a reload in the same tab.
+  await sheet.getByRole('button', { name: '閉じる' }).first().tap();
+  await banner.getByRole('button', { name: '隠す' }).tap();
+  await banner.waitFor({ state: 'detached' });
+  await phone.reload();
+  await waitLive(phone);
+  await phone.locator('.room-item').first().waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await banner.count(), 0);
+  assert.ok(await phone.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('tonari.safetyHidden.'))));
+  // (The check is still there: without the hiding it shows.)
+  await phone.evaluate(() => sessionStorage.clear());
+  await phone.reload();
+  await banner.getByText('回答済み').waitFor();
   await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
+});
+
+test('a restricted account answers from the Internet zone, on a page of its own', { skip, timeout: 40000 }, async () => {
+  const admin = await srv.token('yamada');
+  const ito = (await srv.api(await srv.token('ito'), 'GET', '/api/me')).user;
+  await srv.api(admin, 'PUT', `/api/admin/users/${ito.id}/internet`, { allowed: false });
+  const s = await start({ template: 'earthquake', internet_answer: true });
+  try {
+    const phone = await newPage(browser, PHONE);
+    const sockets = [];
+    phone.on('websocket', (ws) => sockets.push(ws.url()));
+    await phone.goto(srv.internetBase + '/');
+    await phone.getByLabel('自治体コード').fill(TENANT);
+    await phone.getByLabel('ログインID').fill('ito');
+    await phone.getByLabel('パスワード').fill(PASSWORD);
+    await phone.getByRole('button', { name: 'ログイン' }).click();
+    await phone.getByRole('heading', { name: '安否確認への回答' }).waitFor();
+    await phone.getByText('インターネットからの利用は制限されていますが、安否確認には回答できます').waitFor();
+
+    // Two taps, as anywhere else.
+    const banner = phone.locator(`.safety-banner[data-check="${s.id}"]`);
+    await banner.waitFor();
+    await audit(phone, 'the answer-only screen');
+    await shot(phone, 'safety-internet-only');
+    await banner.getByRole('button', { name: '無事' }).tap();
+    const sheet = phone.getByRole('dialog', { name: '安否確認' });
+    await sheet.getByRole('group', { name: /出勤/ }).getByRole('button', { name: '可能', exact: true }).tap();
+    await sheet.getByText('送信しました').waitFor();
+    const answers = await history(s.id, 'ito');
+    assert.equal(answers.length, 1);
+    assert.deepEqual([answers[0].answer.status, answers[0].answer.work], [0, 0]);
+    await sheet.getByRole('button', { name: '閉じる' }).first().tap();
+
+    // A reload keeps the session (its CSRF token from /api/me): the answer shows, and once the
+    // check is closed nothing is left to answer.
+    await phone.reload();
+    await banner.getByText('回答済み：無事・出勤可能').waitFor();
+    await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
+    await phone.reload();
+    await phone.getByText('回答が必要な安否確認はありません').waitFor();
+    assert.deepEqual(sockets, [], 'no WebSocket');
+    await phone.getByRole('button', { name: 'ログアウト' }).tap();
+    await phone.getByLabel('ログインID').waitFor();
+    assert.equal(await phone.evaluate(async () => (await fetch('/api/me')).status), 401);
+    assert.deepEqual(phone.errors, []);
+  } finally {
+    await srv.api(admin, 'PUT', `/api/admin/users/${ito.id}/internet`, { allowed: true });
+  }
+});
+
+test('a 危機管理 user starts a drill, watches it, answers for one, reminds and closes it', { skip, timeout: 60000 }, async () => {
+  const desk = await newPage(browser);
+  await login(desk, srv.base, 'takahashi');
+  await desk.getByRole('button', { name: 'アカウントメニュー' }).click();
+  await desk.getByRole('menuitem', { name: '安否確認' }).click();
+
+  // Start: the drill template, 防災係 chosen in the tree.
+  await desk.getByRole('button', { name: '安否確認を開始' }).click();
+  const dlg = desk.getByRole('dialog', { name: '安否確認を開始' });
+  await dlg.getByRole('radio', { name: '【訓練】安否確認' }).check();
+  await dlg.getByRole('radio', { name: /所属を選ぶ/ }).check();
+  await dlg.getByRole('button', { name: '市民生活部の下位の所属' }).click();
+  await dlg.getByRole('button', { name: '危機管理課の下位の所属' }).click();
+  await dlg.getByRole('checkbox', { name: '防災係' }).check();
+  await dlg.getByRole('button', { name: '開始する' }).click();
+  await desk.waitForURL(/\/safety\/\d+$/);
+  const id = Number(desk.url().split('/').pop());
+  const { safety } = await srv.api(boss, 'GET', `/api/safety/${id}`);
+  assert.equal(safety.training, true);
+  assert.deepEqual(safety.scope, { depts: [bosai] });
+
+  // In the list, and from there its dashboard.
+  await desk.locator('.sf-head').getByRole('button', { name: '戻る' }).click();
+  const item = desk.locator(`.sf-item[href="/safety/${id}"]`);
+  await item.getByText('【訓練】安否確認').first().waitFor();
+  await item.click();
+  await desk.locator('#sf-dash-title', { hasText: '【訓練】安否確認' }).waitFor();
+
+  // 未回答 only: an answer given meanwhile takes its person off the list within about 5 s.
+  await desk.getByLabel('回答状況').selectOption('unanswered');
+  const people = desk.locator('.sf-person');
+  const all = (await srv.api(boss, 'GET', `/api/safety/${id}/targets?limit=200`)).targets;
+  await until(async () => (await people.count()) === all.length, { what: 'every target unanswered' });
+  const satoTok = await srv.token('sato');
+  const sato = (await srv.api(satoTok, 'GET', '/api/me')).user;
+  await srv.api(satoTok, 'PUT', `/api/safety/${id}/answer`, { client_id: 'e2e-live-' + id, answer: { status: 0, work: 0 } });
+  const satoRow = people.filter({ hasText: sato.name });
+  await until(async () => (await satoRow.count()) === 0, { timeout: 8000, what: 'sato off the 未回答 list' });
+
+  // 代理回答 for the first one left.
+  const row = people.first();
+  const name = await row.locator('.person-name').innerText();
+  await row.getByRole('button', { name: '代理回答' }).click();
+  const proxy = desk.getByRole('dialog', { name: `${name}さんの代理回答` });
+  await proxy.getByRole('group', { name: /本人の状況/ }).getByRole('button', { name: '軽傷' }).click();
+  await proxy.getByRole('group', { name: /出勤/ }).getByRole('button', { name: '不可' }).click();
+  await proxy.getByRole('button', { name: '代理回答を送信' }).click();
+  await proxy.waitFor({ state: 'detached' });
+  await until(async () => (await people.filter({ hasText: name }).count()) === 0, { what: 'the proxy-answered person off the list' });
+  const who = all.find((x) => x.user.name === name).user.id;
+  const h = (await srv.api(boss, 'GET', `/api/safety/${id}/history?user=${who}`)).answers;
+  assert.equal(h.length, 1);
+  assert.equal(h[0].proxy, true);
+  assert.deepEqual([h[0].answer.status, h[0].answer.work], [1, 1]);
+
+  // 催促: those left, as the toast says.
+  await desk.getByRole('button', { name: '未回答者に催促' }).click();
+  await desk.getByRole('dialog').getByRole('button', { name: '催促', exact: true }).click();
+  await desk.locator('.toast', { hasText: `${all.length - 2}人に催促しました` }).waitFor();
+
+  // The CSV answers as a CSV (with the page's session).
+  const href = await desk.getByRole('link', { name: 'CSV（UTF-8）' }).getAttribute('href');
+  const csv = await desk.request.get(srv.base + href);
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()['content-type'], /^text\/csv/);
+  assert.match(await csv.text(), new RegExp(name));
+
+  // 終了, confirmed.
+  await desk.locator('.sf-tools').getByRole('button', { name: '終了' }).click();
+  await desk.getByRole('dialog').getByRole('button', { name: '終了', exact: true }).click();
+  await desk.locator('.sf-head .tag-closed', { hasText: '終了' }).waitFor();
+  assert.equal((await srv.api(boss, 'GET', `/api/safety/${id}`)).safety.open, false);
+  await audit(desk, 'the dashboard of a closed drill');
+  assert.deepEqual(desk.errors, []);
 });

@@ -3,7 +3,7 @@ import { hasLang, loadLang, setLang, t } from '../i18n';
 import { store } from '../state/app';
 import { totalUnread } from '../state/rooms';
 import { useStore } from '../state/useStore';
-import { Login } from './lazy';
+import { AnswerOnly, Login } from './lazy';
 import { Shell } from './Shell';
 
 export function App() {
@@ -55,5 +55,5 @@ export function App() {
   }
   // Keyed by language: switching re-renders every text.
   const k = lang + (hasLang(lang) ? '' : '-loading');
-  return phase === 'login' ? <Login key={k} /> : <Shell key={k} />;
+  return phase === 'login' ? <Login key={k} /> : phase === 'app' ? <Shell key={k} /> : <AnswerOnly key={k} />;
 }

@@ -75,6 +75,8 @@ export const Ack = lazy(() => actions().then((m) => m.Ack));
 const safety = () => Promise.all([import('../safety/Safety'), loadSafetyTexts(), loadRoomTexts()]).then(([m]) => m);
 export const SafetyBanner = lazy(() => safety().then((m) => m.SafetyBanner));
 export const SafetyView = lazy(() => safety().then((m) => m.SafetyView));
+// A restricted account in the Internet zone: only this screen (state/store.ts startApp).
+export const AnswerOnly = lazy(() => safety().then((m) => m.AnswerOnly));
 
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {

@@ -71,6 +71,10 @@ const enSafety: SafetyTexts = {
   sfCsv: 'CSV (UTF-8)',
   sfCsvSjis: 'CSV (Shift_JIS)',
   sfPrint: 'Printable page',
+  sfOnlyTitle: 'Answer the safety check',
+  sfOnlyNote: 'Your use from the Internet is restricted, but you can answer safety checks.',
+  sfOnlyNone: 'No safety check needs your answer.',
+  sfOnlyAs: 'Logged in as {name}',
 };
 
 export default enSafety;

@@ -73,6 +73,11 @@ const jaSafety = {
   sfCsv: 'CSV（UTF-8）',
   sfCsvSjis: 'CSV（Shift_JIS）',
   sfPrint: '印刷用ページ',
+  // the answer-only screen (Internet zone, 利用制限)
+  sfOnlyTitle: '安否確認への回答',
+  sfOnlyNote: 'インターネットからの利用は制限されていますが、安否確認には回答できます',
+  sfOnlyNone: '回答が必要な安否確認はありません',
+  sfOnlyAs: '{name}さんとしてログイン中',
 };
 
 export default jaSafety;

@@ -3,8 +3,10 @@
 // (collapsible, tree.ts) with answered / targets and the first question's counts, and the
 // targets page by page (五十音, with 内線), filtered by state, department and answer; 代理回答
 // from the list, 催促 (everyone who has not answered, or one department), 終了, the CSV
-// (UTF-8 with BOM, Shift_JIS) and the print page as plain links.
-import { useEffect, useState } from 'preact/hooks';
+// (UTF-8 with BOM, Shift_JIS) and the print page as plain links. The target list follows the
+// live tally too, reloading its first page (same filters) every 5 s at most (throttle.ts), so
+// a 未回答 list shrinks as answers come in.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { Safety, SafetyTally, SafetyTallyRow } from '../api/types';
 import { ask } from '../components/confirm';
@@ -19,6 +21,7 @@ import { AnswerSheet } from './AnswerSheet';
 import { closeSafety, exportUrl, getSafety, printUrl, remind, targets, type SafetyTarget, type SafetyView as View, type TargetFilter } from './api';
 import { TrainingTag } from './SafetyBanner';
 import { OpenTag, ViewHead } from './SafetyView';
+import { throttle } from './throttle';
 import { count, nest, type DeptNode } from './tree';
 
 /** 429's wait, said in minutes and seconds. */
@@ -123,7 +126,7 @@ export function Dashboard({ id }: { id: number }) {
         {tally && tally.depts.length > 0 && (
           <DeptTable s={s} rows={tally.depts} remindable={open && !!can?.remind} onRemind={doRemind} onPick={(dept) => setFilter({ ...filter, dept })} />
         )}
-        <Targets s={s} filter={filter} setFilter={setFilter} rows={tally?.depts ?? []} proxy={open && !!can?.answer_for} />
+        <Targets s={s} filter={filter} setFilter={setFilter} rows={tally?.depts ?? []} proxy={open && !!can?.answer_for} tick={live} />
       </div>
     </section>
   );
@@ -253,29 +256,44 @@ function Targets({
   setFilter,
   rows,
   proxy,
+  tick,
 }: {
   s: Safety;
   filter: TargetFilter;
   setFilter: (f: TargetFilter) => void;
   rows: SafetyTallyRow[];
   proxy: boolean;
+  /** The live tally: when it changes, the list is reloaded (every 5 s at most). */
+  tick: unknown;
 }) {
   const [list, setList] = useState<SafetyTarget[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const [answering, setAnswering] = useState<SafetyTarget | null>(null);
-  const load = (cursor = '') => {
+  // Only the latest request's answer is used (a refresh may cross a change of filter).
+  const seq = useRef(0);
+  /** A page (`cursor`) or the first page; `quiet`: the list stays shown meanwhile. */
+  const load = (cursor = '', quiet = false) => {
+    const n = ++seq.current;
     setFailed(null);
-    if (!cursor) setList(null);
+    if (!cursor && !quiet) setList(null);
     targets(store.api, s.id, filter, cursor).then(
       (p) => {
+        if (n !== seq.current) return;
         setList((l) => [...(cursor && l ? l : []), ...p.targets]);
         setNext(p.next);
       },
-      (e) => setFailed(store.hub.texts.error(e)),
+      (e) => n === seq.current && !quiet && setFailed(store.hub.texts.error(e)),
     );
   };
   useEffect(() => load(), [filter.state, filter.dept, filter.q]);
+  const latest = useRef(load);
+  latest.current = load;
+  const refresh = useMemo(() => throttle(() => latest.current('', true), 5000), []);
+  useEffect(() => {
+    if (tick) refresh();
+  }, [tick]);
+  useEffect(() => refresh.cancel, []);
   const answers: [string, string][] = [];
   s.questions.forEach((q) => q.kind === 'choice' && q.options!.forEach((o, i) => answers.push([`${q.key}:${i}`, q.label + '：' + o])));
   return (

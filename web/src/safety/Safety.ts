@@ -2,3 +2,4 @@
 // sheet (for targets) and the managers' list and dashboard share their parts and styles.
 export { SafetyBanner } from './SafetyBanner';
 export { SafetyView } from './SafetyView';
+export { AnswerOnly } from './AnswerOnly';

@@ -2,9 +2,11 @@
 // Unanswered: the title, when it started, a reminder's sender, and the first required choice
 // question's options as big buttons — tap 1 picks one and opens the answer sheet, whose last
 // required pick (tap 2) sends the answer at once. Answered: a compact line 回答済み：無事・
-// 出勤可能 with 変更, which can be hidden until a reminder comes. Training: another look and
-// 【訓練】. An answer not yet stored by the server shows 送信待ち (answers.ts, queue.ts).
-import { useState } from 'preact/hooks';
+// 出勤可能 with 変更, which can be hidden until a reminder comes (the hiding is kept in
+// sessionStorage: a reload in the same tab keeps it). Training: another look and 【訓練】. An
+// answer not yet stored by the server shows 送信待ち (answers.ts, queue.ts). A click on the
+// check's notification (state safetyAsk) opens its answer sheet, or a manager's dashboard.
+import { useEffect, useState } from 'preact/hooks';
 import type { SafetyAnswer } from '../api/types';
 import { t } from '../i18n';
 import { Icon } from '../components/Icon';
@@ -32,19 +34,55 @@ export function TrainingTag({ on }: { on: boolean }) {
   return on ? <span class="tag tag-training">{t('sfTraining')}</span> : null;
 }
 
+/** sessionStorage, where the browser has it (not in some private modes). */
+function session(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
 function Banner({ c }: { c: MyCheck }) {
   const me = useStore((s) => s.me);
+  const ask = useStore((s) => s.safetyAsk);
+  // The answer-only screen (AnswerOnly.tsx) has no dashboard, and never hides a check.
+  const app = useStore((s) => s.phase === 'app');
   const queue = useAnswers();
   const waiting = queue.of(c.id);
   const [sheet, setSheet] = useState<{ start: SafetyAnswer; now?: boolean } | null>(null);
-  // Hidden (when answered) until a reminder newer than the hiding comes.
-  const [hiddenAt, setHiddenAt] = useState(0);
+  // Hidden (when answered) until a reminder newer than the hiding comes; kept for this tab.
+  const hideKey = `tonari.safetyHidden.${me?.id ?? 0}.${c.id}`;
+  const [hiddenAt, setHiddenAt] = useState(() => Number(session()?.getItem(hideKey)) || 0);
+  const hide = (at: number) => {
+    setHiddenAt(at);
+    try {
+      if (at) session()?.setItem(hideKey, String(at));
+      else session()?.removeItem(hideKey);
+    } catch {
+      /* full: hidden for this page only */
+    }
+  };
   const answer = waiting?.answer ?? c.answer;
   const answered = !!answer;
   const reminded = c.reminded;
   const first = c.questions.find((q) => q.kind === 'choice' && q.required);
-  const manager = !!me && (me.crisis || me.dept_head || me.role === 'admin');
-  if (answered && hiddenAt && !(reminded && reminded.at > hiddenAt)) return null;
+  const manager = app && !!me && (me.crisis || me.dept_head || me.role === 'admin');
+  // A reminder shows the banner again, and forgets the hiding.
+  useEffect(() => {
+    if (hiddenAt && reminded && reminded.at > hiddenAt) hide(0);
+  }, [reminded?.at]);
+  // This check's notification was clicked.
+  useEffect(() => {
+    if (ask !== c.id) return;
+    store.set({ safetyAsk: 0 });
+    if (manager) store.navigate({ room: null, panel: { safety: c.id } });
+    else {
+      hide(0);
+      setSheet({ start: { ...answer } });
+    }
+  }, [ask]);
+  if (app && answered && hiddenAt && !(reminded && reminded.at > hiddenAt)) return null;
 
   const cls = 'safety-banner' + (c.training ? ' is-training' : '') + (answered ? ' is-answered' : '');
   const head = (
@@ -80,9 +118,12 @@ function Banner({ c }: { c: MyCheck }) {
               {t('sfChange')}
             </button>
             {manager && <DashLink id={c.id} />}
-            <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => setHiddenAt(Date.now())}>
-              <Icon name="close" size={18} />
-            </button>
+            {/* The answer-only screen has nothing else to show. */}
+            {app && (
+              <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => hide(Date.now())}>
+                <Icon name="close" size={18} />
+              </button>
+            )}
           </span>
         </div>
       ) : (

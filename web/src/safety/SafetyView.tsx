@@ -1,6 +1,8 @@
 // 安否確認 for managers (危機管理, 所属長, administrators), in the room's place: /safety lists
 // the checks they manage, newest first, page by page, with 安否確認を開始 for 危機管理 and
-// administrators; /safety/N is the dashboard of one (Dashboard.tsx).
+// administrators; /safety/N is the dashboard of one (Dashboard.tsx). A target without a role
+// comes to /safety/N from a notification (the service worker opens that URL): the banner's
+// answer sheet of check N then opens, over the room list.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Safety } from '../api/types';
@@ -8,6 +10,7 @@ import { Icon } from '../components/Icon';
 import { LoadError } from '../components/LoadError';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { HOME } from '../state/router';
 import { useStore } from '../state/useStore';
 import { formatFull } from '../util/date';
 import { listManaged } from './api';
@@ -17,7 +20,14 @@ import { StartDialog } from './StartDialog';
 import './safety.css';
 
 export function SafetyView({ id }: { id: number }) {
-  return id ? <Dashboard key={id} id={id} /> : <SafetyList />;
+  const me = useStore((s) => s.me)!;
+  const manager = me.crisis || me.dept_head || me.role === 'admin';
+  useEffect(() => {
+    if (manager || !id) return;
+    store.set({ safetyAsk: id });
+    store.navigate(HOME, true);
+  }, [id]);
+  return !id ? <SafetyList /> : manager ? <Dashboard key={id} id={id} /> : null;
 }
 
 /** The view's head: back (to the room list on a phone, to the list from a dashboard). */

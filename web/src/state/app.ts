@@ -67,7 +67,8 @@ const env: Env = {
   wsUrl: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ws`,
   notify(title, body, tag, onClick) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
-    const options = { body, tag, icon: '/icon-192.png', data: { url: tag.startsWith('room-') ? '/rooms/' + tag.slice(5) : '/' } };
+    // room-5 → /rooms/5, safety-3 → /safety/3.
+    const options = { body, tag, icon: '/icon-192.png', data: { url: '/' + tag.replace(/^room/, 'rooms').replace('-', '/') } };
     try {
       const n = new Notification(title, options);
       n.onclick = () => {

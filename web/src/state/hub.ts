@@ -12,7 +12,8 @@ import { HOME, type Route } from './router';
 import { loadSettings, type Settings } from './settings';
 import type { Timeline } from './timeline';
 
-export type Phase = 'boot' | 'login' | 'app';
+// answer: a restricted account in the Internet zone, let in only to answer 安否確認.
+export type Phase = 'boot' | 'login' | 'app' | 'answer';
 export type Net = 'online' | 'offline' | 'unreachable';
 
 export interface Toast {
@@ -51,6 +52,8 @@ export interface AppState {
   /** 安否確認 (safety.ts): the open checks I am a target of; managers: the live tallies. */
   safety: MyCheck[];
   safetyLive: Record<number, LiveTally>;
+  /** A notification of check N was clicked: its banner opens the sheet (or a manager's dashboard). */
+  safetyAsk: number;
   route: Route;
   /** First unread seq when the room was opened ("ここから未読"). */
   dividers: Record<number, number>;
@@ -109,6 +112,7 @@ export const sessionSlices = (): Partial<AppState> => ({
   notes: {},
   safety: [],
   safetyLive: {},
+  safetyAsk: 0,
   dividers: {},
 });
 

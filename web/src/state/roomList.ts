@@ -45,14 +45,14 @@ export class RoomList {
     if (e !== this.rooms[id]) this.hub.set({ rooms: { ...this.rooms, [id]: e } });
   }
 
-  /** The room list (on login); a failure is kept in roomsError and shown with a retry. */
-  async load(): Promise<void> {
+  /** The room list (on login); a failure is kept in roomsError (shown with a retry) and returned. */
+  async load(): Promise<unknown> {
     let list: RoomSummary[];
     try {
       list = await this.hub.api.rooms();
     } catch (e) {
       this.hub.set({ roomsError: this.hub.texts.error(e) });
-      return;
+      return e;
     }
     const rooms: Record<number, RoomEntry> = {};
     for (const s of list) {

@@ -53,11 +53,11 @@ export class SafetyPart {
         hub.set({ safety: replaceChecks(list, f.safety ?? []) });
         return true;
       case 'safety.started':
-        if (!list.some((x) => x.id === f.safety.id)) this.notify(f.safety.title);
+        if (!list.some((x) => x.id === f.safety.id)) this.notify(f.safety);
         hub.set({ safety: mergeCheck(list, f.safety) });
         return true;
       case 'safety.reminded':
-        this.notify(f.safety.title, f.by_name);
+        this.notify(f.safety, f.by_name);
         hub.set({ safety: mergeCheck(list, { ...f.safety, reminded: { by_name: f.by_name, at: Date.now() } }) });
         return true;
       case 'safety.answered':
@@ -78,9 +78,13 @@ export class SafetyPart {
     return false;
   }
 
-  /** A browser notification where the user allowed them (the banner shows it anyway). */
-  private notify(title: string, by?: string): void {
+  /**
+   * A browser notification where the user allowed them (the banner shows it anyway). A click
+   * opens the check: its banner (SafetyBanner.tsx) opens the answer sheet, or a manager's
+   * dashboard; through the service worker, /safety/N does the same (SafetyView.tsx).
+   */
+  notify({ id, title }: Safety, by?: string): void {
     const { state, env, texts } = this.hub;
-    if (state.settings.notify && texts.safety) env.notify?.(texts.safety(), by ? texts.safety(by) + title : title, 'safety', () => {});
+    if (state.settings.notify && texts.safety) env.notify?.(texts.safety(), by ? texts.safety(by) + title : title, 'safety-' + id, () => this.hub.set({ safetyAsk: id }));
   }
 }

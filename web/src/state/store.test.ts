@@ -484,3 +484,36 @@ describe('working together', () => {
     expect(store.state.toast).toBeNull();
   });
 });
+
+describe('Store and 安否確認', () => {
+  it('a room list refused with zone_forbidden: the answer-only screen, no WebSocket; a 401 ends it', async () => {
+    const srv = server();
+    const { ApiError } = await import('../api/client');
+    srv.api.rooms.mockRejectedValue(new ApiError(403, 'zone_forbidden', 'restricted'));
+    const store = makeStore(srv.api, new ManualTimers());
+    await store.boot('/');
+    await flush();
+    expect(store.state.phase).toBe('answer');
+    expect(store.state.me?.id).toBe(ME.id);
+    expect(FakeSocket.all).toEqual([]);
+    srv.api.onUnauthenticated?.();
+    expect(store.state.phase).toBe('login');
+    expect(store.state.me).toBeNull();
+  });
+
+  it("a check's notification is per check, and its click asks for the check", async () => {
+    const { store, sock } = await bootLive();
+    const notify = vi.fn();
+    store.hub.env.notify = notify;
+    (store.hub.texts as { safety?: (by?: string) => string }).safety = (by) => (by ? by + 'から' : '安否確認');
+    store.updateSettings({ notify: true });
+    const check = { id: 3, title: '地震', training: false, questions: [], open: true };
+    sock.receive({ type: 'safety.started', safety: check });
+    expect(notify).toHaveBeenCalledTimes(1);
+    const [title, body, tag, onClick] = notify.mock.calls[0];
+    expect([title, body, tag]).toEqual(['安否確認', '地震', 'safety-3']);
+    expect(store.state.safetyAsk).toBe(0);
+    onClick();
+    expect(store.state.safetyAsk).toBe(3);
+  });
+});

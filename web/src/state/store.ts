@@ -132,7 +132,7 @@ export class Store {
 
   /** The server ended the session (4001, or a 401): back to the login screen. */
   sessionEnded(): void {
-    if (this.state.phase !== 'app') return;
+    if (!this.state.me) return;
     this.teardown();
     this.set({ phase: 'login', loginMessage: this.hub.texts.sessionEnded });
   }
@@ -155,8 +155,11 @@ export class Store {
       users: { [s.user.id]: s.user },
     });
     // A failure is not fatal: welcome lists the rooms, and each unknown one is then fetched.
-    await this.rooms.load();
+    // zone_forbidden: 利用制限 in the Internet zone, let in only to answer 安否確認
+    // (safety/AnswerOnly.tsx): no connection.
+    const e = await this.rooms.load();
     if (this.state.phase !== 'app') return;
+    if ((e as ApiError)?.code === 'zone_forbidden') return this.set({ phase: 'answer' });
     this.sync.start();
     const r = this.state.route;
     if (r.room !== null) {

@@ -41,19 +41,22 @@ count_tap() {
   fi
 }
 
-# node --test in tests/integration, one file at a time, spec to the terminal and TAP to $1.
+# node --test in tests/integration, spec to the terminal and TAP to $1; $jobs files at a
+# time (1 unless set).
 integration() {
   local tap=$1
   shift
   rm -f "$tap"
-  (cd tests/integration && node --test --test-concurrency=1 \
+  (cd tests/integration && node --test --test-concurrency="${jobs:-1}" \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$tap" "$@")
 }
 
 echo "== integration tests (node --test, real tonari on 127.0.0.1)"
 if [ -d tests/integration ]; then
-  integration "$abs_log/integration.tap" $(cd tests/integration && echo *.test.mjs)
+  # Two files at a time: most of a test is waiting (timers, keepalive sweeps, a peer), and
+  # each file has its own servers on their own ports and data directories.
+  jobs=2 integration "$abs_log/integration.tap" $(cd tests/integration && echo *.test.mjs)
   count_tap "$abs_log/integration.tap" "integration tests"
 
   # Authorization and tenant isolation again, against a node of a 3-node cluster

@@ -63,7 +63,8 @@ test('PC: search from the room list, filter, open a result in its context', { sk
   await p.waitForURL('**/search');
   const view = p.locator('.search-view');
   await view.waitFor();
-  assert.equal(await p.locator('#search-q').inputValue(), WORD);
+  // The view fills its box from the URL once it has rendered: wait for it, do not sample.
+  await p.waitForFunction((w) => document.querySelector('#search-q')?.value === w, WORD);
   assert.equal(await p.locator('#room-search').inputValue(), '', 'the room list shows every room again');
 
   // Newest first: the message in 危機管理課, the note, the message in 防災係.

@@ -205,13 +205,7 @@ bool Accounts::verify(PendingLogin p) {
   // The one exception to the 利用制限: an open 安否確認 that allows answering from the
   // Internet zone, of which the user is a target. The session gets no further than that:
   // every other route and the WebSocket still refuse it (api/ authed, restricted_ok).
-  bool safety_answer = false;
-  if (req.internet && !creds->user.internet_allowed) {
-    if (auto open = ctx_.store.open_safety_checks_for(creds->user.id); open.ok()) {
-      for (const auto& [check, target] : *open) safety_answer |= check.internet_answer;
-    }
-  }
-  if (req.internet && !creds->user.internet_allowed && !safety_answer) {
+  if (req.internet && !creds->user.internet_allowed && !answers_from_internet(creds->user.id)) {
     log::info("login.refused", {{"tenant", req.tenant_code},
                                 {"login", req.login},
                                 {"address", req.client_address},
@@ -321,6 +315,12 @@ Result<Tenant> Accounts::cached_tenant(TenantId id, TimeMs now) {
 Status internet_restricted() {
   return Status(Code::zone_forbidden,
                 "use from the Internet is restricted for this account by the administrator");
+}
+
+bool Accounts::answers_from_internet(UserId user) {
+  auto open = ctx_.store.open_safety_checks_for(user);
+  if (!open.ok()) return false;
+  return std::any_of(open->begin(), open->end(), [](const auto& ct) { return ct.first.internet_answer; });
 }
 
 Status Accounts::still_valid(const Actor& actor, bool internet) {

@@ -88,6 +88,9 @@ class Accounts {
   // The session for a token, if valid and not expired. unauthenticated otherwise.
   Result<Actor> authenticate(std::string_view token);
   void logout(const Actor& actor, store::Callback<bool> done);
+  // Whether `user` is a target of an open 安否確認 that may be answered from the Internet
+  // zone: the one exception to 利用制限 (login and GET /api/me there).
+  bool answers_from_internet(UserId user);
   // ok while the session of `actor` is still valid (not logged out, not expired, account
   // not disabled); unauthenticated once it is not; with `internet`, zone_forbidden once the
   // user may no longer use the Internet zone; another error if the store could not tell

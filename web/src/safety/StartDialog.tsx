@@ -1,8 +1,11 @@
 // 安否確認を開始 (危機管理 and administrators): a template (地震 / 風水害 / 訓練, from
-// GET /api/safety/templates), the title, the targets (every staff member, or departments
-// chosen in the org tree, each with its sub-departments) and whether staff may answer from
-// the Internet zone. Started, it opens the check's dashboard.
-import { useEffect, useState } from 'preact/hooks';
+// GET /api/safety/templates) or 最初から作成 (本人の状況 alone), its questions (shown, and
+// edited under 質問を編集: QuestionEditor.tsx; sent only when they are not the template's),
+// the title, the targets (every staff member, or departments chosen in the org tree, each
+// with its sub-departments) and whether staff may answer from the Internet zone. Started, it
+// opens the check's dashboard; a refusal (400) is said in the dialog.
+import { useEffect, useReducer, useState } from 'preact/hooks';
+import { ApiError } from '../api/client';
 import type { Department } from '../api/types';
 import { departments } from '../components/DeptTree';
 import { Dialog } from '../components/Dialog';
@@ -11,6 +14,11 @@ import { LoadError } from '../components/LoadError';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { startSafety, templates, type SafetyTemplate } from './api';
+import { QuestionEditor, questionLine } from './QuestionEditor';
+import { cleanQuestions, freeKey, problems, questionsReducer, sameQuestions, scratch, type QAction } from './questions';
+
+/** The template radio of 最初から作成. */
+const SCRATCH = '';
 
 export function StartDialog({ onClose }: { onClose: () => void }) {
   const [tpls, setTpls] = useState<SafetyTemplate[] | null>(null);
@@ -22,31 +30,70 @@ export function StartDialog({ onClose }: { onClose: () => void }) {
   const [chosen, setChosen] = useState<number[]>([]);
   const [internet, setInternet] = useState(true);
   const [busy, setBusy] = useState(false);
+  const [qs, dispatchQ] = useReducer(questionsReducer, []);
+  const [editing, setEditing] = useState(false);
+  const [shown, setShown] = useState(false);
+  const [fresh, setFresh] = useState('');
+  const [refused, setRefused] = useState('');
+  const baseOf = (key: string, ts: SafetyTemplate[]) => (key === SCRATCH ? scratch(ts) : (ts.find((x) => x.key === key)?.questions ?? []));
   const load = () => {
     setFailed(null);
     Promise.all([templates(store.api), departments()]).then(
       ([ts, ds]) => {
         setTpls(ts);
         setDepts(ds);
+        dispatchQ({ type: 'reset', qs: baseOf(tpl, ts) });
       },
       (e) => setFailed(store.hub.texts.error(e)),
     );
   };
   useEffect(load, []);
   const current = tpls?.find((x) => x.key === tpl);
+  const base = tpls ? baseOf(tpl, tpls) : [];
+  const edited = !sameQuestions(qs, base);
+  const wrong = problems(qs);
+  const choose = (key: string) => {
+    setTpl(key);
+    if (tpls) dispatchQ({ type: 'reset', qs: baseOf(key, tpls) });
+    if (key === SCRATCH) setEditing(true);
+    setShown(false);
+    setRefused('');
+  };
+  const dispatch = (a: QAction) => {
+    // The question added gets the focus: its key is the first free one.
+    if (a.type === 'add') setFresh(freeKey(qs));
+    dispatchQ(a);
+    setRefused('');
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy || (!all && !chosen.length)) return;
+    if (wrong.length) {
+      setEditing(true);
+      setShown(true);
+      return;
+    }
     setBusy(true);
+    setRefused('');
+    // The template's own questions are left out: the check then has them as the server knows them.
+    const own = tpl === SCRATCH || edited;
     const ok = await store.hub.attempt(async () => {
-      const s = await startSafety(store.api, {
-        template: tpl,
-        ...(title.trim() ? { title: title.trim() } : {}),
-        scope: all ? 'all' : { depts: chosen },
-        internet_answer: internet,
-      });
-      onClose();
-      store.navigate({ room: null, panel: { safety: s.id } });
+      try {
+        const s = await startSafety(store.api, {
+          ...(tpl !== SCRATCH ? { template: tpl } : {}),
+          ...(title.trim() ? { title: title.trim() } : {}),
+          ...(own ? { questions: cleanQuestions(qs) } : {}),
+          scope: all ? 'all' : { depts: chosen },
+          internet_answer: internet,
+        });
+        onClose();
+        store.navigate({ room: null, panel: { safety: s.id } });
+      } catch (err) {
+        // What the server refused is said here, beside the form (a toast would be behind it).
+        if (!(err instanceof ApiError && err.code === 'invalid_argument')) throw err;
+        setRefused(store.hub.texts.error(err));
+        setBusy(false);
+      }
     });
     if (!ok) setBusy(false);
   };
@@ -63,22 +110,46 @@ export function StartDialog({ onClose }: { onClose: () => void }) {
             <div class="sf-choices">
               {tpls.map((x) => (
                 <label key={x.key} class="radio">
-                  <input type="radio" name="sf-tpl" checked={tpl === x.key} onChange={() => setTpl(x.key)} />
+                  <input type="radio" name="sf-tpl" checked={tpl === x.key} onChange={() => choose(x.key)} />
                   {x.title}
                 </label>
               ))}
+              <label class="radio">
+                <input type="radio" name="sf-tpl" checked={tpl === SCRATCH} onChange={() => choose(SCRATCH)} />
+                {t('sfScratch')}
+              </label>
             </div>
           </fieldset>
           {current?.training && <p class="sf-note-training">{t('sfTrainingNote')}</p>}
           <label class="field">
             <span>{t('sfTitle')}</span>
-            <input class="sf-input" value={title} maxLength={200} placeholder={current?.title} onInput={(e) => setTitle(e.currentTarget.value)} />
+            <input class="sf-input" value={title} maxLength={200} placeholder={current?.title ?? t('safety')} onInput={(e) => setTitle(e.currentTarget.value)} />
           </label>
-          {current && (
-            <p class="muted sf-questions">
-              {t('sfQuestions')}: {current.questions.map((q) => q.label + (q.options ? `（${q.options.join('/')}）` : '')).join('、')}
-            </p>
-          )}
+          <fieldset class="fieldset sf-qfield">
+            <legend>{t('sfQuestions')}</legend>
+            {editing ? (
+              <QuestionEditor
+                qs={qs}
+                dispatch={dispatch}
+                problems={wrong}
+                shown={shown}
+                edited={edited}
+                fresh={fresh}
+                onReset={() => {
+                  dispatchQ({ type: 'reset', qs: base });
+                  setShown(false);
+                  setRefused('');
+                }}
+              />
+            ) : (
+              <p class="sf-questions">
+                <span class="muted">{questionLine(qs)}</span>{' '}
+                <button type="button" class="btn btn-small" aria-expanded={false} onClick={() => setEditing(true)}>
+                  {t('sfQEdit')}
+                </button>
+              </p>
+            )}
+          </fieldset>
           <fieldset class="fieldset">
             <legend>{t('sfTargets')}</legend>
             <div class="sf-choices">
@@ -103,6 +174,11 @@ export function StartDialog({ onClose }: { onClose: () => void }) {
             <input type="checkbox" checked={internet} onChange={(e) => setInternet(e.currentTarget.checked)} />
             {t('sfInternet')}
           </label>
+          {(refused || (shown && wrong.length > 0)) && (
+            <p class="form-error" role="alert">
+              {refused || t('sfQFix')}
+            </p>
+          )}
           <div class="dialog-actions">
             <button type="button" class="btn" onClick={onClose}>
               {t('cancel')}

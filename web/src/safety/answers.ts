@@ -65,7 +65,13 @@ export function summary(questions: SafetyQuestion[], a: SafetyAnswer | null | un
   return out.join('・');
 }
 
-/** Whether every required question has its answer. */
+/** Whether every required question has its answer (a text or a place left blank has none). */
 export function complete(questions: SafetyQuestion[], a: SafetyAnswer): boolean {
-  return questions.every((q) => !q.required || (q.kind === 'choice' ? typeof a[q.key] === 'number' : !!a[q.key]));
+  return questions.every((q) => {
+    if (!q.required) return true;
+    const v = a[q.key];
+    if (q.kind === 'choice') return typeof v === 'number';
+    if (typeof v === 'string') return !!v.trim();
+    return !!v && typeof v === 'object' && (!!v.text?.trim() || typeof v.lat === 'number');
+  });
 }

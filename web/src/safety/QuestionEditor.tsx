@@ -58,7 +58,7 @@ export function QuestionEditor({
         ))}
       </ol>
       {whole.length > 0 && (
-        <ul class="sf-qproblems" role="alert">
+        <ul class="sf-qproblems" role="alert" tabIndex={-1}>
           {whole.map((p) => (
             <li key={p.text}>{say(p)}</li>
           ))}

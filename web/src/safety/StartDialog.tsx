@@ -71,6 +71,9 @@ export function StartDialog({ onClose }: { onClose: () => void }) {
     if (wrong.length) {
       setEditing(true);
       setShown(true);
+      // To the first thing to fix, once it is drawn as such.
+      const form = e.currentTarget as HTMLFormElement;
+      setTimeout(() => form.querySelector<HTMLElement>('[aria-invalid="true"], .sf-qproblems')?.focus?.(), 0);
       return;
     }
     setBusy(true);

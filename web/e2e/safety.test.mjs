@@ -1,11 +1,12 @@
 // 安否確認 in real Chromium against one server (shared by the tests, to stay fast): the
 // banner appears live on a phone (390×844) when a check starts; answering takes exactly two
 // taps and is stored; the 危機管理 user's dashboard in another browser follows the answer
-// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; an answer
-// given offline is sent when the link comes back and stored exactly once (and, hidden, stays
-// hidden after a reload); a restricted account answers from the Internet zone on a page of
-// its own; a 危機管理 user starts a check with a question of their own (避難所の開設), watches
-// it, answers for one, filters by that question, reminds and closes it.
+// live; a training check is labelled 訓練, and /safety/N opens its answer sheet; a check's own
+// question is the banner's, answered in one tap; an answer given offline is sent when the
+// link comes back and stored exactly once (and, hidden, stays hidden after a reload); a
+// restricted account answers from the Internet zone on a page of its own; a 危機管理 user
+// starts a check with a question of their own (避難所の開設), watches it, answers for one,
+// filters by that question, reminds and closes it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, TENANT, audit, closeAll, launch, login, newPage, Server, shot, skipReason, until, waitLive, watchdog } from './lib/harness.mjs';
@@ -98,7 +99,7 @@ test('the banner on a phone, two taps to answer, the dashboard live in another b
   assert.deepEqual(desk.errors, []);
 });
 
-test('a training check is labelled 訓練', { skip, timeout: 30000 }, async () => {
+test('a training check is labelled 訓練; a question of its own is asked as the banner\'s', { skip, timeout: 30000 }, async () => {
   const phone = await newPage(browser, PHONE);
   await login(phone, srv.base, 'sato');
   const s = await start({ template: 'drill' });
@@ -114,6 +115,17 @@ test('a training check is labelled 訓練', { skip, timeout: 30000 }, async () =
   await sheet.getByText('【訓練】安否確認').first().waitFor();
   assert.equal(new URL(phone.url()).pathname, '/');
   await srv.api(boss, 'POST', `/api/safety/${s.id}/close`, {});
+
+  // A check that asks its own question only: the banner offers its options, one tap answers.
+  const shelter = { key: 'shelter', label: '避難所の開設', kind: 'choice', options: ['開設済み', '未開設'], required: true };
+  const own = await start({ title: '避難所の状況', questions: [shelter, { key: 'note', label: '備考', kind: 'text', required: false }] });
+  const b2 = phone.locator(`.safety-banner[data-check="${own.id}"]`);
+  await b2.getByRole('group', { name: '避難所の開設' }).getByRole('button', { name: '未開設' }).tap();
+  await phone.getByRole('dialog', { name: '安否確認' }).getByText('送信しました').waitFor();
+  const h = await history(own.id, 'sato');
+  assert.deepEqual(h.map((x) => x.answer), [{ shelter: 1 }]);
+  await b2.getByText('回答済み：未開設').waitFor();
+  await srv.api(boss, 'POST', `/api/safety/${own.id}/close`, {});
 });
 
 test('offline: the answer waits, goes when the link is back, and is stored once', { skip, timeout: 40000 }, async () => {

@@ -239,6 +239,7 @@ test('a 危機管理 user starts a drill with a question of its own, watches it,
   await dlg.getByLabel('質問5の質問文').fill('避難所の開設');
   await dlg.getByLabel('質問5の選択肢1', { exact: true }).fill('開設済み');
   await dlg.getByLabel('質問5の選択肢2', { exact: true }).fill('未開設');
+  await audit(desk, 'the start dialog, its questions edited');
   await dlg.getByRole('button', { name: '開始する' }).click();
   await desk.waitForURL(/\/safety\/\d+$/);
   const id = Number(desk.url().split('/').pop());

@@ -814,6 +814,11 @@ BEGIN
   RETURN NULL;
 END $$;
 )sql",
+    // 7 (issue 22): the searcher's rooms' documents in id order, for the search's walk
+    // over them (search_docs.cc, run_search) and for counting them in an id range.
+    R"sql(
+CREATE INDEX search_docs_room ON search_docs(room_id, id);
+)sql",
 };
 
 constexpr std::int64_t kLockKey = 0x746f6e617269;  // "tonari": one migrator at a time

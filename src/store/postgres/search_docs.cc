@@ -203,6 +203,9 @@ namespace {
 
 // The most rooms a search asks the index for as lexemes (run_search).
 constexpr std::size_t kMaxRoomLexemes = 100;
+// The most documents of the searcher's rooms the search reads one by one, past the newest
+// window, for a term the walk found frequent there (run_search).
+constexpr double kMaxRoomWalkRows = 2000;
 
 
 // A pattern as a tsquery operand, verbatim (no parser, no stemming): single-quoted with '
@@ -318,15 +321,21 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 
 }  // namespace
 
-// Two statements, each of which keeps only the searcher's tenant and rooms, rechecks each
-// term as a substring of the search form (strpos) and applies the filters, so that LIMIT
-// counts only real results: a page is never short because of them.
+// Up to three statements, each of which keeps only the searcher's tenant and rooms,
+// rechecks each term as a substring of the search form (strpos) and applies the filters,
+// so that LIMIT counts only real results: a page is never short because of them.
 // 1. The newest `window` documents, walked along the primary key, newest first, each
 //    checked for tenant and rooms before its tsvector: a frequent term (課, 会議) fills
 //    the page there, whatever the corpus's size.
-// 2. If the page is not full: the older documents through the GIN index, asked for the
-//    term patterns AND one of the searcher's room lexemes, then the heap rows of the
-//    candidates; the matches are rarer than one in `window` / page by then, so they are few.
+// 2. If the page is not full but the walk found some: the rate it found them at among the
+//    searcher's rooms' documents says how far back the page fills; if that is at most
+//    kMaxRoomWalkRows of their documents, those are read through search_docs_room (a
+//    searcher in quiet rooms sees few of them in the newest window: 29 matches of 課 in 98
+//    of theirs among the bench's newest 10,000 of 1,000,000, where the index would have
+//    given all 8,871 of theirs, 14,960 heap blocks, 320-680 ms, for the 22 missing).
+// 3. If the page is still not full: the older documents through the GIN index, asked for
+//    the term patterns AND one of the searcher's room lexemes, then the heap rows of the
+//    candidates; the matches are rare by then, so they are few.
 // Measured over 200,000 bench/municipal_text messages in 2,000 rooms, for a member of 50,
 // the bench's query classes (1, 2, 3 characters, two words, a word only in others' rooms),
 // on a shared 2-core machine (load 10: the figures are high, their ratios are what count):
@@ -468,17 +477,56 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                          " ORDER BY d.id DESC LIMIT " + next_n,
                          p));
   }
-  // Then, if the page is not full, the older documents through the index, the searcher's
-  // rooms as lexemes of the tsquery (a few rooms: the index intersects their posting lists
-  // with the terms'), then the heap rows of the candidates: the matches are rarer than one
-  // in `window` / want, so there are few to read.
+  // Then, if the page is not full and there are older documents: a term that is frequent
+  // in the searcher's rooms (the walk found some) through their documents in id order
+  // (search_docs_room), as far back as it takes to fill the page twice over at the rate the
+  // walk found — if that is at most kMaxRoomWalkRows documents; then the rest through the
+  // index.
   if (static_cast<std::int64_t>(rows.size()) < want) {
     PgResult w = db.exec("SELECT min(id), count(*) FROM (SELECT id FROM search_docs WHERE id<$1"
                          " ORDER BY id DESC LIMIT $2) w",
                          Params().i64(bound).i64(window));
-    if (w.row(0).i64(1) == window) {
+    std::int64_t below = w.row(0).i64(0);
+    bool older = w.row(0).i64(1) == window;
+    const auto hits = static_cast<std::int64_t>(rows.size());
+    if (older && hits > 0) {
+      // The rooms' documents in the walked window: the rate of matches among them, and how
+      // many of them a stretch of ids holds (ids are dense: a document is one id).
+      const std::int64_t in_rooms =
+          db.exec("SELECT count(*) FROM search_docs WHERE room_id = ANY($1::bigint[])"
+                  " AND id>=$2 AND id<$3",
+                  Params().ids(q.rooms).i64(below).i64(bound)).row(0).i64(0);
+      const double docs_needed = 2.0 * static_cast<double>(want - hits) *
+                                 static_cast<double>(std::max(in_rooms, hits)) /
+                                 static_cast<double>(hits);
+      if (docs_needed <= kMaxRoomWalkRows) {
+        const auto span = static_cast<std::int64_t>(
+            docs_needed * static_cast<double>(window) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1)));
+        const std::int64_t lo = std::max<std::int64_t>(0, below - std::max<std::int64_t>(span, 1));
+        Params p = params(tsquery, below);
+        p.i64(lo).i64(want - hits);
+        // Only bitmaps, and `tsv || ''` so that the index of the terms is not one of them:
+        // the rooms' documents in [lo, below) are few, the term's are many.
+        db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
+        take(db.exec_planned(std::string(cols) + norm +
+                             " FROM search_docs d WHERE d.room_id = ANY($3::bigint[]) AND d.id>=" +
+                             first_n + " AND d.id<$4 AND d.tenant_id=$2"
+                             " AND (d.tsv || ''::tsvector) @@ $1::tsquery" + rest +
+                             " ORDER BY d.id DESC LIMIT " + next_n,
+                             p));
+        db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
+        below = lo;
+        older = lo > 0;
+      }
+    }
+    // The older documents through the index, the searcher's rooms as lexemes of the
+    // tsquery (a few rooms: the index intersects their posting lists with the terms'),
+    // then the heap rows of the candidates: the matches are rare by then (fewer than one
+    // in `window` / want, or in kMaxRoomWalkRows / want of the rooms' documents), so there
+    // are few to read.
+    if (older && static_cast<std::int64_t>(rows.size()) < want) {
       std::string match = tsquery;
-      // `+ 0`: the room lexemes narrow to the rooms already, a bitmap of search_docs_source
+      // `+ 0`: the room lexemes narrow to the rooms already, a bitmap of search_docs_room
       // for them would only add work; the condition stays as the exact filter.
       const char* rooms = "d.room_id + 0 = ANY($3::bigint[])";
       if (q.rooms.size() <= kMaxRoomLexemes) {
@@ -489,10 +537,10 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
         match += ")";
       } else {
         // A member of many rooms: a tsquery of each would cost the index more than the
-        // bitmap of their ids in search_docs_source, ANDed with the terms'.
+        // bitmap of their ids in search_docs_room, ANDed with the terms'.
         rooms = "d.room_id = ANY($3::bigint[])";
       }
-      Params p = params(match, w.row(0).i64(0));
+      Params p = params(match, below);
       p.i64(want - static_cast<std::int64_t>(rows.size()));
       // Until the snapshot's transaction ends: the bitmaps, whatever the planner guesses
       // of a prefix term's frequency (it guessed 'の':* at a third of what it is).

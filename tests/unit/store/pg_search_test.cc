@@ -125,7 +125,9 @@ TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
     auto c = must(post(room.id, sender, "m" + std::to_string(i), body, 0, {}, kT0 + 1000 + i));
     bodies[{room.id, c.message->seq}] = body;
   }
+  // Windows of 7 and 30: the index alone, and the rooms' walk (step 2) and then the index.
   auto walker = open_with(7);
+  auto room_walker = open_with(30);
   for (const char* text : {"会議", "課", "の", "防災 訓練", "わくちん", "rpa", "京都 -会議", "例規"}) {
     auto parsed = search::parse_query(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status().message();
@@ -147,6 +149,7 @@ TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
     const auto from_walk = walk(store(), q, 7);
     const auto from_index = walk(*walker, q, 7);
     EXPECT_EQ(from_walk, from_index) << text;
+    EXPECT_EQ(walk(*room_walker, q, 7), from_walk) << text;
     EXPECT_EQ(from_walk.size(), expected) << text;
     EXPECT_GT(expected, 0u) << text;
     // A member of many rooms (more than the index is asked for as lexemes).
@@ -156,6 +159,7 @@ TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
     q.relevance = true;
     const auto ranked_walk = walk(store(), q, 5);
     EXPECT_EQ(ranked_walk, walk(*walker, q, 5)) << text;
+    EXPECT_EQ(ranked_walk, walk(*room_walker, q, 5)) << text;
     EXPECT_EQ(std::set<std::string>(ranked_walk.begin(), ranked_walk.end()),
               std::set<std::string>(from_walk.begin(), from_walk.end()))
         << text;

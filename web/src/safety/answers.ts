@@ -11,6 +11,7 @@ import { putAnswer } from './api';
 import { AnswerQueue, type Queued } from './queue';
 
 let queue: AnswerQueue | null = null;
+let wired = false;
 const listeners = new Set<() => void>();
 
 function done(_q: Queued, rec: unknown, err?: unknown): void {
@@ -23,19 +24,29 @@ function done(_q: Queued, rec: unknown, err?: unknown): void {
 export function answers(): AnswerQueue {
   const me = store.state.me?.id ?? 0;
   if (queue?.user === me) return queue;
-  const first = !queue;
+  queue?.stop();
   queue = new AnswerQueue({
     storage: store.hub.env.storage,
     user: me,
     timers: store.hub.timers,
+    me: () => store.state.me?.id ?? 0,
     send: (q) => putAnswer(store.api, q.check, q.client_id, q.answer),
     done,
     changed: () => listeners.forEach((l) => l()),
   });
-  if (first) {
+  if (!wired) {
+    wired = true;
     window.addEventListener('online', () => void queue?.flush());
     let conn = store.state.conn;
+    let user = store.state.me?.id;
     store.subscribe(() => {
+      // A logout, or another user logging in: the old user's queue ends (its answers stay
+      // stored for their next session); the next use makes the new user's.
+      if (store.state.me?.id !== user) {
+        user = store.state.me?.id;
+        queue?.stop();
+        queue = null;
+      }
       if (store.state.conn !== conn && (conn = store.state.conn) === 'live') void queue?.flush();
     });
   }

@@ -22,10 +22,10 @@ const flush = async () => {
 };
 const rec = (q: Queued): SafetyAnswerRecord => ({ check: q.check, user: 7, by: 7, by_name: '田中', proxy: false, at: 1, answer: q.answer, client_id: q.client_id });
 
-function setup(send: (q: Queued) => Promise<SafetyAnswerRecord>, storage = new MemStorage()) {
+function setup(send: (q: Queued) => Promise<SafetyAnswerRecord>, storage = new MemStorage(), me?: () => number) {
   const timers = new ManualTimers();
   const done = vi.fn();
-  const q = new AnswerQueue({ storage: storage as unknown as Storage, user: 7, timers, send, done, changed: () => {} });
+  const q = new AnswerQueue({ storage: storage as unknown as Storage, user: 7, timers, me, send, done, changed: () => {} });
   return { q, timers, done, storage };
 }
 
@@ -91,5 +91,39 @@ describe('answer queue', () => {
     await flush();
     expect(q.list()).toEqual([]);
     expect(done.mock.calls[0][2]).toBeInstanceOf(ApiError);
+  });
+
+  it('never sends under another user, and keeps the answer for its own', async () => {
+    let me = 7;
+    const send = vi.fn(async (): Promise<SafetyAnswerRecord> => {
+      throw new ApiError(0, 'network', 'offline');
+    });
+    const { q, timers, storage } = setup(send, new MemStorage(), () => me);
+    q.add(1, { status: 0 });
+    await flush();
+    expect(send).toHaveBeenCalledTimes(1);
+    // 7 logs out, 8 logs in on the same page: the retry and a flush find another user.
+    me = 8;
+    timers.advance(60000);
+    await q.flush();
+    await flush();
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(q.list()).toHaveLength(1);
+    expect(JSON.parse(storage.m.get('tonari.safetyAnswers.7')!)).toHaveLength(1);
+  });
+
+  it('stop() ends the retries and the flushes', async () => {
+    const send = vi.fn(async (): Promise<SafetyAnswerRecord> => {
+      throw new ApiError(503, 'unavailable', 'busy');
+    });
+    const { q, timers, storage } = setup(send);
+    q.add(1, { status: 0 });
+    await flush();
+    q.stop();
+    timers.advance(120000);
+    await q.flush();
+    await flush();
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(storage.m.has('tonari.safetyAnswers.7')).toBe(true);
   });
 });

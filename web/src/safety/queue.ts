@@ -23,6 +23,8 @@ export interface QueueDeps {
   storage: Storage | null;
   user: number;
   timers: Timers;
+  /** Who is signed in now: the queue sends only while it is `user`. */
+  me?: () => number;
   send: (q: Queued) => Promise<SafetyAnswerRecord>;
   /** Stored (the server's record), or refused for good (`err`). */
   done: (q: Queued, rec: SafetyAnswerRecord | null, err?: unknown) => void;
@@ -40,6 +42,7 @@ export class AnswerQueue {
   private sending: string | null = null;
   private attempt = 0;
   private timer: unknown = null;
+  private stopped = false;
   private readonly key: string;
 
   constructor(private readonly deps: QueueDeps) {
@@ -76,13 +79,25 @@ export class AnswerQueue {
     return q;
   }
 
+  /**
+   * Ends this queue for good (its user logged out, or another logged in): no more sends nor
+   * retries. What is queued stays stored for the user's next session.
+   */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.deps.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   /** Sends what is queued, one at a time (does nothing while a send is on its way). */
   async flush(): Promise<void> {
     const { deps } = this;
-    if (this.sending !== null) return;
+    if (this.sending !== null || this.stopped) return;
     if (this.timer !== null) deps.timers.clearTimeout(this.timer);
     this.timer = null;
     while (this.items.length) {
+      // Never under another user's session: the answer waits for its own user.
+      if (deps.me && deps.me() !== deps.user) return this.stop();
       const q = this.items[0];
       this.sending = q.client_id;
       let rec: SafetyAnswerRecord | null = null;
@@ -93,6 +108,7 @@ export class AnswerQueue {
         err = e;
       }
       this.sending = null;
+      if (this.stopped) return;
       if (!rec && passing(err)) {
         this.timer = deps.timers.setTimeout(() => void this.flush(), backoffDelay(this.attempt++, { base: 1000, factor: 2, max: 30000 }));
         return;

@@ -126,4 +126,28 @@ describe('answer queue', () => {
     expect(send).toHaveBeenCalledTimes(1);
     expect(storage.m.has('tonari.safetyAnswers.7')).toBe(true);
   });
+
+  it('two tabs on one storage keep each other\'s answers', async () => {
+    const storage = new MemStorage();
+    let online = false;
+    const send = async (x: Queued) => {
+      if (!online) throw new ApiError(0, 'network', 'offline');
+      return rec(x);
+    };
+    const a = setup(send, storage);
+    const b = setup(send, storage);
+    a.q.add(1, { status: 0 });
+    b.q.add(2, { status: 1 });
+    await flush();
+    const stored = () => (JSON.parse(storage.m.get('tonari.safetyAnswers.7') ?? '[]') as Queued[]).map((x) => x.check).sort();
+    expect(stored()).toEqual([1, 2]);
+    // Tab a sends its own: tab b's answer stays stored.
+    online = true;
+    await a.q.flush();
+    await flush();
+    expect(stored()).toEqual([2]);
+    await b.q.flush();
+    await flush();
+    expect(storage.m.size).toBe(0);
+  });
 });

@@ -5,7 +5,8 @@
 // reached (no answer, 5xx, 429), and when told to (`flush`: the browser is online again,
 // the connection is live again). A refusal (the check closed, bad input) ends it: `done`
 // says why. The storage key has the user's id: another account on this browser never sends
-// my answers.
+// my answers. Two tabs of the same user share the stored list: each removes only what it
+// finished itself.
 import { ApiError } from '../api/client';
 import type { SafetyAnswer, SafetyAnswerRecord } from '../api/types';
 import { backoffDelay } from '../realtime/backoff';
@@ -43,15 +44,21 @@ export class AnswerQueue {
   private attempt = 0;
   private timer: unknown = null;
   private stopped = false;
+  /** The client_ids this queue has finished with (stored, refused, replaced). */
+  private readonly gone = new Set<string>();
   private readonly key: string;
 
   constructor(private readonly deps: QueueDeps) {
     this.key = 'tonari.safetyAnswers.' + deps.user;
+    this.items = this.stored();
+  }
+
+  private stored(): Queued[] {
     try {
-      const v = JSON.parse(deps.storage?.getItem(this.key) || '[]');
-      this.items = Array.isArray(v) ? v : [];
+      const v = JSON.parse(this.deps.storage?.getItem(this.key) || '[]');
+      return Array.isArray(v) ? v : [];
     } catch {
-      this.items = [];
+      return [];
     }
   }
 
@@ -72,7 +79,9 @@ export class AnswerQueue {
   /** Queues a new answer (it replaces one of the same check not yet on its way) and sends it. */
   add(check: number, answer: SafetyAnswer, now = Date.now()): Queued {
     const q: Queued = { client_id: newClientId(now), check, answer, at: now };
-    this.items = [...this.items.filter((x) => x.check !== check || x.client_id === this.sending), q];
+    const keep = this.items.filter((x) => x.check !== check || x.client_id === this.sending);
+    this.items.forEach((x) => keep.includes(x) || this.gone.add(x.client_id));
+    this.items = [...keep, q];
     this.save();
     this.attempt = 0;
     void this.flush();
@@ -114,15 +123,23 @@ export class AnswerQueue {
         return;
       }
       this.attempt = 0;
+      this.gone.add(q.client_id);
       this.items = this.items.filter((x) => x !== q);
       this.save();
       deps.done(q, rec, err);
     }
   }
 
+  /**
+   * Stores the list, merged with what another tab of the same user stored meanwhile: only
+   * what this queue itself finished leaves the storage.
+   */
   private save(): void {
     try {
-      if (this.items.length) this.deps.storage?.setItem(this.key, JSON.stringify(this.items));
+      const mine = new Set(this.items.map((x) => x.client_id));
+      const others = this.stored().filter((x) => !mine.has(x.client_id) && !this.gone.has(x.client_id));
+      const all = [...others, ...this.items].sort((a, b) => a.at - b.at);
+      if (all.length) this.deps.storage?.setItem(this.key, JSON.stringify(all));
       else this.deps.storage?.removeItem(this.key);
     } catch {
       /* private mode, quota: the answer still goes from memory */

@@ -7,7 +7,7 @@ import { useStore } from '../state/useStore';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ConfirmHost } from './confirm';
 import { onShortcut } from '../state/searchBridge';
-import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SafetyBanner, SafetyView, SearchView, SettingsDialog } from './lazy';
+import { DetailsPanel, NewChatDialog, NotesPanel, preloadDialogs, ProfileView, SafetyBanner, SafetyView, SearchView, sendQueuedAnswers, SettingsDialog } from './lazy';
 import { RoomList } from './RoomList';
 import { RoomView } from './RoomView';
 import { Toast } from './Toast';
@@ -16,6 +16,7 @@ import { TopBar } from './TopBar';
 export function Shell() {
   const route = useStore((s) => s.route);
   const checks = useStore((s) => s.safety.length);
+  const me = useStore((s) => s.me?.id ?? 0);
   const [dialog, setDialog] = useState<null | 'new' | 'settings'>(null);
   const panel = route.panel;
   // 安否確認's list (0) or a check's dashboard: the room's place.
@@ -27,6 +28,9 @@ export function Shell() {
   const notes = panel === 'notes' || note !== null;
   const search = panel === 'search';
   useEffect(preloadDialogs, []);
+  useEffect(() => {
+    if (me) sendQueuedAnswers(me);
+  }, [me]);
   // `/` and Ctrl+K / ⌘K go to the search box.
   useEffect(() => {
     document.addEventListener('keydown', onShortcut);

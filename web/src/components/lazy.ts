@@ -78,6 +78,14 @@ export const SafetyView = lazy(() => safety().then((m) => m.SafetyView));
 // A restricted account in the Internet zone: only this screen (state/store.ts startApp).
 export const AnswerOnly = lazy(() => safety().then((m) => m.AnswerOnly));
 
+/**
+ * Answers of `user` still queued from an earlier page (safety/queue.ts) go now, even with no
+ * check open any more: a refusal (the check closed meanwhile) is then said, and dropped.
+ */
+export function sendQueuedAnswers(user: number): void {
+  if (store.hub.env.storage?.getItem('tonari.safetyAnswers.' + user)) void safety().then((m) => m.answers());
+}
+
 /** Fetch them once the app is idle, so opening one is instant even on a slow line. */
 export function preloadDialogs(): void {
   // The room notes at once: a timeline may show system messages as soon as it loads.

@@ -3,3 +3,4 @@
 export { SafetyBanner } from './SafetyBanner';
 export { SafetyView } from './SafetyView';
 export { AnswerOnly } from './AnswerOnly';
+export { answers } from './answers';

@@ -31,6 +31,7 @@ const enSafety: SafetyTexts = {
   sfProxyAnswer: 'Answer for them',
   sfStart: 'Start a safety check',
   sfStartGo: 'Start',
+  sfStartUnsure: 'No reply: the check may or may not have started. The list was reloaded; start it again only if it is not there.',
   sfTemplate: 'Template',
   sfTitle: "Title (empty: the template's)",
   sfQuestions: 'Questions',

@@ -33,6 +33,7 @@ const jaSafety = {
   // managers
   sfStart: '安否確認を開始',
   sfStartGo: '開始する',
+  sfStartUnsure: '応答がなく、開始されたか確認できませんでした。一覧を読み込み直しました。開始されていなければ、もう一度開始してください。',
   sfTemplate: 'テンプレート',
   sfTitle: '件名（空欄ならテンプレートの件名）',
   sfQuestions: '質問',

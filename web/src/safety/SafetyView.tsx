@@ -119,7 +119,7 @@ function SafetyList() {
           </button>
         )}
       </div>
-      {starting && <StartDialog onClose={() => setStarting(false)} />}
+      {starting && <StartDialog onClose={() => setStarting(false)} onUnsure={() => load()} />}
     </section>
   );
 }

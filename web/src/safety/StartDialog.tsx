@@ -3,7 +3,9 @@
 // edited under 質問を編集: QuestionEditor.tsx; sent only when they are not the template's),
 // the title, the targets (every staff member, or departments chosen in the org tree, each
 // with its sub-departments) and whether staff may answer from the Internet zone. Started, it
-// opens the check's dashboard; a refusal (400) is said in the dialog.
+// opens the check's dashboard; a refusal (400) is said in the dialog. No reply at all is never
+// retried (a start has no idempotency key: a second try could start a second check): the
+// dialog closes and the managers' list is reloaded (`onUnsure`) to show whether it started.
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { Department } from '../api/types';
@@ -20,7 +22,7 @@ import { cleanQuestions, freeKey, problems, questionsReducer, sameQuestions, scr
 /** The template radio of 最初から作成. */
 const SCRATCH = '';
 
-export function StartDialog({ onClose }: { onClose: () => void }) {
+export function StartDialog({ onClose, onUnsure }: { onClose: () => void; onUnsure: () => void }) {
   const [tpls, setTpls] = useState<SafetyTemplate[] | null>(null);
   const [depts, setDepts] = useState<Department[] | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -92,6 +94,12 @@ export function StartDialog({ onClose }: { onClose: () => void }) {
         onClose();
         store.navigate({ room: null, panel: { safety: s.id } });
       } catch (err) {
+        if (err instanceof ApiError && err.status === 0) {
+          onClose();
+          store.toast(t('sfStartUnsure'), 'error');
+          onUnsure();
+          return;
+        }
         // What the server refused is said here, beside the form (a toast would be behind it).
         if (!(err instanceof ApiError && err.code === 'invalid_argument')) throw err;
         setRefused(store.hub.texts.error(err));

@@ -4,7 +4,7 @@
 // picked (the banner's tap was the first), through the queue (answers.ts); the sheet then
 // says 送信待ち / 送信しました and the optional fields can follow as a new answer (the latest
 // counts). With `forUser` it is a manager's 代理回答, sent with its button only.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Safety, SafetyAnswer, SafetyQuestion } from '../api/types';
 import { Dialog } from '../components/Dialog';
 import { t } from '../i18n';
@@ -57,6 +57,9 @@ export function AnswerSheet({
   const qs = c.questions;
   const ok = complete(qs, a);
   const waiting = !!sent && queue.of(c.id)?.client_id === sent;
+  // A 代理回答's client_id: the same for every try of one answer (a 再試行 after a lost reply
+  // stores it once); a new one for a changed answer, and once it is stored.
+  const proxyId = useRef({ id: '', body: '' });
 
   const send = async (next: SafetyAnswer) => {
     const body = cleaned(qs, next);
@@ -65,11 +68,15 @@ export function AnswerSheet({
       return;
     }
     setBusy(true);
+    const json = JSON.stringify(body);
+    if (proxyId.current.body !== json) proxyId.current = { id: newClientId(), body: json };
+    const id = proxyId.current.id;
     const done = await store.hub.attempt(async () => {
-      await putAnswer(store.api, c.id, newClientId(), body, forUser.id);
+      await putAnswer(store.api, c.id, id, body, forUser.id);
     });
     setBusy(false);
     if (done) {
+      proxyId.current = { id: '', body: '' };
       setSent('proxy');
       onSent?.();
     }

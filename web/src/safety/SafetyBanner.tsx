@@ -94,7 +94,8 @@ function Banner({ c }: { c: MyCheck }) {
   );
   return (
     <section class={cls} aria-label={t('safety') + ' ' + c.title} data-check={c.id}>
-      {reminded && (!answered || reminded.at > hiddenAt) && (
+      {/* 至急回答してください: only while no answer of mine is stored. */}
+      {reminded && (!answered || !!waiting) && (
         <p class="sf-reminded" key={reminded.at}>
           {t('sfRemindedBy', { name: reminded.by_name })}
         </p>

@@ -4,8 +4,8 @@
 // targets page by page (五十音, with 内線), filtered by state, department and answer; 代理回答
 // from the list, 催促 (everyone who has not answered, or one department), 終了, the CSV
 // (UTF-8 with BOM, Shift_JIS) and the print page as plain links. The target list follows the
-// live tally too, reloading its first page (same filters) every 5 s at most (throttle.ts), so
-// a 未回答 list shrinks as answers come in.
+// live tally too, reloading the rows shown (same filters, as many as are shown, up to a page's
+// most) every 5 s at most (throttle.ts), so a 未回答 list shrinks as answers come in.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { Safety, SafetyTally, SafetyTallyRow } from '../api/types';
@@ -18,7 +18,7 @@ import { useStore } from '../state/useStore';
 import { formatFull } from '../util/date';
 import { summary } from './answers';
 import { AnswerSheet } from './AnswerSheet';
-import { closeSafety, exportUrl, getSafety, printUrl, remind, targets, type SafetyTarget, type SafetyView as View, type TargetFilter } from './api';
+import { closeSafety, exportUrl, getSafety, MAX_TARGETS, printUrl, remind, targets, type SafetyTarget, type SafetyView as View, type TargetFilter } from './api';
 import { TrainingTag } from './SafetyBanner';
 import { OpenTag, ViewHead } from './SafetyView';
 import { throttle } from './throttle';
@@ -272,12 +272,16 @@ function Targets({
   const [answering, setAnswering] = useState<SafetyTarget | null>(null);
   // Only the latest request's answer is used (a refresh may cross a change of filter).
   const seq = useRef(0);
-  /** A page (`cursor`) or the first page; `quiet`: the list stays shown meanwhile. */
+  /**
+   * A page (`cursor`) or the first page; `quiet`: the list stays shown meanwhile, reloaded
+   * with as many rows as it shows (the pages loaded are kept).
+   */
   const load = (cursor = '', quiet = false) => {
     const n = ++seq.current;
     setFailed(null);
     if (!cursor && !quiet) setList(null);
-    targets(store.api, s.id, filter, cursor).then(
+    const limit = quiet && list ? Math.min(Math.max(list.length, 50), MAX_TARGETS) : 50;
+    targets(store.api, s.id, filter, cursor, limit).then(
       (p) => {
         if (n !== seq.current) return;
         setList((l) => [...(cursor && l ? l : []), ...p.targets]);

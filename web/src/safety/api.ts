@@ -75,8 +75,11 @@ export async function putAnswer(api: Api, id: number, clientId: string, answer: 
   return (await api.request<{ answer: SafetyAnswerRecord }>('PUT', path(id) + '/answer', body)).answer;
 }
 
-export function targets(api: Api, id: number, f: TargetFilter, cursor = ''): Promise<{ targets: SafetyTarget[]; next: string | null }> {
-  const qs = new URLSearchParams({ limit: '50' });
+/** The most rows a page of targets may have (docs/api.md, paged member lists). */
+export const MAX_TARGETS = 500;
+
+export function targets(api: Api, id: number, f: TargetFilter, cursor = '', limit = 50): Promise<{ targets: SafetyTarget[]; next: string | null }> {
+  const qs = new URLSearchParams({ limit: String(limit) });
   if (f.state) qs.set('state', f.state);
   if (f.dept) qs.set('dept', String(f.dept));
   if (f.q) qs.set('q', f.q);

@@ -139,7 +139,7 @@ function Totals({ s, tally }: { s: Safety; tally: SafetyTally }) {
   // The first question's options are coloured (重傷 in red); the others are plain.
   const first = s.questions.findIndex((q) => q.kind === 'choice');
   return (
-    <div class="sf-totals" aria-live="polite">
+    <div class="sf-totals">
       <p class="sf-rate">
         <strong>{t('sfAnsweredOf', { n: total.answered.toLocaleString(), total: total.targets.toLocaleString() })}</strong>
         <span>（{pct}%）</span>

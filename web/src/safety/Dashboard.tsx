@@ -183,7 +183,7 @@ function DeptTable({
   return (
     <div class="sf-depts">
       <h2>{t('sfByDept')}</h2>
-      <ul class="sf-tree" role="tree" aria-label={t('sfByDept')}>
+      <ul class="sf-tree" aria-label={t('sfByDept')}>
         {nest(rows).map((n) => (
           <DeptRow key={n.row.dept} n={n} depth={0} q={q?.options ?? []} qi={first} remindable={remindable} onRemind={onRemind} onPick={onPick} />
         ))}
@@ -213,7 +213,7 @@ function DeptRow({
   const r = n.row;
   const name = r.name ?? '';
   return (
-    <li role="treeitem" aria-expanded={n.children.length ? open : undefined} class="sf-dept" data-dept={r.dept}>
+    <li class="sf-dept" data-dept={r.dept}>
       <div class="sf-dept-line">
         {n.children.length ? (
           <button type="button" class="icon-btn" aria-label={t('sfExpand', { name })} aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -240,7 +240,7 @@ function DeptRow({
         )}
       </div>
       {open && n.children.length > 0 && (
-        <ul role="group">
+        <ul>
           {n.children.map((c) => (
             <DeptRow key={c.row.dept} n={c} depth={depth + 1} q={q} qi={qi} remindable={remindable} onRemind={onRemind} onPick={onPick} />
           ))}

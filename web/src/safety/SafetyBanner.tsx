@@ -6,7 +6,7 @@
 // sessionStorage: a reload in the same tab keeps it). Training: another look and 【訓練】. An
 // answer not yet stored by the server shows 送信待ち (answers.ts, queue.ts). A click on the
 // check's notification (state safetyAsk) opens its answer sheet, or a manager's dashboard.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SafetyAnswer } from '../api/types';
 import { t } from '../i18n';
 import { Icon } from '../components/Icon';
@@ -51,6 +51,17 @@ function Banner({ c }: { c: MyCheck }) {
   const queue = useAnswers();
   const waiting = queue.of(c.id);
   const [sheet, setSheet] = useState<{ start: SafetyAnswer; now?: boolean } | null>(null);
+  // The sheet closed: focus comes back to the banner (the button that opened the sheet may be
+  // gone, an answer having turned the options into 回答済み … 変更).
+  const section = useRef<HTMLElement>(null);
+  const change = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (sheet || !refocus.current) return;
+    refocus.current = false;
+    const at = document.activeElement;
+    if (!at || at === document.body || !at.isConnected) (change.current ?? section.current)?.focus();
+  });
   // Hidden (when answered) until a reminder newer than the hiding comes; kept for this tab.
   const hideKey = `tonari.safetyHidden.${me?.id ?? 0}.${c.id}`;
   const [hiddenAt, setHiddenAt] = useState(() => Number(session()?.getItem(hideKey)) || 0);
@@ -93,7 +104,7 @@ function Banner({ c }: { c: MyCheck }) {
     </span>
   );
   return (
-    <section class={cls} aria-label={t('safety') + ' ' + c.title} data-check={c.id}>
+    <section class={cls} aria-label={t('safety') + ' ' + c.title} data-check={c.id} ref={section} tabIndex={-1}>
       {/* 至急回答してください: only while no answer of mine is stored. */}
       {reminded && (!answered || !!waiting) && (
         <p class="sf-reminded" key={reminded.at}>
@@ -115,13 +126,23 @@ function Banner({ c }: { c: MyCheck }) {
             {!waiting && c.proxy && <span class="tag">{t('sfProxy')}</span>}
           </span>
           <span class="sf-actions">
-            <button type="button" class="btn btn-small" onClick={() => setSheet({ start: { ...answer } })}>
+            <button type="button" class="btn btn-small" aria-haspopup="dialog" ref={change} onClick={() => setSheet({ start: { ...answer } })}>
               {t('sfChange')}
             </button>
             {manager && <DashLink id={c.id} />}
             {/* The answer-only screen has nothing else to show. */}
             {app && (
-              <button type="button" class="icon-btn" aria-label={t('sfHide')} title={t('sfHide')} onClick={() => hide(Date.now())}>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label={t('sfHide')}
+                title={t('sfHide')}
+                onClick={() => {
+                  hide(Date.now());
+                  // The banner goes: focus to the main pane, not to the page's body.
+                  document.getElementById('main')?.focus();
+                }}
+              >
                 <Icon name="close" size={18} />
               </button>
             )}
@@ -138,19 +159,29 @@ function Banner({ c }: { c: MyCheck }) {
             <div class="sf-ask" role="group" aria-label={first.label}>
               <span class="sf-q">{first.label}</span>
               {first.options!.map((o, i) => (
-                <button key={i} type="button" class={'sf-big sf-opt-' + i} onClick={() => setSheet({ start: { [first.key]: i }, now: true })}>
+                <button key={i} type="button" class={'sf-big sf-opt-' + i} aria-haspopup="dialog" onClick={() => setSheet({ start: { [first.key]: i }, now: true })}>
                   {o}
                 </button>
               ))}
             </div>
           ) : (
-            <button type="button" class="btn btn-primary" onClick={() => setSheet({ start: {} })}>
+            <button type="button" class="btn btn-primary" aria-haspopup="dialog" onClick={() => setSheet({ start: {} })}>
               {t('sfAnswer')}
             </button>
           )}
         </>
       )}
-      {sheet && <AnswerSheet c={c} start={sheet.start} sendNow={sheet.now} onClose={() => setSheet(null)} />}
+      {sheet && (
+        <AnswerSheet
+          c={c}
+          start={sheet.start}
+          sendNow={sheet.now}
+          onClose={() => {
+            refocus.current = true;
+            setSheet(null);
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { store } from '../state/app';
+import { isSafetyManager } from '../state/safety';
 import { useStore } from '../state/useStore';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -87,7 +88,7 @@ export function TopBar({ onSettings }: { onSettings: () => void }) {
             >
               <Icon name="user" size={18} /> {t('myProfile')}
             </button>
-            {(me.crisis || me.dept_head || me.role === 'admin') && (
+            {isSafetyManager(me) && (
               <button
                 type="button"
                 role="menuitem"

@@ -11,7 +11,7 @@ import type { SafetyAnswer } from '../api/types';
 import { t } from '../i18n';
 import { Icon } from '../components/Icon';
 import { store } from '../state/app';
-import type { MyCheck } from '../state/safety';
+import { isSafetyManager, type MyCheck } from '../state/safety';
 import { useStore } from '../state/useStore';
 import { formatTime } from '../util/date';
 import { summary, useAnswers } from './answers';
@@ -78,7 +78,7 @@ function Banner({ c }: { c: MyCheck }) {
   const answered = !!answer;
   const reminded = c.reminded;
   const first = c.questions.find((q) => q.kind === 'choice' && q.required);
-  const manager = app && !!me && (me.crisis || me.dept_head || me.role === 'admin');
+  const manager = app && isSafetyManager(me);
   // A reminder shows the banner again, and forgets the hiding.
   useEffect(() => {
     if (hiddenAt && reminded && reminded.at > hiddenAt) hide(0);

@@ -11,6 +11,7 @@ import { LoadError } from '../components/LoadError';
 import { t } from '../i18n';
 import { store } from '../state/app';
 import { HOME } from '../state/router';
+import { isSafetyManager } from '../state/safety';
 import { useStore } from '../state/useStore';
 import { formatFull } from '../util/date';
 import { listManaged } from './api';
@@ -21,7 +22,7 @@ import './safety.css';
 
 export function SafetyView({ id }: { id: number }) {
   const me = useStore((s) => s.me)!;
-  const manager = me.crisis || me.dept_head || me.role === 'admin';
+  const manager = isSafetyManager(me);
   useEffect(() => {
     if (manager || !id) return;
     store.set({ safetyAsk: id });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Safety } from '../api/types';
-import { applyAnswer, mergeCheck, replaceChecks, type MyCheck } from './safety';
+import type { Safety, User } from '../api/types';
+import { applyAnswer, isSafetyManager, mergeCheck, replaceChecks, type MyCheck } from './safety';
 
 const check = (id: number, more: Partial<Safety> = {}): Safety => ({
   id,
@@ -52,5 +52,16 @@ describe('safety state', () => {
     expect(l[0].answer).toEqual({ status: 1 });
     expect(l[0].answered_at).toBe(20);
     expect(l[1].answer).toBeUndefined();
+  });
+});
+
+describe('isSafetyManager', () => {
+  it('is 危機管理, 所属長 or an administrator', () => {
+    const u = (more: Partial<User>) => ({ role: 'user', ...more }) as User;
+    expect(isSafetyManager(null)).toBe(false);
+    expect(isSafetyManager(u({}))).toBe(false);
+    expect(isSafetyManager(u({ crisis: true }))).toBe(true);
+    expect(isSafetyManager(u({ dept_head: true }))).toBe(true);
+    expect(isSafetyManager(u({ role: 'admin' }))).toBe(true);
   });
 });

@@ -3,8 +3,13 @@
 // tally (safety.updated, coalesced by the server). Part of the initial load, so only this:
 // the banner, the answer sheet and the dashboard (safety/) load once a check is open or a
 // manager opens them (components/lazy.ts).
-import type { Safety, SafetyAnswerRecord, SafetyTally, ServerFrame } from '../api/types';
+import type { Safety, SafetyAnswerRecord, SafetyTally, ServerFrame, User } from '../api/types';
 import type { Hub } from './hub';
+
+/** Whether `me` manages 安否確認 (危機管理, 所属長 or an administrator): the list and dashboards. */
+export function isSafetyManager(me: User | null | undefined): boolean {
+  return !!me && (!!me.crisis || !!me.dept_head || me.role === 'admin');
+}
 
 /** An open check of mine; `reminded`: the last reminder (who, when it came). */
 export type MyCheck = Safety & { reminded?: { by_name: string; at: number } };

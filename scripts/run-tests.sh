@@ -12,8 +12,7 @@ log_dir="$BUILD/test-logs"
 mkdir -p "$log_dir"
 
 echo "== unit tests (ctest)"
-# Two at a time: the PostgreSQL half (one process, about a minute) beside the others.
-ctest --test-dir "$BUILD" -j2 --output-on-failure --timeout 300 2>&1 | tee "$log_dir/unit.log"
+ctest --test-dir "$BUILD" --output-on-failure --timeout 300 2>&1 | tee "$log_dir/unit.log"
 if line=$(grep -aE '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log_dir/unit.log" | tail -1); then
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
   f=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")

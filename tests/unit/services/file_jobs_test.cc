@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -108,6 +109,17 @@ class FileJobsTest : public SqliteStoreTest {
     }
   }
 
+  // The job counts its outcome just after the store has the file's state (done() sees
+  // that first): `ok` within 5 s.
+  static bool eventually(const std::function<bool()>& ok) {
+    const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+    while (!ok()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return true;
+  }
+
   void set_policy(const std::string& json) {
     must(wait<bool>([&](auto cb) { store().set_tenant_setting(tenant_.id, "file_policy", json, cb); }));
   }
@@ -168,11 +180,11 @@ TEST_F(FileJobsTest, AnInternetPhotoIsRebuiltAndAnnounced) {
     }
   }
   EXPECT_TRUE(announced);
-  // The job directory is gone.
+  // Counted once the job has ended (after the store has the outcome), its directory gone.
+  EXPECT_TRUE(eventually([&] { return jobs_->stats().ready.load() == 1; }));
   for (const auto& e : fs::directory_iterator(blobs_->dir() / "tmp")) {
     EXPECT_FALSE(e.path().filename().string().starts_with("job-")) << e.path();
   }
-  EXPECT_EQ(jobs_->stats().ready.load(), 1);
   EXPECT_GT(jobs_->stats().peak_rss_kb.load(), 0);
 }
 
@@ -240,7 +252,7 @@ TEST_F(FileJobsTest, ACrashingWorkerWithholdsItsFile) {
   FileInfo d = done(f.id);
   EXPECT_EQ(d.state, FileState::withheld);
   EXPECT_EQ(d.reason, "sanitizer_failed");
-  EXPECT_EQ(jobs_->stats().failed.load(), 1);
+  EXPECT_TRUE(eventually([&] { return jobs_->stats().failed.load() == 1; }));
 }
 
 TEST_F(FileJobsTest, TestHooksNeedTheConfiguration) {

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Safety } from '../api/types';
 import type { MyCheck } from '../state/safety';
+import { safetyCheck } from '../state/fixtures';
 import { pollResult } from './poll';
 
-const check = (id: number, more: Partial<MyCheck> = {}): Safety => ({
-  id,
-  title: '地震（震度5弱以上）安否確認',
-  template: 'earthquake',
-  training: false,
-  questions: [{ key: 'status', label: '本人の状況', kind: 'choice', options: ['無事', '軽傷', '重傷'], required: true }],
-  scope: 'all',
-  internet_answer: true,
-  started_by: 3,
-  started_at: 1000,
-  closed_at: 0,
-  closed_by: 0,
-  origin: 'manual',
-  open: true,
-  answered_at: 0,
-  answer: null,
-  ...more,
-});
+const check = (id: number, more: Partial<MyCheck> = {}): Safety => safetyCheck(id, { answered_at: 0, answer: null, ...more });
 
 describe('the answer-only poll', () => {
   it('tells the new checks, drops the closed ones, keeps an answer newer than the list', () => {

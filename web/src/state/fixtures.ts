@@ -1,5 +1,5 @@
 // Builders for test data shaped like docs/api.md.
-import type { FileInfo, Message, RoomSummary, SearchResult, User } from '../api/types';
+import type { FileInfo, Message, RoomSummary, Safety, SearchResult, User } from '../api/types';
 
 export function msg(seq: number, over: Partial<Message> = {}): Message {
   return {
@@ -98,6 +98,26 @@ export function searchHit(over: Partial<SearchResult> = {}): SearchResult {
       { text: '防災訓練', hit: true },
       { text: 'は9時から', hit: false },
     ],
+    ...over,
+  };
+}
+
+/** A 安否確認 (the earthquake template's first question), open, as GET /api/safety gives it. */
+export function safetyCheck(id: number, over: Partial<Safety> = {}): Safety {
+  return {
+    id,
+    title: '地震（震度5弱以上）安否確認',
+    template: 'earthquake',
+    training: false,
+    questions: [{ key: 'status', label: '本人の状況', kind: 'choice', options: ['無事', '軽傷', '重傷'], required: true }],
+    scope: 'all',
+    internet_answer: true,
+    started_by: 3,
+    started_at: 1000,
+    closed_at: 0,
+    closed_by: 0,
+    origin: 'manual',
+    open: true,
     ...over,
   };
 }

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Safety, User } from '../api/types';
+import type { User } from '../api/types';
+import { safetyCheck } from './fixtures';
 import { applyAnswer, isSafetyManager, mergeCheck, replaceChecks, type MyCheck } from './safety';
 
-const check = (id: number, more: Partial<Safety> = {}): Safety => ({
-  id,
-  title: '地震（震度5弱以上）安否確認',
-  template: 'earthquake',
-  training: false,
-  questions: [{ key: 'status', label: '本人の状況', kind: 'choice', options: ['無事', '軽傷', '重傷'], required: true }],
-  scope: 'all',
-  internet_answer: true,
-  started_by: 3,
-  started_at: 1000,
-  closed_at: 0,
-  closed_by: 0,
-  origin: 'manual',
-  open: true,
-  ...more,
-});
+const check = safetyCheck;
 
 describe('safety state', () => {
   it('merges by id: a started frame after welcome adds nothing twice', () => {

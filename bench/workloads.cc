@@ -729,6 +729,63 @@ json::object login_burst(const Settings& s) {
   return out;
 }
 
+namespace {
+
+// `n` PUTs at evenly spaced times over `spread` from `connections` keep-alive connections,
+// in a shuffled order of 0..n-1 (seeded by `seed`), each asked of `put(i)`: how they went.
+// The answers to a question (13), to a safety confirmation (16).
+struct Put {
+  std::string path, body, token;
+};
+
+struct SpreadPuts {
+  Samples latency;
+  long long ok = 0, failures = 0;
+  long long last_response = 0;  // now_us of the latest response
+  double seconds = 0;
+  std::string first_failure;
+};
+
+asio::awaitable<SpreadPuts> spread_puts(asio::io_context& ioc, unsigned short port, int n,
+                                        std::chrono::milliseconds spread, int connections,
+                                        unsigned seed, std::function<Put(int)> put) {
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(seed));
+  SpreadPuts out;
+  int next = 0;
+  const auto start = Clock::now();
+  WaitGroup senders(ioc);
+  for (int w = 0; w < connections; ++w) {
+    senders.add();
+    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+      Http h(ioc, port);
+      asio::steady_timer due(ioc);
+      while (next < n) {
+        const int k = next++;
+        due.expires_at(start + spread * k / n);
+        co_await due.async_wait(asio::as_tuple(asio::use_awaitable));
+        const Put p = put(order[k]);
+        const long long t = now_us();
+        auto r = co_await h.request("PUT", p.path, p.body, p.token);
+        out.last_response = std::max<long long>(out.last_response, now_us());
+        out.latency.add(now_us() - t);
+        if (r.status == 200) {
+          ++out.ok;
+        } else if (out.failures++ == 0) {
+          out.first_failure = std::to_string(r.status) + " " + r.body;
+        }
+      }
+      senders.done();
+    }, asio::detached);
+  }
+  co_await senders.wait();
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  co_return out;
+}
+
+}  // namespace
+
 // 13. An action stamp (出欠) in a 5,000-member room, everyone connected: its asker posts
 // it, then every member answers once over REST, at evenly spaced times over a minute in a
 // shuffled order. The server coalesces the tally (one action.updated per second at most);
@@ -788,39 +845,9 @@ json::object action_stamp(const Settings& s) {
 
     srv.mark("action-start");  // first: what a profiler's hook costs is not the workload's
     const double cpu0 = srv.cpu_seconds(), self0 = self_cpu_seconds();
-    std::vector<int> order(members);
-    for (int i = 0; i < members; ++i) order[i] = i;
-    std::shuffle(order.begin(), order.end(), std::mt19937(42));
-    Samples answer_latency;
-    long long answers_ok = 0, failures = 0, last_response = 0;
-    int next = 0;
-    std::string first_failure;
-    const auto start = Clock::now();
-    WaitGroup answerers(ioc);
-    for (int w = 0; w < answer_connections; ++w) {
-      answerers.add();
-      asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        Http h(ioc, srv.port());
-        asio::steady_timer due(ioc);
-        while (next < members) {
-          const int k = next++;
-          due.expires_at(start + spread * k / members);
-          co_await due.async_wait(asio::as_tuple(asio::use_awaitable));
-          const long long t = now_us();
-          auto r = co_await h.request("PUT", answer_path, answer_body, fleet.clients[order[k]].token);
-          last_response = std::max<long long>(last_response, now_us());
-          answer_latency.add(now_us() - t);
-          if (r.status == 200) {
-            ++answers_ok;
-          } else if (failures++ == 0) {
-            first_failure = std::to_string(r.status) + " " + r.body;
-          }
-        }
-        answerers.done();
-      }, asio::detached);
-    }
-    co_await answerers.wait();
-    const double answers_s = std::chrono::duration<double>(Clock::now() - start).count();
+    SpreadPuts answers = co_await spread_puts(ioc, srv.port(), members, spread, answer_connections, 42,
+                                                    [&](int i) { return Put{answer_path, answer_body, fleet.clients[i].token}; });
+    const long long answers_ok = answers.ok, last_response = answers.last_response;
     // Every member's final tally (bounded: 30 s), then a second more for any late frame.
     auto missing = [&] {
       long long n = 0;
@@ -850,9 +877,9 @@ json::object action_stamp(const Settings& s) {
     const double per_member = connected ? static_cast<double>(frames) / connected : 0.0;
     json::object out{
         {"workload", "action_stamp"}, {"members", members}, {"connected", connected},
-        {"answers", answers_ok}, {"answer_failures", failures},
-        {"answers_seconds", answers_s},
-        {"answer_p50_ms", answer_latency.pct_ms(50)}, {"answer_p99_ms", answer_latency.pct_ms(99)},
+        {"answers", answers_ok}, {"answer_failures", answers.failures},
+        {"answers_seconds", answers.seconds},
+        {"answer_p50_ms", answers.latency.pct_ms(50)}, {"answer_p99_ms", answers.latency.pct_ms(99)},
         // From the last answer's response to each member's first frame counting every
         // answer (0 when it came before that response: the server published first).
         {"members_with_final_tally", static_cast<long long>(final_latency.count())},
@@ -866,7 +893,7 @@ json::object action_stamp(const Settings& s) {
         {"server_rss_before_mb", rss0 / 1048576.0}, {"server_rss_after_mb", rss1 / 1048576.0},
         {"server_heap_before_mb", heap0 / 1048576.0}, {"server_heap_after_mb", heap1 / 1048576.0},
         {"server_cpu_s", cpu}, {"loadgen_cpu_s", self}};
-    if (!first_failure.empty()) out["first_answer_failure"] = first_failure;
+    if (!answers.first_failure.empty()) out["first_answer_failure"] = answers.first_failure;
     co_return out;
   });
 }
@@ -948,43 +975,13 @@ json::object safety(const Settings& s) {
 
     // 5,000 answers spread over a minute, from 64 connections, in a shuffled order.
     const std::string answer_path = "/api/safety/" + std::to_string(check) + "/answer";
-    std::vector<int> order(connected_n);
-    for (int i = 0; i < connected_n; ++i) order[i] = i;
-    std::shuffle(order.begin(), order.end(), std::mt19937(16));
-    Samples answer_latency;
-    long long answers_ok = 0, failures = 0, last_response = 0;
-    std::string first_failure;
-    int next = 0;
-    const auto start = Clock::now();
-    WaitGroup answerers(ioc);
-    for (int w = 0; w < answer_connections; ++w) {
-      answerers.add();
-      asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-        Http h(ioc, srv.port());
-        asio::steady_timer due(ioc);
-        while (next < connected_n) {
-          const int k = next++;
-          due.expires_at(start + spread * k / connected_n);
-          co_await due.async_wait(asio::as_tuple(asio::use_awaitable));
-          const int i = order[k];
-          const std::string body = "{\"client_id\":\"a" + std::to_string(i) +
-                                   "\",\"answer\":{\"status\":" + std::to_string(i % 7 == 0 ? 1 : 0) +
-                                   ",\"work\":" + std::to_string(i % 5 == 0 ? 2 : 0) + "}}";
-          const long long t = now_us();
-          auto r = co_await h.request("PUT", answer_path, body, fleet.clients[i].token);
-          last_response = std::max<long long>(last_response, now_us());
-          answer_latency.add(now_us() - t);
-          if (r.status == 200) {
-            ++answers_ok;
-          } else if (failures++ == 0) {
-            first_failure = std::to_string(r.status) + " " + r.body;
-          }
-        }
-        answerers.done();
-      }, asio::detached);
-    }
-    co_await answerers.wait();
-    const double answers_s = std::chrono::duration<double>(Clock::now() - start).count();
+    SpreadPuts answers = co_await spread_puts(ioc, srv.port(), connected_n, spread, answer_connections, 16, [&](int i) {
+      return Put{answer_path,
+                 "{\"client_id\":\"a" + std::to_string(i) + "\",\"answer\":{\"status\":" +
+                     std::to_string(i % 7 == 0 ? 1 : 0) + ",\"work\":" + std::to_string(i % 5 == 0 ? 2 : 0) + "}}",
+                 fleet.clients[i].token};
+    });
+    const long long answers_ok = answers.ok, last_response = answers.last_response;
     for (const auto give_up = Clock::now() + 30s; dashboard_answered < answers_ok && Clock::now() < give_up;) {
       co_await sleep_for(ioc, 10ms);
     }
@@ -997,8 +994,8 @@ json::object safety(const Settings& s) {
         {"banners", static_cast<long long>(banner.count())},
         {"banner_p50_ms", banner.pct_ms(50)}, {"banner_p99_ms", banner.pct_ms(99)},
         {"banner_max_ms", banner.pct_ms(100)}, {"server_cpu_s_start", start_cpu},
-        {"answers", answers_ok}, {"answer_failures", failures}, {"answers_seconds", answers_s},
-        {"answer_p50_ms", answer_latency.pct_ms(50)}, {"answer_p99_ms", answer_latency.pct_ms(99)},
+        {"answers", answers_ok}, {"answer_failures", answers.failures}, {"answers_seconds", answers.seconds},
+        {"answer_p50_ms", answers.latency.pct_ms(50)}, {"answer_p99_ms", answers.latency.pct_ms(99)},
         {"dashboard_answered", dashboard_answered},
         // From the last answer's response to the dashboard frame counting every answer (0:
         // it came first); -1 if it never did within 30 s.
@@ -1006,7 +1003,7 @@ json::object safety(const Settings& s) {
         {"dashboard_updates", updates},
         {"dashboard_update_bytes_mean", updates ? static_cast<double>(update_bytes) / updates : 0.0},
         {"server_cpu_s", cpu}, {"loadgen_cpu_s", self}};
-    if (!first_failure.empty()) out["first_answer_failure"] = first_failure;
+    if (!answers.first_failure.empty()) out["first_answer_failure"] = answers.first_failure;
     co_return out;
   });
 }

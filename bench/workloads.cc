@@ -1152,22 +1152,21 @@ json::object search(const Settings& s) {
     auto [rate_on, stored] = co_await post_corpus(ioc, fleet, corpus, measure, target, 900s);
     const double post_cpu = srv.cpu_seconds() - cpu0;
     fleet.drop(0, corpus.senders);
-    // SQLite puts the documents of a burst into the index a few thousand at a time, behind
-    // the posts (search_index.h); until they are in, searches read them one by one. The
-    // time that takes after the last post is a figure of its own; the searches come after.
+    // Both stores put the documents of a burst into the index a few thousand at a time,
+    // behind the posts (sqlite/search_index.h, postgres/search_docs.h); until they are in,
+    // searches read them one by one. The time that takes after the last post is a figure of
+    // its own; the searches come after.
     const auto posted_at = Clock::now();
     double catch_up_s = -1;
-    if (!pg) {
-      for (const auto end = posted_at + 300s; Clock::now() < end;) {
-        const long long left = (co_await metrics(ioc, srv.port())).value("tonari_search_unindexed_documents");
-        if (left <= 0) {
-          catch_up_s = std::chrono::duration<double>(Clock::now() - posted_at).count();
-          break;
-        }
-        co_await sleep_for(ioc, 100ms);
+    for (const auto end = posted_at + 300s; Clock::now() < end;) {
+      const long long left = (co_await metrics(ioc, srv.port())).value("tonari_search_unindexed_documents");
+      if (left <= 0) {
+        catch_up_s = std::chrono::duration<double>(Clock::now() - posted_at).count();
+        break;
       }
-      co_await wal_checkpointed(ioc, srv.port(), 120s);
+      co_await sleep_for(ioc, 100ms);
     }
+    if (!pg) co_await wal_checkpointed(ioc, srv.port(), 120s);
     ::sync();
     if (const char* w = std::getenv("TONARI_BENCH_SEARCH_SETTLE_S")) co_await sleep_for(ioc, std::chrono::seconds(std::atoi(w)));
 
@@ -1194,7 +1193,7 @@ json::object search(const Settings& s) {
                      {"posting_per_s_index_on", rate_on}, {"posting_per_s_index_off", rate_off},
                      {"posting_ratio_on_off", rate_off > 0 ? rate_on / rate_off : 0.0},
                      {"server_cpu_s_posting", post_cpu}};
-    if (!pg) out["index_catch_up_s"] = catch_up_s;
+    out["index_catch_up_s"] = catch_up_s;
     srv.mark("search-start");
     for (const auto& cls : classes) {
       Samples latency;

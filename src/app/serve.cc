@@ -102,10 +102,12 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     metric("tonari_store_wal_catch_ups_total", "counter",
            "Checkpoints the writer ran itself so that a long write-ahead log starts over.",
            w.wal_catch_ups.load());
+  }
+  if (node.sqlite || node.postgres) {
     metric("tonari_search_unindexed_documents", "gauge",
            "Search documents written but not yet in the full-text index (about); searches "
            "read them one by one meanwhile.",
-           node.sqlite->unindexed_documents());
+           node.sqlite ? node.sqlite->unindexed_documents() : node.postgres->unindexed_documents());
   }
   metric("tonari_hub_rooms", "gauge", "Rooms with live subscribers on this node.",
          node.hub.room_count());

@@ -10,6 +10,7 @@
 #include "core/wire.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/search_docs.h"
+#include "store/postgres/search_indexer.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -322,6 +323,10 @@ PgStore::PgStore(Options opts) : opts_(std::move(opts)) {
     }
     writers_ = std::make_unique<WriterGroup>(connect_options(opts_), opts_.writers, opts_.max_batch,
                                              stats_);
+    if (opts_.search_index && opts_.index_in_background) {
+      indexer_ = std::make_unique<SearchIndexer>(connect_options(opts_), SearchIndexer::Pace{},
+                                                 [w = writers_.get()] { return w->busy(); });
+    }
   } catch (const PgError& e) {
     throw std::runtime_error(std::string("PostgreSQL store: ") + e.what());
   }
@@ -331,7 +336,10 @@ PgStore::~PgStore() { shutdown(); }
 
 void PgStore::hand_off_callbacks(Handoff handoff) { writers_->hand_off_callbacks(std::move(handoff)); }
 
-void PgStore::shutdown() { writers_->stop(); }
+void PgStore::shutdown() {
+  if (indexer_) indexer_->stop();
+  writers_->stop();
+}
 
 Status PgStore::ping() {
   auto r = read<bool>([](PgConn& db) -> Result<bool> {

@@ -26,11 +26,15 @@ struct Options {
   int writers = 2;              // connections that apply writes, one thread each
   std::size_t max_batch = 256;  // writes per transaction (group commit)
   int connect_timeout_s = 5;
-  // Full-text search documents written with each post, edit, note and file (issue 22).
+  // Full-text search documents for each post (by the indexer, moments later), edit, note
+  // and file (issue 22).
   // false only to measure what indexing costs a post ([search] index, the bench): no
   // documents are written (deletions still drop theirs), search() is unavailable, and the
   // index is marked incomplete until `tonari admin migrate` or `reindex` completes it.
   bool search_index = true;
+  // The indexer thread (search_indexer.h) that writes the documents of posted messages;
+  // tests turn it off to see them pending, and call index_pending().
+  bool index_in_background = true;
   // How many of the newest documents a search reads one by one before it asks the index
   // (search_docs.cc, run_search); tests make it small to reach the index with a few.
   std::int64_t search_window = 10000;
@@ -49,6 +53,7 @@ std::int64_t migrate(const std::string& conninfo);
 
 class ReadPool;
 class WriterGroup;
+class SearchIndexer;
 class PgConn;
 class Params;
 
@@ -204,6 +209,10 @@ class PgStore final : public Store {
   Result<SearchPage> search(const SearchQuery& q) override;
   Result<std::int64_t> reindex(TenantId tenant, int batch,
                                const std::function<void(std::int64_t, std::int64_t)>& progress) override;
+  // Writes the documents of every pending message now (tests); how many it took.
+  Result<std::int64_t> index_pending();
+  // Messages posted whose documents are not written yet, as the indexer last counted.
+  std::int64_t unindexed_documents() const;
 
  private:
   // Runs `fn(PgConn&) -> Result<T>` on a pooled connection (store_impl.h).
@@ -228,6 +237,7 @@ class PgStore final : public Store {
   CommitStats stats_;
   std::unique_ptr<ReadPool> pool_;
   std::unique_ptr<WriterGroup> writers_;  // stopped by shutdown(), kept until the store goes
+  std::unique_ptr<SearchIndexer> indexer_;  // null when indexing is off; stopped by shutdown()
 };
 
 }  // namespace tonari::store::postgres

@@ -7,6 +7,7 @@
 #include "log/log.h"
 #include "search/fulltext.h"
 #include "store/postgres/search_docs.h"
+#include "store/postgres/search_indexer.h"
 #include "store/postgres/store_impl.h"
 
 namespace tonari::store::postgres {
@@ -15,6 +16,17 @@ Result<SearchPage> PgStore::search(const SearchQuery& q) {
   if (!opts_.search_index) return Status(Code::unavailable, "search is off");
   return read_snapshot<SearchPage>([&](PgConn& db) { return run_search(db, q, opts_.search_window); });
 }
+
+Result<std::int64_t> PgStore::index_pending() {
+  try {
+    return SearchIndexer::drain(ConnectOptions{.conninfo = opts_.conninfo,
+                                               .connect_timeout_s = opts_.connect_timeout_s});
+  } catch (const PgError& e) {
+    return status_of(e);
+  }
+}
+
+std::int64_t PgStore::unindexed_documents() const { return indexer_ ? indexer_->backlog() : 0; }
 
 Result<std::int64_t> PgStore::reindex(
     TenantId tenant, int batch, const std::function<void(std::int64_t, std::int64_t)>& progress) {

@@ -15,16 +15,14 @@ namespace tonari::store::postgres {
 namespace {
 
 // One call of tonari_post (schema.cc): a message with a reply, mentions or no name; and
-// its search document ($15: written; $16 its norm, $17 its tokens, to which the room's
-// lexeme is added (search_docs.h), $18 has_file) if the call inserted it.
+// ($15: indexing on) its row in search_pending if the call inserted it: the indexer writes
+// its document (search_docs.h).
 constexpr const char* kPostOne =
     "WITH p AS MATERIALIZED (SELECT * FROM tonari_post($1,$2,$3,$4,$5,$6,$7::bigint[],$8,$9,$10,"
     "   $11,$12,$13,$14)),"
-    " d AS (INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, has_file,"
-    "   norm, tsv) SELECT (p.room).tenant_id, (p.msg).room_id, 'm', (p.msg).seq,"
-    "   (p.msg).sender_id, (p.msg).created_at, $18, $16,"
-    "   array_to_tsvector($17::text[] || ('#' || (p.msg).room_id))"
-    "   FROM p WHERE p.created AND $15)"
+    " d AS (INSERT INTO search_pending(message_id, room_id, doc_id)"
+    "   SELECT (p.msg).id, (p.msg).room_id, nextval('search_docs_id_seq') FROM p"
+    "   WHERE p.created AND $15)"
     " SELECT p.code, p.detail, p.created, p.read_before,"
     " (p.room).id, (p.room).tenant_id, (p.room).kind, (p.room).name, (p.room).created_by,"
     " (p.room).created_at, (p.room).msg_seq, (p.room).ev, (p.room).last_activity,"
@@ -48,8 +46,8 @@ constexpr const char* kPostOne =
 // member of an announcement room and not a tenant admin; one whose (room, sender, client_id) exists, stored or earlier in the batch,
 // answers with that message (created false); the others are numbered in batch order per
 // room, inserted, and move their room's counters and last sender (the sender before, if
-// someone else, keeps in their member row what that gave them), and those marked indexed
-// get their search documents (norm, and the tokens joined by chr(31)). One row per
+// someone else, keeps in their member row what that gave them), and ($11: indexing on)
+// those not stamps get their rows in search_pending, in message id order. One row per
 // message, in batch order: its ordinal, then the columns of kPostOne, the room as it is
 // after that message.
 constexpr const char* kLockRooms =
@@ -58,12 +56,11 @@ constexpr const char* kLockRooms =
 constexpr const char* kPostMany = R"sql(
 WITH inp AS (
   SELECT t.i, t.room, t.sender, t.name, t.client_id, t.body, t.now_ms, t.tenant, t.tenant_admin,
-         t.stamp, t.quote_text, t.indexed, t.norm, t.toks
+         t.stamp, t.quote_text
     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::bigint[], $12::text[],
-                $13::text[])
+                $7::bigint[], $8::bigint[], $9::text[], $10::text[])
          WITH ORDINALITY AS t(room, sender, name, client_id, body, now_ms, tenant, tenant_admin,
-                              stamp, quote_text, indexed, norm, toks, i)),
+                              stamp, quote_text, i)),
 vis AS (
   SELECT inp.*, r.tenant_id, r.kind, r.name AS room_name, r.created_by, r.created_at AS room_created,
          r.msg_seq AS base_seq, r.ev AS base_ev, r.last_sender AS base_last,
@@ -109,7 +106,7 @@ ins AS (
                        stamp, quote_text)
   SELECT room, seq, sender, name, client_id, body, now_ms, ev, stamp, quote_text FROM new
    ORDER BY room, seq
-  RETURNING id, room_id, seq),
+  RETURNING id, room_id, seq, stamp),
 rooms_up AS (
   UPDATE rooms r SET msg_seq = x.seq, ev = x.ev, last_activity = x.now_ms, last_sender = x.sender
     FROM (SELECT DISTINCT ON (room) room, seq, ev, now_ms, sender FROM new ORDER BY room, i DESC) x
@@ -119,11 +116,10 @@ readers_up AS (
     FROM (SELECT room, prev_sender, max(seq) - 1 AS pos FROM new
            WHERE prev_sender <> 0 AND prev_sender <> sender GROUP BY room, prev_sender) x
    WHERE m.room_id = x.room AND m.user_id = x.prev_sender),
-docs AS (
-  INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, norm, tsv)
-  SELECT tenant_id, room, 'm', seq, sender, now_ms, norm,
-         array_to_tsvector(string_to_array(toks, chr(31)) || ('#' || room))
-    FROM new WHERE indexed <> 0 ORDER BY i)
+pending AS (
+  INSERT INTO search_pending(message_id, room_id, doc_id)
+  SELECT id, room_id, nextval('search_docs_id_seq')
+    FROM (SELECT id, room_id FROM ins WHERE $11 AND stamp = '' ORDER BY id) o)
 SELECT c.i, c.code, 0, coalesce(o.i = c.i, false),
        CASE WHEN o.i IS DISTINCT FROM c.i THEN 0
             WHEN o.prev_sender = o.sender THEN o.seq - 1
@@ -176,14 +172,13 @@ void insert_action(PgConn& db, RoomId room, Seq seq, UserId asker, const ActionS
 class PlainPosts final : public JobGroup {
  public:
   std::vector<Piped> statements(const std::vector<PgJob*>& jobs) const override {
-    std::vector<std::int64_t> rooms, senders, nows, tenants, tenant_admins, indexed;
-    std::vector<std::string> names, client_ids, bodies, stamps, quote_texts, norms, tokens;
+    std::vector<std::int64_t> rooms, senders, nows, tenants, tenant_admins;
+    std::vector<std::string> names, client_ids, bodies, stamps, quote_texts;
+    bool indexed = false;
     for (PgJob* job : jobs) {
       const auto* post = static_cast<PostJob*>(job);
       const NewMessage& m = post->message();
-      indexed.push_back(post->doc() ? 1 : 0);
-      norms.push_back(post->doc() ? post->doc()->norm : std::string());
-      tokens.push_back(post->doc() ? joined_tokens(post->doc()->tokens) : std::string());
+      indexed = indexed || post->indexed();
       rooms.push_back(m.room);
       senders.push_back(m.sender);
       names.push_back(m.sender_name);
@@ -199,8 +194,7 @@ class PlainPosts final : public JobGroup {
     out.push_back(Piped{kLockRooms, Params().ids(rooms), {}, {}});
     Params p;
     p.ids(rooms).ids(senders).texts(names).texts(client_ids).texts(bodies).ids(nows).ids(tenants)
-        .ids(tenant_admins).texts(stamps).texts(quote_texts).ids(indexed).texts(norms)
-        .texts(tokens);
+        .ids(tenant_admins).texts(stamps).texts(quote_texts).boolean(indexed);
     out.push_back(Piped{kPostMany, std::move(p), {}, {}});
     return out;
   }
@@ -211,13 +205,7 @@ const PlainPosts kPlainPosts;
 }  // namespace
 
 PostJob::PostJob(NewMessage m, bool index, Callback<RoomChange> done)
-    : PgJob(m.room), m_(std::move(m)), done_(std::move(done)) {
-  // Here, on the caller's thread, not on the writer's: normalizing is the costly part of
-  // indexing a post.
-  if (index && m_.stamp.empty()) {
-    doc_ = doc_text(message_text(m_.body, m_.action ? &*m_.action : nullptr));
-  }
-}
+    : PgJob(m.room), m_(std::move(m)), index_(index && m_.stamp.empty()), done_(std::move(done)) {}
 
 const JobGroup* PostJob::group_of() const {
   const bool plain = m_.reply_to <= 0 && m_.mentions.empty() && !m_.mention_all &&
@@ -231,9 +219,7 @@ Piped PostJob::statement() {
   p.i64(m_.room).i64(m_.sender).text(m_.sender_name).text(m_.client_id).text(m_.body)
       .i64(m_.reply_to).ids(m_.mentions).boolean(m_.mention_all).i64(m_.now).i64(m_.tenant)
       .boolean(m_.tenant_admin).text(m_.stamp).text(quote_text(m_)).boolean(m_.action.has_value())
-      .boolean(doc_.has_value());
-  if (doc_) p.text(doc_->norm).texts(doc_->tokens); else p.text("").texts({});
-  p.boolean(!m_.files.empty());
+      .boolean(index_);
   return Piped{kPostOne, std::move(p), {}, {}};
 }
 
@@ -287,7 +273,7 @@ Status PostJob::attach_files(PgConn& db, RoomChange& out) const {
   }
   db.exec("UPDATE messages SET nfiles=$1 WHERE room_id=$2 AND seq=$3",
           Params().i64(static_cast<std::int64_t>(m_.files.size())).i64(m_.room).i64(msg.seq));
-  if (doc_) index_new_files(db, m_.room, msg.seq, msg.created_at);
+  if (index_) index_new_files(db, m_.room, msg.seq, msg.created_at);
   // In the order given (pos), as every read gives them.
   fill_files(db, m_.room, {&msg});
   return Status::ok();

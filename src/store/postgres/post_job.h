@@ -34,8 +34,8 @@ class PostJob final : public PgJob {
   void finish(bool committed) override;
 
   const NewMessage& message() const { return m_; }
-  // The search document's text, if the message gets one.
-  const std::optional<DocText>& doc() const { return doc_; }
+  // Whether the message gets a search document (search_pending, then the indexer).
+  bool indexed() const { return index_; }
 
  protected:
   const JobGroup* group_of() const override;
@@ -50,7 +50,7 @@ class PostJob final : public PgJob {
   Status attach_files(PgConn& db, RoomChange& out) const;
 
   const NewMessage m_;
-  std::optional<DocText> doc_;
+  const bool index_;
   Callback<RoomChange> done_;
   std::optional<Result<RoomChange>> result_;
 };

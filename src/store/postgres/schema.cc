@@ -819,6 +819,18 @@ END $$;
     R"sql(
 CREATE INDEX search_docs_room ON search_docs(room_id, id);
 )sql",
+    // 8 (issue 22): posts leave their documents to the indexer (search_docs.h, "Pending
+    // messages"): a row per posted message, with the document id it will have, taken when
+    // posted so that newest first stays the order of posting. Searches read it for the
+    // searcher's rooms (no index: it holds a few thousand rows, most of the time none; the
+    // indexer vacuums it after a burst, autovacuum whenever 10,000 rows are dead).
+    R"sql(
+CREATE TABLE search_pending(
+  message_id bigint PRIMARY KEY,
+  room_id bigint NOT NULL,
+  doc_id bigint NOT NULL)
+  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+)sql",
 };
 
 constexpr std::int64_t kLockKey = 0x746f6e617269;  // "tonari": one migrator at a time

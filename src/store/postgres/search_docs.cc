@@ -59,6 +59,7 @@ namespace {
 
 // A document as written: what it is about, and its text.
 struct Doc {
+  std::int64_t id = 0;  // 0: the next of search_docs_id_seq
   TenantId tenant = 0;
   RoomId room = 0;
   char kind = 'm';
@@ -75,9 +76,10 @@ struct Doc {
 // source if there is one (same id; untouched if already right), in one statement.
 void put_docs(PgConn& db, const std::vector<Doc>& docs) {
   if (docs.empty()) return;
-  std::vector<std::int64_t> tenants, rooms, seqs, notes, files, senders, ats, has_file;
+  std::vector<std::int64_t> ids, tenants, rooms, seqs, notes, files, senders, ats, has_file;
   std::vector<std::string> kinds, norms, tokens;
   for (const Doc& d : docs) {
+    ids.push_back(d.id);
     tenants.push_back(d.tenant);
     rooms.push_back(d.room);
     kinds.emplace_back(1, d.kind);
@@ -90,13 +92,15 @@ void put_docs(PgConn& db, const std::vector<Doc>& docs) {
     norms.push_back(d.text.norm);
     tokens.push_back(joined_tokens(d.text.tokens));
   }
-  db.exec("INSERT INTO search_docs AS d(tenant_id, room_id, kind, seq, note_id, file_id,"
+  db.exec("INSERT INTO search_docs AS d(id, tenant_id, room_id, kind, seq, note_id, file_id,"
           " sender_id, at, has_file, norm, tsv)"
-          " SELECT x.t, x.r, x.k, x.s, x.n, x.f, x.u, x.a, x.h<>0, x.norm,"
+          " SELECT CASE WHEN x.id > 0 THEN x.id ELSE nextval('search_docs_id_seq') END,"
+          "  x.t, x.r, x.k, x.s, x.n, x.f, x.u, x.a, x.h<>0, x.norm,"
           "  array_to_tsvector(string_to_array(x.toks, chr(31)) || ('#' || x.r))"
           " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],"
-          "  $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])"
-          "  WITH ORDINALITY AS x(t, r, k, s, n, f, u, a, h, norm, toks, i)"
+          "  $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[],"
+          "  $12::bigint[])"
+          "  WITH ORDINALITY AS x(t, r, k, s, n, f, u, a, h, norm, toks, id, i)"
           " ORDER BY x.i"
           " ON CONFLICT (room_id, kind, seq, note_id, file_id) DO UPDATE SET"
           "  tenant_id=excluded.tenant_id, sender_id=excluded.sender_id, at=excluded.at,"
@@ -105,7 +109,19 @@ void put_docs(PgConn& db, const std::vector<Doc>& docs) {
           "  (excluded.tenant_id, excluded.sender_id, excluded.at, excluded.has_file,"
           "   excluded.norm, excluded.tsv)",
           Params().ids(tenants).ids(rooms).texts(kinds).ids(seqs).ids(notes).ids(files)
-              .ids(senders).ids(ats).ids(has_file).texts(norms).texts(tokens));
+              .ids(senders).ids(ats).ids(has_file).texts(norms).texts(tokens).ids(ids));
+}
+
+// A message written in place (an edit, a deletion) is taken off the pending list first: the
+// indexer then never writes its document from what it was. If the indexer holds that row
+// (its batch is writing the document from the text before), this waits for its commit, and
+// what follows here changes the document it wrote.
+// Returns the id its document was to have (0: it was not pending).
+std::int64_t take_off_pending(PgConn& db, RoomId room, Seq seq) {
+  PgResult r = db.exec("DELETE FROM search_pending WHERE message_id ="
+                       " (SELECT id FROM messages WHERE room_id=$1 AND seq=$2) RETURNING doc_id",
+                       Params().i64(room).i64(seq));
+  return r.empty() ? 0 : r.row(0).i64(0);
 }
 
 bool message_has_doc(const Message& m) {
@@ -135,6 +151,7 @@ void index_message(PgConn& db, TenantId tenant, const Message& m) {
     return;
   }
   Doc d;
+  d.id = take_off_pending(db, m.room, m.seq);  // its place as posted
   d.tenant = tenant;
   d.room = m.room;
   d.seq = m.seq;
@@ -155,6 +172,7 @@ void index_new_files(PgConn& db, RoomId room, Seq seq, TimeMs at) {
 }
 
 void unindex_message(PgConn& db, RoomId room, Seq seq) {
+  take_off_pending(db, room, seq);
   db.exec("DELETE FROM search_docs WHERE room_id=$1 AND kind IN ('m','f') AND seq=$2",
           Params().i64(room).i64(seq));
 }
@@ -195,6 +213,56 @@ void reindex_file(PgConn& db, FileId file) {
     return;
   }
   put_docs(db, {file_doc(row, 0, file, row.i64(6))});
+}
+
+std::int64_t index_pending(PgConn& db, int max) {
+  PgResult taken = db.exec("SELECT message_id, doc_id FROM search_pending ORDER BY message_id"
+                           " LIMIT $1 FOR UPDATE SKIP LOCKED",
+                           Params().i64(max));
+  if (taken.empty()) return 0;
+  std::vector<std::int64_t> message_ids;
+  std::map<std::int64_t, std::int64_t> doc_ids;  // by message id
+  for (int i = 0; i < taken.rows(); ++i) {
+    message_ids.push_back(taken.row(i).i64(0));
+    doc_ids[taken.row(i).i64(0)] = taken.row(i).i64(1);
+  }
+  PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
+                       " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
+                       " coalesce(a.options, '')"
+                       " FROM unnest($1::bigint[]) AS k(id) JOIN messages m ON m.id=k.id"
+                       " JOIN rooms r ON r.id=m.room_id"
+                       " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq",
+                       Params().ids(message_ids));
+  std::vector<Doc> docs;
+  std::size_t bytes = 0;
+  for (int i = 0; i < r.rows(); ++i) {
+    const Row row = r.row(i);
+    // (An edit or a deletion takes its message off the list first: take_off_pending.)
+    if (row.view(6) == "system" || !row.view(7).empty() || row.boolean(8)) continue;
+    Doc& d = docs.emplace_back();
+    d.id = doc_ids[row.i64(0)];
+    d.room = row.i64(1);
+    d.seq = row.i64(2);
+    d.sender = row.i64(3);
+    d.at = row.i64(4);
+    d.has_file = row.i64(9) != 0;
+    d.tenant = row.i64(10);
+    d.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
+    bytes += d.text.norm.size();
+    if (bytes > (16u << 20)) {  // a few MiB a statement
+      put_docs(db, docs);
+      docs.clear();
+      bytes = 0;
+    }
+  }
+  put_docs(db, docs);
+  db.exec("DELETE FROM search_pending WHERE message_id = ANY($1::bigint[])",
+          Params().ids(message_ids));
+  return taken.rows();
+}
+
+std::int64_t pending_messages(PgConn& db) {
+  return db.exec("SELECT count(*) FROM search_pending").row(0).i64(0);
 }
 
 // ---- Search -----------------------------------------------------------------------------
@@ -551,6 +619,76 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                            " ORDER BY d.id DESC LIMIT " + first_n,
                            p));
       db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
+    }
+  }
+
+  // The messages posted but not indexed yet (search_pending), in the searcher's rooms, read
+  // one by one and checked here like the documents above: a few thousand in all at most,
+  // most of the time none (index_pending). Newest first by the ids their documents will
+  // have. One the indexer has written meanwhile is not in this snapshot's list; one written
+  // by an edit or a reindex is in search_docs, where the statements above found it.
+  // Two statements, so that the messages are read by id whatever the planner makes of
+  // the list's size (its statistics lag behind a list that fills and empties in seconds).
+  std::optional<PgResult> pending;
+  if (q.kind == SearchQuery::Kind::all || q.kind == SearchQuery::Kind::messages) {
+    pending.emplace(db.exec("SELECT message_id, doc_id FROM search_pending"
+                      " WHERE room_id = ANY($1::bigint[]) AND doc_id<$2",
+                      Params().ids(q.rooms).i64(bound)));
+  }
+  if (pending && !pending->empty()) {
+    std::vector<std::int64_t> message_ids, doc_ids;
+    for (int i = 0; i < pending->rows(); ++i) {
+      message_ids.push_back(pending->row(i).i64(0));
+      doc_ids.push_back(pending->row(i).i64(1));
+    }
+    Params p;
+    p.ids(message_ids).ids(doc_ids).i64(q.tenant);
+    std::string sql =
+        "SELECT k.doc, m.room_id, m.seq, m.sender_id, m.created_at, m.body,"
+        " coalesce(a.title, ''), coalesce(a.options, '')"
+        " FROM unnest($1::bigint[], $2::bigint[]) AS k(id, doc) JOIN messages m ON m.id=k.id"
+        " JOIN rooms r ON r.id=m.room_id"
+        " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq"
+        " WHERE r.tenant_id=$3 AND NOT m.deleted AND m.kind<>'system' AND m.stamp=''"
+        " AND NOT EXISTS (SELECT 1 FROM search_docs d WHERE d.room_id=m.room_id AND d.kind='m'"
+        "  AND d.seq=m.seq AND d.note_id=0 AND d.file_id=0)";
+    auto next = [&] { return "$" + std::to_string(p.size() + 1); };
+    if (q.has_file) sql += " AND m.nfiles>0";
+    if (q.sender) {
+      sql += " AND m.sender_id=" + next();
+      p.i64(q.sender);
+    }
+    if (q.from) {
+      sql += " AND m.created_at>=" + next();
+      p.i64(q.from);
+    }
+    if (q.to) {
+      sql += " AND m.created_at<" + next();
+      p.i64(q.to);
+    }
+    PgResult r = db.exec(sql, p);
+    bool added = false;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row = r.row(i);
+      const std::string text = search::normalize(message_text(row.view(5), row.view(6), row.view(7)));
+      auto has = [&](const std::string& t) { return text.find(t) != std::string::npos; };
+      if (!std::all_of(q.terms.begin(), q.terms.end(), has) ||
+          std::any_of(q.excluded.begin(), q.excluded.end(), has)) {
+        continue;
+      }
+      Found& f = rows.emplace_back();
+      f.id = row.i64(0);
+      f.room = row.i64(1);
+      f.seq = row.i64(2);
+      f.sender = row.i64(3);
+      f.at = row.i64(4);
+      if (q.relevance) f.score = search::relevance(text, q.terms);
+      added = true;
+    }
+    if (added) {
+      std::stable_sort(rows.begin(), rows.end(),
+                       [](const Found& a, const Found& b) { return a.id > b.id; });
+      if (static_cast<std::int64_t>(rows.size()) > want) rows.resize(static_cast<std::size_t>(want));
     }
   }
 

@@ -1,7 +1,7 @@
 // Internal to the PostgreSQL store: full-text search (issue 22; schema version 5). The
 // search documents (search_docs: one per message, note and attached file, with its search
 // form `norm` and its tokens as a tsvector under a GIN index), the writes that keep them in
-// step inside the writing transaction, the search statement, and reindex's batches.
+// step, the search statement, and reindex's batches.
 // store.h ("Search") is the contract; search/fulltext.h the normalizer and the tokens.
 //
 // Which documents exist (the same as on SQLite, store/sqlite/search_index.h):
@@ -12,7 +12,19 @@
 //   gives it a new id (it moves to the newest place);
 // - a file attached to a message not deleted, whatever its state: name, a new line, its
 //   text (files.text: FileOutcome::text of a ready file); the uploader, its message's time.
-// Ids grow with time (an identity column); newest first is by id. A document's tsvector
+// Ids grow with time (an identity column); newest first is by id.
+//
+// Pending messages: a post writes no document. It puts its message in search_pending, in
+// its own transaction, with the id the document will have (the next of the identity's
+// sequence: the order of posting), and the indexer (search_indexer.h) writes the documents
+// a few thousand at a time (index_pending), moments later. Writing them with each post cost
+// PostgreSQL as much again as the post itself (documents, tsvectors and GIN entries in the
+// small batches of group commits); in batches the index costs less, and it gives way to
+// the writers while they have a queue. Searches read the pending messages of the
+// searcher's rooms directly (run_search): nothing is ever missing from a result. An edit or
+// a deletion takes its message off the list (waiting for a batch that holds it) before it
+// writes or drops the document, so a document never keeps a text from before either.
+// Notes, files and edits write their documents in their own transaction, as before. A document's tsvector
 // holds its tokens and one lexeme for its room, '#' and the room's id (no token has a '#'),
 // which the search's second statement asks for with the terms (run_search says why).
 // Thread safety: functions of one PgConn, which one thread uses at a time.
@@ -46,7 +58,7 @@ std::string joined_tokens(const std::vector<std::string>& tokens);
 
 // The document of message `m` (as load_message() reads it) of a room of `tenant`: written
 // in place (same id) or as a new one; dropped if the message has none (system, stamp,
-// deleted). For an edit, and for a post that tonari_post did not index.
+// deleted). For an edit.
 void index_message(PgConn& db, TenantId tenant, const Message& m);
 // The documents of the files just attached to message `seq`, posted at `at`.
 void index_new_files(PgConn& db, RoomId room, Seq seq, TimeMs at);
@@ -58,6 +70,13 @@ void unindex_note(PgConn& db, RoomId room, NoteId note);
 // A file's document after its text or state changed (finish_file_job): in place, if the
 // file is attached to a message still there.
 void reindex_file(PgConn& db, FileId file);
+
+// Writes the documents of up to `max` pending messages (the oldest first; rows another
+// indexer holds are skipped) and takes them off the list, inside the caller's transaction.
+// Returns how many it took.
+std::int64_t index_pending(PgConn& db, int max);
+// How many messages are pending.
+std::int64_t pending_messages(PgConn& db);
 
 // ---- Reads ------------------------------------------------------------------------------
 

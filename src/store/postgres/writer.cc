@@ -131,6 +131,11 @@ class Writer {
     cv_.notify_one();
   }
 
+  std::size_t queued() {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+  }
+
   // From now on submit() refuses; the thread applies what is queued, then ends.
   void request_stop() {
     {
@@ -456,6 +461,11 @@ void WriterGroup::hand_off_callbacks(Handoff handoff) {
 Handoff WriterGroup::handoff() {
   std::lock_guard lock(mu_);
   return handoff_;
+}
+
+bool WriterGroup::busy() {
+  return std::any_of(writers_.begin(), writers_.end(),
+                     [](const std::unique_ptr<Writer>& w) { return w->queued() > 0; });
 }
 
 void WriterGroup::stop() {

@@ -173,6 +173,8 @@ class WriterGroup {
   // unavailable after stop(), while the database is unreachable, or when the queue is full.
   void submit(std::unique_ptr<PgJob> job);
   void hand_off_callbacks(Handoff handoff);
+  // Whether a writer has jobs waiting (for the search indexer's pace).
+  bool busy();
   // Applies every queued job, stops the writers and runs the callbacks still pending.
   // Idempotent.
   void stop();

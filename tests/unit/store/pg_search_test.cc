@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -60,14 +61,22 @@ class SearchOnPostgres : public StoreFixture {
       EXPECT_TRUE(TestPostgres::instance().drop_database(name_).is_ok());
     }
   }
-  std::unique_ptr<store::Store> open_store() override { return open_with(10000); }
-  std::unique_ptr<store::postgres::PgStore> open_with(std::int64_t window) {
+  std::unique_ptr<store::Store> open_store() override { return open_with(10000, background_); }
+  std::unique_ptr<store::postgres::PgStore> open_with(std::int64_t window, bool background = false) {
     store::postgres::Options o;
     o.conninfo = uri();
     o.pool_size = 2;
     o.writers = 2;
     o.search_window = window;
+    o.index_in_background = background;
     return std::make_unique<store::postgres::PgStore>(o);
+  }
+  store::postgres::PgStore& pg() { return static_cast<store::postgres::PgStore&>(store()); }
+  // Writes the documents of every posted message (search_docs.h, "Pending messages").
+  void index_pending() {
+    auto n = pg().index_pending();
+    ASSERT_TRUE(n.ok()) << n.status().message();
+    EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
   }
   std::string uri() const { return TestPostgres::instance().uri(name_); }
   std::int64_t count(const std::string& sql) {
@@ -96,7 +105,10 @@ class SearchOnPostgres : public StoreFixture {
     return out;
   }
 
+  int documents_agree();
+
   std::string name_;
+  bool background_ = true;  // the fixture's store runs its indexer (open_store)
 };
 
 // Words of the test corpus: frequent and rare, one and two characters, a Latin word.
@@ -125,6 +137,7 @@ TEST_F(SearchOnPostgres, TheIndexFindsWhatTheNewestWalkFinds) {
     auto c = must(post(room.id, sender, "m" + std::to_string(i), body, 0, {}, kT0 + 1000 + i));
     bodies[{room.id, c.message->seq}] = body;
   }
+  index_pending();
   // Windows of 7 and 30: the index alone, and the rooms' walk (step 2) and then the index.
   auto walker = open_with(7);
   auto room_walker = open_with(30);
@@ -179,6 +192,7 @@ TEST_F(SearchOnPostgres, MigrateWritesTheDocumentsOfDataFromBeforeTheIndex) {
     n.now = kT0 + 2000;
     store().create_note(n, nullptr, cb);
   }));
+  index_pending();
   const std::int64_t docs = count("SELECT count(*) FROM search_docs");
   EXPECT_EQ(docs, 3);  // two messages and the note (its system message has none)
   // As an older tonari left it: no documents, no version.
@@ -198,6 +212,7 @@ TEST_F(SearchOnPostgres, ReindexRebuildsWhileOthersPostEditAndDelete) {
   for (int i = 0; i < 300; ++i) {
     must(post(room.id, alice_.id, "old" + std::to_string(i), "古い連絡 " + std::to_string(i)));
   }
+  index_pending();
   // A lost index, and a stray document of nothing.
   sql_row(uri(), "DELETE FROM search_docs WHERE seq % 2 = 0");
   sql_row(uri(), "INSERT INTO search_docs(tenant_id, room_id, kind, seq, sender_id, at, norm, tsv)"
@@ -232,14 +247,23 @@ TEST_F(SearchOnPostgres, ReindexRebuildsWhileOthersPostEditAndDelete) {
   ASSERT_TRUE(written.ok()) << written.status().message();
   EXPECT_GT(calls, 20);
   EXPECT_EQ(last_done, last_total);
-  // Every message that has a document has the one of its text now, and no other has one.
+  index_pending();  // the posts since
+  EXPECT_GT(documents_agree(), 300);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs WHERE seq=100000"), 0);
+  EXPECT_EQ(count("SELECT value FROM search_state WHERE name='norm_version'"),
+            search::kFulltextVersion);
+}
+
+// Every message that has a document has the one of its text now, and no other has one: how
+// many were checked.
+int SearchOnPostgres::documents_agree() {
   PGconn* c = PQconnectdb(uri().c_str());
   PGresult* r = PQexec(c, "SELECT m.seq, m.body, m.deleted OR m.kind='system', d.norm,"
                           " (SELECT count(*) FROM search_docs x WHERE x.room_id=m.room_id"
                           "  AND x.seq=m.seq)"
                           " FROM messages m LEFT JOIN search_docs d ON d.room_id=m.room_id"
                           " AND d.seq=m.seq AND d.kind='m' ORDER BY m.seq");
-  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
   int checked = 0;
   for (int i = 0; i < PQntuples(r); ++i) {
     const std::string seq = PQgetvalue(r, i, 0);
@@ -255,10 +279,125 @@ TEST_F(SearchOnPostgres, ReindexRebuildsWhileOthersPostEditAndDelete) {
   }
   PQclear(r);
   PQfinish(c);
-  EXPECT_GT(checked, 300);
-  EXPECT_EQ(count("SELECT count(*) FROM search_docs WHERE seq=100000"), 0);
-  EXPECT_EQ(count("SELECT value FROM search_state WHERE name='norm_version'"),
-            search::kFulltextVersion);
+  return checked;
+}
+
+// Posts leave their documents to the indexer; until it has written them, searches read
+// the pending messages directly. Both kinds, mixed, give the same results, and an edit or
+// a deletion of a pending message is never found by what it was.
+TEST_F(SearchOnPostgres, PendingAndIndexedMessagesAreFoundAlike) {
+  background_ = false;
+  reopen();
+  const Room room = group_room();
+  std::vector<Seq> seqs;
+  auto say = [&](const std::string& body) {
+    seqs.push_back(must(post(room.id, alice_.id, "c-" + std::to_string(seqs.size()), body)).message->seq);
+  };
+  auto find = [&](const char* text) {
+    SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {room.id};
+    q.terms = {search::normalize(text)};
+    return walk(store(), q, 3);
+  };
+  auto newest_first = [&](std::vector<Seq> only) {
+    std::vector<std::string> out;
+    for (auto it = only.rbegin(); it != only.rend(); ++it) {
+      out.push_back("0:" + std::to_string(room.id) + ":" + std::to_string(*it) + ":0:0");
+    }
+    return out;
+  };
+  for (int i = 0; i < 6; ++i) say("夜間巡回の報告 " + std::to_string(i));
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 6);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs"), 0);
+  EXPECT_EQ(find("巡回"), newest_first(seqs));  // all pending, 3 a page
+  index_pending();
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs"), 6);
+  EXPECT_EQ(find("巡回"), newest_first(seqs));  // all written
+  for (int i = 6; i < 10; ++i) say("夜間巡回の報告 " + std::to_string(i));
+  EXPECT_EQ(find("巡回"), newest_first(seqs));  // both, pages across them
+  // Another member's search of another room finds none of them.
+  {
+    SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {must(create_group(bob_.id, {}, "別室")).room.id};
+    q.terms = {"巡回"};
+    EXPECT_TRUE(walk(store(), q, 3).empty());
+  }
+
+  // A written message and a pending one edited, then deleted.
+  auto edit = [&](Seq seq, const std::string& body) {
+    must(wait<RoomChange>(
+        [&](auto cb) { store().edit_message(room.id, seq, alice_.id, body, kT0 + 3000, cb); }));
+  };
+  edit(seqs[1], "防災無線の点検");
+  edit(seqs[8], "防災倉庫の点検");
+  EXPECT_EQ(find("点検"), newest_first({seqs[1], seqs[8]}));
+  EXPECT_EQ(find("巡回").size(), 8u);
+  for (Seq seq : {seqs[1], seqs[9]}) {
+    must(wait<RoomChange>(
+        [&](auto cb) { store().delete_message(room.id, seq, alice_.id, kT0 + 4000, cb); }));
+  }
+  EXPECT_EQ(find("点検"), newest_first({seqs[8]}));
+  EXPECT_EQ(find("巡回").size(), 7u);
+  index_pending();  // the two left pending
+  EXPECT_EQ(find("点検"), newest_first({seqs[8]}));
+  EXPECT_EQ(find("巡回").size(), 7u);
+  EXPECT_EQ(documents_agree(), 8);
+  // Newest first is the order of posting, not of indexing.
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs a JOIN search_docs b ON a.seq<b.seq"
+                  " AND a.id>b.id"),
+            0);
+}
+
+// Pending messages are rows committed with the posts: a node stopped before its indexer
+// wrote them leaves them pending, and the next indexer writes them.
+TEST_F(SearchOnPostgres, PendingMessagesSurviveAStop) {
+  background_ = false;
+  reopen();
+  const Room room = group_room();
+  const Seq seq = must(post(room.id, alice_.id, "c-1", "選挙事務の説明会")).message->seq;
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 1);
+  background_ = true;
+  reopen();
+  for (int i = 0; i < 200 && count("SELECT count(*) FROM search_pending") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(count("SELECT seq FROM search_docs"), seq);
+}
+
+// The indexer's batches run while others post, edit and delete (each edit and deletion
+// waits for a batch that holds its message): at the end every document has its message's
+// text, and no deleted message has one.
+TEST_F(SearchOnPostgres, TheIndexerWritesWhileOthersEditAndDelete) {
+  const Room room = group_room();
+  auto other = open_with(10000, true);  // a second node's indexer as well
+  for (int round = 0; round < 30; ++round) {
+    std::vector<Seq> posted;
+    for (int i = 0; i < 20; ++i) {
+      auto c = post(room.id, alice_.id, "r" + std::to_string(round) + "-" + std::to_string(i),
+                    "定例の連絡 " + std::to_string(round * 100 + i));
+      if (c.ok()) posted.push_back(c->message->seq);
+    }
+    for (std::size_t i = 0; i < posted.size(); i += 3) {
+      (void)wait<RoomChange>([&](auto cb) {
+        store().edit_message(room.id, posted[i], alice_.id, "直した連絡 " + std::to_string(i),
+                             kT0 + 5000 + round, cb);
+      });
+    }
+    for (std::size_t i = 1; i < posted.size(); i += 4) {
+      (void)wait<RoomChange>([&](auto cb) {
+        store().delete_message(room.id, posted[i], alice_.id, kT0 + 6000 + round, cb);
+      });
+    }
+  }
+  other->shutdown();
+  index_pending();
+  EXPECT_GT(documents_agree(), 400);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs d JOIN messages m ON m.room_id=d.room_id"
+                  " AND m.seq=d.seq WHERE m.deleted"),
+            0);
 }
 
 class CopyStoreSearchPostgres : public SqliteStoreTest {};

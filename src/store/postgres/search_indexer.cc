@@ -1,0 +1,124 @@
+#include "store/postgres/search_indexer.h"
+
+#include <algorithm>
+
+#include "core/thread_name.h"
+#include "log/log.h"
+#include "store/postgres/search_docs.h"
+
+namespace tonari::store::postgres {
+
+namespace {
+
+// Rows taken off the list after which the indexer vacuums it once it has caught up.
+constexpr std::int64_t kVacuumAfter = 10000;
+
+// One batch in one transaction: how many messages it took.
+std::int64_t index_batch(PgConn& db, int max) {
+  db.script("BEGIN");
+  try {
+    const std::int64_t n = index_pending(db, max);
+    db.script("COMMIT");
+    return n;
+  } catch (const PgError&) {
+    if (db.usable() && db.in_transaction()) {
+      try {
+        db.script("ROLLBACK");
+      } catch (const PgError&) {
+      }
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+SearchIndexer::SearchIndexer(ConnectOptions connect, Pace pace, std::function<bool()> busy)
+    : connect_(std::move(connect)), pace_(pace), busy_(std::move(busy)) {
+  thread_ = std::thread([this] {
+    name_this_thread("tonari-pgidx");
+    run();
+  });
+}
+
+SearchIndexer::~SearchIndexer() { stop(); }
+
+void SearchIndexer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool SearchIndexer::rest(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !cv_.wait_for(lock, d, [&] { return stopping_; });
+}
+
+void SearchIndexer::run() {
+  std::unique_ptr<PgConn> db;
+  auto backoff = std::chrono::milliseconds(200);
+  std::int64_t taken = 0;  // since the last vacuum
+  for (;;) {
+    std::chrono::milliseconds pause = pace_.every;
+    try {
+      if (!db || !db->usable()) db = PgConn::open(connect_);
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::int64_t n = index_batch(*db, pace_.batch);
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - t0);
+      backoff = std::chrono::milliseconds(200);
+      taken += n;
+      if (n < pace_.batch) {
+        backlog_.store(0);
+        // Every search reads the list (run_search): the rows of a burst, dead now, go at
+        // once rather than at autovacuum's next round.
+        if (taken >= kVacuumAfter) {
+          db->script("VACUUM search_pending");
+          taken = 0;
+        }
+      } else {
+        const std::int64_t left = pending_messages(*db);
+        backlog_.store(left);
+        pause = left >= pace_.max_backlog || !busy_()
+                    ? std::chrono::milliseconds(0)
+                    : std::chrono::milliseconds(static_cast<std::int64_t>(
+                          pace_.yield * static_cast<double>(std::max<std::int64_t>(took.count(), 1))));
+      }
+    } catch (const PgError& e) {
+      // A deadlock with a writer, a lost connection: the batch runs again later.
+      log::warn("search.index_failed", {{"error", e.what()}});
+      pause = backoff;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    } catch (const std::exception& e) {
+      log::warn("search.index_failed", {{"error", e.what()}});
+      pause = backoff;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    if (pause.count() == 0) {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    } else if (!rest(pause)) {
+      return;
+    }
+  }
+}
+
+std::int64_t SearchIndexer::drain(const ConnectOptions& connect) {
+  auto db = PgConn::open(connect);
+  std::int64_t total = 0;
+  // Until none is pending: a batch of another indexer holds its rows until it commits.
+  for (int waits = 0; waits < 500;) {
+    const std::int64_t n = index_batch(*db, 5000);
+    total += n;
+    if (n > 0) continue;
+    if (pending_messages(*db) == 0) break;
+    ++waits;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return total;
+}
+
+}  // namespace tonari::store::postgres

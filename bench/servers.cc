@@ -12,6 +12,7 @@
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -67,8 +68,11 @@ Servers::Servers(const ServerOptions& o, const Topology& t) : scripts_(t.scripts
   // PostgreSQL runs as the postgres user when we are root: it must reach its directory.
   chmod(dir_.c_str(), 0755);
   try {
-    pg_url_ = run_line(scripts_ + "/test-pg.sh start " + dir_ + "/pg");
-    if (t.bus) nats_url_ = run_line(scripts_ + "/test-nats.sh start " + dir_ + "/nats");
+    // They float over every core, as a database and a bus of their own would: started from
+    // here they would inherit the generator's pinning to its core.
+    const std::string every_core = "taskset -c 0-" + std::to_string(std::thread::hardware_concurrency() - 1) + " ";
+    pg_url_ = run_line(every_core + scripts_ + "/test-pg.sh start " + dir_ + "/pg");
+    if (t.bus) nats_url_ = run_line(every_core + scripts_ + "/test-nats.sh start " + dir_ + "/nats");
     run_line(o.binary + " admin migrate --store '" + pg_url_ + "' </dev/null");
     for (int i = 0; i < t.nodes; ++i) {
       ServerOptions n = o;

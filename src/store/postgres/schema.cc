@@ -822,11 +822,12 @@ CREATE INDEX search_docs_room ON search_docs(room_id, id);
     // 8 (issue 22): posts leave their documents to the indexer (search_docs.h, "Pending
     // messages"): a row per posted message, with the document id it will have, taken when
     // posted so that newest first stays the order of posting. Searches read it for the
-    // searcher's rooms (no index: it holds a few thousand rows, most of the time none; the
-    // indexer vacuums it after a burst, autovacuum whenever 10,000 rows are dead).
+    // searcher's rooms. No index, not even a key (a post pays for its row only): it holds
+    // a few thousand rows, most of the time none, read whole; the indexer vacuums it after
+    // a burst, autovacuum whenever 10,000 rows are dead.
     R"sql(
 CREATE TABLE search_pending(
-  message_id bigint PRIMARY KEY,
+  message_id bigint NOT NULL,
   room_id bigint NOT NULL,
   doc_id bigint NOT NULL)
   WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);

@@ -216,8 +216,12 @@ void reindex_file(PgConn& db, FileId file) {
 }
 
 std::int64_t index_pending(PgConn& db, int max) {
-  PgResult taken = db.exec("SELECT message_id, doc_id FROM search_pending ORDER BY message_id"
-                           " LIMIT $1 FOR UPDATE SKIP LOCKED",
+  // Taken off the list first: the rows stay locked by this transaction until it ends, so
+  // an edit or a deletion of one of these messages (take_off_pending) waits for it.
+  PgResult taken = db.exec("WITH t AS (SELECT ctid FROM search_pending LIMIT $1"
+                           "  FOR UPDATE SKIP LOCKED)"
+                           " DELETE FROM search_pending p USING t WHERE p.ctid=t.ctid"
+                           " RETURNING p.message_id, p.doc_id",
                            Params().i64(max));
   if (taken.empty()) return 0;
   std::vector<std::int64_t> message_ids;
@@ -256,8 +260,6 @@ std::int64_t index_pending(PgConn& db, int max) {
     }
   }
   put_docs(db, docs);
-  db.exec("DELETE FROM search_pending WHERE message_id = ANY($1::bigint[])",
-          Params().ids(message_ids));
   return taken.rows();
 }
 

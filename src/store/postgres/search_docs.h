@@ -71,7 +71,7 @@ void unindex_note(PgConn& db, RoomId room, NoteId note);
 // file is attached to a message still there.
 void reindex_file(PgConn& db, FileId file);
 
-// Writes the documents of up to `max` pending messages (the oldest first; rows another
+// Writes the documents of up to `max` pending messages (in the order of the list; rows another
 // indexer holds are skipped) and takes them off the list, inside the caller's transaction.
 // Returns how many it took.
 std::int64_t index_pending(PgConn& db, int max);

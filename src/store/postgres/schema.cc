@@ -824,13 +824,15 @@ CREATE INDEX search_docs_room ON search_docs(room_id, id);
     // posted so that newest first stays the order of posting. Searches read it for the
     // searcher's rooms. No index, not even a key (a post pays for its row only): it holds
     // a few thousand rows, most of the time none, read whole; the indexer vacuums it after
-    // a burst, autovacuum whenever 10,000 rows are dead.
+    // a burst, autovacuum whenever 10,000 rows are dead, never cutting the file short (that
+    // would lock out the posts for a moment).
     R"sql(
 CREATE TABLE search_pending(
   message_id bigint NOT NULL,
   room_id bigint NOT NULL,
   doc_id bigint NOT NULL)
-  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000,
+        vacuum_truncate = false);
 )sql",
 };
 

@@ -216,35 +216,25 @@ void reindex_file(PgConn& db, FileId file) {
 }
 
 std::int64_t index_pending(PgConn& db, int max) {
-  // Taken off the list first: the rows stay locked by this transaction until it ends, so
-  // an edit or a deletion of one of these messages (take_off_pending) waits for it.
-  PgResult taken = db.exec("WITH t AS (SELECT ctid FROM search_pending LIMIT $1"
-                           "  FOR UPDATE SKIP LOCKED)"
-                           " DELETE FROM search_pending p USING t WHERE p.ctid=t.ctid"
-                           " RETURNING p.message_id, p.doc_id",
-                           Params().i64(max));
-  if (taken.empty()) return 0;
-  std::vector<std::int64_t> message_ids;
-  std::map<std::int64_t, std::int64_t> doc_ids;  // by message id
-  for (int i = 0; i < taken.rows(); ++i) {
-    message_ids.push_back(taken.row(i).i64(0));
-    doc_ids[taken.row(i).i64(0)] = taken.row(i).i64(1);
-  }
+  // The messages and their texts first, outside the transaction that takes them off the
+  // list: it holds their rows (an edit or a deletion of one of them waits for it in
+  // take_off_pending, with its writer's batch) only while it writes the documents.
+  PgResult listed = db.exec("SELECT message_id FROM search_pending LIMIT $1", Params().i64(max));
+  if (listed.empty()) return 0;
+  std::vector<std::int64_t> listed_ids;
+  for (int i = 0; i < listed.rows(); ++i) listed_ids.push_back(listed.row(i).i64(0));
   PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
                        " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
                        " coalesce(a.options, '')"
                        " FROM unnest($1::bigint[]) AS k(id) JOIN messages m ON m.id=k.id"
                        " JOIN rooms r ON r.id=m.room_id"
                        " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq",
-                       Params().ids(message_ids));
-  std::vector<Doc> docs;
-  std::size_t bytes = 0;
+                       Params().ids(listed_ids));
+  std::map<std::int64_t, Doc> read;  // by message id: in id order, as reindex writes
   for (int i = 0; i < r.rows(); ++i) {
     const Row row = r.row(i);
-    // (An edit or a deletion takes its message off the list first: take_off_pending.)
     if (row.view(6) == "system" || !row.view(7).empty() || row.boolean(8)) continue;
-    Doc& d = docs.emplace_back();
-    d.id = doc_ids[row.i64(0)];
+    Doc& d = read[row.i64(0)];
     d.room = row.i64(1);
     d.seq = row.i64(2);
     d.sender = row.i64(3);
@@ -252,7 +242,27 @@ std::int64_t index_pending(PgConn& db, int max) {
     d.has_file = row.i64(9) != 0;
     d.tenant = row.i64(10);
     d.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
+  }
+
+  // Then, in one transaction, those still on the list (an edit or a deletion since took
+  // its message off, and wrote or dropped the document itself; another indexer may hold
+  // some), and their documents as read: a message on the list has not changed since.
+  db.script("BEGIN");
+  PgResult taken = db.exec("WITH t AS (SELECT ctid FROM search_pending"
+                           "  WHERE message_id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED)"
+                           " DELETE FROM search_pending p USING t WHERE p.ctid=t.ctid"
+                           " RETURNING p.message_id, p.doc_id",
+                           Params().ids(listed_ids));
+  std::map<std::int64_t, std::int64_t> doc_ids;  // by message id
+  for (int i = 0; i < taken.rows(); ++i) doc_ids[taken.row(i).i64(0)] = taken.row(i).i64(1);
+  std::vector<Doc> docs;
+  std::size_t bytes = 0;
+  for (auto& [message, d] : read) {
+    auto it = doc_ids.find(message);
+    if (it == doc_ids.end()) continue;
+    d.id = it->second;
     bytes += d.text.norm.size();
+    docs.push_back(std::move(d));
     if (bytes > (16u << 20)) {  // a few MiB a statement
       put_docs(db, docs);
       docs.clear();
@@ -260,6 +270,7 @@ std::int64_t index_pending(PgConn& db, int max) {
     }
   }
   put_docs(db, docs);
+  db.script("COMMIT");
   return taken.rows();
 }
 
@@ -631,11 +642,14 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // by an edit or a reindex is in search_docs, where the statements above found it.
   // Two statements, so that the messages are read by id whatever the planner makes of
   // the list's size (its statistics lag behind a list that fills and empties in seconds).
+  // Newest first, a full page already: only those newer than its last can be on it.
+  const std::int64_t above =
+      !q.relevance && static_cast<std::int64_t>(rows.size()) >= want ? rows.back().id : 0;
   std::optional<PgResult> pending;
   if (q.kind == SearchQuery::Kind::all || q.kind == SearchQuery::Kind::messages) {
     pending.emplace(db.exec("SELECT message_id, doc_id FROM search_pending"
-                      " WHERE room_id = ANY($1::bigint[]) AND doc_id<$2",
-                      Params().ids(q.rooms).i64(bound)));
+                            " WHERE room_id = ANY($1::bigint[]) AND doc_id<$2 AND doc_id>$3",
+                            Params().ids(q.rooms).i64(bound).i64(above)));
   }
   if (pending && !pending->empty()) {
     std::vector<std::int64_t> message_ids, doc_ids;

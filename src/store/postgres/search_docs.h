@@ -72,8 +72,9 @@ void unindex_note(PgConn& db, RoomId room, NoteId note);
 void reindex_file(PgConn& db, FileId file);
 
 // Writes the documents of up to `max` pending messages (in the order of the list; rows another
-// indexer holds are skipped) and takes them off the list, inside the caller's transaction.
-// Returns how many it took.
+// indexer holds are skipped) and takes them off the list: reads and normalizes them first,
+// then takes and writes them in a transaction of its own (BEGIN ... COMMIT on `db`, which
+// must not be in one). Returns how many it took.
 std::int64_t index_pending(PgConn& db, int max);
 // How many messages are pending.
 std::int64_t pending_messages(PgConn& db);

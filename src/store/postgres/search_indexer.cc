@@ -13,14 +13,12 @@ namespace {
 // Rows taken off the list after which the indexer vacuums it once it has caught up.
 constexpr std::int64_t kVacuumAfter = 10000;
 
-// One batch in one transaction: how many messages it took.
+// One batch: how many messages it took. Whatever fails, its transaction is rolled back
+// (the messages stay on the list).
 std::int64_t index_batch(PgConn& db, int max) {
-  db.script("BEGIN");
   try {
-    const std::int64_t n = index_pending(db, max);
-    db.script("COMMIT");
-    return n;
-  } catch (const PgError&) {
+    return index_pending(db, max);
+  } catch (...) {
     if (db.usable() && db.in_transaction()) {
       try {
         db.script("ROLLBACK");
@@ -94,6 +92,7 @@ void SearchIndexer::run() {
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     } catch (const std::exception& e) {
       log::warn("search.index_failed", {{"error", e.what()}});
+      db.reset();  // a connection in an unknown state: a new one
       pause = backoff;
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
@@ -111,7 +110,7 @@ std::int64_t SearchIndexer::drain(const ConnectOptions& connect) {
   std::int64_t total = 0;
   // Until none is pending: a batch of another indexer holds its rows until it commits.
   for (int waits = 0; waits < 500;) {
-    const std::int64_t n = index_batch(*db, 5000);
+    const std::int64_t n = index_batch(*db, Pace{}.batch);
     total += n;
     if (n > 0) continue;
     if (pending_messages(*db) == 0) break;

@@ -25,7 +25,7 @@ namespace tonari::store::postgres {
 class SearchIndexer {
  public:
   struct Pace {
-    int batch = 5000;
+    int batch = 2000;
     std::chrono::milliseconds every{50};
     double yield = 4;
     std::int64_t max_backlog = 50000;

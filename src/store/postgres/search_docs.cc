@@ -219,10 +219,15 @@ std::int64_t index_pending(PgConn& db, int max) {
   // The messages and their texts first, outside the transaction that takes them off the
   // list: it holds their rows (an edit or a deletion of one of them waits for it in
   // take_off_pending, with its writer's batch) only while it writes the documents.
-  PgResult listed = db.exec("SELECT message_id FROM search_pending LIMIT $1", Params().i64(max));
+  PgResult listed = db.exec("SELECT ctid::text, message_id FROM search_pending LIMIT $1",
+                            Params().i64(max));
   if (listed.empty()) return 0;
+  std::vector<std::string> listed_rows;  // where each is (its row, found again by it below)
   std::vector<std::int64_t> listed_ids;
-  for (int i = 0; i < listed.rows(); ++i) listed_ids.push_back(listed.row(i).i64(0));
+  for (int i = 0; i < listed.rows(); ++i) {
+    listed_rows.push_back(listed.row(i).text(0));
+    listed_ids.push_back(listed.row(i).i64(1));
+  }
   PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
                        " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
                        " coalesce(a.options, '')"
@@ -248,11 +253,14 @@ std::int64_t index_pending(PgConn& db, int max) {
   // its message off, and wrote or dropped the document itself; another indexer may hold
   // some), and their documents as read: a message on the list has not changed since.
   db.script("BEGIN");
-  PgResult taken = db.exec("WITH t AS (SELECT ctid FROM search_pending"
-                           "  WHERE message_id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED)"
+  // By row address (a TID scan each: the list has no index), and message id (the address
+  // may hold another row by now).
+  PgResult taken = db.exec("WITH t AS (SELECT p.ctid FROM unnest($1::tid[], $2::bigint[])"
+                           "  AS k(row, id) JOIN search_pending p ON p.ctid=k.row"
+                           "  AND p.message_id=k.id FOR UPDATE OF p SKIP LOCKED)"
                            " DELETE FROM search_pending p USING t WHERE p.ctid=t.ctid"
                            " RETURNING p.message_id, p.doc_id",
-                           Params().ids(listed_ids));
+                           Params().texts(listed_rows).ids(listed_ids));
   std::map<std::int64_t, std::int64_t> doc_ids;  // by message id
   for (int i = 0; i < taken.rows(); ++i) doc_ids[taken.row(i).i64(0)] = taken.row(i).i64(1);
   std::vector<Doc> docs;

@@ -128,6 +128,39 @@ bool message_has_doc(const Message& m) {
   return m.kind != MessageKind::system && m.stamp.empty() && !m.deleted;
 }
 
+// A message as its document needs it: where it is, and (has_doc: not a system message, a
+// stamp or deleted) the document's fields and text.
+struct MessageRow {
+  bool has_doc = false;
+  Doc doc;
+};
+
+// The messages of `ids`, by id (those not found are left out).
+std::map<std::int64_t, MessageRow> read_messages(PgConn& db, const std::vector<std::int64_t>& ids) {
+  PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
+                       " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
+                       " coalesce(a.options, '')"
+                       " FROM unnest($1::bigint[]) AS k(id) JOIN messages m ON m.id=k.id"
+                       " JOIN rooms r ON r.id=m.room_id"
+                       " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq",
+                       Params().ids(ids));
+  std::map<std::int64_t, MessageRow> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    const Row row = r.row(i);
+    MessageRow& m = out[row.i64(0)];
+    m.doc.room = row.i64(1);
+    m.doc.seq = row.i64(2);
+    m.has_doc = row.view(6) != "system" && row.view(7).empty() && !row.boolean(8);
+    if (!m.has_doc) continue;
+    m.doc.sender = row.i64(3);
+    m.doc.at = row.i64(4);
+    m.doc.has_file = row.i64(9) != 0;
+    m.doc.tenant = row.i64(10);
+    m.doc.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
+  }
+  return out;
+}
+
 // A file's document from (tenant_id, room_id, seq, uploader_id, name, text) at column `c`.
 Doc file_doc(const Row& row, int c, FileId id, TimeMs at) {
   Doc d;
@@ -228,26 +261,8 @@ std::int64_t index_pending(PgConn& db, int max) {
     listed_rows.push_back(listed.row(i).text(0));
     listed_ids.push_back(listed.row(i).i64(1));
   }
-  PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
-                       " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
-                       " coalesce(a.options, '')"
-                       " FROM unnest($1::bigint[]) AS k(id) JOIN messages m ON m.id=k.id"
-                       " JOIN rooms r ON r.id=m.room_id"
-                       " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq",
-                       Params().ids(listed_ids));
-  std::map<std::int64_t, Doc> read;  // by message id: in id order, as reindex writes
-  for (int i = 0; i < r.rows(); ++i) {
-    const Row row = r.row(i);
-    if (row.view(6) == "system" || !row.view(7).empty() || row.boolean(8)) continue;
-    Doc& d = read[row.i64(0)];
-    d.room = row.i64(1);
-    d.seq = row.i64(2);
-    d.sender = row.i64(3);
-    d.at = row.i64(4);
-    d.has_file = row.i64(9) != 0;
-    d.tenant = row.i64(10);
-    d.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
-  }
+  // By message id: in id order, as reindex writes them.
+  std::map<std::int64_t, MessageRow> read = read_messages(db, listed_ids);
 
   // Then, in one transaction, those still on the list (an edit or a deletion since took
   // its message off, and wrote or dropped the document itself; another indexer may hold
@@ -265,9 +280,10 @@ std::int64_t index_pending(PgConn& db, int max) {
   for (int i = 0; i < taken.rows(); ++i) doc_ids[taken.row(i).i64(0)] = taken.row(i).i64(1);
   std::vector<Doc> docs;
   std::size_t bytes = 0;
-  for (auto& [message, d] : read) {
+  for (auto& [message, m] : read) {
     auto it = doc_ids.find(message);
-    if (it == doc_ids.end()) continue;
+    if (it == doc_ids.end() || !m.has_doc) continue;
+    Doc& d = m.doc;
     d.id = it->second;
     bytes += d.text.norm.size();
     docs.push_back(std::move(d));
@@ -802,33 +818,8 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
   db.exec("SELECT 1 FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
           Params().ids(rooms));
 
-  struct MessageRow {
-    bool has_doc = false;
-    Doc doc;
-  };
   std::map<std::int64_t, MessageRow> messages;  // by message id
-  if (!message_ids.empty()) {
-    PgResult r = db.exec("SELECT m.id, m.room_id, m.seq, m.sender_id, m.created_at, m.body, m.kind,"
-                         " m.stamp, m.deleted, m.nfiles, r.tenant_id, coalesce(a.title, ''),"
-                         " coalesce(a.options, '')"
-                         " FROM messages m JOIN rooms r ON r.id=m.room_id"
-                         " LEFT JOIN actions a ON a.room_id=m.room_id AND a.seq=m.seq"
-                         " WHERE m.id = ANY($1::bigint[])",
-                         Params().ids(message_ids));
-    for (int i = 0; i < r.rows(); ++i) {
-      const Row row = r.row(i);
-      MessageRow& m = messages[row.i64(0)];
-      m.doc.room = row.i64(1);
-      m.doc.seq = row.i64(2);
-      m.has_doc = row.view(6) != "system" && row.view(7).empty() && !row.boolean(8);
-      if (!m.has_doc) continue;
-      m.doc.sender = row.i64(3);
-      m.doc.at = row.i64(4);
-      m.doc.has_file = row.i64(9) != 0;
-      m.doc.tenant = row.i64(10);
-      m.doc.text = doc_text(message_text(row.view(5), row.view(11), row.view(12)));
-    }
-  }
+  if (!message_ids.empty()) messages = read_messages(db, message_ids);
   std::map<NoteId, Doc> notes;
   if (!note_ids.empty()) {
     PgResult r = db.exec("SELECT n.id, n.room_id, r.tenant_id, n.title, n.body, n.updated_by,"

@@ -819,7 +819,19 @@ void reindex_sources(PgConn& db, TenantId tenant, int batch, ReindexCursor& c) {
           Params().ids(rooms));
 
   std::map<std::int64_t, MessageRow> messages;  // by message id
-  if (!message_ids.empty()) messages = read_messages(db, message_ids);
+  if (!message_ids.empty()) {
+    messages = read_messages(db, message_ids);
+    // A posted message the indexer has not reached yet: its document takes the id it was
+    // given when posted (its place as posted), and it leaves the list, as in index_message.
+    PgResult pending = db.exec("DELETE FROM search_pending p USING unnest($1::bigint[]) AS k(id)"
+                               " WHERE p.message_id=k.id RETURNING p.message_id, p.doc_id",
+                               Params().ids(message_ids));
+    for (int i = 0; i < pending.rows(); ++i) {
+      if (auto it = messages.find(pending.row(i).i64(0)); it != messages.end()) {
+        it->second.doc.id = pending.row(i).i64(1);
+      }
+    }
+  }
   std::map<NoteId, Doc> notes;
   if (!note_ids.empty()) {
     PgResult r = db.exec("SELECT n.id, n.room_id, r.tenant_id, n.title, n.body, n.updated_by,"

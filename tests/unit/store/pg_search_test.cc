@@ -350,6 +350,36 @@ TEST_F(SearchOnPostgres, PendingAndIndexedMessagesAreFoundAlike) {
             0);
 }
 
+// A reindex that reaches a message still pending writes its document with the id it was
+// given when posted, and takes it off the list: the order stays the order of posting.
+TEST_F(SearchOnPostgres, ReindexKeepsAPendingMessagesPlace) {
+  background_ = false;
+  reopen();
+  const Room room = group_room();
+  must(post(room.id, alice_.id, "c-1", "防災無線の点検"));
+  must(wait<RoomChange>([&](auto cb) {
+    store::NewNote n;
+    n.room = room.id;
+    n.by = bob_.id;
+    n.title = "点検手順";
+    n.body = "電池を確認";
+    n.now = kT0 + 2000;
+    store().create_note(n, nullptr, cb);
+  }));
+  must(post(room.id, alice_.id, "c-2", "点検完了"));
+  SearchQuery q;
+  q.tenant = tenant_.id;
+  q.rooms = {room.id};
+  q.terms = {search::normalize("点検")};
+  const auto before = walk(store(), q, 10);
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 2);
+  auto written = store().reindex(0, 10, nullptr);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(walk(store(), q, 10), before);
+}
+
 // Pending messages are rows committed with the posts: a node stopped before its indexer
 // wrote them leaves them pending, and the next indexer writes them.
 TEST_F(SearchOnPostgres, PendingMessagesSurviveAStop) {

@@ -5,13 +5,13 @@
 // server-side function tonari_post (schema.cc), and a message with files then attaches
 // them in the same savepoint (undone with the message if one cannot be attached), one with
 // an action stamp writes its rows. All follow Store::post_message's rules, with the same
-// results. Each also writes the message's search document (search_docs.h) and its files',
-// in the same statement or savepoint.
+// results. Each also puts the message in search_pending, whose documents the indexer
+// writes (search_docs.h, "Pending messages"), and writes its files' documents, in the same
+// statement or savepoint.
 #pragma once
 
 #include <optional>
 
-#include "store/postgres/search_docs.h"
 #include "store/postgres/writer.h"
 #include "store/store.h"
 

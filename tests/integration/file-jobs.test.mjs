@@ -16,6 +16,7 @@ import { cleanupAll, installWatchdog, makeDataDir, DEMO_TENANT, TONARI_BIN } fro
 import { login, cid, sleep } from './lib/client.mjs';
 import { startZoned, uploadFile, download } from './lib/files.mjs';
 import { startCluster, onNode } from './lib/cluster.mjs';
+import { eventually } from './lib/util.mjs';
 
 installWatchdog(420000);
 after(cleanupAll);
@@ -300,7 +301,10 @@ test('a cluster with a shared files directory: upload on A, download on B, each 
     cleanBlobs.add(got.headers.get('etag'));
   }
   assert.equal(cleanBlobs.size, 1, 'one rebuilt blob for one photo');
-  const lines = [...a.logLines(), ...b.logLines()].filter((l) => l.event === 'file.sanitized' || l.event === 'file.withheld' || l.event === 'file.job_lost');
+  const outcomes = () => [...a.logLines(), ...b.logLines()].filter((l) => l.event === 'file.sanitized' || l.event === 'file.withheld' || l.event === 'file.job_lost');
+  // A job's log line may come after its file.updated event has reached the client.
+  await eventually(() => files.every((f) => outcomes().some((l) => l.file === f.id)), { desc: 'every job logged' });
+  const lines = outcomes();
   for (const f of files) {
     const mine = lines.filter((l) => l.file === f.id);
     assert.equal(mine.length, 1, `file ${f.id}: ${JSON.stringify(mine)}`);

@@ -823,9 +823,10 @@ CREATE INDEX search_docs_room ON search_docs(room_id, id);
     // messages"): a row per posted message, with the document id it will have, taken when
     // posted so that newest first stays the order of posting. Searches read it for the
     // searcher's rooms. No index, not even a key (a post pays for its row only): it holds
-    // a few thousand rows, most of the time none, read whole; the indexer vacuums it after
-    // a burst, autovacuum whenever 10,000 rows are dead, never cutting the file short (that
-    // would lock out the posts for a moment).
+    // a few thousand rows, most of the time none, read whole; the indexer vacuums it every
+    // 10,000 rows it takes and cuts the file short once caught up (search_indexer.cc),
+    // autovacuum whenever 10,000 rows are dead, never cutting it short (its lock would stop
+    // the posts mid-burst).
     R"sql(
 CREATE TABLE search_pending(
   message_id bigint NOT NULL,

@@ -569,15 +569,22 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
       if (q.relevance) f.score = search::relevance(row.view(8), q.terms);
     }
   };
-  // First the newest `window` documents, newest first, the cheap conditions (tenant,
-  // rooms) before the index's and the substrings: a frequent term fills the page there,
-  // whatever the corpus's size.
-  {
+  // The newest `window` ids below the bound, [below, bound) (ids are dense: a document is
+  // one id, but for those deleted), and whether there are older documents: two reads of
+  // the primary key's ends.
+  PgResult ends = db.exec("SELECT max(id), min(id) FROM search_docs WHERE id<$1", Params().i64(bound));
+  const bool any = !ends.row(0).is_null(0);
+  std::int64_t below = any ? std::max(ends.row(0).i64(0) - window + 1, ends.row(0).i64(1)) : 0;
+  const std::int64_t oldest = any ? ends.row(0).i64(1) : 0;
+  const std::int64_t walked = any ? ends.row(0).i64(0) + 1 - below : 0;  // ids
+  bool older = any && below > oldest;
+  // First those, newest first, the cheap conditions (tenant, rooms) before the index's and
+  // the substrings: a frequent term fills the page there, whatever the corpus's size.
+  if (any) {
     Params p = params(tsquery, bound);
-    p.i64(window).i64(want);
-    take(db.exec_planned(std::string(cols) + norm +
-                         " FROM (SELECT * FROM search_docs WHERE id<$4 ORDER BY id DESC LIMIT " +
-                         first_n + ") d WHERE CASE WHEN d.tenant_id=$2 AND d.room_id = ANY($3::bigint[])"
+    p.i64(below).i64(want);
+    take(db.exec_planned(std::string(cols) + norm + " FROM search_docs d WHERE d.id>=" + first_n +
+                         " AND d.id<$4 AND CASE WHEN d.tenant_id=$2 AND d.room_id = ANY($3::bigint[])"
                          " THEN d.tsv @@ $1::tsquery" + rest + " ELSE false END"
                          " ORDER BY d.id DESC LIMIT " + next_n,
                          p));
@@ -587,14 +594,9 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // (search_docs_room), as far back as it takes to fill the page twice over at the rate the
   // walk found — if that is at most kMaxRoomWalkRows documents; then the rest through the
   // index.
-  if (static_cast<std::int64_t>(rows.size()) < want) {
-    PgResult w = db.exec("SELECT min(id), count(*) FROM (SELECT id FROM search_docs WHERE id<$1"
-                         " ORDER BY id DESC LIMIT $2) w",
-                         Params().i64(bound).i64(window));
-    std::int64_t below = w.row(0).i64(0);
-    bool older = w.row(0).i64(1) == window;
+  if (older && static_cast<std::int64_t>(rows.size()) < want) {
     const auto hits = static_cast<std::int64_t>(rows.size());
-    if (older && hits > 0) {
+    if (hits > 0) {
       // The rooms' documents in the walked window: the rate of matches among them, and how
       // many of them a stretch of ids holds (ids are dense: a document is one id).
       const std::int64_t in_rooms =
@@ -606,7 +608,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                                  static_cast<double>(hits);
       if (docs_needed <= kMaxRoomWalkRows) {
         const auto span = static_cast<std::int64_t>(
-            docs_needed * static_cast<double>(window) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1)));
+            docs_needed * static_cast<double>(walked) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1)));
         const std::int64_t lo = std::max<std::int64_t>(0, below - std::max<std::int64_t>(span, 1));
         Params p = params(tsquery, below);
         p.i64(lo).i64(want - hits);
@@ -621,7 +623,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                              p));
         db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
         below = lo;
-        older = lo > 0;
+        older = lo > oldest;
       }
     }
     // The older documents through the index, the searcher's rooms as lexemes of the

@@ -6,7 +6,9 @@
 // is; but while this node's writers have a queue (posts arrive faster than PostgreSQL
 // takes them), it rests `yield` times as long as its last batch took after each one, so
 // that the posts get most of the database, unless `max_backlog` messages are pending (the
-// searches read those one by one: their cost stays bounded).
+// searches read those one by one: their cost stays bounded). It vacuums the list every
+// `vacuum_after` messages it takes, and gives its empty pages back once it has caught up
+// (search_indexer.cc).
 // Thread safety: backlog() and stop() from any thread.
 #pragma once
 
@@ -29,6 +31,7 @@ class SearchIndexer {
     std::chrono::milliseconds every{50};
     double yield = 4;
     std::int64_t max_backlog = 50000;
+    std::int64_t vacuum_after = 10000;
   };
   // `busy`: whether this node's writers have a queue now.
   SearchIndexer(ConnectOptions connect, Pace pace, std::function<bool()> busy);

@@ -19,6 +19,7 @@
 #include "search/fulltext.h"
 #include "store/copy_store.h"
 #include "store/postgres/pg_store.h"
+#include "store/postgres/search_indexer.h"
 #include "store/test_postgres.h"
 #include "store/test_store.h"
 
@@ -395,6 +396,28 @@ TEST_F(SearchOnPostgres, PendingMessagesSurviveAStop) {
   }
   EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
   EXPECT_EQ(count("SELECT seq FROM search_docs"), seq);
+}
+
+// Every search and every look of the indexer reads the whole list (it has no index): the
+// indexer vacuums it as it takes rows, and gives its pages back once it has caught up.
+TEST_F(SearchOnPostgres, TheListShrinksOnceTheIndexerCatchesUp) {
+  background_ = false;
+  reopen();
+  const Room room = group_room();
+  for (int i = 0; i < 60; ++i) {
+    must(post(room.id, alice_.id, "c" + std::to_string(i), "会議の連絡 " + std::to_string(i)));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 60);
+  EXPECT_GT(count("SELECT pg_relation_size('search_pending')"), 0);
+  store::postgres::SearchIndexer indexer(
+      store::postgres::ConnectOptions{.conninfo = uri()},
+      {.batch = 7, .every = std::chrono::milliseconds(5), .vacuum_after = 20}, [] { return false; });
+  for (int i = 0; i < 400 && count("SELECT pg_relation_size('search_pending')") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_EQ(count("SELECT pg_relation_size('search_pending')"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM search_docs"), 60);
 }
 
 // The indexer's batches run while others post, edit and delete (each edit and deletion

@@ -296,6 +296,11 @@ std::vector<std::string> index_tokens(std::string_view normalized) {
   return out;
 }
 
+bool is_word_token(std::string_view token) {
+  std::size_t i = 0;
+  return !token.empty() && kind_of(next_cp(token, i)) == Kind::word;
+}
+
 std::vector<TokenPattern> term_patterns(std::string_view term) {
   std::vector<TokenPattern> out;
   auto add = [&](std::string_view t, bool prefix) {

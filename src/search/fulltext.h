@@ -49,6 +49,9 @@ inline constexpr std::size_t kMaxTokenBytes = 48;
 void index_tokens(std::string_view normalized,
                   const std::function<void(std::string_view token)>& emit);
 std::vector<std::string> index_tokens(std::string_view normalized);
+// Whether `token` (one of index_tokens, or a TokenPattern's) is a word (letters and
+// digits) rather than Japanese.
+bool is_word_token(std::string_view token);
 
 // What the index is asked for one query term: every pattern must be among the text's
 // tokens (prefix: some token starts with it). A one-character Japanese run is a prefix

@@ -835,6 +835,18 @@ CREATE TABLE search_pending(
   WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000,
         vacuum_truncate = false);
 )sql",
+    // 9 (issue 22): the words (letters and digits) of the documents, for searches that end
+    // with a word: its prefix becomes the words it begins (search_docs.cc, run_search).
+    // Written with the documents; no key (two writers adding the same new word never
+    // wait for each other: a repeat is harmless). The documents written before this
+    // version have their words added by the indexer, newest first: search_state's
+    // words_missing_below is the id below which they may be missing, gone once none are.
+    R"sql(
+CREATE TABLE search_words(word text COLLATE "C" NOT NULL);
+CREATE INDEX search_words_word ON search_words(word);
+INSERT INTO search_state(name, value)
+  SELECT 'words_missing_below', max(id) + 1 FROM search_docs HAVING count(*) > 0;
+)sql",
 };
 
 constexpr std::int64_t kLockKey = 0x746f6e617269;  // "tonari": one migrator at a time

@@ -79,6 +79,13 @@ std::int64_t index_pending(PgConn& db, int max);
 // How many messages are pending.
 std::int64_t pending_messages(PgConn& db);
 
+// Words (search_words, schema version 9): every document written adds its words, so that
+// a search ending with a word asks the index for the words it begins rather than for a
+// prefix. The documents from before version 9 have theirs added by this, up to `max` of
+// them a transaction, newest first (the indexer calls it while idle); until none is left
+// searches ask for prefixes. Returns whether some may be left.
+bool add_missing_words(PgConn& db, int max);
+
 // ---- Reads ------------------------------------------------------------------------------
 
 // Store::search, on a connection inside a read snapshot: the hits' texts agree with it, and

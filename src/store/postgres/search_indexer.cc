@@ -18,11 +18,11 @@ namespace {
 // without them: 6,370 empty pages that each search and each idle look of the indexer read,
 // 5-9 ms.
 
-// One batch: how many messages it took. Whatever fails, its transaction is rolled back
-// (the messages stay on the list).
-std::int64_t index_batch(PgConn& db, int max) {
+// Runs `batch` (a transaction of its own); whatever fails, it is rolled back.
+template <typename F>
+auto in_transaction(PgConn& db, F batch) {
   try {
-    return index_pending(db, max);
+    return batch();
   } catch (...) {
     if (db.usable() && db.in_transaction()) {
       try {
@@ -32,6 +32,11 @@ std::int64_t index_batch(PgConn& db, int max) {
     }
     throw;
   }
+}
+
+// One batch: how many messages it took (those of a batch rolled back stay on the list).
+std::int64_t index_batch(PgConn& db, int max) {
+  return in_transaction(db, [&] { return index_pending(db, max); });
 }
 
 }  // namespace
@@ -65,6 +70,7 @@ void SearchIndexer::run() {
   auto backoff = std::chrono::milliseconds(200);
   std::int64_t taken = 0;  // since the last vacuum
   std::int64_t burst = 0;  // since the last vacuum that gave pages back
+  bool words_left = true;  // documents may lack their words (add_missing_words)
   for (;;) {
     std::chrono::milliseconds pause = pace_.every;
     try {
@@ -85,6 +91,8 @@ void SearchIndexer::run() {
       }
       if (n < pace_.batch) {
         backlog_.store(0);
+        // Idle: the words of documents from before search_words, a batch at a time.
+        if (words_left) words_left = in_transaction(*db, [&] { return add_missing_words(*db, pace_.batch); });
       } else {
         const std::int64_t left = pending_messages(*db);
         backlog_.store(left);

@@ -86,6 +86,11 @@ TEST(Fulltext, TokensArePairsOfJapaneseRunsTheirLastCharacterAndWords) {
   EXPECT_EQ(u[0], std::string(47, 'a'));
 }
 
+TEST(Fulltext, WordTokensAreTheOnesOfLettersAndDigits) {
+  for (const char* w : {"rpa", "3", "2026", "éte", "αβ", "москва"}) EXPECT_TRUE(is_word_token(w)) << w;
+  for (const char* j : {"防災", "練", "わく", "ー", "서울", ""}) EXPECT_FALSE(is_word_token(j)) << j;
+}
+
 TEST(Fulltext, PatternsOfQueryTerms) {
   using P = TokenPattern;
   auto pats = [](const char* raw) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -418,6 +419,64 @@ TEST_F(SearchOnPostgres, TheListShrinksOnceTheIndexerCatchesUp) {
   EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
   EXPECT_EQ(count("SELECT pg_relation_size('search_pending')"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM search_docs"), 60);
+}
+
+// A search that ends with a word asks the index for the words it begins (search_words),
+// up to 64 of them, else for the prefix; the words of documents from before that table
+// are added by the indexer, and until then searches ask for prefixes. All find the same.
+TEST_F(SearchOnPostgres, SearchesEndingWithAWordFindTheSameWithOrWithoutItsWords) {
+  background_ = false;
+  reopen();
+  const Room room = group_room();
+  std::vector<Seq> lgwan, w1, all;
+  auto say = [&](const std::string& body, std::vector<Seq>* also) {
+    const Seq seq = must(post(room.id, alice_.id, "c-" + std::to_string(all.size()), body)).message->seq;
+    all.push_back(seq);
+    if (also) also->push_back(seq);
+  };
+  for (int i = 0; i < 70; ++i) say("端末 w" + std::to_string(100 + i) + " の確認", i < 10 ? &w1 : nullptr);
+  say("LGWAN系の端末", &lgwan);
+  say("ｌｇｗａｎｘ の件", &lgwan);
+  say("lg です", nullptr);
+  index_pending();
+  auto find = [&](const char* text) {
+    SearchQuery q;
+    q.tenant = tenant_.id;
+    q.rooms = {room.id};
+    q.terms = must(search::parse_query(text)).terms;
+    std::vector<Seq> out;
+    for (const std::string& hit : walk(store(), q, 100)) {
+      out.push_back(std::stoll(hit.substr(hit.find(':', hit.find(':') + 1) + 1)));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto expect_all = [&] {
+    EXPECT_EQ(find("ＬＧＷ"), lgwan);   // two words
+    EXPECT_EQ(find("lgwan"), lgwan);
+    EXPECT_EQ(find("lgwanx"), std::vector<Seq>{lgwan[1]});
+    EXPECT_EQ(find("w10"), w1);        // ten words
+    EXPECT_EQ(find("w").size(), 70u);  // seventy: the prefix itself
+    EXPECT_TRUE(find("lgx").empty());  // none
+    EXPECT_EQ(find("端末 lgw"), std::vector<Seq>{lgwan[0]});
+  };
+  EXPECT_GT(count("SELECT count(*) FROM search_words WHERE word LIKE 'w1%'"), 60);
+  expect_all();
+
+  // As after the upgrade to version 9: the words of these documents missing.
+  sql_row(uri(), "DELETE FROM search_words");
+  sql_row(uri(), "INSERT INTO search_state VALUES('words_missing_below', (SELECT max(id) + 1 FROM search_docs))");
+  expect_all();
+  store::postgres::SearchIndexer indexer(store::postgres::ConnectOptions{.conninfo = uri()},
+                                         {.batch = 20, .every = std::chrono::milliseconds(5)},
+                                         [] { return false; });
+  for (int i = 0; i < 400 && count("SELECT count(*) FROM search_state WHERE name='words_missing_below'") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM search_state WHERE name='words_missing_below'"), 0);
+  EXPECT_EQ(count("SELECT count(DISTINCT word) FROM search_words WHERE word LIKE 'w%'"), 70);
+  EXPECT_EQ(count("SELECT count(*) FROM search_words WHERE word IN ('lgwan', 'lgwanx', 'lg')"), 3);
+  expect_all();
 }
 
 // The indexer's batches run while others post, edit and delete (each edit and deletion

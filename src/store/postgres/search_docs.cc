@@ -518,8 +518,9 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 //    checked for tenant and rooms before its tsvector: a frequent term (課, 会議) fills
 //    the page there, whatever the corpus's size.
 // 2. If the page is not full but the walk found some: the rate it found them at among the
-//    searcher's rooms' documents says how far back the page fills; if that is at most
-//    kMaxRoomWalkRows of their documents, those are read through search_docs_room (a
+//    searcher's rooms' documents says how far back the page fills; while that is at most
+//    kMaxRoomWalkRows of their documents, those are read through search_docs_room, a
+//    stretch at a time, the rate found again after each (a
 //    searcher in quiet rooms sees few of them in the newest window: 29 matches of 課 in 98
 //    of theirs among the bench's newest 10,000 of 1,000,000, where the index would have
 //    given all 8,871 of theirs, 14,960 heap blocks, 320-680 ms, for the 22 missing).
@@ -690,40 +691,50 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   }
   // Then, if the page is not full and there are older documents: a term that is frequent
   // in the searcher's rooms (the walk found some) through their documents in id order
-  // (search_docs_room), as far back as it takes to fill the page twice over at the rate the
-  // walk found — if that is at most kMaxRoomWalkRows documents; then the rest through the
-  // index.
+  // (search_docs_room), in stretches that each should fill the page twice over at the rate
+  // found so far, up to kMaxRoomWalkRows documents in all; then the rest through the index.
+  // (A single stretch fell short for 税 in the bench, 21 of 23, and the index then read
+  // the rooms' 1,900 older matches: 46 ms, where a second stretch takes a few.)
   if (older && static_cast<std::int64_t>(rows.size()) < want) {
-    const auto hits = static_cast<std::int64_t>(rows.size());
-    if (hits > 0) {
+    if (!rows.empty()) {
       // The rooms' documents in the walked window: the rate of matches among them, and how
       // many of them a stretch of ids holds (ids are dense: a document is one id).
       const std::int64_t in_rooms =
           db.exec("SELECT count(*) FROM search_docs WHERE room_id = ANY($1::bigint[])"
                   " AND id>=$2 AND id<$3",
                   Params().ids(q.rooms).i64(below).i64(bound)).row(0).i64(0);
-      const double docs_needed = 2.0 * static_cast<double>(want - hits) *
-                                 static_cast<double>(std::max(in_rooms, hits)) /
-                                 static_cast<double>(hits);
-      if (docs_needed <= kMaxRoomWalkRows) {
-        const auto span = static_cast<std::int64_t>(
-            docs_needed * static_cast<double>(walked) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1)));
-        const std::int64_t lo = std::max<std::int64_t>(0, below - std::max<std::int64_t>(span, 1));
+      const double ids_per_doc =
+          static_cast<double>(walked) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1));
+      // Each stretch as long as it takes to fill the page twice over at the rate found so
+      // far; one that falls short (the rate varies) is followed by another, until the page
+      // is full or the rooms' documents read would pass kMaxRoomWalkRows.
+      auto seen = static_cast<double>(std::max<std::int64_t>(in_rooms, static_cast<std::int64_t>(rows.size())));
+      double read = 0;
+      // Only bitmaps, and `tsv || ''` so that the index of the terms is not one of them:
+      // the rooms' documents in a stretch are few, the term's are many.
+      db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
+      for (int stretch = 0; stretch < 4 && older; ++stretch) {
+        const auto hits = static_cast<std::int64_t>(rows.size());
+        if (hits >= want || hits == 0) break;
+        const double docs_needed =
+            2.0 * static_cast<double>(want - hits) * seen / static_cast<double>(hits);
+        if (read + docs_needed > kMaxRoomWalkRows) break;
+        const auto span = std::max<std::int64_t>(1, static_cast<std::int64_t>(docs_needed * ids_per_doc));
+        const std::int64_t lo = std::max<std::int64_t>(oldest, below - span);
         Params p = params(tsquery, below);
         p.i64(lo).i64(want - hits);
-        // Only bitmaps, and `tsv || ''` so that the index of the terms is not one of them:
-        // the rooms' documents in [lo, below) are few, the term's are many.
-        db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
         take(db.exec_planned(std::string(cols) + norm +
                              " FROM search_docs d WHERE d.room_id = ANY($3::bigint[]) AND d.id>=" +
                              first_n + " AND d.id<$4 AND d.tenant_id=$2"
                              " AND (d.tsv || ''::tsvector) @@ $1::tsquery" + rest +
                              " ORDER BY d.id DESC LIMIT " + next_n,
                              p));
-        db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
+        read += docs_needed;  // about: the stretch's documents were not counted
+        seen += docs_needed;
         below = lo;
         older = lo > oldest;
       }
+      db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
     }
     // The older documents through the index, the searcher's rooms as lexemes of the
     // tsquery (a few rooms: the index intersects their posting lists with the terms'),

@@ -8,10 +8,12 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "fleet.h"
 #include "municipal_text.h"
@@ -1204,12 +1206,14 @@ json::object search(const Settings& s) {
     srv.mark("search-start");
     for (const auto& cls : classes) {
       Samples latency;
+      std::vector<std::tuple<std::int64_t, int, std::string>> slowest;  // us, round, query
       long long failures = 0, hits = 0, requests = 0;
       for (int round = 0; round < rounds; ++round) {
         for (const auto& q : cls.queries) {
           auto t = now_us();
           auto r = co_await http.request("GET", "/api/search?limit=50&q=" + url_encode(q), "", token);
           latency.add(now_us() - t);
+          slowest.emplace_back(now_us() - t, round, q);
           ++requests;
           if (r.status != 200) {
             ++failures;
@@ -1219,6 +1223,15 @@ json::object search(const Settings& s) {
         }
       }
       const std::string k = cls.name;
+      // The slowest three (a p99 of 200 samples is the third slowest), to the log: which
+      // query, in which round.
+      std::sort(slowest.begin(), slowest.end(), std::greater<>());
+      std::string worst;
+      for (std::size_t i = 0; i < std::min<std::size_t>(3, slowest.size()); ++i) {
+        auto& [us, round, q] = slowest[i];
+        worst += " " + q + " (round " + std::to_string(round) + ") " + std::to_string(us / 1000.0).substr(0, 5) + " ms";
+      }
+      std::fprintf(stderr, "search %s slowest:%s\n", cls.name, worst.c_str());
       out[k + "_p50_ms"] = latency.pct_ms(50);
       out[k + "_p99_ms"] = latency.pct_ms(99);
       out[k + "_results_mean"] = requests ? double(hits) / double(requests) : 0.0;

@@ -5,6 +5,7 @@
 #   scripts/test-pg.sh stop DIR    stop it (fast shutdown)
 #   scripts/test-pg.sh restart DIR stop and start it again on the same port
 #   scripts/test-pg.sh kill DIR    stop it the hard way (immediate: crash recovery next start)
+# TEST_PG_SHARED_BUFFERS: its shared_buffers (128MB unless set; the benchmark sets more).
 # PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the
 # `postgres` user that Debian's package creates, and DIR/pg belongs to it. Trust auth, only
 # on loopback and a socket directory inside DIR. Durability settings are the defaults
@@ -40,7 +41,7 @@ case $cmd in
       port=${TEST_PG_PORT:-$(cat "$data/tonari-port" 2>/dev/null || echo $((20000 + RANDOM % 30000)))}
       as_pg sh -c "echo $port > '$data/tonari-port'"
       if as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-          -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$data' -c max_connections=200 -c shared_buffers=128MB" \
+          -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$data' -c max_connections=200 -c shared_buffers=${TEST_PG_SHARED_BUFFERS:-128MB}" \
           start >/dev/null 2>&1; then
         as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U tonari -d postgres -qAtc \
           "SELECT 1 FROM pg_database WHERE datname='tonari'" | grep -q 1 ||

@@ -430,7 +430,7 @@ Result<CopyReport> copy_sqlite_to_postgres(const std::string& sqlite_path,
       try {
         std::string tables;
         for (const char* t : kTables) tables += std::string(tables.empty() ? "" : ", ") + t;
-        tables += ", search_docs";
+        tables += ", search_docs, search_words";
         pg->script(("TRUNCATE " + tables + " CASCADE").c_str());
       } catch (const std::exception& e) {
         progress(std::string("could not empty the PostgreSQL database again: ") + e.what());

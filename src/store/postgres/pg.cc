@@ -165,8 +165,9 @@ std::unique_ptr<PgConn> PgConn::open(const ConnectOptions& o) {
   PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConn> conn(new PgConn(c, o.reply_timeout_ms));
   // An acknowledgement means committed (whatever the server's default), and no statement
-  // runs (or waits for a lock) for ever.
-  conn->script(("SET synchronous_commit=on; SET statement_timeout=" +
+  // runs (or waits for a lock) for ever. tonari.words: this tonari writes the words of the
+  // search documents itself (schema version 9: search_docs_words_by_others).
+  conn->script(("SET synchronous_commit=on; SET tonari.words=on; SET statement_timeout=" +
                 std::to_string(o.statement_timeout_ms))
                    .c_str());
   return conn;

@@ -841,11 +841,26 @@ CREATE TABLE search_pending(
     // wait for each other: a repeat is harmless). The documents written before this
     // version have their words added by the indexer, newest first: search_state's
     // words_missing_below is the id below which they may be missing, gone once none are.
+    // A tonari of an earlier version (a node not yet restarted after the migration) writes
+    // documents without their words: the trigger adds them, every lexeme but the room's
+    // (a few more than the words: harmless), for any session without tonari.words, which
+    // this version sets on each of its connections (pg.cc) and writes them itself.
     R"sql(
 CREATE TABLE search_words(word text COLLATE "C" NOT NULL);
 CREATE INDEX search_words_word ON search_words(word);
 INSERT INTO search_state(name, value)
   SELECT 'words_missing_below', max(id) + 1 FROM search_docs HAVING count(*) > 0;
+CREATE FUNCTION search_docs_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO search_words(word)
+    SELECT u.lexeme FROM unnest(NEW.tsv) u
+    WHERE left(u.lexeme, 1) <> '#'
+      AND NOT EXISTS (SELECT 1 FROM search_words s WHERE s.word = u.lexeme COLLATE "C");
+  RETURN NULL;
+END $$;
+CREATE TRIGGER search_docs_words_by_others AFTER INSERT OR UPDATE OF tsv ON search_docs
+  FOR EACH ROW WHEN (current_setting('tonari.words', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION search_docs_words();
 )sql",
 };
 

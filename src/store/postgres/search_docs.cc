@@ -514,7 +514,7 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 // Up to three statements, each of which keeps only the searcher's tenant and rooms,
 // rechecks each term as a substring of the search form (strpos) and applies the filters,
 // so that LIMIT counts only real results: a page is never short because of them.
-// 1. The newest `window` documents, walked along the primary key, newest first, each
+// 1. The newest `window` ids, walked along the primary key, newest first, each
 //    checked for tenant and rooms before its tsvector: a frequent term (課, 会議) fills
 //    the page there, whatever the corpus's size.
 // 2. If the page is not full but the walk found some: the rate it found them at among the
@@ -697,12 +697,15 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // the rooms' 1,900 older matches: 46 ms, where a second stretch takes a few.)
   if (older && static_cast<std::int64_t>(rows.size()) < want) {
     if (!rows.empty()) {
-      // The rooms' documents in the walked window: the rate of matches among them, and how
-      // many of them a stretch of ids holds (ids are dense: a document is one id).
-      const std::int64_t in_rooms =
-          db.exec("SELECT count(*) FROM search_docs WHERE room_id = ANY($1::bigint[])"
-                  " AND id>=$2 AND id<$3",
-                  Params().ids(q.rooms).i64(below).i64(bound)).row(0).i64(0);
+      // The rooms' documents in [lo, hi).
+      auto rooms_docs = [&](std::int64_t lo, std::int64_t hi) {
+        return db.exec("SELECT count(*) FROM search_docs WHERE room_id = ANY($1::bigint[])"
+                       " AND id>=$2 AND id<$3",
+                       Params().ids(q.rooms).i64(lo).i64(hi)).row(0).i64(0);
+      };
+      // Those in the walked window: the rate of matches among them, and how many of them a
+      // stretch of ids holds (about: an edit or a reindex leaves ids unused).
+      const std::int64_t in_rooms = rooms_docs(below, bound);
       const double ids_per_doc =
           static_cast<double>(walked) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1));
       // Each stretch as long as it takes to fill the page twice over at the rate found so
@@ -719,8 +722,17 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
         const double docs_needed =
             2.0 * static_cast<double>(want - hits) * seen / static_cast<double>(hits);
         if (read + docs_needed > kMaxRoomWalkRows) break;
-        const auto span = std::max<std::int64_t>(1, static_cast<std::int64_t>(docs_needed * ids_per_doc));
-        const std::int64_t lo = std::max<std::int64_t>(oldest, below - span);
+        auto span = std::max<std::int64_t>(1, static_cast<std::int64_t>(docs_needed * ids_per_doc));
+        std::int64_t lo = std::max<std::int64_t>(oldest, below - span);
+        // Counted, since ids are not quite dense: a stretch with far more of the rooms'
+        // documents than needed is made shorter once.
+        auto docs = static_cast<double>(rooms_docs(lo, below));
+        if (docs > 2 * docs_needed) {
+          span = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(span) * docs_needed / docs));
+          lo = std::max<std::int64_t>(oldest, below - span);
+          docs = static_cast<double>(rooms_docs(lo, below));
+        }
+        if (read + docs > kMaxRoomWalkRows) break;
         Params p = params(tsquery, below);
         p.i64(lo).i64(want - hits);
         take(db.exec_planned(std::string(cols) + norm +
@@ -729,8 +741,8 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
                              " AND (d.tsv || ''::tsvector) @@ $1::tsquery" + rest +
                              " ORDER BY d.id DESC LIMIT " + next_n,
                              p));
-        read += docs_needed;  // about: the stretch's documents were not counted
-        seen += docs_needed;
+        read += docs;
+        seen += docs;
         below = lo;
         older = lo > oldest;
       }

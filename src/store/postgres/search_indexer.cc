@@ -17,6 +17,7 @@ namespace {
 // autovacuum, whose lock would stop the posts mid-burst). Measured after 1,000,000 posts
 // without them: 6,370 empty pages that each search and each idle look of the indexer read,
 // 5-9 ms.
+constexpr auto kRetryCut = std::chrono::seconds(5);
 
 // Runs `batch` (a transaction of its own); whatever fails, it is rolled back.
 template <typename F>
@@ -71,6 +72,7 @@ void SearchIndexer::run() {
   std::int64_t taken = 0;  // since the last vacuum
   std::int64_t burst = 0;  // since the last vacuum that gave pages back
   bool words_left = true;  // documents may lack their words (add_missing_words)
+  auto cut_after = std::chrono::steady_clock::time_point{};  // no cut tried before then
   for (;;) {
     std::chrono::milliseconds pause = pace_.every;
     try {
@@ -82,9 +84,17 @@ void SearchIndexer::run() {
       backoff = std::chrono::milliseconds(200);
       taken += n;
       burst += n;
-      if (n < pace_.batch && burst >= pace_.vacuum_after) {
+      const auto now = std::chrono::steady_clock::now();
+      if (n < pace_.batch && burst >= pace_.vacuum_after && now >= cut_after) {
         db->script("VACUUM (TRUNCATE) search_pending");
-        taken = burst = 0;
+        taken = 0;
+        // The pages go only if no snapshot still sees their rows and the table's lock
+        // could be had: otherwise again a little later.
+        if (db->exec("SELECT pg_relation_size('search_pending') > 8 * 8192").row(0).boolean(0)) {
+          cut_after = now + kRetryCut;
+        } else {
+          burst = 0;
+        }
       } else if (taken >= pace_.vacuum_after) {
         db->script("VACUUM search_pending");
         taken = 0;
@@ -92,7 +102,9 @@ void SearchIndexer::run() {
       if (n < pace_.batch) {
         backlog_.store(0);
         // Idle: the words of documents from before search_words, a batch at a time.
-        if (words_left) words_left = in_transaction(*db, [&] { return add_missing_words(*db, pace_.batch); });
+        if (words_left && !busy_()) {
+          words_left = in_transaction(*db, [&] { return add_missing_words(*db, pace_.batch); });
+        }
       } else {
         const std::int64_t left = pending_messages(*db);
         backlog_.store(left);

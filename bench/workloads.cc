@@ -1212,8 +1212,9 @@ json::object search(const Settings& s) {
         for (const auto& q : cls.queries) {
           auto t = now_us();
           auto r = co_await http.request("GET", "/api/search?limit=50&q=" + url_encode(q), "", token);
-          latency.add(now_us() - t);
-          slowest.emplace_back(now_us() - t, round, q);
+          const std::int64_t us = now_us() - t;
+          latency.add(us);
+          slowest.emplace_back(us, round, q);
           ++requests;
           if (r.status != 200) {
             ++failures;

@@ -669,9 +669,8 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
       if (q.relevance) f.score = search::relevance(row.view(8), q.terms);
     }
   };
-  // The newest `window` ids below the bound, [below, bound) (ids are dense: a document is
-  // one id, but for those deleted), and whether there are older documents: two reads of
-  // the primary key's ends.
+  // The newest `window` ids below the bound, [below, bound), and whether there are older
+  // documents: two reads of the primary key's ends.
   PgResult ends = db.exec("SELECT max(id), min(id) FROM search_docs WHERE id<$1", Params().i64(bound));
   const bool any = !ends.row(0).is_null(0);
   std::int64_t below = any ? std::max(ends.row(0).i64(0) - window + 1, ends.row(0).i64(1)) : 0;
@@ -696,6 +695,9 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // (A single stretch fell short for 税 in the bench, 21 of 23, and the index then read
   // the rooms' 1,900 older matches: 46 ms, where a second stretch takes a few.)
   if (older && static_cast<std::int64_t>(rows.size()) < want) {
+    // Only bitmaps in both statements below, whatever the planner guesses of a term's
+    // frequency (it guessed 'の':* at a third of what it is); undone at the block's end.
+    db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
     if (!rows.empty()) {
       // The rooms' documents in [lo, hi).
       auto rooms_docs = [&](std::int64_t lo, std::int64_t hi) {
@@ -713,9 +715,8 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
       // is full or the rooms' documents read would pass kMaxRoomWalkRows.
       auto seen = static_cast<double>(std::max<std::int64_t>(in_rooms, static_cast<std::int64_t>(rows.size())));
       double read = 0;
-      // Only bitmaps, and `tsv || ''` so that the index of the terms is not one of them:
-      // the rooms' documents in a stretch are few, the term's are many.
-      db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
+      // `tsv || ''` so that the index of the terms is not one of the bitmaps: the rooms'
+      // documents in a stretch are few, the term's are many.
       for (int stretch = 0; stretch < 4 && older; ++stretch) {
         const auto hits = static_cast<std::int64_t>(rows.size());
         if (hits >= want || hits == 0) break;
@@ -746,7 +747,6 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
         below = lo;
         older = lo > oldest;
       }
-      db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
     }
     // The older documents through the index, the searcher's rooms as lexemes of the
     // tsquery (a few rooms: the index intersects their posting lists with the terms'),
@@ -771,16 +771,13 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
       }
       Params p = params(match, below);
       p.i64(want - static_cast<std::int64_t>(rows.size()));
-      // Until the snapshot's transaction ends: the bitmaps, whatever the planner guesses
-      // of a prefix term's frequency (it guessed 'の':* at a third of what it is).
-      db.script("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off");
       take(db.exec_planned(std::string(cols) + norm +
                            " FROM search_docs d WHERE d.tsv @@ $1::tsquery AND d.tenant_id=$2"
                            " AND " + rooms + " AND d.id<$4" + rest +
                            " ORDER BY d.id DESC LIMIT " + first_n,
                            p));
-      db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
     }
+    db.script("SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on");
   }
 
   // The messages posted but not indexed yet (search_pending), in the searcher's rooms, read

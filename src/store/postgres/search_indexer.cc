@@ -19,9 +19,10 @@ namespace {
 // 5-9 ms.
 constexpr auto kRetryCut = std::chrono::seconds(5);
 
-// Runs `batch` (a transaction of its own); whatever fails, it is rolled back.
+// Runs `batch` (which begins and commits a transaction of its own); whatever fails, the
+// transaction it left open is rolled back.
 template <typename F>
-auto in_transaction(PgConn& db, F batch) {
+auto rolled_back_on_error(PgConn& db, F batch) {
   try {
     return batch();
   } catch (...) {
@@ -37,7 +38,7 @@ auto in_transaction(PgConn& db, F batch) {
 
 // One batch: how many messages it took (those of a batch rolled back stay on the list).
 std::int64_t index_batch(PgConn& db, int max) {
-  return in_transaction(db, [&] { return index_pending(db, max); });
+  return rolled_back_on_error(db, [&] { return index_pending(db, max); });
 }
 
 }  // namespace
@@ -103,7 +104,8 @@ void SearchIndexer::run() {
         backlog_.store(0);
         // Idle: the words of documents from before search_words, a batch at a time.
         if (words_left && !busy_()) {
-          words_left = in_transaction(*db, [&] { return add_missing_words(*db, pace_.batch); });
+          words_left =
+              rolled_back_on_error(*db, [&] { return add_missing_words(*db, pace_.batch); });
         }
       } else {
         const std::int64_t left = pending_messages(*db);

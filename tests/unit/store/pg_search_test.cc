@@ -107,6 +107,19 @@ class SearchOnPostgres : public StoreFixture {
     return out;
   }
 
+  // A note of bob's in `room`.
+  void bobs_note(RoomId room, const std::string& title, const std::string& body) {
+    must(wait<RoomChange>([&](auto cb) {
+      store::NewNote n;
+      n.room = room;
+      n.by = bob_.id;
+      n.title = title;
+      n.body = body;
+      n.now = kT0 + 2000;
+      store().create_note(n, nullptr, cb);
+    }));
+  }
+
   int documents_agree();
 
   std::string name_;
@@ -185,15 +198,7 @@ TEST_F(SearchOnPostgres, MigrateWritesTheDocumentsOfDataFromBeforeTheIndex) {
   const Room room = group_room();
   must(post(room.id, alice_.id, "a", "防災会議の資料"));
   must(post(room.id, bob_.id, "b", "了解です"));
-  must(wait<RoomChange>([&](auto cb) {
-    store::NewNote n;
-    n.room = room.id;
-    n.by = bob_.id;
-    n.title = "議事録";
-    n.body = "予算の確認";
-    n.now = kT0 + 2000;
-    store().create_note(n, nullptr, cb);
-  }));
+  bobs_note(room.id, "議事録", "予算の確認");
   index_pending();
   const std::int64_t docs = count("SELECT count(*) FROM search_docs");
   EXPECT_EQ(docs, 3);  // two messages and the note (its system message has none)
@@ -359,15 +364,7 @@ TEST_F(SearchOnPostgres, ReindexKeepsAPendingMessagesPlace) {
   reopen();
   const Room room = group_room();
   must(post(room.id, alice_.id, "c-1", "防災無線の点検"));
-  must(wait<RoomChange>([&](auto cb) {
-    store::NewNote n;
-    n.room = room.id;
-    n.by = bob_.id;
-    n.title = "点検手順";
-    n.body = "電池を確認";
-    n.now = kT0 + 2000;
-    store().create_note(n, nullptr, cb);
-  }));
+  bobs_note(room.id, "点検手順", "電池を確認");
   must(post(room.id, alice_.id, "c-2", "点検完了"));
   SearchQuery q;
   q.tenant = tenant_.id;

@@ -1124,7 +1124,7 @@ json::object search(const Settings& s) {
   // Posting with the index off: a fresh server, the same rooms and load, for `measure`.
   // Once before the server that is measured and once after its posting (with it idle), so
   // that the machine's drift over the run weighs on both sides of the ratio alike.
-  auto posting_off = [&](double& rate_off) -> json::object {
+  auto posting_off = [&](double& rate_off, double& cpu_us_off) -> json::object {
     ServerOptions off = so;
     off.config = config_without_index(s.server.config);
     Servers srv(off, s.topology);
@@ -1136,15 +1136,17 @@ json::object search(const Settings& s) {
       SearchCorpus c = corpus;
       if (!co_await set_up_corpus(http, fleet, c)) co_return json::object{{"error", "rooms failed"}};
       co_await fleet.connect(0, c.senders, 256, false);
+      const double cpu0 = srv.cpu_seconds();
       auto [rate, acked] = co_await post_corpus(ioc, fleet, c, measure, 1LL << 40, std::chrono::duration_cast<std::chrono::seconds>(measure));
       rate_off = rate;
+      cpu_us_off = acked > 0 ? (srv.cpu_seconds() - cpu0) / static_cast<double>(acked) * 1e6 : 0;
       fleet.drop(0, c.senders);
       co_return json::object{};
     });
     return r;
   };
-  double rate_off = 0, rate_off_after = 0;
-  if (json::object r = posting_off(rate_off); r.contains("error")) return r;
+  double rate_off = 0, rate_off_after = 0, cpu_off = 0, cpu_off_after = 0;
+  if (json::object r = posting_off(rate_off, cpu_off); r.contains("error")) return r;
 
   Servers srv(so, s.topology);
   return run_on_io([&](asio::io_context& ioc) -> asio::awaitable<json::object> {
@@ -1171,8 +1173,18 @@ json::object search(const Settings& s) {
       }
       co_await sleep_for(ioc, 100ms);
     }
-    if (!pg) co_await wal_checkpointed(ioc, srv.port(), 120s);
-    if (json::object r = posting_off(rate_off_after); r.contains("error")) co_return r;
+    if (!pg) {
+      co_await wal_checkpointed(ioc, srv.port(), 120s);
+      // The index's merging once the writer is idle (sqlite/search_index.h, kAutomerge):
+      // done before the next server posts, so that it does not share the machine with it.
+      for (const auto end = Clock::now() + 120s; Clock::now() < end;) {
+        if ((co_await metrics(ioc, srv.port())).value("tonari_search_index_merging") <= 0) break;
+        co_await sleep_for(ioc, 100ms);
+      }
+    }
+    // The server's CPU for the posting and for putting it into the index, per message.
+    const double cpu_on = stored > 0 ? (srv.cpu_seconds() - cpu0) / static_cast<double>(stored) * 1e6 : 0;
+    if (json::object r = posting_off(rate_off_after, cpu_off_after); r.contains("error")) co_return r;
     ::sync();
     if (const char* w = std::getenv("TONARI_BENCH_SEARCH_SETTLE_S")) co_await sleep_for(ioc, std::chrono::seconds(std::atoi(w)));
 
@@ -1201,7 +1213,9 @@ json::object search(const Settings& s) {
                      {"posting_ratio_on_off", rate_off + rate_off_after > 0
                                                   ? 2 * rate_on / (rate_off + rate_off_after)
                                                   : 0.0},
-                     {"server_cpu_s_posting", post_cpu}};
+                     {"server_cpu_s_posting", post_cpu},
+                     {"server_cpu_us_per_post_index_on", cpu_on},
+                     {"server_cpu_us_per_post_index_off", (cpu_off + cpu_off_after) / 2}};
     out["index_catch_up_s"] = catch_up_s;
     srv.mark("search-start");
     for (const auto& cls : classes) {

@@ -102,6 +102,9 @@ std::string metrics_text(Node& node, http::Server& server, api::Deps& deps) {
     metric("tonari_store_wal_catch_ups_total", "counter",
            "Checkpoints the writer ran itself so that a long write-ahead log starts over.",
            w.wal_catch_ups.load());
+    metric("tonari_search_index_merging", "gauge",
+           "1 while the full-text index has segments to merge once the writer is idle.",
+           node.sqlite->index_merge_owed() ? 1 : 0);
   }
   if (node.sqlite || node.postgres) {
     metric("tonari_search_unindexed_documents", "gauge",

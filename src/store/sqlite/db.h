@@ -102,6 +102,8 @@ class Connection {
   // Frames in the write-ahead log after this connection's last commit (0 before any).
   int wal_frames() const { return wal_frames_; }
   int changes() const;
+  // Rows changed by this connection since it opened (sqlite3_total_changes64).
+  std::int64_t total_changes() const;
   // True between BEGIN and COMMIT/ROLLBACK.
   bool in_transaction() const;
 

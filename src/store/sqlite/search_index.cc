@@ -339,6 +339,19 @@ std::int64_t pending_documents(Connection& db) {
   return s.step() ? s.i64(0) : 0;
 }
 
+bool merge_search_index(Connection& db, int pages) {
+  // FTS5 changes at least two rows when it merges anything (its structure record and
+  // the output's pages), fewer when there is nothing to merge.
+  const std::int64_t before = db.total_changes();
+  db.q("INSERT INTO search_fts(search_fts, rank) VALUES('merge', ?)").bind(1, pages).run();
+  return db.total_changes() - before >= 2;
+}
+
+std::int64_t search_index_segments(Connection& db) {
+  Stmt s = db.q("SELECT count(DISTINCT segid) FROM search_fts_idx");
+  return s.step() ? s.i64(0) : 0;
+}
+
 // ---- Search -------------------------------------------------------------------------------
 
 namespace {
@@ -768,6 +781,16 @@ void clear_search_state(Connection& db, const char* name) {
 }
 
 void prepare_search(Connection& db, bool indexing) {
+  // The merge settings (kAutomerge), kept in search_fts_config: written when they differ.
+  for (const auto& [name, value] : {std::pair<const char*, int>{"automerge", kAutomerge},
+                                    {"crisismerge", kCrisisMerge}}) {
+    {
+      Stmt s = db.q("SELECT v FROM search_fts_config WHERE k=?");
+      s.bind(1, name);
+      if (s.step() && s.i64(0) == value) continue;
+    }
+    db.q("INSERT INTO search_fts(search_fts, rank) VALUES(?, ?)").bind(1, name).bind(2, value).run();
+  }
   const std::int64_t fts_version = search_state(db, "fts_version");
   if (fts_version != search::kFulltextVersion) {
     // 'delete' gives the index the tokens a document was indexed with, computed again by

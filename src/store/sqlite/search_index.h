@@ -67,6 +67,22 @@ void reindex_file(Connection& db, FileId file);
 std::int64_t flush_search_index(Connection& db, std::int64_t max_docs);
 std::int64_t pending_documents(Connection& db);
 
+// FTS5 keeps the index as segments, one or more per flush, and merges them as it writes:
+// a level's segments into one of the next level once there are kAutomerge of them
+// (merging a little at each write), all at once past kCrisisMerge. A search reads every
+// segment, so fewer are faster to search; each merge rewrites what it merges, so fewer
+// merges are cheaper to write. While posts come, the index merges 16 at a time (each
+// document is rewritten about half as often as with FTS5's default, 4); when the writer
+// has nothing else to do, merge_search_index takes the levels down to fewer than 4
+// segments, as FTS5's default would have kept them. Measured: docs/performance.md.
+inline constexpr int kAutomerge = 16;
+inline constexpr int kCrisisMerge = 64;
+// One step of that idle merging (FTS5 'merge': levels of 4 segments or more, at most
+// about `pages` leaf pages written). Returns false when there was nothing to merge.
+bool merge_search_index(Connection& db, int pages);
+// The index's segments (tests, the merging's figures).
+std::int64_t search_index_segments(Connection& db);
+
 // ---- Reads ------------------------------------------------------------------------------
 
 // Store::search on a read connection (inside its read transaction).

@@ -201,8 +201,10 @@ void SqliteStore::checkpoint_loop() {
     // writer to copy when it lets the log start over stays small (Writer::keep_wal_short),
     // and while search documents wait to be indexed after a burst (a backlog drained at
     // the idle pace took half a minute after a million posts, and searches read every
-    // pending document meanwhile).
-    const bool backlog = flush_backlog_.load() || unindexed_.load() >= kFlushDocs;
+    // pending document meanwhile), and while the index has segments to merge and the
+    // writer little else to do (maybe_merge_search).
+    const bool backlog = flush_backlog_.load() || unindexed_.load() >= kFlushDocs ||
+                         (idle_ && merge_owed_.load() && opts_.search_index);
     ckpt_cv_.wait_for(lock, std::chrono::milliseconds(busy || backlog ? 50 : 500));
     lock.unlock();
     try {
@@ -219,6 +221,7 @@ void SqliteStore::checkpoint_loop() {
       }
       failing = false;
       maybe_flush_search();
+      maybe_merge_search();
     } catch (const DbError& e) {
       // Retried on the next round; the WAL only grows meanwhile.
       if (!failing) {

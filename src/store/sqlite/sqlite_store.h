@@ -188,6 +188,13 @@ class SqliteStore final : public Store {
   // Puts every pending search document into the FTS index now (search_index.h,
   // flush_search_index), as the checkpointer does every so often; returns how many.
   Result<std::int64_t> index_pending();
+  // One step of merging the index's segments, as the checkpointer runs them while the
+  // writer is idle (search_index.h, merge_search_index); false: nothing left to merge.
+  Result<bool> merge_index_step();
+  // Whether the index has segments to merge once the writer is idle (a metric).
+  bool index_merge_owed() const { return opts_.search_index && merge_owed_.load(); }
+  // Segments in the FTS index (search_index_segments).
+  Result<std::int64_t> index_segments();
   // Search documents posted and not yet flushed into the index (about; a metric).
   std::int64_t unindexed_documents() const { return std::max<std::int64_t>(0, unindexed_.load()); }
 
@@ -245,6 +252,20 @@ class SqliteStore final : public Store {
   // checkpointer comes back at its fast pace until they are in.
   std::atomic<bool> flush_backlog_{false};
   std::chrono::steady_clock::time_point last_flush_{};  // the checkpointer's
+  // Merging the index while the writer is idle (merge_search_index): owed after a flush,
+  // done one step at a time, each a write job of kMergePages (tens of milliseconds), while
+  // others' writes come slower than kIdleJobsPerSecond.
+  void maybe_merge_search();
+  static constexpr int kMergePages = 250;
+  static constexpr double kIdleJobsPerSecond = 200;
+  std::atomic<bool> merge_owed_{true};
+  std::atomic<bool> merging_{false};
+  // The write jobs the checkpointer submitted itself (flushes, merges); at its last look,
+  // those and all the writer's, and when; whether the writer was idle then.
+  std::atomic<std::uint64_t> search_jobs_{0};
+  std::uint64_t seen_jobs_ = 0, seen_search_jobs_ = 0;
+  std::chrono::steady_clock::time_point seen_at_{};
+  bool idle_ = false;
   WriterStats stats_;               // kept after shutdown
   PostCache post_cache_;            // the writer thread's (post_message)
 };

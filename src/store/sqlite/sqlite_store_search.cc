@@ -26,7 +26,10 @@ Result<std::int64_t> SqliteStore::index_pending() {
     return n;
   }, [&p](Result<std::int64_t> r) { p.set_value(std::move(r)); });
   auto r = f.get();
-  if (r.ok()) unindexed_.store(0);
+  if (r.ok()) {
+    unindexed_.store(0);
+    if (*r > 0) merge_owed_.store(true);
+  }
   return r;
 }
 
@@ -48,17 +51,60 @@ void SqliteStore::maybe_flush_search() {
   }
   last_flush_ = now;
   flushing_.store(true);
+  search_jobs_.fetch_add(1);
   write<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
     return flush_search_index(db, kMaxFlushDocs);
   }, [this](Result<std::int64_t> r) {
     if (r.ok()) {
       // What others wrote is flushed too: never below none.
       if (unindexed_.fetch_sub(*r) - *r < 0) unindexed_.store(0);
+      if (*r > 0) merge_owed_.store(true);
       flush_backlog_.store(*r >= kMaxFlushDocs);
     } else {
       log::warn("search.flush_failed", {{"error", r.status().message()}});
     }
     flushing_.store(false);
+  });
+}
+
+Result<bool> SqliteStore::merge_index_step() {
+  std::promise<Result<bool>> p;
+  auto f = p.get_future();
+  write<bool>([](Connection& db) -> Result<bool> { return merge_search_index(db, kMergePages); },
+              [&p](Result<bool> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+Result<std::int64_t> SqliteStore::index_segments() {
+  return read<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
+    return search_index_segments(db);
+  });
+}
+
+void SqliteStore::maybe_merge_search() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::uint64_t jobs = stats_.jobs.load(std::memory_order_relaxed);
+  const std::uint64_t own = search_jobs_.load();
+  const std::uint64_t others = jobs - seen_jobs_ - std::min(jobs - seen_jobs_, own - seen_search_jobs_);
+  const double seconds = std::chrono::duration<double>(now - seen_at_).count();
+  idle_ = static_cast<double>(others) < kIdleJobsPerSecond * seconds;
+  seen_jobs_ = jobs;
+  seen_search_jobs_ = own;
+  seen_at_ = now;
+  if (!opts_.search_index || !idle_ || !merge_owed_.load() || merging_.load() ||
+      flushing_.load() || unindexed_.load() >= kFlushDocs) {
+    return;
+  }
+  merging_.store(true);
+  search_jobs_.fetch_add(1);
+  write<bool>([](Connection& db) -> Result<bool> { return merge_search_index(db, kMergePages); },
+              [this](Result<bool> r) {
+    if (r.ok() && !*r) merge_owed_.store(false);
+    // (unavailable: the store is shutting down, or the writer's queue is full: next time.)
+    if (!r.ok() && r.status().code() != Code::unavailable) {
+      log::warn("search.merge_failed", {{"error", r.status().message()}});
+    }
+    merging_.store(false);
   });
 }
 

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "store/sqlite/backup.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/search_index.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/test_store.h"
 
@@ -226,6 +229,45 @@ TEST_F(SqliteSearchTest, IndexedAndPendingDocumentsAreFoundAlike) {
   EXPECT_EQ(find("点検", {room.id}), std::vector<std::string>{"m" + std::to_string(seqs[8])});
   EXPECT_EQ(find("巡回", {room.id}).size(), 7u);
   // The FTS index agrees with its documents.
+  store_.reset();
+  exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
+}
+
+// FTS5 merges the index's segments 16 at a time while posts come (search_index.h,
+// kAutomerge), and the checkpointer merges the rest once the writer is idle: a search
+// then reads fewer segments, and finds the same.
+TEST_F(SqliteSearchTest, TheIndexIsMergedOnceTheWriterIsIdle) {
+  {
+    store::sqlite::Connection db(db_path_, "NORMAL", true);
+    for (const auto& [name, value] : {std::pair<const char*, int>{"automerge", store::sqlite::kAutomerge},
+                                      {"crisismerge", store::sqlite::kCrisisMerge}}) {
+      store::sqlite::Stmt s = db.q("SELECT v FROM search_fts_config WHERE k=?");
+      s.bind(1, name);
+      ASSERT_TRUE(s.step()) << name;
+      EXPECT_EQ(s.i64(0), value) << name;
+    }
+  }
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  std::vector<std::string> newest_first;
+  // Twelve flushes, a segment each (fewer than 16: FTS5 merges none of them by itself).
+  for (int flush = 0; flush < 12; ++flush) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string n = std::to_string(flush * 3 + i);
+      const Seq seq = must(post(room.id, alice_.id, "c-" + n, "庁舎の点検記録 " + n)).message->seq;
+      newest_first.insert(newest_first.begin(), "m" + std::to_string(seq));
+    }
+    must(sqlite().index_pending());
+  }
+  EXPECT_EQ(find("点検", {room.id}), newest_first);
+  // The checkpointer merges them by itself, with nothing else to write.
+  std::int64_t segments = must(sqlite().index_segments());
+  for (int i = 0; i < 200 && segments > 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    segments = must(sqlite().index_segments());
+  }
+  EXPECT_LE(segments, 3);
+  EXPECT_FALSE(must(sqlite().merge_index_step()));  // nothing left to merge
+  EXPECT_EQ(find("点検", {room.id}), newest_first);
   store_.reset();
   exec("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
 }

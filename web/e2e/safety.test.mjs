@@ -241,6 +241,15 @@ test('a 危機管理 user starts a drill with a question of its own, watches it,
   await dlg.getByLabel('質問5の質問文').fill('避難所の開設');
   await dlg.getByLabel('質問5の選択肢1', { exact: true }).fill('開設済み');
   await dlg.getByLabel('質問5の選択肢2', { exact: true }).fill('未開設');
+  // Another template, clicked by mistake: asked first, and kept as it was when cancelled.
+  await dlg.getByRole('radio', { name: '最初から作成' }).click();
+  const discard = desk.getByRole('dialog', { name: '確認', exact: true });
+  await discard.getByText('編集した質問は破棄されます。テンプレートを切り替えますか？').waitFor();
+  await discard.getByRole('button', { name: 'キャンセル' }).click();
+  await discard.waitFor({ state: 'detached' });
+  assert.equal(await dlg.getByRole('radio', { name: '【訓練】安否確認' }).isChecked(), true);
+  assert.equal(await dlg.getByRole('radio', { name: '最初から作成' }).isChecked(), false);
+  assert.equal(await dlg.getByLabel('質問5の質問文').inputValue(), '避難所の開設');
   await audit(desk, 'the start dialog, its questions edited');
   await dlg.getByRole('button', { name: '開始する' }).click();
   await desk.waitForURL(/\/safety\/\d+$/);

@@ -73,6 +73,8 @@ const enSafety: SafetyTexts = {
   sfCsvSjis: 'CSV (Shift_JIS)',
   sfPrint: 'Printable page',
   sfScratch: 'From scratch',
+  sfQDiscardAsk: 'The questions you edited will be discarded. Switch the template?',
+  sfQDiscard: 'Switch',
   sfQEdit: 'Edit the questions',
   sfQEdited: 'Changed from the template',
   sfQReset: 'Back to the template',

@@ -76,6 +76,8 @@ const jaSafety = {
   sfPrint: '印刷用ページ',
   // the start dialog's questions (questions.ts, QuestionEditor.tsx)
   sfScratch: '最初から作成',
+  sfQDiscardAsk: '編集した質問は破棄されます。テンプレートを切り替えますか？',
+  sfQDiscard: '切り替える',
   sfQEdit: '質問を編集',
   sfQEdited: 'テンプレートから変更しています',
   sfQReset: 'テンプレートに戻す',

@@ -9,6 +9,7 @@
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { Department } from '../api/types';
+import { ask } from '../components/confirm';
 import { departments } from '../components/DeptTree';
 import { Dialog } from '../components/Dialog';
 import { Icon } from '../components/Icon';
@@ -54,7 +55,14 @@ export function StartDialog({ onClose, onUnsure }: { onClose: () => void; onUnsu
   const base = tpls ? baseOf(tpl, tpls) : [];
   const edited = !sameQuestions(qs, base);
   const wrong = problems(qs);
-  const choose = (key: string) => {
+  const [, redraw] = useState(0);
+  const choose = async (key: string) => {
+    if (key === tpl) return;
+    // Questions edited by hand are not thrown away by a stray click on another template.
+    if (edited && !(await ask(t('sfQDiscardAsk'), t('sfQDiscard')))) {
+      redraw((n) => n + 1); // the radios back as they were (the browser moved the check)
+      return;
+    }
     setTpl(key);
     if (tpls) dispatchQ({ type: 'reset', qs: baseOf(key, tpls) });
     if (key === SCRATCH) setEditing(true);
@@ -121,12 +129,12 @@ export function StartDialog({ onClose, onUnsure }: { onClose: () => void; onUnsu
             <div class="sf-choices">
               {tpls.map((x) => (
                 <label key={x.key} class="radio">
-                  <input type="radio" name="sf-tpl" checked={tpl === x.key} onChange={() => choose(x.key)} />
+                  <input type="radio" name="sf-tpl" checked={tpl === x.key} onChange={() => void choose(x.key)} />
                   {x.title}
                 </label>
               ))}
               <label class="radio">
-                <input type="radio" name="sf-tpl" checked={tpl === SCRATCH} onChange={() => choose(SCRATCH)} />
+                <input type="radio" name="sf-tpl" checked={tpl === SCRATCH} onChange={() => void choose(SCRATCH)} />
                 {t('sfScratch')}
               </label>
             </div>

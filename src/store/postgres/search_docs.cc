@@ -105,7 +105,12 @@ void put_docs(PgConn& db, const std::vector<Doc>& docs) {
   }
   db.exec("INSERT INTO search_docs AS d(id, tenant_id, room_id, kind, seq, note_id, file_id,"
           " sender_id, at, has_file, norm, tsv)"
-          " SELECT CASE WHEN x.id > 0 THEN x.id ELSE nextval('search_docs_id_seq') END,"
+          // A source's document keeps its id; only a new one takes the next (nextval in
+          // the SELECT would be spent before ON CONFLICT finds the row: a reindex left a
+          // gap as large as the corpus, and the walk's windows short of documents).
+          " SELECT CASE WHEN x.id > 0 THEN x.id ELSE coalesce((SELECT e.id FROM search_docs e"
+          "   WHERE e.room_id=x.r AND e.kind=x.k AND e.seq=x.s AND e.note_id=x.n"
+          "   AND e.file_id=x.f), nextval('search_docs_id_seq')) END,"
           "  x.t, x.r, x.k, x.s, x.n, x.f, x.u, x.a, x.h<>0, x.norm,"
           "  array_to_tsvector(string_to_array(x.toks, chr(31)) || ('#' || x.r))"
           " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],"

@@ -17,7 +17,6 @@ namespace {
 // autovacuum, whose lock would stop the posts mid-burst). Measured after 1,000,000 posts
 // without them: 6,370 empty pages that each search and each idle look of the indexer read,
 // 5-9 ms.
-constexpr auto kRetryCut = std::chrono::seconds(5);
 
 // Runs `batch` (which begins and commits a transaction of its own); whatever fails, the
 // transaction it left open is rolled back.
@@ -91,8 +90,9 @@ void SearchIndexer::run() {
         taken = 0;
         // The pages go only if no snapshot still sees their rows and the table's lock
         // could be had: otherwise again a little later.
-        if (db->exec("SELECT pg_relation_size('search_pending') > 8 * 8192").row(0).boolean(0)) {
-          cut_after = now + kRetryCut;
+        if (db->exec("SELECT pg_relation_size('search_pending') > $1::bigint * 8192",
+                     Params().i64(pace_.keep_pages)).row(0).boolean(0)) {
+          cut_after = now + pace_.retry_cut;
         } else {
           burst = 0;
         }

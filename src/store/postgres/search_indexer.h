@@ -32,6 +32,10 @@ class SearchIndexer {
     double yield = 4;
     std::int64_t max_backlog = 50000;
     std::int64_t vacuum_after = 10000;
+    // A cut that left more than `keep_pages` pages (a search's snapshot still saw their
+    // rows, or the table's lock was taken) is tried again `retry_cut` later.
+    std::int64_t keep_pages = 8;
+    std::chrono::milliseconds retry_cut{5000};
   };
   // `busy`: whether this node's writers have a queue now.
   SearchIndexer(ConnectOptions connect, Pace pace, std::function<bool()> busy);

@@ -377,6 +377,11 @@ TEST_F(SearchOnPostgres, ReindexKeepsAPendingMessagesPlace) {
   ASSERT_TRUE(written.ok()) << written.status().message();
   EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
   EXPECT_EQ(walk(store(), q, 10), before);
+  // A second rebuild finds every document in place: no id is spent (ids stay dense).
+  const std::int64_t last = count("SELECT last_value FROM search_docs_id_seq");
+  ASSERT_TRUE(store().reindex(0, 10, nullptr).ok());
+  EXPECT_EQ(count("SELECT last_value FROM search_docs_id_seq"), last);
+  EXPECT_EQ(walk(store(), q, 10), before);
 }
 
 // Pending messages are rows committed with the posts: a node stopped before its indexer
@@ -409,7 +414,9 @@ TEST_F(SearchOnPostgres, TheListShrinksOnceTheIndexerCatchesUp) {
   EXPECT_GT(count("SELECT pg_relation_size('search_pending')"), 0);
   store::postgres::SearchIndexer indexer(
       store::postgres::ConnectOptions{.conninfo = uri()},
-      {.batch = 7, .every = std::chrono::milliseconds(5), .vacuum_after = 20}, [] { return false; });
+      {.batch = 7, .every = std::chrono::milliseconds(5), .vacuum_after = 20, .keep_pages = 0,
+       .retry_cut = std::chrono::milliseconds(100)},
+      [] { return false; });
   for (int i = 0; i < 400 && count("SELECT pg_relation_size('search_pending')") > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }

@@ -264,7 +264,7 @@ class SqliteStore final : public Store {
   // those and all the writer's, and when; whether the writer was idle then.
   std::atomic<std::uint64_t> search_jobs_{0};
   std::uint64_t seen_jobs_ = 0, seen_search_jobs_ = 0;
-  std::chrono::steady_clock::time_point seen_at_{};
+  std::chrono::steady_clock::time_point seen_at_ = std::chrono::steady_clock::now();
   bool idle_ = false;
   WriterStats stats_;               // kept after shutdown
   PostCache post_cache_;            // the writer thread's (post_message)

@@ -58,7 +58,8 @@ void SqliteStore::maybe_flush_search() {
     if (r.ok()) {
       // What others wrote is flushed too: never below none.
       if (unindexed_.fetch_sub(*r) - *r < 0) unindexed_.store(0);
-      if (*r > 0) merge_owed_.store(true);
+      // Deletions and edits write segments of their own too: a look every flush.
+      merge_owed_.store(true);
       flush_backlog_.store(*r >= kMaxFlushDocs);
     } else {
       log::warn("search.flush_failed", {{"error", r.status().message()}});
@@ -101,7 +102,9 @@ void SqliteStore::maybe_merge_search() {
               [this](Result<bool> r) {
     if (r.ok() && !*r) merge_owed_.store(false);
     // (unavailable: the store is shutting down, or the writer's queue is full: next time.)
+    // Another failure is tried again after the next flush, not at the fast pace.
     if (!r.ok() && r.status().code() != Code::unavailable) {
+      merge_owed_.store(false);
       log::warn("search.merge_failed", {{"error", r.status().message()}});
     }
     merging_.store(false);
@@ -155,6 +158,7 @@ Result<std::int64_t> SqliteStore::reindex(
     if (progress) progress(std::min(cursor.done, total), total);
     if (!*more) break;
   }
+  merge_owed_.store(true);  // a segment a batch
   log::info("search.reindex",
             {{"tenant", tenant},
              {"done", cursor.done},

@@ -265,7 +265,7 @@ TEST_F(SqliteSearchTest, TheIndexIsMergedOnceTheWriterIsIdle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     segments = must(sqlite().index_segments());
   }
-  EXPECT_LE(segments, 3);
+  EXPECT_LE(segments, 3);                           // (the twelve, one level: merged into one)
   EXPECT_FALSE(must(sqlite().merge_index_step()));  // nothing left to merge
   EXPECT_EQ(find("点検", {room.id}), newest_first);
   store_.reset();

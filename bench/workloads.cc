@@ -129,6 +129,20 @@ asio::awaitable<void> wal_checkpointed(asio::io_context& ioc, unsigned short por
   }
 }
 
+// Waits until the server's gauge `name` is at most 0, asking every 100 ms for at most
+// `limit`. Returns the seconds that took, -1 if it never was.
+asio::awaitable<double> gauge_drained(asio::io_context& ioc, unsigned short port, const char* name,
+                                      std::chrono::seconds limit) {
+  const auto start = Clock::now();
+  while (Clock::now() < start + limit) {
+    if ((co_await metrics(ioc, port)).value(name) <= 0) {
+      co_return std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    co_await sleep_for(ioc, 100ms);
+  }
+  co_return -1.0;
+}
+
 // The server's heap in use (tonari_heap_in_use_bytes: jemalloc's stats.allocated).
 asio::awaitable<long long> heap_in_use(asio::io_context& ioc, unsigned short port) {
   co_return (co_await metrics(ioc, port)).value("tonari_heap_in_use_bytes");
@@ -1163,24 +1177,13 @@ json::object search(const Settings& s) {
     // behind the posts (sqlite/search_index.h, postgres/search_docs.h); until they are in,
     // searches read them one by one. The time that takes after the last post is a figure of
     // its own; the searches come after.
-    const auto posted_at = Clock::now();
-    double catch_up_s = -1;
-    for (const auto end = posted_at + 300s; Clock::now() < end;) {
-      const long long left = (co_await metrics(ioc, srv.port())).value("tonari_search_unindexed_documents");
-      if (left <= 0) {
-        catch_up_s = std::chrono::duration<double>(Clock::now() - posted_at).count();
-        break;
-      }
-      co_await sleep_for(ioc, 100ms);
-    }
+    const double catch_up_s =
+        co_await gauge_drained(ioc, srv.port(), "tonari_search_unindexed_documents", 300s);
     if (!pg) {
       // The index's merging once the writer is idle (sqlite/search_index.h, kAutomerge),
       // then the checkpoint of what it wrote: done before the next server posts, so that
       // neither shares the machine with it.
-      for (const auto end = Clock::now() + 120s; Clock::now() < end;) {
-        if ((co_await metrics(ioc, srv.port())).value("tonari_search_index_merging") <= 0) break;
-        co_await sleep_for(ioc, 100ms);
-      }
+      co_await gauge_drained(ioc, srv.port(), "tonari_search_index_merging", 120s);
       co_await wal_checkpointed(ioc, srv.port(), 120s);
     }
     // The server's CPU for the posting and for putting it into the index, per message.

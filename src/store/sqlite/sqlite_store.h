@@ -215,6 +215,9 @@ class SqliteStore final : public Store {
   // `keeps_writer_cache`: the job changes post_cache_'s rooms only through it.
   template <class T, class Fn>
   void write_checks_first(Fn fn, Callback<T> done, bool keeps_writer_cache);
+  // write(), and waits for its result on the calling thread (not the writer's).
+  template <class T, class Fn>
+  Result<T> write_and_wait(Fn fn);
   // Hands a job to the writer (or fails it at once after shutdown()).
   void submit(std::unique_ptr<WriteJob> job);
 

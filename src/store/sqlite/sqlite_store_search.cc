@@ -2,7 +2,6 @@
 // The documents and the index: search_index.h.
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <thread>
 
 #include "log/log.h"
@@ -18,14 +17,11 @@ Result<SearchPage> SqliteStore::search(const SearchQuery& q) {
 }
 
 Result<std::int64_t> SqliteStore::index_pending() {
-  std::promise<Result<std::int64_t>> p;
-  auto f = p.get_future();
-  write<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
+  auto r = write_and_wait<std::int64_t>([](Connection& db) -> Result<std::int64_t> {
     std::int64_t n = 0;
     for (std::int64_t k; (k = flush_search_index(db, 100000)) > 0;) n += k;
     return n;
-  }, [&p](Result<std::int64_t> r) { p.set_value(std::move(r)); });
-  auto r = f.get();
+  });
   if (r.ok()) {
     unindexed_.store(0);
     if (*r > 0) merge_owed_.store(true);
@@ -69,11 +65,8 @@ void SqliteStore::maybe_flush_search() {
 }
 
 Result<bool> SqliteStore::merge_index_step() {
-  std::promise<Result<bool>> p;
-  auto f = p.get_future();
-  write<bool>([](Connection& db) -> Result<bool> { return merge_search_index(db, kMergePages); },
-              [&p](Result<bool> r) { p.set_value(std::move(r)); });
-  return f.get();
+  return write_and_wait<bool>(
+      [](Connection& db) -> Result<bool> { return merge_search_index(db, kMergePages); });
 }
 
 Result<std::int64_t> SqliteStore::index_segments() {
@@ -115,14 +108,6 @@ Result<std::int64_t> SqliteStore::reindex(
     TenantId tenant, int batch, const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (!opts_.search_index) return Status(Code::unavailable, "search is off");
   if (batch < 1) return invalid_argument("batch must be at least 1");
-  // Each batch one write job: the writer runs others' writes between two of them, and each
-  // reads the sources as they are then (a post meanwhile has its document already).
-  auto run = [&](auto fn) -> Result<bool> {
-    std::promise<Result<bool>> p;
-    auto f = p.get_future();
-    write<bool>(std::move(fn), [&p](Result<bool> r) { p.set_value(std::move(r)); });
-    return f.get();
-  };
   ReindexCursor cursor;
   std::int64_t total = 0;
   {
@@ -135,10 +120,12 @@ Result<std::int64_t> SqliteStore::reindex(
   log::info("search.reindex", {{"tenant", tenant}, {"done", 0}, {"total", total}});
   int retries = 0;
   for (;;) {
-    // The job works on a copy of the cursor, kept only if the batch commits: a batch
-    // rolled back (a busy writer: "try again") is run again from where it began.
+    // Each batch one write job: the writer runs others' writes between two of them, and each
+    // reads the sources as they are then (a post meanwhile has its document already). The
+    // job works on a copy of the cursor, kept only if the batch commits: a batch rolled
+    // back (a busy writer: "try again") is run again from where it began.
     ReindexCursor next = cursor;
-    auto more = run([&next, tenant, batch](Connection& db) -> Result<bool> {
+    auto more = write_and_wait<bool>([&next, tenant, batch](Connection& db) -> Result<bool> {
       const bool more = reindex_step(db, tenant, batch, next);
       // The documents are all of this normalizer's once a rebuild of every tenant ends.
       if (!more && tenant == 0) set_search_state(db, "norm_version", search::kFulltextVersion);

@@ -2,6 +2,8 @@
 // sqlite_store*.cc.
 #pragma once
 
+#include <future>
+
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -42,6 +44,14 @@ Result<T> SqliteStore::read(Fn fn) {
 template <class T, class Fn>
 void SqliteStore::write(Fn fn, Callback<T> done) {
   submit(std::make_unique<FnJob<T, Fn>>(std::move(fn), std::move(done)));
+}
+
+template <class T, class Fn>
+Result<T> SqliteStore::write_and_wait(Fn fn) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  write<T>(std::move(fn), [&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
 }
 
 template <class T, class Fn>

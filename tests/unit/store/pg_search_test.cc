@@ -394,10 +394,8 @@ TEST_F(SearchOnPostgres, PendingMessagesSurviveAStop) {
   EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 1);
   background_ = true;
   reopen();
-  for (int i = 0; i < 200 && count("SELECT count(*) FROM search_pending") > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
+  EXPECT_TRUE(eventually([&] { return count("SELECT count(*) FROM search_pending") == 0; },
+                         std::chrono::seconds(5)));
   EXPECT_EQ(count("SELECT seq FROM search_docs"), seq);
 }
 
@@ -417,19 +415,15 @@ TEST_F(SearchOnPostgres, TheListShrinksOnceTheIndexerCatchesUp) {
       {.batch = 7, .every = std::chrono::milliseconds(5), .vacuum_after = 20, .keep_pages = 0,
        .retry_cut = std::chrono::milliseconds(100)},
       [] { return false; });
-  for (int i = 0; i < 400 && count("SELECT pg_relation_size('search_pending')") > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  EXPECT_TRUE(eventually([&] { return count("SELECT pg_relation_size('search_pending')") == 0; }));
   EXPECT_EQ(count("SELECT count(*) FROM search_pending"), 0);
-  EXPECT_EQ(count("SELECT pg_relation_size('search_pending')"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM search_docs"), 60);
   // Twice on the way (at 21 and 42 taken), once at the end. The counts reach the
   // statistics within a second or so of each vacuum.
   auto vacuums = [&] {
     return count("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname='search_pending'");
   };
-  for (int i = 0; i < 200 && vacuums() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  EXPECT_GE(vacuums(), 3);
+  EXPECT_TRUE(eventually([&] { return vacuums() >= 3; }, std::chrono::seconds(5))) << vacuums();
 }
 
 // A search that ends with a word asks the index for the words it begins (search_words),
@@ -493,10 +487,9 @@ TEST_F(SearchOnPostgres, SearchesEndingWithAWordFindTheSameWithOrWithoutItsWords
   store::postgres::SearchIndexer indexer(store::postgres::ConnectOptions{.conninfo = uri()},
                                          {.batch = 20, .every = std::chrono::milliseconds(5)},
                                          [] { return false; });
-  for (int i = 0; i < 400 && count("SELECT count(*) FROM search_state WHERE name='words_missing_below'") > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  EXPECT_EQ(count("SELECT count(*) FROM search_state WHERE name='words_missing_below'"), 0);
+  EXPECT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM search_state WHERE name='words_missing_below'") == 0;
+  }));
   EXPECT_EQ(count("SELECT count(DISTINCT word) FROM search_words WHERE word LIKE 'w%'"), 70);
   EXPECT_EQ(count("SELECT count(*) FROM search_words WHERE word IN ('lgwan', 'lgwanx', 'lg')"), 3);
   expect_all();

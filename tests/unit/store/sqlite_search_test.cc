@@ -5,9 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <map>
-#include <thread>
 #include <string>
 #include <vector>
 
@@ -260,12 +258,9 @@ TEST_F(SqliteSearchTest, TheIndexIsMergedOnceTheWriterIsIdle) {
   }
   EXPECT_EQ(find("点検", {room.id}), newest_first);
   // The checkpointer merges them by itself, with nothing else to write.
-  std::int64_t segments = must(sqlite().index_segments());
-  for (int i = 0; i < 200 && segments > 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    segments = must(sqlite().index_segments());
-  }
-  EXPECT_LE(segments, 3);                           // (the twelve, one level: merged into one)
+  // (The twelve, one level: merged into one.)
+  EXPECT_TRUE(eventually([&] { return must(sqlite().index_segments()) <= 3; }))
+      << must(sqlite().index_segments()) << " segments";
   EXPECT_FALSE(must(sqlite().merge_index_step()));  // nothing left to merge
   EXPECT_EQ(find("点検", {room.id}), newest_first);
   store_.reset();

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -60,6 +62,17 @@ T must(Result<T> r) {
     throw std::runtime_error("setup failed");
   }
   return std::move(r).value();
+}
+
+// Asks `done` every 25 ms until it says yes or `limit` has passed; returns its last answer
+// (for what a store's background thread does by itself).
+template <class Done>
+bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  for (const auto end = std::chrono::steady_clock::now() + limit;;) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
 }
 
 // ---- Reading what the store returned ---------------------------------------------------

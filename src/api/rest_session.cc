@@ -102,9 +102,8 @@ void Api::install_session(http::Router& router) {
   });
 
   // A restricted session (the Internet zone under 利用制限, let in only to answer a 安否確認)
-  // may still log out, and read itself: a reloaded page gets its CSRF token only there. Also
-  // once its checks have closed, so that the answer-only screen stays (saying there is
-  // nothing to answer, and showing the next such check at its next look) and can log out.
+  // may still log out, and read itself while such a check is open: a reloaded page gets
+  // its CSRF token only there.
   router.add("POST", "/api/logout", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
     auto r = co_await await_result<bool>(
         [&](auto cb) { d_.accounts.logout(c.actor, std::move(cb)); });
@@ -120,6 +119,9 @@ void Api::install_session(http::Router& router) {
   }, true));
 
   router.add("GET", "/api/me", authed([this](Request& req, const Caller& c) -> awaitable<Response> {
+    if (c.restricted && !d_.accounts.answers_from_internet(c.actor.user.id)) {
+      co_return error_response(services::internet_restricted());
+    }
     UserJson users(d_.accounts, c.actor.user.tenant);
     co_return json_response(200, me_body(c.actor, req.zone, users));
   }, true));

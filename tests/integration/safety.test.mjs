@@ -365,10 +365,10 @@ test('Internet zone: a restricted account may answer a check that allows it, and
   assertError(await answer(reloaded, open.id, { status: 1, work: 2 }), 403, 'csrf_failed');
   reloaded.csrf = me.csrf_token;
   assert.equal((await answer(reloaded, open.id, { status: 1, work: 2 })).status, 200);
-  // Once the check is closed, the session still reads itself (a reloaded answer-only page
-  // stays, with nothing to answer) and the list, now empty; nothing else.
+  // Once the check is closed, the session reads the list, now empty, and nothing else: not
+  // itself (a reloaded page lands on the login form, which says why).
   await boss.ok('POST', `/api/safety/${open.id}/close`, {});
-  assert.equal((await reloaded.ok('GET', '/api/me')).user.id, field.id);
+  assertError(await reloaded.get('/api/me'), 403, 'zone_forbidden');
   assert.deepEqual((await reloaded.ok('GET', '/api/safety')).safety, []);
   assertError(await reloaded.get('/api/rooms'), 403, 'zone_forbidden');
   assert.equal((await reloaded.post('/api/logout')).status, 200);

@@ -103,6 +103,9 @@ export const store = new Store({
     },
     error: errorText,
     safety: (by) => (by ? t('safetyBy', { name: by }) : t('safety')),
+    get answerClosed() {
+      return t('loginAnswerClosed');
+    },
     notifyTitle: (room, sender, direct) => (direct ? t('notifyDirect', { sender }) : t('notifyMention', { room, sender })),
   },
 });

@@ -84,6 +84,8 @@ export type Texts = {
   notifyTitle: (room: string, sender: string, direct: boolean) => string;
   /** A 安否確認 notification's title (no name), or its reminder's lead (who reminded). */
   safety?: (by?: string) => string;
+  /** At boot, a 利用制限 session in the Internet zone with no check open to answer. */
+  answerClosed?: string;
 };
 
 export interface StoreDeps {

@@ -501,6 +501,18 @@ describe('Store and 安否確認', () => {
     expect(store.state.me).toBeNull();
   });
 
+  it('a restricted session whose checks have closed: the login form, saying why', async () => {
+    const srv = server();
+    const { ApiError } = await import('../api/client');
+    srv.api.me.mockRejectedValue(new ApiError(403, 'zone_forbidden', 'restricted'));
+    const store = makeStore(srv.api, new ManualTimers());
+    (store.hub.texts as { answerClosed?: string }).answerClosed = 'closed';
+    await store.boot('/');
+    expect(store.state.phase).toBe('login');
+    expect(store.state.loginMessage).toBe('closed');
+    expect(FakeSocket.all).toEqual([]);
+  });
+
   it("a check's notification is per check, and its click asks for the check", async () => {
     const { store, sock } = await bootLive();
     const notify = vi.fn();

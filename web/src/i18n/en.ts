@@ -33,8 +33,6 @@ const en: Dict & FileTexts & RoomTexts & CollabTexts & ActionTexts & NoteTexts &
   loginRateLimited: 'Too many attempts. Please wait about {n} minutes and try again.',
   loginBusy: 'Many people are logging in right now. Please try again in about {n} seconds.',
   loginZoneForbidden: 'This account may not be used from the Internet side. Please ask your administrator.',
-  loginAnswerClosed:
-    'No safety confirmation is open for answers. From the Internet side this account can only answer safety confirmations.',
   sessionEnded: 'Your session has ended. Please log in again.',
   loading: 'Loading…',
   menu: 'Menu',

@@ -12,8 +12,6 @@ const jaLogin = {
   loginRateLimited: 'ログインの試行回数が多すぎます。{n}分ほど待ってから再度お試しください。',
   loginBusy: 'ただいまログインが混み合っています。{n}秒ほど待ってから再度お試しください。',
   loginZoneForbidden: 'このアカウントはインターネット側からの利用が許可されていません。管理者にお問い合わせください。',
-  loginAnswerClosed:
-    '回答を受け付けている安否確認はありません。インターネット側では、このアカウントは安否確認の回答にのみ使えます。',
 };
 
 export default jaLogin;

@@ -103,8 +103,8 @@ export const store = new Store({
     },
     error: errorText,
     safety: (by) => (by ? t('safetyBy', { name: by }) : t('safety')),
-    get answerClosed() {
-      return t('loginAnswerClosed');
+    get zoneForbidden() {
+      return t('loginZoneForbidden');
     },
     notifyTitle: (room, sender, direct) => (direct ? t('notifyDirect', { sender }) : t('notifyMention', { room, sender })),
   },

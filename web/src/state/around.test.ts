@@ -95,6 +95,7 @@ async function boot(path = '/') {
     texts: {
       sessionEnded: 'ended',
       offline: 'offline',
+      zoneForbidden: 'zone',
       removedFromRoom: 'removed',
       sendFailed: 'failed',
       stamp: 'stamp',

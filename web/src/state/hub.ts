@@ -84,8 +84,9 @@ export type Texts = {
   notifyTitle: (room: string, sender: string, direct: boolean) => string;
   /** A 安否確認 notification's title (no name), or its reminder's lead (who reminded). */
   safety?: (by?: string) => string;
-  /** At boot, a 利用制限 session in the Internet zone with no check open to answer. */
-  answerClosed?: string;
+  /** At boot, a session refused in the Internet zone (利用制限): its Internet use was
+   * revoked, or the 安否確認 it was let in to answer has closed. */
+  zoneForbidden: string;
 };
 
 export interface StoreDeps {

@@ -45,6 +45,7 @@ function makeStore(api: unknown, timers: ManualTimers) {
     texts: {
       sessionEnded: 'ended',
       offline: 'offline',
+      zoneForbidden: 'zone',
       removedFromRoom: 'removed',
       sendFailed: 'failed',
       stamp: 'stamp',
@@ -501,15 +502,14 @@ describe('Store and 安否確認', () => {
     expect(store.state.me).toBeNull();
   });
 
-  it('a restricted session whose checks have closed: the login form, saying why', async () => {
+  it('a session refused in the Internet zone (its checks closed): the login form, saying why', async () => {
     const srv = server();
     const { ApiError } = await import('../api/client');
     srv.api.me.mockRejectedValue(new ApiError(403, 'zone_forbidden', 'restricted'));
     const store = makeStore(srv.api, new ManualTimers());
-    (store.hub.texts as { answerClosed?: string }).answerClosed = 'closed';
     await store.boot('/');
     expect(store.state.phase).toBe('login');
-    expect(store.state.loginMessage).toBe('closed');
+    expect(store.state.loginMessage).toBe('zone');
     expect(FakeSocket.all).toEqual([]);
   });
 

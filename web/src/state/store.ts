@@ -99,13 +99,13 @@ export class Store {
     } catch (e) {
       // Unreachable (offline, the app shell came from the service worker): the login form
       // says so, and the session is asked for again when the network is back.
-      // zone_forbidden: a 利用制限 session in the Internet zone (safety/AnswerOnly.tsx) after
-      // its checks closed: the login form says why, not just the form.
+      // zone_forbidden: a 利用制限 session in the Internet zone (its Internet use revoked, or
+      // the answer-only screen's checks closed): the login form says why, as a login would.
       this.bootFailed = e instanceof ApiError && e.status === 0;
-      const closed = e instanceof ApiError && e.code === 'zone_forbidden';
+      const refused = e instanceof ApiError && e.code === 'zone_forbidden';
       this.set({
         phase: 'login',
-        loginMessage: this.bootFailed ? this.hub.texts.offline : closed ? (this.hub.texts.answerClosed ?? null) : null,
+        loginMessage: this.bootFailed ? this.hub.texts.offline : refused ? this.hub.texts.zoneForbidden : null,
       });
       return;
     }

@@ -75,7 +75,9 @@ Servers::Servers(const ServerOptions& o, const Topology& t) : scripts_(t.scripts
     // tests' 128 MB: this VM drops file pages from its cache within seconds of their last
     // use (DAMON's pageout), so what does not fit PostgreSQL's own buffers is read from the
     // disk again (workload 15's first search of each term took 56-186 ms with 128 MB).
-    pg_url_ = run_line("TEST_PG_SHARED_BUFFERS=1GB " + every_core + scripts_ + "/test-pg.sh start " + dir_ + "/pg");
+    // In huge pages, as a database server's should be (test-pg.sh says why); the
+    // environment's TEST_PG_HUGE_PAGES=0 measures without them.
+    pg_url_ = run_line("TEST_PG_SHARED_BUFFERS=1GB TEST_PG_HUGE_PAGES=${TEST_PG_HUGE_PAGES:-1} " + every_core + scripts_ + "/test-pg.sh start " + dir_ + "/pg");
     if (t.bus) nats_url_ = run_line(every_core + scripts_ + "/test-nats.sh start " + dir_ + "/nats");
     run_line(o.binary + " admin migrate --store '" + pg_url_ + "' </dev/null");
     for (int i = 0; i < t.nodes; ++i) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
@@ -365,8 +366,13 @@ namespace {
 // The most rooms a search asks the index for as lexemes (run_search).
 constexpr std::size_t kMaxRoomLexemes = 100;
 // The most documents of the searcher's rooms the search reads one by one, past the newest
-// window, for a term the walk found frequent there (run_search).
+// window, for a term the walk found frequent there (run_search). More when the index
+// would have to expand a prefix (one Japanese character: every pair it begins), whose
+// bitmap costs far more than the same number of lexemes': over the bench's 1,000,000
+// messages, 税 (a member of 50 rooms, 41 results wanted) took 44 ms through the index
+// and 2.6 ms walking 1,066 of the rooms' documents.
 constexpr double kMaxRoomWalkRows = 2000;
+constexpr double kMaxRoomWalkRowsPrefix = 8000;
 
 
 // A pattern as a tsquery operand, verbatim (no parser, no stemming): single-quoted with '
@@ -524,7 +530,8 @@ std::vector<SearchHit> hits_of(PgConn& db, const std::vector<const Found*>& rows
 //    the page there, whatever the corpus's size.
 // 2. If the page is not full but the walk found some: the rate it found them at among the
 //    searcher's rooms' documents says how far back the page fills; while that is at most
-//    kMaxRoomWalkRows of their documents, those are read through search_docs_room, a
+//    kMaxRoomWalkRows of their documents (kMaxRoomWalkRowsPrefix for a prefix the index
+//    would expand), those are read through search_docs_room, a
 //    stretch at a time, the rate found again after each (a
 //    searcher in quiet rooms sees few of them in the newest window: 29 matches of 課 in 98
 //    of theirs among the bench's newest 10,000 of 1,000,000, where the index would have
@@ -556,6 +563,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   if (q.rooms.empty()) return page;
 
   std::string tsquery;
+  bool prefix_in_index = false;  // a pattern the index must expand (kMaxRoomWalkRowsPrefix)
   {
     std::set<std::pair<std::string, bool>> seen;
     std::optional<bool> words_known;
@@ -574,6 +582,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
             }
           }
         }
+        prefix_in_index = prefix_in_index || p.prefix;
         append_pattern(tsquery, p);
       }
     }
@@ -696,7 +705,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
   // Then, if the page is not full and there are older documents: a term that is frequent
   // in the searcher's rooms (the walk found some) through their documents in id order
   // (search_docs_room), in stretches that each should fill the page twice over at the rate
-  // found so far, up to kMaxRoomWalkRows documents in all; then the rest through the index.
+  // found so far, up to max_walk documents in all; then the rest through the index.
   // (A single stretch fell short for 税 in the bench, 21 of 23, and the index then read
   // the rooms' 1,900 older matches: 46 ms, where a second stretch takes a few.)
   if (older && static_cast<std::int64_t>(rows.size()) < want) {
@@ -716,18 +725,24 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
       const double ids_per_doc =
           static_cast<double>(walked) / static_cast<double>(std::max<std::int64_t>(in_rooms, 1));
       // Each stretch as long as it takes to fill the page twice over at the rate found so
-      // far; one that falls short (the rate varies) is followed by another, until the page
-      // is full or the rooms' documents read would pass kMaxRoomWalkRows.
+      // far, or rather at what that rate may well be (hits + 2 sqrt(hits) + 1 of them: the
+      // newest window holds a few hundred of the rooms' documents, so a count of 3 there
+      // may stand for 10, and at 3 the walk's first stretch would pass max_walk and leave
+      // the term to the index); one that falls short is followed by another, the rate
+      // found again, until the page is full or the rooms' documents read would pass
+      // max_walk.
       auto seen = static_cast<double>(std::max<std::int64_t>(in_rooms, static_cast<std::int64_t>(rows.size())));
+      const double max_walk = prefix_in_index ? kMaxRoomWalkRowsPrefix : kMaxRoomWalkRows;
       double read = 0;
       // `tsv || ''` so that the index of the terms is not one of the bitmaps: the rooms'
       // documents in a stretch are few, the term's are many.
       for (int stretch = 0; stretch < 4 && older; ++stretch) {
         const auto hits = static_cast<std::int64_t>(rows.size());
         if (hits >= want || hits == 0) break;
+        const auto h = static_cast<double>(hits);
         const double docs_needed =
-            2.0 * static_cast<double>(want - hits) * seen / static_cast<double>(hits);
-        if (read + docs_needed > kMaxRoomWalkRows) break;
+            2.0 * static_cast<double>(want - hits) * seen / (h + 2.0 * std::sqrt(h) + 1.0);
+        if (read + docs_needed > max_walk) break;
         auto span = std::max<std::int64_t>(1, static_cast<std::int64_t>(docs_needed * ids_per_doc));
         std::int64_t lo = std::max<std::int64_t>(oldest, below - span);
         // Counted, since ids are not quite dense: a stretch with far more of the rooms'
@@ -738,7 +753,7 @@ Result<SearchPage> run_search(PgConn& db, const SearchQuery& q, std::int64_t win
           lo = std::max<std::int64_t>(oldest, below - span);
           docs = static_cast<double>(rooms_docs(lo, below));
         }
-        if (read + docs > kMaxRoomWalkRows) break;
+        if (read + docs > max_walk) break;
         Params p = params(tsquery, below);
         p.i64(lo).i64(want - hits);
         take(db.exec_planned(std::string(cols) + norm +

@@ -131,6 +131,17 @@ class Writer {
     cv_.notify_one();
   }
 
+  // The database answered another writer: a writer without a connection tries again now
+  // rather than at the end of its backoff (up to kMaxBackoff of refusals after it is back).
+  void retry_now() {
+    {
+      std::lock_guard lock(mu_);
+      if (!down_) return;
+      retry_now_ = true;
+    }
+    cv_.notify_one();
+  }
+
   std::size_t queued() {
     std::lock_guard lock(mu_);
     return queue_.size();
@@ -183,6 +194,7 @@ class Writer {
   std::deque<std::unique_ptr<PgJob>> queue_;  // guarded by mu_
   bool stopping_ = false;                     // guarded by mu_
   bool down_ = false;                         // guarded by mu_: no connection; jobs refused
+  bool retry_now_ = false;                    // guarded by mu_: retry_now() while down_
   std::thread thread_;
 };
 
@@ -190,6 +202,7 @@ bool Writer::reconnect() {
   conn_.reset();
   try {
     conn_ = PgConn::open(connect_);
+    group_.wake_down_writers(this);
     return true;
   } catch (const PgError& e) {
     // Logged once per run of failures (the writer retries with a backoff).
@@ -219,7 +232,8 @@ void Writer::run() {
     {
       std::unique_lock lock(mu_);
       if (down_) {
-        cv_.wait_for(lock, backoff_, [&] { return stopping_; });
+        cv_.wait_for(lock, backoff_, [&] { return stopping_ || retry_now_; });
+        retry_now_ = false;
       } else {
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       }
@@ -442,6 +456,16 @@ WriterGroup::WriterGroup(const ConnectOptions& connect, int count, std::size_t m
     : stats_(stats) {
   for (int i = 0; i < std::max(1, count); ++i) {
     writers_.push_back(std::make_unique<Writer>(*this, connect, std::max<std::size_t>(1, max_batch), i));
+  }
+  started_.store(true, std::memory_order_release);
+}
+
+void WriterGroup::wake_down_writers(const Writer* except) {
+  // writers_ is complete once started_ (a writer that reconnects while the group is still
+  // being built wakes nobody: the others are connected).
+  if (!started_.load(std::memory_order_acquire)) return;
+  for (auto& w : writers_) {
+    if (w.get() != except) w->retry_now();
   }
 }
 

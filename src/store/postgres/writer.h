@@ -180,13 +180,16 @@ class WriterGroup {
   void stop();
 
   Handoff handoff();
+  // A writer reached the database: the others that could not try again now (Writer).
+  void wake_down_writers(const Writer* except);
   Completions& completions() { return *completions_; }
   CommitStats& stats() { return stats_; }
 
  private:
   const std::shared_ptr<Completions> completions_ = std::make_shared<Completions>();
   CommitStats& stats_;
-  std::vector<std::unique_ptr<Writer>> writers_;
+  std::vector<std::unique_ptr<Writer>> writers_;  // complete once started_
+  std::atomic<bool> started_{false};
   std::mutex mu_;
   Handoff handoff_;  // guarded by mu_
   std::mutex stop_mu_;  // one stop() at a time

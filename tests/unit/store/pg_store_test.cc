@@ -173,6 +173,61 @@ TEST_F(PostgresOwnServer, ARestartWhileIdleCostsNoRequestAnError) {
   EXPECT_TRUE(write.ok()) << write.status().message();
 }
 
+TEST_F(PostgresOwnServer, AWriterBackFromAnOutageWakesTheOthersThatWereDown) {
+  ASSERT_EQ(store::postgres::migrate(uri_), store::postgres::latest_version());
+  auto store = open();  // two writers: rooms of odd ids go to writer 1, the rest to 0
+  auto tenant = wait<Tenant>([&](auto cb) { store->create_tenant("999001", "テスト市", kT0, cb); });
+  ASSERT_TRUE(tenant.ok());
+  store::NewUser u;
+  u.tenant = tenant->id;
+  u.login = "alice";
+  u.name = "alice";
+  u.reading = "alice";
+  u.password_hash = "x";
+  auto alice = wait<User>([&](auto cb) { store->create_user(u, kT0, cb); });
+  ASSERT_TRUE(alice.ok());
+  RoomId odd = 0;
+  while (odd == 0) {
+    store::NewRoom nr;
+    nr.tenant = tenant->id;
+    nr.name = "room";
+    nr.creator = alice->id;
+    nr.now = kT0;
+    auto room = wait<store::RoomChange>([&](auto cb) { store->create_room(nr, cb); });
+    ASSERT_TRUE(room.ok());
+    if (room->room.id % 2 == 1) odd = room->room.id;
+  }
+  auto post = [&](int i) {
+    store::NewMessage m;
+    m.room = odd;
+    m.sender = alice->id;
+    m.sender_name = "alice";
+    m.client_id = "c" + std::to_string(i);
+    m.body = "本文";
+    m.now = kT0 + i;
+    m.tenant = tenant->id;
+    return wait<store::RoomChange>([&](auto cb) { store->post_message(m, cb); });
+  };
+
+  // Writer 0 fails a write and stays without a connection, trying again less and less
+  // often (up to every 2 s) while the database is down.
+  ASSERT_TRUE(server_->control("stop"));
+  auto refused = wait<Tenant>([&](auto cb) { store->create_tenant("999002", "よそ町", kT0, cb); });
+  EXPECT_EQ(refused.status().code(), Code::unavailable);
+  std::this_thread::sleep_for(3500ms);
+  ASSERT_EQ(server_->start(), uri_);
+  // Writer 1 finds the database back (its dead connection replaced at once)...
+  auto posted = post(1);
+  ASSERT_TRUE(posted.ok()) << posted.status().message();
+  // ... and writer 0 with it, not at the end of its backoff.
+  const auto back = Clock::now();
+  auto written = eventually(
+      [&] { return wait<Tenant>([&](auto cb) { store->create_tenant("999002", "よそ町", kT0, cb); }); },
+      10s);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_LT(Clock::now() - back, 700ms);
+}
+
 TEST_F(PostgresOwnServer, AKilledDatabaseNeverCostsAnAcknowledgedPost) {
   ASSERT_EQ(store::postgres::migrate(uri_), store::postgres::latest_version());
   auto store = open();

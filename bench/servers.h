@@ -36,8 +36,9 @@ class Servers {
   long anon_rss_bytes() const;
   void mark(const char* phase) const;
   void repin(int cpu) const;
-  // The first row's first column of `sql` run read-only on the store (the node's SQLite
-  // database, or PostgreSQL with psql) as a number; -1 if it fails.
+  // The first row's first column of `sql` run on the store (the node's SQLite database,
+  // read-only; PostgreSQL with psql, which also runs a CHECKPOINT) as a number; -1 if it
+  // fails or gives no row.
   double store_number(const std::string& sql) const;
 
  private:

@@ -1212,8 +1212,10 @@ json::object search(const Settings& s) {
       co_await wal_checkpointed(ioc, srv.port(), 120s);
     } else {
       // Likewise PostgreSQL's checkpoint of the burst and its autovacuum of the tables it
-      // filled: left running, they took the CPU of the next server's posting (its rate fell
-      // 10-40 % below the first off run's).
+      // filled, which would share the machine with the next server's posting. (With 4 kB
+      // pages that run was 3-41 % slower than the first off run; in huge pages, the
+      // bench's now, neither off run was consistently the slower, with or without this
+      // wait.)
       srv.store_number("CHECKPOINT");
       for (int i = 0; i < 120; ++i) {
         if (srv.store_number("SELECT count(*) FROM pg_stat_activity WHERE backend_type='autovacuum worker'") <= 0) break;

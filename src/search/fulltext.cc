@@ -45,9 +45,20 @@ bool is_mark(char32_t c) {
   return t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK;
 }
 
-Kind kind_of(char32_t c) {
-  if (c == ' ') return Kind::space;
-  if (c == kChoon) return Kind::japanese;
+// Most of a municipal text is ASCII, kana and the common kanji. Their kind and fold are
+// answered here without ICU's property lookups, which took most of normalize's time
+// (detail::fast_path_agrees checks these answers against ICU's for every code point).
+bool is_common_japanese(char32_t c) {
+  return (c >= 0x3041 && c <= 0x3096) ||  // hiragana
+         (c >= 0x30A1 && c <= 0x30FA) ||  // katakana
+         (c >= 0x4E00 && c <= 0x9FFF);    // CJK unified ideographs
+}
+
+bool is_ascii_alnum(char32_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+Kind kind_by_icu(char32_t c) {
   UErrorCode err = U_ZERO_ERROR;
   switch (uscript_getScript(static_cast<UChar32>(c), &err)) {
     case USCRIPT_HAN:
@@ -61,15 +72,28 @@ Kind kind_of(char32_t c) {
   return u_isalnum(static_cast<UChar32>(c)) ? Kind::word : Kind::other;
 }
 
+Kind kind_of(char32_t c) {
+  if (c == ' ') return Kind::space;
+  if (c < 0x80) return is_ascii_alnum(c) ? Kind::word : Kind::other;
+  if (c == kChoon || is_common_japanese(c)) return Kind::japanese;
+  return kind_by_icu(c);
+}
+
 // One step after NFKC case folding: the character of the search form that `c` becomes, or
 // 0 to drop it, or ' ' for white space.
-char32_t fold_char(char32_t c) {
-  if (c >= 0x30A1 && c <= 0x30F6) return c - 0x60;  // katakana ァ..ヶ -> hiragana ぁ..ゖ
-  if (c == 0x30FD || c == 0x30FE) return c - 0x60;  // ヽ ヾ -> ゝ ゞ
+char32_t fold_char_by_icu(char32_t c) {
   if (is_dash(c)) return kChoon;
   if (u_isUWhiteSpace(static_cast<UChar32>(c)) || u_iscntrl(static_cast<UChar32>(c))) return ' ';
   if (is_ignorable(c)) return 0;
   return c;
+}
+
+char32_t fold_char(char32_t c) {
+  if (c >= 0x30A1 && c <= 0x30F6) return c - 0x60;  // katakana ァ..ヶ -> hiragana ぁ..ゖ
+  if (c == 0x30FD || c == 0x30FE) return c - 0x60;  // ヽ ヾ -> ゝ ゞ
+  if (c < 0x80) return c <= 0x20 || c == 0x7F ? U' ' : c == '-' ? kChoon : c;
+  if (is_common_japanese(c)) return c;
+  return fold_char_by_icu(c);
 }
 
 void append_utf8(std::string& out, char32_t c) {
@@ -81,7 +105,8 @@ void append_utf8(std::string& out, char32_t c) {
 }
 
 // Decodes the code point of `s` at byte `i` and moves `i` past it (U+FFFD for a bad byte).
-char32_t next_cp(std::string_view s, std::size_t& i) {
+inline char32_t next_cp(std::string_view s, std::size_t& i) {
+  if (static_cast<unsigned char>(s[i]) < 0x80) return static_cast<unsigned char>(s[i++]);
   UChar32 c = 0;
   auto len = static_cast<int32_t>(s.size());
   auto at = static_cast<int32_t>(i);
@@ -264,6 +289,13 @@ std::string term_form(std::string_view raw) {
 }
 
 }  // namespace
+
+bool detail::fast_path_agrees(char32_t c) {
+  const bool katakana = (c >= 0x30A1 && c <= 0x30F6) || c == 0x30FD || c == 0x30FE;
+  const char32_t fold = katakana ? c - 0x60 : fold_char_by_icu(c);
+  const Kind kind = c == ' ' ? Kind::space : c == kChoon ? Kind::japanese : kind_by_icu(c);
+  return fold_char(c) == fold && kind_of(c) == kind;
+}
 
 std::string normalize(std::string_view text) { return make_form(text, false).text; }
 

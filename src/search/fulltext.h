@@ -106,4 +106,10 @@ std::vector<SnippetPiece> snippet(std::string_view text, const std::vector<std::
 inline constexpr int kRelevanceWindow = 1000;
 double relevance(std::string_view normalized, const std::vector<std::string>& terms);
 
+namespace detail {
+// Tests: whether normalize's shortcuts for common code points (ASCII, kana, kanji) give
+// ICU's answer for `c`.
+bool fast_path_agrees(char32_t c);
+}  // namespace detail
+
 }  // namespace tonari::search

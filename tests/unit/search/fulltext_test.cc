@@ -66,6 +66,16 @@ TEST(Fulltext, InvalidUtf8IsReplacedNotRefused) {
   EXPECT_EQ(normalize("\xE4\xBC"), "\xEF\xBF\xBD");  // a cut sequence is one character
 }
 
+TEST(Fulltext, ShortcutsForCommonCharactersAgreeWithIcuEverywhere) {
+  std::vector<char32_t> wrong;
+  for (char32_t c = 0; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;  // surrogates: never decoded from UTF-8
+    if (!detail::fast_path_agrees(c)) wrong.push_back(c);
+  }
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " code points, the first U+" << std::hex
+                             << static_cast<unsigned>(wrong.empty() ? 0 : wrong[0]);
+}
+
 TEST(Fulltext, TokensArePairsOfJapaneseRunsTheirLastCharacterAndWords) {
   EXPECT_EQ(index_tokens(normalize("防災訓練")), (Strings{"防災", "災訓", "訓練", "練"}));
   EXPECT_EQ(index_tokens(normalize("課")), (Strings{"課"}));

@@ -333,6 +333,15 @@ bool is_word_token(std::string_view token) {
   return !token.empty() && kind_of(next_cp(token, i)) == Kind::word;
 }
 
+bool starts_with_kanji(std::string_view token) {
+  if (token.empty()) return false;
+  std::size_t i = 0;
+  const char32_t c = next_cp(token, i);
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;
+  UErrorCode err = U_ZERO_ERROR;
+  return uscript_getScript(static_cast<UChar32>(c), &err) == USCRIPT_HAN;
+}
+
 std::vector<TokenPattern> term_patterns(std::string_view term) {
   std::vector<TokenPattern> out;
   auto add = [&](std::string_view t, bool prefix) {

@@ -52,6 +52,8 @@ std::vector<std::string> index_tokens(std::string_view normalized);
 // Whether `token` (one of index_tokens, or a TokenPattern's) is a word (letters and
 // digits) rather than Japanese.
 bool is_word_token(std::string_view token);
+// Whether `token` begins with a kanji (a Han character: 課, 々).
+bool starts_with_kanji(std::string_view token);
 
 // What the index is asked for one query term: every pattern must be among the text's
 // tokens (prefix: some token starts with it). A one-character Japanese run is a prefix

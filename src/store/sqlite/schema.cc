@@ -421,9 +421,8 @@ END;
     //   match is decided by rechecking the substring in norm; columnsize=0: no bm25).
     //   Besides norm's tokens it indexes one token per document for its room
     //   (room_token, a control character and the room's id), so that the searcher's rooms
-    //   are part of the MATCH; and a prefix index of one character, so that a
-    //   one-character term is one doclist instead of a merge of every token starting with
-    //   it. Both measured: search_index.cc, run_search().
+    //   are part of the MATCH (measured: search_index.cc, run_search()); and a prefix
+    //   index of one character (gone in version 15).
     // - files.text: a ready file's extracted text (FileOutcome::text), kept with the file
     //   so that a file attached after it was sanitized, and reindex, can index it.
     // - search_state: fts_version, the tokens the FTS index was built with, and
@@ -541,6 +540,17 @@ CREATE TRIGGER members_sort_key AFTER UPDATE OF reading_key, name_key ON users B
   UPDATE safety_targets SET sort_key=CAST(NEW.reading_key || x'00' || NEW.name_key AS BLOB)
     WHERE user_id=NEW.id;
 END;
+)sql",
+    // 15 (issue 22): search_fts without its prefix index. Every kanji is a token of its own
+    // instead (search_index.cc, tokenizer_tokenize), so that a one-kanji term is still one
+    // doclist, and a document writes about 47 index entries instead of 64: the prefix
+    // index had one for every token. The index is built again when the store opens
+    // (fts_version gone: prepare_search).
+    R"sql(
+DROP TABLE search_fts;
+CREATE VIRTUAL TABLE search_fts USING fts5(norm, room_token, content='search_docs',
+  content_rowid='id', tokenize='tonari', detail=none, columnsize=0);
+DELETE FROM search_state WHERE name='fts_version';
 )sql",
 };
 

@@ -20,6 +20,9 @@ namespace tonari::store::sqlite {
 
 namespace {
 
+// The bytes of the UTF-8 sequence that `lead` begins (valid UTF-8: a search form).
+int utf8_length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
+
 // Stateless: one shared object stands for every tokenizer instance.
 int tokenizer_create(void*, const char**, int, Fts5Tokenizer** out) {
   static int instance;
@@ -48,6 +51,12 @@ int tokenizer_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, i
         end = begin + static_cast<int>(t.size());
       }
       rc = token(ctx, 0, t.data(), static_cast<int>(t.size()), begin, end);
+      // Every kanji also alone (a pair's first: a run's last is alone already), so that a
+      // one-kanji term is one token (append_pattern).
+      if (rc == SQLITE_OK && search::starts_with_kanji(t)) {
+        const int first = utf8_length(static_cast<unsigned char>(t[0]));
+        if (first < static_cast<int>(t.size())) rc = token(ctx, 0, t.data(), first, begin, begin + first);
+      }
     });
   } catch (const std::bad_alloc&) {
     return SQLITE_NOMEM;
@@ -356,7 +365,10 @@ std::int64_t search_index_segments(Connection& db) {
 
 namespace {
 
-// A pattern in FTS5's query syntax: a string (any " doubled), `*` for a prefix.
+// A pattern in FTS5's query syntax: a string (any " doubled), `*` for a prefix. One kanji
+// is a token of its own (tokenizer_tokenize), not a prefix: the index has no prefix index
+// (schema version 15), and FTS5 answers a prefix by merging the doclists of every token
+// that begins with it.
 void append_pattern(std::string& out, const search::TokenPattern& p) {
   if (!out.empty()) out += " AND ";
   out += '"';
@@ -365,7 +377,9 @@ void append_pattern(std::string& out, const search::TokenPattern& p) {
     out += c;
   }
   out += '"';
-  if (p.prefix) out += " *";
+  const bool one_kanji = search::starts_with_kanji(p.token) &&
+                         utf8_length(static_cast<unsigned char>(p.token[0])) == static_cast<int>(p.token.size());
+  if (p.prefix && !one_kanji) out += " *";
 }
 
 struct Row {
@@ -443,9 +457,9 @@ void fill_hit(Connection& db, const Row& r, SearchHit& h) {
 // 0.87 → 0.38 ms, 2-character 1.14 → 0.46, a word only in others' rooms 6.9 → 1.1 (it
 // grows with the corpus for the join: every document of the word is looked up); for a
 // member of 100 rooms about even (the word elsewhere 1.9 against 11.5 ms); of 500 rooms
-// 2.0–17 ms against 0.15–8.4: the OR of many room tokens costs more than it saves. Without
-// the prefix index a 1-character term cost 9.8–11.8 ms (FTS5 merges every token that
-// starts with it). Through SqliteStore::search over 1,000,000 messages (a member of 50),
+// 2.0–17 ms against 0.15–8.4: the OR of many room tokens costs more than it saves. As a
+// prefix (no prefix index, no kanji tokens) a 1-character term cost 9.8–11.8 ms (FTS5
+// merges every token that starts with it); a kanji is now a token of its own. Through SqliteStore::search over 1,000,000 messages (a member of 50),
 // p50/p99: one character 2.0/21 ms, two 2.2/11, three 2.4/24, two words 6.2/19, words
 // only elsewhere 8.2/15 (a busy machine).
 constexpr std::size_t kMaxRoomsInMatch = 100;
@@ -796,17 +810,32 @@ void prepare_search(Connection& db, bool indexing) {
     // 'delete' gives the index the tokens a document was indexed with, computed again by
     // this binary's tokenizer: with other tokens in the index it would corrupt it. So the
     // index is rebuilt from the stored search forms first, with this binary's tokens.
-    // (No version yet: the index was just created, empty.)
-    if (fts_version >= 0) {
-      log::warn("search.index_rebuild",
-                {{"from_version", fts_version}, {"to_version", search::kFulltextVersion}});
+    // (No version yet: the index was just created, empty, or created again by schema
+    // version 15 over the documents there are.)
+    std::int64_t docs = 0;
+    {
+      Stmt s = db.q("SELECT count(*) FROM search_docs");
+      if (s.step()) docs = s.i64(0);
     }
+    if (fts_version >= 0) {
+      log::warn("search.index_rebuild", {{"from_version", fts_version},
+                                         {"to_version", search::kFulltextVersion},
+                                         {"documents", docs}});
+    } else if (docs > 0) {
+      log::info("search.index_rebuild", {{"documents", docs}});
+    }
+    const auto started = std::chrono::steady_clock::now();
     db.exec("BEGIN IMMEDIATE");
     try {
       // Every document is in the index after this, pending ones too.
       db.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild'); DELETE FROM search_pending;");
       set_search_state(db, "fts_version", search::kFulltextVersion);
       db.exec("COMMIT");
+      if (docs > 0) {
+        log::info("search.index_rebuilt",
+                  {{"documents", docs},
+                   {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+      }
     } catch (...) {
       db.exec("ROLLBACK");
       throw;

@@ -33,9 +33,9 @@ struct sqlite3;
 namespace tonari::store::sqlite {
 
 // Registers the FTS5 tokenizer "tonari" on `db` (Connection does, on every connection):
-// in document mode it gives search::index_tokens of its input (a search form); in query
-// mode its input verbatim as one token (search() quotes each pattern). Throws DbError if
-// this SQLite has no FTS5.
+// in document mode it gives search::index_tokens of its input (a search form) and every
+// kanji alone (what a one-kanji term asks for); in query mode its input verbatim as one
+// token (search() quotes each pattern). Throws DbError if this SQLite has no FTS5.
 void register_search_tokenizer(sqlite3* db);
 
 // ---- Writes (inside the caller's transaction) -------------------------------------------

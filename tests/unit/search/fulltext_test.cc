@@ -101,6 +101,11 @@ TEST(Fulltext, WordTokensAreTheOnesOfLettersAndDigits) {
   for (const char* j : {"防災", "練", "わく", "ー", "서울", ""}) EXPECT_FALSE(is_word_token(j)) << j;
 }
 
+TEST(Fulltext, KanjiTokensAreTheOnesThatBeginWithAHanCharacter) {
+  for (const char* k : {"課", "防災", "々", "𠮷野", "会ぎ"}) EXPECT_TRUE(starts_with_kanji(k)) << k;
+  for (const char* o : {"わく", "ー", "rpa", "3", "서울", "★", ""}) EXPECT_FALSE(starts_with_kanji(o)) << o;
+}
+
 TEST(Fulltext, PatternsOfQueryTerms) {
   using P = TokenPattern;
   auto pats = [](const char* raw) {

@@ -108,6 +108,64 @@ INSERT INTO notes(id, room_id, title, body, version, created_by, created_at, upd
   EXPECT_EQ(found, (std::vector<std::string>{"m3", "n9", "f5", "m1"}));
 }
 
+// Version 15 drops the one-character prefix index: every kanji is a token of its own
+// instead. A version-14 index is built again when the store opens.
+TEST(SqliteSearchUpgrade, AVersion14IndexIsBuiltAgainWithAKanjiTokenForEachKanji) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 14);
+    db.exec(R"sql(
+INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
+INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
+  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
+INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
+  VALUES(7, 1, 'group', '防災', 1, 0, 3, 3, 1, 0);
+INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 3, 0);
+INSERT INTO messages(id, room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev, nfiles)
+  VALUES(1, 7, 1, 1, '阿部 愛', 'c-1', '税務課への照会', 100, 1, 0),
+        (2, 7, 2, 1, '阿部 愛', 'c-2', 'ワクチン接種の課題', 200, 2, 0),
+        (3, 7, 3, 1, '阿部 愛', 'c-3', '議会の日程', 300, 3, 0);
+INSERT INTO search_docs(id, tenant_id, room_id, kind, seq, sender_id, at, source, norm)
+  VALUES(1, 1, 7, 'm', 1, 1, 100, 1, '税務課への照会'),
+        (2, 1, 7, 'm', 2, 1, 200, 2, 'わくちん接種の課題'),
+        (3, 1, 7, 'm', 3, 1, 300, 3, '議会の日程');
+INSERT INTO search_fts(search_fts) VALUES('rebuild');
+INSERT INTO search_state(name, value) VALUES('fts_version', 1), ('norm_version', 1);
+)sql");
+  }
+  store::sqlite::Options opts;
+  opts.path = path;
+  opts.synchronous = "NORMAL";
+  store::sqlite::SqliteStore store(opts);
+  auto found = [&](const std::string& box) {
+    store::SearchQuery q;
+    q.tenant = 1;
+    q.rooms = {7};
+    q.terms = must(search::parse_query(box)).terms;
+    q.limit = 10;
+    std::vector<Seq> out;
+    for (const auto& h : must(store.search(q)).hits) out.push_back(h.seq);
+    return out;
+  };
+  EXPECT_EQ(found("課"), (std::vector<Seq>{2, 1}));  // inside a run and at its end
+  EXPECT_EQ(found("務"), (std::vector<Seq>{1}));
+  EXPECT_EQ(found("ワ"), (std::vector<Seq>{2}));     // kana: still a prefix
+  EXPECT_EQ(found("の"), (std::vector<Seq>{3, 2, 1}));
+  store::sqlite::Connection db(path, "NORMAL", true);
+  {
+    store::sqlite::Stmt s = db.q("SELECT sql FROM sqlite_schema WHERE name='search_fts'");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.text(0).find("prefix"), std::string::npos) << s.text(0);
+  }
+  // The kanji alone are tokens of the index: 課 inside 税務課への (a pair's first there).
+  store::sqlite::Stmt s = db.q("SELECT rowid FROM search_fts WHERE search_fts MATCH '\"課\"' ORDER BY rowid");
+  std::vector<std::int64_t> rows;
+  while (s.step()) rows.push_back(s.i64(0));
+  EXPECT_EQ(rows, (std::vector<std::int64_t>{1, 2}));
+}
+
 TEST_F(SqliteSearchTest, AnIndexOfOtherTokensIsRebuiltAndOtherSearchFormsAskForAReindex) {
   auto room = must(create_group(alice_.id, {bob_.id})).room;
   const Seq seq = must(post(room.id, alice_.id, "c-1", "防災無線の点検")).message->seq;

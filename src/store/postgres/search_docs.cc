@@ -359,6 +359,12 @@ std::int64_t pending_messages(PgConn& db) {
   return db.exec("SELECT count(*) FROM search_pending").row(0).i64(0);
 }
 
+std::int64_t pending_messages_estimate(PgConn& db) {
+  return db.exec("SELECT greatest(coalesce(n_live_tup, 0), 0) FROM pg_stat_user_tables"
+                 " WHERE relid = 'search_pending'::regclass")
+      .row(0).i64(0);
+}
+
 // ---- Search -----------------------------------------------------------------------------
 
 namespace {

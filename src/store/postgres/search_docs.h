@@ -76,8 +76,12 @@ void reindex_file(PgConn& db, FileId file);
 // then takes and writes them in a transaction of its own (BEGIN ... COMMIT on `db`, which
 // must not be in one). Returns how many it took.
 std::int64_t index_pending(PgConn& db, int max);
-// How many messages are pending.
+// How many messages are pending: counted (every row of the list read), and estimated from
+// PostgreSQL's statistics (live rows; they lag by a second or so), which is what the
+// indexer's pace asks for after each batch: a count of 200,000 pending took 6 ms, the
+// statistics 0.4.
 std::int64_t pending_messages(PgConn& db);
+std::int64_t pending_messages_estimate(PgConn& db);
 
 // Words (search_words, schema version 9): every document written adds its words, so that
 // a search ending with a word asks the index for the words it begins rather than for a

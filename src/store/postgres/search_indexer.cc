@@ -107,7 +107,7 @@ void SearchIndexer::run() {
               rolled_back_on_error(*db, [&] { return add_missing_words(*db, pace_.batch); });
         }
       } else {
-        const std::int64_t left = pending_messages(*db);
+        const std::int64_t left = pending_messages_estimate(*db);
         backlog_.store(left);
         pause = left >= pace_.max_backlog || !busy_()
                     ? std::chrono::milliseconds(0)

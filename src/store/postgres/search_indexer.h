@@ -43,8 +43,8 @@ class SearchIndexer {
 
   // Ends the batch under way (committed or rolled back) and the thread. Idempotent.
   void stop();
-  // Messages pending when the indexer last counted (after a full batch; 0 after one that
-  // was not full).
+  // Messages pending when the indexer last looked (after a full batch, estimated:
+  // pending_messages_estimate; 0 after one that was not full).
   std::int64_t backlog() const { return backlog_.load(); }
 
   // Writes every pending document on the caller's thread, on a connection of its own.

@@ -111,7 +111,14 @@ std::string kind_text(char kind) { return std::string(1, kind); }
 // search_docs.room_token: what `char(1) || room_id` gives.
 std::string room_token(RoomId room) { return "\x01" + std::to_string(room); }
 
-// A new document: its row, and its id among the pending ones (flush_search_index).
+// Where the index is (flush_search_index): every document from this id on is pending.
+std::int64_t indexed_below(Connection& db) {
+  Stmt s = db.q("SELECT value FROM search_state WHERE name='indexed_below'");
+  return s.step() ? s.i64(0) : 0;
+}
+
+// A new document: its row only. Its id is past every id there has been (the newest row
+// is never deleted without lowering indexed_below: remove_doc), so it is pending.
 void insert_doc(Connection& db, const Doc& d) {
   const std::string kind = kind_text(d.kind);
   db.q("INSERT INTO search_docs(tenant_id, room_id, kind, seq, note_id, file_id, sender_id, at,"
@@ -119,14 +126,14 @@ void insert_doc(Connection& db, const Doc& d) {
       .bind(1, d.tenant).bind(2, d.room).bind_ref(3, kind).bind(4, d.seq).bind(5, d.note)
       .bind(6, d.file).bind(7, d.sender).bind(8, d.at).bind(9, d.has_file).bind(10, d.source)
       .bind_ref(11, d.norm).run();
-  db.q("INSERT INTO search_pending(id) VALUES(?)").bind(1, db.last_insert_id()).run();
 }
 
-// Takes a document out of the index (before its norm changes or its row goes): pending,
-// it is only no longer pending; indexed, the index is given the tokens it was indexed
-// with — its stored norm and its room — to delete (an external-content index keeps no
-// copy of them).
+// Takes a document out of the index (before its norm changes or its row goes). Pending past
+// indexed_below, it is not in it; listed in search_pending, it is only no longer listed;
+// indexed, the index is given the tokens it was indexed with — its stored norm and its
+// room — to delete (an external-content index keeps no copy of them).
 void unindex_doc(Connection& db, std::int64_t id, RoomId room, const std::string& norm) {
+  if (id >= indexed_below(db)) return;
   db.q("DELETE FROM search_pending WHERE id=?").bind(1, id).run();
   if (db.changes() > 0) return;
   db.q("INSERT INTO search_fts(search_fts, rowid, norm, room_token) VALUES('delete',?,?,?)")
@@ -136,6 +143,11 @@ void unindex_doc(Connection& db, std::int64_t id, RoomId room, const std::string
 void remove_doc(Connection& db, std::int64_t id, RoomId room, const std::string& norm) {
   unindex_doc(db, id, room, norm);
   db.q("DELETE FROM search_docs WHERE id=?").bind(1, id).run();
+  // The newest row gone, the next insert takes an id below it again (max + 1): those ids
+  // are free, so indexed_below comes down to them, and the next document is pending.
+  db.q("UPDATE search_state SET value=(SELECT coalesce(max(id), 0) + 1 FROM search_docs)"
+       " WHERE name='indexed_below' AND value>(SELECT coalesce(max(id), 0) + 1 FROM search_docs)")
+      .run();
 }
 
 struct Existing {
@@ -168,11 +180,13 @@ bool upsert_doc(Connection& db, const Doc& d) {
   const bool same_meta = o.tenant == d.tenant && o.sender == d.sender && o.at == d.at &&
                          o.has_file == d.has_file;
   if (same_meta && o.norm == d.norm) return true;  // a rebuild that finds it right
+  // Below the mark, the new text waits on the list (past it, it is pending anyway).
+  const bool listed = o.norm != d.norm && old->id < indexed_below(db);
   if (o.norm != d.norm) unindex_doc(db, old->id, o.room, o.norm);
   db.q("UPDATE search_docs SET tenant_id=?, sender_id=?, at=?, has_file=?, norm=? WHERE id=?")
       .bind(1, d.tenant).bind(2, d.sender).bind(3, d.at).bind(4, d.has_file)
       .bind_ref(5, d.norm).bind(6, old->id).run();
-  if (o.norm != d.norm) db.q("INSERT INTO search_pending(id) VALUES(?)").bind(1, old->id).run();
+  if (listed) db.q("INSERT INTO search_pending(id) VALUES(?)").bind(1, old->id).run();
   return true;
 }
 
@@ -327,24 +341,49 @@ void reindex_file(Connection& db, FileId file) {
 }
 
 std::int64_t flush_search_index(Connection& db, std::int64_t max_docs) {
-  std::int64_t upto = 0, n = 0;
+  std::int64_t n = 0;
+  // The listed ones first (rewritten below the mark: edits, files' texts), in id order.
+  {
+    std::int64_t upto = 0, listed = 0;
+    {
+      Stmt s = db.q("SELECT max(id), count(*) FROM"
+                    " (SELECT id FROM search_pending ORDER BY id LIMIT ?)");
+      s.bind(1, max_docs);
+      if (s.step() && !s.is_null(0)) {
+        upto = s.i64(0);
+        listed = s.i64(1);
+      }
+    }
+    if (listed > 0) {
+      db.q("INSERT INTO search_fts(rowid, norm, room_token) SELECT d.id, d.norm, d.room_token"
+           " FROM search_pending p JOIN search_docs d ON d.id=p.id WHERE p.id<=? ORDER BY p.id")
+          .bind(1, upto).run();
+      db.q("DELETE FROM search_pending WHERE id<=?").bind(1, upto).run();
+      n += listed;
+    }
+  }
+  if (n >= max_docs) return n;
+  // Then the new ones, from the mark on.
+  const std::int64_t below = indexed_below(db);
+  std::int64_t upto = 0, fresh = 0;
   {
     Stmt s = db.q("SELECT max(id), count(*) FROM"
-                  " (SELECT id FROM search_pending ORDER BY id LIMIT ?)");
-    s.bind(1, max_docs);
-    if (!s.step() || s.is_null(0)) return 0;
+                  " (SELECT id FROM search_docs WHERE id>=? ORDER BY id LIMIT ?)");
+    s.bind(1, below).bind(2, max_docs - n);
+    if (!s.step() || s.is_null(0)) return n;
     upto = s.i64(0);
-    n = s.i64(1);
+    fresh = s.i64(1);
   }
-  db.q("INSERT INTO search_fts(rowid, norm, room_token) SELECT d.id, d.norm, d.room_token"
-       " FROM search_pending p JOIN search_docs d ON d.id=p.id WHERE p.id<=? ORDER BY p.id")
-      .bind(1, upto).run();
-  db.q("DELETE FROM search_pending WHERE id<=?").bind(1, upto).run();
-  return n;
+  db.q("INSERT INTO search_fts(rowid, norm, room_token) SELECT id, norm, room_token"
+       " FROM search_docs WHERE id>=? AND id<=? ORDER BY id")
+      .bind(1, below).bind(2, upto).run();
+  set_search_state(db, "indexed_below", upto + 1);
+  return n + fresh;
 }
 
 std::int64_t pending_documents(Connection& db) {
-  Stmt s = db.q("SELECT count(*) FROM search_pending");
+  Stmt s = db.q("SELECT (SELECT count(*) FROM search_pending) + (SELECT count(*) FROM search_docs"
+                " WHERE id>=coalesce((SELECT value FROM search_state WHERE name='indexed_below'), 0))");
   return s.step() ? s.i64(0) : 0;
 }
 
@@ -573,7 +612,9 @@ Result<SearchPage> run_search(Connection& db, const SearchQuery& q) {
           (before > 0 ? " AND search_fts.rowid<" + before_param : std::string()) + where +
           " ORDER BY search_fts.rowid DESC LIMIT " + limit);
   // The documents not in the index yet (a few thousand at most: flush_search_index), read
-  // one by one: every term is rechecked anyway.
+  // one by one: every term is rechecked anyway. Those from the mark on, and those listed.
+  collect(cols + " FROM search_docs d WHERE d.id>=coalesce((SELECT value FROM search_state"
+                 " WHERE name='indexed_below'), 0)" + where + " ORDER BY d.id DESC LIMIT " + limit);
   collect(cols + " FROM search_pending p CROSS JOIN search_docs d ON d.id=p.id WHERE 1" + where +
           " ORDER BY p.id DESC LIMIT " + limit);
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id > b.id; });
@@ -829,6 +870,8 @@ void prepare_search(Connection& db, bool indexing) {
     try {
       // Every document is in the index after this, pending ones too.
       db.exec("INSERT INTO search_fts(search_fts) VALUES('rebuild'); DELETE FROM search_pending;");
+      db.exec("INSERT OR REPLACE INTO search_state(name, value)"
+              " SELECT 'indexed_below', coalesce(max(id), 0) + 1 FROM search_docs");
       set_search_state(db, "fts_version", search::kFulltextVersion);
       db.exec("COMMIT");
       if (docs > 0) {
@@ -850,6 +893,10 @@ void prepare_search(Connection& db, bool indexing) {
     }
     return;
   }
+  // The mark no higher than the next id (max + 1): documents deleted by hand (a dropped
+  // index, before reindex) would otherwise leave the next ones below it, unlisted.
+  db.exec("UPDATE search_state SET value=(SELECT coalesce(max(id), 0) + 1 FROM search_docs)"
+          " WHERE name='indexed_below' AND value>(SELECT coalesce(max(id), 0) + 1 FROM search_docs)");
   // Documents left pending by the last run (SqliteStore flushes them every so often).
   for (bool more = true; more;) {
     db.exec("BEGIN IMMEDIATE");

@@ -57,13 +57,15 @@ void unindex_note(Connection& db, RoomId room, NoteId note);
 // file is attached to a message still there.
 void reindex_file(Connection& db, FileId file);
 
-// Adds up to `max_docs` pending documents (the oldest first) to the FTS index and takes
-// them off the pending list; returns how many. Writes put a document's row and its id in
-// search_pending in their own transaction, and leave its tokens to this: FTS5 writes a
-// segment per transaction and merges segments as they pile up, so that documents indexed
-// a few thousand at a time cost a fraction of one at a time in the group commits of posts
-// (measured: sqlite_store_search.cc, maybe_flush_search). Searches read pending documents
-// directly (run_search), so nothing is ever missing from a result.
+// Adds up to `max_docs` pending documents to the FTS index; returns how many. Pending are
+// the documents from search_state's indexed_below on (new ones: ids only grow, and the
+// mark comes down when the newest row goes, remove_doc), and those listed in
+// search_pending (rewritten below the mark: an edit, a file's text), taken first. Writes
+// put a document's row (and its listing) in their own transaction, and leave its tokens
+// to this: FTS5 writes a segment per transaction and merges segments as they pile up, so
+// that documents indexed a few thousand at a time cost a fraction of one at a time in the
+// group commits of posts (measured: sqlite_store_search.cc, maybe_flush_search). Searches
+// read pending documents directly (run_search), so nothing is ever missing from a result.
 std::int64_t flush_search_index(Connection& db, std::int64_t max_docs);
 std::int64_t pending_documents(Connection& db);
 

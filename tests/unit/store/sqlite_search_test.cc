@@ -65,19 +65,25 @@ class SqliteSearchTest : public SqliteStoreTest {
   }
 };
 
-TEST(SqliteSearchUpgrade, AVersion12DatabaseGetsItsIndexWhenOpened) {
-  TempDir dir;
-  const std::string path = (dir.path() / "tonari.db").string();
-  {
-    store::sqlite::Connection db(path, "NORMAL", false);
-    store::sqlite::migrate(db, 12);
-    db.exec(R"sql(
+// An older database's municipality, its user alice and her room 7 (three messages so far),
+// written as SQL: the store of that version is not there to write them.
+constexpr const char* kAliceInRoom7 = R"sql(
 INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
 INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
   VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
 INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
   VALUES(7, 1, 'group', '防災', 1, 0, 3, 3, 1, 0);
 INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 3, 0);
+)sql";
+
+TEST(SqliteSearchUpgrade, AVersion12DatabaseGetsItsIndexWhenOpened) {
+  TempDir dir;
+  const std::string path = (dir.path() / "tonari.db").string();
+  {
+    store::sqlite::Connection db(path, "NORMAL", false);
+    store::sqlite::migrate(db, 12);
+    db.exec(kAliceInRoom7);
+    db.exec(R"sql(
 INSERT INTO messages(room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev, nfiles)
   VALUES(7, 1, 1, '阿部 愛', 'c-1', '避難所の開設手順', 100, 1, 0),
         (7, 2, 1, '阿部 愛', 'c-2', '', 200, 2, 1),
@@ -116,13 +122,8 @@ TEST(SqliteSearchUpgrade, AVersion14IndexIsBuiltAgainWithAKanjiTokenForEachKanji
   {
     store::sqlite::Connection db(path, "NORMAL", false);
     store::sqlite::migrate(db, 14);
+    db.exec(kAliceInRoom7);
     db.exec(R"sql(
-INSERT INTO tenants(id, code, name, created_at) VALUES(1, '999001', 'テスト市', 0);
-INSERT INTO users(id, tenant_id, login, name, reading, reading_key, search_key, password_hash, created_at)
-  VALUES(1, 1, 'alice', '阿部 愛', 'あべ あい', x'01', 'alice', 'x', 0);
-INSERT INTO rooms(id, tenant_id, kind, name, created_by, created_at, msg_seq, ev, member_count, last_activity)
-  VALUES(7, 1, 'group', '防災', 1, 0, 3, 3, 1, 0);
-INSERT INTO members(room_id, user_id, role, read_seq, joined_at) VALUES(7, 1, 'owner', 3, 0);
 INSERT INTO messages(id, room_id, seq, sender_id, sender_name, client_id, body, created_at, created_ev, nfiles)
   VALUES(1, 7, 1, 1, '阿部 愛', 'c-1', '税務課への照会', 100, 1, 0),
         (2, 7, 2, 1, '阿部 愛', 'c-2', 'ワクチン接種の課題', 200, 2, 0),
@@ -223,6 +224,46 @@ TEST_F(SqliteSearchTest, ManyRoomsAreFilteredByTheJoinWithTheSameResults) {
   EXPECT_EQ(find("課", {room.id}), expected);
   EXPECT_EQ(find("課", many), expected);
   EXPECT_EQ(find("連絡", many), expected);
+}
+
+// New documents are pending from a mark on (search_state's indexed_below); one rewritten
+// below it is listed. The newest row deleted, its id comes again: the mark comes down.
+TEST_F(SqliteSearchTest, PendingFromTheMarkOnAndListedBelowItAfterEditsAndDeletions) {
+  auto room = must(create_group(alice_.id, {bob_.id})).room;
+  auto say = [&](const std::string& id, const std::string& body) {
+    return must(post(room.id, alice_.id, id, body)).message->seq;
+  };
+  auto edit = [&](Seq seq, const std::string& body, TimeMs at) {
+    must(wait<store::RoomChange>(
+        [&](auto cb) { store().edit_message(room.id, seq, alice_.id, body, at, cb); }));
+  };
+  auto m = [](Seq s) { return "m" + std::to_string(s); };
+  const Seq first = say("c-1", "庁舎の点検");
+  const Seq second = say("c-2", "庁舎の清掃");
+  must(sqlite().index_pending());
+  must(wait<store::RoomChange>(
+      [&](auto cb) { store().delete_message(room.id, second, alice_.id, kT0 + 2000, cb); }));
+  const Seq third = say("c-3", "庁舎の警備");  // the id the second's document had
+  for (int flushed = 0; flushed < 2; ++flushed) {
+    EXPECT_EQ(find("庁舎", {room.id}), (std::vector<std::string>{m(third), m(first)})) << flushed;
+    EXPECT_TRUE(find("清掃", {room.id}).empty()) << flushed;
+    EXPECT_EQ(find("警備", {room.id}), std::vector<std::string>{m(third)}) << flushed;
+    must(sqlite().index_pending());
+  }
+  // An indexed document edited twice before the next flush, then once after it.
+  edit(first, "本庁舎の改修", kT0 + 3000);
+  edit(first, "本庁舎の耐震化", kT0 + 4000);
+  for (int flushed = 0; flushed < 2; ++flushed) {
+    EXPECT_TRUE(find("点検", {room.id}).empty()) << flushed;
+    EXPECT_TRUE(find("改修", {room.id}).empty()) << flushed;
+    EXPECT_EQ(find("耐震", {room.id}), std::vector<std::string>{m(first)}) << flushed;
+    must(sqlite().index_pending());
+  }
+  edit(first, "本庁舎の移転", kT0 + 5000);
+  must(sqlite().index_pending());
+  EXPECT_TRUE(find("耐震", {room.id}).empty());
+  EXPECT_EQ(find("庁舎", {room.id}), (std::vector<std::string>{m(third), m(first)}));
+  EXPECT_EQ(must(sqlite().index_pending()), 0);
 }
 
 // Documents reach the FTS index a few thousand at a time (flush_search_index); until

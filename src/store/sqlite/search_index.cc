@@ -117,6 +117,14 @@ std::int64_t indexed_below(Connection& db) {
   return s.step() ? s.i64(0) : 0;
 }
 
+// The mark no higher than the next id a row will get (max + 1): after the newest row goes
+// (remove_doc), or rows deleted by hand (prepare_search), the next document is pending.
+void lower_mark(Connection& db) {
+  db.q("UPDATE search_state SET value=(SELECT coalesce(max(id), 0) + 1 FROM search_docs)"
+       " WHERE name='indexed_below' AND value>(SELECT coalesce(max(id), 0) + 1 FROM search_docs)")
+      .run();
+}
+
 // A new document: its row only. Its id is past every id there has been (the newest row
 // is never deleted without lowering indexed_below: remove_doc), so it is pending.
 void insert_doc(Connection& db, const Doc& d) {
@@ -145,9 +153,7 @@ void remove_doc(Connection& db, std::int64_t id, RoomId room, const std::string&
   db.q("DELETE FROM search_docs WHERE id=?").bind(1, id).run();
   // The newest row gone, the next insert takes an id below it again (max + 1): those ids
   // are free, so indexed_below comes down to them, and the next document is pending.
-  db.q("UPDATE search_state SET value=(SELECT coalesce(max(id), 0) + 1 FROM search_docs)"
-       " WHERE name='indexed_below' AND value>(SELECT coalesce(max(id), 0) + 1 FROM search_docs)")
-      .run();
+  lower_mark(db);
 }
 
 struct Existing {
@@ -895,8 +901,7 @@ void prepare_search(Connection& db, bool indexing) {
   }
   // The mark no higher than the next id (max + 1): documents deleted by hand (a dropped
   // index, before reindex) would otherwise leave the next ones below it, unlisted.
-  db.exec("UPDATE search_state SET value=(SELECT coalesce(max(id), 0) + 1 FROM search_docs)"
-          " WHERE name='indexed_below' AND value>(SELECT coalesce(max(id), 0) + 1 FROM search_docs)");
+  lower_mark(db);
   // Documents left pending by the last run (SqliteStore flushes them every so often).
   for (bool more = true; more;) {
     db.exec("BEGIN IMMEDIATE");
